@@ -1,0 +1,26 @@
+# Every external dependency, found once. Debian 12 packages only
+# (scripts/install-deps.sh installs them). nats.c and hiredis ship broken or no
+# CMake configs on Debian, so they come through pkg-config.
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)           # FindProtobuf: protobuf_generate()
+find_package(gRPC CONFIG REQUIRED)        # gRPC::grpc++, grpc++_reflection, grpc_cpp_plugin
+find_package(absl CONFIG REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(NATS REQUIRED IMPORTED_TARGET libnats)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+pkg_check_modules(HYPERSCAN REQUIRED IMPORTED_TARGET libhs)
+pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+pkg_check_modules(OPENSSL REQUIRED IMPORTED_TARGET openssl)
+find_package(simdjson CONFIG REQUIRED)
+find_package(nlohmann_json CONFIG REQUIRED)
+find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)   # cpp-httplib, header-only
+find_library(PHONENUMBER_LIBRARY phonenumber REQUIRED)
+find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h REQUIRED)
+if(CARECAST_BUILD_TESTS)
+  find_package(GTest CONFIG REQUIRED)
+endif()
+if(CARECAST_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

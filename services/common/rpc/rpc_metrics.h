@@ -1,0 +1,34 @@
+// Prometheus series for gRPC servers, named as go-grpc-prometheus does so
+// existing dashboards work: grpc_server_started_total,
+// grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code} and
+// grpc_server_handling_seconds (histogram). Thread-safe.
+#pragma once
+
+#include <string_view>
+
+#include <prometheus/registry.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace carecast::common {
+
+class RpcMetrics {
+ public:
+  explicit RpcMetrics(prometheus::Registry& registry);
+  ~RpcMetrics();
+
+  void Started(std::string_view full_method, std::string_view grpc_type);
+  // grpc_code is the title-case gRPC code name ("OK", "InvalidArgument", ...).
+  void Handled(std::string_view full_method, std::string_view grpc_type, absl::StatusCode code,
+               absl::Duration elapsed);
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// "OK", "Cancelled", "Unknown", "InvalidArgument", ... as go-grpc-prometheus labels them.
+std::string_view GrpcCodeLabel(absl::StatusCode code);
+
+}  // namespace carecast::common
