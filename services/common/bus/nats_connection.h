@@ -1,0 +1,36 @@
+// The JetStream adapter: one NATS connection with reconnect, giving the EventBus
+// and the KV buckets. The only file family that includes nats.c.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/base/logger.h"
+#include "services/common/bus/event_bus.h"
+#include "services/common/bus/key_value_store.h"
+
+namespace carecast::common {
+
+struct NatsOptions {
+  std::string url;          // nats://host:port[,nats://...]
+  std::string creds_file;   // optional
+  std::string name;         // connection name shown by the server
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration request_timeout = absl::Seconds(5);  // JetStream API calls
+  // Reconnect forever with this wait; publishes during a disconnect return UNAVAILABLE.
+  absl::Duration reconnect_wait = absl::Milliseconds(250);
+};
+
+// Thread-safe. Destroying it drains subscriptions and closes the connection.
+class NatsConnection : public EventBus, public KeyValueStoreFactory {
+ public:
+  // Connects (fails fast with UNAVAILABLE when the server cannot be reached) and
+  // checks that JetStream is enabled.
+  static absl::StatusOr<std::unique_ptr<NatsConnection>> Connect(const NatsOptions& options,
+                                                                 Logger& logger);
+  bool IsConnected() const;
+};
+
+}  // namespace carecast::common

@@ -1,0 +1,58 @@
+// A small HTTP server on its own threads: /metrics (Prometheus text format from a
+// registry), /healthz (process alive), /readyz (ready to serve), plus routes a
+// service adds (the listener's webhook). Built on cpp-httplib.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <prometheus/registry.h>
+
+#include "absl/status/statusor.h"
+
+namespace carecast::common {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;
+  std::string body;
+  std::string content_type;
+  // Value of the Authorization header, if any.
+  std::string authorization;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string address = "0.0.0.0";
+  int port = 0;                        // 0: pick a free port
+  size_t max_body_bytes = 256 * 1024;  // larger bodies get 413 before any handler
+};
+
+// Thread-safe. Routes must be added before Start().
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, prometheus::Registry& registry);
+  ~HttpServer();
+
+  // Exact-path route for POST requests.
+  void AddPostRoute(const std::string& path, HttpHandler handler);
+  absl::Status Start();
+  int port() const;
+  void SetReady(bool ready);
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace carecast::common
