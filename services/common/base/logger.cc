@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "services/common/base/utf8.h"
 
 namespace carecast::common {
 
@@ -28,25 +29,6 @@ bool ParseLogLevel(std::string_view text, LogLevel* level) {
   return false;
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-  if (n == 2 && c < 0xc2) return 0;                                   // overlong
-  if (n == 3 && c == 0xe0 && byte(i + 1) < 0xa0) return 0;            // overlong
-  if (n == 3 && c == 0xed && byte(i + 1) >= 0xa0) return 0;           // surrogate
-  if (n == 4 && c == 0xf0 && byte(i + 1) < 0x90) return 0;            // overlong
-  if (n == 4 && (c > 0xf4 || (c == 0xf4 && byte(i + 1) >= 0x90))) return 0;  // > U+10FFFF
-  return n;
-}
-
-}  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
