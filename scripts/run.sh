@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Runs CareCast on this machine and plays a short story through it:
+#   a strategist sets an objective, a writer drafts, a reviewer approves, a post is
+#   scheduled a few seconds ahead and published to the sandbox (two publishers race
+#   for it; it goes out once), a mention arrives and lands in the inbox, and the
+#   metrics show it all.
+# Starts nats-server (JetStream) and redis-server on loopback, then the four
+# services. Needs no credentials: a signing key for the local users is made here.
+#
+#   scripts/run.sh            install what is missing, build, run the story, stop
+#   scripts/run.sh --keep     leave everything running afterwards (Ctrl-C stops it)
+#   --no-install / --no-build skip those steps (used by the test suite)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+KEEP=0; INSTALL=1; BUILD=1
+for arg in "$@"; do
+  case "$arg" in
+    --keep) KEEP=1 ;;
+    --no-install) INSTALL=0 ;;
+    --no-build) BUILD=0 ;;
+    *) echo "usage: scripts/run.sh [--keep] [--no-install] [--no-build]" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+
+if [[ $INSTALL -eq 1 ]]; then say "Installing what is missing"; scripts/install-deps.sh; fi
+if [[ $BUILD -eq 1 ]]; then say "Building (first build takes a while; ccache makes later ones quick)"; scripts/build.sh; fi
+
+BIN=${CARECAST_BIN_DIR:-$ROOT/build/ci}
+CTL="$BIN/tools/carecastctl/carecastctl"
+for b in "$CTL" "$BIN/services/planner/carecast-planner" "$BIN/services/publisher/carecast-publisher" \
+         "$BIN/services/listener/carecast-listener" "$BIN/services/metrics/carecast-metrics"; do
+  [[ -x "$b" ]] || { echo "run.sh: $b is missing; build first (scripts/build.sh)" >&2; exit 1; }
+done
+
+RUN=${CARECAST_RUN_DIR:-$ROOT/.run/local}
+rm -rf "$RUN"; mkdir -p "$RUN"/{logs,nats,sandbox,keys}
+
+# A port that nothing listens on, starting from $1.
+port_from() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+PIDS=()
+cleanup() {
+  local code=$?
+  if [[ ${#PIDS[@]} -gt 0 ]]; then
+    kill -TERM "${PIDS[@]}" 2>/dev/null || true
+    for _ in $(seq 50); do
+      alive=0; for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+      [[ $alive -eq 0 ]] && break; sleep 0.1
+    done
+    kill -KILL "${PIDS[@]}" 2>/dev/null || true
+  fi
+  exit $code
+}
+trap cleanup EXIT INT TERM
+
+NATS_PORT=$(port_from 14222)
+REDIS_PORT=$(port_from 16379)
+say "Starting nats-server (JetStream) on 127.0.0.1:$NATS_PORT and redis-server on 127.0.0.1:$REDIS_PORT"
+nats-server -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$RUN/nats" >"$RUN/logs/nats-server.log" 2>&1 &
+PIDS+=($!)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  >"$RUN/logs/redis-server.log" 2>&1 &
+PIDS+=($!)
+
+# The local users' signing key (ES256). Services get only the public half.
+openssl ecparam -name prime256v1 -genkey -noout -out "$RUN/keys/jwt.key" 2>/dev/null
+openssl ec -in "$RUN/keys/jwt.key" -pubout -out "$RUN/keys/jwt.pub" 2>/dev/null
+chmod 600 "$RUN/keys/jwt.key"
+
+export CARECAST_NATS_URL="nats://127.0.0.1:$NATS_PORT"
+export CARECAST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+export CARECAST_JWT_PUBLIC_KEY_FILE="$RUN/keys/jwt.pub"
+export CARECAST_BIND_ADDRESS=127.0.0.1
+export CARECAST_SANDBOX_DIR="$RUN/sandbox"
+export CARECAST_TRACKED_KEYWORDS="st marys,flu shot,#fluseason,emergency room"
+
+start() {  # name binary grpc_port http_port [extra env...]
+  local name=$1 bin=$2 gport=$3 hport=$4; shift 4
+  env CARECAST_GRPC_PORT="$gport" CARECAST_HTTP_PORT="$hport" "$@" "$bin" >"$RUN/logs/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+P_GRPC=$(port_from 50051); L_GRPC=$(port_from 50061); M_GRPC=$(port_from 50071)
+PUB1_GRPC=$(port_from 50081); PUB2_GRPC=$(port_from $((PUB1_GRPC + 1)))
+P_HTTP=$(port_from 9101); L_HTTP=$(port_from 9111); M_HTTP=$(port_from 9121)
+PUB1_HTTP=$(port_from 9131); PUB2_HTTP=$(port_from $((PUB1_HTTP + 1)))
+
+# Give nats-server and redis-server a moment to listen; the services also retry.
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
+  sleep 0.1
+done
+
+say "Starting planner, two publishers, listener and metrics (logs: $RUN/logs/)"
+start planner "$BIN/services/planner/carecast-planner" "$P_GRPC" "$P_HTTP"
+start publisher-1 "$BIN/services/publisher/carecast-publisher" "$PUB1_GRPC" "$PUB1_HTTP" CARECAST_PUBLISHER_ID=publisher-1
+start publisher-2 "$BIN/services/publisher/carecast-publisher" "$PUB2_GRPC" "$PUB2_HTTP" CARECAST_PUBLISHER_ID=publisher-2
+start listener "$BIN/services/listener/carecast-listener" "$L_GRPC" "$L_HTTP"
+start metrics "$BIN/services/metrics/carecast-metrics" "$M_GRPC" "$M_HTTP"
+
+export CARECAST_PLANNER_ADDR="127.0.0.1:$P_GRPC" CARECAST_PUBLISHER_ADDR="127.0.0.1:$PUB1_GRPC"
+export CARECAST_LISTENER_ADDR="127.0.0.1:$L_GRPC" CARECAST_METRICS_ADDR="127.0.0.1:$M_GRPC"
+for addr in "$CARECAST_PLANNER_ADDR" "127.0.0.1:$PUB1_GRPC" "127.0.0.1:$PUB2_GRPC" \
+            "$CARECAST_LISTENER_ADDR" "$CARECAST_METRICS_ADDR"; do
+  ok=0
+  for _ in $(seq 150); do "$CTL" health "$addr" >/dev/null 2>&1 && { ok=1; break; }; sleep 0.1; done
+  [[ $ok -eq 1 ]] || { echo "run.sh: the service at $addr did not become healthy; see $RUN/logs/" >&2; tail -5 "$RUN"/logs/*.log >&2; exit 1; }
+done
+note "all services report SERVING"
+
+token() { "$CTL" token --key "$RUN/keys/jwt.key" --sub "$1" --roles "$2" --ttl 1h; }
+SAM=$(token sam strategist)
+WENDY=$(token wendy content_developer)
+RITA=$(token rita compliance_reviewer)
+PAUL=$(token paul publisher)
+RAY=$(token ray responder)
+HOOK=$(token social-webhook service)
+as() { local t=$1; shift; CARECAST_TOKEN=$t "$CTL" "$@"; }
+show() { jq -C "${1:-.}"; }
+iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+
+say "Sam (strategist) registers a hospital, its sandbox account and an objective"
+as "$SAM" planner CreateSpoke '{"spoke":{"display_name":"St Mary Hospital"},"spoke_id":"st-marys","request_id":"story-spoke"}' | show '.spoke.name'
+as "$SAM" planner CreateAccount '{"parent":"spokes/st-marys","account":{"network":"NETWORK_SANDBOX","handle":"@stmarys","time_zone":"America/Chicago"},"account_id":"sandbox-main","request_id":"story-account"}' | show '.account | {name, network, handle}'
+as "$SAM" planner CreateObjective "{\"objective\":{\"display_name\":\"Flu-shot awareness: 4 posts this week\",\"kpi\":\"KPI_POSTS_PUBLISHED\",\"target\":4,\"start_time\":\"$(iso '-1 hour')\",\"end_time\":\"$(iso '+7 days')\",\"network\":\"NETWORK_SANDBOX\"},\"objective_id\":\"flu-awareness\",\"request_id\":\"story-objective\"}" | show '.objective | {name, kpi, target}'
+
+say "Wendy (writer) drafts a post with a variant per channel"
+CONTENT=$(as "$WENDY" planner CreateContent '{"content":{"title":"Flu shots","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8-6. #fluseason","spoke":"spokes/st-marys","objectives":["objectives/flu-awareness"],"variants":[{"network":"NETWORK_X","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_FACEBOOK","text":"Flu season is here. Protect yourself and your family: walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed."},{"network":"NETWORK_LINKEDIN","text":"Our teams at St Mary are ready for flu season: walk-in flu shots weekdays 8am-6pm."},{"network":"NETWORK_SANDBOX","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"}]},"request_id":"story-content"}')
+echo "$CONTENT" | show '.content | {name, state, version, content_hash}'
+CONTENT_NAME=$(echo "$CONTENT" | jq -r .content.name)
+as "$WENDY" planner SubmitContent "{\"name\":\"$CONTENT_NAME\",\"request_id\":\"story-submit\"}" | show '.content.state'
+
+say "Wendy tries to approve her own post: the role table says no"
+as "$WENDY" planner ApproveContent "{\"name\":\"$CONTENT_NAME\",\"version\":1}" 2>&1 | sed 's/^/    /' || true
+
+say "A second draft quotes a patient's phone number: the guard stops its approval"
+RISKY=$(as "$WENDY" planner CreateContent '{"content":{"title":"Thank you","text":"Thanks to our patient for the kind words! Call her at 312-555-0199 to hear more.","spoke":"spokes/st-marys","variants":[{"network":"NETWORK_SANDBOX","text":"Thanks to our patient! Call her at 312-555-0199."}]},"request_id":"story-risky"}' | jq -r .content.name)
+as "$WENDY" planner SubmitContent "{\"name\":\"$RISKY\"}" >/dev/null
+as "$RITA" planner ApproveContent "{\"name\":\"$RISKY\",\"version\":1}" 2>&1 | sed 's/^/    /' || true
+
+say "Rita (compliance reviewer) approves version 1 of the flu-shot post"
+as "$RITA" planner ApproveContent "{\"name\":\"$CONTENT_NAME\",\"version\":1,\"request_id\":\"story-approve\"}" | show '.content | {state, approval}'
+
+WHEN=$(iso '+5 seconds')
+say "Paul (publisher) schedules it on the sandbox account for $WHEN"
+POST=$(as "$PAUL" planner SchedulePost "{\"content\":\"$CONTENT_NAME\",\"account\":\"spokes/st-marys/accounts/sandbox-main\",\"publish_time\":\"$WHEN\",\"request_id\":\"story-schedule\"}")
+echo "$POST" | show '.post | {name, state, publish_time}'
+POST_NAME=$(echo "$POST" | jq -r .post.name)
+as "$SAM" planner ListCalendar "{\"start_time\":\"$(iso '-1 minute')\",\"end_time\":\"$(iso '+1 day')\"}" | show '[.posts[] | {name, state, publish_time}]'
+
+say "Waiting for the publishers (two of them race for the post)"
+state=""
+for _ in $(seq 300); do
+  state=$(as "$PAUL" planner GetPost "{\"name\":\"$POST_NAME\"}" | jq -r .post.state)
+  [[ "$state" == "POST_STATE_PUBLISHED" || "$state" == "POST_STATE_FAILED" || "$state" == "POST_STATE_NEEDS_HUMAN" ]] && break
+  sleep 0.1
+done
+as "$PAUL" planner GetPost "{\"name\":\"$POST_NAME\"}" | show '.post | {state, claimed_by, external_id, publish_time, published_time}'
+[[ "$state" == "POST_STATE_PUBLISHED" ]] || { echo "run.sh: the post ended in $state" >&2; exit 1; }
+DELIVERED=$(grep -c "\"$POST_NAME\"" "$RUN/sandbox/deliveries.jsonl" || true)
+note "the sandbox recorded $DELIVERED delivery of $POST_NAME ($RUN/sandbox/deliveries.jsonl)"
+[[ "$DELIVERED" == "1" ]] || { echo "run.sh: expected exactly one delivery, found $DELIVERED" >&2; exit 1; }
+
+say "A patient's relative posts about the emergency room; the social webhook forwards it"
+curl -sS -X POST "http://127.0.0.1:$L_HTTP/v1/mentions" \
+  -H "Authorization: Bearer $HOOK" -H 'Content-Type: application/json' \
+  -d "{\"network\":\"x\",\"external_id\":\"1790000000000000001\",\"author_handle\":\"@worried_daughter\",\"text\":\"Waited 4 hours in the St Marys emergency room tonight and nobody told us anything. Is this normal??\",\"create_time\":\"$(iso 'now')\"}" | show
+say "Ray (responder) opens the inbox"
+as "$RAY" listener ListInboxItems '{}' | show '[.inbox_items[] | {name, priority, due_time, sentiment: .classification.sentiment, reasons: .classification.reasons}]'
+
+say "Sam checks the objective and the program figures"
+for _ in $(seq 100); do
+  cur=$(as "$SAM" metrics GetObjectiveProgress '{"name":"objectives/flu-awareness"}' | jq -r '.progress.current // 0')
+  [[ "$cur" != "0" ]] && break; sleep 0.1
+done
+as "$SAM" metrics GetObjectiveProgress '{"name":"objectives/flu-awareness"}' | show '.progress | {objective, current, target, progress_ratio}'
+curl -sS "http://127.0.0.1:$M_HTTP/metrics" | grep -E '^carecast_(posts_published_total|mentions_total|inbox_open_items|objective_progress_ratio)' | sed 's/^/    /'
+
+say "The audit trail of the post's content (hash-chained, append-only)"
+as "$SAM" planner ListAuditEntries "{\"resource\":\"$CONTENT_NAME\"}" | show '[.entries[] | {action, actor, role, version}]'
+
+say "Every event on the bus (carecastctl events tail)"
+"$CTL" events tail --all --count 100 --timeout 2s 2>/dev/null | jq -c '{subject, id}' | sed 's/^/    /'
+
+say "Done. Everything above ran on real NATS JetStream and Redis, with no credentials."
+if [[ $KEEP -eq 1 ]]; then
+  note "still running; planner at $CARECAST_PLANNER_ADDR, listener webhook at http://127.0.0.1:$L_HTTP/v1/mentions"
+  note "mint a token: $CTL token --key $RUN/keys/jwt.key --sub you --roles strategist"
+  note "press Ctrl-C to stop"
+  wait
+fi

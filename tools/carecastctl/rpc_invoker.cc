@@ -1,0 +1,96 @@
+#include "tools/carecastctl/rpc_invoker.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace carecast::ctl {
+namespace {
+
+grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+std::string FromByteBuffer(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  (void)buffer.Dump(&slices);
+  std::string out;
+  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+}  // namespace
+
+void PrepareContext(grpc::ClientContext& context, const CallOptions& options) {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
+  if (!options.bearer_token.empty())
+    context.AddMetadata("authorization", "Bearer " + options.bearer_token);
+}
+
+absl::StatusOr<std::string> InvokeUnaryJson(const std::shared_ptr<grpc::Channel>& channel,
+                                            const ServiceEntry& service,
+                                            const std::string& method_name,
+                                            const std::string& request_json,
+                                            const CallOptions& options) {
+  const auto* descriptor = Describe(service);
+  const auto* method = descriptor == nullptr ? nullptr : descriptor->FindMethodByName(method_name);
+  if (method == nullptr)
+    return absl::InvalidArgumentError(
+        absl::StrCat("no method ", method_name, " in ", service.full_name));
+  if (method->client_streaming() || method->server_streaming())
+    return absl::InvalidArgumentError(
+        absl::StrCat(method_name, " is a streaming method; see 'carecastctl mentions stream'"));
+
+  google::protobuf::DynamicMessageFactory factory;
+  std::unique_ptr<google::protobuf::Message> request(
+      factory.GetPrototype(method->input_type())->New());
+  std::unique_ptr<google::protobuf::Message> response(
+      factory.GetPrototype(method->output_type())->New());
+  auto parsed = google::protobuf::util::JsonStringToMessage(
+      request_json.empty() ? "{}" : request_json, request.get());
+  if (!parsed.ok())
+    return absl::InvalidArgumentError(absl::StrCat("request is not a valid ",
+                                                   method->input_type()->full_name(), ": ",
+                                                   parsed.message().as_string()));
+
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  PrepareContext(context, options);
+  grpc::ByteBuffer request_buffer = ToByteBuffer(request->SerializeAsString());
+  grpc::ByteBuffer response_buffer;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&context, absl::StrCat("/", service.full_name, "/", method_name),
+                 grpc::StubOptions(), &request_buffer, &response_buffer,
+                 [&](grpc::Status s) {
+                   std::lock_guard lock(mu);
+                   status = std::move(s);
+                   done = true;
+                   cv.notify_one();
+                 });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  if (!status.ok())
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  if (!response->ParseFromString(FromByteBuffer(response_buffer)))
+    return absl::InternalError("the server sent a response that does not parse");
+  std::string json;
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(*response, &json, print);
+  return json;
+}
+
+}  // namespace carecast::ctl
