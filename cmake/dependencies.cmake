@@ -15,7 +15,11 @@ pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(OPENSSL REQUIRED IMPORTED_TARGET openssl)
 find_package(simdjson CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
-find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)   # cpp-httplib, header-only
+find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)   # cpp-httplib
+# Debian ships cpp-httplib split: declarations in httplib.h, code in
+# libcpp-httplib.so built with OpenSSL/zlib/brotli support. Its pkg-config file
+# supplies the matching CPPHTTPLIB_*_SUPPORT defines (class layouts depend on them).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_library(PHONENUMBER_LIBRARY phonenumber REQUIRED)
 find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h REQUIRED)
 if(CARECAST_BUILD_TESTS)

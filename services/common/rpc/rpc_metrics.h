@@ -17,6 +17,8 @@ class RpcMetrics {
  public:
   explicit RpcMetrics(prometheus::Registry& registry);
   ~RpcMetrics();
+  RpcMetrics(const RpcMetrics&) = delete;
+  RpcMetrics& operator=(const RpcMetrics&) = delete;
 
   void Started(std::string_view full_method, std::string_view grpc_type);
   // grpc_code is the title-case gRPC code name ("OK", "InvalidArgument", ...).
@@ -28,7 +30,8 @@ class RpcMetrics {
   Impl* impl_;
 };
 
-// "OK", "Cancelled", "Unknown", "InvalidArgument", ... as go-grpc-prometheus labels them.
+// "OK", "Canceled", "Unknown", "InvalidArgument", ... as go-grpc-prometheus labels
+// them (Go spells Canceled with one l).
 std::string_view GrpcCodeLabel(absl::StatusCode code);
 
 }  // namespace carecast::common
