@@ -3,6 +3,10 @@
 # CMake configs on Debian, so they come through pkg-config.
 find_package(Threads REQUIRED)
 find_package(Protobuf REQUIRED)           # FindProtobuf: protobuf_generate()
+# gRPC's config skips its own find_package(OpenSSL) when OPENSSL_FOUND is set, and
+# pkg_check_modules(OPENSSL) below caches exactly that: without this line every
+# re-configure fails with "OpenSSL::SSL ... target was not found".
+find_package(OpenSSL REQUIRED)
 find_package(gRPC CONFIG REQUIRED)        # gRPC::grpc++, grpc++_reflection, grpc_cpp_plugin
 find_package(absl CONFIG REQUIRED)
 find_package(prometheus-cpp CONFIG REQUIRED)
