@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Offline checks of the Helm chart, the rendered manifests, the alert rules and the
+# dashboards. Needs Debian yamllint and prometheus (promtool), node/npm; installs
+# helm and the schema packages into .tools/ops on first use (scripts/install-ops-tools.sh).
+#   scripts/lint-chart.sh
+# Each check prints PASS/FAIL; the last line is "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+scripts/install-ops-tools.sh || { echo "lint-chart: cannot install the ops tools"; exit 1; }
+HELM="$ROOT/.tools/ops/bin/helm"
+CHART=charts/carecast
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+passed=0; failed=0
+check() {  # name command...
+  local name=$1; shift
+  if "$@" >"$OUT/log" 2>&1; then
+    passed=$((passed + 1)); echo "PASS $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/    /' "$OUT/log" | tail -40
+  fi
+}
+must_fail() {  # name pattern command...: passes when the command fails and prints pattern
+  local name=$1 pattern=$2; shift 2
+  if "$@" >"$OUT/log" 2>&1; then
+    failed=$((failed + 1)); echo "FAIL $name (was accepted)"
+  elif grep -qE "$pattern" "$OUT/log"; then
+    passed=$((passed + 1)); echo "PASS $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name (failed without /$pattern/)"; sed 's/^/    /' "$OUT/log" | tail -20
+  fi
+}
+
+# --- chart metadata and schema -----------------------------------------------------
+chart_yaml_fields() {  # chart-testing's chart_schema.yaml required fields
+  local f
+  for f in apiVersion name version description home; do
+    grep -qE "^${f}:" "$CHART/Chart.yaml" || { echo "Chart.yaml lacks $f"; return 1; }
+  done
+  grep -qE '^apiVersion: v2$' "$CHART/Chart.yaml" || { echo "Chart.yaml apiVersion is not v2"; return 1; }
+}
+check "Chart.yaml has the chart-testing required fields" chart_yaml_fields
+check "values.schema.json is generated from tests/chart/values-schema.mjs" node tests/chart/values-schema.mjs --check
+
+# --- helm lint and template over the value sets ------------------------------------
+# values file | expected kinds with monitoring API | expected kinds without it
+declare -A EXPECT_MON EXPECT_PLAIN
+EXPECT_MON[default]="Deployment=4 Service=4 PodDisruptionBudget=3 NetworkPolicy=4 HorizontalPodAutoscaler=0 ServiceMonitor=1 PrometheusRule=1 ConfigMap=2 Pod=1 Secret=0"
+EXPECT_PLAIN[default]="Deployment=4 ServiceMonitor=0 PrometheusRule=0 ConfigMap=2"
+EXPECT_MON[production]="Deployment=4 PodDisruptionBudget=4 HorizontalPodAutoscaler=3 NetworkPolicy=4 Ingress=1 ServiceMonitor=1 PrometheusRule=1 ConfigMap=2 Secret=0"
+EXPECT_PLAIN[production]="Deployment=4 HorizontalPodAutoscaler=3 ServiceMonitor=0 PrometheusRule=0"
+EXPECT_MON[single]="Deployment=3 Service=3 Secret=1 PodDisruptionBudget=0 NetworkPolicy=0 ServiceMonitor=0 PrometheusRule=0 ConfigMap=0 Pod=0"
+EXPECT_PLAIN[single]="Deployment=3 Secret=1"
+
+expect_args() { local a=() kv; for kv in $1; do a+=(--expect "$kv"); done; echo "${a[@]}"; }
+
+for values in tests/chart/values-*.yaml; do
+  set_name=$(basename "$values" .yaml); set_name=${set_name#values-}
+  check "helm lint --strict ($set_name)" "$HELM" lint --strict "$CHART" -f "$values"
+  for kube in 1.27.0 1.31.0; do
+    rendered="$OUT/$set_name-$kube-mon.yaml"
+    check "helm template + schema validation ($set_name, k8s $kube, with monitoring API)" \
+      bash -c "'$HELM' template carecast '$CHART' -n carecast -f '$values' --kube-version $kube \
+        --api-versions monitoring.coreos.com/v1 > '$rendered' && \
+        node tests/chart/validate-manifests.mjs $(expect_args "${EXPECT_MON[$set_name]:-}") '$rendered'"
+    rendered="$OUT/$set_name-$kube.yaml"
+    check "helm template + schema validation ($set_name, k8s $kube, no monitoring API)" \
+      bash -c "'$HELM' template carecast '$CHART' -n carecast -f '$values' --kube-version $kube > '$rendered' && \
+        node tests/chart/validate-manifests.mjs $(expect_args "${EXPECT_PLAIN[$set_name]:-}") '$rendered'"
+  done
+done
+
+# Specific rendering facts.
+prestop_by_version() {
+  "$HELM" template c "$CHART" --kube-version 1.31.0 --show-only templates/deployment.yaml | grep -q 'sleep:' || {
+    echo "no preStop sleep on 1.31"; return 1; }
+  if "$HELM" template c "$CHART" --kube-version 1.27.0 --show-only templates/deployment.yaml | grep -q 'sleep:'; then
+    echo "preStop sleep rendered for 1.27 (unsupported there)"; return 1
+  fi
+}
+check "preStop sleep only where Kubernetes supports it (>= 1.30)" prestop_by_version
+no_defaults_credentials() {
+  # Rendering with every existingSecret set must put no credential value anywhere.
+  "$HELM" template c "$CHART" -f tests/chart/values-production.yaml --api-versions monitoring.coreos.com/v1 >"$OUT/prod.yaml"
+  if grep -nE 'kind: Secret$' "$OUT/prod.yaml"; then echo "the chart rendered a Secret"; return 1; fi
+  grep -q 'secretName: carecast-nats' "$OUT/prod.yaml" && grep -q 'secretName: redis' "$OUT/prod.yaml" \
+    && grep -q 'secretName: carecast-jwt-keys' "$OUT/prod.yaml" && grep -q 'secretName: carecast-channel-tokens' "$OUT/prod.yaml"
+}
+check "credentials only through existingSecret references" no_defaults_credentials
+render_notes() {  # values-file: prints NOTES.txt as `helm install` would (no cluster needed)
+  local copy="$OUT/notes-chart"
+  rm -rf "$copy"; cp -r "$CHART" "$copy"; cp "$CHART/templates/NOTES.txt" "$copy/files/NOTES.txt"
+  cat > "$copy/templates/zz-notes.yaml" <<'TPL'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: notes
+data:
+  notes: |
+{{ tpl (.Files.Get "files/NOTES.txt") . | indent 4 }}
+TPL
+  "$HELM" template carecast "$copy" -n carecast -f "$1" --show-only templates/zz-notes.yaml
+}
+notes_by_values() {
+  local out
+  out=$(render_notes tests/chart/values-default.yaml) || return 1
+  grep -q 'ACTION NEEDED' <<<"$out" || { echo "default install: NOTES do not ask for the JWT Secret"; return 1; }
+  grep -q 'carecast-planner:50051' <<<"$out" || { echo "NOTES do not list the planner"; return 1; }
+  out=$(render_notes tests/chart/values-production.yaml) || return 1
+  if grep -q 'ACTION NEEDED\|without credentials\|without a password' <<<"$out"; then
+    echo "production install: NOTES warn although every Secret is set"; return 1; fi
+  out=$(render_notes tests/chart/values-single.yaml) || return 1
+  grep -q 'streamReplicas is 1' <<<"$out" || { echo "single install: no R1 warning"; return 1; }
+}
+check "NOTES.txt renders and tells what to do for each value set" notes_by_values
+
+# --- invalid values must be rejected by values.schema.json -------------------------
+for bad in tests/chart/invalid/*.yaml; do
+  must_fail "schema rejects $(basename "$bad" .yaml)" "schema|Additional property|Invalid type|pattern|must be" \
+    "$HELM" lint --strict "$CHART" -f "$bad"
+done
+
+# --- the validator itself must be able to fail --------------------------------------
+must_fail "validate-manifests reports broken objects" \
+  "replicas must be integer.*|privileged" node tests/chart/validate-manifests.mjs tests/chart/fixtures/broken-manifests.yaml
+validator_reports_all() {
+  local out; out=$(node tests/chart/validate-manifests.mjs tests/chart/fixtures/broken-manifests.yaml 2>&1) && return 1
+  local want
+  for want in 'must be integer' 'selector does not match' 'readOnlyRootFilesystem' 'literal credential' \
+              'not a native gRPC probe' 'not a public key' 'missing label helm.sh/chart'; do
+    grep -q "$want" <<<"$out" || { echo "validator missed: $want"; return 1; }
+  done
+}
+check "validate-manifests reports every planted problem" validator_reports_all
+
+# --- yamllint, drift -----------------------------------------------------------------
+check "yamllint (chart values, rendered manifests, rules, tests)" \
+  yamllint -s -c tests/chart/yamllint.yaml "$CHART/Chart.yaml" "$CHART/values.yaml" deploy/k8s deploy/monitoring tests/chart
+check "deploy/k8s and chart files match the chart (drift check)" scripts/render-manifests.sh --check
+
+# --- alert rules and dashboards -----------------------------------------------------
+check "promtool check rules" promtool check rules deploy/monitoring/rules/*.yml
+check "promtool test rules" promtool test rules deploy/monitoring/tests/*.test.yml
+check "dashboards are generated from deploy/monitoring/src/dashboards.mjs" node deploy/monitoring/src/dashboards.mjs --check
+check "dashboard lint (stable uids, \${datasource}, no __inputs)" node tests/monitoring/lint-dashboards.mjs
+check "dashboard and rule metrics are registered in the service sources" node tests/monitoring/check-metric-names.mjs --sources
+
+echo "lint-chart: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
