@@ -1,0 +1,31 @@
+// Configuration of carecast-metrics, read from the environment at start.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/base/env_config.h"
+
+namespace carecast::metrics {
+
+inline constexpr int kDefaultGrpcPort = 50054;
+inline constexpr int kDefaultHttpPort = 9104;
+
+struct MetricsConfig {
+  // The shared variables (CARECAST_GRPC_PORT 50054, CARECAST_HTTP_PORT 9104, NATS,
+  // JWT, ...). The metrics service does not use Redis: its figures are rebuilt
+  // from the events stream. CARECAST_REDIS_URL is accepted but optional here.
+  common::CommonConfig common;
+  // CARECAST_METRICS_REPLAY_LOG_EVERY (default 1000, 1..10000000): a progress line
+  // every this many events while the stream is replayed at start.
+  int64_t replay_log_every = 1000;
+  // CARECAST_METRICS_PENDING_INTERVAL (default 2s): how often
+  // carecast_metrics_consumer_pending is refreshed.
+  absl::Duration pending_interval = absl::Seconds(2);
+};
+
+// INVALID_ARGUMENT naming every bad or missing variable.
+absl::StatusOr<MetricsConfig> ReadMetricsConfig(const common::EnvSource& env);
+
+}  // namespace carecast::metrics

@@ -1,0 +1,158 @@
+#include "services/metrics/metrics_exposition.h"
+
+#include <prometheus/histogram.h>
+
+#include "services/metrics/figure_labels.h"
+
+namespace carecast::metrics {
+namespace {
+
+// Response-time buckets around the inbox SLAs: minutes for urgent items, hours
+// for normal ones, days for the tail.
+prometheus::Histogram::BucketBoundaries ResponseBuckets() {
+  return {60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800};
+}
+
+}  // namespace
+
+MetricsExposition::MetricsExposition(prometheus::Registry& registry)
+    : published_family_(prometheus::BuildCounter()
+                            .Name("carecast_posts_published_total")
+                            .Help("Posts published, per network.")
+                            .Register(registry)),
+      failed_family_(prometheus::BuildCounter()
+                         .Name("carecast_posts_failed_total")
+                         .Help("Posts that failed or need a human, per network and state.")
+                         .Register(registry)),
+      mentions_family_(prometheus::BuildCounter()
+                           .Name("carecast_mentions_total")
+                           .Help("Classified mentions, per sentiment.")
+                           .Register(registry)),
+      open_family_(prometheus::BuildGauge()
+                       .Name("carecast_inbox_open_items")
+                       .Help("Inbox items created and not yet closed.")
+                       .Register(registry)),
+      closed_family_(prometheus::BuildCounter()
+                         .Name("carecast_inbox_closed_total")
+                         .Help("Inbox items closed.")
+                         .Register(registry)),
+      response_family_(prometheus::BuildHistogram()
+                           .Name("carecast_inbox_response_seconds")
+                           .Help("Time from an inbox item's creation to its close.")
+                           .Register(registry)),
+      objective_current_family_(prometheus::BuildGauge()
+                                    .Name("carecast_objective_current")
+                                    .Help("An objective's KPI value over its window and scope.")
+                                    .Register(registry)),
+      objective_ratio_family_(prometheus::BuildGauge()
+                                  .Name("carecast_objective_progress_ratio")
+                                  .Help("An objective's current value divided by its target.")
+                                  .Register(registry)),
+      consumed_family_(prometheus::BuildCounter()
+                           .Name("carecast_metrics_events_consumed_total")
+                           .Help("Events consumed from the events stream, per domain.")
+                           .Register(registry)),
+      rejected_family_(prometheus::BuildCounter()
+                           .Name("carecast_metrics_events_rejected_total")
+                           .Help("Events rejected because their payload could not be decoded.")
+                           .Register(registry)),
+      pending_family_(prometheus::BuildGauge()
+                          .Name("carecast_metrics_consumer_pending")
+                          .Help("Events the metrics consumer has yet to process.")
+                          .Register(registry)),
+      open_items_(open_family_.Add({})),
+      closed_total_(closed_family_.Add({})),
+      response_seconds_(response_family_.Add({}, ResponseBuckets())),
+      rejected_total_(rejected_family_.Add({})),
+      pending_(pending_family_.Add({})) {
+  // Every known label value exists from the start, so a rate() over a series that
+  // has not moved yet reads 0 instead of being absent.
+  const auto* networks = v1::Network_descriptor();
+  const auto* sentiments = v1::Sentiment_descriptor();
+  for (int i = 0; i < networks->value_count(); ++i) {
+    auto network = static_cast<v1::Network>(networks->value(i)->number());
+    Published(network);
+    Failed(network, v1::POST_STATE_FAILED);
+    Failed(network, v1::POST_STATE_NEEDS_HUMAN);
+  }
+  for (int i = 0; i < sentiments->value_count(); ++i)
+    Mentions(static_cast<v1::Sentiment>(sentiments->value(i)->number()));
+  for (const std::string& domain : DomainLabels())
+    consumed_[domain] = &consumed_family_.Add({{"domain", domain}});
+}
+
+prometheus::Counter& MetricsExposition::Published(v1::Network network) {
+  std::lock_guard lock(mu_);
+  auto& slot = published_[network];
+  if (slot == nullptr) slot = &published_family_.Add({{"network", NetworkLabel(network)}});
+  return *slot;
+}
+
+prometheus::Counter& MetricsExposition::Failed(v1::Network network, v1::PostState state) {
+  std::lock_guard lock(mu_);
+  auto& slot = failed_[{network, state}];
+  if (slot == nullptr)
+    slot = &failed_family_.Add(
+        {{"network", NetworkLabel(network)}, {"state", PostStateLabel(state)}});
+  return *slot;
+}
+
+prometheus::Counter& MetricsExposition::Mentions(v1::Sentiment sentiment) {
+  std::lock_guard lock(mu_);
+  auto& slot = mentions_[sentiment];
+  if (slot == nullptr) slot = &mentions_family_.Add({{"sentiment", SentimentLabel(sentiment)}});
+  return *slot;
+}
+
+void MetricsExposition::PostPublished(v1::Network network) { Published(network).Increment(); }
+
+void MetricsExposition::PostFailed(v1::Network network, v1::PostState state) {
+  Failed(network, state).Increment();
+}
+
+void MetricsExposition::MentionClassified(v1::Sentiment sentiment) {
+  Mentions(sentiment).Increment();
+}
+
+void MetricsExposition::InboxOpenChanged(int64_t open_items) {
+  open_items_.Set(static_cast<double>(open_items));
+}
+
+void MetricsExposition::InboxClosed(std::optional<absl::Duration> response_time) {
+  closed_total_.Increment();
+  if (response_time) response_seconds_.Observe(absl::ToDoubleSeconds(*response_time));
+}
+
+void MetricsExposition::ObjectiveChanged(const ObjectiveFigure& figure) {
+  if (!figure.measured) return;  // no series for a KPI we cannot compute
+  std::pair<prometheus::Gauge*, prometheus::Gauge*> gauges;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = objectives_[figure.name];
+    if (slot.first == nullptr) {
+      prometheus::Labels labels = {{"objective", figure.id}, {"kpi", KpiLabel(figure.kpi)}};
+      slot.first = &objective_current_family_.Add(labels);
+      slot.second = &objective_ratio_family_.Add(labels);
+    }
+    gauges = slot;
+  }
+  gauges.first->Set(figure.current);
+  gauges.second->Set(figure.ratio);
+}
+
+void MetricsExposition::EventConsumed(std::string_view subject) {
+  prometheus::Counter* counter;
+  {
+    std::lock_guard lock(mu_);
+    counter = consumed_.at(DomainLabel(subject));  // DomainLabel returns only DomainLabels()
+  }
+  counter->Increment();
+}
+
+void MetricsExposition::EventRejected() { rejected_total_.Increment(); }
+
+void MetricsExposition::SetConsumerPending(int64_t pending) {
+  pending_.Set(static_cast<double>(pending));
+}
+
+}  // namespace carecast::metrics

@@ -1,0 +1,82 @@
+// The program's figures as Prometheus series, kept current event by event:
+//   carecast_posts_published_total{network}
+//   carecast_posts_failed_total{network,state}
+//   carecast_mentions_total{sentiment}
+//   carecast_inbox_open_items, carecast_inbox_closed_total,
+//   carecast_inbox_response_seconds (histogram, create -> close)
+//   carecast_objective_current{objective,kpi}, carecast_objective_progress_ratio{objective,kpi}
+//   carecast_metrics_events_consumed_total{domain}, carecast_metrics_events_rejected_total,
+//   carecast_metrics_consumer_pending
+// Label values come from closed enums, the event domain list, and objective ids:
+// objectives are a small set configured by strategists (tens, not per user, post,
+// mention or patient), so the objective label stays bounded. No label carries PHI.
+// Thread-safe; the registry must outlive this object.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "services/metrics/program_figures.h"
+
+namespace carecast::metrics {
+
+class MetricsExposition final : public FiguresObserver {
+ public:
+  explicit MetricsExposition(prometheus::Registry& registry);
+
+  // FiguresObserver.
+  void PostPublished(v1::Network network) override;
+  void PostFailed(v1::Network network, v1::PostState state) override;
+  void MentionClassified(v1::Sentiment sentiment) override;
+  void InboxOpenChanged(int64_t open_items) override;
+  void InboxClosed(std::optional<absl::Duration> response_time) override;
+  void ObjectiveChanged(const ObjectiveFigure& figure) override;
+
+  // Bookkeeping of the event consumer itself.
+  void EventConsumed(std::string_view subject);
+  void EventRejected();
+  void SetConsumerPending(int64_t pending);
+
+ private:
+  // Handles for a label value; created on first use when the value was not
+  // pre-resolved (an enum value added after this build).
+  prometheus::Counter& Published(v1::Network network);
+  prometheus::Counter& Failed(v1::Network network, v1::PostState state);
+  prometheus::Counter& Mentions(v1::Sentiment sentiment);
+
+  prometheus::Family<prometheus::Counter>& published_family_;
+  prometheus::Family<prometheus::Counter>& failed_family_;
+  prometheus::Family<prometheus::Counter>& mentions_family_;
+  prometheus::Family<prometheus::Gauge>& open_family_;
+  prometheus::Family<prometheus::Counter>& closed_family_;
+  prometheus::Family<prometheus::Histogram>& response_family_;
+  prometheus::Family<prometheus::Gauge>& objective_current_family_;
+  prometheus::Family<prometheus::Gauge>& objective_ratio_family_;
+  prometheus::Family<prometheus::Counter>& consumed_family_;
+  prometheus::Family<prometheus::Counter>& rejected_family_;
+  prometheus::Family<prometheus::Gauge>& pending_family_;
+
+  prometheus::Gauge& open_items_;
+  prometheus::Counter& closed_total_;
+  prometheus::Histogram& response_seconds_;
+  prometheus::Counter& rejected_total_;
+  prometheus::Gauge& pending_;
+
+  std::mutex mu_;  // guards the handle maps below (the handles are thread-safe)
+  std::map<v1::Network, prometheus::Counter*> published_;
+  std::map<std::pair<v1::Network, v1::PostState>, prometheus::Counter*> failed_;
+  std::map<v1::Sentiment, prometheus::Counter*> mentions_;
+  std::map<std::string, prometheus::Counter*, std::less<>> consumed_;
+  std::map<std::string, std::pair<prometheus::Gauge*, prometheus::Gauge*>, std::less<>> objectives_;
+};
+
+}  // namespace carecast::metrics

@@ -1,0 +1,29 @@
+// carecast.v1.MetricsService over gRPC: a thin translator from protos to the
+// MetricsService core, every call through RpcEdge (auth, roles, metrics, log).
+#pragma once
+
+#include "carecast/v1/metrics_service.grpc.pb.h"
+#include "services/common/rpc/rpc_edge.h"
+#include "services/metrics/metrics_service.h"
+
+namespace carecast::metrics {
+
+// Thread-safe; references must outlive it.
+class MetricsGrpcService final : public v1::MetricsService::Service {
+ public:
+  MetricsGrpcService(const MetricsService& service, common::RpcEdge& edge)
+      : service_(service), edge_(edge) {}
+
+  grpc::Status GetObjectiveProgress(grpc::ServerContext* context,
+                                    const v1::GetObjectiveProgressRequest* request,
+                                    v1::GetObjectiveProgressResponse* response) override;
+  grpc::Status GetProgramSummary(grpc::ServerContext* context,
+                                 const v1::GetProgramSummaryRequest* request,
+                                 v1::GetProgramSummaryResponse* response) override;
+
+ private:
+  const MetricsService& service_;
+  common::RpcEdge& edge_;
+};
+
+}  // namespace carecast::metrics

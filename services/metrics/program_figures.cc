@@ -1,0 +1,291 @@
+#include "services/metrics/program_figures.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/common/base/strings.h"
+#include "services/metrics/figure_labels.h"
+
+namespace carecast::metrics {
+namespace {
+
+constexpr std::string_view kObjectivePrefix = "objectives/";
+
+absl::Status MissingName(std::string_view what, std::string_view event_id) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(common::AsAbsl(what), " in event ", common::AsAbsl(event_id), " has no name"));
+}
+
+std::string NormaliseSpoke(const std::string& spoke) {
+  if (spoke.empty() || absl::StartsWith(spoke, "spokes/")) return spoke;
+  return absl::StrCat("spokes/", spoke);
+}
+
+}  // namespace
+
+std::string SpokeOfAccount(std::string_view account) {
+  std::vector<absl::string_view> parts = absl::StrSplit(common::AsAbsl(account), '/');
+  if (parts.size() != 4 || parts[0] != "spokes" || parts[1].empty() || parts[2] != "accounts")
+    return "";
+  return absl::StrCat("spokes/", parts[1]);
+}
+
+bool ProgramFigures::SeenBefore(std::string_view event_id) {
+  // An empty id cannot be deduplicated; the entity keys still keep it idempotent.
+  if (event_id.empty()) return false;
+  return !seen_event_ids_.emplace(event_id).second;
+}
+
+bool ProgramFigures::InWindow(const ObjectiveState& o, absl::Time t) const {
+  return t >= o.start && t < o.end;
+}
+
+bool ProgramFigures::InScope(const ObjectiveState& o, v1::Network network) const {
+  return o.objective.network() == v1::NETWORK_UNSPECIFIED || o.objective.network() == network;
+}
+
+ObjectiveFigure ProgramFigures::FigureOf(const ObjectiveState& o) const {
+  ObjectiveFigure f;
+  f.name = o.objective.name();
+  f.id = f.name.substr(kObjectivePrefix.size());
+  f.kpi = o.objective.kpi();
+  f.target = o.objective.target();
+  switch (o.objective.kpi()) {
+    case v1::KPI_POSTS_PUBLISHED:
+    case v1::KPI_INBOX_ITEMS_CLOSED:
+      f.measured = true;
+      f.current = static_cast<double>(o.count);
+      break;
+    case v1::KPI_POSITIVE_MENTION_RATIO:
+      f.measured = true;
+      f.current = o.classified == 0 ? 0.0
+                                     : static_cast<double>(o.positive) /
+                                           static_cast<double>(o.classified);
+      break;
+    case v1::KPI_UNSPECIFIED:
+    case v1::KPI_ENGAGEMENT_RATE:
+    case v1::KPI_REACH:
+    case v1::Kpi_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case v1::Kpi_INT_MAX_SENTINEL_DO_NOT_USE_:
+      f.measured = false;
+      break;
+  }
+  f.ratio = f.target > 0 ? f.current / f.target : 0.0;
+  return f;
+}
+
+void ProgramFigures::NotifyObjective(const ObjectiveState& o) {
+  if (observer_ != nullptr) observer_->ObjectiveChanged(FigureOf(o));
+}
+
+void ProgramFigures::CountPost(const PostFact& fact) {
+  for (auto& [name, o] : objectives_) {
+    if (o.objective.kpi() != v1::KPI_POSTS_PUBLISHED) continue;
+    if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
+    if (!o.spoke.empty() && o.spoke != fact.spoke) continue;
+    ++o.count;
+    NotifyObjective(o);
+  }
+}
+
+void ProgramFigures::CountMention(const MentionFact& fact) {
+  if (fact.sentiment == v1::SENTIMENT_UNSPECIFIED) return;  // not classified
+  for (auto& [name, o] : objectives_) {
+    // Mentions are not attributed to a spoke yet, so a spoke scope does not narrow them.
+    if (o.objective.kpi() != v1::KPI_POSITIVE_MENTION_RATIO) continue;
+    if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
+    ++o.classified;
+    if (fact.sentiment == v1::SENTIMENT_POSITIVE) ++o.positive;
+    NotifyObjective(o);
+  }
+}
+
+void ProgramFigures::CountClosed(const InboxFact& fact) {
+  for (auto& [name, o] : objectives_) {
+    // Inbox items are not attributed to a spoke yet either.
+    if (o.objective.kpi() != v1::KPI_INBOX_ITEMS_CLOSED) continue;
+    if (!InWindow(o, fact.close_time) || !InScope(o, fact.network)) continue;
+    ++o.count;
+    NotifyObjective(o);
+  }
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostPublished(std::string_view event_id,
+                                                               absl::Time event_time,
+                                                               const v1::PostPublished& event) {
+  const v1::Post& post = event.post();
+  if (post.name().empty()) return MissingName("post", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  PostFact fact;
+  fact.network = post.network();
+  fact.spoke = SpokeOfAccount(post.account());
+  fact.time = IsSet(post.published_time()) ? ToTime(post.published_time()) : event_time;
+  if (!published_.emplace(post.name(), fact).second) return ApplyResult::kDuplicate;
+  ++published_by_network_[fact.network];
+  if (observer_ != nullptr) observer_->PostPublished(fact.network);
+  CountPost(fact);
+  return ApplyResult::kApplied;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostFailed(std::string_view event_id,
+                                                            absl::Time event_time,
+                                                            const v1::PostFailed& event) {
+  const v1::Post& post = event.post();
+  if (post.name().empty()) return MissingName("post", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  if (!failed_.emplace(post.name(), post.state()).second) return ApplyResult::kDuplicate;
+  ++failed_by_network_state_[{post.network(), post.state()}];
+  if (observer_ != nullptr) observer_->PostFailed(post.network(), post.state());
+  return ApplyResult::kApplied;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyMentionClassified(
+    std::string_view event_id, absl::Time event_time, const v1::MentionClassified& event) {
+  const v1::Mention& mention = event.mention();
+  if (mention.name().empty()) return MissingName("mention", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  MentionFact fact;
+  fact.network = mention.network();
+  fact.sentiment = mention.classification().sentiment();
+  fact.time = IsSet(mention.receive_time()) ? ToTime(mention.receive_time()) : event_time;
+  if (!mentions_.emplace(mention.name(), fact).second) return ApplyResult::kDuplicate;
+  ++mentions_by_sentiment_[fact.sentiment];
+  if (observer_ != nullptr) observer_->MentionClassified(fact.sentiment);
+  CountMention(fact);
+  return ApplyResult::kApplied;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxCreated(std::string_view event_id,
+                                                              absl::Time event_time,
+                                                              const v1::InboxItemChanged& event) {
+  const v1::InboxItem& item = event.inbox_item();
+  if (item.name().empty()) return MissingName("inbox item", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  InboxFact& fact = inbox_[item.name()];
+  if (fact.created) return ApplyResult::kDuplicate;
+  fact.created = true;
+  fact.network = item.network();
+  if (!fact.create_time)
+    fact.create_time = IsSet(item.create_time()) ? ToTime(item.create_time()) : event_time;
+  // A close seen first (out of order) means the item never counts as open.
+  if (!fact.closed) {
+    ++open_items_;
+    if (observer_ != nullptr) observer_->InboxOpenChanged(open_items_);
+  }
+  return ApplyResult::kApplied;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxClosed(std::string_view event_id,
+                                                             absl::Time event_time,
+                                                             const v1::InboxItemChanged& event) {
+  const v1::InboxItem& item = event.inbox_item();
+  if (item.name().empty()) return MissingName("inbox item", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  InboxFact& fact = inbox_[item.name()];
+  if (fact.closed) return ApplyResult::kDuplicate;
+  fact.closed = true;
+  if (!fact.created) fact.network = item.network();
+  // The closed event carries the whole item, so the response time does not depend
+  // on having seen the created event.
+  if (IsSet(item.create_time())) fact.create_time = ToTime(item.create_time());
+  fact.close_time = IsSet(item.close_time()) ? ToTime(item.close_time()) : event_time;
+  ++closed_items_;
+  std::optional<absl::Duration> response;
+  if (fact.create_time && fact.close_time >= *fact.create_time)
+    response = fact.close_time - *fact.create_time;
+  if (observer_ != nullptr) observer_->InboxClosed(response);
+  if (fact.created) {
+    --open_items_;
+    if (observer_ != nullptr) observer_->InboxOpenChanged(open_items_);
+  }
+  CountClosed(fact);
+  return ApplyResult::kApplied;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyObjectiveCreated(
+    std::string_view event_id, absl::Time event_time, const v1::ObjectiveCreated& event) {
+  const v1::Objective& objective = event.objective();
+  if (!absl::StartsWith(objective.name(), common::AsAbsl(kObjectivePrefix)) ||
+      objective.name().size() == kObjectivePrefix.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("objective in event ", common::AsAbsl(event_id),
+                                                   " has no name of the form objectives/{id}"));
+  }
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  auto [it, inserted] = objectives_.try_emplace(objective.name());
+  if (!inserted) return ApplyResult::kDuplicate;
+  ObjectiveState& o = it->second;
+  o.objective = objective;
+  o.spoke = NormaliseSpoke(objective.spoke());
+  // An unset bound leaves that side of the window open.
+  o.start = IsSet(objective.start_time()) ? ToTime(objective.start_time()) : absl::InfinitePast();
+  o.end = IsSet(objective.end_time()) ? ToTime(objective.end_time()) : absl::InfiniteFuture();
+  // Facts may precede the objective in the stream (or arrive out of order), so the
+  // objective starts from everything already counted.
+  switch (objective.kpi()) {
+    case v1::KPI_POSTS_PUBLISHED:
+      for (const auto& [name, fact] : published_)
+        if (InWindow(o, fact.time) && InScope(o, fact.network) &&
+            (o.spoke.empty() || o.spoke == fact.spoke))
+          ++o.count;
+      break;
+    case v1::KPI_POSITIVE_MENTION_RATIO:
+      for (const auto& [name, fact] : mentions_) {
+        if (fact.sentiment == v1::SENTIMENT_UNSPECIFIED) continue;
+        if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
+        ++o.classified;
+        if (fact.sentiment == v1::SENTIMENT_POSITIVE) ++o.positive;
+      }
+      break;
+    case v1::KPI_INBOX_ITEMS_CLOSED:
+      for (const auto& [name, fact] : inbox_)
+        if (fact.closed && InWindow(o, fact.close_time) && InScope(o, fact.network)) ++o.count;
+      break;
+    case v1::KPI_UNSPECIFIED:
+    case v1::KPI_ENGAGEMENT_RATE:
+    case v1::KPI_REACH:
+    case v1::Kpi_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case v1::Kpi_INT_MAX_SENTINEL_DO_NOT_USE_:
+      break;
+  }
+  NotifyObjective(o);
+  return ApplyResult::kApplied;
+}
+
+SummaryFigures ProgramFigures::Summary() const {
+  std::lock_guard lock(mu_);
+  SummaryFigures s;
+  s.posts_published = published_by_network_;
+  s.posts_failed = failed_by_network_state_;
+  s.mentions = mentions_by_sentiment_;
+  s.open_inbox_items = open_items_;
+  s.closed_inbox_items = closed_items_;
+  s.events_applied = events_applied_;
+  for (const auto& [name, o] : objectives_) s.objectives.push_back(FigureOf(o));
+  return s;
+}
+
+std::optional<ObjectiveFigure> ProgramFigures::Objective(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  auto it = objectives_.find(name);
+  if (it == objectives_.end()) return std::nullopt;
+  return FigureOf(it->second);
+}
+
+int64_t ProgramFigures::events_applied() const {
+  std::lock_guard lock(mu_);
+  return events_applied_;
+}
+
+}  // namespace carecast::metrics

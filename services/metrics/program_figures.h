@@ -1,0 +1,161 @@
+// The program's figures as a pure function of the events: posts published and
+// failed, mentions per sentiment, the inbox, and objective progress. Fed one
+// decoded event at a time; idempotent by event id and by the entity the event is
+// about, so a redelivered, re-published or replayed event counts once and the
+// order of an inbox item's created/closed events does not matter.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "carecast/v1/events.pb.h"
+#include "carecast/v1/resources.pb.h"
+
+namespace carecast::metrics {
+
+// Progress of one objective. `current` is the KPI's value over the objective's
+// window [start_time, end_time) and scope; `ratio` = current / target (0 when the
+// target is not positive), not capped at 1.
+struct ObjectiveFigure {
+  std::string name;  // "objectives/{id}"
+  std::string id;    // "{id}"
+  v1::Kpi kpi = v1::KPI_UNSPECIFIED;
+  double target = 0;
+  double current = 0;
+  double ratio = 0;
+  // False for KPIs not measured yet (engagement rate, reach): current stays 0.
+  bool measured = false;
+};
+
+// A copy of every figure, taken under the lock.
+struct SummaryFigures {
+  std::map<v1::Network, int64_t> posts_published;
+  std::map<std::pair<v1::Network, v1::PostState>, int64_t> posts_failed;
+  std::map<v1::Sentiment, int64_t> mentions;
+  int64_t open_inbox_items = 0;
+  int64_t closed_inbox_items = 0;
+  std::vector<ObjectiveFigure> objectives;  // sorted by name
+  int64_t events_applied = 0;
+};
+
+// Told about every change, in order, with the figures' lock held: implementations
+// must be quick and must not call back into ProgramFigures.
+class FiguresObserver {
+ public:
+  virtual ~FiguresObserver() = default;
+  virtual void PostPublished(v1::Network network) = 0;
+  virtual void PostFailed(v1::Network network, v1::PostState state) = 0;
+  virtual void MentionClassified(v1::Sentiment sentiment) = 0;
+  virtual void InboxOpenChanged(int64_t open_items) = 0;
+  // `response_time` is close - create when both are known.
+  virtual void InboxClosed(std::optional<absl::Duration> response_time) = 0;
+  virtual void ObjectiveChanged(const ObjectiveFigure& figure) = 0;
+};
+
+enum class ApplyResult {
+  kApplied,    // the figures changed (or the event was new but changed nothing)
+  kDuplicate,  // this event id, or this fact about this entity, was already counted
+};
+
+// Thread-safe (one mutex; reads copy out). The observer, when given, must outlive
+// this object. Apply* return INVALID_ARGUMENT, changing nothing, when the payload
+// lacks the name the fact is keyed by.
+class ProgramFigures {
+ public:
+  explicit ProgramFigures(FiguresObserver* observer = nullptr) : observer_(observer) {}
+
+  // carecast.post.published: counted once per post, in the window of its
+  // published_time (the event time when unset).
+  absl::StatusOr<ApplyResult> ApplyPostPublished(std::string_view event_id, absl::Time event_time,
+                                                 const v1::PostPublished& event);
+  // carecast.post.failed: counted once per post and state (FAILED, NEEDS_HUMAN).
+  absl::StatusOr<ApplyResult> ApplyPostFailed(std::string_view event_id, absl::Time event_time,
+                                              const v1::PostFailed& event);
+  // carecast.mention.classified: counted once per mention, at its receive_time.
+  absl::StatusOr<ApplyResult> ApplyMentionClassified(std::string_view event_id,
+                                                     absl::Time event_time,
+                                                     const v1::MentionClassified& event);
+  // carecast.inbox.created / carecast.inbox.closed: an item is open when its
+  // created event was seen and its closed event was not.
+  absl::StatusOr<ApplyResult> ApplyInboxCreated(std::string_view event_id, absl::Time event_time,
+                                                const v1::InboxItemChanged& event);
+  absl::StatusOr<ApplyResult> ApplyInboxClosed(std::string_view event_id, absl::Time event_time,
+                                               const v1::InboxItemChanged& event);
+  // carecast.objective.created: the first definition of a name wins.
+  absl::StatusOr<ApplyResult> ApplyObjectiveCreated(std::string_view event_id,
+                                                    absl::Time event_time,
+                                                    const v1::ObjectiveCreated& event);
+  SummaryFigures Summary() const;
+  // nullopt when no objective of that name ("objectives/{id}") was created.
+  std::optional<ObjectiveFigure> Objective(std::string_view name) const;
+  int64_t events_applied() const;
+
+ private:
+  struct PostFact {
+    v1::Network network = v1::NETWORK_UNSPECIFIED;
+    std::string spoke;  // "spokes/{spoke}" from the account name; may be empty
+    absl::Time time;
+  };
+  struct MentionFact {
+    v1::Network network = v1::NETWORK_UNSPECIFIED;
+    v1::Sentiment sentiment = v1::SENTIMENT_UNSPECIFIED;
+    absl::Time time;
+  };
+  struct InboxFact {
+    bool created = false;
+    bool closed = false;
+    v1::Network network = v1::NETWORK_UNSPECIFIED;
+    std::optional<absl::Time> create_time;
+    absl::Time close_time;
+  };
+  struct ObjectiveState {
+    v1::Objective objective;
+    std::string spoke;  // normalised "spokes/{spoke}", empty for the whole system
+    absl::Time start;   // the window [start, end)
+    absl::Time end;
+    int64_t count = 0;  // posts published or items closed in scope
+    int64_t positive = 0;
+    int64_t classified = 0;
+  };
+
+  // True when `event_id` was seen before (and records it otherwise). Called with mu_.
+  bool SeenBefore(std::string_view event_id);
+  bool InWindow(const ObjectiveState& o, absl::Time t) const;
+  bool InScope(const ObjectiveState& o, v1::Network network) const;
+  // Adds the fact to every objective it counts for and tells the observer.
+  void CountPost(const PostFact& fact);
+  void CountMention(const MentionFact& fact);
+  void CountClosed(const InboxFact& fact);
+  ObjectiveFigure FigureOf(const ObjectiveState& o) const;
+  void NotifyObjective(const ObjectiveState& o);
+
+  FiguresObserver* const observer_;
+  mutable std::mutex mu_;
+  std::set<std::string, std::less<>> seen_event_ids_;
+  std::map<std::string, PostFact, std::less<>> published_;
+  std::set<std::pair<std::string, v1::PostState>> failed_;
+  std::map<std::string, MentionFact, std::less<>> mentions_;
+  std::map<std::string, InboxFact, std::less<>> inbox_;
+  std::map<std::string, ObjectiveState, std::less<>> objectives_;
+  std::map<v1::Network, int64_t> published_by_network_;
+  std::map<std::pair<v1::Network, v1::PostState>, int64_t> failed_by_network_state_;
+  std::map<v1::Sentiment, int64_t> mentions_by_sentiment_;
+  int64_t open_items_ = 0;
+  int64_t closed_items_ = 0;
+  int64_t events_applied_ = 0;
+};
+
+// "spokes/{spoke}" of an account name "spokes/{spoke}/accounts/{account}"; empty
+// when the name has another shape.
+std::string SpokeOfAccount(std::string_view account);
+
+}  // namespace carecast::metrics
