@@ -1,0 +1,158 @@
+#include "services/common/bus/nats_key_value_store.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/base/strings.h"
+#include "services/common/bus/nats_status.h"
+
+namespace carecast::common {
+namespace {
+
+class NatsKeyValueStore final : public KeyValueStore {
+ public:
+  NatsKeyValueStore(std::shared_ptr<NatsCore> core, kvStore* kv, std::string bucket)
+      : core_(std::move(core)), kv_(kv), bucket_(std::move(bucket)) {}
+  ~NatsKeyValueStore() override { kvStore_Destroy(kv_); }
+
+  absl::StatusOr<KvEntry> Get(std::string_view key) override {
+    if (absl::Status s = Check(key); !s.ok()) return s;
+    const std::string k(key);
+    kvEntry* e = nullptr;
+    natsStatus s = kvStore_Get(&e, kv_, k.c_str());
+    if (s != NATS_OK) return Error(s, "getting", key);
+    KvEntry entry;
+    entry.key = k;
+    const void* value = kvEntry_Value(e);
+    if (value != nullptr) {
+      entry.value.assign(static_cast<const char*>(value), static_cast<size_t>(kvEntry_ValueLen(e)));
+    }
+    entry.revision = kvEntry_Revision(e);
+    kvEntry_Destroy(e);
+    return entry;
+  }
+
+  absl::StatusOr<uint64_t> Create(std::string_view key, std::string_view value) override {
+    if (absl::Status s = Check(key); !s.ok()) return s;
+    const std::string k(key);
+    uint64_t rev = 0;
+    natsStatus s = kvStore_Create(&rev, kv_, k.c_str(), value.data(), static_cast<int>(value.size()));
+    if (s != NATS_OK) return Error(s, "creating", key, NatsOperation::kKvCreate);
+    return rev;
+  }
+
+  absl::StatusOr<uint64_t> Update(std::string_view key, std::string_view value,
+                                  uint64_t expected_revision) override {
+    if (absl::Status s = Check(key); !s.ok()) return s;
+    if (expected_revision == 0) {
+      // nats.c treats a zero revision as "no check"; zero means "no live value".
+      absl::StatusOr<uint64_t> created = Create(key, value);
+      if (created.status().code() == absl::StatusCode::kAlreadyExists) {
+        return absl::AbortedError(created.status().message());
+      }
+      return created;
+    }
+    const std::string k(key);
+    uint64_t rev = 0;
+    natsStatus s = kvStore_Update(&rev, kv_, k.c_str(), value.data(),
+                                  static_cast<int>(value.size()), expected_revision);
+    if (s != NATS_OK) return Error(s, "updating", key);
+    return rev;
+  }
+
+  absl::StatusOr<uint64_t> Put(std::string_view key, std::string_view value) override {
+    if (absl::Status s = Check(key); !s.ok()) return s;
+    const std::string k(key);
+    uint64_t rev = 0;
+    natsStatus s = kvStore_Put(&rev, kv_, k.c_str(), value.data(), static_cast<int>(value.size()));
+    if (s != NATS_OK) return Error(s, "putting", key);
+    return rev;
+  }
+
+  absl::Status Delete(std::string_view key) override {
+    if (absl::Status s = Check(key); !s.ok()) return s;
+    const std::string k(key);
+    natsStatus s = kvStore_Delete(kv_, k.c_str());
+    if (s != NATS_OK) return Error(s, "deleting", key);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<std::string>> Keys(std::string_view prefix) override {
+    if (!core_->Connected()) return absl::UnavailableError("not connected to NATS");
+    kvWatchOptions wo;
+    kvWatchOptions_Init(&wo);
+    wo.Timeout = core_->TimeoutMillis();
+    kvKeysList list{};
+    natsStatus s = kvStore_Keys(&list, kv_, &wo);
+    std::vector<std::string> keys;
+    if (s == NATS_NOT_FOUND) return keys;  // an empty bucket
+    if (s != NATS_OK) return LastNatsError(s, 0, absl::StrCat("listing keys of ", bucket_));
+    for (int i = 0; i < list.Count; ++i) {
+      if (absl::StartsWith(list.Keys[i], AsAbsl(prefix))) keys.emplace_back(list.Keys[i]);
+    }
+    kvKeysList_Destroy(&list);
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  }
+
+ private:
+  absl::Status Check(std::string_view key) const {
+    if (absl::Status s = ValidateKvKey(key); !s.ok()) return s;
+    if (!core_->Connected()) return absl::UnavailableError("not connected to NATS");
+    return absl::OkStatus();
+  }
+
+  absl::Status Error(natsStatus s, std::string_view verb, std::string_view key,
+                     NatsOperation op = NatsOperation::kGeneric) const {
+    return LastNatsError(s, 0, absl::StrCat(AsAbsl(verb), " ", bucket_, "/", AsAbsl(key)), op);
+  }
+
+  const std::shared_ptr<NatsCore> core_;
+  kvStore* const kv_;
+  const std::string bucket_;
+};
+
+}  // namespace
+
+absl::Status ValidateKvKey(std::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError("empty key");
+  for (size_t i = 0; i < key.size(); ++i) {
+    const char c = key[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '=' || c == '.' || c == '/' || c == '-';
+    if (!ok) return absl::InvalidArgumentError(absl::StrCat("invalid key: ", AsAbsl(key)));
+    if (c == '.' && (i == 0 || i + 1 == key.size() || key[i - 1] == '.')) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid key: ", AsAbsl(key)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<KeyValueStore>> OpenNatsBucket(std::shared_ptr<NatsCore> core,
+                                                              const BucketSpec& spec) {
+  if (spec.name.empty()) return absl::InvalidArgumentError("bucket name is empty");
+  if (spec.history < 1 || spec.history > 64) {
+    return absl::InvalidArgumentError("bucket history must be between 1 and 64");
+  }
+  if (!core->Connected()) return absl::UnavailableError("not connected to NATS");
+  kvStore* kv = nullptr;
+  natsStatus s = js_KeyValue(&kv, core->js, spec.name.c_str());
+  if (s == NATS_NOT_FOUND) {
+    kvConfig cfg;
+    kvConfig_Init(&cfg);
+    cfg.Bucket = spec.name.c_str();
+    cfg.History = static_cast<uint8_t>(spec.history);
+    cfg.TTL = absl::ToInt64Nanoseconds(spec.ttl);
+    cfg.Replicas = std::max(1, spec.replicas);
+    s = js_CreateKeyValue(&kv, core->js, &cfg);
+  }
+  if (s != NATS_OK) return LastNatsError(s, 0, absl::StrCat("opening bucket ", spec.name));
+  return std::unique_ptr<KeyValueStore>(
+      std::make_unique<NatsKeyValueStore>(std::move(core), kv, spec.name));
+}
+
+}  // namespace carecast::common

@@ -1,0 +1,271 @@
+#include "services/common/bus/nats_subscription.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/bus/nats_event_headers.h"
+#include "services/common/bus/nats_status.h"
+
+namespace carecast::common {
+namespace {
+
+// Short enough that a stopping subscription notices within a fraction of a
+// second, long enough that an idle consumer costs a few requests per second.
+constexpr int64_t kFetchWaitMillis = 250;
+constexpr absl::Duration kErrorBackoff = absl::Milliseconds(250);
+// How long the server keeps an ephemeral consumer nobody pulls from.
+constexpr absl::Duration kEphemeralInactiveThreshold = absl::Minutes(1);
+constexpr absl::Duration kPendingTimeout = absl::Seconds(1);
+
+jsConsumerConfig ConsumerConfigFor(const ConsumerSpec& spec) {
+  jsConsumerConfig cc;
+  jsConsumerConfig_Init(&cc);
+  cc.Durable = spec.durable.empty() ? nullptr : spec.durable.c_str();
+  cc.AckPolicy = js_AckExplicit;
+  cc.DeliverPolicy = spec.deliver_all ? js_DeliverAll : js_DeliverNew;
+  cc.AckWait = absl::ToInt64Nanoseconds(spec.ack_wait);
+  cc.MaxDeliver = spec.max_deliver > 0 ? spec.max_deliver : -1;
+  cc.FilterSubject = spec.filter_subject.c_str();
+  if (spec.durable.empty()) {
+    cc.InactiveThreshold = absl::ToInt64Nanoseconds(kEphemeralInactiveThreshold);
+  }
+  return cc;
+}
+
+// Creates the durable consumer, or brings an existing one to `spec`. A durable
+// created here outlives every subscription: only an operator deletes it.
+absl::Status EnsureDurableConsumer(NatsCore& core, const ConsumerSpec& spec) {
+  jsConsumerConfig cc = ConsumerConfigFor(spec);
+  jsOptions jo = core.CallOptions();
+  jsConsumerInfo* ci = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_AddConsumer(&ci, core.js, spec.stream.c_str(), &cc, &jo, &jerr);
+  jsConsumerInfo_Destroy(ci);
+  if (s == NATS_OK) return absl::OkStatus();
+  absl::Status added = LastNatsError(s, jerr, absl::StrCat("creating consumer ", spec.durable));
+  ci = nullptr;
+  jerr = static_cast<jsErrCode>(0);
+  s = js_GetConsumerInfo(&ci, core.js, spec.stream.c_str(), spec.durable.c_str(), &jo, &jerr);
+  jsConsumerInfo_Destroy(ci);
+  if (s != NATS_OK) return added;  // it does not exist: the add failure stands
+  ci = nullptr;
+  jerr = static_cast<jsErrCode>(0);
+  s = js_UpdateConsumer(&ci, core.js, spec.stream.c_str(), &cc, &jo, &jerr);
+  jsConsumerInfo_Destroy(ci);
+  if (s != NATS_OK) {
+    // The server refuses some changes (e.g. the filter on 2.9); keep consuming
+    // with the existing configuration rather than not at all.
+    absl::Status updated = LastNatsError(s, jerr, "updating consumer");
+    core.logger.Warn("bus: existing consumer kept its configuration",
+                     {{"stream", spec.stream},
+                      {"consumer", spec.durable},
+                      {"error", std::string(updated.message())}});
+  }
+  return absl::OkStatus();
+}
+
+class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
+ public:
+  NatsSubscription(std::shared_ptr<NatsCore> core, ConsumerSpec spec, EventHandler handler,
+                   natsSubscription* sub)
+      : core_(std::move(core)), spec_(std::move(spec)), handler_(std::move(handler)), sub_(sub) {}
+
+  ~NatsSubscription() override {
+    core_->Unregister(this);
+    StopDelivery();
+    natsSubscription_Destroy(sub_);
+  }
+
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+    if (!core_->Register(this)) StopDelivery();
+  }
+
+  void StopDelivery() override {
+    std::lock_guard lock(stop_mu_);
+    if (stopped_) return;
+    {
+      std::lock_guard wait_lock(wait_mu_);
+      stop_.store(true);
+    }
+    wait_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    // Removes our interest; nats.c deletes the consumer only when it created it,
+    // i.e. for ephemerals, since durables are created beforehand and bound to.
+    natsSubscription_Unsubscribe(sub_);
+    stopped_ = true;
+  }
+
+  int64_t Pending() const override {
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = std::min(core_->TimeoutMillis(), absl::ToInt64Milliseconds(kPendingTimeout));
+    jsConsumerInfo* ci = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    if (natsSubscription_GetConsumerInfo(&ci, sub_, &jo, &jerr) != NATS_OK) return -1;
+    int64_t pending = static_cast<int64_t>(ci->NumPending) + ci->NumAckPending;
+    jsConsumerInfo_Destroy(ci);
+    return pending;
+  }
+
+ private:
+  void Run() {
+    bool failing = false;
+    const int batch = std::max(1, spec_.batch_size);
+    while (!stop_.load()) {
+      natsMsgList list{};
+      jsErrCode jerr = static_cast<jsErrCode>(0);
+      natsStatus s = natsSubscription_Fetch(&list, sub_, batch, kFetchWaitMillis, &jerr);
+      if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) continue;  // nothing new
+      if (s != NATS_OK) {
+        if (!failing) {
+          absl::Status status = LastNatsError(s, jerr, "fetching");
+          core_->logger.Warn("bus: consumer cannot fetch, retrying",
+                             {{"stream", spec_.stream},
+                              {"consumer", spec_.durable},
+                              {"error", std::string(status.message())}});
+          failing = true;
+        }
+        WaitForStop(kErrorBackoff);
+        continue;
+      }
+      if (failing) {
+        core_->logger.Info("bus: consumer fetching again",
+                           {{"stream", spec_.stream}, {"consumer", spec_.durable}});
+        failing = false;
+      }
+      const absl::Time fetched = absl::Now();
+      for (int i = 0; i < list.Count; ++i) {
+        if (stop_.load()) {
+          // Hand the rest back now rather than after ack_wait.
+          natsMsg_Nak(list.Msgs[i], nullptr);
+          continue;
+        }
+        Deliver(list.Msgs[i], fetched);
+      }
+      natsMsgList_Destroy(&list);
+    }
+  }
+
+  void Deliver(natsMsg* msg, absl::Time fetched) {
+    jsMsgMetaData* meta = nullptr;
+    absl::StatusOr<Event> event = EventFromMsg(msg);
+    if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) meta = nullptr;
+    const int64_t sequence = meta == nullptr ? 0 : static_cast<int64_t>(meta->Sequence.Stream);
+    if (!event.ok()) {
+      natsMsg_Term(msg, nullptr);
+      core_->logger.Warn("bus: malformed event terminated",
+                         {{"stream", spec_.stream},
+                          {"consumer", spec_.durable},
+                          {"sequence", sequence},
+                          {"error", std::string(event.status().message())}});
+      jsMsgMetaData_Destroy(meta);
+      return;
+    }
+    if (meta != nullptr) {
+      event->stream_sequence = meta->Sequence.Stream;
+      event->delivery_count = meta->NumDelivered;
+    }
+    jsMsgMetaData_Destroy(meta);
+    // Later messages of a batch may wait behind slow handlers: keep them ours.
+    if (absl::Now() - fetched > spec_.ack_wait / 2) natsMsg_InProgress(msg, nullptr);
+
+    Disposition disposition = Disposition::kRetry;
+    try {
+      disposition = handler_(*event);
+    } catch (const std::exception& e) {
+      core_->logger.Error("bus: handler threw, event will be retried",
+                          {{"stream", spec_.stream},
+                           {"consumer", spec_.durable},
+                           {"sequence", sequence},
+                           {"error", std::string(e.what())}});
+    }
+    switch (disposition) {
+      case Disposition::kAck:
+        natsMsg_Ack(msg, nullptr);
+        return;
+      case Disposition::kRetry:
+        natsMsg_NakWithDelay(
+            msg, absl::ToInt64Milliseconds(RetryDelay(event->delivery_count, spec_.ack_wait)),
+            nullptr);
+        return;
+      case Disposition::kReject:
+        natsMsg_Term(msg, nullptr);
+        core_->logger.Warn("bus: event rejected by handler",
+                           {{"stream", spec_.stream},
+                            {"consumer", spec_.durable},
+                            {"subject", event->subject},
+                            {"id", event->id},
+                            {"sequence", sequence}});
+        return;
+    }
+  }
+
+  void WaitForStop(absl::Duration d) {
+    std::unique_lock lock(wait_mu_);
+    wait_cv_.wait_for(lock, absl::ToChronoNanoseconds(d), [this] { return stop_.load(); });
+  }
+
+  const std::shared_ptr<NatsCore> core_;
+  const ConsumerSpec spec_;
+  const EventHandler handler_;
+  natsSubscription* const sub_;
+  std::atomic<bool> stop_{false};
+  std::mutex wait_mu_;
+  std::condition_variable wait_cv_;
+  std::mutex stop_mu_;
+  bool stopped_ = false;  // guarded by stop_mu_
+  std::thread thread_;
+};
+
+}  // namespace
+
+absl::Duration RetryDelay(uint64_t delivery_count, absl::Duration ack_wait) {
+  absl::Duration delay = absl::Milliseconds(100);
+  for (uint64_t i = 1; i < delivery_count && delay < absl::Seconds(10); ++i) delay *= 2;
+  delay = std::min(delay, absl::Seconds(10));
+  if (ack_wait > absl::ZeroDuration()) delay = std::min(delay, ack_wait);
+  return delay;
+}
+
+absl::StatusOr<std::unique_ptr<Subscription>> StartNatsSubscription(
+    std::shared_ptr<NatsCore> core, const ConsumerSpec& spec, EventHandler handler) {
+  if (spec.stream.empty()) return absl::InvalidArgumentError("consumer needs a stream");
+  if (spec.filter_subject.empty()) return absl::InvalidArgumentError("consumer needs a filter");
+  if (spec.durable.find_first_of(".*> ") != std::string::npos) {
+    return absl::InvalidArgumentError("durable name cannot contain '.', '*', '>' or spaces");
+  }
+  if (!core->Connected()) return absl::UnavailableError("not connected to NATS");
+  if (!spec.durable.empty()) {
+    if (absl::Status s = EnsureDurableConsumer(*core, spec); !s.ok()) return s;
+  }
+  jsOptions jo = core->CallOptions();
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = spec.stream.c_str();
+  if (spec.durable.empty()) {
+    so.Config = ConsumerConfigFor(spec);
+  } else {
+    so.Consumer = spec.durable.c_str();  // bind, so unsubscribing keeps it
+  }
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_PullSubscribe(&sub, core->js, spec.filter_subject.c_str(), nullptr, &jo, &so,
+                                  &jerr);
+  if (s != NATS_OK) {
+    return LastNatsError(s, jerr, absl::StrCat("subscribing to ", spec.stream));
+  }
+  auto subscription =
+      std::make_unique<NatsSubscription>(std::move(core), spec, std::move(handler), sub);
+  subscription->Start();
+  return std::unique_ptr<Subscription>(std::move(subscription));
+}
+
+}  // namespace carecast::common
