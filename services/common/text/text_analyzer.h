@@ -1,0 +1,70 @@
+// The text-analysis engine: one call turns a mention or an outgoing post into a
+// carecast.v1.TextAnalysis (sentiment, topics, tracked keywords, PHI and patient
+// disclosure, urgency, spam). Framework-free; used by the listener and the planner.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "carecast/v1/analysis.pb.h"
+#include "services/common/text/phi_kind.h"
+#include "services/common/text/text_config.h"
+
+namespace carecast::common::text {
+
+class PhraseIndex;
+class PhiDetector;
+class LiteralMatcher;
+struct SentimentLexicon;
+
+struct AnalyzeOptions {
+  // Outgoing posts and replies: also flag phrases that confirm someone is a
+  // patient ("your visit", "when you were here").
+  bool outgoing = false;
+};
+
+// Built once from a TextConfig; Analyze and FindPhi are thread-safe and may run
+// concurrently with ReplaceTrackedKeywords. Invalid UTF-8 and over-size input
+// give INVALID_ARGUMENT with the reason; nothing else fails per text.
+class TextAnalyzer {
+ public:
+  static absl::StatusOr<std::unique_ptr<TextAnalyzer>> Create(const TextConfig& config);
+  ~TextAnalyzer();
+  TextAnalyzer(const TextAnalyzer&) = delete;
+  TextAnalyzer& operator=(const TextAnalyzer&) = delete;
+
+  absl::StatusOr<carecast::v1::TextAnalysis> Analyze(std::string_view text, const AnalyzeOptions& options) const;
+
+  // Only the PHI stage (the planner's approval guard). Spans are input byte
+  // offsets; findings with confidence >= kGuardThreshold need a human.
+  absl::StatusOr<std::vector<PhiFinding>> FindPhi(std::string_view text, const AnalyzeOptions& options) const;
+
+  // Compiles a new keyword database off to the side and swaps it in atomically;
+  // calls in flight finish with the old one. INVALID_ARGUMENT (and no change)
+  // when a keyword is empty after normalisation, longer than 200 bytes or not UTF-8.
+  absl::Status ReplaceTrackedKeywords(std::vector<std::string> keywords);
+  size_t tracked_keyword_count() const;
+
+  // Implementation details (defined in the .cc).
+  struct KeywordSet;
+  struct Workspace;
+
+ private:
+  TextAnalyzer() = default;
+  absl::Status Prepare(std::string_view text, Workspace& ws) const;
+
+  TextConfig limits_;
+  std::unique_ptr<SentimentLexicon> lexicon_;
+  std::unique_ptr<PhraseIndex> phrases_;
+  std::unique_ptr<PhiDetector> phi_;
+  std::atomic<std::shared_ptr<const KeywordSet>> keywords_;
+};
+
+// Maps engine findings to the proto (shared by Analyze and callers of FindPhi).
+void ToProto(const PhiFinding& f, carecast::v1::PhiFinding* out);
+
+}  // namespace carecast::common::text
