@@ -1,0 +1,233 @@
+#include "services/publisher/channels/sandbox_channel.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "services/common/base/ids.h"
+#include "services/common/base/strings.h"
+
+namespace carecast::publisher {
+namespace {
+
+constexpr char kFileName[] = "deliveries.jsonl";
+
+absl::Status ErrnoStatus(std::string_view what, const std::string& path) {
+  return absl::UnavailableError(
+      absl::StrCat(common::AsAbsl(what), " ", path, ": ", std::strerror(errno)));
+}
+
+// Holds flock(LOCK_EX) on a descriptor for one scope.
+class FileLock {
+ public:
+  explicit FileLock(int fd) : fd_(fd) {
+    while ((ok_ = flock(fd_, LOCK_EX) == 0) == false && errno == EINTR) {
+    }
+  }
+  ~FileLock() {
+    if (ok_) flock(fd_, LOCK_UN);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  int fd_;
+  bool ok_ = false;
+};
+
+absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("cannot append to", path);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+Receipt ReceiptOf(const DeliveryRecord& r, const std::string& path) {
+  return Receipt{r.external_id, absl::StrCat("file://", path, "#", r.external_id)};
+}
+
+}  // namespace
+
+std::string DeliveryToJsonLine(const DeliveryRecord& r) {
+  nlohmann::json j = {
+      {"post", r.post},
+      {"content_version", r.content_version},
+      {"network", std::string(NetworkLabel(r.network))},
+      {"account", r.account},
+      {"external_id", r.external_id},
+      {"text", r.text},
+      {"deliver_time", absl::FormatTime(absl::RFC3339_full, r.deliver_time, absl::UTCTimeZone())},
+      {"publisher_id", r.publisher_id},
+      {"idempotency_key", r.idempotency_key},
+  };
+  // Replace invalid UTF-8 rather than throw: the record must still be written.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+absl::StatusOr<DeliveryRecord> DeliveryFromJsonLine(std::string_view line) {
+  nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return absl::DataLossError("malformed delivery line");
+  // nlohmann throws on type mismatches; a bad line is data loss, not a crash.
+  try {
+    DeliveryRecord r;
+    r.post = j.value("post", "");
+    r.content_version = j.value("content_version", int64_t{0});
+    r.network = ParseNetworkLabel(j.value("network", ""));
+    r.account = j.value("account", "");
+    r.external_id = j.value("external_id", "");
+    r.text = j.value("text", "");
+    std::string when = j.value("deliver_time", "");
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, when, &r.deliver_time, &err))
+      return absl::DataLossError("delivery line has a bad deliver_time");
+    r.publisher_id = j.value("publisher_id", "");
+    r.idempotency_key = j.value("idempotency_key", "");
+    if (r.idempotency_key.empty() || r.external_id.empty())
+      return absl::DataLossError("delivery line lacks its key or external id");
+    return r;
+  } catch (const nlohmann::json::exception&) {
+    return absl::DataLossError("delivery line has a field of the wrong type");
+  }
+}
+
+absl::StatusOr<std::unique_ptr<SandboxChannel>> SandboxChannel::Open(const std::string& dir,
+                                                                     std::string publisher_id,
+                                                                     const common::Clock& clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  std::string path = (std::filesystem::path(dir) / kFileName).string();
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return ErrnoStatus("cannot open", path);
+  return std::unique_ptr<SandboxChannel>(
+      new SandboxChannel(std::move(path), fd, std::move(publisher_id), clock));
+}
+
+SandboxChannel::SandboxChannel(std::string path, int fd, std::string publisher_id,
+                               const common::Clock& clock)
+    : path_(std::move(path)), fd_(fd), publisher_id_(std::move(publisher_id)), clock_(clock) {}
+
+SandboxChannel::~SandboxChannel() { close(fd_); }
+
+absl::Status SandboxChannel::CatchUpLocked() {
+  struct stat st;
+  if (fstat(fd_, &st) != 0) return ErrnoStatus("cannot stat", path_);
+  if (st.st_size < scanned_) {
+    // Truncated or replaced by hand: start over.
+    records_.clear();
+    by_key_.clear();
+    scanned_ = 0;
+  }
+  if (st.st_size == scanned_) return absl::OkStatus();
+  std::string buf(static_cast<size_t>(st.st_size - scanned_), '\0');
+  size_t got = 0;
+  while (got < buf.size()) {
+    ssize_t n = pread(fd_, buf.data() + got, buf.size() - got, scanned_ + static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("cannot read", path_);
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  buf.resize(got);
+  // Only complete lines count; a torn last line (a writer died mid-write) is left
+  // for the next append to terminate.
+  size_t end = buf.rfind('\n');
+  if (end == std::string::npos) return absl::OkStatus();
+  std::string_view rest(buf.data(), end + 1);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
+    if (line.empty()) continue;
+    auto record = DeliveryFromJsonLine(line);
+    if (!record.ok()) continue;
+    if (by_key_.contains(record->idempotency_key)) continue;  // first one wins
+    by_key_[record->idempotency_key] = records_.size();
+    records_.push_back(*std::move(record));
+  }
+  scanned_ += static_cast<off_t>(end + 1);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Receipt> SandboxChannel::Publish(const PublishRequest& request) {
+  if (request.idempotency_key.empty())
+    return MakeChannelError(ChannelErrorKind::kPermanent, "publish request has no idempotency key");
+  std::lock_guard lock(mu_);
+  FileLock file_lock(fd_);
+  if (!file_lock.ok())
+    return MakeChannelError(ChannelErrorKind::kRetryable, "cannot lock the sandbox record");
+  if (absl::Status s = CatchUpLocked(); !s.ok())
+    return MakeChannelError(ChannelErrorKind::kRetryable, common::AsStd(s.message()));
+  if (auto it = by_key_.find(request.idempotency_key); it != by_key_.end())
+    return ReceiptOf(records_[it->second], path_);
+
+  DeliveryRecord record;
+  record.post = request.post;
+  record.content_version = request.content_version;
+  record.network = request.network;
+  record.account = request.account;
+  record.external_id = absl::StrCat("sbx-", common::NewId().substr(0, 20));
+  record.text = request.text;
+  record.deliver_time = clock_.Now();
+  record.publisher_id = publisher_id_;
+  record.idempotency_key = request.idempotency_key;
+
+  struct stat st;
+  if (fstat(fd_, &st) != 0)
+    return MakeChannelError(ChannelErrorKind::kRetryable, "cannot stat the sandbox record");
+  std::string data;
+  // A torn line left by a crashed writer must not swallow this record.
+  if (st.st_size > scanned_) data.push_back('\n');
+  data += DeliveryToJsonLine(record);
+  data.push_back('\n');
+  if (absl::Status s = WriteAll(fd_, data, path_); !s.ok()) {
+    // Part of the line may be on disk; whether it counts is unknown.
+    return MakeChannelError(ChannelErrorKind::kOutcomeUnknown, common::AsStd(s.message()));
+  }
+  if (fdatasync(fd_) != 0)
+    return MakeChannelError(ChannelErrorKind::kOutcomeUnknown, "cannot sync the sandbox record");
+  scanned_ = st.st_size + static_cast<off_t>(data.size());
+  by_key_[record.idempotency_key] = records_.size();
+  records_.push_back(record);
+  return ReceiptOf(record, path_);
+}
+
+absl::StatusOr<std::optional<Receipt>> SandboxChannel::FindByMarker(
+    std::string_view idempotency_key) {
+  std::lock_guard lock(mu_);
+  FileLock file_lock(fd_);
+  if (!file_lock.ok()) return absl::UnavailableError("cannot lock the sandbox record");
+  if (absl::Status s = CatchUpLocked(); !s.ok()) return s;
+  auto it = by_key_.find(std::string(idempotency_key));
+  if (it == by_key_.end()) return std::optional<Receipt>();
+  return std::optional<Receipt>(ReceiptOf(records_[it->second], path_));
+}
+
+absl::StatusOr<std::vector<DeliveryRecord>> SandboxChannel::ListDeliveries(size_t offset,
+                                                                          size_t limit) {
+  std::lock_guard lock(mu_);
+  {
+    FileLock file_lock(fd_);
+    if (!file_lock.ok()) return absl::UnavailableError("cannot lock the sandbox record");
+    if (absl::Status s = CatchUpLocked(); !s.ok()) return s;
+  }
+  std::vector<DeliveryRecord> out;
+  for (size_t i = offset; i < records_.size() && out.size() < limit; ++i) out.push_back(records_[i]);
+  return out;
+}
+
+}  // namespace carecast::publisher

@@ -1,0 +1,180 @@
+#include "services/publisher/dispatcher.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/base/strings.h"
+
+namespace carecast::publisher {
+
+Dispatcher::Dispatcher(common::KeyValueStore& posts, common::KeyValueStore& contents,
+                       DueIndex& index, ChannelRegistry& channels, HoldGate& hold,
+                       Outcomes& outcomes, Reconciler& reconciler, const common::Clock& clock,
+                       common::Logger& logger, PublisherMetrics& metrics, DispatchPolicy policy,
+                       std::string publisher_id)
+    : posts_(posts),
+      contents_(contents),
+      index_(index),
+      channels_(channels),
+      hold_(hold),
+      outcomes_(outcomes),
+      reconciler_(reconciler),
+      clock_(clock),
+      logger_(logger),
+      metrics_(metrics),
+      policy_(policy),
+      publisher_id_(std::move(publisher_id)) {}
+
+DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time now) {
+  absl::StatusOr<PostRecord> read = ReadPost(posts_, post_id);
+  if (absl::IsNotFound(read.status()) || absl::IsDataLoss(read.status())) {
+    if (absl::IsDataLoss(read.status()))
+      logger_.Error("post record does not parse; dropped from the due index", {{"post", post_id}});
+    (void)index_.Remove(post_id);
+    return DispatchResult::kEnded;
+  }
+  if (!read.ok()) return DispatchResult::kRetryLater;
+  PostRecord record = *std::move(read);
+  const carecast::v1::Post& post = record.post;
+
+  switch (post.state()) {
+    case carecast::v1::POST_STATE_SCHEDULED:
+      break;
+    case carecast::v1::POST_STATE_PUBLISHING:
+      if (ToTime(post.update_time()) + policy_.claim_lease <= now) {
+        (void)reconciler_.RecoverAbandonedClaim(record);
+        return DispatchResult::kEnded;
+      }
+      // Claimed elsewhere and alive: look again when its lease runs out.
+      (void)index_.Put(post_id, ToTime(post.update_time()) + policy_.claim_lease);
+      return DispatchResult::kRetryLater;
+    case carecast::v1::POST_STATE_PUBLISHED:
+    case carecast::v1::POST_STATE_FAILED:
+    case carecast::v1::POST_STATE_NEEDS_HUMAN:
+      // Still indexed: its announcement may have failed. The event id is
+      // deterministic, so repeating it inside the duplicate window is harmless.
+      if (now - ToTime(post.update_time()) < kReannounceWindow) {
+        if (!outcomes_.Announce(post).ok()) return DispatchResult::kRetryLater;
+      }
+      (void)index_.Remove(post_id);
+      return DispatchResult::kEnded;
+    case carecast::v1::POST_STATE_UNSPECIFIED:
+    case carecast::v1::POST_STATE_CANCELLED:
+    case carecast::v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case carecast::v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
+      (void)index_.Remove(post_id);
+      return DispatchResult::kEnded;
+  }
+
+  // The record, not the index score, says when the post is due (it may have been
+  // rescheduled, or be backing off after a retryable failure).
+  if (std::optional<absl::Time> due = NextLookTime(post, policy_); due && *due > now) {
+    (void)index_.Put(post_id, *due);
+    return DispatchResult::kRetryLater;
+  }
+
+  absl::StatusOr<Channel*> channel = channels_.Find(post.network());
+  if (!channel.ok()) {
+    (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED, common::AsStd(channel.status().message()),
+                               "no_channel");
+    return DispatchResult::kEnded;
+  }
+  absl::Status content = CheckContentApproved(contents_, post);
+  if (absl::IsFailedPrecondition(content)) {
+    (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED, common::AsStd(content.message()),
+                               "content_changed");
+    return DispatchResult::kEnded;
+  }
+  if (!content.ok()) return DispatchResult::kRetryLater;
+  if (hold_.CheckAuthoritative()) return DispatchResult::kHeld;
+  return ClaimAndCall(record, **channel);
+}
+
+DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel) {
+  const carecast::v1::Post original = record.post;
+  std::string id = PostIdFromName(original.name());
+  absl::Time claim_time = clock_.Now();
+  carecast::v1::Post claimed = original;
+  claimed.set_state(carecast::v1::POST_STATE_PUBLISHING);
+  claimed.set_claimed_by(publisher_id_);
+  claimed.set_attempt(original.attempt() + 1);
+  SetTime(claim_time, claimed.mutable_update_time());
+  absl::StatusOr<uint64_t> rev = WritePost(posts_, claimed, record.revision);
+  if (absl::IsAborted(rev.status())) {
+    metrics_.ClaimLost();
+    return DispatchResult::kClaimLost;
+  }
+  if (!rev.ok()) return DispatchResult::kRetryLater;
+  record.post = claimed;
+  record.revision = *rev;
+
+  // The hold may have begun between the first check and the claim.
+  if (hold_.CheckAuthoritative()) {
+    if (absl::Status s = outcomes_.ReleaseClaim(record, original); !s.ok()) {
+      // Left PUBLISHING: recovery reconciles it after the lease (nothing was sent).
+      logger_.Warn("cannot release claim under hold", {{"post", id}});
+    }
+    return DispatchResult::kHeld;
+  }
+  // A process stalled past its own lease may already have been reconciled; it
+  // must not send (the record fences its later writes too).
+  if (clock_.Now() - claim_time >= policy_.claim_lease) {
+    logger_.Warn("claim expired before the channel call; leaving it to recovery", {{"post", id}});
+    return DispatchResult::kRetryLater;
+  }
+
+  PublishRequest request;
+  request.post = record.post.name();
+  request.content_version = record.post.content_version();
+  request.idempotency_key = IdempotencyKey(record.post);
+  request.account = record.post.account();
+  request.network = record.post.network();
+  request.text = record.post.text();
+  absl::StatusOr<Receipt> receipt = channel.Publish(request);
+  if (receipt.ok()) {
+    return outcomes_.MarkPublished(record, *receipt).ok() ? DispatchResult::kPublished
+                                                          : DispatchResult::kRetryLater;
+  }
+  return HandleChannelError(record, channel, receipt.status());
+}
+
+DispatchResult Dispatcher::HandleChannelError(PostRecord& record, Channel& channel,
+                                              const absl::Status& error) {
+  ChannelFailure failure = ClassifyChannelError(error);
+  std::string_view kind = ChannelErrorKindName(failure.kind);
+  switch (failure.kind) {
+    case ChannelErrorKind::kRetryable:
+    case ChannelErrorKind::kRateLimited: {
+      int attempt = record.post.attempt();
+      if (attempt >= policy_.max_attempts) {
+        (void)outcomes_.MarkFailed(
+            record, carecast::v1::POST_STATE_FAILED,
+            absl::StrCat("gave up after ", attempt, " attempts: ", failure.message), kind);
+        return DispatchResult::kEnded;
+      }
+      absl::Duration wait = std::max(policy_.Backoff(attempt), failure.retry_after);
+      logger_.Info("channel call failed; will retry",
+                   {{"post", PostIdFromName(record.post.name())},
+                    {"reason_kind", std::string(kind)},
+                    {"attempt", static_cast<int64_t>(attempt)},
+                    {"retry_in_ms", absl::ToInt64Milliseconds(wait)}});
+      (void)outcomes_.Reschedule(record, clock_.Now() + wait);
+      return DispatchResult::kRetryLater;
+    }
+    case ChannelErrorKind::kAuthExpired:
+      (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,
+                                 absl::StrCat("channel credentials expired: ", failure.message),
+                                 kind);
+      return DispatchResult::kEnded;
+    case ChannelErrorKind::kPermanent:
+      (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,
+                                 absl::StrCat("channel refused the post: ", failure.message), kind);
+      return DispatchResult::kEnded;
+    case ChannelErrorKind::kOutcomeUnknown:
+      (void)reconciler_.AfterUnknownOutcome(record, channel, failure.message);
+      return DispatchResult::kEnded;
+  }
+  return DispatchResult::kEnded;
+}
+
+}  // namespace carecast::publisher

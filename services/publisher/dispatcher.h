@@ -1,0 +1,59 @@
+// Claim, call, record for one due post. Every replica reads the same due index;
+// the compare-and-set claim on the post's KV revision picks exactly one winner,
+// which is what makes several publishers safe. Called from one thread per process.
+#pragma once
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/logger.h"
+#include "services/common/bus/key_value_store.h"
+#include "services/publisher/channels/channel_registry.h"
+#include "services/publisher/due_index.h"
+#include "services/publisher/hold_gate.h"
+#include "services/publisher/outcomes.h"
+#include "services/publisher/post_records.h"
+#include "services/publisher/publisher_metrics.h"
+#include "services/publisher/recovery.h"
+
+namespace carecast::publisher {
+
+enum class DispatchResult {
+  kPublished,   // this process recorded it as published
+  kEnded,       // this process ended it (failed, needs-human) or found it ended
+  kRetryLater,  // rescheduled, not due yet, claimed elsewhere, or a dependency is down
+  kClaimLost,   // another publisher won the claim
+  kHeld,        // publishing is held; the rest of the batch must wait too
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(common::KeyValueStore& posts, common::KeyValueStore& contents, DueIndex& index,
+             ChannelRegistry& channels, HoldGate& hold, Outcomes& outcomes,
+             Reconciler& reconciler, const common::Clock& clock, common::Logger& logger,
+             PublisherMetrics& metrics, DispatchPolicy policy, std::string publisher_id);
+
+  // Looks at the post `post_id` found due at `now` and moves it on.
+  DispatchResult DispatchOne(const std::string& post_id, absl::Time now);
+
+ private:
+  DispatchResult ClaimAndCall(PostRecord& record, Channel& channel);
+  DispatchResult HandleChannelError(PostRecord& record, Channel& channel,
+                                    const absl::Status& error);
+
+  common::KeyValueStore& posts_;
+  common::KeyValueStore& contents_;
+  DueIndex& index_;
+  ChannelRegistry& channels_;
+  HoldGate& hold_;
+  Outcomes& outcomes_;
+  Reconciler& reconciler_;
+  const common::Clock& clock_;
+  common::Logger& logger_;
+  PublisherMetrics& metrics_;
+  const DispatchPolicy policy_;
+  const std::string publisher_id_;
+};
+
+}  // namespace carecast::publisher

@@ -1,0 +1,43 @@
+#include "services/publisher/hold_gate.h"
+
+#include <string>
+
+#include "carecast/v1/resources.pb.h"
+
+namespace carecast::publisher {
+
+HoldGate::HoldGate(common::KeyValueStore& control, PublisherMetrics& metrics,
+                   common::Logger& logger)
+    : control_(control), metrics_(metrics), logger_(logger) {}
+
+void HoldGate::Set(bool held) {
+  bool was = held_.exchange(held);
+  metrics_.SetHeld(held);
+  if (was != held) logger_.Info(held ? "publishing held" : "publishing resumed");
+}
+
+void HoldGate::SetFromEvent(bool held) { Set(held); }
+
+bool HoldGate::CheckAuthoritative() {
+  absl::StatusOr<common::KvEntry> entry = control_.Get(kPublishingKey);
+  if (absl::IsNotFound(entry.status())) {
+    read_failing_.store(false);
+    Set(false);  // never held yet
+    return false;
+  }
+  carecast::v1::PublishingState state;
+  if (!entry.ok() || !state.ParseFromString(entry->value)) {
+    // Log once per outage, not once per post.
+    if (!read_failing_.exchange(true)) {
+      logger_.Warn("cannot read the publishing hold; dispatch waits",
+                   {{"error", entry.ok() ? std::string("record does not parse")
+                                         : std::string(entry.status().message())}});
+    }
+    return true;
+  }
+  if (read_failing_.exchange(false)) logger_.Info("publishing hold readable again");
+  Set(state.held());
+  return state.held();
+}
+
+}  // namespace carecast::publisher

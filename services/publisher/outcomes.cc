@@ -1,0 +1,168 @@
+#include "services/publisher/outcomes.h"
+
+#include "absl/strings/str_cat.h"
+#include "carecast/v1/events.pb.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/base/strings.h"
+#include "services/common/bus/event_codec.h"
+#include "services/common/bus/subjects.h"
+
+namespace carecast::publisher {
+namespace {
+constexpr int kRecordTries = 3;
+}  // namespace
+
+Outcomes::Outcomes(common::KeyValueStore& posts, common::EventBus& bus, DueIndex& index,
+                   const common::Clock& clock, common::Logger& logger, PublisherMetrics& metrics,
+                   std::string publisher_id)
+    : posts_(posts),
+      bus_(bus),
+      index_(index),
+      clock_(clock),
+      logger_(logger),
+      metrics_(metrics),
+      publisher_id_(std::move(publisher_id)) {}
+
+absl::Status Outcomes::Announce(const carecast::v1::Post& post) {
+  std::string id = PostIdFromName(post.name());
+  common::Event event;
+  switch (post.state()) {
+    case carecast::v1::POST_STATE_PUBLISHED: {
+      carecast::v1::PostPublished payload;
+      *payload.mutable_post() = post;
+      payload.set_publisher_id(publisher_id_);
+      event = common::MakeEvent(
+          common::subjects::kPostPublished, payload, kPublisherSource, clock_.Now(),
+          absl::StrCat("post.", id, ".v", post.content_version(), ".published"));
+      break;
+    }
+    case carecast::v1::POST_STATE_FAILED:
+    case carecast::v1::POST_STATE_NEEDS_HUMAN: {
+      carecast::v1::PostFailed payload;
+      *payload.mutable_post() = post;
+      payload.set_publisher_id(publisher_id_);
+      payload.set_reason(post.failure_reason());
+      event = common::MakeEvent(common::subjects::kPostFailed, payload, kPublisherSource,
+                                clock_.Now(),
+                                absl::StrCat("post.", id, ".v", post.content_version(), ".a",
+                                             post.attempt(), ".failed"));
+      break;
+    }
+    case carecast::v1::POST_STATE_UNSPECIFIED:
+    case carecast::v1::POST_STATE_SCHEDULED:
+    case carecast::v1::POST_STATE_PUBLISHING:
+    case carecast::v1::POST_STATE_CANCELLED:
+    case carecast::v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case carecast::v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return absl::OkStatus();  // nothing to announce
+  }
+  return bus_.Publish(event).status();
+}
+
+void Outcomes::AnnounceAndUnindex(const carecast::v1::Post& post) {
+  std::string id = PostIdFromName(post.name());
+  if (absl::Status s = Announce(post); !s.ok()) {
+    // Stay in the index: the next cycle finds the terminal post and announces again.
+    logger_.Warn("cannot announce post outcome; will retry",
+                 {{"post", id}, {"error", std::string(s.message())}});
+    if (absl::Status p = index_.Put(id, clock_.Now() + absl::Seconds(1)); !p.ok()) {
+      logger_.Warn("cannot re-index post for announcement", {{"post", id}});
+    }
+    return;
+  }
+  if (absl::Status s = index_.Remove(id); !s.ok()) {
+    // Harmless: the next cycle reads the terminal state and removes it.
+    logger_.Warn("cannot remove post from due index", {{"post", id}});
+  }
+}
+
+absl::Status Outcomes::MarkPublished(PostRecord& record, const Receipt& receipt) {
+  std::string id = PostIdFromName(record.post.name());
+  absl::Time now = clock_.Now();
+  for (int attempt = 0; attempt < kRecordTries; ++attempt) {
+    carecast::v1::Post next = record.post;
+    if (next.state() == carecast::v1::POST_STATE_PUBLISHED) {
+      // Someone (a reconciler) already recorded it; announcing is idempotent.
+      AnnounceAndUnindex(next);
+      return absl::OkStatus();
+    }
+    next.set_state(carecast::v1::POST_STATE_PUBLISHED);
+    next.set_external_id(receipt.external_id);
+    next.clear_failure_reason();
+    SetTime(now, next.mutable_published_time());
+    SetTime(now, next.mutable_update_time());
+    absl::StatusOr<uint64_t> rev = WritePost(posts_, next, record.revision);
+    if (rev.ok()) {
+      record.post = std::move(next);
+      record.revision = *rev;
+      std::string_view network = NetworkLabel(record.post.network());
+      metrics_.Published(network, now - ToTime(record.post.publish_time()));
+      logger_.Info("post published", {{"post", id},
+                                      {"network", std::string(network)},
+                                      {"attempt", static_cast<int64_t>(record.post.attempt())},
+                                      {"external_id", receipt.external_id}});
+      AnnounceAndUnindex(record.post);
+      return absl::OkStatus();
+    }
+    if (!absl::IsAborted(rev.status())) {
+      logger_.Error("post went out but cannot be recorded as published",
+                    {{"post", id}, {"error", std::string(rev.status().message())}});
+      return rev.status();
+    }
+    // The record moved under us (lease expired, or it was cancelled mid-call).
+    // The network has the post, so the record must say PUBLISHED.
+    logger_.Warn("post changed while its publication was in flight; recording it anyway",
+                 {{"post", id}});
+    ASSIGN_OR_RETURN(record, ReadPost(posts_, id));
+  }
+  return absl::AbortedError(absl::StrCat("post ", id, " kept changing; not recorded"));
+}
+
+absl::Status Outcomes::MarkFailed(PostRecord& record, carecast::v1::PostState state,
+                                  std::string_view reason, std::string_view reason_kind) {
+  std::string id = PostIdFromName(record.post.name());
+  carecast::v1::Post next = record.post;
+  next.set_state(state);
+  next.set_failure_reason(std::string(reason));
+  SetTime(clock_.Now(), next.mutable_update_time());
+  absl::StatusOr<uint64_t> rev = WritePost(posts_, next, record.revision);
+  if (!rev.ok()) return rev.status();
+  record.post = std::move(next);
+  record.revision = *rev;
+  std::string_view network = NetworkLabel(record.post.network());
+  metrics_.Failed(network, reason_kind);
+  logger_.Warn(state == carecast::v1::POST_STATE_NEEDS_HUMAN ? "post needs a human"
+                                                             : "post failed",
+               {{"post", id},
+                {"network", std::string(network)},
+                {"reason_kind", std::string(reason_kind)},
+                {"reason", std::string(reason)},
+                {"attempt", static_cast<int64_t>(record.post.attempt())}});
+  AnnounceAndUnindex(record.post);
+  return absl::OkStatus();
+}
+
+absl::Status Outcomes::Reschedule(PostRecord& record, absl::Time next_look) {
+  std::string id = PostIdFromName(record.post.name());
+  carecast::v1::Post next = record.post;
+  next.set_state(carecast::v1::POST_STATE_SCHEDULED);
+  next.clear_claimed_by();
+  SetTime(clock_.Now(), next.mutable_update_time());
+  ASSIGN_OR_RETURN(uint64_t rev, WritePost(posts_, next, record.revision));
+  record.post = std::move(next);
+  record.revision = rev;
+  if (absl::Status s = index_.Put(id, next_look); !s.ok()) {
+    // A rebuild after Redis returns puts it back, derived from the record.
+    logger_.Warn("cannot re-index rescheduled post", {{"post", id}});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Outcomes::ReleaseClaim(PostRecord& record, const carecast::v1::Post& original) {
+  ASSIGN_OR_RETURN(uint64_t rev, WritePost(posts_, original, record.revision));
+  record.post = original;
+  record.revision = rev;
+  return absl::OkStatus();
+}
+
+}  // namespace carecast::publisher

@@ -1,0 +1,120 @@
+#include "services/publisher/post_records.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "carecast/v1/resources.pb.h"
+#include "services/common/base/strings.h"
+
+namespace carecast::publisher {
+namespace {
+
+std::string StripPrefix(std::string_view name, std::string_view prefix) {
+  if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) return {};
+  std::string_view id = name.substr(prefix.size());
+  if (id.find('/') != std::string_view::npos) return {};
+  return std::string(id);
+}
+
+}  // namespace
+
+absl::Duration DispatchPolicy::Backoff(int attempt) const {
+  absl::Duration wait = retry_backoff;
+  for (int i = 1; i < attempt && wait < max_retry_backoff; ++i) wait *= 2;
+  return std::min(wait, max_retry_backoff);
+}
+
+std::string PostIdFromName(std::string_view name) { return StripPrefix(name, "posts/"); }
+std::string ContentIdFromName(std::string_view name) { return StripPrefix(name, "contents/"); }
+
+std::string IdempotencyKey(const carecast::v1::Post& post) {
+  return absl::StrCat(PostIdFromName(post.name()), ".v", post.content_version());
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+void SetTime(absl::Time t, google::protobuf::Timestamp* ts) {
+  int64_t nanos = absl::ToUnixNanos(t);
+  int64_t seconds = nanos / 1'000'000'000;
+  int64_t rest = nanos % 1'000'000'000;
+  if (rest < 0) {
+    rest += 1'000'000'000;
+    --seconds;
+  }
+  ts->set_seconds(seconds);
+  ts->set_nanos(static_cast<int32_t>(rest));
+}
+
+absl::StatusOr<PostRecord> ReadPost(common::KeyValueStore& posts, std::string_view id) {
+  absl::StatusOr<common::KvEntry> entry = posts.Get(id);
+  if (!entry.ok()) return entry.status();
+  PostRecord record;
+  record.revision = entry->revision;
+  if (!record.post.ParseFromString(entry->value))
+    return absl::DataLossError(absl::StrCat("post ", common::AsAbsl(id), " does not parse"));
+  return record;
+}
+
+absl::StatusOr<uint64_t> WritePost(common::KeyValueStore& posts, const carecast::v1::Post& post,
+                                   uint64_t expected_revision) {
+  std::string id = PostIdFromName(post.name());
+  if (id.empty()) return absl::InvalidArgumentError("post has no valid name");
+  return posts.Update(id, post.SerializeAsString(), expected_revision);
+}
+
+absl::Status CheckContentApproved(common::KeyValueStore& contents, const carecast::v1::Post& post) {
+  std::string id = ContentIdFromName(post.content());
+  if (id.empty()) return absl::FailedPreconditionError("post names no valid content");
+  absl::StatusOr<common::KvEntry> entry = contents.Get(id);
+  if (absl::IsNotFound(entry.status()))
+    return absl::FailedPreconditionError("content no longer exists");
+  if (!entry.ok()) return entry.status();
+  carecast::v1::Content content;
+  if (!content.ParseFromString(entry->value))
+    return absl::FailedPreconditionError("content record does not parse");
+  // The approval binds to one exact version and hash; any edit since then voids it.
+  bool approved = content.state() == carecast::v1::CONTENT_STATE_APPROVED &&
+                  content.version() == post.content_version() &&
+                  content.content_hash() == post.content_hash() &&
+                  content.approval().version() == post.content_version() &&
+                  content.approval().content_hash() == post.content_hash();
+  if (!approved) return absl::FailedPreconditionError("content changed after approval");
+  return absl::OkStatus();
+}
+
+std::optional<absl::Time> NextLookTime(const carecast::v1::Post& post,
+                                       const DispatchPolicy& policy) {
+  switch (post.state()) {
+    case carecast::v1::POST_STATE_SCHEDULED: {
+      absl::Time due = ToTime(post.publish_time());
+      // Backing off after a retryable failure survives an index rebuild because
+      // it is derived from the record, not from the index score alone.
+      if (post.attempt() > 0)
+        due = std::max(due, ToTime(post.update_time()) + policy.Backoff(post.attempt()));
+      return due;
+    }
+    case carecast::v1::POST_STATE_PUBLISHING:
+      return ToTime(post.update_time()) + policy.claim_lease;
+    case carecast::v1::POST_STATE_UNSPECIFIED:
+    case carecast::v1::POST_STATE_PUBLISHED:
+    case carecast::v1::POST_STATE_CANCELLED:
+    case carecast::v1::POST_STATE_FAILED:
+    case carecast::v1::POST_STATE_NEEDS_HUMAN:
+    case carecast::v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case carecast::v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
+      break;
+  }
+  return std::nullopt;
+}
+
+double ScoreOf(absl::Time t) { return static_cast<double>(absl::ToUnixMicros(t)) / 1e6; }
+
+absl::Time TimeOfScore(double score) {
+  return absl::FromUnixMicros(static_cast<int64_t>(std::llround(score * 1e6)));
+}
+
+}  // namespace carecast::publisher

@@ -1,0 +1,68 @@
+// Reading and compare-and-set writing of posts in the carecast_posts bucket
+// (key = post id, value = serialized carecast.v1.Post), the checks a post must
+// pass before it may go out, and the timing rules of dispatch.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "carecast/v1/resources.pb.h"
+#include "services/common/bus/key_value_store.h"
+
+namespace carecast::publisher {
+
+// How dispatch is paced; the same values for every replica.
+struct DispatchPolicy {
+  absl::Duration claim_lease = absl::Seconds(60);
+  int max_attempts = 5;
+  absl::Duration retry_backoff = absl::Seconds(2);
+  absl::Duration max_retry_backoff = absl::Minutes(5);
+
+  // Wait after the `attempt`-th claim failed retryably: backoff * 2^(attempt-1), capped.
+  absl::Duration Backoff(int attempt) const;
+};
+
+// A post and the KV revision it was read at (the compare-and-set fence).
+struct PostRecord {
+  carecast::v1::Post post;
+  uint64_t revision = 0;
+};
+
+// "posts/abc" -> "abc"; empty when `name` is not a post name.
+std::string PostIdFromName(std::string_view name);
+// "contents/abc" -> "abc"; empty when `name` is not a content name.
+std::string ContentIdFromName(std::string_view name);
+// "<post id>.v<content version>": names one post version at the channel.
+std::string IdempotencyKey(const carecast::v1::Post& post);
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts);
+void SetTime(absl::Time t, google::protobuf::Timestamp* ts);
+
+// NOT_FOUND when absent, DATA_LOSS when the value is not a Post, else the store's error.
+absl::StatusOr<PostRecord> ReadPost(common::KeyValueStore& posts, std::string_view id);
+// Writes `post` under its id if the entry is still at `expected_revision`
+// (ABORTED otherwise); returns the new revision.
+absl::StatusOr<uint64_t> WritePost(common::KeyValueStore& posts, const carecast::v1::Post& post,
+                                   uint64_t expected_revision);
+
+// OK when the post's content is still APPROVED at the version and hash the post
+// was scheduled from. FAILED_PRECONDITION with the reason when it is not (the
+// post must never go out); other errors mean "cannot tell now".
+absl::Status CheckContentApproved(common::KeyValueStore& contents, const carecast::v1::Post& post);
+
+// When the dispatcher should next look at `post`: a scheduled post at its publish
+// time (or later while backing off after a retryable failure), a claimed post when
+// its lease runs out; nullopt for a post that needs nothing more.
+std::optional<absl::Time> NextLookTime(const carecast::v1::Post& post, const DispatchPolicy& policy);
+
+// Due-index scores are Unix seconds with microsecond precision.
+double ScoreOf(absl::Time t);
+absl::Time TimeOfScore(double score);
+
+}  // namespace carecast::publisher

@@ -1,0 +1,210 @@
+#include "services/publisher/publisher.h"
+
+#include "absl/strings/str_cat.h"
+#include "carecast/v1/events.pb.h"
+#include "services/common/base/status_macros.h"
+#include "services/common/bus/event_codec.h"
+#include "services/common/bus/subjects.h"
+#include "services/common/bus/topology.h"
+
+namespace carecast::publisher {
+
+namespace subjects = common::subjects;
+
+Publisher::Publisher(PublisherOptions options, PublisherDeps deps)
+    : options_(std::move(options)),
+      deps_(deps),
+      index_(deps.index, deps.posts, options_.policy, deps.metrics, deps.logger),
+      hold_(deps.control, deps.metrics, deps.logger),
+      outcomes_(deps.posts, deps.bus, index_, deps.clock, deps.logger, deps.metrics,
+                options_.publisher_id),
+      reconciler_(deps.channels, outcomes_, deps.clock, deps.logger),
+      dispatcher_(deps.posts, deps.contents, index_, deps.channels, hold_, outcomes_, reconciler_,
+                  deps.clock, deps.logger, deps.metrics, options_.policy, options_.publisher_id) {}
+
+Publisher::~Publisher() { Stop(); }
+
+absl::Status Publisher::Start() {
+  RETURN_IF_ERROR(common::EnsureStreams(deps_.bus, {.replicas = options_.stream_replicas}));
+  hold_.CheckAuthoritative();
+  if (absl::StatusOr<bool> built = index_.EnsureBuilt(); !built.ok()) {
+    // Redis is a cache: start anyway and rebuild once it answers.
+    index_was_down_ = true;
+    deps_.logger.Warn("due index unavailable at start; will rebuild when it returns",
+                      {{"error", std::string(built.status().message())}});
+  }
+
+  common::ConsumerSpec posts;
+  posts.stream = std::string(common::streams::kEvents);
+  posts.durable = "publisher";  // shared by every replica: each event indexed once
+  posts.filter_subject = "carecast.post.>";
+  posts.deliver_all = true;
+  // Redis outages are retried, not dropped; a rebuild after the outage covers the rest.
+  posts.max_deliver = 1000;
+  ASSIGN_OR_RETURN(post_sub_, deps_.bus.Subscribe(posts, [this](const common::Event& e) {
+                     return OnPostEvent(e);
+                   }));
+
+  common::ConsumerSpec hold;
+  hold.stream = std::string(common::streams::kEvents);
+  hold.durable = "";  // every process must see every hold change
+  hold.filter_subject = "carecast.publishing.>";
+  hold.deliver_all = false;
+  hold.max_deliver = 3;
+  absl::StatusOr<std::unique_ptr<common::Subscription>> hold_sub =
+      deps_.bus.Subscribe(hold, [this](const common::Event& e) { return OnPublishingEvent(e); });
+  if (!hold_sub.ok()) {
+    post_sub_.reset();
+    return hold_sub.status();
+  }
+  hold_sub_ = *std::move(hold_sub);
+
+  started_ = true;
+  if (options_.run_loop) loop_ = std::thread([this] { Loop(); });
+  deps_.logger.Info("publisher started", {{"publisher_id", options_.publisher_id},
+                                          {"held", hold_.held()}});
+  return absl::OkStatus();
+}
+
+void Publisher::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  stopping_ = true;
+  cv_.notify_all();
+  if (loop_.joinable()) loop_.join();
+  post_sub_.reset();
+  hold_sub_.reset();
+  if (started_) deps_.logger.Info("publisher stopped", {{"publisher_id", options_.publisher_id}});
+}
+
+void Publisher::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Publisher::Loop() {
+  while (true) {
+    CycleStats stats = RunCycle();
+    // A full batch means more posts are due right now: go again without waiting.
+    bool more = !stats.held && stats.examined >= static_cast<int>(options_.batch_size);
+    std::unique_lock lock(mu_);
+    if (!more) {
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),
+                   [this] { return stop_ || woken_; });
+    }
+    woken_ = false;
+    if (stop_) return;
+  }
+}
+
+CycleStats Publisher::RunCycle() {
+  std::lock_guard cycle_lock(cycle_mu_);
+  CycleStats stats;
+  absl::Time now = deps_.clock.Now();
+
+  // Redis may have been wiped (marker gone) or unreachable (events for the index
+  // were retried, maybe past their limit): either way rebuild from KV.
+  absl::StatusOr<bool> built = index_.EnsureBuilt();
+  if (built.ok() && !*built && index_was_down_.load()) {
+    absl::Status rebuilt = index_.Rebuild();
+    built = rebuilt.ok() ? absl::StatusOr<bool>(true) : absl::StatusOr<bool>(rebuilt);
+  }
+  if (!built.ok()) {
+    if (!index_was_down_.exchange(true)) {
+      deps_.logger.Warn("due index unavailable; dispatch waits",
+                        {{"error", std::string(built.status().message())}});
+    }
+    stats.index_unavailable = true;
+    return stats;
+  }
+  if (index_was_down_.exchange(false)) deps_.logger.Info("due index available again");
+  stats.rebuilt = *built;
+
+  if (absl::StatusOr<int64_t> size = index_.Size(); size.ok())
+    deps_.metrics.SetDuePosts(static_cast<double>(*size));
+
+  // While held, only the authoritative read can lift the flag (a missed
+  // "resumed" event must not stall publishing forever).
+  if (hold_.held() && hold_.CheckAuthoritative()) {
+    stats.held = true;
+    return stats;
+  }
+
+  absl::StatusOr<std::vector<common::ScoredMember>> due = index_.Due(now, options_.batch_size);
+  if (!due.ok()) {
+    index_was_down_ = true;
+    stats.index_unavailable = true;
+    return stats;
+  }
+  for (const common::ScoredMember& member : *due) {
+    if (stopping_.load()) break;
+    ++stats.examined;
+    DispatchResult result = dispatcher_.DispatchOne(member.member, now);
+    switch (result) {
+      case DispatchResult::kPublished: ++stats.published; break;
+      case DispatchResult::kEnded: ++stats.ended; break;
+      case DispatchResult::kRetryLater: break;
+      case DispatchResult::kClaimLost: ++stats.claims_lost; break;
+      case DispatchResult::kHeld: stats.held = true; break;
+    }
+    if (stats.held) break;
+  }
+  return stats;
+}
+
+common::Disposition Publisher::OnPostEvent(const common::Event& event) {
+  carecast::v1::Post post;
+  if (event.subject == subjects::kPostScheduled || event.subject == subjects::kPostCancelled) {
+    carecast::v1::PostChanged payload;
+    if (!common::DecodeEvent(event, &payload).ok()) return common::Disposition::kReject;
+    post = payload.post();
+  } else if (event.subject == subjects::kPostPublished) {
+    carecast::v1::PostPublished payload;
+    if (!common::DecodeEvent(event, &payload).ok()) return common::Disposition::kReject;
+    post = payload.post();
+  } else if (event.subject == subjects::kPostFailed) {
+    carecast::v1::PostFailed payload;
+    if (!common::DecodeEvent(event, &payload).ok()) return common::Disposition::kReject;
+    post = payload.post();
+  } else {
+    return common::Disposition::kAck;  // a post fact this service does not index
+  }
+  std::string id = PostIdFromName(post.name());
+  if (id.empty()) return common::Disposition::kReject;
+
+  // Events may arrive late or twice; the dispatcher re-reads KV before acting,
+  // so indexing a stale fact can delay nothing and publish nothing.
+  std::optional<absl::Time> when;
+  if (event.subject == subjects::kPostScheduled) when = NextLookTime(post, options_.policy);
+  absl::Status s = when ? index_.Put(id, *when) : index_.Remove(id);
+  if (!s.ok()) return common::Disposition::kRetry;  // acknowledged only once indexed
+  if (when && *when <= deps_.clock.Now()) Wake();
+  return common::Disposition::kAck;
+}
+
+common::Disposition Publisher::OnPublishingEvent(const common::Event& event) {
+  carecast::v1::PublishingChanged payload;
+  if (!common::DecodeEvent(event, &payload).ok()) return common::Disposition::kReject;
+  bool held = event.subject == subjects::kPublishingHeld ? true : payload.state().held();
+  if (event.subject == subjects::kPublishingResumed) held = false;
+  hold_.SetFromEvent(held);
+  if (!held) Wake();
+  return common::Disposition::kAck;
+}
+
+absl::StatusOr<PublisherStatus> Publisher::Status() {
+  PublisherStatus status;
+  status.publisher_id = options_.publisher_id;
+  status.held = hold_.held();
+  ASSIGN_OR_RETURN(status.pending_posts, index_.Size());
+  ASSIGN_OR_RETURN(status.next_due_time, index_.Next());
+  return status;
+}
+
+}  // namespace carecast::publisher

@@ -1,0 +1,127 @@
+// The publisher core: keeps the due index in step with post events, follows the
+// publishing hold, and runs the dispatch loop on its own thread. Depends on
+// interfaces only (bus, KV buckets, sorted index, channels, clock, logger).
+// Start() once, Stop() once (the destructor stops too). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/logger.h"
+#include "services/common/bus/event_bus.h"
+#include "services/common/bus/key_value_store.h"
+#include "services/common/redis/sorted_index.h"
+#include "services/publisher/channels/channel_registry.h"
+#include "services/publisher/dispatcher.h"
+#include "services/publisher/due_index.h"
+#include "services/publisher/hold_gate.h"
+#include "services/publisher/outcomes.h"
+#include "services/publisher/post_records.h"
+#include "services/publisher/publisher_metrics.h"
+#include "services/publisher/recovery.h"
+
+namespace carecast::publisher {
+
+struct PublisherOptions {
+  std::string publisher_id;
+  DispatchPolicy policy;
+  absl::Duration poll_interval = absl::Milliseconds(100);
+  // Due posts handled per index read.
+  size_t batch_size = 100;
+  int stream_replicas = 1;
+  // False: no dispatch thread; the caller drives RunCycle() (tests).
+  bool run_loop = true;
+};
+
+// The references the core works through; all must outlive the Publisher.
+struct PublisherDeps {
+  common::EventBus& bus;
+  common::KeyValueStore& posts;     // carecast_posts
+  common::KeyValueStore& contents;  // carecast_contents
+  common::KeyValueStore& control;   // carecast_control
+  common::SortedIndex& index;
+  ChannelRegistry& channels;
+  const common::Clock& clock;
+  common::Logger& logger;
+  PublisherMetrics& metrics;
+};
+
+struct PublisherStatus {
+  std::string publisher_id;
+  bool held = false;
+  int64_t pending_posts = 0;
+  std::optional<absl::Time> next_due_time;
+};
+
+// What one dispatch cycle did.
+struct CycleStats {
+  bool rebuilt = false;
+  bool held = false;
+  bool index_unavailable = false;
+  int published = 0;
+  int ended = 0;
+  int claims_lost = 0;
+  int examined = 0;
+};
+
+class Publisher {
+ public:
+  Publisher(PublisherOptions options, PublisherDeps deps);
+  ~Publisher();
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  // Ensures the streams, reads the hold, builds the due index when needed (a
+  // Redis outage only delays that), subscribes the durable "publisher" consumer
+  // on carecast.post.> and an ephemeral one on carecast.publishing.>, and starts
+  // the loop. UNAVAILABLE when the bus cannot be reached.
+  absl::Status Start();
+  // Stops taking work: ends the loop after the post in flight, then unsubscribes.
+  void Stop();
+
+  // One pass over the due index; the loop calls it every poll interval.
+  CycleStats RunCycle();
+  // Wakes the loop now (a post became due, publishing resumed).
+  void Wake();
+
+  // UNAVAILABLE when the due index cannot be read.
+  absl::StatusOr<PublisherStatus> Status();
+  const std::string& publisher_id() const { return options_.publisher_id; }
+
+ private:
+  common::Disposition OnPostEvent(const common::Event& event);
+  common::Disposition OnPublishingEvent(const common::Event& event);
+  void Loop();
+
+  const PublisherOptions options_;
+  PublisherDeps deps_;
+  DueIndex index_;
+  HoldGate hold_;
+  Outcomes outcomes_;
+  Reconciler reconciler_;
+  Dispatcher dispatcher_;
+
+  std::mutex cycle_mu_;  // one cycle at a time (loop thread or a test)
+  std::atomic<bool> index_was_down_{false};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;   // guarded by mu_
+  bool woken_ = false;  // guarded by mu_
+  std::atomic<bool> stopping_{false};
+  std::thread loop_;
+  std::unique_ptr<common::Subscription> post_sub_;
+  std::unique_ptr<common::Subscription> hold_sub_;
+  bool started_ = false;
+};
+
+}  // namespace carecast::publisher

@@ -1,0 +1,42 @@
+// The publisher's settings, read from environment variables at start. Every
+// field lists its variable and default; a bad value fails the start.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/base/env_config.h"
+
+namespace carecast::publisher {
+
+struct PublisherConfig {
+  // CARECAST_GRPC_PORT (50052), CARECAST_HTTP_PORT (9102), NATS, Redis, JWT, ...
+  common::CommonConfig common;
+  // CARECAST_PUBLISHER_ID: names this process in claims and deliveries
+  // (default "<hostname>-<pid>"); [A-Za-z0-9._-], at most 64 characters.
+  std::string publisher_id;
+  // CARECAST_SANDBOX_DIR: where the sandbox channel records deliveries
+  // (default ./.run/sandbox). Publishers that share it dedupe against each other.
+  std::string sandbox_dir = "./.run/sandbox";
+  // CARECAST_PUBLISHER_POLL_INTERVAL: how often the due index is read (100ms).
+  absl::Duration poll_interval = absl::Milliseconds(100);
+  // CARECAST_PUBLISHER_CLAIM_LEASE: after this long in PUBLISHING a claim counts
+  // as abandoned and is reconciled (60s). Must exceed every channel's call deadline.
+  absl::Duration claim_lease = absl::Seconds(60);
+  // CARECAST_PUBLISHER_MAX_ATTEMPTS: claims per post before a retryable error
+  // becomes FAILED (5).
+  int max_attempts = 5;
+  // CARECAST_PUBLISHER_RETRY_BACKOFF: wait after the first retryable failure,
+  // doubled per attempt (2s), capped by CARECAST_PUBLISHER_MAX_RETRY_BACKOFF (5m).
+  absl::Duration retry_backoff = absl::Seconds(2);
+  absl::Duration max_retry_backoff = absl::Minutes(5);
+};
+
+// Reads and validates; INVALID_ARGUMENT listing every problem.
+absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env);
+
+// "<hostname>-<pid>", the default publisher id.
+std::string DefaultPublisherId();
+
+}  // namespace carecast::publisher

@@ -1,0 +1,45 @@
+// The publisher's Prometheus series. Labels carry networks and reason kinds,
+// never ids. Thread-safe; `registry` must outlive it.
+#pragma once
+
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "absl/time/time.h"
+
+namespace carecast::publisher {
+
+class PublisherMetrics {
+ public:
+  explicit PublisherMetrics(prometheus::Registry& registry);
+
+  // carecast_publisher_posts_published_total{network} and
+  // carecast_publisher_publish_lateness_seconds (published_time - publish_time).
+  void Published(std::string_view network, absl::Duration lateness);
+  // carecast_publisher_posts_failed_total{network,reason_kind} (FAILED and NEEDS_HUMAN).
+  void Failed(std::string_view network, std::string_view reason_kind);
+  // carecast_publisher_claims_lost_total.
+  void ClaimLost();
+  // carecast_publisher_held (0/1).
+  void SetHeld(bool held);
+  // carecast_publisher_due_posts: members of the due index.
+  void SetDuePosts(double count);
+  // carecast_publisher_index_rebuilds_total.
+  void IndexRebuilt();
+
+ private:
+  prometheus::Family<prometheus::Counter>& published_;
+  prometheus::Family<prometheus::Counter>& failed_;
+  prometheus::Histogram& lateness_;
+  prometheus::Counter& claims_lost_;
+  prometheus::Gauge& held_;
+  prometheus::Gauge& due_posts_;
+  prometheus::Counter& rebuilds_;
+};
+
+}  // namespace carecast::publisher

@@ -1,0 +1,142 @@
+// A Channel for tests: accepts every post unless told otherwise, and keeps every
+// accepted request (it does NOT dedupe, so a double publication is visible).
+// Failures are scripted per call; "succeed then time out" records the delivery
+// and then reports kOutcomeUnknown. Thread-safe.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/publisher/channels/channel.h"
+
+namespace carecast::publisher::testing {
+
+class FakeChannel final : public Channel {
+ public:
+  enum class Step { kSucceed, kFail, kSucceedThenTimeOut };
+
+  // The next Publish call fails with `kind` (calls queue up in order).
+  void QueueFailure(ChannelErrorKind kind, absl::Duration retry_after = absl::ZeroDuration()) {
+    std::lock_guard lock(mu_);
+    script_.push_back({Step::kFail, kind, retry_after});
+  }
+  // The next Publish call delivers the post, then reports a timeout.
+  void QueueSucceedThenTimeOut() {
+    std::lock_guard lock(mu_);
+    script_.push_back({Step::kSucceedThenTimeOut, ChannelErrorKind::kOutcomeUnknown, {}});
+  }
+  // Every Publish call fails with `kind` until cleared with nullopt.
+  void FailAlways(std::optional<ChannelErrorKind> kind) {
+    std::lock_guard lock(mu_);
+    fail_always_ = kind;
+  }
+  // FindByMarker answers UNAVAILABLE while set.
+  void SetFindUnavailable(bool unavailable) {
+    std::lock_guard lock(mu_);
+    find_unavailable_ = unavailable;
+  }
+  // Each Publish call takes this long (real time), to widen races.
+  void SetPublishDelay(absl::Duration delay) {
+    std::lock_guard lock(mu_);
+    delay_ = delay;
+  }
+  // Records a delivery as if an earlier (dead) publisher had made it.
+  void AddDelivery(const PublishRequest& request) {
+    std::lock_guard lock(mu_);
+    Deliver(request);
+  }
+
+  absl::StatusOr<Receipt> Publish(const PublishRequest& request) override {
+    absl::Duration delay;
+    {
+      std::lock_guard lock(mu_);
+      delay = delay_;
+    }
+    if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
+    std::lock_guard lock(mu_);
+    ++publish_calls_;
+    if (fail_always_) return MakeChannelError(*fail_always_, "scripted failure");
+    Scripted next{Step::kSucceed, ChannelErrorKind::kPermanent, {}};
+    if (!script_.empty()) {
+      next = script_.front();
+      script_.pop_front();
+    }
+    switch (next.step) {
+      case Step::kSucceed:
+        return Deliver(request);
+      case Step::kFail:
+        return MakeChannelError(next.kind, absl::StrCat("scripted ", ChannelErrorKindName(next.kind)),
+                                next.retry_after);
+      case Step::kSucceedThenTimeOut:
+        Deliver(request);
+        return MakeChannelError(ChannelErrorKind::kOutcomeUnknown, "timed out after send");
+    }
+    return absl::InternalError("unreachable");
+  }
+
+  absl::StatusOr<std::optional<Receipt>> FindByMarker(std::string_view key) override {
+    std::lock_guard lock(mu_);
+    ++find_calls_;
+    if (find_unavailable_) return absl::UnavailableError("channel cannot search now");
+    for (const auto& d : deliveries_)
+      if (d.first.idempotency_key == key) return std::optional<Receipt>(d.second);
+    return std::optional<Receipt>();
+  }
+
+  int publish_calls() const {
+    std::lock_guard lock(mu_);
+    return publish_calls_;
+  }
+  int find_calls() const {
+    std::lock_guard lock(mu_);
+    return find_calls_;
+  }
+  // Accepted deliveries per idempotency key.
+  std::map<std::string, int> DeliveriesByKey() const {
+    std::lock_guard lock(mu_);
+    std::map<std::string, int> out;
+    for (const auto& d : deliveries_) ++out[d.first.idempotency_key];
+    return out;
+  }
+  std::vector<PublishRequest> Delivered() const {
+    std::lock_guard lock(mu_);
+    std::vector<PublishRequest> out;
+    for (const auto& d : deliveries_) out.push_back(d.first);
+    return out;
+  }
+  size_t delivery_count() const {
+    std::lock_guard lock(mu_);
+    return deliveries_.size();
+  }
+
+ private:
+  struct Scripted {
+    Step step;
+    ChannelErrorKind kind;
+    absl::Duration retry_after;
+  };
+  Receipt Deliver(const PublishRequest& request) {
+    Receipt receipt{absl::StrCat("fake-", deliveries_.size() + 1),
+                    absl::StrCat("https://fake.example/", deliveries_.size() + 1)};
+    deliveries_.emplace_back(request, receipt);
+    return receipt;
+  }
+
+  mutable std::mutex mu_;
+  std::deque<Scripted> script_;
+  std::optional<ChannelErrorKind> fail_always_;
+  bool find_unavailable_ = false;
+  absl::Duration delay_ = absl::ZeroDuration();
+  int publish_calls_ = 0;
+  int find_calls_ = 0;
+  std::vector<std::pair<PublishRequest, Receipt>> deliveries_;
+};
+
+}  // namespace carecast::publisher::testing

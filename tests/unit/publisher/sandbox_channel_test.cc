@@ -1,0 +1,196 @@
+#include "services/publisher/channels/sandbox_channel.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/ids.h"
+
+namespace carecast::publisher {
+namespace {
+
+class SandboxChannelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (std::filesystem::temp_directory_path() /
+            absl::StrCat("carecast-sandbox-", common::NewId()))
+               .string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<SandboxChannel> OpenChannel(const std::string& publisher_id) {
+    auto channel = SandboxChannel::Open(dir_, publisher_id, clock_);
+    EXPECT_TRUE(channel.ok()) << channel.status();
+    return channel.ok() ? *std::move(channel) : nullptr;
+  }
+  static PublishRequest Request(const std::string& post_id, int64_t version = 1) {
+    PublishRequest r;
+    r.post = "posts/" + post_id;
+    r.content_version = version;
+    r.idempotency_key = absl::StrCat(post_id, ".v", version);
+    r.account = "spokes/s1/accounts/a1";
+    r.network = carecast::v1::NETWORK_SANDBOX;
+    r.text = "Flu shot clinics open \"Saturday\"\n\xE2\x9C\x93";
+    return r;
+  }
+  std::vector<std::string> Lines() {
+    std::ifstream in(std::filesystem::path(dir_) / "deliveries.jsonl");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+
+  std::string dir_;
+  common::FakeClock clock_;
+};
+
+TEST_F(SandboxChannelTest, RecordsOneJsonLinePerDelivery) {
+  auto channel = OpenChannel("pub-a");
+  auto receipt = channel->Publish(Request("p1"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->external_id.substr(0, 4), "sbx-");
+  ASSERT_EQ(Lines().size(), 1u);
+
+  auto parsed = DeliveryFromJsonLine(Lines()[0]);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->post, "posts/p1");
+  EXPECT_EQ(parsed->content_version, 1);
+  EXPECT_EQ(parsed->network, carecast::v1::NETWORK_SANDBOX);
+  EXPECT_EQ(parsed->account, "spokes/s1/accounts/a1");
+  EXPECT_EQ(parsed->external_id, receipt->external_id);
+  EXPECT_EQ(parsed->text, Request("p1").text);
+  EXPECT_EQ(parsed->deliver_time, clock_.Now());
+  EXPECT_EQ(parsed->publisher_id, "pub-a");
+  EXPECT_EQ(parsed->idempotency_key, "p1.v1");
+}
+
+TEST_F(SandboxChannelTest, RepeatedKeyReturnsTheFirstReceiptAcrossInstances) {
+  auto a = OpenChannel("pub-a");
+  auto b = OpenChannel("pub-b");
+  auto first = a->Publish(Request("p1"));
+  auto second = b->Publish(Request("p1"));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(first->external_id, second->external_id);
+  auto other_version = b->Publish(Request("p1", 2));
+  ASSERT_TRUE(other_version.ok());
+  EXPECT_NE(other_version->external_id, first->external_id);
+  EXPECT_EQ(Lines().size(), 2u);
+}
+
+TEST_F(SandboxChannelTest, FindByMarkerSeesDeliveriesOfOtherInstances) {
+  auto a = OpenChannel("pub-a");
+  auto b = OpenChannel("pub-b");
+  auto none = b->FindByMarker("p1.v1");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto receipt = a->Publish(Request("p1"));
+  auto found = b->FindByMarker("p1.v1");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->external_id, receipt->external_id);
+}
+
+TEST_F(SandboxChannelTest, TwoInstancesRacingOnTheSameKeysRecordEachOnce) {
+  auto a = OpenChannel("pub-a");
+  auto b = OpenChannel("pub-b");
+  constexpr int kKeys = 200;
+  auto run = [&](SandboxChannel& channel) {
+    for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(channel.Publish(Request(absl::StrCat("p", i))).ok());
+  };
+  std::thread ta([&] { run(*a); });
+  std::thread tb([&] { run(*b); });
+  ta.join();
+  tb.join();
+  std::set<std::string> keys;
+  for (const auto& line : Lines()) keys.insert(DeliveryFromJsonLine(line)->idempotency_key);
+  EXPECT_EQ(Lines().size(), static_cast<size_t>(kKeys));
+  EXPECT_EQ(keys.size(), static_cast<size_t>(kKeys));
+}
+
+TEST_F(SandboxChannelTest, TwoProcessesRacingOnTheSameKeysRecordEachOnce) {
+  constexpr int kKeys = 150;
+  auto publish_all = [&](const std::string& id) {
+    common::SystemClock clock;
+    auto channel = SandboxChannel::Open(dir_, id, clock);
+    if (!channel.ok()) return false;
+    for (int i = 0; i < kKeys; ++i)
+      if (!(*channel)->Publish(Request(absl::StrCat("p", i))).ok()) return false;
+    return true;
+  };
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(publish_all("child") ? 0 : 1);
+  bool parent_ok = publish_all("parent");
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(parent_ok);
+  std::set<std::string> keys;
+  for (const auto& line : Lines()) keys.insert(DeliveryFromJsonLine(line)->idempotency_key);
+  EXPECT_EQ(Lines().size(), static_cast<size_t>(kKeys));
+  EXPECT_EQ(keys.size(), static_cast<size_t>(kKeys));
+}
+
+TEST_F(SandboxChannelTest, TornLastLineDoesNotSwallowTheNextDelivery) {
+  {
+    auto a = OpenChannel("pub-a");
+    ASSERT_TRUE(a->Publish(Request("p1")).ok());
+  }
+  {
+    std::ofstream out(std::filesystem::path(dir_) / "deliveries.jsonl", std::ios::app);
+    out << "{\"post\":\"posts/p9\",\"idem";  // a writer died mid-line
+  }
+  auto b = OpenChannel("pub-b");
+  ASSERT_TRUE(b->Publish(Request("p2")).ok());
+  auto list = b->ListDeliveries(0, 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].post, "posts/p1");
+  EXPECT_EQ((*list)[1].post, "posts/p2");
+  auto c = OpenChannel("pub-c");
+  auto found = c->FindByMarker("p2.v1");
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->has_value());
+}
+
+TEST_F(SandboxChannelTest, ListDeliveriesPagesInOrder) {
+  auto a = OpenChannel("pub-a");
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a->Publish(Request(absl::StrCat("p", i))).ok());
+  auto page = a->ListDeliveries(3, 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].post, "posts/p3");
+  EXPECT_EQ((*page)[1].post, "posts/p4");
+}
+
+TEST_F(SandboxChannelTest, RequestWithoutKeyIsRefusedPermanently) {
+  auto a = OpenChannel("pub-a");
+  PublishRequest r = Request("p1");
+  r.idempotency_key.clear();
+  auto receipt = a->Publish(r);
+  ASSERT_FALSE(receipt.ok());
+  EXPECT_EQ(ClassifyChannelError(receipt.status()).kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(Lines().empty());
+}
+
+TEST(DeliveryJsonTest, MalformedLinesAreDataLoss) {
+  EXPECT_EQ(DeliveryFromJsonLine("not json").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DeliveryFromJsonLine("[1,2]").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DeliveryFromJsonLine("{\"post\":5}").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DeliveryFromJsonLine("{\"post\":\"posts/a\"}").status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace carecast::publisher
