@@ -1,0 +1,199 @@
+#include "services/metrics/event_ingest.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "absl/strings/match.h"
+#include "services/common/base/logger.h"
+#include "services/common/bus/topology.h"
+#include "tests/support/fake_event_bus.h"
+#include "tests/unit/metrics/metrics_test_events.h"
+
+namespace carecast::metrics {
+namespace {
+
+using test_events::Envelope;
+using test_events::Inbox;
+using test_events::Mention;
+using test_events::Objective;
+using test_events::Published;
+using test_events::T0;
+
+constexpr char kAccount[] = "spokes/stmarys/accounts/x-main";
+constexpr absl::Duration kDeadline = absl::Seconds(10);
+
+// Polls `done` until it holds or the deadline passes.
+template <class Pred>
+bool Eventually(Pred done) {
+  absl::Time until = absl::Now() + kDeadline;
+  while (absl::Now() < until) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return done();
+}
+
+// One metrics process: its own registry, figures and ingest over a shared bus.
+struct Instance {
+  explicit Instance(common::EventBus& bus, int64_t progress_every = 1000)
+      : figures(&exposition),
+        ingest(bus, figures, exposition, logger,
+               EventIngestOptions{.progress_every = progress_every,
+                                  .poll_interval = absl::Milliseconds(10)}) {}
+  bool Has(const std::string& message) const {
+    for (const auto& line : logger.lines())
+      if (line.message == message) return true;
+    return false;
+  }
+  prometheus::Registry registry;
+  MetricsExposition exposition{registry};
+  common::CapturingLogger logger;
+  ProgramFigures figures;
+  EventIngest ingest;
+};
+
+class EventIngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(common::EnsureStreams(bus_, {}).ok()); }
+  void Publish(const common::Event& e) { ASSERT_TRUE(bus_.Publish(e).ok()); }
+  void PublishStory() {
+    Publish(Envelope(common::subjects::kObjectiveCreated,
+                     Objective("objectives/launch", v1::KPI_POSTS_PUBLISHED, 2, T0(),
+                               T0() + absl::Hours(24)),
+                     "ev-objective"));
+    Publish(Envelope(common::subjects::kContentCreated, v1::ContentChanged(), "ev-content"));
+    Publish(Envelope(common::subjects::kPostPublished,
+                     Published("posts/1", kAccount, v1::NETWORK_SANDBOX, T0() + absl::Hours(1)),
+                     "ev-post-1"));
+    // The same fact published again under another id (a publisher retry that lost its id).
+    Publish(Envelope(common::subjects::kPostPublished,
+                     Published("posts/1", kAccount, v1::NETWORK_SANDBOX, T0() + absl::Hours(1)),
+                     "ev-post-1-retry"));
+    Publish(Envelope(common::subjects::kMentionClassified,
+                     Mention("mentions/1", v1::NETWORK_X, v1::SENTIMENT_POSITIVE, T0()),
+                     "ev-mention-1"));
+    Publish(Envelope(common::subjects::kInboxCreated,
+                     Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_OPEN, T0()), "ev-inbox-1"));
+  }
+
+  testing::FakeEventBus bus_;
+};
+
+TEST_F(EventIngestTest, ReplaysTheStreamThenFollowsLiveEvents) {
+  PublishStory();
+  Instance m(bus_);
+  ASSERT_TRUE(m.ingest.Start().ok());
+  ASSERT_TRUE(m.ingest.WaitCaughtUp(kDeadline));
+  EXPECT_TRUE(m.Has("replay complete"));
+  SummaryFigures s = m.figures.Summary();
+  EXPECT_EQ(s.posts_published[v1::NETWORK_SANDBOX], 1);
+  EXPECT_EQ(s.mentions[v1::SENTIMENT_POSITIVE], 1);
+  EXPECT_EQ(s.open_inbox_items, 1);
+  EXPECT_DOUBLE_EQ(m.figures.Objective("objectives/launch")->current, 1);
+  EXPECT_EQ(m.ingest.events_handled(), 6);  // the content event is acked and ignored
+
+  // Live: a second post and the inbox item's close.
+  Publish(Envelope(common::subjects::kPostPublished,
+                   Published("posts/2", kAccount, v1::NETWORK_SANDBOX, T0() + absl::Hours(2)),
+                   "ev-post-2"));
+  Publish(Envelope(common::subjects::kInboxClosed,
+                   Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Minutes(3)),
+                   "ev-inbox-1-closed"));
+  ASSERT_TRUE(Eventually([&] { return m.figures.Summary().open_inbox_items == 0; }));
+  EXPECT_DOUBLE_EQ(m.figures.Objective("objectives/launch")->ratio, 1.0);
+  EXPECT_TRUE(bus_.WaitUntilDrained(kDeadline));
+  EXPECT_TRUE(Eventually([&] {
+    std::string text = prometheus::TextSerializer().Serialize(m.registry.Collect());
+    return absl::StrContains(text, "carecast_metrics_consumer_pending 0") &&
+           absl::StrContains(text, "carecast_metrics_events_consumed_total{domain=\"content\"} 1");
+  }));
+}
+
+TEST_F(EventIngestTest, AFreshInstanceRebuildsTheSameFigures) {
+  PublishStory();
+  Instance first(bus_);
+  ASSERT_TRUE(first.ingest.Start().ok());
+  ASSERT_TRUE(first.ingest.WaitCaughtUp(kDeadline));
+  first.ingest.Stop();
+
+  Instance second(bus_);
+  ASSERT_TRUE(second.ingest.Start().ok());
+  ASSERT_TRUE(second.ingest.WaitCaughtUp(kDeadline));
+  SummaryFigures a = first.figures.Summary();
+  SummaryFigures b = second.figures.Summary();
+  EXPECT_EQ(a.posts_published, b.posts_published);
+  EXPECT_EQ(a.posts_failed, b.posts_failed);
+  EXPECT_EQ(a.mentions, b.mentions);
+  EXPECT_EQ(a.open_inbox_items, b.open_inbox_items);
+  EXPECT_EQ(a.events_applied, b.events_applied);
+  ASSERT_EQ(a.objectives.size(), 1u);
+  ASSERT_EQ(b.objectives.size(), 1u);
+  EXPECT_DOUBLE_EQ(a.objectives[0].current, b.objectives[0].current);
+  EXPECT_EQ(prometheus::TextSerializer().Serialize(first.registry.Collect()).size() > 0, true);
+}
+
+TEST_F(EventIngestTest, UndecodablePayloadsAreRejectedAndCounted) {
+  common::Event garbage =
+      Envelope(common::subjects::kPostPublished, v1::PostPublished(), "ev-garbage");
+  garbage.data = "\xff\xff\xff not a protobuf";
+  Publish(garbage);
+  // Right subject, wrong message.
+  Publish(Envelope(common::subjects::kMentionClassified, v1::PostPublished(), "ev-wrong-schema"));
+  Publish(Envelope(common::subjects::kPostPublished,
+                   Published("posts/1", kAccount, v1::NETWORK_X, T0()), "ev-good"));
+  Instance m(bus_);
+  ASSERT_TRUE(m.ingest.Start().ok());
+  ASSERT_TRUE(m.ingest.WaitCaughtUp(kDeadline));
+  EXPECT_EQ(m.ingest.events_rejected(), 2);
+  EXPECT_EQ(m.figures.Summary().posts_published[v1::NETWORK_X], 1);
+  std::string text = prometheus::TextSerializer().Serialize(m.registry.Collect());
+  EXPECT_TRUE(absl::StrContains(text, "carecast_metrics_events_rejected_total 2")) << text;
+  bool logged = false;
+  for (const auto& line : m.logger.lines()) {
+    if (line.message != "event rejected") continue;
+    logged = true;
+    for (const auto& [key, value] : line.fields) EXPECT_NE(key, "data");
+  }
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(EventIngestTest, LogsReplayProgress) {
+  for (int i = 0; i < 5; ++i)
+    Publish(Envelope(common::subjects::kMentionClassified,
+                     Mention("mentions/" + std::to_string(i), v1::NETWORK_X,
+                             v1::SENTIMENT_NEUTRAL, T0()),
+                     "ev-" + std::to_string(i)));
+  Instance m(bus_, /*progress_every=*/2);
+  ASSERT_TRUE(m.ingest.Start().ok());
+  ASSERT_TRUE(m.ingest.WaitCaughtUp(kDeadline));
+  int progress = 0;
+  for (const auto& line : m.logger.lines())
+    if (line.message == "replay progress") ++progress;
+  // Lines at 2 and 4 events, unless the poller declared the replay complete first.
+  EXPECT_GE(progress, 1);
+  EXPECT_LE(progress, 2);
+  EXPECT_TRUE(m.Has("replay started"));
+  EXPECT_TRUE(m.Has("replay complete"));
+}
+
+TEST_F(EventIngestTest, EmptyStreamIsCaughtUpAtOnce) {
+  Instance m(bus_);
+  bool called = false;
+  EventIngest ingest(bus_, m.figures, m.exposition, m.logger,
+                     EventIngestOptions{.poll_interval = absl::Milliseconds(10),
+                                        .on_caught_up = [&called] { called = true; }});
+  ASSERT_TRUE(ingest.Start().ok());
+  ASSERT_TRUE(ingest.WaitCaughtUp(kDeadline));
+  ingest.Stop();
+  EXPECT_TRUE(called);
+}
+
+TEST_F(EventIngestTest, StartFailsWithoutTheStream) {
+  testing::FakeEventBus empty;
+  Instance m(empty);
+  EXPECT_FALSE(m.ingest.Start().ok());
+}
+
+}  // namespace
+}  // namespace carecast::metrics
