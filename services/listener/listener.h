@@ -1,0 +1,66 @@
+// The listener core: mention intake, the inbox and text analysis, behind
+// interfaces only (KV, event bus, sorted index, classifier, clock, logger), so
+// it runs the same on fakes and on JetStream + Redis.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "carecast/v1/analysis.pb.h"
+#include "carecast/v1/resources.pb.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/logger.h"
+#include "services/common/bus/event_bus.h"
+#include "services/common/bus/key_value_store.h"
+#include "services/common/bus/topology.h"
+#include "services/common/redis/sorted_index.h"
+#include "services/listener/inbox.h"
+#include "services/listener/listener_config.h"
+#include "services/listener/listener_metrics.h"
+#include "services/listener/mention_classifier.h"
+#include "services/listener/mention_intake.h"
+
+namespace carecast::listener {
+
+// Thread-safe. Owns its KV bucket handles; every reference passed to Open must
+// outlive it.
+class Listener {
+ public:
+  // Opens the carecast_mentions and carecast_inbox buckets (creating them when
+  // missing). UNAVAILABLE when the store cannot be reached.
+  static absl::StatusOr<std::unique_ptr<Listener>> Open(
+      common::KeyValueStoreFactory& buckets, const common::TopologyOptions& topology,
+      common::EventBus& bus, common::SortedIndex& index, const MentionClassifier& classifier,
+      ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
+      const ListenerOptions& options);
+
+  // See MentionIntake::Create. `source` is "grpc" or "webhook".
+  absl::StatusOr<CreateMentionResult> CreateMention(const v1::Mention& mention,
+                                                    std::string_view source);
+  absl::StatusOr<v1::Mention> GetMention(std::string_view name);
+  absl::StatusOr<InboxPage> ListInboxItems(v1::InboxItemState state, int page_size,
+                                           std::string_view page_token);
+  // `actor` is the caller's subject, recorded as closed_by.
+  absl::StatusOr<v1::InboxItem> CloseInboxItem(std::string_view name,
+                                               std::string_view resolution,
+                                               std::string_view actor);
+  // INVALID_ARGUMENT for invalid UTF-8 or text over the size limit; stores nothing.
+  absl::StatusOr<v1::TextAnalysis> AnalyzeText(std::string_view text, bool outgoing);
+
+ private:
+  Listener(std::unique_ptr<common::KeyValueStore> mentions,
+           std::unique_ptr<common::KeyValueStore> inbox_items, common::EventBus& bus,
+           common::SortedIndex& index, const MentionClassifier& classifier,
+           ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
+           const ListenerOptions& options);
+
+  const ListenerOptions options_;
+  const MentionClassifier& classifier_;
+  std::unique_ptr<common::KeyValueStore> mentions_;
+  std::unique_ptr<common::KeyValueStore> inbox_items_;
+  Inbox inbox_;
+  MentionIntake intake_;
+};
+
+}  // namespace carecast::listener

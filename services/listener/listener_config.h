@@ -1,0 +1,39 @@
+// The listener's configuration: the shared settings plus its own. Every field
+// names its environment variable and default.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/base/env_config.h"
+
+namespace carecast::listener {
+
+// Limits and rules of the core, also used by tests without the environment.
+struct ListenerOptions {
+  // CARECAST_TRACKED_KEYWORDS: comma-separated brand, campaign and hashtag terms,
+  // matched case-insensitively as whole words. Default: none.
+  std::vector<std::string> tracked_keywords;
+  // CARECAST_LISTENER_MAX_TEXT_BYTES: the longest mention or analysed text, in
+  // bytes of UTF-8 (1..65536). Default 8192.
+  size_t max_text_bytes = 8192;
+  // Response SLA per priority: an inbox item is due this long after the mention
+  // arrived. CARECAST_LISTENER_SLA_URGENT / _HIGH / _NORMAL / _LOW.
+  absl::Duration sla_urgent = absl::Minutes(15);
+  absl::Duration sla_high = absl::Hours(1);
+  absl::Duration sla_normal = absl::Hours(4);
+  absl::Duration sla_low = absl::Hours(24);
+};
+
+struct ListenerConfig {
+  // Service "listener", gRPC port 50053, HTTP port 9103 (webhook, /metrics).
+  common::CommonConfig common;
+  ListenerOptions options;
+};
+
+// Reads and validates everything; INVALID_ARGUMENT lists every problem.
+absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env);
+
+}  // namespace carecast::listener

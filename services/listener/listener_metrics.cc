@@ -1,0 +1,70 @@
+#include "services/listener/listener_metrics.h"
+
+#include <string>
+
+namespace carecast::listener {
+
+ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
+    : received_(prometheus::BuildCounter()
+                    .Name("carecast_listener_mentions_received_total")
+                    .Help("Mentions accepted (new or repeated), by network and source.")
+                    .Register(registry)),
+      rejected_(prometheus::BuildCounter()
+                    .Name("carecast_listener_mentions_rejected_total")
+                    .Help("Mentions refused as invalid input, by reason.")
+                    .Register(registry)),
+      inbox_created_(prometheus::BuildCounter()
+                         .Name("carecast_listener_inbox_items_created_total")
+                         .Help("Inbox items created, by priority.")
+                         .Register(registry)),
+      classify_seconds_(prometheus::BuildHistogram()
+                            .Name("carecast_listener_classify_seconds")
+                            .Help("Time spent classifying one mention.")
+                            .Register(registry)),
+      // Text rules run in microseconds; the upper buckets catch a slow engine.
+      classify_(classify_seconds_.Add(
+          {}, prometheus::Histogram::BucketBoundaries{0.00001, 0.00005, 0.0001, 0.0005, 0.001,
+                                                      0.005, 0.01, 0.05, 0.1, 0.5})),
+      webhook_(prometheus::BuildCounter()
+                   .Name("carecast_listener_webhook_requests_total")
+                   .Help("Webhook requests to POST /v1/mentions, by outcome.")
+                   .Register(registry)) {}
+
+void ListenerMetrics::MentionReceived(std::string_view network, std::string_view source) {
+  received_.Add({{"network", std::string(network)}, {"source", std::string(source)}}).Increment();
+}
+
+void ListenerMetrics::MentionRejected(std::string_view reason) {
+  rejected_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void ListenerMetrics::InboxItemCreated(std::string_view priority) {
+  inbox_created_.Add({{"priority", std::string(priority)}}).Increment();
+}
+
+void ListenerMetrics::Classified(absl::Duration elapsed) {
+  classify_.Observe(absl::ToDoubleSeconds(elapsed));
+}
+
+void ListenerMetrics::WebhookRequest(std::string_view outcome) {
+  webhook_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
+
+double ListenerMetrics::ReceivedCount(std::string_view network, std::string_view source) {
+  return received_.Add({{"network", std::string(network)}, {"source", std::string(source)}})
+      .Value();
+}
+
+double ListenerMetrics::RejectedCount(std::string_view reason) {
+  return rejected_.Add({{"reason", std::string(reason)}}).Value();
+}
+
+double ListenerMetrics::InboxCreatedCount(std::string_view priority) {
+  return inbox_created_.Add({{"priority", std::string(priority)}}).Value();
+}
+
+double ListenerMetrics::WebhookCount(std::string_view outcome) {
+  return webhook_.Add({{"outcome", std::string(outcome)}}).Value();
+}
+
+}  // namespace carecast::listener

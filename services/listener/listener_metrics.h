@@ -1,0 +1,47 @@
+// The listener's own Prometheus series. Labels are bounded sets (network,
+// source, reason, priority, outcome); never ids, handles or text.
+//   carecast_listener_mentions_received_total{network,source="grpc|webhook"}
+//   carecast_listener_mentions_rejected_total{reason}
+//   carecast_listener_inbox_items_created_total{priority}
+//   carecast_listener_classify_seconds (histogram)
+//   carecast_listener_webhook_requests_total{outcome}
+#pragma once
+
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "absl/time/time.h"
+
+namespace carecast::listener {
+
+// Thread-safe (prometheus-cpp metrics are). The registry must outlive it.
+class ListenerMetrics {
+ public:
+  explicit ListenerMetrics(prometheus::Registry& registry);
+
+  void MentionReceived(std::string_view network, std::string_view source);
+  void MentionRejected(std::string_view reason);
+  void InboxItemCreated(std::string_view priority);
+  void Classified(absl::Duration elapsed);
+  void WebhookRequest(std::string_view outcome);
+
+  // Current values, for tests.
+  double ReceivedCount(std::string_view network, std::string_view source);
+  double RejectedCount(std::string_view reason);
+  double InboxCreatedCount(std::string_view priority);
+  double WebhookCount(std::string_view outcome);
+
+ private:
+  prometheus::Family<prometheus::Counter>& received_;
+  prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& inbox_created_;
+  prometheus::Family<prometheus::Histogram>& classify_seconds_;
+  prometheus::Histogram& classify_;
+  prometheus::Family<prometheus::Counter>& webhook_;
+};
+
+}  // namespace carecast::listener

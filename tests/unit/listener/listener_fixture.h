@@ -1,0 +1,67 @@
+// A Listener wired to in-memory fakes, shared by the listener unit tests.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include "carecast/v1/events.pb.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/logger.h"
+#include "services/common/bus/event_codec.h"
+#include "services/common/bus/subjects.h"
+#include "services/common/bus/topology.h"
+#include "services/listener/listener.h"
+#include "services/listener/listener_names.h"
+#include "services/listener/simple_rules_classifier.h"
+#include "tests/support/fake_event_bus.h"
+#include "tests/support/in_memory_key_value_store.h"
+#include "tests/support/in_memory_sorted_index.h"
+
+namespace carecast::listener {
+
+class ListenerFixture : public ::testing::Test {
+ protected:
+  ListenerFixture() : metrics_(registry_), classifier_({"St Marys", "#FluShot"}) {
+    options_.tracked_keywords = {"St Marys", "#FluShot"};
+    options_.max_text_bytes = 1000;
+    EXPECT_TRUE(common::EnsureStreams(bus_, {}).ok());
+    auto listener = Listener::Open(kv_, {}, bus_, index_, classifier_, metrics_, clock_, logger_,
+                                   options_);
+    EXPECT_TRUE(listener.ok()) << listener.status();
+    listener_ = *std::move(listener);
+  }
+
+  static v1::Mention MakeMention(std::string external_id, std::string text,
+                                 v1::Network network = v1::NETWORK_X) {
+    v1::Mention m;
+    m.set_network(network);
+    m.set_external_id(std::move(external_id));
+    m.set_author_handle("@someone");
+    m.set_text(std::move(text));
+    return m;
+  }
+
+  std::vector<common::Event> Events(const std::string& filter = "carecast.>") {
+    return bus_.Published(filter);
+  }
+  size_t KeyCount(const std::string& bucket) {
+    return kv_.Bucket(bucket).Keys("").value().size();
+  }
+
+  common::FakeClock clock_;
+  testing::FakeEventBus bus_;
+  testing::InMemoryKeyValueStoreFactory kv_;
+  testing::InMemorySortedIndex index_;
+  prometheus::Registry registry_;
+  ListenerMetrics metrics_;
+  common::CapturingLogger logger_;
+  ListenerOptions options_;
+  SimpleRulesClassifier classifier_;
+  std::unique_ptr<Listener> listener_;
+};
+
+}  // namespace carecast::listener
