@@ -53,6 +53,8 @@ absl::StatusOr<v1::InboxItem> Listener::CloseInboxItem(std::string_view name,
   return inbox_.Close(name, resolution, actor);
 }
 
+absl::Status Listener::WarmInboxIndex() { return inbox_.EnsureIndex(); }
+
 absl::StatusOr<v1::TextAnalysis> Listener::AnalyzeText(std::string_view text, bool outgoing) {
   if (text.size() > options_.max_text_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("text must be at most ",

@@ -45,6 +45,8 @@ class Listener {
   absl::StatusOr<v1::InboxItem> CloseInboxItem(std::string_view name,
                                                std::string_view resolution,
                                                std::string_view actor);
+  // Builds the inbox index from KV when Redis lost it (also done lazily by listings).
+  absl::Status WarmInboxIndex();
   // INVALID_ARGUMENT for invalid UTF-8 or text over the size limit; stores nothing.
   absl::StatusOr<v1::TextAnalysis> AnalyzeText(std::string_view text, bool outgoing);
 

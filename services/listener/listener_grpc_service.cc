@@ -1,0 +1,99 @@
+#include "services/listener/listener_grpc_service.h"
+
+#include "services/common/base/status_macros.h"
+#include "services/listener/listener_roles.h"
+
+namespace carecast::listener {
+
+v1::StreamMentionsResponse AnswerStreamItem(Listener& listener, int64_t index,
+                                            const v1::StreamMentionsRequest& request) {
+  v1::StreamMentionsResponse response;
+  response.set_index(index);
+  absl::StatusOr<CreateMentionResult> result = listener.CreateMention(request.mention(), "grpc");
+  if (!result.ok()) {
+    response.set_error_code(static_cast<int32_t>(result.status().code()));
+    response.set_error_message(std::string(result.status().message()));
+    return response;
+  }
+  *response.mutable_mention() = std::move(result->mention);
+  response.set_inbox_item(result->inbox_item);
+  return response;
+}
+
+ListenerGrpcService::ListenerGrpcService(Listener& listener, common::RpcEdge& edge)
+    : listener_(listener), edge_(edge) {}
+
+grpc::Status ListenerGrpcService::CreateMention(grpc::ServerContext* context,
+                                                const v1::CreateMentionRequest* request,
+                                                v1::CreateMentionResponse* response) {
+  return edge_.Unary(context, kCreateMentionMethod, [&](const common::Caller&) -> absl::Status {
+    ASSIGN_OR_RETURN(CreateMentionResult result,
+                     listener_.CreateMention(request->mention(), "grpc"));
+    *response->mutable_mention() = std::move(result.mention);
+    response->set_inbox_item(result.inbox_item);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ListenerGrpcService::StreamMentions(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::StreamMentionsResponse, v1::StreamMentionsRequest>* stream) {
+  common::RpcEdge::Call call(edge_, context, kStreamMentionsMethod, "bidi_stream");
+  if (absl::Status admitted = call.Admit(); !admitted.ok()) return call.Finish(admitted);
+  v1::StreamMentionsRequest request;
+  int64_t index = 0;
+  while (stream->Read(&request)) {
+    if (context->IsCancelled()) return call.Finish(absl::CancelledError("stream cancelled"));
+    if (!stream->Write(AnswerStreamItem(listener_, index++, request))) {
+      return call.Finish(absl::CancelledError("client stopped reading"));
+    }
+  }
+  return call.Finish(absl::OkStatus());
+}
+
+grpc::Status ListenerGrpcService::GetMention(grpc::ServerContext* context,
+                                             const v1::GetMentionRequest* request,
+                                             v1::GetMentionResponse* response) {
+  return edge_.Unary(context, kGetMentionMethod, [&](const common::Caller&) -> absl::Status {
+    ASSIGN_OR_RETURN(*response->mutable_mention(), listener_.GetMention(request->name()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ListenerGrpcService::ListInboxItems(grpc::ServerContext* context,
+                                                 const v1::ListInboxItemsRequest* request,
+                                                 v1::ListInboxItemsResponse* response) {
+  return edge_.Unary(context, kListInboxItemsMethod, [&](const common::Caller&) -> absl::Status {
+    ASSIGN_OR_RETURN(InboxPage page, listener_.ListInboxItems(
+                                         request->state(), request->page_size(),
+                                         request->page_token()));
+    for (v1::InboxItem& item : page.items) *response->add_inbox_items() = std::move(item);
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ListenerGrpcService::CloseInboxItem(grpc::ServerContext* context,
+                                                 const v1::CloseInboxItemRequest* request,
+                                                 v1::CloseInboxItemResponse* response) {
+  return edge_.Unary(context, kCloseInboxItemMethod,
+                     [&](const common::Caller& caller) -> absl::Status {
+                       ASSIGN_OR_RETURN(*response->mutable_inbox_item(),
+                                        listener_.CloseInboxItem(request->name(),
+                                                                 request->resolution(),
+                                                                 caller.principal.subject));
+                       return absl::OkStatus();
+                     });
+}
+
+grpc::Status ListenerGrpcService::AnalyzeText(grpc::ServerContext* context,
+                                              const v1::AnalyzeTextRequest* request,
+                                              v1::AnalyzeTextResponse* response) {
+  return edge_.Unary(context, kAnalyzeTextMethod, [&](const common::Caller&) -> absl::Status {
+    ASSIGN_OR_RETURN(*response->mutable_analysis(),
+                     listener_.AnalyzeText(request->text(), request->outgoing()));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace carecast::listener

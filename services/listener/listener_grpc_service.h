@@ -1,0 +1,45 @@
+// ListenerService over gRPC: a thin translator from requests to the Listener
+// core. Every call goes through the RpcEdge (token, role table, metrics, log).
+#pragma once
+
+#include "carecast/v1/listener_service.grpc.pb.h"
+#include "services/common/rpc/rpc_edge.h"
+#include "services/listener/listener.h"
+
+namespace carecast::listener {
+
+// One answer of StreamMentions: the accepted mention, or the error code and
+// message of a rejected one, at position `index`.
+v1::StreamMentionsResponse AnswerStreamItem(Listener& listener, int64_t index,
+                                            const v1::StreamMentionsRequest& request);
+
+// Thread-safe. References must outlive it.
+class ListenerGrpcService final : public v1::ListenerService::Service {
+ public:
+  ListenerGrpcService(Listener& listener, common::RpcEdge& edge);
+
+  grpc::Status CreateMention(grpc::ServerContext* context, const v1::CreateMentionRequest* request,
+                             v1::CreateMentionResponse* response) override;
+  // Admits the caller once, then answers each request in order; a rejected
+  // mention is answered with its error and the stream goes on.
+  grpc::Status StreamMentions(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::StreamMentionsResponse, v1::StreamMentionsRequest>* stream)
+      override;
+  grpc::Status GetMention(grpc::ServerContext* context, const v1::GetMentionRequest* request,
+                          v1::GetMentionResponse* response) override;
+  grpc::Status ListInboxItems(grpc::ServerContext* context,
+                              const v1::ListInboxItemsRequest* request,
+                              v1::ListInboxItemsResponse* response) override;
+  grpc::Status CloseInboxItem(grpc::ServerContext* context,
+                              const v1::CloseInboxItemRequest* request,
+                              v1::CloseInboxItemResponse* response) override;
+  grpc::Status AnalyzeText(grpc::ServerContext* context, const v1::AnalyzeTextRequest* request,
+                           v1::AnalyzeTextResponse* response) override;
+
+ private:
+  Listener& listener_;
+  common::RpcEdge& edge_;
+};
+
+}  // namespace carecast::listener

@@ -1,0 +1,26 @@
+#include "services/listener/listener_roles.h"
+
+#include <string>
+
+namespace carecast::listener {
+
+common::RoleTable ListenerRoleTable() {
+  using common::Role;
+  const std::vector<Role> ingest = {Role::kService, Role::kResponder, Role::kAdmin};
+  const std::vector<Role> read = {Role::kResponder, Role::kStrategist, Role::kAdmin};
+  // Analysis stores nothing and helps every writer check a draft.
+  const std::vector<Role> everyone = {
+      Role::kContributor, Role::kContentDeveloper, Role::kClinicalReviewer,
+      Role::kComplianceReviewer, Role::kPublisher, Role::kResponder,
+      Role::kStrategist, Role::kAdmin, Role::kService};
+  return common::RoleTable({
+      {std::string(kCreateMentionMethod), ingest},
+      {std::string(kStreamMentionsMethod), ingest},
+      {std::string(kGetMentionMethod), read},
+      {std::string(kListInboxItemsMethod), read},
+      {std::string(kCloseInboxItemMethod), {Role::kResponder}},
+      {std::string(kAnalyzeTextMethod), everyone},
+  });
+}
+
+}  // namespace carecast::listener

@@ -1,0 +1,145 @@
+// carecast-listener: composition only. Reads the configuration, connects to NATS
+// and Redis, and serves ListenerService over gRPC plus the mention webhook
+// (POST /v1/mentions) and /metrics over HTTP until SIGTERM.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <prometheus/registry.h>
+
+#include "absl/strings/ascii.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/env_config.h"
+#include "services/common/base/logger.h"
+#include "services/common/base/shutdown_signal.h"
+#include "services/common/bus/nats_connection.h"
+#include "services/common/bus/topology.h"
+#include "services/common/redis/redis_client.h"
+#include "services/common/redis/redis_sorted_index.h"
+#include "services/common/rpc/grpc_server.h"
+#include "services/common/rpc/http_server.h"
+#include "services/common/rpc/jwt_authenticator.h"
+#include "services/common/rpc/rpc_edge.h"
+#include "services/common/rpc/rpc_metrics.h"
+#include "services/listener/listener.h"
+#include "services/listener/listener_config.h"
+#include "services/listener/listener_grpc_service.h"
+#include "services/listener/listener_metrics.h"
+#include "services/listener/listener_roles.h"
+#include "services/listener/mention_webhook.h"
+#include "services/listener/simple_rules_classifier.h"
+
+namespace {
+
+int Fail(carecast::common::Logger& logger, std::string_view what, const absl::Status& status) {
+  logger.Error(what, {{"error", std::string(status.message())},
+                      {"code", std::string(absl::StatusCodeToString(status.code()))}});
+  return 1;
+}
+
+// The secret in `path`, without surrounding whitespace.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::FailedPreconditionError("cannot read " + path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(content.str()));
+}
+
+}  // namespace
+
+int main() {
+  namespace common = carecast::common;
+  namespace listener = carecast::listener;
+  common::BlockShutdownSignals();
+  common::SystemClock clock;
+
+  absl::StatusOr<listener::ListenerConfig> config =
+      listener::ReadListenerConfig(common::ProcessEnv());
+  if (!config.ok()) {
+    common::JsonLogger boot("listener", common::LogLevel::kInfo, clock, stderr);
+    return Fail(boot, "invalid configuration", config.status());
+  }
+  const common::CommonConfig& cc = config->common;
+  common::JsonLogger logger("listener", cc.log_level, clock);
+
+  common::NatsOptions nats_options;
+  nats_options.url = cc.nats_url;
+  nats_options.creds_file = cc.nats_creds_file;
+  nats_options.name = "carecast-listener";
+  auto nats = common::NatsConnection::Connect(nats_options, logger);
+  if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
+  common::TopologyOptions topology{.replicas = cc.stream_replicas};
+  if (absl::Status s = common::EnsureStreams(**nats, topology); !s.ok()) {
+    return Fail(logger, "cannot ensure streams", s);
+  }
+
+  common::RedisOptions redis_options;
+  redis_options.url = cc.redis_url;
+  if (!cc.redis_password_file.empty()) {
+    absl::StatusOr<std::string> password = ReadSecretFile(cc.redis_password_file);
+    if (!password.ok()) return Fail(logger, "cannot read the Redis password", password.status());
+    redis_options.password = *std::move(password);
+  }
+  auto redis = common::RedisClient::Connect(redis_options, logger);
+  if (!redis.ok()) return Fail(logger, "cannot connect to Redis", redis.status());
+  common::RedisSortedIndex index(**redis, "carecast:");
+
+  common::JwtOptions jwt_options;
+  jwt_options.issuer = cc.jwt_issuer;
+  jwt_options.audience = cc.jwt_audience;
+  auto authenticator =
+      common::JwtAuthenticator::FromFile(cc.jwt_public_key_file, jwt_options, clock);
+  if (!authenticator.ok()) {
+    return Fail(logger, "cannot load the JWT public key", authenticator.status());
+  }
+
+  prometheus::Registry registry;
+  listener::ListenerMetrics metrics(registry);
+  listener::SimpleRulesClassifier classifier(config->options.tracked_keywords);
+  auto core = listener::Listener::Open(**nats, topology, **nats, index, classifier, metrics, clock,
+                                       logger, config->options);
+  if (!core.ok()) return Fail(logger, "cannot open the listener buckets", core.status());
+  // Build the inbox index now (from KV when Redis lost it) rather than on the
+  // first listing; a failure here is not fatal because listings retry it.
+  if (absl::Status s = (*core)->WarmInboxIndex(); !s.ok()) {
+    logger.Warn("inbox index not built at start", {{"error", std::string(s.message())}});
+  }
+  common::RoleTable roles = listener::ListenerRoleTable();
+  common::RpcMetrics rpc_metrics(registry);
+  common::RpcEdge edge(**authenticator, roles, rpc_metrics, logger);
+  listener::ListenerGrpcService grpc_service(**core, edge);
+  listener::MentionWebhook webhook(**core, **authenticator, roles, metrics, logger);
+
+  common::HttpServerOptions http_options;
+  http_options.address = cc.bind_address;
+  http_options.port = cc.http_port;
+  common::HttpServer http(http_options, registry);
+  http.AddPostRoute(std::string(listener::kWebhookPath),
+                    [&webhook](const common::HttpRequest& request) {
+                      return webhook.Handle(request);
+                    });
+  if (absl::Status s = http.Start(); !s.ok()) return Fail(logger, "cannot start HTTP", s);
+
+  common::GrpcServerOptions grpc_options;
+  grpc_options.address = cc.bind_address;
+  grpc_options.port = cc.grpc_port;
+  auto grpc_server = common::GrpcServer::Start(grpc_options, {&grpc_service});
+  if (!grpc_server.ok()) return Fail(logger, "cannot start gRPC", grpc_server.status());
+  (*grpc_server)->SetServing(true);
+  http.SetReady(true);
+
+  logger.Info("listener started",
+              {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
+               {"http_port", static_cast<int64_t>(http.port())},
+               {"tracked_keywords",
+                static_cast<int64_t>(config->options.tracked_keywords.size())}});
+  const int signal = common::WaitForShutdownSignal();
+  logger.Info("shutting down", {{"signal", static_cast<int64_t>(signal)}});
+  http.SetReady(false);
+  (*grpc_server)->Shutdown(cc.shutdown_grace);
+  http.Stop();
+  logger.Info("stopped");
+  return 0;
+}
