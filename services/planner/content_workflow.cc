@@ -1,0 +1,349 @@
+// Content and its review: create, edit (a new version voids any approval and
+// cancels posts scheduled from it), submit, approve (bound to one version, never
+// by the author, only when the guard finds nothing), reject.
+#include "absl/strings/str_join.h"
+#include "carecast/v1/events.pb.h"
+#include "services/common/bus/subjects.h"
+#include "services/planner/content_rules.h"
+#include "services/planner/planner.h"
+#include "services/planner/planner_internal.h"
+#include "services/planner/resource_names.h"
+#include "services/planner/validation.h"
+
+namespace carecast::planner {
+namespace {
+
+using common::AsAbsl;
+namespace subjects = common::subjects;
+
+std::string_view StateName(v1::ContentState state) {
+  switch (state) {
+    case v1::CONTENT_STATE_UNSPECIFIED: return "UNSPECIFIED";
+    case v1::CONTENT_STATE_DRAFT: return "DRAFT";
+    case v1::CONTENT_STATE_IN_REVIEW: return "IN_REVIEW";
+    case v1::CONTENT_STATE_APPROVED: return "APPROVED";
+    case v1::CONTENT_STATE_REJECTED: return "REJECTED";
+    case v1::ContentState_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case v1::ContentState_INT_MAX_SENTINEL_DO_NOT_USE_: break;
+  }
+  return "UNKNOWN";
+}
+
+absl::Status WrongState(const v1::Content& content, std::string_view wanted) {
+  return absl::FailedPreconditionError(absl::StrCat(content.name(), " is ",
+                                                    AsAbsl(StateName(content.state())), "; ",
+                                                    AsAbsl(wanted)));
+}
+
+absl::Status StaleVersion(const v1::Content& content, int64_t version) {
+  return absl::AbortedError(absl::StrCat(content.name(), " is at version ", content.version(),
+                                         ", not ", version, "; read it again"));
+}
+
+absl::Status RequireVersion(std::string_view field, int64_t version) {
+  if (version <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(field), " is required (the version that was read)"));
+  }
+  return absl::OkStatus();
+}
+
+v1::ContentChanged Changed(const v1::Content& content, const common::Caller& caller) {
+  v1::ContentChanged event;
+  *event.mutable_content() = content;
+  event.set_actor(caller.principal.subject);
+  return event;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
+    const Caller& caller, const v1::CreateContentRequest& request) {
+  static constexpr std::string_view kMethod = "CreateContent";
+  return Mutate<v1::CreateContentResponse>(
+      caller, kMethod, request.request_id(),
+      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::CreateContentResponse> {
+        const v1::Content& in = request.content();
+        RETURN_IF_ERROR(ValidateContentBody(in));
+        if (static_cast<size_t>(in.objectives_size()) > kMaxObjectivesPerContent) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "content.objectives lists more than ", kMaxObjectivesPerContent, " objectives"));
+        }
+        for (const std::string& name : in.objectives()) {
+          ASSIGN_OR_RETURN(std::string id, ParseObjectiveName("content.objectives[]", name));
+          absl::StatusOr<Stored<v1::Objective>> objective = objectives_.Get<v1::Objective>(id);
+          if (!objective.ok()) return internal::NotFoundAs(objective.status(), name);
+        }
+        if (!in.spoke().empty()) {
+          ASSIGN_OR_RETURN(std::string spoke_id, ParseSpokeName("content.spoke", in.spoke()));
+          absl::StatusOr<Stored<v1::Spoke>> spoke =
+              organisation_.Get<v1::Spoke>(SpokeKey(spoke_id));
+          if (!spoke.ok()) return internal::NotFoundAs(spoke.status(), in.spoke());
+        }
+        bool derived = false;
+        ASSIGN_OR_RETURN(std::string id, ChooseId("content_id", request.content_id(), kMethod,
+                                                  caller, request.request_id(), &derived));
+        const absl::Time now = clock_.Now();
+        v1::CreateContentResponse response;
+        v1::Content& content = *response.mutable_content();
+        content.set_name(ContentName(id));
+        content.set_title(in.title());
+        content.set_text(in.text());
+        *content.mutable_variants() = in.variants();
+        SortVariants(&content);
+        *content.mutable_objectives() = in.objectives();
+        content.set_spoke(in.spoke());
+        content.set_state(v1::CONTENT_STATE_DRAFT);
+        content.set_version(1);
+        content.set_content_hash(ContentHash(content));
+        content.set_author(caller.principal.subject);
+        *content.mutable_create_time() = ToProto(now);
+        *content.mutable_update_time() = ToProto(now);
+        absl::StatusOr<uint64_t> revision = contents_.Create(id, content);
+        if (!revision.ok()) {
+          if (revision.status().code() != absl::StatusCode::kAlreadyExists) {
+            return revision.status();
+          }
+          if (!derived) {
+            return absl::AlreadyExistsError(absl::StrCat(content.name(), " already exists"));
+          }
+          ASSIGN_OR_RETURN(Stored<v1::Content> existing, contents_.Get<v1::Content>(id));
+          *response.mutable_content() = std::move(existing.value);
+          return response;
+        }
+        v1::ContentChanged event = Changed(content, caller);
+        changes.push_back(NewChange({.resource = content.name(),
+                                     .revision = *revision,
+                                     .fact = "created",
+                                     .subject = subjects::kContentCreated,
+                                     .payload = &event,
+                                     .action = "content.create",
+                                     .version = content.version(),
+                                     .content_hash = content.content_hash()},
+                                    caller, request.request_id(), now));
+        metrics_.ContentTransition("created");
+        return response;
+      });
+}
+
+absl::StatusOr<v1::GetContentResponse> Planner::GetContent(const Caller& caller,
+                                                           const v1::GetContentRequest& request) {
+  ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
+  absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(id);
+  if (!content.ok()) return internal::NotFoundAs(content.status(), request.name());
+  v1::GetContentResponse response;
+  *response.mutable_content() = std::move(content->value);
+  return response;
+}
+
+absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
+    const Caller& caller, const v1::UpdateContentRequest& request) {
+  return Mutate<v1::UpdateContentResponse>(
+      caller, "UpdateContent", request.request_id(),
+      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::UpdateContentResponse> {
+        const v1::Content& in = request.content();
+        ASSIGN_OR_RETURN(std::string id, ParseContentName("content.name", in.name()));
+        RETURN_IF_ERROR(RequireVersion("expected_version", request.expected_version()));
+        RETURN_IF_ERROR(ValidateContentBody(in));
+        const absl::Time now = clock_.Now();
+        bool was_approved = false;
+        ASSIGN_OR_RETURN(
+            Stored<v1::Content> stored,
+            internal::ReadModifyWrite<v1::Content>(
+                contents_, id, in.name(), [&](v1::Content& content) -> absl::Status {
+                  if (content.version() != request.expected_version()) {
+                    return StaleVersion(content, request.expected_version());
+                  }
+                  was_approved = content.state() == v1::CONTENT_STATE_APPROVED;
+                  content.set_title(in.title());
+                  content.set_text(in.text());
+                  *content.mutable_variants() = in.variants();
+                  SortVariants(&content);
+                  content.set_version(content.version() + 1);
+                  content.set_content_hash(ContentHash(content));
+                  content.set_state(v1::CONTENT_STATE_DRAFT);
+                  content.clear_approval();
+                  content.clear_rejection_reason();
+                  *content.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                }));
+        const v1::Content& content = stored.value;
+        v1::ContentChanged event = Changed(content, caller);
+        changes.push_back(
+            NewChange({.resource = content.name(),
+                       .revision = stored.revision,
+                       .fact = "updated",
+                       .subject = subjects::kContentUpdated,
+                       .payload = &event,
+                       .action = "content.update",
+                       .version = content.version(),
+                       .content_hash = content.content_hash(),
+                       .detail = was_approved ? "new version; approval voided" : "new version"},
+                      caller, request.request_id(), now));
+        metrics_.ContentTransition("updated");
+        // The content is saved first. A crash before the cancellations leaves
+        // posts whose content_hash no longer matches any approval; the publisher
+        // must refuse those, so an edit is never published unreviewed.
+        RETURN_IF_ERROR(
+            CancelScheduledPostsOf(caller, content.name(), request.request_id(), now, changes));
+        v1::UpdateContentResponse response;
+        *response.mutable_content() = content;
+        return response;
+      });
+}
+
+absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
+    const Caller& caller, const v1::SubmitContentRequest& request) {
+  return Mutate<v1::SubmitContentResponse>(
+      caller, "SubmitContent", request.request_id(),
+      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::SubmitContentResponse> {
+        ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
+        const absl::Time now = clock_.Now();
+        ASSIGN_OR_RETURN(
+            Stored<v1::Content> stored,
+            internal::ReadModifyWrite<v1::Content>(
+                contents_, id, request.name(), [&](v1::Content& content) -> absl::Status {
+                  if (content.state() != v1::CONTENT_STATE_DRAFT &&
+                      content.state() != v1::CONTENT_STATE_REJECTED) {
+                    return WrongState(content, "only DRAFT or REJECTED content can be submitted");
+                  }
+                  content.set_state(v1::CONTENT_STATE_IN_REVIEW);
+                  content.clear_rejection_reason();
+                  *content.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                }));
+        v1::ContentChanged event = Changed(stored.value, caller);
+        changes.push_back(NewChange({.resource = stored.value.name(),
+                                     .revision = stored.revision,
+                                     .fact = "submitted",
+                                     .subject = subjects::kContentSubmitted,
+                                     .payload = &event,
+                                     .action = "content.submit",
+                                     .version = stored.value.version(),
+                                     .content_hash = stored.value.content_hash()},
+                                    caller, request.request_id(), now));
+        metrics_.ContentTransition("submitted");
+        v1::SubmitContentResponse response;
+        *response.mutable_content() = std::move(stored.value);
+        return response;
+      });
+}
+
+absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
+    const Caller& caller, const v1::ApproveContentRequest& request) {
+  return Mutate<v1::ApproveContentResponse>(
+      caller, "ApproveContent", request.request_id(),
+      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::ApproveContentResponse> {
+        ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
+        RETURN_IF_ERROR(RequireVersion("version", request.version()));
+        const absl::Time now = clock_.Now();
+        ASSIGN_OR_RETURN(
+            Stored<v1::Content> stored,
+            internal::ReadModifyWrite<v1::Content>(
+                contents_, id, request.name(), [&](v1::Content& content) -> absl::Status {
+                  if (content.state() != v1::CONTENT_STATE_IN_REVIEW) {
+                    return WrongState(content, "only IN_REVIEW content can be approved");
+                  }
+                  if (content.version() != request.version()) {
+                    return StaleVersion(content, request.version());
+                  }
+                  if (content.author() == caller.principal.subject) {
+                    return absl::PermissionDeniedError(
+                        "no one approves their own work: the reviewer is the author");
+                  }
+                  RETURN_IF_ERROR(GuardContent(content));
+                  content.set_state(v1::CONTENT_STATE_APPROVED);
+                  v1::Approval& approval = *content.mutable_approval();
+                  approval.set_reviewer(caller.principal.subject);
+                  approval.set_version(content.version());
+                  approval.set_content_hash(content.content_hash());
+                  *approval.mutable_approve_time() = ToProto(now);
+                  *content.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                }));
+        v1::ContentChanged event = Changed(stored.value, caller);
+        changes.push_back(NewChange({.resource = stored.value.name(),
+                                     .revision = stored.revision,
+                                     .fact = "approved",
+                                     .subject = subjects::kContentApproved,
+                                     .payload = &event,
+                                     .action = "content.approve",
+                                     .version = stored.value.version(),
+                                     .content_hash = stored.value.content_hash()},
+                                    caller, request.request_id(), now));
+        metrics_.ContentTransition("approved");
+        v1::ApproveContentResponse response;
+        *response.mutable_content() = std::move(stored.value);
+        return response;
+      });
+}
+
+absl::Status Planner::GuardContent(const v1::Content& content) {
+  std::vector<v1::GuardFinding> findings;
+  auto check = [&](std::string_view field, const std::string& text) {
+    for (v1::GuardFinding& f : guard_.Check(text)) {
+      f.set_field(std::string(field));
+      findings.push_back(std::move(f));
+    }
+  };
+  check("master", content.text());
+  check("title", content.title());
+  for (const auto& v : content.variants()) check(NetworkField(v.network()), v.text());
+  if (findings.empty()) return absl::OkStatus();
+  std::vector<std::string> parts;
+  for (const v1::GuardFinding& f : findings) {
+    metrics_.GuardBlock(f.kind());
+    parts.push_back(absl::StrCat(f.kind(), " in ", f.field(), " at bytes ", f.begin(), "-",
+                                 f.end(), " (", f.reason(), ")"));
+  }
+  logger_.Info("guard blocked an approval",
+               {{"content", content.name()},
+                {"findings", static_cast<int64_t>(findings.size())},
+                {"first_kind", findings.front().kind()}});
+  return absl::FailedPreconditionError(
+      absl::StrCat("the outgoing-text guard blocks approval: ", absl::StrJoin(parts, "; ")));
+}
+
+absl::StatusOr<v1::RejectContentResponse> Planner::RejectContent(
+    const Caller& caller, const v1::RejectContentRequest& request) {
+  return Mutate<v1::RejectContentResponse>(
+      caller, "RejectContent", request.request_id(),
+      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::RejectContentResponse> {
+        ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
+        RETURN_IF_ERROR(RequireVersion("version", request.version()));
+        RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, true));
+        const absl::Time now = clock_.Now();
+        ASSIGN_OR_RETURN(
+            Stored<v1::Content> stored,
+            internal::ReadModifyWrite<v1::Content>(
+                contents_, id, request.name(), [&](v1::Content& content) -> absl::Status {
+                  if (content.state() != v1::CONTENT_STATE_IN_REVIEW) {
+                    return WrongState(content, "only IN_REVIEW content can be rejected");
+                  }
+                  if (content.version() != request.version()) {
+                    return StaleVersion(content, request.version());
+                  }
+                  content.set_state(v1::CONTENT_STATE_REJECTED);
+                  content.set_rejection_reason(request.reason());
+                  *content.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                }));
+        v1::ContentChanged event = Changed(stored.value, caller);
+        changes.push_back(NewChange({.resource = stored.value.name(),
+                                     .revision = stored.revision,
+                                     .fact = "rejected",
+                                     .subject = subjects::kContentRejected,
+                                     .payload = &event,
+                                     .action = "content.reject",
+                                     .version = stored.value.version(),
+                                     .content_hash = stored.value.content_hash(),
+                                     .detail = request.reason()},
+                                    caller, request.request_id(), now));
+        metrics_.ContentTransition("rejected");
+        v1::RejectContentResponse response;
+        *response.mutable_content() = std::move(stored.value);
+        return response;
+      });
+}
+
+}  // namespace carecast::planner

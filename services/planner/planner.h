@@ -1,0 +1,166 @@
+// The planner core: organisation, objectives, content and its review workflow,
+// the post calendar, the global publishing hold and the audit trail. It depends
+// only on interfaces (KV buckets, event bus, sorted index, clock, guard, logger),
+// so every rule here is unit-tested with fakes. PlannerGrpcService translates.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "carecast/v1/planner_service.pb.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/logger.h"
+#include "services/common/bus/event_bus.h"
+#include "services/common/bus/key_value_store.h"
+#include "services/common/redis/sorted_index.h"
+#include "services/common/rpc/rpc_edge.h"
+#include "services/planner/audit_trail.h"
+#include "services/planner/calendar_index.h"
+#include "services/planner/outgoing_text_guard.h"
+#include "services/planner/planner_metrics.h"
+#include "services/planner/proto_bucket.h"
+#include "services/planner/request_replay.h"
+
+namespace carecast::planner {
+
+struct PlannerOptions {
+  // A post's publish_time must lie in (now + min_lead_time, now + max_schedule_horizon].
+  absl::Duration max_schedule_horizon = absl::Hours(24 * 365);
+  absl::Duration min_lead_time = absl::Seconds(1);
+  // Replicas of the KV buckets opened at start (1 locally, 3 in production).
+  int replicas = 1;
+  // ce-source of every event.
+  std::string source = "/carecast/planner";
+};
+
+// Thread-safe and stateless between calls (all state is in the KV buckets), so
+// several planner replicas may serve at once. Every method validates its request
+// completely before changing anything. Errors: INVALID_ARGUMENT (bad input,
+// nothing changed), NOT_FOUND, FAILED_PRECONDITION (wrong state), ABORTED (stale
+// version / lost compare-and-set), PERMISSION_DENIED (self-approval),
+// UNAVAILABLE (NATS or Redis down). A mutation that returns UNAVAILABLE after its
+// KV write is completed by retrying it with the same request_id.
+class Planner {
+ public:
+  using Caller = common::Caller;
+
+  // Opens the six buckets the planner uses. References must outlive the Planner.
+  static absl::StatusOr<std::unique_ptr<Planner>> Create(
+      const PlannerOptions& options, common::KeyValueStoreFactory& buckets,
+      common::EventBus& bus, common::SortedIndex& index, const common::Clock& clock,
+      const OutgoingTextGuard& guard, PlannerMetrics& metrics, common::Logger& logger);
+  ~Planner();
+
+  // Organisation and objectives (organisation.cc).
+  absl::StatusOr<v1::CreateSpokeResponse> CreateSpoke(const Caller& caller,
+                                                      const v1::CreateSpokeRequest& request);
+  absl::StatusOr<v1::ListSpokesResponse> ListSpokes(const Caller& caller,
+                                                    const v1::ListSpokesRequest& request);
+  absl::StatusOr<v1::CreateAccountResponse> CreateAccount(
+      const Caller& caller, const v1::CreateAccountRequest& request);
+  absl::StatusOr<v1::ListAccountsResponse> ListAccounts(const Caller& caller,
+                                                        const v1::ListAccountsRequest& request);
+  absl::StatusOr<v1::CreateObjectiveResponse> CreateObjective(
+      const Caller& caller, const v1::CreateObjectiveRequest& request);
+  absl::StatusOr<v1::GetObjectiveResponse> GetObjective(const Caller& caller,
+                                                        const v1::GetObjectiveRequest& request);
+  absl::StatusOr<v1::ListObjectivesResponse> ListObjectives(
+      const Caller& caller, const v1::ListObjectivesRequest& request);
+
+  // Content and its review (content_workflow.cc).
+  absl::StatusOr<v1::CreateContentResponse> CreateContent(
+      const Caller& caller, const v1::CreateContentRequest& request);
+  absl::StatusOr<v1::GetContentResponse> GetContent(const Caller& caller,
+                                                    const v1::GetContentRequest& request);
+  absl::StatusOr<v1::UpdateContentResponse> UpdateContent(
+      const Caller& caller, const v1::UpdateContentRequest& request);
+  absl::StatusOr<v1::SubmitContentResponse> SubmitContent(
+      const Caller& caller, const v1::SubmitContentRequest& request);
+  absl::StatusOr<v1::ApproveContentResponse> ApproveContent(
+      const Caller& caller, const v1::ApproveContentRequest& request);
+  absl::StatusOr<v1::RejectContentResponse> RejectContent(
+      const Caller& caller, const v1::RejectContentRequest& request);
+
+  // Posts and the calendar (post_scheduling.cc).
+  absl::StatusOr<v1::SchedulePostResponse> SchedulePost(const Caller& caller,
+                                                        const v1::SchedulePostRequest& request);
+  absl::StatusOr<v1::GetPostResponse> GetPost(const Caller& caller,
+                                              const v1::GetPostRequest& request);
+  absl::StatusOr<v1::CancelPostResponse> CancelPost(const Caller& caller,
+                                                    const v1::CancelPostRequest& request);
+  absl::StatusOr<v1::ListCalendarResponse> ListCalendar(const Caller& caller,
+                                                        const v1::ListCalendarRequest& request);
+
+  // The global hold and the audit trail (publishing_control.cc).
+  absl::StatusOr<v1::HoldPublishingResponse> HoldPublishing(
+      const Caller& caller, const v1::HoldPublishingRequest& request);
+  absl::StatusOr<v1::ResumePublishingResponse> ResumePublishing(
+      const Caller& caller, const v1::ResumePublishingRequest& request);
+  absl::StatusOr<v1::GetPublishingStateResponse> GetPublishingState(
+      const Caller& caller, const v1::GetPublishingStateRequest& request);
+  absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
+      const Caller& caller, const v1::ListAuditEntriesRequest& request);
+
+ private:
+  struct Buckets;
+  Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets, common::EventBus& bus,
+          common::SortedIndex& index, const common::Clock& clock, const OutgoingTextGuard& guard,
+          PlannerMetrics& metrics, common::Logger& logger);
+
+  // Runs one mutation with request_id replay: a stored record is answered (and its
+  // changes recorded again, idempotently) without running `fn`; otherwise `fn`
+  // validates and writes KV, appending the Changes it made, then the record is
+  // stored and the changes are recorded (events, then audit entries).
+  template <class Response, class Fn>
+  absl::StatusOr<Response> Mutate(const Caller& caller, std::string_view method,
+                                  const std::string& request_id, Fn&& fn);
+
+  // The id for a new resource: `explicit_id` when given (validated), else one
+  // derived from (method, caller, request_id) so a retry lands on the same
+  // resource, else a random one. `*derived` tells which.
+  absl::StatusOr<std::string> ChooseId(std::string_view field, std::string_view explicit_id,
+                                       std::string_view method, const Caller& caller,
+                                       std::string_view request_id, bool* derived) const;
+
+  Change NewChange(const ChangeFacts& facts, const Caller& caller, std::string_view request_id,
+                   absl::Time now) const;
+
+  // FAILED_PRECONDITION listing kind, field and reason of every guard finding
+  // in the title, master text and variants (never the matched text).
+  absl::Status GuardContent(const v1::Content& content);
+
+  // Cancels every SCHEDULED post of `content_name` (after an edit), appending
+  // one Change per cancelled post.
+  absl::Status CancelScheduledPostsOf(const Caller& caller, const std::string& content_name,
+                                      std::string_view request_id, absl::Time now,
+                                      std::vector<Change>& changes);
+
+  // The switch as stored; a never-set switch reads as running, revision 0.
+  absl::StatusOr<Stored<v1::PublishingState>> ReadPublishingState();
+  // Sets held/running by compare-and-set; nullopt when it already was so.
+  absl::StatusOr<std::optional<Stored<v1::PublishingState>>> SetPublishing(
+      const Caller& caller, bool held, const std::string& reason, absl::Time now);
+
+  const PlannerOptions options_;
+  std::unique_ptr<Buckets> buckets_;
+  ProtoBucket organisation_;
+  ProtoBucket objectives_;
+  ProtoBucket contents_;
+  ProtoBucket posts_;
+  ProtoBucket control_;
+  common::EventBus& bus_;
+  const common::Clock& clock_;
+  const OutgoingTextGuard& guard_;
+  PlannerMetrics& metrics_;
+  common::Logger& logger_;
+  AuditTrail audit_;
+  RequestReplay replay_;
+  CalendarIndex calendar_;
+};
+
+}  // namespace carecast::planner

@@ -1,0 +1,26 @@
+// Configuration of the planner, read from the environment at start.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/base/env_config.h"
+
+namespace carecast::planner {
+
+// Every setting with its environment variable and default. The shared ones
+// (ports, NATS, Redis, JWT, replicas, shutdown grace, log level) are in
+// common::CommonConfig; the planner's gRPC port defaults to 50051, HTTP to 9101.
+struct PlannerConfig {
+  common::CommonConfig common;
+  // CARECAST_PLANNER_MAX_SCHEDULE_HORIZON: how far ahead a post may be
+  // scheduled. Default 365 days ("8760h"); 1h..3650 days.
+  absl::Duration max_schedule_horizon = absl::Hours(24 * 365);
+  // CARECAST_PLANNER_MIN_LEAD_TIME: a post's publish_time must be at least this
+  // far in the future. Default 1s; 0..24h.
+  absl::Duration min_lead_time = absl::Seconds(1);
+};
+
+// Reads and validates every variable; INVALID_ARGUMENT lists all problems.
+absl::StatusOr<PlannerConfig> LoadPlannerConfig(const common::EnvSource& env);
+
+}  // namespace carecast::planner

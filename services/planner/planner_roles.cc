@@ -1,0 +1,64 @@
+#include "services/planner/planner_roles.h"
+
+#include <string>
+#include <vector>
+
+namespace carecast::planner {
+namespace {
+using common::Role;
+}  // namespace
+
+// | method                                  | roles                                      |
+// |-----------------------------------------|--------------------------------------------|
+// | CreateSpoke, CreateAccount              | strategist, admin                          |
+// | CreateObjective                         | strategist                                 |
+// | CreateContent, UpdateContent,           | contributor, content_developer             |
+// |   SubmitContent                         |                                            |
+// | ApproveContent, RejectContent           | clinical_reviewer, compliance_reviewer     |
+// | SchedulePost, CancelPost                | publisher, strategist                      |
+// | HoldPublishing, ResumePublishing        | strategist                                 |
+// | every Get/List (ListSpokes, ListAccounts,| every role, including service             |
+// |   GetObjective, ListObjectives,         |                                            |
+// |   GetContent, GetPost, ListCalendar,    |                                            |
+// |   GetPublishingState, ListAuditEntries) |                                            |
+// Role order decides which role the audit trail records when a caller holds
+// several. Deny by default: a method missing here is refused to everyone.
+common::RoleTable PlannerRoleTable() {
+  const std::vector<Role> readers = {Role::kContributor,       Role::kContentDeveloper,
+                                     Role::kClinicalReviewer,  Role::kComplianceReviewer,
+                                     Role::kPublisher,         Role::kResponder,
+                                     Role::kStrategist,        Role::kAdmin,
+                                     Role::kService};
+  const std::vector<Role> organisers = {Role::kStrategist, Role::kAdmin};
+  const std::vector<Role> writers = {Role::kContributor, Role::kContentDeveloper};
+  const std::vector<Role> reviewers = {Role::kClinicalReviewer, Role::kComplianceReviewer};
+  const std::vector<Role> schedulers = {Role::kPublisher, Role::kStrategist};
+  const std::vector<Role> strategists = {Role::kStrategist};
+
+  auto m = [](const char* method) { return std::string("/carecast.v1.PlannerService/") + method; };
+  return common::RoleTable({
+      {m("CreateSpoke"), organisers},
+      {m("ListSpokes"), readers},
+      {m("CreateAccount"), organisers},
+      {m("ListAccounts"), readers},
+      {m("CreateObjective"), strategists},
+      {m("GetObjective"), readers},
+      {m("ListObjectives"), readers},
+      {m("CreateContent"), writers},
+      {m("GetContent"), readers},
+      {m("UpdateContent"), writers},
+      {m("SubmitContent"), writers},
+      {m("ApproveContent"), reviewers},
+      {m("RejectContent"), reviewers},
+      {m("SchedulePost"), schedulers},
+      {m("GetPost"), readers},
+      {m("CancelPost"), schedulers},
+      {m("ListCalendar"), readers},
+      {m("HoldPublishing"), strategists},
+      {m("ResumePublishing"), strategists},
+      {m("GetPublishingState"), readers},
+      {m("ListAuditEntries"), readers},
+  });
+}
+
+}  // namespace carecast::planner

@@ -1,0 +1,278 @@
+// Posts: an approved content version placed on an account at a time, the
+// calendar over them, and cancellation (by hand, or because the content changed).
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "carecast/v1/events.pb.h"
+#include "services/common/bus/subjects.h"
+#include "services/planner/content_rules.h"
+#include "services/planner/page_token.h"
+#include "services/planner/planner.h"
+#include "services/planner/planner_internal.h"
+#include "services/planner/resource_names.h"
+#include "services/planner/validation.h"
+
+namespace carecast::planner {
+namespace {
+
+using common::AsAbsl;
+namespace subjects = common::subjects;
+
+std::string_view PostStateName(v1::PostState state) {
+  switch (state) {
+    case v1::POST_STATE_UNSPECIFIED: return "UNSPECIFIED";
+    case v1::POST_STATE_SCHEDULED: return "SCHEDULED";
+    case v1::POST_STATE_PUBLISHING: return "PUBLISHING";
+    case v1::POST_STATE_PUBLISHED: return "PUBLISHED";
+    case v1::POST_STATE_CANCELLED: return "CANCELLED";
+    case v1::POST_STATE_FAILED: return "FAILED";
+    case v1::POST_STATE_NEEDS_HUMAN: return "NEEDS_HUMAN";
+    case v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_: break;
+  }
+  return "UNKNOWN";
+}
+
+v1::PostChanged Changed(const v1::Post& post, const common::Caller& caller) {
+  v1::PostChanged event;
+  *event.mutable_post() = post;
+  event.set_actor(caller.principal.subject);
+  return event;
+}
+
+// The text a post on `network` carries: its variant; on the sandbox the sandbox
+// variant or else the master text. nullptr when the content has none.
+const std::string* TextFor(const v1::Content& content, v1::Network network) {
+  for (const auto& v : content.variants()) {
+    if (v.network() == network) return &v.text();
+  }
+  if (network == v1::NETWORK_SANDBOX) return &content.text();
+  return nullptr;
+}
+
+std::string RangeScope(const google::protobuf::Timestamp& start,
+                       const google::protobuf::Timestamp& end) {
+  return absl::StrCat("calendar:", start.seconds(), ".", start.nanos(), ":", end.seconds(), ".",
+                      end.nanos());
+}
+
+}  // namespace
+
+absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
+    const Caller& caller, const v1::SchedulePostRequest& request) {
+  static constexpr std::string_view kMethod = "SchedulePost";
+  return Mutate<v1::SchedulePostResponse>(
+      caller, kMethod, request.request_id(),
+      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::SchedulePostResponse> {
+        ASSIGN_OR_RETURN(std::string content_id, ParseContentName("content", request.content()));
+        ASSIGN_OR_RETURN(AccountName account_name, ParseAccountName("account", request.account()));
+        RETURN_IF_ERROR(CheckTimestamp("publish_time", request.has_publish_time(),
+                                       request.publish_time()));
+        const absl::Time now = clock_.Now();
+        const absl::Time publish_time = FromProto(request.publish_time());
+        if (publish_time <= now + options_.min_lead_time) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("publish_time is in the past: it must be at least ",
+                           absl::FormatDuration(options_.min_lead_time), " after now"));
+        }
+        if (publish_time > now + options_.max_schedule_horizon) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("publish_time is more than ",
+                           absl::FormatDuration(options_.max_schedule_horizon), " ahead"));
+        }
+        bool derived = false;
+        ASSIGN_OR_RETURN(std::string id, ChooseId("post_id", request.post_id(), kMethod, caller,
+                                                  request.request_id(), &derived));
+
+        absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
+        if (!content.ok()) return internal::NotFoundAs(content.status(), request.content());
+        const v1::Content& c = content->value;
+        absl::StatusOr<Stored<v1::Account>> account = organisation_.Get<v1::Account>(
+            AccountKey(account_name.spoke, account_name.account));
+        if (!account.ok()) return internal::NotFoundAs(account.status(), request.account());
+        if (c.state() != v1::CONTENT_STATE_APPROVED || c.approval().version() != c.version() ||
+            c.approval().content_hash() != c.content_hash()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(request.content(), " is not approved at its current version; only "
+                                              "APPROVED content can be scheduled"));
+        }
+        const v1::Network network = account->value.network();
+        const std::string* text = TextFor(c, network);
+        if (text == nullptr) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              request.content(), " has no variant for ", AsAbsl(NetworkField(network)),
+              ", the network of ", request.account()));
+        }
+
+        v1::SchedulePostResponse response;
+        v1::Post& post = *response.mutable_post();
+        post.set_name(PostName(id));
+        post.set_content(request.content());
+        post.set_account(request.account());
+        post.set_network(network);
+        *post.mutable_publish_time() = request.publish_time();
+        post.set_content_version(c.version());
+        post.set_content_hash(c.content_hash());
+        post.set_text(*text);
+        post.set_state(v1::POST_STATE_SCHEDULED);
+        post.set_scheduled_by(caller.principal.subject);
+        *post.mutable_create_time() = ToProto(now);
+        *post.mutable_update_time() = ToProto(now);
+
+        // Indexed before it is stored: the calendar skips ids that never made it
+        // to the bucket, and a Redis outage refuses the call before anything changes.
+        RETURN_IF_ERROR(calendar_.Add(id, publish_time));
+        absl::StatusOr<uint64_t> revision = posts_.Create(id, post);
+        if (!revision.ok()) {
+          if (revision.status().code() != absl::StatusCode::kAlreadyExists) {
+            return revision.status();
+          }
+          if (!derived) {
+            return absl::AlreadyExistsError(absl::StrCat(post.name(), " already exists"));
+          }
+          ASSIGN_OR_RETURN(Stored<v1::Post> existing, posts_.Get<v1::Post>(id));
+          *response.mutable_post() = std::move(existing.value);
+          return response;
+        }
+        v1::PostChanged event = Changed(post, caller);
+        changes.push_back(NewChange({.resource = post.name(),
+                                     .revision = *revision,
+                                     .fact = "scheduled",
+                                     .subject = subjects::kPostScheduled,
+                                     .payload = &event,
+                                     .action = "post.schedule",
+                                     .version = post.content_version(),
+                                     .content_hash = post.content_hash()},
+                                    caller, request.request_id(), now));
+        metrics_.Post("scheduled");
+        return response;
+      });
+}
+
+absl::StatusOr<v1::GetPostResponse> Planner::GetPost(const Caller& caller,
+                                                     const v1::GetPostRequest& request) {
+  ASSIGN_OR_RETURN(std::string id, ParsePostName("name", request.name()));
+  absl::StatusOr<Stored<v1::Post>> post = posts_.Get<v1::Post>(id);
+  if (!post.ok()) return internal::NotFoundAs(post.status(), request.name());
+  v1::GetPostResponse response;
+  *response.mutable_post() = std::move(post->value);
+  return response;
+}
+
+absl::StatusOr<v1::CancelPostResponse> Planner::CancelPost(const Caller& caller,
+                                                           const v1::CancelPostRequest& request) {
+  return Mutate<v1::CancelPostResponse>(
+      caller, "CancelPost", request.request_id(),
+      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::CancelPostResponse> {
+        ASSIGN_OR_RETURN(std::string id, ParsePostName("name", request.name()));
+        RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, false));
+        const absl::Time now = clock_.Now();
+        ASSIGN_OR_RETURN(Stored<v1::Post> stored,
+                         internal::ReadModifyWrite<v1::Post>(
+                             posts_, id, request.name(), [&](v1::Post& post) -> absl::Status {
+                               if (post.state() != v1::POST_STATE_SCHEDULED) {
+                                 return absl::FailedPreconditionError(absl::StrCat(
+                                     post.name(), " is ", AsAbsl(PostStateName(post.state())),
+                                     "; only SCHEDULED posts can be cancelled"));
+                               }
+                               post.set_state(v1::POST_STATE_CANCELLED);
+                               *post.mutable_update_time() = ToProto(now);
+                               return absl::OkStatus();
+                             }));
+        v1::PostChanged event = Changed(stored.value, caller);
+        changes.push_back(NewChange({.resource = stored.value.name(),
+                                     .revision = stored.revision,
+                                     .fact = "cancelled",
+                                     .subject = subjects::kPostCancelled,
+                                     .payload = &event,
+                                     .action = "post.cancel",
+                                     .version = stored.value.content_version(),
+                                     .content_hash = stored.value.content_hash(),
+                                     .detail = request.reason()},
+                                    caller, request.request_id(), now));
+        metrics_.Post("cancelled");
+        v1::CancelPostResponse response;
+        *response.mutable_post() = std::move(stored.value);
+        return response;
+      });
+}
+
+absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
+    const Caller& caller, const v1::ListCalendarRequest& request) {
+  RETURN_IF_ERROR(
+      CheckTimestamp("start_time", request.has_start_time(), request.start_time()));
+  RETURN_IF_ERROR(CheckTimestamp("end_time", request.has_end_time(), request.end_time()));
+  const absl::Time start = FromProto(request.start_time());
+  const absl::Time end = FromProto(request.end_time());
+  if (start >= end) return absl::InvalidArgumentError("start_time must be before end_time");
+  ASSIGN_OR_RETURN(size_t page, ResolvePageSize(request.page_size()));
+  const std::string scope = RangeScope(request.start_time(), request.end_time());
+  ASSIGN_OR_RETURN(uint64_t offset, DecodePageToken(request.page_token(), scope));
+
+  ASSIGN_OR_RETURN(bool rebuilt, calendar_.EnsureBuilt());
+  if (rebuilt) metrics_.CalendarRebuilt();
+  // One extra id tells whether another page follows.
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, calendar_.Range(start, end, offset, page + 1));
+  v1::ListCalendarResponse response;
+  for (size_t i = 0; i < ids.size() && i < page; ++i) {
+    absl::StatusOr<Stored<v1::Post>> post = posts_.Get<v1::Post>(ids[i]);
+    if (!post.ok()) {
+      // Indexed but never stored (a schedule that failed after indexing).
+      if (post.status().code() == absl::StatusCode::kNotFound) continue;
+      return post.status();
+    }
+    *response.add_posts() = std::move(post->value);
+  }
+  if (ids.size() > page) response.set_next_page_token(EncodePageToken(scope, offset + page));
+  return response;
+}
+
+absl::Status Planner::CancelScheduledPostsOf(const Caller& caller,
+                                             const std::string& content_name,
+                                             std::string_view request_id, absl::Time now,
+                                             std::vector<Change>& changes) {
+  // A full scan: the posts bucket is the system of record and is shared with the
+  // publisher, so no second index can drift from it.
+  ASSIGN_OR_RETURN(std::vector<std::string> keys, posts_.Keys(""));
+  for (const std::string& key : keys) {
+    absl::StatusOr<Stored<v1::Post>> post = posts_.Get<v1::Post>(key);
+    if (!post.ok()) {
+      if (post.status().code() == absl::StatusCode::kNotFound) continue;
+      return post.status();
+    }
+    if (post->value.content() != content_name ||
+        post->value.state() != v1::POST_STATE_SCHEDULED) {
+      continue;
+    }
+    bool still_scheduled = true;
+    absl::StatusOr<Stored<v1::Post>> stored = internal::ReadModifyWrite<v1::Post>(
+        posts_, key, post->value.name(), [&](v1::Post& p) -> absl::Status {
+          still_scheduled = p.state() == v1::POST_STATE_SCHEDULED;
+          // Claimed by a publisher meanwhile: it is no longer ours to cancel, and
+          // the publisher refuses a post whose hash no longer matches an approval.
+          if (!still_scheduled) return absl::CancelledError("no longer scheduled");
+          p.set_state(v1::POST_STATE_CANCELLED);
+          *p.mutable_update_time() = ToProto(now);
+          return absl::OkStatus();
+        });
+    if (!still_scheduled) continue;
+    if (!stored.ok()) {
+      if (stored.status().code() == absl::StatusCode::kNotFound) continue;
+      return stored.status();
+    }
+    v1::PostChanged event = Changed(stored->value, caller);
+    changes.push_back(NewChange({.resource = stored->value.name(),
+                                 .revision = stored->revision,
+                                 .fact = "cancelled",
+                                 .subject = subjects::kPostCancelled,
+                                 .payload = &event,
+                                 .action = "post.cancel",
+                                 .version = stored->value.content_version(),
+                                 .content_hash = stored->value.content_hash(),
+                                 .detail = "content edited"},
+                                caller, request_id, now));
+    metrics_.Post("cancelled_by_edit");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace carecast::planner

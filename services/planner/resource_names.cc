@@ -1,0 +1,114 @@
+#include "services/planner/resource_names.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "services/common/base/ids.h"
+#include "services/common/base/strings.h"
+#include "services/common/bus/subjects.h"
+
+namespace carecast::planner {
+namespace {
+
+using common::AsAbsl;
+
+absl::Status Malformed(std::string_view field, std::string_view shape) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(AsAbsl(field), " must look like ", AsAbsl(shape),
+                   " with ids of 1-63 characters [a-z0-9-]"));
+}
+
+// Splits `name` into segments; true when it is exactly collection/id pairs whose
+// collections equal `collections` and whose ids are valid.
+bool SplitName(std::string_view name, const std::vector<std::string_view>& collections,
+               std::vector<std::string>* ids) {
+  if (name.empty() || name.size() > 256) return false;
+  std::vector<std::string> parts = absl::StrSplit(AsAbsl(name), '/');
+  if (parts.size() != collections.size() * 2) return false;
+  for (size_t i = 0; i < collections.size(); ++i) {
+    if (parts[2 * i] != collections[i]) return false;
+    if (!common::IsValidId(parts[2 * i + 1])) return false;
+    ids->push_back(parts[2 * i + 1]);
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> ParseSimple(std::string_view field, std::string_view name,
+                                        std::string_view collection, std::string_view shape) {
+  std::vector<std::string> ids;
+  if (!SplitName(name, {collection}, &ids)) return Malformed(field, shape);
+  return ids[0];
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ParseSpokeName(std::string_view field, std::string_view name) {
+  return ParseSimple(field, name, "spokes", "spokes/{spoke}");
+}
+
+absl::StatusOr<AccountName> ParseAccountName(std::string_view field, std::string_view name) {
+  std::vector<std::string> ids;
+  if (!SplitName(name, {"spokes", "accounts"}, &ids)) {
+    return Malformed(field, "spokes/{spoke}/accounts/{account}");
+  }
+  return AccountName{ids[0], ids[1]};
+}
+
+absl::StatusOr<std::string> ParseObjectiveName(std::string_view field, std::string_view name) {
+  return ParseSimple(field, name, "objectives", "objectives/{objective}");
+}
+
+absl::StatusOr<std::string> ParseContentName(std::string_view field, std::string_view name) {
+  return ParseSimple(field, name, "contents", "contents/{content}");
+}
+
+absl::StatusOr<std::string> ParsePostName(std::string_view field, std::string_view name) {
+  return ParseSimple(field, name, "posts", "posts/{post}");
+}
+
+std::string SpokeName(std::string_view spoke) { return absl::StrCat("spokes/", AsAbsl(spoke)); }
+std::string AccountResourceName(std::string_view spoke, std::string_view account) {
+  return absl::StrCat("spokes/", AsAbsl(spoke), "/accounts/", AsAbsl(account));
+}
+std::string ObjectiveName(std::string_view id) { return absl::StrCat("objectives/", AsAbsl(id)); }
+std::string ContentName(std::string_view id) { return absl::StrCat("contents/", AsAbsl(id)); }
+std::string PostName(std::string_view id) { return absl::StrCat("posts/", AsAbsl(id)); }
+
+std::string SpokeKey(std::string_view spoke) { return absl::StrCat("spokes.", AsAbsl(spoke)); }
+std::string AccountKey(std::string_view spoke, std::string_view account) {
+  return absl::StrCat("accounts.", AsAbsl(spoke), ".", AsAbsl(account));
+}
+std::string AccountKeyPrefix(std::string_view spoke) {
+  return absl::StrCat("accounts.", AsAbsl(spoke), ".");
+}
+
+absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
+  std::vector<std::string> ids;
+  bool ok = resource == kPublishingResource || SplitName(resource, {"spokes"}, &ids) ||
+            SplitName(resource, {"spokes", "accounts"}, &ids) ||
+            SplitName(resource, {"objectives"}, &ids) ||
+            SplitName(resource, {"contents"}, &ids) || SplitName(resource, {"posts"}, &ids);
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        "resource must be a resource name such as contents/{content}, posts/{post}, "
+        "spokes/{spoke}, spokes/{spoke}/accounts/{account}, objectives/{objective} or "
+        "publishing");
+  }
+  return AuditSubjectFor(resource);
+}
+
+std::string AuditSubjectFor(std::string_view valid_resource) {
+  if (valid_resource == kPublishingResource) {
+    return absl::StrCat(AsAbsl(common::subjects::kAuditPrefix), "control.publishing");
+  }
+  return absl::StrCat(AsAbsl(common::subjects::kAuditPrefix), EventIdStem(valid_resource));
+}
+
+std::string EventIdStem(std::string_view valid_resource) {
+  if (valid_resource == kPublishingResource) return "control.publishing";
+  return absl::StrReplaceAll(AsAbsl(valid_resource), {{"/", "."}});
+}
+
+}  // namespace carecast::planner

@@ -1,0 +1,51 @@
+// Strict parsing and formatting of the planner's resource names (AIP-122) and
+// their keys in the KV buckets and audit subjects.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace carecast::planner {
+
+struct AccountName {
+  std::string spoke;
+  std::string account;
+};
+
+// Each parser returns the id(s), or INVALID_ARGUMENT naming `field` and the
+// expected shape. Ids must satisfy common::IsValidId.
+absl::StatusOr<std::string> ParseSpokeName(std::string_view field, std::string_view name);
+absl::StatusOr<AccountName> ParseAccountName(std::string_view field, std::string_view name);
+absl::StatusOr<std::string> ParseObjectiveName(std::string_view field, std::string_view name);
+absl::StatusOr<std::string> ParseContentName(std::string_view field, std::string_view name);
+absl::StatusOr<std::string> ParsePostName(std::string_view field, std::string_view name);
+
+std::string SpokeName(std::string_view spoke);
+std::string AccountResourceName(std::string_view spoke, std::string_view account);
+std::string ObjectiveName(std::string_view id);
+std::string ContentName(std::string_view id);
+std::string PostName(std::string_view id);
+// The audit resource of the global publishing switch.
+inline constexpr std::string_view kPublishingResource = "publishing";
+
+// KV keys. Organisation bucket: "spokes.<spoke>", "accounts.<spoke>.<account>".
+// Objectives, contents and posts buckets: the bare id. Control bucket: "publishing".
+std::string SpokeKey(std::string_view spoke);
+std::string AccountKey(std::string_view spoke, std::string_view account);
+std::string AccountKeyPrefix(std::string_view spoke);
+inline constexpr std::string_view kSpokeKeyPrefix = "spokes.";
+inline constexpr std::string_view kPublishingKey = "publishing";
+
+// A validated resource name of any kind, as accepted by ListAuditEntries:
+// "spokes/s", "spokes/s/accounts/a", "objectives/o", "contents/c", "posts/p" or
+// "publishing". Returns its audit subject, e.g. "carecast.audit.contents.c"
+// ("carecast.audit.control.publishing" for the switch).
+absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource);
+// The same mapping for a name known to be valid, without the check.
+std::string AuditSubjectFor(std::string_view valid_resource);
+// "contents/c" -> "contents.c": the resource part of deterministic event ids.
+std::string EventIdStem(std::string_view valid_resource);
+
+}  // namespace carecast::planner

@@ -1,0 +1,71 @@
+#include "services/planner/validation.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/base/strings.h"
+#include "services/common/base/utf8.h"
+
+namespace carecast::planner {
+namespace {
+using common::AsAbsl;
+// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, as protobuf defines the range.
+constexpr int64_t kMinSeconds = -62135596800;
+constexpr int64_t kMaxSeconds = 253402300799;
+}  // namespace
+
+absl::Status CheckText(std::string_view field, std::string_view text, size_t max_chars,
+                       bool required) {
+  if (text.empty()) {
+    if (required) return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), " is required"));
+    return absl::OkStatus();
+  }
+  // The byte check first bounds the work of the UTF-8 scan on hostile input.
+  if (text.size() > max_chars * 4) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(field), " is longer than ", max_chars, " characters"));
+  }
+  if (!common::IsValidUtf8(text)) {
+    return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), " is not valid UTF-8"));
+  }
+  if (common::CodePointCount(text) > max_chars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(field), " is longer than ", max_chars, " characters"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRequestId(std::string_view request_id) {
+  if (request_id.size() > kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id is longer than ", kMaxRequestIdBytes, " bytes"));
+  }
+  if (!common::IsValidUtf8(request_id)) {
+    return absl::InvalidArgumentError("request_id is not valid UTF-8");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTimestamp(std::string_view field, bool has,
+                            const google::protobuf::Timestamp& ts) {
+  if (!has) return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), " is required"));
+  if (ts.seconds() < kMinSeconds || ts.seconds() > kMaxSeconds || ts.nanos() < 0 ||
+      ts.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), " is not a valid timestamp"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  int64_t seconds = absl::ToUnixSeconds(t);
+  // ToUnixSeconds rounds toward negative infinity, so the remainder is >= 0.
+  int64_t nanos = absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds));
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>(nanos));
+  return ts;
+}
+
+}  // namespace carecast::planner

@@ -1,0 +1,32 @@
+// Checks shared by the planner's request handlers. Each returns OK or
+// INVALID_ARGUMENT naming the field and the rule.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace carecast::planner {
+
+inline constexpr size_t kMaxRequestIdBytes = 128;
+inline constexpr size_t kMaxDisplayNameChars = 200;
+inline constexpr size_t kMaxReasonChars = 1000;
+
+// Valid UTF-8, no more than `max_chars` code points (and 4x that in bytes), and
+// non-empty when `required`.
+absl::Status CheckText(std::string_view field, std::string_view text, size_t max_chars,
+                       bool required);
+// Empty, or valid UTF-8 of at most kMaxRequestIdBytes bytes.
+absl::Status CheckRequestId(std::string_view request_id);
+// Set, and seconds/nanos within the range google.protobuf.Timestamp allows.
+absl::Status CheckTimestamp(std::string_view field, bool has,
+                            const google::protobuf::Timestamp& ts);
+
+absl::Time FromProto(const google::protobuf::Timestamp& ts);
+google::protobuf::Timestamp ToProto(absl::Time t);
+
+}  // namespace carecast::planner
