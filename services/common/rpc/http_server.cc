@@ -1,5 +1,7 @@
 #include "services/common/rpc/http_server.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -67,6 +69,13 @@ absl::Status HttpServer::Start() {
   if (impl.started) return absl::FailedPreconditionError("HTTP server already started");
   httplib::Server& server = impl.server;
 
+  // httplib's default sets SO_REUSEPORT, which lets a second process bind the
+  // same port and silently share its traffic. SO_REUSEADDR alone still allows a
+  // quick restart while old connections sit in TIME_WAIT.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server.set_payload_max_length(impl.options.max_body_bytes);
   server.set_read_timeout(5, 0);
   server.set_write_timeout(5, 0);

@@ -1,0 +1,157 @@
+#include "tests/support/grpc_probe.h"
+
+#include <google/protobuf/unknown_field_set.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace carecast::testing {
+namespace {
+
+using google::protobuf::UnknownField;
+using google::protobuf::UnknownFieldSet;
+
+// Protobuf wire format by hand: one length-delimited field.
+std::string LengthDelimited(int field, const std::string& value) {
+  std::string out;
+  out.push_back(static_cast<char>((field << 3) | 2));
+  size_t n = value.size();
+  while (n >= 0x80) {
+    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<char>(n));
+  return out + value;
+}
+
+grpc::ByteBuffer ToBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+std::string FromBuffer(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  (void)buffer.Dump(&slices);
+  std::string out;
+  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+// Waits for `tag` on `cq`; false when the operation failed.
+bool Await(grpc::CompletionQueue& cq, void* tag) {
+  void* got = nullptr;
+  bool ok = false;
+  while (cq.Next(&got, &ok)) {
+    if (got == tag) return ok;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<HealthState> CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
+                                        const std::string& service, absl::Duration timeout) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  grpc::CompletionQueue cq;
+  std::string request = service.empty() ? "" : LengthDelimited(1, service);
+  auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", ToBuffer(request), &cq);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  int tag = 0;
+  call->Finish(&response, &status, &tag);
+  Await(cq, &tag);
+  cq.Shutdown();
+  void* ignored_tag;
+  bool ignored_ok;
+  while (cq.Next(&ignored_tag, &ignored_ok)) {
+  }
+  if (!status.ok()) return FromGrpc(status);
+  UnknownFieldSet fields;
+  if (!fields.ParseFromString(FromBuffer(response))) {
+    return absl::InternalError("unparsable health response");
+  }
+  // An absent field 1 is the default, UNKNOWN.
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const UnknownField& f = fields.field(i);
+    if (f.number() == 1 && f.type() == UnknownField::TYPE_VARINT) {
+      return static_cast<HealthState>(f.varint());
+    }
+  }
+  return HealthState::kUnknown;
+}
+
+absl::StatusOr<std::vector<std::string>> ListReflectedServices(
+    const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  int start = 0, write = 0, done = 0, read = 0, finish = 0;
+  call->StartCall(&start);
+  bool ok = Await(cq, &start);
+  // ServerReflectionRequest.list_services (field 7), any value.
+  if (ok) {
+    call->Write(ToBuffer(LengthDelimited(7, "*")), &write);
+    ok = Await(cq, &write);
+  }
+  if (ok) {
+    call->WritesDone(&done);
+    ok = Await(cq, &done);
+  }
+  grpc::ByteBuffer response;
+  bool got_response = false;
+  if (ok) {
+    call->Read(&response, &read);
+    got_response = Await(cq, &read);
+  }
+  grpc::Status status;
+  call->Finish(&status, &finish);
+  Await(cq, &finish);
+  cq.Shutdown();
+  void* ignored_tag;
+  bool ignored_ok;
+  while (cq.Next(&ignored_tag, &ignored_ok)) {
+  }
+  if (!status.ok()) return FromGrpc(status);
+  if (!got_response) return absl::InternalError("no reflection response");
+
+  // ServerReflectionResponse.list_services_response (6) -> ListServiceResponse.service (1)
+  // -> ServiceResponse.name (1).
+  UnknownFieldSet top;
+  if (!top.ParseFromString(FromBuffer(response))) {
+    return absl::InternalError("unparsable reflection response");
+  }
+  std::vector<std::string> names;
+  for (int i = 0; i < top.field_count(); ++i) {
+    if (top.field(i).number() != 6 ||
+        top.field(i).type() != UnknownField::TYPE_LENGTH_DELIMITED) {
+      continue;
+    }
+    UnknownFieldSet list;
+    if (!list.ParseFromString(top.field(i).length_delimited())) continue;
+    for (int j = 0; j < list.field_count(); ++j) {
+      if (list.field(j).number() != 1) continue;
+      UnknownFieldSet service;
+      if (!service.ParseFromString(list.field(j).length_delimited())) continue;
+      for (int k = 0; k < service.field_count(); ++k) {
+        if (service.field(k).number() == 1) names.push_back(service.field(k).length_delimited());
+      }
+    }
+  }
+  return names;
+}
+
+}  // namespace carecast::testing
