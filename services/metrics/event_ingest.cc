@@ -1,5 +1,6 @@
 #include "services/metrics/event_ingest.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "carecast/v1/events.pb.h"
@@ -166,9 +167,9 @@ void EventIngest::PollLoop() {
     Poll();
     lock.lock();
     // Poll quickly until the replay is done so readiness comes promptly.
-    absl::Duration wait = caught_up_.load() ? options_.poll_interval
-                                            : std::min(options_.poll_interval,
-                                                       absl::Milliseconds(100));
+    absl::Duration wait = caught_up_.load()
+                              ? options_.poll_interval
+                              : std::min(options_.poll_interval, absl::Milliseconds(100));
     cv_.wait_for(lock, absl::ToChronoNanoseconds(wait), [this] { return stopping_; });
   }
 }

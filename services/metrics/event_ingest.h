@@ -83,7 +83,7 @@ class EventIngest {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;                            // guarded by mu_
+  bool stopping_ = false;                               // guarded by mu_
   std::unique_ptr<common::Subscription> subscription_;  // guarded by mu_
   std::thread poller_;
   // Used by Poll() only (one polling thread, or a test calling it).

@@ -24,8 +24,8 @@ std::string EnumLabel(const google::protobuf::EnumDescriptor* descriptor, int va
 
 // The domains of the events stream (topology.cc lists the same subjects).
 constexpr std::array<std::string_view, 10> kDomains = {
-    "spoke", "account", "objective", "content", "post",
-    "publishing", "mention", "inbox", "alert", "engagement"};
+    "spoke",      "account", "objective", "content", "post",
+    "publishing", "mention", "inbox",     "alert",   "engagement"};
 constexpr std::string_view kOtherDomain = "other";
 
 }  // namespace

@@ -1,10 +1,10 @@
 // carecast-metrics: composition only. Reads the configuration, connects to NATS,
 // rebuilds the program's figures by replaying the events stream, then serves them
 // on /metrics and over carecast.v1.MetricsService until SIGTERM.
+#include <prometheus/registry.h>
+
 #include <cstdio>
 #include <memory>
-
-#include <prometheus/registry.h>
 
 #include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
@@ -65,8 +65,10 @@ int main() {
   common::JwtOptions jwt_options;
   jwt_options.issuer = cc.jwt_issuer;
   jwt_options.audience = cc.jwt_audience;
-  auto authenticator = common::JwtAuthenticator::FromFile(cc.jwt_public_key_file, jwt_options, clock);
-  if (!authenticator.ok()) return Fail(logger, "cannot load the JWT public key", authenticator.status());
+  auto authenticator =
+      common::JwtAuthenticator::FromFile(cc.jwt_public_key_file, jwt_options, clock);
+  if (!authenticator.ok())
+    return Fail(logger, "cannot load the JWT public key", authenticator.status());
 
   prometheus::Registry registry;
   metrics::MetricsExposition exposition(registry);
@@ -104,10 +106,10 @@ int main() {
   metrics::EventIngest ingest(**nats, figures, exposition, logger, ingest_options);
   if (absl::Status s = ingest.Start(); !s.ok()) return Fail(logger, "cannot consume events", s);
 
-  logger.Info("metrics started", {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
-                                  {"http_port", static_cast<int64_t>(http.port())},
-                                  {"redis", !cc.redis_url.empty() ? "configured, unused"
-                                                                  : "not used"}});
+  logger.Info("metrics started",
+              {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
+               {"http_port", static_cast<int64_t>(http.port())},
+               {"redis", !cc.redis_url.empty() ? "configured, unused" : "not used"}});
   int signal = common::WaitForShutdownSignal();
   logger.Info("shutting down", {{"signal", static_cast<int64_t>(signal)}});
   http.SetReady(false);

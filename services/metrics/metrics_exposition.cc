@@ -92,8 +92,8 @@ prometheus::Counter& MetricsExposition::Failed(v1::Network network, v1::PostStat
   std::lock_guard lock(mu_);
   auto& slot = failed_[{network, state}];
   if (slot == nullptr)
-    slot = &failed_family_.Add(
-        {{"network", NetworkLabel(network)}, {"state", PostStateLabel(state)}});
+    slot =
+        &failed_family_.Add({{"network", NetworkLabel(network)}, {"state", PostStateLabel(state)}});
   return *slot;
 }
 

@@ -8,8 +8,7 @@ grpc::Status MetricsGrpcService::GetObjectiveProgress(
     grpc::ServerContext* context, const v1::GetObjectiveProgressRequest* request,
     v1::GetObjectiveProgressResponse* response) {
   return edge_.Unary(context, kGetObjectiveProgressMethod, [&](const common::Caller&) {
-    absl::StatusOr<v1::ObjectiveProgress> progress =
-        service_.GetObjectiveProgress(request->name());
+    absl::StatusOr<v1::ObjectiveProgress> progress = service_.GetObjectiveProgress(request->name());
     if (!progress.ok()) return progress.status();
     *response->mutable_progress() = *std::move(progress);
     return absl::OkStatus();

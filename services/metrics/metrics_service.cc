@@ -21,8 +21,7 @@ absl::Status CheckObjectiveName(std::string_view name) {
 
 }  // namespace
 
-v1::ObjectiveProgress MetricsService::ToProto(const ObjectiveFigure& figure,
-                                              absl::Time now) const {
+v1::ObjectiveProgress MetricsService::ToProto(const ObjectiveFigure& figure, absl::Time now) const {
   v1::ObjectiveProgress p;
   p.set_objective(figure.name);
   p.set_kpi(figure.kpi);

@@ -58,9 +58,9 @@ ObjectiveFigure ProgramFigures::FigureOf(const ObjectiveState& o) const {
       break;
     case v1::KPI_POSITIVE_MENTION_RATIO:
       f.measured = true;
-      f.current = o.classified == 0 ? 0.0
-                                     : static_cast<double>(o.positive) /
-                                           static_cast<double>(o.classified);
+      f.current = o.classified == 0
+                      ? 0.0
+                      : static_cast<double>(o.positive) / static_cast<double>(o.classified);
       break;
     case v1::KPI_UNSPECIFIED:
     case v1::KPI_ENGAGEMENT_RATE:

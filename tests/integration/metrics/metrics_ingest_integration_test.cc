@@ -64,10 +64,10 @@ class MetricsIngestIntegrationTest : public ::testing::Test {
 };
 
 TEST_F(MetricsIngestIntegrationTest, ReplaysDedupesAndFollows) {
-  Publish(Envelope(common::subjects::kObjectiveCreated,
-                   Objective("objectives/launch", v1::KPI_POSTS_PUBLISHED, 20, T0(),
-                             T0() + absl::Hours(24)),
-                   "ev-objective"));
+  Publish(Envelope(
+      common::subjects::kObjectiveCreated,
+      Objective("objectives/launch", v1::KPI_POSTS_PUBLISHED, 20, T0(), T0() + absl::Hours(24)),
+      "ev-objective"));
   for (int i = 0; i < 25; ++i) {
     Publish(Envelope(common::subjects::kPostPublished,
                      Published("posts/" + std::to_string(i), kAccount, v1::NETWORK_SANDBOX,
@@ -97,11 +97,12 @@ TEST_F(MetricsIngestIntegrationTest, ReplaysDedupesAndFollows) {
   EXPECT_EQ(first.ingest.events_handled(), 29);
 
   // Live events reach a running consumer.
-  Publish(Envelope(common::subjects::kInboxClosed,
-                   Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Minutes(2)),
-                   "ev-i1-closed"));
-  ASSERT_TRUE(testing::PollUntil([&] { return first.figures.Summary().open_inbox_items == 0; },
-                                 kDeadline));
+  Publish(
+      Envelope(common::subjects::kInboxClosed,
+               Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Minutes(2)),
+               "ev-i1-closed"));
+  ASSERT_TRUE(
+      testing::PollUntil([&] { return first.figures.Summary().open_inbox_items == 0; }, kDeadline));
   ASSERT_TRUE(testing::PollUntil(
       [&] { return absl::StrContains(first.Scrape(), "carecast_metrics_consumer_pending 0"); },
       kDeadline));

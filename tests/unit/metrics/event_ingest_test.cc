@@ -58,10 +58,10 @@ class EventIngestTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(common::EnsureStreams(bus_, {}).ok()); }
   void Publish(const common::Event& e) { ASSERT_TRUE(bus_.Publish(e).ok()); }
   void PublishStory() {
-    Publish(Envelope(common::subjects::kObjectiveCreated,
-                     Objective("objectives/launch", v1::KPI_POSTS_PUBLISHED, 2, T0(),
-                               T0() + absl::Hours(24)),
-                     "ev-objective"));
+    Publish(Envelope(
+        common::subjects::kObjectiveCreated,
+        Objective("objectives/launch", v1::KPI_POSTS_PUBLISHED, 2, T0(), T0() + absl::Hours(24)),
+        "ev-objective"));
     Publish(Envelope(common::subjects::kContentCreated, v1::ContentChanged(), "ev-content"));
     Publish(Envelope(common::subjects::kPostPublished,
                      Published("posts/1", kAccount, v1::NETWORK_SANDBOX, T0() + absl::Hours(1)),
@@ -97,9 +97,10 @@ TEST_F(EventIngestTest, ReplaysTheStreamThenFollowsLiveEvents) {
   Publish(Envelope(common::subjects::kPostPublished,
                    Published("posts/2", kAccount, v1::NETWORK_SANDBOX, T0() + absl::Hours(2)),
                    "ev-post-2"));
-  Publish(Envelope(common::subjects::kInboxClosed,
-                   Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Minutes(3)),
-                   "ev-inbox-1-closed"));
+  Publish(
+      Envelope(common::subjects::kInboxClosed,
+               Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Minutes(3)),
+               "ev-inbox-1-closed"));
   ASSERT_TRUE(Eventually([&] { return m.figures.Summary().open_inbox_items == 0; }));
   EXPECT_DOUBLE_EQ(m.figures.Objective("objectives/launch")->ratio, 1.0);
   EXPECT_TRUE(bus_.WaitUntilDrained(kDeadline));
@@ -160,10 +161,10 @@ TEST_F(EventIngestTest, UndecodablePayloadsAreRejectedAndCounted) {
 
 TEST_F(EventIngestTest, LogsReplayProgress) {
   for (int i = 0; i < 5; ++i)
-    Publish(Envelope(common::subjects::kMentionClassified,
-                     Mention("mentions/" + std::to_string(i), v1::NETWORK_X,
-                             v1::SENTIMENT_NEUTRAL, T0()),
-                     "ev-" + std::to_string(i)));
+    Publish(Envelope(
+        common::subjects::kMentionClassified,
+        Mention("mentions/" + std::to_string(i), v1::NETWORK_X, v1::SENTIMENT_NEUTRAL, T0()),
+        "ev-" + std::to_string(i)));
   Instance m(bus_, /*progress_every=*/2);
   ASSERT_TRUE(m.ingest.Start().ok());
   ASSERT_TRUE(m.ingest.WaitCaughtUp(kDeadline));

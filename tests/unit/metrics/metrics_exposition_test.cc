@@ -1,13 +1,13 @@
 #include "services/metrics/metrics_exposition.h"
 
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -37,16 +37,49 @@ class ExpositionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string kAccount = "spokes/stmarys/accounts/x-main";
-    ASSERT_TRUE(figures_.ApplyObjectiveCreated("o1", T0(), Objective("objectives/q3-posts", v1::KPI_POSTS_PUBLISHED, 4, T0(), T0() + absl::Hours(24))).ok());
-    ASSERT_TRUE(figures_.ApplyObjectiveCreated("o2", T0(), Objective("objectives/reach", v1::KPI_REACH, 4, T0(), T0() + absl::Hours(24))).ok());
-    ASSERT_TRUE(figures_.ApplyPostPublished("e1", T0(), Published("posts/1", kAccount, v1::NETWORK_SANDBOX, T0())).ok());
-    ASSERT_TRUE(figures_.ApplyPostPublished("e1", T0(), Published("posts/1", kAccount, v1::NETWORK_SANDBOX, T0())).ok());  // duplicate
-    ASSERT_TRUE(figures_.ApplyPostPublished("e2", T0(), Published("posts/2", kAccount, v1::NETWORK_X, T0())).ok());
-    ASSERT_TRUE(figures_.ApplyPostFailed("e3", T0(), Failed("posts/3", v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN)).ok());
-    ASSERT_TRUE(figures_.ApplyMentionClassified("e4", T0(), Mention("mentions/1", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE, T0())).ok());
-    ASSERT_TRUE(figures_.ApplyInboxCreated("e5", T0(), Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_OPEN, T0())).ok());
-    ASSERT_TRUE(figures_.ApplyInboxCreated("e6", T0(), Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_OPEN, T0())).ok());
-    ASSERT_TRUE(figures_.ApplyInboxClosed("e7", T0(), Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Minutes(10))).ok());
+    ASSERT_TRUE(figures_
+                    .ApplyObjectiveCreated("o1", T0(),
+                                           Objective("objectives/q3-posts", v1::KPI_POSTS_PUBLISHED,
+                                                     4, T0(), T0() + absl::Hours(24)))
+                    .ok());
+    ASSERT_TRUE(figures_
+                    .ApplyObjectiveCreated("o2", T0(),
+                                           Objective("objectives/reach", v1::KPI_REACH, 4, T0(),
+                                                     T0() + absl::Hours(24)))
+                    .ok());
+    ASSERT_TRUE(figures_
+                    .ApplyPostPublished("e1", T0(),
+                                        Published("posts/1", kAccount, v1::NETWORK_SANDBOX, T0()))
+                    .ok());
+    ASSERT_TRUE(figures_
+                    .ApplyPostPublished("e1", T0(),
+                                        Published("posts/1", kAccount, v1::NETWORK_SANDBOX, T0()))
+                    .ok());  // duplicate
+    ASSERT_TRUE(
+        figures_.ApplyPostPublished("e2", T0(), Published("posts/2", kAccount, v1::NETWORK_X, T0()))
+            .ok());
+    ASSERT_TRUE(figures_
+                    .ApplyPostFailed("e3", T0(),
+                                     Failed("posts/3", v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN))
+                    .ok());
+    ASSERT_TRUE(
+        figures_
+            .ApplyMentionClassified(
+                "e4", T0(), Mention("mentions/1", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE, T0()))
+            .ok());
+    ASSERT_TRUE(
+        figures_
+            .ApplyInboxCreated("e5", T0(), Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_OPEN, T0()))
+            .ok());
+    ASSERT_TRUE(
+        figures_
+            .ApplyInboxCreated("e6", T0(), Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_OPEN, T0()))
+            .ok());
+    ASSERT_TRUE(figures_
+                    .ApplyInboxClosed("e7", T0(),
+                                      Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_CLOSED, T0(),
+                                            T0() + absl::Minutes(10)))
+                    .ok());
     exposition_.EventConsumed("carecast.post.published");
     exposition_.EventConsumed("carecast.unheard.of");
     exposition_.EventRejected();
@@ -63,7 +96,8 @@ TEST_F(ExpositionTest, SeriesCarryTheFigures) {
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_published_total{network="sandbox"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_published_total{network="x"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_published_total{network="facebook"} 0)")) << text;
-  EXPECT_TRUE(HasLine(text, R"(carecast_posts_failed_total{network="x",state="needs_human"} 1)")) << text;
+  EXPECT_TRUE(HasLine(text, R"(carecast_posts_failed_total{network="x",state="needs_human"} 1)"))
+      << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_mentions_total{sentiment="negative"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_mentions_total{sentiment="positive"} 0)")) << text;
   EXPECT_TRUE(HasLine(text, "carecast_inbox_open_items 1")) << text;
@@ -72,8 +106,12 @@ TEST_F(ExpositionTest, SeriesCarryTheFigures) {
   EXPECT_TRUE(HasLine(text, "carecast_inbox_response_seconds_sum 600")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_inbox_response_seconds_bucket{le="300"} 0)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_inbox_response_seconds_bucket{le="900"} 1)")) << text;
-  EXPECT_TRUE(HasLine(text, R"(carecast_objective_current{kpi="posts_published",objective="q3-posts"} 2)")) << text;
-  EXPECT_TRUE(HasLine(text, R"(carecast_objective_progress_ratio{kpi="posts_published",objective="q3-posts"} 0.5)")) << text;
+  EXPECT_TRUE(
+      HasLine(text, R"(carecast_objective_current{kpi="posts_published",objective="q3-posts"} 2)"))
+      << text;
+  EXPECT_TRUE(HasLine(
+      text, R"(carecast_objective_progress_ratio{kpi="posts_published",objective="q3-posts"} 0.5)"))
+      << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_metrics_events_consumed_total{domain="post"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_metrics_events_consumed_total{domain="other"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, "carecast_metrics_events_rejected_total 1")) << text;

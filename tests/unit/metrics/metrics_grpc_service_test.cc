@@ -1,11 +1,11 @@
 #include "services/metrics/metrics_grpc_service.h"
 
-#include <set>
-
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
+
+#include <set>
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
@@ -55,8 +55,8 @@ class MetricsGrpcServiceTest : public ::testing::Test {
     auth_.AddSubject("roleless", {});
     ASSERT_TRUE(figures_
                     .ApplyObjectiveCreated("o1", T0(),
-                                           Objective("objectives/posts", v1::KPI_POSTS_PUBLISHED,
-                                                     3, T0(), T0() + absl::Hours(1)))
+                                           Objective("objectives/posts", v1::KPI_POSTS_PUBLISHED, 3,
+                                                     T0(), T0() + absl::Hours(1)))
                     .ok());
     common::GrpcServerOptions options;
     options.address = "127.0.0.1";

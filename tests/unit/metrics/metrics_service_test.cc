@@ -17,11 +17,30 @@ using test_events::T0;
 class MetricsServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(figures_.ApplyObjectiveCreated("o1", T0(), Objective("objectives/posts", v1::KPI_POSTS_PUBLISHED, 2, T0(), T0() + absl::Hours(1))).ok());
-    ASSERT_TRUE(figures_.ApplyObjectiveCreated("o2", T0(), Objective("objectives/reach", v1::KPI_REACH, 100, T0(), T0() + absl::Hours(1))).ok());
-    ASSERT_TRUE(figures_.ApplyPostPublished("e1", T0(), Published("posts/1", "spokes/a/accounts/b", v1::NETWORK_SANDBOX, T0())).ok());
-    ASSERT_TRUE(figures_.ApplyPostFailed("e2", T0(), Failed("posts/2", v1::NETWORK_X, v1::POST_STATE_FAILED)).ok());
-    ASSERT_TRUE(figures_.ApplyMentionClassified("e3", T0(), Mention("mentions/1", v1::NETWORK_X, v1::SENTIMENT_NEUTRAL, T0())).ok());
+    ASSERT_TRUE(figures_
+                    .ApplyObjectiveCreated("o1", T0(),
+                                           Objective("objectives/posts", v1::KPI_POSTS_PUBLISHED, 2,
+                                                     T0(), T0() + absl::Hours(1)))
+                    .ok());
+    ASSERT_TRUE(figures_
+                    .ApplyObjectiveCreated("o2", T0(),
+                                           Objective("objectives/reach", v1::KPI_REACH, 100, T0(),
+                                                     T0() + absl::Hours(1)))
+                    .ok());
+    ASSERT_TRUE(
+        figures_
+            .ApplyPostPublished(
+                "e1", T0(), Published("posts/1", "spokes/a/accounts/b", v1::NETWORK_SANDBOX, T0()))
+            .ok());
+    ASSERT_TRUE(
+        figures_
+            .ApplyPostFailed("e2", T0(), Failed("posts/2", v1::NETWORK_X, v1::POST_STATE_FAILED))
+            .ok());
+    ASSERT_TRUE(
+        figures_
+            .ApplyMentionClassified(
+                "e3", T0(), Mention("mentions/1", v1::NETWORK_X, v1::SENTIMENT_NEUTRAL, T0()))
+            .ok());
   }
   common::FakeClock clock_{T0() + absl::Minutes(5)};
   ProgramFigures figures_;

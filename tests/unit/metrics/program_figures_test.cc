@@ -20,14 +20,27 @@ constexpr char kClinicX[] = "spokes/clinic/accounts/x-clinic";
 
 TEST(ProgramFiguresTest, CountsASequenceOfEvents) {
   ProgramFigures f;
-  ASSERT_TRUE(f.ApplyPostPublished("e1", T0(), Published("posts/p1", kStMarysX, v1::NETWORK_X, T0())).ok());
-  ASSERT_TRUE(f.ApplyPostPublished("e2", T0(), Published("posts/p2", kStMarysX, v1::NETWORK_X, T0())).ok());
-  ASSERT_TRUE(f.ApplyPostPublished("e3", T0(), Published("posts/p3", kStMarysFb, v1::NETWORK_FACEBOOK, T0())).ok());
-  ASSERT_TRUE(f.ApplyPostFailed("e4", T0(), Failed("posts/p4", v1::NETWORK_X, v1::POST_STATE_FAILED)).ok());
-  ASSERT_TRUE(f.ApplyPostFailed("e5", T0(), Failed("posts/p5", v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN)).ok());
-  ASSERT_TRUE(f.ApplyMentionClassified("e6", T0(), Mention("mentions/m1", v1::NETWORK_X, v1::SENTIMENT_POSITIVE, T0())).ok());
-  ASSERT_TRUE(f.ApplyMentionClassified("e7", T0(), Mention("mentions/m2", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE, T0())).ok());
-  ASSERT_TRUE(f.ApplyInboxCreated("e8", T0(), Inbox("inboxItems/i1", v1::INBOX_ITEM_STATE_OPEN, T0())).ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e1", T0(), Published("posts/p1", kStMarysX, v1::NETWORK_X, T0())).ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e2", T0(), Published("posts/p2", kStMarysX, v1::NETWORK_X, T0())).ok());
+  ASSERT_TRUE(f.ApplyPostPublished("e3", T0(),
+                                   Published("posts/p3", kStMarysFb, v1::NETWORK_FACEBOOK, T0()))
+                  .ok());
+  ASSERT_TRUE(
+      f.ApplyPostFailed("e4", T0(), Failed("posts/p4", v1::NETWORK_X, v1::POST_STATE_FAILED)).ok());
+  ASSERT_TRUE(
+      f.ApplyPostFailed("e5", T0(), Failed("posts/p5", v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN))
+          .ok());
+  ASSERT_TRUE(f.ApplyMentionClassified(
+                   "e6", T0(), Mention("mentions/m1", v1::NETWORK_X, v1::SENTIMENT_POSITIVE, T0()))
+                  .ok());
+  ASSERT_TRUE(f.ApplyMentionClassified(
+                   "e7", T0(), Mention("mentions/m2", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE, T0()))
+                  .ok());
+  ASSERT_TRUE(
+      f.ApplyInboxCreated("e8", T0(), Inbox("inboxItems/i1", v1::INBOX_ITEM_STATE_OPEN, T0()))
+          .ok());
 
   SummaryFigures s = f.Summary();
   EXPECT_EQ(s.posts_published[v1::NETWORK_X], 2);
@@ -88,19 +101,32 @@ TEST(ProgramFiguresTest, PostsPublishedObjectiveHonoursWindowSpokeAndNetwork) {
   ProgramFigures f;
   absl::Time start = T0();
   absl::Time end = T0() + absl::Hours(24 * 7);
-  ASSERT_TRUE(f.ApplyObjectiveCreated(
-                   "o1", T0(),
-                   Objective("objectives/stmarys-x", v1::KPI_POSTS_PUBLISHED, 4, start, end,
-                             "spokes/stmarys", v1::NETWORK_X))
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(),
+                                      Objective("objectives/stmarys-x", v1::KPI_POSTS_PUBLISHED, 4,
+                                                start, end, "spokes/stmarys", v1::NETWORK_X))
                   .ok());
   // Counted: in window, right spoke and network (start is inclusive).
-  ASSERT_TRUE(f.ApplyPostPublished("e1", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, start)).ok());
-  ASSERT_TRUE(f.ApplyPostPublished("e2", T0(), Published("posts/b", kStMarysX, v1::NETWORK_X, start + absl::Hours(30))).ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e1", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, start)).ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e2", T0(),
+                           Published("posts/b", kStMarysX, v1::NETWORK_X, start + absl::Hours(30)))
+          .ok());
   // Not counted: before the window, at its (exclusive) end, other network, other spoke.
-  ASSERT_TRUE(f.ApplyPostPublished("e3", T0(), Published("posts/c", kStMarysX, v1::NETWORK_X, start - absl::Seconds(1))).ok());
-  ASSERT_TRUE(f.ApplyPostPublished("e4", T0(), Published("posts/d", kStMarysX, v1::NETWORK_X, end)).ok());
-  ASSERT_TRUE(f.ApplyPostPublished("e5", T0(), Published("posts/e", kStMarysFb, v1::NETWORK_FACEBOOK, start + absl::Hours(1))).ok());
-  ASSERT_TRUE(f.ApplyPostPublished("e6", T0(), Published("posts/f", kClinicX, v1::NETWORK_X, start + absl::Hours(1))).ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e3", T0(),
+                           Published("posts/c", kStMarysX, v1::NETWORK_X, start - absl::Seconds(1)))
+          .ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e4", T0(), Published("posts/d", kStMarysX, v1::NETWORK_X, end)).ok());
+  ASSERT_TRUE(f.ApplyPostPublished(
+                   "e5", T0(),
+                   Published("posts/e", kStMarysFb, v1::NETWORK_FACEBOOK, start + absl::Hours(1)))
+                  .ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e6", T0(),
+                           Published("posts/f", kClinicX, v1::NETWORK_X, start + absl::Hours(1)))
+          .ok());
 
   std::optional<ObjectiveFigure> o = f.Objective("objectives/stmarys-x");
   ASSERT_TRUE(o.has_value());
@@ -114,12 +140,23 @@ TEST(ProgramFiguresTest, PostsPublishedObjectiveHonoursWindowSpokeAndNetwork) {
 
 TEST(ProgramFiguresTest, ObjectiveCreatedAfterItsPostsCountsThem) {
   ProgramFigures f;
-  ASSERT_TRUE(f.ApplyPostPublished("e1", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0() + absl::Hours(1))).ok());
-  ASSERT_TRUE(f.ApplyPostPublished("e2", T0(), Published("posts/b", kClinicX, v1::NETWORK_X, T0() + absl::Hours(2))).ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e1", T0(),
+                           Published("posts/a", kStMarysX, v1::NETWORK_X, T0() + absl::Hours(1)))
+          .ok());
+  ASSERT_TRUE(f.ApplyPostPublished(
+                   "e2", T0(), Published("posts/b", kClinicX, v1::NETWORK_X, T0() + absl::Hours(2)))
+                  .ok());
   // Whole system, every network: the spoke is optional.
-  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(), Objective("objectives/all", v1::KPI_POSTS_PUBLISHED, 1, T0(), T0() + absl::Hours(24))).ok());
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(),
+                                      Objective("objectives/all", v1::KPI_POSTS_PUBLISHED, 1, T0(),
+                                                T0() + absl::Hours(24)))
+                  .ok());
   // A bare spoke id is accepted as scope too.
-  ASSERT_TRUE(f.ApplyObjectiveCreated("o2", T0(), Objective("objectives/clinic", v1::KPI_POSTS_PUBLISHED, 4, T0(), T0() + absl::Hours(24), "clinic")).ok());
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o2", T0(),
+                                      Objective("objectives/clinic", v1::KPI_POSTS_PUBLISHED, 4,
+                                                T0(), T0() + absl::Hours(24), "clinic"))
+                  .ok());
   EXPECT_DOUBLE_EQ(f.Objective("objectives/all")->current, 2);
   EXPECT_DOUBLE_EQ(f.Objective("objectives/all")->ratio, 2);  // not capped at 1
   EXPECT_DOUBLE_EQ(f.Objective("objectives/clinic")->current, 1);
@@ -130,15 +167,36 @@ TEST(ProgramFiguresTest, PositiveMentionRatio) {
   ProgramFigures f;
   absl::Time start = T0();
   absl::Time end = T0() + absl::Hours(24);
-  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(), Objective("objectives/sentiment", v1::KPI_POSITIVE_MENTION_RATIO, 0.8, start, end)).ok());
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(),
+                                      Objective("objectives/sentiment",
+                                                v1::KPI_POSITIVE_MENTION_RATIO, 0.8, start, end))
+                  .ok());
   EXPECT_DOUBLE_EQ(f.Objective("objectives/sentiment")->current, 0);  // no mentions yet
-  ASSERT_TRUE(f.ApplyMentionClassified("e1", T0(), Mention("mentions/1", v1::NETWORK_X, v1::SENTIMENT_POSITIVE, start + absl::Minutes(1))).ok());
-  ASSERT_TRUE(f.ApplyMentionClassified("e2", T0(), Mention("mentions/2", v1::NETWORK_X, v1::SENTIMENT_POSITIVE, start + absl::Minutes(2))).ok());
-  ASSERT_TRUE(f.ApplyMentionClassified("e3", T0(), Mention("mentions/3", v1::NETWORK_FACEBOOK, v1::SENTIMENT_POSITIVE, start + absl::Minutes(3))).ok());
-  ASSERT_TRUE(f.ApplyMentionClassified("e4", T0(), Mention("mentions/4", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE, start + absl::Minutes(4))).ok());
+  ASSERT_TRUE(f.ApplyMentionClassified("e1", T0(),
+                                       Mention("mentions/1", v1::NETWORK_X, v1::SENTIMENT_POSITIVE,
+                                               start + absl::Minutes(1)))
+                  .ok());
+  ASSERT_TRUE(f.ApplyMentionClassified("e2", T0(),
+                                       Mention("mentions/2", v1::NETWORK_X, v1::SENTIMENT_POSITIVE,
+                                               start + absl::Minutes(2)))
+                  .ok());
+  ASSERT_TRUE(f.ApplyMentionClassified("e3", T0(),
+                                       Mention("mentions/3", v1::NETWORK_FACEBOOK,
+                                               v1::SENTIMENT_POSITIVE, start + absl::Minutes(3)))
+                  .ok());
+  ASSERT_TRUE(f.ApplyMentionClassified("e4", T0(),
+                                       Mention("mentions/4", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE,
+                                               start + absl::Minutes(4)))
+                  .ok());
   // Outside the window and unclassified mentions do not count.
-  ASSERT_TRUE(f.ApplyMentionClassified("e5", T0(), Mention("mentions/5", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE, end + absl::Minutes(1))).ok());
-  ASSERT_TRUE(f.ApplyMentionClassified("e6", T0(), Mention("mentions/6", v1::NETWORK_X, v1::SENTIMENT_UNSPECIFIED, start)).ok());
+  ASSERT_TRUE(f.ApplyMentionClassified("e5", T0(),
+                                       Mention("mentions/5", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE,
+                                               end + absl::Minutes(1)))
+                  .ok());
+  ASSERT_TRUE(
+      f.ApplyMentionClassified(
+           "e6", T0(), Mention("mentions/6", v1::NETWORK_X, v1::SENTIMENT_UNSPECIFIED, start))
+          .ok());
   std::optional<ObjectiveFigure> o = f.Objective("objectives/sentiment");
   ASSERT_TRUE(o);
   EXPECT_DOUBLE_EQ(o->current, 0.75);
@@ -150,16 +208,31 @@ TEST(ProgramFiguresTest, InboxOpenItemsInAnyOrder) {
   absl::Time created = T0();
   absl::Time closed = T0() + absl::Minutes(30);
   // i1: created then closed; i2: closed arrives first; i3: created twice, never closed.
-  ASSERT_TRUE(f.ApplyInboxCreated("c1", T0(), Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_OPEN, created)).ok());
+  ASSERT_TRUE(
+      f.ApplyInboxCreated("c1", T0(), Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_OPEN, created))
+          .ok());
   EXPECT_EQ(f.Summary().open_inbox_items, 1);
-  ASSERT_TRUE(f.ApplyInboxClosed("x1", T0(), Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, created, closed)).ok());
+  ASSERT_TRUE(f.ApplyInboxClosed(
+                   "x1", T0(), Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, created, closed))
+                  .ok());
   EXPECT_EQ(f.Summary().open_inbox_items, 0);
-  ASSERT_TRUE(f.ApplyInboxClosed("x2", T0(), Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_CLOSED, created, closed)).ok());
-  ASSERT_TRUE(f.ApplyInboxCreated("c2", T0(), Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_OPEN, created)).ok());
+  ASSERT_TRUE(f.ApplyInboxClosed(
+                   "x2", T0(), Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_CLOSED, created, closed))
+                  .ok());
+  ASSERT_TRUE(
+      f.ApplyInboxCreated("c2", T0(), Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_OPEN, created))
+          .ok());
   EXPECT_EQ(f.Summary().open_inbox_items, 0);
-  ASSERT_TRUE(f.ApplyInboxCreated("c3", T0(), Inbox("inboxItems/3", v1::INBOX_ITEM_STATE_OPEN, created)).ok());
-  EXPECT_EQ(*f.ApplyInboxCreated("c3-again", T0(), Inbox("inboxItems/3", v1::INBOX_ITEM_STATE_OPEN, created)), ApplyResult::kDuplicate);
-  EXPECT_EQ(*f.ApplyInboxClosed("x1-again", T0(), Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, created, closed)), ApplyResult::kDuplicate);
+  ASSERT_TRUE(
+      f.ApplyInboxCreated("c3", T0(), Inbox("inboxItems/3", v1::INBOX_ITEM_STATE_OPEN, created))
+          .ok());
+  EXPECT_EQ(*f.ApplyInboxCreated("c3-again", T0(),
+                                 Inbox("inboxItems/3", v1::INBOX_ITEM_STATE_OPEN, created)),
+            ApplyResult::kDuplicate);
+  EXPECT_EQ(
+      *f.ApplyInboxClosed("x1-again", T0(),
+                          Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, created, closed)),
+      ApplyResult::kDuplicate);
   SummaryFigures s = f.Summary();
   EXPECT_EQ(s.open_inbox_items, 1);
   EXPECT_EQ(s.closed_inbox_items, 2);
@@ -167,21 +240,39 @@ TEST(ProgramFiguresTest, InboxOpenItemsInAnyOrder) {
 
 TEST(ProgramFiguresTest, InboxItemsClosedObjective) {
   ProgramFigures f;
-  ASSERT_TRUE(f.ApplyInboxClosed("x0", T0(), Inbox("inboxItems/0", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Minutes(5))).ok());
-  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(), Objective("objectives/answer", v1::KPI_INBOX_ITEMS_CLOSED, 10, T0(), T0() + absl::Hours(1))).ok());
-  ASSERT_TRUE(f.ApplyInboxClosed("x1", T0(), Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Minutes(10))).ok());
-  ASSERT_TRUE(f.ApplyInboxClosed("x2", T0(), Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Hours(2))).ok());
+  ASSERT_TRUE(f.ApplyInboxClosed("x0", T0(),
+                                 Inbox("inboxItems/0", v1::INBOX_ITEM_STATE_CLOSED, T0(),
+                                       T0() + absl::Minutes(5)))
+                  .ok());
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(),
+                                      Objective("objectives/answer", v1::KPI_INBOX_ITEMS_CLOSED, 10,
+                                                T0(), T0() + absl::Hours(1)))
+                  .ok());
+  ASSERT_TRUE(f.ApplyInboxClosed("x1", T0(),
+                                 Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_CLOSED, T0(),
+                                       T0() + absl::Minutes(10)))
+                  .ok());
+  ASSERT_TRUE(f.ApplyInboxClosed(
+                   "x2", T0(),
+                   Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_CLOSED, T0(), T0() + absl::Hours(2)))
+                  .ok());
   EXPECT_DOUBLE_EQ(f.Objective("objectives/answer")->current, 2);
   EXPECT_DOUBLE_EQ(f.Objective("objectives/answer")->ratio, 0.2);
 }
 
 TEST(ProgramFiguresTest, UnmeasuredKpiIsFlagged) {
   ProgramFigures f;
-  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(), Objective("objectives/reach", v1::KPI_REACH, 1000, T0(), T0() + absl::Hours(1))).ok());
+  ASSERT_TRUE(f.ApplyObjectiveCreated(
+                   "o1", T0(),
+                   Objective("objectives/reach", v1::KPI_REACH, 1000, T0(), T0() + absl::Hours(1)))
+                  .ok());
   EXPECT_FALSE(f.Objective("objectives/reach")->measured);
   EXPECT_FALSE(f.Objective("objectives/unknown").has_value());
   // A second definition of the same name does not replace the first.
-  EXPECT_EQ(*f.ApplyObjectiveCreated("o2", T0(), Objective("objectives/reach", v1::KPI_POSTS_PUBLISHED, 1, T0(), T0() + absl::Hours(1))), ApplyResult::kDuplicate);
+  EXPECT_EQ(*f.ApplyObjectiveCreated("o2", T0(),
+                                     Objective("objectives/reach", v1::KPI_POSTS_PUBLISHED, 1, T0(),
+                                               T0() + absl::Hours(1))),
+            ApplyResult::kDuplicate);
   EXPECT_EQ(f.Objective("objectives/reach")->kpi, v1::KPI_REACH);
 }
 
