@@ -10,6 +10,7 @@ namespace carecast::listener {
 namespace {
 
 std::string Error(std::string_view reason) { return JsonObject({{"error", reason}}); }
+std::string StatusError(const absl::Status& s) { return Error(common::AsStd(s.message())); }
 
 // The token from "Bearer <token>" (scheme case-insensitive, RFC 7235), or empty.
 std::string_view BearerToken(std::string_view header) {
@@ -62,7 +63,7 @@ common::HttpResponse MentionWebhook::Handle(const common::HttpRequest& request) 
   if (token.empty()) return Answer(401, "unauthenticated", Error("missing bearer token"), "");
   absl::StatusOr<common::Principal> principal = authenticator_.Authenticate(token);
   if (!principal.ok()) {
-    return Answer(401, "unauthenticated", Error(principal.status().message()), "");
+    return Answer(401, "unauthenticated", StatusError(principal.status()), "");
   }
   if (absl::StatusOr<common::Role> role = roles_.Authorize(*principal, kCreateMentionMethod);
       !role.ok()) {
@@ -77,16 +78,16 @@ common::HttpResponse MentionWebhook::Handle(const common::HttpRequest& request) 
   absl::StatusOr<v1::Mention> mention = ParseWebhookMention(request.body, &reason);
   if (!mention.ok()) {
     metrics_.MentionRejected(reason);
-    return Answer(400, "bad_request", Error(mention.status().message()), principal->subject);
+    return Answer(400, "bad_request", StatusError(mention.status()), principal->subject);
   }
   absl::StatusOr<CreateMentionResult> result = listener_.CreateMention(*mention, "webhook");
   if (!result.ok()) {
     const absl::StatusCode code = result.status().code();
     if (code == absl::StatusCode::kInvalidArgument) {
-      return Answer(400, "bad_request", Error(result.status().message()), principal->subject);
+      return Answer(400, "bad_request", StatusError(result.status()), principal->subject);
     }
     if (code == absl::StatusCode::kUnavailable) {
-      return Answer(503, "unavailable", Error(result.status().message()), principal->subject);
+      return Answer(503, "unavailable", StatusError(result.status()), principal->subject);
     }
     // Internal detail stays in the service's own logs.
     logger_.Error("webhook mention failed", {{"code", absl::StatusCodeToString(code)}});
