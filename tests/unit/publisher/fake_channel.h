@@ -72,7 +72,7 @@ class FakeChannel final : public Channel {
       case Step::kSucceed:
         return Deliver(request);
       case Step::kFail:
-        return MakeChannelError(next.kind, absl::StrCat("scripted ", ChannelErrorKindName(next.kind)),
+        return MakeChannelError(next.kind, absl::StrCat("scripted ", std::string(ChannelErrorKindName(next.kind))),
                                 next.retry_after);
       case Step::kSucceedThenTimeOut:
         Deliver(request);

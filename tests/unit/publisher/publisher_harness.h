@@ -17,6 +17,7 @@
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
+#include "services/common/bus/topology.h"
 #include "services/publisher/channels/channel_registry.h"
 #include "services/publisher/post_records.h"
 #include "services/publisher/publisher.h"
@@ -71,6 +72,8 @@ class PublisherHarness {
     contents_ = *kv_.OpenBucket({.name = std::string(common::buckets::kContents)});
     control_ = *kv_.OpenBucket({.name = std::string(common::buckets::kControl)});
     (void)channels_.Register(carecast::v1::NETWORK_SANDBOX, channel_);
+    // The planner may run first; it ensures the same streams.
+    (void)common::EnsureStreams(bus_, {});
   }
 
   PublisherOptions DefaultOptions(const std::string& id, bool run_loop) {

@@ -49,7 +49,7 @@ TEST_F(PublisherTest, PublishesAtDueTimeAndNotBefore) {
   EXPECT_EQ(r.post.attempt(), 1);
   EXPECT_EQ(ToTime(r.post.published_time()), due);
   ASSERT_EQ(h_.channel_.Delivered().size(), 1u);
-  const PublishRequest& sent = h_.channel_.Delivered()[0];
+  const PublishRequest sent = h_.channel_.Delivered()[0];
   EXPECT_EQ(sent.idempotency_key, "p1.v1");
   EXPECT_EQ(sent.post, "posts/p1");
   EXPECT_EQ(sent.text, "Flu shot clinics open Saturday. #p1");

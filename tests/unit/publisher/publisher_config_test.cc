@@ -1,0 +1,83 @@
+#include "services/publisher/publisher_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace carecast::publisher {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::map<std::string, std::string, std::less<>> Required() {
+  return {{"CARECAST_NATS_URL", "nats://127.0.0.1:4222"},
+          {"CARECAST_REDIS_URL", "redis://127.0.0.1:6379"},
+          {"CARECAST_JWT_PUBLIC_KEY_FILE", "/tmp/key.pem"}};
+}
+
+TEST(PublisherConfigTest, DefaultsApply) {
+  common::MapEnv env(Required());
+  absl::StatusOr<PublisherConfig> config = ReadPublisherConfig(env);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->common.service_name, "publisher");
+  EXPECT_EQ(config->common.grpc_port, 50052);
+  EXPECT_EQ(config->common.http_port, 9102);
+  EXPECT_EQ(config->publisher_id, DefaultPublisherId());
+  EXPECT_EQ(config->sandbox_dir, "./.run/sandbox");
+  EXPECT_EQ(config->poll_interval, absl::Milliseconds(100));
+  EXPECT_EQ(config->claim_lease, absl::Seconds(60));
+  EXPECT_EQ(config->max_attempts, 5);
+  EXPECT_EQ(config->retry_backoff, absl::Seconds(2));
+  EXPECT_EQ(config->max_retry_backoff, absl::Minutes(5));
+}
+
+TEST(PublisherConfigTest, DefaultIdIsHostnameDashPid) {
+  std::string id = DefaultPublisherId();
+  EXPECT_THAT(id, HasSubstr("-"));
+  EXPECT_EQ(id.substr(id.rfind('-') + 1), std::to_string(getpid()));
+}
+
+TEST(PublisherConfigTest, ReadsOwnVariables) {
+  auto vars = Required();
+  vars["CARECAST_PUBLISHER_ID"] = "publisher-2";
+  vars["CARECAST_SANDBOX_DIR"] = "/var/lib/carecast/sandbox";
+  vars["CARECAST_PUBLISHER_POLL_INTERVAL"] = "50ms";
+  vars["CARECAST_PUBLISHER_CLAIM_LEASE"] = "2m";
+  vars["CARECAST_PUBLISHER_MAX_ATTEMPTS"] = "7";
+  vars["CARECAST_PUBLISHER_RETRY_BACKOFF"] = "500ms";
+  vars["CARECAST_PUBLISHER_MAX_RETRY_BACKOFF"] = "1m";
+  common::MapEnv env(vars);
+  absl::StatusOr<PublisherConfig> config = ReadPublisherConfig(env);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->publisher_id, "publisher-2");
+  EXPECT_EQ(config->sandbox_dir, "/var/lib/carecast/sandbox");
+  EXPECT_EQ(config->poll_interval, absl::Milliseconds(50));
+  EXPECT_EQ(config->claim_lease, absl::Minutes(2));
+  EXPECT_EQ(config->max_attempts, 7);
+  EXPECT_EQ(config->retry_backoff, absl::Milliseconds(500));
+  EXPECT_EQ(config->max_retry_backoff, absl::Minutes(1));
+}
+
+TEST(PublisherConfigTest, ReportsEveryProblemAtOnce) {
+  std::map<std::string, std::string, std::less<>> vars = {
+      {"CARECAST_PUBLISHER_ID", "bad id!"},
+      {"CARECAST_PUBLISHER_POLL_INTERVAL", "5s"},
+      {"CARECAST_PUBLISHER_CLAIM_LEASE", "10ms"},
+      {"CARECAST_PUBLISHER_MAX_ATTEMPTS", "0"},
+      {"CARECAST_PUBLISHER_RETRY_BACKOFF", "10s"},
+      {"CARECAST_PUBLISHER_MAX_RETRY_BACKOFF", "1s"},
+  };
+  common::MapEnv env(vars);
+  absl::StatusOr<PublisherConfig> config = ReadPublisherConfig(env);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  std::string message(config.status().message());
+  for (const char* name :
+       {"CARECAST_NATS_URL", "CARECAST_PUBLISHER_ID", "CARECAST_PUBLISHER_POLL_INTERVAL",
+        "CARECAST_PUBLISHER_CLAIM_LEASE", "CARECAST_PUBLISHER_MAX_ATTEMPTS",
+        "CARECAST_PUBLISHER_MAX_RETRY_BACKOFF"}) {
+    EXPECT_THAT(message, HasSubstr(name));
+  }
+}
+
+}  // namespace
+}  // namespace carecast::publisher
