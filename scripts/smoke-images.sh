@@ -68,10 +68,12 @@ for img in planner publisher listener metrics carecastctl; do
   [[ $mb -le $SIZE_BUDGET_MB ]] && pass "$img image is ${mb} MB (budget ${SIZE_BUDGET_MB} MB)" \
     || fail "$img image is ${mb} MB, over the ${SIZE_BUDGET_MB} MB budget"
 done
-if podman run --rm --network none --entrypoint /bin/sh "localhost/carecast/planner:$TAG" -c true >/dev/null 2>&1; then
+if podman run --rm --network none --entrypoint /bin/sh "localhost/carecast/planner:$TAG" -c true >"$RUN/sh.log" 2>&1; then
   fail "images contain a shell (/bin/sh)"
-else
+elif grep -qiE 'no such file|not found' "$RUN/sh.log"; then
   pass "images contain no shell"
+else
+  fail "could not tell whether the images contain a shell: $(tail -2 "$RUN/sh.log")"
 fi
 
 # --- start each service the way the chart does ----------------------------------------
