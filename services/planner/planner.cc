@@ -48,6 +48,12 @@ Planner::Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets
 
 Planner::~Planner() = default;
 
+absl::Status Planner::WarmCalendar() {
+  ASSIGN_OR_RETURN(bool rebuilt, calendar_.EnsureBuilt());
+  if (rebuilt) metrics_.CalendarRebuilt();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> Planner::ChooseId(std::string_view field,
                                               std::string_view explicit_id,
                                               std::string_view method, const Caller& caller,

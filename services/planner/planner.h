@@ -56,6 +56,9 @@ class Planner {
       const OutgoingTextGuard& guard, PlannerMetrics& metrics, common::Logger& logger);
   ~Planner();
 
+  // Rebuilds the calendar index from the posts bucket when Redis lost it.
+  absl::Status WarmCalendar();
+
   // Organisation and objectives (organisation.cc).
   absl::StatusOr<v1::CreateSpokeResponse> CreateSpoke(const Caller& caller,
                                                       const v1::CreateSpokeRequest& request);

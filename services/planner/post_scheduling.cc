@@ -118,20 +118,25 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         *post.mutable_create_time() = ToProto(now);
         *post.mutable_update_time() = ToProto(now);
 
+        // A taken id is settled before indexing, so a refused call cannot move
+        // another post in the calendar.
+        absl::StatusOr<Stored<v1::Post>> existing = posts_.Get<v1::Post>(id);
+        if (existing.ok()) {
+          if (!derived) return absl::AlreadyExistsError(absl::StrCat(post.name(), " already exists"));
+          *response.mutable_post() = std::move(existing->value);
+          return response;
+        }
+        if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
         // Indexed before it is stored: the calendar skips ids that never made it
         // to the bucket, and a Redis outage refuses the call before anything changes.
         RETURN_IF_ERROR(calendar_.Add(id, publish_time));
         absl::StatusOr<uint64_t> revision = posts_.Create(id, post);
         if (!revision.ok()) {
-          if (revision.status().code() != absl::StatusCode::kAlreadyExists) {
-            return revision.status();
+          if (revision.status().code() == absl::StatusCode::kAlreadyExists) {
+            return absl::AbortedError(
+                absl::StrCat(post.name(), " was created concurrently; try again"));
           }
-          if (!derived) {
-            return absl::AlreadyExistsError(absl::StrCat(post.name(), " already exists"));
-          }
-          ASSIGN_OR_RETURN(Stored<v1::Post> existing, posts_.Get<v1::Post>(id));
-          *response.mutable_post() = std::move(existing.value);
-          return response;
+          return revision.status();
         }
         v1::PostChanged event = Changed(post, caller);
         changes.push_back(NewChange({.resource = post.name(),

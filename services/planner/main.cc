@@ -1,0 +1,153 @@
+// carecast-planner: composition only. Reads the configuration, connects to NATS
+// and Redis, and serves PlannerService over gRPC plus /metrics, /healthz and
+// /readyz over HTTP until SIGTERM.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <prometheus/registry.h>
+
+#include "absl/strings/ascii.h"
+#include "services/common/base/clock.h"
+#include "services/common/base/env_config.h"
+#include "services/common/base/logger.h"
+#include "services/common/base/shutdown_signal.h"
+#include "services/common/bus/nats_connection.h"
+#include "services/common/bus/topology.h"
+#include "services/common/redis/redis_client.h"
+#include "services/common/redis/redis_sorted_index.h"
+#include "services/common/rpc/grpc_server.h"
+#include "services/common/rpc/http_server.h"
+#include "services/common/rpc/jwt_authenticator.h"
+#include "services/common/rpc/rpc_edge.h"
+#include "services/common/rpc/rpc_metrics.h"
+#include "services/planner/outgoing_text_guard.h"
+#include "services/planner/planner.h"
+#include "services/planner/planner_config.h"
+#include "services/planner/planner_grpc_service.h"
+#include "services/planner/planner_metrics.h"
+#include "services/planner/planner_roles.h"
+
+namespace {
+
+constexpr int kExitConfig = 2;
+constexpr int kExitDependency = 1;
+
+int Fail(carecast::common::Logger& logger, std::string_view what, const absl::Status& status,
+         int code) {
+  logger.Error(what, {{"error", std::string(status.message())},
+                      {"code", std::string(absl::StatusCodeToString(status.code()))}});
+  return code;
+}
+
+// The secret in `path`, without surrounding whitespace.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::FailedPreconditionError("cannot read " + path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(content.str()));
+}
+
+}  // namespace
+
+int main() {
+  namespace common = carecast::common;
+  namespace planner = carecast::planner;
+  common::BlockShutdownSignals();
+  common::SystemClock clock;
+
+  absl::StatusOr<planner::PlannerConfig> config = planner::LoadPlannerConfig(common::ProcessEnv());
+  if (!config.ok()) {
+    common::JsonLogger boot("planner", common::LogLevel::kInfo, clock, stderr);
+    return Fail(boot, "invalid configuration", config.status(), kExitConfig);
+  }
+  const common::CommonConfig& cc = config->common;
+  common::JsonLogger logger("planner", cc.log_level, clock);
+
+  common::JwtOptions jwt_options;
+  jwt_options.issuer = cc.jwt_issuer;
+  jwt_options.audience = cc.jwt_audience;
+  auto authenticator =
+      common::JwtAuthenticator::FromFile(cc.jwt_public_key_file, jwt_options, clock);
+  if (!authenticator.ok()) {
+    return Fail(logger, "cannot load the JWT public key", authenticator.status(), kExitConfig);
+  }
+
+  common::NatsOptions nats_options;
+  nats_options.url = cc.nats_url;
+  nats_options.creds_file = cc.nats_creds_file;
+  nats_options.name = "carecast-planner";
+  auto nats = common::NatsConnection::Connect(nats_options, logger);
+  if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status(), kExitDependency);
+  common::TopologyOptions topology{.replicas = cc.stream_replicas};
+  if (absl::Status s = common::EnsureStreams(**nats, topology); !s.ok()) {
+    return Fail(logger, "cannot ensure streams", s, kExitDependency);
+  }
+
+  common::RedisOptions redis_options;
+  redis_options.url = cc.redis_url;
+  if (!cc.redis_password_file.empty()) {
+    absl::StatusOr<std::string> password = ReadSecretFile(cc.redis_password_file);
+    if (!password.ok()) {
+      return Fail(logger, "cannot read the Redis password", password.status(), kExitConfig);
+    }
+    redis_options.password = *std::move(password);
+  }
+  auto redis = common::RedisClient::Connect(redis_options, logger);
+  if (!redis.ok()) return Fail(logger, "cannot connect to Redis", redis.status(), kExitDependency);
+  common::RedisSortedIndex index(**redis, "carecast:");
+
+  prometheus::Registry registry;
+  planner::PlannerMetrics metrics(registry);
+  planner::PatternGuard guard;
+  planner::PlannerOptions options;
+  options.max_schedule_horizon = config->max_schedule_horizon;
+  options.min_lead_time = config->min_lead_time;
+  options.replicas = cc.stream_replicas;
+  auto core = planner::Planner::Create(options, **nats, **nats, index, clock, guard, metrics,
+                                       logger);
+  if (!core.ok()) {
+    return Fail(logger, "cannot open the planner buckets", core.status(), kExitDependency);
+  }
+  // Build the calendar now (from KV when Redis lost it) rather than on the first
+  // listing; not fatal, because every listing checks again.
+  if (absl::Status s = (*core)->WarmCalendar(); !s.ok()) {
+    logger.Warn("calendar index not built at start", {{"error", std::string(s.message())}});
+  }
+
+  common::RoleTable roles = planner::PlannerRoleTable();
+  common::RpcMetrics rpc_metrics(registry);
+  common::RpcEdge edge(**authenticator, roles, rpc_metrics, logger);
+  planner::PlannerGrpcService grpc_service(**core, edge);
+
+  common::HttpServerOptions http_options;
+  http_options.address = cc.bind_address;
+  http_options.port = cc.http_port;
+  common::HttpServer http(http_options, registry);
+  if (absl::Status s = http.Start(); !s.ok()) {
+    return Fail(logger, "cannot start HTTP", s, kExitDependency);
+  }
+
+  common::GrpcServerOptions grpc_options;
+  grpc_options.address = cc.bind_address;
+  grpc_options.port = cc.grpc_port;
+  auto grpc_server = common::GrpcServer::Start(grpc_options, {&grpc_service});
+  if (!grpc_server.ok()) {
+    return Fail(logger, "cannot start gRPC", grpc_server.status(), kExitDependency);
+  }
+  (*grpc_server)->SetServing(true);
+  http.SetReady(true);
+
+  logger.Info("planner started",
+              {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
+               {"http_port", static_cast<int64_t>(http.port())}});
+  const int signal = common::WaitForShutdownSignal();
+  logger.Info("shutting down", {{"signal", static_cast<int64_t>(signal)}});
+  http.SetReady(false);
+  (*grpc_server)->Shutdown(cc.shutdown_grace);
+  http.Stop();
+  logger.Info("stopped");
+  return 0;
+}

@@ -1,0 +1,49 @@
+#include "services/planner/planner_config.h"
+
+#include <gtest/gtest.h>
+
+namespace carecast::planner {
+namespace {
+
+std::map<std::string, std::string, std::less<>> Required() {
+  return {{"CARECAST_NATS_URL", "nats://127.0.0.1:4222"},
+          {"CARECAST_REDIS_URL", "redis://127.0.0.1:6379"},
+          {"CARECAST_JWT_PUBLIC_KEY_FILE", "/tmp/key.pem"}};
+}
+
+TEST(PlannerConfigTest, HasDocumentedDefaults) {
+  absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(common::MapEnv(Required()));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->common.service_name, "planner");
+  EXPECT_EQ(config->common.grpc_port, 50051);
+  EXPECT_EQ(config->common.http_port, 9101);
+  EXPECT_EQ(config->max_schedule_horizon, absl::Hours(24 * 365));
+  EXPECT_EQ(config->min_lead_time, absl::Seconds(1));
+}
+
+TEST(PlannerConfigTest, ReadsOverrides) {
+  auto vars = Required();
+  vars["CARECAST_PLANNER_MAX_SCHEDULE_HORIZON"] = "720h";
+  vars["CARECAST_PLANNER_MIN_LEAD_TIME"] = "30s";
+  vars["CARECAST_GRPC_PORT"] = "0";
+  absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(common::MapEnv(vars));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->max_schedule_horizon, absl::Hours(720));
+  EXPECT_EQ(config->min_lead_time, absl::Seconds(30));
+  EXPECT_EQ(config->common.grpc_port, 0);
+}
+
+TEST(PlannerConfigTest, ReportsEveryProblemAtOnce) {
+  common::MapEnv env({{"CARECAST_PLANNER_MAX_SCHEDULE_HORIZON", "10m"},
+                      {"CARECAST_PLANNER_MIN_LEAD_TIME", "soon"}});
+  absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(env);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  std::string message(config.status().message());
+  EXPECT_NE(message.find("CARECAST_NATS_URL"), std::string::npos) << message;
+  EXPECT_NE(message.find("CARECAST_REDIS_URL"), std::string::npos) << message;
+  EXPECT_NE(message.find("CARECAST_PLANNER_MAX_SCHEDULE_HORIZON"), std::string::npos) << message;
+  EXPECT_NE(message.find("CARECAST_PLANNER_MIN_LEAD_TIME"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace carecast::planner

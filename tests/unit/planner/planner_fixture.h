@@ -1,0 +1,184 @@
+// A Planner wired to in-memory fakes, with people in each role and helpers that
+// build the usual resources.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include "services/common/base/clock.h"
+#include "services/common/base/logger.h"
+#include "services/common/bus/subjects.h"
+#include "services/common/bus/topology.h"
+#include "services/planner/outgoing_text_guard.h"
+#include "services/planner/planner.h"
+#include "services/planner/planner_metrics.h"
+#include "tests/support/fake_event_bus.h"
+#include "tests/support/in_memory_key_value_store.h"
+#include "tests/support/in_memory_sorted_index.h"
+
+namespace carecast::planner {
+
+inline common::Caller MakeCaller(std::string subject, common::Role role) {
+  common::Caller caller;
+  caller.principal.subject = std::move(subject);
+  caller.principal.roles = {role};
+  caller.role = role;
+  return caller;
+}
+
+inline std::vector<std::string_view> AllBuckets() {
+  namespace b = common::buckets;
+  return {b::kOrganisation, b::kObjectives, b::kContents, b::kPosts, b::kControl, b::kRequests};
+}
+
+class PlannerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(common::EnsureStreams(bus_, {}).ok());
+    planner_ = NewPlanner();
+  }
+
+  std::unique_ptr<Planner> NewPlanner() {
+    auto planner = Planner::Create(options_, kv_, bus_, index_, clock_, guard_, metrics_, logger_);
+    EXPECT_TRUE(planner.ok()) << planner.status();
+    return std::move(*planner);
+  }
+
+  // Everything the planner could change: every KV entry (with revision) and every
+  // stored event.
+  struct Snapshot {
+    std::map<std::string, std::string> kv;
+    size_t events = 0;
+  };
+  Snapshot Take() {
+    Snapshot s;
+    for (std::string_view name : AllBuckets()) {
+      auto& bucket = kv_.Bucket(std::string(name));
+      for (const std::string& key : *bucket.Keys("")) {
+        auto entry = bucket.Get(key);
+        if (entry.ok()) {
+          s.kv[std::string(name) + "/" + key] =
+              std::to_string(entry->revision) + ":" + entry->value;
+        }
+      }
+    }
+    s.events = bus_.Published().size();
+    return s;
+  }
+  void ExpectUnchanged(const Snapshot& before, const std::string& what) {
+    Snapshot after = Take();
+    EXPECT_EQ(after.events, before.events) << what << ": an event was published";
+    EXPECT_TRUE(after.kv == before.kv) << what << ": the KV state changed";
+  }
+
+  std::vector<std::string> Subjects(const std::string& filter = "carecast.>") {
+    std::vector<std::string> out;
+    for (const auto& e : bus_.Published(filter)) out.push_back(e.subject);
+    return out;
+  }
+
+  google::protobuf::Timestamp In(absl::Duration d) { return ToTs(clock_.Now() + d); }
+  static google::protobuf::Timestamp ToTs(absl::Time t) {
+    google::protobuf::Timestamp ts;
+    ts.set_seconds(absl::ToUnixSeconds(t));
+    ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(ts.seconds()))));
+    return ts;
+  }
+
+  v1::Spoke MakeSpoke(const std::string& id = "st-marys") {
+    v1::CreateSpokeRequest req;
+    req.mutable_spoke()->set_display_name("St Mary's Hospital");
+    req.set_spoke_id(id);
+    auto resp = planner_->CreateSpoke(strategist_, req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp.ok() ? resp->spoke() : v1::Spoke();
+  }
+
+  v1::Account MakeAccount(v1::Network network, const std::string& id,
+                          const std::string& spoke = "spokes/st-marys") {
+    v1::CreateAccountRequest req;
+    req.set_parent(spoke);
+    req.set_account_id(id);
+    req.mutable_account()->set_network(network);
+    req.mutable_account()->set_handle("@stmarys");
+    req.mutable_account()->set_time_zone("America/Chicago");
+    req.mutable_account()->set_credentials_secret("carecast-x-credentials");
+    auto resp = planner_->CreateAccount(strategist_, req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp.ok() ? resp->account() : v1::Account();
+  }
+
+  v1::Content DraftContent(const std::string& master, std::vector<std::pair<v1::Network, std::string>> variants = {
+                               {v1::NETWORK_X, "Flu shots Saturday! #FluFree"},
+                               {v1::NETWORK_FACEBOOK, "Free flu shots this Saturday at St Mary's."},
+                               {v1::NETWORK_LINKEDIN, "St Mary's offers free flu shots on Saturday."}}) {
+    v1::CreateContentRequest req;
+    req.mutable_content()->set_title("Flu shots");
+    req.mutable_content()->set_text(master);
+    for (const auto& [network, text] : variants) {
+      auto* v = req.mutable_content()->add_variants();
+      v->set_network(network);
+      v->set_text(text);
+    }
+    auto resp = planner_->CreateContent(writer_, req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp.ok() ? resp->content() : v1::Content();
+  }
+
+  v1::Content Submit(const v1::Content& c) {
+    v1::SubmitContentRequest req;
+    req.set_name(c.name());
+    auto resp = planner_->SubmitContent(writer_, req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp.ok() ? resp->content() : v1::Content();
+  }
+
+  v1::Content Approve(const v1::Content& c) {
+    v1::ApproveContentRequest req;
+    req.set_name(c.name());
+    req.set_version(c.version());
+    auto resp = planner_->ApproveContent(reviewer_, req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp.ok() ? resp->content() : v1::Content();
+  }
+
+  v1::Content ApprovedContent(const std::string& master = "Free flu shots this Saturday.") {
+    return Approve(Submit(DraftContent(master)));
+  }
+
+  absl::StatusOr<v1::Post> Schedule(const v1::Content& c, const std::string& account,
+                                    absl::Duration ahead, const std::string& post_id = "") {
+    v1::SchedulePostRequest req;
+    req.set_content(c.name());
+    req.set_account(account);
+    *req.mutable_publish_time() = In(ahead);
+    req.set_post_id(post_id);
+    auto resp = planner_->SchedulePost(publisher_, req);
+    if (!resp.ok()) return resp.status();
+    return resp->post();
+  }
+
+  PlannerOptions options_;
+  common::FakeClock clock_;
+  testing::InMemoryKeyValueStoreFactory kv_;
+  testing::FakeEventBus bus_;
+  testing::InMemorySortedIndex index_;
+  PatternGuard guard_;
+  prometheus::Registry registry_;
+  PlannerMetrics metrics_{registry_};
+  common::CapturingLogger logger_;
+  std::unique_ptr<Planner> planner_;
+
+  common::Caller strategist_ = MakeCaller("alice", common::Role::kStrategist);
+  common::Caller writer_ = MakeCaller("wendy", common::Role::kContentDeveloper);
+  common::Caller reviewer_ = MakeCaller("rita", common::Role::kClinicalReviewer);
+  common::Caller publisher_ = MakeCaller("paul", common::Role::kPublisher);
+};
+
+}  // namespace carecast::planner
