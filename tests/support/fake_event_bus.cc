@@ -138,6 +138,8 @@ absl::StatusOr<std::vector<common::Event>> FakeEventBus::Read(const std::string&
 
 absl::StatusOr<std::unique_ptr<common::Subscription>> FakeEventBus::Subscribe(
     const common::ConsumerSpec& spec, common::EventHandler handler) {
+  // JetStream needs a filter (one subject, as on nats-server 2.9).
+  if (spec.filter_subject.empty()) return absl::InvalidArgumentError("consumer needs a filter");
   std::shared_ptr<Consumer> consumer;
   {
     std::lock_guard lock(mu_);

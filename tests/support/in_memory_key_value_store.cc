@@ -15,7 +15,10 @@ absl::Status InMemoryKeyValueStore::CheckKey(std::string_view key) const {
               c == '_' || c == '=' || c == '.' || c == '/' || c == '-';
     if (!ok) return absl::InvalidArgumentError(absl::StrCat("invalid key: ", AsAbsl(key)));
   }
-  if (key.front() == '.' || key.back() == '.') return absl::InvalidArgumentError("invalid key");
+  // JetStream also refuses empty tokens: leading, trailing or doubled dots.
+  if (key.front() == '.' || key.back() == '.' || key.find("..") != std::string_view::npos) {
+    return absl::InvalidArgumentError("invalid key");
+  }
   return absl::OkStatus();
 }
 

@@ -119,6 +119,10 @@ absl::StatusCode CodeForNatsStatus(natsStatus status, std::string_view error_tex
 absl::Status NatsToStatus(natsStatus status, int js_error_code, std::string_view error_text,
                           std::string_view what, NatsOperation op) {
   if (status == NATS_OK) return absl::OkStatus();
+  // nats.c reports "no responders" on a JetStream publish as "JetStream not
+  // enabled"; for a publish it means no stream listens on the subject, which is
+  // the caller's deployment not being ready: UNAVAILABLE like any missing responder.
+  if (status == NATS_NO_RESPONDERS) js_error_code = 0;
   absl::StatusCode code = absl::StatusCode::kInternal;
   if (auto js = CodeForJetStreamError(js_error_code, op); js_error_code != 0 && js.has_value()) {
     code = *js;

@@ -109,7 +109,13 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
     jo.Wait = std::min(core_->TimeoutMillis(), absl::ToInt64Milliseconds(kPendingTimeout));
     jsConsumerInfo* ci = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    if (natsSubscription_GetConsumerInfo(&ci, sub_, &jo, &jerr) != NATS_OK) return -1;
+    // nats.c 3.4.1 keeps no consumer name on a subscription bound to an existing
+    // consumer, so a durable is looked up by name.
+    natsStatus s = spec_.durable.empty()
+                       ? natsSubscription_GetConsumerInfo(&ci, sub_, &jo, &jerr)
+                       : js_GetConsumerInfo(&ci, core_->js, spec_.stream.c_str(),
+                                            spec_.durable.c_str(), &jo, &jerr);
+    if (s != NATS_OK) return -1;
     int64_t pending = static_cast<int64_t>(ci->NumPending) + ci->NumAckPending;
     jsConsumerInfo_Destroy(ci);
     return pending;

@@ -1,0 +1,118 @@
+// The KeyValueStore contract, run against the in-memory fake and JetStream KV.
+#include <gtest/gtest.h>
+
+#include "tests/integration/bus/bus_test_env.h"
+
+namespace carecast::testing {
+namespace {
+
+using absl::StatusCode;
+
+class KeyValueStoreContractTest : public ::testing::TestWithParam<BusImpl> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == BusImpl::kFake) {
+      factory_ = &fake_;
+    } else {
+      if (!nats_.Start(logger_)) {
+        if (nats_.skipped()) GTEST_SKIP() << "nats-server is not installed";
+        return;
+      }
+      factory_ = &nats_.connection();
+    }
+    auto kv = factory_->OpenBucket({.name = "test_bucket", .history = 5});
+    ASSERT_TRUE(kv.ok()) << kv.status();
+    kv_ = std::move(*kv);
+  }
+
+  common::CapturingLogger logger_;
+  NatsEnv nats_;
+  InMemoryKeyValueStoreFactory fake_;
+  common::KeyValueStoreFactory* factory_ = nullptr;
+  std::unique_ptr<common::KeyValueStore> kv_;
+};
+
+TEST_P(KeyValueStoreContractTest, CreateGetUpdateWithRevisions) {
+  EXPECT_EQ(kv_->Get("posts/p1").status().code(), StatusCode::kNotFound);
+  auto r1 = kv_->Create("posts/p1", "v1");
+  ASSERT_TRUE(r1.ok()) << r1.status();
+  EXPECT_EQ(kv_->Create("posts/p1", "again").status().code(), StatusCode::kAlreadyExists);
+  auto got = kv_->Get("posts/p1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->key, "posts/p1");
+  EXPECT_EQ(got->value, "v1");
+  EXPECT_EQ(got->revision, *r1);
+
+  auto r2 = kv_->Update("posts/p1", "v2", *r1);
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  EXPECT_GT(*r2, *r1);
+  auto stale = kv_->Update("posts/p1", "lost", *r1);
+  EXPECT_EQ(stale.status().code(), StatusCode::kAborted) << stale.status();
+  EXPECT_EQ(kv_->Update("posts/p1", "lost", 0).status().code(), StatusCode::kAborted);
+  EXPECT_EQ(kv_->Get("posts/p1")->value, "v2");
+
+  // Revision zero means "no live value": it creates.
+  auto fresh = kv_->Update("posts/p2", "new", 0);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_GT(*fresh, *r2);
+}
+
+TEST_P(KeyValueStoreContractTest, PutDeleteAndRecreate) {
+  auto r1 = kv_->Put("k", std::string("bin\0ary", 7));
+  ASSERT_TRUE(r1.ok()) << r1.status();
+  auto r2 = kv_->Put("k", "overwritten");
+  ASSERT_TRUE(r2.ok());
+  EXPECT_GT(*r2, *r1);
+  EXPECT_EQ(kv_->Get("k")->value, "overwritten");
+  ASSERT_TRUE(kv_->Delete("k").ok());
+  EXPECT_EQ(kv_->Get("k").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(kv_->Delete("never-there").ok());
+  auto again = kv_->Create("k", "back");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(kv_->Get("k")->value, "back");
+  auto bytes = kv_->Put("b", std::string("bin\0ary", 7));
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(kv_->Get("b")->value, std::string("bin\0ary", 7));
+}
+
+TEST_P(KeyValueStoreContractTest, KeysWithPrefixAreSortedAndLive) {
+  auto empty = kv_->Keys("");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->empty());
+  for (const char* key : {"posts.b", "posts.a", "contents.a", "posts.c"}) {
+    ASSERT_TRUE(kv_->Put(key, "x").ok()) << key;
+  }
+  ASSERT_TRUE(kv_->Delete("posts.c").ok());
+  auto posts = kv_->Keys("posts.");
+  ASSERT_TRUE(posts.ok()) << posts.status();
+  EXPECT_EQ(*posts, (std::vector<std::string>{"posts.a", "posts.b"}));
+  auto all = kv_->Keys("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 3u);
+}
+
+TEST_P(KeyValueStoreContractTest, RejectsInvalidKeys) {
+  for (const char* key : {"", "has space", ".lead", "trail.", "a..b", "star*", "gt>", "ü"}) {
+    EXPECT_EQ(kv_->Put(key, "x").status().code(), StatusCode::kInvalidArgument) << key;
+    EXPECT_EQ(kv_->Get(key).status().code(), StatusCode::kInvalidArgument) << key;
+  }
+  EXPECT_TRUE(kv_->Put("A-z_0=9/x.y", "ok").ok());
+}
+
+TEST_P(KeyValueStoreContractTest, TwoHandlesShareOneBucket) {
+  auto other = factory_->OpenBucket({.name = "test_bucket", .history = 5});
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto rev = kv_->Create("shared", "one");
+  ASSERT_TRUE(rev.ok());
+  auto seen = (*other)->Get("shared");
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(seen->revision, *rev);
+  EXPECT_TRUE((*other)->Update("shared", "two", *rev).ok());
+  EXPECT_EQ(kv_->Update("shared", "three", *rev).status().code(), StatusCode::kAborted);
+}
+
+INSTANTIATE_TEST_SUITE_P(Impl, KeyValueStoreContractTest,
+                         ::testing::Values(BusImpl::kFake, BusImpl::kNats), BusImplName);
+
+}  // namespace
+}  // namespace carecast::testing

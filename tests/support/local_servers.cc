@@ -1,0 +1,269 @@
+#include "tests/support/local_servers.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace carecast::testing {
+namespace {
+
+constexpr absl::Duration kStartTimeout = absl::Seconds(15);
+constexpr absl::Duration kStopTimeout = absl::Seconds(10);
+constexpr int kPortAttempts = 5;
+
+std::string MakeTempDir(std::string_view kind) {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp",
+                                     "/carecast-", std::string(kind), "-XXXXXX");
+  if (mkdtemp(pattern.data()) == nullptr) return {};
+  return pattern;
+}
+
+// Connects to 127.0.0.1:port, sends `request`, and reads until `complete`
+// says the reply is whole or `timeout` passes. Returns what was read.
+std::string Exchange(int port, const std::string& request,
+                     const std::function<bool(const std::string&)>& complete,
+                     absl::Duration timeout) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string reply;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+    const absl::Time deadline = absl::Now() + timeout;
+    char buf[4096];
+    while (!complete(reply)) {
+      const int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
+      if (left <= 0) break;
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left)) <= 0) break;
+      ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      reply.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return reply;
+}
+
+}  // namespace
+
+int FindFreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+std::string FindBinary(std::string_view name) {
+  std::vector<std::string> dirs;
+  if (const char* path = std::getenv("PATH"); path != nullptr) {
+    for (absl::string_view d : absl::StrSplit(path, ':', absl::SkipEmpty())) dirs.emplace_back(d);
+  }
+  // Debian installs nats-server in /usr/sbin, which a user's PATH may lack.
+  for (const char* d : {"/usr/sbin", "/usr/local/sbin", "/sbin"}) dirs.emplace_back(d);
+  for (const auto& d : dirs) {
+    std::string candidate = absl::StrCat(d, "/", std::string(name));
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
+}
+
+bool PollUntil(const std::function<bool()>& done, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    if (done()) return true;
+    if (absl::Now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+LocalServer::~LocalServer() {
+  Kill();
+  std::error_code ignored;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+}
+
+absl::Status LocalServer::Launch() {
+  std::vector<std::string> args = Args();
+  args.insert(args.begin(), binary_);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string log = absl::StrCat(dir_, "/server.log");
+  const pid_t parent = getpid();
+  // Only async-signal-safe calls between fork and exec: everything is prepared above.
+  pid_t pid = fork();
+  if (pid < 0) return absl::InternalError(absl::StrCat("fork failed: ", errno));
+  if (pid == 0) {
+    // The server must not outlive a test that crashes or is killed.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  pid_ = pid;
+  const absl::Time deadline = absl::Now() + kStartTimeout;
+  while (absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return absl::UnavailableError(absl::StrCat(binary_, " exited at start (see ", log, ")"));
+    }
+    if (Ready()) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Kill();
+  return absl::DeadlineExceededError(absl::StrCat(binary_, " did not become ready (see ", log, ")"));
+}
+
+absl::Status LocalServer::StartOnFreePort() {
+  if (dir_.empty()) return absl::InternalError("cannot create a temp directory");
+  absl::Status last = absl::UnavailableError("no port tried");
+  for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
+    port_ = FindFreePort();
+    if (port_ == 0) continue;
+    last = Launch();
+    if (last.ok()) return last;
+  }
+  return last;
+}
+
+absl::Status LocalServer::Stop() {
+  if (pid_ <= 0) return absl::OkStatus();
+  kill(pid_, SIGTERM);
+  const absl::Time deadline = absl::Now() + kStopTimeout;
+  while (absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return absl::OkStatus();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Kill();
+  return absl::DeadlineExceededError("server ignored SIGTERM; killed");
+}
+
+void LocalServer::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+}
+
+absl::Status LocalServer::Restart() {
+  if (absl::Status s = Stop(); !s.ok()) return s;
+  return Launch();
+}
+
+absl::StatusOr<std::unique_ptr<LocalNatsServer>> LocalNatsServer::Start() {
+  std::string binary = FindBinary("nats-server");
+  if (binary.empty()) return absl::NotFoundError("nats-server is not installed (not on PATH)");
+  std::unique_ptr<LocalNatsServer> server(new LocalNatsServer(binary, MakeTempDir("nats")));
+  if (absl::Status s = server->StartOnFreePort(); !s.ok()) return s;
+  return server;
+}
+
+std::string LocalNatsServer::url() const { return absl::StrCat("nats://127.0.0.1:", port()); }
+
+std::vector<std::string> LocalNatsServer::Args() const {
+  const std::string conf = absl::StrCat(dir(), "/nats.conf");
+  std::ofstream(conf, std::ios::trunc) << "# written by tests/support/local_servers.cc\n"
+                                       << "max_payload: 1MB\n"
+                                       << "jetstream {\n"
+                                       << "  max_memory_store: 256MB\n"
+                                       << "  max_file_store: 1GB\n"
+                                       << "}\n";
+  return {"-c", conf, "-js", "-a", "127.0.0.1", "-p", absl::StrCat(port()), "-sd",
+          absl::StrCat(dir(), "/jetstream")};
+}
+
+bool LocalNatsServer::Ready() const {
+  // Plain NATS protocol: ask the JetStream API for account info, with no
+  // responders reported (503) while JetStream is still starting.
+  const std::string request =
+      "CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"no_responders\":true}\r\n"
+      "SUB _INBOX.carecast_ready 1\r\n"
+      "PUB $JS.API.INFO _INBOX.carecast_ready 0\r\n\r\n"
+      "PING\r\n";
+  std::string reply = Exchange(
+      port(), request,
+      [](const std::string& r) {
+        return absl::StrContains(r, "account_info_response") || absl::StrContains(r, " 503") ||
+               absl::StrContains(r, "-ERR");
+      },
+      absl::Seconds(1));
+  return absl::StrContains(reply, "account_info_response") &&
+         !absl::StrContains(reply, "\"error\"");
+}
+
+absl::StatusOr<std::unique_ptr<LocalRedisServer>> LocalRedisServer::Start() {
+  std::string binary = FindBinary("redis-server");
+  if (binary.empty()) return absl::NotFoundError("redis-server is not installed (not on PATH)");
+  std::unique_ptr<LocalRedisServer> server(new LocalRedisServer(binary, MakeTempDir("redis")));
+  if (absl::Status s = server->StartOnFreePort(); !s.ok()) return s;
+  return server;
+}
+
+std::string LocalRedisServer::url() const { return absl::StrCat("redis://127.0.0.1:", port()); }
+
+std::vector<std::string> LocalRedisServer::Args() const {
+  return {"--port", absl::StrCat(port()), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+          "no", "--dir", dir(), "--daemonize", "no"};
+}
+
+bool LocalRedisServer::Ready() const {
+  std::string reply = Exchange(
+      port(), "PING\r\n", [](const std::string& r) { return absl::StrContains(r, "\r\n"); },
+      absl::Seconds(1));
+  return absl::StartsWith(reply, "+PONG");
+}
+
+absl::Status LocalRedisServer::FlushAll() {
+  std::string reply = Exchange(
+      port(), "FLUSHALL\r\n", [](const std::string& r) { return absl::StrContains(r, "\r\n"); },
+      absl::Seconds(5));
+  if (!absl::StartsWith(reply, "+OK")) {
+    return absl::UnavailableError(absl::StrCat("FLUSHALL failed: ", reply));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace carecast::testing

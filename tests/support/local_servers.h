@@ -1,0 +1,97 @@
+// Real nats-server (JetStream) and redis-server processes on free loopback
+// ports, for integration and fault tests. Each server lives in its own temp
+// directory, is killed when the object is destroyed, and dies with the test
+// process even if the test crashes (PR_SET_PDEATHSIG). Start() returns NOT_FOUND
+// when the binary is not installed, which tests turn into GTEST_SKIP.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace carecast::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, released).
+int FindFreePort();
+
+// Absolute path of `name` on PATH (then /usr/sbin, /usr/local/sbin, /sbin), or
+// empty when it is nowhere.
+std::string FindBinary(std::string_view name);
+
+// Calls `done` every 10 ms until it returns true; false when `timeout` passes first.
+bool PollUntil(const std::function<bool()>& done, absl::Duration timeout);
+
+// One server child process; the two servers below differ only in how they start
+// and how they say they are ready.
+class LocalServer {
+ public:
+  virtual ~LocalServer();
+  LocalServer(const LocalServer&) = delete;
+  LocalServer& operator=(const LocalServer&) = delete;
+
+  int port() const { return port_; }
+  bool running() const { return pid_ > 0; }
+  // The directory holding the server's data and its log (server.log).
+  const std::string& dir() const { return dir_; }
+
+  // SIGTERM, then SIGKILL after 10 s; waits for the process to exit.
+  absl::Status Stop();
+  // SIGKILL now (a crash); waits for the process to exit.
+  void Kill();
+  // Starts again on the same port and with the same data directory (stopping
+  // first when still running); returns once it answers.
+  absl::Status Restart();
+
+ protected:
+  LocalServer(std::string binary, std::string dir) : binary_(std::move(binary)), dir_(std::move(dir)) {}
+  // Picks free ports until the server comes up (a port can be taken between
+  // FindFreePort and the server binding it).
+  absl::Status StartOnFreePort();
+  virtual std::vector<std::string> Args() const = 0;
+  // True when the server at port() answers as ready.
+  virtual bool Ready() const = 0;
+
+ private:
+  absl::Status Launch();
+
+  const std::string binary_;
+  const std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// nats-server -js on 127.0.0.1 with its store in a temp directory.
+class LocalNatsServer final : public LocalServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<LocalNatsServer>> Start();
+  std::string url() const;  // nats://127.0.0.1:<port>
+
+ private:
+  using LocalServer::LocalServer;
+  std::vector<std::string> Args() const override;
+  // JetStream answers $JS.API.INFO.
+  bool Ready() const override;
+};
+
+// redis-server without persistence on 127.0.0.1.
+class LocalRedisServer final : public LocalServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<LocalRedisServer>> Start();
+  std::string url() const;  // redis://127.0.0.1:<port>
+  // FLUSHALL through a separate connection.
+  absl::Status FlushAll();
+
+ private:
+  using LocalServer::LocalServer;
+  std::vector<std::string> Args() const override;
+  bool Ready() const override;  // PING answers PONG
+};
+
+}  // namespace carecast::testing
