@@ -176,7 +176,8 @@ absl::StatusOr<v1::InboxItem> Inbox::OpenForMention(const v1::Mention& mention,
   as_created.clear_close_time();
   as_created.clear_closed_by();
   as_created.clear_resolution();
-  RETURN_IF_ERROR(Publish(common::subjects::kInboxCreated, id, "created", as_created, kSystemActor));
+  RETURN_IF_ERROR(
+      Publish(common::subjects::kInboxCreated, id, "created", as_created, kSystemActor));
   return item;
 }
 
@@ -197,7 +198,7 @@ absl::Status Inbox::EnsureIndex() {
   if (!closed.empty()) RETURN_IF_ERROR(index_.Add(kClosedIndex, closed));
   RETURN_IF_ERROR(index_.SetMarker(kIndexMarker));
   logger_.Info("inbox index rebuilt from KV", {{"open", static_cast<int64_t>(open.size())},
-                                                {"closed", static_cast<int64_t>(closed.size())}});
+                                               {"closed", static_cast<int64_t>(closed.size())}});
   return absl::OkStatus();
 }
 
@@ -234,9 +235,9 @@ absl::StatusOr<InboxPage> Inbox::ListFromIndex(v1::InboxItemState state, size_t 
   std::vector<std::pair<std::string, v1::InboxItem>> misplaced;
   size_t offset = 0;
   while (found.size() <= page_size) {
-    ASSIGN_OR_RETURN(std::vector<ScoredMember> batch,
-                     index_.RangeByScore(index, min, std::numeric_limits<double>::infinity(),
-                                         offset, chunk));
+    ASSIGN_OR_RETURN(
+        std::vector<ScoredMember> batch,
+        index_.RangeByScore(index, min, std::numeric_limits<double>::infinity(), offset, chunk));
     offset += batch.size();
     for (const ScoredMember& m : batch) {
       if (!After(m, cursor)) continue;
@@ -321,8 +322,7 @@ absl::StatusOr<v1::InboxItem> Inbox::Close(std::string_view name, std::string_vi
     v1::InboxItem item = std::move(entry->item);
     if (item.state() == v1::INBOX_ITEM_STATE_CLOSED) {
       if (item.closed_by() != actor || item.resolution() != resolution) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("inbox item ", id, " is already closed"));
+        return absl::FailedPreconditionError(absl::StrCat("inbox item ", id, " is already closed"));
       }
       // The same close again: a retry after the bus failed. Finish it.
       IndexBestEffort(id, item);
@@ -333,8 +333,7 @@ absl::StatusOr<v1::InboxItem> Inbox::Close(std::string_view name, std::string_vi
     *item.mutable_close_time() = ToTimestamp(clock_.Now());
     item.set_closed_by(std::string(actor));
     item.set_resolution(std::string(resolution));
-    absl::StatusOr<uint64_t> updated =
-        items_.Update(id, item.SerializeAsString(), entry->revision);
+    absl::StatusOr<uint64_t> updated = items_.Update(id, item.SerializeAsString(), entry->revision);
     if (updated.status().code() == absl::StatusCode::kAborted) continue;  // raced; look again
     if (!updated.ok()) return updated.status();
     logger_.Info("inbox item closed", {{"inbox_item_id", id}});

@@ -57,8 +57,8 @@ absl::Status Listener::WarmInboxIndex() { return inbox_.EnsureIndex(); }
 
 absl::StatusOr<v1::TextAnalysis> Listener::AnalyzeText(std::string_view text, bool outgoing) {
   if (text.size() > options_.max_text_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("text must be at most ",
-                                                   options_.max_text_bytes, " bytes of UTF-8"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("text must be at most ", options_.max_text_bytes, " bytes of UTF-8"));
   }
   if (!common::IsValidUtf8(text)) return absl::InvalidArgumentError("text must be valid UTF-8");
   return classifier_.Analyze(text, outgoing);

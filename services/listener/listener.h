@@ -42,8 +42,7 @@ class Listener {
   absl::StatusOr<InboxPage> ListInboxItems(v1::InboxItemState state, int page_size,
                                            std::string_view page_token);
   // `actor` is the caller's subject, recorded as closed_by.
-  absl::StatusOr<v1::InboxItem> CloseInboxItem(std::string_view name,
-                                               std::string_view resolution,
+  absl::StatusOr<v1::InboxItem> CloseInboxItem(std::string_view name, std::string_view resolution,
                                                std::string_view actor);
   // Builds the inbox index from KV when Redis lost it (also done lazily by listings).
   absl::Status WarmInboxIndex();

@@ -33,9 +33,10 @@ absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env) 
     std::string keyword(absl::StripAsciiWhitespace(part));
     if (keyword.empty()) continue;
     if (keyword.size() > kMaxKeywordBytes || !common::IsValidUtf8(keyword)) {
-      reader.AddError(absl::StrCat("CARECAST_TRACKED_KEYWORDS: each keyword must be valid UTF-8 of "
-                                   "at most ",
-                                   kMaxKeywordBytes, " bytes"));
+      reader.AddError(
+          absl::StrCat("CARECAST_TRACKED_KEYWORDS: each keyword must be valid UTF-8 of "
+                       "at most ",
+                       kMaxKeywordBytes, " bytes"));
       continue;
     }
     config.options.tracked_keywords.push_back(std::move(keyword));
@@ -44,8 +45,8 @@ absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env) 
     reader.AddError(absl::StrCat("CARECAST_TRACKED_KEYWORDS: at most ", kMaxKeywords, " keywords"));
   }
 
-  config.options.max_text_bytes = static_cast<size_t>(
-      reader.Int("CARECAST_LISTENER_MAX_TEXT_BYTES", 8192, 1, 65536));
+  config.options.max_text_bytes =
+      static_cast<size_t>(reader.Int("CARECAST_LISTENER_MAX_TEXT_BYTES", 8192, 1, 65536));
   config.options.sla_urgent =
       PositiveDuration(reader, "CARECAST_LISTENER_SLA_URGENT", config.options.sla_urgent);
   config.options.sla_high =

@@ -64,9 +64,9 @@ grpc::Status ListenerGrpcService::ListInboxItems(grpc::ServerContext* context,
                                                  const v1::ListInboxItemsRequest* request,
                                                  v1::ListInboxItemsResponse* response) {
   return edge_.Unary(context, kListInboxItemsMethod, [&](const common::Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(InboxPage page, listener_.ListInboxItems(
-                                         request->state(), request->page_size(),
-                                         request->page_token()));
+    ASSIGN_OR_RETURN(
+        InboxPage page,
+        listener_.ListInboxItems(request->state(), request->page_size(), request->page_token()));
     for (v1::InboxItem& item : page.items) *response->add_inbox_items() = std::move(item);
     response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -76,14 +76,13 @@ grpc::Status ListenerGrpcService::ListInboxItems(grpc::ServerContext* context,
 grpc::Status ListenerGrpcService::CloseInboxItem(grpc::ServerContext* context,
                                                  const v1::CloseInboxItemRequest* request,
                                                  v1::CloseInboxItemResponse* response) {
-  return edge_.Unary(context, kCloseInboxItemMethod,
-                     [&](const common::Caller& caller) -> absl::Status {
-                       ASSIGN_OR_RETURN(*response->mutable_inbox_item(),
-                                        listener_.CloseInboxItem(request->name(),
-                                                                 request->resolution(),
-                                                                 caller.principal.subject));
-                       return absl::OkStatus();
-                     });
+  return edge_.Unary(
+      context, kCloseInboxItemMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(*response->mutable_inbox_item(),
+                         listener_.CloseInboxItem(request->name(), request->resolution(),
+                                                  caller.principal.subject));
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ListenerGrpcService::AnalyzeText(grpc::ServerContext* context,

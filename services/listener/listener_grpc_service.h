@@ -22,10 +22,9 @@ class ListenerGrpcService final : public v1::ListenerService::Service {
                              v1::CreateMentionResponse* response) override;
   // Admits the caller once, then answers each request in order; a rejected
   // mention is answered with its error and the stream goes on.
-  grpc::Status StreamMentions(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::StreamMentionsResponse, v1::StreamMentionsRequest>* stream)
-      override;
+  grpc::Status StreamMentions(grpc::ServerContext* context,
+                              grpc::ServerReaderWriter<v1::StreamMentionsResponse,
+                                                       v1::StreamMentionsRequest>* stream) override;
   grpc::Status GetMention(grpc::ServerContext* context, const v1::GetMentionRequest* request,
                           v1::GetMentionResponse* response) override;
   grpc::Status ListInboxItems(grpc::ServerContext* context,

@@ -7,12 +7,12 @@
 //   carecast_listener_webhook_requests_total{outcome}
 #pragma once
 
-#include <string_view>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <string_view>
 
 #include "absl/time/time.h"
 

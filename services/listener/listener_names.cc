@@ -56,8 +56,8 @@ google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   google::protobuf::Timestamp ts;
   const int64_t seconds = absl::ToUnixSeconds(time);
   ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
+  ts.set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
   return ts;
 }
 

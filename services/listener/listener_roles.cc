@@ -9,10 +9,11 @@ common::RoleTable ListenerRoleTable() {
   const std::vector<Role> ingest = {Role::kService, Role::kResponder, Role::kAdmin};
   const std::vector<Role> read = {Role::kResponder, Role::kStrategist, Role::kAdmin};
   // Analysis stores nothing and helps every writer check a draft.
-  const std::vector<Role> everyone = {
-      Role::kContributor, Role::kContentDeveloper, Role::kClinicalReviewer,
-      Role::kComplianceReviewer, Role::kPublisher, Role::kResponder,
-      Role::kStrategist, Role::kAdmin, Role::kService};
+  const std::vector<Role> everyone = {Role::kContributor,      Role::kContentDeveloper,
+                                      Role::kClinicalReviewer, Role::kComplianceReviewer,
+                                      Role::kPublisher,        Role::kResponder,
+                                      Role::kStrategist,       Role::kAdmin,
+                                      Role::kService};
   return common::RoleTable({
       {std::string(kCreateMentionMethod), ingest},
       {std::string(kStreamMentionsMethod), ingest},

@@ -1,12 +1,12 @@
 // carecast-listener: composition only. Reads the configuration, connects to NATS
 // and Redis, and serves ListenerService over gRPC plus the mention webhook
 // (POST /v1/mentions) and /metrics over HTTP until SIGTERM.
+#include <prometheus/registry.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
-
-#include <prometheus/registry.h>
 
 #include "absl/strings/ascii.h"
 #include "services/common/base/clock.h"
@@ -116,10 +116,9 @@ int main() {
   http_options.address = cc.bind_address;
   http_options.port = cc.http_port;
   common::HttpServer http(http_options, registry);
-  http.AddPostRoute(std::string(listener::kWebhookPath),
-                    [&webhook](const common::HttpRequest& request) {
-                      return webhook.Handle(request);
-                    });
+  http.AddPostRoute(
+      std::string(listener::kWebhookPath),
+      [&webhook](const common::HttpRequest& request) { return webhook.Handle(request); });
   if (absl::Status s = http.Start(); !s.ok()) return Fail(logger, "cannot start HTTP", s);
 
   common::GrpcServerOptions grpc_options;
@@ -130,11 +129,11 @@ int main() {
   (*grpc_server)->SetServing(true);
   http.SetReady(true);
 
-  logger.Info("listener started",
-              {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
-               {"http_port", static_cast<int64_t>(http.port())},
-               {"tracked_keywords",
-                static_cast<int64_t>(config->options.tracked_keywords.size())}});
+  logger.Info(
+      "listener started",
+      {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
+       {"http_port", static_cast<int64_t>(http.port())},
+       {"tracked_keywords", static_cast<int64_t>(config->options.tracked_keywords.size())}});
   const int signal = common::WaitForShutdownSignal();
   logger.Info("shutting down", {{"signal", static_cast<int64_t>(signal)}});
   http.SetReady(false);

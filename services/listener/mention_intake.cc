@@ -24,8 +24,8 @@ std::string DoneKey(std::string_view id) { return absl::StrCat("done.", common::
 }  // namespace
 
 std::string MentionId(v1::Network network, std::string_view external_id) {
-  return common::IdFromRequest(
-      "mention", absl::StrCat(common::AsAbsl(NetworkName(network)), "/", common::AsAbsl(external_id)));
+  return common::IdFromRequest("mention", absl::StrCat(common::AsAbsl(NetworkName(network)), "/",
+                                                       common::AsAbsl(external_id)));
 }
 
 MentionIntake::MentionIntake(common::KeyValueStore& mentions, common::EventBus& bus, Inbox& inbox,
@@ -108,9 +108,8 @@ absl::StatusOr<CreateMentionResult> MentionIntake::Create(const v1::Mention& inp
     logger_.Warn("mention stored but not yet announced; a retry completes it",
                  {{"mention_id", id}, {"error", std::string(s.message())}});
     if (s.code() == absl::StatusCode::kUnavailable) {
-      return absl::UnavailableError(
-          absl::StrCat("mention stored but not yet announced (", s.message(),
-                       "); retry the same request"));
+      return absl::UnavailableError(absl::StrCat("mention stored but not yet announced (",
+                                                 s.message(), "); retry the same request"));
     }
     return s;
   }

@@ -36,8 +36,7 @@ class MentionIntake {
  public:
   MentionIntake(common::KeyValueStore& mentions, common::EventBus& bus, Inbox& inbox,
                 const MentionClassifier& classifier, ListenerMetrics& metrics,
-                const common::Clock& clock, common::Logger& logger,
-                const ListenerOptions& options);
+                const common::Clock& clock, common::Logger& logger, const ListenerOptions& options);
 
   // `source` ("grpc" or "webhook") labels the received metric. Errors:
   // INVALID_ARGUMENT (nothing stored, nothing published); UNAVAILABLE when KV,

@@ -42,9 +42,9 @@ absl::Status ValidateMention(const v1::Mention& mention, const ListenerOptions& 
                                " printable ASCII characters without spaces"));
   }
   if (mention.author_handle().size() > kMaxAuthorHandleBytes) {
-    return Reject(reason, "author_handle",
-                  absl::StrCat("mention.author_handle must be at most ", kMaxAuthorHandleBytes,
-                               " bytes"));
+    return Reject(
+        reason, "author_handle",
+        absl::StrCat("mention.author_handle must be at most ", kMaxAuthorHandleBytes, " bytes"));
   }
   if (!common::IsValidUtf8(mention.author_handle())) {
     return Reject(reason, "author_handle", "mention.author_handle must be valid UTF-8");

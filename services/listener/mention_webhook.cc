@@ -44,8 +44,8 @@ MentionWebhook::MentionWebhook(Listener& listener, const common::Authenticator& 
       metrics_(metrics),
       logger_(logger) {}
 
-common::HttpResponse MentionWebhook::Answer(int status, std::string_view outcome,
-                                            std::string body, std::string_view subject) {
+common::HttpResponse MentionWebhook::Answer(int status, std::string_view outcome, std::string body,
+                                            std::string_view subject) {
   metrics_.WebhookRequest(outcome);
   logger_.Info("webhook", {{"path", std::string(kWebhookPath)},
                            {"status", static_cast<int64_t>(status)},

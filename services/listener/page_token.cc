@@ -23,8 +23,8 @@ absl::Status BadToken() {
 
 std::string EncodePageToken(const PageCursor& cursor) {
   return absl::WebSafeBase64Escape(absl::StrCat(common::AsAbsl(kVersion), "|",
-                                                static_cast<int>(cursor.state), "|",
-                                                cursor.score, "|", cursor.id));
+                                                static_cast<int>(cursor.state), "|", cursor.score,
+                                                "|", cursor.id));
 }
 
 absl::StatusOr<PageCursor> DecodePageToken(std::string_view token, v1::InboxItemState state) {

@@ -1,10 +1,10 @@
 #include "services/listener/simple_rules_classifier.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <array>
 #include <set>
-
-#include <re2/re2.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -15,40 +15,41 @@ namespace {
 // Small on purpose: each entry is a word a reviewer can agree carries sentiment
 // toward care, staff or the organisation. The engine of issue 4 replaces it.
 constexpr std::array kPositive = {
-    "good",     "great",     "excellent",  "amazing",    "wonderful", "thank",
-    "thanks",   "thankful",  "grateful",   "love",       "loved",     "kind",
-    "caring",   "helpful",   "best",       "friendly",   "professional", "clean",
-    "fantastic", "awesome",  "appreciate", "appreciated", "recommend", "happy",
-    "compassionate", "outstanding", "quick",  "attentive",  "pleased",   "perfect"};
+    "good",          "great",       "excellent",  "amazing",     "wonderful",    "thank",
+    "thanks",        "thankful",    "grateful",   "love",        "loved",        "kind",
+    "caring",        "helpful",     "best",       "friendly",    "professional", "clean",
+    "fantastic",     "awesome",     "appreciate", "appreciated", "recommend",    "happy",
+    "compassionate", "outstanding", "quick",      "attentive",   "pleased",      "perfect"};
 constexpr std::array kNegative = {
-    "bad",       "terrible",    "awful",      "horrible",   "worst",      "rude",
-    "dirty",     "slow",        "angry",      "disappointed", "disappointing", "unacceptable",
-    "hate",      "hated",       "poor",       "ignored",    "worse",      "incompetent",
-    "unprofessional", "frustrated", "frustrating", "nightmare", "disgusting", "careless",
-    "useless",   "upset",       "furious",    "negligent",  "dismissive", "unhelpful"};
+    "bad",           "terrible",     "awful",       "horrible",       "worst",
+    "rude",          "dirty",        "slow",        "angry",          "disappointed",
+    "disappointing", "unacceptable", "hate",        "hated",          "poor",
+    "ignored",       "worse",        "incompetent", "unprofessional", "frustrated",
+    "frustrating",   "nightmare",    "disgusting",  "careless",       "useless",
+    "upset",         "furious",      "negligent",   "dismissive",     "unhelpful"};
 // A negator directly before a sentiment word flips it ("not good", "never rude").
-constexpr std::array kNegators = {"not",    "no",     "never",  "don't",  "dont",   "isn't",
-                                  "wasn't", "aren't", "weren't", "didn't", "doesn't", "can't",
-                                  "cannot", "hardly", "don’t",  "isn’t",  "wasn’t", "didn’t",
-                                  "can’t",  "doesn’t"};
+constexpr std::array kNegators = {"not",     "no",     "never",  "don't",   "dont",
+                                  "isn't",   "wasn't", "aren't", "weren't", "didn't",
+                                  "doesn't", "can't",  "cannot", "hardly",  "don’t",
+                                  "isn’t",   "wasn’t", "didn’t", "can’t",   "doesn’t"};
 // Words that say someone wants something put right.
-constexpr std::array kComplaint = {"complaint", "complain",   "complained", "complaining",
-                                   "refund",    "overcharged", "lawsuit",   "sue",
-                                   "lawyer",    "waited",     "nobody",     "billing"};
+constexpr std::array kComplaint = {"complaint", "complain",    "complained", "complaining",
+                                   "refund",    "overcharged", "lawsuit",    "sue",
+                                   "lawyer",    "waited",      "nobody",     "billing"};
 // Terms that may mean a medical emergency, self-harm or a threat. Phrases are
 // matched as whole words in the lower-cased text.
-constexpr std::array kUrgentWords = {"emergency", "911",      "suicide",  "suicidal", "overdose",
-                                     "overdosed", "overdosing", "gun",    "guns",     "gunman",
-                                     "shooter",   "shooting", "bomb",     "stabbed"};
-constexpr std::array kUrgentPhrases = {"kill myself", "end my life",    "want to die",
+constexpr std::array kUrgentWords = {"emergency", "911",        "suicide", "suicidal", "overdose",
+                                     "overdosed", "overdosing", "gun",     "guns",     "gunman",
+                                     "shooter",   "shooting",   "bomb",    "stabbed"};
+constexpr std::array kUrgentPhrases = {"kill myself",   "end my life",    "want to die",
                                        "can't breathe", "cannot breathe", "chest pain"};
 // "emergency room was great" names a place, not an emergency.
 constexpr std::array kEmergencyPlaces = {"room", "department", "dept"};
 // Outgoing text must not confirm that someone is (or was) a patient.
 constexpr std::array kPatientConfirmation = {
-    "your visit",     "your appointment", "your stay",     "your treatment", "your surgery",
-    "your diagnosis", "your test results", "your procedure", "your records",  "our patient",
-    "when you were here", "when you were admitted"};
+    "your visit",   "your appointment", "your stay",          "your treatment",
+    "your surgery", "your diagnosis",   "your test results",  "your procedure",
+    "your records", "our patient",      "when you were here", "when you were admitted"};
 
 template <size_t N>
 bool Contains(const std::array<const char*, N>& list, std::string_view word) {

@@ -1,8 +1,8 @@
 #include "services/listener/webhook_json.h"
 
-#include <set>
-
 #include <simdjson.h>
+
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -85,8 +85,8 @@ absl::StatusOr<v1::Mention> ParseWebhookMention(std::string_view body, std::stri
                                  "create_time)"));
     }
     if (!seen.insert(std::string(key)).second) {
-      return Reject(reason, "malformed_json", absl::StrCat("field \"", std::string(key),
-                                                           "\" appears more than once"));
+      return Reject(reason, "malformed_json",
+                    absl::StrCat("field \"", std::string(key), "\" appears more than once"));
     }
     simdjson::ondemand::value value = field.value();
     bool is_null = false;

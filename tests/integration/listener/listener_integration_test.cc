@@ -1,12 +1,12 @@
 // The listener on a real nats-server (JetStream) and redis-server: the core
 // with the production adapters, and the carecast-listener binary serving the
 // webhook, gRPC and /metrics, stopping cleanly on SIGTERM.
-#include <cstdlib>
-
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
+
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "carecast/v1/listener_service.grpc.pb.h"
@@ -62,8 +62,8 @@ class ListenerIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(client.ok()) << client.status();
     redis_ = *std::move(client);
     index_ = std::make_unique<common::RedisSortedIndex>(*redis_, "carecast:");
-    auto core = Listener::Open(*bus_, {}, *bus_, *index_, classifier_, metrics_, clock_, logger_,
-                               options_);
+    auto core =
+        Listener::Open(*bus_, {}, *bus_, *index_, classifier_, metrics_, clock_, logger_, options_);
     ASSERT_TRUE(core.ok()) << core.status();
     core_ = *std::move(core);
   }
@@ -163,16 +163,16 @@ TEST_F(ListenerIntegrationTest, BinaryServesTheWebhookGrpcAndMetricsAndStopsOnSi
   const int grpc_port = testing::FindFreePort();
   int http_port = testing::FindFreePort();
   while (http_port == grpc_port) http_port = testing::FindFreePort();
-  auto process = testing::ChildProcess::Start(
-      binary, {},
-      {{"CARECAST_NATS_URL", nats_server_->url()},
-       {"CARECAST_REDIS_URL", redis_server_->url()},
-       {"CARECAST_JWT_PUBLIC_KEY_FILE", tokens.public_key_file()},
-       {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
-       {"CARECAST_GRPC_PORT", std::to_string(grpc_port)},
-       {"CARECAST_HTTP_PORT", std::to_string(http_port)},
-       {"CARECAST_TRACKED_KEYWORDS", "St Marys"}},
-      nats_server_->dir() + "/listener.log");
+  auto process =
+      testing::ChildProcess::Start(binary, {},
+                                   {{"CARECAST_NATS_URL", nats_server_->url()},
+                                    {"CARECAST_REDIS_URL", redis_server_->url()},
+                                    {"CARECAST_JWT_PUBLIC_KEY_FILE", tokens.public_key_file()},
+                                    {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
+                                    {"CARECAST_GRPC_PORT", std::to_string(grpc_port)},
+                                    {"CARECAST_HTTP_PORT", std::to_string(http_port)},
+                                    {"CARECAST_TRACKED_KEYWORDS", "St Marys"}},
+                                   nats_server_->dir() + "/listener.log");
   ASSERT_TRUE(process.ok()) << process.status();
   ASSERT_TRUE(testing::PollUntil(
       [&] {

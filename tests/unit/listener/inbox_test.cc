@@ -1,9 +1,9 @@
 // ListInboxItems / CloseInboxItem on fakes: ordering, paging, closing by
 // compare-and-set, every bad input, and the Redis index as a rebuildable cache.
-#include <set>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "tests/unit/listener/listener_fixture.h"
 
@@ -95,11 +95,9 @@ TEST_F(InboxTest, BadListArgumentsAreInvalid) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(listener_->ListInboxItems(v1::INBOX_ITEM_STATE_OPEN, 0, "not-a-token").status().code(),
             absl::StatusCode::kInvalidArgument);
-  const std::string open_token =
-      EncodePageToken({v1::INBOX_ITEM_STATE_OPEN, 0, "abc"});
-  EXPECT_EQ(
-      listener_->ListInboxItems(v1::INBOX_ITEM_STATE_CLOSED, 0, open_token).status().code(),
-      absl::StatusCode::kInvalidArgument);
+  const std::string open_token = EncodePageToken({v1::INBOX_ITEM_STATE_OPEN, 0, "abc"});
+  EXPECT_EQ(listener_->ListInboxItems(v1::INBOX_ITEM_STATE_CLOSED, 0, open_token).status().code(),
+            absl::StatusCode::kInvalidArgument);
   // Larger than the maximum is coerced, not refused.
   auto big = listener_->ListInboxItems(v1::INBOX_ITEM_STATE_OPEN, 100000, "");
   ASSERT_TRUE(big.ok());
@@ -140,8 +138,7 @@ TEST_F(InboxTest, ClosedItemsAreListedNewestFirst) {
 
 TEST_F(InboxTest, BadClosesChangeNothing) {
   const std::string name = Open("e1", "rude");
-  const uint64_t revision =
-      kv_.Bucket("carecast_inbox").Get(name.substr(11)).value().revision;
+  const uint64_t revision = kv_.Bucket("carecast_inbox").Get(name.substr(11)).value().revision;
   struct Case {
     std::string name;
     std::string resolution;

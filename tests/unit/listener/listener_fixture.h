@@ -1,12 +1,12 @@
 // A Listener wired to in-memory fakes, shared by the listener unit tests.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
 
 #include "carecast/v1/events.pb.h"
 #include "services/common/base/clock.h"
@@ -29,8 +29,8 @@ class ListenerFixture : public ::testing::Test {
     options_.tracked_keywords = {"St Marys", "#FluShot"};
     options_.max_text_bytes = 1000;
     EXPECT_TRUE(common::EnsureStreams(bus_, {}).ok());
-    auto listener = Listener::Open(kv_, {}, bus_, index_, classifier_, metrics_, clock_, logger_,
-                                   options_);
+    auto listener =
+        Listener::Open(kv_, {}, bus_, index_, classifier_, metrics_, clock_, logger_, options_);
     EXPECT_TRUE(listener.ok()) << listener.status();
     listener_ = *std::move(listener);
   }
@@ -48,9 +48,7 @@ class ListenerFixture : public ::testing::Test {
   std::vector<common::Event> Events(const std::string& filter = "carecast.>") {
     return bus_.Published(filter);
   }
-  size_t KeyCount(const std::string& bucket) {
-    return kv_.Bucket(bucket).Keys("").value().size();
-  }
+  size_t KeyCount(const std::string& bucket) { return kv_.Bucket(bucket).Keys("").value().size(); }
 
   common::FakeClock clock_;
   testing::FakeEventBus bus_;

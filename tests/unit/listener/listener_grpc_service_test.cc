@@ -3,12 +3,12 @@
 // roles per method.
 #include "services/listener/listener_grpc_service.h"
 
-#include <atomic>
-#include <thread>
-
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
 
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/rpc_metrics.h"
@@ -59,8 +59,7 @@ class ListenerGrpcServiceTest : public ListenerFixture {
 TEST_F(ListenerGrpcServiceTest, StreamAnswersEveryRequestInOrderAndGoesOnAfterARejection) {
   auto context = Context("svc");
   auto stream = stub_->StreamMentions(context.get());
-  std::vector<v1::Mention> mentions = {MakeMention("s1", "rude staff"),
-                                       MakeMention("s2", ""),
+  std::vector<v1::Mention> mentions = {MakeMention("s1", "rude staff"), MakeMention("s2", ""),
                                        MakeMention("s3", "thank you"), MakeMention("s1", "again")};
   // Writes run on their own thread, as a pipelining client would: the
   // in-process transport does not buffer, so writing everything before reading

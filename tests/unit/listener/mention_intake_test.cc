@@ -142,38 +142,54 @@ TEST_F(MentionIntakeTest, BadInputIsRejectedWithAReasonAndChangesNothing) {
     mutate(m);
     cases.push_back({std::move(label), std::move(m), std::move(message), std::move(reason)});
   };
-  add("no network", [](v1::Mention& m) { m.clear_network(); }, "network must be set", "network");
-  add("unknown network", [](v1::Mention& m) { m.set_network(static_cast<v1::Network>(99)); },
+  add(
+      "no network", [](v1::Mention& m) { m.clear_network(); }, "network must be set", "network");
+  add(
+      "unknown network", [](v1::Mention& m) { m.set_network(static_cast<v1::Network>(99)); },
       "not a known network", "network");
-  add("no external id", [](v1::Mention& m) { m.clear_external_id(); }, "external_id",
+  add(
+      "no external id", [](v1::Mention& m) { m.clear_external_id(); }, "external_id",
       "external_id");
-  add("external id with space", [](v1::Mention& m) { m.set_external_id("a b"); }, "external_id",
+  add(
+      "external id with space", [](v1::Mention& m) { m.set_external_id("a b"); }, "external_id",
       "external_id");
-  add("external id too long", [](v1::Mention& m) { m.set_external_id(std::string(257, 'a')); },
+  add(
+      "external id too long", [](v1::Mention& m) { m.set_external_id(std::string(257, 'a')); },
       "external_id", "external_id");
-  add("external id not ascii", [](v1::Mention& m) { m.set_external_id("caf\xc3\xa9"); },
+  add(
+      "external id not ascii", [](v1::Mention& m) { m.set_external_id("caf\xc3\xa9"); },
       "external_id", "external_id");
-  add("handle too long", [](v1::Mention& m) { m.set_author_handle(std::string(257, 'h')); },
+  add(
+      "handle too long", [](v1::Mention& m) { m.set_author_handle(std::string(257, 'h')); },
       "author_handle", "author_handle");
-  add("handle invalid utf-8", [](v1::Mention& m) { m.set_author_handle("\xc3\x28"); },
+  add(
+      "handle invalid utf-8", [](v1::Mention& m) { m.set_author_handle("\xc3\x28"); },
       "author_handle must be valid UTF-8", "author_handle");
-  add("no text", [](v1::Mention& m) { m.clear_text(); }, "text must not be empty", "text_empty");
-  add("blank text", [](v1::Mention& m) { m.set_text(" \n\t "); }, "text must not be empty",
+  add(
+      "no text", [](v1::Mention& m) { m.clear_text(); }, "text must not be empty", "text_empty");
+  add(
+      "blank text", [](v1::Mention& m) { m.set_text(" \n\t "); }, "text must not be empty",
       "text_empty");
-  add("invalid utf-8", [](v1::Mention& m) { m.set_text("bad \xff byte"); },
+  add(
+      "invalid utf-8", [](v1::Mention& m) { m.set_text("bad \xff byte"); },
       "text must be valid UTF-8", "text_utf8");
-  add("overlong encoding", [](v1::Mention& m) { m.set_text("\xc0\xaf"); },
+  add(
+      "overlong encoding", [](v1::Mention& m) { m.set_text("\xc0\xaf"); },
       "text must be valid UTF-8", "text_utf8");
-  add("surrogate", [](v1::Mention& m) { m.set_text("\xed\xa0\x80"); },
-      "text must be valid UTF-8", "text_utf8");
-  add("oversized text", [](v1::Mention& m) { m.set_text(std::string(1001, 'a')); },
+  add(
+      "surrogate", [](v1::Mention& m) { m.set_text("\xed\xa0\x80"); }, "text must be valid UTF-8",
+      "text_utf8");
+  add(
+      "oversized text", [](v1::Mention& m) { m.set_text(std::string(1001, 'a')); },
       "at most 1000 bytes", "text_size");
-  add("future create_time",
+  add(
+      "future create_time",
       [this](v1::Mention& m) {
         *m.mutable_create_time() = ToTimestamp(clock_.Now() + absl::Minutes(6));
       },
       "future", "create_time");
-  add("invalid create_time", [](v1::Mention& m) { m.mutable_create_time()->set_nanos(-1); },
+  add(
+      "invalid create_time", [](v1::Mention& m) { m.mutable_create_time()->set_nanos(-1); },
       "not a valid timestamp", "create_time");
 
   for (const BadCase& c : cases) {
@@ -263,8 +279,8 @@ TEST_F(MentionIntakeTest, GetMentionChecksTheName) {
   EXPECT_TRUE(listener_->GetMention(created->mention.name()).ok());
   EXPECT_EQ(listener_->GetMention("mentions/0123456789abcdef").status().code(),
             absl::StatusCode::kNotFound);
-  for (const char* bad : {"", "mentions/", "posts/abc", "mentions/UPPER", "mentions/a/b",
-                          "mentions/done.x"}) {
+  for (const char* bad :
+       {"", "mentions/", "posts/abc", "mentions/UPPER", "mentions/a/b", "mentions/done.x"}) {
     EXPECT_EQ(listener_->GetMention(bad).status().code(), absl::StatusCode::kInvalidArgument)
         << bad;
   }

@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "services/listener/listener_roles.h"
@@ -130,8 +131,7 @@ TEST_F(MentionWebhookTest, WrongShapesAre400WithTheFieldNamed) {
       {R"({"network":"x","external_id":"1","text":{"a":{"b":{"c":{"d":{}}}}}})",
        "must be a string"},
       {R"({"network":"x","external_id":"1","text":"hi","extra":true})", "unknown field \"extra\""},
-      {R"({"network":"x","external_id":"1","text":"hi","create_time":"yesterday"})",
-       "RFC 3339"},
+      {R"({"network":"x","external_id":"1","text":"hi","create_time":"yesterday"})", "RFC 3339"},
       {R"({"network":"x","external_id":"1","text":"hi","create_time":"2099-01-01T00:00:00Z"})",
        "future"},
       {R"({"network":"x","external_id":"has space","text":"hi"})", "external_id"},
@@ -149,9 +149,9 @@ TEST_F(MentionWebhookTest, WrongShapesAre400WithTheFieldNamed) {
 }
 
 TEST_F(MentionWebhookTest, MissingOrBadTokenIs401) {
-  for (const std::string& header : {std::string(""), std::string("Bearer"),
-                                    std::string("Bearer "), std::string("Basic c3ZjOng="),
-                                    std::string("Bearer not-a-known-token")}) {
+  for (const std::string& header :
+       {std::string(""), std::string("Bearer"), std::string("Bearer "),
+        std::string("Basic c3ZjOng="), std::string("Bearer not-a-known-token")}) {
     common::HttpResponse r = Post(kGood, header);
     EXPECT_EQ(r.status, 401) << header;
     EXPECT_FALSE(ErrorOf(r).empty());
@@ -169,9 +169,9 @@ TEST_F(MentionWebhookTest, WrongRoleIs403) {
 }
 
 TEST_F(MentionWebhookTest, NonJsonContentTypeIs415) {
-  for (const std::string& type : {std::string(""), std::string("text/plain"),
-                                  std::string("application/x-www-form-urlencoded"),
-                                  std::string("application/jsonx")}) {
+  for (const std::string& type :
+       {std::string(""), std::string("text/plain"),
+        std::string("application/x-www-form-urlencoded"), std::string("application/jsonx")}) {
     common::HttpResponse r = Post(kGood, "Bearer svc", type);
     EXPECT_EQ(r.status, 415) << type;
     EXPECT_THAT(ErrorOf(r), HasSubstr("application/json"));

@@ -91,7 +91,8 @@ TEST_F(SimpleRulesClassifierTest, UrgentTermsAreFlaggedWithReasons) {
 }
 
 TEST_F(SimpleRulesClassifierTest, PhoneNumbersAndEmailsAreFlaggedAsPhi) {
-  v1::TextAnalysis a = classifier_.Analyze("call me at (555) 123-4567 or jo.doe@example.org", false);
+  v1::TextAnalysis a =
+      classifier_.Analyze("call me at (555) 123-4567 or jo.doe@example.org", false);
   ASSERT_EQ(a.phi_findings_size(), 2);
   EXPECT_EQ(a.phi_findings(0).kind(), "phone_number");
   EXPECT_EQ(a.phi_findings(0).begin(), 11);
@@ -113,9 +114,9 @@ TEST_F(SimpleRulesClassifierTest, OutgoingTextIsCheckedForPatientConfirmation) {
   v1::TextAnalysis a = classifier_.Analyze(reply, true);
   ASSERT_EQ(a.phi_findings_size(), 1);
   EXPECT_EQ(a.phi_findings(0).kind(), "patient_confirmation");
-  EXPECT_EQ(reply.substr(a.phi_findings(0).begin(),
-                         a.phi_findings(0).end() - a.phi_findings(0).begin()),
-            "your visit");
+  EXPECT_EQ(
+      reply.substr(a.phi_findings(0).begin(), a.phi_findings(0).end() - a.phi_findings(0).begin()),
+      "your visit");
 }
 
 TEST_F(SimpleRulesClassifierTest, AnalyzeReportsUrgencyReasons) {
