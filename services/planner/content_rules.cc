@@ -125,14 +125,17 @@ absl::Status ValidateContentBody(const Content& content) {
           "; at most one per network"));
     }
     if (v.text().empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-    if (v.text().size() > kMaxMasterTextBytes) {
+    // Bytes are capped first to bound the work on hostile input: four per
+    // character of the network's limit (UTF-8's widest), or the master cap.
+    const size_t limit = VariantCharLimit(v.network());
+    const size_t max_bytes = limit == 0 ? kMaxMasterTextBytes : limit * 4;
+    if (v.text().size() > max_bytes) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, " is larger than ", kMaxMasterTextBytes, " bytes"));
+          absl::StrCat(field, " is larger than ", max_bytes, " bytes"));
     }
     if (!common::IsValidUtf8(v.text())) {
       return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
     }
-    size_t limit = VariantCharLimit(v.network());
     if (limit == 0) continue;
     size_t length = v.network() == carecast::v1::NETWORK_X ? XWeightedLength(v.text())
                                                            : common::CodePointCount(v.text());

@@ -60,7 +60,8 @@ class PlannerFixture : public ::testing::Test {
     Snapshot s;
     for (std::string_view name : AllBuckets()) {
       auto& bucket = kv_.Bucket(std::string(name));
-      for (const std::string& key : *bucket.Keys("")) {
+      const std::vector<std::string> keys = *bucket.Keys("");
+      for (const std::string& key : keys) {
         auto entry = bucket.Get(key);
         if (entry.ok()) {
           s.kv[std::string(name) + "/" + key] =

@@ -280,7 +280,9 @@ TEST_F(PlannerWorkflowTest, ARetriedCreateWithTheSameRequestIdReturnsTheSameReso
   EXPECT_NE(other->content().name(), first->content().name());
 
   // Even with the replay record gone, the derived id lands on the same resource.
-  for (const std::string& key : *kv_.Bucket(std::string(common::buckets::kRequests)).Keys("")) {
+  const std::vector<std::string> keys =
+      *kv_.Bucket(std::string(common::buckets::kRequests)).Keys("");
+  for (const std::string& key : keys) {
     ASSERT_TRUE(kv_.Bucket(std::string(common::buckets::kRequests)).Delete(key).ok());
   }
   auto third = planner_->CreateContent(writer_, req);
