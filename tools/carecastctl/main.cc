@@ -37,7 +37,8 @@ usage: carecastctl [--addr HOST:PORT] [--token JWT] [--timeout DURATION] COMMAND
                                 CARECAST_NATS_URL); --all replays retained events
   token --key PEM --sub NAME --roles R1,R2 [--ttl D] [--spokes S1,S2]
         [--issuer I] [--audience A]   mint a signed JWT for a local user
-  health [ADDR] [--service NAME] exit 0 when the gRPC server reports SERVING
+  health [ADDR] [--service NAME] [--timeout D]
+                                exit 0 when the gRPC server reports SERVING
 
 Addresses default to $CARECAST_<SERVICE>_ADDR, then 127.0.0.1:5005x.
 The bearer token defaults to $CARECAST_TOKEN.
@@ -110,7 +111,9 @@ int main(int argc, char** argv) {
     std::string target = addr, service;
     for (size_t k = 0; k < rest.size(); ++k) {
       if (rest[k] == "--service" && k + 1 < rest.size()) service = rest[++k];
-      else target = rest[k];
+      else if (rest[k] == "--timeout" && k + 1 < rest.size()) {
+        if (!absl::ParseDuration(rest[++k], &call.timeout)) return Usage("--timeout takes a duration");
+      } else target = rest[k];
     }
     if (target.empty()) return Usage("health needs an address");
     auto status = CheckHealth(Dial(target), service, call.timeout);
