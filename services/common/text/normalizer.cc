@@ -109,7 +109,11 @@ void FoldDigitLookalikes(NormalizedText& out) {
       ++j;
     }
     bool boundary = j >= t.size() || static_cast<unsigned char>(t[j]) < 0x80;
-    if (only && boundary && digits >= 2 && j - i >= 3 && static_cast<size_t>(digits) < j - i) {
+    // Short runs ("4l" in "123-4l-5678") count when a separator joins them to digits.
+    bool joined = (i >= 2 && (t[i - 1] == '-' || t[i - 1] == '.') && IsDigit(t[i - 2])) ||
+                  (j + 1 < t.size() && (t[j] == '-' || t[j] == '.') && IsDigit(t[j + 1]));
+    bool long_enough = (digits >= 2 && j - i >= 3) || (joined && digits >= 1 && j - i >= 2);
+    if (only && boundary && long_enough && static_cast<size_t>(digits) < j - i) {
       for (size_t k = i; k < j; ++k) {
         if (t[k] == 'o') t[k] = '0';
         else if (t[k] == 'l' || t[k] == 'i') t[k] = '1';

@@ -27,6 +27,9 @@ struct NameLists {
   absl::flat_hash_set<std::string> first;
   absl::flat_hash_set<std::string> last;
   absl::flat_hash_set<std::string> not_names;
+  // Ordinary vocabulary (lexicon and phrase-list words): two capitalised words
+  // outside it ("Xiomara Castellanos") read as a name even without a cue.
+  absl::flat_hash_set<std::string> vocabulary;
 };
 
 // Immutable after Create; Detect is thread-safe.

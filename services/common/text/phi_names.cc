@@ -22,7 +22,10 @@ bool IsInstitutionWord(std::string_view w) {
       "st", "ave", "avenue", "road", "rd", "park", "church", "pharmacy", "labs", "hall", "building", "wing",
       "unit", "award", "campus", "system", "group", "regional", "general", "children's", "cancer", "heart",
       "care", "drive", "blvd", "boulevard", "lane", "city", "valley", "river", "lake", "mountain", "bay",
-      "airport", "station", "mall", "plaza", "tower", "pavilion", "house", "home", "inc", "llc", "co"};
+      "airport", "station", "mall", "plaza", "tower", "pavilion", "house", "home", "inc", "llc", "co",
+      "court", "ct", "ln", "way", "place", "pl", "terrace", "circle", "highway", "hwy", "parkway", "trail",
+      "square", "month", "week", "day", "awareness", "festival", "fair", "walk", "run", "gala", "event",
+      "program", "series", "conference", "summit", "awards", "fund", "league", "association", "society"};
   for (std::string_view s : kWords) {
     if (s == w) return true;
   }
@@ -65,6 +68,14 @@ void DetectNames(Context& c, const NameLists& names) {
     return i + 1 < toks.size() && toks[i].kind == TokenKind::kPunct && c.t[toks[i].begin] == '-' &&
            toks[i].begin == toks[i - 1].end && toks[i + 1].begin == toks[i].end;
   };
+  // Headlines in Title Case capitalise every word: capitals alone prove nothing there.
+  int words = 0, capitalised = 0;
+  for (const Token& t : toks) {
+    if (t.kind != TokenKind::kWord) continue;
+    ++words;
+    if (t.capitalized) ++capitalised;
+  }
+  const bool title_case = words >= 4 && capitalised * 10 >= words * 6;
   size_t i = 0;
   while (i < toks.size()) {
     if (!is_word(i)) { ++i; continue; }
@@ -85,7 +96,7 @@ void DetectNames(Context& c, const NameLists& names) {
     } else if (relation && ((tok.capitalized && !common) || (first && !common) || (first && tok.capitalized && !IsStopword(w)))) {
       conf = 0.85;
       reason = "name after a relation or name cue";
-    } else if (tok.capitalized && first && !common) {
+    } else if (tok.capitalized && !tok.all_caps && first && !common && !title_case) {
       bool next_cap = is_word(i + 1) && toks[i + 1].capitalized && !IsStopword(word(i + 1)) &&
                       !IsInstitutionWord(word(i + 1));
       if (next_cap) {
@@ -95,11 +106,19 @@ void DetectNames(Context& c, const NameLists& names) {
         conf = SentenceStart(c, tok.begin) ? 0.5 : 0.6;
         reason = "capitalised first name";
       }
+    } else if (tok.capitalized && !tok.all_caps && !title_case && !common && !names.vocabulary.contains(key) &&
+               !IsInstitutionWord(w) && is_word(i + 1) && toks[i + 1].capitalized && !toks[i + 1].all_caps &&
+               !IsStopword(word(i + 1)) && !IsInstitutionWord(word(i + 1)) &&
+               (!names.vocabulary.contains(std::string(word(i + 1))) || names.last.contains(std::string(word(i + 1))))) {
+      conf = 0.55;
+      reason = "two capitalised words outside the vocabulary";
     } else if (!tok.capitalized && first && !common && is_word(i + 1) &&
                names.last.contains(std::string(word(i + 1))) && !names.not_names.contains(std::string(word(i + 1)))) {
       conf = 0.6;
       reason = "first and last name";
     }
+    // "227 Maple Court": a street name after a house number.
+    if (conf > 0 && !title && !relation && i > 0 && toks[i - 1].kind == TokenKind::kNumber) conf = 0;
     if (conf == 0) { ++i; continue; }
     // Extend over a middle initial and surname(s): "Jane Q. Doe", "Mary Smith-Jones".
     size_t j = i + 1;
@@ -123,6 +142,11 @@ void DetectNames(Context& c, const NameLists& names) {
     size_t end_tok = j - 1;
     // "Henry Ford Hospital", "St. Mary's": organisations and places.
     bool org = (j < toks.size() && toks[j].kind == TokenKind::kWord && IsInstitutionWord(word(j)));
+    // "Austin, TX": a city before a state code.
+    if (j + 1 < toks.size() && toks[j].kind == TokenKind::kPunct && c.t[toks[j].begin] == ',' &&
+        toks[j + 1].kind == TokenKind::kWord && toks[j + 1].all_caps && toks[j + 1].end - toks[j + 1].begin == 2) {
+      org = true;
+    }
     size_t before = c.SkipBack(tok.begin, ".");
     if (before >= 2 && (c.t.substr(before - 2, 2) == "st" || (before >= 5 && c.t.substr(before - 5, 5) == "saint"))) {
       org = true;
@@ -207,6 +231,8 @@ void DetectConfirmation(Context& c) {
       if (toks[j].kind == TokenKind::kPunct && c.t[toks[j].begin] != '\'') break;
       if (toks[j].kind != TokenKind::kWord) continue;
       std::string_view w = TokenText(c.n, toks[j]);
+      // "your first visit", "your next appointment": generic, not a past relationship.
+      if (w == "first" || w == "next" || w == "upcoming" || w == "future" || w == "annual") break;
       bool care = false;
       for (std::string_view noun : kCareNouns) care = care || noun == w;
       if (care) {

@@ -70,6 +70,7 @@ class PhraseIndex {
   const std::vector<UrgencyCategory>& urgency() const { return urgency_; }
   // The normalised phrase of a hit.
   std::string_view phrase(uint32_t entry) const { return entries_[entry].text; }
+  size_t entry_count() const { return entries_.size(); }
   size_t database_bytes() const { return matcher_->database_bytes(); }
 
  private:

@@ -74,7 +74,19 @@ absl::StatusOr<std::unique_ptr<TextAnalyzer>> TextAnalyzer::Create(const TextCon
   // A name that is also a sentiment word ("joy", "hope") needs a stronger cue.
   for (const auto& [word, valence] : a->lexicon_->words) {
     if (names.first.contains(word) || names.last.contains(word)) names.not_names.insert(word);
+    names.vocabulary.insert(word);
   }
+  for (size_t i = 0; i < a->phrases_->entry_count(); ++i) {
+    std::string_view phrase = a->phrases_->phrase(static_cast<uint32_t>(i));
+    size_t start = 0;
+    while (start < phrase.size()) {
+      size_t sp = phrase.find(' ', start);
+      if (sp == std::string_view::npos) sp = phrase.size();
+      names.vocabulary.insert(std::string(phrase.substr(start, sp - start)));
+      start = sp + 1;
+    }
+  }
+  for (const std::string& w : names.not_names) names.vocabulary.insert(w);
   auto phi = PhiDetector::Create(std::move(names));
   if (!phi.ok()) return phi.status();
   a->phi_ = std::move(phi).value();
