@@ -184,6 +184,18 @@ TEST_P(EventBusContractTest, ReadFiltersAndPagesInStreamOrder) {
   EXPECT_EQ(bus_->Read("NOPE", "t.>", 1, 3).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_P(EventBusContractTest, FullWildcardReadsAndSubscribesToEverything) {
+  ASSERT_TRUE(bus_->Publish(TestEvent("t.a", "1")).ok());
+  ASSERT_TRUE(bus_->Publish(TestEvent("t.b.c", "2")).ok());
+  auto all = bus_->Read("TEST", ">", 1, 10);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), 2u);
+  Recorder got;
+  auto sub = bus_->Subscribe(Consumer("everything", ">"), [&](const Event& e) { return got.Record(e); });
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  EXPECT_TRUE(PollUntil([&] { return got.size() == 2; }, absl::Seconds(10)));
+}
+
 TEST_P(EventBusContractTest, SubscriberSeesTheWholeEnvelope) {
   Recorder got;
   auto sub = bus_->Subscribe(Consumer(""), [&](const Event& e) { return got.Record(e); });
@@ -194,6 +206,7 @@ TEST_P(EventBusContractTest, SubscriberSeesTheWholeEnvelope) {
   ExpectSameEnvelope(e, TestEvent("t.a.x", "only"));
   EXPECT_EQ(e.stream_sequence, 1u);
   EXPECT_EQ(e.delivery_count, 1u);
+  EXPECT_TRUE(PollUntil([&] { return (*sub)->Pending() == 0; }, absl::Seconds(10)));
 }
 
 TEST_P(EventBusContractTest, FilterAndDeliverPolicy) {
