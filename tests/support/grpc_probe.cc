@@ -37,7 +37,8 @@ std::string FromBuffer(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
   (void)buffer.Dump(&slices);
   std::string out;
-  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return out;
 }
 
@@ -64,7 +65,8 @@ absl::StatusOr<HealthState> CheckHealth(const std::shared_ptr<grpc::Channel>& ch
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   grpc::CompletionQueue cq;
   std::string request = service.empty() ? "" : LengthDelimited(1, service);
-  auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", ToBuffer(request), &cq);
+  auto call =
+      stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", ToBuffer(request), &cq);
   call->StartCall();
   grpc::ByteBuffer response;
   grpc::Status status;
@@ -136,8 +138,7 @@ absl::StatusOr<std::vector<std::string>> ListReflectedServices(
   }
   std::vector<std::string> names;
   for (int i = 0; i < top.field_count(); ++i) {
-    if (top.field(i).number() != 6 ||
-        top.field(i).type() != UnknownField::TYPE_LENGTH_DELIMITED) {
+    if (top.field(i).number() != 6 || top.field(i).type() != UnknownField::TYPE_LENGTH_DELIMITED) {
       continue;
     }
     UnknownFieldSet list;

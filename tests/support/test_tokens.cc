@@ -42,8 +42,8 @@ TestTokens::TestTokens(common::JwtSigner signer, std::string private_pem, std::s
       private_key_pem_(std::move(private_pem)),
       public_key_pem_(std::move(public_pem)) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
-                                     "/carecast-test-keys-XXXXXX");
+  std::string pattern =
+      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/carecast-test-keys-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) Die("mkdtemp failed");
   dir_ = pattern;
   private_key_file_ = dir_ + "/jwt-private.pem";

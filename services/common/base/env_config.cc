@@ -57,8 +57,7 @@ std::string ConfigReader::RequiredString(std::string_view name) {
   return *value;
 }
 
-int64_t ConfigReader::Int(std::string_view name, int64_t default_value, int64_t min,
-                          int64_t max) {
+int64_t ConfigReader::Int(std::string_view name, int64_t default_value, int64_t min, int64_t max) {
   std::optional<std::string> value = NonEmpty(env_, name);
   if (!value.has_value()) return default_value;
   int64_t parsed = 0;
@@ -103,8 +102,8 @@ absl::Duration ConfigReader::Duration(std::string_view name, absl::Duration defa
   // infinite values make no sense for timeouts and intervals.
   if (!absl::ParseDuration(*value, &parsed) || parsed < absl::ZeroDuration() ||
       parsed == absl::InfiniteDuration()) {
-    errors_.push_back(absl::StrCat(AsAbsl(name), ": not a duration (e.g. 500ms, 5s, 2m, 1h): ",
-                                   Quote(*value)));
+    errors_.push_back(
+        absl::StrCat(AsAbsl(name), ": not a duration (e.g. 500ms, 5s, 2m, 1h): ", Quote(*value)));
     return default_value;
   }
   return parsed;
@@ -115,8 +114,8 @@ LogLevel ConfigReader::Level(std::string_view name, LogLevel default_value) {
   if (!value.has_value()) return default_value;
   LogLevel level = default_value;
   if (!ParseLogLevel(absl::AsciiStrToLower(*value), &level)) {
-    errors_.push_back(absl::StrCat(AsAbsl(name), ": not a log level (debug, info, warn, error): ",
-                                   Quote(*value)));
+    errors_.push_back(absl::StrCat(
+        AsAbsl(name), ": not a log level (debug, info, warn, error): ", Quote(*value)));
     return default_value;
   }
   return level;
@@ -129,8 +128,8 @@ absl::Status ConfigReader::Finish() const {
   return absl::InvalidArgumentError(absl::StrJoin(errors_, "; "));
 }
 
-CommonConfig ReadCommonConfig(ConfigReader& reader, std::string service_name,
-                              int default_grpc_port, int default_http_port) {
+CommonConfig ReadCommonConfig(ConfigReader& reader, std::string service_name, int default_grpc_port,
+                              int default_http_port) {
   CommonConfig config;
   config.service_name = std::move(service_name);
   config.grpc_port = reader.Port("CARECAST_GRPC_PORT", default_grpc_port);
@@ -149,8 +148,8 @@ CommonConfig ReadCommonConfig(ConfigReader& reader, std::string service_name,
   config.shutdown_grace = reader.Duration("CARECAST_SHUTDOWN_GRACE", config.shutdown_grace);
   config.log_level = reader.Level("CARECAST_LOG_LEVEL", config.log_level);
   if (config.grpc_port != 0 && config.grpc_port == config.http_port) {
-    reader.AddError(absl::StrCat("CARECAST_GRPC_PORT and CARECAST_HTTP_PORT: both are ",
-                                 config.grpc_port));
+    reader.AddError(
+        absl::StrCat("CARECAST_GRPC_PORT and CARECAST_HTTP_PORT: both are ", config.grpc_port));
   }
   return config;
 }

@@ -1,14 +1,13 @@
 #include "services/common/rpc/http_server.h"
 
+#include <httplib.h>
+#include <prometheus/text_serializer.h>
 #include <sys/socket.h>
 
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <thread>
-
-#include <httplib.h>
-#include <prometheus/text_serializer.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -96,36 +95,35 @@ absl::Status HttpServer::Start() {
     }
   });
   for (const auto& [path, handler] : impl.post_routes) {
-    server.Post(LiteralPattern(path),
-                [&handler](const httplib::Request& req, httplib::Response& res) {
-                  HttpRequest request{req.method, req.path, req.body,
-                                      req.get_header_value("Content-Type"),
-                                      req.get_header_value("Authorization")};
-                  HttpResponse response = handler(request);
-                  res.status = response.status;
-                  res.set_content(std::move(response.body), response.content_type);
-                });
+    server.Post(
+        LiteralPattern(path), [&handler](const httplib::Request& req, httplib::Response& res) {
+          HttpRequest request{req.method, req.path, req.body, req.get_header_value("Content-Type"),
+                              req.get_header_value("Authorization")};
+          HttpResponse response = handler(request);
+          res.status = response.status;
+          res.set_content(std::move(response.body), response.content_type);
+        });
   }
   // Errors httplib produces itself (413 before any handler, 404, 400) answer in
   // JSON like every other response; handler bodies are left alone.
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [&impl](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    switch (res.status) {
-      case 404:
-        res.set_content(ErrorJson("not found"), kJson);
-        break;
-      case 413:
-        res.set_content(ErrorJson(absl::StrCat("request body larger than ",
-                                               impl.options.max_body_bytes, " bytes")),
-                        kJson);
-        break;
-      default:
-        res.set_content(ErrorJson("bad request"), kJson);
-        break;
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        switch (res.status) {
+          case 404:
+            res.set_content(ErrorJson("not found"), kJson);
+            break;
+          case 413:
+            res.set_content(ErrorJson(absl::StrCat("request body larger than ",
+                                                   impl.options.max_body_bytes, " bytes")),
+                            kJson);
+            break;
+          default:
+            res.set_content(ErrorJson("bad request"), kJson);
+            break;
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   // httplib would otherwise put the exception text in a response header.
   server.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
@@ -141,8 +139,8 @@ absl::Status HttpServer::Start() {
     port = 0;
   }
   if (port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot serve HTTP on ", impl.options.address, ":",
-                                               impl.options.port));
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve HTTP on ", impl.options.address, ":", impl.options.port));
   }
   impl.port.store(port);
   impl.started = true;

@@ -115,8 +115,7 @@ std::optional<std::string> DerToRaw(std::string_view der) {
   return out;
 }
 
-constexpr char kAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int DecodeChar(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -131,8 +130,10 @@ int DecodeChar(char c) {
 
 std::string_view JwsAlgorithmName(JwsAlgorithm algorithm) {
   switch (algorithm) {
-    case JwsAlgorithm::kRs256: return "RS256";
-    case JwsAlgorithm::kEs256: return "ES256";
+    case JwsAlgorithm::kRs256:
+      return "RS256";
+    case JwsAlgorithm::kEs256:
+      return "ES256";
   }
   return "";
 }
@@ -213,12 +214,11 @@ bool JwsPublicKey::Verify(std::string_view signing_input, std::string_view signa
     to_check = der;
   }
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  bool ok = ctx &&
-            EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1 &&
-            EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(to_check.data()),
-                             to_check.size(),
-                             reinterpret_cast<const unsigned char*>(signing_input.data()),
-                             signing_input.size()) == 1;
+  bool ok =
+      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1 &&
+      EVP_DigestVerify(
+          ctx.get(), reinterpret_cast<const unsigned char*>(to_check.data()), to_check.size(),
+          reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) == 1;
   ERR_clear_error();
   return ok;
 }
@@ -278,8 +278,8 @@ absl::StatusOr<std::string> JwsPrivateKey::Sign(std::string_view signing_input) 
 
 std::string JwsPrivateKey::PrivateKeyPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     ERR_clear_error();
     return "";
   }

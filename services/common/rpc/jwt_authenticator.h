@@ -14,8 +14,8 @@
 namespace carecast::common {
 
 struct JwtOptions {
-  std::string issuer = "carecast";    // "iss" must equal this
-  std::string audience = "carecast";  // "aud" (string or array) must contain this
+  std::string issuer = "carecast";            // "iss" must equal this
+  std::string audience = "carecast";          // "aud" (string or array) must contain this
   absl::Duration leeway = absl::Seconds(60);  // clock skew allowed on exp, nbf, iat
 };
 

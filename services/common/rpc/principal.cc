@@ -6,15 +6,24 @@ namespace carecast::common {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kContributor: return "contributor";
-    case Role::kContentDeveloper: return "content_developer";
-    case Role::kClinicalReviewer: return "clinical_reviewer";
-    case Role::kComplianceReviewer: return "compliance_reviewer";
-    case Role::kPublisher: return "publisher";
-    case Role::kResponder: return "responder";
-    case Role::kStrategist: return "strategist";
-    case Role::kAdmin: return "admin";
-    case Role::kService: return "service";
+    case Role::kContributor:
+      return "contributor";
+    case Role::kContentDeveloper:
+      return "content_developer";
+    case Role::kClinicalReviewer:
+      return "clinical_reviewer";
+    case Role::kComplianceReviewer:
+      return "compliance_reviewer";
+    case Role::kPublisher:
+      return "publisher";
+    case Role::kResponder:
+      return "responder";
+    case Role::kStrategist:
+      return "strategist";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kService:
+      return "service";
   }
   return "unknown";
 }

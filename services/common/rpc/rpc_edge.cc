@@ -19,8 +19,8 @@ std::string_view FromRef(const grpc::string_ref& s) { return {s.data(), s.size()
 // case-insensitive (RFC 7235). An empty result means no usable header.
 absl::StatusOr<std::string_view> BearerToken(const grpc::ServerContext& context) {
   const auto& metadata = context.client_metadata();
-  auto range = metadata.equal_range(grpc::string_ref(kAuthorizationKey.data(),
-                                                     kAuthorizationKey.size()));
+  auto range =
+      metadata.equal_range(grpc::string_ref(kAuthorizationKey.data(), kAuthorizationKey.size()));
   if (range.first == range.second) return absl::UnauthenticatedError("missing bearer token");
   if (std::next(range.first) != range.second) {
     return absl::UnauthenticatedError("more than one authorization header");

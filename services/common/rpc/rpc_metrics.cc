@@ -1,13 +1,13 @@
 #include "services/common/rpc/rpc_metrics.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+
 #include <array>
 #include <mutex>
 #include <string>
 #include <unordered_map>
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/histogram.h>
 
 namespace carecast::common {
 namespace {
@@ -32,23 +32,40 @@ MethodLabels SplitFullMethod(std::string_view full_method) {
 
 std::string_view GrpcCodeLabel(absl::StatusCode code) {
   switch (code) {
-    case absl::StatusCode::kOk: return "OK";
-    case absl::StatusCode::kCancelled: return "Canceled";
-    case absl::StatusCode::kUnknown: return "Unknown";
-    case absl::StatusCode::kInvalidArgument: return "InvalidArgument";
-    case absl::StatusCode::kDeadlineExceeded: return "DeadlineExceeded";
-    case absl::StatusCode::kNotFound: return "NotFound";
-    case absl::StatusCode::kAlreadyExists: return "AlreadyExists";
-    case absl::StatusCode::kPermissionDenied: return "PermissionDenied";
-    case absl::StatusCode::kResourceExhausted: return "ResourceExhausted";
-    case absl::StatusCode::kFailedPrecondition: return "FailedPrecondition";
-    case absl::StatusCode::kAborted: return "Aborted";
-    case absl::StatusCode::kOutOfRange: return "OutOfRange";
-    case absl::StatusCode::kUnimplemented: return "Unimplemented";
-    case absl::StatusCode::kInternal: return "Internal";
-    case absl::StatusCode::kUnavailable: return "Unavailable";
-    case absl::StatusCode::kDataLoss: return "DataLoss";
-    case absl::StatusCode::kUnauthenticated: return "Unauthenticated";
+    case absl::StatusCode::kOk:
+      return "OK";
+    case absl::StatusCode::kCancelled:
+      return "Canceled";
+    case absl::StatusCode::kUnknown:
+      return "Unknown";
+    case absl::StatusCode::kInvalidArgument:
+      return "InvalidArgument";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case absl::StatusCode::kNotFound:
+      return "NotFound";
+    case absl::StatusCode::kAlreadyExists:
+      return "AlreadyExists";
+    case absl::StatusCode::kPermissionDenied:
+      return "PermissionDenied";
+    case absl::StatusCode::kResourceExhausted:
+      return "ResourceExhausted";
+    case absl::StatusCode::kFailedPrecondition:
+      return "FailedPrecondition";
+    case absl::StatusCode::kAborted:
+      return "Aborted";
+    case absl::StatusCode::kOutOfRange:
+      return "OutOfRange";
+    case absl::StatusCode::kUnimplemented:
+      return "Unimplemented";
+    case absl::StatusCode::kInternal:
+      return "Internal";
+    case absl::StatusCode::kUnavailable:
+      return "Unavailable";
+    case absl::StatusCode::kDataLoss:
+      return "DataLoss";
+    case absl::StatusCode::kUnauthenticated:
+      return "Unauthenticated";
     case absl::StatusCode::kDoNotUseReservedForFutureExpansionUseDefaultInSwitchInstead_:
       return "Unknown";
   }
@@ -97,9 +114,9 @@ struct RpcMetrics::Impl {
                                          {"grpc_service", s.labels.service},
                                          {"grpc_method", s.labels.method}};
       s.started = &started.Add(labels);
-      s.handling = &handling.Add(labels, prometheus::Histogram::BucketBoundaries{
-                                             0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                             0.5, 1, 2.5, 5, 10});
+      s.handling = &handling.Add(
+          labels, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                          0.1, 0.25, 0.5, 1, 2.5, 5, 10});
     }
     return s;
   }
@@ -109,11 +126,11 @@ struct RpcMetrics::Impl {
     if (index >= kCodeCount) index = static_cast<size_t>(absl::StatusCode::kUnknown);
     std::lock_guard lock(mu);
     if (s.handled[index] == nullptr) {
-      s.handled[index] = &handled.Add({{"grpc_type", s.grpc_type},
-                                       {"grpc_service", s.labels.service},
-                                       {"grpc_method", s.labels.method},
-                                       {"grpc_code", std::string(GrpcCodeLabel(
-                                                         static_cast<absl::StatusCode>(index)))}});
+      s.handled[index] = &handled.Add(
+          {{"grpc_type", s.grpc_type},
+           {"grpc_service", s.labels.service},
+           {"grpc_method", s.labels.method},
+           {"grpc_code", std::string(GrpcCodeLabel(static_cast<absl::StatusCode>(index)))}});
     }
     return *s.handled[index];
   }

@@ -1,8 +1,8 @@
 #include "services/common/base/env_config.h"
 
-#include <cstdlib>
-
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 namespace carecast::common {
 namespace {
@@ -11,8 +11,8 @@ using Vars = std::map<std::string, std::string, std::less<>>;
 
 MapEnv Valid() {
   return MapEnv(Vars{{"CARECAST_NATS_URL", "nats://127.0.0.1:4222"},
-                 {"CARECAST_REDIS_URL", "redis://127.0.0.1:6379"},
-                 {"CARECAST_JWT_PUBLIC_KEY_FILE", "/keys/jwt.pem"}});
+                     {"CARECAST_REDIS_URL", "redis://127.0.0.1:6379"},
+                     {"CARECAST_JWT_PUBLIC_KEY_FILE", "/keys/jwt.pem"}});
 }
 
 TEST(ConfigReaderTest, ReportsEveryProblemAtOnce) {
@@ -36,12 +36,12 @@ TEST(ConfigReaderTest, EmptyCountsAsUnset) {
 
 TEST(ConfigReaderTest, TypedValues) {
   MapEnv env(Vars{{"I", "42"},
-              {"P", "8080"},
-              {"B1", "TRUE"},
-              {"B0", "no"},
-              {"D1", "500ms"},
-              {"D2", "1h30m"},
-              {"L", "Warn"}});
+                  {"P", "8080"},
+                  {"B1", "TRUE"},
+                  {"B0", "no"},
+                  {"D1", "500ms"},
+                  {"D2", "1h30m"},
+                  {"L", "Warn"}});
   ConfigReader reader(env);
   EXPECT_EQ(reader.Int("I", 1, 0, 100), 42);
   EXPECT_EQ(reader.Port("P", 1), 8080);
@@ -66,14 +66,14 @@ TEST(ConfigReaderTest, DefaultsWhenUnset) {
 
 TEST(ConfigReaderTest, BadValuesKeepDefaultsAndAreReported) {
   MapEnv env(Vars{{"I", "12x"},
-              {"R", "101"},
-              {"P1", "65536"},
-              {"P2", "-1"},
-              {"B", "maybe"},
-              {"D1", "5"},
-              {"D2", "-5s"},
-              {"D3", "five seconds"},
-              {"L", "loud"}});
+                  {"R", "101"},
+                  {"P1", "65536"},
+                  {"P2", "-1"},
+                  {"B", "maybe"},
+                  {"D1", "5"},
+                  {"D2", "-5s"},
+                  {"D3", "five seconds"},
+                  {"L", "loud"}});
   ConfigReader reader(env);
   EXPECT_EQ(reader.Int("I", 3, 0, 100), 3);
   EXPECT_EQ(reader.Int("R", 3, 0, 100), 3);
@@ -89,9 +89,8 @@ TEST(ConfigReaderTest, BadValuesKeepDefaultsAndAreReported) {
   const std::string message(status.message());
   for (const char* expected :
        {"I: not an integer: '12x'", "R: must be between 0 and 100: '101'",
-        "P1: not a port: '65536'", "P2: not a port: '-1'", "B: not a boolean",
-        "D1: not a duration", "D2: not a duration", "D3: not a duration",
-        "L: not a log level"}) {
+        "P1: not a port: '65536'", "P2: not a port: '-1'", "B: not a boolean", "D1: not a duration",
+        "D2: not a duration", "D3: not a duration", "L: not a log level"}) {
     EXPECT_NE(message.find(expected), std::string::npos) << expected << " in " << message;
   }
 }
@@ -133,18 +132,18 @@ TEST(ReadCommonConfigTest, Defaults) {
 
 TEST(ReadCommonConfigTest, Overrides) {
   MapEnv env(Vars{{"CARECAST_NATS_URL", "nats://n:4222"},
-              {"CARECAST_REDIS_URL", "redis://r:6379"},
-              {"CARECAST_JWT_PUBLIC_KEY_FILE", "/k.pem"},
-              {"CARECAST_GRPC_PORT", "7000"},
-              {"CARECAST_HTTP_PORT", "7001"},
-              {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
-              {"CARECAST_NATS_CREDS_FILE", "/creds"},
-              {"CARECAST_REDIS_PASSWORD_FILE", "/pw"},
-              {"CARECAST_JWT_ISSUER", "idp"},
-              {"CARECAST_JWT_AUDIENCE", "api"},
-              {"CARECAST_STREAM_REPLICAS", "3"},
-              {"CARECAST_SHUTDOWN_GRACE", "30s"},
-              {"CARECAST_LOG_LEVEL", "debug"}});
+                  {"CARECAST_REDIS_URL", "redis://r:6379"},
+                  {"CARECAST_JWT_PUBLIC_KEY_FILE", "/k.pem"},
+                  {"CARECAST_GRPC_PORT", "7000"},
+                  {"CARECAST_HTTP_PORT", "7001"},
+                  {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
+                  {"CARECAST_NATS_CREDS_FILE", "/creds"},
+                  {"CARECAST_REDIS_PASSWORD_FILE", "/pw"},
+                  {"CARECAST_JWT_ISSUER", "idp"},
+                  {"CARECAST_JWT_AUDIENCE", "api"},
+                  {"CARECAST_STREAM_REPLICAS", "3"},
+                  {"CARECAST_SHUTDOWN_GRACE", "30s"},
+                  {"CARECAST_LOG_LEVEL", "debug"}});
   ConfigReader reader(env);
   CommonConfig config = ReadCommonConfig(reader, "publisher", 1, 2);
   ASSERT_TRUE(reader.Finish().ok()) << reader.Finish();
@@ -174,10 +173,10 @@ TEST(ReadCommonConfigTest, MissingRequiredAndBadValuesAllListed) {
 
 TEST(ReadCommonConfigTest, SamePortTwiceIsAProblem) {
   MapEnv env(Vars{{"CARECAST_NATS_URL", "n"},
-              {"CARECAST_REDIS_URL", "r"},
-              {"CARECAST_JWT_PUBLIC_KEY_FILE", "k"},
-              {"CARECAST_GRPC_PORT", "8000"},
-              {"CARECAST_HTTP_PORT", "8000"}});
+                  {"CARECAST_REDIS_URL", "r"},
+                  {"CARECAST_JWT_PUBLIC_KEY_FILE", "k"},
+                  {"CARECAST_GRPC_PORT", "8000"},
+                  {"CARECAST_HTTP_PORT", "8000"}});
   ConfigReader reader(env);
   ReadCommonConfig(reader, "planner", 1, 2);
   EXPECT_EQ(reader.Finish().code(), absl::StatusCode::kInvalidArgument);

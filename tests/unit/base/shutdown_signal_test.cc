@@ -1,8 +1,7 @@
 #include "services/common/base/shutdown_signal.h"
 
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 namespace carecast::common {
 namespace {

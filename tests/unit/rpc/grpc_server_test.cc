@@ -1,10 +1,10 @@
 #include "services/common/rpc/grpc_server.h"
 
-#include <future>
-#include <thread>
-
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
 
 #include "carecast/v1/planner_service.grpc.pb.h"
 #include "tests/support/grpc_probe.h"
@@ -59,8 +59,7 @@ TEST(GrpcServerTest, HealthFollowsSetServing) {
   auto channel = TcpChannel(server->port());
   EXPECT_EQ(CheckHealth(channel, "").value(), HealthState::kServing);
   EXPECT_EQ(CheckHealth(channel, kPlanner).value(), HealthState::kServing);
-  EXPECT_EQ(CheckHealth(channel, "carecast.v1.Nope").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(CheckHealth(channel, "carecast.v1.Nope").status().code(), absl::StatusCode::kNotFound);
   server->SetServing(false);
   EXPECT_EQ(CheckHealth(channel, "").value(), HealthState::kNotServing);
   EXPECT_EQ(CheckHealth(channel, kPlanner).value(), HealthState::kNotServing);

@@ -1,12 +1,12 @@
 #include "services/common/rpc/http_server.h"
 
+#include <gtest/gtest.h>
+#include <prometheus/counter.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
-
-#include <gtest/gtest.h>
-#include <prometheus/counter.h>
 
 #include "services/common/rpc/rpc_metrics.h"
 #include "tests/support/http_probe.h"
@@ -68,8 +68,7 @@ TEST_F(HttpServerTest, HealthzAndReadyzFlip) {
 TEST_F(HttpServerTest, PostRouteGetsBodyAndHeaders) {
   Start();
   auto response = HttpCall(server_->port(), "POST", "/webhooks/test", "{\"x\":1}",
-                           {{"Content-Type", "application/json"},
-                            {"Authorization", "Bearer abc"}});
+                           {{"Content-Type", "application/json"}, {"Authorization", "Bearer abc"}});
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->status, 202);
   EXPECT_EQ(response->body, "{\"accepted\":true}");
@@ -87,8 +86,7 @@ TEST_F(HttpServerTest, BigBodyIs413BeforeTheHandler) {
   HttpServerOptions options;
   options.max_body_bytes = 1024;
   Start(options);
-  auto response =
-      HttpCall(server_->port(), "POST", "/webhooks/test", std::string(64 * 1024, 'x'));
+  auto response = HttpCall(server_->port(), "POST", "/webhooks/test", std::string(64 * 1024, 'x'));
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->status, 413);
   EXPECT_EQ(response->content_type, "application/json");

@@ -1,7 +1,6 @@
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -63,8 +62,7 @@ class JwtTest : public ::testing::Test {
     absl::StatusOr<Principal> p = verifier.Authenticate(token);
     ASSERT_FALSE(p.ok()) << "accepted: " << reason_part;
     EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated);
-    EXPECT_NE(std::string(p.status().message()).find(reason_part), std::string::npos)
-        << p.status();
+    EXPECT_NE(std::string(p.status().message()).find(reason_part), std::string::npos) << p.status();
     // The reason never echoes the token.
     if (token.size() > 8) {
       EXPECT_EQ(std::string(p.status().message()).find(token), std::string::npos);
@@ -112,18 +110,19 @@ TEST_F(JwtTest, ExpIsRequired) {
 TEST_F(JwtTest, NotYetValidAndIssuedInTheFuture) {
   auto verifier = Verifier(EcKey());
   const int64_t now = absl::ToUnixSeconds(clock_.Now());
-  ExpectRejected(*verifier,
-                 SignRaw(EcKey(), R"({"alg":"ES256"})", Payload(absl::StrCat(",\"nbf\":", now + 120))),
-                 "not yet valid");
+  ExpectRejected(
+      *verifier,
+      SignRaw(EcKey(), R"({"alg":"ES256"})", Payload(absl::StrCat(",\"nbf\":", now + 120))),
+      "not yet valid");
   EXPECT_TRUE(verifier
                   ->Authenticate(SignRaw(EcKey(), R"({"alg":"ES256"})",
                                          Payload(absl::StrCat(",\"nbf\":", now + 30))))
                   .ok());
-  ExpectRejected(*verifier,
-                 SignRaw(EcKey(), R"({"alg":"ES256"})", Payload(absl::StrCat(",\"iat\":", now + 120))),
-                 "future");
-  ExpectRejected(*verifier,
-                 SignRaw(EcKey(), R"({"alg":"ES256"})", Payload(",\"nbf\":\"soon\"")),
+  ExpectRejected(
+      *verifier,
+      SignRaw(EcKey(), R"({"alg":"ES256"})", Payload(absl::StrCat(",\"iat\":", now + 120))),
+      "future");
+  ExpectRejected(*verifier, SignRaw(EcKey(), R"({"alg":"ES256"})", Payload(",\"nbf\":\"soon\"")),
                  "malformed");
 }
 
@@ -144,8 +143,8 @@ TEST_F(JwtTest, WrongAudience) {
 TEST_F(JwtTest, AudienceMayBeAnArray) {
   auto verifier = Verifier(EcKey());
   const int64_t exp = absl::ToUnixSeconds(clock_.Now()) + 60;
-  std::string ok_payload = absl::StrCat(
-      R"({"iss":"carecast","aud":["x","carecast"],"sub":"s","exp":)", exp, "}");
+  std::string ok_payload =
+      absl::StrCat(R"({"iss":"carecast","aud":["x","carecast"],"sub":"s","exp":)", exp, "}");
   EXPECT_TRUE(verifier->Authenticate(SignRaw(EcKey(), R"({"alg":"ES256"})", ok_payload)).ok());
   std::string bad_payload =
       absl::StrCat(R"({"iss":"carecast","aud":["x","y"],"sub":"s","exp":)", exp, "}");
@@ -169,15 +168,14 @@ TEST_F(JwtTest, Hs256WithThePublicKeyAsSecretIsRejected) {
   for (const JwsPrivateKey* key : {&EcKey(), &RsaKey()}) {
     auto verifier = Verifier(*key);
     const std::string secret = key->PublicKeyPem();
-    const std::string input =
-        absl::StrCat(Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})"), ".",
-                     Base64UrlEncode(Payload()));
+    const std::string input = absl::StrCat(Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})"), ".",
+                                           Base64UrlEncode(Payload()));
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
-    ASSERT_NE(HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-                   reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
-                   &mac_len),
-              nullptr);
+    ASSERT_NE(
+        HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+             reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_len),
+        nullptr);
     std::string token = absl::StrCat(
         input, ".", Base64UrlEncode(std::string(reinterpret_cast<char*>(mac), mac_len)));
     ExpectRejected(*verifier, token, "algorithm");
@@ -237,8 +235,7 @@ TEST_F(JwtTest, Es256SignatureInDerFormIsRejected) {
   std::string raw = *Base64UrlDecode(parts[2]);
   ASSERT_EQ(raw.size(), 64u);
   // Any length other than 64 bytes cannot be r||s.
-  ExpectRejected(*verifier,
-                 absl::StrCat(parts[0], ".", parts[1], ".", Base64UrlEncode(raw + "x")),
+  ExpectRejected(*verifier, absl::StrCat(parts[0], ".", parts[1], ".", Base64UrlEncode(raw + "x")),
                  "signature");
 }
 
@@ -273,8 +270,7 @@ TEST_F(JwtTest, UnknownRolesAreDroppedMalformedRolesRejected) {
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->roles, (std::vector<Role>{Role::kPublisher, Role::kAdmin}));
   EXPECT_EQ(p->spokes, (std::vector<std::string>{"s1"}));
-  ExpectRejected(*verifier,
-                 SignRaw(EcKey(), R"({"alg":"ES256"})", Payload("", true, R"("admin")")),
+  ExpectRejected(*verifier, SignRaw(EcKey(), R"({"alg":"ES256"})", Payload("", true, R"("admin")")),
                  "roles");
   ExpectRejected(*verifier, SignRaw(EcKey(), R"({"alg":"ES256"})", Payload(R"(,"spokes":[1])")),
                  "spokes");
@@ -291,19 +287,17 @@ TEST_F(JwtTest, KeyLoading) {
   EXPECT_EQ(JwtAuthenticator::FromPem("not a key", JwtOptions{}, clock_).status().code(),
             absl::StatusCode::kInvalidArgument);
   // A private key is not accepted where the public key belongs.
-  EXPECT_EQ(JwtAuthenticator::FromPem(EcKey().PrivateKeyPem(), JwtOptions{}, clock_)
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      JwtAuthenticator::FromPem(EcKey().PrivateKeyPem(), JwtOptions{}, clock_).status().code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(JwtSigner::FromPem(EcKey().PublicKeyPem()).status().code(),
             absl::StatusCode::kInvalidArgument);
   absl::StatusOr<JwtSigner> signer = JwtSigner::FromPem(RsaKey().PrivateKeyPem());
   ASSERT_TRUE(signer.ok()) << signer.status();
   EXPECT_EQ(signer->algorithm(), JwsAlgorithm::kRs256);
-  EXPECT_EQ(JwtAuthenticator::FromFile("/nonexistent/key.pem", JwtOptions{}, clock_)
-                .status()
-                .code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      JwtAuthenticator::FromFile("/nonexistent/key.pem", JwtOptions{}, clock_).status().code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(JwtTest, CustomIssuerAndAudience) {
@@ -325,12 +319,12 @@ TEST(Base64UrlTest, RoundTripAndStrictness) {
     EXPECT_EQ(Base64UrlDecode(Base64UrlEncode(s)), s);
   }
   EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
-  EXPECT_EQ(Base64UrlDecode("Zm8="), std::nullopt);   // padding
-  EXPECT_EQ(Base64UrlDecode("+/8"), std::nullopt);    // standard alphabet
-  EXPECT_EQ(Base64UrlDecode("Zm 8"), std::nullopt);   // whitespace
-  EXPECT_EQ(Base64UrlDecode("Z"), std::nullopt);      // impossible length
+  EXPECT_EQ(Base64UrlDecode("Zm8="), std::nullopt);  // padding
+  EXPECT_EQ(Base64UrlDecode("+/8"), std::nullopt);   // standard alphabet
+  EXPECT_EQ(Base64UrlDecode("Zm 8"), std::nullopt);  // whitespace
+  EXPECT_EQ(Base64UrlDecode("Z"), std::nullopt);     // impossible length
   EXPECT_EQ(Base64UrlDecode("Zm8"), std::optional<std::string>("fo"));
-  EXPECT_EQ(Base64UrlDecode("Zm9"), std::nullopt);    // non-zero trailing bits
+  EXPECT_EQ(Base64UrlDecode("Zm9"), std::nullopt);  // non-zero trailing bits
 }
 
 }  // namespace

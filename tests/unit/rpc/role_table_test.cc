@@ -58,8 +58,7 @@ TEST(RoleTableTest, WrongRoleIsDenied) {
 
 TEST(RoleTableTest, UnknownMethodIsDeniedEvenForAdmin) {
   RoleTable table = Table();
-  EXPECT_EQ(table.Authorize(Principal{"u", {Role::kAdmin}, {}},
-                            "/carecast.v1.PlannerService/Nope")
+  EXPECT_EQ(table.Authorize(Principal{"u", {Role::kAdmin}, {}}, "/carecast.v1.PlannerService/Nope")
                 .status()
                 .code(),
             absl::StatusCode::kPermissionDenied);

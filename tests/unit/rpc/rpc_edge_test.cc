@@ -2,13 +2,13 @@
 // GetPublishingState goes through the edge.
 #include "services/common/rpc/rpc_edge.h"
 
-#include <atomic>
-#include <future>
-#include <thread>
-
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
 
 #include "carecast/v1/planner_service.grpc.pb.h"
 #include "services/common/base/clock.h"
@@ -177,8 +177,8 @@ TEST_F(RpcEdgeTest, LogsOneLinePerCallWithSubjectButNeverTheToken) {
 
 TEST_F(RpcEdgeTest, RealJwtsThroughTheEdge) {
   SystemClock clock;
-  auto jwt = JwtAuthenticator::FromPem(testing::TestTokens::Get().public_key_pem(), JwtOptions{},
-                                       clock);
+  auto jwt =
+      JwtAuthenticator::FromPem(testing::TestTokens::Get().public_key_pem(), JwtOptions{}, clock);
   ASSERT_TRUE(jwt.ok()) << jwt.status();
   StartWith(**jwt);
   const auto& tokens = testing::TestTokens::Get();

@@ -32,18 +32,16 @@ TEST(RpcMetricsTest, SplitsMethodAndCountsByCode) {
   EXPECT_TRUE(Contains(text, "grpc_server_started_total{" + labels + "} 3")) << text;
   EXPECT_TRUE(Contains(text, "grpc_server_handled_total{grpc_code=\"OK\"," + labels + "} 1"))
       << text;
-  EXPECT_TRUE(Contains(
-      text, "grpc_server_handled_total{grpc_code=\"PermissionDenied\"," + labels + "} 2"))
+  EXPECT_TRUE(
+      Contains(text, "grpc_server_handled_total{grpc_code=\"PermissionDenied\"," + labels + "} 2"))
       << text;
   EXPECT_TRUE(Contains(text, "grpc_server_handling_seconds_count{" + labels + "} 3")) << text;
   // 3 ms lands in the 0.005 bucket; 20 s only in +Inf.
-  EXPECT_TRUE(Contains(text, "grpc_server_handling_seconds_bucket{" + labels +
-                                 ",le=\"0.005\"} 2"))
+  EXPECT_TRUE(Contains(text, "grpc_server_handling_seconds_bucket{" + labels + ",le=\"0.005\"} 2"))
       << text;
   EXPECT_TRUE(Contains(text, "grpc_server_handling_seconds_bucket{" + labels + ",le=\"10\"} 2"))
       << text;
-  EXPECT_TRUE(Contains(text, "grpc_server_handling_seconds_bucket{" + labels +
-                                 ",le=\"+Inf\"} 3"))
+  EXPECT_TRUE(Contains(text, "grpc_server_handling_seconds_bucket{" + labels + ",le=\"+Inf\"} 3"))
       << text;
   // Codes never seen are not exported.
   EXPECT_FALSE(Contains(text, "grpc_code=\"Internal\"")) << text;
