@@ -91,8 +91,11 @@ void Publisher::Wake() {
 void Publisher::Loop() {
   while (true) {
     CycleStats stats = RunCycle();
-    // A full batch means more posts are due right now: go again without waiting.
-    bool more = !stats.held && stats.examined >= static_cast<int>(options_.batch_size);
+    // A full batch that made progress means more posts are due right now: go
+    // again without waiting. Without progress (KV down) wait, or the loop spins.
+    bool progress = stats.published + stats.ended + stats.claims_lost > 0;
+    bool more = !stats.held && progress &&
+                stats.examined >= static_cast<int>(options_.batch_size);
     std::unique_lock lock(mu_);
     if (!more) {
       cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),

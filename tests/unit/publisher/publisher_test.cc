@@ -82,6 +82,7 @@ TEST_F(PublisherTest, TwoPublishersPublishEachOf200SimultaneousPostsExactlyOnce)
   constexpr int kPosts = 200;
   absl::Time due = h_.clock_.Now() + absl::Seconds(5);
   for (int i = 0; i < kPosts; ++i) h_.SchedulePost(absl::StrCat("post-", i), due);
+  h_.channel_.SetPublishDelay(absl::Milliseconds(1));  // keeps both loops in the race
   PublisherUnderTest& a = h_.Add(h_.DefaultOptions("pub-a", true));
   PublisherUnderTest& b = h_.Add(h_.DefaultOptions("pub-b", true));
   ASSERT_TRUE(a.publisher->Start().ok());
@@ -548,6 +549,35 @@ TEST_F(PublisherTest, FailedAnnouncementIsRepeatedWithTheSameEventId) {
   EXPECT_EQ(events[0].id, "post.p1.v1.published");
   EXPECT_EQ(h_.channel_.delivery_count(), 1u);
   EXPECT_EQ(*h_.index_.Count(kDueIndexName, -1e300, 1e300), 0);
+}
+
+TEST_F(PublisherTest, PostsBucketOutageDelaysDispatchWithoutChangingAnything) {
+  PublisherUnderTest& p = h_.AddStarted();
+  h_.SchedulePost("p1", h_.clock_.Now());
+  ASSERT_TRUE(h_.Drain());
+  h_.kv_.Bucket(std::string(common::buckets::kPosts)).FailAll(absl::UnavailableError("nats down"));
+  CycleStats stats = p.publisher->RunCycle();
+  EXPECT_EQ(stats.examined, 1);
+  EXPECT_EQ(stats.published + stats.ended, 0);
+  EXPECT_EQ(h_.channel_.publish_calls(), 0);
+  h_.kv_.Bucket(std::string(common::buckets::kPosts)).FailAll(absl::OkStatus());
+  EXPECT_EQ(h_.StateOf("p1"), POST_STATE_SCHEDULED);
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.StateOf("p1"), POST_STATE_PUBLISHED);
+}
+
+TEST_F(PublisherTest, ControlBucketOutageCountsAsHeld) {
+  PublisherUnderTest& p = h_.AddStarted();
+  h_.SchedulePost("p1", h_.clock_.Now());
+  ASSERT_TRUE(h_.Drain());
+  h_.kv_.Bucket(std::string(common::buckets::kControl))
+      .FailAll(absl::UnavailableError("nats down"));
+  CycleStats stats = p.publisher->RunCycle();
+  EXPECT_TRUE(stats.held);
+  EXPECT_EQ(h_.channel_.publish_calls(), 0);
+  h_.kv_.Bucket(std::string(common::buckets::kControl)).FailAll(absl::OkStatus());
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.StateOf("p1"), POST_STATE_PUBLISHED);
 }
 
 TEST_F(PublisherTest, RescheduledLaterPostWaitsForItsNewTime) {
