@@ -1,11 +1,17 @@
 #include "tests/support/in_memory_sorted_index.h"
 
+#include <cmath>
+
 namespace carecast::testing {
 
 absl::Status InMemorySortedIndex::Add(std::string_view index,
                                       const std::vector<common::ScoredMember>& members) {
   std::lock_guard lock(mu_);
   if (!fail_.ok()) return fail_;
+  // Redis refuses NaN scores ("not a valid float"), and so does RedisSortedIndex.
+  for (const auto& m : members) {
+    if (std::isnan(m.score)) return absl::InvalidArgumentError("score is NaN");
+  }
   auto& set = sets_[std::string(index)];
   for (const auto& m : members) {
     if (auto it = set.scores.find(m.member); it != set.scores.end()) {

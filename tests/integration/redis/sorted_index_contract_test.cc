@@ -1,5 +1,6 @@
 // The SortedIndex contract, run against InMemorySortedIndex and RedisSortedIndex
 // on a real redis-server.
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -84,6 +85,8 @@ TEST_P(SortedIndexContractTest, AddRescoresAndRemoveIsIdempotent) {
   ASSERT_TRUE(index_->Remove("nothing", "x").ok());
   EXPECT_EQ(*index_->Count("i", -kInf, kInf), 1);
   EXPECT_TRUE(index_->Add("i", {}).ok());
+  EXPECT_EQ(index_->Add("i", {{"nan", std::nan("")}}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*index_->Count("i", -kInf, kInf), 1);
 }
 
 TEST_P(SortedIndexContractTest, ManyMembersInOneAdd) {
