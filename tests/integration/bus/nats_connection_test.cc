@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nats/nats.h>
@@ -183,6 +184,31 @@ TEST_F(NatsConnectionTest, ReconnectsAfterServerRestartAndDurableConsumerResumes
   EXPECT_TRUE(Logged("nats: reconnected"));
   std::lock_guard lock(mu);
   EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST_F(NatsConnectionTest, EphemeralConsumerKeepsDeliveringAfterServerRestart) {
+  common::NatsConnection& bus = env_.connection();
+  std::mutex mu;
+  std::vector<std::string> seen;
+  common::ConsumerSpec spec{.stream = "TEST", .durable = "", .filter_subject = "t.>"};
+  auto sub = bus.Subscribe(spec, [&](const Event& e) {
+    std::lock_guard lock(mu);
+    seen.push_back(e.id);
+    return Disposition::kAck;
+  });
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  ASSERT_TRUE(bus.Publish(TestEvent("t.x", "before")).ok());
+  ASSERT_TRUE(PollUntil([&] { std::lock_guard lock(mu); return seen.size() == 1; },
+                        absl::Seconds(10)));
+  env_.server().Kill();
+  ASSERT_TRUE(env_.server().Restart().ok());
+  ASSERT_TRUE(PollUntil([&] { return bus.IsConnected(); }, absl::Seconds(15)));
+  ASSERT_TRUE(PollUntil([&] { return bus.Publish(TestEvent("t.x", "after")).ok(); },
+                        absl::Seconds(10)));
+  ASSERT_TRUE(PollUntil([&] { std::lock_guard lock(mu); return seen.size() >= 2; },
+                        absl::Seconds(20)));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{"before", "after"}));
 }
 
 TEST_F(NatsConnectionTest, SubscriptionOutlivingConnectionIsStopped) {
