@@ -7,6 +7,7 @@
 #include <grpcpp/support/byte_buffer.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/rpc/byte_buffers.h"
 #include "absl/time/clock.h"
 
 namespace carecast::testing {
@@ -28,20 +29,6 @@ std::string LengthDelimited(int field, const std::string& value) {
   return out + value;
 }
 
-grpc::ByteBuffer ToBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-std::string FromBuffer(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  (void)buffer.Dump(&slices);
-  std::string out;
-  for (const grpc::Slice& s : slices)
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return out;
-}
-
 absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
@@ -58,41 +45,6 @@ bool Await(grpc::CompletionQueue& cq, void* tag) {
 
 }  // namespace
 
-absl::StatusOr<HealthState> CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
-                                        const std::string& service, absl::Duration timeout) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  grpc::CompletionQueue cq;
-  std::string request = service.empty() ? "" : LengthDelimited(1, service);
-  auto call =
-      stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", ToBuffer(request), &cq);
-  call->StartCall();
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  int tag = 0;
-  call->Finish(&response, &status, &tag);
-  Await(cq, &tag);
-  cq.Shutdown();
-  void* ignored_tag;
-  bool ignored_ok;
-  while (cq.Next(&ignored_tag, &ignored_ok)) {
-  }
-  if (!status.ok()) return FromGrpc(status);
-  UnknownFieldSet fields;
-  if (!fields.ParseFromString(FromBuffer(response))) {
-    return absl::InternalError("unparsable health response");
-  }
-  // An absent field 1 is the default, UNKNOWN.
-  for (int i = 0; i < fields.field_count(); ++i) {
-    const UnknownField& f = fields.field(i);
-    if (f.number() == 1 && f.type() == UnknownField::TYPE_VARINT) {
-      return static_cast<HealthState>(f.varint());
-    }
-  }
-  return HealthState::kUnknown;
-}
-
 absl::StatusOr<std::vector<std::string>> ListReflectedServices(
     const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout) {
   grpc::GenericStub stub(channel);
@@ -106,7 +58,7 @@ absl::StatusOr<std::vector<std::string>> ListReflectedServices(
   bool ok = Await(cq, &start);
   // ServerReflectionRequest.list_services (field 7), any value.
   if (ok) {
-    call->Write(ToBuffer(LengthDelimited(7, "*")), &write);
+    call->Write(common::ToByteBuffer(LengthDelimited(7, "*")), &write);
     ok = Await(cq, &write);
   }
   if (ok) {
@@ -133,7 +85,7 @@ absl::StatusOr<std::vector<std::string>> ListReflectedServices(
   // ServerReflectionResponse.list_services_response (6) -> ListServiceResponse.service (1)
   // -> ServiceResponse.name (1).
   UnknownFieldSet top;
-  if (!top.ParseFromString(FromBuffer(response))) {
+  if (!top.ParseFromString(common::FromByteBuffer(response))) {
     return absl::InternalError("unparsable reflection response");
   }
   std::vector<std::string> names;

@@ -14,8 +14,8 @@
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
+#include "services/common/rpc/health_client.h"
 #include "tools/carecastctl/events_tail.h"
-#include "tools/carecastctl/health_check.h"
 #include "tools/carecastctl/mention_stream.h"
 #include "tools/carecastctl/rpc_invoker.h"
 #include "tools/carecastctl/service_catalog.h"
@@ -116,9 +116,9 @@ int main(int argc, char** argv) {
       } else target = rest[k];
     }
     if (target.empty()) return Usage("health needs an address");
-    auto status = CheckHealth(Dial(target), service, call.timeout);
+    auto status = carecast::common::CheckHealth(Dial(target), service, call.timeout);
     if (!status.ok()) return PrintError(status.status());
-    bool serving = *status == ServingStatus::kServing;
+    bool serving = *status == carecast::common::HealthState::kServing;
     std::cout << (serving ? "SERVING" : "NOT_SERVING") << "\n";
     return serving ? 0 : 1;
   }

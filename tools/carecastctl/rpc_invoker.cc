@@ -9,24 +9,12 @@
 #include <grpcpp/support/byte_buffer.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/rpc/byte_buffers.h"
 
 namespace carecast::ctl {
-namespace {
 
-grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-std::string FromByteBuffer(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  (void)buffer.Dump(&slices);
-  std::string out;
-  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return out;
-}
-
-}  // namespace
+using common::FromByteBuffer;
+using common::ToByteBuffer;
 
 void PrepareContext(grpc::ClientContext& context, const CallOptions& options) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
