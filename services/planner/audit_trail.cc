@@ -1,9 +1,9 @@
 #include "services/planner/audit_trail.h"
 
-#include <thread>
-
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "carecast/v1/events.pb.h"
@@ -17,8 +17,8 @@
 namespace carecast::planner {
 namespace {
 
-using common::AsAbsl;
 using carecast::v1::AuditEntry;
+using common::AsAbsl;
 
 constexpr int kPublishAttempts = 4;
 constexpr int kAppendAttempts = 10;
@@ -35,8 +35,7 @@ void Backoff(int attempt) {
 Change MakeChange(const ChangeFacts& facts, const common::Caller& caller,
                   std::string_view request_id, std::string_view source, absl::Time time) {
   Change change;
-  std::string id =
-      absl::StrCat(EventIdStem(facts.resource), ".r", facts.revision, ".", facts.fact);
+  std::string id = absl::StrCat(EventIdStem(facts.resource), ".r", facts.revision, ".", facts.fact);
   change.event = common::MakeEvent(facts.subject, *facts.payload, source, time, id);
   change.audit_subject = AuditSubjectFor(facts.resource);
   change.audit_event_id = absl::StrCat("audit.", id);
@@ -83,9 +82,9 @@ absl::Status AuditTrail::PublishEvent(const common::Event& event) {
     if (!Retryable(last)) break;
     Backoff(attempt);
   }
-  logger_.Error("domain event not published",
-                {{"event_id", event.id}, {"subject", event.subject},
-                 {"error", std::string(last.message())}});
+  logger_.Error(
+      "domain event not published",
+      {{"event_id", event.id}, {"subject", event.subject}, {"error", std::string(last.message())}});
   return absl::UnavailableError(
       absl::StrCat("the change is saved but its event could not be published yet (",
                    last.ToString(), "); retry with the same request_id to complete it"));
@@ -115,9 +114,8 @@ absl::Status AuditTrail::AppendEntry(const Change& change) {
     *recorded.mutable_entry() = change.entry;
     recorded.mutable_entry()->set_previous_hash(previous_hash);
     recorded.mutable_entry()->set_entry_hash(AuditEntryHash(recorded.entry()));
-    common::Event event =
-        common::MakeEvent(change.audit_subject, recorded, change.event.source,
-                          FromProto(change.entry.time()), change.audit_event_id);
+    common::Event event = common::MakeEvent(change.audit_subject, recorded, change.event.source,
+                                            FromProto(change.entry.time()), change.audit_event_id);
     common::PublishOptions options;
     options.expected_last_subject_sequence = last_sequence;
     absl::StatusOr<common::PublishAck> ack = bus_.Publish(event, options);

@@ -3,12 +3,12 @@
 // so a change can be recorded again after a crash or a retried request.
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <google/protobuf/message.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -33,15 +33,15 @@ struct Change {
 
 // What MakeChange needs to know about a change.
 struct ChangeFacts {
-  std::string resource;         // e.g. "contents/abc" or "publishing"
-  uint64_t revision = 0;        // KV revision written by the change
-  std::string fact;             // past tense, e.g. "approved"
-  std::string_view subject;     // domain subject, e.g. subjects::kContentApproved
+  std::string resource;      // e.g. "contents/abc" or "publishing"
+  uint64_t revision = 0;     // KV revision written by the change
+  std::string fact;          // past tense, e.g. "approved"
+  std::string_view subject;  // domain subject, e.g. subjects::kContentApproved
   const google::protobuf::Message* payload = nullptr;
-  std::string action;           // e.g. "content.approve"
-  int64_t version = 0;          // resource version after the change
+  std::string action;   // e.g. "content.approve"
+  int64_t version = 0;  // resource version after the change
   std::string content_hash;
-  std::string detail;           // free text without PHI
+  std::string detail;  // free text without PHI
 };
 
 Change MakeChange(const ChangeFacts& facts, const common::Caller& caller,
@@ -68,8 +68,7 @@ class AuditTrail {
   absl::Status Record(const std::vector<Change>& changes);
 
   // Entries on `subject` from stream sequence `start_sequence`, at most `limit`.
-  absl::StatusOr<AuditPage> List(const std::string& subject, uint64_t start_sequence,
-                                 size_t limit);
+  absl::StatusOr<AuditPage> List(const std::string& subject, uint64_t start_sequence, size_t limit);
 
  private:
   absl::Status PublishEvent(const common::Event& event);

@@ -10,9 +10,7 @@ namespace {
 constexpr size_t kRebuildBatch = 500;
 }
 
-double CalendarIndex::Score(absl::Time t) {
-  return static_cast<double>(absl::ToUnixMicros(t));
-}
+double CalendarIndex::Score(absl::Time t) { return static_cast<double>(absl::ToUnixMicros(t)); }
 
 absl::Status CalendarIndex::Add(const std::string& post_id, absl::Time publish_time) {
   return index_.Add(kCalendarIndex, {{post_id, Score(publish_time)}});
@@ -57,8 +55,8 @@ absl::StatusOr<bool> CalendarIndex::EnsureBuilt() {
 absl::StatusOr<std::vector<std::string>> CalendarIndex::Range(absl::Time start, absl::Time end,
                                                               size_t offset, size_t limit) {
   // Scores are whole microseconds, so [start, end) is [start, end - 1us].
-  absl::StatusOr<std::vector<common::ScoredMember>> members = index_.RangeByScore(
-      kCalendarIndex, Score(start), Score(end) - 1, offset, limit);
+  absl::StatusOr<std::vector<common::ScoredMember>> members =
+      index_.RangeByScore(kCalendarIndex, Score(start), Score(end) - 1, offset, limit);
   if (!members.ok()) return members.status();
   std::vector<std::string> ids;
   ids.reserve(members->size());

@@ -29,8 +29,8 @@ class CalendarIndex {
 
   // Ids of posts with publish_time in [start, end), earliest first, after
   // skipping `offset`, at most `limit`. Call EnsureBuilt() first.
-  absl::StatusOr<std::vector<std::string>> Range(absl::Time start, absl::Time end,
-                                                 size_t offset, size_t limit);
+  absl::StatusOr<std::vector<std::string>> Range(absl::Time start, absl::Time end, size_t offset,
+                                                 size_t limit);
 
   // Rebuilds from the posts bucket when the marker is missing. Returns true when
   // it rebuilt.

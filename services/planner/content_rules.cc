@@ -1,9 +1,9 @@
 #include "services/planner/content_rules.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <set>
-
-#include <re2/re2.h>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/base/ids.h"
@@ -22,11 +22,14 @@ constexpr size_t kXUrlWeight = 23;
 uint32_t DecodeAt(std::string_view s, size_t i, size_t len) {
   auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i + k])); };
   switch (len) {
-    case 1: return b(0);
-    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) |
-                    (b(3) & 0x3F);
+    case 1:
+      return b(0);
+    case 2:
+      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3:
+      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    default:
+      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
   }
 }
 
@@ -55,30 +58,46 @@ void AppendField(std::string& out, std::string_view field) {
 
 size_t VariantCharLimit(Network network) {
   switch (network) {
-    case carecast::v1::NETWORK_X: return 280;
-    case carecast::v1::NETWORK_LINKEDIN: return 3000;
-    case carecast::v1::NETWORK_FACEBOOK: return 63206;
-    case carecast::v1::NETWORK_INSTAGRAM: return 2200;
-    case carecast::v1::NETWORK_MASTODON: return 500;
-    case carecast::v1::NETWORK_SANDBOX: return 0;
-    case carecast::v1::NETWORK_UNSPECIFIED: return 0;
+    case carecast::v1::NETWORK_X:
+      return 280;
+    case carecast::v1::NETWORK_LINKEDIN:
+      return 3000;
+    case carecast::v1::NETWORK_FACEBOOK:
+      return 63206;
+    case carecast::v1::NETWORK_INSTAGRAM:
+      return 2200;
+    case carecast::v1::NETWORK_MASTODON:
+      return 500;
+    case carecast::v1::NETWORK_SANDBOX:
+      return 0;
+    case carecast::v1::NETWORK_UNSPECIFIED:
+      return 0;
     case carecast::v1::Network_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case carecast::v1::Network_INT_MAX_SENTINEL_DO_NOT_USE_: return 0;
+    case carecast::v1::Network_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return 0;
   }
   return 0;
 }
 
 std::string_view NetworkField(Network network) {
   switch (network) {
-    case carecast::v1::NETWORK_X: return "x";
-    case carecast::v1::NETWORK_LINKEDIN: return "linkedin";
-    case carecast::v1::NETWORK_FACEBOOK: return "facebook";
-    case carecast::v1::NETWORK_INSTAGRAM: return "instagram";
-    case carecast::v1::NETWORK_MASTODON: return "mastodon";
-    case carecast::v1::NETWORK_SANDBOX: return "sandbox";
-    case carecast::v1::NETWORK_UNSPECIFIED: return "unspecified";
+    case carecast::v1::NETWORK_X:
+      return "x";
+    case carecast::v1::NETWORK_LINKEDIN:
+      return "linkedin";
+    case carecast::v1::NETWORK_FACEBOOK:
+      return "facebook";
+    case carecast::v1::NETWORK_INSTAGRAM:
+      return "instagram";
+    case carecast::v1::NETWORK_MASTODON:
+      return "mastodon";
+    case carecast::v1::NETWORK_SANDBOX:
+      return "sandbox";
+    case carecast::v1::NETWORK_UNSPECIFIED:
+      return "unspecified";
     case carecast::v1::Network_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case carecast::v1::Network_INT_MAX_SENTINEL_DO_NOT_USE_: return "unknown";
+    case carecast::v1::Network_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return "unknown";
   }
   return "unknown";
 }
@@ -115,14 +134,16 @@ absl::Status ValidateContentBody(const Content& content) {
   }
   std::set<int> seen;
   for (const auto& v : content.variants()) {
-    if (v.network() == carecast::v1::NETWORK_UNSPECIFIED || !carecast::v1::Network_IsValid(v.network())) {
+    if (v.network() == carecast::v1::NETWORK_UNSPECIFIED ||
+        !carecast::v1::Network_IsValid(v.network())) {
       return absl::InvalidArgumentError("content.variants[].network must be a known network");
     }
-    std::string field = absl::StrCat("content.variants[", common::AsAbsl(NetworkField(v.network())), "].text");
+    std::string field =
+        absl::StrCat("content.variants[", common::AsAbsl(NetworkField(v.network())), "].text");
     if (!seen.insert(v.network()).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "content.variants has two variants for ", common::AsAbsl(NetworkField(v.network())),
-          "; at most one per network"));
+      return absl::InvalidArgumentError(absl::StrCat("content.variants has two variants for ",
+                                                     common::AsAbsl(NetworkField(v.network())),
+                                                     "; at most one per network"));
     }
     if (v.text().empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
     // Bytes are capped first to bound the work on hostile input: four per
@@ -140,12 +161,10 @@ absl::Status ValidateContentBody(const Content& content) {
     size_t length = v.network() == carecast::v1::NETWORK_X ? XWeightedLength(v.text())
                                                            : common::CodePointCount(v.text());
     if (length > limit) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, " is ", length, " characters; ", common::AsAbsl(NetworkField(v.network())),
-                       " allows at most ", limit,
-                       v.network() == carecast::v1::NETWORK_X
-                           ? " (URLs count 23, CJK and emoji count 2)"
-                           : ""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " is ", length, " characters; ", common::AsAbsl(NetworkField(v.network())),
+          " allows at most ", limit,
+          v.network() == carecast::v1::NETWORK_X ? " (URLs count 23, CJK and emoji count 2)" : ""));
     }
   }
   return absl::OkStatus();

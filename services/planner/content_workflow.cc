@@ -18,21 +18,26 @@ namespace subjects = common::subjects;
 
 std::string_view StateName(v1::ContentState state) {
   switch (state) {
-    case v1::CONTENT_STATE_UNSPECIFIED: return "UNSPECIFIED";
-    case v1::CONTENT_STATE_DRAFT: return "DRAFT";
-    case v1::CONTENT_STATE_IN_REVIEW: return "IN_REVIEW";
-    case v1::CONTENT_STATE_APPROVED: return "APPROVED";
-    case v1::CONTENT_STATE_REJECTED: return "REJECTED";
+    case v1::CONTENT_STATE_UNSPECIFIED:
+      return "UNSPECIFIED";
+    case v1::CONTENT_STATE_DRAFT:
+      return "DRAFT";
+    case v1::CONTENT_STATE_IN_REVIEW:
+      return "IN_REVIEW";
+    case v1::CONTENT_STATE_APPROVED:
+      return "APPROVED";
+    case v1::CONTENT_STATE_REJECTED:
+      return "REJECTED";
     case v1::ContentState_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::ContentState_INT_MAX_SENTINEL_DO_NOT_USE_: break;
+    case v1::ContentState_INT_MAX_SENTINEL_DO_NOT_USE_:
+      break;
   }
   return "UNKNOWN";
 }
 
 absl::Status WrongState(const v1::Content& content, std::string_view wanted) {
-  return absl::FailedPreconditionError(absl::StrCat(content.name(), " is ",
-                                                    AsAbsl(StateName(content.state())), "; ",
-                                                    AsAbsl(wanted)));
+  return absl::FailedPreconditionError(absl::StrCat(
+      content.name(), " is ", AsAbsl(StateName(content.state())), "; ", AsAbsl(wanted)));
 }
 
 absl::Status StaleVersion(const v1::Content& content, int64_t version) {
@@ -66,8 +71,8 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
         const v1::Content& in = request.content();
         RETURN_IF_ERROR(ValidateContentBody(in));
         if (static_cast<size_t>(in.objectives_size()) > kMaxObjectivesPerContent) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "content.objectives lists more than ", kMaxObjectivesPerContent, " objectives"));
+          return absl::InvalidArgumentError(absl::StrCat("content.objectives lists more than ",
+                                                         kMaxObjectivesPerContent, " objectives"));
         }
         for (const std::string& name : in.objectives()) {
           ASSIGN_OR_RETURN(std::string id, ParseObjectiveName("content.objectives[]", name));
@@ -147,26 +152,25 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
         RETURN_IF_ERROR(ValidateContentBody(in));
         const absl::Time now = clock_.Now();
         bool was_approved = false;
-        ASSIGN_OR_RETURN(
-            Stored<v1::Content> stored,
-            internal::ReadModifyWrite<v1::Content>(
-                contents_, id, in.name(), [&](v1::Content& content) -> absl::Status {
-                  if (content.version() != request.expected_version()) {
-                    return StaleVersion(content, request.expected_version());
-                  }
-                  was_approved = content.state() == v1::CONTENT_STATE_APPROVED;
-                  content.set_title(in.title());
-                  content.set_text(in.text());
-                  *content.mutable_variants() = in.variants();
-                  SortVariants(&content);
-                  content.set_version(content.version() + 1);
-                  content.set_content_hash(ContentHash(content));
-                  content.set_state(v1::CONTENT_STATE_DRAFT);
-                  content.clear_approval();
-                  content.clear_rejection_reason();
-                  *content.mutable_update_time() = ToProto(now);
-                  return absl::OkStatus();
-                }));
+        ASSIGN_OR_RETURN(Stored<v1::Content> stored,
+                         internal::ReadModifyWrite<v1::Content>(
+                             contents_, id, in.name(), [&](v1::Content& content) -> absl::Status {
+                               if (content.version() != request.expected_version()) {
+                                 return StaleVersion(content, request.expected_version());
+                               }
+                               was_approved = content.state() == v1::CONTENT_STATE_APPROVED;
+                               content.set_title(in.title());
+                               content.set_text(in.text());
+                               *content.mutable_variants() = in.variants();
+                               SortVariants(&content);
+                               content.set_version(content.version() + 1);
+                               content.set_content_hash(ContentHash(content));
+                               content.set_state(v1::CONTENT_STATE_DRAFT);
+                               content.clear_approval();
+                               content.clear_rejection_reason();
+                               *content.mutable_update_time() = ToProto(now);
+                               return absl::OkStatus();
+                             }));
         const v1::Content& content = stored.value;
         v1::ContentChanged event = Changed(content, caller);
         changes.push_back(
@@ -293,13 +297,12 @@ absl::Status Planner::GuardContent(const v1::Content& content) {
   std::vector<std::string> parts;
   for (const v1::GuardFinding& f : findings) {
     metrics_.GuardBlock(f.kind());
-    parts.push_back(absl::StrCat(f.kind(), " in ", f.field(), " at bytes ", f.begin(), "-",
-                                 f.end(), " (", f.reason(), ")"));
+    parts.push_back(absl::StrCat(f.kind(), " in ", f.field(), " at bytes ", f.begin(), "-", f.end(),
+                                 " (", f.reason(), ")"));
   }
-  logger_.Info("guard blocked an approval",
-               {{"content", content.name()},
-                {"findings", static_cast<int64_t>(findings.size())},
-                {"first_kind", findings.front().kind()}});
+  logger_.Info("guard blocked an approval", {{"content", content.name()},
+                                             {"findings", static_cast<int64_t>(findings.size())},
+                                             {"first_kind", findings.front().kind()}});
   return absl::FailedPreconditionError(
       absl::StrCat("the outgoing-text guard blocks approval: ", absl::StrJoin(parts, "; ")));
 }

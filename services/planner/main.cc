@@ -1,12 +1,12 @@
 // carecast-planner: composition only. Reads the configuration, connects to NATS
 // and Redis, and serves PlannerService over gRPC plus /metrics, /healthz and
 // /readyz over HTTP until SIGTERM.
+#include <prometheus/registry.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
-
-#include <prometheus/registry.h>
 
 #include "absl/strings/ascii.h"
 #include "services/common/base/clock.h"
@@ -106,8 +106,8 @@ int main() {
   options.max_schedule_horizon = config->max_schedule_horizon;
   options.min_lead_time = config->min_lead_time;
   options.replicas = cc.stream_replicas;
-  auto core = planner::Planner::Create(options, **nats, **nats, index, clock, guard, metrics,
-                                       logger);
+  auto core =
+      planner::Planner::Create(options, **nats, **nats, index, clock, guard, metrics, logger);
   if (!core.ok()) {
     return Fail(logger, "cannot open the planner buckets", core.status(), kExitDependency);
   }
@@ -140,9 +140,8 @@ int main() {
   (*grpc_server)->SetServing(true);
   http.SetReady(true);
 
-  logger.Info("planner started",
-              {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
-               {"http_port", static_cast<int64_t>(http.port())}});
+  logger.Info("planner started", {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
+                                  {"http_port", static_cast<int64_t>(http.port())}});
   const int signal = common::WaitForShutdownSignal();
   logger.Info("shutting down", {{"signal", static_cast<int64_t>(signal)}});
   http.SetReady(false);

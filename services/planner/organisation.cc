@@ -108,10 +108,10 @@ absl::StatusOr<v1::ListSpokesResponse> Planner::ListSpokes(const Caller& caller,
   ASSIGN_OR_RETURN(uint64_t offset, DecodePageToken(request.page_token(), "spokes"));
   ASSIGN_OR_RETURN(std::vector<std::string> keys, organisation_.Keys(kSpokeKeyPrefix));
   v1::ListSpokesResponse response;
-  ASSIGN_OR_RETURN(uint64_t next, ReadPage<v1::Spoke>(organisation_, keys, offset, page,
-                                                      [&](v1::Spoke s) {
-                                                        *response.add_spokes() = std::move(s);
-                                                      }));
+  ASSIGN_OR_RETURN(uint64_t next,
+                   ReadPage<v1::Spoke>(organisation_, keys, offset, page, [&](v1::Spoke s) {
+                     *response.add_spokes() = std::move(s);
+                   }));
   if (next != 0) response.set_next_page_token(EncodePageToken("spokes", next));
   return response;
 }
@@ -187,10 +187,10 @@ absl::StatusOr<v1::ListAccountsResponse> Planner::ListAccounts(
   if (!spoke.ok()) return internal::NotFoundAs(spoke.status(), request.parent());
   ASSIGN_OR_RETURN(std::vector<std::string> keys, organisation_.Keys(AccountKeyPrefix(spoke_id)));
   v1::ListAccountsResponse response;
-  ASSIGN_OR_RETURN(uint64_t next, ReadPage<v1::Account>(organisation_, keys, offset, page,
-                                                        [&](v1::Account a) {
-                                                          *response.add_accounts() = std::move(a);
-                                                        }));
+  ASSIGN_OR_RETURN(uint64_t next,
+                   ReadPage<v1::Account>(organisation_, keys, offset, page, [&](v1::Account a) {
+                     *response.add_accounts() = std::move(a);
+                   }));
   if (next != 0) response.set_next_page_token(EncodePageToken(scope, next));
   return response;
 }
@@ -202,15 +202,16 @@ absl::StatusOr<v1::CreateObjectiveResponse> Planner::CreateObjective(
       caller, kMethod, request.request_id(),
       [&](std::vector<Change>& changes) -> absl::StatusOr<v1::CreateObjectiveResponse> {
         const v1::Objective& in = request.objective();
-        RETURN_IF_ERROR(CheckText("objective.display_name", in.display_name(),
-                                  kMaxDisplayNameChars, true));
+        RETURN_IF_ERROR(
+            CheckText("objective.display_name", in.display_name(), kMaxDisplayNameChars, true));
         if (in.kpi() == v1::KPI_UNSPECIFIED || !v1::Kpi_IsValid(in.kpi())) {
           return absl::InvalidArgumentError("objective.kpi must be a known KPI");
         }
         if (!std::isfinite(in.target()) || in.target() <= 0) {
           return absl::InvalidArgumentError("objective.target must be a number greater than 0");
         }
-        RETURN_IF_ERROR(CheckTimestamp("objective.start_time", in.has_start_time(), in.start_time()));
+        RETURN_IF_ERROR(
+            CheckTimestamp("objective.start_time", in.has_start_time(), in.start_time()));
         RETURN_IF_ERROR(CheckTimestamp("objective.end_time", in.has_end_time(), in.end_time()));
         if (FromProto(in.start_time()) >= FromProto(in.end_time())) {
           return absl::InvalidArgumentError("objective.start_time must be before end_time");

@@ -1,9 +1,9 @@
 #include "services/planner/outgoing_text_guard.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <string>
-
-#include <re2/re2.h>
 
 namespace carecast::planner {
 namespace {
@@ -11,9 +11,7 @@ namespace {
 using carecast::v1::GuardFinding;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAsciiAlnum(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool IsAsciiAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 int CountDigits(std::string_view s) {
   return static_cast<int>(std::count_if(s.begin(), s.end(), IsDigit));
@@ -23,13 +21,11 @@ int CountDigits(std::string_view s) {
 // whose neighbours pass `boundary_ok`; a match rejected at its edges is retried
 // one byte further so that "x5551234567" cannot hide "5551234567" forever.
 template <class OnMatch>
-void ForEachMatch(const RE2& re, std::string_view text, bool alnum_boundaries,
-                  OnMatch&& on_match) {
+void ForEachMatch(const RE2& re, std::string_view text, bool alnum_boundaries, OnMatch&& on_match) {
   re2::StringPiece input(text.data(), text.size());
   size_t pos = 0;
   re2::StringPiece match;
-  while (pos <= text.size() &&
-         re.Match(input, pos, text.size(), RE2::UNANCHORED, &match, 1)) {
+  while (pos <= text.size() && re.Match(input, pos, text.size(), RE2::UNANCHORED, &match, 1)) {
     size_t begin = static_cast<size_t>(match.data() - text.data());
     size_t end = begin + match.size();
     if (match.empty()) {
@@ -98,8 +94,7 @@ std::vector<GuardFinding> PatternGuard::Check(std::string_view text) const {
   });
   ForEachMatch(p.ssn, text, true, [&](size_t b, size_t e) {
     if (Overlaps(found, b, e)) return;
-    found.push_back(Finding("national_id", b, e,
-                            "looks like a social security number"));
+    found.push_back(Finding("national_id", b, e, "looks like a social security number"));
   });
   // Record numbers before phones so "MRN 5551234567" is reported as a record.
   {
@@ -108,14 +103,13 @@ std::vector<GuardFinding> PatternGuard::Check(std::string_view text) const {
     size_t pos = 0;
     for (const RE2* re : {&p.record, &p.record_near}) {
       pos = 0;
-      while (pos < text.size() &&
-             re->Match(input, pos, text.size(), RE2::UNANCHORED, groups, 2)) {
+      while (pos < text.size() && re->Match(input, pos, text.size(), RE2::UNANCHORED, groups, 2)) {
         size_t b = static_cast<size_t>(groups[1].data() - text.data());
         size_t e = b + groups[1].size();
         size_t whole_end = static_cast<size_t>(groups[0].data() - text.data()) + groups[0].size();
         if (!Overlaps(found, b, e)) {
-          found.push_back(Finding("record_number", b, e,
-                                  "looks like a medical record or account number"));
+          found.push_back(
+              Finding("record_number", b, e, "looks like a medical record or account number"));
         }
         pos = std::max(whole_end, pos + 1);
       }

@@ -54,16 +54,15 @@ absl::Status Planner::WarmCalendar() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> Planner::ChooseId(std::string_view field,
-                                              std::string_view explicit_id,
+absl::StatusOr<std::string> Planner::ChooseId(std::string_view field, std::string_view explicit_id,
                                               std::string_view method, const Caller& caller,
                                               std::string_view request_id, bool* derived) const {
   *derived = false;
   if (!explicit_id.empty()) {
     if (!common::IsValidId(explicit_id)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          common::AsAbsl(field),
-          " must be 1-63 characters of [a-z0-9-] starting with a letter or digit"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(common::AsAbsl(field),
+                       " must be 1-63 characters of [a-z0-9-] starting with a letter or digit"));
     }
     return std::string(explicit_id);
   }

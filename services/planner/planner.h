@@ -51,9 +51,9 @@ class Planner {
 
   // Opens the six buckets the planner uses. References must outlive the Planner.
   static absl::StatusOr<std::unique_ptr<Planner>> Create(
-      const PlannerOptions& options, common::KeyValueStoreFactory& buckets,
-      common::EventBus& bus, common::SortedIndex& index, const common::Clock& clock,
-      const OutgoingTextGuard& guard, PlannerMetrics& metrics, common::Logger& logger);
+      const PlannerOptions& options, common::KeyValueStoreFactory& buckets, common::EventBus& bus,
+      common::SortedIndex& index, const common::Clock& clock, const OutgoingTextGuard& guard,
+      PlannerMetrics& metrics, common::Logger& logger);
   ~Planner();
 
   // Rebuilds the calendar index from the posts bucket when Redis lost it.
@@ -64,8 +64,8 @@ class Planner {
                                                       const v1::CreateSpokeRequest& request);
   absl::StatusOr<v1::ListSpokesResponse> ListSpokes(const Caller& caller,
                                                     const v1::ListSpokesRequest& request);
-  absl::StatusOr<v1::CreateAccountResponse> CreateAccount(
-      const Caller& caller, const v1::CreateAccountRequest& request);
+  absl::StatusOr<v1::CreateAccountResponse> CreateAccount(const Caller& caller,
+                                                          const v1::CreateAccountRequest& request);
   absl::StatusOr<v1::ListAccountsResponse> ListAccounts(const Caller& caller,
                                                         const v1::ListAccountsRequest& request);
   absl::StatusOr<v1::CreateObjectiveResponse> CreateObjective(
@@ -76,18 +76,18 @@ class Planner {
       const Caller& caller, const v1::ListObjectivesRequest& request);
 
   // Content and its review (content_workflow.cc).
-  absl::StatusOr<v1::CreateContentResponse> CreateContent(
-      const Caller& caller, const v1::CreateContentRequest& request);
+  absl::StatusOr<v1::CreateContentResponse> CreateContent(const Caller& caller,
+                                                          const v1::CreateContentRequest& request);
   absl::StatusOr<v1::GetContentResponse> GetContent(const Caller& caller,
                                                     const v1::GetContentRequest& request);
-  absl::StatusOr<v1::UpdateContentResponse> UpdateContent(
-      const Caller& caller, const v1::UpdateContentRequest& request);
-  absl::StatusOr<v1::SubmitContentResponse> SubmitContent(
-      const Caller& caller, const v1::SubmitContentRequest& request);
+  absl::StatusOr<v1::UpdateContentResponse> UpdateContent(const Caller& caller,
+                                                          const v1::UpdateContentRequest& request);
+  absl::StatusOr<v1::SubmitContentResponse> SubmitContent(const Caller& caller,
+                                                          const v1::SubmitContentRequest& request);
   absl::StatusOr<v1::ApproveContentResponse> ApproveContent(
       const Caller& caller, const v1::ApproveContentRequest& request);
-  absl::StatusOr<v1::RejectContentResponse> RejectContent(
-      const Caller& caller, const v1::RejectContentRequest& request);
+  absl::StatusOr<v1::RejectContentResponse> RejectContent(const Caller& caller,
+                                                          const v1::RejectContentRequest& request);
 
   // Posts and the calendar (post_scheduling.cc).
   absl::StatusOr<v1::SchedulePostResponse> SchedulePost(const Caller& caller,

@@ -6,20 +6,19 @@ namespace carecast::planner {
 
 template <class Request, class Response, class Method>
 grpc::Status PlannerGrpcService::Handle(grpc::ServerContext* context, const char* full_method,
-                                        const Request& request, Response* response,
-                                        Method method) {
+                                        const Request& request, Response* response, Method method) {
   return edge_.Unary(context, full_method, [&](const common::Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(*response, (planner_.*method)(caller, request));
     return absl::OkStatus();
   });
 }
 
-#define CARECAST_PLANNER_RPC(Method)                                                        \
-  grpc::Status PlannerGrpcService::Method(grpc::ServerContext* context,                     \
-                                          const v1::Method##Request* request,               \
-                                          v1::Method##Response* response) {                 \
-    return Handle(context, "/carecast.v1.PlannerService/" #Method, *request, response,      \
-                  &Planner::Method);                                                        \
+#define CARECAST_PLANNER_RPC(Method)                                                   \
+  grpc::Status PlannerGrpcService::Method(grpc::ServerContext* context,                \
+                                          const v1::Method##Request* request,          \
+                                          v1::Method##Response* response) {            \
+    return Handle(context, "/carecast.v1.PlannerService/" #Method, *request, response, \
+                  &Planner::Method);                                                   \
   }
 CARECAST_PLANNER_RPC(CreateSpoke)
 CARECAST_PLANNER_RPC(ListSpokes)

@@ -16,7 +16,7 @@ class PlannerGrpcService final : public carecast::v1::PlannerService::Service {
  public:
   PlannerGrpcService(Planner& planner, common::RpcEdge& edge) : planner_(planner), edge_(edge) {}
 
-#define CARECAST_PLANNER_RPC(Method)                                               \
+#define CARECAST_PLANNER_RPC(Method)                                                    \
   grpc::Status Method(grpc::ServerContext* context, const v1::Method##Request* request, \
                       v1::Method##Response* response) override;
   CARECAST_PLANNER_RPC(CreateSpoke)
@@ -44,8 +44,8 @@ class PlannerGrpcService final : public carecast::v1::PlannerService::Service {
 
  private:
   template <class Request, class Response, class Method>
-  grpc::Status Handle(grpc::ServerContext* context, const char* full_method,
-                      const Request& request, Response* response, Method method);
+  grpc::Status Handle(grpc::ServerContext* context, const char* full_method, const Request& request,
+                      Response* response, Method method);
 
   Planner& planner_;
   common::RpcEdge& edge_;

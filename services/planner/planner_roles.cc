@@ -24,10 +24,10 @@ using common::Role;
 // Role order decides which role the audit trail records when a caller holds
 // several. Deny by default: a method missing here is refused to everyone.
 common::RoleTable PlannerRoleTable() {
-  const std::vector<Role> readers = {Role::kContributor,       Role::kContentDeveloper,
-                                     Role::kClinicalReviewer,  Role::kComplianceReviewer,
-                                     Role::kPublisher,         Role::kResponder,
-                                     Role::kStrategist,        Role::kAdmin,
+  const std::vector<Role> readers = {Role::kContributor,      Role::kContentDeveloper,
+                                     Role::kClinicalReviewer, Role::kComplianceReviewer,
+                                     Role::kPublisher,        Role::kResponder,
+                                     Role::kStrategist,       Role::kAdmin,
                                      Role::kService};
   const std::vector<Role> organisers = {Role::kStrategist, Role::kAdmin};
   const std::vector<Role> writers = {Role::kContributor, Role::kContentDeveloper};

@@ -19,15 +19,23 @@ namespace subjects = common::subjects;
 
 std::string_view PostStateName(v1::PostState state) {
   switch (state) {
-    case v1::POST_STATE_UNSPECIFIED: return "UNSPECIFIED";
-    case v1::POST_STATE_SCHEDULED: return "SCHEDULED";
-    case v1::POST_STATE_PUBLISHING: return "PUBLISHING";
-    case v1::POST_STATE_PUBLISHED: return "PUBLISHED";
-    case v1::POST_STATE_CANCELLED: return "CANCELLED";
-    case v1::POST_STATE_FAILED: return "FAILED";
-    case v1::POST_STATE_NEEDS_HUMAN: return "NEEDS_HUMAN";
+    case v1::POST_STATE_UNSPECIFIED:
+      return "UNSPECIFIED";
+    case v1::POST_STATE_SCHEDULED:
+      return "SCHEDULED";
+    case v1::POST_STATE_PUBLISHING:
+      return "PUBLISHING";
+    case v1::POST_STATE_PUBLISHED:
+      return "PUBLISHED";
+    case v1::POST_STATE_CANCELLED:
+      return "CANCELLED";
+    case v1::POST_STATE_FAILED:
+      return "FAILED";
+    case v1::POST_STATE_NEEDS_HUMAN:
+      return "NEEDS_HUMAN";
     case v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_: break;
+    case v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
+      break;
   }
   return "UNKNOWN";
 }
@@ -65,8 +73,8 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
       [&](std::vector<Change>& changes) -> absl::StatusOr<v1::SchedulePostResponse> {
         ASSIGN_OR_RETURN(std::string content_id, ParseContentName("content", request.content()));
         ASSIGN_OR_RETURN(AccountName account_name, ParseAccountName("account", request.account()));
-        RETURN_IF_ERROR(CheckTimestamp("publish_time", request.has_publish_time(),
-                                       request.publish_time()));
+        RETURN_IF_ERROR(
+            CheckTimestamp("publish_time", request.has_publish_time(), request.publish_time()));
         const absl::Time now = clock_.Now();
         const absl::Time publish_time = FromProto(request.publish_time());
         if (publish_time <= now + options_.min_lead_time) {
@@ -86,21 +94,22 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
         if (!content.ok()) return internal::NotFoundAs(content.status(), request.content());
         const v1::Content& c = content->value;
-        absl::StatusOr<Stored<v1::Account>> account = organisation_.Get<v1::Account>(
-            AccountKey(account_name.spoke, account_name.account));
+        absl::StatusOr<Stored<v1::Account>> account =
+            organisation_.Get<v1::Account>(AccountKey(account_name.spoke, account_name.account));
         if (!account.ok()) return internal::NotFoundAs(account.status(), request.account());
         if (c.state() != v1::CONTENT_STATE_APPROVED || c.approval().version() != c.version() ||
             c.approval().content_hash() != c.content_hash()) {
           return absl::FailedPreconditionError(
-              absl::StrCat(request.content(), " is not approved at its current version; only "
-                                              "APPROVED content can be scheduled"));
+              absl::StrCat(request.content(),
+                           " is not approved at its current version; only "
+                           "APPROVED content can be scheduled"));
         }
         const v1::Network network = account->value.network();
         const std::string* text = TextFor(c, network);
         if (text == nullptr) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              request.content(), " has no variant for ", AsAbsl(NetworkField(network)),
-              ", the network of ", request.account()));
+          return absl::FailedPreconditionError(
+              absl::StrCat(request.content(), " has no variant for ", AsAbsl(NetworkField(network)),
+                           ", the network of ", request.account()));
         }
 
         v1::SchedulePostResponse response;
@@ -122,7 +131,8 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         // another post in the calendar.
         absl::StatusOr<Stored<v1::Post>> existing = posts_.Get<v1::Post>(id);
         if (existing.ok()) {
-          if (!derived) return absl::AlreadyExistsError(absl::StrCat(post.name(), " already exists"));
+          if (!derived)
+            return absl::AlreadyExistsError(absl::StrCat(post.name(), " already exists"));
           *response.mutable_post() = std::move(existing->value);
           return response;
         }
@@ -203,8 +213,7 @@ absl::StatusOr<v1::CancelPostResponse> Planner::CancelPost(const Caller& caller,
 
 absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
     const Caller& caller, const v1::ListCalendarRequest& request) {
-  RETURN_IF_ERROR(
-      CheckTimestamp("start_time", request.has_start_time(), request.start_time()));
+  RETURN_IF_ERROR(CheckTimestamp("start_time", request.has_start_time(), request.start_time()));
   RETURN_IF_ERROR(CheckTimestamp("end_time", request.has_end_time(), request.end_time()));
   const absl::Time start = FromProto(request.start_time());
   const absl::Time end = FromProto(request.end_time());
@@ -231,8 +240,7 @@ absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
   return response;
 }
 
-absl::Status Planner::CancelScheduledPostsOf(const Caller& caller,
-                                             const std::string& content_name,
+absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::string& content_name,
                                              std::string_view request_id, absl::Time now,
                                              std::vector<Change>& changes) {
   // A full scan: the posts bucket is the system of record and is shared with the
@@ -244,8 +252,7 @@ absl::Status Planner::CancelScheduledPostsOf(const Caller& caller,
       if (post.status().code() == absl::StatusCode::kNotFound) continue;
       return post.status();
     }
-    if (post->value.content() != content_name ||
-        post->value.state() != v1::POST_STATE_SCHEDULED) {
+    if (post->value.content() != content_name || post->value.state() != v1::POST_STATE_SCHEDULED) {
       continue;
     }
     bool still_scheduled = true;

@@ -70,8 +70,7 @@ absl::StatusOr<ReplayRecord> RequestReplay::Decode(std::string_view bytes) {
     auto time_ns = c.find("time_ns");
     if (!Str(c, "event_id", &change.event.id) || !Str(c, "subject", &change.event.subject) ||
         !Str(c, "type", &change.event.type) || !Str(c, "source", &change.event.source) ||
-        !Str(c, "dataschema", &change.event.dataschema) ||
-        !UnB64(c, "data", &change.event.data) ||
+        !Str(c, "dataschema", &change.event.dataschema) || !UnB64(c, "data", &change.event.data) ||
         !Str(c, "audit_subject", &change.audit_subject) ||
         !Str(c, "audit_event_id", &change.audit_event_id) || !UnB64(c, "entry", &entry) ||
         time_ns == c.end() || !time_ns->is_number_integer() ||

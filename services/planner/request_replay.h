@@ -15,8 +15,8 @@
 namespace carecast::planner {
 
 struct ReplayRecord {
-  std::string response;          // serialized response message
-  std::vector<Change> changes;   // recorded again (idempotently) on replay
+  std::string response;         // serialized response message
+  std::vector<Change> changes;  // recorded again (idempotently) on replay
 };
 
 // Thread-safe (the store is). Not owning.

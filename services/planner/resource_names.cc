@@ -15,9 +15,8 @@ namespace {
 using common::AsAbsl;
 
 absl::Status Malformed(std::string_view field, std::string_view shape) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(AsAbsl(field), " must look like ", AsAbsl(shape),
-                   " with ids of 1-63 characters [a-z0-9-]"));
+  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), " must look like ", AsAbsl(shape),
+                                                 " with ids of 1-63 characters [a-z0-9-]"));
 }
 
 // Splits `name` into segments; true when it is exactly collection/id pairs whose
@@ -88,8 +87,8 @@ absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
   std::vector<std::string> ids;
   bool ok = resource == kPublishingResource || SplitName(resource, {"spokes"}, &ids) ||
             SplitName(resource, {"spokes", "accounts"}, &ids) ||
-            SplitName(resource, {"objectives"}, &ids) ||
-            SplitName(resource, {"contents"}, &ids) || SplitName(resource, {"posts"}, &ids);
+            SplitName(resource, {"objectives"}, &ids) || SplitName(resource, {"contents"}, &ids) ||
+            SplitName(resource, {"posts"}, &ids);
   if (!ok) {
     return absl::InvalidArgumentError(
         "resource must be a resource name such as contents/{content}, posts/{post}, "

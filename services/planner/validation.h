@@ -2,10 +2,10 @@
 // INVALID_ARGUMENT naming the field and the rule.
 #pragma once
 
+#include <google/protobuf/timestamp.pb.h>
+
 #include <cstddef>
 #include <string_view>
-
-#include <google/protobuf/timestamp.pb.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"

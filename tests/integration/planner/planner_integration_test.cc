@@ -205,8 +205,7 @@ TEST_F(PlannerIntegrationTest, ConcurrentHoldsFromTwoReplicasKeepTheChainLinear)
       v1::HoldPublishingRequest hold;
       hold.set_reason("drill");
       auto held = p.HoldPublishing(strategist_, hold);
-      EXPECT_TRUE(held.ok() || held.status().code() == absl::StatusCode::kAborted)
-          << held.status();
+      EXPECT_TRUE(held.ok() || held.status().code() == absl::StatusCode::kAborted) << held.status();
       auto resumed = p.ResumePublishing(strategist_, {});
       EXPECT_TRUE(resumed.ok() || resumed.status().code() == absl::StatusCode::kAborted)
           << resumed.status();
@@ -273,13 +272,13 @@ TEST_F(PlannerIntegrationTest, BinaryServesGrpcWithRealTokensAndStopsOnSigterm) 
 
   // Bad configuration: exit code 2 with every problem named.
   {
-    auto bad = testing::ChildProcess::Start(
-        binary, {},
-        {{"CARECAST_NATS_URL", ""},
-         {"CARECAST_PLANNER_MIN_LEAD_TIME", "later"},
-         {"CARECAST_REDIS_URL", redis_server_->url()},
-         {"CARECAST_JWT_PUBLIC_KEY_FILE", tokens.public_key_file()}},
-        nats_server_->dir() + "/planner-bad.log");
+    auto bad =
+        testing::ChildProcess::Start(binary, {},
+                                     {{"CARECAST_NATS_URL", ""},
+                                      {"CARECAST_PLANNER_MIN_LEAD_TIME", "later"},
+                                      {"CARECAST_REDIS_URL", redis_server_->url()},
+                                      {"CARECAST_JWT_PUBLIC_KEY_FILE", tokens.public_key_file()}},
+                                     nats_server_->dir() + "/planner-bad.log");
     ASSERT_TRUE(bad.ok()) << bad.status();
     ASSERT_TRUE(testing::PollUntil([&] { return !bad->Running(); }, kDeadline));
     auto code = bad->Terminate(absl::Seconds(1));
@@ -290,15 +289,15 @@ TEST_F(PlannerIntegrationTest, BinaryServesGrpcWithRealTokensAndStopsOnSigterm) 
   const int grpc_port = testing::FindFreePort();
   int http_port = testing::FindFreePort();
   while (http_port == grpc_port) http_port = testing::FindFreePort();
-  auto process = testing::ChildProcess::Start(
-      binary, {},
-      {{"CARECAST_NATS_URL", nats_server_->url()},
-       {"CARECAST_REDIS_URL", redis_server_->url()},
-       {"CARECAST_JWT_PUBLIC_KEY_FILE", tokens.public_key_file()},
-       {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
-       {"CARECAST_GRPC_PORT", std::to_string(grpc_port)},
-       {"CARECAST_HTTP_PORT", std::to_string(http_port)}},
-      nats_server_->dir() + "/planner.log");
+  auto process =
+      testing::ChildProcess::Start(binary, {},
+                                   {{"CARECAST_NATS_URL", nats_server_->url()},
+                                    {"CARECAST_REDIS_URL", redis_server_->url()},
+                                    {"CARECAST_JWT_PUBLIC_KEY_FILE", tokens.public_key_file()},
+                                    {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
+                                    {"CARECAST_GRPC_PORT", std::to_string(grpc_port)},
+                                    {"CARECAST_HTTP_PORT", std::to_string(http_port)}},
+                                   nats_server_->dir() + "/planner.log");
   ASSERT_TRUE(process.ok()) << process.status();
   ASSERT_TRUE(testing::PollUntil(
       [&] {
@@ -323,8 +322,8 @@ TEST_F(PlannerIntegrationTest, BinaryServesGrpcWithRealTokensAndStopsOnSigterm) 
   EXPECT_EQ(stub->HoldPublishing(context("").get(), hold, &held).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(stub->HoldPublishing(
-                    context(tokens.BearerHeader("wendy", {common::Role::kContributor})).get(),
-                    hold, &held)
+                    context(tokens.BearerHeader("wendy", {common::Role::kContributor})).get(), hold,
+                    &held)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   grpc::Status status = stub->HoldPublishing(
@@ -336,7 +335,8 @@ TEST_F(PlannerIntegrationTest, BinaryServesGrpcWithRealTokensAndStopsOnSigterm) 
 
   auto metrics = testing::HttpCall(http_port, "GET", "/metrics");
   ASSERT_TRUE(metrics.ok());
-  EXPECT_THAT(metrics->body, HasSubstr("carecast_planner_publishing_switches_total{state=\"held\"} 1"));
+  EXPECT_THAT(metrics->body,
+              HasSubstr("carecast_planner_publishing_switches_total{state=\"held\"} 1"));
   EXPECT_THAT(metrics->body, HasSubstr("grpc_server_handled_total"));
 
   auto exit_code = process->Terminate(absl::Seconds(15));

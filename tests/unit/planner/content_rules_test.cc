@@ -1,8 +1,8 @@
 #include "services/planner/content_rules.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace carecast::planner {
 namespace {

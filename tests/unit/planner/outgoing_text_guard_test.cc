@@ -1,9 +1,9 @@
 #include "services/planner/outgoing_text_guard.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace carecast::planner {
 namespace {
@@ -64,8 +64,8 @@ TEST(PatternGuardTest, LeavesOrdinaryHealthSystemTextAlone) {
         "Our 2024 campaign reached 15,000 people across 12 clinics.",
         "Visit https://example.org/heart-health to learn more #HeartMonth",
         "Open 8-5, Monday to Friday. Parking in lot 3.", "Years 2019-2024 in review",
-        "Record turnout: 1200 runners!", "We are proud of our account of care.",
-        "Ward 12, bed 4", "Version 1.2.3 of the app", "Call 911 in an emergency."}) {
+        "Record turnout: 1200 runners!", "We are proud of our account of care.", "Ward 12, bed 4",
+        "Version 1.2.3 of the app", "Call 911 in an emergency."}) {
     EXPECT_TRUE(guard.Check(text).empty()) << text;
   }
 }

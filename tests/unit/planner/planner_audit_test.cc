@@ -56,9 +56,8 @@ TEST_F(PlannerAuditTest, EveryContentChangeIsOneLinkedEntryWithActorRoleAndVersi
 
   std::vector<v1::AuditEntry> entries = Entries(draft.name());
   ASSERT_EQ(entries.size(), 6u);
-  const std::vector<std::string> actions = {"content.create", "content.submit",
-                                            "content.approve", "content.update",
-                                            "content.submit", "content.reject"};
+  const std::vector<std::string> actions = {"content.create", "content.submit", "content.approve",
+                                            "content.update", "content.submit", "content.reject"};
   const std::vector<std::string> actors = {"wendy", "wendy", "rita", "wendy", "wendy", "rita"};
   const std::vector<int64_t> versions = {1, 1, 1, 2, 2, 2};
   for (size_t i = 0; i < entries.size(); ++i) {

@@ -54,7 +54,8 @@ class PlannerBadInputTest : public PlannerFixture {
     return r.status();
   }
 
-  v1::CreateContentRequest ContentWith(const std::string& text, v1::Network network = v1::NETWORK_UNSPECIFIED,
+  v1::CreateContentRequest ContentWith(const std::string& text,
+                                       v1::Network network = v1::NETWORK_UNSPECIFIED,
                                        const std::string& variant = "") {
     v1::CreateContentRequest req;
     req.mutable_content()->set_text(text);
@@ -90,8 +91,9 @@ TEST_F(PlannerBadInputTest, Organisation) {
   cases.push_back({"spoke with invalid UTF-8",
                    spoke([](auto& r) { r.mutable_spoke()->set_display_name(kBadUtf8); }),
                    Code::kInvalidArgument, "not valid UTF-8"});
-  cases.push_back({"spoke with oversized name",
-                   spoke([](auto& r) { r.mutable_spoke()->set_display_name(std::string(201, 'a')); }),
+  cases.push_back({"spoke with oversized name", spoke([](auto& r) {
+                     r.mutable_spoke()->set_display_name(std::string(201, 'a'));
+                   }),
                    Code::kInvalidArgument, "longer than 200"});
   cases.push_back({"spoke with malformed id", spoke([](auto& r) { r.set_spoke_id("Bad_Id"); }),
                    Code::kInvalidArgument, "spoke_id"});
@@ -114,8 +116,9 @@ TEST_F(PlannerBadInputTest, Organisation) {
       return S(planner_->CreateAccount(strategist_, req));
     };
   };
-  cases.push_back({"account with malformed parent", account([](auto& r) { r.set_parent("spoke/x"); }),
-                   Code::kInvalidArgument, "parent must look like spokes/{spoke}"});
+  cases.push_back({"account with malformed parent",
+                   account([](auto& r) { r.set_parent("spoke/x"); }), Code::kInvalidArgument,
+                   "parent must look like spokes/{spoke}"});
   cases.push_back({"account with missing parent", account([](auto& r) { r.clear_parent(); }),
                    Code::kInvalidArgument, "parent"});
   cases.push_back({"account under unknown spoke",
@@ -124,8 +127,9 @@ TEST_F(PlannerBadInputTest, Organisation) {
   cases.push_back({"account without network",
                    account([](auto& r) { r.mutable_account()->clear_network(); }),
                    Code::kInvalidArgument, "account.network"});
-  cases.push_back({"account with unknown network",
-                   account([](auto& r) { r.mutable_account()->set_network(static_cast<v1::Network>(77)); }),
+  cases.push_back({"account with unknown network", account([](auto& r) {
+                     r.mutable_account()->set_network(static_cast<v1::Network>(77));
+                   }),
                    Code::kInvalidArgument, "account.network"});
   cases.push_back({"account without handle",
                    account([](auto& r) { r.mutable_account()->clear_handle(); }),
@@ -133,11 +137,13 @@ TEST_F(PlannerBadInputTest, Organisation) {
   cases.push_back({"account without time zone",
                    account([](auto& r) { r.mutable_account()->clear_time_zone(); }),
                    Code::kInvalidArgument, "account.time_zone is required"});
-  cases.push_back({"account with unknown time zone",
-                   account([](auto& r) { r.mutable_account()->set_time_zone("Mars/Olympus_Mons"); }),
+  cases.push_back({"account with unknown time zone", account([](auto& r) {
+                     r.mutable_account()->set_time_zone("Mars/Olympus_Mons");
+                   }),
                    Code::kInvalidArgument, "IANA time zone"});
-  cases.push_back({"account with a credential instead of a secret name",
-                   account([](auto& r) { r.mutable_account()->set_credentials_secret("Bearer abc def"); }),
+  cases.push_back({"account with a credential instead of a secret name", account([](auto& r) {
+                     r.mutable_account()->set_credentials_secret("Bearer abc def");
+                   }),
                    Code::kInvalidArgument, "credentials_secret"});
 
   v1::ListAccountsRequest list_unknown;
@@ -188,8 +194,7 @@ TEST_F(PlannerBadInputTest, Objectives) {
   cases.push_back({"negative target",
                    objective([](auto& r) { r.mutable_objective()->set_target(-1); }),
                    Code::kInvalidArgument, "objective.target"});
-  cases.push_back({"NaN target",
-                   objective([](auto& r) {
+  cases.push_back({"NaN target", objective([](auto& r) {
                      r.mutable_objective()->set_target(std::numeric_limits<double>::quiet_NaN());
                    }),
                    Code::kInvalidArgument, "objective.target"});
@@ -198,13 +203,11 @@ TEST_F(PlannerBadInputTest, Objectives) {
                    Code::kInvalidArgument, "objective.start_time is required"});
   cases.push_back({"no end", objective([](auto& r) { r.mutable_objective()->clear_end_time(); }),
                    Code::kInvalidArgument, "objective.end_time is required"});
-  cases.push_back({"end before start",
-                   objective([this](auto& r) {
+  cases.push_back({"end before start", objective([this](auto& r) {
                      *r.mutable_objective()->mutable_end_time() = In(-absl::Hours(1));
                    }),
                    Code::kInvalidArgument, "before end_time"});
-  cases.push_back({"invalid nanos",
-                   objective([](auto& r) {
+  cases.push_back({"invalid nanos", objective([](auto& r) {
                      r.mutable_objective()->mutable_end_time()->set_nanos(2'000'000'000);
                    }),
                    Code::kInvalidArgument, "not a valid timestamp"});
@@ -214,8 +217,7 @@ TEST_F(PlannerBadInputTest, Objectives) {
   cases.push_back({"malformed spoke",
                    objective([](auto& r) { r.mutable_objective()->set_spoke("st-marys"); }),
                    Code::kInvalidArgument, "objective.spoke"});
-  cases.push_back({"unknown network",
-                   objective([](auto& r) {
+  cases.push_back({"unknown network", objective([](auto& r) {
                      r.mutable_objective()->set_network(static_cast<v1::Network>(99));
                    }),
                    Code::kInvalidArgument, "objective.network"});
@@ -235,13 +237,14 @@ TEST_F(PlannerBadInputTest, Content) {
   auto create = [&](v1::CreateContentRequest req) {
     return [this, req] { return S(planner_->CreateContent(writer_, req)); };
   };
-  cases.push_back({"no text", create(ContentWith("")), Code::kInvalidArgument,
-                   "content.text is required"});
+  cases.push_back(
+      {"no text", create(ContentWith("")), Code::kInvalidArgument, "content.text is required"});
   cases.push_back({"invalid UTF-8 text", create(ContentWith(kBadUtf8)), Code::kInvalidArgument,
                    "content.text is not valid UTF-8"});
   cases.push_back({"oversized text", create(ContentWith(std::string(64 * 1024 + 1, 'a'))),
                    Code::kInvalidArgument, "larger than 65536 bytes"});
-  cases.push_back({"X variant over 280", create(ContentWith("ok", v1::NETWORK_X, std::string(281, 'a'))),
+  cases.push_back({"X variant over 280",
+                   create(ContentWith("ok", v1::NETWORK_X, std::string(281, 'a'))),
                    Code::kInvalidArgument, "x allows at most 280"});
   std::string cjk;
   for (int i = 0; i < 141; ++i) cjk += "健";
@@ -250,9 +253,11 @@ TEST_F(PlannerBadInputTest, Content) {
   cases.push_back({"Mastodon variant over 500",
                    create(ContentWith("ok", v1::NETWORK_MASTODON, std::string(501, 'a'))),
                    Code::kInvalidArgument, "mastodon allows at most 500"});
-  cases.push_back({"variant without network", create(ContentWith("ok", v1::NETWORK_UNSPECIFIED, "a")),
-                   Code::kInvalidArgument, "network"});
-  cases.push_back({"variant with invalid UTF-8", create(ContentWith("ok", v1::NETWORK_FACEBOOK, kBadUtf8)),
+  cases.push_back({"variant without network",
+                   create(ContentWith("ok", v1::NETWORK_UNSPECIFIED, "a")), Code::kInvalidArgument,
+                   "network"});
+  cases.push_back({"variant with invalid UTF-8",
+                   create(ContentWith("ok", v1::NETWORK_FACEBOOK, kBadUtf8)),
                    Code::kInvalidArgument, "not valid UTF-8"});
   cases.push_back({"empty variant", create(ContentWith("ok", v1::NETWORK_FACEBOOK, "")),
                    Code::kInvalidArgument, "text is required"});
@@ -312,8 +317,7 @@ TEST_F(PlannerBadInputTest, Content) {
   cases.push_back({"update with invalid UTF-8",
                    update([](auto& r) { r.mutable_content()->set_text(kBadUtf8); }),
                    Code::kInvalidArgument, "not valid UTF-8"});
-  cases.push_back({"update with an oversized X variant",
-                   update([](auto& r) {
+  cases.push_back({"update with an oversized X variant", update([](auto& r) {
                      auto* v = r.mutable_content()->add_variants();
                      v->set_network(v1::NETWORK_INSTAGRAM);
                      v->set_text(std::string(2201, 'i'));
@@ -350,12 +354,12 @@ TEST_F(PlannerBadInputTest, Content) {
   };
   cases.push_back({"approve a draft", approve(draft_.name(), 1), Code::kFailedPrecondition,
                    "only IN_REVIEW content can be approved"});
-  cases.push_back({"approve twice", approve(approved_.name(), 1), Code::kFailedPrecondition,
-                   "is APPROVED"});
-  cases.push_back({"approve a stale version", approve(in_review_.name(), 2), Code::kAborted,
-                   "read it again"});
-  cases.push_back({"approve without version", approve(in_review_.name(), 0),
-                   Code::kInvalidArgument, "version is required"});
+  cases.push_back(
+      {"approve twice", approve(approved_.name(), 1), Code::kFailedPrecondition, "is APPROVED"});
+  cases.push_back(
+      {"approve a stale version", approve(in_review_.name(), 2), Code::kAborted, "read it again"});
+  cases.push_back({"approve without version", approve(in_review_.name(), 0), Code::kInvalidArgument,
+                   "version is required"});
   cases.push_back({"approve unknown", approve("contents/nope", 1), Code::kNotFound, "not found"});
   cases.push_back({"approve malformed", approve("nope", 1), Code::kInvalidArgument, "name"});
 
@@ -397,13 +401,15 @@ TEST_F(PlannerBadInputTest, Posts) {
   cases.push_back({"publish_time in the past",
                    schedule([this](auto& r) { *r.mutable_publish_time() = In(-absl::Minutes(5)); }),
                    Code::kInvalidArgument, "publish_time is in the past"});
-  cases.push_back({"publish_time now",
-                   schedule([this](auto& r) { *r.mutable_publish_time() = In(absl::ZeroDuration()); }),
+  cases.push_back({"publish_time now", schedule([this](auto& r) {
+                     *r.mutable_publish_time() = In(absl::ZeroDuration());
+                   }),
                    Code::kInvalidArgument, "publish_time is in the past"});
   cases.push_back({"publish_time missing", schedule([](auto& r) { r.clear_publish_time(); }),
                    Code::kInvalidArgument, "publish_time is required"});
-  cases.push_back({"publish_time beyond the horizon",
-                   schedule([this](auto& r) { *r.mutable_publish_time() = In(absl::Hours(24 * 366)); }),
+  cases.push_back({"publish_time beyond the horizon", schedule([this](auto& r) {
+                     *r.mutable_publish_time() = In(absl::Hours(24 * 366));
+                   }),
                    Code::kInvalidArgument, "ahead"});
   cases.push_back({"publish_time with bad nanos",
                    schedule([](auto& r) { r.mutable_publish_time()->set_nanos(-1); }),
@@ -418,8 +424,7 @@ TEST_F(PlannerBadInputTest, Posts) {
   cases.push_back({"unknown account",
                    schedule([](auto& r) { r.set_account("spokes/st-marys/accounts/none"); }),
                    Code::kNotFound, "not found"});
-  cases.push_back({"malformed account",
-                   schedule([](auto& r) { r.set_account("accounts/x-main"); }),
+  cases.push_back({"malformed account", schedule([](auto& r) { r.set_account("accounts/x-main"); }),
                    Code::kInvalidArgument, "account must look like"});
   cases.push_back({"post id taken", schedule([](auto& r) { r.set_post_id("scheduled"); }),
                    Code::kAlreadyExists, "already exists"});
@@ -437,8 +442,8 @@ TEST_F(PlannerBadInputTest, Posts) {
   cases.push_back({"cancel a cancelled post", cancel("posts/cancelled", ""),
                    Code::kFailedPrecondition, "only SCHEDULED posts"});
   cases.push_back({"cancel unknown", cancel("posts/nope", ""), Code::kNotFound, "not found"});
-  cases.push_back({"cancel malformed", cancel("contents/x", ""), Code::kInvalidArgument,
-                   "posts/{post}"});
+  cases.push_back(
+      {"cancel malformed", cancel("contents/x", ""), Code::kInvalidArgument, "posts/{post}"});
   cases.push_back({"cancel with invalid UTF-8 reason", cancel(post_.name(), kBadUtf8),
                    Code::kInvalidArgument, "reason"});
   v1::GetPostRequest get;
@@ -488,8 +493,8 @@ TEST_F(PlannerBadInputTest, HoldAndAudit) {
   cases.push_back({"resume with oversized request_id",
                    [&] { return S(planner_->ResumePublishing(strategist_, resume)); },
                    Code::kInvalidArgument, "request_id"});
-  for (const char* resource : {"", "contents", "contents/*", "carecast.audit.>", "things/x",
-                               "spokes/s/accounts"}) {
+  for (const char* resource :
+       {"", "contents", "contents/*", "carecast.audit.>", "things/x", "spokes/s/accounts"}) {
     v1::ListAuditEntriesRequest req;
     req.set_resource(resource);
     cases.push_back({std::string("audit of \"") + resource + "\"",

@@ -37,7 +37,8 @@ class PlannerCalendarTest : public PlannerFixture {
 
 TEST_F(PlannerCalendarTest, ListsARangeEarliestFirstAcrossPages) {
   for (int hours : {5, 1, 3, 2, 4}) {
-    ASSERT_TRUE(Schedule(approved_, x_.name(), absl::Hours(hours), "h" + std::to_string(hours)).ok());
+    ASSERT_TRUE(
+        Schedule(approved_, x_.name(), absl::Hours(hours), "h" + std::to_string(hours)).ok());
   }
   EXPECT_EQ(Names(absl::ZeroDuration(), absl::Hours(24), 2),
             (std::vector<std::string>{"posts/h1", "posts/h2", "posts/h3", "posts/h4", "posts/h5"}));
@@ -49,7 +50,8 @@ TEST_F(PlannerCalendarTest, ListsARangeEarliestFirstAcrossPages) {
 
 TEST_F(PlannerCalendarTest, RebuildsTheIndexAfterRedisIsWiped) {
   for (int hours : {3, 1, 2}) {
-    ASSERT_TRUE(Schedule(approved_, x_.name(), absl::Hours(hours), "h" + std::to_string(hours)).ok());
+    ASSERT_TRUE(
+        Schedule(approved_, x_.name(), absl::Hours(hours), "h" + std::to_string(hours)).ok());
   }
   index_.Wipe();
   EXPECT_EQ(Names(absl::ZeroDuration(), absl::Hours(24)),
@@ -76,7 +78,10 @@ TEST_F(PlannerCalendarTest, RedisDownRefusesSchedulingBeforeAnythingChanges) {
 
 TEST_F(PlannerCalendarTest, SkipsIndexedIdsThatNeverReachedTheBucket) {
   ASSERT_TRUE(Schedule(approved_, x_.name(), absl::Hours(1), "real").ok());
-  ASSERT_TRUE(index_.Add(kCalendarIndex, {{"ghost", CalendarIndex::Score(clock_.Now() + absl::Minutes(90))}}).ok());
+  ASSERT_TRUE(
+      index_
+          .Add(kCalendarIndex, {{"ghost", CalendarIndex::Score(clock_.Now() + absl::Minutes(90))}})
+          .ok());
   EXPECT_EQ(Names(absl::ZeroDuration(), absl::Hours(24)), std::vector<std::string>{"posts/real"});
 }
 

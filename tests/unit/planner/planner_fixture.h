@@ -2,14 +2,14 @@
 // build the usual resources.
 #pragma once
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
@@ -88,7 +88,8 @@ class PlannerFixture : public ::testing::Test {
   static google::protobuf::Timestamp ToTs(absl::Time t) {
     google::protobuf::Timestamp ts;
     ts.set_seconds(absl::ToUnixSeconds(t));
-    ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(ts.seconds()))));
+    ts.set_nanos(
+        static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(ts.seconds()))));
     return ts;
   }
 
@@ -115,10 +116,12 @@ class PlannerFixture : public ::testing::Test {
     return resp.ok() ? resp->account() : v1::Account();
   }
 
-  v1::Content DraftContent(const std::string& master, std::vector<std::pair<v1::Network, std::string>> variants = {
+  v1::Content DraftContent(const std::string& master,
+                           std::vector<std::pair<v1::Network, std::string>> variants = {
                                {v1::NETWORK_X, "Flu shots Saturday! #FluFree"},
                                {v1::NETWORK_FACEBOOK, "Free flu shots this Saturday at St Mary's."},
-                               {v1::NETWORK_LINKEDIN, "St Mary's offers free flu shots on Saturday."}}) {
+                               {v1::NETWORK_LINKEDIN,
+                                "St Mary's offers free flu shots on Saturday."}}) {
     v1::CreateContentRequest req;
     req.mutable_content()->set_title("Flu shots");
     req.mutable_content()->set_text(master);

@@ -1,9 +1,9 @@
 #include "services/planner/planner_roles.h"
 
-#include <set>
-
 #include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "carecast/v1/planner_service.grpc.pb.h"
 
@@ -44,9 +44,9 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
   for (Role role : {Role::kContributor, Role::kContentDeveloper, Role::kClinicalReviewer,
                     Role::kComplianceReviewer, Role::kPublisher, Role::kResponder,
                     Role::kStrategist, Role::kAdmin, Role::kService}) {
-    for (const char* read : {"ListSpokes", "ListAccounts", "GetObjective", "ListObjectives",
-                             "GetContent", "GetPost", "ListCalendar", "GetPublishingState",
-                             "ListAuditEntries"}) {
+    for (const char* read :
+         {"ListSpokes", "ListAccounts", "GetObjective", "ListObjectives", "GetContent", "GetPost",
+          "ListCalendar", "GetPublishingState", "ListAuditEntries"}) {
       EXPECT_TRUE(table.Authorize(With(role), p + read).ok()) << read;
     }
   }

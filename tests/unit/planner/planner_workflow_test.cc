@@ -95,7 +95,8 @@ TEST_F(PlannerWorkflowTest, DraftToScheduledPostWithEventsAtEveryStep) {
   EXPECT_EQ(events[0].source, "/carecast/planner");
 
   std::string metrics = MetricsText();
-  EXPECT_THAT(metrics, HasSubstr("carecast_planner_content_transitions_total{transition=\"approved\"} 1"));
+  EXPECT_THAT(metrics,
+              HasSubstr("carecast_planner_content_transitions_total{transition=\"approved\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("carecast_planner_posts_total{event=\"scheduled\"} 1"));
 }
 
@@ -178,11 +179,11 @@ TEST_F(PlannerWorkflowTest, AnEditVoidsTheApprovalAndCancelsScheduledPosts) {
 }
 
 TEST_F(PlannerWorkflowTest, TheGuardBlocksApprovalWithKindsFieldsAndReasonsButNoText) {
-  v1::Content c = Submit(DraftContent(
-      "Questions? Call 555-867-5309.",
-      {{v1::NETWORK_X, "Mail jane.doe@example.org"},
-       {v1::NETWORK_LINKEDIN, "Patient MRN: 12345678 thanks the team"},
-       {v1::NETWORK_FACEBOOK, "Nothing to see here"}}));
+  v1::Content c =
+      Submit(DraftContent("Questions? Call 555-867-5309.",
+                          {{v1::NETWORK_X, "Mail jane.doe@example.org"},
+                           {v1::NETWORK_LINKEDIN, "Patient MRN: 12345678 thanks the team"},
+                           {v1::NETWORK_FACEBOOK, "Nothing to see here"}}));
   auto before = Take();
   v1::ApproveContentRequest req;
   req.set_name(c.name());
@@ -198,7 +199,8 @@ TEST_F(PlannerWorkflowTest, TheGuardBlocksApprovalWithKindsFieldsAndReasonsButNo
   EXPECT_EQ(message.find("jane"), std::string::npos) << message;
   EXPECT_EQ(message.find("12345678"), std::string::npos) << message;
   ExpectUnchanged(before, "guard block");
-  EXPECT_THAT(MetricsText(), HasSubstr("carecast_planner_guard_blocks_total{kind=\"phone_number\"} 1"));
+  EXPECT_THAT(MetricsText(),
+              HasSubstr("carecast_planner_guard_blocks_total{kind=\"phone_number\"} 1"));
   for (const auto& line : logger_.lines()) {
     for (const auto& [key, value] : line.fields) {
       if (const auto* s = std::get_if<std::string>(&value)) {

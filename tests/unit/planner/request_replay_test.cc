@@ -34,9 +34,9 @@ TEST(RequestReplayTest, RecordsRoundTripThroughTheBucket) {
                     .action = "publishing.hold",
                     .version = 1,
                     .detail = "storm"};
-  ReplayRecord record{std::string("resp\x01\x00x", 7),
-                      {MakeChange(facts, caller, "r1", "/carecast/planner",
-                                  absl::FromUnixSeconds(1'800'000'000))}};
+  ReplayRecord record{
+      std::string("resp\x01\x00x", 7),
+      {MakeChange(facts, caller, "r1", "/carecast/planner", absl::FromUnixSeconds(1'800'000'000))}};
   const std::string key = RequestReplay::Key("HoldPublishing", "alice", "r1");
   ASSERT_TRUE(replay.Save(key, record).ok());
   absl::StatusOr<std::optional<ReplayRecord>> found = replay.Find(key);

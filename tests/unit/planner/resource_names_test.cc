@@ -16,9 +16,9 @@ TEST(ResourceNamesTest, ParsesWellFormedNames) {
 }
 
 TEST(ResourceNamesTest, RefusesMalformedNames) {
-  for (const char* bad : {"", "contents", "contents/", "contents/ABC", "contents/a/b",
-                          "/contents/a", "contents/a/", "content/a", "posts/a", "contents/-a",
-                          "contents/a.b", "contents/a b", "contents/\xC3"}) {
+  for (const char* bad :
+       {"", "contents", "contents/", "contents/ABC", "contents/a/b", "/contents/a", "contents/a/",
+        "content/a", "posts/a", "contents/-a", "contents/a.b", "contents/a b", "contents/\xC3"}) {
     absl::StatusOr<std::string> id = ParseContentName("name", bad);
     EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
