@@ -234,15 +234,17 @@ absl::Status Normalize(std::string_view input, size_t max_output_bytes, Normaliz
   }
   if (ascii) {
     // Fast path: byte-for-byte, the offset map is the identity.
+    bool any_digit = false;
     for (unsigned char c : input) {
       bool up = c >= 'A' && c <= 'Z';
+      any_digit = any_digit || (c >= '0' && c <= '9');
       char o = up ? static_cast<char>(c + 32) : static_cast<char>(c);
       if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') o = ' ';
       if (c == 0x7F) o = ' ';
       out.text.push_back(o);
       out.upper.push_back(up ? 1 : 0);
     }
-    FoldDigitLookalikes(out);
+    if (any_digit) FoldDigitLookalikes(out);
     return absl::OkStatus();
   }
   out.begin_of.reserve(input.size());

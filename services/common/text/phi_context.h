@@ -36,12 +36,13 @@ struct Context {
   const PhraseIndex& index;
   bool outgoing;
   std::vector<PhiFinding>& out;
-  std::vector<uint16_t> end_flags;       // size t.size() + 1
-  std::vector<uint32_t> sentence_start;  // sorted starts of sentences
-  std::vector<uint8_t> sentence_person;  // a person reference in the sentence
-  std::vector<uint8_t> sentence_birth;   // "born", "dob", "birthday" in the sentence
+  // Per-thread buffers reused across calls (see PhiDetector::Detect).
+  std::vector<uint16_t>& end_flags;       // size t.size() + 1
+  std::vector<uint32_t>& sentence_start;  // sorted starts of sentences
+  std::vector<uint8_t>& sentence_person;  // a person reference in the sentence
+  std::vector<uint8_t>& sentence_birth;   // "born", "dob", "birthday" in the sentence
   // Sorted end offsets of id-context phrases, per PhiKind.
-  std::vector<std::vector<uint32_t>> context_ends;
+  std::vector<std::vector<uint32_t>>& context_ends;
 
   void Add(PhiKind kind, size_t b, size_t e, double confidence, std::string_view reason) {
     out.push_back({kind, static_cast<uint32_t>(b), static_cast<uint32_t>(e), confidence, reason});

@@ -109,7 +109,19 @@ PhiDetector::~PhiDetector() = default;
 void PhiDetector::Detect(const NormalizedText& n, const std::vector<Token>& tokens, const PhraseHits& hits,
                          const PhraseIndex& index, bool outgoing, std::vector<PhiFinding>& out) const {
   size_t from = out.size();
-  phi::Context c{n, n.text, tokens, hits, index, outgoing, out, {}, {}, {}, {}, {}};
+  struct Scratch {
+    std::vector<uint16_t> end_flags;
+    std::vector<uint32_t> sentence_start;
+    std::vector<uint8_t> sentence_person;
+    std::vector<uint8_t> sentence_birth;
+    std::vector<std::vector<uint32_t>> context_ends;
+  };
+  thread_local Scratch scratch;
+  scratch.sentence_start.clear();
+  scratch.context_ends.resize(kPhiKindCount);
+  for (auto& v : scratch.context_ends) v.clear();
+  phi::Context c{n, n.text, tokens, hits, index, outgoing, out, scratch.end_flags, scratch.sentence_start,
+                 scratch.sentence_person, scratch.sentence_birth, scratch.context_ends};
   std::string_view t = n.text;
   c.end_flags.assign(t.size() + 1, 0);
   auto flag = [&](PhraseList l, uint16_t bit) {
@@ -139,7 +151,6 @@ void PhiDetector::Detect(const NormalizedText& n, const std::vector<Token>& toke
       if (l == PhraseList::kDatePerson && IsBirthPhrase(index.phrase(h.entry))) c.sentence_birth[s] = 1;
     }
   }
-  c.context_ends.resize(kPhiKindCount);
   for (const PhraseHit& h : hits.of(PhraseList::kIdContext)) c.context_ends[h.group].push_back(h.end);
 
   phi::DetectPatterns(c, *patterns_);

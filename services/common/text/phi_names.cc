@@ -2,6 +2,7 @@
 // patient-confirming phrases in outgoing text.
 #include "services/common/base/strings.h"
 #include "services/common/text/phi_context.h"
+#include "services/common/text/word_set.h"
 
 namespace carecast::common::text::phi {
 namespace {
@@ -26,10 +27,8 @@ bool IsInstitutionWord(std::string_view w) {
       "court", "ct", "ln", "way", "place", "pl", "terrace", "circle", "highway", "hwy", "parkway", "trail",
       "square", "month", "week", "day", "awareness", "festival", "fair", "walk", "run", "gala", "event",
       "program", "series", "conference", "summit", "awards", "fund", "league", "association", "society"};
-  for (std::string_view s : kWords) {
-    if (s == w) return true;
-  }
-  return false;
+  static const WordSet set(kWords);
+  return set.contains(w);
 }
 
 bool IsStopword(std::string_view w) {
@@ -45,10 +44,8 @@ bool IsStopword(std::string_view w) {
       "may", "might", "must", "sir", "madam", "ma'am", "hi", "hello", "hey", "dear", "thanks", "thank",
       "please", "sorry", "love", "loved", "great", "amazing", "best", "worst", "good", "bad", "nurse",
       "nurses", "doctor", "doctors", "dr", "mr", "mrs", "ms", "er", "icu", "covid", "today's", "one"};
-  for (std::string_view s : kStop) {
-    if (s == w) return true;
-  }
-  return false;
+  static const WordSet set(kStop);
+  return set.contains(w);
 }
 
 bool SentenceStart(const Context& c, size_t pos) {
@@ -81,13 +78,15 @@ void DetectNames(Context& c, const NameLists& names) {
     if (!is_word(i)) { ++i; continue; }
     std::string_view w = word(i);
     const Token& tok = toks[i];
-    std::string key(w);
-    bool first = names.first.contains(key);
-    bool last = names.last.contains(key);
-    bool common = names.not_names.contains(key) || IsStopword(w);
+    absl::string_view key = AsAbsl(w);
     uint16_t flags = c.FlagsBefore(tok.begin, ",:");
     bool title = (flags & kEndTitle) != 0;
     bool relation = (flags & (kEndRelation | kEndCue)) != 0;
+    bool first = names.first.contains(key);
+    // Most words are lowercase with no cue: only "john smith" can start there.
+    if (!tok.capitalized && !title && !relation && !first) { ++i; continue; }
+    bool last = names.last.contains(key);
+    bool common = names.not_names.contains(key) || IsStopword(w);
     double conf = 0;
     std::string_view reason;
     if (title && (tok.capitalized || first || last) && !IsStopword(w)) {
@@ -109,11 +108,11 @@ void DetectNames(Context& c, const NameLists& names) {
     } else if (tok.capitalized && !tok.all_caps && !title_case && !common && !names.vocabulary.contains(key) &&
                !IsInstitutionWord(w) && is_word(i + 1) && toks[i + 1].capitalized && !toks[i + 1].all_caps &&
                !IsStopword(word(i + 1)) && !IsInstitutionWord(word(i + 1)) &&
-               (!names.vocabulary.contains(std::string(word(i + 1))) || names.last.contains(std::string(word(i + 1))))) {
+               (!names.vocabulary.contains(AsAbsl(word(i + 1))) || names.last.contains(AsAbsl(word(i + 1))))) {
       conf = 0.55;
       reason = "two capitalised words outside the vocabulary";
     } else if (!tok.capitalized && first && !common && is_word(i + 1) &&
-               names.last.contains(std::string(word(i + 1))) && !names.not_names.contains(std::string(word(i + 1)))) {
+               names.last.contains(AsAbsl(word(i + 1))) && !names.not_names.contains(AsAbsl(word(i + 1)))) {
       conf = 0.6;
       reason = "first and last name";
     }
@@ -135,7 +134,7 @@ void DetectNames(Context& c, const NameLists& names) {
       if (!is_word(j)) break;
       std::string_view nw = word(j);
       bool surname = (toks[j].capitalized && !IsStopword(nw) && !IsInstitutionWord(nw)) ||
-                     (!tok.capitalized && names.last.contains(std::string(nw)) && !names.not_names.contains(std::string(nw)));
+                     (!tok.capitalized && names.last.contains(AsAbsl(nw)) && !names.not_names.contains(AsAbsl(nw)));
       if (!surname) break;
       ++j;
     }

@@ -7,6 +7,7 @@
 
 #include "services/common/text/phi_context.h"
 #include "services/common/text/phi_patterns.h"
+#include "services/common/text/word_set.h"
 
 namespace carecast::common::text {
 
@@ -79,10 +80,8 @@ bool IsStopword(std::string_view w) {
       "you", "they", "all", "some", "more", "hours", "hour", "minutes", "mins", "days", "weeks", "times",
       "people", "patients", "nurses", "doctors", "years", "months", "miles", "blocks", "kids", "steps",
       "ways", "things", "reasons", "out", "down", "up", "into", "just", "only", "been", "have", "had"};
-  for (std::string_view s : kStop) {
-    if (s == w) return true;
-  }
-  return false;
+  static const WordSet set(kStop);
+  return set.contains(w);
 }
 
 void DetectAddresses(Context& c, const PhiDetector::Patterns& p) {

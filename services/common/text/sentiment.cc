@@ -23,13 +23,13 @@ constexpr double kQuestion = 0.18;
 constexpr double kNormAlpha = 15.0;
 constexpr int kNegationWindow = 3;
 
-constexpr std::string_view kNegators[] = {
+constexpr std::string_view kNegatorWords[] = {
     "not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "nowhere", "cannot",
     "without", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont", "wouldnt",
     "cant", "couldnt", "shouldnt", "havent", "hasnt", "hadnt", "aint", "mustnt", "neednt", "nope",
     "nah", "neednt", "darent", "mightnt", "oughtnt", "shant", "uh-uh", "rarely", "seldom"};
 
-constexpr std::string_view kBoosters[] = {
+constexpr std::string_view kBoosterWords[] = {
     "absolutely", "amazingly", "awfully", "completely", "considerably", "decidedly", "deeply",
     "enormously", "entirely", "especially", "exceptionally", "extremely", "fabulously", "greatly",
     "highly", "hugely", "incredibly", "intensely", "majorly", "more", "most", "particularly",
@@ -38,25 +38,12 @@ constexpr std::string_view kBoosters[] = {
     "sooo", "soooo", "insanely", "ridiculously", "seriously", "crazy", "damn", "hella", "mega",
     "fully", "way", "too", "beyond", "literally"};
 
-constexpr std::string_view kDampeners[] = {
+constexpr std::string_view kDampenerWords[] = {
     "almost", "barely", "hardly", "kinda", "kindof", "less", "little", "marginally",
     "occasionally", "partly", "scarcely", "slightly", "somewhat", "sorta", "sortof", "fairly",
     "pretty", "bit", "mildly"};
 
-constexpr std::string_view kContrast[] = {"but", "however", "yet", "although", "though"};
-
-template <size_t N>
-bool In(const std::string_view (&list)[N], std::string_view w) {
-  for (std::string_view x : list) {
-    if (x == w) return true;
-  }
-  return false;
-}
-
-bool IsNegator(std::string_view w) {
-  if (In(kNegators, w)) return true;
-  return w.size() > 3 && w.substr(w.size() - 3) == "n't";
-}
+constexpr std::string_view kContrastWords[] = {"but", "however", "yet", "although", "though"};
 
 bool IsClauseBreak(const NormalizedText& n, const Token& t) {
   if (t.kind != TokenKind::kPunct) return false;
@@ -88,11 +75,15 @@ absl::Status ParseInto(std::string_view source, SentimentLexicon& lex) {
     }
     std::string key = NormalizeTerm(line.substr(0, tab));
     if (key.empty()) continue;
-    if (key.find(' ') != std::string::npos) {
+    if (size_t sp = key.find(' '); sp != std::string::npos) {
+      lex.words[key.substr(0, sp)].flags |= SentimentLexicon::kBigramHead;
       lex.bigrams[key] = value;
       continue;
     }
-    lex.words[key] = value;
+    SentimentLexicon::WordInfo& info = lex.words[key];
+    info.valence = value;
+    if (value != 0) info.flags |= SentimentLexicon::kValence;
+    else info.flags &= static_cast<uint8_t>(~SentimentLexicon::kValence);
     auto first = static_cast<unsigned char>(key[0]);
     bool punct_start = first < 0x80 && !std::isalnum(first) && first != '#' && first != '@';
     if (punct_start && key.size() >= 2 && key.size() <= 5) lex.emoticons.insert(key);
@@ -115,22 +106,44 @@ absl::StatusOr<SentimentLexicon> SentimentLexicon::Parse(std::string_view genera
   if (absl::Status s = ParseInto(general, lex); !s.ok()) return s;
   if (absl::Status s = ParseInto(domain, lex); !s.ok()) return s;
   if (absl::Status s = ParseInto(emoji, lex); !s.ok()) return s;
+  auto mark = [&](std::string_view w, uint8_t flag) { lex.words[std::string(w)].flags |= flag; };
+  for (std::string_view w : kBoosterWords) mark(w, kBooster);
+  for (std::string_view w : kDampenerWords) mark(w, kDampener);
+  for (std::string_view w : kNegatorWords) mark(w, kNegator);
+  for (std::string_view w : kContrastWords) mark(w, kContrast);
   return lex;
 }
 
 SentimentResult ScoreSentiment(const NormalizedText& n, const std::vector<Token>& tokens,
                                const SentimentLexicon& lexicon) {
+  using Info = SentimentLexicon::WordInfo;
   SentimentResult result;
   // Only words, hashtags, emoji and emoticons carry sentiment; links, handles
-  // and numbers do not. Work on that subsequence, keeping clause breaks.
-  std::vector<size_t> seq;
-  seq.reserve(tokens.size());
+  // and numbers do not. Work on that subsequence, keeping clause breaks, with
+  // one lexicon lookup per token.
+  thread_local std::vector<size_t> seq;
+  thread_local std::vector<Info> info;
+  seq.clear();
+  info.clear();
   int letters_words = 0, caps_words = 0;
+  auto text_of = [&](const Token& t) {
+    std::string_view w = TokenText(n, t);
+    if (t.kind == TokenKind::kHashtag) w.remove_prefix(1);
+    return w;
+  };
   for (size_t i = 0; i < tokens.size(); ++i) {
     const Token& t = tokens[i];
+    bool brk = IsClauseBreak(n, t);
     if (t.kind == TokenKind::kWord || t.kind == TokenKind::kHashtag || t.kind == TokenKind::kEmoji ||
-        t.kind == TokenKind::kEmoticon || IsClauseBreak(n, t)) {
+        t.kind == TokenKind::kEmoticon || brk) {
       seq.push_back(i);
+      Info in;
+      if (!brk) {
+        std::string_view w = text_of(t);
+        if (auto it = lexicon.words.find(AsAbsl(w)); it != lexicon.words.end()) in = it->second;
+        if (w.size() > 3 && w.substr(w.size() - 3) == "n't") in.flags |= SentimentLexicon::kNegator;
+      }
+      info.push_back(in);
     }
     if (t.kind == TokenKind::kWord && t.end - t.begin >= 2) {
       ++letters_words;
@@ -139,27 +152,23 @@ SentimentResult ScoreSentiment(const NormalizedText& n, const std::vector<Token>
   }
   // Caps emphasise a word only when the rest of the text is not shouting too.
   bool caps_differential = caps_words > 0 && caps_words < letters_words;
-  auto word_at = [&](size_t k) -> std::string_view {
-    const Token& t = tokens[seq[k]];
-    std::string_view w = TokenText(n, t);
-    if (t.kind == TokenKind::kHashtag) w.remove_prefix(1);
-    return w;
-  };
+  auto word_at = [&](size_t k) { return text_of(tokens[seq[k]]); };
   auto is_break = [&](size_t k) { return tokens[seq[k]].kind == TokenKind::kPunct; };
+  auto has = [&](size_t k, uint8_t flag) { return (info[k].flags & flag) != 0; };
 
-  std::vector<Scored> scored;
-  std::string bigram;
+  thread_local std::vector<Scored> scored;
+  thread_local std::string bigram;
+  scored.clear();
   size_t contrast_at = seq.size();  // first "but"-like word
   for (size_t k = 0; k < seq.size(); ++k) {
     if (is_break(k)) continue;
-    std::string_view w = word_at(k);
-    if (contrast_at == seq.size() && In(kContrast, w) && k > 0) contrast_at = k;
+    if (contrast_at == seq.size() && has(k, SentimentLexicon::kContrast) && k > 0) contrast_at = k;
     double v = 0;
     size_t len = 1;
-    if (k + 1 < seq.size() && !is_break(k + 1)) {
+    if (has(k, SentimentLexicon::kBigramHead) && k + 1 < seq.size() && !is_break(k + 1)) {
+      std::string_view w = word_at(k), w2 = word_at(k + 1);
       bigram.assign(w.data(), w.size());
       bigram.push_back(' ');
-      std::string_view w2 = word_at(k + 1);
       bigram.append(w2.data(), w2.size());
       if (auto it = lexicon.bigrams.find(bigram); it != lexicon.bigrams.end()) {
         v = it->second;
@@ -167,12 +176,12 @@ SentimentResult ScoreSentiment(const NormalizedText& n, const std::vector<Token>
       }
     }
     if (len == 1) {
-      auto it = lexicon.words.find(AsAbsl(w));
-      if (it == lexicon.words.end() || it->second == 0) continue;
+      if (!has(k, SentimentLexicon::kValence)) continue;
+      if (has(k, SentimentLexicon::kBooster) || has(k, SentimentLexicon::kDampener)) continue;
       // "kind of", "sort of": a hedge, not kindness.
+      std::string_view w = word_at(k);
       if ((w == "kind" || w == "sort") && k + 1 < seq.size() && word_at(k + 1) == "of") continue;
-      if (In(kBoosters, w) || In(kDampeners, w)) continue;
-      v = it->second;
+      v = info[k].valence;
     } else if (v == 0) {
       ++k;
       continue;
@@ -185,19 +194,17 @@ SentimentResult ScoreSentiment(const NormalizedText& n, const std::vector<Token>
     for (int back = 1; back <= kNegationWindow && static_cast<int>(k) - back >= 0; ++back) {
       size_t p = k - back;
       if (is_break(p)) break;
-      std::string_view pw = word_at(p);
       double scale = back == 1 ? 1.0 : back == 2 ? 0.95 : 0.9;
-      if (In(kBoosters, pw)) {
+      if (has(p, SentimentLexicon::kBooster)) {
         double b = kBoost * scale;
         if (caps_differential && tokens[seq[p]].all_caps) b += kCapsBoost * 0.5;
         v += sign * b;
-      } else if (In(kDampeners, pw)) {
+      } else if (has(p, SentimentLexicon::kDampener)) {
         v -= sign * kBoost * scale;
       }
-      if (IsNegator(pw)) negated = true;
-      if (In(kContrast, pw)) break;
+      if (has(p, SentimentLexicon::kNegator)) negated = true;
+      if (has(p, SentimentLexicon::kContrast)) break;
     }
-    // "never so good", "not only good": negation reaches over one booster only.
     if (negated) v *= kNegationScale;
     scored.push_back({k, len, v, negated});
     k += len - 1;

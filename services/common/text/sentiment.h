@@ -2,6 +2,7 @@
 // emoji/emoticons and a healthcare sense of illness words.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +18,20 @@ namespace carecast::common::text {
 // Valences (-4..4) by normalised token or two-token phrase, and the emoticons
 // the tokenizer must recognise. Immutable after Parse.
 struct SentimentLexicon {
-  absl::flat_hash_map<std::string, float> words;
+  // Role of a word, found with one lookup per token.
+  enum Flag : uint8_t {
+    kValence = 1,     // carries sentiment
+    kBooster = 2,     // "very"
+    kDampener = 4,    // "slightly"
+    kNegator = 8,     // "not", "never", "didn't"
+    kContrast = 16,   // "but"
+    kBigramHead = 32, // first word of a two-word entry
+  };
+  struct WordInfo {
+    float valence = 0;
+    uint8_t flags = 0;
+  };
+  absl::flat_hash_map<std::string, WordInfo> words;
   absl::flat_hash_map<std::string, float> bigrams;
   EmoticonSet emoticons;
 
