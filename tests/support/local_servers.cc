@@ -1,13 +1,9 @@
 #include "tests/support/local_servers.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "tests/support/child_process.h"
 
 namespace carecast::testing {
 namespace {
@@ -114,34 +111,14 @@ LocalServer::~LocalServer() {
 }
 
 absl::Status LocalServer::Launch() {
-  std::vector<std::string> args = Args();
-  args.insert(args.begin(), binary_);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   const std::string log = absl::StrCat(dir_, "/server.log");
-  const pid_t parent = getpid();
-  // Only async-signal-safe calls between fork and exec: everything is prepared above.
-  pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork failed: ", errno));
-  if (pid == 0) {
-    // The server must not outlive a test that crashes or is killed.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, STDOUT_FILENO);
-      dup2(fd, STDERR_FILENO);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  pid_ = pid;
+  auto child = ChildProcess::Start(binary_, Args(), {}, log);
+  if (!child.ok()) return child.status();
+  process_ = std::make_unique<ChildProcess>(std::move(*child));
   const absl::Time deadline = absl::Now() + kStartTimeout;
   while (absl::Now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (!process_->Running()) {
+      process_.reset();
       return absl::UnavailableError(absl::StrCat(binary_, " exited at start (see ", log, ")"));
     }
     if (Ready()) return absl::OkStatus();
@@ -164,29 +141,14 @@ absl::Status LocalServer::StartOnFreePort() {
 }
 
 absl::Status LocalServer::Stop() {
-  if (pid_ <= 0) return absl::OkStatus();
-  kill(pid_, SIGTERM);
-  const absl::Time deadline = absl::Now() + kStopTimeout;
-  while (absl::Now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return absl::OkStatus();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  Kill();
-  return absl::DeadlineExceededError("server ignored SIGTERM; killed");
+  if (!process_) return absl::OkStatus();
+  auto exited = process_->Terminate(kStopTimeout);
+  process_.reset();
+  if (!exited.ok()) return absl::DeadlineExceededError("server ignored SIGTERM; killed");
+  return absl::OkStatus();
 }
 
-void LocalServer::Kill() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  pid_ = -1;
-}
+void LocalServer::Kill() { process_.reset(); }
 
 absl::Status LocalServer::Restart() {
   if (absl::Status s = Stop(); !s.ok()) return s;

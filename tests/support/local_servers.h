@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tests/support/child_process.h"
 
 namespace carecast::testing {
 
@@ -37,7 +38,7 @@ class LocalServer {
   LocalServer& operator=(const LocalServer&) = delete;
 
   int port() const { return port_; }
-  bool running() const { return pid_ > 0; }
+  bool running() const { return process_ != nullptr && process_->Running(); }
   // The directory holding the server's data and its log (server.log).
   const std::string& dir() const { return dir_; }
 
@@ -64,7 +65,7 @@ class LocalServer {
   const std::string binary_;
   const std::string dir_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;
 };
 
 // nats-server -js on 127.0.0.1 with its store in a temp directory.
