@@ -87,8 +87,10 @@ for svc in planner publisher listener metrics; do
   name="carecast-smoke-$svc-$SUFFIX"
   extra=()
   if [[ $svc == publisher ]]; then
+    # Like the chart's emptyDir owned through fsGroup: a directory only 65532 may write.
+    mkdir -p "$RUN/sandbox"; chown 65532:65532 "$RUN/sandbox"; chmod 750 "$RUN/sandbox"
     extra+=(-e CARECAST_PUBLISHER_ID=smoke-publisher -e CARECAST_SANDBOX_DIR=/var/lib/carecast/sandbox
-            --tmpfs /var/lib/carecast/sandbox:rw,size=16m,uid=65532,gid=65532,mode=0750)
+            -v "$RUN/sandbox:/var/lib/carecast/sandbox:rw")
   fi
   [[ $svc == listener ]] && extra+=(-e "CARECAST_TRACKED_KEYWORDS=flu shot,emergency room")
   if podman run -d --name "$name" --network host \
@@ -121,7 +123,7 @@ for svc in planner publisher listener metrics; do
     fail "$svc image: not healthy: $(tail -2 "$RUN/$svc.health"); logs: $(podman logs --tail 5 "$name" 2>&1 | tr '\n' ' ')"
     continue
   fi
-  if metrics=$(curl -sf --max-time 5 "http://127.0.0.1:${HTTP[$svc]}/metrics") && grep -q '^# TYPE grpc_server_handled_total' <<<"$metrics"; then
+  if metrics=$(curl -sf --max-time 5 "http://127.0.0.1:${HTTP[$svc]}/metrics") && grep -q '^# TYPE carecast_' <<<"$metrics"; then
     pass "$svc image: /metrics on 127.0.0.1:${HTTP[$svc]}"
   else
     fail "$svc image: no Prometheus metrics on 127.0.0.1:${HTTP[$svc]}/metrics"
