@@ -75,11 +75,11 @@ done
 
 # Specific rendering facts.
 prestop_by_version() {
-  "$HELM" template c "$CHART" --kube-version 1.31.0 --show-only templates/deployment.yaml | grep -q 'sleep:' || {
-    echo "no preStop sleep on 1.31"; return 1; }
-  if "$HELM" template c "$CHART" --kube-version 1.27.0 --show-only templates/deployment.yaml | grep -q 'sleep:'; then
-    echo "preStop sleep rendered for 1.27 (unsupported there)"; return 1
-  fi
+  local new old
+  new=$("$HELM" template c "$CHART" --kube-version 1.31.0 --show-only templates/deployment.yaml) || return 1
+  old=$("$HELM" template c "$CHART" --kube-version 1.27.0 --show-only templates/deployment.yaml) || return 1
+  grep -q 'sleep:' <<<"$new" || { echo "no preStop sleep on 1.31"; return 1; }
+  if grep -q 'sleep:' <<<"$old"; then echo "preStop sleep rendered for 1.27 (unsupported there)"; return 1; fi
 }
 check "preStop sleep only where Kubernetes supports it (>= 1.30)" prestop_by_version
 no_defaults_credentials() {

@@ -64,7 +64,8 @@ while read -r pid; do
   exe=$(basename "$(readlink -f "/proc/$pid/exe" 2>/dev/null)")
   [[ $exe == carecast-* ]] || continue
   for port in $(ss -ltnpH 2>/dev/null | awk -v p="pid=$pid," 'index($0, p) { n = split($4, a, ":"); print a[n] }' | sort -u); do
-    if curl -sf --max-time 2 "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -q '^# TYPE'; then
+    body=$(curl -sf --max-time 2 "http://127.0.0.1:$port/metrics" 2>/dev/null) || continue
+    if grep -q '^# TYPE' <<<"$body"; then
       TARGETS[$exe]="${TARGETS[$exe]:-} 127.0.0.1:$port"
     fi
   done
@@ -102,7 +103,7 @@ prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb"
 PROM_PID=$!
 
 api() { curl -sf --max-time 5 "$PROM/api/v1/$1"; }
-q() { curl -sf --max-time 5 --data-urlencode "query=$1" "$PROM/api/v1/query" | jq -r "${2:-.data.result}"; }
+q() { curl -sf --max-time 5 --data-urlencode "query=$1" "$PROM/api/v1/query" | jq -c "${2:-.data.result}"; }
 
 up=0
 for _ in $(seq 300); do  # 30 s
@@ -149,17 +150,21 @@ wait_value "the objective shows progress (1 of 4 posts)" \
 wait_value "the story's mention was classified" 'sum(carecast_mentions_total{job="carecast-metrics"})' '.[0] >= 1'
 wait_value "the mention is in the inbox" 'max(carecast_inbox_open_items{job="carecast-metrics"})' '.[0] >= 1'
 wait_value "the listener accepted the mention" 'sum(carecast_listener_mentions_received_total{job="carecast-listener"})' '.[0] >= 1'
-wait_value "RPCs were served (recording rule job:grpc_server_handled:rate5m has the planner)" \
+wait_value "recording rule job:grpc_server_handled:rate5m has a series for the planner" \
   'job:grpc_server_handled:rate5m{job="carecast-planner"}' 'length == 1'
 wait_value "no service-down alert is firing" \
   'count(ALERTS{alertname=~"CareCast(Service|Instance)Down",alertstate="firing"}) or vector(0)' '. == [0]'
-firing=$(q 'ALERTS{alertstate="firing"}' '[.data.result[].metric.alertname] | unique | join(",")')
+firing=$(curl -sf --max-time 5 --data-urlencode 'query=ALERTS{alertstate="firing"}' "$PROM/api/v1/query" \
+  | jq -r '[.data.result[].metric.alertname] | unique | join(",")')
 echo "     (alerts firing after the story: ${firing:-none})"
 
 # --- 5. dashboards against the live suite ------------------------------------------------------
 urls=()
 for job in "${!TARGETS[@]}"; do for t in ${TARGETS[$job]}; do urls+=("http://$t/metrics"); done; done
-if node tests/monitoring/check-metric-names.mjs "${urls[@]}" >"$WORK/names.log" 2>&1; then
+# A labelled family appears on /metrics only once used (no failure happens in the
+# story, for instance): names the sources register but the story never produced are
+# accepted and listed; names registered nowhere fail.
+if node tests/monitoring/check-metric-names.mjs --allow-registered "${urls[@]}" >"$WORK/names.log" 2>&1; then
   pass "$(tail -1 "$WORK/names.log")"
 else
   fail "dashboard/rule metric names missing from the live /metrics:"; sed 's/^/    /' "$WORK/names.log"
