@@ -31,6 +31,7 @@ struct TextAnalyzer::Workspace {
 namespace {
 
 constexpr size_t kMaxKeywordBytes = 200;
+constexpr size_t kMaxKeywords = 200000;
 
 TextAnalyzer::Workspace& ThreadWorkspace();
 
@@ -106,6 +107,9 @@ TextAnalyzer::Workspace& ThreadWorkspace() {
 }
 
 absl::StatusOr<std::shared_ptr<const TextAnalyzer::KeywordSet>> BuildKeywords(std::vector<std::string> keywords) {
+  if (keywords.size() > kMaxKeywords) {
+    return absl::InvalidArgumentError(absl::StrCat(keywords.size(), " tracked keywords; the limit is ", kMaxKeywords));
+  }
   auto set = std::make_shared<TextAnalyzer::KeywordSet>();
   std::vector<std::string> literals;
   literals.reserve(keywords.size());

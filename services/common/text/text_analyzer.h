@@ -45,7 +45,8 @@ class TextAnalyzer {
 
   // Compiles a new keyword database off to the side and swaps it in atomically;
   // calls in flight finish with the old one. INVALID_ARGUMENT (and no change)
-  // when a keyword is empty after normalisation, longer than 200 bytes or not UTF-8.
+  // when a keyword is empty after normalisation, longer than 200 bytes or not
+  // UTF-8, or there are more than 200,000.
   absl::Status ReplaceTrackedKeywords(std::vector<std::string> keywords);
   size_t tracked_keyword_count() const;
 
