@@ -71,10 +71,8 @@ say "${#LIBS[@]} shared libraries from ${#PKGS[@]} runtime packages: ${PKGS[*]}"
 # --- 2. Debian 12 tree with the runtime packages (cached) ------------------------------
 mirror() {  # the machine's own Debian mirror (never written into the repo)
   if [[ -n "${CARECAST_DEBIAN_MIRROR:-}" ]]; then echo "$CARECAST_DEBIAN_MIRROR"; return; fi
-  local f
-  for f in /etc/apt/sources.list.d/debian.sources; do
-    [[ -f $f ]] && awk '/^URIs:/ { print $2; exit }' "$f" && return
-  done
+  local f=/etc/apt/sources.list.d/debian.sources
+  if [[ -f $f ]]; then awk '/^URIs:/ { print $2; exit }' "$f"; return; fi
   awk '$1 == "deb" && $0 !~ /security/ { print $2; exit }' /etc/apt/sources.list
 }
 mkdir -p "$CACHE"
@@ -152,5 +150,6 @@ for name in "${IMAGES[@]}"; do
   podman build -q --build-arg "BASE_IMAGE=localhost/carecast/base:$TAG" --build-arg "VERSION=$TAG" \
     -t "localhost/carecast/$name:$TAG" -t "localhost/carecast/$name:latest" -f "$ctx/Containerfile" "$ctx" >/dev/null
 done
+podman image prune -f >/dev/null 2>&1 || true   # earlier builds' untagged layers
 podman images --filter reference='localhost/carecast/*' --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep ":$TAG " | sort
 say "done"

@@ -5,7 +5,7 @@
 #   scripts/lint-chart.sh
 # Each check prints PASS/FAIL; the last line is "N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
 scripts/install-ops-tools.sh || { echo "lint-chart: cannot install the ops tools"; exit 1; }

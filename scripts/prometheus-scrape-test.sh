@@ -12,7 +12,7 @@
 # usage: scripts/prometheus-scrape-test.sh   ($CARECAST_BIN_DIR: the build, default build/ci)
 # Prints PASS/FAIL per check and ends with "N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 export CARECAST_BIN_DIR=${CARECAST_BIN_DIR:-$ROOT/build/ci}
 WORK=$(mktemp -d /tmp/carecast-prom.XXXXXX)

@@ -11,7 +11,7 @@
 # usage: scripts/smoke-images.sh           (tag: the chart's appVersion, or $CARECAST_IMAGE_TAG)
 # Prints PASS/FAIL per check and ends with "N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 TAG=${CARECAST_IMAGE_TAG:-$(awk '/^appVersion:/ {gsub(/"/, "", $2); print $2}' charts/carecast/Chart.yaml)}
 export CONTAINERS_CONF=$ROOT/deploy/images/containers.conf
