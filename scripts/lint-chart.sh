@@ -144,6 +144,17 @@ check "deploy/k8s and chart files match the chart (drift check)" scripts/render-
 # --- alert rules and dashboards -----------------------------------------------------
 check "promtool check rules" promtool check rules deploy/monitoring/rules/*.yml
 check "promtool test rules" promtool test rules deploy/monitoring/tests/*.test.yml
+chart_rules_match() {  # the PrometheusRule the chart renders holds the same rules, and they check
+  node tests/chart/extract-rules.mjs deploy/k8s/carecast-monitoring.yaml > "$OUT/chart-rules.yml" || return 1
+  local plain chart
+  plain=$(promtool check rules deploy/monitoring/rules/carecast.rules.yml | grep -o '[0-9]* rules found') || return 1
+  chart=$(promtool check rules "$OUT/chart-rules.yml" | grep -o '[0-9]* rules found') || return 1
+  [[ $plain == "$chart" ]] || { echo "plain file: $plain, PrometheusRule: $chart"; return 1; }
+  cp deploy/monitoring/tests/carecast.rules.test.yml "$OUT/chart-rules.test.yml"
+  sed -i "s|\.\./rules/carecast.rules.yml|chart-rules.yml|" "$OUT/chart-rules.test.yml"
+  (cd "$OUT" && promtool test rules chart-rules.test.yml)
+}
+check "the chart's PrometheusRule passes the same promtool checks and unit tests" chart_rules_match
 check "dashboards are generated from deploy/monitoring/src/dashboards.mjs" node deploy/monitoring/src/dashboards.mjs --check
 check "dashboard lint (stable uids, \${datasource}, no __inputs)" node tests/monitoring/lint-dashboards.mjs
 check "dashboard and rule metrics are registered in the service sources" node tests/monitoring/check-metric-names.mjs --sources
