@@ -101,6 +101,10 @@ if [[ ! -f "$RUNTIME/.complete" ]]; then
     in_tree apt-get clean; } >"$CACHE/apt-$KEY.log" 2>&1 || { tail -30 "$CACHE/apt-$KEY.log"; die "apt in the tree failed"; }
   in_tree dpkg-query -W -f '${Package}=${Version}\n' "${PKGS[@]}" > "$RUNTIME.tmp/.runtime-packages"
   rm -rf "$RUNTIME"; mv "$RUNTIME.tmp" "$RUNTIME"; touch "$RUNTIME/.complete"
+  # Trees for earlier package sets are no longer needed.
+  for old in "$CACHE/$SUITE"-runtime-*; do
+    [[ $old == "$RUNTIME" || ! -d $old ]] || rm -rf "$old"
+  done
 fi
 
 # --- 3. the base rootfs: only what the binaries load ------------------------------------
