@@ -8,10 +8,13 @@
 namespace carecast::common::text::phi {
 namespace {
 
+constexpr size_t kMaxDigits = 64;
+
 struct NumberRun {
   size_t begin = 0;  // includes a leading '(' or '+'
   size_t end = 0;
-  std::string digits;
+  std::string digits;  // at most kMaxDigits kept
+  size_t total_digits = 0;
   std::vector<int> groups;
   std::vector<std::string_view> seps;
   bool plus = false;
@@ -31,7 +34,9 @@ int GroupValue(const NumberRun& r, size_t g) {
   size_t off = 0;
   for (size_t i = 0; i < g; ++i) off += static_cast<size_t>(r.groups[i]);
   int v = 0;
-  for (int i = 0; i < r.groups[g] && i < 9; ++i) v = v * 10 + (r.digits[off + static_cast<size_t>(i)] - '0');
+  for (int i = 0; i < r.groups[g] && i < 9 && off + static_cast<size_t>(i) < r.digits.size(); ++i) {
+    v = v * 10 + (r.digits[off + static_cast<size_t>(i)] - '0');
+  }
   return v;
 }
 
@@ -125,6 +130,7 @@ void Classify(Context& c, const NumberRun& r) {
   const size_t ng = r.groups.size();
   std::string_view t = c.t;
   if (r.money || (r.end < t.size() && t[r.end] == '%')) return;
+  if (r.total_digits != r.digits.size()) return;  // hundreds of digits: not an identifier shape
   bool thousands = false;
   for (std::string_view s : r.seps) {
     if (s == ",") thousands = true;
@@ -245,7 +251,8 @@ void DetectNumbers(Context& c) {
       size_t g0 = j;
       while (j < t.size() && IsDigit(t[j])) ++j;
       r.groups.push_back(static_cast<int>(j - g0));
-      if (r.digits.size() < 64) r.digits.append(t.substr(g0, j - g0));
+      r.total_digits += j - g0;
+      if (r.total_digits <= kMaxDigits) r.digits.append(t.substr(g0, j - g0));
       size_t k = j;
       while (k < t.size() && k - j < 3 &&
              (t[k] == ' ' || t[k] == '-' || t[k] == '.' || t[k] == '(' || t[k] == ')' || t[k] == '/' || t[k] == ',')) {

@@ -68,6 +68,14 @@ TEST(AdversarialTest, RightToLeftOverrideCannotHideAPhone) {
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "phone"), kinds.end());
 }
 
+// Found by the fuzzer: a digit group longer than the 64 digits kept per number.
+TEST(AdversarialTest, VeryLongDigitGroups) {
+  std::string text = "mB B 4/1tm (" + std::string(300, '1') + ") 4/" + std::string(80, '7') + "-12";
+  auto r = SharedAnalyzer().Analyze(text, {});
+  ASSERT_TRUE(r.ok());
+  for (const auto& f : r->phi_findings()) EXPECT_LE(f.end(), static_cast<int>(text.size()));
+}
+
 TEST(AdversarialTest, EmptyAndWhitespace) {
   EXPECT_EQ(MustAnalyze("").sentiment(), carecast::v1::SENTIMENT_NEUTRAL);
   EXPECT_EQ(MustAnalyze(" \n\t ").token_count(), 0);
