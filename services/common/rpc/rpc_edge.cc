@@ -47,7 +47,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 RpcEdge::RpcEdge(const Authenticator& authenticator, const RoleTable& roles, RpcMetrics& metrics,
                  Logger& logger)
-    : authenticator_(authenticator), roles_(roles), metrics_(metrics), logger_(logger) {}
+    : authenticator_(authenticator), roles_(roles), metrics_(metrics), logger_(logger) {
+  for (const std::string& method : roles_.Methods()) metrics_.Initialize(method);
+}
 
 RpcEdge::Call::Call(RpcEdge& edge, grpc::ServerContext* context, std::string_view full_method,
                     std::string_view grpc_type)

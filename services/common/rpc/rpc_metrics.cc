@@ -1,5 +1,6 @@
 #include "services/common/rpc/rpc_metrics.h"
 
+#include <google/protobuf/descriptor.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
@@ -70,6 +71,19 @@ std::string_view GrpcCodeLabel(absl::StatusCode code) {
       return "Unknown";
   }
   return "Unknown";
+}
+
+std::string GrpcTypeOf(std::string_view full_method) {
+  // "/pkg.Service/Method" -> "pkg.Service.Method" for the descriptor pool.
+  std::string name(full_method.substr(!full_method.empty() && full_method.front() == '/'));
+  size_t slash = name.rfind('/');
+  if (slash != std::string::npos) name[slash] = '.';
+  const auto* method = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name);
+  if (method == nullptr) return "unary";
+  if (method->client_streaming() && method->server_streaming()) return "bidi_stream";
+  if (method->client_streaming()) return "client_stream";
+  if (method->server_streaming()) return "server_stream";
+  return "unary";
 }
 
 struct RpcMetrics::Impl {
@@ -146,6 +160,11 @@ struct RpcMetrics::Impl {
 RpcMetrics::RpcMetrics(prometheus::Registry& registry) : impl_(new Impl(registry)) {}
 
 RpcMetrics::~RpcMetrics() { delete impl_; }
+
+void RpcMetrics::Initialize(std::string_view full_method) {
+  Impl::Series& s = impl_->Find(full_method, GrpcTypeOf(full_method));
+  impl_->HandledCounter(s, absl::StatusCode::kOk);
+}
 
 void RpcMetrics::Started(std::string_view full_method, std::string_view grpc_type) {
   impl_->Find(full_method, grpc_type).started->Increment();

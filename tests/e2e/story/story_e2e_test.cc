@@ -260,7 +260,7 @@ TEST_F(StoryTest, DraftToPublishedToMeasured) {
   {
     std::string body = absl::StrCat(
         R"({"network":"x","external_id":"1790000000000000001","author_handle":"@worried",)",
-        R"("text":"Waited 4 hours in the St Marys emergency room and nobody told us anything. Is this normal??",)",
+        R"("text":"Waited 4 hours in the St Marys emergency room, terrible experience and nobody told us anything. Is this normal??",)",
         R"("create_time":")", absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone()),
         R"("})");
     auto resp = HttpCall(suite_->service("listener").http_port, "POST", "/v1/mentions", body,

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include "carecast/v1/listener_service.pb.h"
+
 namespace carecast::common {
 namespace {
 
@@ -45,6 +47,25 @@ TEST(RpcMetricsTest, SplitsMethodAndCountsByCode) {
       << text;
   // Codes never seen are not exported.
   EXPECT_FALSE(Contains(text, "grpc_code=\"Internal\"")) << text;
+}
+
+TEST(RpcMetricsTest, InitializeExportsEveryMethodAtZeroWithItsStreamingType) {
+  // Keeps the generated listener descriptors linked in.
+  ASSERT_NE(carecast::v1::StreamMentionsRequest::descriptor(), nullptr);
+  prometheus::Registry registry;
+  RpcMetrics metrics(registry);
+  metrics.Initialize("/carecast.v1.ListenerService/StreamMentions");
+  metrics.Initialize("/carecast.v1.ListenerService/CreateMention");
+  const std::string text = Scrape(registry);
+  EXPECT_TRUE(Contains(text,
+                       "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"StreamMentions\","
+                       "grpc_service=\"carecast.v1.ListenerService\",grpc_type=\"bidi_stream\"} 0"))
+      << text;
+  EXPECT_TRUE(Contains(text,
+                       "grpc_server_started_total{grpc_method=\"CreateMention\","
+                       "grpc_service=\"carecast.v1.ListenerService\",grpc_type=\"unary\"} 0"))
+      << text;
+  EXPECT_EQ(GrpcTypeOf("/no.Such/Method"), "unary");
 }
 
 TEST(RpcMetricsTest, TwoInstancesOnOneRegistryShareSeries) {
