@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include <array>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -151,6 +152,15 @@ absl::Status ValidateUtf8(std::string_view s) {
   size_t n = s.size(), i = 0;
   auto cont = [&](size_t k) { return k < n && (p[k] & 0xC0) == 0x80; };
   while (i < n) {
+    // Eight ASCII bytes at a time.
+    if (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     unsigned char c = p[i];
     if (c < 0x80) { ++i; continue; }
     size_t len = 0;
@@ -234,15 +244,18 @@ absl::Status Normalize(std::string_view input, size_t max_output_bytes, Normaliz
   }
   if (ascii) {
     // Fast path: byte-for-byte, the offset map is the identity.
+    const size_t n = input.size();
+    out.text.resize(n);
+    out.upper.resize(n);
     bool any_digit = false;
-    for (unsigned char c : input) {
+    for (size_t i = 0; i < n; ++i) {
+      auto c = static_cast<unsigned char>(input[i]);
       bool up = c >= 'A' && c <= 'Z';
       any_digit = any_digit || (c >= '0' && c <= '9');
       char o = up ? static_cast<char>(c + 32) : static_cast<char>(c);
-      if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') o = ' ';
-      if (c == 0x7F) o = ' ';
-      out.text.push_back(o);
-      out.upper.push_back(up ? 1 : 0);
+      if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F) o = ' ';
+      out.text[i] = o;
+      out.upper[i] = up ? 1 : 0;
     }
     if (any_digit) FoldDigitLookalikes(out);
     return absl::OkStatus();
