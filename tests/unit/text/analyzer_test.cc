@@ -1,4 +1,6 @@
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "tests/unit/text/test_analyzer.h"
@@ -117,6 +119,41 @@ TEST(AnalyzerTest, CreateRejectsBadConfig) {
   config = DefaultTextConfig();
   config.lexicon = "good\tnot-a-number\n";
   EXPECT_EQ(TextAnalyzer::Create(config).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace carecast::common::text
+
+namespace carecast::common::text {
+namespace {
+
+TEST(TextConfigTest, DirectoryOverridesBuiltInFiles) {
+  std::string dir = ::testing::TempDir() + "/text_config_test";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir + "/taxonomy.tsv") << "# one topic\ncustom/parking\tvalet|garage\n";
+    std::ofstream(dir + "/tracked_keywords.txt") << "# brands\nCareCast\n\n#FluFighters\n";
+  }
+  auto config = LoadTextConfigFromDir(dir);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tracked_keywords, (std::vector<std::string>{"CareCast", "#FluFighters"}));
+  EXPECT_EQ(config->lexicon, DefaultTextConfig().lexicon);  // missing file: built-in kept
+  auto a = TextAnalyzer::Create(*config);
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto r = (*a)->Analyze("The valet lost my keys #flufighters", {});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->topics_size(), 1);
+  EXPECT_EQ(r->topics(0).topic(), "custom/parking");
+  ASSERT_EQ(r->keywords_size(), 1);
+  EXPECT_EQ(r->keywords(0), "#FluFighters");
+}
+
+TEST(TextConfigTest, EmbeddedDataIsPresent) {
+  TextConfig c = DefaultTextConfig();
+  EXPECT_GT(c.lexicon.size(), 100000u);
+  EXPECT_FALSE(c.taxonomy.empty());
+  EXPECT_FALSE(c.first_names.empty());
+  EXPECT_TRUE(EmbeddedDataFile("no_such_file").empty());
 }
 
 }  // namespace
