@@ -12,10 +12,9 @@ RUNTIME_AND_BUILD=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libnats-dev libhiredis-dev prometheus-cpp-dev libabsl-dev libre2-dev libvectorscan-dev
   libutf8proc-dev libsimdjson-dev libcurl4-openssl-dev libical-dev libssl-dev
-  libphonenumber-dev libcpp-httplib-dev nlohmann-json3-dev libboost-dev
+  libphonenumber-dev libcpp-httplib-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server redis-server
-  nodejs npm
 )
 TEST_EXTRA=(
   prometheus yamllint unzip podman runc debootstrap uidmap fuse-overlayfs slirp4netns
@@ -24,6 +23,10 @@ TEST_EXTRA=(
 
 packages=("${RUNTIME_AND_BUILD[@]}")
 if [[ "${1:-}" == "--all" ]]; then packages+=("${TEST_EXTRA[@]}"); fi
+
+# Node.js and npm run the lint and packaging tools (buf, helm's npm layer). A
+# machine may already have its own Node (not Debian's); only a bare one gets Debian's.
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
