@@ -3,6 +3,16 @@
 #include <string>
 
 namespace carecast::listener {
+namespace {
+
+// The fixed reasons ValidateMention and ParseWebhookMention report
+// (mention_validation.h, webhook_json.h).
+constexpr std::string_view kRejectionReasons[] = {
+    "network",        "external_id",   "author_handle", "text_empty",
+    "text_utf8",      "text_size",     "create_time",   "malformed_json",
+    "missing_field",  "unknown_field", "field_type",    "unknown_network"};
+
+}  // namespace
 
 ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
     : received_(prometheus::BuildCounter()
@@ -28,7 +38,10 @@ ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
       webhook_(prometheus::BuildCounter()
                    .Name("carecast_listener_webhook_requests_total")
                    .Help("Webhook requests to POST /v1/mentions, by outcome.")
-                   .Register(registry)) {}
+                   .Register(registry)) {
+  // Known reasons read 0 rather than absent until the first rejection.
+  for (std::string_view reason : kRejectionReasons) rejected_.Add({{"reason", std::string(reason)}});
+}
 
 void ListenerMetrics::MentionReceived(std::string_view network, std::string_view source) {
   received_.Add({{"network", std::string(network)}, {"source", std::string(source)}}).Increment();

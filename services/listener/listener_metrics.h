@@ -1,7 +1,7 @@
 // The listener's own Prometheus series. Labels are bounded sets (network,
 // source, reason, priority, outcome); never ids, handles or text.
 //   carecast_listener_mentions_received_total{network,source="grpc|webhook"}
-//   carecast_listener_mentions_rejected_total{reason}
+//   carecast_listener_mentions_rejected_total{reason} (every known reason from the start)
 //   carecast_listener_inbox_items_created_total{priority}
 //   carecast_listener_classify_seconds (histogram)
 //   carecast_listener_webhook_requests_total{outcome}

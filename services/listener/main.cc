@@ -13,9 +13,11 @@
 #include "services/common/base/env_config.h"
 #include "services/common/base/logger.h"
 #include "services/common/base/shutdown_signal.h"
+#include "services/common/bus/bus_metrics.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/topology.h"
 #include "services/common/redis/redis_client.h"
+#include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_sorted_index.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/http_server.h"
@@ -64,10 +66,16 @@ int main() {
   const common::CommonConfig& cc = config->common;
   common::JsonLogger logger("listener", cc.log_level, clock);
 
+  // The registry and the observers outlive the connections that report to them.
+  prometheus::Registry registry;
+  common::BusMetrics bus_metrics(registry);
+  common::RedisMetrics redis_metrics(registry, common::RedisSortedIndex::Commands());
+
   common::NatsOptions nats_options;
   nats_options.url = cc.nats_url;
   nats_options.creds_file = cc.nats_creds_file;
   nats_options.name = "carecast-listener";
+  nats_options.observer = &bus_metrics;
   auto nats = common::NatsConnection::Connect(nats_options, logger);
   if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
   common::TopologyOptions topology{.replicas = cc.stream_replicas};
@@ -77,6 +85,7 @@ int main() {
 
   common::RedisOptions redis_options;
   redis_options.url = cc.redis_url;
+  redis_options.observer = &redis_metrics;
   if (!cc.redis_password_file.empty()) {
     absl::StatusOr<std::string> password = ReadSecretFile(cc.redis_password_file);
     if (!password.ok()) return Fail(logger, "cannot read the Redis password", password.status());
@@ -95,7 +104,6 @@ int main() {
     return Fail(logger, "cannot load the JWT public key", authenticator.status());
   }
 
-  prometheus::Registry registry;
   listener::ListenerMetrics metrics(registry);
   listener::SimpleRulesClassifier classifier(config->options.tracked_keywords);
   auto core = listener::Listener::Open(**nats, topology, **nats, index, classifier, metrics, clock,

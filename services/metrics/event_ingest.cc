@@ -34,6 +34,7 @@ absl::Status EventIngest::Start() {
   common::ConsumerSpec spec;
   spec.stream = options_.stream;
   spec.durable = "";  // ephemeral: every process replays the whole stream itself
+  spec.purpose = "metrics";
   spec.filter_subject = options_.filter_subject;
   spec.deliver_all = true;
   spec.batch_size = options_.batch_size;

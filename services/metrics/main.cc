@@ -10,6 +10,7 @@
 #include "services/common/base/env_config.h"
 #include "services/common/base/logger.h"
 #include "services/common/base/shutdown_signal.h"
+#include "services/common/bus/bus_metrics.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
@@ -52,10 +53,15 @@ int main() {
   const common::CommonConfig& cc = config->common;
   common::JsonLogger logger("metrics", cc.log_level, clock);
 
+  // The registry and the observers outlive the connections that report to them.
+  prometheus::Registry registry;
+  common::BusMetrics bus_metrics(registry);
+
   common::NatsOptions nats_options;
   nats_options.url = cc.nats_url;
   nats_options.creds_file = cc.nats_creds_file;
   nats_options.name = "carecast-metrics";
+  nats_options.observer = &bus_metrics;
   auto nats = common::NatsConnection::Connect(nats_options, logger);
   if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
   common::TopologyOptions topology{.replicas = cc.stream_replicas};
@@ -70,7 +76,6 @@ int main() {
   if (!authenticator.ok())
     return Fail(logger, "cannot load the JWT public key", authenticator.status());
 
-  prometheus::Registry registry;
   metrics::MetricsExposition exposition(registry);
   metrics::ProgramFigures figures(&exposition);
   metrics::MetricsService service(figures, clock);

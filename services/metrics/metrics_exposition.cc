@@ -24,6 +24,11 @@ MetricsExposition::MetricsExposition(prometheus::Registry& registry)
                          .Name("carecast_posts_failed_total")
                          .Help("Posts that failed or need a human, per network and state.")
                          .Register(registry)),
+      needing_human_family_(prometheus::BuildGauge()
+                                .Name("carecast_posts_needing_human")
+                                .Help("Posts whose outcome is unknown (NEEDS_HUMAN) and that "
+                                      "were not published since, per network.")
+                                .Register(registry)),
       mentions_family_(prometheus::BuildCounter()
                            .Name("carecast_mentions_total")
                            .Help("Classified mentions, per sentiment.")
@@ -74,6 +79,7 @@ MetricsExposition::MetricsExposition(prometheus::Registry& registry)
     Published(network);
     Failed(network, v1::POST_STATE_FAILED);
     Failed(network, v1::POST_STATE_NEEDS_HUMAN);
+    NeedingHuman(network);
   }
   for (int i = 0; i < sentiments->value_count(); ++i)
     Mentions(static_cast<v1::Sentiment>(sentiments->value(i)->number()));
@@ -104,10 +110,21 @@ prometheus::Counter& MetricsExposition::Mentions(v1::Sentiment sentiment) {
   return *slot;
 }
 
+prometheus::Gauge& MetricsExposition::NeedingHuman(v1::Network network) {
+  std::lock_guard lock(mu_);
+  auto& slot = needing_human_[network];
+  if (slot == nullptr) slot = &needing_human_family_.Add({{"network", NetworkLabel(network)}});
+  return *slot;
+}
+
 void MetricsExposition::PostPublished(v1::Network network) { Published(network).Increment(); }
 
 void MetricsExposition::PostFailed(v1::Network network, v1::PostState state) {
   Failed(network, state).Increment();
+}
+
+void MetricsExposition::NeedsHumanChanged(v1::Network network, int64_t posts) {
+  NeedingHuman(network).Set(static_cast<double>(posts));
 }
 
 void MetricsExposition::MentionClassified(v1::Sentiment sentiment) {

@@ -1,6 +1,7 @@
 // The program's figures as Prometheus series, kept current event by event:
 //   carecast_posts_published_total{network}
 //   carecast_posts_failed_total{network,state}
+//   carecast_posts_needing_human{network} (NEEDS_HUMAN posts not published since)
 //   carecast_mentions_total{sentiment}
 //   carecast_inbox_open_items, carecast_inbox_closed_total,
 //   carecast_inbox_response_seconds (histogram, create -> close)
@@ -37,6 +38,7 @@ class MetricsExposition final : public FiguresObserver {
   // FiguresObserver.
   void PostPublished(v1::Network network) override;
   void PostFailed(v1::Network network, v1::PostState state) override;
+  void NeedsHumanChanged(v1::Network network, int64_t posts) override;
   void MentionClassified(v1::Sentiment sentiment) override;
   void InboxOpenChanged(int64_t open_items) override;
   void InboxClosed(std::optional<absl::Duration> response_time) override;
@@ -53,9 +55,11 @@ class MetricsExposition final : public FiguresObserver {
   prometheus::Counter& Published(v1::Network network);
   prometheus::Counter& Failed(v1::Network network, v1::PostState state);
   prometheus::Counter& Mentions(v1::Sentiment sentiment);
+  prometheus::Gauge& NeedingHuman(v1::Network network);
 
   prometheus::Family<prometheus::Counter>& published_family_;
   prometheus::Family<prometheus::Counter>& failed_family_;
+  prometheus::Family<prometheus::Gauge>& needing_human_family_;
   prometheus::Family<prometheus::Counter>& mentions_family_;
   prometheus::Family<prometheus::Gauge>& open_family_;
   prometheus::Family<prometheus::Counter>& closed_family_;
@@ -75,6 +79,7 @@ class MetricsExposition final : public FiguresObserver {
   std::mutex mu_;  // guards the handle maps below (the handles are thread-safe)
   std::map<v1::Network, prometheus::Counter*> published_;
   std::map<std::pair<v1::Network, v1::PostState>, prometheus::Counter*> failed_;
+  std::map<v1::Network, prometheus::Gauge*> needing_human_;
   std::map<v1::Sentiment, prometheus::Counter*> mentions_;
   std::map<std::string, prometheus::Counter*, std::less<>> consumed_;
   std::map<std::string, std::pair<prometheus::Gauge*, prometheus::Gauge*>, std::less<>> objectives_;

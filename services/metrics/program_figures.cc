@@ -125,6 +125,14 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostPublished(std::string_view 
   if (!published_.emplace(post.name(), fact).second) return ApplyResult::kDuplicate;
   ++published_by_network_[fact.network];
   if (observer_ != nullptr) observer_->PostPublished(fact.network);
+  if (auto it = needs_human_.find(post.name()); it != needs_human_.end()) {
+    // Counted under the network its NEEDS_HUMAN event named, so the figure
+    // returns exactly to where it was.
+    const v1::Network network = it->second;
+    needs_human_.erase(it);
+    const int64_t left = --needs_human_by_network_[network];
+    if (observer_ != nullptr) observer_->NeedsHumanChanged(network, left);
+  }
   CountPost(fact);
   return ApplyResult::kApplied;
 }
@@ -140,6 +148,12 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostFailed(std::string_view eve
   if (!failed_.emplace(post.name(), post.state()).second) return ApplyResult::kDuplicate;
   ++failed_by_network_state_[{post.network(), post.state()}];
   if (observer_ != nullptr) observer_->PostFailed(post.network(), post.state());
+  // A post published before (a replay in another order) no longer needs anyone.
+  if (post.state() == v1::POST_STATE_NEEDS_HUMAN && !published_.contains(post.name()) &&
+      needs_human_.emplace(post.name(), post.network()).second) {
+    const int64_t now_needing = ++needs_human_by_network_[post.network()];
+    if (observer_ != nullptr) observer_->NeedsHumanChanged(post.network(), now_needing);
+  }
   return ApplyResult::kApplied;
 }
 
@@ -268,6 +282,8 @@ SummaryFigures ProgramFigures::Summary() const {
   SummaryFigures s;
   s.posts_published = published_by_network_;
   s.posts_failed = failed_by_network_state_;
+  for (const auto& [network, count] : needs_human_by_network_)
+    if (count > 0) s.posts_needing_human[network] = count;
   s.mentions = mentions_by_sentiment_;
   s.open_inbox_items = open_items_;
   s.closed_inbox_items = closed_items_;

@@ -40,6 +40,8 @@ struct ObjectiveFigure {
 struct SummaryFigures {
   std::map<v1::Network, int64_t> posts_published;
   std::map<std::pair<v1::Network, v1::PostState>, int64_t> posts_failed;
+  // Posts whose last known outcome is NEEDS_HUMAN (never published since).
+  std::map<v1::Network, int64_t> posts_needing_human;
   std::map<v1::Sentiment, int64_t> mentions;
   int64_t open_inbox_items = 0;
   int64_t closed_inbox_items = 0;
@@ -54,6 +56,8 @@ class FiguresObserver {
   virtual ~FiguresObserver() = default;
   virtual void PostPublished(v1::Network network) = 0;
   virtual void PostFailed(v1::Network network, v1::PostState state) = 0;
+  // `posts` of `network` now need a human (NEEDS_HUMAN and not published since).
+  virtual void NeedsHumanChanged(v1::Network network, int64_t posts) = 0;
   virtual void MentionClassified(v1::Sentiment sentiment) = 0;
   virtual void InboxOpenChanged(int64_t open_items) = 0;
   // `response_time` is close - create when both are known.
@@ -78,6 +82,8 @@ class ProgramFigures {
   absl::StatusOr<ApplyResult> ApplyPostPublished(std::string_view event_id, absl::Time event_time,
                                                  const v1::PostPublished& event);
   // carecast.post.failed: counted once per post and state (FAILED, NEEDS_HUMAN).
+  // A NEEDS_HUMAN post also counts as needing a human until it is published
+  // (whichever of the two events comes first).
   absl::StatusOr<ApplyResult> ApplyPostFailed(std::string_view event_id, absl::Time event_time,
                                               const v1::PostFailed& event);
   // carecast.mention.classified: counted once per mention, at its receive_time.
@@ -148,6 +154,8 @@ class ProgramFigures {
   std::map<std::string, ObjectiveState, std::less<>> objectives_;
   std::map<v1::Network, int64_t> published_by_network_;
   std::map<std::pair<v1::Network, v1::PostState>, int64_t> failed_by_network_state_;
+  std::map<std::string, v1::Network, std::less<>> needs_human_;  // post name -> network
+  std::map<v1::Network, int64_t> needs_human_by_network_;
   std::map<v1::Sentiment, int64_t> mentions_by_sentiment_;
   int64_t open_items_ = 0;
   int64_t closed_items_ = 0;

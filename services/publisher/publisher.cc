@@ -48,6 +48,7 @@ absl::Status Publisher::Start() {
   common::ConsumerSpec hold;
   hold.stream = std::string(common::streams::kEvents);
   hold.durable = "";  // every process must see every hold change
+  hold.purpose = "hold";
   hold.filter_subject = "carecast.publishing.>";
   hold.deliver_all = false;
   hold.max_deliver = 3;

@@ -2,7 +2,19 @@
 
 #include <string>
 
+#include "services/publisher/channels/channel.h"
+
 namespace carecast::publisher {
+namespace {
+
+// Every reason_kind Failed() is called with: the channel error kinds (retryable
+// and rate-limited ones once the attempts run out) plus the two the dispatcher
+// and the reconciler decide themselves.
+constexpr std::string_view kFailureReasonKinds[] = {
+    "retryable", "rate_limited", "auth_expired", "permanent", "outcome_unknown",
+    "no_channel", "content_changed"};
+
+}  // namespace
 
 PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
     : published_(prometheus::BuildCounter()
@@ -38,7 +50,17 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
                     .Name("carecast_publisher_index_rebuilds_total")
                     .Help("Times the due-time index was rebuilt from the posts bucket.")
                     .Register(registry)
-                    .Add({})) {}
+                    .Add({})) {
+  // Every known network and reason kind exists from the start, so the failure
+  // rate reads 0 (not absent) before the first failure.
+  for (int n = carecast::v1::Network_MIN; n <= carecast::v1::Network_MAX; ++n) {
+    if (!carecast::v1::Network_IsValid(n)) continue;
+    const std::string network(NetworkLabel(static_cast<carecast::v1::Network>(n)));
+    for (std::string_view kind : kFailureReasonKinds) {
+      failed_.Add({{"network", network}, {"reason_kind", std::string(kind)}});
+    }
+  }
+}
 
 void PublisherMetrics::Published(std::string_view network, absl::Duration lateness) {
   published_.Add({{"network", std::string(network)}}).Increment();

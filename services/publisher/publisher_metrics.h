@@ -21,7 +21,8 @@ class PublisherMetrics {
   // carecast_publisher_posts_published_total{network} and
   // carecast_publisher_publish_lateness_seconds (published_time - publish_time).
   void Published(std::string_view network, absl::Duration lateness);
-  // carecast_publisher_posts_failed_total{network,reason_kind} (FAILED and NEEDS_HUMAN).
+  // carecast_publisher_posts_failed_total{network,reason_kind} (FAILED and NEEDS_HUMAN);
+  // every network and known reason kind exists at zero from construction.
   void Failed(std::string_view network, std::string_view reason_kind);
   // carecast_publisher_claims_lost_total.
   void ClaimLost();

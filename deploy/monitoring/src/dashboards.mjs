@@ -198,14 +198,40 @@ function sreBoard() {
      [`sum(increase(carecast_planner_calendar_rebuilds_total{job="carecast-planner",${NS}}[1h]))`, 'planner calendar index']]), 8, 8);
 
   const M = `job="carecast-metrics",${NS}`;
-  b.row('Event bus');
-  b.add(timeseries('Metrics consumer pending', 'Events the metrics consumer has yet to process (consumer lag).', 'short',
-    [[`carecast_metrics_consumer_pending{${M}}`, '{{instance}}']], { thresholds: RYG(100, 1000) }), 8, 8);
+  const UPDOWN = (up, down) => ({
+    mappings: [{ type: 'value', options: { 0: { text: down, color: 'red' }, 1: { text: up, color: 'green' } } }],
+    thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] },
+  });
+  b.row('Event bus (NATS JetStream)');
+  b.add(stat('Connected to NATS', 'Per service: UP when every instance is connected (carecast_bus_connected).', 'short',
+    [[`min by (job) (carecast_bus_connected{${J}})`, '{{job}}']], UPDOWN('UP', 'DOWN')), 8, 8);
+  b.add(timeseries('NATS reconnects', 'Times an instance\'s NATS connection came back after a disconnect.', 'short',
+    [[`sum by (job, instance) (increase(carecast_bus_reconnects_total{${J}}[$__rate_interval]))`, '{{job}} {{instance}}']]), 8, 8);
+  b.add(timeseries('Redeliveries per consumer',
+    'Deliveries of events delivered before (handler asked to retry, ack timeout, a replica died), per minute.', 'short',
+    [[`sum by (stream, consumer) (${rate('carecast_bus_messages_redelivered_total')}) * 60`, '{{consumer}} ({{stream}})']],
+    { thresholds: RYG(1, 10) }), 8, 8);
+  b.add(timeseries('Consumer lag: events not yet delivered',
+    'Per consumer (durable name, or ephemeral-<purpose>); replicas sharing a durable report the same figure.', 'short',
+    [[`max by (stream, consumer) (carecast_bus_consumer_pending_messages{${J}})`, '{{consumer}} ({{stream}})']],
+    { thresholds: RYG(100, 1000) }), 12, 8);
+  b.add(timeseries('Delivered, not yet acknowledged', 'Per consumer: events handlers are working on (or that wait for ack_wait to expire).', 'short',
+    [[`max by (stream, consumer) (carecast_bus_consumer_ack_pending_messages{${J}})`, '{{consumer}} ({{stream}})']]), 12, 8);
   b.add(timeseries('Events consumed by domain', 'Events per second the metrics service reads from the stream.', 'short',
-    [[`sum by (domain) (${rate('carecast_metrics_events_consumed_total', M)})`, '{{domain}}']], { stack: true }), 8, 8);
+    [[`sum by (domain) (${rate('carecast_metrics_events_consumed_total', M)})`, '{{domain}}']], { stack: true }), 12, 8);
   b.add(timeseries('Events rejected', 'Events whose payload could not be decoded, per minute.', 'short',
     [[`sum by (instance) (${rate('carecast_metrics_events_rejected_total', M)}) * 60`, '{{instance}}']],
-    { thresholds: RYG(0.1, 1) }), 8, 8);
+    { thresholds: RYG(0.1, 1) }), 12, 8);
+
+  b.row('Redis (indexes)');
+  b.add(stat('Connected to Redis', 'Per service: UP when every instance\'s last Redis call found a connection (carecast_redis_connected).', 'short',
+    [[`min by (job) (carecast_redis_connected{${J}})`, '{{job}}']], UPDOWN('UP', 'DOWN')), 6, 8);
+  b.add(timeseries('Redis errors', 'Failed Redis calls per minute (unreachable, connection lost, error reply), by service and command. Redis holds only indexes: errors delay, never lose.', 'short',
+    [[`sum by (job, op) (${rate('carecast_redis_errors_total')}) * 60`, '{{job}} {{op}}']],
+    { thresholds: RYG(1, 10) }), 9, 8);
+  b.add(timeseries('Redis command latency', 'Round trip of one command (or pipeline), by command.', 's',
+    [[`histogram_quantile(0.5, sum by (op, le) (${rate('carecast_redis_command_seconds_bucket')}))`, 'p50 {{op}}'],
+     [`histogram_quantile(0.99, sum by (op, le) (${rate('carecast_redis_command_seconds_bucket')}))`, 'p99 {{op}}']]), 9, 8);
 
   const L = `job="carecast-listener",${NS}`;
   b.row('Listener');
@@ -233,7 +259,7 @@ function sreBoard() {
 
   return dashboard({
     uid: 'carecast-sre', title: 'CareCast / SRE',
-    description: 'Rate, errors and duration per service and RPC; publisher, bus, listener and planner health.',
+    description: 'Rate, errors and duration per service and RPC; publisher, NATS and Redis, listener and planner health.',
     tags: ['carecast', 'sre'], board: b,
     vars: [
       queryVar('namespace', 'Namespace', 'label_values(up{job=~"carecast-.*"}, namespace)', '.*', false),
@@ -260,10 +286,13 @@ function programBoard() {
   b.add(bargauge('Posts published per channel', 'Posts published in the retained event window, per network.', 'short',
     [[`max by (network) (carecast_posts_published_total{${M}})`, '{{network}}']]), 8, 8);
   b.add(timeseries('Posts published per hour', 'By network.', 'short',
-    [[`sum by (network) (increase(carecast_publisher_posts_published_total{job="carecast-publisher",${NS}}[1h]))`, '{{network}}']], { stack: true }), 10, 8);
-  b.add(bargauge('Posts failed or needing a human', 'In the retained event window, per network and state.', 'short',
+    [[`sum by (network) (increase(carecast_publisher_posts_published_total{job="carecast-publisher",${NS}}[1h]))`, '{{network}}']], { stack: true }), 6, 8);
+  b.add(bargauge('Posts failed or needing a human', 'In the retained event window, per network and state (history: counts every such post).', 'short',
     [[`max by (network, state) (carecast_posts_failed_total{${M}})`, '{{network}} {{state}}']],
     { thresholds: RYG(1, 1) }), 6, 8);
+  b.add(stat('Waiting for a human now', 'Posts whose outcome is unknown (NEEDS_HUMAN) and not published since: a person must check the network.', 'short',
+    [[`sum(max by (network) (carecast_posts_needing_human{${M}})) or vector(0)`, 'posts']],
+    { thresholds: RYG(1, 1) }), 4, 8);
 
   b.row('Listening');
   b.add(piechart('Mentions by sentiment', 'Classified mentions in the retained event window.',

@@ -60,6 +60,9 @@ struct ConsumerSpec {
   absl::Duration ack_wait = absl::Seconds(30);
   int max_deliver = 10;
   int batch_size = 64;
+  // What an ephemeral consumer is for ("metrics", "hold"): its metrics label is
+  // "ephemeral-<purpose>". Ignored for durables, which are labelled by name.
+  std::string purpose;
 };
 
 // A running consumer. Destroying it stops deliveries; the handler is not called

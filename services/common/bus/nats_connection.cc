@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,7 @@ constexpr absl::Duration kCloseWait = absl::Seconds(2);
 // the closed callback is the last one, and the destructor waits for it.
 struct ConnectionEvents {
   Logger* logger = nullptr;
+  BusObserver* observer = nullptr;  // may be null
   std::string name;
   std::mutex mu;
   std::condition_variable cv;
@@ -35,6 +37,7 @@ struct ConnectionEvents {
 void OnDisconnected(natsConnection*, void* closure) {
   auto* events = static_cast<ConnectionEvents*>(closure);
   events->logger->Warn("nats: disconnected, reconnecting", {{"connection", events->name}});
+  if (events->observer != nullptr) events->observer->ConnectionChanged(false);
 }
 
 void OnReconnected(natsConnection* nc, void* closure) {
@@ -42,11 +45,16 @@ void OnReconnected(natsConnection* nc, void* closure) {
   char url[256] = {0};
   natsConnection_GetConnectedUrl(nc, url, sizeof(url));
   events->logger->Info("nats: reconnected", {{"connection", events->name}, {"url", std::string(url)}});
+  if (events->observer != nullptr) {
+    events->observer->Reconnected();
+    events->observer->ConnectionChanged(true);
+  }
 }
 
 void OnClosed(natsConnection*, void* closure) {
   auto* events = static_cast<ConnectionEvents*>(closure);
   events->logger->Info("nats: connection closed", {{"connection", events->name}});
+  if (events->observer != nullptr) events->observer->ConnectionChanged(false);
   std::lock_guard lock(events->mu);
   events->closed = true;
   events->cv.notify_all();
@@ -64,6 +72,7 @@ class NatsConnectionImpl final : public NatsConnection {
       : core_(std::move(core)), events_(std::move(events)) {}
 
   ~NatsConnectionImpl() override {
+    StopLagPoller();
     core_->StopAll();
     natsConnection_Close(core_->nc);
     std::unique_lock lock(events_->mu);
@@ -72,6 +81,21 @@ class NatsConnectionImpl final : public NatsConnection {
   }
 
   bool Connected() const { return core_->Connected(); }
+
+  // With an observer, reads every consumer's lag each `interval` on a thread of
+  // its own, so a slow server delays the figures, never a delivery.
+  void StartLagPoller(absl::Duration interval) {
+    if (core_->observer == nullptr || interval <= absl::ZeroDuration()) return;
+    lag_thread_ = std::thread([this, interval] {
+      std::unique_lock lock(lag_mu_);
+      while (!lag_stop_) {
+        lock.unlock();
+        if (core_->Connected()) core_->ReportLagOfAll();
+        lock.lock();
+        lag_cv_.wait_for(lock, absl::ToChronoNanoseconds(interval), [this] { return lag_stop_; });
+      }
+    });
+  }
 
   absl::Status EnsureStream(const StreamSpec& spec) override {
     if (spec.name.empty() || spec.subjects.empty()) {
@@ -163,8 +187,21 @@ class NatsConnectionImpl final : public NatsConnection {
   }
 
  private:
+  void StopLagPoller() {
+    {
+      std::lock_guard lock(lag_mu_);
+      lag_stop_ = true;
+    }
+    lag_cv_.notify_all();
+    if (lag_thread_.joinable()) lag_thread_.join();
+  }
+
   const std::shared_ptr<NatsCore> core_;
   const std::unique_ptr<ConnectionEvents> events_;
+  std::mutex lag_mu_;
+  std::condition_variable lag_cv_;
+  bool lag_stop_ = false;  // guarded by lag_mu_
+  std::thread lag_thread_;
 };
 
 // A short-lived ephemeral consumer starting at `start_sequence`: the server does
@@ -244,6 +281,7 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const Na
   if (options.url.empty()) return absl::InvalidArgumentError("NATS url is empty");
   auto events = std::make_unique<ConnectionEvents>();
   events->logger = &logger;
+  events->observer = options.observer;
   events->name = options.name.empty() ? "carecast" : options.name;
 
   natsOptions* opts = nullptr;
@@ -302,10 +340,12 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const Na
       status = LastNatsError(s, jerr, "checking JetStream");
     }
   }
-  auto core = std::make_shared<NatsCore>(nc, js, options.request_timeout, logger);
+  auto core = std::make_shared<NatsCore>(nc, js, options.request_timeout, logger, options.observer);
   auto connection = std::make_unique<NatsConnectionImpl>(std::move(core), std::move(events));
   if (!status.ok()) return status;  // the destructor closes the connection
   logger.Info("nats: connected", {{"connection", options.name}});
+  if (options.observer != nullptr) options.observer->ConnectionChanged(connection->Connected());
+  connection->StartLagPoller(options.consumer_lag_interval);
   return std::unique_ptr<NatsConnection>(std::move(connection));
 }
 

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/base/logger.h"
+#include "services/common/bus/bus_observer.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 
@@ -21,6 +22,12 @@ struct NatsOptions {
   absl::Duration request_timeout = absl::Seconds(5);  // JetStream API calls
   // Reconnect forever with this wait; publishes during a disconnect return UNAVAILABLE.
   absl::Duration reconnect_wait = absl::Milliseconds(250);
+  // Told about the connection, redeliveries and consumer lag; must outlive the
+  // connection. Null: nothing is reported and no lag is polled.
+  BusObserver* observer = nullptr;
+  // How often each running consumer's lag is read from the server (one JetStream
+  // API request per consumer, on a thread of its own, never the delivery thread).
+  absl::Duration consumer_lag_interval = absl::Seconds(10);
 };
 
 // Thread-safe. Destroying it drains subscriptions and closes the connection.

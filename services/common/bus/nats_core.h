@@ -12,6 +12,7 @@
 
 #include "absl/time/time.h"
 #include "services/common/base/logger.h"
+#include "services/common/bus/bus_observer.h"
 
 namespace carecast::common {
 
@@ -21,12 +22,19 @@ class NatsDeliveryLoop {
   virtual ~NatsDeliveryLoop() = default;
   // Idempotent; returns once the handler can no longer be called.
   virtual void StopDelivery() = 0;
+  // Reads the consumer's lag from the server and tells the core's observer.
+  virtual void ReportLag() = 0;
 };
 
 class NatsCore {
  public:
-  NatsCore(natsConnection* connection, jsCtx* jetstream, absl::Duration timeout, Logger& log)
-      : nc(connection), js(jetstream), request_timeout(timeout), logger(log) {}
+  NatsCore(natsConnection* connection, jsCtx* jetstream, absl::Duration timeout, Logger& log,
+           BusObserver* bus_observer = nullptr)
+      : nc(connection),
+        js(jetstream),
+        request_timeout(timeout),
+        logger(log),
+        observer(bus_observer) {}
   ~NatsCore() {
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
@@ -63,11 +71,18 @@ class NatsCore {
     for (NatsDeliveryLoop* loop : loops_) loop->StopDelivery();
     loops_.clear();
   }
+  // Every registered loop reports its lag. Holds the registry lock throughout, so
+  // a loop cannot be destroyed mid-report (its destructor unregisters first).
+  void ReportLagOfAll() {
+    std::lock_guard lock(mu_);
+    for (NatsDeliveryLoop* loop : loops_) loop->ReportLag();
+  }
 
   natsConnection* const nc;
   jsCtx* const js;
   const absl::Duration request_timeout;
   Logger& logger;
+  BusObserver* const observer;  // may be null
 
  private:
   std::mutex mu_;

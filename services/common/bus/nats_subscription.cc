@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -75,7 +76,11 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
  public:
   NatsSubscription(std::shared_ptr<NatsCore> core, ConsumerSpec spec, EventHandler handler,
                    natsSubscription* sub)
-      : core_(std::move(core)), spec_(std::move(spec)), handler_(std::move(handler)), sub_(sub) {}
+      : core_(std::move(core)),
+        spec_(std::move(spec)),
+        label_(ConsumerLabel(spec_)),
+        handler_(std::move(handler)),
+        sub_(sub) {}
 
   ~NatsSubscription() override {
     core_->Unregister(this);
@@ -84,6 +89,7 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
   }
 
   void Start() {
+    if (core_->observer != nullptr) core_->observer->ConsumerStarted(spec_.stream, label_);
     thread_ = std::thread([this] { Run(); });
     if (!core_->Register(this)) StopDelivery();
   }
@@ -104,6 +110,27 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
   }
 
   int64_t Pending() const override {
+    std::optional<ConsumerBacklog> backlog = Backlog();
+    if (!backlog) return -1;
+    return backlog->pending + backlog->ack_pending;
+  }
+
+  void ReportLag() override {
+    if (core_->observer == nullptr) return;
+    if (std::optional<ConsumerBacklog> backlog = Backlog()) {
+      core_->observer->ConsumerLag(spec_.stream, label_, backlog->pending, backlog->ack_pending);
+    }
+  }
+
+ private:
+  struct ConsumerBacklog {
+    int64_t pending = 0;      // on the server, not yet delivered
+    int64_t ack_pending = 0;  // delivered, not yet acknowledged
+  };
+
+  // One consumer-info request with a short timeout; nullopt when the server
+  // cannot answer (e.g. while reconnecting).
+  std::optional<ConsumerBacklog> Backlog() const {
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = std::min(core_->TimeoutMillis(), absl::ToInt64Milliseconds(kPendingTimeout));
@@ -115,13 +142,13 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
                        ? natsSubscription_GetConsumerInfo(&ci, sub_, &jo, &jerr)
                        : js_GetConsumerInfo(&ci, core_->js, spec_.stream.c_str(),
                                             spec_.durable.c_str(), &jo, &jerr);
-    if (s != NATS_OK) return -1;
-    int64_t pending = static_cast<int64_t>(ci->NumPending) + ci->NumAckPending;
+    if (s != NATS_OK) return std::nullopt;
+    ConsumerBacklog backlog{static_cast<int64_t>(ci->NumPending),
+                            static_cast<int64_t>(ci->NumAckPending)};
     jsConsumerInfo_Destroy(ci);
-    return pending;
+    return backlog;
   }
 
- private:
   void Run() {
     bool failing = false;
     const int batch = std::max(1, spec_.batch_size);
@@ -135,7 +162,7 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
           absl::Status status = LastNatsError(s, jerr, "fetching");
           core_->logger.Warn("bus: consumer cannot fetch, retrying",
                              {{"stream", spec_.stream},
-                              {"consumer", spec_.durable},
+                              {"consumer", label_},
                               {"error", std::string(status.message())}});
           failing = true;
         }
@@ -144,7 +171,7 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
       }
       if (failing) {
         core_->logger.Info("bus: consumer fetching again",
-                           {{"stream", spec_.stream}, {"consumer", spec_.durable}});
+                           {{"stream", spec_.stream}, {"consumer", label_}});
         failing = false;
       }
       const absl::Time fetched = absl::Now();
@@ -169,7 +196,7 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
       natsMsg_Term(msg, nullptr);
       core_->logger.Warn("bus: malformed event terminated",
                          {{"stream", spec_.stream},
-                          {"consumer", spec_.durable},
+                          {"consumer", label_},
                           {"sequence", sequence},
                           {"error", std::string(event.status().message())}});
       jsMsgMetaData_Destroy(meta);
@@ -178,6 +205,9 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
     if (meta != nullptr) {
       event->stream_sequence = meta->Sequence.Stream;
       event->delivery_count = meta->NumDelivered;
+      if (meta->NumDelivered > 1 && core_->observer != nullptr) {
+        core_->observer->Redelivered(spec_.stream, label_);
+      }
     }
     jsMsgMetaData_Destroy(meta);
     // Later messages of a batch may wait behind slow handlers: keep them ours.
@@ -189,7 +219,7 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
     } catch (const std::exception& e) {
       core_->logger.Error("bus: handler threw, event will be retried",
                           {{"stream", spec_.stream},
-                           {"consumer", spec_.durable},
+                           {"consumer", label_},
                            {"sequence", sequence},
                            {"error", std::string(e.what())}});
     }
@@ -206,7 +236,7 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
         natsMsg_Term(msg, nullptr);
         core_->logger.Warn("bus: event rejected by handler",
                            {{"stream", spec_.stream},
-                            {"consumer", spec_.durable},
+                            {"consumer", label_},
                             {"subject", event->subject},
                             {"id", event->id},
                             {"sequence", sequence}});
@@ -221,6 +251,7 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
 
   const std::shared_ptr<NatsCore> core_;
   const ConsumerSpec spec_;
+  const std::string label_;  // ConsumerLabel(spec_)
   const EventHandler handler_;
   natsSubscription* const sub_;
   std::atomic<bool> stop_{false};

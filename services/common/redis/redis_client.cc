@@ -55,8 +55,9 @@ RedisReply Convert(const redisReply& r) {
 
 class HiredisClient final : public RedisClient {
  public:
-  HiredisClient(RedisEndpoint endpoint, absl::Duration timeout, Logger& logger)
-      : endpoint_(std::move(endpoint)), timeout_(timeout), logger_(logger) {}
+  HiredisClient(RedisEndpoint endpoint, absl::Duration timeout, RedisObserver* observer,
+                Logger& logger)
+      : endpoint_(std::move(endpoint)), timeout_(timeout), observer_(observer), logger_(logger) {}
   ~HiredisClient() override { Drop(); }
 
   absl::Status ConnectNow() {
@@ -78,6 +79,18 @@ class HiredisClient final : public RedisClient {
       if (c.empty()) return absl::InvalidArgumentError("empty redis command");
     }
     std::lock_guard lock(mu_);
+    if (observer_ == nullptr) return PipelineLocked(commands);
+    const absl::Time start = absl::Now();
+    absl::StatusOr<std::vector<RedisReply>> result = PipelineLocked(commands);
+    observer_->CommandDone(RedisOpLabel(commands), absl::Now() - start, result.ok());
+    return result;
+  }
+
+ private:
+  // Pipeline() with mu_ held.
+  absl::StatusOr<std::vector<RedisReply>> PipelineLocked(
+      const std::vector<std::vector<std::string>>& commands) {
+    std::vector<RedisReply> replies;
     for (int attempt = 0;; ++attempt) {
       if (absl::Status s = EnsureConnected(); !s.ok()) return s;
       for (const auto& c : commands) Append(c);
@@ -112,7 +125,6 @@ class HiredisClient final : public RedisClient {
     return replies;
   }
 
- private:
   void Append(const std::vector<std::string>& args) {
     std::vector<const char*> argv;
     std::vector<size_t> argvlen;
@@ -156,6 +168,7 @@ class HiredisClient final : public RedisClient {
       last_error_ = c == nullptr ? "cannot allocate context" : c->errstr;
       if (c != nullptr) redisFree(c);
       last_failed_connect_ = now;
+      if (observer_ != nullptr) observer_->ConnectionChanged(false);
       return absl::UnavailableError(absl::StrCat("redis unreachable at ", endpoint_.host, ":",
                                                  endpoint_.port, ": ", last_error_));
     }
@@ -165,8 +178,10 @@ class HiredisClient final : public RedisClient {
       Drop();
       last_failed_connect_ = now;
       last_error_ = std::string(s.message());
+      if (observer_ != nullptr) observer_->ConnectionChanged(false);
       return s;
     }
+    if (observer_ != nullptr) observer_->ConnectionChanged(true);
     if (ever_connected_) {
       logger_.Info("redis: reconnected", {{"host", endpoint_.host}, {"port", int64_t{endpoint_.port}}});
     }
@@ -207,6 +222,7 @@ class HiredisClient final : public RedisClient {
     logger_.Warn("redis: connection lost",
                  {{"host", endpoint_.host}, {"port", int64_t{endpoint_.port}}, {"error", error}});
     Drop();
+    if (observer_ != nullptr) observer_->ConnectionChanged(false);
   }
 
   void Drop() {
@@ -216,6 +232,7 @@ class HiredisClient final : public RedisClient {
 
   const RedisEndpoint endpoint_;
   const absl::Duration timeout_;
+  RedisObserver* const observer_;  // may be null
   Logger& logger_;
   std::mutex mu_;
   redisContext* ctx_ = nullptr;  // guarded by mu_; null while disconnected
@@ -238,7 +255,8 @@ absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Connect(const RedisOpt
   // not kill the process.
   static std::once_flag ignore_sigpipe;
   std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
-  auto client = std::make_unique<HiredisClient>(*std::move(endpoint), options.timeout, logger);
+  auto client = std::make_unique<HiredisClient>(*std::move(endpoint), options.timeout,
+                                                options.observer, logger);
   if (absl::Status s = client->ConnectNow(); !s.ok()) return s;
   return std::unique_ptr<RedisClient>(std::move(client));
 }

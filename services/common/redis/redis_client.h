@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/base/logger.h"
+#include "services/common/redis/redis_observer.h"
 
 namespace carecast::common {
 
@@ -17,6 +18,8 @@ struct RedisOptions {
   std::string url;  // redis://[:password@]host:port[/db]
   std::string password;
   absl::Duration timeout = absl::Seconds(2);  // connect and per-command
+  // Told about every call and connection change; must outlive the client. May be null.
+  RedisObserver* observer = nullptr;
 };
 
 // A reply: nil, integer, string (bulk or status), or an array of replies.

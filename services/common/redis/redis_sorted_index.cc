@@ -88,6 +88,10 @@ absl::Status RedisSortedIndex::Add(std::string_view index,
   return replies.status();
 }
 
+std::vector<std::string> RedisSortedIndex::Commands() {
+  return {"ZADD", "ZREM", "ZRANGEBYSCORE", "ZCOUNT", "EVAL", "EXISTS", "SET"};
+}
+
 absl::Status RedisSortedIndex::Remove(std::string_view index, std::string_view member) {
   return client_.Command({"ZREM", IndexKey(index), std::string(member)}).status();
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/sorted_index.h"
@@ -26,6 +27,10 @@ class RedisSortedIndex final : public SortedIndex {
                                                     size_t limit) override;
   absl::StatusOr<bool> HasMarker(std::string_view marker) override;
   absl::Status SetMarker(std::string_view marker) override;
+
+  // Every Redis command this class sends (ZADD, ZREM, ...), for pre-creating
+  // their metric series.
+  static std::vector<std::string> Commands();
 
  private:
   std::string IndexKey(std::string_view index) const;

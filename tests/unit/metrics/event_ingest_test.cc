@@ -125,6 +125,7 @@ TEST_F(EventIngestTest, AFreshInstanceRebuildsTheSameFigures) {
   SummaryFigures b = second.figures.Summary();
   EXPECT_EQ(a.posts_published, b.posts_published);
   EXPECT_EQ(a.posts_failed, b.posts_failed);
+  EXPECT_EQ(a.posts_needing_human, b.posts_needing_human);
   EXPECT_EQ(a.mentions, b.mentions);
   EXPECT_EQ(a.open_inbox_items, b.open_inbox_items);
   EXPECT_EQ(a.events_applied, b.events_applied);

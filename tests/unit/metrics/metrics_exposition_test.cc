@@ -98,6 +98,9 @@ TEST_F(ExpositionTest, SeriesCarryTheFigures) {
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_published_total{network="facebook"} 0)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_failed_total{network="x",state="needs_human"} 1)"))
       << text;
+  EXPECT_TRUE(HasLine(text, R"(carecast_posts_needing_human{network="x"} 1)")) << text;
+  // Every network has the gauge from the start.
+  EXPECT_TRUE(HasLine(text, R"(carecast_posts_needing_human{network="mastodon"} 0)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_mentions_total{sentiment="negative"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_mentions_total{sentiment="positive"} 0)")) << text;
   EXPECT_TRUE(HasLine(text, "carecast_inbox_open_items 1")) << text;
@@ -118,6 +121,19 @@ TEST_F(ExpositionTest, SeriesCarryTheFigures) {
   EXPECT_TRUE(HasLine(text, "carecast_metrics_consumer_pending 7")) << text;
   // An unmeasured KPI gets no series rather than a misleading zero.
   EXPECT_FALSE(absl::StrContains(text, "objective=\"reach\"")) << text;
+}
+
+TEST_F(ExpositionTest, NeedsHumanGaugeFallsWhenThePostIsPublished) {
+  ASSERT_TRUE(figures_
+                  .ApplyPostPublished("e9", T0(),
+                                      Published("posts/3", "spokes/stmarys/accounts/x-main",
+                                                v1::NETWORK_X, T0()))
+                  .ok());
+  std::string text = Scrape(registry_);
+  EXPECT_TRUE(HasLine(text, R"(carecast_posts_needing_human{network="x"} 0)")) << text;
+  // The history of failures stays.
+  EXPECT_TRUE(HasLine(text, R"(carecast_posts_failed_total{network="x",state="needs_human"} 1)"))
+      << text;
 }
 
 TEST_F(ExpositionTest, NoPhiInTheExposition) {

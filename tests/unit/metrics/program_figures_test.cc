@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <string>
+
 #include "tests/unit/metrics/metrics_test_events.h"
 
 namespace carecast::metrics {
@@ -73,6 +77,80 @@ TEST(ProgramFiguresTest, DuplicateDeliveryCountsOnce) {
   EXPECT_EQ(s.posts_published[v1::NETWORK_X], 1);
   EXPECT_EQ(s.mentions[v1::SENTIMENT_POSITIVE], 1);
   EXPECT_EQ((s.posts_failed[{v1::NETWORK_X, v1::POST_STATE_FAILED}]), 1);
+}
+
+// Records what the figures tell their observer about posts needing a human.
+class NeedsHumanRecorder final : public FiguresObserver {
+ public:
+  void PostPublished(v1::Network) override {}
+  void PostFailed(v1::Network, v1::PostState) override {}
+  void NeedsHumanChanged(v1::Network network, int64_t posts) override { last[network] = posts; }
+  void MentionClassified(v1::Sentiment) override {}
+  void InboxOpenChanged(int64_t) override {}
+  void InboxClosed(std::optional<absl::Duration>) override {}
+  void ObjectiveChanged(const ObjectiveFigure&) override {}
+  std::map<v1::Network, int64_t> last;
+};
+
+TEST(ProgramFiguresTest, PostsNeedingAHumanUntilPublished) {
+  NeedsHumanRecorder recorder;
+  ProgramFigures f(&recorder);
+  const auto nh = [](const std::string& post, v1::Network network) {
+    return Failed(post, network, v1::POST_STATE_NEEDS_HUMAN);
+  };
+  ASSERT_TRUE(f.ApplyPostFailed("e1", T0(), nh("posts/a", v1::NETWORK_X)).ok());
+  ASSERT_TRUE(f.ApplyPostFailed("e2", T0(), nh("posts/b", v1::NETWORK_X)).ok());
+  ASSERT_TRUE(f.ApplyPostFailed("e3", T0(), nh("posts/c", v1::NETWORK_FACEBOOK)).ok());
+  // FAILED is an answer, not an open question: it does not count.
+  ASSERT_TRUE(
+      f.ApplyPostFailed("e4", T0(), Failed("posts/d", v1::NETWORK_X, v1::POST_STATE_FAILED)).ok());
+  EXPECT_EQ(f.Summary().posts_needing_human,
+            (std::map<v1::Network, int64_t>{{v1::NETWORK_X, 2}, {v1::NETWORK_FACEBOOK, 1}}));
+  EXPECT_EQ(recorder.last[v1::NETWORK_X], 2);
+
+  // Redelivered, or re-announced under another event id: still counted once.
+  EXPECT_EQ(*f.ApplyPostFailed("e1", T0(), nh("posts/a", v1::NETWORK_X)), ApplyResult::kDuplicate);
+  EXPECT_EQ(*f.ApplyPostFailed("e1-again", T0(), nh("posts/a", v1::NETWORK_X)),
+            ApplyResult::kDuplicate);
+  EXPECT_EQ(f.Summary().posts_needing_human[v1::NETWORK_X], 2);
+
+  // A human sorted posts/a out and it went out: it no longer needs anyone.
+  ASSERT_TRUE(f.ApplyPostPublished("e5", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0()))
+                  .ok());
+  EXPECT_EQ(f.Summary().posts_needing_human[v1::NETWORK_X], 1);
+  EXPECT_EQ(recorder.last[v1::NETWORK_X], 1);
+  // Its published event again changes nothing.
+  EXPECT_EQ(*f.ApplyPostPublished("e5b", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0())),
+            ApplyResult::kDuplicate);
+  EXPECT_EQ(f.Summary().posts_needing_human[v1::NETWORK_X], 1);
+  ASSERT_TRUE(f.ApplyPostPublished("e6", T0(), Published("posts/b", kStMarysX, v1::NETWORK_X, T0()))
+                  .ok());
+  SummaryFigures s = f.Summary();
+  EXPECT_EQ(s.posts_needing_human.count(v1::NETWORK_X), 0u);  // no zero entries
+  EXPECT_EQ(s.posts_needing_human[v1::NETWORK_FACEBOOK], 1);
+  EXPECT_EQ(recorder.last[v1::NETWORK_X], 0);
+  // The failure counters keep their history.
+  EXPECT_EQ((s.posts_failed[{v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN}]), 2);
+}
+
+TEST(ProgramFiguresTest, NeedsHumanIsTheSameInAnyReplayOrder) {
+  // Published seen before the NEEDS_HUMAN event of the same post (another
+  // order of the same facts): the post never counts as needing a human.
+  ProgramFigures f;
+  ASSERT_TRUE(f.ApplyPostPublished("e1", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0()))
+                  .ok());
+  ASSERT_TRUE(
+      f.ApplyPostFailed("e2", T0(), Failed("posts/a", v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN))
+          .ok());
+  EXPECT_TRUE(f.Summary().posts_needing_human.empty());
+
+  ProgramFigures g;
+  ASSERT_TRUE(
+      g.ApplyPostFailed("e2", T0(), Failed("posts/a", v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN))
+          .ok());
+  ASSERT_TRUE(g.ApplyPostPublished("e1", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0()))
+                  .ok());
+  EXPECT_EQ(f.Summary().posts_needing_human, g.Summary().posts_needing_human);
 }
 
 TEST(ProgramFiguresTest, RejectsPayloadsWithoutNamesAndChangesNothing) {
