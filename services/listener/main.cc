@@ -32,7 +32,8 @@
 #include "services/listener/listener_metrics.h"
 #include "services/listener/listener_roles.h"
 #include "services/listener/mention_webhook.h"
-#include "services/listener/simple_rules_classifier.h"
+#include "services/common/text/text_analyzer.h"
+#include "services/listener/engine_classifier.h"
 
 namespace {
 
@@ -114,7 +115,13 @@ int main() {
   }
 
   listener::ListenerMetrics metrics(registry);
-  listener::SimpleRulesClassifier classifier(config->options.tracked_keywords);
+  auto engine = common::text::TextAnalyzer::Create(common::text::DefaultTextConfig());
+  if (!engine.ok()) return Fail(logger, "cannot build the text engine", engine.status());
+  if (absl::Status s = (*engine)->ReplaceTrackedKeywords(config->options.tracked_keywords);
+      !s.ok()) {
+    return Fail(logger, "the tracked keywords do not compile", s);
+  }
+  listener::EngineClassifier classifier(**engine);
   auto core = listener::Listener::Open(**nats, topology, **nats, index, classifier, metrics, clock,
                                        logger, config->options);
   if (!core.ok()) return Fail(logger, "cannot open the listener buckets", core.status());

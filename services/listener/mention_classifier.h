@@ -1,6 +1,5 @@
-// How the listener understands text. SimpleRulesClassifier holds the first,
-// explainable rules; the text-analysis engine (services/common/text) replaces it
-// behind this interface.
+// How the listener understands text. EngineClassifier implements it on the
+// text-analysis engine (services/common/text); tests may use their own.
 #pragma once
 
 #include <string_view>

@@ -26,7 +26,8 @@
 #include "services/common/rpc/jwt_authenticator.h"
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/rpc_metrics.h"
-#include "services/planner/outgoing_text_guard.h"
+#include "services/common/text/text_analyzer.h"
+#include "services/planner/engine_guard.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_config.h"
 #include "services/planner/planner_grpc_service.h"
@@ -118,7 +119,11 @@ int main() {
   common::RedisSortedIndex index(**redis, "carecast:");
 
   planner::PlannerMetrics metrics(registry);
-  planner::PatternGuard guard;
+  auto engine = common::text::TextAnalyzer::Create(common::text::DefaultTextConfig());
+  if (!engine.ok()) {
+    return Fail(logger, "cannot build the text engine", engine.status(), kExitConfig);
+  }
+  planner::EngineGuard guard(**engine);
   planner::PlannerOptions options;
   options.max_schedule_horizon = config->max_schedule_horizon;
   options.min_lead_time = config->min_lead_time;

@@ -18,7 +18,7 @@
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_sorted_index.h"
 #include "services/listener/listener.h"
-#include "services/listener/simple_rules_classifier.h"
+#include "tests/support/fake_mention_classifier.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/local_servers.h"
@@ -88,7 +88,7 @@ class ListenerIntegrationTest : public ::testing::Test {
   prometheus::Registry registry_;
   ListenerMetrics metrics_{registry_};
   ListenerOptions options_;
-  SimpleRulesClassifier classifier_{{"St Marys"}};
+  testing::FakeMentionClassifier classifier_{{"St Marys"}};
   std::unique_ptr<testing::LocalNatsServer> nats_server_;
   std::unique_ptr<testing::LocalRedisServer> redis_server_;
   std::unique_ptr<common::NatsConnection> bus_;
@@ -212,7 +212,7 @@ TEST_F(ListenerIntegrationTest, BinaryServesTheWebhookGrpcAndMetricsAndStopsOnSi
   grpc::Status status = stub->ListInboxItems(&context, v1::ListInboxItemsRequest(), &listed);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(listed.inbox_items_size(), 1);
-  EXPECT_THAT(listed.inbox_items(0).classification().keywords(), ::testing::Contains("st marys"));
+  EXPECT_THAT(listed.inbox_items(0).classification().keywords(), ::testing::Contains("St Marys"));
 
   auto metrics = testing::HttpCall(http_port, "GET", "/metrics");
   ASSERT_TRUE(metrics.ok());

@@ -21,7 +21,8 @@
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_sorted_index.h"
 #include "services/planner/audit_trail.h"
-#include "services/planner/outgoing_text_guard.h"
+#include "services/planner/engine_guard.h"
+#include "tests/support/shared_text_engine.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_metrics.h"
 #include "tests/support/child_process.h"
@@ -54,7 +55,7 @@ struct Replica {
   common::CapturingLogger logger;
   prometheus::Registry registry;
   PlannerMetrics metrics{registry};
-  PatternGuard guard;
+  EngineGuard guard{testing::SharedTextEngine()};
   std::unique_ptr<common::NatsConnection> nats;
   std::unique_ptr<common::RedisClient> redis;
   std::unique_ptr<common::RedisSortedIndex> index;

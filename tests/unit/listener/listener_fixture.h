@@ -16,7 +16,7 @@
 #include "services/common/bus/topology.h"
 #include "services/listener/listener.h"
 #include "services/listener/listener_names.h"
-#include "services/listener/simple_rules_classifier.h"
+#include "tests/support/fake_mention_classifier.h"
 #include "tests/support/fake_event_bus.h"
 #include "tests/support/in_memory_key_value_store.h"
 #include "tests/support/in_memory_sorted_index.h"
@@ -58,7 +58,7 @@ class ListenerFixture : public ::testing::Test {
   ListenerMetrics metrics_;
   common::CapturingLogger logger_;
   ListenerOptions options_;
-  SimpleRulesClassifier classifier_;
+  testing::FakeMentionClassifier classifier_;
   std::unique_ptr<Listener> listener_;
 };
 

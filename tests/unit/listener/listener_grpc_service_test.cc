@@ -159,7 +159,7 @@ TEST_F(ListenerGrpcServiceTest, UnaryMethodsTranslateAndCheckRoles) {
             grpc::StatusCode::FAILED_PRECONDITION);
 
   v1::AnalyzeTextRequest analyze;
-  analyze.set_text("not good");
+  analyze.set_text("terrible service");
   v1::AnalyzeTextResponse analysis;
   ASSERT_TRUE(stub_->AnalyzeText(Context("strat").get(), analyze, &analysis).ok());
   EXPECT_EQ(analysis.analysis().sentiment(), v1::SENTIMENT_NEGATIVE);

@@ -15,7 +15,8 @@
 #include "services/common/base/logger.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
-#include "services/planner/outgoing_text_guard.h"
+#include "services/planner/engine_guard.h"
+#include "tests/support/shared_text_engine.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_metrics.h"
 #include "tests/support/fake_event_bus.h"
@@ -173,7 +174,7 @@ class PlannerFixture : public ::testing::Test {
   testing::InMemoryKeyValueStoreFactory kv_;
   testing::FakeEventBus bus_;
   testing::InMemorySortedIndex index_;
-  PatternGuard guard_;
+  EngineGuard guard_{testing::SharedTextEngine()};
   prometheus::Registry registry_;
   PlannerMetrics metrics_{registry_};
   common::CapturingLogger logger_;

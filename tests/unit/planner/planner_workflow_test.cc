@@ -191,16 +191,16 @@ TEST_F(PlannerWorkflowTest, TheGuardBlocksApprovalWithKindsFieldsAndReasonsButNo
   auto resp = planner_->ApproveContent(reviewer_, req);
   ASSERT_EQ(resp.status().code(), absl::StatusCode::kFailedPrecondition);
   std::string message(resp.status().message());
-  EXPECT_THAT(message, HasSubstr("phone_number in master"));
-  EXPECT_THAT(message, HasSubstr("email_address in x"));
-  EXPECT_THAT(message, HasSubstr("record_number in linkedin"));
-  EXPECT_THAT(message, HasSubstr("looks like a phone number"));
+  EXPECT_THAT(message, HasSubstr("phone in master"));
+  EXPECT_THAT(message, HasSubstr("email in x"));
+  EXPECT_THAT(message, HasSubstr("medical_record_number in linkedin"));
+  EXPECT_THAT(message, HasSubstr("phone-shaped number"));
   EXPECT_EQ(message.find("867"), std::string::npos) << "the matched text leaked: " << message;
   EXPECT_EQ(message.find("jane"), std::string::npos) << message;
   EXPECT_EQ(message.find("12345678"), std::string::npos) << message;
   ExpectUnchanged(before, "guard block");
   EXPECT_THAT(MetricsText(),
-              HasSubstr("carecast_planner_guard_blocks_total{kind=\"phone_number\"} 1"));
+              HasSubstr("carecast_planner_guard_blocks_total{kind=\"phone\"} 1"));
   for (const auto& line : logger_.lines()) {
     for (const auto& [key, value] : line.fields) {
       if (const auto* s = std::get_if<std::string>(&value)) {
