@@ -14,11 +14,9 @@
 #include "services/common/base/logger.h"
 #include "services/common/base/shutdown_signal.h"
 #include "services/common/bus/bus_metrics.h"
-#include "services/common/bus/bus_metrics.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/topology.h"
 #include "services/common/redis/redis_client.h"
-#include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_sorted_index.h"
 #include "services/common/rpc/grpc_server.h"
@@ -85,16 +83,10 @@ int main() {
   common::BusMetrics bus_metrics(registry);
   common::RedisMetrics redis_metrics(registry, common::RedisSortedIndex::Commands());
 
-  // The registry and the observers outlive the connections that report to them.
-  prometheus::Registry registry;
-  common::BusMetrics bus_metrics(registry);
-  common::RedisMetrics redis_metrics(registry, common::RedisSortedIndex::Commands());
-
   common::NatsOptions nats_options;
   nats_options.url = cc.nats_url;
   nats_options.creds_file = cc.nats_creds_file;
   nats_options.name = "carecast-planner";
-  nats_options.observer = &bus_metrics;
   nats_options.observer = &bus_metrics;
   auto nats = common::NatsConnection::Connect(nats_options, logger);
   if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status(), kExitDependency);
@@ -105,7 +97,6 @@ int main() {
 
   common::RedisOptions redis_options;
   redis_options.url = cc.redis_url;
-  redis_options.observer = &redis_metrics;
   redis_options.observer = &redis_metrics;
   if (!cc.redis_password_file.empty()) {
     absl::StatusOr<std::string> password = ReadSecretFile(cc.redis_password_file);

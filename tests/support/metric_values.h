@@ -23,13 +23,16 @@ inline std::optional<double> SeriesValue(const prometheus::Registry& registry,
       for (const auto& l : metric.label) have[l.name] = l.value;
       if (have != labels) continue;
       switch (family.type) {
-        case prometheus::MetricType::Counter: return metric.counter.value;
-        case prometheus::MetricType::Gauge: return metric.gauge.value;
+        case prometheus::MetricType::Counter:
+          return metric.counter.value;
+        case prometheus::MetricType::Gauge:
+          return metric.gauge.value;
         case prometheus::MetricType::Histogram:
           return static_cast<double>(metric.histogram.sample_count);
         case prometheus::MetricType::Summary:
           return static_cast<double>(metric.summary.sample_count);
-        case prometheus::MetricType::Untyped: return metric.untyped.value;
+        case prometheus::MetricType::Untyped:
+          return metric.untyped.value;
       }
     }
   }

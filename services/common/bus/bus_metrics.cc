@@ -27,8 +27,7 @@ BusMetrics::BusMetrics(prometheus::Registry& registry)
                                     "timeout or a crashed replica).")
                               .Register(registry)) {}
 
-BusMetrics::ConsumerSeries& BusMetrics::Series(std::string_view stream,
-                                               std::string_view consumer) {
+BusMetrics::ConsumerSeries& BusMetrics::Series(std::string_view stream, std::string_view consumer) {
   std::lock_guard lock(mu_);
   ConsumerSeries& s = series_[{std::string(stream), std::string(consumer)}];
   if (s.pending == nullptr) {

@@ -30,17 +30,16 @@ RedisMetrics::RedisMetrics(prometheus::Registry& registry,
   for (const std::string& op : known_ops) Series(op);
 }
 
-std::pair<prometheus::Histogram*, prometheus::Counter*> RedisMetrics::Series(
-    std::string_view op) {
+std::pair<prometheus::Histogram*, prometheus::Counter*> RedisMetrics::Series(std::string_view op) {
   std::lock_guard lock(mu_);
   auto it = series_.find(op);
   if (it == series_.end()) {
     const prometheus::Labels labels = {{"op", std::string(op)}};
-    it = series_
-             .emplace(std::string(op),
-                      std::make_pair(&seconds_family_.Add(labels, CommandBuckets()),
-                                     &errors_family_.Add(labels)))
-             .first;
+    it =
+        series_
+            .emplace(std::string(op), std::make_pair(&seconds_family_.Add(labels, CommandBuckets()),
+                                                     &errors_family_.Add(labels)))
+            .first;
   }
   return it->second;
 }

@@ -1,6 +1,7 @@
 // The NATS adapter reports to its BusObserver on a real nats-server: the
 // connection gauge and reconnects, redeliveries per consumer, and the consumer
 // lag gauges moving with the backlog. BusMetrics is the observer under test.
+#include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
 #include <atomic>
@@ -10,8 +11,6 @@
 #include <optional>
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "absl/cleanup/cleanup.h"
 #include "services/common/bus/bus_metrics.h"
@@ -32,14 +31,13 @@ class BusMetricsIntegrationTest : public ::testing::Test {
       return;
     }
     ASSERT_TRUE(env_.connection().EnsureStream(TestStreamSpec()).ok());
-    auto conn = common::NatsConnection::Connect(
-        {.url = env_.server().url(),
-         .name = "carecast-metrics-test",
-         .request_timeout = absl::Seconds(3),
-         .reconnect_wait = absl::Milliseconds(50),
-         .observer = &metrics_,
-         .consumer_lag_interval = absl::Milliseconds(50)},
-        logger_);
+    auto conn = common::NatsConnection::Connect({.url = env_.server().url(),
+                                                 .name = "carecast-metrics-test",
+                                                 .request_timeout = absl::Seconds(3),
+                                                 .reconnect_wait = absl::Milliseconds(50),
+                                                 .observer = &metrics_,
+                                                 .consumer_lag_interval = absl::Milliseconds(50)},
+                                                logger_);
     ASSERT_TRUE(conn.ok()) << conn.status();
     bus_ = std::move(*conn);
   }
@@ -124,8 +122,7 @@ TEST_F(BusMetricsIntegrationTest, RedeliveriesAreCountedPerConsumer) {
     return Disposition::kAck;
   };
   common::ConsumerSpec durable{.stream = "TEST", .durable = "retrier", .filter_subject = "t.re"};
-  common::ConsumerSpec ephemeral{
-      .stream = "TEST", .filter_subject = "t.calm", .purpose = "calm"};
+  common::ConsumerSpec ephemeral{.stream = "TEST", .filter_subject = "t.calm", .purpose = "calm"};
   auto sub = bus_->Subscribe(durable, handler);
   ASSERT_TRUE(sub.ok()) << sub.status();
   std::atomic<int> calm{0};
@@ -134,8 +131,7 @@ TEST_F(BusMetricsIntegrationTest, RedeliveriesAreCountedPerConsumer) {
     return Disposition::kAck;
   });
   ASSERT_TRUE(calm_sub.ok()) << calm_sub.status();
-  const std::map<std::string, std::string> retrier = {{"stream", "TEST"},
-                                                      {"consumer", "retrier"}};
+  const std::map<std::string, std::string> retrier = {{"stream", "TEST"}, {"consumer", "retrier"}};
   const std::map<std::string, std::string> calm_labels = {{"stream", "TEST"},
                                                           {"consumer", "ephemeral-calm"}};
   // Both consumers have their series from the start, never a server-made name.
@@ -163,8 +159,8 @@ TEST_F(BusMetricsIntegrationTest, ConnectionGaugeAndReconnects) {
   EXPECT_EQ(Value("carecast_bus_connected"), 1);
   EXPECT_EQ(Value("carecast_bus_reconnects_total"), 0);
   env_.server().Kill();
-  EXPECT_TRUE(PollUntil([&] { return ValueIs("carecast_bus_connected", {}, 0); },
-                        absl::Seconds(10)));
+  EXPECT_TRUE(
+      PollUntil([&] { return ValueIs("carecast_bus_connected", {}, 0); }, absl::Seconds(10)));
   ASSERT_TRUE(env_.server().Restart().ok());
   EXPECT_TRUE(PollUntil(
       [&] {

@@ -15,13 +15,11 @@ using testing::SeriesValue;
 TEST(ListenerMetricsTest, RejectionSeriesExistForEveryKnownReason) {
   prometheus::Registry registry;
   ListenerMetrics metrics(registry);
-  for (const char* reason :
-       {"network", "external_id", "author_handle", "text_empty", "text_utf8", "text_size",
-        "create_time", "malformed_json", "missing_field", "unknown_field", "field_type",
-        "unknown_network"}) {
-    EXPECT_EQ(SeriesValue(registry, "carecast_listener_mentions_rejected_total",
-                          {{"reason", reason}}),
-              0)
+  for (const char* reason : {"network", "external_id", "author_handle", "text_empty", "text_utf8",
+                             "text_size", "create_time", "malformed_json", "missing_field",
+                             "unknown_field", "field_type", "unknown_network"}) {
+    EXPECT_EQ(
+        SeriesValue(registry, "carecast_listener_mentions_rejected_total", {{"reason", reason}}), 0)
         << reason;
   }
   metrics.MentionRejected("text_empty");

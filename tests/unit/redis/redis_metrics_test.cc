@@ -61,11 +61,14 @@ TEST(RedisMetricsTest, CommandsErrorsAndConnection) {
 
   const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
   // 300 us falls in the 0.0005 s bucket, 2 ms in 0.0025 s; the sum is in seconds.
-  EXPECT_TRUE(absl::StrContains(text, "carecast_redis_command_seconds_bucket{op=\"ZADD\",le=\"0.00025\"} 0"))
+  EXPECT_TRUE(absl::StrContains(
+      text, "carecast_redis_command_seconds_bucket{op=\"ZADD\",le=\"0.00025\"} 0"))
       << text;
-  EXPECT_TRUE(absl::StrContains(text, "carecast_redis_command_seconds_bucket{op=\"ZADD\",le=\"0.0005\"} 1"))
+  EXPECT_TRUE(
+      absl::StrContains(text, "carecast_redis_command_seconds_bucket{op=\"ZADD\",le=\"0.0005\"} 1"))
       << text;
-  EXPECT_TRUE(absl::StrContains(text, "carecast_redis_command_seconds_bucket{op=\"ZADD\",le=\"0.0025\"} 2"))
+  EXPECT_TRUE(
+      absl::StrContains(text, "carecast_redis_command_seconds_bucket{op=\"ZADD\",le=\"0.0025\"} 2"))
       << text;
   EXPECT_TRUE(absl::StrContains(text, "carecast_redis_command_seconds_sum{op=\"ZADD\"} 0.0023"))
       << text;
