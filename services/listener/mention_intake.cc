@@ -119,6 +119,9 @@ absl::StatusOr<CreateMentionResult> MentionIntake::Create(const v1::Mention& inp
 absl::Status MentionIntake::Announce(const v1::Mention& mention, std::string_view id) {
   v1::MentionClassified payload;
   *payload.mutable_mention() = mention;
+  // The full analysis travels with the event; it is a pure function of the text,
+  // so a re-announcement carries the same one under the same event id.
+  *payload.mutable_analysis() = classifier_.Analyze(mention.text(), /*outgoing=*/false);
   RETURN_IF_ERROR(
       bus_.Publish(common::MakeEvent(common::subjects::kMentionClassified, payload, kSource,
                                      FromTimestamp(mention.receive_time()),

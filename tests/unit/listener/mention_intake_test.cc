@@ -43,6 +43,9 @@ TEST_F(MentionIntakeTest, AcceptsClassifiesStoresAndOpensAnInboxItem) {
   ASSERT_TRUE(common::DecodeEvent(classified[0], &payload).ok());
   EXPECT_EQ(payload.mention().name(), result->mention.name());
   EXPECT_EQ(payload.mention().classification().sentiment(), v1::SENTIMENT_NEGATIVE);
+  // The event also carries the engine's full analysis of the text.
+  EXPECT_EQ(payload.analysis().sentiment(), v1::SENTIMENT_NEGATIVE);
+  EXPECT_THAT(payload.analysis().keywords(), ::testing::Contains("St Marys"));
 
   std::vector<common::Event> created = Events("carecast.inbox.created");
   ASSERT_EQ(created.size(), 1u);
