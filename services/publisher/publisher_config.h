@@ -31,6 +31,13 @@ struct PublisherConfig {
   // doubled per attempt (2s), capped by CARECAST_PUBLISHER_MAX_RETRY_BACKOFF (5m).
   absl::Duration retry_backoff = absl::Seconds(2);
   absl::Duration max_retry_backoff = absl::Minutes(5);
+  // CARECAST_CHANNEL_SECRETS_DIR: the channel token files (one JSON file per
+  // account, see channels/token_expiry_watcher.h); empty (the default) turns the
+  // token expiry watcher off.
+  std::string channel_secrets_dir;
+  // CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL: how often that directory is re-read
+  // (60s; 1s..24h).
+  absl::Duration channel_token_scan_interval = absl::Seconds(60);
 };
 
 // Reads and validates; INVALID_ARGUMENT listing every problem.

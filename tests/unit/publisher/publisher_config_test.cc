@@ -28,6 +28,8 @@ TEST(PublisherConfigTest, DefaultsApply) {
   EXPECT_EQ(config->max_attempts, 5);
   EXPECT_EQ(config->retry_backoff, absl::Seconds(2));
   EXPECT_EQ(config->max_retry_backoff, absl::Minutes(5));
+  EXPECT_EQ(config->channel_secrets_dir, ""); // the token expiry watcher is off
+  EXPECT_EQ(config->channel_token_scan_interval, absl::Seconds(60));
 }
 
 TEST(PublisherConfigTest, DefaultIdIsHostnameDashPid) {
@@ -45,6 +47,8 @@ TEST(PublisherConfigTest, ReadsOwnVariables) {
   vars["CARECAST_PUBLISHER_MAX_ATTEMPTS"] = "7";
   vars["CARECAST_PUBLISHER_RETRY_BACKOFF"] = "500ms";
   vars["CARECAST_PUBLISHER_MAX_RETRY_BACKOFF"] = "1m";
+  vars["CARECAST_CHANNEL_SECRETS_DIR"] = "/var/run/secrets/carecast/channels";
+  vars["CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL"] = "5m";
   common::MapEnv env(vars);
   absl::StatusOr<PublisherConfig> config = ReadPublisherConfig(env);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -55,6 +59,8 @@ TEST(PublisherConfigTest, ReadsOwnVariables) {
   EXPECT_EQ(config->max_attempts, 7);
   EXPECT_EQ(config->retry_backoff, absl::Milliseconds(500));
   EXPECT_EQ(config->max_retry_backoff, absl::Minutes(1));
+  EXPECT_EQ(config->channel_secrets_dir, "/var/run/secrets/carecast/channels");
+  EXPECT_EQ(config->channel_token_scan_interval, absl::Minutes(5));
 }
 
 TEST(PublisherConfigTest, ReportsEveryProblemAtOnce) {
@@ -65,19 +71,22 @@ TEST(PublisherConfigTest, ReportsEveryProblemAtOnce) {
       {"CARECAST_PUBLISHER_MAX_ATTEMPTS", "0"},
       {"CARECAST_PUBLISHER_RETRY_BACKOFF", "10s"},
       {"CARECAST_PUBLISHER_MAX_RETRY_BACKOFF", "1s"},
+      {"CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL", "500ms"},
   };
   common::MapEnv env(vars);
   absl::StatusOr<PublisherConfig> config = ReadPublisherConfig(env);
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   std::string message(config.status().message());
-  for (const char* name :
-       {"CARECAST_NATS_URL", "CARECAST_PUBLISHER_ID", "CARECAST_PUBLISHER_POLL_INTERVAL",
-        "CARECAST_PUBLISHER_CLAIM_LEASE", "CARECAST_PUBLISHER_MAX_ATTEMPTS",
-        "CARECAST_PUBLISHER_MAX_RETRY_BACKOFF"}) {
+  for (const char *name :
+       {"CARECAST_NATS_URL", "CARECAST_PUBLISHER_ID",
+        "CARECAST_PUBLISHER_POLL_INTERVAL", "CARECAST_PUBLISHER_CLAIM_LEASE",
+        "CARECAST_PUBLISHER_MAX_ATTEMPTS",
+        "CARECAST_PUBLISHER_MAX_RETRY_BACKOFF",
+        "CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL"}) {
     EXPECT_THAT(message, HasSubstr(name));
   }
 }
 
-}  // namespace
-}  // namespace carecast::publisher
+} // namespace
+} // namespace carecast::publisher
