@@ -1,7 +1,7 @@
-// carecast-publisher: composition only. Reads the configuration, connects to
-// NATS and Redis, registers the sandbox channel, watches the channel tokens'
-// expiry (when CARECAST_CHANNEL_SECRETS_DIR is set), runs the dispatch core and
-// serves PublisherService over gRPC plus /metrics over HTTP until SIGTERM.
+// carecast-publisher: composition only. Reads the configuration, connects to NATS
+// and Redis, registers the sandbox channel, watches the channel tokens' expiry
+// (when CARECAST_CHANNEL_SECRETS_DIR is set), runs the dispatch core and serves
+// PublisherService over gRPC plus /metrics over HTTP until SIGTERM.
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -37,25 +37,22 @@
 
 namespace {
 
-int Fail(carecast::common::Logger &logger, std::string_view what,
-         const absl::Status &status) {
-  logger.Error(
-      what, {{"error", std::string(status.message())},
-             {"code", std::string(absl::StatusCodeToString(status.code()))}});
+int Fail(carecast::common::Logger& logger, std::string_view what, const absl::Status& status) {
+  logger.Error(what, {{"error", std::string(status.message())},
+                      {"code", std::string(absl::StatusCodeToString(status.code()))}});
   return 1;
 }
 
 // The secret in `path`, without surrounding whitespace.
-absl::StatusOr<std::string> ReadSecretFile(const std::string &path) {
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in)
-    return absl::FailedPreconditionError("cannot read " + path);
+  if (!in) return absl::FailedPreconditionError("cannot read " + path);
   std::stringstream content;
   content << in.rdbuf();
   return std::string(absl::StripAsciiWhitespace(content.str()));
 }
 
-} // namespace
+}  // namespace
 
 int main() {
   namespace common = carecast::common;
@@ -66,18 +63,16 @@ int main() {
   absl::StatusOr<publisher::PublisherConfig> config =
       publisher::ReadPublisherConfig(common::ProcessEnv());
   if (!config.ok()) {
-    common::JsonLogger boot("publisher", common::LogLevel::kInfo, clock,
-                            stderr);
+    common::JsonLogger boot("publisher", common::LogLevel::kInfo, clock, stderr);
     return Fail(boot, "invalid configuration", config.status());
   }
-  const common::CommonConfig &cc = config->common;
+  const common::CommonConfig& cc = config->common;
   common::JsonLogger logger("publisher", cc.log_level, clock);
 
   // The registry and the observers outlive the connections that report to them.
   prometheus::Registry registry;
   common::BusMetrics bus_metrics(registry);
-  common::RedisMetrics redis_metrics(registry,
-                                     common::RedisSortedIndex::Commands());
+  common::RedisMetrics redis_metrics(registry, common::RedisSortedIndex::Commands());
 
   common::NatsOptions nats_options;
   nats_options.url = cc.nats_url;
@@ -85,65 +80,49 @@ int main() {
   nats_options.name = "carecast-publisher-" + config->publisher_id;
   nats_options.observer = &bus_metrics;
   auto nats = common::NatsConnection::Connect(nats_options, logger);
-  if (!nats.ok())
-    return Fail(logger, "cannot connect to NATS", nats.status());
+  if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
   common::TopologyOptions topology{.replicas = cc.stream_replicas};
-  auto posts = (*nats)->OpenBucket(
-      common::BucketSpecFor(common::buckets::kPosts, topology));
-  if (!posts.ok())
-    return Fail(logger, "cannot open the posts bucket", posts.status());
-  auto contents = (*nats)->OpenBucket(
-      common::BucketSpecFor(common::buckets::kContents, topology));
-  if (!contents.ok())
-    return Fail(logger, "cannot open the contents bucket", contents.status());
-  auto control = (*nats)->OpenBucket(
-      common::BucketSpecFor(common::buckets::kControl, topology));
-  if (!control.ok())
-    return Fail(logger, "cannot open the control bucket", control.status());
+  auto posts = (*nats)->OpenBucket(common::BucketSpecFor(common::buckets::kPosts, topology));
+  if (!posts.ok()) return Fail(logger, "cannot open the posts bucket", posts.status());
+  auto contents = (*nats)->OpenBucket(common::BucketSpecFor(common::buckets::kContents, topology));
+  if (!contents.ok()) return Fail(logger, "cannot open the contents bucket", contents.status());
+  auto control = (*nats)->OpenBucket(common::BucketSpecFor(common::buckets::kControl, topology));
+  if (!control.ok()) return Fail(logger, "cannot open the control bucket", control.status());
 
   common::RedisOptions redis_options;
   redis_options.url = cc.redis_url;
   redis_options.observer = &redis_metrics;
   if (!cc.redis_password_file.empty()) {
-    absl::StatusOr<std::string> password =
-        ReadSecretFile(cc.redis_password_file);
-    if (!password.ok())
-      return Fail(logger, "cannot read the Redis password", password.status());
+    absl::StatusOr<std::string> password = ReadSecretFile(cc.redis_password_file);
+    if (!password.ok()) return Fail(logger, "cannot read the Redis password", password.status());
     redis_options.password = *std::move(password);
   }
   auto redis = common::RedisClient::Connect(redis_options, logger);
-  if (!redis.ok())
-    return Fail(logger, "cannot connect to Redis", redis.status());
+  if (!redis.ok()) return Fail(logger, "cannot connect to Redis", redis.status());
   common::RedisSortedIndex index(**redis, "carecast:");
 
-  auto sandbox = publisher::SandboxChannel::Open(config->sandbox_dir,
-                                                 config->publisher_id, clock);
-  if (!sandbox.ok())
-    return Fail(logger, "cannot open the sandbox record", sandbox.status());
+  auto sandbox = publisher::SandboxChannel::Open(config->sandbox_dir, config->publisher_id, clock);
+  if (!sandbox.ok()) return Fail(logger, "cannot open the sandbox record", sandbox.status());
   publisher::ChannelRegistry channels;
-  if (absl::Status s =
-          channels.Register(carecast::v1::NETWORK_SANDBOX, **sandbox);
-      !s.ok()) {
+  if (absl::Status s = channels.Register(carecast::v1::NETWORK_SANDBOX, **sandbox); !s.ok()) {
     return Fail(logger, "cannot register the sandbox channel", s);
   }
 
   common::JwtOptions jwt_options;
   jwt_options.issuer = cc.jwt_issuer;
   jwt_options.audience = cc.jwt_audience;
-  auto authenticator = common::JwtAuthenticator::FromFile(
-      cc.jwt_public_key_file, jwt_options, clock);
+  auto authenticator =
+      common::JwtAuthenticator::FromFile(cc.jwt_public_key_file, jwt_options, clock);
   if (!authenticator.ok()) {
-    return Fail(logger, "cannot load the JWT public key",
-                authenticator.status());
+    return Fail(logger, "cannot load the JWT public key", authenticator.status());
   }
 
   publisher::PublisherMetrics metrics(registry);
   std::unique_ptr<publisher::TokenExpiryWatcher> token_watcher;
   if (!config->channel_secrets_dir.empty()) {
     token_watcher = std::make_unique<publisher::TokenExpiryWatcher>(
-        publisher::TokenExpiryWatcherOptions{
-            .directory = config->channel_secrets_dir,
-            .interval = config->channel_token_scan_interval},
+        publisher::TokenExpiryWatcherOptions{.directory = config->channel_secrets_dir,
+                                             .interval = config->channel_token_scan_interval},
         registry, clock, logger);
     token_watcher->Start();
   }
@@ -155,10 +134,9 @@ int main() {
   options.policy.max_retry_backoff = config->max_retry_backoff;
   options.poll_interval = config->poll_interval;
   options.stream_replicas = cc.stream_replicas;
-  publisher::Publisher core(options, {**nats, **posts, **contents, **control,
-                                      index, channels, clock, logger, metrics});
-  if (absl::Status s = core.Start(); !s.ok())
-    return Fail(logger, "cannot start dispatch", s);
+  publisher::Publisher core(options, {**nats, **posts, **contents, **control, index, channels,
+                                      clock, logger, metrics});
+  if (absl::Status s = core.Start(); !s.ok()) return Fail(logger, "cannot start dispatch", s);
 
   common::RoleTable roles = publisher::PublisherRoleTable();
   common::RpcMetrics rpc_metrics(registry);
@@ -169,15 +147,13 @@ int main() {
   http_options.address = cc.bind_address;
   http_options.port = cc.http_port;
   common::HttpServer http(http_options, registry);
-  if (absl::Status s = http.Start(); !s.ok())
-    return Fail(logger, "cannot start HTTP", s);
+  if (absl::Status s = http.Start(); !s.ok()) return Fail(logger, "cannot start HTTP", s);
 
   common::GrpcServerOptions grpc_options;
   grpc_options.address = cc.bind_address;
   grpc_options.port = cc.grpc_port;
   auto grpc_server = common::GrpcServer::Start(grpc_options, {&grpc_service});
-  if (!grpc_server.ok())
-    return Fail(logger, "cannot start gRPC", grpc_server.status());
+  if (!grpc_server.ok()) return Fail(logger, "cannot start gRPC", grpc_server.status());
   (*grpc_server)->SetServing(true);
   http.SetReady(true);
 
@@ -193,8 +169,7 @@ int main() {
   // the consumers are drained; only then stop answering.
   core.Stop();
   (*grpc_server)->Shutdown(cc.shutdown_grace);
-  if (token_watcher != nullptr)
-    token_watcher->Stop();
+  if (token_watcher != nullptr) token_watcher->Stop();
   http.Stop();
   logger.Info("stopped");
   return 0;

@@ -9,19 +9,17 @@
 namespace carecast::publisher {
 namespace {
 
-bool IsValidPublisherId(const std::string &id) {
-  if (id.empty() || id.size() > 64)
-    return false;
+bool IsValidPublisherId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    if (!ok)
-      return false;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
   }
   return true;
 }
 
-} // namespace
+}  // namespace
 
 std::string DefaultPublisherId() {
   char host[HOST_NAME_MAX + 1] = {};
@@ -30,47 +28,40 @@ std::string DefaultPublisherId() {
     host[1] = '\0';
   }
   std::string id;
-  for (const char *c = host; *c != '\0'; ++c) {
-    bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-              (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-';
+  for (const char* c = host; *c != '\0'; ++c) {
+    bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-';
     id.push_back(ok ? *c : '-');
   }
   id = absl::StrCat(id.substr(0, 40), "-", getpid());
   return id;
 }
 
-absl::StatusOr<PublisherConfig>
-ReadPublisherConfig(const common::EnvSource &env) {
+absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env) {
   common::ConfigReader reader(env);
   PublisherConfig config;
   config.common = common::ReadCommonConfig(reader, "publisher", 50052, 9102);
-  config.publisher_id =
-      reader.String("CARECAST_PUBLISHER_ID", DefaultPublisherId());
+  config.publisher_id = reader.String("CARECAST_PUBLISHER_ID", DefaultPublisherId());
   if (!IsValidPublisherId(config.publisher_id)) {
-    reader.AddError("CARECAST_PUBLISHER_ID: must be 1..64 characters of "
-                    "letters, digits, '.', '_' or '-'");
+    reader.AddError(
+        "CARECAST_PUBLISHER_ID: must be 1..64 characters of letters, digits, '.', '_' or '-'");
   }
   config.sandbox_dir = reader.String("CARECAST_SANDBOX_DIR", "./.run/sandbox");
-  config.poll_interval = reader.Duration("CARECAST_PUBLISHER_POLL_INTERVAL",
-                                         absl::Milliseconds(100));
-  config.claim_lease =
-      reader.Duration("CARECAST_PUBLISHER_CLAIM_LEASE", absl::Seconds(60));
-  config.max_attempts = static_cast<int>(
-      reader.Int("CARECAST_PUBLISHER_MAX_ATTEMPTS", 5, 1, 100));
-  config.retry_backoff =
-      reader.Duration("CARECAST_PUBLISHER_RETRY_BACKOFF", absl::Seconds(2));
+  config.poll_interval =
+      reader.Duration("CARECAST_PUBLISHER_POLL_INTERVAL", absl::Milliseconds(100));
+  config.claim_lease = reader.Duration("CARECAST_PUBLISHER_CLAIM_LEASE", absl::Seconds(60));
+  config.max_attempts =
+      static_cast<int>(reader.Int("CARECAST_PUBLISHER_MAX_ATTEMPTS", 5, 1, 100));
+  config.retry_backoff = reader.Duration("CARECAST_PUBLISHER_RETRY_BACKOFF", absl::Seconds(2));
   config.max_retry_backoff =
       reader.Duration("CARECAST_PUBLISHER_MAX_RETRY_BACKOFF", absl::Minutes(5));
-  config.channel_secrets_dir =
-      reader.String("CARECAST_CHANNEL_SECRETS_DIR", "");
-  config.channel_token_scan_interval = reader.Duration(
-      "CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL", absl::Seconds(60));
+  config.channel_secrets_dir = reader.String("CARECAST_CHANNEL_SECRETS_DIR", "");
+  config.channel_token_scan_interval =
+      reader.Duration("CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL", absl::Seconds(60));
 
-  if (config.poll_interval < absl::Milliseconds(10) ||
-      config.poll_interval > absl::Seconds(1)) {
+  if (config.poll_interval < absl::Milliseconds(10) || config.poll_interval > absl::Seconds(1)) {
     // A slower poll would break the one-second hold promise for due posts.
-    reader.AddError(
-        "CARECAST_PUBLISHER_POLL_INTERVAL: must be between 10ms and 1s");
+    reader.AddError("CARECAST_PUBLISHER_POLL_INTERVAL: must be between 10ms and 1s");
   }
   if (config.claim_lease < absl::Seconds(1))
     reader.AddError("CARECAST_PUBLISHER_CLAIM_LEASE: must be at least 1s");
@@ -83,12 +74,10 @@ ReadPublisherConfig(const common::EnvSource &env) {
   }
   if (config.channel_token_scan_interval < absl::Seconds(1) ||
       config.channel_token_scan_interval > absl::Hours(24)) {
-    reader.AddError(
-        "CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL: must be between 1s and 24h");
+    reader.AddError("CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL: must be between 1s and 24h");
   }
-  if (absl::Status s = reader.Finish(); !s.ok())
-    return s;
+  if (absl::Status s = reader.Finish(); !s.ok()) return s;
   return config;
 }
 
-} // namespace carecast::publisher
+}  // namespace carecast::publisher

@@ -4,13 +4,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string_view>
 #include <system_error>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_split.h"
 #include "services/common/base/ids.h"
@@ -30,17 +29,14 @@ struct TokenInfo {
 // The spoke id of "spokes/{spoke}/accounts/{account}", or empty when malformed.
 std::string SpokeOf(const std::string &account) {
   std::vector<std::string> parts = absl::StrSplit(account, '/');
-  if (parts.size() != 4 || parts[0] != "spokes" || parts[2] != "accounts")
-    return "";
-  if (!common::IsValidId(parts[1]) || !common::IsValidId(parts[3]))
-    return "";
+  if (parts.size() != 4 || parts[0] != "spokes" || parts[2] != "accounts") return "";
+  if (!common::IsValidId(parts[1]) || !common::IsValidId(parts[3])) return "";
   return parts[1];
 }
 
 // Parses one token file. On failure returns nullopt and sets `reason` to a
 // fixed phrase: parser messages quote the input, and the input holds a token.
-std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path &path,
-                                        std::string *reason) {
+std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path &path, std::string *reason) {
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) {
@@ -64,8 +60,7 @@ std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path &path,
   }
   content.resize(static_cast<size_t>(in.gcount()));
 
-  nlohmann::json json =
-      nlohmann::json::parse(content, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json json = nlohmann::json::parse(content, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
     *reason = "not a JSON object";
     return std::nullopt;
@@ -90,8 +85,7 @@ std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path &path,
     absl::Time t;
     std::string ignored;
     if (!expires->is_string() ||
-        !absl::ParseTime(absl::RFC3339_full, expires->get<std::string>(), &t,
-                         &ignored)) {
+        !absl::ParseTime(absl::RFC3339_full, expires->get<std::string>(), &t, &ignored)) {
       *reason = "expires_at is not an RFC 3339 time";
       return std::nullopt;
     }
@@ -100,13 +94,14 @@ std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path &path,
   return info;
 }
 
-} // namespace
+}  // namespace
 
 TokenExpiryWatcher::TokenExpiryWatcher(TokenExpiryWatcherOptions options,
-                                       prometheus::Registry &registry,
-                                       const common::Clock &clock,
+                                       prometheus::Registry &registry, const common::Clock &clock,
                                        common::Logger &logger)
-    : options_(std::move(options)), clock_(clock), logger_(logger),
+    : options_(std::move(options)),
+      clock_(clock),
+      logger_(logger),
       expiry_(prometheus::BuildGauge()
                   .Name("carecast_channel_token_expiry_timestamp_seconds")
                   .Help("When the earliest channel access token of a network "
@@ -145,8 +140,7 @@ TokenScanResult TokenExpiryWatcher::ScanOnce() {
     const std::string name = it->path().filename().string();
     // Kubernetes Secret volumes hold "..data" and "..<timestamp>" entries
     // beside the key links; the keys themselves never start with '.'.
-    if (name.empty() || name[0] == '.')
-      continue;
+    if (name.empty() || name[0] == '.') continue;
     paths.push_back(it->path());
   }
   std::sort(paths.begin(), paths.end());
@@ -154,9 +148,8 @@ TokenScanResult TokenExpiryWatcher::ScanOnce() {
     const std::string name = path.filename().string();
     std::error_code type_ec;
     if (!std::filesystem::is_regular_file(path,
-                                          type_ec)) { // follows the key links
-      if (std::filesystem::is_directory(path, type_ec))
-        continue;
+                                          type_ec)) {  // follows the key links
+      if (std::filesystem::is_directory(path, type_ec)) continue;
       ++result.read_errors;
       read_errors_.Increment();
       logger_.Warn("cannot read a channel token file",
@@ -168,27 +161,23 @@ TokenScanResult TokenExpiryWatcher::ScanOnce() {
     if (!info) {
       ++result.read_errors;
       read_errors_.Increment();
-      logger_.Warn("cannot read a channel token file",
-                   {{"file", name}, {"reason", reason}});
+      logger_.Warn("cannot read a channel token file", {{"file", name}, {"reason", reason}});
       continue;
     }
     ++result.files;
-    if (!info->expires_at)
-      continue;
+    if (!info->expires_at) continue;
     if (*info->expires_at <= now) {
       ++result.expired;
-      logger_.Warn(
-          "a channel token has expired",
-          {{"file", name},
-           {"network", info->network},
-           {"spoke", info->spoke},
-           {"expired_at", absl::FormatTime(absl::RFC3339_sec, *info->expires_at,
-                                           absl::UTCTimeZone())}});
+      logger_.Warn("a channel token has expired",
+                   {{"file", name},
+                    {"network", info->network},
+                    {"spoke", info->spoke},
+                    {"expired_at",
+                     absl::FormatTime(absl::RFC3339_sec, *info->expires_at, absl::UTCTimeZone())}});
     }
     auto key = std::make_pair(info->network, info->spoke);
     auto [slot, inserted] = earliest.emplace(key, *info->expires_at);
-    if (!inserted)
-      slot->second = std::min(slot->second, *info->expires_at);
+    if (!inserted) slot->second = std::min(slot->second, *info->expires_at);
   }
 
   // Drop the series of tokens that are gone, so a removed account stops
@@ -203,8 +192,7 @@ TokenScanResult TokenExpiryWatcher::ScanOnce() {
   }
   for (const auto &[key, expires_at] : earliest) {
     prometheus::Gauge *&gauge = exported_[key];
-    if (gauge == nullptr)
-      gauge = &expiry_.Add({{"network", key.first}, {"spoke", key.second}});
+    if (gauge == nullptr) gauge = &expiry_.Add({{"network", key.first}, {"spoke", key.second}});
     gauge->Set(absl::ToDoubleSeconds(expires_at - absl::UnixEpoch()));
   }
   return result;
@@ -219,8 +207,7 @@ void TokenExpiryWatcher::Start() {
                 {"expired", static_cast<int64_t>(first.expired)},
                 {"interval_seconds", absl::ToInt64Seconds(options_.interval)}});
   std::lock_guard lock(mu_);
-  if (thread_.joinable())
-    return;
+  if (thread_.joinable()) return;
   stopping_ = false;
   thread_ = std::thread([this] { Run(); });
 }
@@ -231,8 +218,7 @@ void TokenExpiryWatcher::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable())
-    thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void TokenExpiryWatcher::Run() {
@@ -245,4 +231,4 @@ void TokenExpiryWatcher::Run() {
   }
 }
 
-} // namespace carecast::publisher
+}  // namespace carecast::publisher

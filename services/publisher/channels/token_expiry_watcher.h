@@ -16,17 +16,17 @@
 // Other members are ignored.
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 
 #include "absl/time/time.h"
 #include "services/common/base/clock.h"
@@ -35,16 +35,15 @@
 namespace carecast::publisher {
 
 struct TokenExpiryWatcherOptions {
-  std::string directory; // the token files; must not be empty
-  absl::Duration interval = absl::Seconds(60); // between scans
+  std::string directory;                        // the token files; must not be empty
+  absl::Duration interval = absl::Seconds(60);  // between scans
 };
 
 // What one scan found (for tests and the first-scan log line).
 struct TokenScanResult {
-  int files = 0; // token files read successfully
-  int read_errors =
-      0; // unreadable or malformed files (a missing directory counts once)
-  int expired = 0; // files whose expires_at is not after the clock's now
+  int files = 0;        // token files read successfully
+  int read_errors = 0;  // unreadable or malformed files (a missing directory counts once)
+  int expired = 0;      // files whose expires_at is not after the clock's now
 };
 
 // Exports carecast_channel_token_expiry_timestamp_seconds{network,spoke} (Unix
@@ -54,11 +53,10 @@ struct TokenScanResult {
 // the log names the file, never its content). Thread-safe; `registry`, `clock`
 // and `logger` must outlive it.
 class TokenExpiryWatcher {
-public:
-  TokenExpiryWatcher(TokenExpiryWatcherOptions options,
-                     prometheus::Registry &registry, const common::Clock &clock,
-                     common::Logger &logger);
-  ~TokenExpiryWatcher(); // Stop()s
+ public:
+  TokenExpiryWatcher(TokenExpiryWatcherOptions options, prometheus::Registry &registry,
+                     const common::Clock &clock, common::Logger &logger);
+  ~TokenExpiryWatcher();  // Stop()s
   TokenExpiryWatcher(const TokenExpiryWatcher &) = delete;
   TokenExpiryWatcher &operator=(const TokenExpiryWatcher &) = delete;
 
@@ -68,7 +66,7 @@ public:
   void Start();
   void Stop();
 
-private:
+ private:
   void Run();
 
   const TokenExpiryWatcherOptions options_;
@@ -77,7 +75,7 @@ private:
   prometheus::Family<prometheus::Gauge> &expiry_;
   prometheus::Counter &read_errors_;
 
-  std::mutex scan_mu_; // one scan at a time; guards exported_
+  std::mutex scan_mu_;  // one scan at a time; guards exported_
   std::map<std::pair<std::string, std::string>, prometheus::Gauge *> exported_;
 
   std::mutex mu_;
@@ -86,4 +84,4 @@ private:
   std::thread thread_;
 };
 
-} // namespace carecast::publisher
+}  // namespace carecast::publisher

@@ -28,7 +28,7 @@ TEST(PublisherConfigTest, DefaultsApply) {
   EXPECT_EQ(config->max_attempts, 5);
   EXPECT_EQ(config->retry_backoff, absl::Seconds(2));
   EXPECT_EQ(config->max_retry_backoff, absl::Minutes(5));
-  EXPECT_EQ(config->channel_secrets_dir, ""); // the token expiry watcher is off
+  EXPECT_EQ(config->channel_secrets_dir, "");  // the token expiry watcher is off
   EXPECT_EQ(config->channel_token_scan_interval, absl::Seconds(60));
 }
 
@@ -78,15 +78,13 @@ TEST(PublisherConfigTest, ReportsEveryProblemAtOnce) {
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   std::string message(config.status().message());
-  for (const char *name :
-       {"CARECAST_NATS_URL", "CARECAST_PUBLISHER_ID",
-        "CARECAST_PUBLISHER_POLL_INTERVAL", "CARECAST_PUBLISHER_CLAIM_LEASE",
-        "CARECAST_PUBLISHER_MAX_ATTEMPTS",
-        "CARECAST_PUBLISHER_MAX_RETRY_BACKOFF",
-        "CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL"}) {
+  for (const char* name :
+       {"CARECAST_NATS_URL", "CARECAST_PUBLISHER_ID", "CARECAST_PUBLISHER_POLL_INTERVAL",
+        "CARECAST_PUBLISHER_CLAIM_LEASE", "CARECAST_PUBLISHER_MAX_ATTEMPTS",
+        "CARECAST_PUBLISHER_MAX_RETRY_BACKOFF", "CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL"}) {
     EXPECT_THAT(message, HasSubstr(name));
   }
 }
 
-} // namespace
-} // namespace carecast::publisher
+}  // namespace
+}  // namespace carecast::publisher
