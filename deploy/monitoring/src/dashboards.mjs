@@ -196,6 +196,13 @@ function sreBoard() {
     'Rebuilds of the Redis indexes from JetStream, per hour. A burst means Redis lost its data.', 'short',
     [[`sum(increase(carecast_publisher_index_rebuilds_total{${P}}[1h]))`, 'publisher due-time index'],
      [`sum(increase(carecast_planner_calendar_rebuilds_total{job="carecast-planner",${NS}}[1h]))`, 'planner calendar index']]), 8, 8);
+  b.add(bargauge('Channel tokens: days to expiry',
+    'Days until the earliest channel access token of each network and spoke expires (read by the publishers from CARECAST_CHANNEL_SECRETS_DIR). Amber within 7 days, red within 1 (and once expired).', 'd',
+    [[`(min by (network, spoke) (carecast_channel_token_expiry_timestamp_seconds{${P}}) - time()) / 86400`, '{{network}} {{spoke}}']],
+    { thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 1 }, { color: 'green', value: 7 }] } }), 16, 8);
+  b.add(stat('Unreadable token files', 'Failed reads of channel token files in the last hour (counted once per scan); the publisher log names the files.', 'short',
+    [[`sum(increase(carecast_channel_token_read_errors_total{${P}}[1h]))`, 'read errors']],
+    { thresholds: RYG(1, 1) }), 8, 8);
 
   const M = `job="carecast-metrics",${NS}`;
   const UPDOWN = (up, down) => ({
