@@ -38,7 +38,7 @@ for b in "$CTL" "$BIN/services/planner/carecast-planner" "$BIN/services/publishe
 done
 
 RUN=${CARECAST_RUN_DIR:-$ROOT/.run/local}
-rm -rf "$RUN"; mkdir -p "$RUN"/{logs,nats,sandbox,keys}
+rm -rf "$RUN"; mkdir -p "$RUN"/{logs,nats,sandbox,keys,channels}
 
 # A port that nothing listens on, starting from $1.
 port_from() {
@@ -83,6 +83,15 @@ export CARECAST_BIND_ADDRESS=127.0.0.1
 export CARECAST_SANDBOX_DIR="$RUN/sandbox"
 export CARECAST_TRACKED_KEYWORDS="st marys,flu shot,#fluseason,emergency room"
 
+# A demonstration channel token file, so the publishers' token expiry watcher runs
+# (and its metrics exist) as with real channel accounts. The sandbox needs no token:
+# this one is a placeholder that nothing uses, expiring in 30 days.
+cat >"$RUN/channels/sandbox.st-marys.sandbox-main.json" <<EOF
+{"network": "sandbox", "account": "spokes/st-marys/accounts/sandbox-main",
+ "access_token": "demonstration-only-not-a-token",
+ "expires_at": "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)"}
+EOF
+
 start() {  # name binary grpc_port http_port [extra env...]
   local name=$1 bin=$2 gport=$3 hport=$4; shift 4
   env CARECAST_GRPC_PORT="$gport" CARECAST_HTTP_PORT="$hport" "$@" "$bin" >"$RUN/logs/$name.log" 2>&1 &
@@ -101,8 +110,10 @@ done
 
 say "Starting planner, two publishers, listener and metrics (logs: $RUN/logs/)"
 start planner "$BIN/services/planner/carecast-planner" "$P_GRPC" "$P_HTTP"
-start publisher-1 "$BIN/services/publisher/carecast-publisher" "$PUB1_GRPC" "$PUB1_HTTP" CARECAST_PUBLISHER_ID=publisher-1
-start publisher-2 "$BIN/services/publisher/carecast-publisher" "$PUB2_GRPC" "$PUB2_HTTP" CARECAST_PUBLISHER_ID=publisher-2
+start publisher-1 "$BIN/services/publisher/carecast-publisher" "$PUB1_GRPC" "$PUB1_HTTP" CARECAST_PUBLISHER_ID=publisher-1 \
+  CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels"
+start publisher-2 "$BIN/services/publisher/carecast-publisher" "$PUB2_GRPC" "$PUB2_HTTP" CARECAST_PUBLISHER_ID=publisher-2 \
+  CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels"
 start listener "$BIN/services/listener/carecast-listener" "$L_GRPC" "$L_HTTP"
 start metrics "$BIN/services/metrics/carecast-metrics" "$M_GRPC" "$M_HTTP"
 
