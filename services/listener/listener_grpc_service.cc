@@ -21,7 +21,15 @@ v1::StreamMentionsResponse AnswerStreamItem(Listener& listener, int64_t index,
 }
 
 ListenerGrpcService::ListenerGrpcService(Listener& listener, common::RpcEdge& edge)
-    : listener_(listener), edge_(edge) {}
+    : listener_(listener), edge_(edge) {
+  // StreamMentions parses each message itself as part of the stream.
+  using Base = v1::ListenerService::Service;
+  ParseStrictly(&Base::CreateMention);
+  ParseStrictly(&Base::GetMention);
+  ParseStrictly(&Base::ListInboxItems);
+  ParseStrictly(&Base::CloseInboxItem);
+  ParseStrictly(&Base::AnalyzeText);
+}
 
 grpc::Status ListenerGrpcService::CreateMention(grpc::ServerContext* context,
                                                 const v1::CreateMentionRequest* request,

@@ -4,6 +4,7 @@
 
 #include "carecast/v1/listener_service.grpc.pb.h"
 #include "services/common/rpc/rpc_edge.h"
+#include "services/common/rpc/strict_request_parsing.h"
 #include "services/listener/listener.h"
 
 namespace carecast::listener {
@@ -14,7 +15,8 @@ v1::StreamMentionsResponse AnswerStreamItem(Listener& listener, int64_t index,
                                             const v1::StreamMentionsRequest& request);
 
 // Thread-safe. References must outlive it.
-class ListenerGrpcService final : public v1::ListenerService::Service {
+class ListenerGrpcService final
+    : public common::StrictlyParsedService<v1::ListenerService::Service> {
  public:
   ListenerGrpcService(Listener& listener, common::RpcEdge& edge);
 

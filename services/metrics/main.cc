@@ -14,6 +14,7 @@
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
+#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/http_server.h"
 #include "services/common/rpc/jwt_authenticator.h"
@@ -52,6 +53,7 @@ int main() {
   }
   const common::CommonConfig& cc = config->common;
   common::JsonLogger logger("metrics", cc.log_level, clock);
+  common::RouteProtobufLogsTo(logger);
 
   // The registry and the observers outlive the connections that report to them.
   prometheus::Registry registry;

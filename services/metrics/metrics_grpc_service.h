@@ -4,15 +4,21 @@
 
 #include "carecast/v1/metrics_service.grpc.pb.h"
 #include "services/common/rpc/rpc_edge.h"
+#include "services/common/rpc/strict_request_parsing.h"
 #include "services/metrics/metrics_service.h"
 
 namespace carecast::metrics {
 
 // Thread-safe; references must outlive it.
-class MetricsGrpcService final : public v1::MetricsService::Service {
+class MetricsGrpcService final
+    : public common::StrictlyParsedService<v1::MetricsService::Service> {
  public:
   MetricsGrpcService(const MetricsService& service, common::RpcEdge& edge)
-      : service_(service), edge_(edge) {}
+      : service_(service), edge_(edge) {
+    using Base = v1::MetricsService::Service;
+    ParseStrictly(&Base::GetObjectiveProgress);
+    ParseStrictly(&Base::GetProgramSummary);
+  }
 
   grpc::Status GetObjectiveProgress(grpc::ServerContext* context,
                                     const v1::GetObjectiveProgressRequest* request,

@@ -4,6 +4,32 @@
 
 namespace carecast::planner {
 
+PlannerGrpcService::PlannerGrpcService(Planner& planner, common::RpcEdge& edge)
+    : planner_(planner), edge_(edge) {
+  using Base = v1::PlannerService::Service;
+  ParseStrictly(&Base::CreateSpoke);
+  ParseStrictly(&Base::ListSpokes);
+  ParseStrictly(&Base::CreateAccount);
+  ParseStrictly(&Base::ListAccounts);
+  ParseStrictly(&Base::CreateObjective);
+  ParseStrictly(&Base::GetObjective);
+  ParseStrictly(&Base::ListObjectives);
+  ParseStrictly(&Base::CreateContent);
+  ParseStrictly(&Base::GetContent);
+  ParseStrictly(&Base::UpdateContent);
+  ParseStrictly(&Base::SubmitContent);
+  ParseStrictly(&Base::ApproveContent);
+  ParseStrictly(&Base::RejectContent);
+  ParseStrictly(&Base::SchedulePost);
+  ParseStrictly(&Base::GetPost);
+  ParseStrictly(&Base::CancelPost);
+  ParseStrictly(&Base::ListCalendar);
+  ParseStrictly(&Base::HoldPublishing);
+  ParseStrictly(&Base::ResumePublishing);
+  ParseStrictly(&Base::GetPublishingState);
+  ParseStrictly(&Base::ListAuditEntries);
+}
+
 template <class Request, class Response, class Method>
 grpc::Status PlannerGrpcService::Handle(grpc::ServerContext* context, const char* full_method,
                                         const Request& request, Response* response, Method method) {

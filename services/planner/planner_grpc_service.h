@@ -5,6 +5,7 @@
 
 #include "carecast/v1/planner_service.grpc.pb.h"
 #include "services/common/rpc/rpc_edge.h"
+#include "services/common/rpc/strict_request_parsing.h"
 #include "services/planner/planner.h"
 
 namespace carecast::planner {
@@ -12,9 +13,11 @@ namespace carecast::planner {
 // Synchronous API on purpose: the core blocks on NATS and Redis, and the sync
 // server's thread pool is made for blocking handlers. Thread-safe; references
 // must outlive it.
-class PlannerGrpcService final : public carecast::v1::PlannerService::Service {
+class PlannerGrpcService final
+    : public common::StrictlyParsedService<carecast::v1::PlannerService::Service> {
  public:
-  PlannerGrpcService(Planner& planner, common::RpcEdge& edge) : planner_(planner), edge_(edge) {}
+  // Every method parses its own request (common/rpc/strict_request_parsing.h).
+  PlannerGrpcService(Planner& planner, common::RpcEdge& edge);
 
 #define CARECAST_PLANNER_RPC(Method)                                                    \
   grpc::Status Method(grpc::ServerContext* context, const v1::Method##Request* request, \

@@ -9,7 +9,11 @@ namespace carecast::publisher {
 
 PublisherGrpcService::PublisherGrpcService(Publisher& publisher, DeliveryLog& deliveries,
                                            common::RpcEdge& edge)
-    : publisher_(publisher), deliveries_(deliveries), edge_(edge) {}
+    : publisher_(publisher), deliveries_(deliveries), edge_(edge) {
+  using Base = carecast::v1::PublisherService::Service;
+  ParseStrictly(&Base::GetPublisherStatus);
+  ParseStrictly(&Base::ListDeliveries);
+}
 
 grpc::Status PublisherGrpcService::GetPublisherStatus(
     grpc::ServerContext* context, const carecast::v1::GetPublisherStatusRequest* request,

@@ -5,12 +5,14 @@
 
 #include "carecast/v1/publisher_service.grpc.pb.h"
 #include "services/common/rpc/rpc_edge.h"
+#include "services/common/rpc/strict_request_parsing.h"
 #include "services/publisher/channels/delivery_log.h"
 #include "services/publisher/publisher.h"
 
 namespace carecast::publisher {
 
-class PublisherGrpcService final : public carecast::v1::PublisherService::Service {
+class PublisherGrpcService final
+    : public common::StrictlyParsedService<carecast::v1::PublisherService::Service> {
  public:
   PublisherGrpcService(Publisher& publisher, DeliveryLog& deliveries, common::RpcEdge& edge);
 

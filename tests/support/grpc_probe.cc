@@ -107,4 +107,28 @@ absl::StatusOr<std::vector<std::string>> ListReflectedServices(
   return names;
 }
 
+absl::Status CallRawUnary(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& full_method, const std::string& request_bytes,
+                          const std::string& bearer_token, absl::Duration timeout) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  if (!bearer_token.empty()) context.AddMetadata("authorization", "Bearer " + bearer_token);
+  grpc::CompletionQueue cq;
+  auto call =
+      stub.PrepareUnaryCall(&context, full_method, common::ToByteBuffer(request_bytes), &cq);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  int tag = 0;
+  call->Finish(&response, &status, &tag);
+  Await(cq, &tag);
+  cq.Shutdown();
+  void* ignored_tag;
+  bool ignored_ok;
+  while (cq.Next(&ignored_tag, &ignored_ok)) {
+  }
+  return FromGrpc(status);
+}
+
 }  // namespace carecast::testing

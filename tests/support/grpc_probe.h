@@ -18,6 +18,14 @@ namespace carecast::testing {
 using common::CheckHealth;
 using common::HealthState;
 
+// Sends `request_bytes` as the request of unary `full_method` ("/pkg.Service/M")
+// with an optional bearer token, without a typed stub (so tests can send bytes a
+// typed client would refuse to build). Returns the call's status.
+absl::Status CallRawUnary(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& full_method, const std::string& request_bytes,
+                          const std::string& bearer_token = "",
+                          absl::Duration timeout = absl::Seconds(5));
+
 // Service names listed by grpc.reflection.v1alpha.ServerReflection.
 absl::StatusOr<std::vector<std::string>> ListReflectedServices(
     const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout = absl::Seconds(5));

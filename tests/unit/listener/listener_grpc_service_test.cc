@@ -14,6 +14,7 @@
 #include "services/common/rpc/rpc_metrics.h"
 #include "services/listener/listener_roles.h"
 #include "tests/support/fake_authenticator.h"
+#include "tests/support/grpc_probe.h"
 #include "tests/unit/listener/listener_fixture.h"
 
 namespace carecast::listener {
@@ -163,9 +164,22 @@ TEST_F(ListenerGrpcServiceTest, UnaryMethodsTranslateAndCheckRoles) {
   v1::AnalyzeTextResponse analysis;
   ASSERT_TRUE(stub_->AnalyzeText(Context("strat").get(), analyze, &analysis).ok());
   EXPECT_EQ(analysis.analysis().sentiment(), v1::SENTIMENT_NEGATIVE);
-  // (Invalid UTF-8 cannot reach the handler over gRPC: protobuf refuses to
-  // serialize or parse it in a proto3 string. The core's own check is tested
-  // in mention_intake_test.cc.)
+  // Invalid UTF-8 in a proto3 string: protobuf refuses to parse the request, and
+  // the service answers INVALID_ARGUMENT (not gRPC's bare INTERNAL) and stores nothing.
+  {
+    v1::CreateMentionRequest raw;
+    raw.mutable_mention()->set_network(v1::NETWORK_X);
+    raw.mutable_mention()->set_external_id("utf8-probe");
+    raw.mutable_mention()->set_text("PLACEHOLDER!");
+    std::string bytes = raw.SerializeAsString();
+    const size_t before = KeyCount("carecast_mentions");
+    bytes.replace(bytes.find("PLACEHOLDER!"), 12, std::string("bad \xff text!!", 12));
+    absl::Status status = testing::CallRawUnary(
+        server_->InProcessChannel(), "/carecast.v1.ListenerService/CreateMention", bytes, "svc");
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("not valid UTF-8"));
+    EXPECT_EQ(KeyCount("carecast_mentions"), before);
+  }
   analyze.set_text(std::string(1001, 'a'));
   grpc::Status oversized = stub_->AnalyzeText(Context("strat").get(), analyze, &analysis);
   EXPECT_EQ(oversized.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

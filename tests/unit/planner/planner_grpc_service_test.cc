@@ -11,6 +11,7 @@
 #include "services/common/rpc/rpc_metrics.h"
 #include "services/planner/planner_roles.h"
 #include "tests/support/fake_authenticator.h"
+#include "tests/support/grpc_probe.h"
 #include "tests/unit/planner/planner_fixture.h"
 
 namespace carecast::planner {
@@ -87,6 +88,30 @@ TEST_F(PlannerGrpcServiceTest, TheWrongRoleIsPermissionDeniedAndChangesNothing) 
   // A responder may still read.
   v1::GetPublishingStateResponse state;
   EXPECT_TRUE(stub_->GetPublishingState(Context("rob").get(), {}, &state).ok());
+}
+
+TEST_F(PlannerGrpcServiceTest, InvalidUtf8IsInvalidArgumentAndChangesNothing) {
+  auto before = Take();
+  v1::CreateContentRequest create;
+  create.mutable_content()->set_title("Flu");
+  create.mutable_content()->set_text("PLACEHOLDER!");
+  std::string bytes = create.SerializeAsString();
+  bytes.replace(bytes.find("PLACEHOLDER!"), 12, std::string("caf\xc3 \xff\xfe text", 12));
+  absl::Status status = testing::CallRawUnary(
+      server_->InProcessChannel(), "/carecast.v1.PlannerService/CreateContent", bytes, "wendy");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("carecast.v1.CreateContentRequest"));
+  // Truncated bytes are refused the same way.
+  EXPECT_EQ(testing::CallRawUnary(server_->InProcessChannel(),
+                                  "/carecast.v1.PlannerService/CreateContent",
+                                  bytes.substr(0, bytes.size() - 3), "wendy")
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  ExpectUnchanged(before, "malformed requests");
+  // Well-formed calls still work through the re-registered methods.
+  create.mutable_content()->set_text("Walk-in flu shots weekdays 8-6.");
+  v1::CreateContentResponse created;
+  EXPECT_TRUE(stub_->CreateContent(Context("wendy").get(), create, &created).ok());
 }
 
 TEST_F(PlannerGrpcServiceTest, TheReviewFlowWorksOverGrpcWithCodesAndAuditRoles) {
