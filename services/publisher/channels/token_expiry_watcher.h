@@ -16,17 +16,17 @@
 // Other members are ignored.
 #pragma once
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
-
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include "absl/time/time.h"
 #include "services/common/base/clock.h"

@@ -3,15 +3,16 @@
 // metrics or the logs.
 #include "services/publisher/channels/token_expiry_watcher.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
