@@ -161,6 +161,14 @@ wait_value "the Redis round trips of the story were timed" \
   'sum(carecast_redis_command_seconds_count{job=~"carecast-.*"})' '.[0] > 0'
 wait_value "recording rule job:grpc_server_handled:rate5m has a series for the planner" \
   'job:grpc_server_handled:rate5m{job="carecast-planner"}' 'length == 1'
+wait_value "both publishers export the demonstration token's expiry (30 days ahead)" \
+  'count(carecast_channel_token_expiry_timestamp_seconds{job="carecast-publisher",network="sandbox",spoke="st-marys"} - time() > 29 * 86400 < 31 * 86400)' '. == [2]'
+leaked=0
+for t in ${TARGETS[carecast-publisher]}; do
+  curl -sf --max-time 2 "http://$t/metrics" | grep -q 'demonstration-only-not-a-token' && leaked=1
+done
+[[ $leaked -eq 0 ]] && pass "the channel token's value is not on the publishers' /metrics" \
+  || fail "a publisher's /metrics shows the channel token's value"
 wait_value "no service-down alert is firing" \
   'count(ALERTS{alertname=~"CareCast(Service|Instance)Down",alertstate="firing"}) or vector(0)' '. == [0]'
 firing=$(curl -sf --max-time 5 --data-urlencode 'query=ALERTS{alertstate="firing"}' "$PROM/api/v1/query" \
