@@ -21,6 +21,7 @@
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_sorted_index.h"
+#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/http_server.h"
 #include "services/common/rpc/jwt_authenticator.h"
@@ -68,6 +69,7 @@ int main() {
   }
   const common::CommonConfig& cc = config->common;
   common::JsonLogger logger("publisher", cc.log_level, clock);
+  common::RouteProtobufLogsTo(logger);
 
   // The registry and the observers outlive the connections that report to them.
   prometheus::Registry registry;
