@@ -63,9 +63,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 NATS_PORT=$(port_from 14222)
+# Debian installs nats-server in /usr/sbin, which is not on every user's PATH.
+NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
 REDIS_PORT=$(port_from 16379)
 say "Starting nats-server (JetStream) on 127.0.0.1:$NATS_PORT and redis-server on 127.0.0.1:$REDIS_PORT"
-nats-server -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$RUN/nats" >"$RUN/logs/nats-server.log" 2>&1 &
+"$NATS_SERVER" -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$RUN/nats" >"$RUN/logs/nats-server.log" 2>&1 &
 PIDS+=($!)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
   >"$RUN/logs/redis-server.log" 2>&1 &
