@@ -14,6 +14,7 @@
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
+#include "services/common/startup/service_startup.h"
 #include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/http_server.h"
@@ -33,9 +34,7 @@ namespace {
 using carecast::common::LogFields;
 
 int Fail(carecast::common::Logger& logger, std::string_view what, const absl::Status& status) {
-  logger.Error(what, {{"error", std::string(status.message())},
-                      {"code", std::string(absl::StatusCodeToString(status.code()))}});
-  return 1;
+  return carecast::common::LogStartupFailure(logger, what, status, 1);
 }
 
 }  // namespace
@@ -59,22 +58,14 @@ int main() {
   prometheus::Registry registry;
   common::BusMetrics bus_metrics(registry);
 
-  common::NatsOptions nats_options;
-  nats_options.url = cc.nats_url;
-  nats_options.creds_file = cc.nats_creds_file;
-  nats_options.name = "carecast-metrics";
-  nats_options.observer = &bus_metrics;
+  common::NatsOptions nats_options = common::NatsOptionsFor(cc, "carecast-metrics", &bus_metrics);
   auto nats = common::NatsConnection::Connect(nats_options, logger);
   if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
   common::TopologyOptions topology{.replicas = cc.stream_replicas};
   if (absl::Status s = common::EnsureStreams(**nats, topology); !s.ok())
     return Fail(logger, "cannot ensure streams", s);
 
-  common::JwtOptions jwt_options;
-  jwt_options.issuer = cc.jwt_issuer;
-  jwt_options.audience = cc.jwt_audience;
-  auto authenticator =
-      common::JwtAuthenticator::FromFile(cc.jwt_public_key_file, jwt_options, clock);
+  auto authenticator = common::LoadAuthenticator(cc, clock);
   if (!authenticator.ok())
     return Fail(logger, "cannot load the JWT public key", authenticator.status());
 
@@ -86,16 +77,10 @@ int main() {
   common::RpcEdge edge(**authenticator, roles, rpc_metrics, logger);
   metrics::MetricsGrpcService grpc_service(service, edge);
 
-  common::HttpServerOptions http_options;
-  http_options.address = cc.bind_address;
-  http_options.port = cc.http_port;
-  common::HttpServer http(http_options, registry);
+  common::HttpServer http(common::HttpServerOptionsFor(cc), registry);
   if (absl::Status s = http.Start(); !s.ok()) return Fail(logger, "cannot start HTTP", s);
 
-  common::GrpcServerOptions grpc_options;
-  grpc_options.address = cc.bind_address;
-  grpc_options.port = cc.grpc_port;
-  auto grpc_server = common::GrpcServer::Start(grpc_options, {&grpc_service});
+  auto grpc_server = common::GrpcServer::Start(common::GrpcServerOptionsFor(cc), {&grpc_service});
   if (!grpc_server.ok()) return Fail(logger, "cannot start gRPC", grpc_server.status());
   // Figures are partial until the stream has been replayed: not ready until then.
   (*grpc_server)->SetServing(false);
@@ -117,9 +102,7 @@ int main() {
               {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
                {"http_port", static_cast<int64_t>(http.port())},
                {"redis", !cc.redis_url.empty() ? "configured, unused" : "not used"}});
-  int signal = common::WaitForShutdownSignal();
-  logger.Info("shutting down", {{"signal", static_cast<int64_t>(signal)}});
-  http.SetReady(false);
+  common::AwaitShutdownSignal(logger, http);
   (*grpc_server)->Shutdown(cc.shutdown_grace);
   ingest.Stop();
   http.Stop();

@@ -3,13 +3,10 @@
 // (when CARECAST_CHANNEL_SECRETS_DIR is set), runs the dispatch core and serves
 // PublisherService over gRPC plus /metrics over HTTP until SIGTERM.
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <prometheus/registry.h>
 
-#include "absl/strings/ascii.h"
 #include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
 #include "services/common/base/logger.h"
@@ -21,6 +18,7 @@
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_sorted_index.h"
+#include "services/common/startup/service_startup.h"
 #include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/http_server.h"
@@ -38,19 +36,9 @@
 
 namespace {
 
+// This service's exit status for each start-up failure.
 int Fail(carecast::common::Logger& logger, std::string_view what, const absl::Status& status) {
-  logger.Error(what, {{"error", std::string(status.message())},
-                      {"code", std::string(absl::StatusCodeToString(status.code()))}});
-  return 1;
-}
-
-// The secret in `path`, without surrounding whitespace.
-absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::FailedPreconditionError("cannot read " + path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(content.str()));
+  return carecast::common::LogStartupFailure(logger, what, status, 1);
 }
 
 }  // namespace
@@ -76,11 +64,7 @@ int main() {
   common::BusMetrics bus_metrics(registry);
   common::RedisMetrics redis_metrics(registry, common::RedisSortedIndex::Commands());
 
-  common::NatsOptions nats_options;
-  nats_options.url = cc.nats_url;
-  nats_options.creds_file = cc.nats_creds_file;
-  nats_options.name = "carecast-publisher-" + config->publisher_id;
-  nats_options.observer = &bus_metrics;
+  common::NatsOptions nats_options = common::NatsOptionsFor(cc, "carecast-publisher-" + config->publisher_id, &bus_metrics);
   auto nats = common::NatsConnection::Connect(nats_options, logger);
   if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
   common::TopologyOptions topology{.replicas = cc.stream_replicas};
@@ -91,15 +75,11 @@ int main() {
   auto control = (*nats)->OpenBucket(common::BucketSpecFor(common::buckets::kControl, topology));
   if (!control.ok()) return Fail(logger, "cannot open the control bucket", control.status());
 
-  common::RedisOptions redis_options;
-  redis_options.url = cc.redis_url;
-  redis_options.observer = &redis_metrics;
-  if (!cc.redis_password_file.empty()) {
-    absl::StatusOr<std::string> password = ReadSecretFile(cc.redis_password_file);
-    if (!password.ok()) return Fail(logger, "cannot read the Redis password", password.status());
-    redis_options.password = *std::move(password);
+  absl::StatusOr<common::RedisOptions> redis_options = common::RedisOptionsFor(cc, &redis_metrics);
+  if (!redis_options.ok()) {
+    return Fail(logger, "cannot read the Redis password", redis_options.status());
   }
-  auto redis = common::RedisClient::Connect(redis_options, logger);
+  auto redis = common::RedisClient::Connect(*redis_options, logger);
   if (!redis.ok()) return Fail(logger, "cannot connect to Redis", redis.status());
   common::RedisSortedIndex index(**redis, "carecast:");
 
@@ -110,11 +90,7 @@ int main() {
     return Fail(logger, "cannot register the sandbox channel", s);
   }
 
-  common::JwtOptions jwt_options;
-  jwt_options.issuer = cc.jwt_issuer;
-  jwt_options.audience = cc.jwt_audience;
-  auto authenticator =
-      common::JwtAuthenticator::FromFile(cc.jwt_public_key_file, jwt_options, clock);
+  auto authenticator = common::LoadAuthenticator(cc, clock);
   if (!authenticator.ok()) {
     return Fail(logger, "cannot load the JWT public key", authenticator.status());
   }
@@ -145,16 +121,10 @@ int main() {
   common::RpcEdge edge(**authenticator, roles, rpc_metrics, logger);
   publisher::PublisherGrpcService grpc_service(core, **sandbox, edge);
 
-  common::HttpServerOptions http_options;
-  http_options.address = cc.bind_address;
-  http_options.port = cc.http_port;
-  common::HttpServer http(http_options, registry);
+  common::HttpServer http(common::HttpServerOptionsFor(cc), registry);
   if (absl::Status s = http.Start(); !s.ok()) return Fail(logger, "cannot start HTTP", s);
 
-  common::GrpcServerOptions grpc_options;
-  grpc_options.address = cc.bind_address;
-  grpc_options.port = cc.grpc_port;
-  auto grpc_server = common::GrpcServer::Start(grpc_options, {&grpc_service});
+  auto grpc_server = common::GrpcServer::Start(common::GrpcServerOptionsFor(cc), {&grpc_service});
   if (!grpc_server.ok()) return Fail(logger, "cannot start gRPC", grpc_server.status());
   (*grpc_server)->SetServing(true);
   http.SetReady(true);
@@ -164,9 +134,7 @@ int main() {
                {"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
                {"http_port", static_cast<int64_t>(http.port())},
                {"sandbox", (*sandbox)->path()}});
-  const int signal = common::WaitForShutdownSignal();
-  logger.Info("shutting down", {{"signal", static_cast<int64_t>(signal)}});
-  http.SetReady(false);
+  common::AwaitShutdownSignal(logger, http);
   // Stop dispatching first: the post in flight is finished and recorded, then
   // the consumers are drained; only then stop answering.
   core.Stop();
