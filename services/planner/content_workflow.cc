@@ -53,13 +53,6 @@ absl::Status RequireVersion(std::string_view field, int64_t version) {
   return absl::OkStatus();
 }
 
-v1::ContentChanged Changed(const v1::Content& content, const common::Caller& caller) {
-  v1::ContentChanged event;
-  *event.mutable_content() = content;
-  event.set_actor(caller.principal.subject);
-  return event;
-}
-
 }  // namespace
 
 absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
@@ -116,17 +109,8 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
           *response.mutable_content() = std::move(existing.value);
           return response;
         }
-        v1::ContentChanged event = Changed(content, caller);
-        changes.push_back(NewChange({.resource = content.name(),
-                                     .revision = *revision,
-                                     .fact = "created",
-                                     .subject = subjects::kContentCreated,
-                                     .payload = &event,
-                                     .action = "content.create",
-                                     .version = content.version(),
-                                     .content_hash = content.content_hash()},
-                                    caller, request.request_id(), now));
-        metrics_.ContentTransition("created");
+        RecordContentChange(changes, {"created", subjects::kContentCreated, "create"}, content,
+                            *revision, caller, request.request_id(), now);
         return response;
       });
 }
@@ -172,19 +156,9 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
                                return absl::OkStatus();
                              }));
         const v1::Content& content = stored.value;
-        v1::ContentChanged event = Changed(content, caller);
-        changes.push_back(
-            NewChange({.resource = content.name(),
-                       .revision = stored.revision,
-                       .fact = "updated",
-                       .subject = subjects::kContentUpdated,
-                       .payload = &event,
-                       .action = "content.update",
-                       .version = content.version(),
-                       .content_hash = content.content_hash(),
-                       .detail = was_approved ? "new version; approval voided" : "new version"},
-                      caller, request.request_id(), now));
-        metrics_.ContentTransition("updated");
+        RecordContentChange(changes, {"updated", subjects::kContentUpdated, "update"}, content,
+                            stored.revision, caller, request.request_id(), now,
+                            was_approved ? "new version; approval voided" : "new version");
         // The content is saved first. A crash before the cancellations leaves
         // posts whose content_hash no longer matches any approval; the publisher
         // must refuse those, so an edit is never published unreviewed.
@@ -216,17 +190,8 @@ absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
                   *content.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
                 }));
-        v1::ContentChanged event = Changed(stored.value, caller);
-        changes.push_back(NewChange({.resource = stored.value.name(),
-                                     .revision = stored.revision,
-                                     .fact = "submitted",
-                                     .subject = subjects::kContentSubmitted,
-                                     .payload = &event,
-                                     .action = "content.submit",
-                                     .version = stored.value.version(),
-                                     .content_hash = stored.value.content_hash()},
-                                    caller, request.request_id(), now));
-        metrics_.ContentTransition("submitted");
+        RecordContentChange(changes, {"submitted", subjects::kContentSubmitted, "submit"},
+                            stored.value, stored.revision, caller, request.request_id(), now);
         v1::SubmitContentResponse response;
         *response.mutable_content() = std::move(stored.value);
         return response;
@@ -265,21 +230,33 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
                   *content.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
                 }));
-        v1::ContentChanged event = Changed(stored.value, caller);
-        changes.push_back(NewChange({.resource = stored.value.name(),
-                                     .revision = stored.revision,
-                                     .fact = "approved",
-                                     .subject = subjects::kContentApproved,
-                                     .payload = &event,
-                                     .action = "content.approve",
-                                     .version = stored.value.version(),
-                                     .content_hash = stored.value.content_hash()},
-                                    caller, request.request_id(), now));
-        metrics_.ContentTransition("approved");
+        RecordContentChange(changes, {"approved", subjects::kContentApproved, "approve"},
+                            stored.value, stored.revision, caller, request.request_id(), now);
         v1::ApproveContentResponse response;
         *response.mutable_content() = std::move(stored.value);
         return response;
       });
+}
+
+void Planner::RecordContentChange(std::vector<Change>& changes,
+                                  const ContentTransition& transition,
+                                  const v1::Content& content, uint64_t revision,
+                                  const Caller& caller, std::string_view request_id,
+                                  absl::Time now, std::string detail) {
+  v1::ContentChanged event;
+  *event.mutable_content() = content;
+  event.set_actor(caller.principal.subject);
+  changes.push_back(NewChange({.resource = content.name(),
+                               .revision = revision,
+                               .fact = std::string(transition.fact),
+                               .subject = transition.subject,
+                               .payload = &event,
+                               .action = absl::StrCat("content.", AsAbsl(transition.verb)),
+                               .version = content.version(),
+                               .content_hash = content.content_hash(),
+                               .detail = std::move(detail)},
+                              caller, request_id, now));
+  metrics_.ContentTransition(transition.fact);
 }
 
 absl::Status Planner::GuardContent(const v1::Content& content) {
@@ -331,18 +308,9 @@ absl::StatusOr<v1::RejectContentResponse> Planner::RejectContent(
                   *content.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
                 }));
-        v1::ContentChanged event = Changed(stored.value, caller);
-        changes.push_back(NewChange({.resource = stored.value.name(),
-                                     .revision = stored.revision,
-                                     .fact = "rejected",
-                                     .subject = subjects::kContentRejected,
-                                     .payload = &event,
-                                     .action = "content.reject",
-                                     .version = stored.value.version(),
-                                     .content_hash = stored.value.content_hash(),
-                                     .detail = request.reason()},
-                                    caller, request.request_id(), now));
-        metrics_.ContentTransition("rejected");
+        RecordContentChange(changes, {"rejected", subjects::kContentRejected, "reject"},
+                            stored.value, stored.revision, caller, request.request_id(), now,
+                            request.reason());
         v1::RejectContentResponse response;
         *response.mutable_content() = std::move(stored.value);
         return response;

@@ -133,6 +133,17 @@ class Planner {
   Change NewChange(const ChangeFacts& facts, const Caller& caller, std::string_view request_id,
                    absl::Time now) const;
 
+  // Appends the change for one content transition (event carecast.content.<fact>,
+  // audit action "content.<verb>") and counts it in the transition metric.
+  struct ContentTransition {
+    std::string_view fact;     // "approved"
+    std::string_view subject;  // subjects::kContentApproved
+    std::string_view verb;     // "approve"
+  };
+  void RecordContentChange(std::vector<Change>& changes, const ContentTransition& transition,
+                           const v1::Content& content, uint64_t revision, const Caller& caller,
+                           std::string_view request_id, absl::Time now, std::string detail = {});
+
   // FAILED_PRECONDITION listing kind, field and reason of every guard finding
   // in the title, master text and variants (never the matched text).
   absl::Status GuardContent(const v1::Content& content);
