@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/rpc/byte_buffers.h"
+#include "services/common/rpc/generic_call.h"
 #include "absl/time/clock.h"
 
 namespace carecast::testing {
@@ -33,16 +34,6 @@ absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
-// Waits for `tag` on `cq`; false when the operation failed.
-bool Await(grpc::CompletionQueue& cq, void* tag) {
-  void* got = nullptr;
-  bool ok = false;
-  while (cq.Next(&got, &ok)) {
-    if (got == tag) return ok;
-  }
-  return false;
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> ListReflectedServices(
@@ -55,30 +46,26 @@ absl::StatusOr<std::vector<std::string>> ListReflectedServices(
       &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   int start = 0, write = 0, done = 0, read = 0, finish = 0;
   call->StartCall(&start);
-  bool ok = Await(cq, &start);
+  bool ok = common::AwaitTag(cq, &start);
   // ServerReflectionRequest.list_services (field 7), any value.
   if (ok) {
     call->Write(common::ToByteBuffer(LengthDelimited(7, "*")), &write);
-    ok = Await(cq, &write);
+    ok = common::AwaitTag(cq, &write);
   }
   if (ok) {
     call->WritesDone(&done);
-    ok = Await(cq, &done);
+    ok = common::AwaitTag(cq, &done);
   }
   grpc::ByteBuffer response;
   bool got_response = false;
   if (ok) {
     call->Read(&response, &read);
-    got_response = Await(cq, &read);
+    got_response = common::AwaitTag(cq, &read);
   }
   grpc::Status status;
   call->Finish(&status, &finish);
-  Await(cq, &finish);
-  cq.Shutdown();
-  void* ignored_tag;
-  bool ignored_ok;
-  while (cq.Next(&ignored_tag, &ignored_ok)) {
-  }
+  common::AwaitTag(cq, &finish);
+  common::ShutdownAndDrain(cq);
   if (!status.ok()) return FromGrpc(status);
   if (!got_response) return absl::InternalError("no reflection response");
 
@@ -110,25 +97,8 @@ absl::StatusOr<std::vector<std::string>> ListReflectedServices(
 absl::Status CallRawUnary(const std::shared_ptr<grpc::Channel>& channel,
                           const std::string& full_method, const std::string& request_bytes,
                           const std::string& bearer_token, absl::Duration timeout) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  if (!bearer_token.empty()) context.AddMetadata("authorization", "Bearer " + bearer_token);
-  grpc::CompletionQueue cq;
-  auto call =
-      stub.PrepareUnaryCall(&context, full_method, common::ToByteBuffer(request_bytes), &cq);
-  call->StartCall();
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  int tag = 0;
-  call->Finish(&response, &status, &tag);
-  Await(cq, &tag);
-  cq.Shutdown();
-  void* ignored_tag;
-  bool ignored_ok;
-  while (cq.Next(&ignored_tag, &ignored_ok)) {
-  }
-  return FromGrpc(status);
+  return common::CallUnaryBytes(channel, full_method, request_bytes, bearer_token, timeout)
+      .status();
 }
 
 }  // namespace carecast::testing

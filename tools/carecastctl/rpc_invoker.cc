@@ -1,20 +1,12 @@
 #include "tools/carecastctl/rpc_invoker.h"
 
-#include <condition_variable>
-#include <mutex>
-
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/support/byte_buffer.h>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/rpc/byte_buffers.h"
+#include "services/common/rpc/generic_call.h"
 
 namespace carecast::ctl {
-
-using common::FromByteBuffer;
-using common::ToByteBuffer;
 
 void PrepareContext(grpc::ClientContext& context, const CallOptions& options) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
@@ -48,31 +40,11 @@ absl::StatusOr<std::string> InvokeUnaryJson(const std::shared_ptr<grpc::Channel>
                                                    method->input_type()->full_name(), ": ",
                                                    parsed.message().as_string()));
 
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  PrepareContext(context, options);
-  grpc::ByteBuffer request_buffer = ToByteBuffer(request->SerializeAsString());
-  grpc::ByteBuffer response_buffer;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&context, absl::StrCat("/", service.full_name, "/", method_name),
-                 grpc::StubOptions(), &request_buffer, &response_buffer,
-                 [&](grpc::Status s) {
-                   std::lock_guard lock(mu);
-                   status = std::move(s);
-                   done = true;
-                   cv.notify_one();
-                 });
-  {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return done; });
-  }
-  if (!status.ok())
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
-  if (!response->ParseFromString(FromByteBuffer(response_buffer)))
+  absl::StatusOr<std::string> response_bytes = common::CallUnaryBytes(
+      channel, absl::StrCat("/", service.full_name, "/", method_name),
+      request->SerializeAsString(), options.bearer_token, options.timeout);
+  if (!response_bytes.ok()) return response_bytes.status();
+  if (!response->ParseFromString(*response_bytes))
     return absl::InternalError("the server sent a response that does not parse");
   std::string json;
   google::protobuf::util::JsonPrintOptions print;

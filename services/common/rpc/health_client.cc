@@ -1,12 +1,8 @@
 #include "services/common/rpc/health_client.h"
 
 #include <google/protobuf/unknown_field_set.h>
-#include <grpcpp/client_context.h>
-#include <grpcpp/completion_queue.h>
-#include <grpcpp/generic/generic_stub.h>
 
-#include "absl/time/clock.h"
-#include "services/common/rpc/byte_buffers.h"
+#include "services/common/rpc/generic_call.h"
 
 namespace carecast::common {
 namespace {
@@ -27,42 +23,15 @@ std::string EncodeRequest(const std::string& service) {
   return out + service;
 }
 
-// Waits for `tag` on `cq`; false when the operation failed.
-bool Await(grpc::CompletionQueue& cq, void* tag) {
-  void* got = nullptr;
-  bool ok = false;
-  while (cq.Next(&got, &ok)) {
-    if (got == tag) return ok;
-  }
-  return false;
-}
-
 }  // namespace
 
 absl::StatusOr<HealthState> CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
                                         const std::string& service, absl::Duration timeout) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  grpc::CompletionQueue cq;
-  std::string request = EncodeRequest(service);
-  auto call =
-      stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", ToByteBuffer(request), &cq);
-  call->StartCall();
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  int tag = 0;
-  call->Finish(&response, &status, &tag);
-  Await(cq, &tag);
-  cq.Shutdown();
-  void* ignored_tag;
-  bool ignored_ok;
-  while (cq.Next(&ignored_tag, &ignored_ok)) {
-  }
-  if (!status.ok())
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  absl::StatusOr<std::string> response = CallUnaryBytes(
+      channel, "/grpc.health.v1.Health/Check", EncodeRequest(service), "", timeout);
+  if (!response.ok()) return response.status();
   UnknownFieldSet fields;
-  if (!fields.ParseFromString(FromByteBuffer(response))) {
+  if (!fields.ParseFromString(*response)) {
     return absl::InternalError("unparsable health response");
   }
   // An absent field 1 is the default, UNKNOWN.
