@@ -22,6 +22,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/local_servers.h"
+#include "tests/support/local_servers_test.h"
 #include "tests/support/test_tokens.h"
 
 namespace carecast::listener {
@@ -31,21 +32,8 @@ using ::testing::HasSubstr;
 
 constexpr absl::Duration kDeadline = absl::Seconds(20);
 
-class ListenerIntegrationTest : public ::testing::Test {
+class ListenerIntegrationTest : public testing::LocalServersTest {
  protected:
-  void SetUp() override {
-    auto nats = testing::LocalNatsServer::Start();
-    auto redis = testing::LocalRedisServer::Start();
-    if (nats.status().code() == absl::StatusCode::kNotFound ||
-        redis.status().code() == absl::StatusCode::kNotFound) {
-      GTEST_SKIP() << "nats-server or redis-server is not installed";
-    }
-    ASSERT_TRUE(nats.ok()) << nats.status();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    nats_server_ = *std::move(nats);
-    redis_server_ = *std::move(redis);
-  }
-
   // The core on the production adapters.
   void OpenCore() {
     common::NatsOptions nats_options;
@@ -89,8 +77,6 @@ class ListenerIntegrationTest : public ::testing::Test {
   ListenerMetrics metrics_{registry_};
   ListenerOptions options_;
   testing::FakeMentionClassifier classifier_{{"St Marys"}};
-  std::unique_ptr<testing::LocalNatsServer> nats_server_;
-  std::unique_ptr<testing::LocalRedisServer> redis_server_;
   std::unique_ptr<common::NatsConnection> bus_;
   std::unique_ptr<common::RedisClient> redis_;
   std::unique_ptr<common::RedisSortedIndex> index_;

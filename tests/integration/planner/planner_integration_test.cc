@@ -28,6 +28,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/local_servers.h"
+#include "tests/support/local_servers_test.h"
 #include "tests/support/test_tokens.h"
 
 namespace carecast::planner {
@@ -62,19 +63,11 @@ struct Replica {
   std::unique_ptr<Planner> core;
 };
 
-class PlannerIntegrationTest : public ::testing::Test {
+class PlannerIntegrationTest : public testing::LocalServersTest {
  protected:
   void SetUp() override {
-    auto nats = testing::LocalNatsServer::Start();
-    auto redis = testing::LocalRedisServer::Start();
-    if (nats.status().code() == absl::StatusCode::kNotFound ||
-        redis.status().code() == absl::StatusCode::kNotFound) {
-      GTEST_SKIP() << "nats-server or redis-server is not installed";
-    }
-    ASSERT_TRUE(nats.ok()) << nats.status();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    nats_server_ = *std::move(nats);
-    redis_server_ = *std::move(redis);
+    LocalServersTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_NO_FATAL_FAILURE(Open(a_));
     ASSERT_NO_FATAL_FAILURE(Open(b_));
   }
@@ -133,8 +126,6 @@ class PlannerIntegrationTest : public ::testing::Test {
   }
 
   common::SystemClock clock_;
-  std::unique_ptr<testing::LocalNatsServer> nats_server_;
-  std::unique_ptr<testing::LocalRedisServer> redis_server_;
   Replica a_, b_;
   common::Caller strategist_ = MakeCaller("alice", common::Role::kStrategist);
   common::Caller writer_ = MakeCaller("wendy", common::Role::kContentDeveloper);

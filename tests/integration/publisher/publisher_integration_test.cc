@@ -33,6 +33,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/local_servers.h"
+#include "tests/support/local_servers_test.h"
 #include "tests/support/test_tokens.h"
 
 namespace carecast::publisher {
@@ -55,19 +56,11 @@ struct Node {
   std::unique_ptr<Publisher> core;
 };
 
-class PublisherIntegrationTest : public ::testing::Test {
+class PublisherIntegrationTest : public testing::LocalServersTest {
  protected:
   void SetUp() override {
-    auto nats = testing::LocalNatsServer::Start();
-    auto redis = testing::LocalRedisServer::Start();
-    if (nats.status().code() == absl::StatusCode::kNotFound ||
-        redis.status().code() == absl::StatusCode::kNotFound) {
-      GTEST_SKIP() << "nats-server or redis-server is not installed";
-    }
-    ASSERT_TRUE(nats.ok()) << nats.status();
-    ASSERT_TRUE(redis.ok()) << redis.status();
-    nats_server_ = *std::move(nats);
-    redis_server_ = *std::move(redis);
+    LocalServersTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     sandbox_dir_ = nats_server_->dir() + "/sandbox";
 
     // The planner's side: its own connection and buckets.
@@ -179,8 +172,6 @@ class PublisherIntegrationTest : public ::testing::Test {
 
   common::CapturingLogger logger_;
   common::SystemClock clock_;
-  std::unique_ptr<testing::LocalNatsServer> nats_server_;
-  std::unique_ptr<testing::LocalRedisServer> redis_server_;
   std::string sandbox_dir_;
   std::unique_ptr<common::NatsConnection> planner_;
   std::unique_ptr<common::KeyValueStore> posts_, contents_, control_;
