@@ -8,6 +8,31 @@
 #include "services/common/rpc/strict_request_parsing.h"
 #include "services/planner/planner.h"
 
+// Every PlannerService method, in proto order: declared, defined and registered
+// for strict request parsing from this one list.
+#define CARECAST_PLANNER_METHODS(X) \
+  X(CreateSpoke) \
+  X(ListSpokes) \
+  X(CreateAccount) \
+  X(ListAccounts) \
+  X(CreateObjective) \
+  X(GetObjective) \
+  X(ListObjectives) \
+  X(CreateContent) \
+  X(GetContent) \
+  X(UpdateContent) \
+  X(SubmitContent) \
+  X(ApproveContent) \
+  X(RejectContent) \
+  X(SchedulePost) \
+  X(GetPost) \
+  X(CancelPost) \
+  X(ListCalendar) \
+  X(HoldPublishing) \
+  X(ResumePublishing) \
+  X(GetPublishingState) \
+  X(ListAuditEntries)
+
 namespace carecast::planner {
 
 // Synchronous API on purpose: the core blocks on NATS and Redis, and the sync
@@ -22,27 +47,7 @@ class PlannerGrpcService final
 #define CARECAST_PLANNER_RPC(Method)                                                    \
   grpc::Status Method(grpc::ServerContext* context, const v1::Method##Request* request, \
                       v1::Method##Response* response) override;
-  CARECAST_PLANNER_RPC(CreateSpoke)
-  CARECAST_PLANNER_RPC(ListSpokes)
-  CARECAST_PLANNER_RPC(CreateAccount)
-  CARECAST_PLANNER_RPC(ListAccounts)
-  CARECAST_PLANNER_RPC(CreateObjective)
-  CARECAST_PLANNER_RPC(GetObjective)
-  CARECAST_PLANNER_RPC(ListObjectives)
-  CARECAST_PLANNER_RPC(CreateContent)
-  CARECAST_PLANNER_RPC(GetContent)
-  CARECAST_PLANNER_RPC(UpdateContent)
-  CARECAST_PLANNER_RPC(SubmitContent)
-  CARECAST_PLANNER_RPC(ApproveContent)
-  CARECAST_PLANNER_RPC(RejectContent)
-  CARECAST_PLANNER_RPC(SchedulePost)
-  CARECAST_PLANNER_RPC(GetPost)
-  CARECAST_PLANNER_RPC(CancelPost)
-  CARECAST_PLANNER_RPC(ListCalendar)
-  CARECAST_PLANNER_RPC(HoldPublishing)
-  CARECAST_PLANNER_RPC(ResumePublishing)
-  CARECAST_PLANNER_RPC(GetPublishingState)
-  CARECAST_PLANNER_RPC(ListAuditEntries)
+  CARECAST_PLANNER_METHODS(CARECAST_PLANNER_RPC)
 #undef CARECAST_PLANNER_RPC
 
  private:
