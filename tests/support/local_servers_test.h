@@ -4,10 +4,13 @@
 // and return when IsSkipped() or HasFatalFailure().
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include <gtest/gtest.h>
 
+#include "tests/support/child_process.h"
 #include "tests/support/local_servers.h"
 
 namespace carecast::testing {
@@ -26,6 +29,20 @@ class LocalServersTest : public ::testing::Test {
     nats_server_ = *std::move(nats);
     redis_server_ = *std::move(redis);
   }
+
+  // A service binary running against these servers.
+  struct ServiceProcess {
+    std::unique_ptr<ChildProcess> process;
+    int grpc_port = 0;
+    int http_port = 0;
+  };
+
+  // Starts `relative_path` (under $CARECAST_BINARY_DIR) on loopback with free
+  // gRPC and HTTP ports, these servers, the test JWT key and `extra_env`, its
+  // log in the NATS server's directory, and waits until /readyz answers 200.
+  absl::StatusOr<ServiceProcess> StartServiceBinary(
+      const std::string& relative_path, const std::map<std::string, std::string>& extra_env = {},
+      absl::Duration timeout = absl::Seconds(20));
 
   std::unique_ptr<LocalNatsServer> nats_server_;
   std::unique_ptr<LocalRedisServer> redis_server_;

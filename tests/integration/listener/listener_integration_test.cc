@@ -142,31 +142,12 @@ TEST_F(ListenerIntegrationTest, RedisOutageIsRetriedToCompletionAndListingsFallB
 }
 
 TEST_F(ListenerIntegrationTest, BinaryServesTheWebhookGrpcAndMetricsAndStopsOnSigterm) {
-  const char* binary_dir = std::getenv("CARECAST_BINARY_DIR");
-  ASSERT_NE(binary_dir, nullptr);
-  const std::string binary = absl::StrCat(binary_dir, "/services/listener/carecast-listener");
   const testing::TestTokens& tokens = testing::TestTokens::Get();
-  const int grpc_port = testing::FindFreePort();
-  int http_port = testing::FindFreePort();
-  while (http_port == grpc_port) http_port = testing::FindFreePort();
-  auto process =
-      testing::ChildProcess::Start(binary, {},
-                                   {{"CARECAST_NATS_URL", nats_server_->url()},
-                                    {"CARECAST_REDIS_URL", redis_server_->url()},
-                                    {"CARECAST_JWT_PUBLIC_KEY_FILE", tokens.public_key_file()},
-                                    {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
-                                    {"CARECAST_GRPC_PORT", std::to_string(grpc_port)},
-                                    {"CARECAST_HTTP_PORT", std::to_string(http_port)},
-                                    {"CARECAST_TRACKED_KEYWORDS", "St Marys"}},
-                                   nats_server_->dir() + "/listener.log");
-  ASSERT_TRUE(process.ok()) << process.status();
-  ASSERT_TRUE(testing::PollUntil(
-      [&] {
-        auto r = testing::HttpCall(http_port, "GET", "/readyz");
-        return r.ok() && r->status == 200;
-      },
-      kDeadline))
-      << "listener did not become ready; see " << process->log_file();
+  auto started = StartServiceBinary("services/listener/carecast-listener", {{"CARECAST_TRACKED_KEYWORDS", "St Marys"}}, kDeadline);
+  ASSERT_TRUE(started.ok()) << started.status();
+  const int grpc_port = started->grpc_port;
+  const int http_port = started->http_port;
+  std::unique_ptr<testing::ChildProcess>& process = started->process;
 
   const std::string body =
       R"({"network":"x","external_id":"b-1","author_handle":"@pat","text":"Why is the St Marys line so slow?"})";

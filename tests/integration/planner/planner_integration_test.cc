@@ -278,26 +278,11 @@ TEST_F(PlannerIntegrationTest, BinaryServesGrpcWithRealTokensAndStopsOnSigterm) 
     EXPECT_EQ(*code, 2);
   }
 
-  const int grpc_port = testing::FindFreePort();
-  int http_port = testing::FindFreePort();
-  while (http_port == grpc_port) http_port = testing::FindFreePort();
-  auto process =
-      testing::ChildProcess::Start(binary, {},
-                                   {{"CARECAST_NATS_URL", nats_server_->url()},
-                                    {"CARECAST_REDIS_URL", redis_server_->url()},
-                                    {"CARECAST_JWT_PUBLIC_KEY_FILE", tokens.public_key_file()},
-                                    {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
-                                    {"CARECAST_GRPC_PORT", std::to_string(grpc_port)},
-                                    {"CARECAST_HTTP_PORT", std::to_string(http_port)}},
-                                   nats_server_->dir() + "/planner.log");
-  ASSERT_TRUE(process.ok()) << process.status();
-  ASSERT_TRUE(testing::PollUntil(
-      [&] {
-        auto r = testing::HttpCall(http_port, "GET", "/readyz");
-        return r.ok() && r->status == 200;
-      },
-      kDeadline))
-      << "planner did not become ready; see " << process->log_file();
+  auto started = StartServiceBinary("services/planner/carecast-planner", {}, kDeadline);
+  ASSERT_TRUE(started.ok()) << started.status();
+  const int grpc_port = started->grpc_port;
+  const int http_port = started->http_port;
+  std::unique_ptr<testing::ChildProcess>& process = started->process;
 
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port),
                                      grpc::InsecureChannelCredentials());

@@ -240,32 +240,12 @@ TEST_F(PublisherIntegrationTest, HoldStopsDispatchAndResumeReleases) {
 }
 
 TEST_F(PublisherIntegrationTest, BinaryPublishesServesStatusAndMetricsAndStopsOnSigterm) {
-  const char* binary_dir = std::getenv("CARECAST_BINARY_DIR");
-  ASSERT_NE(binary_dir, nullptr);
-  const std::string binary = absl::StrCat(binary_dir, "/services/publisher/carecast-publisher");
   const testing::TestTokens& tokens = testing::TestTokens::Get();
-  const int grpc_port = testing::FindFreePort();
-  int http_port = testing::FindFreePort();
-  while (http_port == grpc_port) http_port = testing::FindFreePort();
-  auto process = testing::ChildProcess::Start(
-      binary, {},
-      {{"CARECAST_NATS_URL", nats_server_->url()},
-       {"CARECAST_REDIS_URL", redis_server_->url()},
-       {"CARECAST_JWT_PUBLIC_KEY_FILE", tokens.public_key_file()},
-       {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
-       {"CARECAST_GRPC_PORT", std::to_string(grpc_port)},
-       {"CARECAST_HTTP_PORT", std::to_string(http_port)},
-       {"CARECAST_PUBLISHER_ID", "bin-1"},
-       {"CARECAST_SANDBOX_DIR", sandbox_dir_}},
-      nats_server_->dir() + "/publisher.log");
-  ASSERT_TRUE(process.ok()) << process.status();
-  ASSERT_TRUE(testing::PollUntil(
-      [&] {
-        auto r = testing::HttpCall(http_port, "GET", "/readyz");
-        return r.ok() && r->status == 200;
-      },
-      kDeadline))
-      << "publisher did not become ready; see " << process->log_file();
+  auto started = StartServiceBinary("services/publisher/carecast-publisher", {{"CARECAST_PUBLISHER_ID", "bin-1"}, {"CARECAST_SANDBOX_DIR", sandbox_dir_}}, kDeadline);
+  ASSERT_TRUE(started.ok()) << started.status();
+  const int grpc_port = started->grpc_port;
+  const int http_port = started->http_port;
+  std::unique_ptr<testing::ChildProcess>& process = started->process;
 
   ASSERT_NO_FATAL_FAILURE(Schedule("b1", clock_.Now() + absl::Milliseconds(200)));
   ASSERT_TRUE(testing::PollUntil(
