@@ -14,7 +14,8 @@ namespace {
 const carecast::common::text::TextAnalyzer& Analyzer() {
   static const carecast::common::text::TextAnalyzer* analyzer = [] {
     carecast::common::text::TextConfig config = carecast::common::text::DefaultTextConfig();
-    config.tracked_keywords = {"CareCast", "#HeartMonth", "Mercy General", "st. luke's", "@carecast"};
+    config.tracked_keywords = {"CareCast", "#HeartMonth", "Mercy General", "st. luke's",
+                               "@carecast"};
     auto a = carecast::common::text::TextAnalyzer::Create(config);
     if (!a.ok()) std::abort();
     return a->release();
@@ -36,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (analysis->phi_findings_size() != static_cast<int>(findings->size())) std::abort();
   for (const auto& f : *findings) {
     if (f.begin > f.end || f.end > size) std::abort();
-    if (!carecast::common::text::ValidateUtf8(text.substr(f.begin, f.end - f.begin)).ok()) std::abort();
+    if (!carecast::common::text::ValidateUtf8(text.substr(f.begin, f.end - f.begin)).ok())
+      std::abort();
     if (f.confidence < 0 || f.confidence > 1) std::abort();
   }
   double score = analysis->sentiment_score();

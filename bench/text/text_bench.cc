@@ -35,21 +35,32 @@ double ThreadCpuSeconds() {
 
 // Brand, campaign and hashtag terms like a large customer would track.
 std::vector<std::string> MakeKeywords(int n) {
-  static const char* kStems[] = {"mercy", "stluke", "carecast", "riverside", "unity", "heart", "care", "health",
-                                 "cancer", "baby", "flu", "walk", "run", "gala", "clinic", "nurse"};
+  static const char* kStems[] = {"mercy", "stluke", "carecast", "riverside", "unity", "heart",
+                                 "care",  "health", "cancer",   "baby",      "flu",   "walk",
+                                 "run",   "gala",   "clinic",   "nurse"};
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     std::string stem = kStems[i % 16];
     switch (i % 4) {
-      case 0: out.push_back("#" + stem + std::to_string(i)); break;
-      case 1: out.push_back(stem + " campaign " + std::to_string(i)); break;
-      case 2: out.push_back("@" + stem + "_" + std::to_string(i)); break;
-      default: out.push_back(stem + "fest" + std::to_string(i)); break;
+      case 0:
+        out.push_back("#" + stem + std::to_string(i));
+        break;
+      case 1:
+        out.push_back(stem + " campaign " + std::to_string(i));
+        break;
+      case 2:
+        out.push_back("@" + stem + "_" + std::to_string(i));
+        break;
+      default:
+        out.push_back(stem + "fest" + std::to_string(i));
+        break;
     }
   }
   // A few that really occur in the generated corpus.
-  for (const char* k : {"#HeartMonth", "@MercyGeneral", "CareCast", "Riverside", "#healthcareheroes"}) out.push_back(k);
+  for (const char* k :
+       {"#HeartMonth", "@MercyGeneral", "CareCast", "Riverside", "#healthcareheroes"})
+    out.push_back(k);
   return out;
 }
 
@@ -57,16 +68,22 @@ std::vector<std::string> MakeKeywords(int n) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s IN [--keywords N] [--passes P] [--threads T] [--scores-out FILE]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s IN [--keywords N] [--passes P] [--threads T] [--scores-out FILE]\n",
+                 argv[0]);
     return 2;
   }
   int keywords = 10000, passes = 5, threads = 1;
   const char* scores_out = nullptr;
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--keywords")) keywords = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--passes")) passes = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--scores-out")) scores_out = argv[i + 1];
+    if (!std::strcmp(argv[i], "--keywords"))
+      keywords = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--passes"))
+      passes = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--threads"))
+      threads = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--scores-out"))
+      scores_out = argv[i + 1];
   }
   std::ifstream in(argv[1]);
   std::vector<std::string> texts;
@@ -90,7 +107,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(analyzer.status().message()).c_str());
     return 1;
   }
-  double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count();
+  double build_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count();
   const TextAnalyzer& a = **analyzer;
   // Warm-up pass, which also records the scores and checks every text analyses.
   std::vector<double> scores;
@@ -115,7 +133,8 @@ int main(int argc, char** argv) {
       double c0 = ThreadCpuSeconds();
       size_t n = 0;
       for (int p = 0; p < passes; ++p) {
-        for (size_t i = static_cast<size_t>(w); i < texts.size(); i += static_cast<size_t>(threads)) {
+        for (size_t i = static_cast<size_t>(w); i < texts.size();
+             i += static_cast<size_t>(threads)) {
           auto r = a.Analyze(texts[i], AnalyzeOptions{});
           n += r.ok();
         }
@@ -133,13 +152,15 @@ int main(int argc, char** argv) {
     for (double s : scores) out << s << "\n";
   }
   std::printf(
-      "{\"engine\":\"carecast text engine (full pipeline)\",\"texts\":%zu,\"threads\":%d,\"tracked_keywords\":%zu,"
+      "{\"engine\":\"carecast text engine (full "
+      "pipeline)\",\"texts\":%zu,\"threads\":%d,\"tracked_keywords\":%zu,"
       "\"avg_bytes\":%.1f,\"wall_s\":%.3f,\"per_sec_wall\":%.0f,\"per_sec_per_core_cpu\":%.0f,"
       "\"us_per_text\":%.2f,\"build_s\":%.3f,\"peak_rss_mb\":%.1f,\"rss_before_build_mb\":%.1f,"
       "\"share_phi\":%.3f,\"share_urgent\":%.3f,\"share_keywords\":%.3f}\n",
-      done.load(), threads, a.tracked_keyword_count(), static_cast<double>(bytes) / texts.size(), wall,
-      done.load() / wall, done.load() / cpu_total, cpu_total * 1e6 / done.load(), build_s, PeakRssMb(), rss_before,
-      static_cast<double>(phi) / texts.size(), static_cast<double>(urgent) / texts.size(),
+      done.load(), threads, a.tracked_keyword_count(), static_cast<double>(bytes) / texts.size(),
+      wall, done.load() / wall, done.load() / cpu_total, cpu_total * 1e6 / done.load(), build_s,
+      PeakRssMb(), rss_before, static_cast<double>(phi) / texts.size(),
+      static_cast<double>(urgent) / texts.size(),
       static_cast<double>(with_keywords) / texts.size());
   return 0;
 }

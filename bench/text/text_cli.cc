@@ -1,10 +1,10 @@
 // Reads one text per line on stdin and prints its TextAnalysis as one JSON line.
 // Usage: text_cli [--outgoing]   (a debugging aid; never run it on real PHI logs)
-#include <google/protobuf/util/json_util.h>
-
 #include <cstring>
 #include <iostream>
 #include <string>
+
+#include <google/protobuf/util/json_util.h>
 
 #include "services/common/text/text_analyzer.h"
 

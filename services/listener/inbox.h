@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "carecast/v1/resources.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_bus.h"

@@ -1,6 +1,7 @@
 #include "services/listener/listener.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/status_macros.h"
 #include "services/common/base/utf8.h"
 #include "services/common/bus/subjects.h"

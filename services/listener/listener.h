@@ -7,8 +7,10 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+
 #include "carecast/v1/analysis.pb.h"
 #include "carecast/v1/resources.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_bus.h"

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "carecast/v1/listener_service.grpc.pb.h"
+
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/strict_request_parsing.h"
 #include "services/listener/listener.h"

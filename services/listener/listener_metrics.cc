@@ -8,9 +8,9 @@ namespace {
 // The fixed reasons ValidateMention and ParseWebhookMention report
 // (mention_validation.h, webhook_json.h).
 constexpr std::string_view kRejectionReasons[] = {
-    "network",        "external_id",   "author_handle", "text_empty",
-    "text_utf8",      "text_size",     "create_time",   "malformed_json",
-    "missing_field",  "unknown_field", "field_type",    "unknown_network"};
+    "network",       "external_id",   "author_handle", "text_empty",
+    "text_utf8",     "text_size",     "create_time",   "malformed_json",
+    "missing_field", "unknown_field", "field_type",    "unknown_network"};
 
 }  // namespace
 
@@ -40,7 +40,8 @@ ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
                    .Help("Webhook requests to POST /v1/mentions, by outcome.")
                    .Register(registry)) {
   // Known reasons read 0 rather than absent until the first rejection.
-  for (std::string_view reason : kRejectionReasons) rejected_.Add({{"reason", std::string(reason)}});
+  for (std::string_view reason : kRejectionReasons)
+    rejected_.Add({{"reason", std::string(reason)}});
 }
 
 void ListenerMetrics::MentionReceived(std::string_view network, std::string_view source) {

@@ -7,14 +7,13 @@
 //   carecast_listener_webhook_requests_total{outcome}
 #pragma once
 
+#include <string_view>
+
+#include "absl/time/time.h"
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-
-#include <string_view>
-
-#include "absl/time/time.h"
 
 namespace carecast::listener {
 

@@ -6,8 +6,9 @@
 #include <string_view>
 
 #include "absl/time/time.h"
-#include "carecast/v1/resources.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+
+#include "carecast/v1/resources.pb.h"
 
 namespace carecast::listener {
 

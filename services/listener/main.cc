@@ -1,10 +1,10 @@
 // carecast-listener: composition only. Reads the configuration, connects to NATS
 // and Redis, and serves ListenerService over gRPC plus the mention webhook
 // (POST /v1/mentions) and /metrics over HTTP until SIGTERM.
-#include <prometheus/registry.h>
-
 #include <cstdio>
 #include <memory>
+
+#include <prometheus/registry.h>
 
 #include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
@@ -16,21 +16,21 @@
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_sorted_index.h"
-#include "services/common/startup/service_startup.h"
-#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/http_server.h"
 #include "services/common/rpc/jwt_authenticator.h"
+#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/rpc_metrics.h"
+#include "services/common/startup/service_startup.h"
+#include "services/common/text/text_analyzer.h"
+#include "services/listener/engine_classifier.h"
 #include "services/listener/listener.h"
 #include "services/listener/listener_config.h"
 #include "services/listener/listener_grpc_service.h"
 #include "services/listener/listener_metrics.h"
 #include "services/listener/listener_roles.h"
 #include "services/listener/mention_webhook.h"
-#include "services/common/text/text_analyzer.h"
-#include "services/listener/engine_classifier.h"
 
 namespace {
 

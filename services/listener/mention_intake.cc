@@ -2,7 +2,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/base/ids.h"
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/utf8.h"
 #include "services/listener/listener_names.h"
 

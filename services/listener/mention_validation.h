@@ -6,7 +6,9 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+
 #include "carecast/v1/resources.pb.h"
+
 #include "services/listener/listener_config.h"
 
 namespace carecast::listener {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+
 #include "services/common/base/strings.h"
 #include "services/listener/listener_roles.h"
 #include "services/listener/webhook_json.h"

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+
 #include "carecast/v1/resources.pb.h"
 
 namespace carecast::listener {

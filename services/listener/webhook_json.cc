@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+
 #include "services/common/base/logger.h"
 #include "services/common/base/utf8.h"
 #include "services/listener/listener_names.h"

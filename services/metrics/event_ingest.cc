@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
 

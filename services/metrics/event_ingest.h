@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_bus.h"
 #include "services/metrics/metrics_exposition.h"

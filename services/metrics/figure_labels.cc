@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::metrics {

@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "carecast/v1/resources.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+
+#include "carecast/v1/resources.pb.h"
 
 namespace carecast::metrics {
 

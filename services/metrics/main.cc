@@ -1,10 +1,10 @@
 // carecast-metrics: composition only. Reads the configuration, connects to NATS,
 // rebuilds the program's figures by replaying the events stream, then serves them
 // on /metrics and over carecast.v1.MetricsService until SIGTERM.
-#include <prometheus/registry.h>
-
 #include <cstdio>
 #include <memory>
+
+#include <prometheus/registry.h>
 
 #include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
@@ -14,13 +14,13 @@
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
-#include "services/common/startup/service_startup.h"
-#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/http_server.h"
 #include "services/common/rpc/jwt_authenticator.h"
+#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/rpc_metrics.h"
+#include "services/common/startup/service_startup.h"
 #include "services/metrics/event_ingest.h"
 #include "services/metrics/metrics_config.h"
 #include "services/metrics/metrics_exposition.h"

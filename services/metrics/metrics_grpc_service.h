@@ -3,6 +3,7 @@
 #pragma once
 
 #include "carecast/v1/metrics_service.grpc.pb.h"
+
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/strict_request_parsing.h"
 #include "services/metrics/metrics_service.h"
@@ -10,8 +11,7 @@
 namespace carecast::metrics {
 
 // Thread-safe; references must outlive it.
-class MetricsGrpcService final
-    : public common::StrictlyParsedService<v1::MetricsService::Service> {
+class MetricsGrpcService final : public common::StrictlyParsedService<v1::MetricsService::Service> {
  public:
   MetricsGrpcService(const MetricsService& service, common::RpcEdge& edge)
       : service_(service), edge_(edge) {

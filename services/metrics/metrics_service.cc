@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 #include "services/metrics/figure_labels.h"

@@ -5,7 +5,9 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+
 #include "carecast/v1/metrics_service.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/metrics/program_figures.h"
 

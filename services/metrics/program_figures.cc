@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+
 #include "services/common/base/strings.h"
 #include "services/metrics/figure_labels.h"
 

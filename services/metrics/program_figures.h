@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "carecast/v1/events.pb.h"
 #include "carecast/v1/resources.pb.h"
 

@@ -1,12 +1,13 @@
 #include "services/planner/audit_trail.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 #include "services/common/bus/event_codec.h"

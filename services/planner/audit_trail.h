@@ -3,8 +3,6 @@
 // so a change can be recorded again after a crash or a retried request.
 #pragma once
 
-#include <google/protobuf/message.h>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,7 +10,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include <google/protobuf/message.h>
+
 #include "carecast/v1/resources.pb.h"
+
 #include "services/common/base/logger.h"
 #include "services/common/bus/event.h"
 #include "services/common/bus/event_bus.h"

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "carecast/v1/resources.pb.h"
+
 #include "services/planner/validation.h"
 
 namespace carecast::planner {

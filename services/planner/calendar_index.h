@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "services/common/base/logger.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/redis/sorted_index.h"

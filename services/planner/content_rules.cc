@@ -1,11 +1,11 @@
 #include "services/planner/content_rules.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include <re2/re2.h>
+
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+
 #include "carecast/v1/resources.pb.h"
 
 namespace carecast::planner {

@@ -2,7 +2,9 @@
 // cancels posts scheduled from it), submit, approve (bound to one version, never
 // by the author, only when the guard finds nothing), reject.
 #include "absl/strings/str_join.h"
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/bus/subjects.h"
 #include "services/planner/content_rules.h"
 #include "services/planner/planner.h"
@@ -238,11 +240,10 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
       });
 }
 
-void Planner::RecordContentChange(std::vector<Change>& changes,
-                                  const ContentTransition& transition,
+void Planner::RecordContentChange(std::vector<Change>& changes, const ContentTransition& transition,
                                   const v1::Content& content, uint64_t revision,
-                                  const Caller& caller, std::string_view request_id,
-                                  absl::Time now, std::string detail) {
+                                  const Caller& caller, std::string_view request_id, absl::Time now,
+                                  std::string detail) {
   v1::ContentChanged event;
   *event.mutable_content() = content;
   event.set_actor(caller.principal.subject);

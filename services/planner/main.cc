@@ -1,10 +1,10 @@
 // carecast-planner: composition only. Reads the configuration, connects to NATS
 // and Redis, and serves PlannerService over gRPC plus /metrics, /healthz and
 // /readyz over HTTP until SIGTERM.
-#include <prometheus/registry.h>
-
 #include <cstdio>
 #include <memory>
+
+#include <prometheus/registry.h>
 
 #include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
@@ -16,13 +16,13 @@
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_sorted_index.h"
-#include "services/common/startup/service_startup.h"
-#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/http_server.h"
 #include "services/common/rpc/jwt_authenticator.h"
+#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/rpc_metrics.h"
+#include "services/common/startup/service_startup.h"
 #include "services/common/text/text_analyzer.h"
 #include "services/planner/engine_guard.h"
 #include "services/planner/planner.h"

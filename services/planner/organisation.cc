@@ -2,7 +2,9 @@
 #include <cmath>
 
 #include "absl/time/time.h"
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/bus/subjects.h"
 #include "services/planner/page_token.h"
 #include "services/planner/planner.h"

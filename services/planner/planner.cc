@@ -1,6 +1,7 @@
 #include "services/planner/planner.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/ids.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"

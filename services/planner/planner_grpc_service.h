@@ -4,6 +4,7 @@
 #pragma once
 
 #include "carecast/v1/planner_service.grpc.pb.h"
+
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/strict_request_parsing.h"
 #include "services/planner/planner.h"
@@ -11,26 +12,26 @@
 // Every PlannerService method, in proto order: declared, defined and registered
 // for strict request parsing from this one list.
 #define CARECAST_PLANNER_METHODS(X) \
-  X(CreateSpoke) \
-  X(ListSpokes) \
-  X(CreateAccount) \
-  X(ListAccounts) \
-  X(CreateObjective) \
-  X(GetObjective) \
-  X(ListObjectives) \
-  X(CreateContent) \
-  X(GetContent) \
-  X(UpdateContent) \
-  X(SubmitContent) \
-  X(ApproveContent) \
-  X(RejectContent) \
-  X(SchedulePost) \
-  X(GetPost) \
-  X(CancelPost) \
-  X(ListCalendar) \
-  X(HoldPublishing) \
-  X(ResumePublishing) \
-  X(GetPublishingState) \
+  X(CreateSpoke)                    \
+  X(ListSpokes)                     \
+  X(CreateAccount)                  \
+  X(ListAccounts)                   \
+  X(CreateObjective)                \
+  X(GetObjective)                   \
+  X(ListObjectives)                 \
+  X(CreateContent)                  \
+  X(GetContent)                     \
+  X(UpdateContent)                  \
+  X(SubmitContent)                  \
+  X(ApproveContent)                 \
+  X(RejectContent)                  \
+  X(SchedulePost)                   \
+  X(GetPost)                        \
+  X(CancelPost)                     \
+  X(ListCalendar)                   \
+  X(HoldPublishing)                 \
+  X(ResumePublishing)               \
+  X(GetPublishingState)             \
   X(ListAuditEntries)
 
 namespace carecast::planner {

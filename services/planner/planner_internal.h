@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 #include "services/planner/planner.h"

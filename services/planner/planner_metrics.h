@@ -2,11 +2,11 @@
 // small fixed vocabularies (transitions, guard kinds, reasons), never ids or PHI.
 #pragma once
 
-#include <prometheus/counter.h>
-#include <prometheus/registry.h>
-
 #include <string>
 #include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 namespace carecast::planner {
 

@@ -2,7 +2,9 @@
 // calendar over them, and cancellation (by hand, or because the content changed).
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/bus/subjects.h"
 #include "services/planner/content_rules.h"
 #include "services/planner/page_token.h"

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 #include "services/common/bus/key_value_store.h"
 

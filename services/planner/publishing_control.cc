@@ -1,6 +1,8 @@
 // The global publishing hold (the crisis pause) and reading the audit trail.
 #include "absl/strings/str_cat.h"
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/bus/subjects.h"
 #include "services/planner/page_token.h"
 #include "services/planner/planner.h"

@@ -1,9 +1,9 @@
 #include "services/planner/request_replay.h"
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include <nlohmann/json.hpp>
+
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 

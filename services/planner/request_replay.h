@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "services/common/bus/key_value_store.h"
 #include "services/planner/audit_trail.h"
 

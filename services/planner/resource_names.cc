@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 #include "services/common/bus/subjects.h"

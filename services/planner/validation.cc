@@ -1,6 +1,7 @@
 #include "services/planner/validation.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
 

@@ -2,13 +2,12 @@
 // INVALID_ARGUMENT naming the field and the rule.
 #pragma once
 
-#include <google/protobuf/timestamp.pb.h>
-
 #include <cstddef>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include <google/protobuf/timestamp.pb.h>
 
 namespace carecast::planner {
 

@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::publisher {
@@ -30,8 +31,8 @@ absl::StatusOr<size_t> DecodeToken(std::string_view token) {
 absl::StatusOr<DeliveryPage> ListDeliveryPage(DeliveryLog& log, int32_t page_size,
                                               std::string_view page_token) {
   if (page_size < 0) return absl::InvalidArgumentError("page_size must not be negative");
-  size_t size = page_size == 0 ? kDefaultDeliveriesPageSize
-                               : std::min(page_size, kMaxDeliveriesPageSize);
+  size_t size =
+      page_size == 0 ? kDefaultDeliveriesPageSize : std::min(page_size, kMaxDeliveriesPageSize);
   size_t offset = 0;
   if (!page_token.empty()) {
     absl::StatusOr<size_t> decoded = DecodeToken(page_token);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "services/publisher/channels/delivery_log.h"
 
 namespace carecast::publisher {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::publisher {
@@ -75,14 +76,14 @@ DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time no
 
   absl::StatusOr<Channel*> channel = channels_.Find(post.network());
   if (!channel.ok()) {
-    (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED, common::AsStd(channel.status().message()),
-                               "no_channel");
+    (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,
+                               common::AsStd(channel.status().message()), "no_channel");
     return DispatchResult::kEnded;
   }
   absl::Status content = CheckContentApproved(contents_, post);
   if (absl::IsFailedPrecondition(content)) {
-    (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED, common::AsStd(content.message()),
-                               "content_changed");
+    (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,
+                               common::AsStd(content.message()), "content_changed");
     return DispatchResult::kEnded;
   }
   if (!content.ok()) return DispatchResult::kRetryLater;

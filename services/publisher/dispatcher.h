@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/key_value_store.h"
@@ -30,9 +31,9 @@ enum class DispatchResult {
 class Dispatcher {
  public:
   Dispatcher(common::KeyValueStore& posts, common::KeyValueStore& contents, DueIndex& index,
-             ChannelRegistry& channels, HoldGate& hold, Outcomes& outcomes,
-             Reconciler& reconciler, const common::Clock& clock, common::Logger& logger,
-             PublisherMetrics& metrics, DispatchPolicy policy, std::string publisher_id);
+             ChannelRegistry& channels, HoldGate& hold, Outcomes& outcomes, Reconciler& reconciler,
+             const common::Clock& clock, common::Logger& logger, PublisherMetrics& metrics,
+             DispatchPolicy policy, std::string publisher_id);
 
   // Looks at the post `post_id` found due at `now` and moves it on.
   DispatchResult DispatchOne(const std::string& post_id, absl::Time now);

@@ -10,8 +10,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr size_t kRebuildBatch = 500;
 }  // namespace
 
-DueIndex::DueIndex(common::SortedIndex& index, common::KeyValueStore& posts,
-                   DispatchPolicy policy, PublisherMetrics& metrics, common::Logger& logger)
+DueIndex::DueIndex(common::SortedIndex& index, common::KeyValueStore& posts, DispatchPolicy policy,
+                   PublisherMetrics& metrics, common::Logger& logger)
     : index_(index), posts_(posts), policy_(policy), metrics_(metrics), logger_(logger) {}
 
 absl::StatusOr<bool> DueIndex::EnsureBuilt() {

@@ -18,13 +18,13 @@
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_sorted_index.h"
-#include "services/common/startup/service_startup.h"
-#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/http_server.h"
 #include "services/common/rpc/jwt_authenticator.h"
+#include "services/common/rpc/protobuf_log_routing.h"
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/rpc_metrics.h"
+#include "services/common/startup/service_startup.h"
 #include "services/publisher/channels/channel_registry.h"
 #include "services/publisher/channels/sandbox_channel.h"
 #include "services/publisher/channels/token_expiry_watcher.h"
@@ -64,7 +64,8 @@ int main() {
   common::BusMetrics bus_metrics(registry);
   common::RedisMetrics redis_metrics(registry, common::RedisSortedIndex::Commands());
 
-  common::NatsOptions nats_options = common::NatsOptionsFor(cc, "carecast-publisher-" + config->publisher_id, &bus_metrics);
+  common::NatsOptions nats_options =
+      common::NatsOptionsFor(cc, "carecast-publisher-" + config->publisher_id, &bus_metrics);
   auto nats = common::NatsConnection::Connect(nats_options, logger);
   if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
   common::TopologyOptions topology{.replicas = cc.stream_replicas};
@@ -112,8 +113,8 @@ int main() {
   options.policy.max_retry_backoff = config->max_retry_backoff;
   options.poll_interval = config->poll_interval;
   options.stream_replicas = cc.stream_replicas;
-  publisher::Publisher core(options, {**nats, **posts, **contents, **control, index, channels,
-                                      clock, logger, metrics});
+  publisher::Publisher core(
+      options, {**nats, **posts, **contents, **control, index, channels, clock, logger, metrics});
   if (absl::Status s = core.Start(); !s.ok()) return Fail(logger, "cannot start dispatch", s);
 
   common::RoleTable roles = publisher::PublisherRoleTable();
@@ -129,11 +130,10 @@ int main() {
   (*grpc_server)->SetServing(true);
   http.SetReady(true);
 
-  logger.Info("publisher serving",
-              {{"publisher_id", config->publisher_id},
-               {"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
-               {"http_port", static_cast<int64_t>(http.port())},
-               {"sandbox", (*sandbox)->path()}});
+  logger.Info("publisher serving", {{"publisher_id", config->publisher_id},
+                                    {"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
+                                    {"http_port", static_cast<int64_t>(http.port())},
+                                    {"sandbox", (*sandbox)->path()}});
   common::AwaitShutdownSignal(logger, http);
   // Stop dispatching first: the post in flight is finished and recorded, then
   // the consumers are drained; only then stop answering.

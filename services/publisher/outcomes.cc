@@ -1,7 +1,9 @@
 #include "services/publisher/outcomes.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 #include "services/common/bus/event_codec.h"
@@ -42,10 +44,9 @@ absl::Status Outcomes::Announce(const carecast::v1::Post& post) {
       *payload.mutable_post() = post;
       payload.set_publisher_id(publisher_id_);
       payload.set_reason(post.failure_reason());
-      event = common::MakeEvent(common::subjects::kPostFailed, payload, kPublisherSource,
-                                clock_.Now(),
-                                absl::StrCat("post.", id, ".v", post.content_version(), ".a",
-                                             post.attempt(), ".failed"));
+      event = common::MakeEvent(
+          common::subjects::kPostFailed, payload, kPublisherSource, clock_.Now(),
+          absl::StrCat("post.", id, ".v", post.content_version(), ".a", post.attempt(), ".failed"));
       break;
     }
     case carecast::v1::POST_STATE_UNSPECIFIED:
@@ -131,8 +132,7 @@ absl::Status Outcomes::MarkFailed(PostRecord& record, carecast::v1::PostState st
   record.revision = *rev;
   std::string_view network = NetworkLabel(record.post.network());
   metrics_.Failed(network, reason_kind);
-  logger_.Warn(state == carecast::v1::POST_STATE_NEEDS_HUMAN ? "post needs a human"
-                                                             : "post failed",
+  logger_.Warn(state == carecast::v1::POST_STATE_NEEDS_HUMAN ? "post needs a human" : "post failed",
                {{"post", id},
                 {"network", std::string(network)},
                 {"reason_kind", std::string(reason_kind)},

@@ -5,7 +5,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+
 #include "carecast/v1/resources.pb.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::publisher {

@@ -8,11 +8,12 @@
 #include <string>
 #include <string_view>
 
-#include <google/protobuf/timestamp.pb.h>
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include <google/protobuf/timestamp.pb.h>
+
 #include "carecast/v1/resources.pb.h"
+
 #include "services/common/bus/key_value_store.h"
 
 namespace carecast::publisher {
@@ -59,7 +60,8 @@ absl::Status CheckContentApproved(common::KeyValueStore& contents, const carecas
 // When the dispatcher should next look at `post`: a scheduled post at its publish
 // time (or later while backing off after a retryable failure), a claimed post when
 // its lease runs out; nullopt for a post that needs nothing more.
-std::optional<absl::Time> NextLookTime(const carecast::v1::Post& post, const DispatchPolicy& policy);
+std::optional<absl::Time> NextLookTime(const carecast::v1::Post& post,
+                                       const DispatchPolicy& policy);
 
 // Due-index scores are Unix seconds with microsecond precision.
 double ScoreOf(absl::Time t);

@@ -1,7 +1,9 @@
 #include "services/publisher/publisher.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/base/status_macros.h"
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
@@ -42,8 +44,8 @@ absl::Status Publisher::Start() {
   // Redis outages are retried, not dropped; a rebuild after the outage covers the rest.
   posts.max_deliver = 1000;
   ASSIGN_OR_RETURN(post_sub_, deps_.bus.Subscribe(posts, [this](const common::Event& e) {
-                     return OnPostEvent(e);
-                   }));
+    return OnPostEvent(e);
+  }));
 
   common::ConsumerSpec hold;
   hold.stream = std::string(common::streams::kEvents);
@@ -62,8 +64,8 @@ absl::Status Publisher::Start() {
 
   started_ = true;
   if (options_.run_loop) loop_ = std::thread([this] { Loop(); });
-  deps_.logger.Info("publisher started", {{"publisher_id", options_.publisher_id},
-                                          {"held", hold_.held()}});
+  deps_.logger.Info("publisher started",
+                    {{"publisher_id", options_.publisher_id}, {"held", hold_.held()}});
   return absl::OkStatus();
 }
 
@@ -95,8 +97,7 @@ void Publisher::Loop() {
     // A full batch that made progress means more posts are due right now: go
     // again without waiting. Without progress (KV down) wait, or the loop spins.
     bool progress = stats.published + stats.ended + stats.claims_lost > 0;
-    bool more = !stats.held && progress &&
-                stats.examined >= static_cast<int>(options_.batch_size);
+    bool more = !stats.held && progress && stats.examined >= static_cast<int>(options_.batch_size);
     std::unique_lock lock(mu_);
     if (!more) {
       cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),
@@ -151,11 +152,20 @@ CycleStats Publisher::RunCycle() {
     ++stats.examined;
     DispatchResult result = dispatcher_.DispatchOne(member.member, now);
     switch (result) {
-      case DispatchResult::kPublished: ++stats.published; break;
-      case DispatchResult::kEnded: ++stats.ended; break;
-      case DispatchResult::kRetryLater: break;
-      case DispatchResult::kClaimLost: ++stats.claims_lost; break;
-      case DispatchResult::kHeld: stats.held = true; break;
+      case DispatchResult::kPublished:
+        ++stats.published;
+        break;
+      case DispatchResult::kEnded:
+        ++stats.ended;
+        break;
+      case DispatchResult::kRetryLater:
+        break;
+      case DispatchResult::kClaimLost:
+        ++stats.claims_lost;
+        break;
+      case DispatchResult::kHeld:
+        stats.held = true;
+        break;
     }
     if (stats.held) break;
   }

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_bus.h"

@@ -50,8 +50,7 @@ absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env
   config.poll_interval =
       reader.Duration("CARECAST_PUBLISHER_POLL_INTERVAL", absl::Milliseconds(100));
   config.claim_lease = reader.Duration("CARECAST_PUBLISHER_CLAIM_LEASE", absl::Seconds(60));
-  config.max_attempts =
-      static_cast<int>(reader.Int("CARECAST_PUBLISHER_MAX_ATTEMPTS", 5, 1, 100));
+  config.max_attempts = static_cast<int>(reader.Int("CARECAST_PUBLISHER_MAX_ATTEMPTS", 5, 1, 100));
   config.retry_backoff = reader.Duration("CARECAST_PUBLISHER_RETRY_BACKOFF", absl::Seconds(2));
   config.max_retry_backoff =
       reader.Duration("CARECAST_PUBLISHER_MAX_RETRY_BACKOFF", absl::Minutes(5));

@@ -34,8 +34,8 @@ grpc::Status PublisherGrpcService::ListDeliveries(
     grpc::ServerContext* context, const carecast::v1::ListDeliveriesRequest* request,
     carecast::v1::ListDeliveriesResponse* response) {
   return edge_.Unary(context, kListDeliveriesMethod, [&](const common::Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(DeliveryPage page, ListDeliveryPage(deliveries_, request->page_size(),
-                                                         request->page_token()));
+    ASSIGN_OR_RETURN(DeliveryPage page,
+                     ListDeliveryPage(deliveries_, request->page_size(), request->page_token()));
     for (const DeliveryRecord& r : page.deliveries) {
       carecast::v1::Delivery* d = response->add_deliveries();
       d->set_post(r.post);

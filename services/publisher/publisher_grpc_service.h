@@ -4,6 +4,7 @@
 #pragma once
 
 #include "carecast/v1/publisher_service.grpc.pb.h"
+
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/strict_request_parsing.h"
 #include "services/publisher/channels/delivery_log.h"

@@ -11,8 +11,8 @@ namespace {
 // and rate-limited ones once the attempts run out) plus the two the dispatcher
 // and the reconciler decide themselves.
 constexpr std::string_view kFailureReasonKinds[] = {
-    "retryable", "rate_limited", "auth_expired", "permanent", "outcome_unknown",
-    "no_channel", "content_changed"};
+    "retryable",       "rate_limited", "auth_expired",   "permanent",
+    "outcome_unknown", "no_channel",   "content_changed"};
 
 }  // namespace
 
@@ -25,12 +25,13 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
                   .Name("carecast_publisher_posts_failed_total")
                   .Help("Posts that ended FAILED or NEEDS_HUMAN, per network and reason kind.")
                   .Register(registry)),
-      lateness_(prometheus::BuildHistogram()
-                    .Name("carecast_publisher_publish_lateness_seconds")
-                    .Help("Seconds between a post's publish_time and its recorded publication.")
-                    .Register(registry)
-                    .Add({}, prometheus::Histogram::BucketBoundaries{
-                                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60})),
+      lateness_(
+          prometheus::BuildHistogram()
+              .Name("carecast_publisher_publish_lateness_seconds")
+              .Help("Seconds between a post's publish_time and its recorded publication.")
+              .Register(registry)
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                               0.5, 1, 2.5, 5, 10, 30, 60})),
       claims_lost_(prometheus::BuildCounter()
                        .Name("carecast_publisher_claims_lost_total")
                        .Help("Claims another publisher won (compare-and-set lost).")

@@ -4,13 +4,12 @@
 
 #include <string_view>
 
+#include "absl/time/time.h"
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-
-#include "absl/time/time.h"
 
 namespace carecast::publisher {
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::publisher {
@@ -19,11 +20,10 @@ absl::Status Reconciler::AfterUnknownOutcome(PostRecord& record, Channel& channe
   // Right after a timeout "not found" may only mean "not visible yet", so it is
   // no licence to send again: a person decides.
   std::string reason =
-      found.ok()
-          ? absl::StrCat("outcome unknown after the channel call (", common::AsAbsl(error),
-                         ") and the post is not found at the channel")
-          : absl::StrCat("outcome unknown after the channel call (", common::AsAbsl(error),
-                         ") and the channel cannot tell: ", found.status().message());
+      found.ok() ? absl::StrCat("outcome unknown after the channel call (", common::AsAbsl(error),
+                                ") and the post is not found at the channel")
+                 : absl::StrCat("outcome unknown after the channel call (", common::AsAbsl(error),
+                                ") and the channel cannot tell: ", found.status().message());
   return outcomes_.MarkFailed(record, carecast::v1::POST_STATE_NEEDS_HUMAN, reason,
                               "outcome_unknown");
 }
@@ -40,7 +40,8 @@ absl::Status Reconciler::RecoverAbandonedClaim(PostRecord& record) {
                                 absl::StrCat("claim abandoned and ", channel.status().message()),
                                 "no_channel");
   }
-  absl::StatusOr<std::optional<Receipt>> found = (*channel)->FindByMarker(IdempotencyKey(record.post));
+  absl::StatusOr<std::optional<Receipt>> found =
+      (*channel)->FindByMarker(IdempotencyKey(record.post));
   if (!found.ok()) {
     return outcomes_.MarkFailed(
         record, carecast::v1::POST_STATE_NEEDS_HUMAN,

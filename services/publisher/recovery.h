@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/publisher/channels/channel_registry.h"

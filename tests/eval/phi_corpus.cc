@@ -16,9 +16,13 @@ class Rng {
     s_ ^= s_ << 5;
     return s_;
   }
-  int Int(int lo, int hi) { return lo + static_cast<int>(Next() % static_cast<uint32_t>(hi - lo + 1)); }
+  int Int(int lo, int hi) {
+    return lo + static_cast<int>(Next() % static_cast<uint32_t>(hi - lo + 1));
+  }
   template <typename C>
-  const auto& Pick(const C& c) { return c[Next() % c.size()]; }
+  const auto& Pick(const C& c) {
+    return c[Next() % c.size()];
+  }
   bool Chance(int percent) { return Int(1, 100) <= percent; }
 
  private:
@@ -27,27 +31,35 @@ class Rng {
 
 // Mix of census-list names and names the engine's dictionaries do not contain.
 constexpr std::array<std::string_view, 40> kFirst = {
-    "Linda", "James", "Maria", "Robert", "Jennifer", "Michael", "Patricia", "David", "Susan", "Carlos",
-    "Aisha", "Thomas", "Barbara", "Daniel", "Karen", "Jose", "Nancy", "Kevin", "Sandra", "Brian",
-    "Oluwaseun", "Xiomara", "Thandiwe", "Priyanka", "Nguyen", "Siobhan", "Dmitri", "Keanu", "Zainab", "Mateo",
-    "Imani", "Yusuf", "Ingrid", "Tomasz", "Leilani", "Rashida", "Eamon", "Anaya", "Bogdan", "Fatima"};
+    "Linda",  "James",   "Maria",   "Robert",  "Jennifer",  "Michael", "Patricia", "David",
+    "Susan",  "Carlos",  "Aisha",   "Thomas",  "Barbara",   "Daniel",  "Karen",    "Jose",
+    "Nancy",  "Kevin",   "Sandra",  "Brian",   "Oluwaseun", "Xiomara", "Thandiwe", "Priyanka",
+    "Nguyen", "Siobhan", "Dmitri",  "Keanu",   "Zainab",    "Mateo",   "Imani",    "Yusuf",
+    "Ingrid", "Tomasz",  "Leilani", "Rashida", "Eamon",     "Anaya",   "Bogdan",   "Fatima"};
 constexpr std::array<std::string_view, 30> kLast = {
-    "Alvarez", "Johnson", "Okafor", "Williams", "Nguyen", "Patel", "Brown", "Kowalski", "Garcia", "Miller",
-    "Thompson", "Martinez", "Robinson", "Clark", "Lewis", "Walker", "Young", "Hernandez", "King", "Lopez",
-    "Adeyemi", "Castellanos", "Fitzgerald", "Haddad", "Ivanova", "Mbeki", "Oyelaran", "Quispe", "Takahashi", "Zielinski"};
+    "Alvarez",  "Johnson",  "Okafor",   "Williams",    "Nguyen",     "Patel",
+    "Brown",    "Kowalski", "Garcia",   "Miller",      "Thompson",   "Martinez",
+    "Robinson", "Clark",    "Lewis",    "Walker",      "Young",      "Hernandez",
+    "King",     "Lopez",    "Adeyemi",  "Castellanos", "Fitzgerald", "Haddad",
+    "Ivanova",  "Mbeki",    "Oyelaran", "Quispe",      "Takahashi",  "Zielinski"};
 constexpr std::array<std::string_view, 14> kRelations = {
-    "mom", "dad", "wife", "husband", "son", "daughter", "sister", "brother", "grandma", "grandpa", "aunt",
-    "uncle", "friend", "neighbor"};
+    "mom",     "dad",     "wife",    "husband", "son",   "daughter", "sister",
+    "brother", "grandma", "grandpa", "aunt",    "uncle", "friend",   "neighbor"};
 constexpr std::array<std::string_view, 16> kConditions = {
-    "a stroke", "a heart attack", "breast cancer", "pneumonia", "a miscarriage", "sepsis", "a seizure",
-    "kidney failure", "chemo", "surgery", "an overdose", "a broken hip", "covid", "diabetes", "dialysis",
-    "a biopsy"};
-constexpr std::array<std::string_view, 10> kAreaCodes = {"212", "312", "415", "617", "713", "206", "303", "404", "305", "503"};
-constexpr std::array<std::string_view, 8> kStreets = {"Oak Hill", "Maple", "N Main", "Elm", "Lakeview", "Cedar Ridge", "W 5th", "Sunset"};
-constexpr std::array<std::string_view, 8> kSuffixes = {"St", "Street", "Ave", "Rd", "Drive", "Blvd", "Ln", "Court"};
-constexpr std::array<std::string_view, 6> kCities = {"Springfield, IL", "Austin, TX", "Columbus, OH", "Denver, CO", "Tampa, FL", "Reno, NV"};
-constexpr std::array<std::string_view, 12> kMonths = {"January", "Feb", "March", "April", "May", "June",
-                                                       "July", "Aug", "September", "Oct", "November", "Dec"};
+    "a stroke",  "a heart attack", "breast cancer", "pneumonia", "a miscarriage", "sepsis",
+    "a seizure", "kidney failure", "chemo",         "surgery",   "an overdose",   "a broken hip",
+    "covid",     "diabetes",       "dialysis",      "a biopsy"};
+constexpr std::array<std::string_view, 10> kAreaCodes = {"212", "312", "415", "617", "713",
+                                                         "206", "303", "404", "305", "503"};
+constexpr std::array<std::string_view, 8> kStreets = {
+    "Oak Hill", "Maple", "N Main", "Elm", "Lakeview", "Cedar Ridge", "W 5th", "Sunset"};
+constexpr std::array<std::string_view, 8> kSuffixes = {"St",    "Street", "Ave", "Rd",
+                                                       "Drive", "Blvd",   "Ln",  "Court"};
+constexpr std::array<std::string_view, 6> kCities = {
+    "Springfield, IL", "Austin, TX", "Columbus, OH", "Denver, CO", "Tampa, FL", "Reno, NV"};
+constexpr std::array<std::string_view, 12> kMonths = {"January",   "Feb",  "March",    "April",
+                                                      "May",       "June", "July",     "Aug",
+                                                      "September", "Oct",  "November", "Dec"};
 
 std::string Digits(Rng& r, int n) {
   std::string s;
@@ -98,8 +110,16 @@ std::string Obfuscate(Rng& r, const std::string& s, std::string* shape) {
       for (size_t i = 0; i < s.size(); ++i) {
         char c = s[i];
         bool inner = i > 0 && i + 1 < s.size() && s[i - 1] >= '0' && s[i - 1] <= '9';
-        if (!done && inner && c == '0') { o.push_back('O'); done = true; continue; }
-        if (!done && inner && c == '1') { o.push_back('l'); done = true; continue; }
+        if (!done && inner && c == '0') {
+          o.push_back('O');
+          done = true;
+          continue;
+        }
+        if (!done && inner && c == '1') {
+          o.push_back('l');
+          done = true;
+          continue;
+        }
         o.push_back(c);
       }
       return o;
@@ -133,7 +153,9 @@ class Builder {
     return *this;
   }
   size_t Mark() const { return post_.text.size(); }
-  void SpanFrom(std::string_view kind, size_t begin) { post_.spans.push_back({std::string(kind), begin, post_.text.size()}); }
+  void SpanFrom(std::string_view kind, size_t begin) {
+    post_.spans.push_back({std::string(kind), begin, post_.text.size()});
+  }
   LabelledPost Done(std::string shape, bool outgoing = false) {
     post_.shape = std::move(shape);
     post_.outgoing = outgoing;
@@ -151,12 +173,30 @@ std::string Phone(Rng& r, std::string* shape) {
   if (x == "555") x = "556";
   std::string s;
   switch (r.Int(0, 5)) {
-    case 0: s = "(" + a + ") " + x + "-" + l; *shape = "phone(xxx) xxx-xxxx"; break;
-    case 1: s = a + "-" + x + "-" + l; *shape = "phone xxx-xxx-xxxx"; break;
-    case 2: s = a + "." + x + "." + l; *shape = "phone xxx.xxx.xxxx"; break;
-    case 3: s = a + x + l; *shape = "phone 10 digits"; break;
-    case 4: s = "+1 " + a + " " + x + " " + l; *shape = "phone +1"; break;
-    default: s = "1-" + a + "-" + x + "-" + l; *shape = "phone 1-xxx"; break;
+    case 0:
+      s = "(" + a + ") " + x + "-" + l;
+      *shape = "phone(xxx) xxx-xxxx";
+      break;
+    case 1:
+      s = a + "-" + x + "-" + l;
+      *shape = "phone xxx-xxx-xxxx";
+      break;
+    case 2:
+      s = a + "." + x + "." + l;
+      *shape = "phone xxx.xxx.xxxx";
+      break;
+    case 3:
+      s = a + x + l;
+      *shape = "phone 10 digits";
+      break;
+    case 4:
+      s = "+1 " + a + " " + x + " " + l;
+      *shape = "phone +1";
+      break;
+    default:
+      s = "1-" + a + "-" + x + "-" + l;
+      *shape = "phone 1-xxx";
+      break;
   }
   if (r.Chance(35)) s = Obfuscate(r, s, shape);
   return s;
@@ -167,7 +207,10 @@ std::string LuhnCard(Rng& r) {
   int sum = 0;
   for (size_t i = 0; i < d.size(); ++i) {
     int v = d[d.size() - 1 - i] - '0';
-    if (i % 2 == 0) { v *= 2; if (v > 9) v -= 9; }
+    if (i % 2 == 0) {
+      v *= 2;
+      if (v > 9) v -= 9;
+    }
     sum += v;
   }
   d.push_back(static_cast<char>('0' + (10 - sum % 10) % 10));
@@ -181,7 +224,8 @@ std::string Ssn(Rng& r) {
 
 LabelledPost Positive(Rng& r) {
   Builder b;
-  std::string first(r.Pick(kFirst)), last(r.Pick(kLast)), rel(r.Pick(kRelations)), cond(r.Pick(kConditions));
+  std::string first(r.Pick(kFirst)), last(r.Pick(kLast)), rel(r.Pick(kRelations)),
+      cond(r.Pick(kConditions));
   std::string shape;
   switch (r.Int(0, 37)) {
     case 0: {
@@ -217,8 +261,8 @@ LabelledPost Positive(Rng& r) {
       return b.Done(sh);
     }
     case 5: {
-      std::string e = Lower(first) + (r.Chance(50) ? "." : "") + Lower(last) + std::to_string(r.Int(1, 99)) +
-                      (r.Chance(50) ? "@gmail.com" : "@yahoo.com");
+      std::string e = Lower(first) + (r.Chance(50) ? "." : "") + Lower(last) +
+                      std::to_string(r.Int(1, 99)) + (r.Chance(50) ? "@gmail.com" : "@yahoo.com");
       b.Text("email me at ").Span("email", e).Text(" with the results");
       return b.Done("email");
     }
@@ -229,13 +273,15 @@ LabelledPost Positive(Rng& r) {
     case 7: {
       b.Text("I was born on ");
       std::string m(r.Pick(kMonths));
-      b.Span("date", m + " " + std::to_string(r.Int(1, 28)) + ", " + std::to_string(r.Int(1930, 2005)));
+      b.Span("date",
+             m + " " + std::to_string(r.Int(1, 28)) + ", " + std::to_string(r.Int(1930, 2005)));
       b.Text(" and nobody can find my chart");
       return b.Done("date month-name born");
     }
     case 8: {
-      b.Text("DOB ").Span("date", std::to_string(r.Int(1, 12)) + "/" + std::to_string(r.Int(1, 28)) + "/" +
-                                       std::to_string(r.Int(1930, 2010)));
+      b.Text("DOB ").Span("date", std::to_string(r.Int(1, 12)) + "/" +
+                                      std::to_string(r.Int(1, 28)) + "/" +
+                                      std::to_string(r.Int(1930, 2010)));
       return b.Done("date DOB m/d/yyyy");
     }
     case 9: {
@@ -249,24 +295,36 @@ LabelledPost Positive(Rng& r) {
       return b.Done("date m/d admitted");
     }
     case 10: {
-      b.Span("patient_disclosure", "her surgery").Text(" was on the ").Span("date", std::to_string(r.Int(1, 28)) + "th of " + std::string(r.Pick(kMonths)));
+      b.Span("patient_disclosure", "her surgery")
+          .Text(" was on the ")
+          .Span("date", std::to_string(r.Int(1, 28)) + "th of " + std::string(r.Pick(kMonths)));
       return b.Done("date day-first");
     }
     case 11: {
       int age = r.Int(90, 104);
       switch (r.Int(0, 2)) {
-        case 0: b.Text("my grandma is ").Span("age_over_89", std::to_string(age)).Text(" years old and was left alone"); break;
-        case 1: b.Text("my ").Span("age_over_89", std::to_string(age)).Text("-year-old grandfather fell"); break;
-        default: b.Text("she just turned ").Span("age_over_89", std::to_string(age)).Text(" last week"); break;
+        case 0:
+          b.Text("my grandma is ")
+              .Span("age_over_89", std::to_string(age))
+              .Text(" years old and was left alone");
+          break;
+        case 1:
+          b.Text("my ").Span("age_over_89", std::to_string(age)).Text("-year-old grandfather fell");
+          break;
+        default:
+          b.Text("she just turned ").Span("age_over_89", std::to_string(age)).Text(" last week");
+          break;
       }
       return b.Done("age over 89");
     }
     case 12: {
-      b.Text(r.Chance(50) ? "MRN " : "medical record number: ").Span("medical_record_number", Digits(r, 8));
+      b.Text(r.Chance(50) ? "MRN " : "medical record number: ")
+          .Span("medical_record_number", Digits(r, 8));
       return b.Done("mrn");
     }
     case 13: {
-      b.Text(r.Chance(50) ? "member id " : "Medicaid ID ").Span("health_plan_number", Upper(r, 3) + Digits(r, 7));
+      b.Text(r.Chance(50) ? "member id " : "Medicaid ID ")
+          .Span("health_plan_number", Upper(r, 3) + Digits(r, 7));
       b.Text(" was denied again");
       return b.Done("health plan id");
     }
@@ -280,36 +338,41 @@ LabelledPost Positive(Rng& r) {
     }
     case 16: {
       b.Text("she lives at ");
-      b.Span("street_address", std::to_string(r.Int(1, 9999)) + " " + std::string(r.Pick(kStreets)) + " " +
+      b.Span("street_address", std::to_string(r.Int(1, 9999)) + " " +
+                                   std::string(r.Pick(kStreets)) + " " +
                                    std::string(r.Pick(kSuffixes)));
       b.Text(", ").Text(r.Pick(kCities)).Text(" ").Span("zip_code", Digits(r, 5));
       return b.Done("address + zip");
     }
     case 17: {
       b.Text("send it to ");
-      b.Span("street_address", std::to_string(r.Int(10, 999)) + " " + std::string(r.Pick(kStreets)) + " " +
-                                   std::string(r.Pick(kSuffixes)) + " Apt " + std::to_string(r.Int(1, 40)));
+      b.Span("street_address",
+             std::to_string(r.Int(10, 999)) + " " + std::string(r.Pick(kStreets)) + " " +
+                 std::string(r.Pick(kSuffixes)) + " Apt " + std::to_string(r.Int(1, 40)));
       return b.Done("address with unit");
     }
     case 18: {
       const char* hosts[] = {"facebook.com/", "instagram.com/", "gofundme.com/f/help-"};
-      b.Text("see ").Span("url", std::string(hosts[r.Int(0, 2)]) + Lower(first) + "." + Lower(last) + std::to_string(r.Int(1, 99)));
+      b.Text("see ").Span("url", std::string(hosts[r.Int(0, 2)]) + Lower(first) + "." +
+                                     Lower(last) + std::to_string(r.Int(1, 99)));
       b.Text(" for updates on my ").Text(rel);
       return b.Done("profile url");
     }
     case 19: {
-      b.Text("the portal logged me from ").Span("ip_address", std::to_string(r.Int(11, 223)) + "." +
-                                                                  std::to_string(r.Int(0, 255)) + "." +
-                                                                  std::to_string(r.Int(0, 255)) + "." +
-                                                                  std::to_string(r.Int(1, 254)));
+      b.Text("the portal logged me from ")
+          .Span("ip_address", std::to_string(r.Int(11, 223)) + "." + std::to_string(r.Int(0, 255)) +
+                                  "." + std::to_string(r.Int(0, 255)) + "." +
+                                  std::to_string(r.Int(1, 254)));
       return b.Done("ipv4");
     }
     case 20: {
-      b.Text(r.Chance(50) ? "pacemaker serial " : "insulin pump serial number ").Span("device_id", Upper(r, 2) + Digits(r, 7));
+      b.Text(r.Chance(50) ? "pacemaker serial " : "insulin pump serial number ")
+          .Span("device_id", Upper(r, 2) + Digits(r, 7));
       return b.Done("device serial");
     }
     case 21: {
-      b.Text("license plate ").Span("license_plate", std::to_string(r.Int(1, 9)) + Upper(r, 3) + Digits(r, 3));
+      b.Text("license plate ")
+          .Span("license_plate", std::to_string(r.Int(1, 9)) + Upper(r, 3) + Digits(r, 3));
       b.Text(" is parked in the ambulance bay");
       return b.Done("plate");
     }
@@ -341,17 +404,23 @@ LabelledPost Positive(Rng& r) {
       return b.Done("outgoing confirmation", true);
     }
     case 28: {
-      b.Text("my ").Text(rel).Text(" ").Span("name", Lower(first)).Text(" needs a ride home from the clinic");
+      b.Text("my ")
+          .Text(rel)
+          .Text(" ")
+          .Span("name", Lower(first))
+          .Text(" needs a ride home from the clinic");
       return b.Done("lowercase first name after relation");
     }
     case 29: {
-      b.Text("Discharge paperwork says ").Span("date", std::to_string(r.Int(2015, 2025)) + "-0" + std::to_string(r.Int(1, 9)) +
-                                                   "-" + std::to_string(r.Int(10, 28)));
+      b.Text("Discharge paperwork says ")
+          .Span("date", std::to_string(r.Int(2015, 2025)) + "-0" + std::to_string(r.Int(1, 9)) +
+                            "-" + std::to_string(r.Int(10, 28)));
       b.Text(" for my ").Text(rel);
       return b.Done("date iso");
     }
     case 30: {
-      b.Text("call ").Span("phone", std::string(r.Pick(kAreaCodes)) + " " + std::to_string(r.Int(201, 554)) + " " + Digits(r, 4));
+      b.Text("call ").Span("phone", std::string(r.Pick(kAreaCodes)) + " " +
+                                        std::to_string(r.Int(201, 554)) + " " + Digits(r, 4));
       b.Text(" ext 22 and ask for the charge nurse");
       return b.Done("phone spaces");
     }
@@ -364,7 +433,8 @@ LabelledPost Positive(Rng& r) {
       return b.Done("po box");
     }
     case 33: {
-      b.Text("my monitor MAC is ").Span("device_id", "00:1a:" + std::to_string(r.Int(10, 99)) + ":3c:4d:5e");
+      b.Text("my monitor MAC is ")
+          .Span("device_id", "00:1a:" + std::to_string(r.Int(10, 99)) + ":3c:4d:5e");
       return b.Done("mac address");
     }
     case 34: {
@@ -382,7 +452,9 @@ LabelledPost Positive(Rng& r) {
       size_t d = b.Mark();
       (void)d;
       b.Text("room 12 after ");
-      b.Text("the accident, she is ").Span("age_over_89", std::to_string(r.Int(90, 99))).Text(" yrs old");
+      b.Text("the accident, she is ")
+          .Span("age_over_89", std::to_string(r.Int(90, 99)))
+          .Text(" yrs old");
       return b.Done("age yrs");
     }
     case 36: {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "gtest/gtest.h"
+
 #include "services/common/text/text_analyzer.h"
 #include "tests/eval/phi_corpus.h"
 
@@ -65,10 +66,13 @@ TEST(PhiEval, PrecisionAndRecallPerKind) {
       Counts& c = kinds[kind];
       ++c.predicted;
       bool ok = false;
-      for (const eval::GoldSpan& g : post.spans) ok = ok || (g.kind == kind && Overlap(g.begin, g.end, p.begin, p.end));
-      if (ok) ++c.correct;
+      for (const eval::GoldSpan& g : post.spans)
+        ok = ok || (g.kind == kind && Overlap(g.begin, g.end, p.begin, p.end));
+      if (ok)
+        ++c.correct;
       else if (printed_fps++ < 15) {
-        std::printf("FALSE POSITIVE %-22s (%s) \"%s\" in: %s\n", kind.c_str(), std::string(p.reason).c_str(),
+        std::printf("FALSE POSITIVE %-22s (%s) \"%s\" in: %s\n", kind.c_str(),
+                    std::string(p.reason).c_str(),
                     post.text.substr(p.begin, p.end - p.begin).c_str(), post.text.c_str());
       }
     }
@@ -86,12 +90,14 @@ TEST(PhiEval, PrecisionAndRecallPerKind) {
   }
   double precision = all.predicted ? static_cast<double>(all.correct) / all.predicted : 1.0;
   double recall = all.gold ? static_cast<double>(all.found) / all.gold : 1.0;
-  std::printf("%-24s %6d %6d %9.3f %9.3f\n", "OVERALL (kind must match)", all.gold, all.predicted, precision, recall);
+  std::printf("%-24s %6d %6d %9.3f %9.3f\n", "OVERALL (kind must match)", all.gold, all.predicted,
+              precision, recall);
   std::printf("guard recall (any kind overlapping): %.3f; hard-negative posts flagged: %d of %d\n",
               static_cast<double>(guard_found) / guard_gold, false_alarm_posts, negative_posts);
   std::printf("\nrecall per shape:\n");
   for (const auto& [shape, fg] : shapes) {
-    std::printf("  %-45s %5d/%-5d %.3f\n", shape.c_str(), fg.first, fg.second, static_cast<double>(fg.first) / fg.second);
+    std::printf("  %-45s %5d/%-5d %.3f\n", shape.c_str(), fg.first, fg.second,
+                static_cast<double>(fg.first) / fg.second);
   }
   EXPECT_GE(recall, kRecallGoal);
   EXPECT_GE(precision, kPrecisionGoal);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+
 #include "services/common/text/text_analyzer.h"
 
 namespace carecast::common::text {
@@ -36,12 +37,16 @@ TEST(SentimentEval, AccuracyOnHealthcareMentions) {
                                                                    : 1;
     confusion[want][got]++;
     ++total;
-    if (want == got) ++correct;
-    else std::printf("WRONG want=%d got=%d score=%.2f  %s\n", want, got, r->sentiment_score(), line.c_str() + tab + 1);
+    if (want == got)
+      ++correct;
+    else
+      std::printf("WRONG want=%d got=%d score=%.2f  %s\n", want, got, r->sentiment_score(),
+                  line.c_str() + tab + 1);
   }
   double accuracy = static_cast<double>(correct) / total;
   std::printf("\nconfusion (rows: gold neg/neu/pos; cols: predicted)\n");
-  for (int i = 0; i < 3; ++i) std::printf("  %3d %3d %3d\n", confusion[i][0], confusion[i][1], confusion[i][2]);
+  for (int i = 0; i < 3; ++i)
+    std::printf("  %3d %3d %3d\n", confusion[i][0], confusion[i][1], confusion[i][2]);
   std::printf("accuracy %.3f on %d mentions (goal %.2f)\n", accuracy, total, kAccuracyGoal);
   EXPECT_GE(accuracy, kAccuracyGoal);
 }

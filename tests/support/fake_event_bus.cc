@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/bus/subjects.h"
 
 namespace carecast::testing {

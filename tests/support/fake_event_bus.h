@@ -48,7 +48,7 @@ class FakeEventBus final : public common::EventBus {
   };
   struct Consumer {
     common::ConsumerSpec spec;
-    uint64_t next_sequence = 1;                  // next never-delivered sequence
+    uint64_t next_sequence = 1;                           // next never-delivered sequence
     std::deque<std::pair<uint64_t, uint64_t>> redeliver;  // (sequence, deliveries so far)
     int in_flight = 0;
   };

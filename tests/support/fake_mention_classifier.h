@@ -30,11 +30,18 @@ class FakeMentionClassifier final : public listener::MentionClassifier {
     v1::Classification c;
     int score = 0;
     for (std::string_view w : {"rude", "awful", "terrible", "slow"})
-      if (has(w)) { --score; c.add_sentiment_evidence(std::string(w)); }
+      if (has(w)) {
+        --score;
+        c.add_sentiment_evidence(std::string(w));
+      }
     for (std::string_view w : {"thank", "wonderful", "lovely"})
-      if (has(w)) { ++score; c.add_sentiment_evidence(std::string(w)); }
-    c.set_sentiment(score < 0 ? v1::SENTIMENT_NEGATIVE
-                              : score > 0 ? v1::SENTIMENT_POSITIVE : v1::SENTIMENT_NEUTRAL);
+      if (has(w)) {
+        ++score;
+        c.add_sentiment_evidence(std::string(w));
+      }
+    c.set_sentiment(score < 0   ? v1::SENTIMENT_NEGATIVE
+                    : score > 0 ? v1::SENTIMENT_POSITIVE
+                                : v1::SENTIMENT_NEUTRAL);
     c.set_sentiment_score(score < 0 ? -1.0 : score > 0 ? 1.0 : 0.0);
     for (const auto& k : keywords_)
       if (has(Lower(k))) c.add_keywords(k);
@@ -61,7 +68,8 @@ class FakeMentionClassifier final : public listener::MentionClassifier {
     *a.mutable_sentiment_evidence() = c.sentiment_evidence();
     *a.mutable_keywords() = c.keywords();
     a.set_urgent(c.urgent());
-    a.set_contains_phi(c.contains_phi() || (outgoing && Lower(text).find("your visit") != std::string::npos));
+    a.set_contains_phi(c.contains_phi() ||
+                       (outgoing && Lower(text).find("your visit") != std::string::npos));
     return a;
   }
 

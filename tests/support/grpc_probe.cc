@@ -1,15 +1,15 @@
 #include "tests/support/grpc_probe.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/completion_queue.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
 
-#include "absl/strings/str_cat.h"
 #include "services/common/rpc/byte_buffers.h"
 #include "services/common/rpc/generic_call.h"
-#include "absl/time/clock.h"
 
 namespace carecast::testing {
 namespace {

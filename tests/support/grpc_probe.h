@@ -2,14 +2,14 @@
 // without their generated stubs (Debian ships neither proto), for tests.
 #pragma once
 
-#include <grpcpp/channel.h>
-
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include <grpcpp/channel.h>
+
 #include "services/common/rpc/health_client.h"
 
 namespace carecast::testing {

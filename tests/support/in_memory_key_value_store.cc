@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::testing {
@@ -26,7 +27,8 @@ absl::StatusOr<common::KvEntry> InMemoryKeyValueStore::Get(std::string_view key)
   std::lock_guard lock(mu_);
   if (auto s = CheckKey(key); !s.ok()) return s;
   auto it = entries_.find(key);
-  if (it == entries_.end()) return absl::NotFoundError(absl::StrCat("key not found: ", AsAbsl(key)));
+  if (it == entries_.end())
+    return absl::NotFoundError(absl::StrCat("key not found: ", AsAbsl(key)));
   return it->second;
 }
 
@@ -34,14 +36,14 @@ absl::StatusOr<uint64_t> InMemoryKeyValueStore::Create(std::string_view key,
                                                        std::string_view value) {
   std::lock_guard lock(mu_);
   if (auto s = CheckKey(key); !s.ok()) return s;
-  if (entries_.contains(key)) return absl::AlreadyExistsError(absl::StrCat("key exists: ", AsAbsl(key)));
+  if (entries_.contains(key))
+    return absl::AlreadyExistsError(absl::StrCat("key exists: ", AsAbsl(key)));
   uint64_t rev = ++last_revision_;
   entries_[std::string(key)] = {std::string(key), std::string(value), rev};
   return rev;
 }
 
-absl::StatusOr<uint64_t> InMemoryKeyValueStore::Update(std::string_view key,
-                                                       std::string_view value,
+absl::StatusOr<uint64_t> InMemoryKeyValueStore::Update(std::string_view key, std::string_view value,
                                                        uint64_t expected_revision) {
   std::lock_guard lock(mu_);
   if (auto s = CheckKey(key); !s.ok()) return s;

@@ -13,7 +13,8 @@ namespace carecast::testing {
 
 class InMemorySortedIndex final : public common::SortedIndex {
  public:
-  absl::Status Add(std::string_view index, const std::vector<common::ScoredMember>& members) override;
+  absl::Status Add(std::string_view index,
+                   const std::vector<common::ScoredMember>& members) override;
   absl::Status Remove(std::string_view index, std::string_view member) override;
   absl::StatusOr<std::vector<common::ScoredMember>> RangeByScore(std::string_view index, double min,
                                                                  double max, size_t offset,

@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+
 #include "tests/support/child_process.h"
 
 namespace carecast::testing {
@@ -26,8 +27,8 @@ constexpr int kPortAttempts = 5;
 
 std::string MakeTempDir(std::string_view kind) {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp",
-                                     "/carecast-", std::string(kind), "-XXXXXX");
+  std::string pattern = absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp", "/carecast-",
+                                     std::string(kind), "-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) return {};
   return pattern;
 }
@@ -45,7 +46,8 @@ std::string Exchange(int port, const std::string& request,
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string reply;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
     const absl::Time deadline = absl::Now() + timeout;
     char buf[4096];
     while (!complete(reply)) {
@@ -125,7 +127,8 @@ absl::Status LocalServer::Launch() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   Kill();
-  return absl::DeadlineExceededError(absl::StrCat(binary_, " did not become ready (see ", log, ")"));
+  return absl::DeadlineExceededError(
+      absl::StrCat(binary_, " did not become ready (see ", log, ")"));
 }
 
 absl::Status LocalServer::StartOnFreePort() {
@@ -173,7 +176,14 @@ std::vector<std::string> LocalNatsServer::Args() const {
                                        << "  max_memory_store: 256MB\n"
                                        << "  max_file_store: 1GB\n"
                                        << "}\n";
-  return {"-c", conf, "-js", "-a", "127.0.0.1", "-p", absl::StrCat(port()), "-sd",
+  return {"-c",
+          conf,
+          "-js",
+          "-a",
+          "127.0.0.1",
+          "-p",
+          absl::StrCat(port()),
+          "-sd",
           absl::StrCat(dir(), "/jetstream")};
 }
 
@@ -207,8 +217,12 @@ absl::StatusOr<std::unique_ptr<LocalRedisServer>> LocalRedisServer::Start() {
 std::string LocalRedisServer::url() const { return absl::StrCat("redis://127.0.0.1:", port()); }
 
 std::vector<std::string> LocalRedisServer::Args() const {
-  return {"--port", absl::StrCat(port()), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-          "no", "--dir", dir(), "--daemonize", "no"};
+  return {"--port",       absl::StrCat(port()),
+          "--bind",       "127.0.0.1",
+          "--save",       "",
+          "--appendonly", "no",
+          "--dir",        dir(),
+          "--daemonize",  "no"};
 }
 
 bool LocalRedisServer::Ready() const {

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "tests/support/child_process.h"
 
 namespace carecast::testing {
@@ -51,7 +52,8 @@ class LocalServer {
   absl::Status Restart();
 
  protected:
-  LocalServer(std::string binary, std::string dir) : binary_(std::move(binary)), dir_(std::move(dir)) {}
+  LocalServer(std::string binary, std::string dir)
+      : binary_(std::move(binary)), dir_(std::move(dir)) {}
   // Picks free ports until the server comes up (a port can be taken between
   // FindFreePort and the server binding it).
   absl::Status StartOnFreePort();

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+
 #include "tests/support/http_probe.h"
 #include "tests/support/test_tokens.h"
 

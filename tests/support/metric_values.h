@@ -1,12 +1,12 @@
 // Reads one series out of a prometheus-cpp registry, for tests of metrics.
 #pragma once
 
-#include <prometheus/metric_family.h>
-#include <prometheus/registry.h>
-
 #include <map>
 #include <optional>
 #include <string>
+
+#include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
 
 namespace carecast::testing {
 

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/rpc/jws_crypto.h"
 
 namespace carecast::testing {

@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+
 #include "services/common/rpc/jwt_signer.h"
 #include "services/common/rpc/principal.h"
 

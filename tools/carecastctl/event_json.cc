@@ -2,12 +2,12 @@
 
 #include <memory>
 
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
 
-#include "absl/strings/match.h"
-#include "absl/time/time.h"
 #include "services/common/base/logger.h"
 #include "tools/carecastctl/service_catalog.h"
 
@@ -55,7 +55,8 @@ std::string EventToJson(const common::Event& event) {
   out += ",\"source\":";
   common::AppendJsonString(out, event.source);
   out += ",\"time\":";
-  common::AppendJsonString(out, absl::FormatTime(absl::RFC3339_full, event.time, absl::UTCTimeZone()));
+  common::AppendJsonString(out,
+                           absl::FormatTime(absl::RFC3339_full, event.time, absl::UTCTimeZone()));
   out += ",\"sequence\":" + std::to_string(event.stream_sequence);
   std::string json, error;
   if (PayloadJson(event, &json, &error)) {

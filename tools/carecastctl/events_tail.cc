@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "absl/strings/match.h"
+
 #include "services/common/base/strings.h"
 #include "services/common/bus/subjects.h"
 #include "tools/carecastctl/event_json.h"

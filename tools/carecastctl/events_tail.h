@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+
 #include "services/common/bus/event_bus.h"
 
 namespace carecast::ctl {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
+#include <grpcpp/grpcpp.h>
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
@@ -84,15 +84,20 @@ int main(int argc, char** argv) {
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string { return i + 1 < args.size() ? args[++i] : std::string(); };
-    if (a == "--addr") addr = value();
-    else if (a == "--token") call.bearer_token = value();
-    else if (a == "--nats") nats_url = value();
+    if (a == "--addr")
+      addr = value();
+    else if (a == "--token")
+      call.bearer_token = value();
+    else if (a == "--nats")
+      nats_url = value();
     else if (a == "--timeout") {
-      if (!absl::ParseDuration(value(), &call.timeout)) return Usage("--timeout takes a duration like 10s");
+      if (!absl::ParseDuration(value(), &call.timeout))
+        return Usage("--timeout takes a duration like 10s");
     } else if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return 0;
-    } else break;
+    } else
+      break;
   }
   if (i >= args.size()) return Usage("no command given");
   const std::string command = args[i++];
@@ -110,10 +115,13 @@ int main(int argc, char** argv) {
   if (command == "health") {
     std::string target = addr, service;
     for (size_t k = 0; k < rest.size(); ++k) {
-      if (rest[k] == "--service" && k + 1 < rest.size()) service = rest[++k];
+      if (rest[k] == "--service" && k + 1 < rest.size())
+        service = rest[++k];
       else if (rest[k] == "--timeout" && k + 1 < rest.size()) {
-        if (!absl::ParseDuration(rest[++k], &call.timeout)) return Usage("--timeout takes a duration");
-      } else target = rest[k];
+        if (!absl::ParseDuration(rest[++k], &call.timeout))
+          return Usage("--timeout takes a duration");
+      } else
+        target = rest[k];
     }
     if (target.empty()) return Usage("health needs an address");
     auto status = carecast::common::CheckHealth(Dial(target), service, call.timeout);
@@ -127,19 +135,25 @@ int main(int argc, char** argv) {
     TailOptions tail;
     for (size_t k = 1; k < rest.size(); ++k) {
       auto value = [&]() -> std::string { return k + 1 < rest.size() ? rest[++k] : std::string(); };
-      if (rest[k] == "--subject") tail.subject = value();
-      else if (rest[k] == "--all") tail.from_start = true;
+      if (rest[k] == "--subject")
+        tail.subject = value();
+      else if (rest[k] == "--all")
+        tail.from_start = true;
       else if (rest[k] == "--count") {
         if (!absl::SimpleAtoi(value(), &tail.max_events) || tail.max_events < 0)
           return Usage("--count takes a whole number");
       } else if (rest[k] == "--timeout") {
-        if (!absl::ParseDuration(value(), &tail.idle_timeout)) return Usage("--timeout takes a duration");
-      } else return Usage("unknown option for events tail: " + rest[k]);
+        if (!absl::ParseDuration(value(), &tail.idle_timeout))
+          return Usage("--timeout takes a duration");
+      } else
+        return Usage("unknown option for events tail: " + rest[k]);
     }
     if (nats_url.empty()) return Usage("events tail needs --nats URL or CARECAST_NATS_URL");
     carecast::common::SystemClock clock;
-    carecast::common::JsonLogger logger("carecastctl", carecast::common::LogLevel::kWarn, clock, stderr);
-    auto bus = carecast::common::NatsConnection::Connect({.url = nats_url, .name = "carecastctl"}, logger);
+    carecast::common::JsonLogger logger("carecastctl", carecast::common::LogLevel::kWarn, clock,
+                                        stderr);
+    auto bus =
+        carecast::common::NatsConnection::Connect({.url = nats_url, .name = "carecastctl"}, logger);
     if (!bus.ok()) return PrintError(bus.status());
     absl::Status status = TailEvents(**bus, tail, std::cout);
     return status.ok() ? 0 : PrintError(status);

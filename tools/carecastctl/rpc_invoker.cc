@@ -1,9 +1,9 @@
 #include "tools/carecastctl/rpc_invoker.h"
 
+#include "absl/strings/str_cat.h"
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
 
-#include "absl/strings/str_cat.h"
 #include "services/common/rpc/generic_call.h"
 
 namespace carecast::ctl {
@@ -40,9 +40,9 @@ absl::StatusOr<std::string> InvokeUnaryJson(const std::shared_ptr<grpc::Channel>
                                                    method->input_type()->full_name(), ": ",
                                                    parsed.message().as_string()));
 
-  absl::StatusOr<std::string> response_bytes = common::CallUnaryBytes(
-      channel, absl::StrCat("/", service.full_name, "/", method_name),
-      request->SerializeAsString(), options.bearer_token, options.timeout);
+  absl::StatusOr<std::string> response_bytes =
+      common::CallUnaryBytes(channel, absl::StrCat("/", service.full_name, "/", method_name),
+                             request->SerializeAsString(), options.bearer_token, options.timeout);
   if (!response_bytes.ok()) return response_bytes.status();
   if (!response->ParseFromString(*response_bytes))
     return absl::InternalError("the server sent a response that does not parse");

@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include <grpcpp/grpcpp.h>
+
 #include "tools/carecastctl/service_catalog.h"
 
 namespace carecast::ctl {

@@ -11,10 +11,10 @@
 namespace carecast::ctl {
 
 struct ServiceEntry {
-  std::string short_name;      // "planner"
-  std::string full_name;       // "carecast.v1.PlannerService"
-  std::string address_env;     // "CARECAST_PLANNER_ADDR"
-  std::string default_address; // "127.0.0.1:50051"
+  std::string short_name;       // "planner"
+  std::string full_name;        // "carecast.v1.PlannerService"
+  std::string address_env;      // "CARECAST_PLANNER_ADDR"
+  std::string default_address;  // "127.0.0.1:50051"
 };
 
 // Every service, in a fixed order.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+
 #include "services/common/rpc/jwt_signer.h"
 
 namespace carecast::ctl {
@@ -12,12 +13,18 @@ int RunTokenCommand(const std::vector<std::string>& args, std::ostream& out, std
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&]() -> std::string { return i + 1 < args.size() ? args[++i] : std::string(); };
     const std::string& a = args[i];
-    if (a == "--key") key_file = value();
-    else if (a == "--sub") claims.subject = value();
-    else if (a == "--roles") roles_text = value();
-    else if (a == "--spokes") spokes_text = value();
-    else if (a == "--issuer") claims.issuer = value();
-    else if (a == "--audience") claims.audience = value();
+    if (a == "--key")
+      key_file = value();
+    else if (a == "--sub")
+      claims.subject = value();
+    else if (a == "--roles")
+      roles_text = value();
+    else if (a == "--spokes")
+      spokes_text = value();
+    else if (a == "--issuer")
+      claims.issuer = value();
+    else if (a == "--audience")
+      claims.audience = value();
     else if (a == "--ttl") {
       if (!absl::ParseDuration(value(), &claims.ttl) || claims.ttl <= absl::ZeroDuration()) {
         err << "carecastctl token: --ttl takes a positive duration like 1h\n";

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "services/common/base/logger.h"
 
 namespace carecast::common {
@@ -65,24 +66,24 @@ class ConfigReader {
 
 // Settings every service shares. Environment variable, default, meaning:
 struct CommonConfig {
-  std::string service_name;       // set by the service, not the environment
-  int grpc_port = 0;              // CARECAST_GRPC_PORT (per-service default)
-  int http_port = 0;              // CARECAST_HTTP_PORT: /metrics, /healthz, webhooks
+  std::string service_name;              // set by the service, not the environment
+  int grpc_port = 0;                     // CARECAST_GRPC_PORT (per-service default)
+  int http_port = 0;                     // CARECAST_HTTP_PORT: /metrics, /healthz, webhooks
   std::string bind_address = "0.0.0.0";  // CARECAST_BIND_ADDRESS
-  std::string nats_url;           // CARECAST_NATS_URL, e.g. nats://127.0.0.1:4222 (required)
-  std::string nats_creds_file;    // CARECAST_NATS_CREDS_FILE, optional user credentials
-  std::string redis_url;          // CARECAST_REDIS_URL, e.g. redis://127.0.0.1:6379 (required)
+  std::string nats_url;                  // CARECAST_NATS_URL, e.g. nats://127.0.0.1:4222 (required)
+  std::string nats_creds_file;           // CARECAST_NATS_CREDS_FILE, optional user credentials
+  std::string redis_url;            // CARECAST_REDIS_URL, e.g. redis://127.0.0.1:6379 (required)
   std::string redis_password_file;  // CARECAST_REDIS_PASSWORD_FILE, optional
   std::string jwt_public_key_file;  // CARECAST_JWT_PUBLIC_KEY_FILE, PEM (required)
-  std::string jwt_issuer = "carecast";      // CARECAST_JWT_ISSUER
-  std::string jwt_audience = "carecast";    // CARECAST_JWT_AUDIENCE
-  int stream_replicas = 1;        // CARECAST_STREAM_REPLICAS: 1 locally, 3 in production
+  std::string jwt_issuer = "carecast";    // CARECAST_JWT_ISSUER
+  std::string jwt_audience = "carecast";  // CARECAST_JWT_AUDIENCE
+  int stream_replicas = 1;                // CARECAST_STREAM_REPLICAS: 1 locally, 3 in production
   absl::Duration shutdown_grace = absl::Seconds(10);  // CARECAST_SHUTDOWN_GRACE
   LogLevel log_level = LogLevel::kInfo;               // CARECAST_LOG_LEVEL
 };
 
 // Reads the CommonConfig variables into `reader` (errors accumulate there).
-CommonConfig ReadCommonConfig(ConfigReader& reader, std::string service_name,
-                              int default_grpc_port, int default_http_port);
+CommonConfig ReadCommonConfig(ConfigReader& reader, std::string service_name, int default_grpc_port,
+                              int default_http_port);
 
 }  // namespace carecast::common

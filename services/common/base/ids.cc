@@ -1,10 +1,10 @@
 #include "services/common/base/ids.h"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include <array>
 #include <cstdio>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 namespace carecast::common {
 namespace {

@@ -5,16 +5,21 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+
 #include "services/common/base/utf8.h"
 
 namespace carecast::common {
 
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -29,21 +34,32 @@ bool ParseLogLevel(std::string_view text, LogLevel* level) {
   return false;
 }
 
-
 void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
-          if (c < 0x20 || c == 0x7f) out += absl::StrFormat("\\u%04x", c);
-          else out.push_back(static_cast<char>(c));
+          if (c < 0x20 || c == 0x7f)
+            out += absl::StrFormat("\\u%04x", c);
+          else
+            out.push_back(static_cast<char>(c));
       }
       ++i;
       continue;
@@ -66,7 +82,8 @@ JsonLogger::JsonLogger(std::string service, LogLevel min_level, const Clock& clo
 std::string JsonLogger::Format(LogLevel level, std::string_view message,
                                const LogFields& fields) const {
   std::string line = "{\"time\":";
-  AppendJsonString(line, absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_.Now(), absl::UTCTimeZone()));
+  AppendJsonString(line,
+                   absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock_.Now(), absl::UTCTimeZone()));
   line += ",\"level\":";
   AppendJsonString(line, LogLevelName(level));
   line += ",\"service\":";

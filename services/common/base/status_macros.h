@@ -8,17 +8,16 @@
 #define CARECAST_CONCAT(a, b) CARECAST_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function when `expr` (an absl::Status) is not OK.
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    if (::absl::Status _st = (expr); !_st.ok()) \
-      return _st;                              \
+#define RETURN_IF_ERROR(expr)                               \
+  do {                                                      \
+    if (::absl::Status _st = (expr); !_st.ok()) return _st; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, MakeX());` assigns the value of an absl::StatusOr or
 // returns its status from the enclosing function.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL(CARECAST_CONCAT(_status_or_, __LINE__), lhs, expr)
-#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                          \
+#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)    \
+  auto tmp = (expr);                             \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = std::move(tmp).value()

@@ -9,16 +9,16 @@
 // must outlive this object.
 #pragma once
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
-
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include "services/common/bus/bus_observer.h"
 

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "services/common/bus/event.h"
 
 namespace carecast::common {
@@ -100,7 +101,7 @@ class EventBus {
   // Starts delivering events to `handler` on a bus-owned thread, one at a time,
   // until the returned Subscription is destroyed.
   virtual absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(const ConsumerSpec& spec,
-                                                                   EventHandler handler) = 0;
+                                                                  EventHandler handler) = 0;
 };
 
 }  // namespace carecast::common

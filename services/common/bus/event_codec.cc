@@ -1,6 +1,7 @@
 #include "services/common/bus/event_codec.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 

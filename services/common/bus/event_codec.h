@@ -4,10 +4,10 @@
 #include <string>
 #include <string_view>
 
-#include <google/protobuf/message.h>
-
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include <google/protobuf/message.h>
+
 #include "services/common/bus/event.h"
 
 namespace carecast::common {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/bus/nats_core.h"
 #include "services/common/bus/nats_event_headers.h"
 #include "services/common/bus/nats_key_value_store.h"
@@ -44,7 +45,8 @@ void OnReconnected(natsConnection* nc, void* closure) {
   auto* events = static_cast<ConnectionEvents*>(closure);
   char url[256] = {0};
   natsConnection_GetConnectedUrl(nc, url, sizeof(url));
-  events->logger->Info("nats: reconnected", {{"connection", events->name}, {"url", std::string(url)}});
+  events->logger->Info("nats: reconnected",
+                       {{"connection", events->name}, {"url", std::string(url)}});
   if (events->observer != nullptr) {
     events->observer->Reconnected();
     events->observer->ConnectionChanged(true);
@@ -62,8 +64,9 @@ void OnClosed(natsConnection*, void* closure) {
 
 void OnAsyncError(natsConnection*, natsSubscription*, natsStatus err, void* closure) {
   auto* events = static_cast<ConnectionEvents*>(closure);
-  events->logger->Warn("nats: asynchronous error",
-                       {{"connection", events->name}, {"error", std::string(natsStatus_GetText(err))}});
+  events->logger->Warn(
+      "nats: asynchronous error",
+      {{"connection", events->name}, {"error", std::string(natsStatus_GetText(err))}});
 }
 
 class NatsConnectionImpl final : public NatsConnection {
@@ -208,8 +211,7 @@ class NatsConnectionImpl final : public NatsConnection {
 // the filtering and hands back many events per round trip.
 absl::StatusOr<std::vector<Event>> NatsConnectionImpl::Read(const std::string& stream,
                                                             const std::string& subject_filter,
-                                                            uint64_t start_sequence,
-                                                            size_t limit) {
+                                                            uint64_t start_sequence, size_t limit) {
   std::vector<Event> out;
   if (limit == 0) return out;
   if (subject_filter.empty()) return absl::InvalidArgumentError("subject filter is empty");
@@ -224,7 +226,8 @@ absl::StatusOr<std::vector<Event>> NatsConnectionImpl::Read(const std::string& s
   so.Config.InactiveThreshold = absl::ToInt64Nanoseconds(kEphemeralReadThreshold);
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&sub, core_->js, subject_filter.c_str(), nullptr, &jo, &so, &jerr);
+  natsStatus s =
+      js_PullSubscribe(&sub, core_->js, subject_filter.c_str(), nullptr, &jo, &so, &jerr);
   if (s != NATS_OK) return LastNatsError(s, jerr, absl::StrCat("reading ", stream));
 
   absl::Status status = absl::OkStatus();
@@ -311,8 +314,9 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const Na
   if (s != NATS_OK) {
     absl::Status status = LastNatsError(s, 0, "configuring the NATS connection");
     natsOptions_Destroy(opts);
-    return status.code() == absl::StatusCode::kUnavailable ? status
-                                                           : absl::InvalidArgumentError(status.message());
+    return status.code() == absl::StatusCode::kUnavailable
+               ? status
+               : absl::InvalidArgumentError(status.message());
   }
   natsConnection* nc = nullptr;
   s = natsConnection_Connect(&nc, opts);

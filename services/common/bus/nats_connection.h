@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "services/common/base/logger.h"
 #include "services/common/bus/bus_observer.h"
 #include "services/common/bus/event_bus.h"
@@ -15,9 +16,9 @@
 namespace carecast::common {
 
 struct NatsOptions {
-  std::string url;          // nats://host:port[,nats://...]
-  std::string creds_file;   // optional
-  std::string name;         // connection name shown by the server
+  std::string url;         // nats://host:port[,nats://...]
+  std::string creds_file;  // optional
+  std::string name;        // connection name shown by the server
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration request_timeout = absl::Seconds(5);  // JetStream API calls
   // Reconnect forever with this wait; publishes during a disconnect return UNAVAILABLE.

@@ -8,9 +8,9 @@
 #include <mutex>
 #include <set>
 
+#include "absl/time/time.h"
 #include <nats/nats.h>
 
-#include "absl/time/time.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/bus_observer.h"
 
@@ -87,7 +87,7 @@ class NatsCore {
  private:
   std::mutex mu_;
   std::set<NatsDeliveryLoop*> loops_;  // guarded by mu_
-  bool closed_ = false;               // guarded by mu_
+  bool closed_ = false;                // guarded by mu_
 };
 
 }  // namespace carecast::common

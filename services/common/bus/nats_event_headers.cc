@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+
 #include "services/common/bus/nats_status.h"
 
 namespace carecast::common {
@@ -33,12 +34,8 @@ absl::StatusOr<natsMsg*> NewEventMsg(const Event& event,
   const std::string expected =
       expected_last_subject_sequence ? absl::StrCat(*expected_last_subject_sequence) : "";
   const std::pair<const char*, const std::string*> headers[] = {
-      {kCeId, &event.id},
-      {kCeSource, &event.source},
-      {kCeType, &event.type},
-      {kCeTime, &time},
-      {kCeDataSchema, &event.dataschema},
-      {kNatsMsgId, &event.id},
+      {kCeId, &event.id}, {kCeSource, &event.source},         {kCeType, &event.type},
+      {kCeTime, &time},   {kCeDataSchema, &event.dataschema}, {kNatsMsgId, &event.id},
   };
   for (const auto& [key, value] : headers) {
     if (s == NATS_OK && !value->empty()) s = natsMsgHeader_Set(msg, key, value->c_str());

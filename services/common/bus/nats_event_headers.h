@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/status/statusor.h"
 #include <nats/nats.h>
 
-#include "absl/status/statusor.h"
 #include "services/common/bus/event.h"
 
 namespace carecast::common {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 #include "services/common/bus/nats_status.h"
 
@@ -40,7 +41,8 @@ class NatsKeyValueStore final : public KeyValueStore {
     if (absl::Status s = Check(key); !s.ok()) return s;
     const std::string k(key);
     uint64_t rev = 0;
-    natsStatus s = kvStore_Create(&rev, kv_, k.c_str(), value.data(), static_cast<int>(value.size()));
+    natsStatus s =
+        kvStore_Create(&rev, kv_, k.c_str(), value.data(), static_cast<int>(value.size()));
     if (s != NATS_OK) return Error(s, "creating", key, NatsOperation::kKvCreate);
     return rev;
   }

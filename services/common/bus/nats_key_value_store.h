@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+
 #include "services/common/bus/key_value_store.h"
 #include "services/common/bus/nats_core.h"
 

@@ -4,9 +4,8 @@
 
 #include <string_view>
 
-#include <nats/nats.h>
-
 #include "absl/status/status.h"
+#include <nats/nats.h>
 
 namespace carecast::common {
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/bus/nats_event_headers.h"
 #include "services/common/bus/nats_status.h"
 
@@ -138,10 +139,9 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
     jsErrCode jerr = static_cast<jsErrCode>(0);
     // nats.c 3.4.1 keeps no consumer name on a subscription bound to an existing
     // consumer, so a durable is looked up by name.
-    natsStatus s = spec_.durable.empty()
-                       ? natsSubscription_GetConsumerInfo(&ci, sub_, &jo, &jerr)
-                       : js_GetConsumerInfo(&ci, core_->js, spec_.stream.c_str(),
-                                            spec_.durable.c_str(), &jo, &jerr);
+    natsStatus s = spec_.durable.empty() ? natsSubscription_GetConsumerInfo(&ci, sub_, &jo, &jerr)
+                                         : js_GetConsumerInfo(&ci, core_->js, spec_.stream.c_str(),
+                                                              spec_.durable.c_str(), &jo, &jerr);
     if (s != NATS_OK) return std::nullopt;
     ConsumerBacklog backlog{static_cast<int64_t>(ci->NumPending),
                             static_cast<int64_t>(ci->NumAckPending)};
@@ -234,12 +234,11 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
         return;
       case Disposition::kReject:
         natsMsg_Term(msg, nullptr);
-        core_->logger.Warn("bus: event rejected by handler",
-                           {{"stream", spec_.stream},
-                            {"consumer", label_},
-                            {"subject", event->subject},
-                            {"id", event->id},
-                            {"sequence", sequence}});
+        core_->logger.Warn("bus: event rejected by handler", {{"stream", spec_.stream},
+                                                              {"consumer", label_},
+                                                              {"subject", event->subject},
+                                                              {"id", event->id},
+                                                              {"sequence", sequence}});
         return;
     }
   }
@@ -272,8 +271,9 @@ absl::Duration RetryDelay(uint64_t delivery_count, absl::Duration ack_wait) {
   return delay;
 }
 
-absl::StatusOr<std::unique_ptr<Subscription>> StartNatsSubscription(
-    std::shared_ptr<NatsCore> core, const ConsumerSpec& spec, EventHandler handler) {
+absl::StatusOr<std::unique_ptr<Subscription>> StartNatsSubscription(std::shared_ptr<NatsCore> core,
+                                                                    const ConsumerSpec& spec,
+                                                                    EventHandler handler) {
   if (spec.stream.empty()) return absl::InvalidArgumentError("consumer needs a stream");
   if (spec.filter_subject.empty()) return absl::InvalidArgumentError("consumer needs a filter");
   if (spec.durable.find_first_of(".*> ") != std::string::npos) {
@@ -294,8 +294,8 @@ absl::StatusOr<std::unique_ptr<Subscription>> StartNatsSubscription(
   }
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_PullSubscribe(&sub, core->js, spec.filter_subject.c_str(), nullptr, &jo, &so,
-                                  &jerr);
+  natsStatus s =
+      js_PullSubscribe(&sub, core->js, spec.filter_subject.c_str(), nullptr, &jo, &so, &jerr);
   if (s != NATS_OK) {
     return LastNatsError(s, jerr, absl::StrCat("subscribing to ", spec.stream));
   }

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/nats_core.h"
 
@@ -12,8 +13,9 @@ namespace carecast::common {
 
 // Creates (or binds to) the consumer described by `spec` and starts delivering.
 // A durable consumer survives the Subscription; an ephemeral one is deleted with it.
-absl::StatusOr<std::unique_ptr<Subscription>> StartNatsSubscription(
-    std::shared_ptr<NatsCore> core, const ConsumerSpec& spec, EventHandler handler);
+absl::StatusOr<std::unique_ptr<Subscription>> StartNatsSubscription(std::shared_ptr<NatsCore> core,
+                                                                    const ConsumerSpec& spec,
+                                                                    EventHandler handler);
 
 // The redelivery delay after the `delivery_count`-th delivery asked for a retry:
 // doubling from 100 ms, at most 10 s and never beyond `ack_wait`.

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::common {

@@ -47,8 +47,8 @@ namespace buckets {
 inline constexpr std::string_view kOrganisation = "carecast_organisation";  // spokes, accounts
 inline constexpr std::string_view kObjectives = "carecast_objectives";
 inline constexpr std::string_view kContents = "carecast_contents";
-inline constexpr std::string_view kPosts = "carecast_posts";        // shared: planner + publisher
-inline constexpr std::string_view kControl = "carecast_control";    // key "publishing": the hold
+inline constexpr std::string_view kPosts = "carecast_posts";      // shared: planner + publisher
+inline constexpr std::string_view kControl = "carecast_control";  // key "publishing": the hold
 inline constexpr std::string_view kMentions = "carecast_mentions";
 inline constexpr std::string_view kInbox = "carecast_inbox";
 inline constexpr std::string_view kRequests = "carecast_requests";  // request_id replay records

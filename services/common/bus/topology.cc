@@ -11,9 +11,9 @@ StreamSpec EventsStreamSpec(const TopologyOptions& options) {
   StreamSpec spec;
   spec.name = std::string(streams::kEvents);
   // Listed domain by domain so the audit subjects can live in their own stream.
-  spec.subjects = {"carecast.spoke.>",      "carecast.account.>",    "carecast.objective.>",
-                   "carecast.content.>",    "carecast.post.>",       "carecast.publishing.>",
-                   "carecast.mention.>",    "carecast.inbox.>",      "carecast.alert.>",
+  spec.subjects = {"carecast.spoke.>",     "carecast.account.>", "carecast.objective.>",
+                   "carecast.content.>",   "carecast.post.>",    "carecast.publishing.>",
+                   "carecast.mention.>",   "carecast.inbox.>",   "carecast.alert.>",
                    "carecast.engagement.>"};
   spec.max_age = absl::Hours(24 * 30);
   spec.duplicate_window = absl::Minutes(2);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "absl/status/status.h"
+
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 

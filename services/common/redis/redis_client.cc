@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include <hiredis/hiredis.h>
 
-#include "absl/strings/str_cat.h"
 #include "services/common/redis/redis_url.h"
 
 namespace carecast::common {
@@ -117,7 +117,8 @@ class HiredisClient final : public RedisClient {
       }
       ReplyPtr reply(static_cast<redisReply*>(raw));
       if (reply->type == REDIS_REPLY_ERROR && first_error.ok()) {
-        first_error = absl::InternalError(absl::StrCat("redis: ", std::string(reply->str, reply->len)));
+        first_error =
+            absl::InternalError(absl::StrCat("redis: ", std::string(reply->str, reply->len)));
       }
       replies.push_back(Convert(*reply));
     }
@@ -162,8 +163,8 @@ class HiredisClient final : public RedisClient {
     if (now - last_failed_connect_ < kReconnectHoldOff) {
       return absl::UnavailableError(absl::StrCat("redis unreachable: ", last_error_));
     }
-    redisContext* c = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port,
-                                              absl::ToTimeval(timeout_));
+    redisContext* c =
+        redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, absl::ToTimeval(timeout_));
     if (c == nullptr || c->err != 0) {
       last_error_ = c == nullptr ? "cannot allocate context" : c->errstr;
       if (c != nullptr) redisFree(c);
@@ -183,7 +184,8 @@ class HiredisClient final : public RedisClient {
     }
     if (observer_ != nullptr) observer_->ConnectionChanged(true);
     if (ever_connected_) {
-      logger_.Info("redis: reconnected", {{"host", endpoint_.host}, {"port", int64_t{endpoint_.port}}});
+      logger_.Info("redis: reconnected",
+                   {{"host", endpoint_.host}, {"port", int64_t{endpoint_.port}}});
     }
     ever_connected_ = true;
     return absl::OkStatus();
@@ -211,8 +213,8 @@ class HiredisClient final : public RedisClient {
         // Never echo the command: it holds the password.
         return cmd.front() == "AUTH"
                    ? absl::PermissionDeniedError("redis AUTH was refused")
-                   : absl::InvalidArgumentError(absl::StrCat(
-                         "redis SELECT failed: ", std::string(reply->str, reply->len)));
+                   : absl::InvalidArgumentError(absl::StrCat("redis SELECT failed: ",
+                                                             std::string(reply->str, reply->len)));
       }
     }
     return absl::OkStatus();
@@ -238,7 +240,7 @@ class HiredisClient final : public RedisClient {
   redisContext* ctx_ = nullptr;  // guarded by mu_; null while disconnected
   bool ever_connected_ = false;  // guarded by mu_
   absl::Time last_failed_connect_ = absl::InfinitePast();  // guarded by mu_
-  std::string last_error_;                                   // guarded by mu_
+  std::string last_error_;                                 // guarded by mu_
 };
 
 }  // namespace

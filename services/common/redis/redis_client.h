@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "services/common/base/logger.h"
 #include "services/common/redis/redis_observer.h"
 

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::common {
@@ -95,7 +96,8 @@ absl::StatusOr<RedisEndpoint> ParseRedisUrl(std::string_view url) {
   std::string_view port;
   if (!hostport.empty() && hostport.front() == '[') {  // [ipv6]:port
     size_t close = hostport.find(']');
-    if (close == std::string_view::npos) return absl::InvalidArgumentError("unclosed [ in redis url");
+    if (close == std::string_view::npos)
+      return absl::InvalidArgumentError("unclosed [ in redis url");
     endpoint.host = std::string(hostport.substr(1, close - 1));
     std::string_view after = hostport.substr(close + 1);
     if (!after.empty()) {

@@ -30,9 +30,9 @@ class SortedIndex {
   virtual absl::Status Remove(std::string_view index, std::string_view member) = 0;
   // Members with min <= score <= max, lowest score first, skipping `offset`,
   // at most `limit`.
-  virtual absl::StatusOr<std::vector<ScoredMember>> RangeByScore(std::string_view index,
-                                                                 double min, double max,
-                                                                 size_t offset, size_t limit) = 0;
+  virtual absl::StatusOr<std::vector<ScoredMember>> RangeByScore(std::string_view index, double min,
+                                                                 double max, size_t offset,
+                                                                 size_t limit) = 0;
   virtual absl::StatusOr<int64_t> Count(std::string_view index, double min, double max) = 0;
   // Removes and returns up to `limit` members with score <= max, lowest first,
   // atomically: two callers never receive the same member.

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+
 #include "services/common/rpc/principal.h"
 
 namespace carecast::common {

@@ -1,9 +1,9 @@
 #include "services/common/rpc/generic_call.h"
 
+#include "absl/time/clock.h"
 #include <grpcpp/client_context.h>
 #include <grpcpp/generic/generic_stub.h>
 
-#include "absl/time/clock.h"
 #include "services/common/rpc/byte_buffers.h"
 
 namespace carecast::common {

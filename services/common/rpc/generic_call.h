@@ -6,11 +6,10 @@
 #include <memory>
 #include <string>
 
-#include <grpcpp/channel.h>
-#include <grpcpp/completion_queue.h>
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include <grpcpp/channel.h>
+#include <grpcpp/completion_queue.h>
 
 namespace carecast::common {
 
@@ -26,7 +25,6 @@ void ShutdownAndDrain(grpc::CompletionQueue& cq);
 absl::StatusOr<std::string> CallUnaryBytes(const std::shared_ptr<grpc::Channel>& channel,
                                            const std::string& full_method,
                                            const std::string& request,
-                                           const std::string& bearer_token,
-                                           absl::Duration timeout);
+                                           const std::string& bearer_token, absl::Duration timeout);
 
 }  // namespace carecast::common

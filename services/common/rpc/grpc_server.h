@@ -7,16 +7,15 @@
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include <grpcpp/grpcpp.h>
 
 namespace carecast::common {
 
 struct GrpcServerOptions {
   std::string address = "0.0.0.0";
-  int port = 0;                               // 0: pick a free port
+  int port = 0;                                // 0: pick a free port
   int max_receive_message_bytes = 256 * 1024;  // untrusted text is small
   int max_concurrent_streams = 100;
   absl::Duration keepalive_time = absl::Seconds(60);     // server pings idle connections

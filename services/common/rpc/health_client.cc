@@ -27,8 +27,8 @@ std::string EncodeRequest(const std::string& service) {
 
 absl::StatusOr<HealthState> CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
                                         const std::string& service, absl::Duration timeout) {
-  absl::StatusOr<std::string> response = CallUnaryBytes(
-      channel, "/grpc.health.v1.Health/Check", EncodeRequest(service), "", timeout);
+  absl::StatusOr<std::string> response =
+      CallUnaryBytes(channel, "/grpc.health.v1.Health/Check", EncodeRequest(service), "", timeout);
   if (!response.ok()) return response.status();
   UnknownFieldSet fields;
   if (!fields.ParseFromString(*response)) {

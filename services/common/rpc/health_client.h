@@ -6,10 +6,9 @@
 #include <memory>
 #include <string>
 
-#include <grpcpp/channel.h>
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include <grpcpp/channel.h>
 
 namespace carecast::common {
 

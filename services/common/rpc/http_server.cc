@@ -1,7 +1,6 @@
 #include "services/common/rpc/http_server.h"
 
 #include <httplib.h>
-#include <prometheus/text_serializer.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -10,6 +9,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include <prometheus/text_serializer.h>
 
 namespace carecast::common {
 namespace {

@@ -8,9 +8,8 @@
 #include <memory>
 #include <string>
 
-#include <prometheus/registry.h>
-
 #include "absl/status/statusor.h"
+#include <prometheus/registry.h>
 
 namespace carecast::common {
 

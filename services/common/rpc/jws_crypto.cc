@@ -1,17 +1,16 @@
 #include "services/common/rpc/jws_crypto.h"
 
+#include <array>
+#include <cstring>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-
-#include <array>
-#include <cstring>
-#include <fstream>
-
-#include "absl/strings/str_cat.h"
 
 namespace carecast::common {
 namespace {

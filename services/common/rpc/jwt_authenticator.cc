@@ -1,8 +1,8 @@
 #include "services/common/rpc/jwt_authenticator.h"
 
+#include "absl/strings/match.h"
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/match.h"
 #include "services/common/base/status_macros.h"
 
 namespace carecast::common {

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/rpc/authenticator.h"
 #include "services/common/rpc/jws_crypto.h"

@@ -1,8 +1,8 @@
 #include "services/common/rpc/jwt_signer.h"
 
+#include "absl/strings/str_cat.h"
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/str_cat.h"
 #include "services/common/base/status_macros.h"
 
 namespace carecast::common {

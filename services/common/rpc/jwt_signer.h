@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "services/common/rpc/jws_crypto.h"
 #include "services/common/rpc/principal.h"
 

@@ -1,6 +1,7 @@
 #include "services/common/rpc/role_table.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::common {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "services/common/rpc/principal.h"
 
 namespace carecast::common {

@@ -7,11 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
+#include "absl/time/time.h"
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
-#include "absl/status/status.h"
-#include "absl/time/time.h"
 #include "services/common/base/logger.h"
 #include "services/common/rpc/authenticator.h"
 #include "services/common/rpc/principal.h"

@@ -1,14 +1,14 @@
 #include "services/common/rpc/rpc_metrics.h"
 
-#include <google/protobuf/descriptor.h>
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/histogram.h>
-
 #include <array>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include <google/protobuf/descriptor.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
 
 namespace carecast::common {
 namespace {

@@ -6,10 +6,9 @@
 
 #include <string_view>
 
-#include <prometheus/registry.h>
-
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include <prometheus/registry.h>
 
 namespace carecast::common {
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+
 #include "services/common/base/shutdown_signal.h"
 
 namespace carecast::common {

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
 #include "services/common/base/logger.h"

@@ -31,12 +31,14 @@ int main(int argc, char** argv) {
       out += std::to_string(static_cast<unsigned char>(data[k])) + ",";
     }
     out += "0};\n";
-    out += "constexpr size_t kSize" + std::to_string(i) + " = " + std::to_string(data.size()) + ";\n";
+    out +=
+        "constexpr size_t kSize" + std::to_string(i) + " = " + std::to_string(data.size()) + ";\n";
   }
   out += "}  // namespace\n\nstd::string_view EmbeddedDataFile(std::string_view name) {\n";
   for (int i = 2; i < argc; ++i) {
-    out += "  if (name == \"" + names[static_cast<size_t>(i - 2)] + "\") return {reinterpret_cast<const char*>(kFile" +
-           std::to_string(i) + "), kSize" + std::to_string(i) + "};\n";
+    out += "  if (name == \"" + names[static_cast<size_t>(i - 2)] +
+           "\") return {reinterpret_cast<const char*>(kFile" + std::to_string(i) + "), kSize" +
+           std::to_string(i) + "};\n";
   }
   out += "  return {};\n}\n\n}  // namespace carecast::common::text\n";
   std::ofstream o(argv[1], std::ios::binary);

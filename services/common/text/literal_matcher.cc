@@ -1,9 +1,9 @@
 #include "services/common/text/literal_matcher.h"
 
-#include <hs/hs.h>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include <hs/hs.h>
+
 #include "services/common/base/strings.h"
 #include "services/common/text/normalizer.h"
 
@@ -21,8 +21,8 @@ struct ScanContext {
 
 bool IsWordByte(std::string_view s, size_t pos) { return IsWordAt(s, pos); }
 
-int OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to, unsigned int /*flags*/,
-            void* ctx_ptr) {
+int OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+            unsigned int /*flags*/, void* ctx_ptr) {
   auto* ctx = static_cast<ScanContext*>(ctx_ptr);
   size_t len = (*ctx->lengths)[id];
   size_t end = static_cast<size_t>(to);
@@ -79,8 +79,9 @@ absl::StatusOr<std::unique_ptr<LiteralMatcher>> LiteralMatcher::Create(
     std::string msg = err != nullptr && err->message != nullptr ? err->message : "unknown error";
     int expr = err != nullptr ? err->expression : -1;
     hs_free_compile_error(err);
-    return absl::InvalidArgumentError(absl::StrCat("cannot compile phrase list: ", msg,
-                                                   expr >= 0 ? absl::StrCat(" (phrase ", expr, ")") : ""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot compile phrase list: ", msg,
+                     expr >= 0 ? absl::StrCat(" (phrase ", expr, ")") : ""));
   }
   if (hs_alloc_scratch(m->db_, &m->prototype_) != HS_SUCCESS) {
     return absl::ResourceExhaustedError("cannot allocate Hyperscan scratch");

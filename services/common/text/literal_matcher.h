@@ -28,7 +28,8 @@ class LiteralMatcher {
   };
 
   // Duplicate and empty literals are allowed (empty ones never match).
-  static absl::StatusOr<std::unique_ptr<LiteralMatcher>> Create(const std::vector<std::string>& literals);
+  static absl::StatusOr<std::unique_ptr<LiteralMatcher>> Create(
+      const std::vector<std::string>& literals);
   ~LiteralMatcher();
   LiteralMatcher(const LiteralMatcher&) = delete;
   LiteralMatcher& operator=(const LiteralMatcher&) = delete;

@@ -14,50 +14,110 @@ namespace {
 // letter they imitate (Cyrillic, Greek, Armenian and a few Latin variants).
 char HomoglyphToAscii(char32_t cp) {
   switch (cp) {
-    case 0x0430: case 0x03B1: case 0x0251: return 'a';
-    case 0x0432: case 0x03B2: case 0x0185: return 'b';
-    case 0x0441: case 0x03F2: case 0x217D: return 'c';
-    case 0x0501: case 0x217E: return 'd';
-    case 0x0435: case 0x0451: case 0x03B5: case 0x0454: return 'e';
-    case 0x0261: return 'g';
-    case 0x04BB: case 0x043D: case 0x0570: return 'h';
-    case 0x0456: case 0x0457: case 0x03B9: case 0x0131: case 0x2170: return 'i';
-    case 0x0458: case 0x03F3: case 0x0237: return 'j';
-    case 0x043A: case 0x03BA: return 'k';
-    case 0x04CF: case 0x217C: return 'l';
-    case 0x043C: case 0x217F: return 'm';
-    case 0x0578: case 0x03B7: case 0x043F: return 'n';
-    case 0x043E: case 0x03BF: case 0x0585: case 0x03C3: return 'o';
-    case 0x0440: case 0x03C1: return 'p';
-    case 0x051B: return 'q';
-    case 0x0433: return 'r';
-    case 0x0455: return 's';
-    case 0x0442: case 0x03C4: return 't';
-    case 0x057D: case 0x03C5: return 'u';
-    case 0x03BD: case 0x0475: case 0x2174: return 'v';
-    case 0x051D: case 0x03C9: return 'w';
-    case 0x0445: case 0x03C7: case 0x2179: return 'x';
-    case 0x0443: case 0x03B3: case 0x04AF: return 'y';
-    default: return 0;
+    case 0x0430:
+    case 0x03B1:
+    case 0x0251:
+      return 'a';
+    case 0x0432:
+    case 0x03B2:
+    case 0x0185:
+      return 'b';
+    case 0x0441:
+    case 0x03F2:
+    case 0x217D:
+      return 'c';
+    case 0x0501:
+    case 0x217E:
+      return 'd';
+    case 0x0435:
+    case 0x0451:
+    case 0x03B5:
+    case 0x0454:
+      return 'e';
+    case 0x0261:
+      return 'g';
+    case 0x04BB:
+    case 0x043D:
+    case 0x0570:
+      return 'h';
+    case 0x0456:
+    case 0x0457:
+    case 0x03B9:
+    case 0x0131:
+    case 0x2170:
+      return 'i';
+    case 0x0458:
+    case 0x03F3:
+    case 0x0237:
+      return 'j';
+    case 0x043A:
+    case 0x03BA:
+      return 'k';
+    case 0x04CF:
+    case 0x217C:
+      return 'l';
+    case 0x043C:
+    case 0x217F:
+      return 'm';
+    case 0x0578:
+    case 0x03B7:
+    case 0x043F:
+      return 'n';
+    case 0x043E:
+    case 0x03BF:
+    case 0x0585:
+    case 0x03C3:
+      return 'o';
+    case 0x0440:
+    case 0x03C1:
+      return 'p';
+    case 0x051B:
+      return 'q';
+    case 0x0433:
+      return 'r';
+    case 0x0455:
+      return 's';
+    case 0x0442:
+    case 0x03C4:
+      return 't';
+    case 0x057D:
+    case 0x03C5:
+      return 'u';
+    case 0x03BD:
+    case 0x0475:
+    case 0x2174:
+      return 'v';
+    case 0x051D:
+    case 0x03C9:
+      return 'w';
+    case 0x0445:
+    case 0x03C7:
+    case 0x2179:
+      return 'x';
+    case 0x0443:
+    case 0x03B3:
+    case 0x04AF:
+      return 'y';
+    default:
+      return 0;
   }
 }
 
 bool IsZeroWidth(char32_t cp) {
-  return cp == 0x200B || cp == 0x200C || cp == 0x2060 || cp == 0x2061 ||
-         cp == 0x2062 || cp == 0x2063 || cp == 0x2064 || cp == 0xFEFF ||
-         cp == 0x00AD || cp == 0x180E || cp == 0x034F || cp == 0x115F ||
-         cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0;
+  return cp == 0x200B || cp == 0x200C || cp == 0x2060 || cp == 0x2061 || cp == 0x2062 ||
+         cp == 0x2063 || cp == 0x2064 || cp == 0xFEFF || cp == 0x00AD || cp == 0x180E ||
+         cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0;
 }
 
 bool IsBidiControl(char32_t cp) {
-  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
-         cp == 0x200E || cp == 0x200F || cp == 0x061C;
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E ||
+         cp == 0x200F || cp == 0x061C;
 }
 
 // Removed silently: they only select emoji presentation, join emoji or tag.
 bool IsSilentlyIgnorable(char32_t cp) {
-  return cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) ||
-         (cp >= 0xE0000 && cp <= 0xE0FFF) || (cp >= 0x1F3FB && cp <= 0x1F3FF);
+  return cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0000 && cp <= 0xE0FFF) ||
+         (cp >= 0x1F3FB && cp <= 0x1F3FF);
 }
 
 // Value of a decimal digit of any script (Nd runs always come as 0..9).
@@ -100,13 +160,18 @@ void FoldDigitLookalikes(NormalizedText& out) {
   std::string& t = out.text;
   size_t i = 0;
   while (i < t.size()) {
-    if (!IsAsciiAlnum(t[i])) { ++i; continue; }
+    if (!IsAsciiAlnum(t[i])) {
+      ++i;
+      continue;
+    }
     size_t j = i;
     int digits = 0;
     bool only = true;
     while (j < t.size() && IsAsciiAlnum(t[j])) {
-      if (IsDigit(t[j])) ++digits;
-      else if (!IsDigitLookalike(t[j])) only = false;
+      if (IsDigit(t[j]))
+        ++digits;
+      else if (!IsDigitLookalike(t[j]))
+        only = false;
       ++j;
     }
     bool boundary = j >= t.size() || static_cast<unsigned char>(t[j]) < 0x80;
@@ -116,8 +181,10 @@ void FoldDigitLookalikes(NormalizedText& out) {
     bool long_enough = (digits >= 2 && j - i >= 3) || (joined && digits >= 1 && j - i >= 2);
     if (only && boundary && long_enough && static_cast<size_t>(digits) < j - i) {
       for (size_t k = i; k < j; ++k) {
-        if (t[k] == 'o') t[k] = '0';
-        else if (t[k] == 'l' || t[k] == 'i') t[k] = '1';
+        if (t[k] == 'o')
+          t[k] = '0';
+        else if (t[k] == 'l' || t[k] == 'i')
+          t[k] = '1';
       }
       ++out.digit_lookalikes;
     }
@@ -125,15 +192,16 @@ void FoldDigitLookalikes(NormalizedText& out) {
   }
 }
 
-constexpr utf8proc_option_t kFoldOptions = static_cast<utf8proc_option_t>(
-    UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK |
-    UTF8PROC_LUMP | UTF8PROC_IGNORE);
+constexpr utf8proc_option_t kFoldOptions =
+    static_cast<utf8proc_option_t>(UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE |
+                                   UTF8PROC_STRIPMARK | UTF8PROC_LUMP | UTF8PROC_IGNORE);
 
 }  // namespace
 
 std::pair<uint32_t, uint32_t> NormalizedText::ToInput(size_t b, size_t e) const {
   if (begin_of.empty()) return {static_cast<uint32_t>(b), static_cast<uint32_t>(e)};
-  if (b >= text.size()) return {static_cast<uint32_t>(input_size), static_cast<uint32_t>(input_size)};
+  if (b >= text.size())
+    return {static_cast<uint32_t>(input_size), static_cast<uint32_t>(input_size)};
   if (e <= b) return {begin_of[b], begin_of[b]};
   return {begin_of[b], end_of[e - 1]};
 }
@@ -162,7 +230,10 @@ absl::Status ValidateUtf8(std::string_view s) {
       }
     }
     unsigned char c = p[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     size_t len = 0;
     if (c >= 0xC2 && c <= 0xDF) {
       len = cont(i + 1) ? 2 : 0;
@@ -173,11 +244,13 @@ absl::Status ValidateUtf8(std::string_view s) {
     } else if (c == 0xED) {
       len = (i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F && cont(i + 2)) ? 3 : 0;
     } else if (c == 0xF0) {
-      len = (i + 1 < n && p[i + 1] >= 0x90 && p[i + 1] <= 0xBF && cont(i + 2) && cont(i + 3)) ? 4 : 0;
+      len =
+          (i + 1 < n && p[i + 1] >= 0x90 && p[i + 1] <= 0xBF && cont(i + 2) && cont(i + 3)) ? 4 : 0;
     } else if (c >= 0xF1 && c <= 0xF3) {
       len = (cont(i + 1) && cont(i + 2) && cont(i + 3)) ? 4 : 0;
     } else if (c == 0xF4) {
-      len = (i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x8F && cont(i + 2) && cont(i + 3)) ? 4 : 0;
+      len =
+          (i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x8F && cont(i + 2) && cont(i + 3)) ? 4 : 0;
     }
     if (len == 0) {
       return absl::InvalidArgumentError(absl::StrCat("text is not valid UTF-8 (byte ", i, ")"));
@@ -190,8 +263,14 @@ absl::Status ValidateUtf8(std::string_view s) {
 char32_t DecodeAt(std::string_view s, size_t pos, size_t* len) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   unsigned char c = p[pos];
-  if (c < 0x80 || pos + 1 >= s.size()) { *len = 1; return c; }
-  if (c < 0xE0) { *len = 2; return ((c & 0x1Fu) << 6) | (p[pos + 1] & 0x3Fu); }
+  if (c < 0x80 || pos + 1 >= s.size()) {
+    *len = 1;
+    return c;
+  }
+  if (c < 0xE0) {
+    *len = 2;
+    return ((c & 0x1Fu) << 6) | (p[pos + 1] & 0x3Fu);
+  }
   if (c < 0xF0 && pos + 2 < s.size()) {
     *len = 3;
     return ((c & 0x0Fu) << 12) | ((p[pos + 1] & 0x3Fu) << 6) | (p[pos + 2] & 0x3Fu);
@@ -207,13 +286,19 @@ char32_t DecodeAt(std::string_view s, size_t pos, size_t* len) {
 
 bool IsWordCodePoint(char32_t cp) {
   if (cp < 0x80) {
-    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') || cp == '_';
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+           cp == '_';
   }
   if (cp > 0x10FFFF) return false;
   switch (utf8proc_category(static_cast<utf8proc_int32_t>(cp))) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
       return true;
     default:
       return false;
@@ -229,7 +314,8 @@ bool IsWordAt(std::string_view s, size_t pos) {
 bool IsWordBefore(std::string_view s, size_t pos) {
   if (pos == 0 || pos > s.size()) return false;
   size_t start = pos - 1;
-  while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80 && pos - start < 4) --start;
+  while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80 && pos - start < 4)
+    --start;
   return IsWordAt(s, start);
 }
 
@@ -240,7 +326,10 @@ absl::Status Normalize(std::string_view input, size_t max_output_bytes, Normaliz
   out.upper.reserve(input.size());
   bool ascii = true;
   for (unsigned char c : input) {
-    if (c >= 0x80) { ascii = false; break; }
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
   }
   if (ascii) {
     // Fast path: byte-for-byte, the offset map is the identity.
@@ -279,8 +368,8 @@ absl::Status Normalize(std::string_view input, size_t max_output_bytes, Normaliz
     uint32_t b = static_cast<uint32_t>(i), e = static_cast<uint32_t>(i + len);
     i += len;
     if (out.text.size() > max_output_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "text expands past ", max_output_bytes, " bytes under Unicode normalisation"));
+      return absl::InvalidArgumentError(absl::StrCat("text expands past ", max_output_bytes,
+                                                     " bytes under Unicode normalisation"));
     }
     if (cp < 0x80) {
       bool up = cp >= 'A' && cp <= 'Z';
@@ -289,9 +378,18 @@ absl::Status Normalize(std::string_view input, size_t max_output_bytes, Normaliz
       emit(o, b, e, up);
       continue;
     }
-    if (cp >= 0x80 && cp < 0xA0) { emit(' ', b, e, false); continue; }
-    if (IsZeroWidth(cp)) { ++out.zero_width; continue; }
-    if (IsBidiControl(cp)) { ++out.bidi_controls; continue; }
+    if (cp >= 0x80 && cp < 0xA0) {
+      emit(' ', b, e, false);
+      continue;
+    }
+    if (IsZeroWidth(cp)) {
+      ++out.zero_width;
+      continue;
+    }
+    if (IsBidiControl(cp)) {
+      ++out.bidi_controls;
+      continue;
+    }
     if (IsSilentlyIgnorable(cp)) continue;
     const utf8proc_property_t* prop = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
     bool up = prop->category == UTF8PROC_CATEGORY_LU || prop->category == UTF8PROC_CATEGORY_LT;
@@ -329,8 +427,8 @@ absl::Status Normalize(std::string_view input, size_t max_output_bytes, Normaliz
     }
   }
   if (out.text.size() > max_output_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "text expands past ", max_output_bytes, " bytes under Unicode normalisation"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("text expands past ", max_output_bytes, " bytes under Unicode normalisation"));
   }
   FoldDigitLookalikes(out);
   return absl::OkStatus();

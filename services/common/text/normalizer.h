@@ -42,8 +42,7 @@ absl::Status ValidateUtf8(std::string_view input);
 
 // Normalises `input` (which must be valid UTF-8) into `out`. Fails with
 // INVALID_ARGUMENT when the output would exceed `max_output_bytes`.
-absl::Status Normalize(std::string_view input, size_t max_output_bytes,
-                       NormalizedText& out);
+absl::Status Normalize(std::string_view input, size_t max_output_bytes, NormalizedText& out);
 
 // Normalises a configuration term the same way as text (invalid UTF-8 gives "").
 std::string NormalizeTerm(std::string_view term);

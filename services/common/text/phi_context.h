@@ -48,7 +48,8 @@ struct Context {
     out.push_back({kind, static_cast<uint32_t>(b), static_cast<uint32_t>(e), confidence, reason});
   }
   size_t SentenceOf(size_t pos) const {
-    auto it = std::upper_bound(sentence_start.begin(), sentence_start.end(), static_cast<uint32_t>(pos));
+    auto it =
+        std::upper_bound(sentence_start.begin(), sentence_start.end(), static_cast<uint32_t>(pos));
     return static_cast<size_t>(it - sentence_start.begin()) - 1;
   }
   bool PersonInSentence(size_t pos) const { return sentence_person[SentenceOf(pos)] != 0; }
@@ -58,7 +59,9 @@ struct Context {
     while (pos > 0 && (t[pos - 1] == ' ' || skip.find(t[pos - 1]) != std::string_view::npos)) --pos;
     return pos;
   }
-  uint16_t FlagsBefore(size_t pos, std::string_view skip) const { return end_flags[SkipBack(pos, skip)]; }
+  uint16_t FlagsBefore(size_t pos, std::string_view skip) const {
+    return end_flags[SkipBack(pos, skip)];
+  }
   // An id-context phrase of `kind` ending at most `window` bytes before `pos`.
   bool IdContextBefore(PhiKind kind, size_t pos, size_t window) const {
     const std::vector<uint32_t>& ends = context_ends[static_cast<size_t>(kind)];

@@ -1,8 +1,8 @@
 #include "services/common/text/phi_detector.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
+
+#include <re2/re2.h>
 
 #include "services/common/text/phi_context.h"
 #include "services/common/text/phi_patterns.h"
@@ -11,26 +11,46 @@ namespace carecast::common::text {
 
 std::string_view PhiKindName(PhiKind kind) {
   switch (kind) {
-    case PhiKind::kName: return "name";
-    case PhiKind::kDate: return "date";
-    case PhiKind::kAgeOver89: return "age_over_89";
-    case PhiKind::kPhone: return "phone";
-    case PhiKind::kFax: return "fax";
-    case PhiKind::kEmail: return "email";
-    case PhiKind::kSsn: return "ssn";
-    case PhiKind::kMedicalRecordNumber: return "medical_record_number";
-    case PhiKind::kHealthPlanNumber: return "health_plan_number";
-    case PhiKind::kAccountNumber: return "account_number";
-    case PhiKind::kStreetAddress: return "street_address";
-    case PhiKind::kZipCode: return "zip_code";
-    case PhiKind::kUrl: return "url";
-    case PhiKind::kIpAddress: return "ip_address";
-    case PhiKind::kDeviceId: return "device_id";
-    case PhiKind::kLicensePlate: return "license_plate";
-    case PhiKind::kLicenseNumber: return "license_number";
-    case PhiKind::kOtherId: return "other_id";
-    case PhiKind::kPatientDisclosure: return "patient_disclosure";
-    case PhiKind::kPatientConfirmation: return "patient_confirmation";
+    case PhiKind::kName:
+      return "name";
+    case PhiKind::kDate:
+      return "date";
+    case PhiKind::kAgeOver89:
+      return "age_over_89";
+    case PhiKind::kPhone:
+      return "phone";
+    case PhiKind::kFax:
+      return "fax";
+    case PhiKind::kEmail:
+      return "email";
+    case PhiKind::kSsn:
+      return "ssn";
+    case PhiKind::kMedicalRecordNumber:
+      return "medical_record_number";
+    case PhiKind::kHealthPlanNumber:
+      return "health_plan_number";
+    case PhiKind::kAccountNumber:
+      return "account_number";
+    case PhiKind::kStreetAddress:
+      return "street_address";
+    case PhiKind::kZipCode:
+      return "zip_code";
+    case PhiKind::kUrl:
+      return "url";
+    case PhiKind::kIpAddress:
+      return "ip_address";
+    case PhiKind::kDeviceId:
+      return "device_id";
+    case PhiKind::kLicensePlate:
+      return "license_plate";
+    case PhiKind::kLicenseNumber:
+      return "license_number";
+    case PhiKind::kOtherId:
+      return "other_id";
+    case PhiKind::kPatientDisclosure:
+      return "patient_disclosure";
+    case PhiKind::kPatientConfirmation:
+      return "patient_confirmation";
   }
   return "unknown";
 }
@@ -46,10 +66,13 @@ bool IsAbbreviationBefore(std::string_view t, size_t dot) {
 }
 
 bool IsBirthPhrase(std::string_view p) {
-  return p == "born" || p == "birth" || p == "birthday" || p == "dob" || p == "d.o.b." || p == "date of birth";
+  return p == "born" || p == "birth" || p == "birthday" || p == "dob" || p == "d.o.b." ||
+         p == "date of birth";
 }
 
-bool Spans(const PhiFinding& f) { return f.kind != PhiKind::kPatientDisclosure && f.kind != PhiKind::kPatientConfirmation; }
+bool Spans(const PhiFinding& f) {
+  return f.kind != PhiKind::kPatientDisclosure && f.kind != PhiKind::kPatientConfirmation;
+}
 
 // Overlapping identifiers: the most confident reading wins; same-kind overlaps merge.
 void Resolve(std::vector<PhiFinding>& findings, size_t from) {
@@ -74,7 +97,10 @@ void Resolve(std::vector<PhiFinding>& findings, size_t from) {
       PhiFinding& k = kept.back();
       if (k.kind == f.kind) {
         k.end = std::max(k.end, f.end);
-        if (f.confidence > k.confidence) { k.confidence = f.confidence; k.reason = f.reason; }
+        if (f.confidence > k.confidence) {
+          k.confidence = f.confidence;
+          k.reason = f.reason;
+        }
       } else if (f.confidence > k.confidence ||
                  (f.confidence == k.confidence && f.end - f.begin > k.end - k.begin)) {
         k = f;
@@ -96,9 +122,9 @@ absl::StatusOr<std::unique_ptr<PhiDetector>> PhiDetector::Create(NameLists names
   std::unique_ptr<PhiDetector> d(new PhiDetector());
   d->names_ = std::move(names);
   d->patterns_ = std::make_unique<Patterns>();
-  for (const re2::RE2* re : {&d->patterns_->obfuscated_email, &d->patterns_->month_first,
-                             &d->patterns_->day_first, &d->patterns_->street, &d->patterns_->po_box,
-                             &d->patterns_->mac, &d->patterns_->ipv6}) {
+  for (const re2::RE2* re :
+       {&d->patterns_->obfuscated_email, &d->patterns_->month_first, &d->patterns_->day_first,
+        &d->patterns_->street, &d->patterns_->po_box, &d->patterns_->mac, &d->patterns_->ipv6}) {
     if (!re->ok()) return absl::InternalError("a built-in PHI pattern does not compile");
   }
   return d;
@@ -106,8 +132,9 @@ absl::StatusOr<std::unique_ptr<PhiDetector>> PhiDetector::Create(NameLists names
 
 PhiDetector::~PhiDetector() = default;
 
-void PhiDetector::Detect(const NormalizedText& n, const std::vector<Token>& tokens, const PhraseHits& hits,
-                         const PhraseIndex& index, bool outgoing, std::vector<PhiFinding>& out) const {
+void PhiDetector::Detect(const NormalizedText& n, const std::vector<Token>& tokens,
+                         const PhraseHits& hits, const PhraseIndex& index, bool outgoing,
+                         std::vector<PhiFinding>& out) const {
   size_t from = out.size();
   struct Scratch {
     std::vector<uint16_t> end_flags;
@@ -120,8 +147,18 @@ void PhiDetector::Detect(const NormalizedText& n, const std::vector<Token>& toke
   scratch.sentence_start.clear();
   scratch.context_ends.resize(kPhiKindCount);
   for (auto& v : scratch.context_ends) v.clear();
-  phi::Context c{n, n.text, tokens, hits, index, outgoing, out, scratch.end_flags, scratch.sentence_start,
-                 scratch.sentence_person, scratch.sentence_birth, scratch.context_ends};
+  phi::Context c{n,
+                 n.text,
+                 tokens,
+                 hits,
+                 index,
+                 outgoing,
+                 out,
+                 scratch.end_flags,
+                 scratch.sentence_start,
+                 scratch.sentence_person,
+                 scratch.sentence_birth,
+                 scratch.context_ends};
   std::string_view t = n.text;
   c.end_flags.assign(t.size() + 1, 0);
   auto flag = [&](PhraseList l, uint16_t bit) {
@@ -143,15 +180,17 @@ void PhiDetector::Detect(const NormalizedText& n, const std::vector<Token>& toke
   }
   c.sentence_person.assign(c.sentence_start.size(), 0);
   c.sentence_birth.assign(c.sentence_start.size(), 0);
-  for (PhraseList l : {PhraseList::kPersonSelf, PhraseList::kPersonRelation, PhraseList::kPersonThird,
-                       PhraseList::kDatePerson}) {
+  for (PhraseList l : {PhraseList::kPersonSelf, PhraseList::kPersonRelation,
+                       PhraseList::kPersonThird, PhraseList::kDatePerson}) {
     for (const PhraseHit& h : hits.of(l)) {
       size_t s = c.SentenceOf(h.begin);
       c.sentence_person[s] = 1;
-      if (l == PhraseList::kDatePerson && IsBirthPhrase(index.phrase(h.entry))) c.sentence_birth[s] = 1;
+      if (l == PhraseList::kDatePerson && IsBirthPhrase(index.phrase(h.entry)))
+        c.sentence_birth[s] = 1;
     }
   }
-  for (const PhraseHit& h : hits.of(PhraseList::kIdContext)) c.context_ends[h.group].push_back(h.end);
+  for (const PhraseHit& h : hits.of(PhraseList::kIdContext))
+    c.context_ends[h.group].push_back(h.end);
 
   phi::DetectPatterns(c, *patterns_);
   phi::DetectNumbers(c);

@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+
 #include "services/common/text/normalizer.h"
 #include "services/common/text/phi_kind.h"
 #include "services/common/text/phrase_index.h"

@@ -18,32 +18,44 @@ bool IsAlphaWord(std::string_view w) {
 // Words after which a capitalised name is a place or an organisation.
 bool IsInstitutionWord(std::string_view w) {
   static constexpr std::string_view kWords[] = {
-      "hospital", "hospitals", "health", "healthcare", "medical", "medicine", "center", "centre", "clinic",
-      "clinics", "foundation", "university", "college", "school", "memorial", "institute", "county", "street",
-      "st", "ave", "avenue", "road", "rd", "park", "church", "pharmacy", "labs", "hall", "building", "wing",
-      "unit", "award", "campus", "system", "group", "regional", "general", "children's", "cancer", "heart",
-      "care", "drive", "blvd", "boulevard", "lane", "city", "valley", "river", "lake", "mountain", "bay",
-      "airport", "station", "mall", "plaza", "tower", "pavilion", "house", "home", "inc", "llc", "co",
-      "court", "ct", "ln", "way", "place", "pl", "terrace", "circle", "highway", "hwy", "parkway", "trail",
-      "square", "month", "week", "day", "awareness", "festival", "fair", "walk", "run", "gala", "event",
-      "program", "series", "conference", "summit", "awards", "fund", "league", "association", "society"};
+      "hospital", "hospitals",   "health",     "healthcare", "medical",    "medicine", "center",
+      "centre",   "clinic",      "clinics",    "foundation", "university", "college",  "school",
+      "memorial", "institute",   "county",     "street",     "st",         "ave",      "avenue",
+      "road",     "rd",          "park",       "church",     "pharmacy",   "labs",     "hall",
+      "building", "wing",        "unit",       "award",      "campus",     "system",   "group",
+      "regional", "general",     "children's", "cancer",     "heart",      "care",     "drive",
+      "blvd",     "boulevard",   "lane",       "city",       "valley",     "river",    "lake",
+      "mountain", "bay",         "airport",    "station",    "mall",       "plaza",    "tower",
+      "pavilion", "house",       "home",       "inc",        "llc",        "co",       "court",
+      "ct",       "ln",          "way",        "place",      "pl",         "terrace",  "circle",
+      "highway",  "hwy",         "parkway",    "trail",      "square",     "month",    "week",
+      "day",      "awareness",   "festival",   "fair",       "walk",       "run",      "gala",
+      "event",    "program",     "series",     "conference", "summit",     "awards",   "fund",
+      "league",   "association", "society"};
   static const WordSet set(kWords);
   return set.contains(w);
 }
 
 bool IsStopword(std::string_view w) {
   static constexpr std::string_view kStop[] = {
-      "the", "a", "an", "and", "or", "but", "to", "of", "in", "on", "at", "for", "with", "from", "by", "is",
-      "was", "are", "were", "be", "been", "has", "had", "have", "do", "did", "does", "it", "its", "this",
-      "that", "these", "those", "he", "she", "they", "we", "you", "i", "me", "my", "your", "his", "her",
-      "our", "their", "him", "them", "us", "who", "what", "when", "where", "why", "how", "all", "any",
-      "some", "so", "if", "then", "than", "too", "very", "just", "not", "no", "yes", "ok", "okay", "also",
-      "again", "here", "there", "today", "yesterday", "tomorrow", "everyone", "everybody", "team", "staff",
-      "guys", "folks", "friends", "family", "y'all", "you're", "i'm", "it's", "that's", "there's", "got",
-      "get", "went", "came", "said", "told", "says", "had", "will", "would", "could", "should", "can",
-      "may", "might", "must", "sir", "madam", "ma'am", "hi", "hello", "hey", "dear", "thanks", "thank",
-      "please", "sorry", "love", "loved", "great", "amazing", "best", "worst", "good", "bad", "nurse",
-      "nurses", "doctor", "doctors", "dr", "mr", "mrs", "ms", "er", "icu", "covid", "today's", "one"};
+      "the",    "a",       "an",      "and",       "or",       "but",      "to",        "of",
+      "in",     "on",      "at",      "for",       "with",     "from",     "by",        "is",
+      "was",    "are",     "were",    "be",        "been",     "has",      "had",       "have",
+      "do",     "did",     "does",    "it",        "its",      "this",     "that",      "these",
+      "those",  "he",      "she",     "they",      "we",       "you",      "i",         "me",
+      "my",     "your",    "his",     "her",       "our",      "their",    "him",       "them",
+      "us",     "who",     "what",    "when",      "where",    "why",      "how",       "all",
+      "any",    "some",    "so",      "if",        "then",     "than",     "too",       "very",
+      "just",   "not",     "no",      "yes",       "ok",       "okay",     "also",      "again",
+      "here",   "there",   "today",   "yesterday", "tomorrow", "everyone", "everybody", "team",
+      "staff",  "guys",    "folks",   "friends",   "family",   "y'all",    "you're",    "i'm",
+      "it's",   "that's",  "there's", "got",       "get",      "went",     "came",      "said",
+      "told",   "says",    "had",     "will",      "would",    "could",    "should",    "can",
+      "may",    "might",   "must",    "sir",       "madam",    "ma'am",    "hi",        "hello",
+      "hey",    "dear",    "thanks",  "thank",     "please",   "sorry",    "love",      "loved",
+      "great",  "amazing", "best",    "worst",     "good",     "bad",      "nurse",     "nurses",
+      "doctor", "doctors", "dr",      "mr",        "mrs",      "ms",       "er",        "icu",
+      "covid",  "today's", "one"};
   static const WordSet set(kStop);
   return set.contains(w);
 }
@@ -60,7 +72,9 @@ bool SentenceStart(const Context& c, size_t pos) {
 void DetectNames(Context& c, const NameLists& names) {
   const std::vector<Token>& toks = c.tokens;
   auto word = [&](size_t i) { return TokenText(c.n, toks[i]); };
-  auto is_word = [&](size_t i) { return i < toks.size() && toks[i].kind == TokenKind::kWord && IsAlphaWord(word(i)); };
+  auto is_word = [&](size_t i) {
+    return i < toks.size() && toks[i].kind == TokenKind::kWord && IsAlphaWord(word(i));
+  };
   auto adjacent_dash = [&](size_t i) {
     return i + 1 < toks.size() && toks[i].kind == TokenKind::kPunct && c.t[toks[i].begin] == '-' &&
            toks[i].begin == toks[i - 1].end && toks[i + 1].begin == toks[i].end;
@@ -75,7 +89,10 @@ void DetectNames(Context& c, const NameLists& names) {
   const bool title_case = words >= 4 && capitalised * 10 >= words * 6;
   size_t i = 0;
   while (i < toks.size()) {
-    if (!is_word(i)) { ++i; continue; }
+    if (!is_word(i)) {
+      ++i;
+      continue;
+    }
     std::string_view w = word(i);
     const Token& tok = toks[i];
     absl::string_view key = AsAbsl(w);
@@ -84,7 +101,10 @@ void DetectNames(Context& c, const NameLists& names) {
     bool relation = (flags & (kEndRelation | kEndCue)) != 0;
     bool first = names.first.contains(key);
     // Most words are lowercase with no cue: only "john smith" can start there.
-    if (!tok.capitalized && !title && !relation && !first) { ++i; continue; }
+    if (!tok.capitalized && !title && !relation && !first) {
+      ++i;
+      continue;
+    }
     bool last = names.last.contains(key);
     bool common = names.not_names.contains(key) || IsStopword(w);
     double conf = 0;
@@ -92,7 +112,8 @@ void DetectNames(Context& c, const NameLists& names) {
     if (title && (tok.capitalized || first || last) && !IsStopword(w)) {
       conf = 0.8;
       reason = "name after a title";
-    } else if (relation && ((tok.capitalized && !common) || (first && !common) || (first && tok.capitalized && !IsStopword(w)))) {
+    } else if (relation && ((tok.capitalized && !common) || (first && !common) ||
+                            (first && tok.capitalized && !IsStopword(w)))) {
       conf = 0.85;
       reason = "name after a relation or name cue";
     } else if (tok.capitalized && !tok.all_caps && first && !common && !title_case) {
@@ -105,25 +126,33 @@ void DetectNames(Context& c, const NameLists& names) {
         conf = SentenceStart(c, tok.begin) ? 0.5 : 0.6;
         reason = "capitalised first name";
       }
-    } else if (tok.capitalized && !tok.all_caps && !title_case && !common && !names.vocabulary.contains(key) &&
-               !IsInstitutionWord(w) && is_word(i + 1) && toks[i + 1].capitalized && !toks[i + 1].all_caps &&
-               !IsStopword(word(i + 1)) && !IsInstitutionWord(word(i + 1)) &&
-               (!names.vocabulary.contains(AsAbsl(word(i + 1))) || names.last.contains(AsAbsl(word(i + 1))))) {
+    } else if (tok.capitalized && !tok.all_caps && !title_case && !common &&
+               !names.vocabulary.contains(key) && !IsInstitutionWord(w) && is_word(i + 1) &&
+               toks[i + 1].capitalized && !toks[i + 1].all_caps && !IsStopword(word(i + 1)) &&
+               !IsInstitutionWord(word(i + 1)) &&
+               (!names.vocabulary.contains(AsAbsl(word(i + 1))) ||
+                names.last.contains(AsAbsl(word(i + 1))))) {
       conf = 0.55;
       reason = "two capitalised words outside the vocabulary";
     } else if (!tok.capitalized && first && !common && is_word(i + 1) &&
-               names.last.contains(AsAbsl(word(i + 1))) && !names.not_names.contains(AsAbsl(word(i + 1)))) {
+               names.last.contains(AsAbsl(word(i + 1))) &&
+               !names.not_names.contains(AsAbsl(word(i + 1)))) {
       conf = 0.6;
       reason = "first and last name";
     }
     // "227 Maple Court": a street name after a house number.
-    if (conf > 0 && !title && !relation && i > 0 && toks[i - 1].kind == TokenKind::kNumber) conf = 0;
-    if (conf == 0) { ++i; continue; }
+    if (conf > 0 && !title && !relation && i > 0 && toks[i - 1].kind == TokenKind::kNumber)
+      conf = 0;
+    if (conf == 0) {
+      ++i;
+      continue;
+    }
     // Extend over a middle initial and surname(s): "Jane Q. Doe", "Mary Smith-Jones".
     size_t j = i + 1;
     for (int parts = 0; parts < 2 && j < toks.size(); ++parts) {
-      if (toks[j].kind == TokenKind::kWord && word(j).size() == 1 && toks[j].capitalized && j + 1 < toks.size() &&
-          toks[j + 1].kind == TokenKind::kPunct && c.t[toks[j + 1].begin] == '.') {
+      if (toks[j].kind == TokenKind::kWord && word(j).size() == 1 && toks[j].capitalized &&
+          j + 1 < toks.size() && toks[j + 1].kind == TokenKind::kPunct &&
+          c.t[toks[j + 1].begin] == '.') {
         j += 2;
         continue;
       }
@@ -134,7 +163,8 @@ void DetectNames(Context& c, const NameLists& names) {
       if (!is_word(j)) break;
       std::string_view nw = word(j);
       bool surname = (toks[j].capitalized && !IsStopword(nw) && !IsInstitutionWord(nw)) ||
-                     (!tok.capitalized && names.last.contains(AsAbsl(nw)) && !names.not_names.contains(AsAbsl(nw)));
+                     (!tok.capitalized && names.last.contains(AsAbsl(nw)) &&
+                      !names.not_names.contains(AsAbsl(nw)));
       if (!surname) break;
       ++j;
     }
@@ -143,14 +173,17 @@ void DetectNames(Context& c, const NameLists& names) {
     bool org = (j < toks.size() && toks[j].kind == TokenKind::kWord && IsInstitutionWord(word(j)));
     // "Austin, TX": a city before a state code.
     if (j + 1 < toks.size() && toks[j].kind == TokenKind::kPunct && c.t[toks[j].begin] == ',' &&
-        toks[j + 1].kind == TokenKind::kWord && toks[j + 1].all_caps && toks[j + 1].end - toks[j + 1].begin == 2) {
+        toks[j + 1].kind == TokenKind::kWord && toks[j + 1].all_caps &&
+        toks[j + 1].end - toks[j + 1].begin == 2) {
       org = true;
     }
     size_t before = c.SkipBack(tok.begin, ".");
-    if (before >= 2 && (c.t.substr(before - 2, 2) == "st" || (before >= 5 && c.t.substr(before - 5, 5) == "saint"))) {
+    if (before >= 2 && (c.t.substr(before - 2, 2) == "st" ||
+                        (before >= 5 && c.t.substr(before - 5, 5) == "saint"))) {
       org = true;
     }
-    if (!org || title || relation) c.Add(PhiKind::kName, tok.begin, toks[end_tok].end, conf, reason);
+    if (!org || title || relation)
+      c.Add(PhiKind::kName, tok.begin, toks[end_tok].end, conf, reason);
     i = j;
   }
 }
@@ -160,9 +193,10 @@ namespace {
 // Weak care words: only a mild disclosure ("I will visit").
 bool IsWeakCondition(std::string_view p) {
   return p == "visit" || p == "stay" || p == "appointment" || p == "treatment" || p == "treated" ||
-         p == "therapy" || p == "procedure" || p == "cast" || p == "labor" || p == "labour" || p == "delivery" ||
-         p == "flu" || p == "died" || p == "death" || p == "passed away" || p == "prescription" ||
-         p == "medication" || p == "operation" || p == "checkup" || p == "check-up" || p == "radiation";
+         p == "therapy" || p == "procedure" || p == "cast" || p == "labor" || p == "labour" ||
+         p == "delivery" || p == "flu" || p == "died" || p == "death" || p == "passed away" ||
+         p == "prescription" || p == "medication" || p == "operation" || p == "checkup" ||
+         p == "check-up" || p == "radiation";
 }
 
 struct Ref {
@@ -177,11 +211,15 @@ void DetectDisclosure(Context& c) {
   const auto& conditions = c.hits.of(PhraseList::kCondition);
   if (conditions.empty()) return;
   std::vector<Ref> refs;
-  for (const PhraseHit& h : c.hits.of(PhraseList::kPersonSelf)) refs.push_back({h.begin, h.end, false});
-  for (const PhraseHit& h : c.hits.of(PhraseList::kPersonThird)) refs.push_back({h.begin, h.end, false});
-  for (const PhraseHit& h : c.hits.of(PhraseList::kPersonRelation)) refs.push_back({h.begin, h.end, true});
+  for (const PhraseHit& h : c.hits.of(PhraseList::kPersonSelf))
+    refs.push_back({h.begin, h.end, false});
+  for (const PhraseHit& h : c.hits.of(PhraseList::kPersonThird))
+    refs.push_back({h.begin, h.end, false});
+  for (const PhraseHit& h : c.hits.of(PhraseList::kPersonRelation))
+    refs.push_back({h.begin, h.end, true});
   for (const PhiFinding& f : c.out) {
-    if (f.kind == PhiKind::kName && f.confidence >= kGuardThreshold) refs.push_back({f.begin, f.end, true});
+    if (f.kind == PhiKind::kName && f.confidence >= kGuardThreshold)
+      refs.push_back({f.begin, f.end, true});
   }
   if (refs.empty()) return;
   std::sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) { return a.begin < b.begin; });
@@ -198,7 +236,10 @@ void DetectDisclosure(Context& c) {
       if (cand == refs.end()) continue;
       if (c.SentenceOf(cand->begin) != sentence) continue;
       uint32_t dist = cand->begin > h.begin ? cand->begin - h.begin : h.begin - cand->begin;
-      if (dist < best_dist) { best = &*cand; best_dist = dist; }
+      if (dist < best_dist) {
+        best = &*cand;
+        best_dist = dist;
+      }
     }
     if (best == nullptr) continue;
     uint32_t b = std::min(best->begin, h.begin), e = std::max(best->end, h.end);
@@ -215,14 +256,18 @@ void DetectDisclosure(Context& c) {
 void DetectConfirmation(Context& c) {
   if (!c.outgoing) return;
   for (const PhraseHit& h : c.hits.of(PhraseList::kConfirm)) {
-    c.Add(PhiKind::kPatientConfirmation, h.begin, h.end, 0.9, "phrase that confirms a patient relationship");
+    c.Add(PhiKind::kPatientConfirmation, h.begin, h.end, 0.9,
+          "phrase that confirms a patient relationship");
   }
   // "your recent knee surgery", "your mom's procedure": "your" then a care noun.
   static constexpr std::string_view kCareNouns[] = {
-      "visit", "stay", "procedure", "surgery", "operation", "appointment", "treatment", "diagnosis", "chart",
-      "records", "record", "results", "scan", "mri", "x-ray", "bill", "discharge", "admission", "doctor",
-      "nurse", "physician", "surgeon", "medication", "prescription", "room", "labs", "test", "tests", "therapy",
-      "delivery", "biopsy", "chemo", "care", "recovery", "condition", "illness", "injury"};
+      "visit",     "stay",      "procedure", "surgery",  "operation",  "appointment",
+      "treatment", "diagnosis", "chart",     "records",  "record",     "results",
+      "scan",      "mri",       "x-ray",     "bill",     "discharge",  "admission",
+      "doctor",    "nurse",     "physician", "surgeon",  "medication", "prescription",
+      "room",      "labs",      "test",      "tests",    "therapy",    "delivery",
+      "biopsy",    "chemo",     "care",      "recovery", "condition",  "illness",
+      "injury"};
   const std::vector<Token>& toks = c.tokens;
   for (size_t i = 0; i < toks.size(); ++i) {
     if (toks[i].kind != TokenKind::kWord || TokenText(c.n, toks[i]) != "your") continue;

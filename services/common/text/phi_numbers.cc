@@ -41,13 +41,14 @@ int GroupValue(const NumberRun& r, size_t g) {
 }
 
 bool ValidSeparator(std::string_view s) {
-  return s == "-" || s == "." || s == " " || s == "/" || s == ")" || s == ") " || s == ")-" || s == " (" ||
-         s == " - " || s == " . " || s == " / " || s == ",";
+  return s == "-" || s == "." || s == " " || s == "/" || s == ")" || s == ") " || s == ")-" ||
+         s == " (" || s == " - " || s == " . " || s == " / " || s == ",";
 }
 
 bool IsStateAbbreviation(std::string_view w) {
   static constexpr std::string_view kStates =
-      " al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm ny nc "
+      " al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj "
+      "nm ny nc "
       "nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc pr ";
   if (w.size() != 2) return false;
   std::string key = " ";
@@ -58,12 +59,14 @@ bool IsStateAbbreviation(std::string_view w) {
 
 bool IsStateName(std::string_view w) {
   static constexpr std::string_view kNames[] = {
-      "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut", "delaware",
-      "florida", "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas", "kentucky",
-      "louisiana", "maine", "maryland", "massachusetts", "michigan", "minnesota", "mississippi",
-      "missouri", "montana", "nebraska", "nevada", "hampshire", "jersey", "mexico", "york", "carolina",
-      "dakota", "ohio", "oklahoma", "oregon", "pennsylvania", "island", "tennessee", "texas", "utah",
-      "vermont", "virginia", "washington", "wisconsin", "wyoming"};
+      "alabama",     "alaska",       "arizona",       "arkansas",  "california", "colorado",
+      "connecticut", "delaware",     "florida",       "georgia",   "hawaii",     "idaho",
+      "illinois",    "indiana",      "iowa",          "kansas",    "kentucky",   "louisiana",
+      "maine",       "maryland",     "massachusetts", "michigan",  "minnesota",  "mississippi",
+      "missouri",    "montana",      "nebraska",      "nevada",    "hampshire",  "jersey",
+      "mexico",      "york",         "carolina",      "dakota",    "ohio",       "oklahoma",
+      "oregon",      "pennsylvania", "island",        "tennessee", "texas",      "utah",
+      "vermont",     "virginia",     "washington",    "wisconsin", "wyoming"};
   for (std::string_view s : kNames) {
     if (s == w) return true;
   }
@@ -93,7 +96,9 @@ bool ZipContext(const Context& c, size_t begin) {
   return false;
 }
 
-bool StartsWithAt(std::string_view t, size_t pos, std::string_view s) { return t.substr(pos, s.size()) == s; }
+bool StartsWithAt(std::string_view t, size_t pos, std::string_view s) {
+  return t.substr(pos, s.size()) == s;
+}
 
 // "92 years old", "92-year-old", "92yo", "aged 92", "turned 92", "she is 92".
 bool AgeContext(const Context& c, const NumberRun& r) {
@@ -109,8 +114,8 @@ bool AgeContext(const Context& c, const NumberRun& r) {
   }
   bool upper = false;
   std::string_view before = WordBefore(c, r.begin, &upper);
-  if (before == "age" || before == "aged" || before == "turned" || before == "turning" || before == "im" ||
-      before == "am" || before == "ages") {
+  if (before == "age" || before == "aged" || before == "turned" || before == "turning" ||
+      before == "im" || before == "am" || before == "ages") {
     return true;
   }
   if (before == "m") {  // "i'm 92" tokenises as "i" "'" "m"
@@ -146,20 +151,25 @@ void Classify(Context& c, const NumberRun& r) {
   }
   // SSN: 3-2-4.
   if (ng == 3 && g(0) == 3 && g(1) == 2 && g(2) == 4 && AllSeps(r, "- .")) {
-    if (SsnValid(r.digits)) c.Add(PhiKind::kSsn, r.begin, r.end, 0.95, "SSN pattern with valid area/group/serial");
-    else if (r.digits[0] == '9') c.Add(PhiKind::kSsn, r.begin, r.end, 0.8, "ITIN-shaped number");
-    else c.Add(PhiKind::kSsn, r.begin, r.end, 0.6, "SSN-shaped number");
+    if (SsnValid(r.digits))
+      c.Add(PhiKind::kSsn, r.begin, r.end, 0.95, "SSN pattern with valid area/group/serial");
+    else if (r.digits[0] == '9')
+      c.Add(PhiKind::kSsn, r.begin, r.end, 0.8, "ITIN-shaped number");
+    else
+      c.Add(PhiKind::kSsn, r.begin, r.end, 0.6, "SSN-shaped number");
     return;
   }
   // Full dates: m/d/y, d/m/y, y-m-d.
   if (ng == 3 && AllSeps(r, "/-.")) {
     int a = GroupValue(r, 0), b = GroupValue(r, 1);
     bool ymd = g(0) == 4 && g(1) <= 2 && g(2) <= 2 && b >= 1 && b <= 12;
-    bool mdy = g(0) <= 2 && g(1) <= 2 && (g(2) == 2 || g(2) == 4) &&
-               ((a >= 1 && a <= 12 && b >= 1 && b <= 31) || (a >= 1 && a <= 31 && b >= 1 && b <= 12));
+    bool mdy =
+        g(0) <= 2 && g(1) <= 2 && (g(2) == 2 || g(2) == 4) &&
+        ((a >= 1 && a <= 12 && b >= 1 && b <= 31) || (a >= 1 && a <= 31 && b >= 1 && b <= 12));
     if (ymd || mdy) {
       double conf = c.BirthInSentence(r.begin) ? 0.95 : c.PersonInSentence(r.begin) ? 0.85 : 0.6;
-      if (r.seps[0] == "." && !c.PersonInSentence(r.begin)) conf = 0.45;  // "1.2.24" may be a version
+      if (r.seps[0] == "." && !c.PersonInSentence(r.begin))
+        conf = 0.45;  // "1.2.24" may be a version
       c.Add(PhiKind::kDate, r.begin, r.end, conf, "calendar date");
       return;
     }
@@ -170,7 +180,8 @@ void Classify(Context& c, const NumberRun& r) {
     bool of_follows = StartsWithAt(t, r.end, " of ");
     bool round_clock = (a == 24 && b == 7) || (a == 9 && b == 5 && r.seps[0] == "-");
     bool valid = g(1) == 4 ? (a >= 1 && a <= 12)
-                           : ((a >= 1 && a <= 12 && b >= 1 && b <= 31) || (a >= 1 && a <= 31 && b >= 1 && b <= 12));
+                           : ((a >= 1 && a <= 12 && b >= 1 && b <= 31) ||
+                              (a >= 1 && a <= 31 && b >= 1 && b <= 12));
     if (valid && !of_follows && !round_clock && (r.seps[0] == "/" || c.PersonInSentence(r.begin))) {
       double conf = c.BirthInSentence(r.begin) ? 0.9 : c.PersonInSentence(r.begin) ? 0.7 : 0.35;
       c.Add(PhiKind::kDate, r.begin, r.end, conf, "month and day");
@@ -207,8 +218,10 @@ void Classify(Context& c, const NumberRun& r) {
   }
   // Payment cards and other long numbers.
   if (nd >= 13 && nd <= 19) {
-    if (LuhnValid(r.digits)) c.Add(PhiKind::kAccountNumber, r.begin, r.end, 0.9, "payment card number (Luhn)");
-    else c.Add(PhiKind::kOtherId, r.begin, r.end, 0.55, "long number");
+    if (LuhnValid(r.digits))
+      c.Add(PhiKind::kAccountNumber, r.begin, r.end, 0.9, "payment card number (Luhn)");
+    else
+      c.Add(PhiKind::kOtherId, r.begin, r.end, 0.55, "long number");
     return;
   }
   if (nd >= 11 && ng == 1) {
@@ -217,14 +230,17 @@ void Classify(Context& c, const NumberRun& r) {
   }
   // ZIP and ZIP+4.
   if ((nd == 5 && ng == 1) || (nd == 9 && ng == 2 && g(0) == 5 && g(1) == 4 && AllSeps(r, "-"))) {
-    if (ZipContext(c, r.begin)) c.Add(PhiKind::kZipCode, r.begin, r.end, 0.85, "ZIP code in an address");
-    else if (ng == 2) c.Add(PhiKind::kZipCode, r.begin, r.end, 0.6, "ZIP+4 shaped number");
+    if (ZipContext(c, r.begin))
+      c.Add(PhiKind::kZipCode, r.begin, r.end, 0.85, "ZIP code in an address");
+    else if (ng == 2)
+      c.Add(PhiKind::kZipCode, r.begin, r.end, 0.6, "ZIP+4 shaped number");
     return;
   }
   // Ages over 89.
   if (ng == 1 && (nd == 2 || nd == 3)) {
     int v = GroupValue(r, 0);
-    if (v >= 90 && v <= 130 && AgeContext(c, r)) c.Add(PhiKind::kAgeOver89, r.begin, r.end, 0.9, "age over 89");
+    if (v >= 90 && v <= 130 && AgeContext(c, r))
+      c.Add(PhiKind::kAgeOver89, r.begin, r.end, 0.9, "age over 89");
   }
 }
 
@@ -234,7 +250,10 @@ void DetectNumbers(Context& c) {
   std::string_view t = c.t;
   size_t i = 0;
   while (i < t.size()) {
-    if (!IsDigit(t[i])) { ++i; continue; }
+    if (!IsDigit(t[i])) {
+      ++i;
+      continue;
+    }
     if (i > 0 && (IsLetter(t[i - 1]) || t[i - 1] == '_')) {
       while (i < t.size() && IsAlnum(t[i])) ++i;  // part of an alphanumeric id
       continue;
@@ -255,7 +274,8 @@ void DetectNumbers(Context& c) {
       if (r.total_digits <= kMaxDigits) r.digits.append(t.substr(g0, j - g0));
       size_t k = j;
       while (k < t.size() && k - j < 3 &&
-             (t[k] == ' ' || t[k] == '-' || t[k] == '.' || t[k] == '(' || t[k] == ')' || t[k] == '/' || t[k] == ',')) {
+             (t[k] == ' ' || t[k] == '-' || t[k] == '.' || t[k] == '(' || t[k] == ')' ||
+              t[k] == '/' || t[k] == ',')) {
         ++k;
       }
       std::string_view sep = t.substr(j, k - j);
@@ -284,9 +304,12 @@ void DetectContextIds(Context& c) {
     size_t p = h.end;
     // Skip filler: "MRN: #", "member id number is", "plate no."
     for (int guard = 0; guard < 6 && p < t.size(); ++guard) {
-      while (p < t.size() && (t[p] == ' ' || t[p] == ':' || t[p] == '#' || t[p] == '-' || t[p] == '.' || t[p] == '=')) ++p;
+      while (p < t.size() && (t[p] == ' ' || t[p] == ':' || t[p] == '#' || t[p] == '-' ||
+                              t[p] == '.' || t[p] == '='))
+        ++p;
       bool skipped = false;
-      for (std::string_view w : {"number", "num", "no", "nr", "id", "is", "was", "of", "my", "his", "her"}) {
+      for (std::string_view w :
+           {"number", "num", "no", "nr", "id", "is", "was", "of", "my", "his", "her"}) {
         if (t.substr(p, w.size()) == w && (p + w.size() >= t.size() || !IsAlnum(t[p + w.size()]))) {
           p += w.size();
           skipped = true;
@@ -297,7 +320,8 @@ void DetectContextIds(Context& c) {
     }
     size_t b = p;
     int digits = 0;
-    while (p < t.size() && (IsAlnum(t[p]) || ((t[p] == '-' || t[p] == '/') && p + 1 < t.size() && IsAlnum(t[p + 1])))) {
+    while (p < t.size() && (IsAlnum(t[p]) || ((t[p] == '-' || t[p] == '/') && p + 1 < t.size() &&
+                                              IsAlnum(t[p + 1])))) {
       if (IsDigit(t[p])) ++digits;
       ++p;
     }
@@ -312,8 +336,10 @@ void DetectContextIds(Context& c) {
     if (tok.kind != TokenKind::kWord && tok.kind != TokenKind::kNumber) continue;
     int digits = 0, letters = 0;
     for (size_t k = tok.begin; k < tok.end; ++k) {
-      if (IsDigit(t[k])) ++digits;
-      else if (IsLetter(t[k])) ++letters;
+      if (IsDigit(t[k]))
+        ++digits;
+      else if (IsLetter(t[k]))
+        ++letters;
     }
     if (digits >= 5 && letters >= 1 && tok.end - tok.begin >= 6) {
       c.Add(PhiKind::kOtherId, tok.begin, tok.end, 0.55, "alphanumeric identifier");

@@ -1,12 +1,13 @@
 // Pattern-shaped PHI: e-mail, links, IPv6/MAC, dates with month names, street
 // addresses. RE2 only (linear time), and each pattern runs only when a cheap
 // prefilter (a phrase hit or a character) says it can match.
-#include <re2/re2.h>
+#include "services/common/text/phi_patterns.h"
 
 #include <string>
 
+#include <re2/re2.h>
+
 #include "services/common/text/phi_context.h"
-#include "services/common/text/phi_patterns.h"
 #include "services/common/text/word_set.h"
 
 namespace carecast::common::text {
@@ -41,21 +42,25 @@ void DetectEmails(Context& c) {
 
 void DetectLinks(Context& c) {
   static constexpr std::string_view kProfileHosts[] = {
-      "facebook.com/", "fb.com/", "instagram.com/", "twitter.com/", "x.com/", "tiktok.com/@",
-      "linkedin.com/in/", "youtube.com/@", "threads.net/@", "snapchat.com/add/", "venmo.com/",
-      "gofundme.com/", "reddit.com/u/", "reddit.com/user/", "cash.app/", "paypal.me/"};
+      "facebook.com/", "fb.com/",           "instagram.com/",   "twitter.com/",
+      "x.com/",        "tiktok.com/@",      "linkedin.com/in/", "youtube.com/@",
+      "threads.net/@", "snapchat.com/add/", "venmo.com/",       "gofundme.com/",
+      "reddit.com/u/", "reddit.com/user/",  "cash.app/",        "paypal.me/"};
   for (const Token& tok : c.tokens) {
     if (tok.kind != TokenKind::kUrl) continue;
     std::string_view url = TokenText(c.n, tok);
     bool profile = false;
     for (std::string_view host : kProfileHosts) {
       size_t p = url.find(host);
-      if (p != std::string_view::npos && p + host.size() < url.size() && (p == 0 || !IsLetter(url[p - 1]))) {
+      if (p != std::string_view::npos && p + host.size() < url.size() &&
+          (p == 0 || !IsLetter(url[p - 1]))) {
         profile = true;
       }
     }
-    if (profile) c.Add(PhiKind::kUrl, tok.begin, tok.end, 0.85, "link to a personal profile or page");
-    else c.Add(PhiKind::kUrl, tok.begin, tok.end, 0.3, "link");
+    if (profile)
+      c.Add(PhiKind::kUrl, tok.begin, tok.end, 0.85, "link to a personal profile or page");
+    else
+      c.Add(PhiKind::kUrl, tok.begin, tok.end, 0.3, "link");
   }
 }
 
@@ -75,11 +80,14 @@ void ForEachMatch(const re2::RE2& re, std::string_view t, int groups, F&& f) {
 
 bool IsStopword(std::string_view w) {
   static constexpr std::string_view kStop[] = {
-      "the", "a", "an", "on", "in", "to", "of", "for", "and", "or", "my", "your", "our", "their", "his",
-      "her", "at", "by", "with", "from", "this", "that", "is", "was", "are", "were", "be", "it", "we", "i",
-      "you", "they", "all", "some", "more", "hours", "hour", "minutes", "mins", "days", "weeks", "times",
-      "people", "patients", "nurses", "doctors", "years", "months", "miles", "blocks", "kids", "steps",
-      "ways", "things", "reasons", "out", "down", "up", "into", "just", "only", "been", "have", "had"};
+      "the",   "a",      "an",     "on",       "in",     "to",      "of",      "for",
+      "and",   "or",     "my",     "your",     "our",    "their",   "his",     "her",
+      "at",    "by",     "with",   "from",     "this",   "that",    "is",      "was",
+      "are",   "were",   "be",     "it",       "we",     "i",       "you",     "they",
+      "all",   "some",   "more",   "hours",    "hour",   "minutes", "mins",    "days",
+      "weeks", "times",  "people", "patients", "nurses", "doctors", "years",   "months",
+      "miles", "blocks", "kids",   "steps",    "ways",   "things",  "reasons", "out",
+      "down",  "up",     "into",   "just",     "only",   "been",    "have",    "had"};
   static const WordSet set(kStop);
   return set.contains(w);
 }
@@ -152,9 +160,10 @@ void DetectPatterns(Context& c, const PhiDetector::Patterns& p) {
   DetectEmails(c);
   if (c.t.find(" at ") != std::string_view::npos || c.t.find("(at)") != std::string_view::npos ||
       c.t.find("[at]") != std::string_view::npos) {
-    ForEachMatch(p.obfuscated_email, c.t, 0, [&](size_t b, size_t e, const std::vector<re2::StringPiece>&) {
-      c.Add(PhiKind::kEmail, b, e, 0.85, "spelled-out e-mail address");
-    });
+    ForEachMatch(p.obfuscated_email, c.t, 0,
+                 [&](size_t b, size_t e, const std::vector<re2::StringPiece>&) {
+                   c.Add(PhiKind::kEmail, b, e, 0.85, "spelled-out e-mail address");
+                 });
   }
   DetectLinks(c);
   DetectMachineIds(c, p);

@@ -18,7 +18,8 @@ struct PhiDetector::Patterns {
       R"(\b\d{1,6}[a-z]?\s+((?:[a-z0-9'.-]+\s+){1,4}?)(?:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|circle|cir|highway|hwy|parkway|pkwy|trail|trl|square|sq|crescent|cres|alley|pike)\b\.?(?:,?\s*(?:apt|apartment|suite|ste|unit|#)\.?\s*#?\s*[a-z0-9-]+)?)"};
   re2::RE2 po_box{R"(\bp\.?\s?o\.?\s?box\s+\d+)"};
   re2::RE2 mac{R"(\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b)"};
-  re2::RE2 ipv6{R"(\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:[0-9a-f]{1,4}\b)"};
+  re2::RE2 ipv6{
+      R"(\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:[0-9a-f]{1,4}\b)"};
 };
 
 }  // namespace carecast::common::text

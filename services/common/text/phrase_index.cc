@@ -1,6 +1,7 @@
 #include "services/common/text/phrase_index.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 #include "services/common/text/normalizer.h"
 #include "services/common/text/phi_kind.h"
@@ -13,11 +14,16 @@ struct ListName {
   PhraseList list;
 };
 constexpr ListName kListNames[] = {
-    {"person_self", PhraseList::kPersonSelf},   {"person_relation", PhraseList::kPersonRelation},
-    {"person_third", PhraseList::kPersonThird}, {"name_title", PhraseList::kNameTitle},
-    {"name_cue", PhraseList::kNameCue},         {"condition", PhraseList::kCondition},
-    {"confirm", PhraseList::kConfirm},          {"date_person", PhraseList::kDatePerson},
-    {"month", PhraseList::kMonth},              {"street_suffix", PhraseList::kStreetSuffix},
+    {"person_self", PhraseList::kPersonSelf},
+    {"person_relation", PhraseList::kPersonRelation},
+    {"person_third", PhraseList::kPersonThird},
+    {"name_title", PhraseList::kNameTitle},
+    {"name_cue", PhraseList::kNameCue},
+    {"condition", PhraseList::kCondition},
+    {"confirm", PhraseList::kConfirm},
+    {"date_person", PhraseList::kDatePerson},
+    {"month", PhraseList::kMonth},
+    {"street_suffix", PhraseList::kStreetSuffix},
     {"spam", PhraseList::kSpam},
 };
 
@@ -52,7 +58,8 @@ std::vector<std::vector<std::string_view>> SplitConfigLines(std::string_view sou
     size_t start = 0;
     while (true) {
       size_t tab = line.find('\t', start);
-      fields.push_back(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
+      fields.push_back(
+          line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
       if (tab == std::string_view::npos) break;
       start = tab + 1;
     }
@@ -83,7 +90,8 @@ absl::StatusOr<std::unique_ptr<PhraseIndex>> PhraseIndex::Build(std::string_view
     (void)index->Add(PhraseList::kTopic, static_cast<uint16_t>(index->topics_.size() - 1), f[1]);
   }
   for (const auto& f : SplitConfigLines(urgency)) {
-    if (f.size() != 3) return absl::InvalidArgumentError("urgency lines need: category<TAB>guidance<TAB>phrases");
+    if (f.size() != 3)
+      return absl::InvalidArgumentError("urgency lines need: category<TAB>guidance<TAB>phrases");
     index->urgency_.push_back({std::string(f[0]), std::string(f[1])});
     (void)index->Add(PhraseList::kUrgency, static_cast<uint16_t>(index->urgency_.size() - 1), f[2]);
   }
@@ -100,12 +108,14 @@ absl::StatusOr<std::unique_ptr<PhraseIndex>> PhraseIndex::Build(std::string_view
     if (!known && name.substr(0, 3) == "id_") {
       PhiKind kind;
       if (!PhiKindFromName(name.substr(3), &kind)) {
-        return absl::InvalidArgumentError(absl::StrCat("unknown PHI kind in phrase list ", AsAbsl(name)));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown PHI kind in phrase list ", AsAbsl(name)));
       }
       (void)index->Add(PhraseList::kIdContext, static_cast<uint16_t>(kind), f[1]);
       known = true;
     }
-    if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown phrase list ", AsAbsl(name)));
+    if (!known)
+      return absl::InvalidArgumentError(absl::StrCat("unknown phrase list ", AsAbsl(name)));
   }
   std::vector<std::string> literals;
   literals.reserve(index->entries_.size());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "services/common/text/literal_matcher.h"
 
 namespace carecast::common::text {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::common::text {
@@ -24,31 +25,35 @@ constexpr double kNormAlpha = 15.0;
 constexpr int kNegationWindow = 3;
 
 constexpr std::string_view kNegatorWords[] = {
-    "not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "nowhere", "cannot",
-    "without", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont", "wouldnt",
-    "cant", "couldnt", "shouldnt", "havent", "hasnt", "hadnt", "aint", "mustnt", "neednt", "nope",
-    "nah", "neednt", "darent", "mightnt", "oughtnt", "shant", "uh-uh", "rarely", "seldom"};
+    "not",     "no",      "never",   "none",    "nobody", "nothing", "neither",  "nor",
+    "nowhere", "cannot",  "without", "dont",    "doesnt", "didnt",   "isnt",     "arent",
+    "wasnt",   "werent",  "wont",    "wouldnt", "cant",   "couldnt", "shouldnt", "havent",
+    "hasnt",   "hadnt",   "aint",    "mustnt",  "neednt", "nope",    "nah",      "neednt",
+    "darent",  "mightnt", "oughtnt", "shant",   "uh-uh",  "rarely",  "seldom"};
 
 constexpr std::string_view kBoosterWords[] = {
-    "absolutely", "amazingly", "awfully", "completely", "considerably", "decidedly", "deeply",
-    "enormously", "entirely", "especially", "exceptionally", "extremely", "fabulously", "greatly",
-    "highly", "hugely", "incredibly", "intensely", "majorly", "more", "most", "particularly",
-    "purely", "quite", "really", "remarkably", "so", "substantially", "thoroughly", "totally",
-    "tremendously", "truly", "unbelievably", "unusually", "utterly", "very", "super", "soo",
-    "sooo", "soooo", "insanely", "ridiculously", "seriously", "crazy", "damn", "hella", "mega",
-    "fully", "way", "too", "beyond", "literally"};
+    "absolutely",   "amazingly",  "awfully",      "completely",    "considerably",  "decidedly",
+    "deeply",       "enormously", "entirely",     "especially",    "exceptionally", "extremely",
+    "fabulously",   "greatly",    "highly",       "hugely",        "incredibly",    "intensely",
+    "majorly",      "more",       "most",         "particularly",  "purely",        "quite",
+    "really",       "remarkably", "so",           "substantially", "thoroughly",    "totally",
+    "tremendously", "truly",      "unbelievably", "unusually",     "utterly",       "very",
+    "super",        "soo",        "sooo",         "soooo",         "insanely",      "ridiculously",
+    "seriously",    "crazy",      "damn",         "hella",         "mega",          "fully",
+    "way",          "too",        "beyond",       "literally"};
 
 constexpr std::string_view kDampenerWords[] = {
-    "almost", "barely", "hardly", "kinda", "kindof", "less", "little", "marginally",
-    "occasionally", "partly", "scarcely", "slightly", "somewhat", "sorta", "sortof", "fairly",
-    "pretty", "bit", "mildly"};
+    "almost",     "barely",       "hardly", "kinda",    "kindof",   "less",     "little",
+    "marginally", "occasionally", "partly", "scarcely", "slightly", "somewhat", "sorta",
+    "sortof",     "fairly",       "pretty", "bit",      "mildly"};
 
 constexpr std::string_view kContrastWords[] = {"but", "however", "yet", "although", "though"};
 
 bool IsClauseBreak(const NormalizedText& n, const Token& t) {
   if (t.kind != TokenKind::kPunct) return false;
   char c = n.text[t.begin];
-  return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '(' || c == ')';
+  return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '(' ||
+         c == ')';
 }
 
 absl::Status ParseInto(std::string_view source, SentimentLexicon& lex) {
@@ -71,7 +76,8 @@ absl::Status ParseInto(std::string_view source, SentimentLexicon& lex) {
     if (tab2 != std::string_view::npos) value_text = value_text.substr(0, tab2);
     float value = 0;
     if (!absl::SimpleAtof(AsAbsl(value_text), &value) || !std::isfinite(value)) {
-      return absl::InvalidArgumentError(absl::StrCat("lexicon line ", line_no, " has a bad valence"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("lexicon line ", line_no, " has a bad valence"));
     }
     std::string key = NormalizeTerm(line.substr(0, tab));
     if (key.empty()) continue;
@@ -82,8 +88,10 @@ absl::Status ParseInto(std::string_view source, SentimentLexicon& lex) {
     }
     SentimentLexicon::WordInfo& info = lex.words[key];
     info.valence = value;
-    if (value != 0) info.flags |= SentimentLexicon::kValence;
-    else info.flags &= static_cast<uint8_t>(~SentimentLexicon::kValence);
+    if (value != 0)
+      info.flags |= SentimentLexicon::kValence;
+    else
+      info.flags &= static_cast<uint8_t>(~SentimentLexicon::kValence);
     auto first = static_cast<unsigned char>(key[0]);
     bool punct_start = first < 0x80 && !std::isalnum(first) && first != '#' && first != '@';
     if (punct_start && key.size() >= 2 && key.size() <= 5) lex.emoticons.insert(key);
@@ -100,7 +108,8 @@ struct Scored {
 
 }  // namespace
 
-absl::StatusOr<SentimentLexicon> SentimentLexicon::Parse(std::string_view general, std::string_view domain,
+absl::StatusOr<SentimentLexicon> SentimentLexicon::Parse(std::string_view general,
+                                                         std::string_view domain,
                                                          std::string_view emoji) {
   SentimentLexicon lex;
   if (absl::Status s = ParseInto(general, lex); !s.ok()) return s;
@@ -134,8 +143,8 @@ SentimentResult ScoreSentiment(const NormalizedText& n, const std::vector<Token>
   for (size_t i = 0; i < tokens.size(); ++i) {
     const Token& t = tokens[i];
     bool brk = IsClauseBreak(n, t);
-    if (t.kind == TokenKind::kWord || t.kind == TokenKind::kHashtag || t.kind == TokenKind::kEmoji ||
-        t.kind == TokenKind::kEmoticon || brk) {
+    if (t.kind == TokenKind::kWord || t.kind == TokenKind::kHashtag ||
+        t.kind == TokenKind::kEmoji || t.kind == TokenKind::kEmoticon || brk) {
       seq.push_back(i);
       Info in;
       if (!brk) {
@@ -212,16 +221,20 @@ SentimentResult ScoreSentiment(const NormalizedText& n, const std::vector<Token>
   double sum = 0;
   for (Scored& s : scored) {
     if (contrast_at < seq.size()) {
-      if (s.token < contrast_at) s.value *= kBeforeContrast;
-      else if (s.token > contrast_at) s.value *= kAfterContrast;
+      if (s.token < contrast_at)
+        s.value *= kBeforeContrast;
+      else if (s.token > contrast_at)
+        s.value *= kAfterContrast;
     }
     sum += s.value;
   }
   if (sum != 0) {
     int exclamations = 0, questions = 0;
     for (char c : n.text) {
-      if (c == '!') ++exclamations;
-      else if (c == '?') ++questions;
+      if (c == '!')
+        ++exclamations;
+      else if (c == '?')
+        ++questions;
     }
     double emphasis = std::min(exclamations, 4) * kExclamation;
     if (questions > 1) emphasis += questions <= 3 ? questions * kQuestion : 0.96;
@@ -230,9 +243,12 @@ SentimentResult ScoreSentiment(const NormalizedText& n, const std::vector<Token>
   double score = sum / std::sqrt(sum * sum + kNormAlpha);
   score = std::clamp(score, -1.0, 1.0);
   result.score = score;
-  if (score >= kPositiveThreshold) result.label = carecast::v1::SENTIMENT_POSITIVE;
-  else if (score <= -kPositiveThreshold) result.label = carecast::v1::SENTIMENT_NEGATIVE;
-  else result.label = carecast::v1::SENTIMENT_NEUTRAL;
+  if (score >= kPositiveThreshold)
+    result.label = carecast::v1::SENTIMENT_POSITIVE;
+  else if (score <= -kPositiveThreshold)
+    result.label = carecast::v1::SENTIMENT_NEGATIVE;
+  else
+    result.label = carecast::v1::SENTIMENT_NEUTRAL;
   std::sort(scored.begin(), scored.end(),
             [](const Scored& a, const Scored& b) { return std::abs(a.value) > std::abs(b.value); });
   for (const Scored& s : scored) {

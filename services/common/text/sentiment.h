@@ -9,7 +9,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+
 #include "carecast/v1/resources.pb.h"
+
 #include "services/common/text/normalizer.h"
 #include "services/common/text/tokenizer.h"
 
@@ -20,12 +22,12 @@ namespace carecast::common::text {
 struct SentimentLexicon {
   // Role of a word, found with one lookup per token.
   enum Flag : uint8_t {
-    kValence = 1,     // carries sentiment
-    kBooster = 2,     // "very"
-    kDampener = 4,    // "slightly"
-    kNegator = 8,     // "not", "never", "didn't"
-    kContrast = 16,   // "but"
-    kBigramHead = 32, // first word of a two-word entry
+    kValence = 1,      // carries sentiment
+    kBooster = 2,      // "very"
+    kDampener = 4,     // "slightly"
+    kNegator = 8,      // "not", "never", "didn't"
+    kContrast = 16,    // "but"
+    kBigramHead = 32,  // first word of a two-word entry
   };
   struct WordInfo {
     float valence = 0;

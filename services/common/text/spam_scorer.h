@@ -17,7 +17,7 @@ struct SpamResult {
   std::vector<std::string> reasons;
 };
 
-SpamResult ScoreSpam(const NormalizedText& n, const std::vector<Token>& tokens, const PhraseHits& hits,
-                     const PhraseIndex& index);
+SpamResult ScoreSpam(const NormalizedText& n, const std::vector<Token>& tokens,
+                     const PhraseHits& hits, const PhraseIndex& index);
 
 }  // namespace carecast::common::text

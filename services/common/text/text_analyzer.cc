@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 #include "services/common/text/literal_matcher.h"
 #include "services/common/text/normalizer.h"
@@ -44,7 +45,9 @@ absl::flat_hash_set<std::string> WordSet(std::string_view source) {
       continue;
     }
     size_t j = i;
-    while (j < source.size() && source[j] != ' ' && source[j] != '\n' && source[j] != '\t' && source[j] != '\r') ++j;
+    while (j < source.size() && source[j] != ' ' && source[j] != '\n' && source[j] != '\t' &&
+           source[j] != '\r')
+      ++j;
     if (j > i) {
       std::string w = NormalizeTerm(source.substr(i, j - i));
       if (!w.empty()) set.insert(std::move(w));
@@ -54,7 +57,8 @@ absl::flat_hash_set<std::string> WordSet(std::string_view source) {
   return set;
 }
 
-absl::StatusOr<std::shared_ptr<const TextAnalyzer::KeywordSet>> BuildKeywords(std::vector<std::string> keywords);
+absl::StatusOr<std::shared_ptr<const TextAnalyzer::KeywordSet>> BuildKeywords(
+    std::vector<std::string> keywords);
 
 }  // namespace
 
@@ -106,23 +110,27 @@ TextAnalyzer::Workspace& ThreadWorkspace() {
   return ws;
 }
 
-absl::StatusOr<std::shared_ptr<const TextAnalyzer::KeywordSet>> BuildKeywords(std::vector<std::string> keywords) {
+absl::StatusOr<std::shared_ptr<const TextAnalyzer::KeywordSet>> BuildKeywords(
+    std::vector<std::string> keywords) {
   if (keywords.size() > kMaxKeywords) {
-    return absl::InvalidArgumentError(absl::StrCat(keywords.size(), " tracked keywords; the limit is ", kMaxKeywords));
+    return absl::InvalidArgumentError(
+        absl::StrCat(keywords.size(), " tracked keywords; the limit is ", kMaxKeywords));
   }
   auto set = std::make_shared<TextAnalyzer::KeywordSet>();
   std::vector<std::string> literals;
   literals.reserve(keywords.size());
   for (size_t i = 0; i < keywords.size(); ++i) {
     if (keywords[i].size() > kMaxKeywordBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("tracked keyword ", i, " is longer than ", kMaxKeywordBytes, " bytes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tracked keyword ", i, " is longer than ", kMaxKeywordBytes, " bytes"));
     }
     if (absl::Status s = ValidateUtf8(keywords[i]); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("tracked keyword ", i, ": ", s.message()));
     }
     std::string norm = NormalizeTerm(keywords[i]);
     if (norm.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("tracked keyword ", i, " is empty after normalisation"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tracked keyword ", i, " is empty after normalisation"));
     }
     literals.push_back(std::move(norm));
   }
@@ -150,7 +158,8 @@ absl::Status TextAnalyzer::Prepare(std::string_view text, Workspace& ws) const {
         absl::StrCat("text is ", text.size(), " bytes; the limit is ", limits_.max_input_bytes));
   }
   if (absl::Status s = ValidateUtf8(text); !s.ok()) return s;
-  if (absl::Status s = Normalize(text, limits_.max_input_bytes * 4, ws.normalized); !s.ok()) return s;
+  if (absl::Status s = Normalize(text, limits_.max_input_bytes * 4, ws.normalized); !s.ok())
+    return s;
   ws.tokens.clear();
   Tokenize(ws.normalized, lexicon_->emoticons, ws.tokens);
   phrases_->Scan(ws.normalized.text, limits_.max_hits, ws.hits);
@@ -166,7 +175,7 @@ void ToProto(const PhiFinding& f, carecast::v1::PhiFinding* out) {
 }
 
 absl::StatusOr<std::vector<PhiFinding>> TextAnalyzer::FindPhi(std::string_view text,
-                                                               const AnalyzeOptions& options) const {
+                                                              const AnalyzeOptions& options) const {
   Workspace& ws = ThreadWorkspace();
   if (absl::Status s = Prepare(text, ws); !s.ok()) return s;
   std::vector<PhiFinding> findings;
@@ -179,8 +188,8 @@ absl::StatusOr<std::vector<PhiFinding>> TextAnalyzer::FindPhi(std::string_view t
   return findings;
 }
 
-absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(std::string_view text,
-                                                                const AnalyzeOptions& options) const {
+absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(
+    std::string_view text, const AnalyzeOptions& options) const {
   Workspace& ws = ThreadWorkspace();
   if (absl::Status s = Prepare(text, ws); !s.ok()) return s;
   const NormalizedText& n = ws.normalized;

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "carecast/v1/analysis.pb.h"
+
 #include "services/common/text/phi_kind.h"
 #include "services/common/text/text_config.h"
 
@@ -37,11 +39,13 @@ class TextAnalyzer {
   TextAnalyzer(const TextAnalyzer&) = delete;
   TextAnalyzer& operator=(const TextAnalyzer&) = delete;
 
-  absl::StatusOr<carecast::v1::TextAnalysis> Analyze(std::string_view text, const AnalyzeOptions& options) const;
+  absl::StatusOr<carecast::v1::TextAnalysis> Analyze(std::string_view text,
+                                                     const AnalyzeOptions& options) const;
 
   // Only the PHI stage (the planner's approval guard). Spans are input byte
   // offsets; findings with confidence >= kGuardThreshold need a human.
-  absl::StatusOr<std::vector<PhiFinding>> FindPhi(std::string_view text, const AnalyzeOptions& options) const;
+  absl::StatusOr<std::vector<PhiFinding>> FindPhi(std::string_view text,
+                                                  const AnalyzeOptions& options) const;
 
   // Compiles a new keyword database off to the side and swaps it in atomically;
   // calls in flight finish with the old one. INVALID_ARGUMENT (and no change)

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::common::text {
@@ -14,10 +15,14 @@ struct FileField {
   std::string TextConfig::*field;
 };
 constexpr FileField kFiles[] = {
-    {"lexicon_vader.tsv", &TextConfig::lexicon},       {"lexicon_healthcare.tsv", &TextConfig::lexicon_domain},
-    {"emoji.tsv", &TextConfig::emoji},                 {"taxonomy.tsv", &TextConfig::taxonomy},
-    {"urgency.tsv", &TextConfig::urgency},             {"phrases.tsv", &TextConfig::phrases},
-    {"first_names.txt", &TextConfig::first_names},     {"last_names.txt", &TextConfig::last_names},
+    {"lexicon_vader.tsv", &TextConfig::lexicon},
+    {"lexicon_healthcare.tsv", &TextConfig::lexicon_domain},
+    {"emoji.tsv", &TextConfig::emoji},
+    {"taxonomy.tsv", &TextConfig::taxonomy},
+    {"urgency.tsv", &TextConfig::urgency},
+    {"phrases.tsv", &TextConfig::phrases},
+    {"first_names.txt", &TextConfig::first_names},
+    {"last_names.txt", &TextConfig::last_names},
     {"common_words.txt", &TextConfig::common_words},
 };
 

@@ -24,9 +24,9 @@ bool IsEmojiCodePoint(char32_t cp) {
   return utf8proc_category(static_cast<utf8proc_int32_t>(cp)) == UTF8PROC_CATEGORY_SO;
 }
 
-constexpr std::array<std::string_view, 14> kTlds = {
-    ".com", ".org", ".net", ".edu", ".gov", ".io", ".co", ".us", ".ly", ".me",
-    ".health", ".info", ".biz", ".app"};
+constexpr std::array<std::string_view, 14> kTlds = {".com",    ".org",  ".net", ".edu", ".gov",
+                                                    ".io",     ".co",   ".us",  ".ly",  ".me",
+                                                    ".health", ".info", ".biz", ".app"};
 
 // A chunk (run of non-space) that is a link: scheme, www., or domain.tld[/...].
 bool LooksLikeUrl(std::string_view c) {
@@ -63,7 +63,10 @@ class TokenizerImpl {
   void Run() {
     size_t i = 0;
     while (i < t_.size()) {
-      if (IsSpace(t_[i])) { ++i; continue; }
+      if (IsSpace(t_[i])) {
+        ++i;
+        continue;
+      }
       size_t j = i;
       while (j < t_.size() && !IsSpace(t_[j])) ++j;
       Chunk(i, j);
@@ -84,7 +87,10 @@ class TokenizerImpl {
           ++letters;
           bool up = n_.IsUpper(k);
           if (up) ++upper;
-          if (!first_seen) { tok.capitalized = up; first_seen = true; }
+          if (!first_seen) {
+            tok.capitalized = up;
+            first_seen = true;
+          }
         }
       }
       tok.all_caps = letters >= 2 && upper == letters;
@@ -94,27 +100,31 @@ class TokenizerImpl {
 
   // Trims leading/trailing punctuation that belongs to the sentence, not the link.
   void TrimLink(size_t& b, size_t& e) {
-    while (b < e && (t_[b] == '(' || t_[b] == '"' || t_[b] == '\'' || t_[b] == '<' || t_[b] == '[')) {
+    while (b < e &&
+           (t_[b] == '(' || t_[b] == '"' || t_[b] == '\'' || t_[b] == '<' || t_[b] == '[')) {
       Push(TokenKind::kPunct, b, b + 1);
       ++b;
     }
-    while (e > b && (t_[e - 1] == '.' || t_[e - 1] == ',' || t_[e - 1] == ')' || t_[e - 1] == '!' ||
-                     t_[e - 1] == '?' || t_[e - 1] == '"' || t_[e - 1] == '\'' || t_[e - 1] == ';' ||
-                     t_[e - 1] == ':' || t_[e - 1] == '>' || t_[e - 1] == ']')) {
+    while (e > b &&
+           (t_[e - 1] == '.' || t_[e - 1] == ',' || t_[e - 1] == ')' || t_[e - 1] == '!' ||
+            t_[e - 1] == '?' || t_[e - 1] == '"' || t_[e - 1] == '\'' || t_[e - 1] == ';' ||
+            t_[e - 1] == ':' || t_[e - 1] == '>' || t_[e - 1] == ']')) {
       --e;
     }
   }
 
   void Chunk(size_t b, size_t e) {
     std::string_view c = t_.substr(b, e - b);
-    bool has_dot_or_at = c.find('.') != std::string_view::npos || c.find('@') != std::string_view::npos ||
+    bool has_dot_or_at = c.find('.') != std::string_view::npos ||
+                         c.find('@') != std::string_view::npos ||
                          c.find(':') != std::string_view::npos;
     if (has_dot_or_at && (LooksLikeUrl(c) || LooksLikeEmail(c))) {
       size_t lb = b, le = e;
       TrimLink(lb, le);
       std::string_view core = t_.substr(lb, le - lb);
       if (!core.empty()) {
-        Push(LooksLikeEmail(core) && !LooksLikeUrl(core) ? TokenKind::kEmail : TokenKind::kUrl, lb, le);
+        Push(LooksLikeEmail(core) && !LooksLikeUrl(core) ? TokenKind::kEmail : TokenKind::kUrl, lb,
+             le);
         for (size_t k = le; k < e; ++k) Push(TokenKind::kPunct, k, k + 1);
         return;
       }
@@ -130,7 +140,8 @@ class TokenizerImpl {
       bool space_before = i == chunk_begin;
       bool space_after = i + len == e;
       char first = cand[0];
-      if (space_before || (space_after && (first == ':' || first == ';' || first == '='))) return len;
+      if (space_before || (space_after && (first == ':' || first == ';' || first == '=')))
+        return len;
     }
     return 0;
   }
@@ -138,14 +149,20 @@ class TokenizerImpl {
   size_t Next(size_t i, size_t chunk_begin, size_t e) {
     char c = t_[i];
     auto uc = static_cast<unsigned char>(c);
-    if (c == '#' && i + 1 < e && (IsAsciiWord(t_[i + 1]) || static_cast<unsigned char>(t_[i + 1]) >= 0x80)) {
+    if (c == '#' && i + 1 < e &&
+        (IsAsciiWord(t_[i + 1]) || static_cast<unsigned char>(t_[i + 1]) >= 0x80)) {
       size_t j = i + 1;
       j = ScanWordChars(j, e, false);
-      if (j > i + 1) { Push(TokenKind::kHashtag, i, j); return j; }
+      if (j > i + 1) {
+        Push(TokenKind::kHashtag, i, j);
+        return j;
+      }
     }
-    if (c == '@' && i + 1 < e && IsAsciiWord(t_[i + 1]) && (i == chunk_begin || !IsAsciiWord(t_[i - 1]))) {
+    if (c == '@' && i + 1 < e && IsAsciiWord(t_[i + 1]) &&
+        (i == chunk_begin || !IsAsciiWord(t_[i - 1]))) {
       size_t j = i + 1;
-      while (j < e && (IsAsciiWord(t_[j]) || (t_[j] == '.' && j + 1 < e && IsAsciiWord(t_[j + 1])))) ++j;
+      while (j < e && (IsAsciiWord(t_[j]) || (t_[j] == '.' && j + 1 < e && IsAsciiWord(t_[j + 1]))))
+        ++j;
       Push(TokenKind::kHandle, i, j);
       return j;
     }
@@ -153,9 +170,12 @@ class TokenizerImpl {
       // A number with internal separators ("3.5", "10:30", "555-1234", "1,000").
       size_t j = i;
       while (j < e) {
-        if (IsDigit(t_[j])) { ++j; continue; }
-        if ((t_[j] == '.' || t_[j] == ',' || t_[j] == ':' || t_[j] == '/' || t_[j] == '-') && j + 1 < e &&
-            IsDigit(t_[j + 1])) {
+        if (IsDigit(t_[j])) {
+          ++j;
+          continue;
+        }
+        if ((t_[j] == '.' || t_[j] == ',' || t_[j] == ':' || t_[j] == '/' || t_[j] == '-') &&
+            j + 1 < e && IsDigit(t_[j + 1])) {
           ++j;
           continue;
         }
@@ -176,7 +196,10 @@ class TokenizerImpl {
       if (uc < 0x80 || IsWordCodePoint(cp)) {
         // "xd", ":p"-style emoticons made of letters are looked up as words.
         size_t j = ScanWordChars(i, e, true);
-        if (j > i) { Push(TokenKind::kWord, i, j); return j; }
+        if (j > i) {
+          Push(TokenKind::kWord, i, j);
+          return j;
+        }
       }
       Push(TokenKind::kPunct, i, i + len);
       return i + len;
@@ -194,8 +217,14 @@ class TokenizerImpl {
     while (j < e) {
       auto uc = static_cast<unsigned char>(t_[j]);
       if (uc < 0x80) {
-        if (IsAsciiWord(t_[j])) { ++j; continue; }
-        if (allow_apostrophe && t_[j] == '\'' && j + 1 < e && IsAsciiLetter(t_[j + 1])) { ++j; continue; }
+        if (IsAsciiWord(t_[j])) {
+          ++j;
+          continue;
+        }
+        if (allow_apostrophe && t_[j] == '\'' && j + 1 < e && IsAsciiLetter(t_[j + 1])) {
+          ++j;
+          continue;
+        }
         break;
       }
       size_t len = 1;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+
 #include "services/common/text/normalizer.h"
 
 namespace carecast::common::text {

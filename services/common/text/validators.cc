@@ -1,9 +1,9 @@
 #include "services/common/text/validators.h"
 
+#include <string>
+
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
-
-#include <string>
 
 namespace carecast::common::text {
 

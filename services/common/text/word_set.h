@@ -14,7 +14,9 @@ class WordSet {
   explicit WordSet(const std::string_view (&words)[N]) {
     for (std::string_view w : words) set_.insert(absl::string_view(w.data(), w.size()));
   }
-  bool contains(std::string_view w) const { return set_.contains(absl::string_view(w.data(), w.size())); }
+  bool contains(std::string_view w) const {
+    return set_.contains(absl::string_view(w.data(), w.size()));
+  }
 
  private:
   absl::flat_hash_set<absl::string_view> set_;

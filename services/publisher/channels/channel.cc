@@ -6,6 +6,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+
 #include "services/common/base/strings.h"
 
 namespace carecast::publisher {
@@ -15,11 +16,16 @@ constexpr absl::string_view kRetryAfterPayload = "type.carecast/publisher.RetryA
 
 absl::StatusCode CodeFor(ChannelErrorKind kind) {
   switch (kind) {
-    case ChannelErrorKind::kRetryable: return absl::StatusCode::kUnavailable;
-    case ChannelErrorKind::kRateLimited: return absl::StatusCode::kResourceExhausted;
-    case ChannelErrorKind::kAuthExpired: return absl::StatusCode::kUnauthenticated;
-    case ChannelErrorKind::kPermanent: return absl::StatusCode::kFailedPrecondition;
-    case ChannelErrorKind::kOutcomeUnknown: return absl::StatusCode::kDeadlineExceeded;
+    case ChannelErrorKind::kRetryable:
+      return absl::StatusCode::kUnavailable;
+    case ChannelErrorKind::kRateLimited:
+      return absl::StatusCode::kResourceExhausted;
+    case ChannelErrorKind::kAuthExpired:
+      return absl::StatusCode::kUnauthenticated;
+    case ChannelErrorKind::kPermanent:
+      return absl::StatusCode::kFailedPrecondition;
+    case ChannelErrorKind::kOutcomeUnknown:
+      return absl::StatusCode::kDeadlineExceeded;
   }
   return absl::StatusCode::kDeadlineExceeded;
 }
@@ -28,12 +34,18 @@ absl::StatusCode CodeFor(ChannelErrorKind kind) {
 
 std::string_view NetworkLabel(carecast::v1::Network network) {
   switch (network) {
-    case carecast::v1::NETWORK_SANDBOX: return "sandbox";
-    case carecast::v1::NETWORK_X: return "x";
-    case carecast::v1::NETWORK_FACEBOOK: return "facebook";
-    case carecast::v1::NETWORK_LINKEDIN: return "linkedin";
-    case carecast::v1::NETWORK_INSTAGRAM: return "instagram";
-    case carecast::v1::NETWORK_MASTODON: return "mastodon";
+    case carecast::v1::NETWORK_SANDBOX:
+      return "sandbox";
+    case carecast::v1::NETWORK_X:
+      return "x";
+    case carecast::v1::NETWORK_FACEBOOK:
+      return "facebook";
+    case carecast::v1::NETWORK_LINKEDIN:
+      return "linkedin";
+    case carecast::v1::NETWORK_INSTAGRAM:
+      return "instagram";
+    case carecast::v1::NETWORK_MASTODON:
+      return "mastodon";
     case carecast::v1::NETWORK_UNSPECIFIED:
     case carecast::v1::Network_INT_MIN_SENTINEL_DO_NOT_USE_:
     case carecast::v1::Network_INT_MAX_SENTINEL_DO_NOT_USE_:
@@ -54,11 +66,16 @@ carecast::v1::Network ParseNetworkLabel(std::string_view label) {
 
 std::string_view ChannelErrorKindName(ChannelErrorKind kind) {
   switch (kind) {
-    case ChannelErrorKind::kRetryable: return "retryable";
-    case ChannelErrorKind::kRateLimited: return "rate_limited";
-    case ChannelErrorKind::kAuthExpired: return "auth_expired";
-    case ChannelErrorKind::kPermanent: return "permanent";
-    case ChannelErrorKind::kOutcomeUnknown: return "outcome_unknown";
+    case ChannelErrorKind::kRetryable:
+      return "retryable";
+    case ChannelErrorKind::kRateLimited:
+      return "rate_limited";
+    case ChannelErrorKind::kAuthExpired:
+      return "auth_expired";
+    case ChannelErrorKind::kPermanent:
+      return "permanent";
+    case ChannelErrorKind::kOutcomeUnknown:
+      return "outcome_unknown";
   }
   return "outcome_unknown";
 }

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "carecast/v1/resources.pb.h"
 
 namespace carecast::publisher {

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+
 #include "services/publisher/channels/channel.h"
 
 namespace carecast::publisher {

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "carecast/v1/resources.pb.h"
 
 namespace carecast::publisher {

@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <system_error>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include <nlohmann/json.hpp>
+
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 
@@ -218,7 +218,7 @@ absl::StatusOr<std::optional<Receipt>> SandboxChannel::FindByMarker(
 }
 
 absl::StatusOr<std::vector<DeliveryRecord>> SandboxChannel::ListDeliveries(size_t offset,
-                                                                          size_t limit) {
+                                                                           size_t limit) {
   std::lock_guard lock(mu_);
   {
     FileLock file_lock(fd_);
@@ -226,7 +226,8 @@ absl::StatusOr<std::vector<DeliveryRecord>> SandboxChannel::ListDeliveries(size_
     if (absl::Status s = CatchUpLocked(); !s.ok()) return s;
   }
   std::vector<DeliveryRecord> out;
-  for (size_t i = offset; i < records_.size() && out.size() < limit; ++i) out.push_back(records_[i]);
+  for (size_t i = offset; i < records_.size() && out.size() < limit; ++i)
+    out.push_back(records_[i]);
   return out;
 }
 

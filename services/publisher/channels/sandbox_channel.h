@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "services/common/base/clock.h"
 #include "services/publisher/channels/channel.h"
 #include "services/publisher/channels/delivery_log.h"
@@ -47,9 +48,9 @@ class SandboxChannel final : public Channel, public DeliveryLog {
   const common::Clock& clock_;
 
   std::mutex mu_;
-  std::vector<DeliveryRecord> records_;         // guarded by mu_
-  std::map<std::string, size_t> by_key_;        // idempotency key -> index in records_
-  off_t scanned_ = 0;                           // bytes of the file already parsed
+  std::vector<DeliveryRecord> records_;   // guarded by mu_
+  std::map<std::string, size_t> by_key_;  // idempotency key -> index in records_
+  off_t scanned_ = 0;                     // bytes of the file already parsed
 };
 
 // One JSON line (without newline) for `record`, and its parse. Exposed for tests.

@@ -9,9 +9,9 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/str_split.h"
 #include "services/common/base/ids.h"
 #include "services/publisher/channels/channel.h"
 
@@ -27,7 +27,7 @@ struct TokenInfo {
 };
 
 // The spoke id of "spokes/{spoke}/accounts/{account}", or empty when malformed.
-std::string SpokeOf(const std::string &account) {
+std::string SpokeOf(const std::string& account) {
   std::vector<std::string> parts = absl::StrSplit(account, '/');
   if (parts.size() != 4 || parts[0] != "spokes" || parts[2] != "accounts") return "";
   if (!common::IsValidId(parts[1]) || !common::IsValidId(parts[3])) return "";
@@ -36,7 +36,7 @@ std::string SpokeOf(const std::string &account) {
 
 // Parses one token file. On failure returns nullopt and sets `reason` to a
 // fixed phrase: parser messages quote the input, and the input holds a token.
-std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path &path, std::string *reason) {
+std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path& path, std::string* reason) {
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) {
@@ -68,7 +68,7 @@ std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path &path, std::
   TokenInfo info;
   auto network = json.find("network");
   if (network == json.end() || !network->is_string() ||
-      ParseNetworkLabel(network->get_ref<const std::string &>()) ==
+      ParseNetworkLabel(network->get_ref<const std::string&>()) ==
           carecast::v1::NETWORK_UNSPECIFIED) {
     *reason = "network is missing or not a known network";
     return std::nullopt;
@@ -97,8 +97,8 @@ std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path &path, std::
 }  // namespace
 
 TokenExpiryWatcher::TokenExpiryWatcher(TokenExpiryWatcherOptions options,
-                                       prometheus::Registry &registry, const common::Clock &clock,
-                                       common::Logger &logger)
+                                       prometheus::Registry& registry, const common::Clock& clock,
+                                       common::Logger& logger)
     : options_(std::move(options)),
       clock_(clock),
       logger_(logger),
@@ -144,7 +144,7 @@ TokenScanResult TokenExpiryWatcher::ScanOnce() {
     paths.push_back(it->path());
   }
   std::sort(paths.begin(), paths.end());
-  for (const std::filesystem::path &path : paths) {
+  for (const std::filesystem::path& path : paths) {
     const std::string name = path.filename().string();
     std::error_code type_ec;
     if (!std::filesystem::is_regular_file(path,
@@ -190,8 +190,8 @@ TokenScanResult TokenExpiryWatcher::ScanOnce() {
       ++it2;
     }
   }
-  for (const auto &[key, expires_at] : earliest) {
-    prometheus::Gauge *&gauge = exported_[key];
+  for (const auto& [key, expires_at] : earliest) {
+    prometheus::Gauge*& gauge = exported_[key];
     if (gauge == nullptr) gauge = &expiry_.Add({{"network", key.first}, {"spoke", key.second}});
     gauge->Set(absl::ToDoubleSeconds(expires_at - absl::UnixEpoch()));
   }

@@ -23,12 +23,12 @@
 #include <thread>
 #include <utility>
 
+#include "absl/time/time.h"
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-#include "absl/time/time.h"
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 
@@ -54,11 +54,11 @@ struct TokenScanResult {
 // and `logger` must outlive it.
 class TokenExpiryWatcher {
  public:
-  TokenExpiryWatcher(TokenExpiryWatcherOptions options, prometheus::Registry &registry,
-                     const common::Clock &clock, common::Logger &logger);
+  TokenExpiryWatcher(TokenExpiryWatcherOptions options, prometheus::Registry& registry,
+                     const common::Clock& clock, common::Logger& logger);
   ~TokenExpiryWatcher();  // Stop()s
-  TokenExpiryWatcher(const TokenExpiryWatcher &) = delete;
-  TokenExpiryWatcher &operator=(const TokenExpiryWatcher &) = delete;
+  TokenExpiryWatcher(const TokenExpiryWatcher&) = delete;
+  TokenExpiryWatcher& operator=(const TokenExpiryWatcher&) = delete;
 
   // Reads the directory once and replaces the exported expiries.
   TokenScanResult ScanOnce();
@@ -70,13 +70,13 @@ class TokenExpiryWatcher {
   void Run();
 
   const TokenExpiryWatcherOptions options_;
-  const common::Clock &clock_;
-  common::Logger &logger_;
-  prometheus::Family<prometheus::Gauge> &expiry_;
-  prometheus::Counter &read_errors_;
+  const common::Clock& clock_;
+  common::Logger& logger_;
+  prometheus::Family<prometheus::Gauge>& expiry_;
+  prometheus::Counter& read_errors_;
 
   std::mutex scan_mu_;  // one scan at a time; guards exported_
-  std::map<std::pair<std::string, std::string>, prometheus::Gauge *> exported_;
+  std::map<std::pair<std::string, std::string>, prometheus::Gauge*> exported_;
 
   std::mutex mu_;
   std::condition_variable wake_;

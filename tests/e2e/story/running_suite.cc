@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+
 #include "tests/support/grpc_probe.h"
 #include "tests/support/test_tokens.h"
 
@@ -39,11 +40,14 @@ absl::StatusOr<std::unique_ptr<RunningSuite>> RunningSuite::Start() {
   };
   std::vector<Spec> specs = {
       {"planner", bin + "/services/planner/carecast-planner", {}},
-      {"publisher-1", bin + "/services/publisher/carecast-publisher",
+      {"publisher-1",
+       bin + "/services/publisher/carecast-publisher",
        {{"CARECAST_PUBLISHER_ID", "publisher-1"}}},
-      {"publisher-2", bin + "/services/publisher/carecast-publisher",
+      {"publisher-2",
+       bin + "/services/publisher/carecast-publisher",
        {{"CARECAST_PUBLISHER_ID", "publisher-2"}}},
-      {"listener", bin + "/services/listener/carecast-listener",
+      {"listener",
+       bin + "/services/listener/carecast-listener",
        {{"CARECAST_TRACKED_KEYWORDS", "st marys,flu shot,emergency room"}}},
       {"metrics", bin + "/services/metrics/carecast-metrics", {}},
   };

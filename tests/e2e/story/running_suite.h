@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include <grpcpp/grpcpp.h>
 
-#include "absl/status/status.h"
 #include "tests/support/child_process.h"
 #include "tests/support/local_servers.h"
 

@@ -8,16 +8,17 @@
 #include <fstream>
 #include <set>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "carecast/v1/events.pb.h"
 #include "carecast/v1/listener_service.grpc.pb.h"
 #include "carecast/v1/metrics_service.grpc.pb.h"
 #include "carecast/v1/planner_service.grpc.pb.h"
 #include "carecast/v1/publisher_service.grpc.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_codec.h"
@@ -263,14 +264,14 @@ TEST_F(StoryTest, DraftToPublishedToMeasured) {
         R"("text":"Waited 4 hours in the St Marys emergency room, terrible experience and nobody told us anything. Is this normal??",)",
         R"("create_time":")", absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone()),
         R"("})");
-    auto resp = HttpCall(suite_->service("listener").http_port, "POST", "/v1/mentions", body,
-                         {{"Authorization", "Bearer " + hook_},
-                          {"Content-Type", "application/json"}});
+    auto resp =
+        HttpCall(suite_->service("listener").http_port, "POST", "/v1/mentions", body,
+                 {{"Authorization", "Bearer " + hook_}, {"Content-Type", "application/json"}});
     ASSERT_TRUE(resp.ok()) << resp.status();
     EXPECT_EQ(resp->status, 201) << resp->body;
-    auto again = HttpCall(suite_->service("listener").http_port, "POST", "/v1/mentions", body,
-                          {{"Authorization", "Bearer " + hook_},
-                           {"Content-Type", "application/json"}});
+    auto again =
+        HttpCall(suite_->service("listener").http_port, "POST", "/v1/mentions", body,
+                 {{"Authorization", "Bearer " + hook_}, {"Content-Type", "application/json"}});
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->status, 200) << "a repeat is recognised, not stored twice";
 
@@ -309,7 +310,8 @@ TEST_F(StoryTest, DraftToPublishedToMeasured) {
   {
     common::SystemClock clock;
     common::CapturingLogger logger;
-    auto bus = common::NatsConnection::Connect({.url = suite_->nats().url(), .name = "e2e"}, logger);
+    auto bus =
+        common::NatsConnection::Connect({.url = suite_->nats().url(), .name = "e2e"}, logger);
     ASSERT_TRUE(bus.ok()) << bus.status();
     auto events = (*bus)->Read(std::string(common::streams::kEvents),
                                std::string(common::subjects::kPostPublished), 1, 1000);
@@ -335,7 +337,8 @@ TEST_F(StoryTest, DraftToPublishedToMeasured) {
   }
   auto metrics_text = HttpCall(suite_->service("metrics").http_port, "GET", "/metrics");
   ASSERT_TRUE(metrics_text.ok());
-  EXPECT_TRUE(absl::StrContains(metrics_text->body, "carecast_posts_published_total{network=\"sandbox\"} 2"))
+  EXPECT_TRUE(absl::StrContains(metrics_text->body,
+                                "carecast_posts_published_total{network=\"sandbox\"} 2"))
       << metrics_text->body;
 
   // SIGTERM: every service stops cleanly within its grace period.

@@ -1,9 +1,6 @@
 // The NATS adapter reports to its BusObserver on a real nats-server: the
 // connection gauge and reconnects, redeliveries per consumer, and the consumer
 // lag gauges moving with the backlog. BusMetrics is the observer under test.
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -13,6 +10,9 @@
 #include <string>
 
 #include "absl/cleanup/cleanup.h"
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
 #include "services/common/bus/bus_metrics.h"
 #include "tests/integration/bus/bus_test_env.h"
 #include "tests/support/metric_values.h"

@@ -57,10 +57,11 @@ class NatsEnv {
     EXPECT_TRUE(server.ok()) << server.status();
     if (!server.ok()) return false;
     server_ = std::move(*server);
-    auto conn = common::NatsConnection::Connect(
-        {.url = server_->url(), .name = "carecast-test", .request_timeout = absl::Seconds(3),
-         .reconnect_wait = absl::Milliseconds(50)},
-        logger);
+    auto conn = common::NatsConnection::Connect({.url = server_->url(),
+                                                 .name = "carecast-test",
+                                                 .request_timeout = absl::Seconds(3),
+                                                 .reconnect_wait = absl::Milliseconds(50)},
+                                                logger);
     EXPECT_TRUE(conn.ok()) << conn.status();
     if (!conn.ok()) return false;
     connection_ = std::move(*conn);

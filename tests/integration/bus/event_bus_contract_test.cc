@@ -191,7 +191,8 @@ TEST_P(EventBusContractTest, FullWildcardReadsAndSubscribesToEverything) {
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_EQ(all->size(), 2u);
   Recorder got;
-  auto sub = bus_->Subscribe(Consumer("everything", ">"), [&](const Event& e) { return got.Record(e); });
+  auto sub =
+      bus_->Subscribe(Consumer("everything", ">"), [&](const Event& e) { return got.Record(e); });
   ASSERT_TRUE(sub.ok()) << sub.status();
   EXPECT_TRUE(PollUntil([&] { return got.size() == 2; }, absl::Seconds(10)));
 }
@@ -214,20 +215,22 @@ TEST_P(EventBusContractTest, FilterAndDeliverPolicy) {
   ASSERT_TRUE(bus_->Publish(TestEvent("t.b.x", "old-b")).ok());
   Recorder all_a;
   Recorder new_only;
-  auto s1 = bus_->Subscribe(Consumer("all-a", "t.a.>"), [&](const Event& e) { return all_a.Record(e); });
+  auto s1 =
+      bus_->Subscribe(Consumer("all-a", "t.a.>"), [&](const Event& e) { return all_a.Record(e); });
   ConsumerSpec fresh = Consumer("new-only");
   fresh.deliver_all = false;
   auto s2 = bus_->Subscribe(fresh, [&](const Event& e) { return new_only.Record(e); });
   ASSERT_TRUE(s1.ok() && s2.ok());
   ASSERT_TRUE(bus_->Publish(TestEvent("t.a.x", "new-a")).ok());
   ASSERT_TRUE(bus_->Publish(TestEvent("t.b.x", "new-b")).ok());
-  ASSERT_TRUE(PollUntil([&] { return all_a.size() == 2 && new_only.size() == 2; }, absl::Seconds(10)));
+  ASSERT_TRUE(
+      PollUntil([&] { return all_a.size() == 2 && new_only.size() == 2; }, absl::Seconds(10)));
   EXPECT_EQ(all_a.events()[0].id, "old-a");
   EXPECT_EQ(all_a.events()[1].id, "new-a");
   EXPECT_EQ(new_only.events()[0].id, "new-a");
   EXPECT_EQ(new_only.events()[1].id, "new-b");
-  ASSERT_TRUE(PollUntil([&] { return (*s1)->Pending() == 0 && (*s2)->Pending() == 0; },
-                        absl::Seconds(10)));
+  ASSERT_TRUE(
+      PollUntil([&] { return (*s1)->Pending() == 0 && (*s2)->Pending() == 0; }, absl::Seconds(10)));
 }
 
 TEST_P(EventBusContractTest, DurableConsumerSplitsWorkDeliveringEachEventOnce) {
@@ -322,14 +325,16 @@ TEST_P(EventBusContractTest, PendingCountsWaitingAndUnacknowledged) {
 
 TEST_P(EventBusContractTest, DestroyedSubscriptionStopsAndDurableResumes) {
   Recorder first;
-  auto sub = bus_->Subscribe(Consumer("resumable"), [&](const Event& e) { return first.Record(e); });
+  auto sub =
+      bus_->Subscribe(Consumer("resumable"), [&](const Event& e) { return first.Record(e); });
   ASSERT_TRUE(sub.ok());
   ASSERT_TRUE(bus_->Publish(TestEvent("t.x", "1")).ok());
   ASSERT_TRUE(PollUntil([&] { return first.size() == 1; }, absl::Seconds(10)));
   sub->reset();
   ASSERT_TRUE(bus_->Publish(TestEvent("t.x", "2")).ok());
   Recorder second;
-  auto again = bus_->Subscribe(Consumer("resumable"), [&](const Event& e) { return second.Record(e); });
+  auto again =
+      bus_->Subscribe(Consumer("resumable"), [&](const Event& e) { return second.Record(e); });
   ASSERT_TRUE(again.ok()) << again.status();
   ASSERT_TRUE(PollUntil([&] { return second.size() == 1; }, absl::Seconds(10)));
   EXPECT_EQ(second.events()[0].id, "2");

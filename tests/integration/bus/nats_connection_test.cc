@@ -93,8 +93,8 @@ TEST_F(NatsConnectionTest, MalformedMessageIsTerminatedAndLogged) {
     return Disposition::kAck;
   });
   ASSERT_TRUE(sub.ok()) << sub.status();
-  ASSERT_TRUE(PollUntil([&] { return calls.load() == 1 && (*sub)->Pending() == 0; },
-                        absl::Seconds(10)));
+  ASSERT_TRUE(
+      PollUntil([&] { return calls.load() == 1 && (*sub)->Pending() == 0; }, absl::Seconds(10)));
   EXPECT_EQ(last_id, "good");
   EXPECT_TRUE(Logged("bus: malformed event terminated"));
   // Read skips it too rather than failing the whole page.
@@ -109,10 +109,10 @@ TEST_F(NatsConnectionTest, MalformedMessageIsTerminatedAndLogged) {
 TEST_F(NatsConnectionTest, ConnectFailsFastWhenNoServer) {
   common::CapturingLogger logger;
   const absl::Time start = absl::Now();
-  auto conn = common::NatsConnection::Connect(
-      {.url = "nats://127.0.0.1:" + std::to_string(FindFreePort()),
-       .connect_timeout = absl::Seconds(2)},
-      logger);
+  auto conn =
+      common::NatsConnection::Connect({.url = "nats://127.0.0.1:" + std::to_string(FindFreePort()),
+                                       .connect_timeout = absl::Seconds(2)},
+                                      logger);
   EXPECT_EQ(conn.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
@@ -159,8 +159,12 @@ TEST_F(NatsConnectionTest, ReconnectsAfterServerRestartAndDurableConsumerResumes
   });
   ASSERT_TRUE(sub.ok()) << sub.status();
   ASSERT_TRUE(bus.Publish(TestEvent("t.x", "before")).ok());
-  ASSERT_TRUE(PollUntil([&] { std::lock_guard lock(mu); return seen.count("before") == 1; },
-                        absl::Seconds(10)));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::lock_guard lock(mu);
+        return seen.count("before") == 1;
+      },
+      absl::Seconds(10)));
 
   env_.server().Kill();
   ASSERT_TRUE(PollUntil([&] { return !bus.IsConnected(); }, absl::Seconds(10)));
@@ -180,8 +184,12 @@ TEST_F(NatsConnectionTest, ReconnectsAfterServerRestartAndDurableConsumerResumes
       absl::Seconds(10)))
       << after.status();
   EXPECT_EQ(after->sequence, 2u);  // the stream survived on disk
-  ASSERT_TRUE(PollUntil([&] { std::lock_guard lock(mu); return seen.count("after") == 1; },
-                        absl::Seconds(15)));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::lock_guard lock(mu);
+        return seen.count("after") == 1;
+      },
+      absl::Seconds(15)));
   EXPECT_TRUE(Logged("nats: disconnected, reconnecting"));
   EXPECT_TRUE(Logged("nats: reconnected"));
   std::lock_guard lock(mu);
@@ -200,15 +208,23 @@ TEST_F(NatsConnectionTest, EphemeralConsumerKeepsDeliveringAfterServerRestart) {
   });
   ASSERT_TRUE(sub.ok()) << sub.status();
   ASSERT_TRUE(bus.Publish(TestEvent("t.x", "before")).ok());
-  ASSERT_TRUE(PollUntil([&] { std::lock_guard lock(mu); return seen.size() == 1; },
-                        absl::Seconds(10)));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::lock_guard lock(mu);
+        return seen.size() == 1;
+      },
+      absl::Seconds(10)));
   env_.server().Kill();
   ASSERT_TRUE(env_.server().Restart().ok());
   ASSERT_TRUE(PollUntil([&] { return bus.IsConnected(); }, absl::Seconds(15)));
-  ASSERT_TRUE(PollUntil([&] { return bus.Publish(TestEvent("t.x", "after")).ok(); },
-                        absl::Seconds(10)));
-  ASSERT_TRUE(PollUntil([&] { std::lock_guard lock(mu); return seen.size() >= 2; },
-                        absl::Seconds(20)));
+  ASSERT_TRUE(
+      PollUntil([&] { return bus.Publish(TestEvent("t.x", "after")).ok(); }, absl::Seconds(10)));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::lock_guard lock(mu);
+        return seen.size() >= 2;
+      },
+      absl::Seconds(20)));
   std::lock_guard lock(mu);
   EXPECT_EQ(seen, (std::vector<std::string>{"before", "after"}));
 }

@@ -1,15 +1,16 @@
 // The listener on a real nats-server (JetStream) and redis-server: the core
 // with the production adapters, and the carecast-listener binary serving the
 // webhook, gRPC and /metrics, stopping cleanly on SIGTERM.
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
-#include <cstdlib>
-
-#include "absl/strings/str_cat.h"
 #include "carecast/v1/listener_service.grpc.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
@@ -18,8 +19,8 @@
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_sorted_index.h"
 #include "services/listener/listener.h"
-#include "tests/support/fake_mention_classifier.h"
 #include "tests/support/child_process.h"
+#include "tests/support/fake_mention_classifier.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/local_servers.h"
 #include "tests/support/local_servers_test.h"
@@ -143,7 +144,8 @@ TEST_F(ListenerIntegrationTest, RedisOutageIsRetriedToCompletionAndListingsFallB
 
 TEST_F(ListenerIntegrationTest, BinaryServesTheWebhookGrpcAndMetricsAndStopsOnSigterm) {
   const testing::TestTokens& tokens = testing::TestTokens::Get();
-  auto started = StartServiceBinary("services/listener/carecast-listener", {{"CARECAST_TRACKED_KEYWORDS", "St Marys"}}, kDeadline);
+  auto started = StartServiceBinary("services/listener/carecast-listener",
+                                    {{"CARECAST_TRACKED_KEYWORDS", "St Marys"}}, kDeadline);
   ASSERT_TRUE(started.ok()) << started.status();
   const int grpc_port = started->grpc_port;
   const int http_port = started->http_port;

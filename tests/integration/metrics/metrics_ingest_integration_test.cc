@@ -1,10 +1,10 @@
 // The metrics consumer against a real nats-server with JetStream: replay of the
 // retained stream by an ephemeral consumer, dedupe, live events, the pending gauge.
+#include "absl/strings/match.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
-#include "absl/strings/match.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/topology.h"

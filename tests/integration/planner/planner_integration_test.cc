@@ -3,16 +3,17 @@
 // last subject sequence) across two replicas, request replay, the calendar after
 // FLUSHALL; and the carecast-planner binary serving gRPC with real JWTs,
 // refusing bad configuration with exit code 2, and stopping on SIGTERM.
+#include <cstdlib>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
-#include <cstdlib>
-#include <thread>
-
-#include "absl/strings/str_cat.h"
 #include "carecast/v1/planner_service.grpc.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
@@ -22,13 +23,13 @@
 #include "services/common/redis/redis_sorted_index.h"
 #include "services/planner/audit_trail.h"
 #include "services/planner/engine_guard.h"
-#include "tests/support/shared_text_engine.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_metrics.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/local_servers.h"
 #include "tests/support/local_servers_test.h"
+#include "tests/support/shared_text_engine.h"
 #include "tests/support/test_tokens.h"
 
 namespace carecast::planner {

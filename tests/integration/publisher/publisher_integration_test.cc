@@ -3,19 +3,20 @@
 // sharing one sandbox directory publish each post exactly once, survive a Redis
 // FLUSHALL and obey the hold; and the carecast-publisher binary publishes a
 // scheduled post, serves gRPC and /metrics, and stops cleanly on SIGTERM.
-#include <gmock/gmock.h>
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
 #include "carecast/v1/events.pb.h"
 #include "carecast/v1/publisher_service.grpc.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/logger.h"
@@ -241,7 +242,9 @@ TEST_F(PublisherIntegrationTest, HoldStopsDispatchAndResumeReleases) {
 
 TEST_F(PublisherIntegrationTest, BinaryPublishesServesStatusAndMetricsAndStopsOnSigterm) {
   const testing::TestTokens& tokens = testing::TestTokens::Get();
-  auto started = StartServiceBinary("services/publisher/carecast-publisher", {{"CARECAST_PUBLISHER_ID", "bin-1"}, {"CARECAST_SANDBOX_DIR", sandbox_dir_}}, kDeadline);
+  auto started = StartServiceBinary(
+      "services/publisher/carecast-publisher",
+      {{"CARECAST_PUBLISHER_ID", "bin-1"}, {"CARECAST_SANDBOX_DIR", sandbox_dir_}}, kDeadline);
   ASSERT_TRUE(started.ok()) << started.status();
   const int grpc_port = started->grpc_port;
   const int http_port = started->http_port;
@@ -283,9 +286,10 @@ TEST_F(PublisherIntegrationTest, BinaryPublishesServesStatusAndMetricsAndStopsOn
   EXPECT_THAT(metrics->body,
               HasSubstr("carecast_publisher_posts_published_total{network=\"sandbox\"} 1"));
   for (const char* name :
-       {"carecast_publisher_publish_lateness_seconds_bucket", "carecast_publisher_claims_lost_total",
-        "carecast_publisher_held", "carecast_publisher_due_posts",
-        "carecast_publisher_index_rebuilds_total", "grpc_server_handled_total"}) {
+       {"carecast_publisher_publish_lateness_seconds_bucket",
+        "carecast_publisher_claims_lost_total", "carecast_publisher_held",
+        "carecast_publisher_due_posts", "carecast_publisher_index_rebuilds_total",
+        "grpc_server_handled_total"}) {
     EXPECT_THAT(metrics->body, HasSubstr(name));
   }
 

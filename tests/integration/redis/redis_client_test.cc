@@ -89,8 +89,8 @@ TEST_F(RedisClientTest, ConnectFailures) {
       {.url = "redis://127.0.0.1:" + std::to_string(FindFreePort())}, logger);
   EXPECT_EQ(down.status().code(), absl::StatusCode::kUnavailable);
   // A password the server does not expect is refused without leaking it.
-  auto auth = common::RedisClient::Connect({.url = env_.server().url(), .password = "hunter2"},
-                                           logger);
+  auto auth =
+      common::RedisClient::Connect({.url = env_.server().url(), .password = "hunter2"}, logger);
   EXPECT_EQ(auth.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(std::string(auth.status().message()).find("hunter2"), std::string::npos);
 }

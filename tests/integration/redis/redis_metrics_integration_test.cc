@@ -1,13 +1,13 @@
 // The hiredis adapter reports to its RedisObserver on a real redis-server: one
 // observation per call labelled by command, errors (error replies and an
 // unreachable Redis) and the connection gauge. RedisMetrics is the observer.
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
-
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
 
 #include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_sorted_index.h"

@@ -1,8 +1,8 @@
 #include "services/common/base/env_config.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
+
+#include <gtest/gtest.h>
 
 namespace carecast::common {
 namespace {

@@ -10,15 +10,15 @@ TEST(JsonLoggerTest, FormatsOneJsonObjectWithFields) {
   JsonLogger logger("planner", LogLevel::kInfo, clock);
   std::string line = logger.Format(LogLevel::kWarn, "post claimed",
                                    {{"post", "posts/1"}, {"attempt", int64_t{2}}, {"late", true}});
-  EXPECT_EQ(line,
-            R"({"time":"1970-01-01T00:00:00.000Z","level":"warn","service":"planner",)"
-            R"("msg":"post claimed","post":"posts/1","attempt":2,"late":true})");
+  EXPECT_EQ(line, R"({"time":"1970-01-01T00:00:00.000Z","level":"warn","service":"planner",)"
+                  R"("msg":"post claimed","post":"posts/1","attempt":2,"late":true})");
 }
 
 TEST(JsonLoggerTest, EscapesLineBreaksAndInvalidUtf8) {
   std::string out;
   AppendJsonString(out, "a\nb\r\"c\"\\\x01\xff\xc3\xa9");
-  EXPECT_EQ(out, R"("a\nb\r\"c\"\\\u0001\ufffd)" "\xc3\xa9\"");
+  EXPECT_EQ(out, R"("a\nb\r\"c\"\\\u0001\ufffd)"
+                 "\xc3\xa9\"");
 }
 
 TEST(JsonLoggerTest, DropsLinesBelowMinimumLevel) {

@@ -1,7 +1,8 @@
 #include "services/common/base/shutdown_signal.h"
 
-#include <gtest/gtest.h>
 #include <signal.h>
+
+#include <gtest/gtest.h>
 
 namespace carecast::common {
 namespace {

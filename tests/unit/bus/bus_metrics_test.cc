@@ -1,13 +1,13 @@
 // BusMetrics (the Prometheus BusObserver) and ConsumerLabel, without a server.
 #include "services/common/bus/bus_metrics.h"
 
+#include <string>
+
+#include "absl/strings/match.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
-#include <string>
-
-#include "absl/strings/match.h"
 #include "tests/support/metric_values.h"
 
 namespace carecast::common {

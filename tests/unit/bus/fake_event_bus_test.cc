@@ -62,13 +62,14 @@ TEST(FakeEventBusTest, DurableConsumerSplitsWorkAndRedeliversRetries) {
     seen.insert(e.id);
     return common::Disposition::kAck;
   };
-  common::ConsumerSpec spec{.stream = "CARECAST_EVENTS", .durable = "publisher",
-                            .filter_subject = "carecast.post.>"};
+  common::ConsumerSpec spec{
+      .stream = "CARECAST_EVENTS", .durable = "publisher", .filter_subject = "carecast.post.>"};
   auto s1 = bus.Subscribe(spec, handler);
   auto s2 = bus.Subscribe(spec, handler);
   ASSERT_TRUE(s1.ok() && s2.ok());
   for (int i = 0; i < 20; ++i)
-    ASSERT_TRUE(bus.Publish(MakeTestEvent("p" + std::to_string(i), "carecast.post.scheduled")).ok());
+    ASSERT_TRUE(
+        bus.Publish(MakeTestEvent("p" + std::to_string(i), "carecast.post.scheduled")).ok());
   ASSERT_TRUE(bus.Publish(MakeTestEvent("m", "carecast.mention.classified")).ok());
   ASSERT_TRUE(bus.WaitUntilDrained(absl::Seconds(5)));
   std::lock_guard lock(mu);

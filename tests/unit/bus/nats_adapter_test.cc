@@ -1,8 +1,7 @@
 // Pieces of the NATS adapter that need no server: error classification, the
 // CloudEvents header mapping, retry delays and key validation.
-#include <nats/nats.h>
-
 #include <gtest/gtest.h>
+#include <nats/nats.h>
 
 #include "services/common/bus/nats_event_headers.h"
 #include "services/common/bus/nats_key_value_store.h"
@@ -20,9 +19,9 @@ StatusCode Code(natsStatus s, int js = 0, std::string_view text = "",
 }
 
 TEST(NatsToStatusTest, ConnectionTroubleIsUnavailable) {
-  for (natsStatus s : {NATS_TIMEOUT, NATS_NO_SERVER, NATS_CONNECTION_CLOSED,
-                       NATS_CONNECTION_DISCONNECTED, NATS_IO_ERROR, NATS_STALE_CONNECTION,
-                       NATS_NOT_YET_CONNECTED, NATS_NO_RESPONDERS}) {
+  for (natsStatus s :
+       {NATS_TIMEOUT, NATS_NO_SERVER, NATS_CONNECTION_CLOSED, NATS_CONNECTION_DISCONNECTED,
+        NATS_IO_ERROR, NATS_STALE_CONNECTION, NATS_NOT_YET_CONNECTED, NATS_NO_RESPONDERS}) {
     EXPECT_EQ(Code(s), StatusCode::kUnavailable) << natsStatus_GetText(s);
   }
   // nats.c reports no responders with "JetStream not enabled": still UNAVAILABLE.

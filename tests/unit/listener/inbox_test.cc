@@ -1,9 +1,9 @@
 // ListInboxItems / CloseInboxItem on fakes: ordering, paging, closing by
 // compare-and-set, every bad input, and the Redis index as a rebuildable cache.
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <set>
 
 #include "tests/unit/listener/listener_fixture.h"
 

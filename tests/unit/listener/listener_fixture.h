@@ -1,14 +1,15 @@
 // A Listener wired to in-memory fakes, shared by the listener unit tests.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
-
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_codec.h"
@@ -16,8 +17,8 @@
 #include "services/common/bus/topology.h"
 #include "services/listener/listener.h"
 #include "services/listener/listener_names.h"
-#include "tests/support/fake_mention_classifier.h"
 #include "tests/support/fake_event_bus.h"
+#include "tests/support/fake_mention_classifier.h"
 #include "tests/support/in_memory_key_value_store.h"
 #include "tests/support/in_memory_sorted_index.h"
 

@@ -3,12 +3,12 @@
 // roles per method.
 #include "services/listener/listener_grpc_service.h"
 
+#include <atomic>
+#include <thread>
+
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-
-#include <atomic>
-#include <thread>
 
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/rpc_metrics.h"

@@ -1,8 +1,7 @@
 #include "services/listener/page_token.h"
 
-#include <gtest/gtest.h>
-
 #include "absl/strings/escaping.h"
+#include <gtest/gtest.h>
 
 namespace carecast::listener {
 namespace {

@@ -1,10 +1,10 @@
 #include "services/metrics/event_ingest.h"
 
+#include "absl/strings/match.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
-#include "absl/strings/match.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/topology.h"
 #include "tests/support/fake_event_bus.h"

@@ -1,8 +1,7 @@
 #include "services/metrics/metrics_config.h"
 
-#include <gtest/gtest.h>
-
 #include "absl/strings/match.h"
+#include <gtest/gtest.h>
 
 namespace carecast::metrics {
 namespace {

@@ -1,9 +1,5 @@
 #include "services/metrics/metrics_exposition.h"
 
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -11,6 +7,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
 #include "services/common/base/ids.h"
 #include "tests/unit/metrics/metrics_test_events.h"
 
@@ -125,9 +125,9 @@ TEST_F(ExpositionTest, SeriesCarryTheFigures) {
 
 TEST_F(ExpositionTest, NeedsHumanGaugeFallsWhenThePostIsPublished) {
   ASSERT_TRUE(figures_
-                  .ApplyPostPublished("e9", T0(),
-                                      Published("posts/3", "spokes/stmarys/accounts/x-main",
-                                                v1::NETWORK_X, T0()))
+                  .ApplyPostPublished(
+                      "e9", T0(),
+                      Published("posts/3", "spokes/stmarys/accounts/x-main", v1::NETWORK_X, T0()))
                   .ok());
   std::string text = Scrape(registry_);
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_needing_human{network="x"} 0)")) << text;

@@ -1,11 +1,11 @@
 #include "services/metrics/metrics_grpc_service.h"
 
+#include <set>
+
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
-
-#include <set>
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"

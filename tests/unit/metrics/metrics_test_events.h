@@ -4,7 +4,9 @@
 #include <string>
 
 #include "absl/time/time.h"
+
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/bus/event.h"
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"

@@ -1,10 +1,10 @@
 #include "services/metrics/program_figures.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <optional>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "tests/unit/metrics/metrics_test_events.h"
 
@@ -115,16 +115,17 @@ TEST(ProgramFiguresTest, PostsNeedingAHumanUntilPublished) {
   EXPECT_EQ(f.Summary().posts_needing_human[v1::NETWORK_X], 2);
 
   // A human sorted posts/a out and it went out: it no longer needs anyone.
-  ASSERT_TRUE(f.ApplyPostPublished("e5", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0()))
-                  .ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e5", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0())).ok());
   EXPECT_EQ(f.Summary().posts_needing_human[v1::NETWORK_X], 1);
   EXPECT_EQ(recorder.last[v1::NETWORK_X], 1);
   // Its published event again changes nothing.
-  EXPECT_EQ(*f.ApplyPostPublished("e5b", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0())),
-            ApplyResult::kDuplicate);
+  EXPECT_EQ(
+      *f.ApplyPostPublished("e5b", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0())),
+      ApplyResult::kDuplicate);
   EXPECT_EQ(f.Summary().posts_needing_human[v1::NETWORK_X], 1);
-  ASSERT_TRUE(f.ApplyPostPublished("e6", T0(), Published("posts/b", kStMarysX, v1::NETWORK_X, T0()))
-                  .ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e6", T0(), Published("posts/b", kStMarysX, v1::NETWORK_X, T0())).ok());
   SummaryFigures s = f.Summary();
   EXPECT_EQ(s.posts_needing_human.count(v1::NETWORK_X), 0u);  // no zero entries
   EXPECT_EQ(s.posts_needing_human[v1::NETWORK_FACEBOOK], 1);
@@ -137,8 +138,8 @@ TEST(ProgramFiguresTest, NeedsHumanIsTheSameInAnyReplayOrder) {
   // Published seen before the NEEDS_HUMAN event of the same post (another
   // order of the same facts): the post never counts as needing a human.
   ProgramFigures f;
-  ASSERT_TRUE(f.ApplyPostPublished("e1", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0()))
-                  .ok());
+  ASSERT_TRUE(
+      f.ApplyPostPublished("e1", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0())).ok());
   ASSERT_TRUE(
       f.ApplyPostFailed("e2", T0(), Failed("posts/a", v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN))
           .ok());
@@ -148,8 +149,8 @@ TEST(ProgramFiguresTest, NeedsHumanIsTheSameInAnyReplayOrder) {
   ASSERT_TRUE(
       g.ApplyPostFailed("e2", T0(), Failed("posts/a", v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN))
           .ok());
-  ASSERT_TRUE(g.ApplyPostPublished("e1", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0()))
-                  .ok());
+  ASSERT_TRUE(
+      g.ApplyPostPublished("e1", T0(), Published("posts/a", kStMarysX, v1::NETWORK_X, T0())).ok());
   EXPECT_EQ(f.Summary().posts_needing_human, g.Summary().posts_needing_human);
 }
 

@@ -1,8 +1,8 @@
 #include "services/planner/content_rules.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace carecast::planner {
 namespace {

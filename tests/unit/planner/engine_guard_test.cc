@@ -1,10 +1,10 @@
 #include "services/planner/engine_guard.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "tests/support/shared_text_engine.h"
 
@@ -21,15 +21,14 @@ std::vector<std::string> Kinds(const std::string& text) {
 }
 
 TEST(EngineGuardTest, FindsPhoneNumbersInCommonShapes) {
-  for (const std::string number : {"312-555-0199", "(312) 555-0199", "312.555.0199",
-                                   "+1 312 555 0199", "1-800-555-0199"}) {
+  for (const std::string number :
+       {"312-555-0199", "(312) 555-0199", "312.555.0199", "+1 312 555 0199", "1-800-555-0199"}) {
     std::string text = "Call her at " + number + " tonight.";
     EngineGuard guard(testing::SharedTextEngine());
     auto findings = guard.Check(text);
     ASSERT_FALSE(findings.empty()) << number;
     EXPECT_EQ(findings[0].kind(), "phone") << number;
-    EXPECT_NE(text.substr(findings[0].begin(), findings[0].end() - findings[0].begin())
-                  .find("555"),
+    EXPECT_NE(text.substr(findings[0].begin(), findings[0].end() - findings[0].begin()).find("555"),
               std::string::npos);
     EXPECT_FALSE(findings[0].reason().empty());
     EXPECT_EQ(findings[0].reason().find(number), std::string::npos) << "reasons never quote text";

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/bus/event_codec.h"
 #include "services/planner/audit_trail.h"
 #include "tests/unit/planner/planner_fixture.h"

@@ -2,26 +2,26 @@
 // build the usual resources.
 #pragma once
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <prometheus/registry.h>
-
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
 #include "services/planner/engine_guard.h"
-#include "tests/support/shared_text_engine.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_metrics.h"
 #include "tests/support/fake_event_bus.h"
 #include "tests/support/in_memory_key_value_store.h"
 #include "tests/support/in_memory_sorted_index.h"
+#include "tests/support/shared_text_engine.h"
 
 namespace carecast::planner {
 

@@ -1,9 +1,9 @@
 #include "services/planner/planner_roles.h"
 
+#include <set>
+
 #include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
-
-#include <set>
 
 #include "carecast/v1/planner_service.grpc.pb.h"
 

@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/bus/event_codec.h"
 #include "tests/unit/planner/planner_fixture.h"
 
@@ -199,8 +200,7 @@ TEST_F(PlannerWorkflowTest, TheGuardBlocksApprovalWithKindsFieldsAndReasonsButNo
   EXPECT_EQ(message.find("jane"), std::string::npos) << message;
   EXPECT_EQ(message.find("12345678"), std::string::npos) << message;
   ExpectUnchanged(before, "guard block");
-  EXPECT_THAT(MetricsText(),
-              HasSubstr("carecast_planner_guard_blocks_total{kind=\"phone\"} 1"));
+  EXPECT_THAT(MetricsText(), HasSubstr("carecast_planner_guard_blocks_total{kind=\"phone\"} 1"));
   for (const auto& line : logger_.lines()) {
     for (const auto& [key, value] : line.fields) {
       if (const auto* s = std::get_if<std::string>(&value)) {

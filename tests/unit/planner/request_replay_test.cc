@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "carecast/v1/events.pb.h"
+
 #include "services/common/bus/subjects.h"
 #include "tests/support/in_memory_key_value_store.h"
 

@@ -9,9 +9,9 @@ namespace carecast::publisher {
 namespace {
 
 TEST(ChannelErrorTest, EveryKindSurvivesTheRoundTrip) {
-  for (ChannelErrorKind kind :
-       {ChannelErrorKind::kRetryable, ChannelErrorKind::kRateLimited, ChannelErrorKind::kAuthExpired,
-        ChannelErrorKind::kPermanent, ChannelErrorKind::kOutcomeUnknown}) {
+  for (ChannelErrorKind kind : {ChannelErrorKind::kRetryable, ChannelErrorKind::kRateLimited,
+                                ChannelErrorKind::kAuthExpired, ChannelErrorKind::kPermanent,
+                                ChannelErrorKind::kOutcomeUnknown}) {
     ChannelFailure f = ClassifyChannelError(MakeChannelError(kind, "boom"));
     EXPECT_EQ(f.kind, kind) << ChannelErrorKindName(kind);
     EXPECT_EQ(f.message, "boom");
@@ -36,10 +36,8 @@ TEST(ChannelErrorTest, PlainStatusesAreClassifiedConservatively) {
   // Could have reached the network: never a blind retry.
   EXPECT_EQ(ClassifyChannelError(absl::DeadlineExceededError("x")).kind,
             ChannelErrorKind::kOutcomeUnknown);
-  EXPECT_EQ(ClassifyChannelError(absl::InternalError("x")).kind,
-            ChannelErrorKind::kOutcomeUnknown);
-  EXPECT_EQ(ClassifyChannelError(absl::UnknownError("x")).kind,
-            ChannelErrorKind::kOutcomeUnknown);
+  EXPECT_EQ(ClassifyChannelError(absl::InternalError("x")).kind, ChannelErrorKind::kOutcomeUnknown);
+  EXPECT_EQ(ClassifyChannelError(absl::UnknownError("x")).kind, ChannelErrorKind::kOutcomeUnknown);
 }
 
 TEST(NetworkLabelTest, RoundTrips) {

@@ -1,8 +1,7 @@
 #include "services/publisher/delivery_pages.h"
 
-#include <gtest/gtest.h>
-
 #include "absl/strings/str_cat.h"
+#include <gtest/gtest.h>
 
 namespace carecast::publisher {
 namespace {
@@ -16,8 +15,7 @@ class VectorLog final : public DeliveryLog {
       records_.push_back(r);
     }
   }
-  absl::StatusOr<std::vector<DeliveryRecord>> ListDeliveries(size_t offset,
-                                                             size_t limit) override {
+  absl::StatusOr<std::vector<DeliveryRecord>> ListDeliveries(size_t offset, size_t limit) override {
     std::vector<DeliveryRecord> out;
     for (size_t i = offset; i < records_.size() && out.size() < limit; ++i)
       out.push_back(records_[i]);

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+
 #include "services/publisher/channels/channel.h"
 
 namespace carecast::publisher::testing {
@@ -72,8 +73,9 @@ class FakeChannel final : public Channel {
       case Step::kSucceed:
         return Deliver(request);
       case Step::kFail:
-        return MakeChannelError(next.kind, absl::StrCat("scripted ", std::string(ChannelErrorKindName(next.kind))),
-                                next.retry_after);
+        return MakeChannelError(
+            next.kind, absl::StrCat("scripted ", std::string(ChannelErrorKindName(next.kind))),
+            next.retry_after);
       case Step::kSucceedThenTimeOut:
         Deliver(request);
         return MakeChannelError(ChannelErrorKind::kOutcomeUnknown, "timed out after send");

@@ -7,12 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
-#include "absl/strings/str_cat.h"
 #include "carecast/v1/events.pb.h"
 #include "carecast/v1/resources.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_codec.h"
@@ -45,12 +46,17 @@ inline double MetricValue(prometheus::Registry& registry, const std::string& nam
       }
       if (!match) continue;
       switch (family.type) {
-        case prometheus::MetricType::Counter: total += metric.counter.value; break;
-        case prometheus::MetricType::Gauge: total += metric.gauge.value; break;
+        case prometheus::MetricType::Counter:
+          total += metric.counter.value;
+          break;
+        case prometheus::MetricType::Gauge:
+          total += metric.gauge.value;
+          break;
         case prometheus::MetricType::Histogram:
           total += static_cast<double>(metric.histogram.sample_count);
           break;
-        default: break;
+        default:
+          break;
       }
     }
   }
@@ -91,8 +97,9 @@ class PublisherHarness {
   // Creates (not started) a publisher; `control` overrides the hold bucket.
   PublisherUnderTest& Add(PublisherOptions options, common::KeyValueStore* control = nullptr) {
     auto p = std::make_unique<PublisherUnderTest>();
-    PublisherDeps deps{bus_, *posts_, *contents_, control ? *control : *control_, index_,
-                       channels_, clock_, p->logger, p->metrics};
+    PublisherDeps deps{bus_,      *posts_,   *contents_, control ? *control : *control_,
+                       index_,    channels_, clock_,     p->logger,
+                       p->metrics};
     p->publisher = std::make_unique<Publisher>(std::move(options), deps);
     publishers_.push_back(std::move(p));
     return *publishers_.back();

@@ -64,9 +64,9 @@ TEST_F(PublisherTest, PublishesAtDueTimeAndNotBefore) {
   EXPECT_EQ(payload.publisher_id(), "pub-a");
 
   EXPECT_EQ(*h_.index_.Count(kDueIndexName, -1e300, 1e300), 0);
-  EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_posts_published_total",
-                        {{"network", "sandbox"}}),
-            1);
+  EXPECT_EQ(
+      MetricValue(p.registry, "carecast_publisher_posts_published_total", {{"network", "sandbox"}}),
+      1);
   EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_publish_lateness_seconds"), 1);
 }
 
@@ -204,8 +204,8 @@ TEST_F(PublisherTest, HoldEventStopsARunningDispatchWithinOneSecond) {
 
   h_.SetHold(true);
   absl::Time hold_time = absl::Now();
-  ASSERT_TRUE(PublisherHarness::WaitFor([&] { return p.publisher->Status()->held; },
-                                        absl::Seconds(1)));
+  ASSERT_TRUE(
+      PublisherHarness::WaitFor([&] { return p.publisher->Status()->held; }, absl::Seconds(1)));
   absl::SleepFor(hold_time + absl::Seconds(1) - absl::Now());
   size_t after_one_second = h_.channel_.delivery_count();
   // Nothing more goes out once the hold has taken effect (this waits on purpose:
@@ -511,8 +511,7 @@ TEST_F(PublisherTest, RedisWipeRebuildsTheIndexAndNothingIsPublishedTwice) {
   CycleStats stats = p.publisher->RunCycle();
   EXPECT_TRUE(stats.rebuilt);
   EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_index_rebuilds_total"), 2);
-  for (int i = 0; i < 5; ++i)
-    EXPECT_EQ(h_.StateOf(absl::StrCat("later", i)), POST_STATE_PUBLISHED);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(h_.StateOf(absl::StrCat("later", i)), POST_STATE_PUBLISHED);
   auto by_key = h_.channel_.DeliveriesByKey();
   EXPECT_EQ(by_key.size(), 10u);
   for (const auto& [key, count] : by_key) EXPECT_EQ(count, 1) << key;

@@ -9,9 +9,9 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
 #include "services/common/base/clock.h"
 #include "services/common/base/ids.h"
 
@@ -105,7 +105,8 @@ TEST_F(SandboxChannelTest, TwoInstancesRacingOnTheSameKeysRecordEachOnce) {
   auto b = OpenChannel("pub-b");
   constexpr int kKeys = 200;
   auto run = [&](SandboxChannel& channel) {
-    for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(channel.Publish(Request(absl::StrCat("p", i))).ok());
+    for (int i = 0; i < kKeys; ++i)
+      ASSERT_TRUE(channel.Publish(Request(absl::StrCat("p", i))).ok());
   };
   std::thread ta([&] { run(*a); });
   std::thread tb([&] { run(*b); });

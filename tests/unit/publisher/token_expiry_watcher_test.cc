@@ -41,11 +41,11 @@ class TokenExpiryWatcherTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  void Write(const std::string &name, const std::string &body) {
+  void Write(const std::string& name, const std::string& body) {
     std::ofstream(dir_ / name) << body;
   }
-  static std::string Token(const std::string &network, const std::string &account,
-                           const std::string &secret, const std::string &expires_at) {
+  static std::string Token(const std::string& network, const std::string& account,
+                           const std::string& secret, const std::string& expires_at) {
     return R"({"network":")" + network + R"(","account":")" + account + R"(","access_token":")" +
            secret + R"(","expires_at":")" + expires_at + R"("})";
   }
@@ -61,7 +61,7 @@ class TokenExpiryWatcherTest : public ::testing::Test {
   std::string LogText() const {
     common::JsonLogger formatter("publisher", common::LogLevel::kDebug, clock_);
     std::string text;
-    for (const auto &line : logger_.lines()) {
+    for (const auto& line : logger_.lines()) {
       text += formatter.Format(line.level, line.message, line.fields) + "\n";
     }
     return text;
@@ -150,7 +150,7 @@ TEST_F(TokenExpiryWatcherTest, MalformedFilesAreCountedAndLoggedByNameOnly) {
   EXPECT_THAT(MetricsText(), HasSubstr(std::string(kErrors) + " 10\n"));
 
   const std::string logs = LogText();
-  for (const char *name : {"truncated.json", "unknown-network.json", "bad-account.json",
+  for (const char* name : {"truncated.json", "unknown-network.json", "bad-account.json",
                            "bad-time.json", "array.json"}) {
     EXPECT_THAT(logs, HasSubstr(std::string("\"file\":\"") + name + "\"")) << name;
   }

@@ -1,13 +1,13 @@
 // RedisMetrics (the Prometheus RedisObserver) and RedisOpLabel, without a server.
 #include "services/common/redis/redis_metrics.h"
 
+#include <string>
+
+#include "absl/strings/match.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
-#include <string>
-
-#include "absl/strings/match.h"
 #include "services/common/redis/redis_sorted_index.h"
 #include "tests/support/metric_values.h"
 

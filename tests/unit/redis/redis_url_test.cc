@@ -59,11 +59,10 @@ TEST(ParseRedisUrlTest, Ipv6) {
 }
 
 TEST(ParseRedisUrlTest, RejectsBadUrls) {
-  for (const char* url :
-       {"", "localhost:6379", "rediss://h:6379", "http://h", "redis://", "redis://:6379",
-        "redis://h:", "redis://h:0", "redis://h:65536", "redis://h:12a", "redis://h/x",
-        "redis://h/-1", "redis://h/1?timeout=1", "redis://[::1", "redis://[::1]x",
-        "redis://:p%zz@h", "redis://:p%4@h"}) {
+  for (const char* url : {"", "localhost:6379", "rediss://h:6379", "http://h", "redis://",
+                          "redis://:6379", "redis://h:", "redis://h:0", "redis://h:65536",
+                          "redis://h:12a", "redis://h/x", "redis://h/-1", "redis://h/1?timeout=1",
+                          "redis://[::1", "redis://[::1]x", "redis://:p%zz@h", "redis://:p%4@h"}) {
     EXPECT_EQ(ParseRedisUrl(url).status().code(), absl::StatusCode::kInvalidArgument) << url;
   }
 }

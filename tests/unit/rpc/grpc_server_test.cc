@@ -1,12 +1,13 @@
 #include "services/common/rpc/grpc_server.h"
 
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-
 #include <future>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
 #include "carecast/v1/planner_service.grpc.pb.h"
+
 #include "tests/support/grpc_probe.h"
 
 namespace carecast::common {

@@ -1,12 +1,12 @@
 #include "services/common/rpc/http_server.h"
 
-#include <gtest/gtest.h>
-#include <prometheus/counter.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+
+#include <gtest/gtest.h>
+#include <prometheus/counter.h>
 
 #include "services/common/rpc/rpc_metrics.h"
 #include "tests/support/http_probe.h"

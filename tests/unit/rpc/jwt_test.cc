@@ -1,9 +1,9 @@
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "services/common/base/clock.h"
 #include "services/common/rpc/jws_crypto.h"
 #include "services/common/rpc/jwt_authenticator.h"

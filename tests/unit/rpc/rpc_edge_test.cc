@@ -2,15 +2,16 @@
 // GetPublishingState goes through the edge.
 #include "services/common/rpc/rpc_edge.h"
 
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-#include <prometheus/text_serializer.h>
-
 #include <atomic>
 #include <future>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
 #include "carecast/v1/planner_service.grpc.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/rpc/grpc_server.h"
 #include "services/common/rpc/jwt_authenticator.h"

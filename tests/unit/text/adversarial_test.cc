@@ -41,7 +41,8 @@ TEST(AdversarialTest, OneMegabyteStringsAreLinear) {
   while (s3.size() < (1 << 20)) s3 += "1-2-3-4-5-6-7-8-9-";
   inputs.push_back(s3);
   std::string s4;
-  while (s4.size() < (1 << 20)) s4 += "\xD9\x84\xD8\xA7 \xE2\x80\xAE abc \xE2\x80\xAC ";  // RTL text and bidi controls
+  while (s4.size() < (1 << 20))
+    s4 += "\xD9\x84\xD8\xA7 \xE2\x80\xAE abc \xE2\x80\xAC ";  // RTL text and bidi controls
   inputs.push_back(s4);
   std::string s5(1 << 20, '@');
   inputs.push_back(s5);
@@ -55,7 +56,9 @@ TEST(AdversarialTest, OneMegabyteStringsAreLinear) {
 }
 
 TEST(AdversarialTest, HiddenCharactersAreFlagged) {
-  auto a = MustAnalyze("Fr\xE2\x80\x8B" "ee m\xD0\xBEney");  // zero-width space, Cyrillic о
+  auto a = MustAnalyze(
+      "Fr\xE2\x80\x8B"
+      "ee m\xD0\xBEney");  // zero-width space, Cyrillic о
   std::vector<std::string> flags(a.normalization_flags().begin(), a.normalization_flags().end());
   EXPECT_NE(std::find(flags.begin(), flags.end(), "zero_width"), flags.end());
   EXPECT_NE(std::find(flags.begin(), flags.end(), "homoglyph"), flags.end());
@@ -64,7 +67,9 @@ TEST(AdversarialTest, HiddenCharactersAreFlagged) {
 
 TEST(AdversarialTest, RightToLeftOverrideCannotHideAPhone) {
   // U+202E reverses display only; the stored order is what we scan.
-  auto kinds = GuardKinds("call \xE2\x80\xAE" "312-555-0142\xE2\x80\xAC");
+  auto kinds = GuardKinds(
+      "call \xE2\x80\xAE"
+      "312-555-0142\xE2\x80\xAC");
   EXPECT_NE(std::find(kinds.begin(), kinds.end(), "phone"), kinds.end());
 }
 

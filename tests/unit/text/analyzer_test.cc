@@ -22,13 +22,15 @@ TEST(AnalyzerTest, TopicsWithEvidence) {
   EXPECT_TRUE(HasTopic(a, "patient_experience/parking"));
   EXPECT_TRUE(HasTopic(a, "patient_experience/wait_times"));
   for (const auto& t : a.topics()) EXPECT_GT(t.evidence_size(), 0) << t.topic();
-  EXPECT_FALSE(HasTopic(MustAnalyze("her answer was wrong"), "service_line/emergency"));  // "er" inside words
+  EXPECT_FALSE(HasTopic(MustAnalyze("her answer was wrong"),
+                        "service_line/emergency"));  // "er" inside words
 }
 
 TEST(AnalyzerTest, TrackedKeywordsOnWordBoundaries) {
   auto a = MustAnalyze("Love #heartmonth at MERCY  GENERAL, thanks carecast!");
   std::vector<std::string> kw(a.keywords().begin(), a.keywords().end());
-  EXPECT_EQ(kw, (std::vector<std::string>{"#HeartMonth", "CareCast"}));  // "MERCY  GENERAL" has two spaces
+  EXPECT_EQ(kw, (std::vector<std::string>{"#HeartMonth",
+                                          "CareCast"}));  // "MERCY  GENERAL" has two spaces
   EXPECT_EQ(MustAnalyze("carecasting is not a word").keywords_size(), 0);
   auto b = MustAnalyze("Shout-out to Mercy General and St. Luke\xE2\x80\x99s");
   EXPECT_EQ(b.keywords_size(), 2);
@@ -44,7 +46,8 @@ TEST(AnalyzerTest, ReplaceTrackedKeywordsSwapsAtomically) {
   absl::Status bad = a.ReplaceTrackedKeywords({"ok", "   "});
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(a.tracked_keyword_count(), 1u);
-  EXPECT_EQ(a.ReplaceTrackedKeywords({std::string("\xFF")}).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(a.ReplaceTrackedKeywords({std::string("\xFF")}).code(),
+            absl::StatusCode::kInvalidArgument);
   // Concurrent analysis while the set is replaced: every result uses one whole set.
   std::atomic<bool> stop{false};
   std::atomic<int> bad_results{0};
@@ -93,7 +96,8 @@ TEST(AnalyzerTest, UrgencyWithGuidance) {
 }
 
 TEST(AnalyzerTest, SpamScoreIsExplained) {
-  auto spam = MustAnalyze("FREE MONEY!!! click here bit.ly/x1 bit.ly/x2 http://win.biz DM me #a #b #c #d #e #f");
+  auto spam = MustAnalyze(
+      "FREE MONEY!!! click here bit.ly/x1 bit.ly/x2 http://win.biz DM me #a #b #c #d #e #f");
   EXPECT_GT(spam.spam_score(), 0.7);
   EXPECT_GE(spam.spam_reasons_size(), 3);
   auto ham = MustAnalyze("The maternity ward staff were lovely, thank you");
@@ -102,7 +106,9 @@ TEST(AnalyzerTest, SpamScoreIsExplained) {
 }
 
 TEST(AnalyzerTest, OneResultCarriesEverything) {
-  auto a = MustAnalyze("My dad John Miller (DOB 2/3/1931) waited 6 hrs in the ER, call me 312-555-0142 #CareCast \xF0\x9F\x98\xA1");
+  auto a = MustAnalyze(
+      "My dad John Miller (DOB 2/3/1931) waited 6 hrs in the ER, call me 312-555-0142 #CareCast "
+      "\xF0\x9F\x98\xA1");
   EXPECT_EQ(a.sentiment(), carecast::v1::SENTIMENT_NEGATIVE);
   EXPECT_TRUE(a.contains_phi());
   EXPECT_GE(a.phi_findings_size(), 3);

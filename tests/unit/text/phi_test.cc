@@ -10,17 +10,22 @@ bool Has(const std::vector<std::string>& kinds, std::string_view k) {
 }
 
 TEST(PhiTest, PhoneNumbersInManyShapes) {
-  for (std::string_view t : {"call me at (312) 555-0142", "my cell 312.555.0142", "text 3125550142 pls",
-                             "+1 312 555 0142 is my number", "reach me at +44 20 7946 0958"}) {
+  for (std::string_view t :
+       {"call me at (312) 555-0142", "my cell 312.555.0142", "text 3125550142 pls",
+        "+1 312 555 0142 is my number", "reach me at +44 20 7946 0958"}) {
     EXPECT_TRUE(Has(GuardKinds(t), "phone")) << t;
   }
   EXPECT_TRUE(Has(GuardKinds("fax: 312-555-0142"), "fax"));
 }
 
 TEST(PhiTest, ObfuscatedNumbersAreStillFound) {
-  EXPECT_TRUE(Has(GuardKinds("call 3\xE2\x80\x8B" "12-55\xE2\x80\x8B" "5-0142"), "phone"));   // zero-width
-  EXPECT_TRUE(Has(GuardKinds("call 3l2-555-Ol42"), "phone"));                                  // l and O
-  EXPECT_TRUE(Has(GuardKinds("ssn \xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93-45-6789"), "ssn"));    // fullwidth
+  EXPECT_TRUE(Has(GuardKinds("call 3\xE2\x80\x8B"
+                             "12-55\xE2\x80\x8B"
+                             "5-0142"),
+                  "phone"));                                   // zero-width
+  EXPECT_TRUE(Has(GuardKinds("call 3l2-555-Ol42"), "phone"));  // l and O
+  EXPECT_TRUE(
+      Has(GuardKinds("ssn \xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93-45-6789"), "ssn"));  // fullwidth
 }
 
 TEST(PhiTest, SpansAreInputByteOffsets) {
@@ -40,7 +45,8 @@ TEST(PhiTest, SpansAreInputByteOffsets) {
 TEST(PhiTest, SsnCardsAndValidators) {
   EXPECT_TRUE(Has(GuardKinds("my SSN is 123-45-6789"), "ssn"));
   EXPECT_TRUE(Has(GuardKinds("card 4111 1111 1111 1111 was charged twice"), "account_number"));
-  EXPECT_FALSE(Has(GuardKinds("order 4111 1111 1111 1112 shipped"), "account_number"));  // fails Luhn
+  EXPECT_FALSE(
+      Has(GuardKinds("order 4111 1111 1111 1112 shipped"), "account_number"));  // fails Luhn
 }
 
 TEST(PhiTest, IdentifiersAfterContextWords) {
@@ -88,7 +94,8 @@ TEST(PhiTest, NamesInContext) {
 }
 
 TEST(PhiTest, PatientDisclosure) {
-  EXPECT_TRUE(Has(GuardKinds("my sister had a miscarriage at your hospital"), "patient_disclosure"));
+  EXPECT_TRUE(
+      Has(GuardKinds("my sister had a miscarriage at your hospital"), "patient_disclosure"));
   EXPECT_TRUE(Has(GuardKinds("I was diagnosed with diabetes last year"), "patient_disclosure"));
   EXPECT_FALSE(Has(GuardKinds("Diabetes screening is free this Saturday"), "patient_disclosure"));
 }
@@ -97,8 +104,11 @@ TEST(PhiTest, PatientConfirmingPhrasesOnlyForOutgoing) {
   std::string reply = "We're sorry about your recent knee surgery, please DM us";
   EXPECT_TRUE(Has(GuardKinds(reply, /*outgoing=*/true), "patient_confirmation"));
   EXPECT_FALSE(Has(GuardKinds(reply, /*outgoing=*/false), "patient_confirmation"));
-  EXPECT_TRUE(Has(GuardKinds("Glad to hear things went well when you were here!", true), "patient_confirmation"));
-  EXPECT_TRUE(GuardKinds("Thanks for reaching out. Please call our patient line so we can help.", true).empty());
+  EXPECT_TRUE(Has(GuardKinds("Glad to hear things went well when you were here!", true),
+                  "patient_confirmation"));
+  EXPECT_TRUE(
+      GuardKinds("Thanks for reaching out. Please call our patient line so we can help.", true)
+          .empty());
 }
 
 }  // namespace

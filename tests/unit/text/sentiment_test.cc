@@ -50,8 +50,10 @@ TEST(SentimentTest, EmojiAndEmoticons) {
 
 TEST(SentimentTest, IllnessWordsAreNotAngerAtTheHospital) {
   EXPECT_EQ(MustAnalyze("My mom has cancer and is in pain").sentiment(), SENTIMENT_NEUTRAL);
-  EXPECT_EQ(MustAnalyze("Tested positive for flu, heading to urgent care").sentiment(), SENTIMENT_NEUTRAL);
-  EXPECT_EQ(MustAnalyze("My dad has cancer and the oncology team was amazing").sentiment(), SENTIMENT_POSITIVE);
+  EXPECT_EQ(MustAnalyze("Tested positive for flu, heading to urgent care").sentiment(),
+            SENTIMENT_NEUTRAL);
+  EXPECT_EQ(MustAnalyze("My dad has cancer and the oncology team was amazing").sentiment(),
+            SENTIMENT_POSITIVE);
   EXPECT_EQ(MustAnalyze("Cancer care here is a joke, nobody called me back, terrible").sentiment(),
             SENTIMENT_NEGATIVE);
 }

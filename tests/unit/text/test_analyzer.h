@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "gtest/gtest.h"
+
 #include "services/common/text/text_analyzer.h"
 
 namespace carecast::common::text {

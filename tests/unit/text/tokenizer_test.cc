@@ -22,14 +22,21 @@ std::vector<Tok> Toks(std::string_view in) {
 }
 
 TEST(TokenizerTest, KindsOfTokens) {
-  auto t = Toks("Loved it :) #BestCare @MercyGen see https://mercy.org/er, mail a.b@x.org 3.5 \xF0\x9F\x98\x8D");
-  std::vector<std::pair<TokenKind, std::string>> want = {
-      {TokenKind::kWord, "loved"},          {TokenKind::kWord, "it"},
-      {TokenKind::kEmoticon, ":)"},         {TokenKind::kHashtag, "#bestcare"},
-      {TokenKind::kHandle, "@mercygen"},    {TokenKind::kWord, "see"},
-      {TokenKind::kUrl, "https://mercy.org/er"}, {TokenKind::kPunct, ","},
-      {TokenKind::kWord, "mail"},           {TokenKind::kEmail, "a.b@x.org"},
-      {TokenKind::kNumber, "3.5"},          {TokenKind::kEmoji, "\xF0\x9F\x98\x8D"}};
+  auto t = Toks(
+      "Loved it :) #BestCare @MercyGen see https://mercy.org/er, mail a.b@x.org 3.5 "
+      "\xF0\x9F\x98\x8D");
+  std::vector<std::pair<TokenKind, std::string>> want = {{TokenKind::kWord, "loved"},
+                                                         {TokenKind::kWord, "it"},
+                                                         {TokenKind::kEmoticon, ":)"},
+                                                         {TokenKind::kHashtag, "#bestcare"},
+                                                         {TokenKind::kHandle, "@mercygen"},
+                                                         {TokenKind::kWord, "see"},
+                                                         {TokenKind::kUrl, "https://mercy.org/er"},
+                                                         {TokenKind::kPunct, ","},
+                                                         {TokenKind::kWord, "mail"},
+                                                         {TokenKind::kEmail, "a.b@x.org"},
+                                                         {TokenKind::kNumber, "3.5"},
+                                                         {TokenKind::kEmoji, "\xF0\x9F\x98\x8D"}};
   ASSERT_EQ(t.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(t[i].kind, want[i].first) << i << " " << t[i].text;
@@ -60,7 +67,8 @@ TEST(TokenizerTest, CapsFlags) {
 }
 
 TEST(TokenizerTest, EmojiRunsAreSeparateTokens) {
-  auto t = Toks("\xF0\x9F\x98\xA1\xF0\x9F\x98\xA1\xF0\x9F\x98\xA1\xE2\x9D\xA4\xEF\xB8\x8F");  // 😡😡😡❤️
+  auto t = Toks(
+      "\xF0\x9F\x98\xA1\xF0\x9F\x98\xA1\xF0\x9F\x98\xA1\xE2\x9D\xA4\xEF\xB8\x8F");  // 😡😡😡❤️
   ASSERT_EQ(t.size(), 4u);
   for (const Tok& x : t) EXPECT_EQ(x.kind, TokenKind::kEmoji);
 }
