@@ -4,11 +4,9 @@
 
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
+#include "services/common/bus/subjects.h"
 
 namespace carecast::common {
-namespace {
-constexpr absl::string_view kSchemaPrefix = "urn:carecast:proto:";
-}
 
 Event MakeEvent(std::string_view subject, const google::protobuf::Message& payload,
                 std::string_view source, absl::Time time, std::string id) {
@@ -18,13 +16,52 @@ Event MakeEvent(std::string_view subject, const google::protobuf::Message& paylo
   event.type = absl::StrCat(AsAbsl(subject), ".v1");
   event.source = std::string(source);
   event.time = time;
-  event.dataschema = absl::StrCat(kSchemaPrefix, payload.GetDescriptor()->full_name());
+  event.dataschema = absl::StrCat(AsAbsl(kDataSchemaPrefix), payload.GetDescriptor()->full_name());
   payload.SerializeToString(&event.data);
   return event;
 }
 
+namespace internal {
+
+Event MakeKindEvent(const EventKind& kind, std::string subject,
+                    const google::protobuf::Message& payload, std::string_view source,
+                    absl::Time time, std::string id) {
+  Event event = MakeEvent(subject, payload, source, time, std::move(id));
+  // One version today; the envelope follows the kind when a payload moves on.
+  event.type = absl::StrCat(event.subject, ".v", kind.version);
+  return event;
+}
+
+absl::Status CheckSubject(const Event& event, const EventKind& kind) {
+  if (IsEventOf(event, kind)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("event ", event.id, " is on ", event.subject, ", not ", AsAbsl(kind.subject)));
+}
+
+}  // namespace internal
+
+absl::StatusOr<Event> MakeCheckedEvent(const EventKind& kind, std::string_view subject,
+                                       const google::protobuf::Message& payload,
+                                       std::string_view source, absl::Time time, std::string id) {
+  if (kind.reserved()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(kind.subject), " is reserved: it has no payload yet"));
+  }
+  const std::string& name = payload.GetDescriptor()->full_name();
+  if (name != kind.payload) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(kind.subject), " carries ", AsAbsl(kind.payload), ", not ", name));
+  }
+  bool fits = kind.per_resource ? SubjectMatches(kind.subject, subject) : kind.subject == subject;
+  if (!fits) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("subject ", AsAbsl(subject), " is not of ", AsAbsl(kind.subject)));
+  }
+  return internal::MakeKindEvent(kind, std::string(subject), payload, source, time, std::move(id));
+}
+
 absl::Status DecodeEvent(const Event& event, google::protobuf::Message* out) {
-  std::string want = absl::StrCat(kSchemaPrefix, out->GetDescriptor()->full_name());
+  std::string want = absl::StrCat(AsAbsl(kDataSchemaPrefix), out->GetDescriptor()->full_name());
   if (event.dataschema != want) {
     return absl::InvalidArgumentError(
         absl::StrCat("event ", event.id, " carries ", event.dataschema, ", not ", want));
@@ -33,6 +70,11 @@ absl::Status DecodeEvent(const Event& event, google::protobuf::Message* out) {
     return absl::InvalidArgumentError(absl::StrCat("event ", event.id, " has a malformed body"));
   }
   return absl::OkStatus();
+}
+
+bool IsEventOf(const Event& event, const EventKind& kind) {
+  return kind.per_resource ? SubjectMatches(kind.subject, event.subject)
+                           : event.subject == kind.subject;
 }
 
 }  // namespace carecast::common

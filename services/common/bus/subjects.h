@@ -1,8 +1,11 @@
-// NATS subjects, streams and buckets of CareCast: the one place they are named.
-// docs/events.md describes each.
+// NATS subject matching, and the subject names of the event catalogue under their
+// older spelling. The strings live in event_catalogue.h (with the streams and
+// buckets); new code names a kind there, e.g. events::kPostScheduled.
 #pragma once
 
 #include <string_view>
+
+#include "services/common/bus/event_catalogue.h"
 
 namespace carecast::common {
 
@@ -12,46 +15,29 @@ bool SubjectMatches(std::string_view filter, std::string_view subject);
 // True when `token` is a valid single subject token ([A-Za-z0-9_-]+).
 bool IsValidSubjectToken(std::string_view token);
 
+// Aliases of the catalogue's subjects, kept so existing callers compile.
 namespace subjects {
-inline constexpr std::string_view kSpokeCreated = "carecast.spoke.created";
-inline constexpr std::string_view kAccountCreated = "carecast.account.created";
-inline constexpr std::string_view kObjectiveCreated = "carecast.objective.created";
-inline constexpr std::string_view kContentCreated = "carecast.content.created";
-inline constexpr std::string_view kContentUpdated = "carecast.content.updated";
-inline constexpr std::string_view kContentSubmitted = "carecast.content.submitted";
-inline constexpr std::string_view kContentApproved = "carecast.content.approved";
-inline constexpr std::string_view kContentRejected = "carecast.content.rejected";
-inline constexpr std::string_view kPostScheduled = "carecast.post.scheduled";
-inline constexpr std::string_view kPostCancelled = "carecast.post.cancelled";
-inline constexpr std::string_view kPostPublished = "carecast.post.published";
-inline constexpr std::string_view kPostFailed = "carecast.post.failed";
-inline constexpr std::string_view kPublishingHeld = "carecast.publishing.held";
-inline constexpr std::string_view kPublishingResumed = "carecast.publishing.resumed";
-inline constexpr std::string_view kMentionClassified = "carecast.mention.classified";
-inline constexpr std::string_view kInboxCreated = "carecast.inbox.created";
-inline constexpr std::string_view kInboxClosed = "carecast.inbox.closed";
-inline constexpr std::string_view kAlertRaised = "carecast.alert.raised";
-inline constexpr std::string_view kEngagementObserved = "carecast.engagement.observed";
+inline constexpr std::string_view kSpokeCreated = events::kSpokeCreated.subject;
+inline constexpr std::string_view kAccountCreated = events::kAccountCreated.subject;
+inline constexpr std::string_view kObjectiveCreated = events::kObjectiveCreated.subject;
+inline constexpr std::string_view kContentCreated = events::kContentCreated.subject;
+inline constexpr std::string_view kContentUpdated = events::kContentUpdated.subject;
+inline constexpr std::string_view kContentSubmitted = events::kContentSubmitted.subject;
+inline constexpr std::string_view kContentApproved = events::kContentApproved.subject;
+inline constexpr std::string_view kContentRejected = events::kContentRejected.subject;
+inline constexpr std::string_view kPostScheduled = events::kPostScheduled.subject;
+inline constexpr std::string_view kPostCancelled = events::kPostCancelled.subject;
+inline constexpr std::string_view kPostPublished = events::kPostPublished.subject;
+inline constexpr std::string_view kPostFailed = events::kPostFailed.subject;
+inline constexpr std::string_view kPublishingHeld = events::kPublishingHeld.subject;
+inline constexpr std::string_view kPublishingResumed = events::kPublishingResumed.subject;
+inline constexpr std::string_view kMentionClassified = events::kMentionClassified.subject;
+inline constexpr std::string_view kInboxCreated = events::kInboxCreated.subject;
+inline constexpr std::string_view kInboxClosed = events::kInboxClosed.subject;
+inline constexpr std::string_view kAlertRaised = events::kAlertRaised.subject;
+inline constexpr std::string_view kEngagementObserved = events::kEngagementObserved.subject;
 // Audit entries go to "carecast.audit.<collection>.<id>", one subject per resource.
-inline constexpr std::string_view kAuditPrefix = "carecast.audit.";
+inline constexpr std::string_view kAuditPrefix = events::kAuditPrefix;
 }  // namespace subjects
-
-namespace streams {
-// Every domain event (carecast.<domain>.<fact>), retained for 30 days.
-inline constexpr std::string_view kEvents = "CARECAST_EVENTS";
-// The append-only audit trail (deny delete, deny purge), kept forever.
-inline constexpr std::string_view kAudit = "CARECAST_AUDIT";
-}  // namespace streams
-
-namespace buckets {
-inline constexpr std::string_view kOrganisation = "carecast_organisation";  // spokes, accounts
-inline constexpr std::string_view kObjectives = "carecast_objectives";
-inline constexpr std::string_view kContents = "carecast_contents";
-inline constexpr std::string_view kPosts = "carecast_posts";      // shared: planner + publisher
-inline constexpr std::string_view kControl = "carecast_control";  // key "publishing": the hold
-inline constexpr std::string_view kMentions = "carecast_mentions";
-inline constexpr std::string_view kInbox = "carecast_inbox";
-inline constexpr std::string_view kRequests = "carecast_requests";  // request_id replay records
-}  // namespace buckets
 
 }  // namespace carecast::common
