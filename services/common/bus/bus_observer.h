@@ -1,5 +1,6 @@
 // What the NATS adapter tells about its own health, for metrics: connection state,
-// reconnects, redeliveries and consumer lag. Every method has a no-op default.
+// reconnects, redeliveries, consumer lag and consumers lost and re-created on the
+// server. Every method has a no-op default.
 // Called from nats.c callback threads, delivery threads and the lag poller:
 // implementations must be thread-safe, quick, and must not call back into the bus.
 #pragma once
@@ -25,9 +26,19 @@ class BusObserver {
   // An event reached the handler with delivery_count > 1.
   virtual void Redelivered(std::string_view stream, std::string_view consumer) {}
   // The consumer's backlog as the server reports it: `pending` events not yet
-  // delivered, `ack_pending` delivered and not yet acknowledged.
+  // delivered, `ack_pending` delivered and not yet acknowledged. Both are -1 when
+  // the backlog cannot be read (the consumer is missing, or the server did not
+  // answer), so a stale figure is never left standing.
   virtual void ConsumerLag(std::string_view stream, std::string_view consumer, int64_t pending,
                            int64_t ack_pending) {}
+  // The consumer was found missing on the server (deleted, expired, or its stream
+  // deleted): false; it was re-created and deliveries resumed: true. Every
+  // subscription starts healthy.
+  virtual void ConsumerHealthChanged(std::string_view stream, std::string_view consumer,
+                                     bool healthy) {}
+  // A missing consumer was re-created (or bound again, when a replica re-created
+  // it first) and the subscription resumed.
+  virtual void ConsumerRecreated(std::string_view stream, std::string_view consumer) {}
 };
 
 // The bounded label naming a consumer in metrics: its durable name, or

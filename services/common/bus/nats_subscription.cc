@@ -10,8 +10,11 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
+#include "services/common/base/status_macros.h"
 #include "services/common/bus/nats_event_headers.h"
 #include "services/common/bus/nats_status.h"
 
@@ -25,6 +28,23 @@ constexpr absl::Duration kErrorBackoff = absl::Milliseconds(250);
 // How long the server keeps an ephemeral consumer nobody pulls from.
 constexpr absl::Duration kEphemeralInactiveThreshold = absl::Minutes(1);
 constexpr absl::Duration kPendingTimeout = absl::Seconds(1);
+// nats.c 3.4 reports a pull on a consumer that no longer exists as a plain
+// timeout, so an idle consumer asks the server this often whether it still has
+// it: one consumer-info request per idle consumer, on top of the lag poller's.
+constexpr absl::Duration kIdleProbeInterval = absl::Seconds(5);
+constexpr absl::Duration kRecreateBackoffMin = absl::Milliseconds(100);
+constexpr absl::Duration kRecreateBackoffMax = absl::Seconds(5);
+
+// Whether a failed fetch or consumer-info call (`converted` by LastNatsError)
+// says the server no longer has the consumer or its stream. Timeouts, 404 "no
+// messages" and connection errors say nothing about that.
+bool SaysConsumerGone(natsStatus status, int js_error_code, const absl::Status& converted) {
+  if (js_error_code == JSConsumerNotFoundErr || js_error_code == JSStreamNotFoundErr) return true;
+  // A pull waiting while its consumer (or the consumer's stream) is deleted gets
+  // a 409 "Consumer Deleted" status, which nats.c returns as NATS_ERR.
+  return status == NATS_ERR &&
+         absl::StrContains(absl::AsciiStrToLower(converted.message()), "consumer deleted");
+}
 
 jsConsumerConfig ConsumerConfigFor(const ConsumerSpec& spec) {
   jsConsumerConfig cc;
@@ -73,6 +93,27 @@ absl::Status EnsureDurableConsumer(NatsCore& core, const ConsumerSpec& spec) {
   return absl::OkStatus();
 }
 
+// Creates the durable (or brings it to `spec`) and binds to it, or creates the
+// ephemeral consumer: the pull subscription to deliver from.
+absl::StatusOr<natsSubscription*> PullSubscribe(NatsCore& core, const ConsumerSpec& spec) {
+  if (!spec.durable.empty()) RETURN_IF_ERROR(EnsureDurableConsumer(core, spec));
+  jsOptions jo = core.CallOptions();
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = spec.stream.c_str();
+  if (spec.durable.empty()) {
+    so.Config = ConsumerConfigFor(spec);
+  } else {
+    so.Consumer = spec.durable.c_str();  // bind, so unsubscribing keeps it
+  }
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s =
+      js_PullSubscribe(&sub, core.js, spec.filter_subject.c_str(), nullptr, &jo, &so, &jerr);
+  if (s != NATS_OK) return LastNatsError(s, jerr, absl::StrCat("subscribing to ", spec.stream));
+  return sub;
+}
+
 class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
  public:
   NatsSubscription(std::shared_ptr<NatsCore> core, ConsumerSpec spec, EventHandler handler,
@@ -116,11 +157,12 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
     return backlog->pending + backlog->ack_pending;
   }
 
+  // -1 when the backlog cannot be read, so the gauges never keep a stale figure.
   void ReportLag() override {
     if (core_->observer == nullptr) return;
-    if (std::optional<ConsumerBacklog> backlog = Backlog()) {
-      core_->observer->ConsumerLag(spec_.stream, label_, backlog->pending, backlog->ack_pending);
-    }
+    std::optional<ConsumerBacklog> backlog = Backlog();
+    core_->observer->ConsumerLag(spec_.stream, label_, backlog ? backlog->pending : -1,
+                                 backlog ? backlog->ack_pending : -1);
   }
 
  private:
@@ -130,36 +172,76 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
   };
 
   // One consumer-info request with a short timeout; nullopt when the server
-  // cannot answer (e.g. while reconnecting).
+  // cannot answer (e.g. while reconnecting) or no longer has the consumer, in
+  // which case the delivery loop is told to re-create it.
   std::optional<ConsumerBacklog> Backlog() const {
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = std::min(core_->TimeoutMillis(), absl::ToInt64Milliseconds(kPendingTimeout));
     jsConsumerInfo* ci = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
+    // Held across the request so the answer is about the current subscription,
+    // never one the delivery loop has just replaced.
+    std::lock_guard lock(sub_mu_);
     // nats.c 3.4.1 keeps no consumer name on a subscription bound to an existing
     // consumer, so a durable is looked up by name.
     natsStatus s = spec_.durable.empty() ? natsSubscription_GetConsumerInfo(&ci, sub_, &jo, &jerr)
                                          : js_GetConsumerInfo(&ci, core_->js, spec_.stream.c_str(),
                                                               spec_.durable.c_str(), &jo, &jerr);
-    if (s != NATS_OK) return std::nullopt;
+    if (s != NATS_OK) {
+      absl::Status status = LastNatsError(s, jerr, "reading consumer info");
+      if (SaysConsumerGone(s, jerr, status)) {
+        MarkMissingLocked(std::string(status.message()));
+      }
+      return std::nullopt;
+    }
     ConsumerBacklog backlog{static_cast<int64_t>(ci->NumPending),
                             static_cast<int64_t>(ci->NumAckPending)};
     jsConsumerInfo_Destroy(ci);
     return backlog;
   }
 
+  void MarkMissing(std::string reason) const {
+    std::lock_guard lock(sub_mu_);
+    MarkMissingLocked(std::move(reason));
+  }
+  void MarkMissingLocked(std::string reason) const {
+    if (missing_.load()) return;  // the first reason stands
+    missing_reason_ = std::move(reason);
+    missing_.store(true);
+  }
+
   void Run() {
     bool failing = false;
     const int batch = std::max(1, spec_.batch_size);
+    // When the server last showed the consumer exists: a delivery or an answer.
+    absl::Time last_seen = absl::Now();
     while (!stop_.load()) {
+      if (missing_.load()) {
+        Recreate();
+        failing = false;
+        last_seen = absl::Now();
+        continue;
+      }
       natsMsgList list{};
       jsErrCode jerr = static_cast<jsErrCode>(0);
       natsStatus s = natsSubscription_Fetch(&list, sub_, batch, kFetchWaitMillis, &jerr);
-      if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) continue;  // nothing new
+      if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
+        // Nothing new, or no consumer at all: only the server can tell which.
+        // At most one probe per interval, even when the server does not answer.
+        if (absl::Now() - last_seen >= kIdleProbeInterval && core_->Connected()) {
+          Backlog();  // marks the consumer missing when the server says so
+          last_seen = absl::Now();
+        }
+        continue;
+      }
       if (s != NATS_OK) {
+        absl::Status status = LastNatsError(s, jerr, "fetching");
+        if (SaysConsumerGone(s, jerr, status)) {
+          MarkMissing(std::string(status.message()));
+          continue;
+        }
         if (!failing) {
-          absl::Status status = LastNatsError(s, jerr, "fetching");
           core_->logger.Warn("bus: consumer cannot fetch, retrying",
                              {{"stream", spec_.stream},
                               {"consumer", label_},
@@ -169,6 +251,7 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
         WaitForStop(kErrorBackoff);
         continue;
       }
+      last_seen = absl::Now();
       if (failing) {
         core_->logger.Info("bus: consumer fetching again",
                            {{"stream", spec_.stream}, {"consumer", label_}});
@@ -243,6 +326,64 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
     }
   }
 
+  // Subscribes again, re-creating the consumer, until that works or delivery
+  // stops; backs off between attempts so a server that is down is not hammered.
+  void Recreate() {
+    std::string reason;
+    {
+      std::lock_guard lock(sub_mu_);
+      reason = missing_reason_;
+    }
+    const absl::Time lost = absl::Now();
+    if (core_->observer != nullptr) {
+      core_->observer->ConsumerHealthChanged(spec_.stream, label_, false);
+      core_->observer->ConsumerLag(spec_.stream, label_, -1, -1);
+    }
+    bool warned = false;
+    for (int attempt = 1;; ++attempt) {
+      // Waiting first also lets a stream deletion, whose consumers go first,
+      // finish before the consumer is put back.
+      WaitForStop(RecreateBackoff(attempt));
+      if (stop_.load()) return;
+      absl::StatusOr<natsSubscription*> sub = core_->Connected()
+                                                  ? PullSubscribe(*core_, spec_)
+                                                  : absl::UnavailableError("not connected to NATS");
+      if (!sub.ok()) {
+        if (!warned) {
+          core_->logger.Warn("bus: consumer missing on the server, cannot re-create it yet",
+                             {{"stream", spec_.stream},
+                              {"consumer", label_},
+                              {"reason", reason},
+                              {"error", std::string(sub.status().message())}});
+          warned = true;
+        }
+        continue;
+      }
+      natsSubscription* old = nullptr;
+      {
+        std::lock_guard lock(sub_mu_);
+        old = sub_;
+        sub_ = *sub;
+        missing_reason_.clear();
+        missing_.store(false);
+      }
+      // Its consumer is gone: this only drops our interest in its inbox.
+      natsSubscription_Unsubscribe(old);
+      natsSubscription_Destroy(old);
+      core_->logger.Warn("bus: consumer re-created",
+                         {{"stream", spec_.stream},
+                          {"consumer", label_},
+                          {"reason", reason},
+                          {"attempts", static_cast<int64_t>(attempt)},
+                          {"missing_ms", absl::ToInt64Milliseconds(absl::Now() - lost)}});
+      if (core_->observer != nullptr) {
+        core_->observer->ConsumerRecreated(spec_.stream, label_);
+        core_->observer->ConsumerHealthChanged(spec_.stream, label_, true);
+      }
+      return;
+    }
+  }
+
   void WaitForStop(absl::Duration d) {
     std::unique_lock lock(wait_mu_);
     wait_cv_.wait_for(lock, absl::ToChronoNanoseconds(d), [this] { return stop_.load(); });
@@ -252,7 +393,13 @@ class NatsSubscription final : public Subscription, public NatsDeliveryLoop {
   const ConsumerSpec spec_;
   const std::string label_;  // ConsumerLabel(spec_)
   const EventHandler handler_;
-  natsSubscription* const sub_;
+  // Replaced only by the delivery thread (which reads it without the lock), under
+  // sub_mu_; other threads read it under sub_mu_. Mutable with missing_ and
+  // missing_reason_: a const lag read may be the one to learn the consumer is gone.
+  mutable std::mutex sub_mu_;
+  natsSubscription* sub_;
+  mutable std::atomic<bool> missing_{false};  // set under sub_mu_
+  mutable std::string missing_reason_;        // guarded by sub_mu_
   std::atomic<bool> stop_{false};
   std::mutex wait_mu_;
   std::condition_variable wait_cv_;
@@ -271,6 +418,12 @@ absl::Duration RetryDelay(uint64_t delivery_count, absl::Duration ack_wait) {
   return delay;
 }
 
+absl::Duration RecreateBackoff(int attempt) {
+  absl::Duration delay = kRecreateBackoffMin;
+  for (int i = 1; i < attempt && delay < kRecreateBackoffMax; ++i) delay *= 2;
+  return std::min(delay, kRecreateBackoffMax);
+}
+
 absl::StatusOr<std::unique_ptr<Subscription>> StartNatsSubscription(std::shared_ptr<NatsCore> core,
                                                                     const ConsumerSpec& spec,
                                                                     EventHandler handler) {
@@ -280,25 +433,7 @@ absl::StatusOr<std::unique_ptr<Subscription>> StartNatsSubscription(std::shared_
     return absl::InvalidArgumentError("durable name cannot contain '.', '*', '>' or spaces");
   }
   if (!core->Connected()) return absl::UnavailableError("not connected to NATS");
-  if (!spec.durable.empty()) {
-    if (absl::Status s = EnsureDurableConsumer(*core, spec); !s.ok()) return s;
-  }
-  jsOptions jo = core->CallOptions();
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = spec.stream.c_str();
-  if (spec.durable.empty()) {
-    so.Config = ConsumerConfigFor(spec);
-  } else {
-    so.Consumer = spec.durable.c_str();  // bind, so unsubscribing keeps it
-  }
-  natsSubscription* sub = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s =
-      js_PullSubscribe(&sub, core->js, spec.filter_subject.c_str(), nullptr, &jo, &so, &jerr);
-  if (s != NATS_OK) {
-    return LastNatsError(s, jerr, absl::StrCat("subscribing to ", spec.stream));
-  }
+  ASSIGN_OR_RETURN(natsSubscription * sub, PullSubscribe(*core, spec));
   auto subscription =
       std::make_unique<NatsSubscription>(std::move(core), spec, std::move(handler), sub);
   subscription->Start();
