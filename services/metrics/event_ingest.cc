@@ -5,19 +5,13 @@
 
 #include "carecast/v1/events.pb.h"
 
+#include "services/common/base/status_macros.h"
+#include "services/common/bus/event_catalogue.h"
 #include "services/common/bus/event_codec.h"
-#include "services/common/bus/subjects.h"
 
 namespace carecast::metrics {
 namespace {
-
-template <class Message>
-absl::StatusOr<Message> Decode(const common::Event& event) {
-  Message message;
-  if (absl::Status s = common::DecodeEvent(event, &message); !s.ok()) return s;
-  return message;
-}
-
+namespace events = common::events;
 }  // namespace
 
 EventIngest::EventIngest(common::EventBus& bus, ProgramFigures& figures,
@@ -67,32 +61,26 @@ void EventIngest::Stop() {
 }
 
 absl::StatusOr<bool> EventIngest::Apply(const common::Event& event) {
-  const std::string& subject = event.subject;
+  // Each kind fixes its payload type, so a branch cannot decode the wrong message.
   absl::StatusOr<ApplyResult> result;
-  if (subject == common::subjects::kPostPublished) {
-    auto m = Decode<v1::PostPublished>(event);
-    if (!m.ok()) return m.status();
-    result = figures_.ApplyPostPublished(event.id, event.time, *m);
-  } else if (subject == common::subjects::kPostFailed) {
-    auto m = Decode<v1::PostFailed>(event);
-    if (!m.ok()) return m.status();
-    result = figures_.ApplyPostFailed(event.id, event.time, *m);
-  } else if (subject == common::subjects::kMentionClassified) {
-    auto m = Decode<v1::MentionClassified>(event);
-    if (!m.ok()) return m.status();
-    result = figures_.ApplyMentionClassified(event.id, event.time, *m);
-  } else if (subject == common::subjects::kInboxCreated) {
-    auto m = Decode<v1::InboxItemChanged>(event);
-    if (!m.ok()) return m.status();
-    result = figures_.ApplyInboxCreated(event.id, event.time, *m);
-  } else if (subject == common::subjects::kInboxClosed) {
-    auto m = Decode<v1::InboxItemChanged>(event);
-    if (!m.ok()) return m.status();
-    result = figures_.ApplyInboxClosed(event.id, event.time, *m);
-  } else if (subject == common::subjects::kObjectiveCreated) {
-    auto m = Decode<v1::ObjectiveCreated>(event);
-    if (!m.ok()) return m.status();
-    result = figures_.ApplyObjectiveCreated(event.id, event.time, *m);
+  if (common::IsEventOf(event, events::kPostPublished)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kPostPublished, event));
+    result = figures_.ApplyPostPublished(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kPostFailed)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kPostFailed, event));
+    result = figures_.ApplyPostFailed(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kMentionClassified)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kMentionClassified, event));
+    result = figures_.ApplyMentionClassified(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kInboxCreated)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kInboxCreated, event));
+    result = figures_.ApplyInboxCreated(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kInboxClosed)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kInboxClosed, event));
+    result = figures_.ApplyInboxClosed(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kObjectiveCreated)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kObjectiveCreated, event));
+    result = figures_.ApplyObjectiveCreated(event.id, event.time, m);
   } else {
     return false;
   }

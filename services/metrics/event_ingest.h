@@ -23,14 +23,15 @@
 
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_bus.h"
+#include "services/common/bus/event_catalogue.h"
 #include "services/metrics/metrics_exposition.h"
 #include "services/metrics/program_figures.h"
 
 namespace carecast::metrics {
 
 struct EventIngestOptions {
-  std::string stream = "CARECAST_EVENTS";
-  std::string filter_subject = "carecast.>";
+  std::string stream = std::string(common::streams::kEvents);
+  std::string filter_subject = std::string(common::kAllSubjects);
   int batch_size = 256;
   // Log a progress line every this many events while replaying.
   int64_t progress_every = 1000;

@@ -1,13 +1,12 @@
 #include "services/metrics/figure_labels.h"
 
-#include <array>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 #include "services/common/base/strings.h"
+#include "services/common/bus/event_catalogue.h"
 
 namespace carecast::metrics {
 namespace {
@@ -23,10 +22,6 @@ std::string EnumLabel(const google::protobuf::EnumDescriptor* descriptor, int va
   return absl::AsciiStrToLower(name);
 }
 
-// The domains of the events stream (topology.cc lists the same subjects).
-constexpr std::array<std::string_view, 10> kDomains = {
-    "spoke",      "account", "objective", "content", "post",
-    "publishing", "mention", "inbox",     "alert",   "engagement"};
 constexpr std::string_view kOtherDomain = "other";
 
 }  // namespace
@@ -44,16 +39,19 @@ std::string KpiLabel(v1::Kpi kpi) { return EnumLabel(v1::Kpi_descriptor(), kpi, 
 
 std::string DomainLabel(std::string_view subject) {
   std::vector<absl::string_view> tokens = absl::StrSplit(common::AsAbsl(subject), '.');
-  if (tokens.size() >= 3 && tokens[0] == "carecast") {
-    for (std::string_view d : kDomains)
-      if (tokens[1] == common::AsAbsl(d)) return std::string(d);
+  if (tokens.size() >= 3 && tokens[0] == common::AsAbsl(common::kSubjectRoot)) {
+    const std::vector<std::string>& domains = DomainLabels();
+    for (size_t i = 0; i + 1 < domains.size(); ++i)  // the last one is kOtherDomain
+      if (tokens[1] == domains[i]) return domains[i];
   }
   return std::string(kOtherDomain);
 }
 
 const std::vector<std::string>& DomainLabels() {
+  // The domains of the events stream, from the catalogue (as the stream's filters).
   static const auto* labels = [] {
-    auto* v = new std::vector<std::string>(kDomains.begin(), kDomains.end());
+    auto* v = new std::vector<std::string>();
+    for (std::string_view d : common::StreamDomains(common::streams::kEvents)) v->emplace_back(d);
     v->emplace_back(kOtherDomain);
     return v;
   }();

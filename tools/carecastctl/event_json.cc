@@ -2,29 +2,29 @@
 
 #include <memory>
 
-#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
 
 #include "services/common/base/logger.h"
+#include "services/common/base/strings.h"
+#include "services/common/bus/event_catalogue.h"
 #include "tools/carecastctl/service_catalog.h"
 
 namespace carecast::ctl {
 namespace {
-constexpr absl::string_view kSchemaPrefix = "urn:carecast:proto:";
 
 // The payload as JSON, or an error text.
 bool PayloadJson(const common::Event& event, std::string* json, std::string* error) {
   // Make sure the generated descriptors are registered.
   (void)Describe(Services().front());
   absl::string_view schema = event.dataschema;
-  if (!absl::StartsWith(schema, kSchemaPrefix)) {
+  if (!absl::ConsumePrefix(&schema, common::AsAbsl(common::kDataSchemaPrefix))) {
     *error = "unknown dataschema";
     return false;
   }
-  schema.remove_prefix(kSchemaPrefix.size());
   const auto* type = google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
       std::string(schema));
   if (type == nullptr) {

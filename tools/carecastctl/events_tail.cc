@@ -6,15 +6,16 @@
 #include "absl/strings/match.h"
 
 #include "services/common/base/strings.h"
-#include "services/common/bus/subjects.h"
+#include "services/common/bus/event_catalogue.h"
 #include "tools/carecastctl/event_json.h"
 
 namespace carecast::ctl {
 
 absl::Status TailEvents(common::EventBus& bus, const TailOptions& options, std::ostream& out) {
   common::ConsumerSpec spec;
-  spec.stream = std::string(absl::StartsWith(common::AsAbsl(options.subject), "carecast.audit")
-                                ? common::streams::kAudit
+  spec.stream = std::string(absl::StartsWith(common::AsAbsl(options.subject),
+                                             common::AsAbsl(common::events::kAuditPrefix))
+                                ? common::events::kAuditRecorded.stream
                                 : common::streams::kEvents);
   spec.filter_subject = options.subject;
   spec.deliver_all = options.from_start;

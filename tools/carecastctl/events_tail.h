@@ -9,13 +9,15 @@
 #include "absl/time/time.h"
 
 #include "services/common/bus/event_bus.h"
+#include "services/common/bus/event_catalogue.h"
 
 namespace carecast::ctl {
 
 struct TailOptions {
-  std::string subject = "carecast.>";  // "carecast.audit.>" reads the audit stream
-  bool from_start = false;             // replay retained events first
-  int max_events = 0;                  // stop after this many (0: never)
+  // A NATS filter; one under "carecast.audit." reads the audit stream.
+  std::string subject = std::string(common::kAllSubjects);
+  bool from_start = false;  // replay retained events first
+  int max_events = 0;       // stop after this many (0: never)
   // Stop when no event arrived for this long (zero: wait forever).
   absl::Duration idle_timeout = absl::ZeroDuration();
 };

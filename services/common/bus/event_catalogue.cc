@@ -37,6 +37,12 @@ const EventKind* FindEventKind(std::string_view subject) {
   return nullptr;
 }
 
+std::string DomainFilter(const EventKind& kind) {
+  if (kind.per_resource) return std::string(kind.subject);
+  // "carecast.post.scheduled" -> "carecast.post.>".
+  return absl::StrCat(AsAbsl(kind.subject.substr(0, kind.subject.rfind('.'))), ".>");
+}
+
 std::vector<std::string_view> StreamDomains(std::string_view stream) {
   std::vector<std::string_view> domains;
   for (const EventKind* kind : events::kAll) {
@@ -51,11 +57,7 @@ std::vector<std::string> StreamSubjectFilters(std::string_view stream) {
   std::vector<std::string> filters;
   for (const EventKind* kind : events::kAll) {
     if (kind->stream != stream) continue;
-    // "carecast.post.scheduled" -> "carecast.post.>".
-    std::string filter =
-        kind->per_resource
-            ? std::string(kind->subject)
-            : absl::StrCat(AsAbsl(kind->subject.substr(0, kind->subject.rfind('.'))), ".>");
+    std::string filter = DomainFilter(*kind);
     if (std::find(filters.begin(), filters.end(), filter) == filters.end())
       filters.push_back(std::move(filter));
   }

@@ -56,6 +56,10 @@ inline constexpr std::array<std::string_view, 8> kAll = {
     kOrganisation, kObjectives, kContents, kPosts, kControl, kMentions, kInbox, kRequests};
 }  // namespace buckets
 
+// The first token of every CareCast subject, and the filter that matches them all.
+inline constexpr std::string_view kSubjectRoot = "carecast";
+inline constexpr std::string_view kAllSubjects = "carecast.>";
+
 // Prefix of ce-dataschema: "urn:carecast:proto:" + the payload's full message name.
 inline constexpr std::string_view kDataSchemaPrefix = "urn:carecast:proto:";
 
@@ -189,6 +193,10 @@ std::span<const EventKind* const> AllEventKinds();
 // The kind an event on `subject` belongs to (a per-resource kind matches every
 // subject under its filter), or nullptr when the catalogue has none.
 const EventKind* FindEventKind(std::string_view subject);
+
+// The filter of every subject of `kind`'s domain: "carecast.post.>" for
+// events::kPostScheduled; a per-resource kind's own filter ("carecast.audit.>").
+std::string DomainFilter(const EventKind& kind);
 
 // The subject filters of `stream`, derived from the kinds it stores:
 // "carecast.<domain>.>" once per domain, in catalogue order, and a per-resource

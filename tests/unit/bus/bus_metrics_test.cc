@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "services/common/bus/event_catalogue.h"
 #include "tests/support/metric_values.h"
 
 namespace carecast::common {
@@ -19,13 +20,15 @@ TEST(ConsumerLabelTest, DurableNameOrBoundedEphemeralLabel) {
   EXPECT_EQ(ConsumerLabel({.stream = "S", .durable = "publisher", .filter_subject = "a.>"}),
             "publisher");
   // A purpose wins over the durable's absence; it is ignored for a durable.
-  EXPECT_EQ(ConsumerLabel({.stream = "S", .filter_subject = "carecast.>", .purpose = "metrics"}),
+  EXPECT_EQ(ConsumerLabel(
+                {.stream = "S", .filter_subject = std::string(kAllSubjects), .purpose = "metrics"}),
             "ephemeral-metrics");
   EXPECT_EQ(ConsumerLabel({.stream = "S", .durable = "d", .filter_subject = "x", .purpose = "p"}),
             "d");
   // Without a purpose the filter subject (fixed in code) names it.
-  EXPECT_EQ(ConsumerLabel({.stream = "S", .filter_subject = "carecast.publishing.>"}),
-            "ephemeral-carecast.publishing.>");
+  std::string hold_filter = DomainFilter(events::kPublishingHeld);  // "carecast.publishing.>"
+  EXPECT_EQ(ConsumerLabel({.stream = "S", .filter_subject = hold_filter}),
+            "ephemeral-" + hold_filter);
 }
 
 TEST(BusMetricsTest, ConnectionAndReconnects) {

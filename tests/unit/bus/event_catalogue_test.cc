@@ -150,7 +150,9 @@ TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {
     EXPECT_TRUE(seen.insert(kind->subject).second) << "duplicate " << kind->subject;
     std::vector<std::string> tokens = absl::StrSplit(AsAbsl(kind->subject), '.');
     ASSERT_EQ(tokens.size(), 3u) << kind->subject << " is not carecast.<domain>.<fact>";
-    EXPECT_EQ(tokens[0], "carecast");
+    EXPECT_EQ(tokens[0], kSubjectRoot);
+    EXPECT_TRUE(SubjectMatches(kAllSubjects, kind->subject)) << kind->subject;
+    EXPECT_TRUE(SubjectMatches(DomainFilter(*kind), kind->subject)) << kind->subject;
     EXPECT_EQ(kind->Domain(), tokens[1]);
     for (const std::string& token : {tokens[1], tokens[2]}) {
       if (kind->per_resource && token == tokens[2]) {
@@ -170,6 +172,9 @@ TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {
           << kind->subject << " audits " << kind->audit_action;
     }
   }
+  EXPECT_EQ(DomainFilter(events::kPostScheduled), "carecast.post.>");
+  EXPECT_EQ(DomainFilter(events::kAuditRecorded), "carecast.audit.>");
+  EXPECT_EQ(StreamDomains(streams::kAudit), std::vector<std::string_view>{"audit"});
   EXPECT_EQ(FindEventKind("carecast.audit.contents.c1"), &events::kAuditRecorded);
   EXPECT_EQ(FindEventKind("carecast.post"), nullptr);
   EXPECT_EQ(FindEventKind("carecast.post.published.v1"), nullptr);

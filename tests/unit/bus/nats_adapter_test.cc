@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
+#include "services/common/bus/event_catalogue.h"
 #include "services/common/bus/nats_event_headers.h"
 #include "services/common/bus/nats_key_value_store.h"
 #include "services/common/bus/nats_status.h"
@@ -69,11 +70,11 @@ TEST(NatsToStatusTest, MessageNamesTheOperationAndDetail) {
 Event FullEvent() {
   Event e;
   e.id = "evt-1";
-  e.subject = "carecast.post.published";
-  e.type = "carecast.post.published.v1";
+  e.subject = std::string(events::kPostPublished.subject);
+  e.type = events::kPostPublished.CloudEventsType();
   e.source = "/carecast/publisher";
   e.time = absl::FromUnixMillis(1700000000123);
-  e.dataschema = "urn:carecast:proto:carecast.v1.PostPublished";
+  e.dataschema = events::kPostPublished.DataSchema();
   e.data = std::string("\x08\x00\x12", 3);
   return e;
 }
@@ -92,7 +93,7 @@ std::string Header(natsMsg* msg, const char* key) {
 TEST_F(NatsEventHeadersTest, WritesCloudEventsBinaryMode) {
   auto msg = NewEventMsg(FullEvent(), 0);
   ASSERT_TRUE(msg.ok()) << msg.status();
-  EXPECT_STREQ(natsMsg_GetSubject(*msg), "carecast.post.published");
+  EXPECT_EQ(natsMsg_GetSubject(*msg), events::kPostPublished.subject);
   EXPECT_EQ(Header(*msg, "ce-id"), "evt-1");
   EXPECT_EQ(Header(*msg, "Nats-Msg-Id"), "evt-1");
   EXPECT_EQ(Header(*msg, "ce-specversion"), "1.0");

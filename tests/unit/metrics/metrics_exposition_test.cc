@@ -12,6 +12,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "services/common/base/ids.h"
+#include "services/common/bus/event_catalogue.h"
 #include "tests/unit/metrics/metrics_test_events.h"
 
 namespace carecast::metrics {
@@ -80,8 +81,8 @@ class ExpositionTest : public ::testing::Test {
                                       Inbox("inboxItems/2", v1::INBOX_ITEM_STATE_CLOSED, T0(),
                                             T0() + absl::Minutes(10)))
                     .ok());
-    exposition_.EventConsumed("carecast.post.published");
-    exposition_.EventConsumed("carecast.unheard.of");
+    exposition_.EventConsumed(std::string(common::events::kPostPublished.subject));
+    exposition_.EventConsumed("carecast.unheard.of");  // not in the catalogue: "other"
     exposition_.EventRejected();
     exposition_.SetConsumerPending(7);
   }
