@@ -1,0 +1,132 @@
+#include "services/common/lifecycle/post_lifecycle.h"
+
+#include <array>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace carecast::lifecycle {
+namespace {
+
+using State = v1::PostState;
+using Row = std::array<std::optional<State>, kAllPostEvents.size()>;
+constexpr std::nullopt_t kNo = std::nullopt;
+
+constexpr State kScheduled = v1::POST_STATE_SCHEDULED;
+constexpr State kPublishing = v1::POST_STATE_PUBLISHING;
+constexpr State kPublished = v1::POST_STATE_PUBLISHED;
+constexpr State kCancelled = v1::POST_STATE_CANCELLED;
+constexpr State kFailed = v1::POST_STATE_FAILED;
+constexpr State kNeedsHuman = v1::POST_STATE_NEEDS_HUMAN;
+
+struct Expected {
+  State from;
+  bool terminal;
+  // One cell per event, in kAllPostEvents order; kNo where the move is refused.
+  Row to;
+};
+
+// The whole table. Columns: schedule, cancel, claim, release_claim, reschedule,
+// published, failed, needs_human.
+const Expected kTable[] = {
+    {v1::POST_STATE_UNSPECIFIED, false, {kScheduled, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {kScheduled, false, {kNo, kCancelled, kPublishing, kNo, kNo, kNo, kFailed, kNo}},
+    {kPublishing, false, {kNo, kNo, kNo, kScheduled, kScheduled, kPublished, kFailed, kNeedsHuman}},
+    {kPublished, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {kCancelled, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {kFailed, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {kNeedsHuman, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+};
+
+TEST(PostLifecycleTest, TableCoversEveryStateOnce) {
+  std::set<int> seen;
+  for (const Expected& row : kTable) EXPECT_TRUE(seen.insert(row.from).second) << row.from;
+  const auto* descriptor = v1::PostState_descriptor();
+  ASSERT_EQ(seen.size(), static_cast<size_t>(descriptor->value_count()));
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    EXPECT_TRUE(seen.contains(descriptor->value(i)->number())) << descriptor->value(i)->name();
+  }
+}
+
+TEST(PostLifecycleTest, EveryStateAndEventHasTheExpectedResult) {
+  for (const Expected& row : kTable) {
+    for (size_t i = 0; i < kAllPostEvents.size(); ++i) {
+      const PostEvent event = kAllPostEvents[i];
+      SCOPED_TRACE(std::string(StateName(row.from)) + " + " + std::string(EventName(event)));
+      absl::StatusOr<State> next = Next(row.from, event);
+      if (row.to[i].has_value()) {
+        ASSERT_TRUE(next.ok()) << next.status();
+        EXPECT_EQ(*next, *row.to[i]);
+      } else {
+        ASSERT_EQ(next.status().code(), absl::StatusCode::kFailedPrecondition);
+        EXPECT_NE(next.status().message().find(std::string("post is ") +
+                                               std::string(StateName(row.from)) + "; only"),
+                  absl::string_view::npos)
+            << next.status();
+      }
+    }
+  }
+}
+
+TEST(PostLifecycleTest, TerminalStatesRefuseEveryEvent) {
+  for (const Expected& row : kTable) {
+    EXPECT_EQ(IsTerminal(row.from), row.terminal) << StateName(row.from);
+    if (!IsTerminal(row.from)) continue;
+    for (PostEvent event : kAllPostEvents) {
+      EXPECT_EQ(Next(row.from, event).status().code(), absl::StatusCode::kFailedPrecondition)
+          << StateName(row.from) << " + " << EventName(event);
+    }
+  }
+}
+
+TEST(PostLifecycleTest, CancelRefusalReadsAsThePlannerWroteIt) {
+  EXPECT_EQ(Next(kPublishing, PostEvent::kCancel, "posts/p").status(),
+            absl::FailedPreconditionError(
+                "posts/p is PUBLISHING; only SCHEDULED posts can be cancelled"));
+  EXPECT_EQ(Next(kNeedsHuman, PostEvent::kCancel, "posts/p").status(),
+            absl::FailedPreconditionError(
+                "posts/p is NEEDS_HUMAN; only SCHEDULED posts can be cancelled"));
+}
+
+TEST(PostLifecycleTest, ValuesOutsideTheEnumRefuseEverythingAndAreNotTerminal) {
+  for (State from : {v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_,
+                     v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_, static_cast<State>(42)}) {
+    EXPECT_FALSE(IsTerminal(from));
+    EXPECT_EQ(StateName(from), "UNKNOWN");
+    for (PostEvent event : kAllPostEvents) {
+      absl::StatusOr<State> next = Next(from, event);
+      EXPECT_EQ(next.status().code(), absl::StatusCode::kFailedPrecondition);
+      EXPECT_NE(next.status().message().find("post is UNKNOWN; "), absl::string_view::npos);
+    }
+    EXPECT_EQ(NextOnReceipt(from).status().code(), absl::StatusCode::kFailedPrecondition);
+  }
+}
+
+TEST(PostLifecycleTest, AReceiptRecordsPublishedWhateverTheRecordSaidMeanwhile) {
+  for (State from : {kScheduled, kPublishing, kPublished, kCancelled, kFailed, kNeedsHuman}) {
+    absl::StatusOr<State> next = NextOnReceipt(from);
+    ASSERT_TRUE(next.ok()) << StateName(from) << ": " << next.status();
+    EXPECT_EQ(*next, kPublished);
+  }
+}
+
+TEST(PostLifecycleTest, AReceiptForARecordWithoutAStateIsRefused) {
+  EXPECT_EQ(NextOnReceipt(v1::POST_STATE_UNSPECIFIED, "posts/p").status(),
+            absl::FailedPreconditionError(
+                "posts/p is UNSPECIFIED; only a stored post can be recorded as published"));
+}
+
+TEST(PostLifecycleTest, StateNamesComeFromTheGeneratedNames) {
+  EXPECT_EQ(StateName(v1::POST_STATE_UNSPECIFIED), "UNSPECIFIED");
+  EXPECT_EQ(StateName(kNeedsHuman), "NEEDS_HUMAN");
+}
+
+TEST(PostLifecycleTest, EventNamesAreDistinct) {
+  std::set<std::string_view> names;
+  for (PostEvent event : kAllPostEvents) EXPECT_TRUE(names.insert(EventName(event)).second);
+}
+
+}  // namespace
+}  // namespace carecast::lifecycle
