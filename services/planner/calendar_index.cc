@@ -26,16 +26,16 @@ absl::StatusOr<bool> CalendarIndex::EnsureBuilt() {
   std::vector<common::ScoredMember> batch;
   size_t indexed = 0;
   for (const std::string& key : *keys) {
-    absl::StatusOr<common::KvEntry> entry = posts_.Get(key);
-    if (!entry.ok()) {
-      if (entry.status().code() == absl::StatusCode::kNotFound) continue;  // deleted meanwhile
-      return entry.status();
+    absl::StatusOr<common::Stored<carecast::v1::Post>> stored = posts_.Get<carecast::v1::Post>(key);
+    if (!stored.ok()) {
+      if (stored.status().code() == absl::StatusCode::kNotFound) continue;  // deleted meanwhile
+      if (stored.status().code() == absl::StatusCode::kDataLoss) {
+        logger_.Warn("calendar rebuild skipped an unreadable post", {{"key", key}});
+        continue;
+      }
+      return stored.status();
     }
-    carecast::v1::Post post;
-    if (!post.ParseFromString(entry->value)) {
-      logger_.Warn("calendar rebuild skipped an unreadable post", {{"key", key}});
-      continue;
-    }
+    const carecast::v1::Post& post = stored->value;
     batch.push_back({key, Score(FromProto(post.publish_time()))});
     if (batch.size() == kRebuildBatch) {
       if (absl::Status s = index_.Add(kCalendarIndex, batch); !s.ok()) return s;

@@ -10,8 +10,8 @@
 #include "absl/time/time.h"
 
 #include "services/common/base/logger.h"
-#include "services/common/bus/key_value_store.h"
 #include "services/common/redis/sorted_index.h"
+#include "services/common/store/entity_store.h"
 
 namespace carecast::planner {
 
@@ -22,7 +22,7 @@ inline constexpr std::string_view kCalendarMarker = "carecast:planner:calendar:b
 // bucket cannot be reached.
 class CalendarIndex {
  public:
-  CalendarIndex(common::SortedIndex& index, common::KeyValueStore& posts, common::Logger& logger)
+  CalendarIndex(common::SortedIndex& index, common::EntityStore& posts, common::Logger& logger)
       : index_(index), posts_(posts), logger_(logger) {}
 
   // Adds (or re-scores) one post.
@@ -42,7 +42,7 @@ class CalendarIndex {
 
  private:
   common::SortedIndex& index_;
-  common::KeyValueStore& posts_;
+  common::EntityStore& posts_;
   common::Logger& logger_;
 };
 

@@ -62,7 +62,7 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
   static constexpr std::string_view kMethod = "CreateContent";
   return Mutate<v1::CreateContentResponse>(
       caller, kMethod, request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::CreateContentResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::CreateContentResponse> {
         const v1::Content& in = request.content();
         RETURN_IF_ERROR(ValidateContentBody(in));
         if (static_cast<size_t>(in.objectives_size()) > kMaxObjectivesPerContent) {
@@ -99,20 +99,24 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
         content.set_author(caller.principal.subject);
         *content.mutable_create_time() = ToProto(now);
         *content.mutable_update_time() = ToProto(now);
-        absl::StatusOr<uint64_t> revision = contents_.Create(id, content);
-        if (!revision.ok()) {
-          if (revision.status().code() != absl::StatusCode::kAlreadyExists) {
-            return revision.status();
+        const std::vector<Change> changes = {
+            ContentChange({"created", subjects::kContentCreated, "create"}, content, 0, caller,
+                          request.request_id(), now)};
+        auto created = contents_.Create(id, content, changes);
+        if (!created.ok()) {
+          if (created.status().code() != absl::StatusCode::kAlreadyExists) {
+            return created.status();
           }
           if (!derived) {
             return absl::AlreadyExistsError(absl::StrCat(content.name(), " already exists"));
           }
+          (void)contents_.Settle(id);
           ASSIGN_OR_RETURN(Stored<v1::Content> existing, contents_.Get<v1::Content>(id));
           *response.mutable_content() = std::move(existing.value);
           return response;
         }
-        RecordContentChange(changes, {"created", subjects::kContentCreated, "create"}, content,
-                            *revision, caller, request.request_id(), now);
+        metrics_.ContentTransition("created");
+        wrote = true;
         return response;
       });
 }
@@ -131,7 +135,7 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
     const Caller& caller, const v1::UpdateContentRequest& request) {
   return Mutate<v1::UpdateContentResponse>(
       caller, "UpdateContent", request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::UpdateContentResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::UpdateContentResponse> {
         const v1::Content& in = request.content();
         ASSIGN_OR_RETURN(std::string id, ParseContentName("content.name", in.name()));
         RETURN_IF_ERROR(RequireVersion("expected_version", request.expected_version()));
@@ -140,7 +144,8 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
         bool was_approved = false;
         ASSIGN_OR_RETURN(Stored<v1::Content> stored,
                          internal::ReadModifyWrite<v1::Content>(
-                             contents_, id, in.name(), [&](v1::Content& content) -> absl::Status {
+                             contents_, id, in.name(),
+                             [&](v1::Content& content) -> absl::Status {
                                if (content.version() != request.expected_version()) {
                                  return StaleVersion(content, request.expected_version());
                                }
@@ -156,16 +161,20 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
                                content.clear_rejection_reason();
                                *content.mutable_update_time() = ToProto(now);
                                return absl::OkStatus();
+                             },
+                             [&](const v1::Content& after, uint64_t base) {
+                               return std::vector<Change>{ContentChange(
+                                   {"updated", subjects::kContentUpdated, "update"}, after, base,
+                                   caller, request.request_id(), now,
+                                   was_approved ? "new version; approval voided" : "new version")};
                              }));
+        metrics_.ContentTransition("updated");
+        wrote = true;
         const v1::Content& content = stored.value;
-        RecordContentChange(changes, {"updated", subjects::kContentUpdated, "update"}, content,
-                            stored.revision, caller, request.request_id(), now,
-                            was_approved ? "new version; approval voided" : "new version");
         // The content is saved first. A crash before the cancellations leaves
         // posts whose content_hash no longer matches any approval; the publisher
         // must refuse those, so an edit is never published unreviewed.
-        RETURN_IF_ERROR(
-            CancelScheduledPostsOf(caller, content.name(), request.request_id(), now, changes));
+        RETURN_IF_ERROR(CancelScheduledPostsOf(caller, content.name(), request.request_id(), now));
         v1::UpdateContentResponse response;
         *response.mutable_content() = content;
         return response;
@@ -176,13 +185,14 @@ absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
     const Caller& caller, const v1::SubmitContentRequest& request) {
   return Mutate<v1::SubmitContentResponse>(
       caller, "SubmitContent", request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::SubmitContentResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::SubmitContentResponse> {
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
         const absl::Time now = clock_.Now();
         ASSIGN_OR_RETURN(
             Stored<v1::Content> stored,
             internal::ReadModifyWrite<v1::Content>(
-                contents_, id, request.name(), [&](v1::Content& content) -> absl::Status {
+                contents_, id, request.name(),
+                [&](v1::Content& content) -> absl::Status {
                   if (content.state() != v1::CONTENT_STATE_DRAFT &&
                       content.state() != v1::CONTENT_STATE_REJECTED) {
                     return WrongState(content, "only DRAFT or REJECTED content can be submitted");
@@ -191,9 +201,14 @@ absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
                   content.clear_rejection_reason();
                   *content.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
+                },
+                [&](const v1::Content& after, uint64_t base) {
+                  return std::vector<Change>{
+                      ContentChange({"submitted", subjects::kContentSubmitted, "submit"}, after,
+                                    base, caller, request.request_id(), now)};
                 }));
-        RecordContentChange(changes, {"submitted", subjects::kContentSubmitted, "submit"},
-                            stored.value, stored.revision, caller, request.request_id(), now);
+        metrics_.ContentTransition("submitted");
+        wrote = true;
         v1::SubmitContentResponse response;
         *response.mutable_content() = std::move(stored.value);
         return response;
@@ -204,14 +219,15 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
     const Caller& caller, const v1::ApproveContentRequest& request) {
   return Mutate<v1::ApproveContentResponse>(
       caller, "ApproveContent", request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::ApproveContentResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::ApproveContentResponse> {
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
         RETURN_IF_ERROR(RequireVersion("version", request.version()));
         const absl::Time now = clock_.Now();
         ASSIGN_OR_RETURN(
             Stored<v1::Content> stored,
             internal::ReadModifyWrite<v1::Content>(
-                contents_, id, request.name(), [&](v1::Content& content) -> absl::Status {
+                contents_, id, request.name(),
+                [&](v1::Content& content) -> absl::Status {
                   if (content.state() != v1::CONTENT_STATE_IN_REVIEW) {
                     return WrongState(content, "only IN_REVIEW content can be approved");
                   }
@@ -231,33 +247,36 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
                   *approval.mutable_approve_time() = ToProto(now);
                   *content.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
+                },
+                [&](const v1::Content& after, uint64_t base) {
+                  return std::vector<Change>{
+                      ContentChange({"approved", subjects::kContentApproved, "approve"}, after,
+                                    base, caller, request.request_id(), now)};
                 }));
-        RecordContentChange(changes, {"approved", subjects::kContentApproved, "approve"},
-                            stored.value, stored.revision, caller, request.request_id(), now);
+        metrics_.ContentTransition("approved");
+        wrote = true;
         v1::ApproveContentResponse response;
         *response.mutable_content() = std::move(stored.value);
         return response;
       });
 }
 
-void Planner::RecordContentChange(std::vector<Change>& changes, const ContentTransition& transition,
-                                  const v1::Content& content, uint64_t revision,
-                                  const Caller& caller, std::string_view request_id, absl::Time now,
-                                  std::string detail) {
+Change Planner::ContentChange(const ContentTransition& transition, const v1::Content& content,
+                              uint64_t base_revision, const Caller& caller,
+                              std::string_view request_id, absl::Time now, std::string detail) {
   v1::ContentChanged event;
   *event.mutable_content() = content;
   event.set_actor(caller.principal.subject);
-  changes.push_back(NewChange({.resource = content.name(),
-                               .revision = revision,
-                               .fact = std::string(transition.fact),
-                               .subject = transition.subject,
-                               .payload = &event,
-                               .action = absl::StrCat("content.", AsAbsl(transition.verb)),
-                               .version = content.version(),
-                               .content_hash = content.content_hash(),
-                               .detail = std::move(detail)},
-                              caller, request_id, now));
-  metrics_.ContentTransition(transition.fact);
+  return NewChange({.resource = content.name(),
+                    .base_revision = base_revision,
+                    .fact = std::string(transition.fact),
+                    .subject = transition.subject,
+                    .payload = &event,
+                    .action = absl::StrCat("content.", AsAbsl(transition.verb)),
+                    .version = content.version(),
+                    .content_hash = content.content_hash(),
+                    .detail = std::move(detail)},
+                   caller, request_id, now);
 }
 
 absl::Status Planner::GuardContent(const v1::Content& content) {
@@ -289,7 +308,7 @@ absl::StatusOr<v1::RejectContentResponse> Planner::RejectContent(
     const Caller& caller, const v1::RejectContentRequest& request) {
   return Mutate<v1::RejectContentResponse>(
       caller, "RejectContent", request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::RejectContentResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::RejectContentResponse> {
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
         RETURN_IF_ERROR(RequireVersion("version", request.version()));
         RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, true));
@@ -297,7 +316,8 @@ absl::StatusOr<v1::RejectContentResponse> Planner::RejectContent(
         ASSIGN_OR_RETURN(
             Stored<v1::Content> stored,
             internal::ReadModifyWrite<v1::Content>(
-                contents_, id, request.name(), [&](v1::Content& content) -> absl::Status {
+                contents_, id, request.name(),
+                [&](v1::Content& content) -> absl::Status {
                   if (content.state() != v1::CONTENT_STATE_IN_REVIEW) {
                     return WrongState(content, "only IN_REVIEW content can be rejected");
                   }
@@ -308,10 +328,14 @@ absl::StatusOr<v1::RejectContentResponse> Planner::RejectContent(
                   content.set_rejection_reason(request.reason());
                   *content.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
+                },
+                [&](const v1::Content& after, uint64_t base) {
+                  return std::vector<Change>{
+                      ContentChange({"rejected", subjects::kContentRejected, "reject"}, after, base,
+                                    caller, request.request_id(), now, request.reason())};
                 }));
-        RecordContentChange(changes, {"rejected", subjects::kContentRejected, "reject"},
-                            stored.value, stored.revision, caller, request.request_id(), now,
-                            request.reason());
+        metrics_.ContentTransition("rejected");
+        wrote = true;
         v1::RejectContentResponse response;
         *response.mutable_content() = std::move(stored.value);
         return response;

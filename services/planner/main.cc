@@ -1,9 +1,12 @@
 // carecast-planner: composition only. Reads the configuration, connects to NATS
 // and Redis, and serves PlannerService over gRPC plus /metrics, /healthz and
 // /readyz over HTTP until SIGTERM.
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include <prometheus/registry.h>
 
 #include "services/common/base/clock.h"
@@ -23,6 +26,7 @@
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/rpc_metrics.h"
 #include "services/common/startup/service_startup.h"
+#include "services/common/store/outbox_metrics.h"
 #include "services/common/text/text_analyzer.h"
 #include "services/planner/engine_guard.h"
 #include "services/planner/planner.h"
@@ -94,8 +98,16 @@ int main() {
   options.max_schedule_horizon = config->max_schedule_horizon;
   options.min_lead_time = config->min_lead_time;
   options.replicas = cc.stream_replicas;
-  auto core =
-      planner::Planner::Create(options, **nats, **nats, index, clock, guard, metrics, logger);
+  options.instance = absl::StrCat("planner-", getpid());
+  common::OutboxMetrics outbox_metrics(registry, planner::Planner::EntityBuckets());
+  auto core = planner::Planner::Create(options, {.buckets = **nats,
+                                                 .bus = **nats,
+                                                 .index = index,
+                                                 .clock = clock,
+                                                 .guard = guard,
+                                                 .metrics = metrics,
+                                                 .logger = logger,
+                                                 .outbox_observer = outbox_metrics});
   if (!core.ok()) {
     return Fail(logger, "cannot open the planner buckets", core.status(), kExitDependency);
   }
@@ -104,6 +116,10 @@ int main() {
   if (absl::Status s = (*core)->WarmCalendar(); !s.ok()) {
     logger.Warn("calendar index not built at start", {{"error", std::string(s.message())}});
   }
+
+  // Finish what a previous process left owing (a crash between a write and its
+  // events), now and then periodically.
+  (*core)->StartRelay();
 
   common::RoleTable roles = planner::PlannerRoleTable();
   common::RpcMetrics rpc_metrics(registry);

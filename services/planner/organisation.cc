@@ -44,7 +44,7 @@ absl::Status CheckSecretName(std::string_view name) {
 // Reads `keys[offset, offset + page)` from `bucket` into `out`, skipping keys
 // deleted meanwhile, and returns the next offset (0 when done).
 template <class T, class Add>
-absl::StatusOr<uint64_t> ReadPage(ProtoBucket& bucket, const std::vector<std::string>& keys,
+absl::StatusOr<uint64_t> ReadPage(common::EntityStore& bucket, const std::vector<std::string>& keys,
                                   uint64_t offset, size_t page, Add&& add) {
   size_t end = std::min<size_t>(keys.size(), offset + page);
   for (size_t i = offset; i < end; ++i) {
@@ -65,7 +65,7 @@ absl::StatusOr<v1::CreateSpokeResponse> Planner::CreateSpoke(
   static constexpr std::string_view kMethod = "CreateSpoke";
   return Mutate<v1::CreateSpokeResponse>(
       caller, kMethod, request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::CreateSpokeResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::CreateSpokeResponse> {
         RETURN_IF_ERROR(CheckText("spoke.display_name", request.spoke().display_name(),
                                   kMaxDisplayNameChars, true));
         bool derived = false;
@@ -77,29 +77,31 @@ absl::StatusOr<v1::CreateSpokeResponse> Planner::CreateSpoke(
         spoke.set_name(SpokeName(id));
         spoke.set_display_name(request.spoke().display_name());
         *spoke.mutable_create_time() = ToProto(now);
-        absl::StatusOr<uint64_t> revision = organisation_.Create(SpokeKey(id), spoke);
-        if (!revision.ok()) {
-          if (revision.status().code() != absl::StatusCode::kAlreadyExists) {
-            return revision.status();
+        v1::SpokeCreated event;
+        *event.mutable_spoke() = spoke;
+        event.set_actor(caller.principal.subject);
+        const std::vector<Change> changes = {NewChange({.resource = spoke.name(),
+                                                        .base_revision = 0,
+                                                        .fact = "created",
+                                                        .subject = subjects::kSpokeCreated,
+                                                        .payload = &event,
+                                                        .action = "spoke.create",
+                                                        .version = 1},
+                                                       caller, request.request_id(), now)};
+        auto created = organisation_.Create(SpokeKey(id), spoke, changes);
+        if (!created.ok()) {
+          if (created.status().code() != absl::StatusCode::kAlreadyExists) {
+            return created.status();
           }
           if (!derived) {
             return absl::AlreadyExistsError(absl::StrCat(spoke.name(), " already exists"));
           }
+          (void)organisation_.Settle(SpokeKey(id));
           ASSIGN_OR_RETURN(Stored<v1::Spoke> existing, organisation_.Get<v1::Spoke>(SpokeKey(id)));
           *response.mutable_spoke() = std::move(existing.value);
           return response;
         }
-        v1::SpokeCreated event;
-        *event.mutable_spoke() = spoke;
-        event.set_actor(caller.principal.subject);
-        changes.push_back(NewChange({.resource = spoke.name(),
-                                     .revision = *revision,
-                                     .fact = "created",
-                                     .subject = subjects::kSpokeCreated,
-                                     .payload = &event,
-                                     .action = "spoke.create",
-                                     .version = 1},
-                                    caller, request.request_id(), now));
+        wrote = true;
         return response;
       });
 }
@@ -123,7 +125,7 @@ absl::StatusOr<v1::CreateAccountResponse> Planner::CreateAccount(
   static constexpr std::string_view kMethod = "CreateAccount";
   return Mutate<v1::CreateAccountResponse>(
       caller, kMethod, request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::CreateAccountResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::CreateAccountResponse> {
         ASSIGN_OR_RETURN(std::string spoke_id, ParseSpokeName("parent", request.parent()));
         const v1::Account& in = request.account();
         if (!IsKnownNetwork(in.network())) {
@@ -152,29 +154,31 @@ absl::StatusOr<v1::CreateAccountResponse> Planner::CreateAccount(
         account.set_name(AccountResourceName(spoke_id, id));
         *account.mutable_create_time() = ToProto(now);
         const std::string key = AccountKey(spoke_id, id);
-        absl::StatusOr<uint64_t> revision = organisation_.Create(key, account);
-        if (!revision.ok()) {
-          if (revision.status().code() != absl::StatusCode::kAlreadyExists) {
-            return revision.status();
+        v1::AccountCreated event;
+        *event.mutable_account() = account;
+        event.set_actor(caller.principal.subject);
+        const std::vector<Change> changes = {NewChange({.resource = account.name(),
+                                                        .base_revision = 0,
+                                                        .fact = "created",
+                                                        .subject = subjects::kAccountCreated,
+                                                        .payload = &event,
+                                                        .action = "account.create",
+                                                        .version = 1},
+                                                       caller, request.request_id(), now)};
+        auto created = organisation_.Create(key, account, changes);
+        if (!created.ok()) {
+          if (created.status().code() != absl::StatusCode::kAlreadyExists) {
+            return created.status();
           }
           if (!derived) {
             return absl::AlreadyExistsError(absl::StrCat(account.name(), " already exists"));
           }
+          (void)organisation_.Settle(key);
           ASSIGN_OR_RETURN(Stored<v1::Account> existing, organisation_.Get<v1::Account>(key));
           *response.mutable_account() = std::move(existing.value);
           return response;
         }
-        v1::AccountCreated event;
-        *event.mutable_account() = account;
-        event.set_actor(caller.principal.subject);
-        changes.push_back(NewChange({.resource = account.name(),
-                                     .revision = *revision,
-                                     .fact = "created",
-                                     .subject = subjects::kAccountCreated,
-                                     .payload = &event,
-                                     .action = "account.create",
-                                     .version = 1},
-                                    caller, request.request_id(), now));
+        wrote = true;
         return response;
       });
 }
@@ -202,7 +206,7 @@ absl::StatusOr<v1::CreateObjectiveResponse> Planner::CreateObjective(
   static constexpr std::string_view kMethod = "CreateObjective";
   return Mutate<v1::CreateObjectiveResponse>(
       caller, kMethod, request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::CreateObjectiveResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::CreateObjectiveResponse> {
         const v1::Objective& in = request.objective();
         RETURN_IF_ERROR(
             CheckText("objective.display_name", in.display_name(), kMaxDisplayNameChars, true));
@@ -236,29 +240,31 @@ absl::StatusOr<v1::CreateObjectiveResponse> Planner::CreateObjective(
         objective = in;
         objective.set_name(ObjectiveName(id));
         *objective.mutable_create_time() = ToProto(now);
-        absl::StatusOr<uint64_t> revision = objectives_.Create(id, objective);
-        if (!revision.ok()) {
-          if (revision.status().code() != absl::StatusCode::kAlreadyExists) {
-            return revision.status();
+        v1::ObjectiveCreated event;
+        *event.mutable_objective() = objective;
+        event.set_actor(caller.principal.subject);
+        const std::vector<Change> changes = {NewChange({.resource = objective.name(),
+                                                        .base_revision = 0,
+                                                        .fact = "created",
+                                                        .subject = subjects::kObjectiveCreated,
+                                                        .payload = &event,
+                                                        .action = "objective.create",
+                                                        .version = 1},
+                                                       caller, request.request_id(), now)};
+        auto created = objectives_.Create(id, objective, changes);
+        if (!created.ok()) {
+          if (created.status().code() != absl::StatusCode::kAlreadyExists) {
+            return created.status();
           }
           if (!derived) {
             return absl::AlreadyExistsError(absl::StrCat(objective.name(), " already exists"));
           }
+          (void)objectives_.Settle(id);
           ASSIGN_OR_RETURN(Stored<v1::Objective> existing, objectives_.Get<v1::Objective>(id));
           *response.mutable_objective() = std::move(existing.value);
           return response;
         }
-        v1::ObjectiveCreated event;
-        *event.mutable_objective() = objective;
-        event.set_actor(caller.principal.subject);
-        changes.push_back(NewChange({.resource = objective.name(),
-                                     .revision = *revision,
-                                     .fact = "created",
-                                     .subject = subjects::kObjectiveCreated,
-                                     .payload = &event,
-                                     .action = "objective.create",
-                                     .version = 1},
-                                    caller, request.request_id(), now));
+        wrote = true;
         return response;
       });
 }

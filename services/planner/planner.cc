@@ -9,13 +9,11 @@
 
 namespace carecast::planner {
 
-absl::StatusOr<std::unique_ptr<Planner>> Planner::Create(
-    const PlannerOptions& options, common::KeyValueStoreFactory& factory, common::EventBus& bus,
-    common::SortedIndex& index, const common::Clock& clock, const OutgoingTextGuard& guard,
-    PlannerMetrics& metrics, common::Logger& logger) {
+absl::StatusOr<std::unique_ptr<Planner>> Planner::Create(const PlannerOptions& options,
+                                                         const PlannerDeps& deps) {
   common::TopologyOptions topology{.replicas = options.replicas};
   auto open = [&](std::string_view name) {
-    return factory.OpenBucket(common::BucketSpecFor(name, topology));
+    return deps.buckets.OpenBucket(common::BucketSpecFor(name, topology));
   };
   auto buckets = std::make_unique<Buckets>();
   ASSIGN_OR_RETURN(buckets->organisation, open(common::buckets::kOrganisation));
@@ -24,30 +22,42 @@ absl::StatusOr<std::unique_ptr<Planner>> Planner::Create(
   ASSIGN_OR_RETURN(buckets->posts, open(common::buckets::kPosts));
   ASSIGN_OR_RETURN(buckets->control, open(common::buckets::kControl));
   ASSIGN_OR_RETURN(buckets->requests, open(common::buckets::kRequests));
-  return std::unique_ptr<Planner>(
-      new Planner(options, std::move(buckets), bus, index, clock, guard, metrics, logger));
+  ASSIGN_OR_RETURN(buckets->outbox, open(common::kOutboxBucket));
+  return std::unique_ptr<Planner>(new Planner(options, std::move(buckets), deps));
 }
 
 Planner::Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets,
-                 common::EventBus& bus, common::SortedIndex& index, const common::Clock& clock,
-                 const OutgoingTextGuard& guard, PlannerMetrics& metrics, common::Logger& logger)
+                 const PlannerDeps& deps)
     : options_(options),
       buckets_(std::move(buckets)),
-      organisation_(*buckets_->organisation),
-      objectives_(*buckets_->objectives),
-      contents_(*buckets_->contents),
-      posts_(*buckets_->posts),
-      control_(*buckets_->control),
-      bus_(bus),
-      clock_(clock),
-      guard_(guard),
-      metrics_(metrics),
-      logger_(logger),
-      audit_(bus, logger),
+      bus_(deps.bus),
+      clock_(deps.clock),
+      guard_(deps.guard),
+      metrics_(deps.metrics),
+      logger_(deps.logger),
+      outbox_(deps.bus, *buckets_->outbox, deps.clock, deps.logger, deps.outbox_observer,
+              options.instance),
+      organisation_(*buckets_->organisation, std::string(common::buckets::kOrganisation), outbox_),
+      objectives_(*buckets_->objectives, std::string(common::buckets::kObjectives), outbox_),
+      contents_(*buckets_->contents, std::string(common::buckets::kContents), outbox_),
+      posts_(*buckets_->posts, std::string(common::buckets::kPosts), outbox_),
+      control_(*buckets_->control, std::string(common::buckets::kControl), outbox_),
+      relay_(outbox_, {&organisation_, &objectives_, &contents_, &posts_, &control_},
+             options.relay),
       replay_(*buckets_->requests),
-      calendar_(index, *buckets_->posts, logger) {}
+      calendar_(deps.index, posts_, deps.logger) {}
 
-Planner::~Planner() = default;
+Planner::~Planner() { relay_.Stop(); }
+
+std::vector<std::string> Planner::EntityBuckets() {
+  return {std::string(common::buckets::kOrganisation), std::string(common::buckets::kObjectives),
+          std::string(common::buckets::kContents), std::string(common::buckets::kPosts),
+          std::string(common::buckets::kControl)};
+}
+
+void Planner::StartRelay() { relay_.Start(); }
+
+absl::StatusOr<int> Planner::SweepOutbox() { return relay_.SweepOnce(); }
 
 absl::Status Planner::WarmCalendar() {
   ASSIGN_OR_RETURN(bool rebuilt, calendar_.EnsureBuilt());

@@ -21,11 +21,13 @@
 #include "services/common/bus/key_value_store.h"
 #include "services/common/redis/sorted_index.h"
 #include "services/common/rpc/rpc_edge.h"
+#include "services/common/store/entity_store.h"
+#include "services/common/store/outbox.h"
+#include "services/common/store/outbox_relay.h"
 #include "services/planner/audit_trail.h"
 #include "services/planner/calendar_index.h"
 #include "services/planner/outgoing_text_guard.h"
 #include "services/planner/planner_metrics.h"
-#include "services/planner/proto_bucket.h"
 #include "services/planner/request_replay.h"
 
 namespace carecast::planner {
@@ -38,25 +40,51 @@ struct PlannerOptions {
   int replicas = 1;
   // ce-source of every event.
   std::string source = "/carecast/planner";
+  // Names this process in outbox markers.
+  std::string instance = "planner";
+  // How often the outbox relay looks for writes left owing events.
+  common::OutboxRelayOptions relay;
 };
+
+// What the planner needs; references must outlive it.
+struct PlannerDeps {
+  common::KeyValueStoreFactory& buckets;
+  common::EventBus& bus;
+  common::SortedIndex& index;
+  const common::Clock& clock;
+  const OutgoingTextGuard& guard;
+  PlannerMetrics& metrics;
+  common::Logger& logger;
+  common::OutboxObserver& outbox_observer = common::NullOutboxObserver();
+};
+
+template <class T>
+using Stored = common::Stored<T>;
 
 // Thread-safe and stateless between calls (all state is in the KV buckets), so
 // several planner replicas may serve at once. Every method validates its request
 // completely before changing anything. Errors: INVALID_ARGUMENT (bad input,
 // nothing changed), NOT_FOUND, FAILED_PRECONDITION (wrong state), ABORTED (stale
 // version / lost compare-and-set), PERMISSION_DENIED (self-approval),
-// UNAVAILABLE (NATS or Redis down). A mutation that returns UNAVAILABLE after its
-// KV write is completed by retrying it with the same request_id.
+// UNAVAILABLE (NATS or Redis down). Every write goes through the entity store:
+// once it returns OK its events and audit entries are on record and reach the
+// bus even if this process dies (the outbox relay, StartRelay, finishes them).
 class Planner {
  public:
   using Caller = common::Caller;
 
-  // Opens the six buckets the planner uses. References must outlive the Planner.
-  static absl::StatusOr<std::unique_ptr<Planner>> Create(
-      const PlannerOptions& options, common::KeyValueStoreFactory& buckets, common::EventBus& bus,
-      common::SortedIndex& index, const common::Clock& clock, const OutgoingTextGuard& guard,
-      PlannerMetrics& metrics, common::Logger& logger);
+  // Opens the buckets the planner uses (and the outbox markers bucket).
+  static absl::StatusOr<std::unique_ptr<Planner>> Create(const PlannerOptions& options,
+                                                         const PlannerDeps& deps);
   ~Planner();
+
+  // The entity buckets the planner writes (for the outbox metrics' labels).
+  static std::vector<std::string> EntityBuckets();
+
+  // Starts the outbox relay: a sweep now, then every options.relay.period.
+  void StartRelay();
+  // One relay sweep (tests); returns the number of writes settled.
+  absl::StatusOr<int> SweepOutbox();
 
   // Rebuilds the calendar index from the posts bucket when Redis lost it.
   absl::Status WarmCalendar();
@@ -113,14 +141,11 @@ class Planner {
 
  private:
   struct Buckets;
-  Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets, common::EventBus& bus,
-          common::SortedIndex& index, const common::Clock& clock, const OutgoingTextGuard& guard,
-          PlannerMetrics& metrics, common::Logger& logger);
+  Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets, const PlannerDeps& deps);
 
-  // Runs one mutation with request_id replay: a stored record is answered (and its
-  // changes recorded again, idempotently) without running `fn`; otherwise `fn`
-  // validates and writes KV, appending the Changes it made, then the record is
-  // stored and the changes are recorded (events, then audit entries).
+  // Runs one mutation with request_id replay: a stored record is answered
+  // without running `fn`; otherwise `fn` validates and writes through the entity
+  // stores (each write carrying its changes), then the response is stored.
   template <class Response, class Fn>
   absl::StatusOr<Response> Mutate(const Caller& caller, std::string_view method,
                                   const std::string& request_id, Fn&& fn);
@@ -142,39 +167,44 @@ class Planner {
     std::string_view subject;  // subjects::kContentApproved
     std::string_view verb;     // "approve"
   };
-  void RecordContentChange(std::vector<Change>& changes, const ContentTransition& transition,
-                           const v1::Content& content, uint64_t revision, const Caller& caller,
-                           std::string_view request_id, absl::Time now, std::string detail = {});
+  Change ContentChange(const ContentTransition& transition, const v1::Content& content,
+                       uint64_t base_revision, const Caller& caller, std::string_view request_id,
+                       absl::Time now, std::string detail = {});
+
+  // The change announcing that `post` was cancelled (carecast.post.cancelled).
+  Change CancelChange(const v1::Post& post, uint64_t base_revision, const Caller& caller,
+                      std::string_view request_id, absl::Time now, std::string detail) const;
 
   // FAILED_PRECONDITION listing kind, field and reason of every guard finding
   // in the title, master text and variants (never the matched text).
   absl::Status GuardContent(const v1::Content& content);
 
-  // Cancels every SCHEDULED post of `content_name` (after an edit), appending
-  // one Change per cancelled post.
+  // Cancels every SCHEDULED post of `content_name` (after an edit); each
+  // cancellation is written with its own change.
   absl::Status CancelScheduledPostsOf(const Caller& caller, const std::string& content_name,
-                                      std::string_view request_id, absl::Time now,
-                                      std::vector<Change>& changes);
+                                      std::string_view request_id, absl::Time now);
 
   // The switch as stored; a never-set switch reads as running, revision 0.
   absl::StatusOr<Stored<v1::PublishingState>> ReadPublishingState();
   // Sets held/running by compare-and-set; nullopt when it already was so.
   absl::StatusOr<std::optional<Stored<v1::PublishingState>>> SetPublishing(
-      const Caller& caller, bool held, const std::string& reason, absl::Time now);
+      const Caller& caller, bool held, const std::string& reason, std::string_view request_id,
+      absl::Time now);
 
   const PlannerOptions options_;
   std::unique_ptr<Buckets> buckets_;
-  ProtoBucket organisation_;
-  ProtoBucket objectives_;
-  ProtoBucket contents_;
-  ProtoBucket posts_;
-  ProtoBucket control_;
   common::EventBus& bus_;
   const common::Clock& clock_;
   const OutgoingTextGuard& guard_;
   PlannerMetrics& metrics_;
   common::Logger& logger_;
-  AuditTrail audit_;
+  common::Outbox outbox_;
+  common::EntityStore organisation_;
+  common::EntityStore objectives_;
+  common::EntityStore contents_;
+  common::EntityStore posts_;
+  common::EntityStore control_;
+  common::OutboxRelay relay_;
   RequestReplay replay_;
   CalendarIndex calendar_;
 };

@@ -72,7 +72,7 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
   static constexpr std::string_view kMethod = "SchedulePost";
   return Mutate<v1::SchedulePostResponse>(
       caller, kMethod, request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::SchedulePostResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::SchedulePostResponse> {
         ASSIGN_OR_RETURN(std::string content_id, ParseContentName("content", request.content()));
         ASSIGN_OR_RETURN(AccountName account_name, ParseAccountName("account", request.account()));
         RETURN_IF_ERROR(
@@ -142,24 +142,25 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         // Indexed before it is stored: the calendar skips ids that never made it
         // to the bucket, and a Redis outage refuses the call before anything changes.
         RETURN_IF_ERROR(calendar_.Add(id, publish_time));
-        absl::StatusOr<uint64_t> revision = posts_.Create(id, post);
-        if (!revision.ok()) {
-          if (revision.status().code() == absl::StatusCode::kAlreadyExists) {
+        v1::PostChanged event = Changed(post, caller);
+        const std::vector<Change> changes = {NewChange({.resource = post.name(),
+                                                        .base_revision = 0,
+                                                        .fact = "scheduled",
+                                                        .subject = subjects::kPostScheduled,
+                                                        .payload = &event,
+                                                        .action = "post.schedule",
+                                                        .version = post.content_version(),
+                                                        .content_hash = post.content_hash()},
+                                                       caller, request.request_id(), now)};
+        auto created = posts_.Create(id, post, changes);
+        if (!created.ok()) {
+          if (created.status().code() == absl::StatusCode::kAlreadyExists) {
             return absl::AbortedError(
                 absl::StrCat(post.name(), " was created concurrently; try again"));
           }
-          return revision.status();
+          return created.status();
         }
-        v1::PostChanged event = Changed(post, caller);
-        changes.push_back(NewChange({.resource = post.name(),
-                                     .revision = *revision,
-                                     .fact = "scheduled",
-                                     .subject = subjects::kPostScheduled,
-                                     .payload = &event,
-                                     .action = "post.schedule",
-                                     .version = post.content_version(),
-                                     .content_hash = post.content_hash()},
-                                    caller, request.request_id(), now));
+        wrote = true;
         metrics_.Post("scheduled");
         return response;
       });
@@ -179,34 +180,30 @@ absl::StatusOr<v1::CancelPostResponse> Planner::CancelPost(const Caller& caller,
                                                            const v1::CancelPostRequest& request) {
   return Mutate<v1::CancelPostResponse>(
       caller, "CancelPost", request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::CancelPostResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::CancelPostResponse> {
         ASSIGN_OR_RETURN(std::string id, ParsePostName("name", request.name()));
         RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, false));
         const absl::Time now = clock_.Now();
-        ASSIGN_OR_RETURN(Stored<v1::Post> stored,
-                         internal::ReadModifyWrite<v1::Post>(
-                             posts_, id, request.name(), [&](v1::Post& post) -> absl::Status {
-                               if (post.state() != v1::POST_STATE_SCHEDULED) {
-                                 return absl::FailedPreconditionError(absl::StrCat(
-                                     post.name(), " is ", AsAbsl(PostStateName(post.state())),
+        ASSIGN_OR_RETURN(
+            Stored<v1::Post> stored,
+            internal::ReadModifyWrite<v1::Post>(
+                posts_, id, request.name(),
+                [&](v1::Post& post) -> absl::Status {
+                  if (post.state() != v1::POST_STATE_SCHEDULED) {
+                    return absl::FailedPreconditionError(
+                        absl::StrCat(post.name(), " is ", AsAbsl(PostStateName(post.state())),
                                      "; only SCHEDULED posts can be cancelled"));
-                               }
-                               post.set_state(v1::POST_STATE_CANCELLED);
-                               *post.mutable_update_time() = ToProto(now);
-                               return absl::OkStatus();
-                             }));
-        v1::PostChanged event = Changed(stored.value, caller);
-        changes.push_back(NewChange({.resource = stored.value.name(),
-                                     .revision = stored.revision,
-                                     .fact = "cancelled",
-                                     .subject = subjects::kPostCancelled,
-                                     .payload = &event,
-                                     .action = "post.cancel",
-                                     .version = stored.value.content_version(),
-                                     .content_hash = stored.value.content_hash(),
-                                     .detail = request.reason()},
-                                    caller, request.request_id(), now));
+                  }
+                  post.set_state(v1::POST_STATE_CANCELLED);
+                  *post.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                },
+                [&](const v1::Post& after, uint64_t base) {
+                  return std::vector<Change>{CancelChange(after, base, caller, request.request_id(),
+                                                          now, request.reason())};
+                }));
         metrics_.Post("cancelled");
+        wrote = true;
         v1::CancelPostResponse response;
         *response.mutable_post() = std::move(stored.value);
         return response;
@@ -242,9 +239,24 @@ absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
   return response;
 }
 
+Change Planner::CancelChange(const v1::Post& post, uint64_t base_revision, const Caller& caller,
+                             std::string_view request_id, absl::Time now,
+                             std::string detail) const {
+  v1::PostChanged event = Changed(post, caller);
+  return NewChange({.resource = post.name(),
+                    .base_revision = base_revision,
+                    .fact = "cancelled",
+                    .subject = subjects::kPostCancelled,
+                    .payload = &event,
+                    .action = "post.cancel",
+                    .version = post.content_version(),
+                    .content_hash = post.content_hash(),
+                    .detail = std::move(detail)},
+                   caller, request_id, now);
+}
+
 absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::string& content_name,
-                                             std::string_view request_id, absl::Time now,
-                                             std::vector<Change>& changes) {
+                                             std::string_view request_id, absl::Time now) {
   // A full scan: the posts bucket is the system of record and is shared with the
   // publisher, so no second index can drift from it.
   ASSIGN_OR_RETURN(std::vector<std::string> keys, posts_.Keys(""));
@@ -259,7 +271,8 @@ absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::st
     }
     bool still_scheduled = true;
     absl::StatusOr<Stored<v1::Post>> stored = internal::ReadModifyWrite<v1::Post>(
-        posts_, key, post->value.name(), [&](v1::Post& p) -> absl::Status {
+        posts_, key, post->value.name(),
+        [&](v1::Post& p) -> absl::Status {
           still_scheduled = p.state() == v1::POST_STATE_SCHEDULED;
           // Claimed by a publisher meanwhile: it is no longer ours to cancel, and
           // the publisher refuses a post whose hash no longer matches an approval.
@@ -267,23 +280,16 @@ absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::st
           p.set_state(v1::POST_STATE_CANCELLED);
           *p.mutable_update_time() = ToProto(now);
           return absl::OkStatus();
+        },
+        [&](const v1::Post& after, uint64_t base) {
+          return std::vector<Change>{
+              CancelChange(after, base, caller, request_id, now, "content edited")};
         });
     if (!still_scheduled) continue;
     if (!stored.ok()) {
       if (stored.status().code() == absl::StatusCode::kNotFound) continue;
       return stored.status();
     }
-    v1::PostChanged event = Changed(stored->value, caller);
-    changes.push_back(NewChange({.resource = stored->value.name(),
-                                 .revision = stored->revision,
-                                 .fact = "cancelled",
-                                 .subject = subjects::kPostCancelled,
-                                 .payload = &event,
-                                 .action = "post.cancel",
-                                 .version = stored->value.content_version(),
-                                 .content_hash = stored->value.content_hash(),
-                                 .detail = "content edited"},
-                                caller, request_id, now));
     metrics_.Post("cancelled_by_edit");
   }
   return absl::OkStatus();

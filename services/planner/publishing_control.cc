@@ -30,8 +30,9 @@ absl::StatusOr<Stored<v1::PublishingState>> Planner::ReadPublishingState() {
 }
 
 absl::StatusOr<std::optional<Stored<v1::PublishingState>>> Planner::SetPublishing(
-    const Caller& caller, bool held, const std::string& reason, absl::Time now) {
-  for (int attempt = 0; attempt < internal::kCasAttempts; ++attempt) {
+    const Caller& caller, bool held, const std::string& reason, std::string_view request_id,
+    absl::Time now) {
+  for (int attempt = 0; attempt < common::kReadModifyWriteAttempts; ++attempt) {
     ASSIGN_OR_RETURN(Stored<v1::PublishingState> current, ReadPublishingState());
     // Holding a held switch (or resuming a running one) changes nothing.
     if (current.value.held() == held) return std::optional<Stored<v1::PublishingState>>();
@@ -40,16 +41,25 @@ absl::StatusOr<std::optional<Stored<v1::PublishingState>>> Planner::SetPublishin
     next.set_reason(reason);
     next.set_changed_by(caller.principal.subject);
     *next.mutable_change_time() = ToProto(now);
-    absl::StatusOr<uint64_t> revision =
-        current.revision == 0 ? control_.Create(kPublishingKey, next)
-                              : control_.Update(kPublishingKey, next, current.revision);
-    if (revision.ok()) {
-      return std::optional<Stored<v1::PublishingState>>(
-          Stored<v1::PublishingState>{std::move(next), *revision});
-    }
-    const absl::StatusCode code = revision.status().code();
+    v1::PublishingChanged event;
+    *event.mutable_state() = next;
+    const std::vector<Change> changes = {
+        NewChange({.resource = std::string(kPublishingResource),
+                   .base_revision = current.revision,
+                   .fact = held ? "held" : "resumed",
+                   .subject = held ? subjects::kPublishingHeld : subjects::kPublishingResumed,
+                   .payload = &event,
+                   .action = held ? "publishing.hold" : "publishing.resume",
+                   .version = SwitchVersion(next),
+                   .detail = reason},
+                  caller, request_id, now)};
+    absl::StatusOr<Stored<v1::PublishingState>> written =
+        current.revision == 0 ? control_.Create(kPublishingKey, next, changes)
+                              : control_.Update(kPublishingKey, next, current, changes);
+    if (written.ok()) return std::optional<Stored<v1::PublishingState>>(*std::move(written));
+    const absl::StatusCode code = written.status().code();
     if (code != absl::StatusCode::kAborted && code != absl::StatusCode::kAlreadyExists) {
-      return revision.status();
+      return written.status();
     }
   }
   return absl::AbortedError("the publishing switch is being changed concurrently; try again");
@@ -59,28 +69,18 @@ absl::StatusOr<v1::HoldPublishingResponse> Planner::HoldPublishing(
     const Caller& caller, const v1::HoldPublishingRequest& request) {
   return Mutate<v1::HoldPublishingResponse>(
       caller, "HoldPublishing", request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::HoldPublishingResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::HoldPublishingResponse> {
         RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, false));
         const absl::Time now = clock_.Now();
         ASSIGN_OR_RETURN(std::optional<Stored<v1::PublishingState>> changed,
-                         SetPublishing(caller, true, request.reason(), now));
+                         SetPublishing(caller, true, request.reason(), request.request_id(), now));
         v1::HoldPublishingResponse response;
         if (!changed) {
           ASSIGN_OR_RETURN(Stored<v1::PublishingState> current, ReadPublishingState());
           *response.mutable_state() = std::move(current.value);
           return response;
         }
-        v1::PublishingChanged event;
-        *event.mutable_state() = changed->value;
-        changes.push_back(NewChange({.resource = std::string(kPublishingResource),
-                                     .revision = changed->revision,
-                                     .fact = "held",
-                                     .subject = subjects::kPublishingHeld,
-                                     .payload = &event,
-                                     .action = "publishing.hold",
-                                     .version = SwitchVersion(changed->value),
-                                     .detail = request.reason()},
-                                    caller, request.request_id(), now));
+        wrote = true;
         metrics_.PublishingSwitch("held");
         logger_.Warn("publishing held", {{"actor_role", std::string(RoleName(caller.role))}});
         *response.mutable_state() = std::move(changed->value);
@@ -92,26 +92,17 @@ absl::StatusOr<v1::ResumePublishingResponse> Planner::ResumePublishing(
     const Caller& caller, const v1::ResumePublishingRequest& request) {
   return Mutate<v1::ResumePublishingResponse>(
       caller, "ResumePublishing", request.request_id(),
-      [&](std::vector<Change>& changes) -> absl::StatusOr<v1::ResumePublishingResponse> {
+      [&](bool& wrote) -> absl::StatusOr<v1::ResumePublishingResponse> {
         const absl::Time now = clock_.Now();
         ASSIGN_OR_RETURN(std::optional<Stored<v1::PublishingState>> changed,
-                         SetPublishing(caller, false, "", now));
+                         SetPublishing(caller, false, "", request.request_id(), now));
         v1::ResumePublishingResponse response;
         if (!changed) {
           ASSIGN_OR_RETURN(Stored<v1::PublishingState> current, ReadPublishingState());
           *response.mutable_state() = std::move(current.value);
           return response;
         }
-        v1::PublishingChanged event;
-        *event.mutable_state() = changed->value;
-        changes.push_back(NewChange({.resource = std::string(kPublishingResource),
-                                     .revision = changed->revision,
-                                     .fact = "resumed",
-                                     .subject = subjects::kPublishingResumed,
-                                     .payload = &event,
-                                     .action = "publishing.resume",
-                                     .version = SwitchVersion(changed->value)},
-                                    caller, request.request_id(), now));
+        wrote = true;
         metrics_.PublishingSwitch("resumed");
         logger_.Warn("publishing resumed", {{"actor_role", std::string(RoleName(caller.role))}});
         *response.mutable_state() = std::move(changed->value);
@@ -134,7 +125,8 @@ absl::StatusOr<v1::ListAuditEntriesResponse> Planner::ListAuditEntries(
   ASSIGN_OR_RETURN(size_t page, ResolvePageSize(request.page_size()));
   const std::string scope = absl::StrCat("audit:", request.resource());
   ASSIGN_OR_RETURN(uint64_t start, DecodePageToken(request.page_token(), scope));
-  ASSIGN_OR_RETURN(AuditPage entries, audit_.List(subject, start == 0 ? 1 : start, page));
+  ASSIGN_OR_RETURN(AuditPage entries,
+                   common::ListAuditEntries(bus_, subject, start == 0 ? 1 : start, page));
   v1::ListAuditEntriesResponse response;
   for (auto& e : entries.entries) *response.add_entries() = std::move(e);
   if (entries.next_sequence != 0) {

@@ -1,6 +1,7 @@
 // Replay records for request_id idempotency: the response of a completed
-// mutation and the changes it must have recorded, kept in the requests bucket
-// (24 h TTL) under a key derived from method, caller and request_id.
+// mutation, kept in the requests bucket (24 h TTL) under a key derived from
+// method, caller and request_id. The mutation's events need no replay: the
+// entity store wrote them with the entity and delivers them.
 #pragma once
 
 #include <optional>
@@ -11,13 +12,11 @@
 #include "absl/status/statusor.h"
 
 #include "services/common/bus/key_value_store.h"
-#include "services/planner/audit_trail.h"
 
 namespace carecast::planner {
 
 struct ReplayRecord {
-  std::string response;         // serialized response message
-  std::vector<Change> changes;  // recorded again (idempotently) on replay
+  std::string response;  // serialized response message
 };
 
 // Thread-safe (the store is). Not owning.

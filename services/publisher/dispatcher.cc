@@ -5,14 +5,14 @@
 #include "absl/strings/str_cat.h"
 
 #include "services/common/base/strings.h"
+#include "services/common/store/fault_points.h"
 
 namespace carecast::publisher {
 
-Dispatcher::Dispatcher(common::KeyValueStore& posts, common::KeyValueStore& contents,
-                       DueIndex& index, ChannelRegistry& channels, HoldGate& hold,
-                       Outcomes& outcomes, Reconciler& reconciler, const common::Clock& clock,
-                       common::Logger& logger, PublisherMetrics& metrics, DispatchPolicy policy,
-                       std::string publisher_id)
+Dispatcher::Dispatcher(common::EntityStore& posts, common::EntityStore& contents, DueIndex& index,
+                       ChannelRegistry& channels, HoldGate& hold, Outcomes& outcomes,
+                       Reconciler& reconciler, const common::Clock& clock, common::Logger& logger,
+                       PublisherMetrics& metrics, DispatchPolicy policy, std::string publisher_id)
     : posts_(posts),
       contents_(contents),
       index_(index),
@@ -52,10 +52,10 @@ DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time no
     case carecast::v1::POST_STATE_PUBLISHED:
     case carecast::v1::POST_STATE_FAILED:
     case carecast::v1::POST_STATE_NEEDS_HUMAN:
-      // Still indexed: its announcement may have failed. The event id is
-      // deterministic, so repeating it inside the duplicate window is harmless.
-      if (now - ToTime(post.update_time()) < kReannounceWindow) {
-        if (!outcomes_.Announce(post).ok()) return DispatchResult::kRetryLater;
+      // Its announcement travels with the record (the entity store's outbox);
+      // finish it now if the writer could not.
+      if (!record.unsent.empty() && !posts_.Settle(post_id).ok()) {
+        return DispatchResult::kRetryLater;
       }
       (void)index_.Remove(post_id);
       return DispatchResult::kEnded;
@@ -100,14 +100,14 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel) {
   claimed.set_claimed_by(publisher_id_);
   claimed.set_attempt(original.attempt() + 1);
   SetTime(claim_time, claimed.mutable_update_time());
-  absl::StatusOr<uint64_t> rev = WritePost(posts_, claimed, record.revision);
-  if (absl::IsAborted(rev.status())) {
+  absl::StatusOr<PostRecord> written = WritePost(posts_, claimed, record);
+  if (absl::IsAborted(written.status())) {
     metrics_.ClaimLost();
     return DispatchResult::kClaimLost;
   }
-  if (!rev.ok()) return DispatchResult::kRetryLater;
-  record.post = claimed;
-  record.revision = *rev;
+  if (!written.ok()) return DispatchResult::kRetryLater;
+  record = *std::move(written);
+  common::FaultPoint("publisher:after_claim");
 
   // The hold may have begun between the first check and the claim.
   if (hold_.CheckAuthoritative()) {
@@ -132,6 +132,7 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel) {
   request.network = record.post.network();
   request.text = record.post.text();
   absl::StatusOr<Receipt> receipt = channel.Publish(request);
+  common::FaultPoint("publisher:after_channel_call");
   if (receipt.ok()) {
     return outcomes_.MarkPublished(record, *receipt).ok() ? DispatchResult::kPublished
                                                           : DispatchResult::kRetryLater;

@@ -30,7 +30,7 @@ enum class DispatchResult {
 
 class Dispatcher {
  public:
-  Dispatcher(common::KeyValueStore& posts, common::KeyValueStore& contents, DueIndex& index,
+  Dispatcher(common::EntityStore& posts, common::EntityStore& contents, DueIndex& index,
              ChannelRegistry& channels, HoldGate& hold, Outcomes& outcomes, Reconciler& reconciler,
              const common::Clock& clock, common::Logger& logger, PublisherMetrics& metrics,
              DispatchPolicy policy, std::string publisher_id);
@@ -43,8 +43,8 @@ class Dispatcher {
   DispatchResult HandleChannelError(PostRecord& record, Channel& channel,
                                     const absl::Status& error);
 
-  common::KeyValueStore& posts_;
-  common::KeyValueStore& contents_;
+  common::EntityStore& posts_;
+  common::EntityStore& contents_;
   DueIndex& index_;
   ChannelRegistry& channels_;
   HoldGate& hold_;

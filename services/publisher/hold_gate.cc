@@ -4,6 +4,8 @@
 
 #include "carecast/v1/resources.pb.h"
 
+#include "services/common/store/entity_store.h"
+
 namespace carecast::publisher {
 
 HoldGate::HoldGate(common::KeyValueStore& control, PublisherMetrics& metrics,
@@ -26,7 +28,7 @@ bool HoldGate::CheckAuthoritative() {
     return false;
   }
   carecast::v1::PublishingState state;
-  if (!entry.ok() || !state.ParseFromString(entry->value)) {
+  if (!entry.ok() || !state.ParseFromString(common::DecodeRecord(*std::move(entry)).value)) {
     // Log once per outage, not once per post.
     if (!read_failing_.exchange(true)) {
       logger_.Warn("cannot read the publishing hold; dispatch waits",

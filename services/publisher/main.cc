@@ -25,6 +25,7 @@
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/rpc_metrics.h"
 #include "services/common/startup/service_startup.h"
+#include "services/common/store/outbox_metrics.h"
 #include "services/publisher/channels/channel_registry.h"
 #include "services/publisher/channels/sandbox_channel.h"
 #include "services/publisher/channels/token_expiry_watcher.h"
@@ -75,6 +76,8 @@ int main() {
   if (!contents.ok()) return Fail(logger, "cannot open the contents bucket", contents.status());
   auto control = (*nats)->OpenBucket(common::BucketSpecFor(common::buckets::kControl, topology));
   if (!control.ok()) return Fail(logger, "cannot open the control bucket", control.status());
+  auto outbox = (*nats)->OpenBucket(common::BucketSpecFor(common::kOutboxBucket, topology));
+  if (!outbox.ok()) return Fail(logger, "cannot open the outbox bucket", outbox.status());
 
   absl::StatusOr<common::RedisOptions> redis_options = common::RedisOptionsFor(cc, &redis_metrics);
   if (!redis_options.ok()) {
@@ -113,8 +116,18 @@ int main() {
   options.policy.max_retry_backoff = config->max_retry_backoff;
   options.poll_interval = config->poll_interval;
   options.stream_replicas = cc.stream_replicas;
-  publisher::Publisher core(
-      options, {**nats, **posts, **contents, **control, index, channels, clock, logger, metrics});
+  common::OutboxMetrics outbox_metrics(registry, {std::string(common::buckets::kPosts)});
+  publisher::Publisher core(options, {.bus = **nats,
+                                      .posts = **posts,
+                                      .contents = **contents,
+                                      .control = **control,
+                                      .index = index,
+                                      .channels = channels,
+                                      .clock = clock,
+                                      .logger = logger,
+                                      .metrics = metrics,
+                                      .outbox = **outbox,
+                                      .outbox_observer = outbox_metrics});
   if (absl::Status s = core.Start(); !s.ok()) return Fail(logger, "cannot start dispatch", s);
 
   common::RoleTable roles = publisher::PublisherRoleTable();

@@ -14,28 +14,29 @@ namespace {
 constexpr int kRecordTries = 3;
 }  // namespace
 
-Outcomes::Outcomes(common::KeyValueStore& posts, common::EventBus& bus, DueIndex& index,
-                   const common::Clock& clock, common::Logger& logger, PublisherMetrics& metrics,
-                   std::string publisher_id)
+Outcomes::Outcomes(common::EntityStore& posts, DueIndex& index, const common::Clock& clock,
+                   common::Logger& logger, PublisherMetrics& metrics, std::string publisher_id)
     : posts_(posts),
-      bus_(bus),
       index_(index),
       clock_(clock),
       logger_(logger),
       metrics_(metrics),
       publisher_id_(std::move(publisher_id)) {}
 
-absl::Status Outcomes::Announce(const carecast::v1::Post& post) {
+std::vector<common::Change> Outcomes::ChangesFor(const carecast::v1::Post& post) const {
   std::string id = PostIdFromName(post.name());
-  common::Event event;
+  const absl::Time now = clock_.Now();
+  common::Change change;
+  std::string action;
   switch (post.state()) {
     case carecast::v1::POST_STATE_PUBLISHED: {
       carecast::v1::PostPublished payload;
       *payload.mutable_post() = post;
       payload.set_publisher_id(publisher_id_);
-      event = common::MakeEvent(
-          common::subjects::kPostPublished, payload, kPublisherSource, clock_.Now(),
-          absl::StrCat("post.", id, ".v", post.content_version(), ".published"));
+      change.event =
+          common::MakeEvent(common::subjects::kPostPublished, payload, kPublisherSource, now,
+                            absl::StrCat("post.", id, ".v", post.content_version(), ".published"));
+      action = "post.publish";
       break;
     }
     case carecast::v1::POST_STATE_FAILED:
@@ -44,9 +45,10 @@ absl::Status Outcomes::Announce(const carecast::v1::Post& post) {
       *payload.mutable_post() = post;
       payload.set_publisher_id(publisher_id_);
       payload.set_reason(post.failure_reason());
-      event = common::MakeEvent(
-          common::subjects::kPostFailed, payload, kPublisherSource, clock_.Now(),
+      change.event = common::MakeEvent(
+          common::subjects::kPostFailed, payload, kPublisherSource, now,
           absl::StrCat("post.", id, ".v", post.content_version(), ".a", post.attempt(), ".failed"));
+      action = post.state() == carecast::v1::POST_STATE_FAILED ? "post.fail" : "post.escalate";
       break;
     }
     case carecast::v1::POST_STATE_UNSPECIFIED:
@@ -55,22 +57,28 @@ absl::Status Outcomes::Announce(const carecast::v1::Post& post) {
     case carecast::v1::POST_STATE_CANCELLED:
     case carecast::v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
     case carecast::v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
-      return absl::OkStatus();  // nothing to announce
+      return {};  // nothing to announce
   }
-  return bus_.Publish(event).status();
+  common::AuditRecord& audit = change.audit.emplace();
+  audit.subject = absl::StrCat(common::AsAbsl(common::subjects::kAuditPrefix), "posts.", id);
+  audit.id = absl::StrCat("audit.", change.event.id);
+  carecast::v1::AuditEntry& entry = audit.entry;
+  entry.set_actor(publisher_id_);
+  entry.set_role("publisher");
+  entry.set_action(action);
+  entry.set_resource(post.name());
+  entry.set_version(post.content_version());
+  entry.set_content_hash(post.content_hash());
+  SetTime(now, entry.mutable_time());
+  // The failure reason is written by CareCast and carries no post text.
+  entry.set_detail(post.state() == carecast::v1::POST_STATE_PUBLISHED
+                       ? absl::StrCat("external id ", post.external_id())
+                       : post.failure_reason());
+  return {std::move(change)};
 }
 
-void Outcomes::AnnounceAndUnindex(const carecast::v1::Post& post) {
+void Outcomes::Unindex(const carecast::v1::Post& post) {
   std::string id = PostIdFromName(post.name());
-  if (absl::Status s = Announce(post); !s.ok()) {
-    // Stay in the index: the next cycle finds the terminal post and announces again.
-    logger_.Warn("cannot announce post outcome; will retry",
-                 {{"post", id}, {"error", std::string(s.message())}});
-    if (absl::Status p = index_.Put(id, clock_.Now() + absl::Seconds(1)); !p.ok()) {
-      logger_.Warn("cannot re-index post for announcement", {{"post", id}});
-    }
-    return;
-  }
   if (absl::Status s = index_.Remove(id); !s.ok()) {
     // Harmless: the next cycle reads the terminal state and removes it.
     logger_.Warn("cannot remove post from due index", {{"post", id}});
@@ -83,8 +91,8 @@ absl::Status Outcomes::MarkPublished(PostRecord& record, const Receipt& receipt)
   for (int attempt = 0; attempt < kRecordTries; ++attempt) {
     carecast::v1::Post next = record.post;
     if (next.state() == carecast::v1::POST_STATE_PUBLISHED) {
-      // Someone (a reconciler) already recorded it; announcing is idempotent.
-      AnnounceAndUnindex(next);
+      // Someone (a reconciler) already recorded it, with its announcement.
+      Unindex(next);
       return absl::OkStatus();
     }
     next.set_state(carecast::v1::POST_STATE_PUBLISHED);
@@ -92,23 +100,22 @@ absl::Status Outcomes::MarkPublished(PostRecord& record, const Receipt& receipt)
     next.clear_failure_reason();
     SetTime(now, next.mutable_published_time());
     SetTime(now, next.mutable_update_time());
-    absl::StatusOr<uint64_t> rev = WritePost(posts_, next, record.revision);
-    if (rev.ok()) {
-      record.post = std::move(next);
-      record.revision = *rev;
+    absl::StatusOr<PostRecord> written = WritePost(posts_, next, record, ChangesFor(next));
+    if (written.ok()) {
+      record = *std::move(written);
       std::string_view network = NetworkLabel(record.post.network());
       metrics_.Published(network, now - ToTime(record.post.publish_time()));
       logger_.Info("post published", {{"post", id},
                                       {"network", std::string(network)},
                                       {"attempt", static_cast<int64_t>(record.post.attempt())},
                                       {"external_id", receipt.external_id}});
-      AnnounceAndUnindex(record.post);
+      Unindex(record.post);
       return absl::OkStatus();
     }
-    if (!absl::IsAborted(rev.status())) {
+    if (!absl::IsAborted(written.status())) {
       logger_.Error("post went out but cannot be recorded as published",
-                    {{"post", id}, {"error", std::string(rev.status().message())}});
-      return rev.status();
+                    {{"post", id}, {"error", std::string(written.status().message())}});
+      return written.status();
     }
     // The record moved under us (lease expired, or it was cancelled mid-call).
     // The network has the post, so the record must say PUBLISHED.
@@ -126,10 +133,7 @@ absl::Status Outcomes::MarkFailed(PostRecord& record, carecast::v1::PostState st
   next.set_state(state);
   next.set_failure_reason(std::string(reason));
   SetTime(clock_.Now(), next.mutable_update_time());
-  absl::StatusOr<uint64_t> rev = WritePost(posts_, next, record.revision);
-  if (!rev.ok()) return rev.status();
-  record.post = std::move(next);
-  record.revision = *rev;
+  ASSIGN_OR_RETURN(record, WritePost(posts_, next, record, ChangesFor(next)));
   std::string_view network = NetworkLabel(record.post.network());
   metrics_.Failed(network, reason_kind);
   logger_.Warn(state == carecast::v1::POST_STATE_NEEDS_HUMAN ? "post needs a human" : "post failed",
@@ -138,7 +142,7 @@ absl::Status Outcomes::MarkFailed(PostRecord& record, carecast::v1::PostState st
                 {"reason_kind", std::string(reason_kind)},
                 {"reason", std::string(reason)},
                 {"attempt", static_cast<int64_t>(record.post.attempt())}});
-  AnnounceAndUnindex(record.post);
+  Unindex(record.post);
   return absl::OkStatus();
 }
 
@@ -148,9 +152,7 @@ absl::Status Outcomes::Reschedule(PostRecord& record, absl::Time next_look) {
   next.set_state(carecast::v1::POST_STATE_SCHEDULED);
   next.clear_claimed_by();
   SetTime(clock_.Now(), next.mutable_update_time());
-  ASSIGN_OR_RETURN(uint64_t rev, WritePost(posts_, next, record.revision));
-  record.post = std::move(next);
-  record.revision = rev;
+  ASSIGN_OR_RETURN(record, WritePost(posts_, next, record));
   if (absl::Status s = index_.Put(id, next_look); !s.ok()) {
     // A rebuild after Redis returns puts it back, derived from the record.
     logger_.Warn("cannot re-index rescheduled post", {{"post", id}});
@@ -159,9 +161,7 @@ absl::Status Outcomes::Reschedule(PostRecord& record, absl::Time next_look) {
 }
 
 absl::Status Outcomes::ReleaseClaim(PostRecord& record, const carecast::v1::Post& original) {
-  ASSIGN_OR_RETURN(uint64_t rev, WritePost(posts_, original, record.revision));
-  record.post = original;
-  record.revision = rev;
+  ASSIGN_OR_RETURN(record, WritePost(posts_, original, record));
   return absl::OkStatus();
 }
 

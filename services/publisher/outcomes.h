@@ -1,8 +1,9 @@
 // Records what happened to a claimed post: compare-and-set the KV entry to its
-// next state, count it, announce it on the bus with a deterministic event id, and
-// update the due index. KV is written first; the event and the index follow, and
-// a post whose announcement failed stays in the index so the next cycle repeats
-// it (the stream drops the duplicate). Thread-safe.
+// next state together with its event (carecast.post.published / .failed, with a
+// deterministic id) and its audit entry, as one durable unit through the entity
+// store; count it; update the due index. Once the write commits the event and
+// the audit entry follow even if this process dies (the outbox relay finishes
+// them). Thread-safe.
 #pragma once
 
 #include <string>
@@ -23,15 +24,11 @@
 namespace carecast::publisher {
 
 inline constexpr std::string_view kPublisherSource = "/carecast/publisher";
-// A terminal post found in the index is announced again only this soon after
-// its last change, well inside the stream's two-minute duplicate window.
-inline constexpr absl::Duration kReannounceWindow = absl::Seconds(90);
 
 class Outcomes {
  public:
-  Outcomes(common::KeyValueStore& posts, common::EventBus& bus, DueIndex& index,
-           const common::Clock& clock, common::Logger& logger, PublisherMetrics& metrics,
-           std::string publisher_id);
+  Outcomes(common::EntityStore& posts, DueIndex& index, const common::Clock& clock,
+           common::Logger& logger, PublisherMetrics& metrics, std::string publisher_id);
 
   // The channel accepted the post. The record says PUBLISHED even when another
   // writer changed it meanwhile (the post is out; the record must say so).
@@ -44,16 +41,15 @@ class Outcomes {
   absl::Status Reschedule(PostRecord& record, absl::Time next_look);
   // Writes `original` back over the claim at record.revision: the claim never happened.
   absl::Status ReleaseClaim(PostRecord& record, const carecast::v1::Post& original);
-  // Publishes carecast.post.published / carecast.post.failed for a terminal post.
-  absl::Status Announce(const carecast::v1::Post& post);
+  // The event and audit entry announcing terminal `post` (none for other states).
+  std::vector<common::Change> ChangesFor(const carecast::v1::Post& post) const;
 
   const std::string& publisher_id() const { return publisher_id_; }
 
  private:
-  void AnnounceAndUnindex(const carecast::v1::Post& post);
+  void Unindex(const carecast::v1::Post& post);
 
-  common::KeyValueStore& posts_;
-  common::EventBus& bus_;
+  common::EntityStore& posts_;
   DueIndex& index_;
   const common::Clock& clock_;
   common::Logger& logger_;

@@ -8,6 +8,7 @@
 
 #include "carecast/v1/resources.pb.h"
 
+#include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 
 namespace carecast::publisher {
@@ -51,33 +52,50 @@ void SetTime(absl::Time t, google::protobuf::Timestamp* ts) {
   ts->set_nanos(static_cast<int32_t>(rest));
 }
 
-absl::StatusOr<PostRecord> ReadPost(common::KeyValueStore& posts, std::string_view id) {
-  absl::StatusOr<common::KvEntry> entry = posts.Get(id);
-  if (!entry.ok()) return entry.status();
+namespace {
+
+absl::StatusOr<PostRecord> FromRaw(common::RawRecord raw, std::string_view id) {
   PostRecord record;
-  record.revision = entry->revision;
-  if (!record.post.ParseFromString(entry->value))
+  record.revision = raw.revision;
+  record.unsent = std::move(raw.unsent);
+  if (!record.post.ParseFromString(raw.value))
     return absl::DataLossError(absl::StrCat("post ", common::AsAbsl(id), " does not parse"));
   return record;
 }
 
-absl::StatusOr<uint64_t> WritePost(common::KeyValueStore& posts, const carecast::v1::Post& post,
-                                   uint64_t expected_revision) {
-  std::string id = PostIdFromName(post.name());
-  if (id.empty()) return absl::InvalidArgumentError("post has no valid name");
-  return posts.Update(id, post.SerializeAsString(), expected_revision);
+}  // namespace
+
+absl::StatusOr<PostRecord> ReadPost(common::EntityStore& posts, std::string_view id) {
+  ASSIGN_OR_RETURN(common::RawRecord raw, posts.GetRaw(id));
+  return FromRaw(std::move(raw), id);
 }
 
-absl::Status CheckContentApproved(common::KeyValueStore& contents, const carecast::v1::Post& post) {
+absl::StatusOr<PostRecord> ReadPost(common::KeyValueStore& posts, std::string_view id) {
+  ASSIGN_OR_RETURN(common::KvEntry entry, posts.Get(id));
+  return FromRaw(common::DecodeRecord(std::move(entry)), id);
+}
+
+absl::StatusOr<PostRecord> WritePost(common::EntityStore& posts, const carecast::v1::Post& post,
+                                     const PostRecord& base,
+                                     const std::vector<common::Change>& changes) {
+  std::string id = PostIdFromName(post.name());
+  if (id.empty()) return absl::InvalidArgumentError("post has no valid name");
+  common::Stored<carecast::v1::Post> stored{post, base.revision, base.unsent};
+  ASSIGN_OR_RETURN(stored, posts.Update(id, post, stored, changes));
+  return PostRecord{std::move(stored.value), stored.revision, std::move(stored.unsent)};
+}
+
+absl::Status CheckContentApproved(common::EntityStore& contents, const carecast::v1::Post& post) {
   std::string id = ContentIdFromName(post.content());
   if (id.empty()) return absl::FailedPreconditionError("post names no valid content");
-  absl::StatusOr<common::KvEntry> entry = contents.Get(id);
-  if (absl::IsNotFound(entry.status()))
+  absl::StatusOr<common::Stored<carecast::v1::Content>> stored =
+      contents.Get<carecast::v1::Content>(id);
+  if (absl::IsNotFound(stored.status()))
     return absl::FailedPreconditionError("content no longer exists");
-  if (!entry.ok()) return entry.status();
-  carecast::v1::Content content;
-  if (!content.ParseFromString(entry->value))
+  if (absl::IsDataLoss(stored.status()))
     return absl::FailedPreconditionError("content record does not parse");
+  if (!stored.ok()) return stored.status();
+  const carecast::v1::Content& content = stored->value;
   // The approval binds to one exact version and hash; any edit since then voids it.
   bool approved = content.state() == carecast::v1::CONTENT_STATE_APPROVED &&
                   content.version() == post.content_version() &&

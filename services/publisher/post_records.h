@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -15,6 +16,7 @@
 #include "carecast/v1/resources.pb.h"
 
 #include "services/common/bus/key_value_store.h"
+#include "services/common/store/entity_store.h"
 
 namespace carecast::publisher {
 
@@ -29,10 +31,12 @@ struct DispatchPolicy {
   absl::Duration Backoff(int attempt) const;
 };
 
-// A post and the KV revision it was read at (the compare-and-set fence).
+// A post, the KV revision it was read at (the compare-and-set fence) and what
+// its record still owes the bus (carried into the next write).
 struct PostRecord {
   carecast::v1::Post post;
   uint64_t revision = 0;
+  std::vector<carecast::v1::OutboxItem> unsent;
 };
 
 // "posts/abc" -> "abc"; empty when `name` is not a post name.
@@ -46,16 +50,19 @@ absl::Time ToTime(const google::protobuf::Timestamp& ts);
 void SetTime(absl::Time t, google::protobuf::Timestamp* ts);
 
 // NOT_FOUND when absent, DATA_LOSS when the value is not a Post, else the store's error.
+absl::StatusOr<PostRecord> ReadPost(common::EntityStore& posts, std::string_view id);
 absl::StatusOr<PostRecord> ReadPost(common::KeyValueStore& posts, std::string_view id);
-// Writes `post` under its id if the entry is still at `expected_revision`
-// (ABORTED otherwise); returns the new revision.
-absl::StatusOr<uint64_t> WritePost(common::KeyValueStore& posts, const carecast::v1::Post& post,
-                                   uint64_t expected_revision);
+// Writes `post` under its id with `changes` (one durable unit, see
+// entity_store.h) if the entry is still at base.revision (ABORTED otherwise);
+// returns the record as written.
+absl::StatusOr<PostRecord> WritePost(common::EntityStore& posts, const carecast::v1::Post& post,
+                                     const PostRecord& base,
+                                     const std::vector<common::Change>& changes = {});
 
 // OK when the post's content is still APPROVED at the version and hash the post
 // was scheduled from. FAILED_PRECONDITION with the reason when it is not (the
 // post must never go out); other errors mean "cannot tell now".
-absl::Status CheckContentApproved(common::KeyValueStore& contents, const carecast::v1::Post& post);
+absl::Status CheckContentApproved(common::EntityStore& contents, const carecast::v1::Post& post);
 
 // When the dispatcher should next look at `post`: a scheduled post at its publish
 // time (or later while backing off after a retryable failure), a claimed post when

@@ -16,12 +16,16 @@ namespace subjects = common::subjects;
 Publisher::Publisher(PublisherOptions options, PublisherDeps deps)
     : options_(std::move(options)),
       deps_(deps),
+      outbox_(deps.bus, deps.outbox, deps.clock, deps.logger, deps.outbox_observer,
+              options_.publisher_id),
+      posts_(deps.posts, std::string(common::buckets::kPosts), outbox_),
+      contents_(deps.contents, std::string(common::buckets::kContents), outbox_),
+      relay_(outbox_, {&posts_}, options_.relay),
       index_(deps.index, deps.posts, options_.policy, deps.metrics, deps.logger),
       hold_(deps.control, deps.metrics, deps.logger),
-      outcomes_(deps.posts, deps.bus, index_, deps.clock, deps.logger, deps.metrics,
-                options_.publisher_id),
+      outcomes_(posts_, index_, deps.clock, deps.logger, deps.metrics, options_.publisher_id),
       reconciler_(deps.channels, outcomes_, deps.clock, deps.logger),
-      dispatcher_(deps.posts, deps.contents, index_, deps.channels, hold_, outcomes_, reconciler_,
+      dispatcher_(posts_, contents_, index_, deps.channels, hold_, outcomes_, reconciler_,
                   deps.clock, deps.logger, deps.metrics, options_.policy, options_.publisher_id) {}
 
 Publisher::~Publisher() { Stop(); }
@@ -63,7 +67,10 @@ absl::Status Publisher::Start() {
   hold_sub_ = *std::move(hold_sub);
 
   started_ = true;
-  if (options_.run_loop) loop_ = std::thread([this] { Loop(); });
+  if (options_.run_loop) {
+    loop_ = std::thread([this] { Loop(); });
+    relay_.Start();
+  }
   deps_.logger.Info("publisher started",
                     {{"publisher_id", options_.publisher_id}, {"held", hold_.held()}});
   return absl::OkStatus();
@@ -78,6 +85,7 @@ void Publisher::Stop() {
   stopping_ = true;
   cv_.notify_all();
   if (loop_.joinable()) loop_.join();
+  relay_.Stop();
   post_sub_.reset();
   hold_sub_.reset();
   if (started_) deps_.logger.Info("publisher stopped", {{"publisher_id", options_.publisher_id}});

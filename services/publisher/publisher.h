@@ -21,6 +21,9 @@
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/redis/sorted_index.h"
+#include "services/common/store/entity_store.h"
+#include "services/common/store/outbox.h"
+#include "services/common/store/outbox_relay.h"
 #include "services/publisher/channels/channel_registry.h"
 #include "services/publisher/dispatcher.h"
 #include "services/publisher/due_index.h"
@@ -39,8 +42,11 @@ struct PublisherOptions {
   // Due posts handled per index read.
   size_t batch_size = 100;
   int stream_replicas = 1;
-  // False: no dispatch thread; the caller drives RunCycle() (tests).
+  // False: no dispatch thread and no outbox relay thread; the caller drives
+  // RunCycle() and SweepOutbox() (tests).
   bool run_loop = true;
+  // How often the outbox relay looks for outcomes left owing their events.
+  common::OutboxRelayOptions relay;
 };
 
 // The references the core works through; all must outlive the Publisher.
@@ -54,6 +60,8 @@ struct PublisherDeps {
   const common::Clock& clock;
   common::Logger& logger;
   PublisherMetrics& metrics;
+  common::KeyValueStore& outbox;  // carecast_outbox: markers of writes owing events
+  common::OutboxObserver& outbox_observer = common::NullOutboxObserver();
 };
 
 struct PublisherStatus {
@@ -93,6 +101,8 @@ class Publisher {
   CycleStats RunCycle();
   // Wakes the loop now (a post became due, publishing resumed).
   void Wake();
+  // One outbox relay sweep; the relay thread runs it every options.relay.period.
+  absl::StatusOr<int> SweepOutbox() { return relay_.SweepOnce(); }
 
   // UNAVAILABLE when the due index cannot be read.
   absl::StatusOr<PublisherStatus> Status();
@@ -105,6 +115,10 @@ class Publisher {
 
   const PublisherOptions options_;
   PublisherDeps deps_;
+  common::Outbox outbox_;
+  common::EntityStore posts_;
+  common::EntityStore contents_;
+  common::OutboxRelay relay_;
   DueIndex index_;
   HoldGate hold_;
   Outcomes outcomes_;

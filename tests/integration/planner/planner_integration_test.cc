@@ -87,8 +87,13 @@ class PlannerIntegrationTest : public testing::LocalServersTest {
     ASSERT_TRUE(redis.ok()) << redis.status();
     r.redis = *std::move(redis);
     r.index = std::make_unique<common::RedisSortedIndex>(*r.redis, "carecast:");
-    auto core = Planner::Create(PlannerOptions(), *r.nats, *r.nats, *r.index, clock_, r.guard,
-                                r.metrics, r.logger);
+    auto core = Planner::Create(PlannerOptions(), {.buckets = *r.nats,
+                                                   .bus = *r.nats,
+                                                   .index = *r.index,
+                                                   .clock = clock_,
+                                                   .guard = r.guard,
+                                                   .metrics = r.metrics,
+                                                   .logger = r.logger});
     ASSERT_TRUE(core.ok()) << core.status();
     r.core = *std::move(core);
   }

@@ -49,7 +49,7 @@ struct Node {
   prometheus::Registry registry;
   PublisherMetrics metrics{registry};
   std::unique_ptr<common::NatsConnection> nats;
-  std::unique_ptr<common::KeyValueStore> posts, contents, control;
+  std::unique_ptr<common::KeyValueStore> posts, contents, control, outbox;
   std::unique_ptr<common::RedisClient> redis;
   std::unique_ptr<common::RedisSortedIndex> index;
   std::unique_ptr<SandboxChannel> sandbox;
@@ -87,6 +87,7 @@ class PublisherIntegrationTest : public testing::LocalServersTest {
     node.posts = *node.nats->OpenBucket(common::BucketSpecFor(common::buckets::kPosts, {}));
     node.contents = *node.nats->OpenBucket(common::BucketSpecFor(common::buckets::kContents, {}));
     node.control = *node.nats->OpenBucket(common::BucketSpecFor(common::buckets::kControl, {}));
+    node.outbox = *node.nats->OpenBucket(common::BucketSpecFor(common::kOutboxBucket, {}));
     common::RedisOptions redis_options;
     redis_options.url = redis_server_->url();
     redis_options.timeout = absl::Milliseconds(500);
@@ -101,9 +102,16 @@ class PublisherIntegrationTest : public testing::LocalServersTest {
     PublisherOptions po;
     po.publisher_id = id;
     po.poll_interval = absl::Milliseconds(20);
-    node.core = std::make_unique<Publisher>(
-        po, PublisherDeps{*node.nats, *node.posts, *node.contents, *node.control, *node.index,
-                          node.channels, clock_, node.logger, node.metrics});
+    node.core = std::make_unique<Publisher>(po, PublisherDeps{.bus = *node.nats,
+                                                              .posts = *node.posts,
+                                                              .contents = *node.contents,
+                                                              .control = *node.control,
+                                                              .index = *node.index,
+                                                              .channels = node.channels,
+                                                              .clock = clock_,
+                                                              .logger = node.logger,
+                                                              .metrics = node.metrics,
+                                                              .outbox = *node.outbox});
     ASSERT_TRUE(node.core->Start().ok());
   }
 

@@ -5,7 +5,9 @@
 #include "carecast/v1/events.pb.h"
 
 #include "services/common/bus/event_codec.h"
+#include "services/common/store/outbox.h"
 #include "services/planner/audit_trail.h"
+#include "tests/support/in_memory_key_value_store.h"
 #include "tests/unit/planner/planner_fixture.h"
 
 namespace carecast::planner {
@@ -104,19 +106,24 @@ TEST_F(PlannerAuditTest, TwoReplicasKeepOneLinearChain) {
 TEST_F(PlannerAuditTest, ConcurrentAppendsOnOneSubjectStayLinked) {
   // Several threads record changes of one resource at once; compare-and-set on
   // the last subject sequence forces them into one chain.
-  AuditTrail a(bus_, logger_), b(bus_, logger_);
+  testing::InMemoryKeyValueStore markers;
+  common::Outbox a(bus_, markers, clock_, logger_, common::NullOutboxObserver(), "a");
+  common::Outbox b(bus_, markers, clock_, logger_, common::NullOutboxObserver(), "b");
   common::Caller caller = MakeCaller("alice", common::Role::kStrategist);
   v1::PublishingChanged payload;
-  auto run = [&](AuditTrail& trail, int offset) {
+  auto run = [&](common::Outbox& trail, int offset) {
     for (int i = 0; i < 20; ++i) {
       ChangeFacts facts{.resource = "publishing",
-                        .revision = static_cast<uint64_t>(offset + i),
+                        .base_revision = static_cast<uint64_t>(offset + i),
                         .fact = "held",
                         .subject = common::subjects::kPublishingHeld,
                         .payload = &payload,
                         .action = "publishing.hold",
                         .version = 1};
-      EXPECT_TRUE(trail.Record({MakeChange(facts, caller, "", "/test", clock_.Now())}).ok());
+      EXPECT_TRUE(trail
+                      .Flush("test", common::ToOutboxItems(
+                                         {MakeChange(facts, caller, "", "/test", clock_.Now())}))
+                      .ok());
     }
   };
   std::thread t1(run, std::ref(a), 1000);
@@ -129,22 +136,23 @@ TEST_F(PlannerAuditTest, ConcurrentAppendsOnOneSubjectStayLinked) {
 }
 
 TEST_F(PlannerAuditTest, RecordingTheSameChangeTwiceAppendsOnce) {
-  AuditTrail trail(bus_, logger_);
+  testing::InMemoryKeyValueStore markers;
+  common::Outbox trail(bus_, markers, clock_, logger_, common::NullOutboxObserver(), "t");
   common::Caller caller = MakeCaller("alice", common::Role::kStrategist);
   v1::PublishingChanged payload;
   ChangeFacts facts{.resource = "publishing",
-                    .revision = 5,
+                    .base_revision = 5,
                     .fact = "held",
                     .subject = common::subjects::kPublishingHeld,
                     .payload = &payload,
                     .action = "publishing.hold",
                     .version = 1};
   Change change = MakeChange(facts, caller, "", "/test", clock_.Now());
-  ASSERT_TRUE(trail.Record({change}).ok());
-  ASSERT_TRUE(trail.Record({change}).ok());
+  ASSERT_TRUE(trail.Flush("test", common::ToOutboxItems({change})).ok());
+  ASSERT_TRUE(trail.Flush("test", common::ToOutboxItems({change})).ok());
   EXPECT_EQ(Entries("publishing").size(), 1u);
   EXPECT_EQ(bus_.Published("carecast.publishing.held").size(), 1u);
-  EXPECT_EQ(change.event.id, "control.publishing.r5.held");
+  EXPECT_EQ(change.event.id, "control.publishing.b5.held");
 }
 
 TEST_F(PlannerAuditTest, ATamperedEntryNoLongerMatchesItsHash) {

@@ -35,7 +35,8 @@ inline common::Caller MakeCaller(std::string subject, common::Role role) {
 
 inline std::vector<std::string_view> AllBuckets() {
   namespace b = common::buckets;
-  return {b::kOrganisation, b::kObjectives, b::kContents, b::kPosts, b::kControl, b::kRequests};
+  return {b::kOrganisation, b::kObjectives, b::kContents,         b::kPosts,
+          b::kControl,      b::kRequests,   common::kOutboxBucket};
 }
 
 class PlannerFixture : public ::testing::Test {
@@ -46,7 +47,13 @@ class PlannerFixture : public ::testing::Test {
   }
 
   std::unique_ptr<Planner> NewPlanner() {
-    auto planner = Planner::Create(options_, kv_, bus_, index_, clock_, guard_, metrics_, logger_);
+    auto planner = Planner::Create(options_, {.buckets = kv_,
+                                              .bus = bus_,
+                                              .index = index_,
+                                              .clock = clock_,
+                                              .guard = guard_,
+                                              .metrics = metrics_,
+                                              .logger = logger_});
     EXPECT_TRUE(planner.ok()) << planner.status();
     return std::move(*planner);
   }

@@ -77,6 +77,7 @@ class PublisherHarness {
     posts_ = *kv_.OpenBucket({.name = std::string(common::buckets::kPosts)});
     contents_ = *kv_.OpenBucket({.name = std::string(common::buckets::kContents)});
     control_ = *kv_.OpenBucket({.name = std::string(common::buckets::kControl)});
+    outbox_ = *kv_.OpenBucket({.name = std::string(common::kOutboxBucket)});
     (void)channels_.Register(carecast::v1::NETWORK_SANDBOX, channel_);
     // The planner may run first; it ensures the same streams.
     (void)common::EnsureStreams(bus_, {});
@@ -97,9 +98,16 @@ class PublisherHarness {
   // Creates (not started) a publisher; `control` overrides the hold bucket.
   PublisherUnderTest& Add(PublisherOptions options, common::KeyValueStore* control = nullptr) {
     auto p = std::make_unique<PublisherUnderTest>();
-    PublisherDeps deps{bus_,      *posts_,   *contents_, control ? *control : *control_,
-                       index_,    channels_, clock_,     p->logger,
-                       p->metrics};
+    PublisherDeps deps{.bus = bus_,
+                       .posts = *posts_,
+                       .contents = *contents_,
+                       .control = control ? *control : *control_,
+                       .index = index_,
+                       .channels = channels_,
+                       .clock = clock_,
+                       .logger = p->logger,
+                       .metrics = p->metrics,
+                       .outbox = *outbox_};
     p->publisher = std::make_unique<Publisher>(std::move(options), deps);
     publishers_.push_back(std::move(p));
     return *publishers_.back();
@@ -213,6 +221,7 @@ class PublisherHarness {
   std::unique_ptr<common::KeyValueStore> posts_;
   std::unique_ptr<common::KeyValueStore> contents_;
   std::unique_ptr<common::KeyValueStore> control_;
+  std::unique_ptr<common::KeyValueStore> outbox_;
   std::vector<std::unique_ptr<PublisherUnderTest>> publishers_;
 };
 

@@ -533,19 +533,27 @@ TEST_F(PublisherTest, EventsMissedWhileRedisWasDownAreRecoveredByARebuild) {
   EXPECT_EQ(h_.channel_.delivery_count(), 1u);
 }
 
-TEST_F(PublisherTest, FailedAnnouncementIsRepeatedWithTheSameEventId) {
+TEST_F(PublisherTest, AnAnnouncementTheBusRefusedIsDeliveredByTheRelayWithTheSameEventId) {
   PublisherUnderTest& p = h_.AddStarted();
   h_.SchedulePost("p1", h_.clock_.Now());
   ASSERT_TRUE(h_.Drain());
-  h_.bus_.FailNextPublishes(1, absl::UnavailableError("nats down"));
+  h_.bus_.FailNextPublishes(100, absl::UnavailableError("nats down"));
   p.publisher->RunCycle();
   EXPECT_EQ(h_.StateOf("p1"), POST_STATE_PUBLISHED);
   EXPECT_EQ(h_.Events("carecast.post.published").size(), 0u);
-  h_.clock_.Advance(absl::Seconds(1));
-  p.publisher->RunCycle();
+  h_.bus_.FailNextPublishes(0, absl::OkStatus());
+  h_.clock_.Advance(absl::Seconds(30));
+  auto swept = p.publisher->SweepOutbox();
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(*swept, 1);
   auto events = h_.Events("carecast.post.published");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].id, "post.p1.v1.published");
+  // The outcome is audited with the publisher as the actor.
+  auto audit = h_.Events("carecast.audit.posts.p1");
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(*p.publisher->SweepOutbox(), 0);
+  EXPECT_EQ(h_.Events("carecast.post.published").size(), 1u);
   EXPECT_EQ(h_.channel_.delivery_count(), 1u);
   EXPECT_EQ(*h_.index_.Count(kDueIndexName, -1e300, 1e300), 0);
 }

@@ -1,0 +1,55 @@
+// Finishes what writers left owed: at start and then every `period`, reads the
+// markers of its buckets in carecast_outbox, settles each entity a marker names
+// (flush its outbox, clear it) and deletes the marker. Markers younger than
+// `grace` belong to writers still at work and are left to them. Several
+// replicas may sweep at once: everything they publish is idempotent.
+#pragma once
+
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+#include "services/common/store/entity_store.h"
+#include "services/common/store/outbox.h"
+
+namespace carecast::common {
+
+struct OutboxRelayOptions {
+  // Time between sweeps.
+  absl::Duration period = absl::Seconds(5);
+  // A marker this young may belong to a write in progress.
+  absl::Duration grace = absl::Seconds(2);
+};
+
+class OutboxRelay {
+ public:
+  // `stores` are the buckets this service writes; references must outlive it.
+  OutboxRelay(Outbox& outbox, std::vector<EntityStore*> stores, OutboxRelayOptions options);
+  ~OutboxRelay();
+
+  // One sweep over every store's markers; returns how many markers were settled.
+  // UNAVAILABLE when the markers cannot be listed.
+  absl::StatusOr<int> SweepOnce();
+
+  // Sweeps now and then every period on a background thread, until Stop().
+  void Start();
+  void Stop();
+
+ private:
+  void Loop();
+
+  Outbox& outbox_;
+  std::map<std::string, EntityStore*, std::less<>> stores_;
+  const OutboxRelayOptions options_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace carecast::common
