@@ -18,7 +18,7 @@ RUNTIME_AND_BUILD=(
 )
 TEST_EXTRA=(
   prometheus yamllint unzip podman runc debootstrap uidmap fuse-overlayfs slirp4netns
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format clang-tidy
 )
 
 packages=("${RUNTIME_AND_BUILD[@]}")

@@ -17,7 +17,11 @@
 // returns its status from the enclosing function.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL(CARECAST_CONCAT(_status_or_, __LINE__), lhs, expr)
+// `lhs` is a declaration (`auto x`) and `tmp` a fresh name: neither can be
+// parenthesised, which is what bugprone-macro-parentheses asks for.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)    \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
