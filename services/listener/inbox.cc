@@ -65,11 +65,9 @@ bool After(const ScoredMember& m, const std::optional<PageCursor>& cursor) {
 
 }  // namespace
 
-Inbox::Inbox(common::KeyValueStore& items, common::EventBus& bus, common::SortedIndex& index,
-             ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-             const ListenerOptions& options)
+Inbox::Inbox(common::EntityStore& items, common::SortedIndex& index, ListenerMetrics& metrics,
+             const common::Clock& clock, common::Logger& logger, const ListenerOptions& options)
     : items_(items),
-      bus_(bus),
       index_(index),
       metrics_(metrics),
       clock_(clock),
@@ -103,13 +101,7 @@ absl::Duration Inbox::SlaFor(v1::Priority priority) const {
 }
 
 absl::StatusOr<Inbox::Entry> Inbox::Load(std::string_view id) {
-  ASSIGN_OR_RETURN(common::KvEntry kv, items_.Get(id));
-  Entry entry;
-  entry.revision = kv.revision;
-  if (!entry.item.ParseFromString(kv.value)) {
-    return absl::DataLossError(absl::StrCat("inbox item ", common::AsAbsl(id), " does not parse"));
-  }
-  return entry;
+  return items_.Get<v1::InboxItem>(id);
 }
 
 absl::Status Inbox::Index(std::string_view id, const v1::InboxItem& item) {
@@ -129,17 +121,19 @@ void Inbox::IndexBestEffort(std::string_view id, const v1::InboxItem& item) {
   }
 }
 
-absl::Status Inbox::Publish(std::string_view subject, std::string_view id, std::string_view fact,
-                            const v1::InboxItem& item, std::string_view actor) {
+common::Change Inbox::ChangeFor(std::string_view subject, std::string_view id,
+                                std::string_view fact, const v1::InboxItem& item,
+                                std::string_view actor) const {
   v1::InboxItemChanged payload;
   *payload.mutable_inbox_item() = item;
   payload.set_actor(std::string(actor));
   const google::protobuf::Timestamp& when =
       fact == "closed" ? item.close_time() : item.create_time();
-  common::Event event =
+  common::Change change;
+  change.event =
       common::MakeEvent(subject, payload, kSource, FromTimestamp(when),
                         absl::StrCat("inbox.", common::AsAbsl(id), ".", common::AsAbsl(fact)));
-  return bus_.Publish(event).status();
+  return change;
 }
 
 absl::StatusOr<v1::InboxItem> Inbox::OpenForMention(const v1::Mention& mention,
@@ -159,27 +153,21 @@ absl::StatusOr<v1::InboxItem> Inbox::OpenForMention(const v1::Mention& mention,
   item.set_text(mention.text());
   *item.mutable_classification() = mention.classification();
 
-  absl::StatusOr<uint64_t> created = items_.Create(id, item.SerializeAsString());
+  absl::StatusOr<Entry> created = items_.Create(
+      id, item, {ChangeFor(common::subjects::kInboxCreated, id, "created", item, kSystemActor)});
   if (created.ok()) {
     metrics_.InboxItemCreated(PriorityName(item.priority()));
     logger_.Info("inbox item created", {{"inbox_item_id", std::string(id)},
                                         {"priority", std::string(PriorityName(item.priority()))}});
   } else if (created.status().code() == absl::StatusCode::kAlreadyExists) {
+    // A previous try created it: finish what its write still owes the bus.
+    RETURN_IF_ERROR(items_.Settle(id));
     ASSIGN_OR_RETURN(Entry existing, Load(id));
-    item = std::move(existing.item);
+    item = std::move(existing.value);
   } else {
     return created.status();
   }
   RETURN_IF_ERROR(Index(id, item));
-  // The created event shows the item as it was created, even when a retry
-  // finds it closed since.
-  v1::InboxItem as_created = item;
-  as_created.set_state(v1::INBOX_ITEM_STATE_OPEN);
-  as_created.clear_close_time();
-  as_created.clear_closed_by();
-  as_created.clear_resolution();
-  RETURN_IF_ERROR(
-      Publish(common::subjects::kInboxCreated, id, "created", as_created, kSystemActor));
   return item;
 }
 
@@ -193,8 +181,8 @@ absl::Status Inbox::EnsureIndex() {
     absl::StatusOr<Entry> entry = Load(key);
     if (entry.status().code() == absl::StatusCode::kNotFound) continue;  // deleted meanwhile
     if (!entry.ok()) return entry.status();
-    (entry->item.state() == v1::INBOX_ITEM_STATE_CLOSED ? closed : open)
-        .push_back({key, ScoreFor(entry->item)});
+    (entry->value.state() == v1::INBOX_ITEM_STATE_CLOSED ? closed : open)
+        .push_back({key, ScoreFor(entry->value)});
   }
   if (!open.empty()) RETURN_IF_ERROR(index_.Add(kOpenIndex, open));
   if (!closed.empty()) RETURN_IF_ERROR(index_.Add(kClosedIndex, closed));
@@ -249,11 +237,11 @@ absl::StatusOr<InboxPage> Inbox::ListFromIndex(v1::InboxItemState state, size_t 
         continue;
       }
       if (!entry.ok()) return entry.status();
-      if (entry->item.state() != state) {
-        misplaced.emplace_back(m.member, std::move(entry->item));
+      if (entry->value.state() != state) {
+        misplaced.emplace_back(m.member, std::move(entry->value));
         continue;
       }
-      found.emplace_back(m, std::move(entry->item));
+      found.emplace_back(m, std::move(entry->value));
       if (found.size() > page_size) break;
     }
     if (batch.size() < chunk) break;
@@ -285,9 +273,9 @@ absl::StatusOr<InboxPage> Inbox::ListFromKv(v1::InboxItemState state, size_t pag
     absl::StatusOr<Entry> entry = Load(key);
     if (entry.status().code() == absl::StatusCode::kNotFound) continue;
     if (!entry.ok()) return entry.status();
-    if (entry->item.state() != state) continue;
-    ScoredMember m{key, ScoreFor(entry->item)};
-    if (After(m, cursor)) found.emplace_back(std::move(m), std::move(entry->item));
+    if (entry->value.state() != state) continue;
+    ScoredMember m{key, ScoreFor(entry->value)};
+    if (After(m, cursor)) found.emplace_back(std::move(m), std::move(entry->value));
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return std::tie(a.first.score, a.first.member) < std::tie(b.first.score, b.first.member);
@@ -321,26 +309,26 @@ absl::StatusOr<v1::InboxItem> Inbox::Close(std::string_view name, std::string_vi
       return absl::NotFoundError(absl::StrCat("inbox item ", id, " not found"));
     }
     if (!entry.ok()) return entry.status();
-    v1::InboxItem item = std::move(entry->item);
+    v1::InboxItem item = entry->value;
     if (item.state() == v1::INBOX_ITEM_STATE_CLOSED) {
       if (item.closed_by() != actor || item.resolution() != resolution) {
         return absl::FailedPreconditionError(absl::StrCat("inbox item ", id, " is already closed"));
       }
-      // The same close again: a retry after the bus failed. Finish it.
+      // The same close again: a retry. Finish what the first one may still owe.
       IndexBestEffort(id, item);
-      RETURN_IF_ERROR(Publish(common::subjects::kInboxClosed, id, "closed", item, actor));
+      RETURN_IF_ERROR(items_.Settle(id));
       return item;
     }
     item.set_state(v1::INBOX_ITEM_STATE_CLOSED);
     *item.mutable_close_time() = ToTimestamp(clock_.Now());
     item.set_closed_by(std::string(actor));
     item.set_resolution(std::string(resolution));
-    absl::StatusOr<uint64_t> updated = items_.Update(id, item.SerializeAsString(), entry->revision);
+    absl::StatusOr<Entry> updated = items_.Update(
+        id, item, *entry, {ChangeFor(common::subjects::kInboxClosed, id, "closed", item, actor)});
     if (updated.status().code() == absl::StatusCode::kAborted) continue;  // raced; look again
     if (!updated.ok()) return updated.status();
     logger_.Info("inbox item closed", {{"inbox_item_id", id}});
     IndexBestEffort(id, item);
-    RETURN_IF_ERROR(Publish(common::subjects::kInboxClosed, id, "closed", item, actor));
     return item;
   }
   return absl::AbortedError(

@@ -20,6 +20,7 @@
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/redis/sorted_index.h"
+#include "services/common/store/entity_store.h"
 #include "services/listener/listener_config.h"
 #include "services/listener/listener_metrics.h"
 #include "services/listener/page_token.h"
@@ -41,17 +42,16 @@ inline constexpr size_t kMaxResolutionChars = 1000;
 // Thread-safe (all state is in KV and Redis). References must outlive it.
 class Inbox {
  public:
-  Inbox(common::KeyValueStore& items, common::EventBus& bus, common::SortedIndex& index,
-        ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-        const ListenerOptions& options);
+  Inbox(common::EntityStore& items, common::SortedIndex& index, ListenerMetrics& metrics,
+        const common::Clock& clock, common::Logger& logger, const ListenerOptions& options);
 
   // Priority of an inbox item for a mention classified as `c`.
   static v1::Priority PriorityFor(const v1::Classification& c);
 
-  // Creates the item for stored mention `id` (or finds the one a previous try
-  // created), indexes it and publishes carecast.inbox.created (event id
-  // "inbox.<id>.created", so a retry is deduplicated). UNAVAILABLE when KV,
-  // Redis or the bus cannot be reached; calling again completes the work.
+  // Creates the item for stored mention `id` together with its
+  // carecast.inbox.created event (event id "inbox.<id>.created") as one durable
+  // unit, or finds the one a previous try created (and finishes what it owes),
+  // then indexes it. Idempotent. UNAVAILABLE when KV or Redis cannot be reached.
   absl::StatusOr<v1::InboxItem> OpenForMention(const v1::Mention& mention, std::string_view id);
 
   // Items in `state` (UNSPECIFIED means OPEN): open ones soonest due first,
@@ -60,8 +60,8 @@ class Inbox {
   absl::StatusOr<InboxPage> List(v1::InboxItemState state, int page_size,
                                  std::string_view page_token);
 
-  // OPEN -> CLOSED by compare-and-set on the KV revision, then publishes
-  // carecast.inbox.closed. INVALID_ARGUMENT (bad name or resolution), NOT_FOUND,
+  // OPEN -> CLOSED by compare-and-set on the KV revision, written with its
+  // carecast.inbox.closed event. INVALID_ARGUMENT (bad name or resolution), NOT_FOUND,
   // FAILED_PRECONDITION (already closed by someone else or differently),
   // ABORTED (lost repeated races). A retry by the same actor with the same
   // resolution returns the closed item and completes the index and event.
@@ -72,23 +72,20 @@ class Inbox {
   absl::Status EnsureIndex();
 
  private:
-  struct Entry {
-    v1::InboxItem item;
-    uint64_t revision = 0;
-  };
+  using Entry = common::Stored<v1::InboxItem>;
   absl::StatusOr<Entry> Load(std::string_view id);
   absl::Status Index(std::string_view id, const v1::InboxItem& item);
   void IndexBestEffort(std::string_view id, const v1::InboxItem& item);
-  absl::Status Publish(std::string_view subject, std::string_view id, std::string_view fact,
-                       const v1::InboxItem& item, std::string_view actor);
+  // The event announcing `item` (created or closed).
+  common::Change ChangeFor(std::string_view subject, std::string_view id, std::string_view fact,
+                           const v1::InboxItem& item, std::string_view actor) const;
   absl::StatusOr<InboxPage> ListFromIndex(v1::InboxItemState state, size_t page_size,
                                           const std::optional<PageCursor>& cursor);
   absl::StatusOr<InboxPage> ListFromKv(v1::InboxItemState state, size_t page_size,
                                        const std::optional<PageCursor>& cursor);
   absl::Duration SlaFor(v1::Priority priority) const;
 
-  common::KeyValueStore& items_;
-  common::EventBus& bus_;
+  common::EntityStore& items_;
   common::SortedIndex& index_;
   ListenerMetrics& metrics_;
   const common::Clock& clock_;

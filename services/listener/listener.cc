@@ -12,27 +12,72 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(
     common::KeyValueStoreFactory& buckets, const common::TopologyOptions& topology,
     common::EventBus& bus, common::SortedIndex& index, const MentionClassifier& classifier,
     ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-    const ListenerOptions& options) {
+    const ListenerOptions& options, common::OutboxObserver& outbox_observer) {
   ASSIGN_OR_RETURN(std::unique_ptr<common::KeyValueStore> mentions,
                    buckets.OpenBucket(common::BucketSpecFor(common::buckets::kMentions, topology)));
   ASSIGN_OR_RETURN(std::unique_ptr<common::KeyValueStore> inbox_items,
                    buckets.OpenBucket(common::BucketSpecFor(common::buckets::kInbox, topology)));
-  return std::unique_ptr<Listener>(new Listener(std::move(mentions), std::move(inbox_items), bus,
-                                                index, classifier, metrics, clock, logger,
-                                                options));
+  ASSIGN_OR_RETURN(std::unique_ptr<common::KeyValueStore> outbox,
+                   buckets.OpenBucket(common::BucketSpecFor(common::kOutboxBucket, topology)));
+  return std::unique_ptr<Listener>(new Listener(std::move(mentions), std::move(inbox_items),
+                                                std::move(outbox), bus, index, classifier, metrics,
+                                                clock, logger, options, outbox_observer));
 }
 
 Listener::Listener(std::unique_ptr<common::KeyValueStore> mentions,
-                   std::unique_ptr<common::KeyValueStore> inbox_items, common::EventBus& bus,
+                   std::unique_ptr<common::KeyValueStore> inbox_items,
+                   std::unique_ptr<common::KeyValueStore> outbox, common::EventBus& bus,
                    common::SortedIndex& index, const MentionClassifier& classifier,
                    ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-                   const ListenerOptions& options)
+                   const ListenerOptions& options, common::OutboxObserver& outbox_observer)
     : options_(options),
       classifier_(classifier),
-      mentions_(std::move(mentions)),
-      inbox_items_(std::move(inbox_items)),
-      inbox_(*inbox_items_, bus, index, metrics, clock, logger, options_),
-      intake_(*mentions_, bus, inbox_, classifier, metrics, clock, logger, options_) {}
+      bus_(bus),
+      mentions_kv_(std::move(mentions)),
+      inbox_kv_(std::move(inbox_items)),
+      outbox_kv_(std::move(outbox)),
+      outbox_(bus, *outbox_kv_, clock, logger, outbox_observer, "listener"),
+      mentions_(*mentions_kv_, std::string(common::buckets::kMentions), outbox_),
+      inbox_items_(*inbox_kv_, std::string(common::buckets::kInbox), outbox_),
+      inbox_(inbox_items_, index, metrics, clock, logger, options_),
+      intake_(mentions_, inbox_, classifier, metrics, clock, logger, options_) {}
+
+Listener::~Listener() { Stop(); }
+
+std::vector<std::string> Listener::EntityBuckets() {
+  return {std::string(common::buckets::kMentions), std::string(common::buckets::kInbox)};
+}
+
+absl::Status Listener::Start(const common::OutboxRelayOptions& relay) {
+  common::ConsumerSpec spec;
+  spec.stream = std::string(common::streams::kEvents);
+  spec.durable = "listener-inbox";  // shared by replicas: each mention handled once
+  spec.filter_subject = std::string(common::subjects::kMentionClassified);
+  spec.deliver_all = true;
+  // KV or Redis outages are retried, not dropped.
+  spec.max_deliver = 1000;
+  ASSIGN_OR_RETURN(inbox_sub_, bus_.Subscribe(spec, [this](const common::Event& e) {
+    return intake_.OpenInboxFromEvent(e);
+  }));
+  relay_ = std::make_unique<common::OutboxRelay>(
+      outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_}, relay);
+  relay_->Start();
+  return absl::OkStatus();
+}
+
+void Listener::Stop() {
+  if (relay_ != nullptr) relay_->Stop();
+  inbox_sub_.reset();
+}
+
+absl::StatusOr<int> Listener::SweepOutbox() {
+  if (relay_ == nullptr) {
+    relay_ = std::make_unique<common::OutboxRelay>(
+        outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_},
+        common::OutboxRelayOptions{});
+  }
+  return relay_->SweepOnce();
+}
 
 absl::StatusOr<CreateMentionResult> Listener::CreateMention(const v1::Mention& mention,
                                                             std::string_view source) {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -17,6 +19,9 @@
 #include "services/common/bus/key_value_store.h"
 #include "services/common/bus/topology.h"
 #include "services/common/redis/sorted_index.h"
+#include "services/common/store/entity_store.h"
+#include "services/common/store/outbox.h"
+#include "services/common/store/outbox_relay.h"
 #include "services/listener/inbox.h"
 #include "services/listener/listener_config.h"
 #include "services/listener/listener_metrics.h"
@@ -35,7 +40,20 @@ class Listener {
       common::KeyValueStoreFactory& buckets, const common::TopologyOptions& topology,
       common::EventBus& bus, common::SortedIndex& index, const MentionClassifier& classifier,
       ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-      const ListenerOptions& options);
+      const ListenerOptions& options,
+      common::OutboxObserver& outbox_observer = common::NullOutboxObserver());
+  ~Listener();
+
+  // The buckets whose writes carry events (for the outbox metrics' labels).
+  static std::vector<std::string> EntityBuckets();
+
+  // Starts the background work: the outbox relay (writes left owing events by a
+  // crash or a bus outage) and the durable "listener-inbox" consumer that opens
+  // inbox items from carecast.mention.classified. UNAVAILABLE without the bus.
+  absl::Status Start(const common::OutboxRelayOptions& relay = {});
+  void Stop();
+  // One relay sweep (tests); the number of writes settled.
+  absl::StatusOr<int> SweepOutbox();
 
   // See MentionIntake::Create. `source` is "grpc" or "webhook".
   absl::StatusOr<CreateMentionResult> CreateMention(const v1::Mention& mention,
@@ -53,17 +71,25 @@ class Listener {
 
  private:
   Listener(std::unique_ptr<common::KeyValueStore> mentions,
-           std::unique_ptr<common::KeyValueStore> inbox_items, common::EventBus& bus,
+           std::unique_ptr<common::KeyValueStore> inbox_items,
+           std::unique_ptr<common::KeyValueStore> outbox, common::EventBus& bus,
            common::SortedIndex& index, const MentionClassifier& classifier,
            ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-           const ListenerOptions& options);
+           const ListenerOptions& options, common::OutboxObserver& outbox_observer);
 
   const ListenerOptions options_;
   const MentionClassifier& classifier_;
-  std::unique_ptr<common::KeyValueStore> mentions_;
-  std::unique_ptr<common::KeyValueStore> inbox_items_;
+  common::EventBus& bus_;
+  std::unique_ptr<common::KeyValueStore> mentions_kv_;
+  std::unique_ptr<common::KeyValueStore> inbox_kv_;
+  std::unique_ptr<common::KeyValueStore> outbox_kv_;
+  common::Outbox outbox_;
+  common::EntityStore mentions_;
+  common::EntityStore inbox_items_;
   Inbox inbox_;
   MentionIntake intake_;
+  std::unique_ptr<common::OutboxRelay> relay_;
+  std::unique_ptr<common::Subscription> inbox_sub_;
 };
 
 }  // namespace carecast::listener

@@ -23,6 +23,7 @@
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/rpc_metrics.h"
 #include "services/common/startup/service_startup.h"
+#include "services/common/store/outbox_metrics.h"
 #include "services/common/text/text_analyzer.h"
 #include "services/listener/engine_classifier.h"
 #include "services/listener/listener.h"
@@ -91,9 +92,15 @@ int main() {
     return Fail(logger, "the tracked keywords do not compile", s);
   }
   listener::EngineClassifier classifier(**engine);
+  common::OutboxMetrics outbox_metrics(registry, listener::Listener::EntityBuckets());
   auto core = listener::Listener::Open(**nats, topology, **nats, index, classifier, metrics, clock,
-                                       logger, config->options);
+                                       logger, config->options, outbox_metrics);
   if (!core.ok()) return Fail(logger, "cannot open the listener buckets", core.status());
+  // The outbox relay and the consumer that opens inbox items from classified
+  // mentions (what a crash between the two steps left undone).
+  if (absl::Status s = (*core)->Start(); !s.ok()) {
+    return Fail(logger, "cannot start the listener's background work", s);
+  }
   // Build the inbox index now (from KV when Redis lost it) rather than on the
   // first listing; a failure here is not fatal because listings retry it.
   if (absl::Status s = (*core)->WarmInboxIndex(); !s.ok()) {
@@ -123,6 +130,7 @@ int main() {
        {"tracked_keywords", static_cast<int64_t>(config->options.tracked_keywords.size())}});
   common::AwaitShutdownSignal(logger, http);
   (*grpc_server)->Shutdown(cc.shutdown_grace);
+  (*core)->Stop();
   http.Stop();
   logger.Info("stopped");
   return 0;

@@ -10,6 +10,7 @@
 #include "services/common/base/strings.h"
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
+#include "services/common/store/fault_points.h"
 #include "services/listener/listener_names.h"
 #include "services/listener/mention_validation.h"
 
@@ -19,10 +20,6 @@ namespace {
 constexpr std::string_view kSource = "/carecast/listener";
 constexpr std::string_view kNamePrefix = "mentions/";
 
-// Written after every side effect of a mention succeeded, so a later repeat
-// does not publish again once JetStream's duplicate window has passed.
-std::string DoneKey(std::string_view id) { return absl::StrCat("done.", common::AsAbsl(id)); }
-
 }  // namespace
 
 std::string MentionId(v1::Network network, std::string_view external_id) {
@@ -30,12 +27,11 @@ std::string MentionId(v1::Network network, std::string_view external_id) {
                                                        common::AsAbsl(external_id)));
 }
 
-MentionIntake::MentionIntake(common::KeyValueStore& mentions, common::EventBus& bus, Inbox& inbox,
+MentionIntake::MentionIntake(common::EntityStore& mentions, Inbox& inbox,
                              const MentionClassifier& classifier, ListenerMetrics& metrics,
                              const common::Clock& clock, common::Logger& logger,
                              const ListenerOptions& options)
     : mentions_(mentions),
-      bus_(bus),
       inbox_(inbox),
       classifier_(classifier),
       metrics_(metrics),
@@ -44,12 +40,8 @@ MentionIntake::MentionIntake(common::KeyValueStore& mentions, common::EventBus& 
       options_(options) {}
 
 absl::StatusOr<v1::Mention> MentionIntake::Load(std::string_view id) {
-  ASSIGN_OR_RETURN(common::KvEntry kv, mentions_.Get(id));
-  v1::Mention mention;
-  if (!mention.ParseFromString(kv.value)) {
-    return absl::DataLossError(absl::StrCat("mention ", common::AsAbsl(id), " does not parse"));
-  }
-  return mention;
+  ASSIGN_OR_RETURN(common::Stored<v1::Mention> stored, mentions_.Get<v1::Mention>(id));
+  return std::move(stored.value);
 }
 
 absl::StatusOr<CreateMentionResult> MentionIntake::Create(const v1::Mention& input,
@@ -75,7 +67,8 @@ absl::StatusOr<CreateMentionResult> MentionIntake::Create(const v1::Mention& inp
     metrics_.Classified(absl::Now() - start);
     *mention.mutable_receive_time() = ToTimestamp(now);
     if (!mention.has_create_time()) *mention.mutable_create_time() = mention.receive_time();
-    absl::StatusOr<uint64_t> created = mentions_.Create(id, mention.SerializeAsString());
+    absl::StatusOr<common::Stored<v1::Mention>> created =
+        mentions_.Create(id, mention, {ClassifiedChange(mention, id)});
     if (created.ok()) {
       result.mention = std::move(mention);
       result.created = true;
@@ -100,39 +93,50 @@ absl::StatusOr<CreateMentionResult> MentionIntake::Create(const v1::Mention& inp
                   {"needs_response", result.mention.classification().needs_response()},
                   {"urgent", result.mention.classification().urgent()}});
   } else {
-    absl::StatusOr<common::KvEntry> done = mentions_.Get(DoneKey(id));
-    if (done.ok()) return result;
-    if (done.status().code() != absl::StatusCode::kNotFound) return done.status();
-    logger_.Info("mention repeated before it was fully announced; completing",
-                 {{"mention_id", id}});
+    // A repeat: finish what the first call's write may still owe the bus.
+    RETURN_IF_ERROR(mentions_.Settle(id));
   }
-  if (absl::Status s = Announce(result.mention, id); !s.ok()) {
-    logger_.Warn("mention stored but not yet announced; a retry completes it",
-                 {{"mention_id", id}, {"error", std::string(s.message())}});
-    if (s.code() == absl::StatusCode::kUnavailable) {
-      return absl::UnavailableError(absl::StrCat("mention stored but not yet announced (",
-                                                 s.message(), "); retry the same request"));
+  common::FaultPoint("listener:after_mention_stored");
+  if (result.mention.classification().needs_response()) {
+    absl::StatusOr<v1::InboxItem> item = inbox_.OpenForMention(result.mention, id);
+    if (!item.ok()) {
+      // Accepted: the consumer of the classified event opens the item once KV
+      // and Redis answer, and a retry of this call does too.
+      logger_.Warn("mention stored but its inbox item not opened yet",
+                   {{"mention_id", id}, {"error", std::string(item.status().message())}});
+      return absl::UnavailableError(
+          absl::StrCat("mention stored but its inbox item is not open yet (",
+                       item.status().message(), "); retry the same request"));
     }
-    return s;
   }
   return result;
 }
 
-absl::Status MentionIntake::Announce(const v1::Mention& mention, std::string_view id) {
+common::Change MentionIntake::ClassifiedChange(const v1::Mention& mention,
+                                               std::string_view id) const {
   v1::MentionClassified payload;
   *payload.mutable_mention() = mention;
-  // The full analysis travels with the event; it is a pure function of the text,
-  // so a re-announcement carries the same one under the same event id.
+  // The full analysis travels with the event; it is a pure function of the text.
   *payload.mutable_analysis() = classifier_.Analyze(mention.text(), /*outgoing=*/false);
-  RETURN_IF_ERROR(
-      bus_.Publish(common::MakeEvent(common::subjects::kMentionClassified, payload, kSource,
-                                     FromTimestamp(mention.receive_time()),
-                                     absl::StrCat("mention.", common::AsAbsl(id), ".classified")))
-          .status());
-  if (mention.classification().needs_response()) {
-    RETURN_IF_ERROR(inbox_.OpenForMention(mention, id).status());
+  common::Change change;
+  change.event = common::MakeEvent(common::subjects::kMentionClassified, payload, kSource,
+                                   FromTimestamp(mention.receive_time()),
+                                   absl::StrCat("mention.", common::AsAbsl(id), ".classified"));
+  return change;
+}
+
+common::Disposition MentionIntake::OpenInboxFromEvent(const common::Event& event) {
+  v1::MentionClassified payload;
+  if (!common::DecodeEvent(event, &payload).ok()) return common::Disposition::kReject;
+  const v1::Mention& mention = payload.mention();
+  if (!mention.classification().needs_response()) return common::Disposition::kAck;
+  std::string_view name = mention.name();
+  if (!absl::StartsWith(common::AsAbsl(name), common::AsAbsl(kNamePrefix))) {
+    return common::Disposition::kReject;
   }
-  return mentions_.Put(DoneKey(id), "1").status();
+  absl::StatusOr<v1::InboxItem> item =
+      inbox_.OpenForMention(mention, name.substr(kNamePrefix.size()));
+  return item.ok() ? common::Disposition::kAck : common::Disposition::kRetry;
 }
 
 absl::StatusOr<v1::Mention> MentionIntake::Get(std::string_view name) {

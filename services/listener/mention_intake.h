@@ -1,6 +1,9 @@
 // Accepts mentions: validate, classify, store in the carecast_mentions KV bucket
-// (durable acceptance), then announce carecast.mention.classified and open an
-// inbox item when the mention needs an answer. Idempotent on
+// together with its carecast.mention.classified event (one durable unit: once
+// accepted, the event reaches the bus even if this process dies), then open an
+// inbox item when the mention needs an answer. The listener also opens inbox
+// items from the classified events (OpenInboxFromEvent), so a crash between the
+// two still puts an urgent mention in the inbox. Idempotent on
 // (network, external_id): the mention id is derived from them.
 #pragma once
 
@@ -15,6 +18,7 @@
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
+#include "services/common/store/entity_store.h"
 #include "services/listener/inbox.h"
 #include "services/listener/listener_config.h"
 #include "services/listener/listener_metrics.h"
@@ -36,27 +40,30 @@ std::string MentionId(v1::Network network, std::string_view external_id);
 // Thread-safe. References must outlive it.
 class MentionIntake {
  public:
-  MentionIntake(common::KeyValueStore& mentions, common::EventBus& bus, Inbox& inbox,
-                const MentionClassifier& classifier, ListenerMetrics& metrics,
-                const common::Clock& clock, common::Logger& logger, const ListenerOptions& options);
+  MentionIntake(common::EntityStore& mentions, Inbox& inbox, const MentionClassifier& classifier,
+                ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
+                const ListenerOptions& options);
 
   // `source` ("grpc" or "webhook") labels the received metric. Errors:
-  // INVALID_ARGUMENT (nothing stored, nothing published); UNAVAILABLE when KV,
-  // Redis or the bus is down. A mention stored before such a failure is
-  // completed by the next call with the same (network, external_id): events
-  // carry deterministic ids, so JetStream drops the copies a retry sends.
+  // INVALID_ARGUMENT (nothing stored, nothing published); UNAVAILABLE when KV
+  // or Redis is down. A repeat with the same (network, external_id) finishes
+  // whatever the first call could not (events carry deterministic ids).
   absl::StatusOr<CreateMentionResult> Create(const v1::Mention& input, std::string_view source);
+
+  // For the listener's consumer of carecast.mention.classified: opens the inbox
+  // item of a mention that needs an answer (idempotent). kRetry while KV or
+  // Redis is down.
+  common::Disposition OpenInboxFromEvent(const common::Event& event);
 
   // NOT_FOUND, or INVALID_ARGUMENT when `name` is not "mentions/{id}".
   absl::StatusOr<v1::Mention> Get(std::string_view name);
 
  private:
   absl::StatusOr<v1::Mention> Load(std::string_view id);
-  // Publishes and opens the inbox item, then records that it is all done.
-  absl::Status Announce(const v1::Mention& mention, std::string_view id);
+  // The carecast.mention.classified event of a stored mention.
+  common::Change ClassifiedChange(const v1::Mention& mention, std::string_view id) const;
 
-  common::KeyValueStore& mentions_;
-  common::EventBus& bus_;
+  common::EntityStore& mentions_;
   Inbox& inbox_;
   const MentionClassifier& classifier_;
   ListenerMetrics& metrics_;
