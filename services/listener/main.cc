@@ -98,7 +98,9 @@ int main() {
   if (!core.ok()) return Fail(logger, "cannot open the listener buckets", core.status());
   // The outbox relay and the consumer that opens inbox items from classified
   // mentions (what a crash between the two steps left undone).
-  if (absl::Status s = (*core)->Start(); !s.ok()) {
+  if (absl::Status s =
+          (*core)->Start({.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace});
+      !s.ok()) {
     return Fail(logger, "cannot start the listener's background work", s);
   }
   // Build the inbox index now (from KV when Redis lost it) rather than on the

@@ -99,6 +99,7 @@ int main() {
   options.min_lead_time = config->min_lead_time;
   options.replicas = cc.stream_replicas;
   options.instance = absl::StrCat("planner-", getpid());
+  options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};
   common::OutboxMetrics outbox_metrics(registry, planner::Planner::EntityBuckets());
   auto core = planner::Planner::Create(options, {.buckets = **nats,
                                                  .bus = **nats,

@@ -116,6 +116,7 @@ int main() {
   options.policy.max_retry_backoff = config->max_retry_backoff;
   options.poll_interval = config->poll_interval;
   options.stream_replicas = cc.stream_replicas;
+  options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};
   common::OutboxMetrics outbox_metrics(registry, {std::string(common::buckets::kPosts)});
   publisher::Publisher core(options, {.bus = **nats,
                                       .posts = **posts,

@@ -148,6 +148,13 @@ CommonConfig ReadCommonConfig(ConfigReader& reader, std::string service_name, in
       static_cast<int>(reader.Int("CARECAST_STREAM_REPLICAS", config.stream_replicas, 1, 5));
   config.shutdown_grace = reader.Duration("CARECAST_SHUTDOWN_GRACE", config.shutdown_grace);
   config.log_level = reader.Level("CARECAST_LOG_LEVEL", config.log_level);
+  config.outbox_relay_period =
+      reader.Duration("CARECAST_OUTBOX_RELAY_PERIOD", config.outbox_relay_period);
+  config.outbox_relay_grace =
+      reader.Duration("CARECAST_OUTBOX_RELAY_GRACE", config.outbox_relay_grace);
+  if (config.outbox_relay_period <= absl::ZeroDuration()) {
+    reader.AddError("CARECAST_OUTBOX_RELAY_PERIOD must be greater than 0");
+  }
   if (config.grpc_port != 0 && config.grpc_port == config.http_port) {
     reader.AddError(
         absl::StrCat("CARECAST_GRPC_PORT and CARECAST_HTTP_PORT: both are ", config.grpc_port));

@@ -80,6 +80,11 @@ struct CommonConfig {
   int stream_replicas = 1;                // CARECAST_STREAM_REPLICAS: 1 locally, 3 in production
   absl::Duration shutdown_grace = absl::Seconds(10);  // CARECAST_SHUTDOWN_GRACE
   LogLevel log_level = LogLevel::kInfo;               // CARECAST_LOG_LEVEL
+  // The outbox relay (services/common/store): how often it looks for entity
+  // writes a crash or a bus outage left owing events, and how old such a write
+  // must be before the relay finishes it for its writer.
+  absl::Duration outbox_relay_period = absl::Seconds(5);  // CARECAST_OUTBOX_RELAY_PERIOD
+  absl::Duration outbox_relay_grace = absl::Seconds(2);   // CARECAST_OUTBOX_RELAY_GRACE
 };
 
 // Reads the CommonConfig variables into `reader` (errors accumulate there).
