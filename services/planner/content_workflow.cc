@@ -6,6 +6,7 @@
 #include "carecast/v1/events.pb.h"
 
 #include "services/common/bus/subjects.h"
+#include "services/common/lifecycle/content_lifecycle.h"
 #include "services/planner/content_rules.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_internal.h"
@@ -17,30 +18,6 @@ namespace {
 
 using common::AsAbsl;
 namespace subjects = common::subjects;
-
-std::string_view StateName(v1::ContentState state) {
-  switch (state) {
-    case v1::CONTENT_STATE_UNSPECIFIED:
-      return "UNSPECIFIED";
-    case v1::CONTENT_STATE_DRAFT:
-      return "DRAFT";
-    case v1::CONTENT_STATE_IN_REVIEW:
-      return "IN_REVIEW";
-    case v1::CONTENT_STATE_APPROVED:
-      return "APPROVED";
-    case v1::CONTENT_STATE_REJECTED:
-      return "REJECTED";
-    case v1::ContentState_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::ContentState_INT_MAX_SENTINEL_DO_NOT_USE_:
-      break;
-  }
-  return "UNKNOWN";
-}
-
-absl::Status WrongState(const v1::Content& content, std::string_view wanted) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      content.name(), " is ", AsAbsl(StateName(content.state())), "; ", AsAbsl(wanted)));
-}
 
 absl::Status StaleVersion(const v1::Content& content, int64_t version) {
   return absl::AbortedError(absl::StrCat(content.name(), " is at version ", content.version(),
@@ -93,7 +70,10 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
         SortVariants(&content);
         *content.mutable_objectives() = in.objectives();
         content.set_spoke(in.spoke());
-        content.set_state(v1::CONTENT_STATE_DRAFT);
+        ASSIGN_OR_RETURN(
+            v1::ContentState initial,
+            lifecycle::Next(v1::CONTENT_STATE_UNSPECIFIED, lifecycle::ContentEvent::kCreate));
+        content.set_state(initial);
         content.set_version(1);
         content.set_content_hash(ContentHash(content));
         content.set_author(caller.principal.subject);
@@ -142,32 +122,36 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
         RETURN_IF_ERROR(ValidateContentBody(in));
         const absl::Time now = clock_.Now();
         bool was_approved = false;
-        ASSIGN_OR_RETURN(Stored<v1::Content> stored,
-                         internal::ReadModifyWrite<v1::Content>(
-                             contents_, id, in.name(),
-                             [&](v1::Content& content) -> absl::Status {
-                               if (content.version() != request.expected_version()) {
-                                 return StaleVersion(content, request.expected_version());
-                               }
-                               was_approved = content.state() == v1::CONTENT_STATE_APPROVED;
-                               content.set_title(in.title());
-                               content.set_text(in.text());
-                               *content.mutable_variants() = in.variants();
-                               SortVariants(&content);
-                               content.set_version(content.version() + 1);
-                               content.set_content_hash(ContentHash(content));
-                               content.set_state(v1::CONTENT_STATE_DRAFT);
-                               content.clear_approval();
-                               content.clear_rejection_reason();
-                               *content.mutable_update_time() = ToProto(now);
-                               return absl::OkStatus();
-                             },
-                             [&](const v1::Content& after, uint64_t base) {
-                               return std::vector<Change>{ContentChange(
-                                   {"updated", subjects::kContentUpdated, "update"}, after, base,
-                                   caller, request.request_id(), now,
-                                   was_approved ? "new version; approval voided" : "new version")};
-                             }));
+        ASSIGN_OR_RETURN(
+            Stored<v1::Content> stored,
+            internal::ReadModifyWrite<v1::Content>(
+                contents_, id, in.name(),
+                [&](v1::Content& content) -> absl::Status {
+                  if (content.version() != request.expected_version()) {
+                    return StaleVersion(content, request.expected_version());
+                  }
+                  was_approved = content.state() == v1::CONTENT_STATE_APPROVED;
+                  content.set_title(in.title());
+                  content.set_text(in.text());
+                  *content.mutable_variants() = in.variants();
+                  SortVariants(&content);
+                  content.set_version(content.version() + 1);
+                  content.set_content_hash(ContentHash(content));
+                  ASSIGN_OR_RETURN(v1::ContentState next,
+                                   lifecycle::Next(content.state(), lifecycle::ContentEvent::kEdit,
+                                                   content.name()));
+                  content.set_state(next);
+                  content.clear_approval();
+                  content.clear_rejection_reason();
+                  *content.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                },
+                [&](const v1::Content& after, uint64_t base) {
+                  return std::vector<Change>{
+                      ContentChange({"updated", subjects::kContentUpdated, "update"}, after, base,
+                                    caller, request.request_id(), now,
+                                    was_approved ? "new version; approval voided" : "new version")};
+                }));
         metrics_.ContentTransition("updated");
         wrote = true;
         const v1::Content& content = stored.value;
@@ -188,25 +172,24 @@ absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
       [&](bool& wrote) -> absl::StatusOr<v1::SubmitContentResponse> {
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
         const absl::Time now = clock_.Now();
-        ASSIGN_OR_RETURN(
-            Stored<v1::Content> stored,
-            internal::ReadModifyWrite<v1::Content>(
-                contents_, id, request.name(),
-                [&](v1::Content& content) -> absl::Status {
-                  if (content.state() != v1::CONTENT_STATE_DRAFT &&
-                      content.state() != v1::CONTENT_STATE_REJECTED) {
-                    return WrongState(content, "only DRAFT or REJECTED content can be submitted");
-                  }
-                  content.set_state(v1::CONTENT_STATE_IN_REVIEW);
-                  content.clear_rejection_reason();
-                  *content.mutable_update_time() = ToProto(now);
-                  return absl::OkStatus();
-                },
-                [&](const v1::Content& after, uint64_t base) {
-                  return std::vector<Change>{
-                      ContentChange({"submitted", subjects::kContentSubmitted, "submit"}, after,
-                                    base, caller, request.request_id(), now)};
-                }));
+        ASSIGN_OR_RETURN(Stored<v1::Content> stored,
+                         internal::ReadModifyWrite<v1::Content>(
+                             contents_, id, request.name(),
+                             [&](v1::Content& content) -> absl::Status {
+                               ASSIGN_OR_RETURN(v1::ContentState next,
+                                                lifecycle::Next(content.state(),
+                                                                lifecycle::ContentEvent::kSubmit,
+                                                                content.name()));
+                               content.set_state(next);
+                               content.clear_rejection_reason();
+                               *content.mutable_update_time() = ToProto(now);
+                               return absl::OkStatus();
+                             },
+                             [&](const v1::Content& after, uint64_t base) {
+                               return std::vector<Change>{ContentChange(
+                                   {"submitted", subjects::kContentSubmitted, "submit"}, after,
+                                   base, caller, request.request_id(), now)};
+                             }));
         metrics_.ContentTransition("submitted");
         wrote = true;
         v1::SubmitContentResponse response;
@@ -223,36 +206,36 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
         RETURN_IF_ERROR(RequireVersion("version", request.version()));
         const absl::Time now = clock_.Now();
-        ASSIGN_OR_RETURN(
-            Stored<v1::Content> stored,
-            internal::ReadModifyWrite<v1::Content>(
-                contents_, id, request.name(),
-                [&](v1::Content& content) -> absl::Status {
-                  if (content.state() != v1::CONTENT_STATE_IN_REVIEW) {
-                    return WrongState(content, "only IN_REVIEW content can be approved");
-                  }
-                  if (content.version() != request.version()) {
-                    return StaleVersion(content, request.version());
-                  }
-                  if (content.author() == caller.principal.subject) {
-                    return absl::PermissionDeniedError(
-                        "no one approves their own work: the reviewer is the author");
-                  }
-                  RETURN_IF_ERROR(GuardContent(content));
-                  content.set_state(v1::CONTENT_STATE_APPROVED);
-                  v1::Approval& approval = *content.mutable_approval();
-                  approval.set_reviewer(caller.principal.subject);
-                  approval.set_version(content.version());
-                  approval.set_content_hash(content.content_hash());
-                  *approval.mutable_approve_time() = ToProto(now);
-                  *content.mutable_update_time() = ToProto(now);
-                  return absl::OkStatus();
-                },
-                [&](const v1::Content& after, uint64_t base) {
-                  return std::vector<Change>{
-                      ContentChange({"approved", subjects::kContentApproved, "approve"}, after,
-                                    base, caller, request.request_id(), now)};
-                }));
+        ASSIGN_OR_RETURN(Stored<v1::Content> stored,
+                         internal::ReadModifyWrite<v1::Content>(
+                             contents_, id, request.name(),
+                             [&](v1::Content& content) -> absl::Status {
+                               ASSIGN_OR_RETURN(v1::ContentState next,
+                                                lifecycle::Next(content.state(),
+                                                                lifecycle::ContentEvent::kApprove,
+                                                                content.name()));
+                               if (content.version() != request.version()) {
+                                 return StaleVersion(content, request.version());
+                               }
+                               if (content.author() == caller.principal.subject) {
+                                 return absl::PermissionDeniedError(
+                                     "no one approves their own work: the reviewer is the author");
+                               }
+                               RETURN_IF_ERROR(GuardContent(content));
+                               content.set_state(next);
+                               v1::Approval& approval = *content.mutable_approval();
+                               approval.set_reviewer(caller.principal.subject);
+                               approval.set_version(content.version());
+                               approval.set_content_hash(content.content_hash());
+                               *approval.mutable_approve_time() = ToProto(now);
+                               *content.mutable_update_time() = ToProto(now);
+                               return absl::OkStatus();
+                             },
+                             [&](const v1::Content& after, uint64_t base) {
+                               return std::vector<Change>{ContentChange(
+                                   {"approved", subjects::kContentApproved, "approve"}, after, base,
+                                   caller, request.request_id(), now)};
+                             }));
         metrics_.ContentTransition("approved");
         wrote = true;
         v1::ApproveContentResponse response;
@@ -313,27 +296,27 @@ absl::StatusOr<v1::RejectContentResponse> Planner::RejectContent(
         RETURN_IF_ERROR(RequireVersion("version", request.version()));
         RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, true));
         const absl::Time now = clock_.Now();
-        ASSIGN_OR_RETURN(
-            Stored<v1::Content> stored,
-            internal::ReadModifyWrite<v1::Content>(
-                contents_, id, request.name(),
-                [&](v1::Content& content) -> absl::Status {
-                  if (content.state() != v1::CONTENT_STATE_IN_REVIEW) {
-                    return WrongState(content, "only IN_REVIEW content can be rejected");
-                  }
-                  if (content.version() != request.version()) {
-                    return StaleVersion(content, request.version());
-                  }
-                  content.set_state(v1::CONTENT_STATE_REJECTED);
-                  content.set_rejection_reason(request.reason());
-                  *content.mutable_update_time() = ToProto(now);
-                  return absl::OkStatus();
-                },
-                [&](const v1::Content& after, uint64_t base) {
-                  return std::vector<Change>{
-                      ContentChange({"rejected", subjects::kContentRejected, "reject"}, after, base,
-                                    caller, request.request_id(), now, request.reason())};
-                }));
+        ASSIGN_OR_RETURN(Stored<v1::Content> stored,
+                         internal::ReadModifyWrite<v1::Content>(
+                             contents_, id, request.name(),
+                             [&](v1::Content& content) -> absl::Status {
+                               ASSIGN_OR_RETURN(v1::ContentState next,
+                                                lifecycle::Next(content.state(),
+                                                                lifecycle::ContentEvent::kReject,
+                                                                content.name()));
+                               if (content.version() != request.version()) {
+                                 return StaleVersion(content, request.version());
+                               }
+                               content.set_state(next);
+                               content.set_rejection_reason(request.reason());
+                               *content.mutable_update_time() = ToProto(now);
+                               return absl::OkStatus();
+                             },
+                             [&](const v1::Content& after, uint64_t base) {
+                               return std::vector<Change>{ContentChange(
+                                   {"rejected", subjects::kContentRejected, "reject"}, after, base,
+                                   caller, request.request_id(), now, request.reason())};
+                             }));
         metrics_.ContentTransition("rejected");
         wrote = true;
         v1::RejectContentResponse response;

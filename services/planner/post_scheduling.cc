@@ -6,6 +6,8 @@
 #include "carecast/v1/events.pb.h"
 
 #include "services/common/bus/subjects.h"
+#include "services/common/lifecycle/content_lifecycle.h"
+#include "services/common/lifecycle/post_lifecycle.h"
 #include "services/planner/content_rules.h"
 #include "services/planner/page_token.h"
 #include "services/planner/planner.h"
@@ -18,29 +20,6 @@ namespace {
 
 using common::AsAbsl;
 namespace subjects = common::subjects;
-
-std::string_view PostStateName(v1::PostState state) {
-  switch (state) {
-    case v1::POST_STATE_UNSPECIFIED:
-      return "UNSPECIFIED";
-    case v1::POST_STATE_SCHEDULED:
-      return "SCHEDULED";
-    case v1::POST_STATE_PUBLISHING:
-      return "PUBLISHING";
-    case v1::POST_STATE_PUBLISHED:
-      return "PUBLISHED";
-    case v1::POST_STATE_CANCELLED:
-      return "CANCELLED";
-    case v1::POST_STATE_FAILED:
-      return "FAILED";
-    case v1::POST_STATE_NEEDS_HUMAN:
-      return "NEEDS_HUMAN";
-    case v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
-      break;
-  }
-  return "UNKNOWN";
-}
 
 v1::PostChanged Changed(const v1::Post& post, const common::Caller& caller) {
   v1::PostChanged event;
@@ -99,8 +78,7 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         absl::StatusOr<Stored<v1::Account>> account =
             organisation_.Get<v1::Account>(AccountKey(account_name.spoke, account_name.account));
         if (!account.ok()) return internal::NotFoundAs(account.status(), request.account());
-        if (c.state() != v1::CONTENT_STATE_APPROVED || c.approval().version() != c.version() ||
-            c.approval().content_hash() != c.content_hash()) {
+        if (!lifecycle::IsApprovedAt(c, c.version(), c.content_hash())) {
           return absl::FailedPreconditionError(
               absl::StrCat(request.content(),
                            " is not approved at its current version; only "
@@ -124,7 +102,9 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         post.set_content_version(c.version());
         post.set_content_hash(c.content_hash());
         post.set_text(*text);
-        post.set_state(v1::POST_STATE_SCHEDULED);
+        ASSIGN_OR_RETURN(v1::PostState initial, lifecycle::Next(v1::POST_STATE_UNSPECIFIED,
+                                                                lifecycle::PostEvent::kSchedule));
+        post.set_state(initial);
         post.set_scheduled_by(caller.principal.subject);
         *post.mutable_create_time() = ToProto(now);
         *post.mutable_update_time() = ToProto(now);
@@ -189,12 +169,10 @@ absl::StatusOr<v1::CancelPostResponse> Planner::CancelPost(const Caller& caller,
             internal::ReadModifyWrite<v1::Post>(
                 posts_, id, request.name(),
                 [&](v1::Post& post) -> absl::Status {
-                  if (post.state() != v1::POST_STATE_SCHEDULED) {
-                    return absl::FailedPreconditionError(
-                        absl::StrCat(post.name(), " is ", AsAbsl(PostStateName(post.state())),
-                                     "; only SCHEDULED posts can be cancelled"));
-                  }
-                  post.set_state(v1::POST_STATE_CANCELLED);
+                  ASSIGN_OR_RETURN(
+                      v1::PostState next,
+                      lifecycle::Next(post.state(), lifecycle::PostEvent::kCancel, post.name()));
+                  post.set_state(next);
                   *post.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
                 },
@@ -273,11 +251,13 @@ absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::st
     absl::StatusOr<Stored<v1::Post>> stored = internal::ReadModifyWrite<v1::Post>(
         posts_, key, post->value.name(),
         [&](v1::Post& p) -> absl::Status {
-          still_scheduled = p.state() == v1::POST_STATE_SCHEDULED;
+          absl::StatusOr<v1::PostState> next =
+              lifecycle::Next(p.state(), lifecycle::PostEvent::kCancel);
+          still_scheduled = next.ok();
           // Claimed by a publisher meanwhile: it is no longer ours to cancel, and
           // the publisher refuses a post whose hash no longer matches an approval.
           if (!still_scheduled) return absl::CancelledError("no longer scheduled");
-          p.set_state(v1::POST_STATE_CANCELLED);
+          p.set_state(*next);
           *p.mutable_update_time() = ToProto(now);
           return absl::OkStatus();
         },

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "services/common/base/strings.h"
+#include "services/common/lifecycle/post_lifecycle.h"
 #include "services/common/store/fault_points.h"
 
 namespace carecast::publisher {
@@ -95,8 +96,11 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel) {
   const carecast::v1::Post original = record.post;
   std::string id = PostIdFromName(original.name());
   absl::Time claim_time = clock_.Now();
+  absl::StatusOr<carecast::v1::PostState> claiming =
+      lifecycle::Next(original.state(), lifecycle::PostEvent::kClaim);
+  if (!claiming.ok()) return DispatchResult::kEnded;  // not SCHEDULED: nothing to send
   carecast::v1::Post claimed = original;
-  claimed.set_state(carecast::v1::POST_STATE_PUBLISHING);
+  claimed.set_state(*claiming);
   claimed.set_claimed_by(publisher_id_);
   claimed.set_attempt(original.attempt() + 1);
   SetTime(claim_time, claimed.mutable_update_time());

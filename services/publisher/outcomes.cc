@@ -8,6 +8,7 @@
 #include "services/common/base/strings.h"
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
+#include "services/common/lifecycle/post_lifecycle.h"
 
 namespace carecast::publisher {
 namespace {
@@ -95,7 +96,10 @@ absl::Status Outcomes::MarkPublished(PostRecord& record, const Receipt& receipt)
       Unindex(next);
       return absl::OkStatus();
     }
-    next.set_state(carecast::v1::POST_STATE_PUBLISHED);
+    // The network has the post: whatever the record says now, it must say PUBLISHED.
+    ASSIGN_OR_RETURN(carecast::v1::PostState published,
+                     lifecycle::NextOnReceipt(next.state(), next.name()));
+    next.set_state(published);
     next.set_external_id(receipt.external_id);
     next.clear_failure_reason();
     SetTime(now, next.mutable_published_time());
@@ -130,7 +134,13 @@ absl::Status Outcomes::MarkFailed(PostRecord& record, carecast::v1::PostState st
                                   std::string_view reason, std::string_view reason_kind) {
   std::string id = PostIdFromName(record.post.name());
   carecast::v1::Post next = record.post;
-  next.set_state(state);
+  ASSIGN_OR_RETURN(carecast::v1::PostState ended,
+                   lifecycle::Next(next.state(),
+                                   state == carecast::v1::POST_STATE_NEEDS_HUMAN
+                                       ? lifecycle::PostEvent::kNeedsHuman
+                                       : lifecycle::PostEvent::kFailed,
+                                   next.name()));
+  next.set_state(ended);
   next.set_failure_reason(std::string(reason));
   SetTime(clock_.Now(), next.mutable_update_time());
   ASSIGN_OR_RETURN(record, WritePost(posts_, next, record, ChangesFor(next)));
@@ -149,7 +159,9 @@ absl::Status Outcomes::MarkFailed(PostRecord& record, carecast::v1::PostState st
 absl::Status Outcomes::Reschedule(PostRecord& record, absl::Time next_look) {
   std::string id = PostIdFromName(record.post.name());
   carecast::v1::Post next = record.post;
-  next.set_state(carecast::v1::POST_STATE_SCHEDULED);
+  ASSIGN_OR_RETURN(carecast::v1::PostState again,
+                   lifecycle::Next(next.state(), lifecycle::PostEvent::kReschedule, next.name()));
+  next.set_state(again);
   next.clear_claimed_by();
   SetTime(clock_.Now(), next.mutable_update_time());
   ASSIGN_OR_RETURN(record, WritePost(posts_, next, record));
@@ -161,6 +173,9 @@ absl::Status Outcomes::Reschedule(PostRecord& record, absl::Time next_look) {
 }
 
 absl::Status Outcomes::ReleaseClaim(PostRecord& record, const carecast::v1::Post& original) {
+  RETURN_IF_ERROR(
+      lifecycle::Next(record.post.state(), lifecycle::PostEvent::kReleaseClaim, record.post.name())
+          .status());
   ASSIGN_OR_RETURN(record, WritePost(posts_, original, record));
   return absl::OkStatus();
 }

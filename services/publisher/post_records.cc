@@ -10,6 +10,7 @@
 
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
+#include "services/common/lifecycle/content_lifecycle.h"
 
 namespace carecast::publisher {
 namespace {
@@ -97,12 +98,8 @@ absl::Status CheckContentApproved(common::EntityStore& contents, const carecast:
   if (!stored.ok()) return stored.status();
   const carecast::v1::Content& content = stored->value;
   // The approval binds to one exact version and hash; any edit since then voids it.
-  bool approved = content.state() == carecast::v1::CONTENT_STATE_APPROVED &&
-                  content.version() == post.content_version() &&
-                  content.content_hash() == post.content_hash() &&
-                  content.approval().version() == post.content_version() &&
-                  content.approval().content_hash() == post.content_hash();
-  if (!approved) return absl::FailedPreconditionError("content changed after approval");
+  if (!lifecycle::IsApprovedAt(content, post.content_version(), post.content_hash()))
+    return absl::FailedPreconditionError("content changed after approval");
   return absl::OkStatus();
 }
 
