@@ -7,12 +7,39 @@
 namespace carecast::publisher {
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr size_t kRebuildBatch = 500;
+constexpr size_t kBatch = 500;
+
+// The posts bucket as the reconciler sees it: a post belongs in the index at
+// its next look time. Any earlier score is fine (the dispatcher re-reads the
+// record and re-scores it); a later one only by what a retry-after may add.
+common::IndexSource PostsSource(common::KeyValueStore& posts, DispatchPolicy policy) {
+  return {
+      .keys = [&posts]() { return posts.Keys(""); },
+      .place = [&posts, policy](
+                   std::string_view key) -> absl::StatusOr<std::optional<common::IndexPlacement>> {
+        ASSIGN_OR_RETURN(PostRecord record, ReadPost(posts, key));
+        std::optional<absl::Time> when = NextLookTime(record.post, policy);
+        if (!when) return std::optional<common::IndexPlacement>();
+        return std::optional<common::IndexPlacement>(
+            common::IndexPlacement{.index = std::string(kDueIndexName),
+                                   .score = ScoreOf(*when),
+                                   .slack_below = kInf,
+                                   .slack_above = absl::ToDoubleSeconds(policy.max_retry_backoff)});
+      }};
+}
+
 }  // namespace
 
 DueIndex::DueIndex(common::SortedIndex& index, common::KeyValueStore& posts, DispatchPolicy policy,
                    PublisherMetrics& metrics, common::Logger& logger)
-    : index_(index), posts_(posts), policy_(policy), metrics_(metrics), logger_(logger) {}
+    : index_(index),
+      posts_(posts),
+      policy_(policy),
+      metrics_(metrics),
+      logger_(logger),
+      reconciler_({.indexes = {{std::string(kDueIndexName), std::string(kDueIndexLabel)}},
+                   .batch_size = kBatch},
+                  PostsSource(posts, policy), index, metrics.index_repairs(), logger) {}
 
 absl::StatusOr<bool> DueIndex::EnsureBuilt() {
   ASSIGN_OR_RETURN(bool built, index_.HasMarker(kDueIndexMarker));
@@ -22,36 +49,24 @@ absl::StatusOr<bool> DueIndex::EnsureBuilt() {
 }
 
 absl::Status DueIndex::Rebuild() {
-  ASSIGN_OR_RETURN(std::vector<std::string> keys, posts_.Keys(""));
-  std::vector<common::ScoredMember> batch;
-  int64_t added = 0;
-  for (const std::string& key : keys) {
-    absl::StatusOr<PostRecord> record = ReadPost(posts_, key);
-    if (absl::IsNotFound(record.status())) continue;  // deleted since Keys()
-    if (absl::IsDataLoss(record.status())) {
-      logger_.Error("post record does not parse; not indexed", {{"post", key}});
-      continue;
-    }
-    if (!record.ok()) return record.status();
-    std::optional<absl::Time> when = NextLookTime(record->post, policy_);
-    if (!when) continue;
-    batch.push_back({key, ScoreOf(*when)});
-    if (batch.size() >= kRebuildBatch) {
-      RETURN_IF_ERROR(index_.Add(kDueIndexName, batch));
-      added += static_cast<int64_t>(batch.size());
-      batch.clear();
-    }
-  }
-  if (!batch.empty()) {
-    RETURN_IF_ERROR(index_.Add(kDueIndexName, batch));
-    added += static_cast<int64_t>(batch.size());
-  }
-  // The marker goes last: a rebuild cut short leaves it unset, so it runs again.
-  RETURN_IF_ERROR(index_.SetMarker(kDueIndexMarker));
+  ASSIGN_OR_RETURN(common::ReconcileReport report, Reconcile());
   metrics_.IndexRebuilt();
-  logger_.Info("due index rebuilt from the posts bucket",
-               {{"posts_scanned", static_cast<int64_t>(keys.size())}, {"indexed", added}});
+  logger_.Info("due index rebuilt from the posts bucket", {{"posts_scanned", report.keys_scanned},
+                                                           {"added", report.Total().added},
+                                                           {"removed", report.Total().removed}});
   return absl::OkStatus();
+}
+
+absl::StatusOr<common::ReconcileReport> DueIndex::Reconcile() {
+  ASSIGN_OR_RETURN(common::ReconcileReport report, reconciler_.Reconcile());
+  // The marker goes last: a pass cut short leaves it unset, so it runs again.
+  RETURN_IF_ERROR(index_.SetMarker(kDueIndexMarker));
+  return report;
+}
+
+absl::StatusOr<common::ReconcileReport> DueIndex::Sweep(absl::Time now, absl::Duration horizon) {
+  return reconciler_.Reconcile(
+      {.max_score = ScoreOf(now + horizon), .remove = false, .pass = "due_sweep"});
 }
 
 absl::Status DueIndex::Put(std::string_view post_id, absl::Time when) {

@@ -1,8 +1,9 @@
 // The due-time index: post ids scored by when the dispatcher should next look
 // at them, kept in Redis as a cache over carecast_posts. Redis may be wiped at
-// any time; EnsureBuilt() notices the missing marker and rebuilds from the posts
-// bucket. Every member is re-checked against KV before use, so a stale member is
-// harmless. Thread-safe.
+// any time; EnsureBuilt() notices a missing marker and rebuilds from the posts
+// bucket at once, and Reconcile() / Sweep() (run by the publisher on a period)
+// heal a set lost behind a surviving marker. Every member is re-checked against
+// KV before use, so a stale member is harmless. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 
 #include "services/common/base/logger.h"
 #include "services/common/bus/key_value_store.h"
+#include "services/common/redis/index_reconciler.h"
 #include "services/common/redis/sorted_index.h"
 #include "services/publisher/post_records.h"
 #include "services/publisher/publisher_metrics.h"
@@ -24,17 +26,31 @@ namespace carecast::publisher {
 
 inline constexpr std::string_view kDueIndexName = "carecast:publisher:due";
 inline constexpr std::string_view kDueIndexMarker = "carecast:publisher:due:built";
+// The index's name in logs and in carecast_index_repairs_total{index}.
+inline constexpr std::string_view kDueIndexLabel = "publisher_due";
 
 class DueIndex {
  public:
   DueIndex(common::SortedIndex& index, common::KeyValueStore& posts, DispatchPolicy policy,
            PublisherMetrics& metrics, common::Logger& logger);
+  DueIndex(const DueIndex&) = delete;
+  DueIndex& operator=(const DueIndex&) = delete;
 
   // Rebuilds when the marker is missing; true when it did. UNAVAILABLE when Redis
   // or KV cannot be reached.
   absl::StatusOr<bool> EnsureBuilt();
-  // Adds every post that still needs dispatch, then sets the marker.
+  // A full reconciliation, then the marker: counted as a rebuild.
   absl::Status Rebuild();
+  // Checks every post in the bucket against the index: adds posts that still
+  // need dispatch, re-scores members the record contradicts (a score later than
+  // the record's look time by more than policy.max_retry_backoff, the room a
+  // channel's retry-after may take), removes members that need nothing more.
+  // Sets the marker. Repairs are logged and counted (carecast_index_repairs_total).
+  absl::StatusOr<common::ReconcileReport> Reconcile();
+  // The due sweep: makes sure every post whose look time is at or before
+  // now + horizon (SCHEDULED, or PUBLISHING past its lease) is in the index at
+  // that time or earlier. Adds and fixes only; never removes.
+  absl::StatusOr<common::ReconcileReport> Sweep(absl::Time now, absl::Duration horizon);
 
   absl::Status Put(std::string_view post_id, absl::Time when);
   absl::Status Remove(std::string_view post_id);
@@ -50,6 +66,7 @@ class DueIndex {
   const DispatchPolicy policy_;
   PublisherMetrics& metrics_;
   common::Logger& logger_;
+  common::IndexReconciler reconciler_;
 };
 
 }  // namespace carecast::publisher

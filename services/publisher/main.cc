@@ -117,6 +117,9 @@ int main() {
   options.poll_interval = config->poll_interval;
   options.stream_replicas = cc.stream_replicas;
   options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};
+  options.index_reconcile_period = cc.index_reconcile_period;
+  options.due_sweep_period = config->due_sweep_period;
+  options.due_sweep_horizon = config->due_sweep_horizon;
   common::OutboxMetrics outbox_metrics(registry, {std::string(common::buckets::kPosts)});
   publisher::Publisher core(options, {.bus = **nats,
                                       .posts = **posts,

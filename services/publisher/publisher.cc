@@ -33,11 +33,20 @@ Publisher::~Publisher() { Stop(); }
 absl::Status Publisher::Start() {
   RETURN_IF_ERROR(common::EnsureStreams(deps_.bus, {.replicas = options_.stream_replicas}));
   hold_.CheckAuthoritative();
-  if (absl::StatusOr<bool> built = index_.EnsureBuilt(); !built.ok()) {
+  // The index is checked against KV at every start, not only when its marker is
+  // gone: a set lost behind a surviving marker would otherwise never heal.
+  absl::StatusOr<bool> built = index_.EnsureBuilt();
+  absl::Status checked = built.status();
+  if (built.ok() && !*built) checked = index_.Reconcile().status();
+  if (!checked.ok()) {
     // Redis is a cache: start anyway and rebuild once it answers.
     index_was_down_ = true;
     deps_.logger.Warn("due index unavailable at start; will rebuild when it returns",
-                      {{"error", std::string(built.status().message())}});
+                      {{"error", std::string(checked.message())}});
+  }
+  {
+    std::lock_guard cycle_lock(cycle_mu_);
+    last_reconcile_ = last_sweep_ = deps_.clock.Now();
   }
 
   common::ConsumerSpec posts;
@@ -146,6 +155,7 @@ CycleStats Publisher::RunCycle() {
   // "resumed" event must not stall publishing forever).
   if (hold_.held() && hold_.CheckAuthoritative()) {
     stats.held = true;
+    MaintainIndex(now, stats);
     return stats;
   }
 
@@ -177,7 +187,32 @@ CycleStats Publisher::RunCycle() {
     }
     if (stats.held) break;
   }
+  MaintainIndex(now, stats);
   return stats;
+}
+
+void Publisher::MaintainIndex(absl::Time now, CycleStats& stats) {
+  if (stats.rebuilt) {
+    // A rebuild is a full reconciliation.
+    last_reconcile_ = last_sweep_ = now;
+    return;
+  }
+  // A failed pass waits for its next period too: KV or Redis trouble must not
+  // turn every poll into a full scan.
+  absl::StatusOr<common::ReconcileReport> report;
+  if (now - last_reconcile_ >= options_.index_reconcile_period) {
+    last_reconcile_ = last_sweep_ = now;
+    stats.reconciled = true;
+    report = index_.Reconcile();
+  } else if (now - last_sweep_ >= options_.due_sweep_period) {
+    last_sweep_ = now;
+    stats.swept = true;
+    report = index_.Sweep(now, options_.due_sweep_horizon);
+  } else {
+    return;
+  }
+  // Posts the pass put back may be due now: look again without waiting.
+  if (report.ok() && report->Total().total() > 0) Wake();
 }
 
 common::Disposition Publisher::OnPostEvent(const common::Event& event) {

@@ -47,6 +47,14 @@ struct PublisherOptions {
   bool run_loop = true;
   // How often the outbox relay looks for outcomes left owing their events.
   common::OutboxRelayOptions relay;
+  // How often the whole due index is reconciled with the posts bucket (added,
+  // re-scored, removed), besides once at Start. Read against deps.clock.
+  absl::Duration index_reconcile_period = absl::Seconds(60);
+  // How often the due sweep makes sure every post due within due_sweep_horizon
+  // is in the index (add/fix only). The horizon should be at least the period,
+  // so a post due before the next sweep is covered by this one.
+  absl::Duration due_sweep_period = absl::Seconds(10);
+  absl::Duration due_sweep_horizon = absl::Seconds(60);
 };
 
 // The references the core works through; all must outlive the Publisher.
@@ -80,6 +88,9 @@ struct CycleStats {
   int ended = 0;
   int claims_lost = 0;
   int examined = 0;
+  // The periodic index passes this cycle ran (after dispatching).
+  bool reconciled = false;
+  bool swept = false;
 };
 
 class Publisher {
@@ -97,7 +108,10 @@ class Publisher {
   // Stops taking work: ends the loop after the post in flight, then unsubscribes.
   void Stop();
 
-  // One pass over the due index; the loop calls it every poll interval.
+  // One pass over the due index; the loop calls it every poll interval. Once
+  // index_reconcile_period has passed since the last reconciliation it then
+  // reconciles the due index with KV, else once due_sweep_period has passed it
+  // runs the due sweep (both by deps.clock, so a FakeClock drives them).
   CycleStats RunCycle();
   // Wakes the loop now (a post became due, publishing resumed).
   void Wake();
@@ -112,6 +126,8 @@ class Publisher {
   common::Disposition OnPostEvent(const common::Event& event);
   common::Disposition OnPublishingEvent(const common::Event& event);
   void Loop();
+  // The periodic reconciliation or due sweep, when one is due; under cycle_mu_.
+  void MaintainIndex(absl::Time now, CycleStats& stats);
 
   const PublisherOptions options_;
   PublisherDeps deps_;
@@ -127,6 +143,8 @@ class Publisher {
 
   std::mutex cycle_mu_;  // one cycle at a time (loop thread or a test)
   std::atomic<bool> index_was_down_{false};
+  absl::Time last_reconcile_ = absl::InfinitePast();  // guarded by cycle_mu_
+  absl::Time last_sweep_ = absl::InfinitePast();      // guarded by cycle_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;

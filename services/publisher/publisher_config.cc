@@ -75,6 +75,17 @@ absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env
       config.channel_token_scan_interval > absl::Hours(24)) {
     reader.AddError("CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL: must be between 1s and 24h");
   }
+  config.due_sweep_period = reader.Duration("CARECAST_DUE_SWEEP_PERIOD", config.due_sweep_period);
+  config.due_sweep_horizon =
+      reader.Duration("CARECAST_DUE_SWEEP_HORIZON", config.due_sweep_horizon);
+  if (config.due_sweep_period < absl::Seconds(1) || config.due_sweep_period > absl::Hours(1)) {
+    reader.AddError("CARECAST_DUE_SWEEP_PERIOD: must be between 1s and 1h");
+  }
+  if (config.due_sweep_horizon < config.due_sweep_period) {
+    // A shorter horizon would leave posts due before the next sweep unseen.
+    reader.AddError(
+        "CARECAST_DUE_SWEEP_HORIZON: must not be shorter than CARECAST_DUE_SWEEP_PERIOD");
+  }
   if (absl::Status s = reader.Finish(); !s.ok()) return s;
   return config;
 }

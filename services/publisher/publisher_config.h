@@ -39,6 +39,12 @@ struct PublisherConfig {
   // CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL: how often that directory is re-read
   // (60s; 1s..24h).
   absl::Duration channel_token_scan_interval = absl::Seconds(60);
+  // CARECAST_DUE_SWEEP_PERIOD: how often the posts bucket is scanned for posts due
+  // within CARECAST_DUE_SWEEP_HORIZON that the due index lacks (10s; 1s..1h).
+  // CARECAST_DUE_SWEEP_HORIZON (60s) must be at least the period. The whole index
+  // is reconciled every CARECAST_INDEX_RECONCILE_PERIOD (common.index_reconcile_period).
+  absl::Duration due_sweep_period = absl::Seconds(10);
+  absl::Duration due_sweep_horizon = absl::Seconds(60);
 };
 
 // Reads and validates; INVALID_ARGUMENT listing every problem.

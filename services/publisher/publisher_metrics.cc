@@ -51,7 +51,8 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
                     .Name("carecast_publisher_index_rebuilds_total")
                     .Help("Times the due-time index was rebuilt from the posts bucket.")
                     .Register(registry)
-                    .Add({})) {
+                    .Add({})),
+      index_repairs_(registry, {"publisher_due"}) {
   // Every known network and reason kind exists from the start, so the failure
   // rate reads 0 (not absent) before the first failure.
   for (int n = carecast::v1::Network_MIN; n <= carecast::v1::Network_MAX; ++n) {

@@ -11,6 +11,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "services/common/redis/index_repair_metrics.h"
+
 namespace carecast::publisher {
 
 class PublisherMetrics {
@@ -31,6 +33,9 @@ class PublisherMetrics {
   void SetDuePosts(double count);
   // carecast_publisher_index_rebuilds_total.
   void IndexRebuilt();
+  // carecast_index_repairs_total{index="publisher_due",kind}: what reconciling the
+  // due index with the posts bucket repaired.
+  common::IndexRepairObserver& index_repairs() { return index_repairs_; }
 
  private:
   prometheus::Family<prometheus::Counter>& published_;
@@ -40,6 +45,7 @@ class PublisherMetrics {
   prometheus::Gauge& held_;
   prometheus::Gauge& due_posts_;
   prometheus::Counter& rebuilds_;
+  common::IndexRepairMetrics index_repairs_;
 };
 
 }  // namespace carecast::publisher

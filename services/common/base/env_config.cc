@@ -155,6 +155,12 @@ CommonConfig ReadCommonConfig(ConfigReader& reader, std::string service_name, in
   if (config.outbox_relay_period <= absl::ZeroDuration()) {
     reader.AddError("CARECAST_OUTBOX_RELAY_PERIOD must be greater than 0");
   }
+  config.index_reconcile_period =
+      reader.Duration("CARECAST_INDEX_RECONCILE_PERIOD", config.index_reconcile_period);
+  if (config.index_reconcile_period < absl::Seconds(1) ||
+      config.index_reconcile_period > absl::Hours(24)) {
+    reader.AddError("CARECAST_INDEX_RECONCILE_PERIOD: must be between 1s and 24h");
+  }
   if (config.grpc_port != 0 && config.grpc_port == config.http_port) {
     reader.AddError(
         absl::StrCat("CARECAST_GRPC_PORT and CARECAST_HTTP_PORT: both are ", config.grpc_port));

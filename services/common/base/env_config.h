@@ -85,6 +85,10 @@ struct CommonConfig {
   // must be before the relay finishes it for its writer.
   absl::Duration outbox_relay_period = absl::Seconds(5);  // CARECAST_OUTBOX_RELAY_PERIOD
   absl::Duration outbox_relay_grace = absl::Seconds(2);   // CARECAST_OUTBOX_RELAY_GRACE
+  // How often each Redis index is reconciled with the KV bucket it caches (besides
+  // once at start), so a sorted set lost while its marker survived heals within
+  // this bound (services/common/redis/index_reconciler.h).
+  absl::Duration index_reconcile_period = absl::Seconds(60);  // CARECAST_INDEX_RECONCILE_PERIOD
 };
 
 // Reads the CommonConfig variables into `reader` (errors accumulate there).
