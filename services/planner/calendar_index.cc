@@ -4,12 +4,34 @@
 
 #include "carecast/v1/resources.pb.h"
 
+#include "services/common/base/status_macros.h"
 #include "services/planner/validation.h"
 
 namespace carecast::planner {
 namespace {
-constexpr size_t kRebuildBatch = 500;
+
+// Every post belongs in the calendar at its publish time, whatever its state.
+common::IndexSource PostsSource(common::EntityStore& posts) {
+  return {
+      .keys = [&posts]() { return posts.Keys(""); },
+      .place =
+          [&posts](std::string_view key) -> absl::StatusOr<std::optional<common::IndexPlacement>> {
+        ASSIGN_OR_RETURN(common::Stored<carecast::v1::Post> stored,
+                         posts.Get<carecast::v1::Post>(key));
+        return std::optional<common::IndexPlacement>(common::IndexPlacement{
+            .index = std::string(kCalendarIndex),
+            .score = CalendarIndex::Score(FromProto(stored.value.publish_time()))});
+      }};
 }
+
+}  // namespace
+
+CalendarIndex::CalendarIndex(common::SortedIndex& index, common::EntityStore& posts,
+                             common::IndexRepairObserver& observer, common::Logger& logger)
+    : index_(index),
+      logger_(logger),
+      reconciler_({.indexes = {{std::string(kCalendarIndex), std::string(kCalendarLabel)}}},
+                  PostsSource(posts), index, observer, logger) {}
 
 double CalendarIndex::Score(absl::Time t) { return static_cast<double>(absl::ToUnixMicros(t)); }
 
@@ -18,39 +40,19 @@ absl::Status CalendarIndex::Add(const std::string& post_id, absl::Time publish_t
 }
 
 absl::StatusOr<bool> CalendarIndex::EnsureBuilt() {
-  absl::StatusOr<bool> has = index_.HasMarker(kCalendarMarker);
-  if (!has.ok()) return has.status();
-  if (*has) return false;
-  absl::StatusOr<std::vector<std::string>> keys = posts_.Keys("");
-  if (!keys.ok()) return keys.status();
-  std::vector<common::ScoredMember> batch;
-  size_t indexed = 0;
-  for (const std::string& key : *keys) {
-    absl::StatusOr<common::Stored<carecast::v1::Post>> stored = posts_.Get<carecast::v1::Post>(key);
-    if (!stored.ok()) {
-      if (stored.status().code() == absl::StatusCode::kNotFound) continue;  // deleted meanwhile
-      if (stored.status().code() == absl::StatusCode::kDataLoss) {
-        logger_.Warn("calendar rebuild skipped an unreadable post", {{"key", key}});
-        continue;
-      }
-      return stored.status();
-    }
-    const carecast::v1::Post& post = stored->value;
-    batch.push_back({key, Score(FromProto(post.publish_time()))});
-    if (batch.size() == kRebuildBatch) {
-      if (absl::Status s = index_.Add(kCalendarIndex, batch); !s.ok()) return s;
-      indexed += batch.size();
-      batch.clear();
-    }
-  }
-  if (!batch.empty()) {
-    if (absl::Status s = index_.Add(kCalendarIndex, batch); !s.ok()) return s;
-    indexed += batch.size();
-  }
-  // The marker goes last: a rebuild cut short leaves it unset and runs again.
-  if (absl::Status s = index_.SetMarker(kCalendarMarker); !s.ok()) return s;
-  logger_.Info("calendar index rebuilt", {{"posts", static_cast<int64_t>(indexed)}});
+  ASSIGN_OR_RETURN(bool has, index_.HasMarker(kCalendarMarker));
+  if (has) return false;
+  ASSIGN_OR_RETURN(common::ReconcileReport report, Reconcile());
+  logger_.Info("calendar index rebuilt",
+               {{"posts", report.keys_scanned}, {"added", report.Total().added}});
   return true;
+}
+
+absl::StatusOr<common::ReconcileReport> CalendarIndex::Reconcile() {
+  ASSIGN_OR_RETURN(common::ReconcileReport report, reconciler_.Reconcile());
+  // The marker goes last: a pass cut short leaves it unset and runs again.
+  RETURN_IF_ERROR(index_.SetMarker(kCalendarMarker));
+  return report;
 }
 
 absl::StatusOr<std::vector<std::string>> CalendarIndex::Range(absl::Time start, absl::Time end,

@@ -1,6 +1,8 @@
 // The calendar: post ids ordered by publish time in a Redis sorted set. It is a
 // cache over the posts bucket; when its marker is gone (Redis wiped or new) it is
-// rebuilt from the bucket before it is read.
+// rebuilt from the bucket before it is read, and Reconcile() (at start and on a
+// period, see Planner::StartIndexReconciliation) heals a set lost behind a
+// surviving marker.
 #pragma once
 
 #include <string>
@@ -10,6 +12,7 @@
 #include "absl/time/time.h"
 
 #include "services/common/base/logger.h"
+#include "services/common/redis/index_reconciler.h"
 #include "services/common/redis/sorted_index.h"
 #include "services/common/store/entity_store.h"
 
@@ -17,13 +20,18 @@ namespace carecast::planner {
 
 inline constexpr std::string_view kCalendarIndex = "carecast:planner:calendar";
 inline constexpr std::string_view kCalendarMarker = "carecast:planner:calendar:built";
+// The index's name in logs and in carecast_index_repairs_total{index}.
+inline constexpr std::string_view kCalendarLabel = "planner_calendar";
 
 // Thread-safe (its dependencies are). Errors: UNAVAILABLE when Redis or the
 // bucket cannot be reached.
 class CalendarIndex {
  public:
-  CalendarIndex(common::SortedIndex& index, common::EntityStore& posts, common::Logger& logger)
-      : index_(index), posts_(posts), logger_(logger) {}
+  // `observer` hears of every repair a reconciliation makes.
+  CalendarIndex(common::SortedIndex& index, common::EntityStore& posts,
+                common::IndexRepairObserver& observer, common::Logger& logger);
+  CalendarIndex(const CalendarIndex&) = delete;
+  CalendarIndex& operator=(const CalendarIndex&) = delete;
 
   // Adds (or re-scores) one post.
   absl::Status Add(const std::string& post_id, absl::Time publish_time);
@@ -37,13 +45,17 @@ class CalendarIndex {
   // it rebuilt.
   absl::StatusOr<bool> EnsureBuilt();
 
+  // Checks every post against the calendar: adds missing ones, re-scores wrong
+  // ones, removes ids the bucket does not have; then sets the marker.
+  absl::StatusOr<common::ReconcileReport> Reconcile();
+
   // Microseconds since the epoch: exact in a double for any plausible date.
   static double Score(absl::Time t);
 
  private:
   common::SortedIndex& index_;
-  common::EntityStore& posts_;
   common::Logger& logger_;
+  common::IndexReconciler reconciler_;
 };
 
 }  // namespace carecast::planner

@@ -100,6 +100,7 @@ int main() {
   options.replicas = cc.stream_replicas;
   options.instance = absl::StrCat("planner-", getpid());
   options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};
+  options.index_reconcile_period = cc.index_reconcile_period;
   common::OutboxMetrics outbox_metrics(registry, planner::Planner::EntityBuckets());
   auto core = planner::Planner::Create(options, {.buckets = **nats,
                                                  .bus = **nats,
@@ -121,6 +122,8 @@ int main() {
   // Finish what a previous process left owing (a crash between a write and its
   // events), now and then periodically.
   (*core)->StartRelay();
+  // Check the calendar against KV every period too, not only when its marker is gone.
+  (*core)->StartIndexReconciliation();
 
   common::RoleTable roles = planner::PlannerRoleTable();
   common::RpcMetrics rpc_metrics(registry);

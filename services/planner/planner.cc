@@ -45,9 +45,16 @@ Planner::Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets
       relay_(outbox_, {&organisation_, &objectives_, &contents_, &posts_, &control_},
              options.relay),
       replay_(*buckets_->requests),
-      calendar_(deps.index, posts_, deps.logger) {}
+      calendar_(deps.index, posts_, deps.metrics.index_repairs(), deps.logger),
+      reconcile_runner_(options.index_reconcile_period, [this] {
+        // Errors are logged by the reconciler; the next period tries again.
+        (void)ReconcileCalendar();
+      }) {}
 
-Planner::~Planner() { relay_.Stop(); }
+Planner::~Planner() {
+  reconcile_runner_.Stop();
+  relay_.Stop();
+}
 
 std::vector<std::string> Planner::EntityBuckets() {
   return {std::string(common::buckets::kOrganisation), std::string(common::buckets::kObjectives),
@@ -61,9 +68,19 @@ absl::StatusOr<int> Planner::SweepOutbox() { return relay_.SweepOnce(); }
 
 absl::Status Planner::WarmCalendar() {
   ASSIGN_OR_RETURN(bool rebuilt, calendar_.EnsureBuilt());
-  if (rebuilt) metrics_.CalendarRebuilt();
-  return absl::OkStatus();
+  if (rebuilt) {
+    metrics_.CalendarRebuilt();
+    return absl::OkStatus();
+  }
+  // The marker is there, but the set behind it may not be.
+  return calendar_.Reconcile().status();
 }
+
+absl::StatusOr<common::ReconcileReport> Planner::ReconcileCalendar() {
+  return calendar_.Reconcile();
+}
+
+void Planner::StartIndexReconciliation() { reconcile_runner_.Start(); }
 
 absl::StatusOr<std::string> Planner::ChooseId(std::string_view field, std::string_view explicit_id,
                                               std::string_view method, const Caller& caller,

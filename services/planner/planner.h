@@ -19,6 +19,8 @@
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
+#include "services/common/redis/index_reconcile_runner.h"
+#include "services/common/redis/index_reconciler.h"
 #include "services/common/redis/sorted_index.h"
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/store/entity_store.h"
@@ -44,6 +46,9 @@ struct PlannerOptions {
   std::string instance = "planner";
   // How often the outbox relay looks for writes left owing events.
   common::OutboxRelayOptions relay;
+  // How often the calendar is reconciled with the posts bucket once
+  // StartIndexReconciliation() has run (CARECAST_INDEX_RECONCILE_PERIOD).
+  absl::Duration index_reconcile_period = absl::Seconds(60);
 };
 
 // What the planner needs; references must outlive it.
@@ -86,8 +91,15 @@ class Planner {
   // One relay sweep (tests); returns the number of writes settled.
   absl::StatusOr<int> SweepOutbox();
 
-  // Rebuilds the calendar index from the posts bucket when Redis lost it.
+  // Checks the calendar index against the posts bucket (rebuilds it when its
+  // marker is gone, reconciles it otherwise); main calls it at start.
   absl::Status WarmCalendar();
+  // One reconciliation of the calendar with the posts bucket (tests; the runner).
+  absl::StatusOr<common::ReconcileReport> ReconcileCalendar();
+  // Reconciles the calendar every options.index_reconcile_period on a background
+  // thread until the planner is destroyed, so a calendar lost behind its marker
+  // heals within one period. Idempotent.
+  void StartIndexReconciliation();
 
   // Organisation and objectives (organisation.cc).
   absl::StatusOr<v1::CreateSpokeResponse> CreateSpoke(const Caller& caller,
@@ -207,6 +219,7 @@ class Planner {
   common::OutboxRelay relay_;
   RequestReplay replay_;
   CalendarIndex calendar_;
+  common::IndexReconcileRunner reconcile_runner_;
 };
 
 }  // namespace carecast::planner

@@ -24,7 +24,8 @@ PlannerMetrics::PlannerMetrics(prometheus::Registry& registry)
                     .Name("carecast_planner_calendar_rebuilds_total")
                     .Help("Rebuilds of the Redis calendar index from the posts bucket.")
                     .Register(registry)
-                    .Add({})) {
+                    .Add({})),
+      index_repairs_(registry, {"planner_calendar"}) {
   // Pre-create the known series so dashboards see zeros rather than gaps.
   for (const char* t : {"created", "updated", "submitted", "approved", "rejected"})
     transitions_.Add({{"transition", t}});

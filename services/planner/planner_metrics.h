@@ -8,6 +8,8 @@
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 
+#include "services/common/redis/index_repair_metrics.h"
+
 namespace carecast::planner {
 
 // Thread-safe.
@@ -26,6 +28,9 @@ class PlannerMetrics {
   void PublishingSwitch(std::string_view state);
   // carecast_planner_calendar_rebuilds_total.
   void CalendarRebuilt();
+  // carecast_index_repairs_total{index="planner_calendar",kind}: what reconciling
+  // the calendar with the posts bucket repaired.
+  common::IndexRepairObserver& index_repairs() { return index_repairs_; }
 
  private:
   prometheus::Family<prometheus::Counter>& transitions_;
@@ -33,6 +38,7 @@ class PlannerMetrics {
   prometheus::Family<prometheus::Counter>& posts_;
   prometheus::Family<prometheus::Counter>& switches_;
   prometheus::Counter& rebuilds_;
+  common::IndexRepairMetrics index_repairs_;
 };
 
 }  // namespace carecast::planner
