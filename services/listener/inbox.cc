@@ -63,6 +63,18 @@ bool After(const ScoredMember& m, const std::optional<PageCursor>& cursor) {
   return m.score > c || (m.score == c && m.member > cursor->id);
 }
 
+// Every item belongs in the open or the closed index, by its state.
+common::IndexSource ItemsSource(common::EntityStore& items) {
+  return {
+      .keys = [&items]() { return items.Keys(""); },
+      .place =
+          [&items](std::string_view key) -> absl::StatusOr<std::optional<common::IndexPlacement>> {
+        ASSIGN_OR_RETURN(common::Stored<v1::InboxItem> entry, items.Get<v1::InboxItem>(key));
+        return std::optional<common::IndexPlacement>(common::IndexPlacement{
+            .index = std::string(IndexFor(entry.value.state())), .score = ScoreFor(entry.value)});
+      }};
+}
+
 }  // namespace
 
 Inbox::Inbox(common::EntityStore& items, common::SortedIndex& index, ListenerMetrics& metrics,
@@ -72,7 +84,10 @@ Inbox::Inbox(common::EntityStore& items, common::SortedIndex& index, ListenerMet
       metrics_(metrics),
       clock_(clock),
       logger_(logger),
-      options_(options) {}
+      options_(options),
+      reconciler_({.indexes = {{std::string(kOpenIndex), "inbox_open"},
+                               {std::string(kClosedIndex), "inbox_closed"}}},
+                  ItemsSource(items), index, metrics.index_repairs(), logger) {}
 
 v1::Priority Inbox::PriorityFor(const v1::Classification& c) {
   if (c.urgent()) return v1::PRIORITY_URGENT;
@@ -174,22 +189,17 @@ absl::StatusOr<v1::InboxItem> Inbox::OpenForMention(const v1::Mention& mention,
 absl::Status Inbox::EnsureIndex() {
   ASSIGN_OR_RETURN(bool built, index_.HasMarker(kIndexMarker));
   if (built) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::vector<std::string> keys, items_.Keys(""));
-  std::vector<ScoredMember> open;
-  std::vector<ScoredMember> closed;
-  for (const std::string& key : keys) {
-    absl::StatusOr<Entry> entry = Load(key);
-    if (entry.status().code() == absl::StatusCode::kNotFound) continue;  // deleted meanwhile
-    if (!entry.ok()) return entry.status();
-    (entry->value.state() == v1::INBOX_ITEM_STATE_CLOSED ? closed : open)
-        .push_back({key, ScoreFor(entry->value)});
-  }
-  if (!open.empty()) RETURN_IF_ERROR(index_.Add(kOpenIndex, open));
-  if (!closed.empty()) RETURN_IF_ERROR(index_.Add(kClosedIndex, closed));
-  RETURN_IF_ERROR(index_.SetMarker(kIndexMarker));
-  logger_.Info("inbox index rebuilt from KV", {{"open", static_cast<int64_t>(open.size())},
-                                               {"closed", static_cast<int64_t>(closed.size())}});
+  ASSIGN_OR_RETURN(common::ReconcileReport report, ReconcileIndex());
+  logger_.Info("inbox index rebuilt from KV",
+               {{"items", report.keys_scanned}, {"added", report.Total().added}});
   return absl::OkStatus();
+}
+
+absl::StatusOr<common::ReconcileReport> Inbox::ReconcileIndex() {
+  ASSIGN_OR_RETURN(common::ReconcileReport report, reconciler_.Reconcile());
+  // The marker goes last: a pass cut short leaves it unset and runs again.
+  RETURN_IF_ERROR(index_.SetMarker(kIndexMarker));
+  return report;
 }
 
 absl::StatusOr<InboxPage> Inbox::List(v1::InboxItemState state, int page_size,

@@ -1,9 +1,10 @@
 // The inbox of mentions that need an answer. Items live in the carecast_inbox KV
 // bucket (system of record, key = item id); Redis sorted indexes "inbox:open"
 // (score: due time) and "inbox:closed" (score: minus the close time, so the
-// newest come first) order them and are
-// rebuilt from KV whenever their marker is missing. Stale index entries are
-// repaired when a listing reads them.
+// newest come first) order them. They are rebuilt from KV whenever their marker
+// is missing, and ReconcileIndex() (at start and every period, see
+// Listener::Start) heals sets lost behind a surviving marker. Stale index
+// entries are also repaired when a listing reads them.
 #pragma once
 
 #include <optional>
@@ -19,6 +20,7 @@
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
+#include "services/common/redis/index_reconciler.h"
 #include "services/common/redis/sorted_index.h"
 #include "services/common/store/entity_store.h"
 #include "services/listener/listener_config.h"
@@ -44,6 +46,8 @@ class Inbox {
  public:
   Inbox(common::EntityStore& items, common::SortedIndex& index, ListenerMetrics& metrics,
         const common::Clock& clock, common::Logger& logger, const ListenerOptions& options);
+  Inbox(const Inbox&) = delete;
+  Inbox& operator=(const Inbox&) = delete;
 
   // Priority of an inbox item for a mention classified as `c`.
   static v1::Priority PriorityFor(const v1::Classification& c);
@@ -70,6 +74,10 @@ class Inbox {
 
   // Rebuilds both indexes from KV when the marker is missing.
   absl::Status EnsureIndex();
+  // Checks every item against both indexes: adds missing members, fixes scores,
+  // removes members KV does not place there (gone, or in the other index); then
+  // sets the marker. Repairs are logged and counted.
+  absl::StatusOr<common::ReconcileReport> ReconcileIndex();
 
  private:
   using Entry = common::Stored<v1::InboxItem>;
@@ -91,6 +99,7 @@ class Inbox {
   const common::Clock& clock_;
   common::Logger& logger_;
   const ListenerOptions options_;
+  common::IndexReconciler reconciler_;
 };
 
 }  // namespace carecast::listener

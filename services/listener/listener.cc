@@ -40,7 +40,11 @@ Listener::Listener(std::unique_ptr<common::KeyValueStore> mentions,
       mentions_(*mentions_kv_, std::string(common::buckets::kMentions), outbox_),
       inbox_items_(*inbox_kv_, std::string(common::buckets::kInbox), outbox_),
       inbox_(inbox_items_, index, metrics, clock, logger, options_),
-      intake_(mentions_, inbox_, classifier, metrics, clock, logger, options_) {}
+      intake_(mentions_, inbox_, classifier, metrics, clock, logger, options_),
+      reconcile_runner_(options_.index_reconcile_period, [this] {
+        // Errors are logged by the reconciler; the next period tries again.
+        (void)inbox_.ReconcileIndex();
+      }) {}
 
 Listener::~Listener() { Stop(); }
 
@@ -62,10 +66,12 @@ absl::Status Listener::Start(const common::OutboxRelayOptions& relay) {
   relay_ = std::make_unique<common::OutboxRelay>(
       outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_}, relay);
   relay_->Start();
+  reconcile_runner_.Start();
   return absl::OkStatus();
 }
 
 void Listener::Stop() {
+  reconcile_runner_.Stop();
   if (relay_ != nullptr) relay_->Stop();
   inbox_sub_.reset();
 }
@@ -99,7 +105,15 @@ absl::StatusOr<v1::InboxItem> Listener::CloseInboxItem(std::string_view name,
   return inbox_.Close(name, resolution, actor);
 }
 
-absl::Status Listener::WarmInboxIndex() { return inbox_.EnsureIndex(); }
+absl::Status Listener::WarmInboxIndex() {
+  // A full reconciliation whether or not the marker is there: the sets behind
+  // a surviving marker may be gone. It sets the marker too.
+  return inbox_.ReconcileIndex().status();
+}
+
+absl::StatusOr<common::ReconcileReport> Listener::ReconcileInboxIndex() {
+  return inbox_.ReconcileIndex();
+}
 
 absl::StatusOr<v1::TextAnalysis> Listener::AnalyzeText(std::string_view text, bool outgoing) {
   if (text.size() > options_.max_text_bytes) {

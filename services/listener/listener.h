@@ -18,6 +18,8 @@
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/bus/topology.h"
+#include "services/common/redis/index_reconcile_runner.h"
+#include "services/common/redis/index_reconciler.h"
 #include "services/common/redis/sorted_index.h"
 #include "services/common/store/entity_store.h"
 #include "services/common/store/outbox.h"
@@ -48,8 +50,10 @@ class Listener {
   static std::vector<std::string> EntityBuckets();
 
   // Starts the background work: the outbox relay (writes left owing events by a
-  // crash or a bus outage) and the durable "listener-inbox" consumer that opens
-  // inbox items from carecast.mention.classified. UNAVAILABLE without the bus.
+  // crash or a bus outage), the durable "listener-inbox" consumer that opens
+  // inbox items from carecast.mention.classified, and the reconciliation of the
+  // inbox indexes with KV every options.index_reconcile_period. UNAVAILABLE
+  // without the bus.
   absl::Status Start(const common::OutboxRelayOptions& relay = {});
   void Stop();
   // One relay sweep (tests); the number of writes settled.
@@ -64,8 +68,11 @@ class Listener {
   // `actor` is the caller's subject, recorded as closed_by.
   absl::StatusOr<v1::InboxItem> CloseInboxItem(std::string_view name, std::string_view resolution,
                                                std::string_view actor);
-  // Builds the inbox index from KV when Redis lost it (also done lazily by listings).
+  // Checks the inbox indexes against KV: rebuilds them when their marker is gone
+  // (also done lazily by listings), reconciles them otherwise. Main calls it at start.
   absl::Status WarmInboxIndex();
+  // One reconciliation of the inbox indexes with KV (tests; the runner).
+  absl::StatusOr<common::ReconcileReport> ReconcileInboxIndex();
   // INVALID_ARGUMENT for invalid UTF-8 or text over the size limit; stores nothing.
   absl::StatusOr<v1::TextAnalysis> AnalyzeText(std::string_view text, bool outgoing);
 
@@ -90,6 +97,7 @@ class Listener {
   MentionIntake intake_;
   std::unique_ptr<common::OutboxRelay> relay_;
   std::unique_ptr<common::Subscription> inbox_sub_;
+  common::IndexReconcileRunner reconcile_runner_;
 };
 
 }  // namespace carecast::listener

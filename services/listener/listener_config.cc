@@ -28,6 +28,7 @@ absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env) 
   common::ConfigReader reader(env);
   ListenerConfig config;
   config.common = common::ReadCommonConfig(reader, "listener", 50053, 9103);
+  config.options.index_reconcile_period = config.common.index_reconcile_period;
 
   const std::string keywords = reader.String("CARECAST_TRACKED_KEYWORDS", "");
   for (absl::string_view part : absl::StrSplit(keywords, ',')) {

@@ -26,6 +26,9 @@ struct ListenerOptions {
   absl::Duration sla_high = absl::Hours(1);
   absl::Duration sla_normal = absl::Hours(4);
   absl::Duration sla_low = absl::Hours(24);
+  // How often the inbox indexes are reconciled with the inbox bucket after
+  // Start(): CARECAST_INDEX_RECONCILE_PERIOD (common, 60s).
+  absl::Duration index_reconcile_period = absl::Seconds(60);
 };
 
 struct ListenerConfig {

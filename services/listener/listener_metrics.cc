@@ -38,7 +38,8 @@ ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
       webhook_(prometheus::BuildCounter()
                    .Name("carecast_listener_webhook_requests_total")
                    .Help("Webhook requests to POST /v1/mentions, by outcome.")
-                   .Register(registry)) {
+                   .Register(registry)),
+      index_repairs_(registry, {"inbox_open", "inbox_closed"}) {
   // Known reasons read 0 rather than absent until the first rejection.
   for (std::string_view reason : kRejectionReasons)
     rejected_.Add({{"reason", std::string(reason)}});

@@ -15,6 +15,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "services/common/redis/index_repair_metrics.h"
+
 namespace carecast::listener {
 
 // Thread-safe (prometheus-cpp metrics are). The registry must outlive it.
@@ -27,6 +29,10 @@ class ListenerMetrics {
   void InboxItemCreated(std::string_view priority);
   void Classified(absl::Duration elapsed);
   void WebhookRequest(std::string_view outcome);
+
+  // carecast_index_repairs_total{index="inbox_open"|"inbox_closed",kind}: what
+  // reconciling the inbox indexes with the inbox bucket repaired.
+  common::IndexRepairObserver& index_repairs() { return index_repairs_; }
 
   // Current values, for tests.
   double ReceivedCount(std::string_view network, std::string_view source);
@@ -41,6 +47,7 @@ class ListenerMetrics {
   prometheus::Family<prometheus::Histogram>& classify_seconds_;
   prometheus::Histogram& classify_;
   prometheus::Family<prometheus::Counter>& webhook_;
+  common::IndexRepairMetrics index_repairs_;
 };
 
 }  // namespace carecast::listener
