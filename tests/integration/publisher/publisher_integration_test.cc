@@ -35,6 +35,7 @@
 #include "tests/support/http_probe.h"
 #include "tests/support/local_servers.h"
 #include "tests/support/local_servers_test.h"
+#include "tests/support/metric_values.h"
 #include "tests/support/test_tokens.h"
 
 namespace carecast::publisher {
@@ -77,7 +78,8 @@ class PublisherIntegrationTest : public testing::LocalServersTest {
     control_ = *planner_->OpenBucket(common::BucketSpecFor(common::buckets::kControl, {}));
   }
 
-  void StartNode(Node& node, const std::string& id) {
+  void StartNode(Node& node, const std::string& id,
+                 absl::Duration due_sweep_period = absl::Seconds(10)) {
     common::NatsOptions options;
     options.url = nats_server_->url();
     options.name = id;
@@ -102,6 +104,7 @@ class PublisherIntegrationTest : public testing::LocalServersTest {
     PublisherOptions po;
     po.publisher_id = id;
     po.poll_interval = absl::Milliseconds(20);
+    po.due_sweep_period = due_sweep_period;
     node.core = std::make_unique<Publisher>(po, PublisherDeps{.bus = *node.nats,
                                                               .posts = *node.posts,
                                                               .contents = *node.contents,
@@ -229,6 +232,32 @@ TEST_F(PublisherIntegrationTest, TwoPublishersShareTheWorkAndPublishEachPostOnce
   for (const auto& [key, count] : lines) EXPECT_EQ(count, 1) << key;
   a.core->Stop();
   b.core->Stop();
+}
+
+TEST_F(PublisherIntegrationTest, ADueIndexDeletedBehindItsMarkerIsRefilledWithinTheSweepPeriod) {
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(a, "pub-a", /*due_sweep_period=*/absl::Seconds(1)));
+  ASSERT_NO_FATAL_FAILURE(Schedule("d1", clock_.Now() + absl::Seconds(3)));
+  ASSERT_TRUE(testing::PollUntil(
+      [&] {
+        auto size = a.index->Count(kDueIndexName, -1e300, 1e300);
+        return size.ok() && *size == 1;
+      },
+      kDeadline));
+  // The sorted set goes (eviction, DEL, a promoted replica), its marker stays.
+  auto del = a.redis->Command({"DEL", "carecast:idx:" + std::string(kDueIndexName)});
+  ASSERT_TRUE(del.ok()) << del.status();
+  ASSERT_EQ(*a.index->Count(kDueIndexName, -1e300, 1e300), 0);
+  ASSERT_TRUE(*a.index->HasMarker(kDueIndexMarker));
+  ASSERT_TRUE(testing::PollUntil(
+      [&] { return StateOf("d1") == carecast::v1::POST_STATE_PUBLISHED; }, kDeadline));
+  auto lines = SandboxLines();
+  EXPECT_EQ(lines.size(), 1u);
+  EXPECT_GE(testing::SeriesValue(a.registry, "carecast_index_repairs_total",
+                                 {{"index", "publisher_due"}, {"kind", "added"}})
+                .value_or(0),
+            1.0);
+  a.core->Stop();
 }
 
 TEST_F(PublisherIntegrationTest, HoldStopsDispatchAndResumeReleases) {
