@@ -10,17 +10,20 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include <nlohmann/json.hpp>
 
 #include "services/common/base/ids.h"
+#include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 
 namespace carecast::publisher {
 namespace {
 
 constexpr char kFileName[] = "deliveries.jsonl";
+constexpr char kCallsFileName[] = "calls.jsonl";
 
 absl::Status ErrnoStatus(std::string_view what, const std::string& path) {
   return absl::UnavailableError(
@@ -60,7 +63,78 @@ Receipt ReceiptOf(const DeliveryRecord& r, const std::string& path) {
   return Receipt{r.external_id, absl::StrCat("file://", path, "#", r.external_id)};
 }
 
+std::string CallsPath(const std::string& dir) {
+  return (std::filesystem::path(dir) / kCallsFileName).string();
+}
+
 }  // namespace
+
+std::string SandboxCallToJsonLine(const SandboxCall& c) {
+  nlohmann::json j = {
+      {"idempotency_key", c.idempotency_key},
+      {"post", c.post},
+      {"publisher_id", c.publisher_id},
+      {"time", absl::FormatTime(absl::RFC3339_full, c.time, absl::UTCTimeZone())},
+      {"repeat", c.repeat},
+      {"result", c.result},
+  };
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+absl::StatusOr<SandboxCall> SandboxCallFromJsonLine(std::string_view line) {
+  nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return absl::DataLossError("malformed call line");
+  try {
+    SandboxCall c;
+    c.idempotency_key = j.value("idempotency_key", "");
+    c.post = j.value("post", "");
+    c.publisher_id = j.value("publisher_id", "");
+    std::string when = j.value("time", "");
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, when, &c.time, &err))
+      return absl::DataLossError("call line has a bad time");
+    c.repeat = j.value("repeat", false);
+    c.result = j.value("result", "");
+    if (c.result.empty()) return absl::DataLossError("call line lacks its result");
+    return c;
+  } catch (const nlohmann::json::exception&) {
+    return absl::DataLossError("call line has a field of the wrong type");
+  }
+}
+
+absl::StatusOr<std::vector<SandboxCall>> ReadSandboxCalls(const std::string& dir) {
+  const std::string path = CallsPath(dir);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::vector<SandboxCall>();
+    return ErrnoStatus("cannot open", path);
+  }
+  std::string buf;
+  char chunk[8192];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      absl::Status s = ErrnoStatus("cannot read", path);
+      close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    buf.append(chunk, static_cast<size_t>(n));
+  }
+  close(fd);
+  std::vector<SandboxCall> calls;
+  std::string_view rest(buf);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    if (nl == std::string_view::npos) break;  // a torn last line is not a call yet
+    std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
+    if (line.empty()) continue;
+    if (auto call = SandboxCallFromJsonLine(line); call.ok()) calls.push_back(*std::move(call));
+  }
+  return calls;
+}
 
 std::string DeliveryToJsonLine(const DeliveryRecord& r) {
   nlohmann::json j = {
@@ -113,15 +187,44 @@ absl::StatusOr<std::unique_ptr<SandboxChannel>> SandboxChannel::Open(const std::
   std::string path = (std::filesystem::path(dir) / kFileName).string();
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) return ErrnoStatus("cannot open", path);
+  const std::string calls_path = CallsPath(dir);
+  int calls_fd = open(calls_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (calls_fd < 0) {
+    absl::Status s = ErrnoStatus("cannot open", calls_path);
+    close(fd);
+    return s;
+  }
   return std::unique_ptr<SandboxChannel>(
-      new SandboxChannel(std::move(path), fd, std::move(publisher_id), clock));
+      new SandboxChannel(std::move(path), fd, calls_fd, std::move(publisher_id), clock));
 }
 
-SandboxChannel::SandboxChannel(std::string path, int fd, std::string publisher_id,
+SandboxChannel::SandboxChannel(std::string path, int fd, int calls_fd, std::string publisher_id,
                                const common::Clock& clock)
-    : path_(std::move(path)), fd_(fd), publisher_id_(std::move(publisher_id)), clock_(clock) {}
+    : path_(std::move(path)),
+      fd_(fd),
+      calls_fd_(calls_fd),
+      publisher_id_(std::move(publisher_id)),
+      clock_(clock) {}
 
-SandboxChannel::~SandboxChannel() { close(fd_); }
+SandboxChannel::~SandboxChannel() {
+  close(calls_fd_);
+  close(fd_);
+}
+
+absl::Status SandboxChannel::RecordCallLocked(const SandboxCall& call) {
+  struct stat st;
+  if (fstat(calls_fd_, &st) != 0) return ErrnoStatus("cannot stat the calls record of", path_);
+  std::string data;
+  if (st.st_size > 0) {
+    // A writer killed mid-line leaves it unterminated; end it so this call counts.
+    char last = '\n';
+    if (pread(calls_fd_, &last, 1, st.st_size - 1) == 1 && last != '\n') data.push_back('\n');
+  }
+  data += SandboxCallToJsonLine(call);
+  data.push_back('\n');
+  // Not synced: tests kill processes, not machines, and the page cache survives that.
+  return WriteAll(calls_fd_, data, path_);
+}
 
 absl::Status SandboxChannel::CatchUpLocked() {
   struct stat st;
@@ -164,16 +267,54 @@ absl::Status SandboxChannel::CatchUpLocked() {
 }
 
 absl::StatusOr<Receipt> SandboxChannel::Publish(const PublishRequest& request) {
-  if (request.idempotency_key.empty())
-    return MakeChannelError(ChannelErrorKind::kPermanent, "publish request has no idempotency key");
+  SandboxCall call;
+  call.idempotency_key = request.idempotency_key;
+  call.post = request.post;
+  call.publisher_id = publisher_id_;
   std::lock_guard lock(mu_);
   FileLock file_lock(fd_);
   if (!file_lock.ok())
     return MakeChannelError(ChannelErrorKind::kRetryable, "cannot lock the sandbox record");
+  call.time = clock_.Now();
+  return PublishLocked(request, call);
+}
+
+absl::StatusOr<Receipt> SandboxChannel::PublishLocked(const PublishRequest& request,
+                                                      SandboxCall& call) {
+  // The call is counted (with what the sandbox decided to do) before anything is
+  // delivered: a call that cannot be counted is refused as retryable, so no
+  // delivery ever goes uncounted.
+  auto counted = [&](std::string_view result) -> absl::Status {
+    call.result = std::string(result);
+    absl::Status s = RecordCallLocked(call);
+    if (!s.ok()) return MakeChannelError(ChannelErrorKind::kRetryable, common::AsStd(s.message()));
+    return absl::OkStatus();
+  };
+  if (request.idempotency_key.empty()) {
+    RETURN_IF_ERROR(counted("refused"));
+    return MakeChannelError(ChannelErrorKind::kPermanent, "publish request has no idempotency key");
+  }
   if (absl::Status s = CatchUpLocked(); !s.ok())
     return MakeChannelError(ChannelErrorKind::kRetryable, common::AsStd(s.message()));
-  if (auto it = by_key_.find(request.idempotency_key); it != by_key_.end())
+  if (auto it = by_key_.find(request.idempotency_key); it != by_key_.end()) {
+    call.repeat = true;
+    RETURN_IF_ERROR(counted("repeat"));
     return ReceiptOf(records_[it->second], path_);
+  }
+  const std::string_view text = request.text;
+  if (absl::StrContains(common::AsAbsl(text), common::AsAbsl(kSandboxRefuseTrigger))) {
+    RETURN_IF_ERROR(counted("refused"));
+    return MakeChannelError(ChannelErrorKind::kPermanent,
+                            "the sandbox refuses this post (test trigger [sandbox:refuse])");
+  }
+  if (absl::StrContains(common::AsAbsl(text), common::AsAbsl(kSandboxUnknownTrigger))) {
+    RETURN_IF_ERROR(counted("unknown"));
+    return MakeChannelError(ChannelErrorKind::kOutcomeUnknown,
+                            "the sandbox gave no answer (test trigger [sandbox:unknown])");
+  }
+  const bool lose_receipt =
+      absl::StrContains(common::AsAbsl(text), common::AsAbsl(kSandboxLostReceiptTrigger));
+  RETURN_IF_ERROR(counted(lose_receipt ? "lost_receipt" : "delivered"));
 
   DeliveryRecord record;
   record.post = request.post;
@@ -182,7 +323,7 @@ absl::StatusOr<Receipt> SandboxChannel::Publish(const PublishRequest& request) {
   record.account = request.account;
   record.external_id = absl::StrCat("sbx-", common::NewId().substr(0, 20));
   record.text = request.text;
-  record.deliver_time = clock_.Now();
+  record.deliver_time = call.time;
   record.publisher_id = publisher_id_;
   record.idempotency_key = request.idempotency_key;
 
@@ -203,6 +344,11 @@ absl::StatusOr<Receipt> SandboxChannel::Publish(const PublishRequest& request) {
   scanned_ = st.st_size + static_cast<off_t>(data.size());
   by_key_[record.idempotency_key] = records_.size();
   records_.push_back(record);
+  if (lose_receipt) {
+    return MakeChannelError(ChannelErrorKind::kOutcomeUnknown,
+                            "the sandbox delivered the post and lost the receipt (test trigger "
+                            "[sandbox:lost-receipt])");
+  }
   return ReceiptOf(record, path_);
 }
 

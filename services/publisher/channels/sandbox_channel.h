@@ -3,6 +3,23 @@
 // directory: appends happen under flock(2) after checking the idempotency key, so
 // a key is recorded at most once and a repeat returns the first receipt (as
 // Mastodon's Idempotency-Key does). Thread-safe.
+//
+// Because that dedupe would hide a double send, the sandbox also counts what it
+// was asked: every Publish call appends one JSON line to <dir>/calls.jsonl (under
+// the same lock) with the key, the post, the publisher, the time, whether the key
+// had already been delivered ("repeat") and what the call returned ("result":
+// "delivered", "repeat", "refused", "unknown" or "lost_receipt"). A correct
+// publisher makes exactly one call per key; ReadSandboxCalls parses the file.
+//
+// Test triggers: text containing one of these markers drives an outcome through
+// a real publisher binary (nothing else in the text changes):
+//   "[sandbox:refuse]"       permanent refusal (kPermanent), nothing delivered:
+//                            the post becomes FAILED.
+//   "[sandbox:unknown]"      outcome unknown (kOutcomeUnknown), nothing delivered:
+//                            FindByMarker then finds nothing, the post NEEDS_HUMAN.
+//   "[sandbox:lost-receipt]" delivered and recorded, yet the caller is told the
+//                            outcome is unknown (a timeout after the send):
+//                            FindByMarker finds it, the post becomes PUBLISHED.
 #pragma once
 
 #include <sys/types.h>
@@ -11,15 +28,32 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 #include "services/common/base/clock.h"
 #include "services/publisher/channels/channel.h"
 #include "services/publisher/channels/delivery_log.h"
 
 namespace carecast::publisher {
+
+// The markers documented above.
+inline constexpr std::string_view kSandboxRefuseTrigger = "[sandbox:refuse]";
+inline constexpr std::string_view kSandboxUnknownTrigger = "[sandbox:unknown]";
+inline constexpr std::string_view kSandboxLostReceiptTrigger = "[sandbox:lost-receipt]";
+
+// One line of <dir>/calls.jsonl: one Publish call the sandbox received.
+struct SandboxCall {
+  std::string idempotency_key;
+  std::string post;  // `posts/{post}`
+  std::string publisher_id;
+  absl::Time time = absl::UnixEpoch();
+  bool repeat = false;  // the key had already been delivered
+  std::string result;   // "delivered", "repeat", "refused", "unknown", "lost_receipt"
+};
 
 class SandboxChannel final : public Channel, public DeliveryLog {
  public:
@@ -37,13 +71,19 @@ class SandboxChannel final : public Channel, public DeliveryLog {
   const std::string& path() const { return path_; }
 
  private:
-  SandboxChannel(std::string path, int fd, std::string publisher_id, const common::Clock& clock);
+  SandboxChannel(std::string path, int fd, int calls_fd, std::string publisher_id,
+                 const common::Clock& clock);
+  // Appends `call` to calls.jsonl. Called with mu_ and the file lock held; a
+  // failure is returned so the call is not silently left uncounted.
+  absl::Status RecordCallLocked(const SandboxCall& call);
+  absl::StatusOr<Receipt> PublishLocked(const PublishRequest& request, SandboxCall& call);
   // Reads the complete lines other writers appended since the last scan into the
   // cache. Called with mu_ and the file lock held.
   absl::Status CatchUpLocked();
 
   const std::string path_;
   const int fd_;
+  const int calls_fd_;  // calls.jsonl, appended under fd_'s lock
   const std::string publisher_id_;
   const common::Clock& clock_;
 
@@ -56,5 +96,14 @@ class SandboxChannel final : public Channel, public DeliveryLog {
 // One JSON line (without newline) for `record`, and its parse. Exposed for tests.
 std::string DeliveryToJsonLine(const DeliveryRecord& record);
 absl::StatusOr<DeliveryRecord> DeliveryFromJsonLine(std::string_view line);
+
+// The same for one line of calls.jsonl.
+std::string SandboxCallToJsonLine(const SandboxCall& call);
+absl::StatusOr<SandboxCall> SandboxCallFromJsonLine(std::string_view line);
+
+// Every complete, well-formed line of <dir>/calls.jsonl in order (for tests that
+// count calls per key). An empty list when the file does not exist yet;
+// UNAVAILABLE when it cannot be read.
+absl::StatusOr<std::vector<SandboxCall>> ReadSandboxCalls(const std::string& dir);
 
 }  // namespace carecast::publisher

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -183,6 +184,157 @@ TEST_F(SandboxChannelTest, RequestWithoutKeyIsRefusedPermanently) {
   ASSERT_FALSE(receipt.ok());
   EXPECT_EQ(ClassifyChannelError(receipt.status()).kind, ChannelErrorKind::kPermanent);
   EXPECT_TRUE(Lines().empty());
+  std::vector<SandboxCall> calls = ReadSandboxCalls(dir_).value();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].result, "refused");
+}
+
+std::vector<SandboxCall> Calls(const std::string& dir) {
+  auto calls = ReadSandboxCalls(dir);
+  EXPECT_TRUE(calls.ok()) << calls.status();
+  return calls.ok() ? *std::move(calls) : std::vector<SandboxCall>();
+}
+
+TEST_F(SandboxChannelTest, EveryCallIsCountedAndARepeatIsMarked) {
+  auto a = OpenChannel("pub-a");
+  auto b = OpenChannel("pub-b");
+  EXPECT_TRUE(Calls(dir_).empty());
+  clock_.Advance(absl::Seconds(3));
+  ASSERT_TRUE(a->Publish(Request("p1")).ok());
+  ASSERT_TRUE(b->Publish(Request("p1")).ok());  // deduped, and still counted
+  ASSERT_TRUE(b->Publish(Request("p2")).ok());
+  std::vector<SandboxCall> calls = Calls(dir_);
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[0].idempotency_key, "p1.v1");
+  EXPECT_EQ(calls[0].post, "posts/p1");
+  EXPECT_EQ(calls[0].publisher_id, "pub-a");
+  EXPECT_EQ(calls[0].time, clock_.Now());
+  EXPECT_FALSE(calls[0].repeat);
+  EXPECT_EQ(calls[0].result, "delivered");
+  EXPECT_EQ(calls[1].idempotency_key, "p1.v1");
+  EXPECT_EQ(calls[1].publisher_id, "pub-b");
+  EXPECT_TRUE(calls[1].repeat);
+  EXPECT_EQ(calls[1].result, "repeat");
+  EXPECT_EQ(calls[2].idempotency_key, "p2.v1");
+  EXPECT_FALSE(calls[2].repeat);
+  EXPECT_EQ(Lines().size(), 2u) << "the dedupe still records a key once";
+}
+
+TEST_F(SandboxChannelTest, CallsOfTwoProcessesAreAllCounted) {
+  constexpr int kKeys = 40;
+  auto publish_all = [&](const std::string& id) {
+    common::SystemClock clock;
+    auto channel = SandboxChannel::Open(dir_, id, clock);
+    if (!channel.ok()) return false;
+    for (int i = 0; i < kKeys; ++i)
+      if (!(*channel)->Publish(Request(absl::StrCat("p", i))).ok()) return false;
+    return true;
+  };
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(publish_all("child") ? 0 : 1);
+  bool parent_ok = publish_all("parent");
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(parent_ok);
+  std::map<std::string, int> delivered, repeated;
+  for (const SandboxCall& call : Calls(dir_))
+    ++(call.repeat ? repeated : delivered)[call.idempotency_key];
+  EXPECT_EQ(delivered.size(), static_cast<size_t>(kKeys));
+  for (const auto& [key, n] : delivered) EXPECT_EQ(n, 1) << key;
+  EXPECT_EQ(repeated.size(), static_cast<size_t>(kKeys)) << "each key was repeated once";
+}
+
+TEST_F(SandboxChannelTest, TornCallLineDoesNotSwallowTheNextCall) {
+  auto a = OpenChannel("pub-a");
+  ASSERT_TRUE(a->Publish(Request("p1")).ok());
+  {
+    std::ofstream out(std::filesystem::path(dir_) / "calls.jsonl", std::ios::app);
+    out << "{\"idempotency_key\":\"p9";  // a writer died mid-line
+  }
+  EXPECT_EQ(Calls(dir_).size(), 1u);
+  ASSERT_TRUE(a->Publish(Request("p2")).ok());
+  std::vector<SandboxCall> calls = Calls(dir_);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].idempotency_key, "p2.v1");
+}
+
+TEST_F(SandboxChannelTest, RefuseTriggerFailsPermanentlyAndDeliversNothing) {
+  auto a = OpenChannel("pub-a");
+  PublishRequest r = Request("p1");
+  r.text = "Flu clinic moved [sandbox:refuse] to Monday";
+  auto receipt = a->Publish(r);
+  ASSERT_FALSE(receipt.ok());
+  EXPECT_EQ(ClassifyChannelError(receipt.status()).kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(Lines().empty());
+  auto found = a->FindByMarker("p1.v1");
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+  std::vector<SandboxCall> calls = Calls(dir_);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].result, "refused");
+}
+
+TEST_F(SandboxChannelTest, UnknownTriggerLeavesNothingForFindByMarker) {
+  auto a = OpenChannel("pub-a");
+  PublishRequest r = Request("p1");
+  r.text = "Flu clinic [sandbox:unknown]";
+  auto receipt = a->Publish(r);
+  ASSERT_FALSE(receipt.ok());
+  EXPECT_EQ(ClassifyChannelError(receipt.status()).kind, ChannelErrorKind::kOutcomeUnknown);
+  EXPECT_TRUE(Lines().empty());
+  auto found = OpenChannel("pub-b")->FindByMarker("p1.v1");
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+  std::vector<SandboxCall> calls = Calls(dir_);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].result, "unknown");
+  EXPECT_FALSE(calls[0].repeat);
+}
+
+TEST_F(SandboxChannelTest, LostReceiptTriggerDeliversButReportsUnknown) {
+  auto a = OpenChannel("pub-a");
+  PublishRequest r = Request("p1");
+  r.text = "Flu clinic [sandbox:lost-receipt]";
+  auto receipt = a->Publish(r);
+  ASSERT_FALSE(receipt.ok());
+  EXPECT_EQ(ClassifyChannelError(receipt.status()).kind, ChannelErrorKind::kOutcomeUnknown);
+  ASSERT_EQ(Lines().size(), 1u);
+  auto found = OpenChannel("pub-b")->FindByMarker("p1.v1");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->external_id, DeliveryFromJsonLine(Lines()[0])->external_id);
+  // A retry with the same key is a repeat: it returns the first receipt.
+  auto again = a->Publish(r);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->external_id, (*found)->external_id);
+  std::vector<SandboxCall> calls = Calls(dir_);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].result, "lost_receipt");
+  EXPECT_EQ(calls[1].result, "repeat");
+  EXPECT_TRUE(calls[1].repeat);
+}
+
+TEST(SandboxCallJsonTest, RoundTripsAndRejectsMalformedLines) {
+  SandboxCall call;
+  call.idempotency_key = "p1.v2";
+  call.post = "posts/p1";
+  call.publisher_id = "pub-a";
+  call.time = absl::FromUnixMillis(1'700'000'000'123);
+  call.repeat = true;
+  call.result = "repeat";
+  auto parsed = SandboxCallFromJsonLine(SandboxCallToJsonLine(call));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->idempotency_key, call.idempotency_key);
+  EXPECT_EQ(parsed->post, call.post);
+  EXPECT_EQ(parsed->publisher_id, call.publisher_id);
+  EXPECT_EQ(parsed->time, call.time);
+  EXPECT_TRUE(parsed->repeat);
+  EXPECT_EQ(parsed->result, "repeat");
+  EXPECT_EQ(SandboxCallFromJsonLine("nope").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(SandboxCallFromJsonLine("{\"time\":5}").status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(DeliveryJsonTest, MalformedLinesAreDataLoss) {
