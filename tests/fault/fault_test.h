@@ -1,0 +1,138 @@
+// The fixture of the `fault` CTest label: real service binaries on a real
+// nats-server and redis-server (LocalServersTest), one of them SIGKILLed at a
+// named step (CARECAST_FAULT_AT, services/common/store/fault_points.h) and
+// restarted without it, and the helpers to look at what a user sees afterwards:
+// the planner's gRPC answers, the events on the bus, the audit trail, the
+// sandbox's count of channel calls and the metrics service's /metrics.
+//
+// Restarted services run with a short outbox relay period and grace (500ms), so
+// what a killed writer left owing is settled within about a second. A missing
+// server or service binary fails the test; it never skips.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include <google/protobuf/message.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "carecast/v1/planner_service.grpc.pb.h"
+#include "carecast/v1/resources.pb.h"
+
+#include "services/common/base/logger.h"
+#include "services/common/bus/event.h"
+#include "services/common/bus/nats_connection.h"
+#include "services/publisher/channels/sandbox_channel.h"
+#include "tests/support/local_servers_test.h"
+
+namespace carecast::testing {
+
+inline constexpr char kPlannerBinary[] = "services/planner/carecast-planner";
+inline constexpr char kPublisherBinary[] = "services/publisher/carecast-publisher";
+inline constexpr char kListenerBinary[] = "services/listener/carecast-listener";
+inline constexpr char kMetricsBinary[] = "services/metrics/carecast-metrics";
+
+// The outbox relay period and grace every service in these tests runs with.
+inline constexpr absl::Duration kRelayPeriod = absl::Milliseconds(500);
+
+class FaultTest : public LocalServersTest {
+ protected:
+  using Env = std::map<std::string, std::string>;
+
+  void SetUp() override;
+  // On failure, prints the last lines of every service log.
+  void TearDown() override;
+
+  // Starts `binary` (relative to the build directory) with the common test
+  // environment plus `extra`, and waits until it is ready.
+  absl::StatusOr<ServiceProcess> Start(const std::string& binary, const Env& extra = {});
+  // The same with CARECAST_FAULT_AT=`step` ("<step>" or "<step>#<n>").
+  absl::StatusOr<ServiceProcess> StartWithFault(const std::string& binary, const std::string& step,
+                                                const Env& extra = {});
+  // Waits until `service` exits; OK only when it died of SIGKILL (exit by
+  // signal 9) after the fault point's log line for `step` (without "#n").
+  absl::Status ExpectKilledAt(ServiceProcess& service, std::string_view step,
+                              absl::Duration timeout = absl::Seconds(20));
+
+  static std::shared_ptr<grpc::Channel> ChannelTo(const ServiceProcess& service);
+  // A client context with a 10 s deadline and "authorization: Bearer <token>".
+  static std::unique_ptr<grpc::ClientContext> Context(const std::string& token);
+
+  // The planner's side of a story, through `planner`: the spoke "st-marys" with
+  // the sandbox account "sandbox-main"; content written by wendy, submitted and
+  // approved by rita; a post scheduled by paul.
+  absl::Status CreateSandboxAccount(v1::PlannerService::Stub& planner);
+  absl::StatusOr<std::string> CreateSubmittedContent(v1::PlannerService::Stub& planner,
+                                                     const std::string& text);
+  absl::StatusOr<v1::Content> Approve(v1::PlannerService::Stub& planner,
+                                      const std::string& content);
+  absl::StatusOr<std::string> CreateApprovedContent(v1::PlannerService::Stub& planner,
+                                                    const std::string& text);
+  absl::StatusOr<v1::Post> Schedule(v1::PlannerService::Stub& planner, const std::string& content,
+                                    absl::Time publish_time, const std::string& request_id = "");
+  // The post as the planner shows it once it is in `state` (or the last seen
+  // when `timeout` passes first).
+  v1::Post WaitForPostState(v1::PlannerService::Stub& planner, const std::string& post,
+                            v1::PostState state, absl::Duration timeout);
+  // Every audit entry of `resource`, in order; fails the test when it cannot be read.
+  std::vector<v1::AuditEntry> AuditOf(v1::PlannerService::Stub& planner,
+                                      const std::string& resource);
+  // OK when each entry's hash is its own and links to the entry before it.
+  static absl::Status CheckAuditChain(const std::vector<v1::AuditEntry>& entries);
+
+  // Events on the events stream with exactly `subject`.
+  std::vector<common::Event> EventsOn(std::string_view subject);
+  // How many events on `subject` decode to `Payload` and satisfy `match`.
+  template <class Payload>
+  int CountEvents(std::string_view subject, const std::function<bool(const Payload&)>& match) {
+    int n = 0;
+    for (const common::Event& e : EventsOn(subject)) {
+      Payload payload;
+      if (DecodePayload(e, &payload) && match(payload)) ++n;
+    }
+    return n;
+  }
+  // Polls until `count()` is at least `want`; returns the last count.
+  static int WaitForCount(const std::function<int()>& count, int want, absl::Duration timeout);
+
+  // The sandbox's Publish calls for `post` (calls.jsonl), in order.
+  std::vector<publisher::SandboxCall> SandboxCallsFor(const std::string& post);
+
+  // The value of the series `series` (name plus labels exactly as exposed, e.g.
+  // `carecast_posts_needing_human{network="sandbox"}`) on the /metrics page of
+  // the service on `http_port`; nullopt when absent or unreadable.
+  static std::optional<double> ScrapeSeries(int http_port, const std::string& series);
+
+  // The last lines of every service log in the servers' directory.
+  std::string LogTails() const;
+
+  const std::string& sandbox_dir() const { return sandbox_dir_; }
+
+  // JWTs of the story's people.
+  const std::string sam_;    // strategist
+  const std::string wendy_;  // content developer
+  const std::string rita_;   // compliance reviewer
+  const std::string paul_;   // publisher
+  const std::string ray_;    // responder
+  const std::string hook_;   // the social webhook (service)
+
+  FaultTest();
+
+ private:
+  static bool DecodePayload(const common::Event& event, google::protobuf::Message* out);
+
+  common::CapturingLogger logger_;
+  std::unique_ptr<common::NatsConnection> bus_;
+  std::string sandbox_dir_;
+};
+
+}  // namespace carecast::testing
