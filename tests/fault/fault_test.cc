@@ -13,7 +13,9 @@
 #include "services/common/base/strings.h"
 #include "services/common/bus/event_catalogue.h"
 #include "services/common/bus/event_codec.h"
+#include "services/common/bus/topology.h"
 #include "services/common/store/audit_chain.h"
+#include "services/common/store/outbox.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/test_tokens.h"
 
@@ -277,6 +279,27 @@ int FaultTest::WaitForCount(const std::function<int()>& count, int want, absl::D
       [&] {
         last = count();
         return last >= want;
+      },
+      timeout);
+  return last;
+}
+
+int FaultTest::OutboxMarkers() {
+  if (outbox_ == nullptr) {
+    auto bucket = bus_->OpenBucket(common::BucketSpecFor(common::kOutboxBucket, {}));
+    if (!bucket.ok()) return -1;
+    outbox_ = *std::move(bucket);
+  }
+  auto keys = outbox_->Keys("");
+  return keys.ok() ? static_cast<int>(keys->size()) : -1;
+}
+
+int FaultTest::WaitForNoOutboxMarkers(absl::Duration timeout) {
+  int last = -1;
+  PollUntil(
+      [&] {
+        last = OutboxMarkers();
+        return last == 0;
       },
       timeout);
   return last;

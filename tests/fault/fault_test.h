@@ -104,6 +104,12 @@ class FaultTest : public LocalServersTest {
   // Polls until `count()` is at least `want`; returns the last count.
   static int WaitForCount(const std::function<int()>& count, int want, absl::Duration timeout);
 
+  // Markers left in carecast_outbox (writes whose events are still owed), or -1
+  // when the bucket cannot be read.
+  int OutboxMarkers();
+  // Polls until no marker is left; returns the last count.
+  int WaitForNoOutboxMarkers(absl::Duration timeout = absl::Seconds(10));
+
   // The sandbox's Publish calls for `post` (calls.jsonl), in order.
   std::vector<publisher::SandboxCall> SandboxCallsFor(const std::string& post);
 
@@ -132,6 +138,7 @@ class FaultTest : public LocalServersTest {
 
   common::CapturingLogger logger_;
   std::unique_ptr<common::NatsConnection> bus_;
+  std::unique_ptr<common::KeyValueStore> outbox_;  // opened on first use
   std::string sandbox_dir_;
 };
 

@@ -1,7 +1,9 @@
 // The planner SIGKILLed in the middle of a write, restarted, and what people see
 // afterwards: the scheduled post still goes out on time and exactly once, an
 // approval and a publishing hold survive, each with its event and audit entry once.
+#include <cctype>
 #include <functional>
+#include <ostream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -124,6 +126,7 @@ class PlannerFaultTest : public FaultTest {
     EXPECT_EQ(audit[0].action(), "post.schedule");
     EXPECT_EQ(audit[0].actor(), "paul");
     EXPECT_TRUE(CheckAuditChain(audit).ok()) << CheckAuditChain(audit);
+    EXPECT_EQ(WaitForNoOutboxMarkers(), 0) << "nothing may be left owing";
   }
 
   ServiceProcess planner_;
@@ -131,12 +134,114 @@ class PlannerFaultTest : public FaultTest {
   std::unique_ptr<v1::PlannerService::Stub> stub_;
 };
 
-TEST_F(PlannerFaultTest, SchedulePostKilledAfterWriteIsPublishedOnTimeExactlyOnce) {
-  ScheduleKilledAt("carecast_posts:after_write", "carecast_posts:after_write", 0);
+// SchedulePost killed at each of the entity store's steps in the posts bucket.
+struct ScheduleStep {
+  std::string fault;            // CARECAST_FAULT_AT
+  std::string name;             // the step it names
+  int scheduled_events_before;  // carecast.post.scheduled on the bus at the kill
+};
+void PrintTo(const ScheduleStep& step, std::ostream* os) { *os << step.fault; }
+
+class SchedulePostFaultTest : public PlannerFaultTest,
+                              public ::testing::WithParamInterface<ScheduleStep> {};
+
+TEST_P(SchedulePostFaultTest, PostIsPublishedOnTimeExactlyOnceAfterARestart) {
+  ScheduleKilledAt(GetParam().fault, GetParam().name, GetParam().scheduled_events_before);
 }
 
-TEST_F(PlannerFaultTest, SchedulePostKilledBetweenEventAndAuditIsPublishedOnTimeExactlyOnce) {
-  ScheduleKilledAt("carecast_posts:after_flush_item#1", "carecast_posts:after_flush_item", 1);
+INSTANTIATE_TEST_SUITE_P(
+    Steps, SchedulePostFaultTest,
+    ::testing::Values(
+        // The marker is written, the post is not: the retry creates it.
+        ScheduleStep{"carecast_posts:after_marker", "carecast_posts:after_marker", 0},
+        // The post and its outbox are committed, nothing is published.
+        ScheduleStep{"carecast_posts:after_write", "carecast_posts:after_write", 0},
+        // The event is out, its audit entry is not.
+        ScheduleStep{"carecast_posts:after_flush_item#1", "carecast_posts:after_flush_item", 1},
+        // Everything is out, the outbox is not cleared: the relay must not repeat it.
+        ScheduleStep{"carecast_posts:after_flush", "carecast_posts:after_flush", 1}),
+    [](const ::testing::TestParamInfo<ScheduleStep>& info) {
+      std::string name;
+      for (char c : info.param.fault) name.push_back(std::isalnum(c) ? c : '_');
+      return name;
+    });
+
+TEST_F(PlannerFaultTest, CreateSpokeKilledAfterWriteIsThereOnceAndARetryReturnsIt) {
+  ASSERT_NO_FATAL_FAILURE(StartPlannerWithFault("carecast_organisation:after_write"));
+  v1::CreateSpokeRequest req;
+  req.mutable_spoke()->set_display_name("St Mary Hospital");
+  req.set_request_id("create-st-marys");
+  v1::CreateSpokeResponse lost;
+  EXPECT_FALSE(stub_->CreateSpoke(Context(sam_).get(), req, &lost).ok())
+      << "the planner was to die inside CreateSpoke";
+  ASSERT_NO_FATAL_FAILURE(RestartPlanner("carecast_organisation:after_write", [&] {
+    EXPECT_TRUE(EventsOn(subjects::kSpokeCreated).empty());
+  }));
+
+  v1::CreateSpokeResponse retried;
+  grpc::Status s = stub_->CreateSpoke(Context(sam_).get(), req, &retried);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string spoke = retried.spoke().name();
+  v1::ListSpokesResponse listed;
+  ASSERT_TRUE(stub_->ListSpokes(Context(sam_).get(), v1::ListSpokesRequest(), &listed).ok());
+  ASSERT_EQ(listed.spokes_size(), 1);
+  EXPECT_EQ(listed.spokes(0).name(), spoke);
+  EXPECT_EQ(listed.spokes(0).display_name(), "St Mary Hospital");
+  EXPECT_EQ(WaitForCount([&] { return static_cast<int>(EventsOn(subjects::kSpokeCreated).size()); },
+                         1, absl::Seconds(10)),
+            1);
+  std::vector<v1::AuditEntry> audit;
+  PollUntil(
+      [&] {
+        audit = AuditOf(*stub_, spoke);
+        return !audit.empty();
+      },
+      absl::Seconds(10));
+  EXPECT_EQ(CountActions(audit, "spoke.create"), 1);
+  EXPECT_TRUE(CheckAuditChain(audit).ok()) << CheckAuditChain(audit);
+}
+
+TEST_F(PlannerFaultTest, CreateObjectiveKilledAfterWriteIsThereOnceAndARetryReturnsIt) {
+  ASSERT_NO_FATAL_FAILURE(StartPlannerWithFault("carecast_objectives:after_write"));
+  v1::CreateObjectiveRequest req;
+  req.set_request_id("create-flu-objective");
+  v1::Objective* o = req.mutable_objective();
+  o->set_display_name("Flu-shot awareness");
+  o->set_kpi(v1::KPI_POSTS_PUBLISHED);
+  o->set_target(2);
+  *o->mutable_start_time() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now()));
+  *o->mutable_end_time() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
+  o->set_network(v1::NETWORK_SANDBOX);
+  v1::CreateObjectiveResponse lost;
+  EXPECT_FALSE(stub_->CreateObjective(Context(sam_).get(), req, &lost).ok())
+      << "the planner was to die inside CreateObjective";
+  ASSERT_NO_FATAL_FAILURE(RestartPlanner("carecast_objectives:after_write", [&] {
+    EXPECT_TRUE(EventsOn(subjects::kObjectiveCreated).empty());
+  }));
+
+  v1::CreateObjectiveResponse retried;
+  grpc::Status s = stub_->CreateObjective(Context(sam_).get(), req, &retried);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string objective = retried.objective().name();
+  v1::ListObjectivesResponse listed;
+  ASSERT_TRUE(
+      stub_->ListObjectives(Context(sam_).get(), v1::ListObjectivesRequest(), &listed).ok());
+  ASSERT_EQ(listed.objectives_size(), 1);
+  EXPECT_EQ(listed.objectives(0).name(), objective);
+  EXPECT_EQ(
+      WaitForCount([&] { return static_cast<int>(EventsOn(subjects::kObjectiveCreated).size()); },
+                   1, absl::Seconds(10)),
+      1);
+  std::vector<v1::AuditEntry> audit;
+  PollUntil(
+      [&] {
+        audit = AuditOf(*stub_, objective);
+        return !audit.empty();
+      },
+      absl::Seconds(10));
+  EXPECT_EQ(CountActions(audit, "objective.create"), 1);
+  EXPECT_TRUE(CheckAuditChain(audit).ok()) << CheckAuditChain(audit);
 }
 
 TEST_F(PlannerFaultTest, ApproveContentKilledAfterWriteStaysApprovedWithItsEventAndAudit) {
@@ -180,6 +285,7 @@ TEST_F(PlannerFaultTest, ApproveContentKilledAfterWriteStaysApprovedWithItsEvent
   auto post = Schedule(*stub_, *content, absl::Now() + absl::Minutes(10));
   EXPECT_TRUE(post.ok()) << post.status();
   EXPECT_EQ(approved_events(), 1);
+  EXPECT_EQ(WaitForNoOutboxMarkers(), 0) << "nothing may be left owing";
 }
 
 TEST_F(PlannerFaultTest, HoldPublishingKilledAfterWriteHoldsDuePostsAndIsAnnounced) {
@@ -234,6 +340,7 @@ TEST_F(PlannerFaultTest, HoldPublishingKilledAfterWriteHoldsDuePostsAndIsAnnounc
       v1::POST_STATE_PUBLISHED);
   EXPECT_EQ(SandboxCallsFor(post->name()).size(), 1u);
   EXPECT_EQ(EventsOn(subjects::kPublishingHeld).size(), 1u);
+  EXPECT_EQ(WaitForNoOutboxMarkers(), 0) << "nothing may be left owing";
 }
 
 }  // namespace

@@ -168,6 +168,46 @@ TEST_F(PublisherFaultTest, KilledAfterRecordingPublishedAnnouncesItOnce) {
   EXPECT_EQ(PublishedEvents(post), 1);
 }
 
+TEST_F(PublisherFaultTest, KilledBeforeRecordingPublishedIsFoundByMarkerAndNotSentAgain) {
+  // The outcome's marker is written, the PUBLISHED record is not.
+  ASSERT_NO_FATAL_FAILURE(StartPublisherWithFault("carecast_posts:after_marker"));
+  const std::string post = ScheduleSoon("Walk-in flu shots at St Mary, weekdays 8-6.");
+  ASSERT_FALSE(post.empty());
+  ASSERT_NO_FATAL_FAILURE(RestartPublisher("carecast_posts:after_marker", [&] {
+    EXPECT_EQ(DeliveredIds(post).size(), 1u);
+    EXPECT_EQ(GetPost(post).state(), v1::POST_STATE_PUBLISHING);
+  }));
+  ASSERT_EQ(DeliveredIds(post).size(), 1u);
+
+  const v1::Post published =
+      WaitForPostState(*stub_, post, v1::POST_STATE_PUBLISHED, kClaimLease + absl::Seconds(15));
+  ASSERT_EQ(published.state(), v1::POST_STATE_PUBLISHED) << published.DebugString();
+  EXPECT_EQ(published.external_id(), DeliveredIds(post)[0]);
+  ExpectOneCall(post, "delivered");
+  EXPECT_EQ(WaitForCount([&] { return PublishedEvents(post); }, 1, absl::Seconds(5)), 1);
+  EXPECT_EQ(WaitForNoOutboxMarkers(), 0);
+}
+
+TEST_F(PublisherFaultTest, KilledAfterAnnouncingPublishedDoesNotAnnounceTwice) {
+  // Event and audit entry are out; the record still lists them as owed.
+  ASSERT_NO_FATAL_FAILURE(StartPublisherWithFault("carecast_posts:after_flush"));
+  const std::string post = ScheduleSoon("Walk-in flu shots at St Mary, weekdays 8-6.");
+  ASSERT_FALSE(post.empty());
+  ASSERT_NO_FATAL_FAILURE(RestartPublisher("carecast_posts:after_flush", [&] {
+    EXPECT_EQ(PublishedEvents(post), 1);
+    EXPECT_GE(OutboxMarkers(), 1) << "the killed writer left its marker";
+  }));
+  // The relay settles the record again: its re-publish must be deduplicated.
+  EXPECT_EQ(WaitForNoOutboxMarkers(), 0);
+  EXPECT_EQ(GetPost(post).state(), v1::POST_STATE_PUBLISHED);
+  EXPECT_EQ(PublishedEvents(post), 1);
+  ExpectOneCall(post, "delivered");
+  std::vector<v1::AuditEntry> audit = AuditOf(*stub_, post);
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[1].action(), "post.publish");
+  EXPECT_TRUE(CheckAuditChain(audit).ok()) << CheckAuditChain(audit);
+}
+
 TEST_F(PublisherFaultTest, KilledAfterRecordingNeedsHumanRaisesTheNeedsHumanFigure) {
   auto metrics = Start(kMetricsBinary);
   ASSERT_TRUE(metrics.ok()) << metrics.status();
