@@ -94,7 +94,12 @@ class PlannerFaultTest : public FaultTest {
     ASSERT_TRUE(retried.ok()) << retried.status();
     const std::string post = retried->name();
     EXPECT_EQ(retried->state(), v1::POST_STATE_SCHEDULED);
+    ExpectPublishedOnTimeOnce(post, publish_time);
+  }
 
+  // `post` goes out on time, the sandbox is called once for it, the bus carries
+  // each of its facts once and its audit trail holds the schedule once, linked.
+  void ExpectPublishedOnTimeOnce(const std::string& post, absl::Time publish_time) {
     const v1::Post published = WaitForPostState(*stub_, post, v1::POST_STATE_PUBLISHED,
                                                 publish_time - absl::Now() + absl::Seconds(20));
     ASSERT_EQ(published.state(), v1::POST_STATE_PUBLISHED) << published.DebugString();
