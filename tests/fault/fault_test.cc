@@ -53,8 +53,14 @@ void FaultTest::SetUp() {
   GTEST_FAIL() << "this build has no fault points (configure with CARECAST_FAULT_POINTS=ON, as "
                   "the ci and dev presets do); the fault tests cannot run without them";
 #endif
+  // Checked here as well, whatever the base fixture does about it: a fault test
+  // without its servers fails, it never skips.
+  for (const char* server : {"nats-server", "redis-server"}) {
+    if (FindBinary(server).empty())
+      GTEST_FAIL() << server << " is not installed (scripts/install-deps.sh installs it)";
+  }
   LocalServersTest::SetUp();
-  if (HasFatalFailure()) return;
+  if (HasFatalFailure() || IsSkipped()) return;
   sandbox_dir_ = absl::StrCat(nats_server_->dir(), "/sandbox");
   std::filesystem::create_directories(sandbox_dir_);
   auto bus =
