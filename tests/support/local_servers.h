@@ -2,7 +2,7 @@
 // ports, for integration and fault tests. Each server lives in its own temp
 // directory, is killed when the object is destroyed, and dies with the test
 // process even if the test crashes (PR_SET_PDEATHSIG). Start() returns NOT_FOUND
-// when the binary is not installed, which tests turn into GTEST_SKIP.
+// when the binary is not installed, which tests turn into a failure (never a skip).
 #pragma once
 
 #include <sys/types.h>

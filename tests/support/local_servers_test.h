@@ -1,7 +1,8 @@
 // A test fixture with a real nats-server and redis-server on free loopback ports
-// (tests/support/local_servers.h). The test is skipped when either binary is not
-// installed. Subclasses that add to SetUp() call LocalServersTest::SetUp() first
-// and return when IsSkipped() or HasFatalFailure().
+// (tests/support/local_servers.h). The test fails when either binary is not
+// installed (scripts/install-deps.sh installs both): it never skips. Subclasses
+// that add to SetUp() call LocalServersTest::SetUp() first and return when
+// HasFatalFailure().
 #pragma once
 
 #include <map>
@@ -22,7 +23,8 @@ class LocalServersTest : public ::testing::Test {
     auto redis = LocalRedisServer::Start();
     if (nats.status().code() == absl::StatusCode::kNotFound ||
         redis.status().code() == absl::StatusCode::kNotFound) {
-      GTEST_SKIP() << "nats-server or redis-server is not installed";
+      GTEST_FAIL() << "nats-server or redis-server is not installed (scripts/install-deps.sh "
+                      "installs them); these tests need the real servers";
     }
     ASSERT_TRUE(nats.ok()) << nats.status();
     ASSERT_TRUE(redis.ok()) << redis.status();

@@ -69,7 +69,8 @@ class StoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* binary : {"nats-server", "redis-server", "promtool"})
-      if (FindBinary(binary).empty()) GTEST_SKIP() << binary << " is not installed";
+      if (FindBinary(binary).empty())
+        GTEST_FAIL() << binary << " is not installed (scripts/install-deps.sh)";
     auto suite = RunningSuite::Start();
     ASSERT_TRUE(suite.ok()) << suite.status();
     suite_ = std::move(*suite);
@@ -240,7 +241,9 @@ TEST_F(StoryTest, DraftToPublishedToMeasured) {
       actions.push_back(e.action());
       EXPECT_FALSE(e.actor().empty());
       EXPECT_FALSE(e.entry_hash().empty());
-      if (i > 0) EXPECT_EQ(e.previous_hash(), resp.entries(i - 1).entry_hash());
+      if (i > 0) {
+        EXPECT_EQ(e.previous_hash(), resp.entries(i - 1).entry_hash());
+      }
     }
     ASSERT_GE(actions.size(), 3u);
     EXPECT_TRUE(absl::StrContains(actions[0], "create")) << actions[0];

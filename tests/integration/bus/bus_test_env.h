@@ -47,7 +47,7 @@ inline common::StreamSpec TestStreamSpec() {
 // not installed.
 class NatsEnv {
  public:
-  // Returns false (after GTEST_SKIP or a failure) when the test cannot go on.
+  // Returns false (after a failure, or when skipped()) when the test cannot go on.
   bool Start(common::Logger& logger) {
     auto server = LocalNatsServer::Start();
     if (server.status().code() == absl::StatusCode::kNotFound) {

@@ -42,7 +42,8 @@ class MetricsIngestIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto nats = testing::LocalNatsServer::Start();
-    if (nats.status().code() == absl::StatusCode::kNotFound) GTEST_SKIP() << nats.status();
+    ASSERT_NE(nats.status().code(), absl::StatusCode::kNotFound)
+        << "nats-server is not installed (scripts/install-deps.sh installs it)";
     ASSERT_TRUE(nats.ok()) << nats.status();
     server_ = *std::move(nats);
     common::NatsOptions options;

@@ -148,7 +148,7 @@ TEST_F(ExpositionTest, NoPhiInTheExposition) {
 
 TEST_F(ExpositionTest, PromtoolAcceptsTheExposition) {
   if (std::system("command -v promtool >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "promtool not on PATH (Debian package prometheus)";
+    GTEST_FAIL() << "promtool not on PATH (Debian package prometheus; scripts/install-deps.sh)";
   std::string dir = ::testing::TempDir();
   std::string path = absl::StrCat(dir, "/metrics-", common::NewId(), ".txt");
   {

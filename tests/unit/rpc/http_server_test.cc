@@ -130,7 +130,7 @@ TEST_F(HttpServerTest, PortInUseIsUnavailable) {
 // naming conventions of what /metrics serves.
 TEST_F(HttpServerTest, PromtoolAcceptsTheMetricsOutput) {
   if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "promtool not on PATH";
+    GTEST_FAIL() << "promtool not on PATH (Debian package prometheus; scripts/install-deps.sh)";
   }
   RpcMetrics metrics(registry_);
   metrics.Started("/carecast.v1.PlannerService/CreateContent", "unary");

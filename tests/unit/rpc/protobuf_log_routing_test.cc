@@ -22,7 +22,9 @@ TEST(ProtobufLogRoutingTest, ProtobufErrorsBecomeJsonLoggerLinesWithoutTheValue)
   EXPECT_EQ(lines.back().message, "protobuf");
   for (const auto& [key, value] : lines.back().fields) {
     const auto* text = std::get_if<std::string>(&value);
-    if (text != nullptr) EXPECT_EQ(text->find("secret"), std::string::npos) << *text;
+    if (text != nullptr) {
+      EXPECT_EQ(text->find("secret"), std::string::npos) << *text;
+    }
   }
 }
 
