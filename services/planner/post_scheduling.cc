@@ -58,6 +58,22 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
             CheckTimestamp("publish_time", request.has_publish_time(), request.publish_time()));
         const absl::Time now = clock_.Now();
         const absl::Time publish_time = FromProto(request.publish_time());
+        bool derived = false;
+        ASSIGN_OR_RETURN(std::string id, ChooseId("post_id", request.post_id(), kMethod, caller,
+                                                  request.request_id(), &derived));
+        if (derived) {
+          // A retry of a call whose first attempt stored the post (and then lost
+          // its process before the replay record) answers with that post, even
+          // when its publish time has passed meanwhile.
+          absl::StatusOr<Stored<v1::Post>> earlier = posts_.Get<v1::Post>(id);
+          if (earlier.ok()) {
+            (void)posts_.Settle(id);
+            v1::SchedulePostResponse response;
+            *response.mutable_post() = std::move(earlier->value);
+            return response;
+          }
+          if (!absl::IsNotFound(earlier.status())) return earlier.status();
+        }
         if (publish_time <= now + options_.min_lead_time) {
           return absl::InvalidArgumentError(
               absl::StrCat("publish_time is in the past: it must be at least ",
@@ -68,10 +84,6 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
               absl::StrCat("publish_time is more than ",
                            absl::FormatDuration(options_.max_schedule_horizon), " ahead"));
         }
-        bool derived = false;
-        ASSIGN_OR_RETURN(std::string id, ChooseId("post_id", request.post_id(), kMethod, caller,
-                                                  request.request_id(), &derived));
-
         absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
         if (!content.ok()) return internal::NotFoundAs(content.status(), request.content());
         const v1::Content& c = content->value;

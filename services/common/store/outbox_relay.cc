@@ -65,7 +65,7 @@ absl::StatusOr<int> OutboxRelay::SweepOnce() {
 }
 
 void OutboxRelay::Start() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
   thread_ = std::thread([this] { Loop(); });
@@ -73,18 +73,21 @@ void OutboxRelay::Start() {
 
 void OutboxRelay::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 void OutboxRelay::Loop() {
   while (true) {
     (void)SweepOnce();
-    absl::MutexLock lock(&mu_);
-    auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping), options_.period)) return;
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.period),
+                     [this] { return stopping_; })) {
+      return;
+    }
   }
 }
 

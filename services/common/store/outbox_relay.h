@@ -5,14 +5,14 @@
 // replicas may sweep at once: everything they publish is idempotent.
 #pragma once
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 #include "services/common/store/entity_store.h"
@@ -47,8 +47,11 @@ class OutboxRelay {
   Outbox& outbox_;
   std::map<std::string, EntityStore*, std::less<>> stores_;
   const OutboxRelayOptions options_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // std::mutex rather than absl::Mutex: Debian's abseil is not built for
+  // ThreadSanitizer, which then cannot see absl::Mutex and reports false races.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

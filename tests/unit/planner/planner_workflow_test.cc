@@ -385,6 +385,33 @@ TEST_F(PlannerWorkflowTest, TheNextWriteOfAnEntityCarriesWhatItsPreviousWriteSti
   EXPECT_EQ(entries->entries(2).action(), "content.approve");
 }
 
+TEST_F(PlannerWorkflowTest, AScheduleRetriedAfterACrashAnswersWithThePostEvenOnceItIsDue) {
+  MakeSpoke();
+  v1::Account x = MakeAccount(v1::NETWORK_X, "x-main");
+  v1::Content c = ApprovedContent();
+  v1::SchedulePostRequest req;
+  req.set_content(c.name());
+  req.set_account(x.name());
+  *req.mutable_publish_time() = In(absl::Minutes(5));
+  req.set_request_id("schedule-once");
+  auto first = planner_->SchedulePost(publisher_, req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  // The process died after the post was stored and before the replay record.
+  auto& requests = kv_.Bucket(std::string(common::buckets::kRequests));
+  const std::vector<std::string> replay_keys = requests.Keys("").value();
+  ASSERT_FALSE(replay_keys.empty());
+  for (const std::string& key : replay_keys) ASSERT_TRUE(requests.Delete(key).ok());
+  clock_.Advance(absl::Minutes(10));  // the publish time has passed
+  auto retried = planner_->SchedulePost(publisher_, req);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->post().name(), first->post().name());
+  EXPECT_EQ(bus_.Published("carecast.post.scheduled").size(), 1u);
+  // A new request with the same past time is still refused.
+  req.set_request_id("schedule-twice");
+  EXPECT_EQ(planner_->SchedulePost(publisher_, req).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(PlannerWorkflowTest, CancelOnlyAppliesToScheduledPosts) {
   MakeSpoke();
   v1::Account x = MakeAccount(v1::NETWORK_X, "x-main");
