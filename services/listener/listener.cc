@@ -8,39 +8,31 @@
 
 namespace carecast::listener {
 
-absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(
-    common::KeyValueStoreFactory& buckets, const common::TopologyOptions& topology,
-    common::EventBus& bus, common::SortedIndex& index, const MentionClassifier& classifier,
-    ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-    const ListenerOptions& options, common::OutboxObserver& outbox_observer) {
-  ASSIGN_OR_RETURN(std::unique_ptr<common::KeyValueStore> mentions,
-                   buckets.OpenBucket(common::BucketSpecFor(common::buckets::kMentions, topology)));
-  ASSIGN_OR_RETURN(std::unique_ptr<common::KeyValueStore> inbox_items,
-                   buckets.OpenBucket(common::BucketSpecFor(common::buckets::kInbox, topology)));
-  ASSIGN_OR_RETURN(std::unique_ptr<common::KeyValueStore> outbox,
-                   buckets.OpenBucket(common::BucketSpecFor(common::kOutboxBucket, topology)));
-  return std::unique_ptr<Listener>(new Listener(std::move(mentions), std::move(inbox_items),
-                                                std::move(outbox), bus, index, classifier, metrics,
-                                                clock, logger, options, outbox_observer));
+absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const ListenerOptions& options,
+                                                         const common::TopologyOptions& topology,
+                                                         const ListenerDeps& deps) {
+  auto open = [&](std::string_view name) {
+    return deps.buckets.OpenBucket(common::BucketSpecFor(name, topology));
+  };
+  Buckets buckets;
+  ASSIGN_OR_RETURN(buckets.mentions, open(common::buckets::kMentions));
+  ASSIGN_OR_RETURN(buckets.inbox_items, open(common::buckets::kInbox));
+  ASSIGN_OR_RETURN(buckets.outbox, open(common::kOutboxBucket));
+  return std::unique_ptr<Listener>(new Listener(options, deps, std::move(buckets)));
 }
 
-Listener::Listener(std::unique_ptr<common::KeyValueStore> mentions,
-                   std::unique_ptr<common::KeyValueStore> inbox_items,
-                   std::unique_ptr<common::KeyValueStore> outbox, common::EventBus& bus,
-                   common::SortedIndex& index, const MentionClassifier& classifier,
-                   ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-                   const ListenerOptions& options, common::OutboxObserver& outbox_observer)
+Listener::Listener(const ListenerOptions& options, const ListenerDeps& deps, Buckets buckets)
     : options_(options),
-      classifier_(classifier),
-      bus_(bus),
-      mentions_kv_(std::move(mentions)),
-      inbox_kv_(std::move(inbox_items)),
-      outbox_kv_(std::move(outbox)),
-      outbox_(bus, *outbox_kv_, clock, logger, outbox_observer, "listener"),
+      classifier_(deps.classifier),
+      bus_(deps.bus),
+      mentions_kv_(std::move(buckets.mentions)),
+      inbox_kv_(std::move(buckets.inbox_items)),
+      outbox_kv_(std::move(buckets.outbox)),
+      outbox_(deps.bus, *outbox_kv_, deps.clock, deps.logger, deps.outbox_observer, "listener"),
       mentions_(*mentions_kv_, std::string(common::buckets::kMentions), outbox_),
       inbox_items_(*inbox_kv_, std::string(common::buckets::kInbox), outbox_),
-      inbox_(inbox_items_, index, metrics, clock, logger, options_),
-      intake_(mentions_, inbox_, classifier, metrics, clock, logger, options_),
+      inbox_(inbox_items_, deps.index, deps.metrics, deps.clock, deps.logger, options_),
+      intake_(mentions_, inbox_, deps.classifier, deps.metrics, deps.clock, deps.logger, options_),
       reconcile_runner_(options_.index_reconcile_period, [this] {
         // Errors are logged by the reconciler; the next period tries again.
         (void)inbox_.ReconcileIndex();
@@ -60,6 +52,10 @@ absl::Status Listener::Start(const common::OutboxRelayOptions& relay) {
   spec.deliver_all = true;
   // KV or Redis outages are retried, not dropped.
   spec.max_deliver = 1000;
+  // Opening an item takes milliseconds; a short ack wait means an event held by a
+  // listener that died is redelivered within seconds (an urgent mention must not
+  // wait the default 30 s to reach the inbox).
+  spec.ack_wait = absl::Seconds(5);
   ASSIGN_OR_RETURN(inbox_sub_, bus_.Subscribe(spec, [this](const common::Event& e) {
     return intake_.OpenInboxFromEvent(e);
   }));

@@ -32,18 +32,26 @@
 
 namespace carecast::listener {
 
-// Thread-safe. Owns its KV bucket handles; every reference passed to Open must
-// outlive it.
+// What the listener works through; every reference must outlive the Listener.
+struct ListenerDeps {
+  common::KeyValueStoreFactory& buckets;
+  common::EventBus& bus;
+  common::SortedIndex& index;
+  const MentionClassifier& classifier;
+  ListenerMetrics& metrics;
+  const common::Clock& clock;
+  common::Logger& logger;
+  common::OutboxObserver& outbox_observer = common::NullOutboxObserver();
+};
+
+// Thread-safe. Owns its KV bucket handles.
 class Listener {
  public:
-  // Opens the carecast_mentions and carecast_inbox buckets (creating them when
-  // missing). UNAVAILABLE when the store cannot be reached.
-  static absl::StatusOr<std::unique_ptr<Listener>> Open(
-      common::KeyValueStoreFactory& buckets, const common::TopologyOptions& topology,
-      common::EventBus& bus, common::SortedIndex& index, const MentionClassifier& classifier,
-      ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-      const ListenerOptions& options,
-      common::OutboxObserver& outbox_observer = common::NullOutboxObserver());
+  // Opens the carecast_mentions, carecast_inbox and carecast_outbox buckets
+  // (creating them when missing). UNAVAILABLE when the store cannot be reached.
+  static absl::StatusOr<std::unique_ptr<Listener>> Open(const ListenerOptions& options,
+                                                        const common::TopologyOptions& topology,
+                                                        const ListenerDeps& deps);
   ~Listener();
 
   // The buckets whose writes carry events (for the outbox metrics' labels).
@@ -77,12 +85,12 @@ class Listener {
   absl::StatusOr<v1::TextAnalysis> AnalyzeText(std::string_view text, bool outgoing);
 
  private:
-  Listener(std::unique_ptr<common::KeyValueStore> mentions,
-           std::unique_ptr<common::KeyValueStore> inbox_items,
-           std::unique_ptr<common::KeyValueStore> outbox, common::EventBus& bus,
-           common::SortedIndex& index, const MentionClassifier& classifier,
-           ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger,
-           const ListenerOptions& options, common::OutboxObserver& outbox_observer);
+  struct Buckets {
+    std::unique_ptr<common::KeyValueStore> mentions;
+    std::unique_ptr<common::KeyValueStore> inbox_items;
+    std::unique_ptr<common::KeyValueStore> outbox;
+  };
+  Listener(const ListenerOptions& options, const ListenerDeps& deps, Buckets buckets);
 
   const ListenerOptions options_;
   const MentionClassifier& classifier_;

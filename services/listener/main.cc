@@ -93,8 +93,15 @@ int main() {
   }
   listener::EngineClassifier classifier(**engine);
   common::OutboxMetrics outbox_metrics(registry, listener::Listener::EntityBuckets());
-  auto core = listener::Listener::Open(**nats, topology, **nats, index, classifier, metrics, clock,
-                                       logger, config->options, outbox_metrics);
+  auto core = listener::Listener::Open(config->options, topology,
+                                       {.buckets = **nats,
+                                        .bus = **nats,
+                                        .index = index,
+                                        .classifier = classifier,
+                                        .metrics = metrics,
+                                        .clock = clock,
+                                        .logger = logger,
+                                        .outbox_observer = outbox_metrics});
   if (!core.ok()) return Fail(logger, "cannot open the listener buckets", core.status());
   // The outbox relay and the consumer that opens inbox items from classified
   // mentions (what a crash between the two steps left undone).

@@ -23,7 +23,7 @@ Event MakeEvent(std::string_view subject, const google::protobuf::Message& paylo
 
 namespace internal {
 
-Event MakeKindEvent(const EventKind& kind, std::string subject,
+Event MakeKindEvent(const EventKind& kind, const std::string& subject,
                     const google::protobuf::Message& payload, std::string_view source,
                     absl::Time time, std::string id) {
   Event event = MakeEvent(subject, payload, source, time, std::move(id));

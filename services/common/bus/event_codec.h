@@ -30,14 +30,14 @@ Event MakeEvent(std::string_view subject, const google::protobuf::Message& paylo
 template <class Payload>
 Event MakeCatalogueEvent(const EventDef<Payload>& kind,
                          const std::type_identity_t<Payload>& payload, std::string_view source,
-                         absl::Time time, std::string id = {});
+                         absl::Time time, const std::string& id = {});
 
 // An event of the per-resource kind `kind` on its prefix plus `resource_tokens`, e.g.
 //   MakeResourceEvent(events::kAuditRecorded, "contents.c1", recorded, source, time, id);
 template <class Payload>
 Event MakeResourceEvent(const ResourceEventDef<Payload>& kind, std::string_view resource_tokens,
                         const std::type_identity_t<Payload>& payload, std::string_view source,
-                        absl::Time time, std::string id = {});
+                        absl::Time time, const std::string& id = {});
 
 // MakeCatalogueEvent for a kind chosen at run time, checked at run time:
 // INVALID_ARGUMENT when `payload` is not the kind's payload message, the kind is
@@ -64,7 +64,7 @@ absl::StatusOr<Payload> DecodeCatalogueEvent(const EventDef<Payload>& kind, cons
 
 namespace internal {
 // Builds the envelope; the caller has checked that `payload` fits `kind`.
-Event MakeKindEvent(const EventKind& kind, std::string subject,
+Event MakeKindEvent(const EventKind& kind, const std::string& subject,
                     const google::protobuf::Message& payload, std::string_view source,
                     absl::Time time, std::string id);
 absl::Status CheckSubject(const Event& event, const EventKind& kind);
@@ -73,17 +73,16 @@ absl::Status CheckSubject(const Event& event, const EventKind& kind);
 template <class Payload>
 Event MakeCatalogueEvent(const EventDef<Payload>& kind,
                          const std::type_identity_t<Payload>& payload, std::string_view source,
-                         absl::Time time, std::string id) {
-  return internal::MakeKindEvent(kind, std::string(kind.subject), payload, source, time,
-                                 std::move(id));
+                         absl::Time time, const std::string& id) {
+  return internal::MakeKindEvent(kind, std::string(kind.subject), payload, source, time, id);
 }
 
 template <class Payload>
 Event MakeResourceEvent(const ResourceEventDef<Payload>& kind, std::string_view resource_tokens,
                         const std::type_identity_t<Payload>& payload, std::string_view source,
-                        absl::Time time, std::string id) {
+                        absl::Time time, const std::string& id) {
   return internal::MakeKindEvent(kind, ResourceSubject(kind, resource_tokens), payload, source,
-                                 time, std::move(id));
+                                 time, id);
 }
 
 template <class Payload>

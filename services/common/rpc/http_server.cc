@@ -94,15 +94,16 @@ absl::Status HttpServer::Start() {
       res.set_content("{\"ready\":false}", kJson);
     }
   });
-  for (const auto& [path, handler] : impl.post_routes) {
-    server.Post(
-        LiteralPattern(path), [&handler](const httplib::Request& req, httplib::Response& res) {
-          HttpRequest request{req.method, req.path, req.body, req.get_header_value("Content-Type"),
-                              req.get_header_value("Authorization")};
-          HttpResponse response = handler(request);
-          res.status = response.status;
-          res.set_content(std::move(response.body), response.content_type);
-        });
+  for (const auto& route : impl.post_routes) {
+    const auto& handler = route.second;
+    server.Post(LiteralPattern(route.first), [&handler](const httplib::Request& req,
+                                                        httplib::Response& res) {
+      HttpRequest request{req.method, req.path, req.body, req.get_header_value("Content-Type"),
+                          req.get_header_value("Authorization")};
+      HttpResponse response = handler(request);
+      res.status = response.status;
+      res.set_content(response.body, response.content_type);
+    });
   }
   // Errors httplib produces itself (413 before any handler, 404, 400) answer in
   // JSON like every other response; handler bodies are left alone.
@@ -126,7 +127,7 @@ absl::Status HttpServer::Start() {
       }));
   // httplib would otherwise put the exception text in a response header.
   server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
         res.status = 500;
         res.set_content(ErrorJson("internal error"), kJson);
       });

@@ -32,8 +32,8 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpServerOptions {
   std::string address = "0.0.0.0";
-  int port = 0;                        // 0: pick a free port
-  size_t max_body_bytes = 256 * 1024;  // larger bodies get 413 before any handler
+  int port = 0;                                // 0: pick a free port
+  size_t max_body_bytes = size_t{256} * 1024;  // larger bodies get 413 before any handler
 };
 
 // Thread-safe. Routes must be added before Start().

@@ -26,7 +26,7 @@ struct JwtOptions {
 // unread. Thread-safe; `clock` must outlive it.
 class JwtAuthenticator final : public Authenticator {
  public:
-  static constexpr size_t kMaxTokenBytes = 8 * 1024;
+  static constexpr size_t kMaxTokenBytes = size_t{8} * 1024;
 
   // INVALID_ARGUMENT when the PEM is not an RSA (>= 2048 bits) or P-256 public key.
   static absl::StatusOr<std::unique_ptr<JwtAuthenticator>> FromPem(std::string_view public_key_pem,

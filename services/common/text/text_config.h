@@ -30,7 +30,7 @@ struct TextConfig {
   // Brand, campaign and hashtag terms (replaceable at run time).
   std::vector<std::string> tracked_keywords;
   // Larger inputs are rejected with INVALID_ARGUMENT.
-  size_t max_input_bytes = 64 * 1024;
+  size_t max_input_bytes = size_t{64} * 1024;
   // Bound on phrase/keyword hits per text (adversarial input stays linear).
   size_t max_hits = 20000;
 };

@@ -51,8 +51,14 @@ class ListenerIntegrationTest : public testing::LocalServersTest {
     ASSERT_TRUE(client.ok()) << client.status();
     redis_ = *std::move(client);
     index_ = std::make_unique<common::RedisSortedIndex>(*redis_, "carecast:");
-    auto core =
-        Listener::Open(*bus_, {}, *bus_, *index_, classifier_, metrics_, clock_, logger_, options_);
+    auto core = Listener::Open(options_, {},
+                               {.buckets = *bus_,
+                                .bus = *bus_,
+                                .index = *index_,
+                                .classifier = classifier_,
+                                .metrics = metrics_,
+                                .clock = clock_,
+                                .logger = logger_});
     ASSERT_TRUE(core.ok()) << core.status();
     core_ = *std::move(core);
   }
@@ -169,7 +175,7 @@ TEST_F(ListenerIntegrationTest, BinaryServesTheWebhookGrpcAndMetricsAndStopsOnSi
   EXPECT_EQ(post("", body).status, 401);
   EXPECT_EQ(post(tokens.BearerHeader("writer", {common::Role::kContributor}), body).status, 403);
   EXPECT_EQ(post(service, "{not json").status, 400);
-  EXPECT_EQ(post(service, std::string(300 * 1024, 'a')).status, 413);
+  EXPECT_EQ(post(service, std::string(size_t{300} * 1024, 'a')).status, 413);
 
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port),
                                      grpc::InsecureChannelCredentials());
