@@ -10,6 +10,8 @@
 
 namespace carecast::publisher {
 
+absl::Duration SendMargin(absl::Duration lease) { return std::min(absl::Seconds(5), lease / 10); }
+
 Dispatcher::Dispatcher(common::EntityStore& posts, common::EntityStore& contents, DueIndex& index,
                        ChannelRegistry& channels, HoldGate& hold, Outcomes& outcomes,
                        Reconciler& reconciler, const common::Clock& clock, common::Logger& logger,
@@ -121,20 +123,39 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel) {
     }
     return DispatchResult::kHeld;
   }
+  // An edit (or a revoked approval) that landed between the first read and the
+  // claim must not publish the old text.
+  absl::Status content = CheckContentApproved(contents_, record.post);
+  if (absl::IsFailedPrecondition(content)) {
+    (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,
+                               common::AsStd(content.message()), "content_changed");
+    return DispatchResult::kEnded;
+  }
+  if (!content.ok()) {
+    (void)outcomes_.ReleaseClaim(record, original);
+    return DispatchResult::kRetryLater;
+  }
   // A process stalled past its own lease may already have been reconciled; it
   // must not send (the record fences its later writes too).
-  if (clock_.Now() - claim_time >= policy_.claim_lease) {
+  const absl::Time deadline = claim_time + policy_.claim_lease - SendMargin(policy_.claim_lease);
+  if (clock_.Now() >= deadline) {
     logger_.Warn("claim expired before the channel call; leaving it to recovery", {{"post", id}});
     return DispatchResult::kRetryLater;
   }
+  // From here on a takeover must reconcile before anything else.
+  if (absl::Status marked = outcomes_.MarkSending(record); !marked.ok()) {
+    if (absl::IsAborted(marked)) {
+      metrics_.ClaimLost();
+      return DispatchResult::kClaimLost;
+    }
+    return DispatchResult::kRetryLater;  // still PUBLISHING without send_time: recovery reschedules
+  }
+  common::FaultPoint("publisher:after_send_mark");
 
-  PublishRequest request;
-  request.post = record.post.name();
-  request.content_version = record.post.content_version();
-  request.idempotency_key = IdempotencyKey(record.post);
-  request.account = record.post.account();
-  request.network = record.post.network();
-  request.text = record.post.text();
+  PublishRequest request = RequestFor(record.post, deadline);
+  request.save_progress = [this, &record](std::string_view key, std::string_view value) {
+    return outcomes_.SaveProgress(record, key, value);
+  };
   absl::StatusOr<Receipt> receipt = channel.Publish(request);
   common::FaultPoint("publisher:after_channel_call");
   if (receipt.ok()) {
@@ -149,8 +170,19 @@ DispatchResult Dispatcher::HandleChannelError(PostRecord& record, Channel& chann
   ChannelFailure failure = ClassifyChannelError(error);
   std::string_view kind = ChannelErrorKindName(failure.kind);
   switch (failure.kind) {
-    case ChannelErrorKind::kRetryable:
     case ChannelErrorKind::kRateLimited: {
+      // The network asked us to wait: not a failure, so the claim is refunded
+      // and the post waits as long as it takes (the lateness metrics show it).
+      absl::Duration wait = std::max(failure.retry_after, absl::Seconds(1));
+      logger_.Info("rate limited; waiting",
+                   {{"post", PostIdFromName(record.post.name())},
+                    {"network", std::string(NetworkLabel(record.post.network()))},
+                    {"retry_in_ms", absl::ToInt64Milliseconds(wait)}});
+      metrics_.RateLimited(NetworkLabel(record.post.network()));
+      (void)outcomes_.Reschedule(record, clock_.Now() + wait, /*refund_attempt=*/true);
+      return DispatchResult::kRetryLater;
+    }
+    case ChannelErrorKind::kRetryable: {
       int attempt = record.post.attempt();
       if (attempt >= policy_.max_attempts) {
         (void)outcomes_.MarkFailed(
@@ -177,7 +209,7 @@ DispatchResult Dispatcher::HandleChannelError(PostRecord& record, Channel& chann
                                  absl::StrCat("channel refused the post: ", failure.message), kind);
       return DispatchResult::kEnded;
     case ChannelErrorKind::kOutcomeUnknown:
-      (void)reconciler_.AfterUnknownOutcome(record, channel, failure.message);
+      (void)reconciler_.AfterUnknownOutcome(record, channel, failure);
       return DispatchResult::kEnded;
   }
   return DispatchResult::kEnded;

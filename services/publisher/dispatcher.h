@@ -28,6 +28,10 @@ enum class DispatchResult {
   kHeld,        // publishing is held; the rest of the batch must wait too
 };
 
+// How long before its lease runs out a claim stops sending: 5s, or a tenth of
+// a shorter lease.
+absl::Duration SendMargin(absl::Duration lease);
+
 class Dispatcher {
  public:
   Dispatcher(common::EntityStore& posts, common::EntityStore& contents, DueIndex& index,

@@ -101,6 +101,7 @@ absl::Status Outcomes::MarkPublished(PostRecord& record, const Receipt& receipt)
                      lifecycle::NextOnReceipt(next.state(), next.name()));
     next.set_state(published);
     next.set_external_id(receipt.external_id);
+    next.set_url(receipt.url);
     next.clear_failure_reason();
     SetTime(now, next.mutable_published_time());
     SetTime(now, next.mutable_update_time());
@@ -156,19 +157,41 @@ absl::Status Outcomes::MarkFailed(PostRecord& record, carecast::v1::PostState st
   return absl::OkStatus();
 }
 
-absl::Status Outcomes::Reschedule(PostRecord& record, absl::Time next_look) {
+absl::Status Outcomes::Reschedule(PostRecord& record, absl::Time next_look, bool refund_attempt) {
   std::string id = PostIdFromName(record.post.name());
   carecast::v1::Post next = record.post;
   ASSIGN_OR_RETURN(carecast::v1::PostState again,
                    lifecycle::Next(next.state(), lifecycle::PostEvent::kReschedule, next.name()));
   next.set_state(again);
   next.clear_claimed_by();
+  next.clear_send_time();
+  if (refund_attempt && next.attempt() > 0) next.set_attempt(next.attempt() - 1);
   SetTime(clock_.Now(), next.mutable_update_time());
   ASSIGN_OR_RETURN(record, WritePost(posts_, next, record));
   if (absl::Status s = index_.Put(id, next_look); !s.ok()) {
     // A rebuild after Redis returns puts it back, derived from the record.
     logger_.Warn("cannot re-index rescheduled post", {{"post", id}});
   }
+  return absl::OkStatus();
+}
+
+absl::Status Outcomes::MarkSending(PostRecord& record) {
+  carecast::v1::Post next = record.post;
+  if (next.state() != carecast::v1::POST_STATE_PUBLISHING)
+    return absl::FailedPreconditionError("only a claimed post can be sent");
+  // update_time stays: the lease runs from the claim, not from this write.
+  SetTime(clock_.Now(), next.mutable_send_time());
+  ASSIGN_OR_RETURN(record, WritePost(posts_, next, record));
+  return absl::OkStatus();
+}
+
+absl::Status Outcomes::SaveProgress(PostRecord& record, std::string_view key,
+                                    std::string_view value) {
+  carecast::v1::Post next = record.post;
+  if (next.state() != carecast::v1::POST_STATE_PUBLISHING)
+    return absl::FailedPreconditionError("only a claimed post keeps channel progress");
+  (*next.mutable_channel_progress())[std::string(key)] = std::string(value);
+  ASSIGN_OR_RETURN(record, WritePost(posts_, next, record));
   return absl::OkStatus();
 }
 

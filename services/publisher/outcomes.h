@@ -37,8 +37,17 @@ class Outcomes {
   // metric. ABORTED when someone else changed the post first.
   absl::Status MarkFailed(PostRecord& record, carecast::v1::PostState state,
                           std::string_view reason, std::string_view reason_kind);
-  // Returns the post to SCHEDULED (claim released) and indexes it at `next_look`.
-  absl::Status Reschedule(PostRecord& record, absl::Time next_look);
+  // Returns the post to SCHEDULED (claim released, send_time cleared; the
+  // channel_progress stays for the next attempt) and indexes it at `next_look`.
+  // `refund_attempt`: the claim did not count towards max_attempts (the network
+  // asked us to wait, which is not a failure).
+  absl::Status Reschedule(PostRecord& record, absl::Time next_look, bool refund_attempt = false);
+  // Records on the claim that its create call is about to go out (send_time), so
+  // a takeover knows it must reconcile. ABORTED when the claim was taken over.
+  absl::Status MarkSending(PostRecord& record);
+  // Saves key=value in the claimed post's channel_progress (two-phase channels)
+  // before the channel goes on. ABORTED when the claim was taken over.
+  absl::Status SaveProgress(PostRecord& record, std::string_view key, std::string_view value);
   // Writes `original` back over the claim at record.revision: the claim never happened.
   absl::Status ReleaseClaim(PostRecord& record, const carecast::v1::Post& original);
   // The event and audit entry announcing terminal `post` (none for other states).

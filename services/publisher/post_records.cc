@@ -37,6 +37,20 @@ std::string IdempotencyKey(const carecast::v1::Post& post) {
   return absl::StrCat(PostIdFromName(post.name()), ".v", post.content_version());
 }
 
+PublishRequest RequestFor(const carecast::v1::Post& post, absl::Time deadline) {
+  PublishRequest request;
+  request.post = post.name();
+  request.content_version = post.content_version();
+  request.idempotency_key = IdempotencyKey(post);
+  request.account = post.account();
+  request.network = post.network();
+  request.text = post.text();
+  request.in_reply_to = post.in_reply_to();
+  request.progress.insert(post.channel_progress().begin(), post.channel_progress().end());
+  request.deadline = deadline;
+  return request;
+}
+
 absl::Time ToTime(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }

@@ -17,6 +17,7 @@
 
 #include "services/common/bus/key_value_store.h"
 #include "services/common/store/entity_store.h"
+#include "services/publisher/channels/channel.h"
 
 namespace carecast::publisher {
 
@@ -45,6 +46,11 @@ std::string PostIdFromName(std::string_view name);
 std::string ContentIdFromName(std::string_view name);
 // "<post id>.v<content version>": names one post version at the channel.
 std::string IdempotencyKey(const carecast::v1::Post& post);
+
+// The channel request for the claimed `post`: its text, thread parent, media
+// and what earlier attempts saved (channel_progress). `deadline`: when the
+// claim's lease (less a margin) runs out.
+PublishRequest RequestFor(const carecast::v1::Post& post, absl::Time deadline);
 
 absl::Time ToTime(const google::protobuf::Timestamp& ts);
 void SetTime(absl::Time t, google::protobuf::Timestamp* ts);

@@ -24,7 +24,7 @@ Publisher::Publisher(PublisherOptions options, PublisherDeps deps)
       index_(deps.index, deps.posts, options_.policy, deps.metrics, deps.logger),
       hold_(deps.control, deps.metrics, deps.logger),
       outcomes_(posts_, index_, deps.clock, deps.logger, deps.metrics, options_.publisher_id),
-      reconciler_(deps.channels, outcomes_, deps.clock, deps.logger),
+      reconciler_(deps.channels, outcomes_, deps.clock, deps.logger, deps.metrics, options_.policy),
       dispatcher_(posts_, contents_, index_, deps.channels, hold_, outcomes_, reconciler_,
                   deps.clock, deps.logger, deps.metrics, options_.policy, options_.publisher_id) {}
 

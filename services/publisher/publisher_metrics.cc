@@ -11,8 +11,11 @@ namespace {
 // and rate-limited ones once the attempts run out) plus the two the dispatcher
 // and the reconciler decide themselves.
 constexpr std::string_view kFailureReasonKinds[] = {
-    "retryable",       "rate_limited", "auth_expired",   "permanent",
-    "outcome_unknown", "no_channel",   "content_changed"};
+    "retryable",       "rate_limited", "auth_expired",    "permanent",
+    "outcome_unknown", "no_channel",   "content_changed", "crash_loop"};
+
+constexpr std::string_view kReconcileResults[] = {"found", "absent_resend", "absent_nothing_sent",
+                                                  "needs_human"};
 
 }  // namespace
 
@@ -37,6 +40,15 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
                        .Help("Claims another publisher won (compare-and-set lost).")
                        .Register(registry)
                        .Add({})),
+      rate_limited_(prometheus::BuildCounter()
+                        .Name("carecast_publisher_rate_limited_total")
+                        .Help("Posts made to wait for a network's rate budget, per network.")
+                        .Register(registry)),
+      reconciled_(prometheus::BuildCounter()
+                      .Name("carecast_publisher_reconciliations_total")
+                      .Help("Reconciliations with a network after an unknown outcome or an "
+                            "abandoned claim, per network and result.")
+                      .Register(registry)),
       held_(prometheus::BuildGauge()
                 .Name("carecast_publisher_held")
                 .Help("1 while publishing is held, else 0.")
@@ -61,6 +73,9 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
     for (std::string_view kind : kFailureReasonKinds) {
       failed_.Add({{"network", network}, {"reason_kind", std::string(kind)}});
     }
+    rate_limited_.Add({{"network", network}});
+    for (std::string_view result : kReconcileResults)
+      reconciled_.Add({{"network", network}, {"result", std::string(result)}});
   }
 }
 
@@ -76,6 +91,12 @@ void PublisherMetrics::Failed(std::string_view network, std::string_view reason_
 }
 
 void PublisherMetrics::ClaimLost() { claims_lost_.Increment(); }
+void PublisherMetrics::RateLimited(std::string_view network) {
+  rate_limited_.Add({{"network", std::string(network)}}).Increment();
+}
+void PublisherMetrics::Reconciled(std::string_view network, std::string_view result) {
+  reconciled_.Add({{"network", std::string(network)}, {"result", std::string(result)}}).Increment();
+}
 void PublisherMetrics::SetHeld(bool held) { held_.Set(held ? 1 : 0); }
 void PublisherMetrics::SetDuePosts(double count) { due_posts_.Set(count); }
 void PublisherMetrics::IndexRebuilt() { rebuilds_.Increment(); }

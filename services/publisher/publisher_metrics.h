@@ -27,6 +27,14 @@ class PublisherMetrics {
   void Failed(std::string_view network, std::string_view reason_kind);
   // carecast_publisher_claims_lost_total.
   void ClaimLost();
+  // carecast_publisher_rate_limited_total{network}: posts made to wait because a
+  // network's budget was spent (they are rescheduled, never failed).
+  void RateLimited(std::string_view network);
+  // carecast_publisher_reconciliations_total{network,result}: what looking a post
+  // up at the network after an unknown outcome or an abandoned claim concluded:
+  // "found", "absent_resend" (safe to send again), "absent_nothing_sent",
+  // "needs_human".
+  void Reconciled(std::string_view network, std::string_view result);
   // carecast_publisher_held (0/1).
   void SetHeld(bool held);
   // carecast_publisher_due_posts: members of the due index.
@@ -42,6 +50,8 @@ class PublisherMetrics {
   prometheus::Family<prometheus::Counter>& failed_;
   prometheus::Histogram& lateness_;
   prometheus::Counter& claims_lost_;
+  prometheus::Family<prometheus::Counter>& rate_limited_;
+  prometheus::Family<prometheus::Counter>& reconciled_;
   prometheus::Gauge& held_;
   prometheus::Gauge& due_posts_;
   prometheus::Counter& rebuilds_;

@@ -198,12 +198,26 @@ absl::StatusOr<std::string> FaultTest::CreateApprovedContent(v1::PlannerService:
   return *content;
 }
 
+absl::Status FaultTest::CreateAccountOn(v1::PlannerService::Stub& planner,
+                                        const std::string& account_id, v1::Network network) {
+  v1::CreateAccountRequest account;
+  account.set_parent("spokes/st-marys");
+  account.set_account_id(account_id);
+  account.mutable_account()->set_network(network);
+  account.mutable_account()->set_handle("@stmarys");
+  account.mutable_account()->set_time_zone("America/Chicago");
+  v1::CreateAccountResponse account_resp;
+  return FromGrpc(planner.CreateAccount(Context(sam_).get(), account, &account_resp),
+                  "CreateAccount");
+}
+
 absl::StatusOr<v1::Post> FaultTest::Schedule(v1::PlannerService::Stub& planner,
                                              const std::string& content, absl::Time publish_time,
-                                             const std::string& request_id) {
+                                             const std::string& request_id,
+                                             const std::string& account) {
   v1::SchedulePostRequest req;
   req.set_content(content);
-  req.set_account("spokes/st-marys/accounts/sandbox-main");
+  req.set_account(account);
   *req.mutable_publish_time() = ToProto(publish_time);
   req.set_request_id(request_id);
   v1::SchedulePostResponse resp;

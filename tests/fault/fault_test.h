@@ -77,8 +77,13 @@ class FaultTest : public LocalServersTest {
                                       const std::string& content);
   absl::StatusOr<std::string> CreateApprovedContent(v1::PlannerService::Stub& planner,
                                                     const std::string& text);
-  absl::StatusOr<v1::Post> Schedule(v1::PlannerService::Stub& planner, const std::string& content,
-                                    absl::Time publish_time, const std::string& request_id = "");
+  absl::StatusOr<v1::Post> Schedule(
+      v1::PlannerService::Stub& planner, const std::string& content, absl::Time publish_time,
+      const std::string& request_id = "",
+      const std::string& account = "spokes/st-marys/accounts/sandbox-main");
+  // Another account of the spoke "st-marys" (after CreateSandboxAccount made the spoke).
+  absl::Status CreateAccountOn(v1::PlannerService::Stub& planner, const std::string& account_id,
+                               v1::Network network);
   // The post as the planner shows it once it is in `state` (or the last seen
   // when `timeout` passes first).
   v1::Post WaitForPostState(v1::PlannerService::Stub& planner, const std::string& post,

@@ -212,7 +212,7 @@ TEST_F(PublisherFaultTest, KilledAfterRecordingNeedsHumanRaisesTheNeedsHumanFigu
   auto metrics = Start(kMetricsBinary);
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   ASSERT_NO_FATAL_FAILURE(StartPublisherWithFault("carecast_posts:after_write"));
-  // The sandbox answers nothing and records nothing: FindByMarker finds nothing.
+  // The sandbox answers nothing and records nothing: FindPublished finds nothing.
   const std::string post = ScheduleSoon("Walk-in flu shots at St Mary [sandbox:unknown]");
   ASSERT_FALSE(post.empty());
   ASSERT_NO_FATAL_FAILURE(RestartPublisher("carecast_posts:after_write", [&] {

@@ -13,6 +13,7 @@ namespace carecast::publisher {
 namespace {
 
 constexpr absl::string_view kRetryAfterPayload = "type.carecast/publisher.RetryAfterMillis";
+constexpr absl::string_view kAnsweredPayload = "type.carecast/publisher.ServerAnswered";
 
 absl::StatusCode CodeFor(ChannelErrorKind kind) {
   switch (kind) {
@@ -46,6 +47,12 @@ std::string_view NetworkLabel(carecast::v1::Network network) {
       return "instagram";
     case carecast::v1::NETWORK_MASTODON:
       return "mastodon";
+    case carecast::v1::NETWORK_BLUESKY:
+      return "bluesky";
+    case carecast::v1::NETWORK_WORDPRESS:
+      return "wordpress";
+    case carecast::v1::NETWORK_WEBHOOK:
+      return "webhook";
     case carecast::v1::NETWORK_UNSPECIFIED:
     case carecast::v1::Network_INT_MIN_SENTINEL_DO_NOT_USE_:
     case carecast::v1::Network_INT_MAX_SENTINEL_DO_NOT_USE_:
@@ -80,9 +87,25 @@ std::string_view ChannelErrorKindName(ChannelErrorKind kind) {
   return "outcome_unknown";
 }
 
+std::string_view IdempotencyModelName(IdempotencyModel model) {
+  switch (model) {
+    case IdempotencyModel::kNativeKey:
+      return "native_key";
+    case IdempotencyModel::kClientRecordKey:
+      return "client_record_key";
+    case IdempotencyModel::kTwoPhase:
+      return "two_phase";
+    case IdempotencyModel::kNone:
+      return "none";
+  }
+  return "none";
+}
+
 absl::Status MakeChannelError(ChannelErrorKind kind, std::string_view message,
-                              absl::Duration retry_after) {
+                              absl::Duration retry_after, bool may_be_in_flight) {
   absl::Status status(CodeFor(kind), common::AsAbsl(message));
+  if (kind == ChannelErrorKind::kOutcomeUnknown && !may_be_in_flight)
+    status.SetPayload(kAnsweredPayload, absl::Cord("1"));
   if (retry_after > absl::ZeroDuration()) {
     status.SetPayload(kRetryAfterPayload,
                       absl::Cord(absl::StrCat(absl::ToInt64Milliseconds(retry_after))));
@@ -131,6 +154,8 @@ ChannelFailure ClassifyChannelError(const absl::Status& status) {
       failure.kind = ChannelErrorKind::kOutcomeUnknown;
       break;
   }
+  failure.may_be_in_flight = failure.kind == ChannelErrorKind::kOutcomeUnknown &&
+                             !status.GetPayload(kAnsweredPayload).has_value();
   return failure;
 }
 

@@ -352,15 +352,45 @@ absl::StatusOr<Receipt> SandboxChannel::PublishLocked(const PublishRequest& requ
   return ReceiptOf(record, path_);
 }
 
-absl::StatusOr<std::optional<Receipt>> SandboxChannel::FindByMarker(
-    std::string_view idempotency_key) {
+absl::StatusOr<std::optional<Receipt>> SandboxChannel::FindPublished(const PublishRequest& request,
+                                                                     absl::Time /*since*/) {
   std::lock_guard lock(mu_);
   FileLock file_lock(fd_);
   if (!file_lock.ok()) return absl::UnavailableError("cannot lock the sandbox record");
   if (absl::Status s = CatchUpLocked(); !s.ok()) return s;
-  auto it = by_key_.find(std::string(idempotency_key));
+  auto it = by_key_.find(request.idempotency_key);
   if (it == by_key_.end()) return std::optional<Receipt>();
   return std::optional<Receipt>(ReceiptOf(records_[it->second], path_));
+}
+
+absl::Status SandboxChannel::Delete(std::string_view /*account*/,
+                                    std::string_view /*external_id*/) {
+  return MakeChannelError(ChannelErrorKind::kPermanent,
+                          "the sandbox record is append-only: it cannot delete a delivery");
+}
+
+absl::StatusOr<std::vector<RemotePost>> SandboxChannel::ListRecent(std::string_view account,
+                                                                   absl::Time since, int limit) {
+  std::lock_guard lock(mu_);
+  {
+    FileLock file_lock(fd_);
+    if (!file_lock.ok()) return absl::UnavailableError("cannot lock the sandbox record");
+    if (absl::Status s = CatchUpLocked(); !s.ok()) return s;
+  }
+  std::vector<RemotePost> out;
+  for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (it->account != account || it->deliver_time < since) continue;
+    Receipt receipt = ReceiptOf(*it, path_);
+    out.push_back(RemotePost{receipt.external_id, receipt.url, it->text, it->deliver_time, ""});
+  }
+  return out;
+}
+
+absl::StatusOr<Engagement> SandboxChannel::ReadEngagement(std::string_view /*account*/,
+                                                          std::string_view /*external_id*/) {
+  // Nobody reads the sandbox: every figure is a true zero.
+  return Engagement{0, 0, 0, 0, 0};
 }
 
 absl::StatusOr<std::vector<DeliveryRecord>> SandboxChannel::ListDeliveries(size_t offset,

@@ -16,10 +16,10 @@
 //   "[sandbox:refuse]"       permanent refusal (kPermanent), nothing delivered:
 //                            the post becomes FAILED.
 //   "[sandbox:unknown]"      outcome unknown (kOutcomeUnknown), nothing delivered:
-//                            FindByMarker then finds nothing, the post NEEDS_HUMAN.
+//                            FindPublished then finds nothing, the post NEEDS_HUMAN.
 //   "[sandbox:lost-receipt]" delivered and recorded, yet the caller is told the
 //                            outcome is unknown (a timeout after the send):
-//                            FindByMarker finds it, the post becomes PUBLISHED.
+//                            FindPublished finds it, the post becomes PUBLISHED.
 #pragma once
 
 #include <sys/types.h>
@@ -64,8 +64,19 @@ class SandboxChannel final : public Channel, public DeliveryLog {
                                                               const common::Clock& clock);
   ~SandboxChannel() override;
 
+  // The sandbox dedupes on the idempotency key, as Mastodon does.
+  IdempotencyModel idempotency() const override { return IdempotencyModel::kNativeKey; }
   absl::StatusOr<Receipt> Publish(const PublishRequest& request) override;
-  absl::StatusOr<std::optional<Receipt>> FindByMarker(std::string_view idempotency_key) override;
+  // By idempotency key, in every instance's record.
+  absl::StatusOr<std::optional<Receipt>> FindPublished(const PublishRequest& request,
+                                                       absl::Time since) override;
+  // The record is append-only: kPermanent.
+  absl::Status Delete(std::string_view account, std::string_view external_id) override;
+  absl::StatusOr<std::vector<RemotePost>> ListRecent(std::string_view account, absl::Time since,
+                                                     int limit) override;
+  // All zero: nobody reads the sandbox.
+  absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
+                                            std::string_view external_id) override;
   absl::StatusOr<std::vector<DeliveryRecord>> ListDeliveries(size_t offset, size_t limit) override;
 
   const std::string& path() const { return path_; }

@@ -38,7 +38,7 @@ class FakeChannel final : public Channel {
     std::lock_guard lock(mu_);
     fail_always_ = kind;
   }
-  // FindByMarker answers UNAVAILABLE while set.
+  // FindPublished answers UNAVAILABLE while set.
   void SetFindUnavailable(bool unavailable) {
     std::lock_guard lock(mu_);
     find_unavailable_ = unavailable;
@@ -83,13 +83,49 @@ class FakeChannel final : public Channel {
     return absl::InternalError("unreachable");
   }
 
-  absl::StatusOr<std::optional<Receipt>> FindByMarker(std::string_view key) override {
+  // How the fake claims to dedupe (kNone by default: the strictest rules).
+  void SetIdempotency(IdempotencyModel model) {
+    std::lock_guard lock(mu_);
+    idempotency_ = model;
+  }
+  IdempotencyModel idempotency() const override {
+    std::lock_guard lock(mu_);
+    return idempotency_;
+  }
+
+  absl::StatusOr<std::optional<Receipt>> FindPublished(const PublishRequest& request,
+                                                       absl::Time /*since*/) override {
     std::lock_guard lock(mu_);
     ++find_calls_;
     if (find_unavailable_) return absl::UnavailableError("channel cannot search now");
     for (const auto& d : deliveries_)
-      if (d.first.idempotency_key == key) return std::optional<Receipt>(d.second);
+      if (d.first.idempotency_key == request.idempotency_key)
+        return std::optional<Receipt>(d.second);
     return std::optional<Receipt>();
+  }
+  absl::Status Delete(std::string_view /*account*/, std::string_view external_id) override {
+    std::lock_guard lock(mu_);
+    for (auto it = deliveries_.begin(); it != deliveries_.end(); ++it) {
+      if (it->second.external_id == external_id) {
+        deliveries_.erase(it);
+        return absl::OkStatus();
+      }
+    }
+    return MakeChannelError(ChannelErrorKind::kPermanent, "no such post");
+  }
+  absl::StatusOr<std::vector<RemotePost>> ListRecent(std::string_view account, absl::Time /*since*/,
+                                                     int limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<RemotePost> out;
+    for (const auto& d : deliveries_) {
+      if (d.first.account == account && static_cast<int>(out.size()) < limit)
+        out.push_back(RemotePost{d.second.external_id, d.second.url, d.first.text, {}, {}});
+    }
+    return out;
+  }
+  absl::StatusOr<Engagement> ReadEngagement(std::string_view /*account*/,
+                                            std::string_view /*external_id*/) override {
+    return Engagement{};
   }
 
   int publish_calls() const {
@@ -135,6 +171,7 @@ class FakeChannel final : public Channel {
   std::deque<Scripted> script_;
   std::optional<ChannelErrorKind> fail_always_;
   bool find_unavailable_ = false;
+  IdempotencyModel idempotency_ = IdempotencyModel::kNone;
   absl::Duration delay_ = absl::ZeroDuration();
   int publish_calls_ = 0;
   int find_calls_ = 0;

@@ -19,6 +19,13 @@
 namespace carecast::publisher {
 namespace {
 
+// A lookup by idempotency key alone (what the sandbox matches on).
+PublishRequest ByKey(std::string key) {
+  PublishRequest request;
+  request.idempotency_key = std::move(key);
+  return request;
+}
+
 class SandboxChannelTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -91,11 +98,11 @@ TEST_F(SandboxChannelTest, RepeatedKeyReturnsTheFirstReceiptAcrossInstances) {
 TEST_F(SandboxChannelTest, FindByMarkerSeesDeliveriesOfOtherInstances) {
   auto a = OpenChannel("pub-a");
   auto b = OpenChannel("pub-b");
-  auto none = b->FindByMarker("p1.v1");
+  auto none = b->FindPublished(ByKey("p1.v1"), absl::InfinitePast());
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
   auto receipt = a->Publish(Request("p1"));
-  auto found = b->FindByMarker("p1.v1");
+  auto found = b->FindPublished(ByKey("p1.v1"), absl::InfinitePast());
   ASSERT_TRUE(found.ok());
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->external_id, receipt->external_id);
@@ -161,7 +168,7 @@ TEST_F(SandboxChannelTest, TornLastLineDoesNotSwallowTheNextDelivery) {
   EXPECT_EQ((*list)[0].post, "posts/p1");
   EXPECT_EQ((*list)[1].post, "posts/p2");
   auto c = OpenChannel("pub-c");
-  auto found = c->FindByMarker("p2.v1");
+  auto found = c->FindPublished(ByKey("p2.v1"), absl::InfinitePast());
   ASSERT_TRUE(found.ok());
   EXPECT_TRUE(found->has_value());
 }
@@ -269,7 +276,7 @@ TEST_F(SandboxChannelTest, RefuseTriggerFailsPermanentlyAndDeliversNothing) {
   ASSERT_FALSE(receipt.ok());
   EXPECT_EQ(ClassifyChannelError(receipt.status()).kind, ChannelErrorKind::kPermanent);
   EXPECT_TRUE(Lines().empty());
-  auto found = a->FindByMarker("p1.v1");
+  auto found = a->FindPublished(ByKey("p1.v1"), absl::InfinitePast());
   ASSERT_TRUE(found.ok());
   EXPECT_FALSE(found->has_value());
   std::vector<SandboxCall> calls = Calls(dir_);
@@ -285,7 +292,7 @@ TEST_F(SandboxChannelTest, UnknownTriggerLeavesNothingForFindByMarker) {
   ASSERT_FALSE(receipt.ok());
   EXPECT_EQ(ClassifyChannelError(receipt.status()).kind, ChannelErrorKind::kOutcomeUnknown);
   EXPECT_TRUE(Lines().empty());
-  auto found = OpenChannel("pub-b")->FindByMarker("p1.v1");
+  auto found = OpenChannel("pub-b")->FindPublished(ByKey("p1.v1"), absl::InfinitePast());
   ASSERT_TRUE(found.ok());
   EXPECT_FALSE(found->has_value());
   std::vector<SandboxCall> calls = Calls(dir_);
@@ -302,7 +309,7 @@ TEST_F(SandboxChannelTest, LostReceiptTriggerDeliversButReportsUnknown) {
   ASSERT_FALSE(receipt.ok());
   EXPECT_EQ(ClassifyChannelError(receipt.status()).kind, ChannelErrorKind::kOutcomeUnknown);
   ASSERT_EQ(Lines().size(), 1u);
-  auto found = OpenChannel("pub-b")->FindByMarker("p1.v1");
+  auto found = OpenChannel("pub-b")->FindPublished(ByKey("p1.v1"), absl::InfinitePast());
   ASSERT_TRUE(found.ok());
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->external_id, DeliveryFromJsonLine(Lines()[0])->external_id);

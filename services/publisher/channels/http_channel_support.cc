@@ -1,0 +1,168 @@
+#include "services/publisher/channels/http_channel_support.h"
+
+#include <cctype>
+#include <cstdint>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+#include "services/common/base/strings.h"
+
+namespace carecast::publisher {
+namespace {
+
+// Drops links, tags and entities, collapses whitespace, trims.
+std::string Canonical(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  auto starts = [&](std::string_view prefix) { return text.substr(i, prefix.size()) == prefix; };
+  bool space = false;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '<') {  // a tag: skip to '>'; <br> and </p> count as whitespace
+      size_t end = text.find('>', i);
+      if (end == std::string_view::npos) break;
+      i = end + 1;
+      space = true;
+      continue;
+    }
+    if (c == '&') {  // an entity: one character of its own
+      size_t end = text.find(';', i);
+      if (end != std::string_view::npos && end - i <= 8) {
+        std::string_view entity = text.substr(i, end - i + 1);
+        char decoded = entity == "&amp;"                           ? '&'
+                       : entity == "&lt;"                          ? '<'
+                       : entity == "&gt;"                          ? '>'
+                       : entity == "&quot;"                        ? '"'
+                       : (entity == "&#39;" || entity == "&apos;") ? '\''
+                       : entity == "&nbsp;"                        ? ' '
+                                                                   : '\0';
+        if (decoded != '\0') {
+          if (decoded == ' ') {
+            space = true;
+          } else {
+            if (space && !out.empty()) out.push_back(' ');
+            space = false;
+            out.push_back(decoded);
+          }
+          i = end + 1;
+          continue;
+        }
+      }
+    }
+    if (starts("http://") || starts("https://")) {  // a link: dropped
+      while (i < text.size() && !absl::ascii_isspace(static_cast<unsigned char>(text[i])) &&
+             text[i] != '<')
+        ++i;
+      space = true;
+      continue;
+    }
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      ++i;
+      continue;
+    }
+    if (space && !out.empty()) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status TransportFailure(const absl::Status& transport, CallKind kind,
+                              std::string_view network) {
+  std::string message = absl::StrCat(common::AsAbsl(network), ": ", transport.message());
+  if (absl::IsUnavailable(transport) || absl::IsInvalidArgument(transport) ||
+      kind == CallKind::kRead) {
+    return MakeChannelError(absl::IsInvalidArgument(transport) ? ChannelErrorKind::kPermanent
+                                                               : ChannelErrorKind::kRetryable,
+                            message);
+  }
+  return MakeChannelError(ChannelErrorKind::kOutcomeUnknown, message, absl::ZeroDuration(),
+                          /*may_be_in_flight=*/true);
+}
+
+absl::Status HttpAnswerFailure(int status, std::string_view detail, CallKind kind,
+                               std::string_view network, absl::Duration retry_after) {
+  std::string message = absl::StrCat(common::AsAbsl(network), " answered HTTP ", status,
+                                     detail.empty() ? "" : ": ", common::AsAbsl(detail));
+  if (status == 401) return MakeChannelError(ChannelErrorKind::kAuthExpired, message);
+  if (status == 429) {
+    return MakeChannelError(ChannelErrorKind::kRateLimited, message,
+                            retry_after > absl::ZeroDuration() ? retry_after : absl::Minutes(1));
+  }
+  if (status == 408 || status >= 500) {
+    return MakeChannelError(kind == CallKind::kCreate ? ChannelErrorKind::kOutcomeUnknown
+                                                      : ChannelErrorKind::kRetryable,
+                            message);
+  }
+  return MakeChannelError(ChannelErrorKind::kPermanent, message);
+}
+
+std::optional<absl::Duration> ParseRetryAfter(std::string_view value, absl::Time now) {
+  value = common::AsStd(absl::StripAsciiWhitespace(common::AsAbsl(value)));
+  if (value.empty()) return std::nullopt;
+  if (std::optional<int64_t> seconds = ParseInt(value)) {
+    if (*seconds < 0) return std::nullopt;
+    return absl::Seconds(*seconds);
+  }
+  absl::Time when;
+  std::string err;
+  if (absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", std::string(value), &when, &err))
+    return when > now ? when - now : absl::ZeroDuration();
+  return std::nullopt;
+}
+
+std::optional<absl::Time> ParseUnixSeconds(std::string_view value) {
+  std::optional<int64_t> seconds = ParseInt(value);
+  if (!seconds || *seconds < 0) return std::nullopt;
+  return absl::FromUnixSeconds(*seconds);
+}
+
+std::optional<absl::Time> ParseIsoTime(std::string_view value) {
+  absl::Time when;
+  std::string err;
+  std::string trimmed(absl::StripAsciiWhitespace(common::AsAbsl(value)));
+  if (absl::ParseTime(absl::RFC3339_full, trimmed, &when, &err)) return when;
+  // "+0000" offsets (Facebook) rather than "+00:00".
+  if (absl::ParseTime("%Y-%m-%dT%H:%M:%E*S%z", trimmed, &when, &err)) return when;
+  return std::nullopt;
+}
+
+std::optional<int64_t> ParseInt(std::string_view value) {
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(common::AsAbsl(value)), &n)) return std::nullopt;
+  return n;
+}
+
+absl::Duration CallTimeout(absl::Duration per_call, absl::Time deadline, absl::Time now) {
+  if (deadline == absl::InfiniteFuture()) return per_call;
+  return std::min(per_call, deadline - now);
+}
+
+bool SameTextAsSent(std::string_view sent, std::string_view listed) {
+  return Canonical(sent) == Canonical(listed);
+}
+
+std::string UrlEncode(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace carecast::publisher

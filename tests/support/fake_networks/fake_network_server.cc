@@ -1,0 +1,298 @@
+#include "tests/support/fake_networks/fake_network_server.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace carecast::testing {
+namespace {
+
+// The after-commit fault of the create being handled on this server thread
+// (set by BeginCreate, played by FinishCreate).
+thread_local std::optional<FakeFault> tls_after_commit;
+
+}  // namespace
+
+FakeNetworkServer::FakeNetworkServer(std::string network)
+    : network_(std::move(network)), http_(std::make_unique<httplib::Server>()) {}
+
+FakeNetworkServer::~FakeNetworkServer() { Stop(); }
+
+absl::Status FakeNetworkServer::Start(int port) {
+  int bound = port == 0 ? http_->bind_to_any_port("127.0.0.1")
+                        : (http_->bind_to_port("127.0.0.1", port) ? port : -1);
+  if (bound <= 0) return absl::UnavailableError(absl::StrCat(network_, " fake: cannot bind"));
+  port_ = bound;
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  http_->wait_until_ready();
+  return absl::OkStatus();
+}
+
+void FakeNetworkServer::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    released_ = true;
+  }
+  cv_.notify_all();
+  http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string FakeNetworkServer::base_url() const { return absl::StrCat("http://127.0.0.1:", port_); }
+
+void FakeNetworkServer::QueueFault(FakeFault fault) {
+  std::lock_guard lock(mu_);
+  faults_.push_back(fault);
+}
+
+void FakeNetworkServer::set_stall(absl::Duration stall) {
+  std::lock_guard lock(mu_);
+  stall_ = stall;
+}
+
+void FakeNetworkServer::HoldNextCreate() {
+  std::lock_guard lock(mu_);
+  hold_next_ = true;
+  holding_ = false;
+  released_ = false;
+}
+
+bool FakeNetworkServer::WaitUntilHeld(absl::Duration timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [&] { return holding_; });
+}
+
+void FakeNetworkServer::ReleaseHeld() {
+  {
+    std::lock_guard lock(mu_);
+    released_ = true;
+  }
+  cv_.notify_all();
+}
+
+void FakeNetworkServer::AcceptToken(const std::string& token) {
+  std::lock_guard lock(mu_);
+  tokens_.insert(token);
+  revoked_.erase(token);
+}
+
+void FakeNetworkServer::RevokeToken(const std::string& token) {
+  std::lock_guard lock(mu_);
+  tokens_.erase(token);
+  revoked_.insert(token);
+}
+
+void FakeNetworkServer::SetRateLimit(int64_t limit, absl::Duration window) {
+  std::lock_guard lock(mu_);
+  rate_limit_ = limit;
+  rate_window_ = window;
+  window_start_ = absl::InfinitePast();
+  window_used_ = 0;
+}
+
+void FakeNetworkServer::SetEngagement(const std::string& id, FakeEngagement engagement) {
+  std::lock_guard lock(mu_);
+  for (FakePost& post : posts_) {
+    if (post.id == id) post.engagement = engagement;
+  }
+}
+
+std::string FakeNetworkServer::AddExistingPost(FakePost post) {
+  std::lock_guard lock(mu_);
+  if (post.id.empty()) post.id = absl::StrCat(next_id_++);
+  if (post.create_time == absl::UnixEpoch()) post.create_time = absl::Now();
+  posts_.push_back(post);
+  return post.id;
+}
+
+int64_t FakeNetworkServer::creates_accepted() const {
+  std::lock_guard lock(mu_);
+  return creates_;
+}
+
+int64_t FakeNetworkServer::requests() const {
+  std::lock_guard lock(mu_);
+  return requests_;
+}
+
+int64_t FakeNetworkServer::over_limit_requests() const {
+  std::lock_guard lock(mu_);
+  return over_limit_;
+}
+
+std::vector<FakePost> FakeNetworkServer::posts() const {
+  std::lock_guard lock(mu_);
+  return posts_;
+}
+
+std::optional<FakePost> FakeNetworkServer::FindPost(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  for (const FakePost& post : posts_) {
+    if (post.id == id) return post;
+  }
+  return std::nullopt;
+}
+
+int64_t FakeNetworkServer::CountWithText(const std::string& text) const {
+  std::lock_guard lock(mu_);
+  int64_t n = 0;
+  for (const FakePost& post : posts_) {
+    if (!post.deleted && post.text == text) ++n;
+  }
+  return n;
+}
+
+bool FakeNetworkServer::Admit(const httplib::Request& req, httplib::Response& res) {
+  std::string token = TokenOf(req);
+  int64_t limit = 0;
+  int64_t remaining = 0;
+  absl::Time reset;
+  {
+    std::lock_guard lock(mu_);
+    ++requests_;
+    bool known = tokens_.empty() ? !token.empty() : tokens_.count(token) > 0;
+    if (!known || revoked_.count(token) > 0) {
+      AnswerTokenExpired(res);
+      return false;
+    }
+    if (rate_limit_ > 0) {
+      absl::Time now = absl::Now();
+      if (now >= window_start_ + rate_window_) {
+        window_start_ = now;
+        window_used_ = 0;
+      }
+      reset = window_start_ + rate_window_;
+      limit = rate_limit_;
+      if (window_used_ >= rate_limit_) {
+        ++over_limit_;
+        AnswerRateLimited(res, rate_limit_, reset);
+        return false;
+      }
+      ++window_used_;
+      remaining = rate_limit_ - window_used_;
+    }
+  }
+  if (limit > 0) AddRateHeaders(res, limit, remaining, reset);
+  return true;
+}
+
+std::optional<FakeFault> FakeNetworkServer::TakeFault() {
+  if (faults_.empty()) return std::nullopt;
+  FakeFault fault = faults_.front();
+  faults_.pop_front();
+  return fault;
+}
+
+bool FakeNetworkServer::BeginCreate(httplib::Response& res) {
+  tls_after_commit.reset();
+  std::unique_lock lock(mu_);
+  if (hold_next_) {
+    hold_next_ = false;
+    holding_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_ || stopping_; });
+    holding_ = false;
+  }
+  std::optional<FakeFault> fault = TakeFault();
+  if (!fault) return true;
+  switch (*fault) {
+    case FakeFault::kRateLimited:
+      AnswerRateLimited(res, rate_limit_ > 0 ? rate_limit_ : 1, absl::Now() + absl::Seconds(2));
+      return false;
+    case FakeFault::kServerErrorBefore:
+      AnswerServerError(res, 503);
+      return false;
+    case FakeFault::kTokenExpired:
+      AnswerTokenExpired(res);
+      return false;
+    case FakeFault::kDuplicateRefusal:
+      AnswerDuplicate(res);
+      return false;
+    case FakeFault::kServerErrorAfter:
+    case FakeFault::kTimeoutAfterCommit:
+      tls_after_commit = fault;
+      return true;
+  }
+  return true;
+}
+
+std::string FakeNetworkServer::Commit(FakePost post) {
+  std::lock_guard lock(mu_);
+  if (post.id.empty()) post.id = absl::StrCat(next_id_++);
+  if (post.create_time == absl::UnixEpoch()) post.create_time = absl::Now();
+  ++creates_;
+  posts_.push_back(post);
+  return post.id;
+}
+
+void FakeNetworkServer::FinishCreate(httplib::Response& res) {
+  std::optional<FakeFault> fault = std::exchange(tls_after_commit, std::nullopt);
+  if (!fault) return;
+  if (*fault == FakeFault::kServerErrorAfter) {
+    AnswerServerError(res, 500);
+    return;
+  }
+  // kTimeoutAfterCommit: the post is stored; the answer comes too late.
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, absl::ToChronoMilliseconds(stall_), [&] { return stopping_; });
+}
+
+bool FakeNetworkServer::MarkDeleted(const std::string& id) {
+  std::lock_guard lock(mu_);
+  for (FakePost& post : posts_) {
+    if (post.id == id && !post.deleted) {
+      post.deleted = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool FakeNetworkServer::UpdatePost(const std::string& id,
+                                   const std::function<void(FakePost&)>& update) {
+  std::lock_guard lock(mu_);
+  for (FakePost& post : posts_) {
+    if (post.id == id) {
+      update(post);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string FakeNetworkServer::TokenOf(const httplib::Request& req) const {
+  std::string auth = req.get_header_value("Authorization");
+  if (absl::StartsWith(auth, "Bearer ")) return auth.substr(7);
+  return "";
+}
+
+void FakeNetworkServer::AnswerRateLimited(httplib::Response& res, int64_t /*limit*/,
+                                          absl::Time reset) const {
+  int64_t wait = std::max<int64_t>(1, absl::ToInt64Seconds(reset - absl::Now()) + 1);
+  res.status = 429;
+  res.set_header("Retry-After", absl::StrCat(wait));
+  res.set_content(R"({"error":"rate limited"})", "application/json");
+}
+
+void FakeNetworkServer::AnswerTokenExpired(httplib::Response& res) const {
+  res.status = 401;
+  res.set_content(R"({"error":"The access token is invalid"})", "application/json");
+}
+
+void FakeNetworkServer::AnswerDuplicate(httplib::Response& res) const {
+  res.status = 409;
+  res.set_content(R"({"error":"duplicate"})", "application/json");
+}
+
+void FakeNetworkServer::AnswerServerError(httplib::Response& res, int status) const {
+  res.status = status;
+  res.set_content(R"({"error":"internal server error"})", "application/json");
+}
+
+void FakeNetworkServer::AddRateHeaders(httplib::Response& /*res*/, int64_t /*limit*/,
+                                       int64_t /*remaining*/, absl::Time /*reset*/) const {}
+
+}  // namespace carecast::testing
