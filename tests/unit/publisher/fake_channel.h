@@ -73,12 +73,14 @@ class FakeChannel final : public Channel {
       case Step::kSucceed:
         return Deliver(request);
       case Step::kFail:
+        // A scripted unknown outcome is a timeout: the request may still be in flight.
         return MakeChannelError(
             next.kind, absl::StrCat("scripted ", std::string(ChannelErrorKindName(next.kind))),
-            next.retry_after);
+            next.retry_after, next.kind == ChannelErrorKind::kOutcomeUnknown);
       case Step::kSucceedThenTimeOut:
         Deliver(request);
-        return MakeChannelError(ChannelErrorKind::kOutcomeUnknown, "timed out after send");
+        return MakeChannelError(ChannelErrorKind::kOutcomeUnknown, "timed out after send",
+                                absl::ZeroDuration(), /*may_be_in_flight=*/true);
     }
     return absl::InternalError("unreachable");
   }

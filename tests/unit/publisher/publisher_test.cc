@@ -330,6 +330,27 @@ TEST_F(PublisherTest, RateLimitedWaitsForRetryAfter) {
   EXPECT_EQ(h_.StateOf("p1"), POST_STATE_PUBLISHED);
 }
 
+TEST_F(PublisherTest, RateLimitsNeverSpendAttemptsSoThePostWaitsInsteadOfFailing) {
+  PublisherUnderTest& p = h_.AddStarted();
+  h_.SchedulePost("p1", h_.clock_.Now());
+  ASSERT_TRUE(h_.Drain());
+  for (int i = 0; i < 6; ++i)
+    h_.channel_.QueueFailure(ChannelErrorKind::kRateLimited, absl::Minutes(1));
+  for (int i = 0; i < 6; ++i) {
+    p.publisher->RunCycle();
+    PostRecord r = h_.GetPost("p1");
+    ASSERT_EQ(r.post.state(), POST_STATE_SCHEDULED) << "round " << i;
+    EXPECT_EQ(r.post.attempt(), 0) << "a wait the network asked for is not a failed attempt";
+    h_.clock_.Advance(absl::Minutes(1));
+  }
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.StateOf("p1"), POST_STATE_PUBLISHED);
+  EXPECT_EQ(h_.channel_.delivery_count(), 1u);
+  EXPECT_EQ(
+      MetricValue(p.registry, "carecast_publisher_rate_limited_total", {{"network", "sandbox"}}),
+      6);
+}
+
 TEST_F(PublisherTest, RetryableErrorsGiveUpAfterMaxAttempts) {
   PublisherUnderTest& p = h_.AddStarted();
   h_.SchedulePost("p1", h_.clock_.Now());
@@ -437,11 +458,60 @@ class StuckClaimTest : public PublisherTest {
     post.set_claimed_by("dead-publisher");
     post.set_attempt(1);
     SetTime(h_.clock_.Now() - absl::Seconds(61), post.mutable_update_time());
+    // It died inside its create call.
+    SetTime(h_.clock_.Now() - absl::Seconds(60), post.mutable_send_time());
     (void)h_.posts_->Put("p1", post.SerializeAsString());
     stuck_ = post;
+    // A network that dedupes on the key (as the sandbox does): resending is safe.
+    h_.channel_.SetIdempotency(IdempotencyModel::kNativeKey);
   }
   carecast::v1::Post stuck_;
 };
+
+TEST_F(StuckClaimTest, WithoutAnIdempotencyKeyNotFoundNeedsAHumanAndIsNeverSentAgain) {
+  h_.channel_.SetIdempotency(IdempotencyModel::kNone);
+  PublisherUnderTest& p = h_.AddStarted();
+  p.publisher->RunCycle();
+  PostRecord r = h_.GetPost("p1");
+  EXPECT_EQ(r.post.state(), POST_STATE_NEEDS_HUMAN);
+  EXPECT_NE(r.post.failure_reason().find("may still be in flight"), std::string::npos)
+      << r.post.failure_reason();
+  h_.clock_.Advance(absl::Hours(1));
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.channel_.publish_calls(), 0);
+  EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_reconciliations_total",
+                        {{"network", "sandbox"}, {"result", "needs_human"}}),
+            1);
+}
+
+TEST_F(StuckClaimTest, ClaimThatNeverSentIsRescheduledWithoutAskingTheNetwork) {
+  h_.channel_.SetIdempotency(IdempotencyModel::kNone);
+  stuck_.clear_send_time();
+  (void)h_.posts_->Put("p1", stuck_.SerializeAsString());
+  PublisherUnderTest& p = h_.AddStarted();
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.channel_.find_calls(), 0);
+  EXPECT_EQ(h_.StateOf("p1"), POST_STATE_SCHEDULED);
+  h_.clock_.Advance(absl::Seconds(2));  // backoff after attempt 1
+  p.publisher->RunCycle();
+  PostRecord r = h_.GetPost("p1");
+  EXPECT_EQ(r.post.state(), POST_STATE_PUBLISHED);
+  EXPECT_EQ(h_.channel_.delivery_count(), 1u);
+}
+
+TEST_F(StuckClaimTest, ClaimsAbandonedMaxAttemptsTimesEndFailedInsteadOfLooping) {
+  stuck_.clear_send_time();
+  stuck_.set_attempt(3);  // the harness policy's max_attempts
+  (void)h_.posts_->Put("p1", stuck_.SerializeAsString());
+  PublisherUnderTest& p = h_.AddStarted();
+  p.publisher->RunCycle();
+  PostRecord r = h_.GetPost("p1");
+  EXPECT_EQ(r.post.state(), POST_STATE_FAILED);
+  EXPECT_EQ(h_.channel_.publish_calls(), 0);
+  EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_posts_failed_total",
+                        {{"reason_kind", "crash_loop"}}),
+            1);
+}
 
 TEST_F(StuckClaimTest, NotAtTheChannelGoesBackToScheduledAndIsPublishedOnce) {
   PublisherUnderTest& p = h_.AddStarted();  // the start-up rebuild indexes the stuck claim
