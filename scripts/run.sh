@@ -3,7 +3,8 @@
 #   a strategist sets an objective, a writer drafts, a reviewer approves, a post is
 #   scheduled a few seconds ahead and published to the sandbox (two publishers race
 #   for it; it goes out once), a mention arrives and lands in the inbox, and the
-#   metrics show it all.
+#   metrics show it all. The same post also goes to a local server that speaks
+#   Mastodon's API (carecast-fake-network), through the real Mastodon adapter.
 # Starts nats-server (JetStream) and redis-server on loopback, then the four
 # services. Needs no credentials: a signing key for the local users is made here.
 #
@@ -32,8 +33,9 @@ if [[ $BUILD -eq 1 ]]; then say "Building (first build takes a while; ccache mak
 
 BIN=${CARECAST_BIN_DIR:-$ROOT/build/ci}
 CTL="$BIN/tools/carecastctl/carecastctl"
+FAKE_NETWORK="$BIN/tests/support/fake_networks/carecast-fake-network"
 for b in "$CTL" "$BIN/services/planner/carecast-planner" "$BIN/services/publisher/carecast-publisher" \
-         "$BIN/services/listener/carecast-listener" "$BIN/services/metrics/carecast-metrics"; do
+         "$BIN/services/listener/carecast-listener" "$BIN/services/metrics/carecast-metrics" "$FAKE_NETWORK"; do
   [[ -x "$b" ]] || { echo "run.sh: $b is missing; build first (scripts/build.sh)" >&2; exit 1; }
 done
 
@@ -94,6 +96,22 @@ cat >"$RUN/channels/sandbox.st-marys.sandbox-main.json" <<EOF
  "expires_at": "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)"}
 EOF
 
+# A local server that speaks Mastodon's API (statuses, idempotency keys, rate-limit
+# headers), standing in for a hospital's Mastodon instance, and its account token.
+say "Starting a local Mastodon-compatible server (carecast-fake-network mastodon)"
+"$FAKE_NETWORK" mastodon --port-file "$RUN/mastodon.port" >"$RUN/logs/fake-mastodon.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [[ -s "$RUN/mastodon.port" ]] && break; sleep 0.05; done
+MASTODON_URL="http://127.0.0.1:$(cat "$RUN/mastodon.port")"
+export CARECAST_CHANNEL_MASTODON_BASE_URL="$MASTODON_URL"
+MASTODON_TOKEN="local-demo-mastodon-token"
+cat >"$RUN/channels/mastodon.st-marys.mastodon-main.json" <<EOF
+{"network": "mastodon", "account": "spokes/st-marys/accounts/mastodon-main",
+ "access_token": "$MASTODON_TOKEN",
+ "expires_at": "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)"}
+EOF
+note "Mastodon API at $MASTODON_URL"
+
 start() {  # name binary grpc_port http_port [extra env...]
   local name=$1 bin=$2 gport=$3 hport=$4; shift 4
   env CARECAST_GRPC_PORT="$gport" CARECAST_HTTP_PORT="$hport" "$@" "$bin" >"$RUN/logs/$name.log" 2>&1 &
@@ -143,10 +161,11 @@ iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
 say "Sam (strategist) registers a hospital, its sandbox account and an objective"
 as "$SAM" planner CreateSpoke '{"spoke":{"display_name":"St Mary Hospital"},"spoke_id":"st-marys","request_id":"story-spoke"}' | show '.spoke.name'
 as "$SAM" planner CreateAccount '{"parent":"spokes/st-marys","account":{"network":"NETWORK_SANDBOX","handle":"@stmarys","time_zone":"America/Chicago"},"account_id":"sandbox-main","request_id":"story-account"}' | show '.account | {name, network, handle}'
+as "$SAM" planner CreateAccount '{"parent":"spokes/st-marys","account":{"network":"NETWORK_MASTODON","handle":"@stmarys@social.example","time_zone":"America/Chicago"},"account_id":"mastodon-main","request_id":"story-account-mastodon"}' | show '.account | {name, network, handle}'
 as "$SAM" planner CreateObjective "{\"objective\":{\"display_name\":\"Flu-shot awareness: 4 posts this week\",\"kpi\":\"KPI_POSTS_PUBLISHED\",\"target\":4,\"start_time\":\"$(iso '-1 hour')\",\"end_time\":\"$(iso '+7 days')\",\"network\":\"NETWORK_SANDBOX\"},\"objective_id\":\"flu-awareness\",\"request_id\":\"story-objective\"}" | show '.objective | {name, kpi, target}'
 
 say "Wendy (writer) drafts a post with a variant per channel"
-CONTENT=$(as "$WENDY" planner CreateContent '{"content":{"title":"Flu shots","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8-6. #fluseason","spoke":"spokes/st-marys","objectives":["objectives/flu-awareness"],"variants":[{"network":"NETWORK_X","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_FACEBOOK","text":"Flu season is here. Protect yourself and your family: walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed."},{"network":"NETWORK_LINKEDIN","text":"Our teams at St Mary are ready for flu season: walk-in flu shots weekdays 8am-6pm."},{"network":"NETWORK_SANDBOX","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"}]},"request_id":"story-content"}')
+CONTENT=$(as "$WENDY" planner CreateContent '{"content":{"title":"Flu shots","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8-6. #fluseason","spoke":"spokes/st-marys","objectives":["objectives/flu-awareness"],"variants":[{"network":"NETWORK_X","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_FACEBOOK","text":"Flu season is here. Protect yourself and your family: walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed."},{"network":"NETWORK_LINKEDIN","text":"Our teams at St Mary are ready for flu season: walk-in flu shots weekdays 8am-6pm."},{"network":"NETWORK_SANDBOX","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_MASTODON","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed. #fluseason #publichealth"}]},"request_id":"story-content"}')
 echo "$CONTENT" | show '.content | {name, state, version, content_hash}'
 CONTENT_NAME=$(echo "$CONTENT" | jq -r .content.name)
 as "$WENDY" planner SubmitContent "{\"name\":\"$CONTENT_NAME\",\"request_id\":\"story-submit\"}" | show '.content.state'
@@ -167,6 +186,10 @@ say "Paul (publisher) schedules it on the sandbox account for $WHEN"
 POST=$(as "$PAUL" planner SchedulePost "{\"content\":\"$CONTENT_NAME\",\"account\":\"spokes/st-marys/accounts/sandbox-main\",\"publish_time\":\"$WHEN\",\"request_id\":\"story-schedule\"}")
 echo "$POST" | show '.post | {name, state, publish_time}'
 POST_NAME=$(echo "$POST" | jq -r .post.name)
+say "... and on the hospital's Mastodon account at the same time"
+MPOST=$(as "$PAUL" planner SchedulePost "{\"content\":\"$CONTENT_NAME\",\"account\":\"spokes/st-marys/accounts/mastodon-main\",\"publish_time\":\"$WHEN\",\"request_id\":\"story-schedule-mastodon\"}")
+echo "$MPOST" | show '.post | {name, state, network, text}'
+MPOST_NAME=$(echo "$MPOST" | jq -r .post.name)
 as "$SAM" planner ListCalendar "{\"start_time\":\"$(iso '-1 minute')\",\"end_time\":\"$(iso '+1 day')\"}" | show '[.posts[] | {name, state, publish_time}]'
 
 say "Waiting for the publishers (two of them race for the post)"
@@ -181,6 +204,22 @@ as "$PAUL" planner GetPost "{\"name\":\"$POST_NAME\"}" | show '.post | {state, c
 DELIVERED=$(grep -c "\"$POST_NAME\"" "$RUN/sandbox/deliveries.jsonl" || true)
 note "the sandbox recorded $DELIVERED delivery of $POST_NAME ($RUN/sandbox/deliveries.jsonl)"
 [[ "$DELIVERED" == "1" ]] || { echo "run.sh: expected exactly one delivery, found $DELIVERED" >&2; exit 1; }
+
+say "The Mastodon post went out through the real HTTP adapter"
+mstate=""
+for _ in $(seq 300); do
+  mstate=$(as "$PAUL" planner GetPost "{\"name\":\"$MPOST_NAME\"}" | jq -r .post.state)
+  [[ "$mstate" == "POST_STATE_PUBLISHED" || "$mstate" == "POST_STATE_FAILED" || "$mstate" == "POST_STATE_NEEDS_HUMAN" ]] && break
+  sleep 0.1
+done
+as "$PAUL" planner GetPost "{\"name\":\"$MPOST_NAME\"}" | show '.post | {state, claimed_by, external_id, url}'
+[[ "$mstate" == "POST_STATE_PUBLISHED" ]] || { echo "run.sh: the Mastodon post ended in $mstate" >&2; exit 1; }
+ACCOUNT_ID=$(curl -sS -H "Authorization: Bearer $MASTODON_TOKEN" "$MASTODON_URL/api/v1/accounts/verify_credentials" | jq -r .id)
+STATUSES=$(curl -sS -H "Authorization: Bearer $MASTODON_TOKEN" "$MASTODON_URL/api/v1/accounts/$ACCOUNT_ID/statuses")
+echo "$STATUSES" | show '[.[] | {id, url, created_at, content}]'
+COUNT=$(echo "$STATUSES" | jq length)
+note "the Mastodon server holds $COUNT status for the account (two publishers raced; one create)"
+[[ "$COUNT" == "1" ]] || { echo "run.sh: expected exactly one Mastodon status, found $COUNT" >&2; exit 1; }
 
 say "A patient's relative posts about the emergency room; the social webhook forwards it"
 curl -sS -X POST "http://127.0.0.1:$L_HTTP/v1/mentions" \

@@ -18,6 +18,12 @@ std::string_view NetworkName(v1::Network network) {
       return "instagram";
     case v1::NETWORK_MASTODON:
       return "mastodon";
+    case v1::NETWORK_BLUESKY:
+      return "bluesky";
+    case v1::NETWORK_WORDPRESS:
+      return "wordpress";
+    case v1::NETWORK_WEBHOOK:
+      return "webhook";
     case v1::Network_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::Network_INT_MAX_SENTINEL_DO_NOT_USE_:
       break;
@@ -27,7 +33,8 @@ std::string_view NetworkName(v1::Network network) {
 
 std::optional<v1::Network> ParseNetworkName(std::string_view name) {
   for (v1::Network n : {v1::NETWORK_SANDBOX, v1::NETWORK_X, v1::NETWORK_FACEBOOK,
-                        v1::NETWORK_LINKEDIN, v1::NETWORK_INSTAGRAM, v1::NETWORK_MASTODON}) {
+                        v1::NETWORK_LINKEDIN, v1::NETWORK_INSTAGRAM, v1::NETWORK_MASTODON,
+                        v1::NETWORK_BLUESKY, v1::NETWORK_WORDPRESS, v1::NETWORK_WEBHOOK}) {
     if (NetworkName(n) == name) return n;
   }
   return std::nullopt;

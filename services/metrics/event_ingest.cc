@@ -69,6 +69,12 @@ absl::StatusOr<bool> EventIngest::Apply(const common::Event& event) {
   } else if (common::IsEventOf(event, events::kPostFailed)) {
     ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kPostFailed, event));
     result = figures_.ApplyPostFailed(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kPostScheduled)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kPostScheduled, event));
+    result = figures_.ApplyPostChanged(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kPostCancelled)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kPostCancelled, event));
+    result = figures_.ApplyPostChanged(event.id, event.time, m);
   } else if (common::IsEventOf(event, events::kMentionClassified)) {
     ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kMentionClassified, event));
     result = figures_.ApplyMentionClassified(event.id, event.time, m);

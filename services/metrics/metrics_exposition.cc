@@ -27,7 +27,8 @@ MetricsExposition::MetricsExposition(prometheus::Registry& registry)
       needing_human_family_(prometheus::BuildGauge()
                                 .Name("carecast_posts_needing_human")
                                 .Help("Posts whose outcome is unknown (NEEDS_HUMAN) and that "
-                                      "were not published since, per network.")
+                                      "no one has resolved since (published, scheduled "
+                                      "again or cancelled), per network.")
                                 .Register(registry)),
       mentions_family_(prometheus::BuildCounter()
                            .Name("carecast_mentions_total")

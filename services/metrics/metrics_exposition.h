@@ -1,7 +1,7 @@
 // The program's figures as Prometheus series, kept current event by event:
 //   carecast_posts_published_total{network}
 //   carecast_posts_failed_total{network,state}
-//   carecast_posts_needing_human{network} (NEEDS_HUMAN posts not published since)
+//   carecast_posts_needing_human{network} (NEEDS_HUMAN posts not resolved since)
 //   carecast_mentions_total{sentiment}
 //   carecast_inbox_open_items, carecast_inbox_closed_total,
 //   carecast_inbox_response_seconds (histogram, create -> close)

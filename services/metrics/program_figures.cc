@@ -1,5 +1,7 @@
 #include "services/metrics/program_figures.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -129,7 +131,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostPublished(std::string_view 
   if (auto it = needs_human_.find(post.name()); it != needs_human_.end()) {
     // Counted under the network its NEEDS_HUMAN event named, so the figure
     // returns exactly to where it was.
-    const v1::Network network = it->second;
+    const v1::Network network = it->second.network;
     needs_human_.erase(it);
     const int64_t left = --needs_human_by_network_[network];
     if (observer_ != nullptr) observer_->NeedsHumanChanged(network, left);
@@ -146,15 +148,57 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostFailed(std::string_view eve
   std::lock_guard lock(mu_);
   if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
   ++events_applied_;
-  if (!failed_.emplace(post.name(), post.state()).second) return ApplyResult::kDuplicate;
-  ++failed_by_network_state_[{post.network(), post.state()}];
-  if (observer_ != nullptr) observer_->PostFailed(post.network(), post.state());
-  // A post published before (a replay in another order) no longer needs anyone.
-  if (post.state() == v1::POST_STATE_NEEDS_HUMAN && !published_.contains(post.name()) &&
-      needs_human_.emplace(post.name(), post.network()).second) {
-    const int64_t now_needing = ++needs_human_by_network_[post.network()];
-    if (observer_ != nullptr) observer_->NeedsHumanChanged(post.network(), now_needing);
+  const bool first_of_state = failed_.emplace(post.name(), post.state()).second;
+  if (first_of_state) {
+    ++failed_by_network_state_[{post.network(), post.state()}];
+    if (observer_ != nullptr) observer_->PostFailed(post.network(), post.state());
   }
+  // A post that went NEEDS_HUMAN again after a person rescheduled it needs a
+  // human again, though its failure was counted the first time.
+  const bool raised =
+      post.state() == v1::POST_STATE_NEEDS_HUMAN &&
+      RaiseNeedsHuman(post, IsSet(post.update_time()) ? ToTime(post.update_time()) : event_time);
+  return first_of_state || raised ? ApplyResult::kApplied : ApplyResult::kDuplicate;
+}
+
+bool ProgramFigures::RaiseNeedsHuman(const v1::Post& post, absl::Time since) {
+  // A post published before (a replay in another order) no longer needs anyone.
+  if (published_.contains(post.name())) return false;
+  // Neither does one a person resolved after this outcome.
+  if (auto changed = post_changed_at_.find(post.name());
+      changed != post_changed_at_.end() && changed->second > since) {
+    return false;
+  }
+  auto [it, inserted] =
+      needs_human_.try_emplace(post.name(), NeedsHumanFact{post.network(), since});
+  if (!inserted) {
+    it->second.since = std::max(it->second.since, since);
+    return false;
+  }
+  const int64_t now_needing = ++needs_human_by_network_[post.network()];
+  if (observer_ != nullptr) observer_->NeedsHumanChanged(post.network(), now_needing);
+  return true;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostChanged(std::string_view event_id,
+                                                             absl::Time event_time,
+                                                             const v1::PostChanged& event) {
+  const v1::Post& post = event.post();
+  if (post.name().empty()) return MissingName("post", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  const absl::Time at = IsSet(post.update_time()) ? ToTime(post.update_time()) : event_time;
+  auto [changed, inserted] = post_changed_at_.try_emplace(post.name(), at);
+  if (!inserted) changed->second = std::max(changed->second, at);
+  auto it = needs_human_.find(post.name());
+  // Only a change after the outcome answers it: the schedule that came before
+  // the NEEDS_HUMAN outcome (replayed late) does not.
+  if (it == needs_human_.end() || it->second.since >= at) return ApplyResult::kApplied;
+  const v1::Network network = it->second.network;
+  needs_human_.erase(it);
+  const int64_t left = --needs_human_by_network_[network];
+  if (observer_ != nullptr) observer_->NeedsHumanChanged(network, left);
   return ApplyResult::kApplied;
 }
 

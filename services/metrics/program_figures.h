@@ -57,7 +57,8 @@ class FiguresObserver {
   virtual ~FiguresObserver() = default;
   virtual void PostPublished(v1::Network network) = 0;
   virtual void PostFailed(v1::Network network, v1::PostState state) = 0;
-  // `posts` of `network` now need a human (NEEDS_HUMAN and not published since).
+  // `posts` of `network` now need a human (NEEDS_HUMAN and not published,
+  // rescheduled or cancelled since).
   virtual void NeedsHumanChanged(v1::Network network, int64_t posts) = 0;
   virtual void MentionClassified(v1::Sentiment sentiment) = 0;
   virtual void InboxOpenChanged(int64_t open_items) = 0;
@@ -84,9 +85,18 @@ class ProgramFigures {
                                                  const v1::PostPublished& event);
   // carecast.post.failed: counted once per post and state (FAILED, NEEDS_HUMAN).
   // A NEEDS_HUMAN post also counts as needing a human until it is published
-  // (whichever of the two events comes first).
+  // (whichever of the two events comes first) or a person resolves it (below).
   absl::StatusOr<ApplyResult> ApplyPostFailed(std::string_view event_id, absl::Time event_time,
                                               const v1::PostFailed& event);
+  // carecast.post.scheduled / carecast.post.cancelled: a NEEDS_HUMAN post a
+  // person scheduled again (PublisherService.ConfirmPostNotPublished) or
+  // cancelled (PlannerService.CancelPost) no longer needs anyone. Decided by
+  // post.update_time (the event time when unset), so any replay order gives the
+  // same answer: a change resolves the NEEDS_HUMAN outcomes older than it, and a
+  // NEEDS_HUMAN outcome newer than every change (the post failed again after a
+  // reschedule) needs a human again.
+  absl::StatusOr<ApplyResult> ApplyPostChanged(std::string_view event_id, absl::Time event_time,
+                                               const v1::PostChanged& event);
   // carecast.mention.classified: counted once per mention, at its receive_time.
   absl::StatusOr<ApplyResult> ApplyMentionClassified(std::string_view event_id,
                                                      absl::Time event_time,
@@ -155,8 +165,17 @@ class ProgramFigures {
   std::map<std::string, ObjectiveState, std::less<>> objectives_;
   std::map<v1::Network, int64_t> published_by_network_;
   std::map<std::pair<v1::Network, v1::PostState>, int64_t> failed_by_network_state_;
-  std::map<std::string, v1::Network, std::less<>> needs_human_;  // post name -> network
+  struct NeedsHumanFact {
+    v1::Network network = v1::NETWORK_UNSPECIFIED;
+    absl::Time since;  // the NEEDS_HUMAN post's update_time
+  };
+  // Counts `post` as needing a human from `since`, unless it was published or
+  // changed by a person later. Called with mu_; true when the figure rose.
+  bool RaiseNeedsHuman(const v1::Post& post, absl::Time since);
+  std::map<std::string, NeedsHumanFact, std::less<>> needs_human_;  // by post name
   std::map<v1::Network, int64_t> needs_human_by_network_;
+  // The latest update_time of each post's scheduled/cancelled events.
+  std::map<std::string, absl::Time, std::less<>> post_changed_at_;
   std::map<v1::Sentiment, int64_t> mentions_by_sentiment_;
   int64_t open_items_ = 0;
   int64_t closed_items_ = 0;

@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
-#include <re2/re2.h>
+#include "absl/strings/str_join.h"
 
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
+#include "services/common/networks/network_rules.h"
 #include "services/planner/validation.h"
 
 namespace carecast::planner {
@@ -16,105 +18,50 @@ namespace {
 
 using carecast::v1::Content;
 using carecast::v1::Network;
-
-constexpr size_t kXUrlWeight = 23;
-
-uint32_t DecodeAt(std::string_view s, size_t i, size_t len) {
-  auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i + k])); };
-  switch (len) {
-    case 1:
-      return b(0);
-    case 2:
-      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3:
-      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default:
-      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-  }
-}
-
-size_t XCodePointWeight(uint32_t cp) {
-  bool light = cp <= 0x10FF || (cp >= 0x2000 && cp <= 0x200D) || (cp >= 0x2010 && cp <= 0x201F) ||
-               (cp >= 0x2032 && cp <= 0x2037);
-  return light ? 1 : 2;
-}
-
-size_t XWeightOfPlainText(std::string_view s) {
-  size_t weight = 0;
-  for (size_t i = 0; i < s.size();) {
-    size_t len = common::Utf8SequenceLength(s, i);
-    if (len == 0) len = 1;  // callers validate first; never loop forever
-    weight += XCodePointWeight(DecodeAt(s, i, len));
-    i += len;
-  }
-  return weight;
-}
+namespace networks = common::networks;
 
 void AppendField(std::string& out, std::string_view field) {
   absl::StrAppend(&out, field.size(), ":", absl::string_view(field.data(), field.size()), ";");
 }
 
+// The bytes a variant may hold before it is measured, to bound the work on
+// hostile input. A code point is at most four bytes, so a character-counted
+// network needs no more than four per character; a grapheme or an X "character"
+// can be much longer (an emoji ZWJ sequence, a link), so those get the master
+// cap, which the linear counters handle easily.
+size_t MaxVariantBytes(const networks::NetworkRules& rules) {
+  if (rules.max_text == 0) return kMaxMasterTextBytes;
+  switch (rules.text_unit) {
+    case networks::TextUnit::kCharacters:
+      return rules.max_text * 4;
+    case networks::TextUnit::kBytes:
+      return rules.max_text;
+    case networks::TextUnit::kXWeighted:
+    case networks::TextUnit::kMastodon:
+    case networks::TextUnit::kGraphemes:
+      return kMaxMasterTextBytes;
+  }
+  return kMaxMasterTextBytes;
+}
+
+std::string_view UnitNote(networks::TextUnit unit) {
+  switch (unit) {
+    case networks::TextUnit::kXWeighted:
+      return " (URLs count 23, CJK and emoji count 2)";
+    case networks::TextUnit::kMastodon:
+      return " (URLs count 23)";
+    case networks::TextUnit::kGraphemes:
+      return " (counted as graphemes)";
+    case networks::TextUnit::kCharacters:
+    case networks::TextUnit::kBytes:
+      return "";
+  }
+  return "";
+}
+
 }  // namespace
 
-size_t VariantCharLimit(Network network) {
-  switch (network) {
-    case carecast::v1::NETWORK_X:
-      return 280;
-    case carecast::v1::NETWORK_LINKEDIN:
-      return 3000;
-    case carecast::v1::NETWORK_FACEBOOK:
-      return 63206;
-    case carecast::v1::NETWORK_INSTAGRAM:
-      return 2200;
-    case carecast::v1::NETWORK_MASTODON:
-      return 500;
-    case carecast::v1::NETWORK_SANDBOX:
-      return 0;
-    case carecast::v1::NETWORK_UNSPECIFIED:
-      return 0;
-    case carecast::v1::Network_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case carecast::v1::Network_INT_MAX_SENTINEL_DO_NOT_USE_:
-      return 0;
-  }
-  return 0;
-}
-
-std::string_view NetworkField(Network network) {
-  switch (network) {
-    case carecast::v1::NETWORK_X:
-      return "x";
-    case carecast::v1::NETWORK_LINKEDIN:
-      return "linkedin";
-    case carecast::v1::NETWORK_FACEBOOK:
-      return "facebook";
-    case carecast::v1::NETWORK_INSTAGRAM:
-      return "instagram";
-    case carecast::v1::NETWORK_MASTODON:
-      return "mastodon";
-    case carecast::v1::NETWORK_SANDBOX:
-      return "sandbox";
-    case carecast::v1::NETWORK_UNSPECIFIED:
-      return "unspecified";
-    case carecast::v1::Network_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case carecast::v1::Network_INT_MAX_SENTINEL_DO_NOT_USE_:
-      return "unknown";
-  }
-  return "unknown";
-}
-
-size_t XWeightedLength(std::string_view text) {
-  static const RE2 kUrl(R"((?i)https?://[^\s]+)");
-  size_t weight = 0;
-  re2::StringPiece input(text.data(), text.size());
-  re2::StringPiece match;
-  size_t pos = 0;
-  while (pos < text.size() && kUrl.Match(input, pos, text.size(), RE2::UNANCHORED, &match, 1)) {
-    size_t begin = static_cast<size_t>(match.data() - text.data());
-    weight += XWeightOfPlainText(text.substr(pos, begin - pos)) + kXUrlWeight;
-    pos = begin + match.size();
-  }
-  return weight + XWeightOfPlainText(text.substr(pos));
-}
+std::string_view NetworkField(Network network) { return networks::NetworkName(network); }
 
 absl::Status ValidateContentBody(const Content& content) {
   if (absl::Status s = CheckText("content.title", content.title(), kMaxTitleChars, false);
@@ -129,45 +76,62 @@ absl::Status ValidateContentBody(const Content& content) {
   if (!common::IsValidUtf8(content.text())) {
     return absl::InvalidArgumentError("content.text is not valid UTF-8");
   }
-  if (content.variants_size() > 6) {
+  if (static_cast<size_t>(content.variants_size()) > networks::AllRules().size()) {
     return absl::InvalidArgumentError("content.variants holds more than one variant per network");
   }
   std::set<int> seen;
   for (const auto& v : content.variants()) {
-    if (v.network() == carecast::v1::NETWORK_UNSPECIFIED ||
-        !carecast::v1::Network_IsValid(v.network())) {
+    const networks::NetworkRules* rules = networks::FindRules(v.network());
+    if (rules == nullptr) {
       return absl::InvalidArgumentError("content.variants[].network must be a known network");
     }
-    std::string field =
-        absl::StrCat("content.variants[", common::AsAbsl(NetworkField(v.network())), "].text");
+    const absl::string_view name = common::AsAbsl(rules->name);
+    std::string field = absl::StrCat("content.variants[", name, "].text");
     if (!seen.insert(v.network()).second) {
-      return absl::InvalidArgumentError(absl::StrCat("content.variants has two variants for ",
-                                                     common::AsAbsl(NetworkField(v.network())),
+      return absl::InvalidArgumentError(absl::StrCat("content.variants has two variants for ", name,
                                                      "; at most one per network"));
     }
     if (v.text().empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-    // Bytes are capped first to bound the work on hostile input: four per
-    // character of the network's limit (UTF-8's widest), or the master cap.
-    const size_t limit = VariantCharLimit(v.network());
-    const size_t max_bytes = limit == 0 ? kMaxMasterTextBytes : limit * 4;
+    const size_t max_bytes = MaxVariantBytes(*rules);
     if (v.text().size() > max_bytes) {
+      if (rules->text_unit == networks::TextUnit::kBytes) {
+        return absl::InvalidArgumentError(absl::StrCat(field, " is ", v.text().size(), " bytes; ",
+                                                       name, " allows at most ", max_bytes));
+      }
       return absl::InvalidArgumentError(
           absl::StrCat(field, " is larger than ", max_bytes, " bytes"));
     }
     if (!common::IsValidUtf8(v.text())) {
       return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
     }
-    if (limit == 0) continue;
-    size_t length = v.network() == carecast::v1::NETWORK_X ? XWeightedLength(v.text())
-                                                           : common::CodePointCount(v.text());
-    if (length > limit) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, " is ", length, " characters; ", common::AsAbsl(NetworkField(v.network())),
-          " allows at most ", limit,
-          v.network() == carecast::v1::NETWORK_X ? " (URLs count 23, CJK and emoji count 2)" : ""));
+    const std::string_view unit =
+        rules->text_unit == networks::TextUnit::kBytes ? "bytes" : "characters";
+    if (rules->max_text > 0) {
+      const size_t length = networks::TextLength(*rules, v.text());
+      if (length > rules->max_text) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, " is ", length, " ", common::AsAbsl(unit), "; ", name, " allows at most ",
+            rules->max_text, common::AsAbsl(UnitNote(rules->text_unit))));
+      }
+    }
+    if (rules->max_text_bytes > 0 && v.text().size() > rules->max_text_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(field, " is ", v.text().size(), " bytes; ",
+                                                     name, " allows at most ",
+                                                     rules->max_text_bytes, " bytes"));
     }
   }
-  return absl::OkStatus();
+  return networks::ValidateMedia("content.media", content.media());
+}
+
+absl::Status CheckContentFitsNetworks(const Content& content) {
+  std::vector<std::string> problems;
+  for (const auto& v : content.variants()) {
+    absl::Status fits = networks::CheckPostFits(v.network(), v.text(), content.media());
+    if (!fits.ok()) problems.emplace_back(fits.message());
+  }
+  if (problems.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("the content cannot be posted as it stands: ", absl::StrJoin(problems, "; ")));
 }
 
 void SortVariants(Content* content) {
@@ -186,6 +150,17 @@ std::string ContentHash(const Content& content) {
   for (const auto& [network, text] : variants) {
     absl::StrAppend(&canonical, network, ";");
     AppendField(canonical, text);
+  }
+  // Appended only when present, so the hash of content without media (every
+  // approval given before media existed) is unchanged.
+  if (content.media_size() > 0) {
+    absl::StrAppend(&canonical, "media;", content.media_size(), ";");
+    for (const auto& m : content.media()) {
+      AppendField(canonical, m.url());
+      AppendField(canonical, m.alt_text());
+      AppendField(canonical, m.mime_type());
+      absl::StrAppend(&canonical, m.size_bytes(), ";");
+    }
   }
   return common::Sha256Hex(canonical);
 }

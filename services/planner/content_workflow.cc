@@ -1,6 +1,7 @@
 // Content and its review: create, edit (a new version voids any approval and
 // cancels posts scheduled from it), submit, approve (bound to one version, never
-// by the author, only when the guard finds nothing), reject.
+// by the author, only when the guard finds nothing and every variant with the
+// media fits its network), reject.
 #include "absl/strings/str_join.h"
 
 #include "carecast/v1/events.pb.h"
@@ -68,6 +69,7 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
         content.set_text(in.text());
         *content.mutable_variants() = in.variants();
         SortVariants(&content);
+        *content.mutable_media() = in.media();
         *content.mutable_objectives() = in.objectives();
         content.set_spoke(in.spoke());
         ASSIGN_OR_RETURN(
@@ -135,6 +137,7 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
                   content.set_text(in.text());
                   *content.mutable_variants() = in.variants();
                   SortVariants(&content);
+                  *content.mutable_media() = in.media();
                   content.set_version(content.version() + 1);
                   content.set_content_hash(ContentHash(content));
                   ASSIGN_OR_RETURN(v1::ContentState next,
@@ -222,6 +225,10 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
                                      "no one approves their own work: the reviewer is the author");
                                }
                                RETURN_IF_ERROR(GuardContent(content));
+                               // Sizes, types, alt text and the variants' texts are
+                               // held to each target network's rules now, not at
+                               // publish time, when no one can fix them.
+                               RETURN_IF_ERROR(CheckContentFitsNetworks(content));
                                content.set_state(next);
                                v1::Approval& approval = *content.mutable_approval();
                                approval.set_reviewer(caller.principal.subject);
@@ -273,6 +280,10 @@ absl::Status Planner::GuardContent(const v1::Content& content) {
   check("master", content.text());
   check("title", content.title());
   for (const auto& v : content.variants()) check(NetworkField(v.network()), v.text());
+  // Alt text goes out with the image, so it is outgoing text like the rest.
+  for (int i = 0; i < content.media_size(); ++i) {
+    check(absl::StrCat("media[", i, "].alt_text"), content.media(i).alt_text());
+  }
   if (findings.empty()) return absl::OkStatus();
   std::vector<std::string> parts;
   for (const v1::GuardFinding& f : findings) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include <prometheus/registry.h>
 
 #include "services/common/base/clock.h"
@@ -101,6 +102,7 @@ int main() {
   options.instance = absl::StrCat("planner-", getpid());
   options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};
   options.index_reconcile_period = cc.index_reconcile_period;
+  options.channels = config->channels;
   common::OutboxMetrics outbox_metrics(registry, planner::Planner::EntityBuckets());
   auto core = planner::Planner::Create(options, {.buckets = **nats,
                                                  .bus = **nats,
@@ -142,8 +144,10 @@ int main() {
   (*grpc_server)->SetServing(true);
   http.SetReady(true);
 
-  logger.Info("planner started", {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
-                                  {"http_port", static_cast<int64_t>(http.port())}});
+  logger.Info("planner started",
+              {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
+               {"http_port", static_cast<int64_t>(http.port())},
+               {"channels", absl::StrJoin(config->channels.ConfiguredNames(), ",")}});
   common::AwaitShutdownSignal(logger, http);
   (*grpc_server)->Shutdown(cc.shutdown_grace);
   http.Stop();

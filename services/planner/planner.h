@@ -19,6 +19,7 @@
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
+#include "services/common/networks/channel_settings.h"
 #include "services/common/redis/index_reconcile_runner.h"
 #include "services/common/redis/index_reconciler.h"
 #include "services/common/redis/sorted_index.h"
@@ -49,6 +50,10 @@ struct PlannerOptions {
   // How often the calendar is reconciled with the posts bucket once
   // StartIndexReconciliation() has run (CARECAST_INDEX_RECONCILE_PERIOD).
   absl::Duration index_reconcile_period = absl::Seconds(60);
+  // The networks this deployment has channel adapters for
+  // (CARECAST_CHANNEL_<NET>_BASE_URL); SchedulePost refuses the others. The
+  // default has the sandbox only.
+  common::networks::ChannelSettings channels;
 };
 
 // What the planner needs; references must outlive it.
@@ -117,7 +122,8 @@ class Planner {
   absl::StatusOr<v1::ListObjectivesResponse> ListObjectives(
       const Caller& caller, const v1::ListObjectivesRequest& request);
 
-  // Content and its review (content_workflow.cc).
+  // Content and its review (content_workflow.cc). Approval also requires every
+  // variant, with the content's media, to fit its network's rules.
   absl::StatusOr<v1::CreateContentResponse> CreateContent(const Caller& caller,
                                                           const v1::CreateContentRequest& request);
   absl::StatusOr<v1::GetContentResponse> GetContent(const Caller& caller,
@@ -132,10 +138,17 @@ class Planner {
                                                           const v1::RejectContentRequest& request);
 
   // Posts and the calendar (post_scheduling.cc).
+  // Places the approved content's variant for the account's network (with the
+  // content's media) on the calendar. FAILED_PRECONDITION, nothing written, when
+  // the network has no configured channel adapter or the variant breaks the
+  // network's rules (common::networks::CheckPostFits, whose reason it carries).
   absl::StatusOr<v1::SchedulePostResponse> SchedulePost(const Caller& caller,
                                                         const v1::SchedulePostRequest& request);
   absl::StatusOr<v1::GetPostResponse> GetPost(const Caller& caller,
                                               const v1::GetPostRequest& request);
+  // Cancels a SCHEDULED post, or a NEEDS_HUMAN one a person decided not to
+  // publish (its audit detail says the outcome was unknown). Any other state is
+  // FAILED_PRECONDITION naming it.
   absl::StatusOr<v1::CancelPostResponse> CancelPost(const Caller& caller,
                                                     const v1::CancelPostRequest& request);
   absl::StatusOr<v1::ListCalendarResponse> ListCalendar(const Caller& caller,

@@ -5,6 +5,7 @@
 #include "absl/time/time.h"
 
 #include "services/common/base/env_config.h"
+#include "services/common/networks/channel_settings.h"
 
 namespace carecast::planner {
 
@@ -19,6 +20,10 @@ struct PlannerConfig {
   // CARECAST_PLANNER_MIN_LEAD_TIME: a post's publish_time must be at least this
   // far in the future. Default 1s; 0..24h.
   absl::Duration min_lead_time = absl::Seconds(1);
+  // CARECAST_CHANNEL_<NET>_BASE_URL and _TIMEOUT, read as the publisher reads
+  // them (services/common/networks/channel_settings.h): SchedulePost refuses a
+  // network without a base URL. Default: the sandbox only.
+  common::networks::ChannelSettings channels;
 };
 
 // Reads and validates every variable; INVALID_ARGUMENT lists all problems.

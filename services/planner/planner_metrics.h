@@ -22,7 +22,8 @@ class PlannerMetrics {
   void ContentTransition(std::string_view transition);
   // carecast_planner_guard_blocks_total{kind}: one per finding kind per blocked approval.
   void GuardBlock(std::string_view kind);
-  // carecast_planner_posts_total{event}: scheduled, cancelled, cancelled_by_edit.
+  // carecast_planner_posts_total{event}: scheduled, cancelled, cancelled_by_edit,
+  // cancelled_needs_human (a NEEDS_HUMAN post a person cancelled).
   void Post(std::string_view event);
   // carecast_planner_publishing_switches_total{state}: held, resumed.
   void PublishingSwitch(std::string_view state);

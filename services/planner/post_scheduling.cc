@@ -8,6 +8,8 @@
 #include "services/common/bus/subjects.h"
 #include "services/common/lifecycle/content_lifecycle.h"
 #include "services/common/lifecycle/post_lifecycle.h"
+#include "services/common/networks/channel_settings.h"
+#include "services/common/networks/network_rules.h"
 #include "services/planner/content_rules.h"
 #include "services/planner/page_token.h"
 #include "services/planner/planner.h"
@@ -20,6 +22,10 @@ namespace {
 
 using common::AsAbsl;
 namespace subjects = common::subjects;
+
+// The audit detail of a NEEDS_HUMAN post cancelled by hand (then ": <reason>").
+constexpr std::string_view kCancelledNeedsHumanDetail =
+    "cancelled while NEEDS_HUMAN (outcome unknown; the network may show it)";
 
 v1::PostChanged Changed(const v1::Post& post, const common::Caller& caller) {
   v1::PostChanged event;
@@ -90,18 +96,32 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         absl::StatusOr<Stored<v1::Account>> account =
             organisation_.Get<v1::Account>(AccountKey(account_name.spoke, account_name.account));
         if (!account.ok()) return internal::NotFoundAs(account.status(), request.account());
+        const v1::Network network = account->value.network();
+        // Refused now rather than at due time, when the publisher would have no
+        // adapter to hand the post to and no one would be watching.
+        if (!options_.channels.Configured(network)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "no channel adapter is configured for network ", AsAbsl(NetworkField(network)),
+              " (set ", common::networks::BaseUrlVariable(network), ")"));
+        }
         if (!lifecycle::IsApprovedAt(c, c.version(), c.content_hash())) {
           return absl::FailedPreconditionError(
               absl::StrCat(request.content(),
                            " is not approved at its current version; only "
                            "APPROVED content can be scheduled"));
         }
-        const v1::Network network = account->value.network();
         const std::string* text = TextFor(c, network);
         if (text == nullptr) {
           return absl::FailedPreconditionError(
               absl::StrCat(request.content(), " has no variant for ", AsAbsl(NetworkField(network)),
                            ", the network of ", request.account()));
+        }
+        // Approval checked the variants; the sandbox may post the master text,
+        // and a network's rules may have tightened since the approval.
+        if (absl::Status fits = common::networks::CheckPostFits(network, *text, c.media());
+            !fits.ok()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              request.content(), " cannot be posted on ", request.account(), ": ", fits.message()));
         }
 
         v1::SchedulePostResponse response;
@@ -114,6 +134,7 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         post.set_content_version(c.version());
         post.set_content_hash(c.content_hash());
         post.set_text(*text);
+        *post.mutable_media() = c.media();
         ASSIGN_OR_RETURN(v1::PostState initial, lifecycle::Next(v1::POST_STATE_UNSPECIFIED,
                                                                 lifecycle::PostEvent::kSchedule));
         post.set_state(initial);
@@ -176,6 +197,9 @@ absl::StatusOr<v1::CancelPostResponse> Planner::CancelPost(const Caller& caller,
         ASSIGN_OR_RETURN(std::string id, ParsePostName("name", request.name()));
         RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, false));
         const absl::Time now = clock_.Now();
+        // Set by the attempt that wrote: a retry of the read-modify-write may see
+        // another state than the first attempt did.
+        bool was_needs_human = false;
         ASSIGN_OR_RETURN(
             Stored<v1::Post> stored,
             internal::ReadModifyWrite<v1::Post>(
@@ -184,15 +208,24 @@ absl::StatusOr<v1::CancelPostResponse> Planner::CancelPost(const Caller& caller,
                   ASSIGN_OR_RETURN(
                       v1::PostState next,
                       lifecycle::Next(post.state(), lifecycle::PostEvent::kCancel, post.name()));
+                  was_needs_human = post.state() == v1::POST_STATE_NEEDS_HUMAN;
                   post.set_state(next);
                   *post.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
                 },
                 [&](const v1::Post& after, uint64_t base) {
+                  // Whoever reads the trail must see that the outcome was unknown:
+                  // the network may still show the post.
+                  std::string detail = was_needs_human
+                                           ? (request.reason().empty()
+                                                  ? std::string(kCancelledNeedsHumanDetail)
+                                                  : absl::StrCat(AsAbsl(kCancelledNeedsHumanDetail),
+                                                                 ": ", request.reason()))
+                                           : request.reason();
                   return std::vector<Change>{CancelChange(after, base, caller, request.request_id(),
-                                                          now, request.reason())};
+                                                          now, std::move(detail))};
                 }));
-        metrics_.Post("cancelled");
+        metrics_.Post(was_needs_human ? "cancelled_needs_human" : "cancelled");
         wrote = true;
         v1::CancelPostResponse response;
         *response.mutable_post() = std::move(stored.value);
@@ -265,9 +298,11 @@ absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::st
         [&](v1::Post& p) -> absl::Status {
           absl::StatusOr<v1::PostState> next =
               lifecycle::Next(p.state(), lifecycle::PostEvent::kCancel);
-          still_scheduled = next.ok();
           // Claimed by a publisher meanwhile: it is no longer ours to cancel, and
           // the publisher refuses a post whose hash no longer matches an approval.
+          // A post that became NEEDS_HUMAN meanwhile may be on the network: only a
+          // person who checked may cancel it, never an edit.
+          still_scheduled = next.ok() && p.state() == v1::POST_STATE_SCHEDULED;
           if (!still_scheduled) return absl::CancelledError("no longer scheduled");
           p.set_state(*next);
           *p.mutable_update_time() = ToProto(now);

@@ -1,10 +1,13 @@
 // carecast-publisher: composition only. Reads the configuration, connects to NATS
-// and Redis, registers the sandbox channel, watches the channel tokens' expiry
+// and Redis, registers the sandbox channel and the adapter of every configured
+// network (credentials from the channel secrets, rate budgets shared in Redis,
+// one libcurl client), watches the channel tokens' expiry
 // (when CARECAST_CHANNEL_SECRETS_DIR is set), runs the dispatch core and serves
 // PublisherService over gRPC plus /metrics over HTTP until SIGTERM.
 #include <cstdio>
 #include <memory>
 
+#include "absl/strings/str_join.h"
 #include <prometheus/registry.h>
 
 #include "services/common/base/clock.h"
@@ -26,7 +29,11 @@
 #include "services/common/rpc/rpc_metrics.h"
 #include "services/common/startup/service_startup.h"
 #include "services/common/store/outbox_metrics.h"
+#include "services/common/http/curl_http_client.h"
 #include "services/publisher/channels/channel_registry.h"
+#include "services/publisher/channels/file_credential_source.h"
+#include "services/publisher/channels/network_channels.h"
+#include "services/publisher/channels/redis_rate_limiter.h"
 #include "services/publisher/channels/sandbox_channel.h"
 #include "services/publisher/channels/token_expiry_watcher.h"
 #include "services/publisher/publisher.h"
@@ -94,6 +101,29 @@ int main() {
     return Fail(logger, "cannot register the sandbox channel", s);
   }
 
+  // The networks: one HTTP client, the accounts' credentials, shared budgets.
+  common::CurlHttpClient http_client;
+  publisher::RedisRateLimiter rate_limiter(**redis, clock, logger);
+  std::unique_ptr<publisher::FileCredentialSource> credentials;
+  std::unique_ptr<publisher::NetworkChannels> networks;
+  if (!config->channels.endpoints.empty()) {
+    auto opened = publisher::FileCredentialSource::Create(
+        {.directory = config->channel_secrets_dir,
+         .kv_replicas = cc.stream_replicas,
+         .sealing_key_file = config->channel_token_sealing_key_file,
+         .holder = config->publisher_id},
+        **nats, http_client, registry, clock, logger);
+    if (!opened.ok()) return Fail(logger, "cannot open the channel credentials", opened.status());
+    credentials = *std::move(opened);
+    auto built = publisher::NetworkChannels::Create(
+        config->channels, {http_client, *credentials, rate_limiter, clock});
+    if (!built.ok()) return Fail(logger, "cannot build the network adapters", built.status());
+    networks = *std::move(built);
+    if (absl::Status s = networks->RegisterAll(channels); !s.ok()) {
+      return Fail(logger, "cannot register the network adapters", s);
+    }
+  }
+
   auto authenticator = common::LoadAuthenticator(cc, clock);
   if (!authenticator.ok()) {
     return Fail(logger, "cannot load the JWT public key", authenticator.status());
@@ -137,7 +167,7 @@ int main() {
   common::RoleTable roles = publisher::PublisherRoleTable();
   common::RpcMetrics rpc_metrics(registry);
   common::RpcEdge edge(**authenticator, roles, rpc_metrics, logger);
-  publisher::PublisherGrpcService grpc_service(core, **sandbox, edge);
+  publisher::PublisherGrpcService grpc_service(core, edge);
 
   common::HttpServer http(common::HttpServerOptionsFor(cc), registry);
   if (absl::Status s = http.Start(); !s.ok()) return Fail(logger, "cannot start HTTP", s);
@@ -150,6 +180,7 @@ int main() {
   logger.Info("publisher serving", {{"publisher_id", config->publisher_id},
                                     {"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
                                     {"http_port", static_cast<int64_t>(http.port())},
+                                    {"networks", absl::StrJoin(config->channels.ConfiguredNames(), ",")},
                                     {"sandbox", (*sandbox)->path()}});
   common::AwaitShutdownSignal(logger, http);
   // Stop dispatching first: the post in flight is finished and recorded, then

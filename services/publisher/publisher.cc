@@ -24,6 +24,7 @@ Publisher::Publisher(PublisherOptions options, PublisherDeps deps)
       index_(deps.index, deps.posts, options_.policy, deps.metrics, deps.logger),
       hold_(deps.control, deps.metrics, deps.logger),
       outcomes_(posts_, index_, deps.clock, deps.logger, deps.metrics, options_.publisher_id),
+      resolutions_(posts_, index_, deps.clock, deps.logger, deps.metrics, options_.policy),
       reconciler_(deps.channels, outcomes_, deps.clock, deps.logger, deps.metrics, options_.policy),
       dispatcher_(posts_, contents_, index_, deps.channels, hold_, outcomes_, reconciler_,
                   deps.clock, deps.logger, deps.metrics, options_.policy, options_.publisher_id) {}
@@ -262,6 +263,24 @@ absl::StatusOr<PublisherStatus> Publisher::Status() {
   ASSIGN_OR_RETURN(status.pending_posts, index_.Size());
   ASSIGN_OR_RETURN(status.next_due_time, index_.Next());
   return status;
+}
+
+absl::StatusOr<carecast::v1::Post> Publisher::ConfirmPostPublished(
+    const Resolver& by, const carecast::v1::ConfirmPostPublishedRequest& request) {
+  return resolutions_.ConfirmPublished(by, request);
+}
+
+absl::StatusOr<carecast::v1::Post> Publisher::ConfirmPostNotPublished(
+    const Resolver& by, const carecast::v1::ConfirmPostNotPublishedRequest& request) {
+  ASSIGN_OR_RETURN(carecast::v1::Post post, resolutions_.ConfirmNotPublished(by, request));
+  // Rescheduled for now (the usual case): send it this poll, not the next.
+  if (ToTime(post.publish_time()) <= deps_.clock.Now()) Wake();
+  return post;
+}
+
+absl::StatusOr<PublishedPage> Publisher::ListPublished(int32_t page_size,
+                                                       std::string_view page_token) {
+  return ListPublishedPage(posts_, page_size, page_token);
 }
 
 }  // namespace carecast::publisher

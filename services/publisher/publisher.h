@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -25,9 +26,11 @@
 #include "services/common/store/outbox.h"
 #include "services/common/store/outbox_relay.h"
 #include "services/publisher/channels/channel_registry.h"
+#include "services/publisher/delivery_pages.h"
 #include "services/publisher/dispatcher.h"
 #include "services/publisher/due_index.h"
 #include "services/publisher/hold_gate.h"
+#include "services/publisher/needs_human.h"
 #include "services/publisher/outcomes.h"
 #include "services/publisher/post_records.h"
 #include "services/publisher/publisher_metrics.h"
@@ -120,6 +123,18 @@ class Publisher {
 
   // UNAVAILABLE when the due index cannot be read.
   absl::StatusOr<PublisherStatus> Status();
+
+  // A person's resolution of a NEEDS_HUMAN post; see needs_human.h for the
+  // effects and errors. ConfirmPostNotPublished wakes the loop when the post is
+  // due at once.
+  absl::StatusOr<carecast::v1::Post> ConfirmPostPublished(
+      const Resolver& by, const carecast::v1::ConfirmPostPublishedRequest& request);
+  absl::StatusOr<carecast::v1::Post> ConfirmPostNotPublished(
+      const Resolver& by, const carecast::v1::ConfirmPostNotPublishedRequest& request);
+  // One page of the posts published on every network, newest first (the posts
+  // bucket, not any channel's own record); see ListPublishedPage for the order,
+  // the token and the cost (a bucket scan per page).
+  absl::StatusOr<PublishedPage> ListPublished(int32_t page_size, std::string_view page_token);
   const std::string& publisher_id() const { return options_.publisher_id; }
 
  private:
@@ -138,6 +153,7 @@ class Publisher {
   DueIndex index_;
   HoldGate hold_;
   Outcomes outcomes_;
+  NeedsHumanResolutions resolutions_;
   Reconciler reconciler_;
   Dispatcher dispatcher_;
 

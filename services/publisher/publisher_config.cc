@@ -57,6 +57,19 @@ absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env
   config.channel_secrets_dir = reader.String("CARECAST_CHANNEL_SECRETS_DIR", "");
   config.channel_token_scan_interval =
       reader.Duration("CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL", absl::Seconds(60));
+  config.channels = common::networks::ReadChannelSettings(reader);
+  config.channel_token_sealing_key_file =
+      reader.String("CARECAST_CHANNEL_TOKEN_SEALING_KEY_FILE", "");
+  if (!config.channels.endpoints.empty() && config.channel_secrets_dir.empty()) {
+    reader.AddError(
+        "CARECAST_CHANNEL_SECRETS_DIR: required when a network adapter is configured "
+        "(CARECAST_CHANNEL_<NET>_BASE_URL): it holds the accounts' credentials");
+  }
+  if (!config.channels.endpoints.empty() && config.channel_token_sealing_key_file.empty()) {
+    reader.AddError(
+        "CARECAST_CHANNEL_TOKEN_SEALING_KEY_FILE: required when a network adapter is "
+        "configured: it seals the refreshed tokens kept in NATS");
+  }
 
   if (config.poll_interval < absl::Milliseconds(10) || config.poll_interval > absl::Seconds(1)) {
     // A slower poll would break the one-second hold promise for due posts.

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 
 #include "services/common/base/env_config.h"
+#include "services/common/networks/channel_settings.h"
 
 namespace carecast::publisher {
 
@@ -39,6 +40,15 @@ struct PublisherConfig {
   // CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL: how often that directory is re-read
   // (60s; 1s..24h).
   absl::Duration channel_token_scan_interval = absl::Seconds(60);
+  // CARECAST_CHANNEL_<NET>_BASE_URL / _TIMEOUT: the networks this deployment
+  // publishes to besides the sandbox (channel_settings.h). A configured network
+  // needs CARECAST_CHANNEL_SECRETS_DIR for its accounts' credentials.
+  common::networks::ChannelSettings channels;
+  // CARECAST_CHANNEL_TOKEN_SEALING_KEY_FILE: a 32-byte key (raw, or 64 hex
+  // characters) that seals refreshed OAuth tokens in the carecast_channel_tokens
+  // bucket (docs/channels.md, "Credentials"). Required when a network adapter is
+  // configured.
+  std::string channel_token_sealing_key_file;
   // CARECAST_DUE_SWEEP_PERIOD: how often the posts bucket is scanned for posts due
   // within CARECAST_DUE_SWEEP_HORIZON that the due index lacks (10s; 1s..1h).
   // CARECAST_DUE_SWEEP_HORIZON (60s) must be at least the period. The whole index

@@ -1,18 +1,41 @@
 #include "services/publisher/publisher_grpc_service.h"
 
 #include "services/common/base/status_macros.h"
+#include "services/common/rpc/principal.h"
 #include "services/publisher/delivery_pages.h"
 #include "services/publisher/post_records.h"
 #include "services/publisher/publisher_roles.h"
 
 namespace carecast::publisher {
+namespace {
 
-PublisherGrpcService::PublisherGrpcService(Publisher& publisher, DeliveryLog& deliveries,
-                                           common::RpcEdge& edge)
-    : publisher_(publisher), deliveries_(deliveries), edge_(edge) {
+Resolver ResolverOf(const common::Caller& caller) {
+  return {caller.principal.subject, std::string(common::RoleName(caller.role))};
+}
+
+}  // namespace
+
+carecast::v1::Delivery DeliveryOf(const carecast::v1::Post& post) {
+  carecast::v1::Delivery d;
+  d.set_post(post.name());
+  d.set_content_version(post.content_version());
+  d.set_network(post.network());
+  d.set_account(post.account());
+  d.set_external_id(post.external_id());
+  d.set_url(post.url());
+  d.set_text(post.text());
+  *d.mutable_deliver_time() = post.published_time();
+  d.set_publisher_id(post.confirmed_by().empty() ? post.claimed_by() : post.confirmed_by());
+  return d;
+}
+
+PublisherGrpcService::PublisherGrpcService(Publisher& publisher, common::RpcEdge& edge)
+    : publisher_(publisher), edge_(edge) {
   using Base = carecast::v1::PublisherService::Service;
   ParseStrictly(&Base::GetPublisherStatus);
   ParseStrictly(&Base::ListDeliveries);
+  ParseStrictly(&Base::ConfirmPostPublished);
+  ParseStrictly(&Base::ConfirmPostNotPublished);
 }
 
 grpc::Status PublisherGrpcService::GetPublisherStatus(
@@ -34,22 +57,35 @@ grpc::Status PublisherGrpcService::ListDeliveries(
     grpc::ServerContext* context, const carecast::v1::ListDeliveriesRequest* request,
     carecast::v1::ListDeliveriesResponse* response) {
   return edge_.Unary(context, kListDeliveriesMethod, [&](const common::Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(DeliveryPage page,
-                     ListDeliveryPage(deliveries_, request->page_size(), request->page_token()));
-    for (const DeliveryRecord& r : page.deliveries) {
-      carecast::v1::Delivery* d = response->add_deliveries();
-      d->set_post(r.post);
-      d->set_content_version(r.content_version);
-      d->set_network(r.network);
-      d->set_account(r.account);
-      d->set_external_id(r.external_id);
-      d->set_text(r.text);
-      SetTime(r.deliver_time, d->mutable_deliver_time());
-      d->set_publisher_id(r.publisher_id);
-    }
+    ASSIGN_OR_RETURN(PublishedPage page,
+                     publisher_.ListPublished(request->page_size(), request->page_token()));
+    for (const carecast::v1::Post& post : page.posts)
+      *response->add_deliveries() = DeliveryOf(post);
     response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
   });
+}
+
+grpc::Status PublisherGrpcService::ConfirmPostPublished(
+    grpc::ServerContext* context, const carecast::v1::ConfirmPostPublishedRequest* request,
+    carecast::v1::ConfirmPostPublishedResponse* response) {
+  return edge_.Unary(
+      context, kConfirmPostPublishedMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(*response->mutable_post(),
+                         publisher_.ConfirmPostPublished(ResolverOf(caller), *request));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status PublisherGrpcService::ConfirmPostNotPublished(
+    grpc::ServerContext* context, const carecast::v1::ConfirmPostNotPublishedRequest* request,
+    carecast::v1::ConfirmPostNotPublishedResponse* response) {
+  return edge_.Unary(
+      context, kConfirmPostNotPublishedMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(*response->mutable_post(),
+                         publisher_.ConfirmPostNotPublished(ResolverOf(caller), *request));
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace carecast::publisher

@@ -17,6 +17,10 @@ constexpr std::string_view kFailureReasonKinds[] = {
 constexpr std::string_view kReconcileResults[] = {"found", "absent_resend", "absent_nothing_sent",
                                                   "needs_human"};
 
+// How a person resolved a NEEDS_HUMAN post through PublisherService.
+constexpr std::string_view kNeedsHumanResolutions[] = {"confirmed_published",
+                                                       "confirmed_not_published"};
+
 }  // namespace
 
 PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
@@ -49,6 +53,11 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
                       .Help("Reconciliations with a network after an unknown outcome or an "
                             "abandoned claim, per network and result.")
                       .Register(registry)),
+      needs_human_resolved_(prometheus::BuildCounter()
+                                .Name("carecast_publisher_needs_human_resolved_total")
+                                .Help("NEEDS_HUMAN posts a person resolved through the "
+                                      "publisher, per network and resolution.")
+                                .Register(registry)),
       held_(prometheus::BuildGauge()
                 .Name("carecast_publisher_held")
                 .Help("1 while publishing is held, else 0.")
@@ -76,6 +85,8 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
     rate_limited_.Add({{"network", network}});
     for (std::string_view result : kReconcileResults)
       reconciled_.Add({{"network", network}, {"result", std::string(result)}});
+    for (std::string_view resolution : kNeedsHumanResolutions)
+      needs_human_resolved_.Add({{"network", network}, {"resolution", std::string(resolution)}});
   }
 }
 
@@ -96,6 +107,11 @@ void PublisherMetrics::RateLimited(std::string_view network) {
 }
 void PublisherMetrics::Reconciled(std::string_view network, std::string_view result) {
   reconciled_.Add({{"network", std::string(network)}, {"result", std::string(result)}}).Increment();
+}
+void PublisherMetrics::NeedsHumanResolved(std::string_view network, std::string_view resolution) {
+  needs_human_resolved_
+      .Add({{"network", std::string(network)}, {"resolution", std::string(resolution)}})
+      .Increment();
 }
 void PublisherMetrics::SetHeld(bool held) { held_.Set(held ? 1 : 0); }
 void PublisherMetrics::SetDuePosts(double count) { due_posts_.Set(count); }

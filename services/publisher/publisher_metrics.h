@@ -35,6 +35,11 @@ class PublisherMetrics {
   // "found", "absent_resend" (safe to send again), "absent_nothing_sent",
   // "needs_human".
   void Reconciled(std::string_view network, std::string_view result);
+  // carecast_publisher_needs_human_resolved_total{network,resolution}: NEEDS_HUMAN
+  // posts a person resolved here, `resolution` "confirmed_published" or
+  // "confirmed_not_published" (cancellations are the planner's:
+  // carecast_planner_posts_total{event="cancelled_needs_human"}).
+  void NeedsHumanResolved(std::string_view network, std::string_view resolution);
   // carecast_publisher_held (0/1).
   void SetHeld(bool held);
   // carecast_publisher_due_posts: members of the due index.
@@ -52,6 +57,7 @@ class PublisherMetrics {
   prometheus::Counter& claims_lost_;
   prometheus::Family<prometheus::Counter>& rate_limited_;
   prometheus::Family<prometheus::Counter>& reconciled_;
+  prometheus::Family<prometheus::Counter>& needs_human_resolved_;
   prometheus::Gauge& held_;
   prometheus::Gauge& due_posts_;
   prometheus::Counter& rebuilds_;

@@ -29,6 +29,15 @@ const intOrPercent = (description) => ({
   description,
   oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^([0-9]+%?)?$' }] });
 
+// One network's adapter endpoint: an http(s) URL without credentials or #fragment
+// (empty: not configured) and a timeout the services accept (1s..120s; empty: 20s).
+const channelEndpoint = (net) => closed({
+  baseUrl: str(`${net} API base URL; empty leaves ${net} without an adapter`,
+    { pattern: '^(https?://[^/?#@\\s]+([/?][^#\\s]*)?)?$' }),
+  timeout: str(`Deadline of each call to ${net}; empty means 20s`,
+    { pattern: '^(([1-9]|[1-9][0-9]|1[01][0-9]|120)s|([1-9][0-9]{3}|[1-9][0-9]{4}|1[01][0-9]{4}|120000)ms|[12]m)?$' }),
+}, { description: `Channel adapter for ${net}` });
+
 const probe = (description) => closed({
   initialDelaySeconds: int('Seconds before the first probe', 0),
   periodSeconds: int('Seconds between probes', 1),
@@ -142,6 +151,10 @@ const schema = {
     channels: closed({
       existingSecret: secretName('Secret whose keys are channel access tokens'),
       mountPath: str('Where the token files appear', { pattern: '^/' }),
+      networks: closed(Object.fromEntries(
+        ['x', 'facebook', 'instagram', 'linkedin', 'mastodon', 'bluesky', 'wordpress', 'webhook']
+          .map((net) => [net, channelEndpoint(net)])),
+      { description: 'Networks with a channel adapter (CARECAST_CHANNEL_<NET>_BASE_URL, _TIMEOUT)' }),
     }),
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'], description: 'Log level' },
     shutdownGraceSeconds: int('Seconds a service lets in-flight work finish after SIGTERM', 1, 600),

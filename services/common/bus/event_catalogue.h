@@ -74,6 +74,11 @@ struct EventKind {
   std::string_view payload;
   // The service that emits it: "planner", "publisher", "listener" or "metrics".
   std::string_view producer;
+  // A second service that states the same fact in a narrower case, with the same
+  // payload and audit action; empty for most kinds. The publisher schedules a
+  // NEEDS_HUMAN post again when a person confirms it did not go out
+  // (PublisherService.ConfirmPostNotPublished).
+  std::string_view also_producer;
   // The AuditEntry.action recorded with the fact, e.g. "content.approve"; empty when
   // the fact is not audited (or, for the audit kind itself, is the audit).
   std::string_view audit_action;
@@ -135,7 +140,7 @@ inline constexpr EventDef<v1::ContentChanged> kContentRejected{{
     .producer = "planner", .audit_action = "content.reject"}};
 inline constexpr EventDef<v1::PostChanged> kPostScheduled{{
     .subject = "carecast.post.scheduled", .payload = "carecast.v1.PostChanged",
-    .producer = "planner", .audit_action = "post.schedule"}};
+    .producer = "planner", .also_producer = "publisher", .audit_action = "post.schedule"}};
 inline constexpr EventDef<v1::PostChanged> kPostCancelled{{
     .subject = "carecast.post.cancelled", .payload = "carecast.v1.PostChanged",
     .producer = "planner", .audit_action = "post.cancel"}};

@@ -24,7 +24,7 @@ Rule RuleFor(PostEvent event) {
     case PostEvent::kSchedule:
       return {v1::POST_STATE_SCHEDULED, "only a new post can be scheduled"};
     case PostEvent::kCancel:
-      return {v1::POST_STATE_CANCELLED, "only SCHEDULED posts can be cancelled"};
+      return {v1::POST_STATE_CANCELLED, "only SCHEDULED or NEEDS_HUMAN posts can be cancelled"};
     case PostEvent::kClaim:
       return {v1::POST_STATE_PUBLISHING, "only SCHEDULED posts can be claimed"};
     case PostEvent::kReleaseClaim:
@@ -37,6 +37,10 @@ Rule RuleFor(PostEvent event) {
       return {v1::POST_STATE_FAILED, "only SCHEDULED or PUBLISHING posts can fail"};
     case PostEvent::kNeedsHuman:
       return {v1::POST_STATE_NEEDS_HUMAN, "only PUBLISHING posts can be handed to a human"};
+    case PostEvent::kConfirmPublished:
+      return {v1::POST_STATE_PUBLISHED, "only NEEDS_HUMAN posts can be confirmed published"};
+    case PostEvent::kConfirmNotPublished:
+      return {v1::POST_STATE_SCHEDULED, "only NEEDS_HUMAN posts can be confirmed not published"};
   }
   return {v1::POST_STATE_UNSPECIFIED, "that is not a post event"};
 }
@@ -53,10 +57,13 @@ bool Allows(v1::PostState from, PostEvent event) {
       return event == PostEvent::kReleaseClaim || event == PostEvent::kReschedule ||
              event == PostEvent::kPublished || event == PostEvent::kFailed ||
              event == PostEvent::kNeedsHuman;
+    case v1::POST_STATE_NEEDS_HUMAN:
+      // Only a person moves it on: the dispatcher has nothing left to try.
+      return event == PostEvent::kConfirmPublished || event == PostEvent::kConfirmNotPublished ||
+             event == PostEvent::kCancel;
     case v1::POST_STATE_PUBLISHED:
     case v1::POST_STATE_CANCELLED:
     case v1::POST_STATE_FAILED:
-    case v1::POST_STATE_NEEDS_HUMAN:
     // Terminal above; the proto sentinels are no state at all.
     case v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
@@ -90,6 +97,10 @@ std::string_view EventName(PostEvent event) {
       return "failed";
     case PostEvent::kNeedsHuman:
       return "needs_human";
+    case PostEvent::kConfirmPublished:
+      return "confirm_published";
+    case PostEvent::kConfirmNotPublished:
+      return "confirm_not_published";
   }
   return "unknown";
 }
@@ -130,11 +141,11 @@ bool IsTerminal(v1::PostState state) {
     case v1::POST_STATE_PUBLISHED:
     case v1::POST_STATE_CANCELLED:
     case v1::POST_STATE_FAILED:
-    case v1::POST_STATE_NEEDS_HUMAN:
       return true;
     case v1::POST_STATE_UNSPECIFIED:
     case v1::POST_STATE_SCHEDULED:
     case v1::POST_STATE_PUBLISHING:
+    case v1::POST_STATE_NEEDS_HUMAN:
     case v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
       return false;

@@ -277,6 +277,71 @@ TEST_F(PublisherIntegrationTest, HoldStopsDispatchAndResumeReleases) {
   a.core->Stop();
 }
 
+// NEEDS_HUMAN resolved on real JetStream KV and streams: one node takes the
+// person's answers, the other (which learns of the reschedule only from the
+// event) may be the one that sends it; either way it goes out once, the audit
+// stream names the person, and ListPublished reads the real bucket.
+TEST_F(PublisherIntegrationTest, APersonResolvesNeedsHumanPostsAndEachGoesOutOnce) {
+  Node a, b;
+  ASSERT_NO_FATAL_FAILURE(StartNode(a, "pub-a"));
+  ASSERT_NO_FATAL_FAILURE(StartNode(b, "pub-b"));
+  for (const std::string id : {"nh-missing", "nh-seen"}) {
+    ASSERT_NO_FATAL_FAILURE(Schedule(id, clock_.Now() + absl::Hours(1)));
+    auto r = ReadPost(*posts_, id);
+    ASSERT_TRUE(r.ok()) << r.status();
+    r->post.set_state(carecast::v1::POST_STATE_NEEDS_HUMAN);
+    r->post.set_claimed_by("pub-dead");
+    r->post.set_attempt(1);
+    r->post.set_failure_reason("outcome unknown after the channel call");
+    ASSERT_TRUE(posts_->Update(id, r->post.SerializeAsString(), r->revision).ok());
+  }
+  const Resolver paula{"paula", "publisher"};
+
+  carecast::v1::ConfirmPostPublishedRequest seen;
+  seen.set_post("posts/nh-seen");
+  seen.set_external_id("ext-77");
+  seen.set_url("https://example.org/posts/77");
+  auto published = a.core->ConfirmPostPublished(paula, seen);
+  ASSERT_TRUE(published.ok()) << published.status();
+  carecast::v1::ConfirmPostNotPublishedRequest missing;
+  missing.set_post("posts/nh-missing");
+  auto rescheduled = a.core->ConfirmPostNotPublished(paula, missing);
+  ASSERT_TRUE(rescheduled.ok()) << rescheduled.status();
+
+  ASSERT_TRUE(testing::PollUntil(
+      [&] { return StateOf("nh-missing") == carecast::v1::POST_STATE_PUBLISHED; }, kDeadline));
+  EXPECT_EQ(SandboxLines()["nh-missing.v1"], 1);
+  EXPECT_EQ(SandboxLines().count("nh-seen.v1"), 0u) << "a confirmed post is never sent";
+  EXPECT_EQ(StateOf("nh-seen"), carecast::v1::POST_STATE_PUBLISHED);
+
+  auto audit =
+      planner_->Read(std::string(common::streams::kAudit), "carecast.audit.posts.>", 1, 100);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  std::vector<std::string> by_paula;
+  for (const common::Event& e : *audit) {
+    carecast::v1::AuditRecorded recorded;
+    ASSERT_TRUE(common::DecodeEvent(e, &recorded).ok());
+    if (recorded.entry().actor() == "paula")
+      by_paula.push_back(recorded.entry().resource() + " " + recorded.entry().action());
+  }
+  EXPECT_THAT(by_paula, ::testing::UnorderedElementsAre("posts/nh-seen post.publish",
+                                                        "posts/nh-missing post.schedule"));
+
+  // Both now published, newest first: the resend came after the confirmation.
+  auto page = b.core->ListPublished(1, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->posts.size(), 1u);
+  EXPECT_EQ(page->posts[0].name(), "posts/nh-missing");
+  auto next = b.core->ListPublished(1, page->next_page_token);
+  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_EQ(next->posts.size(), 1u);
+  EXPECT_EQ(next->posts[0].name(), "posts/nh-seen");
+  EXPECT_EQ(next->posts[0].url(), "https://example.org/posts/77");
+  EXPECT_TRUE(next->next_page_token.empty());
+  a.core->Stop();
+  b.core->Stop();
+}
+
 TEST_F(PublisherIntegrationTest, BinaryPublishesServesStatusAndMetricsAndStopsOnSigterm) {
   const testing::TestTokens& tokens = testing::TestTokens::Get();
   auto started = StartServiceBinary(

@@ -26,7 +26,10 @@ absl::Status FakeNetworkServer::Start(int port) {
   if (bound <= 0) return absl::UnavailableError(absl::StrCat(network_, " fake: cannot bind"));
   port_ = bound;
   thread_ = std::thread([this] { http_->listen_after_bind(); });
-  http_->wait_until_ready();
+  // httplib 0.11 (Debian 12) has no wait_until_ready(). The socket already
+  // listens, so clients can connect; this only makes sure stop() will see the
+  // accept loop running (stop() before it starts would leave join() hanging).
+  while (!http_->is_running()) std::this_thread::yield();
   return absl::OkStatus();
 }
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace carecast::lifecycle {
@@ -29,15 +30,18 @@ struct Expected {
 };
 
 // The whole table. Columns: schedule, cancel, claim, release_claim, reschedule,
-// published, failed, needs_human.
+// published, failed, needs_human, confirm_published, confirm_not_published.
 const Expected kTable[] = {
-    {v1::POST_STATE_UNSPECIFIED, false, {kScheduled, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
-    {kScheduled, false, {kNo, kCancelled, kPublishing, kNo, kNo, kNo, kFailed, kNo}},
-    {kPublishing, false, {kNo, kNo, kNo, kScheduled, kScheduled, kPublished, kFailed, kNeedsHuman}},
-    {kPublished, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
-    {kCancelled, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
-    {kFailed, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
-    {kNeedsHuman, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {v1::POST_STATE_UNSPECIFIED, false, {kScheduled, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {kScheduled, false, {kNo, kCancelled, kPublishing, kNo, kNo, kNo, kFailed, kNo, kNo, kNo}},
+    {kPublishing,
+     false,
+     {kNo, kNo, kNo, kScheduled, kScheduled, kPublished, kFailed, kNeedsHuman, kNo, kNo}},
+    {kPublished, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {kCancelled, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {kFailed, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    // Only a person's moves leave it; nothing the dispatcher does.
+    {kNeedsHuman, false, {kNo, kCancelled, kNo, kNo, kNo, kNo, kNo, kNo, kPublished, kScheduled}},
 };
 
 TEST(PostLifecycleTest, TableCoversEveryStateOnce) {
@@ -84,10 +88,36 @@ TEST(PostLifecycleTest, TerminalStatesRefuseEveryEvent) {
 TEST(PostLifecycleTest, CancelRefusalReadsAsThePlannerWroteIt) {
   EXPECT_EQ(Next(kPublishing, PostEvent::kCancel, "posts/p").status(),
             absl::FailedPreconditionError(
-                "posts/p is PUBLISHING; only SCHEDULED posts can be cancelled"));
-  EXPECT_EQ(Next(kNeedsHuman, PostEvent::kCancel, "posts/p").status(),
+                "posts/p is PUBLISHING; only SCHEDULED or NEEDS_HUMAN posts can be cancelled"));
+  EXPECT_EQ(Next(kPublished, PostEvent::kCancel, "posts/p").status(),
             absl::FailedPreconditionError(
-                "posts/p is NEEDS_HUMAN; only SCHEDULED posts can be cancelled"));
+                "posts/p is PUBLISHED; only SCHEDULED or NEEDS_HUMAN posts can be cancelled"));
+}
+
+TEST(PostLifecycleTest, NeedsHumanWaitsForAPersonAndTheDispatcherCannotMoveIt) {
+  EXPECT_FALSE(IsTerminal(kNeedsHuman));
+  EXPECT_EQ(*Next(kNeedsHuman, PostEvent::kConfirmPublished), kPublished);
+  EXPECT_EQ(*Next(kNeedsHuman, PostEvent::kConfirmNotPublished), kScheduled);
+  EXPECT_EQ(*Next(kNeedsHuman, PostEvent::kCancel), kCancelled);
+  // A stale claim or a late retry must not take it back into dispatch.
+  for (PostEvent event : {PostEvent::kClaim, PostEvent::kReleaseClaim, PostEvent::kReschedule,
+                          PostEvent::kPublished, PostEvent::kFailed, PostEvent::kNeedsHuman}) {
+    EXPECT_EQ(Next(kNeedsHuman, event).status().code(), absl::StatusCode::kFailedPrecondition)
+        << EventName(event);
+  }
+}
+
+TEST(PostLifecycleTest, ConfirmRefusalsNameTheStateTheRpcsReport) {
+  for (State from : {kScheduled, kPublishing, kPublished, kCancelled, kFailed}) {
+    EXPECT_EQ(Next(from, PostEvent::kConfirmPublished, "posts/p").status(),
+              absl::FailedPreconditionError(
+                  absl::StrCat("posts/p is ", std::string(StateName(from)),
+                               "; only NEEDS_HUMAN posts can be confirmed published")));
+    EXPECT_EQ(Next(from, PostEvent::kConfirmNotPublished, "posts/p").status(),
+              absl::FailedPreconditionError(
+                  absl::StrCat("posts/p is ", std::string(StateName(from)),
+                               "; only NEEDS_HUMAN posts can be confirmed not published")));
+  }
 }
 
 TEST(PostLifecycleTest, ValuesOutsideTheEnumRefuseEverythingAndAreNotTerminal) {
@@ -126,6 +156,8 @@ TEST(PostLifecycleTest, StateNamesComeFromTheGeneratedNames) {
 TEST(PostLifecycleTest, EventNamesAreDistinct) {
   std::set<std::string_view> names;
   for (PostEvent event : kAllPostEvents) EXPECT_TRUE(names.insert(EventName(event)).second);
+  EXPECT_EQ(EventName(PostEvent::kConfirmPublished), "confirm_published");
+  EXPECT_EQ(EventName(PostEvent::kConfirmNotPublished), "confirm_not_published");
 }
 
 }  // namespace

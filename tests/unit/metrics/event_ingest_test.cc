@@ -135,6 +135,31 @@ TEST_F(EventIngestTest, AFreshInstanceRebuildsTheSameFigures) {
   EXPECT_EQ(prometheus::TextSerializer().Serialize(first.registry.Collect()).size() > 0, true);
 }
 
+TEST_F(EventIngestTest, APersonsCancellationOfANeedsHumanPostLowersTheFigure) {
+  v1::PostFailed needs_human;
+  needs_human.mutable_post()->set_name("posts/9");
+  needs_human.mutable_post()->set_network(v1::NETWORK_X);
+  needs_human.mutable_post()->set_state(v1::POST_STATE_NEEDS_HUMAN);
+  *needs_human.mutable_post()->mutable_update_time() = ToProto(T0());
+  Publish(Envelope(common::subjects::kPostFailed, needs_human, "ev-nh-9"));
+  Instance m(bus_);
+  ASSERT_TRUE(m.ingest.Start().ok());
+  ASSERT_TRUE(m.ingest.WaitCaughtUp(kDeadline));
+  EXPECT_EQ(m.figures.Summary().posts_needing_human[v1::NETWORK_X], 1);
+
+  v1::PostChanged cancelled;
+  *cancelled.mutable_post() = needs_human.post();
+  cancelled.mutable_post()->set_state(v1::POST_STATE_CANCELLED);
+  *cancelled.mutable_post()->mutable_update_time() = ToProto(T0() + absl::Minutes(10));
+  cancelled.set_actor("paula");
+  Publish(Envelope(common::subjects::kPostCancelled, cancelled, "ev-cancel-9"));
+  EXPECT_TRUE(Eventually([&] { return m.figures.Summary().posts_needing_human.empty(); }));
+  EXPECT_TRUE(Eventually([&] {
+    std::string text = prometheus::TextSerializer().Serialize(m.registry.Collect());
+    return absl::StrContains(text, "carecast_posts_needing_human{network=\"x\"} 0");
+  }));
+}
+
 TEST_F(EventIngestTest, UndecodablePayloadsAreRejectedAndCounted) {
   common::Event garbage =
       Envelope(common::subjects::kPostPublished, v1::PostPublished(), "ev-garbage");

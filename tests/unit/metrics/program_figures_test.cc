@@ -154,6 +154,90 @@ TEST(ProgramFiguresTest, NeedsHumanIsTheSameInAnyReplayOrder) {
   EXPECT_EQ(f.Summary().posts_needing_human, g.Summary().posts_needing_human);
 }
 
+// A post's state change as the planner (schedule, cancel) or the publisher (a
+// person's reschedule of a NEEDS_HUMAN post) announces it, at `at`.
+v1::PostChanged Changed(const std::string& post, v1::PostState state, absl::Time at) {
+  v1::PostChanged m;
+  m.mutable_post()->set_name(post);
+  m.mutable_post()->set_network(v1::NETWORK_X);
+  m.mutable_post()->set_state(state);
+  *m.mutable_post()->mutable_update_time() = ToProto(at);
+  m.set_actor("paula");
+  return m;
+}
+v1::PostFailed NeedsHumanAt(const std::string& post, absl::Time at) {
+  v1::PostFailed m = Failed(post, v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN);
+  *m.mutable_post()->mutable_update_time() = ToProto(at);
+  return m;
+}
+
+TEST(ProgramFiguresTest, APersonsRescheduleOrCancelEndsTheNeedForAHuman) {
+  NeedsHumanRecorder recorder;
+  ProgramFigures f(&recorder);
+  const absl::Time t = T0();
+  // Both scheduled first, then handed to a human by the publisher.
+  ASSERT_TRUE(f.ApplyPostChanged("s-a", t, Changed("posts/a", v1::POST_STATE_SCHEDULED, t)).ok());
+  ASSERT_TRUE(f.ApplyPostChanged("s-b", t, Changed("posts/b", v1::POST_STATE_SCHEDULED, t)).ok());
+  ASSERT_TRUE(f.ApplyPostFailed("nh-a", t, NeedsHumanAt("posts/a", t + absl::Minutes(1))).ok());
+  ASSERT_TRUE(f.ApplyPostFailed("nh-b", t, NeedsHumanAt("posts/b", t + absl::Minutes(1))).ok());
+  EXPECT_EQ(f.Summary().posts_needing_human[v1::NETWORK_X], 2);
+
+  // A person reschedules posts/a and cancels posts/b.
+  ASSERT_TRUE(f.ApplyPostChanged("r-a", t,
+                                 Changed("posts/a", v1::POST_STATE_SCHEDULED, t + absl::Minutes(9)))
+                  .ok());
+  EXPECT_EQ(recorder.last[v1::NETWORK_X], 1);
+  ASSERT_TRUE(f.ApplyPostChanged("c-b", t,
+                                 Changed("posts/b", v1::POST_STATE_CANCELLED, t + absl::Minutes(9)))
+                  .ok());
+  EXPECT_EQ(recorder.last[v1::NETWORK_X], 0);
+  EXPECT_TRUE(f.Summary().posts_needing_human.empty());
+  // The same change again (redelivered) changes nothing.
+  EXPECT_EQ(*f.ApplyPostChanged("c-b", t, Changed("posts/b", v1::POST_STATE_CANCELLED, t)),
+            ApplyResult::kDuplicate);
+
+  // The rescheduled post fails again: it needs a human again, though its
+  // NEEDS_HUMAN failure was counted the first time.
+  EXPECT_EQ(*f.ApplyPostFailed("nh-a-2", t, NeedsHumanAt("posts/a", t + absl::Minutes(20))),
+            ApplyResult::kApplied);
+  EXPECT_EQ(f.Summary().posts_needing_human[v1::NETWORK_X], 1);
+  EXPECT_EQ((f.Summary().posts_failed[{v1::NETWORK_X, v1::POST_STATE_NEEDS_HUMAN}]), 2);
+  // An old NEEDS_HUMAN event replayed late does not reopen a cancelled post.
+  EXPECT_EQ(*f.ApplyPostFailed("nh-b-old", t, NeedsHumanAt("posts/b", t + absl::Minutes(1))),
+            ApplyResult::kDuplicate);
+  EXPECT_EQ(f.Summary().posts_needing_human[v1::NETWORK_X], 1);
+}
+
+TEST(ProgramFiguresTest, AResolutionCountsInAnyReplayOrder) {
+  const absl::Time t = T0();
+  const v1::PostChanged scheduled = Changed("posts/a", v1::POST_STATE_SCHEDULED, t);
+  const v1::PostFailed needs_human = NeedsHumanAt("posts/a", t + absl::Minutes(1));
+  const v1::PostChanged cancelled =
+      Changed("posts/a", v1::POST_STATE_CANCELLED, t + absl::Minutes(5));
+
+  // In order, and with the cancellation seen before the outcome it answers.
+  ProgramFigures in_order;
+  ASSERT_TRUE(in_order.ApplyPostChanged("e1", t, scheduled).ok());
+  ASSERT_TRUE(in_order.ApplyPostFailed("e2", t, needs_human).ok());
+  ASSERT_TRUE(in_order.ApplyPostChanged("e3", t, cancelled).ok());
+  ProgramFigures reversed;
+  ASSERT_TRUE(reversed.ApplyPostChanged("e3", t, cancelled).ok());
+  ASSERT_TRUE(reversed.ApplyPostFailed("e2", t, needs_human).ok());
+  ASSERT_TRUE(reversed.ApplyPostChanged("e1", t, scheduled).ok());
+  EXPECT_TRUE(in_order.Summary().posts_needing_human.empty());
+  EXPECT_TRUE(reversed.Summary().posts_needing_human.empty());
+
+  // The schedule that came before the outcome, replayed late, answers nothing.
+  ProgramFigures late_schedule;
+  ASSERT_TRUE(late_schedule.ApplyPostFailed("e2", t, needs_human).ok());
+  ASSERT_TRUE(late_schedule.ApplyPostChanged("e1", t, scheduled).ok());
+  EXPECT_EQ(late_schedule.Summary().posts_needing_human[v1::NETWORK_X], 1);
+
+  v1::PostChanged nameless;
+  EXPECT_EQ(late_schedule.ApplyPostChanged("e9", t, nameless).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ProgramFiguresTest, RejectsPayloadsWithoutNamesAndChangesNothing) {
   ProgramFigures f;
   v1::PostPublished nameless;

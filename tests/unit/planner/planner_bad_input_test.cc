@@ -440,7 +440,7 @@ TEST_F(PlannerBadInputTest, Posts) {
     };
   };
   cases.push_back({"cancel a cancelled post", cancel("posts/cancelled", ""),
-                   Code::kFailedPrecondition, "only SCHEDULED posts"});
+                   Code::kFailedPrecondition, "only SCHEDULED or NEEDS_HUMAN posts"});
   cases.push_back({"cancel unknown", cancel("posts/nope", ""), Code::kNotFound, "not found"});
   cases.push_back(
       {"cancel malformed", cancel("contents/x", ""), Code::kInvalidArgument, "posts/{post}"});

@@ -33,9 +33,27 @@ TEST(PlannerConfigTest, ReadsOverrides) {
   EXPECT_EQ(config->common.grpc_port, 0);
 }
 
+TEST(PlannerConfigTest, ReadsTheChannelAdaptersLikeThePublisher) {
+  absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(common::MapEnv(Required()));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->channels.endpoints.empty());
+  EXPECT_TRUE(config->channels.Configured(v1::NETWORK_SANDBOX));
+  EXPECT_FALSE(config->channels.Configured(v1::NETWORK_MASTODON));
+
+  auto vars = Required();
+  vars["CARECAST_CHANNEL_MASTODON_BASE_URL"] = "https://mastodon.example";
+  vars["CARECAST_CHANNEL_MASTODON_TIMEOUT"] = "10s";
+  config = LoadPlannerConfig(common::MapEnv(vars));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->channels.Configured(v1::NETWORK_MASTODON));
+  EXPECT_EQ(config->channels.Endpoint(v1::NETWORK_MASTODON)->timeout, absl::Seconds(10));
+  EXPECT_FALSE(config->channels.Configured(v1::NETWORK_X));
+}
+
 TEST(PlannerConfigTest, ReportsEveryProblemAtOnce) {
   common::MapEnv env({{"CARECAST_PLANNER_MAX_SCHEDULE_HORIZON", "10m"},
-                      {"CARECAST_PLANNER_MIN_LEAD_TIME", "soon"}});
+                      {"CARECAST_PLANNER_MIN_LEAD_TIME", "soon"},
+                      {"CARECAST_CHANNEL_X_BASE_URL", "api.x.com"}});
   absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(env);
   ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   std::string message(config.status().message());
@@ -43,6 +61,9 @@ TEST(PlannerConfigTest, ReportsEveryProblemAtOnce) {
   EXPECT_NE(message.find("CARECAST_REDIS_URL"), std::string::npos) << message;
   EXPECT_NE(message.find("CARECAST_PLANNER_MAX_SCHEDULE_HORIZON"), std::string::npos) << message;
   EXPECT_NE(message.find("CARECAST_PLANNER_MIN_LEAD_TIME"), std::string::npos) << message;
+  EXPECT_NE(message.find("CARECAST_CHANNEL_X_BASE_URL: must start with https:// or http://"),
+            std::string::npos)
+      << message;
 }
 
 }  // namespace

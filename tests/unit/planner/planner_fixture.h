@@ -15,6 +15,7 @@
 #include "services/common/base/logger.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
+#include "services/common/networks/channel_settings.h"
 #include "services/planner/engine_guard.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_metrics.h"
@@ -31,6 +32,22 @@ inline common::Caller MakeCaller(std::string subject, common::Role role) {
   caller.principal.roles = {role};
   caller.role = role;
   return caller;
+}
+
+// Every network's adapter configured, as in a deployment that sets every
+// CARECAST_CHANNEL_<NET>_BASE_URL; tests of the refusal build their own.
+inline common::networks::ChannelSettings AllChannels() {
+  common::networks::ChannelSettings settings;
+  for (v1::Network network : common::networks::AdapterNetworks()) {
+    settings.endpoints[network] = {.base_url = "https://api.example"};
+  }
+  return settings;
+}
+
+inline PlannerOptions OptionsWithAllChannels() {
+  PlannerOptions options;
+  options.channels = AllChannels();
+  return options;
 }
 
 inline std::vector<std::string_view> AllBuckets() {
@@ -176,7 +193,7 @@ class PlannerFixture : public ::testing::Test {
     return resp->post();
   }
 
-  PlannerOptions options_;
+  PlannerOptions options_ = OptionsWithAllChannels();
   common::FakeClock clock_;
   testing::InMemoryKeyValueStoreFactory kv_;
   testing::FakeEventBus bus_;

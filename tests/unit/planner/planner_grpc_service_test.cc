@@ -158,5 +158,64 @@ TEST_F(PlannerGrpcServiceTest, TheReviewFlowWorksOverGrpcWithCodesAndAuditRoles)
   EXPECT_EQ(entries.entries(2).role(), "clinical_reviewer");
 }
 
+// A deployment with the sandbox only: the status code and the reason of an
+// early SchedulePost refusal reach the client unchanged.
+class PlannerGrpcSandboxOnlyTest : public PlannerGrpcServiceTest {
+ protected:
+  void SetUp() override {
+    options_.channels = {};
+    PlannerGrpcServiceTest::SetUp();
+    auth_.AddSubject("paul", {common::Role::kPublisher});
+  }
+};
+
+TEST_F(PlannerGrpcSandboxOnlyTest,
+       SchedulingOnAnUnconfiguredNetworkIsFailedPreconditionWithTheFix) {
+  v1::CreateSpokeRequest spoke;
+  spoke.set_spoke_id("st-marys");
+  spoke.mutable_spoke()->set_display_name("St Mary's");
+  v1::CreateSpokeResponse spoke_created;
+  ASSERT_TRUE(stub_->CreateSpoke(Context("alice").get(), spoke, &spoke_created).ok());
+  v1::CreateAccountRequest account;
+  account.set_parent("spokes/st-marys");
+  account.set_account_id("mastodon-main");
+  account.mutable_account()->set_network(v1::NETWORK_MASTODON);
+  account.mutable_account()->set_handle("@stmarys@mastodon.example");
+  account.mutable_account()->set_time_zone("America/Chicago");
+  v1::CreateAccountResponse account_created;
+  grpc::Status status = stub_->CreateAccount(Context("alice").get(), account, &account_created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  v1::CreateContentRequest create;
+  create.mutable_content()->set_text("Walk-in flu shots weekdays 8-6.");
+  auto* variant = create.mutable_content()->add_variants();
+  variant->set_network(v1::NETWORK_MASTODON);
+  variant->set_text("Walk-in flu shots at St Mary's, weekdays 8-6.");
+  v1::CreateContentResponse created;
+  ASSERT_TRUE(stub_->CreateContent(Context("wendy").get(), create, &created).ok());
+  v1::SubmitContentRequest submit;
+  submit.set_name(created.content().name());
+  v1::SubmitContentResponse submitted;
+  ASSERT_TRUE(stub_->SubmitContent(Context("wendy").get(), submit, &submitted).ok());
+  v1::ApproveContentRequest approve;
+  approve.set_name(created.content().name());
+  approve.set_version(1);
+  v1::ApproveContentResponse approved;
+  ASSERT_TRUE(stub_->ApproveContent(Context("rita").get(), approve, &approved).ok());
+
+  auto before = Take();
+  v1::SchedulePostRequest schedule;
+  schedule.set_content(created.content().name());
+  schedule.set_account(account_created.account().name());
+  *schedule.mutable_publish_time() = In(absl::Hours(1));
+  v1::SchedulePostResponse scheduled;
+  status = stub_->SchedulePost(Context("paul").get(), schedule, &scheduled);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "no channel adapter is configured for network mastodon (set "
+            "CARECAST_CHANNEL_MASTODON_BASE_URL)");
+  ExpectUnchanged(before, "a refused SchedulePost over gRPC");
+}
+
 }  // namespace
 }  // namespace carecast::planner

@@ -434,6 +434,89 @@ TEST_F(PlannerWorkflowTest, CancelOnlyAppliesToScheduledPosts) {
   ExpectUnchanged(before, "cancel of a claimed post");
 }
 
+// What the publisher leaves behind when it cannot tell whether a post went out.
+void MarkNeedsHuman(testing::InMemoryKeyValueStoreFactory& kv, const std::string& id) {
+  auto& posts = kv.Bucket(std::string(common::buckets::kPosts));
+  auto entry = posts.Get(id);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  v1::Post post;
+  ASSERT_TRUE(post.ParseFromString(common::DecodeRecord(*entry).value));
+  post.set_state(v1::POST_STATE_NEEDS_HUMAN);
+  post.set_claimed_by("pub-a");
+  post.set_attempt(1);
+  post.set_failure_reason("outcome unknown after the channel call");
+  ASSERT_TRUE(posts.Update(id, post.SerializeAsString(), entry->revision).ok());
+}
+
+TEST_F(PlannerWorkflowTest, APersonCancelsANeedsHumanPostAndTheTrailSaysTheOutcomeWasUnknown) {
+  MakeSpoke();
+  v1::Account x = MakeAccount(v1::NETWORK_X, "x-main");
+  ASSERT_TRUE(Schedule(ApprovedContent(), x.name(), absl::Hours(1), "p1").ok());
+  MarkNeedsHuman(kv_, "p1");
+
+  v1::CancelPostRequest cancel;
+  cancel.set_name("posts/p1");
+  cancel.set_reason("deleted on X by hand");
+  auto resp = planner_->CancelPost(publisher_, cancel);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(resp->post().state(), v1::POST_STATE_CANCELLED);
+
+  auto events = bus_.Published("carecast.post.cancelled");
+  ASSERT_EQ(events.size(), 1u);
+  v1::PostChanged changed;
+  ASSERT_TRUE(common::DecodeEvent(events[0], &changed).ok());
+  EXPECT_EQ(changed.post().state(), v1::POST_STATE_CANCELLED);
+  EXPECT_EQ(changed.actor(), "paul");
+
+  v1::ListAuditEntriesRequest audit;
+  audit.set_resource("posts/p1");
+  auto entries = planner_->ListAuditEntries(reviewer_, audit);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_EQ(entries->entries_size(), 2);
+  const v1::AuditEntry& entry = entries->entries(1);
+  EXPECT_EQ(entry.action(), "post.cancel");
+  EXPECT_EQ(entry.actor(), "paul");
+  EXPECT_EQ(entry.role(), "publisher");
+  EXPECT_EQ(entry.detail(),
+            "cancelled while NEEDS_HUMAN (outcome unknown; the network may show it): "
+            "deleted on X by hand");
+
+  std::string metrics = MetricsText();
+  EXPECT_THAT(metrics,
+              HasSubstr("carecast_planner_posts_total{event=\"cancelled_needs_human\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("carecast_planner_posts_total{event=\"cancelled\"} 0"));
+
+  // Cancelled is final: a second cancel names the state and changes nothing.
+  auto before = Take();
+  auto again = planner_->CancelPost(publisher_, cancel);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("posts/p1 is CANCELLED"));
+  ExpectUnchanged(before, "cancel of a cancelled post");
+}
+
+TEST_F(PlannerWorkflowTest, AnEditNeverCancelsANeedsHumanPost) {
+  MakeSpoke();
+  v1::Account x = MakeAccount(v1::NETWORK_X, "x-main");
+  v1::Content approved = ApprovedContent();
+  ASSERT_TRUE(Schedule(approved, x.name(), absl::Hours(1), "unknown").ok());
+  ASSERT_TRUE(Schedule(approved, x.name(), absl::Hours(2), "waiting").ok());
+  MarkNeedsHuman(kv_, "unknown");
+
+  v1::UpdateContentRequest update;
+  *update.mutable_content() = approved;
+  update.mutable_content()->set_text("Free flu shots this Saturday and Sunday.");
+  update.set_expected_version(approved.version());
+  ASSERT_TRUE(planner_->UpdateContent(writer_, update).ok());
+
+  v1::GetPostRequest get;
+  get.set_name("posts/unknown");
+  // It may be on the network: only a person who checked may decide.
+  EXPECT_EQ(planner_->GetPost(publisher_, get)->post().state(), v1::POST_STATE_NEEDS_HUMAN);
+  get.set_name("posts/waiting");
+  EXPECT_EQ(planner_->GetPost(publisher_, get)->post().state(), v1::POST_STATE_CANCELLED);
+  EXPECT_EQ(bus_.Published("carecast.post.cancelled").size(), 1u);
+}
+
 TEST_F(PlannerWorkflowTest, ContentNeedsAVariantForTheAccountsNetwork) {
   MakeSpoke();
   v1::Account mastodon = MakeAccount(v1::NETWORK_MASTODON, "toots");

@@ -2,9 +2,13 @@
 #include "services/publisher/publisher_grpc_service.h"
 
 #include <filesystem>
+#include <map>
+#include <string>
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include "carecast/v1/events.pb.h"
 
 #include "services/common/base/ids.h"
 #include "services/common/rpc/grpc_server.h"
@@ -30,7 +34,7 @@ class PublisherGrpcServiceTest : public ::testing::Test {
     auth_.AddSubject("pubber", {common::Role::kPublisher});
     auth_.AddSubject("writer", {common::Role::kContentDeveloper});
     edge_ = std::make_unique<common::RpcEdge>(auth_, roles_, rpc_metrics_, pub_->logger);
-    service_ = std::make_unique<PublisherGrpcService>(*pub_->publisher, *sandbox_, *edge_);
+    service_ = std::make_unique<PublisherGrpcService>(*pub_->publisher, *edge_);
     common::GrpcServerOptions options;
     options.address = "127.0.0.1";
     auto server = common::GrpcServer::Start(options, {service_.get()});
@@ -84,32 +88,151 @@ TEST_F(PublisherGrpcServiceTest, StatusIsUnavailableWhenTheIndexIsDown) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
-TEST_F(PublisherGrpcServiceTest, ListDeliveriesPagesOverTheSandboxRecord) {
-  for (int i = 0; i < 3; ++i) {
-    PublishRequest r;
-    r.post = absl::StrCat("posts/p", i);
-    r.content_version = 1;
-    r.idempotency_key = absl::StrCat("p", i, ".v1");
-    r.network = carecast::v1::NETWORK_SANDBOX;
-    r.text = "hello";
-    ASSERT_TRUE(sandbox_->Publish(r).ok());
-  }
+TEST_F(PublisherGrpcServiceTest,
+       ListDeliveriesListsPublishedPostsOfEveryNetworkNotTheSandboxRecord) {
+  FakeChannel mastodon;
+  ASSERT_TRUE(h_.channels_.Register(carecast::v1::NETWORK_MASTODON, mastodon).ok());
+  h_.SchedulePost("on-sandbox", h_.clock_.Now());
+  ASSERT_TRUE(h_.Drain());
+  pub_->publisher->RunCycle();
+  h_.clock_.Advance(absl::Minutes(1));
+  h_.SchedulePost("on-mastodon", h_.clock_.Now(), carecast::v1::NETWORK_MASTODON);
+  ASSERT_TRUE(h_.Drain());
+  pub_->publisher->RunCycle();
+  const absl::Time mastodon_time = h_.clock_.Now();
+  h_.clock_.Advance(absl::Minutes(1));
+  // What the sandbox's own file says does not matter to the RPC.
+  PublishRequest local;
+  local.post = "posts/only-in-the-sandbox-file";
+  local.idempotency_key = "only-in-the-sandbox-file.v1";
+  local.network = carecast::v1::NETWORK_SANDBOX;
+  ASSERT_TRUE(sandbox_->Publish(local).ok());
+
   carecast::v1::ListDeliveriesRequest request;
-  request.set_page_size(2);
+  request.set_page_size(1);
   carecast::v1::ListDeliveriesResponse first;
-  ASSERT_TRUE(stub_->ListDeliveries(Context("pubber").get(), request, &first).ok());
-  ASSERT_EQ(first.deliveries_size(), 2);
-  EXPECT_EQ(first.deliveries(0).post(), "posts/p0");
-  EXPECT_EQ(first.deliveries(0).network(), carecast::v1::NETWORK_SANDBOX);
-  EXPECT_EQ(first.deliveries(0).publisher_id(), "pub-a");
-  EXPECT_EQ(first.deliveries(0).text(), "hello");
+  grpc::Status status = stub_->ListDeliveries(Context("pubber").get(), request, &first);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(first.deliveries_size(), 1);
+  const carecast::v1::Delivery& d = first.deliveries(0);
+  EXPECT_EQ(d.post(), "posts/on-mastodon");
+  EXPECT_EQ(d.network(), carecast::v1::NETWORK_MASTODON);
+  EXPECT_EQ(d.account(), "spokes/stmarys/accounts/main");
+  EXPECT_EQ(d.external_id(), "fake-1");
+  EXPECT_EQ(d.url(), "https://fake.example/1");
+  EXPECT_EQ(d.content_version(), 1);
+  EXPECT_EQ(d.text(), "Flu shot clinics open Saturday. #on-mastodon");
+  EXPECT_EQ(ToTime(d.deliver_time()), mastodon_time);
+  EXPECT_EQ(d.publisher_id(), "pub-a");
   ASSERT_FALSE(first.next_page_token().empty());
+
   request.set_page_token(first.next_page_token());
   carecast::v1::ListDeliveriesResponse second;
   ASSERT_TRUE(stub_->ListDeliveries(Context("pubber").get(), request, &second).ok());
   ASSERT_EQ(second.deliveries_size(), 1);
-  EXPECT_EQ(second.deliveries(0).post(), "posts/p2");
+  EXPECT_EQ(second.deliveries(0).post(), "posts/on-sandbox");
+  EXPECT_EQ(second.deliveries(0).network(), carecast::v1::NETWORK_SANDBOX);
   EXPECT_TRUE(second.next_page_token().empty());
+}
+
+// A post left NEEDS_HUMAN by a publisher that could not tell.
+carecast::v1::Post PutNeedsHuman(PublisherHarness& h, const std::string& id) {
+  carecast::v1::Post post =
+      h.SchedulePost(id, h.clock_.Now() - absl::Minutes(5), carecast::v1::NETWORK_SANDBOX, false);
+  post.set_state(carecast::v1::POST_STATE_NEEDS_HUMAN);
+  post.set_claimed_by("pub-dead");
+  post.set_attempt(1);
+  post.set_failure_reason("outcome unknown after the channel call");
+  EXPECT_TRUE(h.posts_->Put(id, post.SerializeAsString()).ok());
+  return post;
+}
+
+TEST_F(PublisherGrpcServiceTest, ConfirmationsRecordTheCallerAsActorAndAreListed) {
+  auth_.AddSubject("root", {common::Role::kAdmin});
+  PutNeedsHuman(h_, "seen");
+  PutNeedsHuman(h_, "missing");
+
+  carecast::v1::ConfirmPostPublishedRequest published;
+  published.set_post("posts/seen");
+  published.set_external_id("1093");
+  published.set_url("https://mastodon.example/@stmarys/1093");
+  published.set_note("on the timeline");
+  carecast::v1::ConfirmPostPublishedResponse published_response;
+  grpc::Status status =
+      stub_->ConfirmPostPublished(Context("pubber").get(), published, &published_response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(published_response.post().state(), carecast::v1::POST_STATE_PUBLISHED);
+  EXPECT_EQ(published_response.post().url(), "https://mastodon.example/@stmarys/1093");
+  EXPECT_EQ(published_response.post().confirmed_by(), "pubber");
+
+  carecast::v1::ConfirmPostNotPublishedRequest not_published;
+  not_published.set_post("posts/missing");
+  carecast::v1::ConfirmPostNotPublishedResponse not_published_response;
+  status =
+      stub_->ConfirmPostNotPublished(Context("root").get(), not_published, &not_published_response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(not_published_response.post().state(), carecast::v1::POST_STATE_SCHEDULED);
+
+  // The audit trail names the JWT subject and the role the call was admitted under.
+  std::map<std::string, carecast::v1::AuditEntry> audit;
+  for (const common::Event& e : h_.Events("carecast.audit.posts.>")) {
+    carecast::v1::AuditRecorded recorded;
+    ASSERT_TRUE(common::DecodeEvent(e, &recorded).ok());
+    audit[recorded.entry().resource()] = recorded.entry();
+  }
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit["posts/seen"].actor(), "pubber");
+  EXPECT_EQ(audit["posts/seen"].role(), "publisher");
+  EXPECT_EQ(audit["posts/seen"].action(), "post.publish");
+  EXPECT_EQ(audit["posts/missing"].actor(), "root");
+  EXPECT_EQ(audit["posts/missing"].role(), "admin");
+  EXPECT_EQ(audit["posts/missing"].action(), "post.schedule");
+
+  // The confirmed post is a delivery by the person who confirmed it.
+  carecast::v1::ListDeliveriesResponse listed;
+  ASSERT_TRUE(stub_->ListDeliveries(Context("pubber").get(), {}, &listed).ok());
+  ASSERT_EQ(listed.deliveries_size(), 1);
+  EXPECT_EQ(listed.deliveries(0).post(), "posts/seen");
+  EXPECT_EQ(listed.deliveries(0).publisher_id(), "pubber");
+  EXPECT_EQ(listed.deliveries(0).url(), "https://mastodon.example/@stmarys/1093");
+}
+
+TEST_F(PublisherGrpcServiceTest, ConfirmationsMapEveryRefusalToItsCode) {
+  auth_.AddSubject("sam", {common::Role::kStrategist});
+  auth_.AddSubject("svc", {common::Role::kService});
+  PutNeedsHuman(h_, "p1");
+  h_.SchedulePost("waiting", h_.clock_.Now() + absl::Hours(1));
+  auto confirm = [&](const std::string& token, const std::string& post,
+                     const std::string& external_id) {
+    carecast::v1::ConfirmPostPublishedRequest request;
+    request.set_post(post);
+    request.set_external_id(external_id);
+    carecast::v1::ConfirmPostPublishedResponse response;
+    return stub_->ConfirmPostPublished(Context(token).get(), request, &response);
+  };
+  auto reschedule = [&](const std::string& token, const std::string& post) {
+    carecast::v1::ConfirmPostNotPublishedRequest request;
+    request.set_post(post);
+    carecast::v1::ConfirmPostNotPublishedResponse response;
+    return stub_->ConfirmPostNotPublished(Context(token).get(), request, &response);
+  };
+  // Roles: publisher and admin only; the readers of the service may not.
+  for (const char* who : {"writer", "sam", "svc"}) {
+    EXPECT_EQ(confirm(who, "posts/p1", "1").error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << who;
+    EXPECT_EQ(reschedule(who, "posts/p1").error_code(), grpc::StatusCode::PERMISSION_DENIED) << who;
+  }
+  EXPECT_EQ(confirm("", "posts/p1", "1").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(confirm("pubber", "posts/p1", "").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(confirm("pubber", "", "1").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(confirm("pubber", "posts/nope", "1").error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::Status wrong_state = reschedule("pubber", "posts/waiting");
+  EXPECT_EQ(wrong_state.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(wrong_state.error_message(),
+            "posts/waiting is SCHEDULED; only NEEDS_HUMAN posts can be confirmed not published");
+  // None of that touched the post.
+  EXPECT_EQ(h_.StateOf("p1"), carecast::v1::POST_STATE_NEEDS_HUMAN);
+  EXPECT_TRUE(h_.Events("carecast.audit.>").empty());
 }
 
 TEST_F(PublisherGrpcServiceTest, BadInputAndWrongCallersAreRefused) {

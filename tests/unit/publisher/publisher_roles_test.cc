@@ -38,5 +38,25 @@ TEST(PublisherRolesTest, ReadersArePublisherStrategistAdminAndService) {
   }
 }
 
+TEST(PublisherRolesTest, OnlyPublishersAndAdminsResolveNeedsHumanPosts) {
+  const common::RoleTable table = PublisherRoleTable();
+  for (std::string_view method : {kConfirmPostPublishedMethod, kConfirmPostNotPublishedMethod}) {
+    for (Role r : {Role::kPublisher, Role::kAdmin})
+      EXPECT_TRUE(table.Authorize(Principal{"p", {r}, {}}, method).ok()) << common::RoleName(r);
+    for (Role r :
+         {Role::kContributor, Role::kContentDeveloper, Role::kClinicalReviewer,
+          Role::kComplianceReviewer, Role::kResponder, Role::kStrategist, Role::kService}) {
+      EXPECT_EQ(table.Authorize(Principal{"p", {r}, {}}, method).status().code(),
+                absl::StatusCode::kPermissionDenied)
+          << common::RoleName(r) << " " << method;
+    }
+  }
+  // The audit trail records the publisher role first when a caller holds both.
+  absl::StatusOr<Role> role = table.Authorize(Principal{"p", {Role::kAdmin, Role::kPublisher}, {}},
+                                              kConfirmPostPublishedMethod);
+  ASSERT_TRUE(role.ok());
+  EXPECT_EQ(*role, Role::kPublisher);
+}
+
 }  // namespace
 }  // namespace carecast::publisher

@@ -1,0 +1,82 @@
+// A local LinkedIn versioned REST API, as LinkedIn documents it
+// (docs/channels/linkedin.md):
+//   POST   /rest/posts                          → 201, empty body, x-restli-id: urn:li:share:N
+//   GET    /rest/posts?q=author&author=&count=&start=&sortBy=
+//                                               → {"elements": [...], "paging": {...}}
+//   DELETE /rest/posts/{urn}                    → 204
+//   POST   /rest/socialActions/{urn}/comments   → 201, x-restli-id: the comment URN
+//   GET    /rest/socialActions/{urn}/comments   → {"elements": [...]}, newest first
+//   DELETE /rest/socialActions/{urn}/comments/{id}?actor= → 204
+//   GET    /rest/socialActions/{urn}            → likesSummary, commentsSummary
+// Every call must carry an active `LinkedIn-Version` (400 VERSION_MISSING
+// without, 426 NONEXISTENT_VERSION outside [oldest, newest]) and
+// `X-Restli-Protocol-Version: 2.0.0`. Like LinkedIn it refuses a commentary
+// equal to one of the author's recent posts (422 "Content is a duplicate of
+// urn:li:share:…", nothing counted), signals its budget only by a 429 (no
+// remaining/reset headers, no Retry-After) and refuses an unknown or revoked
+// token with 401 EXPIRED_ACCESS_TOKEN / REVOKED_ACCESS_TOKEN. Post ids are
+// "urn:li:share:<n>"; comment ids "urn:li:comment:(<post urn>,<n>)". Every token
+// writes as one author (SetAuthor; default: options.default_author).
+// Thread-safe; usable from tests and as a standalone process.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "absl/time/time.h"
+
+#include "tests/support/fake_networks/fake_network_server.h"
+
+namespace carecast::testing {
+
+struct LinkedInFakeOptions {
+  // Active LinkedIn-Version values, inclusive, as YYYYMM ("202512".."202611").
+  std::string oldest_active_version = "202512";
+  std::string newest_active_version = "202611";
+  // The author of tokens not given one with SetAuthor.
+  std::string default_author = "urn:li:organization:5515715";
+  // A commentary equal to one of the author's posts within this window is
+  // refused as a duplicate (24h).
+  absl::Duration duplicate_window = absl::Hours(24);
+  // The 401 code: REVOKED_ACCESS_TOKEN when true, else EXPIRED_ACCESS_TOKEN.
+  bool token_revoked_answer = false;
+};
+
+class LinkedInFake final : public FakeNetworkServer {
+ public:
+  explicit LinkedInFake(LinkedInFakeOptions options = {});
+
+  // Requests bearing `token` act as `author_urn`.
+  void SetAuthor(const std::string& token, const std::string& author_urn);
+
+ protected:
+  void AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const override;
+  void AnswerTokenExpired(httplib::Response& res) const override;
+  void AnswerDuplicate(httplib::Response& res) const override;
+  void AnswerServerError(httplib::Response& res, int status) const override;
+
+ private:
+  // Admit plus LinkedIn's own header checks; false when `res` was filled.
+  bool AdmitVersioned(const httplib::Request& req, httplib::Response& res);
+  void HandleCreatePost(const httplib::Request& req, httplib::Response& res);
+  void HandleFindPosts(const httplib::Request& req, httplib::Response& res);
+  void HandleDeletePost(const httplib::Request& req, httplib::Response& res);
+  void HandleCreateComment(const httplib::Request& req, httplib::Response& res);
+  void HandleListComments(const httplib::Request& req, httplib::Response& res);
+  void HandleDeleteComment(const httplib::Request& req, httplib::Response& res);
+  void HandleSocialActions(const httplib::Request& req, httplib::Response& res);
+  std::string AuthorOf(const httplib::Request& req) const;
+  std::optional<std::string> DuplicateOf(const std::string& author,
+                                         const std::string& commentary) const;
+  std::optional<FakePost> LivePost(const std::string& urn) const;
+
+  const LinkedInFakeOptions options_;
+  mutable std::mutex authors_mu_;
+  std::map<std::string, std::string> authors_;  // token → author URN
+  std::atomic<int64_t> next_id_{7'140'000'000'000'000'001};
+};
+
+}  // namespace carecast::testing

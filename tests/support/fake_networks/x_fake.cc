@@ -1,0 +1,316 @@
+#include "tests/support/fake_networks/x_fake.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include <nlohmann/json.hpp>
+
+namespace carecast::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kJson[] = "application/json";
+
+void Problem(httplib::Response& res, int status, const std::string& title,
+             const std::string& detail, const std::string& type = "about:blank") {
+  res.status = status;
+  json body = {{"title", title}, {"detail", detail}, {"type", type}, {"status", status}};
+  res.set_content(body.dump(), kJson);
+}
+
+void InvalidRequest(httplib::Response& res, const std::string& message) {
+  res.status = 400;
+  json body = {{"errors", json::array({{{"message", message}}})},
+               {"title", "Invalid Request"},
+               {"detail", "One or more parameters to your request was invalid."},
+               {"type", "https://api.twitter.com/2/problems/invalid-request"}};
+  res.set_content(body.dump(), kJson);
+}
+
+// X's answer to a lookup of a post it does not have: 200, no data.
+void NotFound(httplib::Response& res, const std::string& id) {
+  res.status = 200;
+  json error = {{"value", id},
+                {"detail", absl::StrCat("Could not find tweet with id: [", id, "].")},
+                {"title", "Not Found Error"},
+                {"resource_type", "tweet"},
+                {"parameter", "id"},
+                {"resource_id", id},
+                {"type", "https://api.twitter.com/2/problems/resource-not-found"}};
+  res.set_content(json({{"errors", json::array({error})}}).dump(), kJson);
+}
+
+const json* Member(const json& value, const char* key) {
+  if (!value.is_object()) return nullptr;
+  auto it = value.find(key);
+  return it == value.end() ? nullptr : &*it;
+}
+
+int64_t CeilUnixSeconds(absl::Time time) {
+  int64_t seconds = absl::ToUnixSeconds(time);
+  return absl::FromUnixSeconds(seconds) < time ? seconds + 1 : seconds;
+}
+
+// X shortens every link to a t.co link of its own.
+std::string RewriteLinks(const std::string& text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    std::string_view rest = std::string_view(text).substr(i);
+    if (rest.rfind("http://", 0) != 0 && rest.rfind("https://", 0) != 0) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && !absl::ascii_isspace(static_cast<unsigned char>(text[end]))) ++end;
+    size_t hash = std::hash<std::string>{}(text.substr(i, end - i));
+    absl::StrAppend(&out, "https://t.co/", absl::Hex(hash % 0xFFFFFFFFFFull, absl::kZeroPad10));
+    i = end;
+  }
+  return out;
+}
+
+json TweetJson(const FakePost& post, const std::set<std::string>& fields, int64_t quotes) {
+  json tweet = {
+      {"id", post.id}, {"text", post.text}, {"edit_history_tweet_ids", json::array({post.id})}};
+  if (fields.count("created_at") > 0)
+    tweet["created_at"] =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", post.create_time, absl::UTCTimeZone());
+  if (fields.count("referenced_tweets") > 0 && !post.in_reply_to.empty())
+    tweet["referenced_tweets"] = json::array({{{"type", "replied_to"}, {"id", post.in_reply_to}}});
+  if (fields.count("public_metrics") > 0) {
+    tweet["public_metrics"] = {{"retweet_count", post.engagement.shares},
+                               {"reply_count", post.engagement.replies},
+                               {"like_count", post.engagement.likes},
+                               {"quote_count", quotes},
+                               {"bookmark_count", 0},
+                               {"impression_count", post.engagement.impressions}};
+  }
+  return tweet;
+}
+
+std::set<std::string> TweetFields(const httplib::Request& req) {
+  std::set<std::string> fields;
+  for (absl::string_view field :
+       absl::StrSplit(req.get_param_value("tweet.fields"), ',', absl::SkipEmpty()))
+    fields.insert(std::string(field));
+  return fields;
+}
+
+std::optional<absl::Time> ParseStartTime(const std::string& value) {
+  absl::Time time;
+  std::string err;
+  if (absl::ParseTime(absl::RFC3339_full, value, &time, &err)) return time;
+  return std::nullopt;
+}
+
+}  // namespace
+
+XFake::XFake(XFakeOptions options) : FakeNetworkServer("x"), options_(std::move(options)) {
+  http().Post("/2/tweets", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleCreate(req, res);
+  });
+  http().Get(
+      R"(/2/users/([0-9]+)/tweets)",
+      [this](const httplib::Request& req, httplib::Response& res) { HandleTimeline(req, res); });
+  http().Get(R"(/2/tweets/([0-9]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleLookup(req, res);
+  });
+  http().Delete(
+      R"(/2/tweets/([0-9]+))",
+      [this](const httplib::Request& req, httplib::Response& res) { HandleDelete(req, res); });
+}
+
+void XFake::SetUser(const std::string& token, const std::string& user_id) {
+  std::lock_guard lock(users_mu_);
+  users_[token] = user_id;
+}
+
+void XFake::SetQuotes(const std::string& id, int64_t quotes) {
+  std::lock_guard lock(users_mu_);
+  quotes_[id] = quotes;
+}
+
+std::string XFake::UserOf(const httplib::Request& req) const {
+  std::lock_guard lock(users_mu_);
+  auto it = users_.find(TokenOf(req));
+  return it == users_.end() ? options_.default_user_id : it->second;
+}
+
+int64_t XFake::QuotesOf(const std::string& id) const {
+  std::lock_guard lock(users_mu_);
+  auto it = quotes_.find(id);
+  return it == quotes_.end() ? 0 : it->second;
+}
+
+bool XFake::IsDuplicate(const std::string& author, const std::string& text) const {
+  absl::Time since = absl::Now() - options_.duplicate_window;
+  std::vector<FakePost> all = posts();
+  return std::any_of(all.begin(), all.end(), [&](const FakePost& post) {
+    return !post.deleted && post.author == author && post.text == text && post.create_time >= since;
+  });
+}
+
+void XFake::HandleCreate(const httplib::Request& req, httplib::Response& res) {
+  if (!Admit(req, res)) return;
+  json body = json::parse(req.body, nullptr, false);
+  const json* text = Member(body, "text");
+  if (text == nullptr || !text->is_string() || text->get<std::string>().empty()) {
+    InvalidRequest(res, "$.text: a non-empty string is required");
+    return;
+  }
+  std::string parent;
+  if (const json* reply = Member(body, "reply"); reply != nullptr) {
+    const json* parent_id = Member(*reply, "in_reply_to_tweet_id");
+    if (parent_id == nullptr || !parent_id->is_string()) {
+      InvalidRequest(res, "$.reply.in_reply_to_tweet_id: a string is required");
+      return;
+    }
+    parent = parent_id->get<std::string>();
+    std::optional<FakePost> found = FindPost(parent);
+    if (!found || found->deleted) {
+      Problem(res, 403, "Forbidden",
+              "You attempted to reply to a Tweet that is deleted or not visible to you.");
+      return;
+    }
+  }
+  if (!BeginCreate(res)) return;
+  FakePost post;
+  post.author = UserOf(req);
+  post.text = RewriteLinks(text->get<std::string>());
+  post.in_reply_to = parent;
+  // Checked after BeginCreate so a create held there meets the posts made
+  // meanwhile, as X checks at commit.
+  if (IsDuplicate(post.author, post.text)) {
+    AnswerDuplicate(res);
+    return;
+  }
+  std::string id = Commit(post);
+  json answer = {
+      {"data", {{"id", id}, {"text", post.text}, {"edit_history_tweet_ids", json::array({id})}}}};
+  res.status = 201;
+  res.set_content(answer.dump(), kJson);
+  FinishCreate(res);
+}
+
+void XFake::HandleTimeline(const httplib::Request& req, httplib::Response& res) {
+  if (!Admit(req, res)) return;
+  const std::string user = req.matches[1];
+  int max_results = 10;
+  if (req.has_param("max_results") &&
+      (!absl::SimpleAtoi(req.get_param_value("max_results"), &max_results) || max_results < 5 ||
+       max_results > 100)) {
+    InvalidRequest(res, "The `max_results` query parameter value is not between 5 and 100");
+    return;
+  }
+  absl::Time start = absl::InfinitePast();
+  if (req.has_param("start_time")) {
+    std::optional<absl::Time> parsed = ParseStartTime(req.get_param_value("start_time"));
+    if (!parsed) {
+      InvalidRequest(res, "Invalid 'start_time': not an ISO 8601 time");
+      return;
+    }
+    start = *parsed;
+  }
+  size_t offset = 0;
+  if (req.has_param("pagination_token") &&
+      !absl::SimpleAtoi(req.get_param_value("pagination_token"), &offset)) {
+    InvalidRequest(res, "The `pagination_token` query parameter value is not valid");
+    return;
+  }
+  std::vector<FakePost> mine;
+  for (FakePost& post : posts()) {
+    if (!post.deleted && post.author == user && post.create_time >= start)
+      mine.push_back(std::move(post));
+  }
+  std::reverse(mine.begin(), mine.end());  // newest first, ties by commit order
+  std::stable_sort(mine.begin(), mine.end(), [](const FakePost& a, const FakePost& b) {
+    return a.create_time > b.create_time;
+  });
+  size_t page = static_cast<size_t>(std::min(max_results, options_.max_page_size));
+  std::set<std::string> fields = TweetFields(req);
+  json data = json::array();
+  for (size_t i = offset; i < mine.size() && i < offset + page; ++i)
+    data.push_back(TweetJson(mine[i], fields, QuotesOf(mine[i].id)));
+  json meta = {{"result_count", data.size()}};
+  json answer = json::object();
+  if (!data.empty()) {
+    meta["newest_id"] = data.front()["id"];
+    meta["oldest_id"] = data.back()["id"];
+    answer["data"] = data;
+  }
+  if (offset + page < mine.size()) meta["next_token"] = absl::StrCat(offset + page);
+  answer["meta"] = meta;
+  res.status = 200;
+  res.set_content(answer.dump(), kJson);
+}
+
+void XFake::HandleLookup(const httplib::Request& req, httplib::Response& res) {
+  if (!Admit(req, res)) return;
+  const std::string id = req.matches[1];
+  std::optional<FakePost> post = FindPost(id);
+  if (!post || post->deleted) {
+    NotFound(res, id);
+    return;
+  }
+  res.status = 200;
+  res.set_content(json({{"data", TweetJson(*post, TweetFields(req), QuotesOf(id))}}).dump(), kJson);
+}
+
+void XFake::HandleDelete(const httplib::Request& req, httplib::Response& res) {
+  if (!Admit(req, res)) return;
+  const std::string id = req.matches[1];
+  std::optional<FakePost> post = FindPost(id);
+  if (!post || post->deleted) {
+    NotFound(res, id);
+    return;
+  }
+  if (post->author != UserOf(req)) {
+    Problem(res, 403, "Forbidden", "You are not allowed to delete a Tweet you did not create.");
+    return;
+  }
+  MarkDeleted(id);
+  res.status = 200;
+  res.set_content(R"({"data":{"deleted":true}})", kJson);
+}
+
+void XFake::AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const {
+  AddRateHeaders(res, limit, 0, reset);
+  res.status = 429;
+  res.set_content(
+      R"({"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429})",
+      kJson);
+}
+
+void XFake::AnswerTokenExpired(httplib::Response& res) const {
+  Problem(res, 401, "Unauthorized", "Unauthorized");
+}
+
+void XFake::AnswerDuplicate(httplib::Response& res) const {
+  Problem(res, 403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.");
+}
+
+void XFake::AnswerServerError(httplib::Response& res, int status) const {
+  Problem(res, status, status == 503 ? "Service Unavailable" : "Internal Server Error",
+          status == 503 ? "Service Unavailable" : "Internal Server Error");
+}
+
+void XFake::AddRateHeaders(httplib::Response& res, int64_t limit, int64_t remaining,
+                           absl::Time reset) const {
+  for (const char* name : {"x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"})
+    res.headers.erase(name);
+  res.set_header("x-rate-limit-limit", absl::StrCat(limit));
+  res.set_header("x-rate-limit-remaining", absl::StrCat(remaining));
+  res.set_header("x-rate-limit-reset", absl::StrCat(CeilUnixSeconds(reset)));
+}
+
+}  // namespace carecast::testing
