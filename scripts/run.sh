@@ -104,6 +104,9 @@ PIDS+=($!)
 for _ in $(seq 100); do [[ -s "$RUN/mastodon.port" ]] && break; sleep 0.05; done
 MASTODON_URL="http://127.0.0.1:$(cat "$RUN/mastodon.port")"
 export CARECAST_CHANNEL_MASTODON_BASE_URL="$MASTODON_URL"
+# The key that seals refreshed channel tokens in NATS (a Secret in a cluster).
+openssl rand -hex 32 >"$RUN/keys/token-sealing.key"; chmod 600 "$RUN/keys/token-sealing.key"
+export CARECAST_CHANNEL_TOKEN_SEALING_KEY_FILE="$RUN/keys/token-sealing.key"
 MASTODON_TOKEN="local-demo-mastodon-token"
 cat >"$RUN/channels/mastodon.st-marys.mastodon-main.json" <<EOF
 {"network": "mastodon", "account": "spokes/st-marys/accounts/mastodon-main",
@@ -143,7 +146,7 @@ for addr in "$CARECAST_PLANNER_ADDR" "127.0.0.1:$PUB1_GRPC" "127.0.0.1:$PUB2_GRP
             "$CARECAST_LISTENER_ADDR" "$CARECAST_METRICS_ADDR"; do
   ok=0
   for _ in $(seq 150); do "$CTL" health "$addr" >/dev/null 2>&1 && { ok=1; break; }; sleep 0.1; done
-  [[ $ok -eq 1 ]] || { echo "run.sh: the service at $addr did not become healthy; see $RUN/logs/" >&2; tail -5 "$RUN"/logs/*.log >&2; exit 1; }
+  [[ $ok -eq 1 ]] || { echo "run.sh: the service at $addr did not become healthy; see $RUN/logs/" >&2; tail -n 5 "$RUN"/logs/*.log >&2; exit 1; }
 done
 note "all services report SERVING"
 
