@@ -6,7 +6,7 @@
 #      chart's ServiceMonitor names them) and deploy/monitoring/rules loaded;
 #   3. checks: every target is up; every recording and alerting rule is loaded and
 #      evaluates without error; queries return the figures the story produced
-#      (one post published exactly once, objective progress, the mention in the
+#      (one post published exactly once per channel, objective progress, the mention in the
 #      inbox); every dashboard query is valid PromQL; every metric name the
 #      dashboards and rules use exists on the live /metrics.
 # usage: scripts/prometheus-scrape-test.sh   ($CARECAST_BIN_DIR: the build, default build/ci)
@@ -141,8 +141,10 @@ wait_value() {  # description expr jq-condition
   fail "$1: query $2 returned ${v:-nothing}"
 }
 wait_value "every service reports up" 'sum(up{job=~"carecast-.*"})' ". == [$n_targets]"
-wait_value "the publishers published the story's post exactly once" \
-  'sum(carecast_publisher_posts_published_total{job="carecast-publisher"})' '. == [1]'
+wait_value "the publishers published the story's sandbox post exactly once" \
+  'sum(carecast_publisher_posts_published_total{job="carecast-publisher",network="sandbox"})' '. == [1]'
+wait_value "the publishers published the story's Mastodon post exactly once" \
+  'sum(carecast_publisher_posts_published_total{job="carecast-publisher",network="mastodon"})' '. == [1]'
 wait_value "the metrics service counts one sandbox post published" \
   'max(carecast_posts_published_total{job="carecast-metrics",network="sandbox"})' '. == [1]'
 wait_value "the objective shows progress (1 of 4 posts)" \
