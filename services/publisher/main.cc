@@ -18,6 +18,7 @@
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
+#include "services/common/http/curl_http_client.h"
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_metrics.h"
 #include "services/common/redis/redis_sorted_index.h"
@@ -29,7 +30,6 @@
 #include "services/common/rpc/rpc_metrics.h"
 #include "services/common/startup/service_startup.h"
 #include "services/common/store/outbox_metrics.h"
-#include "services/common/http/curl_http_client.h"
 #include "services/publisher/channels/channel_registry.h"
 #include "services/publisher/channels/file_credential_source.h"
 #include "services/publisher/channels/network_channels.h"
@@ -177,11 +177,12 @@ int main() {
   (*grpc_server)->SetServing(true);
   http.SetReady(true);
 
-  logger.Info("publisher serving", {{"publisher_id", config->publisher_id},
-                                    {"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
-                                    {"http_port", static_cast<int64_t>(http.port())},
-                                    {"networks", absl::StrJoin(config->channels.ConfiguredNames(), ",")},
-                                    {"sandbox", (*sandbox)->path()}});
+  logger.Info("publisher serving",
+              {{"publisher_id", config->publisher_id},
+               {"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
+               {"http_port", static_cast<int64_t>(http.port())},
+               {"networks", absl::StrJoin(config->channels.ConfiguredNames(), ",")},
+               {"sandbox", (*sandbox)->path()}});
   common::AwaitShutdownSignal(logger, http);
   // Stop dispatching first: the post in flight is finished and recorded, then
   // the consumers are drained; only then stop answering.

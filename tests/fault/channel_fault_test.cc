@@ -67,12 +67,12 @@ class ChannelFaultTest : public FaultTest {
     EXPECT_TRUE(publisher.ok()) << publisher.status();
     return publisher.ok() ? *std::move(publisher) : ServiceProcess{};
   }
-  // Approved content scheduled on the X account a second ahead; the post's name.
+  // Approved content scheduled on the X account two seconds ahead; the post's name.
   std::string ScheduleOnX(const std::string& text) {
     auto content = CreateApprovedContent(*stub_, text);
     EXPECT_TRUE(content.ok()) << content.status();
     if (!content.ok()) return "";
-    auto post = Schedule(*stub_, *content, absl::Now() + absl::Seconds(1), "", kXAccount);
+    auto post = Schedule(*stub_, *content, absl::Now() + absl::Seconds(2), "", kXAccount);
     EXPECT_TRUE(post.ok()) << post.status();
     return post.ok() ? post->name() : "";
   }

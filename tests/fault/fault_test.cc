@@ -158,9 +158,12 @@ absl::StatusOr<std::string> FaultTest::CreateSubmittedContent(v1::PlannerService
   c->set_title("Flu shots");
   c->set_text(text);
   c->set_spoke("spokes/st-marys");
-  v1::ContentVariant* v = c->add_variants();
-  v->set_network(v1::NETWORK_SANDBOX);
-  v->set_text(text);
+  // The same text for the sandbox and X (the network of the channel fault tests).
+  for (v1::Network network : {v1::NETWORK_SANDBOX, v1::NETWORK_X}) {
+    v1::ContentVariant* v = c->add_variants();
+    v->set_network(network);
+    v->set_text(text);
+  }
   v1::CreateContentResponse resp;
   if (absl::Status s =
           FromGrpc(planner.CreateContent(Context(wendy_).get(), req, &resp), "CreateContent");

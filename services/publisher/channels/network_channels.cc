@@ -64,8 +64,8 @@ absl::StatusOr<std::unique_ptr<NetworkChannels>> NetworkChannels::Create(
   for (const auto& [network, endpoint] : settings.endpoints) {
     std::unique_ptr<Channel> channel = MakeFor(network, endpoint, deps);
     if (channel == nullptr) {
-      return absl::UnimplementedError(absl::StrCat("no channel adapter for network ",
-                                                   common::AsAbsl(NetworkLabel(network))));
+      return absl::UnimplementedError(
+          absl::StrCat("no channel adapter for network ", common::AsAbsl(NetworkLabel(network))));
     }
     built->channels_.emplace_back(network, std::move(channel));
   }

@@ -21,9 +21,9 @@
 #include "tests/support/fake_networks/facebook_fake.h"
 #include "tests/support/fake_networks/instagram_fake.h"
 #include "tests/support/fake_networks/linkedin_fake.h"
-#include "tests/support/fake_networks/wordpress_fake.h"
 #include "tests/support/fake_networks/mastodon_fake.h"
 #include "tests/support/fake_networks/webhook_fake.h"
+#include "tests/support/fake_networks/wordpress_fake.h"
 #include "tests/support/fake_networks/x_fake.h"
 
 namespace {
