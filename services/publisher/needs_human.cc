@@ -244,6 +244,7 @@ absl::StatusOr<carecast::v1::Post> NeedsHumanResolutions::ConfirmNotPublished(
             post.clear_claimed_by();
             post.clear_send_time();
             post.set_attempt(0);
+            post.set_dispatch_round(post.dispatch_round() + 1);
             post.clear_failure_reason();
             post.clear_confirmed_by();
             SetTime(now, post.mutable_update_time());

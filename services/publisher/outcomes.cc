@@ -46,9 +46,14 @@ std::vector<common::Change> Outcomes::ChangesFor(const carecast::v1::Post& post)
       *payload.mutable_post() = post;
       payload.set_publisher_id(publisher_id_);
       payload.set_reason(post.failure_reason());
-      change.event = common::MakeEvent(
-          common::subjects::kPostFailed, payload, kPublisherSource, now,
-          absl::StrCat("post.", id, ".v", post.content_version(), ".a", post.attempt(), ".failed"));
+      // Round 0 keeps the short id; later rounds (a person sent the post back
+      // to dispatch) name theirs, since attempts restart from zero.
+      std::string round =
+          post.dispatch_round() > 0 ? absl::StrCat(".r", post.dispatch_round()) : std::string();
+      change.event =
+          common::MakeEvent(common::subjects::kPostFailed, payload, kPublisherSource, now,
+                            absl::StrCat("post.", id, ".v", post.content_version(), round, ".a",
+                                         post.attempt(), ".failed"));
       action = post.state() == carecast::v1::POST_STATE_FAILED ? "post.fail" : "post.escalate";
       break;
     }

@@ -292,6 +292,29 @@ TEST_F(NeedsHumanTest, APostTheDispatcherHandedToAHumanIsSentOnceAfterThePersonS
   EXPECT_EQ(h_.channel_.DeliveriesByKey()["p1.v1"], 1);
 }
 
+TEST_F(NeedsHumanTest, ASecondRoundThatNeedsAHumanAgainIsAnnouncedAgain) {
+  // The bus drops an event whose id it saw recently: a second NEEDS_HUMAN after a
+  // person sent the post back must not reuse the first one's id, or the alert
+  // and every consumer would never hear of it.
+  h_.SchedulePost("p1", h_.clock_.Now());
+  ASSERT_TRUE(h_.Drain());
+  h_.channel_.SetFindUnavailable(true);
+  h_.channel_.QueueFailure(ChannelErrorKind::kOutcomeUnknown);
+  p_->publisher->RunCycle();
+  ASSERT_EQ(h_.StateOf("p1"), POST_STATE_NEEDS_HUMAN);
+  ASSERT_TRUE(p_->publisher->ConfirmPostNotPublished(paula_, NotPublished("posts/p1")).ok());
+  ASSERT_TRUE(h_.Drain());
+  h_.channel_.QueueFailure(ChannelErrorKind::kOutcomeUnknown);
+  p_->publisher->RunCycle();
+  ASSERT_EQ(h_.StateOf("p1"), POST_STATE_NEEDS_HUMAN);
+
+  std::vector<std::string> ids;
+  for (const common::Event& e : h_.Events("carecast.post.failed")) ids.push_back(e.id);
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_NE(ids[0], ids[1]);
+  EXPECT_EQ(h_.channel_.delivery_count(), 0u);
+}
+
 TEST_F(NeedsHumanTest, OnlyNeedsHumanPostsCanBeConfirmedAndTheRefusalNamesTheState) {
   h_.SchedulePost("scheduled", h_.clock_.Now() + absl::Hours(1), carecast::v1::NETWORK_SANDBOX,
                   false);
