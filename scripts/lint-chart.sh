@@ -123,6 +123,20 @@ for bad in tests/chart/invalid/*.yaml; do
     "$HELM" lint --strict "$CHART" -f "$bad"
 done
 
+# --- a network without the token-sealing key is refused at render time -------------
+must_fail "a configured network without channels.tokenSealing.existingSecret is refused" \
+  "tokenSealing.existingSecret is empty" \
+  "$HELM" template carecast "$CHART" -f tests/chart/values-production.yaml \
+  --set channels.tokenSealing.existingSecret=
+sealing_key_mounted() {  # the publisher (only) gets the key file named by its env var
+  local out; out=$("$HELM" template carecast "$CHART" -f tests/chart/values-production.yaml) || return 1
+  grep -q 'CARECAST_CHANNEL_TOKEN_SEALING_KEY_FILE' <<<"$out" || { echo "no sealing key env"; return 1; }
+  grep -q 'secretName: carecast-channel-sealing' <<<"$out" || { echo "no sealing Secret volume"; return 1; }
+  [[ $(grep -c 'CARECAST_CHANNEL_TOKEN_SEALING_KEY_FILE' <<<"$out") == 1 ]] \
+    || { echo "the sealing key reaches more than the publisher"; return 1; }
+}
+check "the publisher mounts the token-sealing key when a network is configured" sealing_key_mounted
+
 # --- the validator itself must be able to fail --------------------------------------
 must_fail "validate-manifests reports broken objects" \
   "replicas must be integer.*|privileged" node tests/chart/validate-manifests.mjs tests/chart/fixtures/broken-manifests.yaml

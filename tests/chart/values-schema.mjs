@@ -155,6 +155,10 @@ const schema = {
         ['x', 'facebook', 'instagram', 'linkedin', 'mastodon', 'bluesky', 'wordpress', 'webhook']
           .map((net) => [net, channelEndpoint(net)])),
       { description: 'Networks with a channel adapter (CARECAST_CHANNEL_<NET>_BASE_URL, _TIMEOUT)' }),
+      tokenSealing: closed({
+        existingSecret: secretName('Secret holding the key that seals refreshed channel tokens'),
+        key: secretKey('Key of the sealing key in that Secret'),
+      }),
     }),
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'], description: 'Log level' },
     shutdownGraceSeconds: int('Seconds a service lets in-flight work finish after SIGTERM', 1, 600),

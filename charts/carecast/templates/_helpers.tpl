@@ -94,3 +94,10 @@ app.kubernetes.io/component: {{ . }}
 {{- $svc.replicas }}
 {{- end }}
 {{- end }}
+
+{{/*
+"true" when any channel network has a baseUrl (an adapter is configured), else "".
+*/}}
+{{- define "carecast.networksConfigured" -}}
+{{- range $net, $endpoint := .Values.channels.networks }}{{ if $endpoint.baseUrl }}true{{ end }}{{ end }}
+{{- end }}
