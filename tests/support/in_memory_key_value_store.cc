@@ -23,7 +23,18 @@ absl::Status InMemoryKeyValueStore::CheckKey(std::string_view key) const {
   return absl::OkStatus();
 }
 
+void InMemoryKeyValueStore::BeforeGet(std::function<void(std::string_view key)> hook) {
+  std::lock_guard lock(mu_);
+  before_get_ = std::move(hook);
+}
+
 absl::StatusOr<common::KvEntry> InMemoryKeyValueStore::Get(std::string_view key) {
+  std::function<void(std::string_view)> hook;
+  {
+    std::lock_guard lock(mu_);
+    hook = before_get_;
+  }
+  if (hook) hook(key);
   std::lock_guard lock(mu_);
   if (auto s = CheckKey(key); !s.ok()) return s;
   auto it = entries_.find(key);

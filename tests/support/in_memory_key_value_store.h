@@ -3,6 +3,7 @@
 // stream sequence), so they only grow. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,9 @@ class InMemoryKeyValueStore final : public common::KeyValueStore {
 
   // Makes every call fail with `status` until cleared with OkStatus().
   void FailAll(absl::Status status);
+  // Runs `hook` at the start of every Get, outside the store's lock (so it may
+  // write to this store): a test's way to land a change between two reads.
+  void BeforeGet(std::function<void(std::string_view key)> hook);
 
  private:
   absl::Status CheckKey(std::string_view key) const;
@@ -33,6 +37,7 @@ class InMemoryKeyValueStore final : public common::KeyValueStore {
   std::map<std::string, common::KvEntry, std::less<>> entries_;
   uint64_t last_revision_ = 0;
   absl::Status fail_ = absl::OkStatus();
+  std::function<void(std::string_view key)> before_get_;
 };
 
 // Hands out views of shared in-memory buckets: opening the same name twice gives

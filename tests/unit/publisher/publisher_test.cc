@@ -266,6 +266,35 @@ TEST_F(PublisherTest, ContentEditedAfterApprovalIsNeverPublished) {
             1);
 }
 
+TEST_F(PublisherTest, AnEditLandingBetweenTheFirstReadAndTheClaimIsNeverPublished) {
+  PublisherUnderTest& p = h_.AddStarted();
+  h_.SchedulePost("p1", h_.clock_.Now());
+  ASSERT_TRUE(h_.Drain());
+  // The dispatcher's first read of the content sees it approved; the edit lands
+  // right after (before the claim), so only a read after the claim can see it.
+  carecast::testing::InMemoryKeyValueStore& contents =
+      h_.kv_.Bucket(std::string(common::buckets::kContents));
+  int reads = 0;
+  contents.BeforeGet([&](std::string_view key) {
+    if (key != "c-p1" || ++reads != 2) return;
+    carecast::v1::Content c;
+    c.ParseFromString(h_.contents_->Get("c-p1")->value);
+    c.set_version(2);
+    c.set_state(carecast::v1::CONTENT_STATE_DRAFT);
+    c.set_content_hash("hash-edited");
+    c.clear_approval();
+    (void)h_.contents_->Put("c-p1", c.SerializeAsString());
+  });
+
+  p.publisher->RunCycle();
+  contents.BeforeGet(nullptr);
+  ASSERT_GE(reads, 2) << "the content was not read again after the claim";
+  EXPECT_EQ(h_.channel_.publish_calls(), 0);
+  PostRecord r = h_.GetPost("p1");
+  EXPECT_EQ(r.post.state(), POST_STATE_FAILED);
+  EXPECT_EQ(r.post.failure_reason(), "content changed after approval");
+}
+
 TEST_F(PublisherTest, ReApprovedEditWithTheSameVersionButNewHashIsNotPublished) {
   PublisherUnderTest& p = h_.AddStarted();
   h_.SchedulePost("p1", h_.clock_.Now());
