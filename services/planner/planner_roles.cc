@@ -15,7 +15,10 @@ using common::Role;
 // | CreateContent, UpdateContent,           | contributor, content_developer             |
 // |   SubmitContent                         |                                            |
 // | ApproveContent, RejectContent           | clinical_reviewer, compliance_reviewer     |
-// | SchedulePost, CancelPost                | publisher, strategist                      |
+// | SchedulePost                            | publisher, strategist                      |
+// | CancelPost                              | publisher, strategist, admin (the admin    |
+// |                                         |   may end a NEEDS_HUMAN post on call, as   |
+// |                                         |   with the publisher's Confirm RPCs)       |
 // | HoldPublishing, ResumePublishing        | strategist                                 |
 // | every Get/List (ListSpokes, ListAccounts,| every role, including service             |
 // |   GetObjective, ListObjectives,         |                                            |
@@ -33,6 +36,7 @@ common::RoleTable PlannerRoleTable() {
   const std::vector<Role> writers = {Role::kContributor, Role::kContentDeveloper};
   const std::vector<Role> reviewers = {Role::kClinicalReviewer, Role::kComplianceReviewer};
   const std::vector<Role> schedulers = {Role::kPublisher, Role::kStrategist};
+  const std::vector<Role> cancellers = {Role::kPublisher, Role::kStrategist, Role::kAdmin};
   const std::vector<Role> strategists = {Role::kStrategist};
 
   auto m = [](const char* method) { return std::string("/carecast.v1.PlannerService/") + method; };
@@ -52,7 +56,7 @@ common::RoleTable PlannerRoleTable() {
       {m("RejectContent"), reviewers},
       {m("SchedulePost"), schedulers},
       {m("GetPost"), readers},
-      {m("CancelPost"), schedulers},
+      {m("CancelPost"), cancellers},
       {m("ListCalendar"), readers},
       {m("HoldPublishing"), strategists},
       {m("ResumePublishing"), strategists},

@@ -11,8 +11,9 @@ common::RoleTable PublisherRoleTable() {
   const std::vector<Role> readers = {Role::kPublisher, Role::kStrategist, Role::kAdmin,
                                      Role::kService};
   // Resolving NEEDS_HUMAN states what happened on a network and may send a post
-  // again: people who run publishing, never a service acting on its own.
-  const std::vector<Role> resolvers = {Role::kPublisher, Role::kAdmin};
+  // again: people who run publishing (the same people may cancel it instead,
+  // PlannerService.CancelPost), never a service acting on its own.
+  const std::vector<Role> resolvers = {Role::kPublisher, Role::kStrategist, Role::kAdmin};
   return common::RoleTable({
       {std::string(kGetPublisherStatusMethod), readers},
       {std::string(kListDeliveriesMethod), readers},

@@ -64,7 +64,7 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
       {"ApproveContent", {Role::kClinicalReviewer, Role::kComplianceReviewer}},
       {"RejectContent", {Role::kClinicalReviewer, Role::kComplianceReviewer}},
       {"SchedulePost", {Role::kPublisher, Role::kStrategist}},
-      {"CancelPost", {Role::kPublisher, Role::kStrategist}},
+      {"CancelPost", {Role::kPublisher, Role::kStrategist, Role::kAdmin}},
       {"HoldPublishing", {Role::kStrategist}},
       {"ResumePublishing", {Role::kStrategist}},
   };

@@ -38,14 +38,14 @@ TEST(PublisherRolesTest, ReadersArePublisherStrategistAdminAndService) {
   }
 }
 
-TEST(PublisherRolesTest, OnlyPublishersAndAdminsResolveNeedsHumanPosts) {
+TEST(PublisherRolesTest, OnlyPublishersStrategistsAndAdminsResolveNeedsHumanPosts) {
   const common::RoleTable table = PublisherRoleTable();
   for (std::string_view method : {kConfirmPostPublishedMethod, kConfirmPostNotPublishedMethod}) {
-    for (Role r : {Role::kPublisher, Role::kAdmin})
+    for (Role r : {Role::kPublisher, Role::kStrategist, Role::kAdmin})
       EXPECT_TRUE(table.Authorize(Principal{"p", {r}, {}}, method).ok()) << common::RoleName(r);
     for (Role r :
          {Role::kContributor, Role::kContentDeveloper, Role::kClinicalReviewer,
-          Role::kComplianceReviewer, Role::kResponder, Role::kStrategist, Role::kService}) {
+          Role::kComplianceReviewer, Role::kResponder, Role::kService}) {
       EXPECT_EQ(table.Authorize(Principal{"p", {r}, {}}, method).status().code(),
                 absl::StatusCode::kPermissionDenied)
           << common::RoleName(r) << " " << method;
