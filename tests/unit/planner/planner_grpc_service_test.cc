@@ -160,7 +160,7 @@ TEST_F(PlannerGrpcServiceTest, TheReviewFlowWorksOverGrpcWithCodesAndAuditRoles)
 
 // A deployment with the sandbox only: the status code and the reason of an
 // early SchedulePost refusal reach the client unchanged.
-class PlannerGrpcSandboxOnlyTest : public PlannerGrpcServiceTest {
+class SandboxOnlyPlannerGrpcServiceTest : public PlannerGrpcServiceTest {
  protected:
   void SetUp() override {
     options_.channels = {};
@@ -169,7 +169,7 @@ class PlannerGrpcSandboxOnlyTest : public PlannerGrpcServiceTest {
   }
 };
 
-TEST_F(PlannerGrpcSandboxOnlyTest,
+TEST_F(SandboxOnlyPlannerGrpcServiceTest,
        SchedulingOnAnUnconfiguredNetworkIsFailedPreconditionWithTheFix) {
   v1::CreateSpokeRequest spoke;
   spoke.set_spoke_id("st-marys");
