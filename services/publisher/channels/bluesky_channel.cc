@@ -443,22 +443,10 @@ absl::StatusOr<std::string> BlueskyChannel::UploadImage(const PublishRequest& re
                                                         size_t index) {
   const MediaRef& media = request.media[index];
   std::string what = absl::StrCat("bluesky: image ", index + 1);
-  common::HttpCall fetch;
-  fetch.url = media.url;
-  fetch.timeout = CallTimeout(options_.call_timeout, request.deadline, clock_.Now());
-  if (fetch.timeout <= absl::ZeroDuration()) {
-    return MakeChannelError(ChannelErrorKind::kRetryable,
-                            absl::StrCat(what, ": the deadline passed before it was fetched"));
-  }
-  // The URL may carry a signature: messages name the image, never the URL.
-  absl::StatusOr<common::HttpReply> image = http_.Send(fetch);
-  if (!image.ok()) return TransportFailure(image.status(), CallKind::kRead, what);
-  if (image->status != 200) {
-    bool transient = image->status == 408 || image->status == 429 || image->status >= 500;
-    return MakeChannelError(transient ? ChannelErrorKind::kRetryable : ChannelErrorKind::kPermanent,
-                            absl::StrCat(what, " could not be fetched: HTTP ", image->status));
-  }
-  if (image->body.size() > kMaxImageBytes) {
+  absl::StatusOr<FetchedMedia> image =
+      FetchMedia(http_, clock_, media, index, kNetwork, options_.call_timeout, request.deadline);
+  if (!image.ok()) return image.status();
+  if (image->bytes.size() > kMaxImageBytes) {
     return MakeChannelError(ChannelErrorKind::kPermanent,
                             absl::StrCat(what, " is larger than Bluesky's 1,000,000 bytes"));
   }
@@ -466,8 +454,8 @@ absl::StatusOr<std::string> BlueskyChannel::UploadImage(const PublishRequest& re
   ApiCall call;
   call.method = "POST";
   call.nsid = "com.atproto.repo.uploadBlob";
-  call.body = std::move(image->body);
-  call.content_type = media.mime_type.empty() ? image->Header("content-type") : media.mime_type;
+  call.body = std::move(image->bytes);
+  call.content_type = std::move(image->mime_type);
   call.deadline = request.deadline;
   ASSIGN_OR_RETURN(common::HttpReply reply, Call(request.account, call));
   if (reply.status >= 300) return Failure(reply, CallKind::kRead);

@@ -8,6 +8,7 @@
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
+#include "services/common/networks/network_rules.h"
 
 namespace carecast::publisher {
 namespace {
@@ -58,24 +59,72 @@ FacebookChannel::FacebookChannel(FacebookChannelOptions options, common::HttpCli
                                  CredentialSource& credentials, RateLimiter& limiter,
                                  const common::Clock& clock)
     : options_(std::move(options)),
+      http_(http),
       graph_(std::string(kNetwork),
              GraphClientOptions{options_.base_url, options_.graph_version, options_.call_timeout},
              http, credentials, limiter, clock) {}
 
-absl::StatusOr<Receipt> FacebookChannel::Publish(const PublishRequest& request) {
-  if (!request.media.empty()) {
-    return MakeChannelError(ChannelErrorKind::kPermanent,
-                            "facebook: this adapter does not upload images yet; not sent");
+absl::StatusOr<std::string> FacebookChannel::AddUnpublishedPhoto(const PublishRequest& request,
+                                                                 size_t index,
+                                                                 const Credential& credential) {
+  const MediaRef& media = request.media[index];
+  json photo = {{"url", media.url}, {"published", false}, {"alt_text_custom", media.alt_text}};
+  // An unpublished photo is seen by no one until a post attaches it: the call
+  // fails like a read, and a repeat leaves at most an unused photo.
+  GraphRequest add{request.account,
+                   "POST",
+                   absl::StrCat("/", UrlEncode(credential.Field("page_id")), "/photos"),
+                   GraphDump(photo),
+                   CallKind::kRead,
+                   request.deadline};
+  ASSIGN_OR_RETURN(json answer, graph_.Call(add, credential));
+  std::string id = GraphString(answer, "id");
+  if (id.empty()) {
+    return MakeChannelError(
+        ChannelErrorKind::kRetryable,
+        absl::StrCat("facebook: image ", index + 1, ": the photo answer carries no id"));
   }
+  return id;
+}
+
+absl::StatusOr<Receipt> FacebookChannel::Publish(const PublishRequest& request) {
   if (!common::IsValidUtf8(request.text) || !common::IsValidUtf8(request.in_reply_to))
     return MakeChannelError(ChannelErrorKind::kPermanent, "facebook: the text is not valid UTF-8");
+  const common::networks::NetworkRules& rules =
+      *common::networks::FindRules(carecast::v1::NETWORK_FACEBOOK);
+  RETURN_IF_ERROR(CheckMediaRefs(request.media, rules.max_images, kNetwork));
+  if (!request.in_reply_to.empty() && request.media.size() > 1) {
+    return MakeChannelError(
+        ChannelErrorKind::kPermanent,
+        absl::StrCat(
+            "facebook: a comment takes at most one image (attachment_url); this reply has ",
+            request.media.size(), "; not sent"));
+  }
   ASSIGN_OR_RETURN(Credential credential, graph_.CredentialsOf(request.account, "page_id"));
-  std::string path = request.in_reply_to.empty()
-                         ? absl::StrCat("/", UrlEncode(credential.Field("page_id")), "/feed")
-                         : absl::StrCat("/", UrlEncode(request.in_reply_to), "/comments");
-  GraphRequest create{
-      request.account,   "POST",          path, GraphDump(json{{"message", request.text}}),
-      CallKind::kCreate, request.deadline};
+  // Facebook fetches each image itself; fetching it first here turns a missing
+  // image into a clear permanent error and a passing outage of the image host
+  // into a retry, before anything is sent to Facebook.
+  for (size_t i = 0; i < request.media.size(); ++i) {
+    RETURN_IF_ERROR(FetchMedia(http_, graph_.clock(), request.media[i], i, kNetwork,
+                               options_.call_timeout, request.deadline, rules.max_image_bytes)
+                        .status());
+  }
+  json body = {{"message", request.text}};
+  std::string path;
+  if (!request.in_reply_to.empty()) {
+    path = absl::StrCat("/", UrlEncode(request.in_reply_to), "/comments");
+    if (!request.media.empty()) body["attachment_url"] = request.media.front().url;
+  } else {
+    path = absl::StrCat("/", UrlEncode(credential.Field("page_id")), "/feed");
+    json attached = json::array();
+    for (size_t i = 0; i < request.media.size(); ++i) {
+      ASSIGN_OR_RETURN(std::string id, AddUnpublishedPhoto(request, i, credential));
+      attached.push_back({{"media_fbid", std::move(id)}});
+    }
+    if (!attached.empty()) body["attached_media"] = std::move(attached);
+  }
+  GraphRequest create{request.account,   "POST",          path, GraphDump(body),
+                      CallKind::kCreate, request.deadline};
   ASSIGN_OR_RETURN(json answer, graph_.Call(create, credential));
   std::string id = GraphString(answer, "id");
   if (id.empty()) {

@@ -6,6 +6,7 @@
 // docs/channels/facebook.md has the details.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,8 +59,13 @@ class FacebookChannel final : public Channel {
   IdempotencyModel idempotency() const override { return IdempotencyModel::kNone; }
 
   // Posts the text to the Page's feed once (a comment on request.in_reply_to
-  // when set). Media is not uploaded: a request with media is refused
-  // (kPermanent) rather than posted without its images. The 506 refusal is
+  // when set). Images go by reference (at most 10, one on a comment, each with
+  // alt text; else kPermanent before any call): each is fetched once to check
+  // it, then added as an unpublished Page photo (POST /{page-id}/photos, url,
+  // published=false, alt_text_custom) and the post attaches them
+  // (attached_media); a comment names its image as attachment_url. The photo
+  // calls publish nothing: they fail like reads and the post is not sent. The
+  // 506 refusal is
   // kPermanent with "duplicate" in the message. Receipt.url is the
   // permalink_url Facebook reports (read after the create; when that read
   // fails, https://www.facebook.com/<id>).
@@ -88,7 +94,12 @@ class FacebookChannel final : public Channel {
   std::string PermalinkOf(std::string_view account, const Credential& credential,
                           const std::string& id, absl::Time deadline) const;
 
+  // Adds image `index` as an unpublished photo of the Page; its photo id.
+  absl::StatusOr<std::string> AddUnpublishedPhoto(const PublishRequest& request, size_t index,
+                                                  const Credential& credential);
+
   const FacebookChannelOptions options_;
+  common::HttpClient& http_;  // fetches the images (the Graph calls go through graph_)
   GraphClient graph_;
 };
 

@@ -4,11 +4,13 @@
 #include <cstdint>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
 #include "services/common/base/strings.h"
+#include "services/common/base/utf8.h"
 
 namespace carecast::publisher {
 namespace {
@@ -163,6 +165,95 @@ std::string UrlEncode(std::string_view value) {
     }
   }
   return out;
+}
+
+absl::Status CheckMediaRefs(const std::vector<MediaRef>& media, int max_images,
+                            std::string_view network) {
+  if (static_cast<int64_t>(media.size()) > max_images) {
+    return MakeChannelError(
+        ChannelErrorKind::kPermanent,
+        absl::StrCat(common::AsAbsl(network), " takes at most ", max_images,
+                     " images per post; this one has ", media.size(), "; not sent"));
+  }
+  for (size_t i = 0; i < media.size(); ++i) {
+    std::string_view alt = media[i].alt_text;
+    if (absl::StripAsciiWhitespace(common::AsAbsl(alt)).empty() || !common::IsValidUtf8(alt)) {
+      return MakeChannelError(ChannelErrorKind::kPermanent,
+                              absl::StrCat(common::AsAbsl(network), ": image ", i + 1,
+                                           " has no alt text (required); not sent"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FetchedMedia> FetchMedia(common::HttpClient& http, const common::Clock& clock,
+                                        const MediaRef& media, size_t index,
+                                        std::string_view network, absl::Duration per_call,
+                                        absl::Time deadline, int64_t max_bytes) {
+  std::string what = absl::StrCat(common::AsAbsl(network), ": image ", index + 1);
+  common::HttpCall call;
+  call.url = media.url;
+  call.timeout = CallTimeout(per_call, deadline, clock.Now());
+  if (call.timeout <= absl::ZeroDuration()) {
+    return MakeChannelError(ChannelErrorKind::kRetryable,
+                            absl::StrCat(what, ": the deadline passed before it was fetched"));
+  }
+  absl::StatusOr<common::HttpReply> reply = http.Send(call);
+  if (!reply.ok()) return TransportFailure(reply.status(), CallKind::kRead, what);
+  if (reply->status != 200) {
+    bool transient = reply->status == 408 || reply->status == 429 || reply->status >= 500;
+    return MakeChannelError(transient ? ChannelErrorKind::kRetryable : ChannelErrorKind::kPermanent,
+                            absl::StrCat(what, " could not be fetched: HTTP ", reply->status));
+  }
+  if (reply->body.empty()) {
+    return MakeChannelError(ChannelErrorKind::kPermanent,
+                            absl::StrCat(what, " could not be fetched: the answer is empty"));
+  }
+  if (max_bytes > 0 && static_cast<int64_t>(reply->body.size()) > max_bytes) {
+    return MakeChannelError(ChannelErrorKind::kPermanent,
+                            absl::StrCat(what, " has ", reply->body.size(),
+                                         " bytes; the network takes at most ", max_bytes));
+  }
+  FetchedMedia fetched;
+  fetched.mime_type = media.mime_type.empty() ? reply->Header("content-type") : media.mime_type;
+  fetched.bytes = std::move(reply->body);
+  return fetched;
+}
+
+std::string MediaFileName(std::string_view mime_type, size_t index) {
+  std::string_view extension = mime_type == "image/jpeg"   ? ".jpg"
+                               : mime_type == "image/png"  ? ".png"
+                               : mime_type == "image/gif"  ? ".gif"
+                               : mime_type == "image/webp" ? ".webp"
+                                                           : "";
+  return absl::StrCat("image-", index + 1, common::AsAbsl(extension));
+}
+
+FormBody MultipartForm(const std::vector<FormPart>& parts) {
+  std::string boundary;
+  for (int n = 0; boundary.empty(); ++n) {
+    std::string candidate = absl::StrCat("CareCastFormBoundary", n, "x7Qv");
+    bool clash = false;
+    for (const FormPart& part : parts) {
+      clash = clash || absl::StrContains(part.data, candidate) ||
+              absl::StrContains(part.name, candidate) ||
+              absl::StrContains(part.filename, candidate);
+    }
+    if (!clash) boundary = std::move(candidate);
+  }
+  FormBody form;
+  form.content_type = absl::StrCat("multipart/form-data; boundary=", boundary);
+  for (const FormPart& part : parts) {
+    absl::StrAppend(&form.body, "--", boundary, "\r\n", "Content-Disposition: form-data; name=\"",
+                    part.name, "\"");
+    if (!part.filename.empty()) {
+      absl::StrAppend(&form.body, "; filename=\"", part.filename, "\"\r\nContent-Type: ",
+                      part.content_type.empty() ? "application/octet-stream" : part.content_type);
+    }
+    absl::StrAppend(&form.body, "\r\n\r\n", part.data, "\r\n");
+  }
+  absl::StrAppend(&form.body, "--", boundary, "--\r\n");
+  return form;
 }
 
 }  // namespace carecast::publisher

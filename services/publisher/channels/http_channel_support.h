@@ -1,16 +1,22 @@
 // What every HTTP adapter shares: turning a transport failure or an HTTP answer
 // into one of the five channel error kinds, the Retry-After and reset headers,
-// the per-call timeout bounded by the claim's deadline, and the text match used
-// to find a post again on networks without an idempotency key.
+// the per-call timeout bounded by the claim's deadline, the text match used
+// to find a post again on networks without an idempotency key, and fetching a
+// post's images from their references for the networks that take uploads.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
+#include "services/common/base/clock.h"
 #include "services/common/http/http_client.h"
 #include "services/publisher/channels/channel.h"
 
@@ -55,5 +61,50 @@ bool SameTextAsSent(std::string_view sent, std::string_view listed);
 
 // Percent-encodes `value` for a URL query or path segment.
 std::string UrlEncode(std::string_view value);
+
+// --- images ------------------------------------------------------------------
+
+// The images of a request as a network takes them, checked before any call:
+// at most `max_images` (kPermanent naming both counts) and each with alt text
+// that is not blank (kPermanent naming the image). `network` starts messages.
+absl::Status CheckMediaRefs(const std::vector<MediaRef>& media, int max_images,
+                            std::string_view network);
+
+// One image fetched from its reference.
+struct FetchedMedia {
+  std::string bytes;
+  std::string mime_type;  // MediaRef::mime_type, else the answer's Content-Type
+};
+
+// Fetches image `index` (0-based) of a post: GET media.url without credentials,
+// within CallTimeout(per_call, deadline). Creates nothing anywhere, so every
+// failure is that of a read. Messages say "<network>: image <index + 1>", never
+// the URL (it may carry a signature). Deadline already passed → kRetryable,
+// nothing sent; transport failure → TransportFailure(kRead); 200 with a body →
+// the image; 408, 429, 5xx → kRetryable; any other status, an empty body, or
+// more than `max_bytes` bytes (when > 0) → kPermanent.
+absl::StatusOr<FetchedMedia> FetchMedia(common::HttpClient& http, const common::Clock& clock,
+                                        const MediaRef& media, size_t index,
+                                        std::string_view network, absl::Duration per_call,
+                                        absl::Time deadline, int64_t max_bytes = 0);
+
+// "image-<index + 1>.<ext>" for a MIME type ("image-1.png"); no extension for
+// a type CareCast does not know.
+std::string MediaFileName(std::string_view mime_type, size_t index);
+
+// One part of a multipart/form-data body: a field when `filename` is empty,
+// else a file with `content_type`.
+struct FormPart {
+  std::string name;
+  std::string data;
+  std::string filename;
+  std::string content_type;
+};
+struct FormBody {
+  std::string content_type;  // "multipart/form-data; boundary=..."
+  std::string body;
+};
+// `parts` as multipart/form-data (RFC 7578), with a boundary that occurs in no part.
+FormBody MultipartForm(const std::vector<FormPart>& parts);
 
 }  // namespace carecast::publisher

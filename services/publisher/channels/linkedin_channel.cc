@@ -7,11 +7,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include <nlohmann/json.hpp>
 
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
+#include "services/common/networks/network_rules.h"
 
 namespace carecast::publisher {
 namespace {
@@ -142,9 +144,11 @@ struct LinkedInChannel::Call {
   std::string account;
   std::string method;
   std::string path;  // with its query
-  std::string body;  // JSON; empty: none
+  std::string body;  // empty: none
   CallKind kind = CallKind::kRead;
   absl::Time deadline = absl::InfiniteFuture();
+  std::string content_type = "application/json";  // of a non-empty body
+  std::string url;  // when set, the whole URL instead of base_url + path (image upload)
 };
 
 struct LinkedInChannel::Page {
@@ -253,12 +257,12 @@ absl::StatusOr<common::HttpReply> LinkedInChannel::SendOnce(const Call& call,
     return MakeChannelError(ChannelErrorKind::kRetryable,
                             "linkedin: the deadline has passed, not sent");
   http_call.method = call.method;
-  http_call.url = options_.base_url + call.path;
+  http_call.url = call.url.empty() ? options_.base_url + call.path : call.url;
   http_call.headers = {{"Authorization", "Bearer " + credential.access_token},
                        {"LinkedIn-Version", options_.linkedin_version},
                        {"X-Restli-Protocol-Version", "2.0.0"}};
   if (!call.body.empty()) {
-    http_call.headers.emplace_back("Content-Type", "application/json");
+    http_call.headers.emplace_back("Content-Type", call.content_type);
     http_call.body = call.body;
   }
   absl::StatusOr<common::HttpReply> reply = http_.Send(http_call);
@@ -313,16 +317,87 @@ absl::Status AnswerFailure(const common::HttpReply& reply, CallKind kind, std::s
 
 }  // namespace
 
-absl::StatusOr<Receipt> LinkedInChannel::Publish(const PublishRequest& request) {
-  if (!request.media.empty()) {
-    return MakeChannelError(ChannelErrorKind::kPermanent,
-                            "linkedin: this adapter does not upload media yet; not sent");
+bool LinkedInChannel::IsUploadUrlAllowed(std::string_view url) const {
+  // The token goes with the bytes: only to LinkedIn over TLS, or to the API
+  // root this channel is configured with (tests, an egress proxy).
+  absl::string_view rest = common::AsAbsl(url);
+  if (absl::ConsumePrefix(&rest, "https://")) {
+    absl::string_view host = rest.substr(0, rest.find_first_of("/?:#"));
+    return host == "linkedin.com" || absl::EndsWith(host, ".linkedin.com");
   }
+  return absl::StartsWith(common::AsAbsl(url), absl::StrCat(options_.base_url, "/"));
+}
+
+absl::StatusOr<std::string> LinkedInChannel::UploadImage(const PublishRequest& request,
+                                                         size_t index, Credential& credential,
+                                                         const std::string& author) {
+  const common::networks::NetworkRules& rules =
+      *common::networks::FindRules(carecast::v1::NETWORK_LINKEDIN);
+  ASSIGN_OR_RETURN(FetchedMedia image,
+                   FetchMedia(http_, clock_, request.media[index], index, kNetwork,
+                              options_.call_timeout, request.deadline, rules.max_image_bytes));
+  std::string what = absl::StrCat("linkedin: image ", index + 1);
+  // An uploaded image belongs to no post until one names it: the two upload
+  // calls create nothing visible and fail like reads.
+  json init = {{"initializeUploadRequest", {{"owner", author}}}};
+  Call start{request.account, "POST",          "/rest/images?action=initializeUpload",
+             init.dump(),     CallKind::kRead, request.deadline};
+  ASSIGN_OR_RETURN(common::HttpReply reply, Send(start, credential));
+  if (reply.status != 200 && reply.status != 201) {
+    return AnswerFailure(reply, CallKind::kRead, request.account, options_.linkedin_version,
+                         options_.rate_block, clock_.Now());
+  }
+  json answer = ParseBody(reply);
+  const json* value = answer.is_discarded() ? nullptr : Member(answer, "value");
+  std::string upload_url = value != nullptr ? StringMember(*value, "uploadUrl") : std::string();
+  std::string urn = value != nullptr ? StringMember(*value, "image") : std::string();
+  if (upload_url.empty() || urn.empty()) {
+    return MakeChannelError(
+        ChannelErrorKind::kRetryable,
+        absl::StrCat(what, ": initializeUpload answered without uploadUrl or image"));
+  }
+  if (!IsUploadUrlAllowed(upload_url)) {
+    return MakeChannelError(ChannelErrorKind::kRetryable,
+                            absl::StrCat(what,
+                                         ": the upload URL is not on linkedin.com over "
+                                         "https; the token is not sent there"));
+  }
+  Call put{request.account,
+           "PUT",
+           "",
+           std::move(image.bytes),
+           CallKind::kRead,
+           request.deadline,
+           image.mime_type.empty() ? "application/octet-stream" : image.mime_type,
+           std::move(upload_url)};
+  ASSIGN_OR_RETURN(reply, Send(put, credential));
+  if (reply.status < 200 || reply.status >= 300) {
+    return AnswerFailure(reply, CallKind::kRead, request.account, options_.linkedin_version,
+                         options_.rate_block, clock_.Now());
+  }
+  return urn;
+}
+
+absl::StatusOr<Receipt> LinkedInChannel::Publish(const PublishRequest& request) {
   if (!common::IsValidUtf8(request.text) || !common::IsValidUtf8(request.in_reply_to))
     return MakeChannelError(ChannelErrorKind::kPermanent, "linkedin: the text is not valid UTF-8");
+  const common::networks::NetworkRules& rules =
+      *common::networks::FindRules(carecast::v1::NETWORK_LINKEDIN);
+  RETURN_IF_ERROR(CheckMediaRefs(request.media, rules.max_images, kNetwork));
+  if (!request.in_reply_to.empty() && request.media.size() > 1) {
+    return MakeChannelError(ChannelErrorKind::kPermanent,
+                            absl::StrCat("linkedin: a comment takes at most one image; this reply "
+                                         "has ",
+                                         request.media.size(), "; not sent"));
+  }
   ASSIGN_OR_RETURN(Credential credential, CredentialsOf(request.account));
   std::string author = credential.Field("author_urn");
-  if (!request.in_reply_to.empty()) return PublishComment(request, credential, author);
+  std::vector<std::string> images;
+  for (size_t i = 0; i < request.media.size(); ++i) {
+    ASSIGN_OR_RETURN(std::string urn, UploadImage(request, i, credential, author));
+    images.push_back(std::move(urn));
+  }
+  if (!request.in_reply_to.empty()) return PublishComment(request, credential, author, images);
   json body = {{"author", author},
                {"commentary", EscapeLittleText(request.text)},
                {"visibility", "PUBLIC"},
@@ -332,6 +407,14 @@ absl::StatusOr<Receipt> LinkedInChannel::Publish(const PublishRequest& request) 
                  {"thirdPartyDistributionChannels", json::array()}}},
                {"lifecycleState", "PUBLISHED"},
                {"isReshareDisabledByAuthor", false}};
+  if (images.size() == 1) {
+    body["content"] = {{"media", {{"id", images[0]}, {"altText", request.media[0].alt_text}}}};
+  } else if (images.size() > 1) {
+    json list = json::array();
+    for (size_t i = 0; i < images.size(); ++i)
+      list.push_back({{"id", images[i]}, {"altText", request.media[i].alt_text}});
+    body["content"] = {{"multiImage", {{"images", std::move(list)}}}};
+  }
   Call call{request.account,   "POST",          "/rest/posts", body.dump(),
             CallKind::kCreate, request.deadline};
   ASSIGN_OR_RETURN(common::HttpReply reply, Send(call, credential));
@@ -349,13 +432,16 @@ absl::StatusOr<Receipt> LinkedInChannel::Publish(const PublishRequest& request) 
 
 absl::StatusOr<Receipt> LinkedInChannel::PublishComment(const PublishRequest& request,
                                                         Credential& credential,
-                                                        const std::string& author) {
+                                                        const std::string& author,
+                                                        const std::vector<std::string>& images) {
   std::optional<CommentUrn> parent = ParseCommentUrn(request.in_reply_to);
   std::string object = parent ? parent->object : request.in_reply_to;
   json body = {{"actor", author},
                {"object", object},
                {"message", {{"text", EscapeLittleText(request.text)}}}};
   if (parent) body["parentComment"] = request.in_reply_to;
+  // A comment's image has no alt text of its own on LinkedIn: the image entity only.
+  if (!images.empty()) body["content"] = json::array({{{"entity", {{"image", images.front()}}}}});
   Call call{request.account,
             "POST",
             absl::StrCat("/rest/socialActions/", UrlEncode(request.in_reply_to), "/comments"),

@@ -6,6 +6,7 @@
 // attempt and matches the text. docs/channels/linkedin.md has the details.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,9 +54,9 @@ struct LinkedInChannelOptions {
 // to that comment (parentComment).
 //
 // Rate limits: LinkedIn signals only 429 (no remaining/reset headers). Every
-// call draws on {"linkedin", "app", ""} and {"linkedin", "member", account}; a
-// 429 whose message names the APPLICATION quota blocks the app bucket, any other
-// 429 the member bucket, until Retry-After (or options.rate_block).
+// call (image uploads included) draws on {"linkedin", "app", ""} and {"linkedin", "member",
+// account}; a 429 whose message names the APPLICATION quota blocks the app bucket, any other 429
+// the member bucket, until Retry-After (or options.rate_block).
 //
 // Thread-safe (no state of its own). The client, credentials, limiter and clock
 // are not owned and must outlive the channel. Errors are channel errors
@@ -68,9 +69,12 @@ class LinkedInChannel final : public Channel {
   IdempotencyModel idempotency() const override { return IdempotencyModel::kNone; }
 
   // Creates a post (POST /rest/posts), or a comment when request.in_reply_to is
-  // set. Media is not uploaded yet: a request with media is refused
-  // (kPermanent). A duplicate refusal (422 "Content is a duplicate of …") is
-  // kPermanent with "duplicate" in the message.
+  // set. Images (at most 20, one on a comment, each with alt text; else
+  // kPermanent before any call) are fetched and uploaded first (Images API:
+  // initializeUpload, then PUT to its uploadUrl); those calls create no post,
+  // fail like reads and leave the post unsent. One image is content.media,
+  // more content.multiImage. A duplicate refusal (422 "Content is a duplicate
+  // of …") is kPermanent with "duplicate" in the message.
   absl::StatusOr<Receipt> Publish(const PublishRequest& request) override;
   absl::StatusOr<std::optional<Receipt>> FindPublished(const PublishRequest& request,
                                                        absl::Time since) override;
@@ -107,7 +111,12 @@ class LinkedInChannel final : public Channel {
   absl::StatusOr<Page> ReadCommentsPage(std::string_view account, Credential& credential,
                                         std::string_view object, int start, absl::Time deadline);
   absl::StatusOr<Receipt> PublishComment(const PublishRequest& request, Credential& credential,
-                                         const std::string& author);
+                                         const std::string& author,
+                                         const std::vector<std::string>& images);
+  // Fetches image `index` and uploads it for `author`; its image URN.
+  absl::StatusOr<std::string> UploadImage(const PublishRequest& request, size_t index,
+                                          Credential& credential, const std::string& author);
+  bool IsUploadUrlAllowed(std::string_view url) const;
   absl::StatusOr<std::optional<Receipt>> FindIn(const PublishRequest& request, absl::Time since,
                                                 Credential& credential, const std::string& author);
 

@@ -85,34 +85,6 @@ std::optional<RemotePost> ToRemotePost(const json& status) {
   return post;
 }
 
-std::string FileNameFor(std::string_view mime_type) {
-  if (mime_type == "image/jpeg") return "image.jpg";
-  if (mime_type == "image/png") return "image.png";
-  if (mime_type == "image/gif") return "image.gif";
-  if (mime_type == "image/webp") return "image.webp";
-  return "image";
-}
-
-// A boundary that occurs in neither part (RFC 2046 forbids it in the content).
-std::string BoundaryFor(std::string_view data, std::string_view description) {
-  for (int n = 0;; ++n) {
-    std::string boundary = absl::StrCat("CareCastFormBoundary", n, "x7Qv");
-    if (!absl::StrContains(AsAbsl(data), boundary) &&
-        !absl::StrContains(AsAbsl(description), boundary))
-      return boundary;
-  }
-}
-
-std::string MultipartBody(std::string_view boundary, std::string_view data,
-                          std::string_view mime_type, std::string_view description) {
-  return absl::StrCat("--", AsAbsl(boundary), "\r\n",
-                      "Content-Disposition: form-data; name=\"file\"; filename=\"",
-                      FileNameFor(mime_type), "\"\r\n", "Content-Type: ", AsAbsl(mime_type),
-                      "\r\n\r\n", AsAbsl(data), "\r\n--", AsAbsl(boundary), "\r\n",
-                      "Content-Disposition: form-data; name=\"description\"\r\n\r\n",
-                      AsAbsl(description), "\r\n--", AsAbsl(boundary), "--\r\n");
-}
-
 // The value of attribute `name` in a tag's inside (`a href="..." class="..."`).
 std::string_view Attribute(std::string_view tag, std::string_view name) {
   std::string needle = absl::StrCat(" ", AsAbsl(name), "=\"");
@@ -445,38 +417,21 @@ absl::StatusOr<Engagement> MastodonChannel::ReadEngagement(std::string_view acco
   return engagement;
 }
 
-absl::StatusOr<common::HttpReply> MastodonChannel::FetchMedia(const MediaRef& media, size_t index,
-                                                              absl::Time deadline) {
-  std::string what = absl::StrCat("mastodon: image ", index + 1);
-  common::HttpCall call;
-  call.url = media.url;
-  call.timeout = CallTimeout(options_.call_timeout, deadline, clock_.Now());
-  if (call.timeout <= absl::ZeroDuration()) {
-    return MakeChannelError(ChannelErrorKind::kRetryable,
-                            absl::StrCat(what, ": the deadline passed before it was fetched"));
-  }
-  // The URL may carry a signature: messages name the image, never the URL.
-  absl::StatusOr<common::HttpReply> reply = http_.Send(call);
-  if (!reply.ok()) return TransportFailure(reply.status(), CallKind::kRead, what);
-  if (reply->status == 200) return reply;
-  bool transient = reply->status == 408 || reply->status == 429 || reply->status >= 500;
-  return MakeChannelError(transient ? ChannelErrorKind::kRetryable : ChannelErrorKind::kPermanent,
-                          absl::StrCat(what, " could not be fetched: HTTP ", reply->status));
-}
-
 absl::StatusOr<std::string> MastodonChannel::UploadMedia(std::string_view account,
                                                          const MediaRef& media, size_t index,
                                                          absl::Time deadline) {
-  ASSIGN_OR_RETURN(common::HttpReply image, FetchMedia(media, index, deadline));
-  std::string mime = media.mime_type.empty() ? image.Header("content-type") : media.mime_type;
-  std::string boundary = BoundaryFor(image.body, media.alt_text);
+  ASSIGN_OR_RETURN(FetchedMedia image, FetchMedia(http_, clock_, media, index, kNetwork,
+                                                  options_.call_timeout, deadline));
+  FormBody form = MultipartForm(
+      {{"file", std::move(image.bytes), MediaFileName(image.mime_type, index), image.mime_type},
+       {"description", media.alt_text, "", ""}});
   // An upload creates only an unattached attachment (the instance removes
   // unused ones), so its failures are those of a read: never outcome-unknown.
   ApiCall call;
   call.method = "POST";
   call.path = "/api/v2/media";
-  call.body = MultipartBody(boundary, image.body, mime, media.alt_text);
-  call.content_type = absl::StrCat("multipart/form-data; boundary=", boundary);
+  call.body = std::move(form.body);
+  call.content_type = std::move(form.content_type);
   call.deadline = deadline;
   ASSIGN_OR_RETURN(common::HttpReply reply, Call(account, call));
   if (reply.status >= 300) return Failure(reply, CallKind::kRead);

@@ -107,8 +107,6 @@ class MastodonChannel final : public Channel {
                                     absl::Time deadline);
   absl::StatusOr<std::string> UploadMedia(std::string_view account, const MediaRef& media,
                                           size_t index, absl::Time deadline);
-  absl::StatusOr<common::HttpReply> FetchMedia(const MediaRef& media, size_t index,
-                                               absl::Time deadline);
   absl::Status AwaitMedia(std::string_view account, const std::string& media_id,
                           absl::Time deadline);
 

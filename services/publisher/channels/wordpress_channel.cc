@@ -15,6 +15,7 @@
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
+#include "services/common/networks/network_rules.h"
 
 namespace carecast::publisher {
 namespace {
@@ -163,9 +164,11 @@ struct WordPressChannel::Call {
   std::string account;
   std::string method;
   std::string path;  // under the site root, with its query
-  std::string body;  // JSON; empty: none
+  std::string body;  // empty: none
   CallKind kind = CallKind::kRead;
   absl::Time deadline = absl::InfiniteFuture();
+  std::string content_type = "application/json";  // of a non-empty body
+  std::string content_disposition;                // sent when not empty (media upload)
 };
 
 // One page of a collection and how many pages the collection has.
@@ -289,9 +292,11 @@ absl::StatusOr<common::HttpReply> WordPressChannel::Send(const Call& call,
   http_call.headers = {{"Authorization", "Basic " + absl::Base64Escape(user_password)},
                        {"Accept", "application/json"}};
   if (!call.body.empty()) {
-    http_call.headers.emplace_back("Content-Type", "application/json");
+    http_call.headers.emplace_back("Content-Type", call.content_type);
     http_call.body = call.body;
   }
+  if (!call.content_disposition.empty())
+    http_call.headers.emplace_back("Content-Disposition", call.content_disposition);
   absl::StatusOr<common::HttpReply> reply = http_.Send(http_call);
   if (!reply.ok()) return TransportFailure(reply.status(), call.kind, kNetwork);
   ObserveRate(call.account, *reply);
@@ -316,19 +321,86 @@ absl::StatusOr<WordPressChannel::Listing> WordPressChannel::List(std::string_vie
   return listing;
 }
 
-absl::StatusOr<Receipt> WordPressChannel::Publish(const PublishRequest& request) {
-  if (!request.media.empty()) {
-    return MakeChannelError(ChannelErrorKind::kPermanent,
-                            "wordpress: this adapter does not upload media yet; not sent");
+std::string WordPressChannel::ImageHtml(std::string_view source_url, std::string_view alt_text,
+                                        std::string_view media_id) {
+  std::string src;
+  for (char c : source_url) AppendEscaped(c, src);
+  std::string alt;
+  for (char c : alt_text) AppendEscaped(c, alt);
+  return absl::StrCat("<figure class=\"wp-block-image\"><img src=\"", src, "\" alt=\"", alt,
+                      "\" class=\"wp-image-", common::AsAbsl(media_id), "\" /></figure>");
+}
+
+absl::StatusOr<WordPressChannel::Uploaded> WordPressChannel::UploadImage(
+    const PublishRequest& request, size_t index, const Credential& credential) {
+  const MediaRef& media = request.media[index];
+  const common::networks::NetworkRules& rules =
+      *common::networks::FindRules(carecast::v1::NETWORK_WORDPRESS);
+  ASSIGN_OR_RETURN(FetchedMedia image,
+                   FetchMedia(http_, clock_, media, index, kNetwork, options_.call_timeout,
+                              request.deadline, rules.max_image_bytes));
+  std::string what = absl::StrCat("wordpress: image ", index + 1);
+  // A media item is an attachment in the library, not a post: the upload and
+  // its alt text fail like reads (a repeat at worst leaves an unused item).
+  Call upload{request.account,
+              "POST",
+              absl::StrCat(common::AsAbsl(kApi), "/media"),
+              std::move(image.bytes),
+              CallKind::kRead,
+              request.deadline,
+              image.mime_type,
+              absl::StrCat("attachment; filename=\"", MediaFileName(image.mime_type, index), "\"")};
+  ASSIGN_OR_RETURN(common::HttpReply reply, Send(upload, credential));
+  if (reply.status != 201 && reply.status != 200)
+    return AnswerFailure(reply, CallKind::kRead, request.account, options_.rate_block,
+                         clock_.Now());
+  json answer = ParseBody(reply);
+  Uploaded uploaded;
+  uploaded.id = answer.is_discarded() ? std::string() : IdMember(answer, "id");
+  uploaded.source_url = answer.is_discarded() ? std::string() : StringMember(answer, "source_url");
+  if (uploaded.id.empty() || uploaded.source_url.empty()) {
+    return MakeChannelError(ChannelErrorKind::kRetryable,
+                            absl::StrCat(what, ": the upload answer has no id or source_url"));
   }
+  Call describe{request.account,
+                "POST",
+                absl::StrCat(common::AsAbsl(kApi), "/media/", uploaded.id),
+                json{{"alt_text", media.alt_text}}.dump(),
+                CallKind::kRead,
+                request.deadline};
+  ASSIGN_OR_RETURN(reply, Send(describe, credential));
+  if (reply.status != 200)
+    return AnswerFailure(reply, CallKind::kRead, request.account, options_.rate_block,
+                         clock_.Now());
+  return uploaded;
+}
+
+absl::StatusOr<Receipt> WordPressChannel::Publish(const PublishRequest& request) {
   if (!common::IsValidUtf8(request.text))
     return MakeChannelError(ChannelErrorKind::kPermanent, "wordpress: the text is not valid UTF-8");
+  const common::networks::NetworkRules& rules =
+      *common::networks::FindRules(carecast::v1::NETWORK_WORDPRESS);
+  RETURN_IF_ERROR(CheckMediaRefs(request.media, rules.max_images, kNetwork));
+  if (!request.in_reply_to.empty() && !request.media.empty()) {
+    return MakeChannelError(ChannelErrorKind::kPermanent,
+                            "wordpress: a comment cannot carry images (WordPress strips them from "
+                            "comments); not sent");
+  }
   ASSIGN_OR_RETURN(Credential credential, CredentialsOf(request.account));
   if (!request.in_reply_to.empty()) return PublishComment(request, credential);
+  std::string content = ContentFor(request.text);
+  std::string featured;
+  for (size_t i = 0; i < request.media.size(); ++i) {
+    ASSIGN_OR_RETURN(Uploaded image, UploadImage(request, i, credential));
+    if (featured.empty()) featured = image.id;
+    absl::StrAppend(&content, content.empty() ? "" : "\n",
+                    ImageHtml(image.source_url, request.media[i].alt_text, image.id));
+  }
   json body = {{"title", TitleFor(request.text, options_.title_max_chars)},
-               {"content", ContentFor(request.text)},
+               {"content", content},
                {"status", "publish"},
                {"slug", SlugFor(request)}};
+  if (!featured.empty()) body["featured_media"] = *IdNumber(featured);
   Call call{
       request.account,   "POST",          absl::StrCat(common::AsAbsl(kApi), "/posts"), body.dump(),
       CallKind::kCreate, request.deadline};

@@ -6,6 +6,7 @@
 // has the details.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,9 +66,13 @@ class WordPressChannel final : public Channel {
   IdempotencyModel idempotency() const override { return IdempotencyModel::kNone; }
 
   // Publishes a post (title, content, status "publish", the version's slug) or,
-  // when request.in_reply_to is set, a comment. Media is not uploaded yet: a
-  // request with media is refused (kPermanent). WordPress's duplicate-comment
-  // refusal (409 comment_duplicate) is kPermanent with "duplicate" in the message.
+  // when request.in_reply_to is set, a comment. Images (at most 10, each with
+  // alt text; none on a comment; else kPermanent before any call) are fetched,
+  // uploaded to the media library (POST /media, then its alt_text) first; those
+  // calls create no post, fail like reads and leave the post unsent. The post
+  // features the first image and its content ends with every image (ImageHtml).
+  // WordPress's duplicate-comment refusal (409 comment_duplicate) is kPermanent
+  // with "duplicate" in the message.
   absl::StatusOr<Receipt> Publish(const PublishRequest& request) override;
   // A post: by its slug in every status; when no post has the slug (a site
   // whose plugins rewrite slugs), by its text among the posts without a
@@ -91,10 +96,18 @@ class WordPressChannel final : public Channel {
   // `text` as HTML paragraphs: blank lines separate <p>s, single newlines
   // become <br />, and & < > " ' are escaped.
   static std::string ContentFor(std::string_view text);
+  // An uploaded image as the post's content shows it: a wp-block-image figure
+  // whose <img> has the escaped source URL and alt text.
+  static std::string ImageHtml(std::string_view source_url, std::string_view alt_text,
+                               std::string_view media_id);
 
  private:
   struct Call;
   struct Listing;
+  struct Uploaded {
+    std::string id;
+    std::string source_url;
+  };
 
   absl::StatusOr<common::HttpReply> Send(const Call& call, const Credential& credential);
   void ObserveRate(std::string_view account, const common::HttpReply& reply);
@@ -103,6 +116,9 @@ class WordPressChannel final : public Channel {
                                const std::string& path, absl::Time deadline);
   absl::StatusOr<Receipt> PublishComment(const PublishRequest& request,
                                          const Credential& credential);
+  // Fetches image `index`, uploads it and sets its alt text.
+  absl::StatusOr<Uploaded> UploadImage(const PublishRequest& request, size_t index,
+                                       const Credential& credential);
   absl::StatusOr<std::optional<Receipt>> FindBySlug(const PublishRequest& request,
                                                     const Credential& credential);
   absl::StatusOr<std::optional<Receipt>> FindByText(const PublishRequest& request,

@@ -12,6 +12,7 @@
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
+#include "services/common/networks/network_rules.h"
 
 namespace carecast::publisher {
 namespace {
@@ -140,10 +141,11 @@ struct XChannel::Call {
   std::string account;
   std::string method;
   std::string path;  // with its query
-  std::string body;  // JSON; empty: none
+  std::string body;  // empty: none
   CallKind kind = CallKind::kRead;
   RateBucket bucket;
   absl::Time deadline = absl::InfiniteFuture();
+  std::string content_type = "application/json";  // of a non-empty body
 };
 
 struct XChannel::TimelinePage {
@@ -212,7 +214,7 @@ absl::StatusOr<common::HttpReply> XChannel::Send(const Call& call, Credential& c
     http_call.url = options_.base_url + call.path;
     http_call.headers.emplace_back("Authorization", "Bearer " + credential.access_token);
     if (!call.body.empty()) {
-      http_call.headers.emplace_back("Content-Type", "application/json");
+      http_call.headers.emplace_back("Content-Type", call.content_type);
       http_call.body = call.body;
     }
     absl::StatusOr<common::HttpReply> reply = http_.Send(http_call);
@@ -226,17 +228,62 @@ absl::StatusOr<common::HttpReply> XChannel::Send(const Call& call, Credential& c
   }
 }
 
-absl::StatusOr<Receipt> XChannel::Publish(const PublishRequest& request) {
-  if (!request.media.empty()) {
-    return MakeChannelError(ChannelErrorKind::kPermanent,
-                            "x: this adapter does not upload media yet; not sent");
+absl::StatusOr<std::string> XChannel::UploadImage(const PublishRequest& request, size_t index,
+                                                  Credential& credential) {
+  const MediaRef& media = request.media[index];
+  ASSIGN_OR_RETURN(FetchedMedia image,
+                   FetchMedia(http_, clock_, media, index, kNetwork, options_.call_timeout,
+                              request.deadline, Rules().max_image_bytes));
+  std::string what = absl::StrCat("x: image ", index + 1);
+  // Uploaded media stays unattached until a post names it (X drops it after
+  // 24 h), so the upload and the alt text are retried like reads.
+  FormBody form = MultipartForm(
+      {{"media", std::move(image.bytes), MediaFileName(image.mime_type, index), image.mime_type},
+       {"media_category", "tweet_image", "", ""}});
+  Call upload{request.account,   "POST",
+              "/2/media/upload", std::move(form.body),
+              CallKind::kRead,   Bucket("user-media", request.account),
+              request.deadline,  std::move(form.content_type)};
+  ASSIGN_OR_RETURN(common::HttpReply reply, Send(upload, credential));
+  if (reply.status < 200 || reply.status >= 300)
+    return AnswerFailure(reply, CallKind::kRead, request.account, clock_.Now());
+  json parsed = ParseBody(reply);
+  const json* data = parsed.is_discarded() ? nullptr : Member(parsed, "data");
+  std::string id = data != nullptr ? StringMember(*data, "id") : std::string();
+  if (id.empty()) {
+    return MakeChannelError(ChannelErrorKind::kRetryable,
+                            absl::StrCat(what, ": the upload answer carries no media id"));
   }
+  json metadata = {{"id", id}, {"metadata", {{"alt_text", {{"text", media.alt_text}}}}}};
+  Call describe{request.account, "POST",          "/2/media/metadata",
+                metadata.dump(), CallKind::kRead, Bucket("user-media-metadata", request.account),
+                request.deadline};
+  ASSIGN_OR_RETURN(reply, Send(describe, credential));
+  if (reply.status < 200 || reply.status >= 300)
+    return AnswerFailure(reply, CallKind::kRead, request.account, clock_.Now());
+  return id;
+}
+
+const common::networks::NetworkRules& XChannel::Rules() {
+  return *common::networks::FindRules(carecast::v1::NETWORK_X);
+}
+
+absl::StatusOr<Receipt> XChannel::Publish(const PublishRequest& request) {
   if (!common::IsValidUtf8(request.text) || !common::IsValidUtf8(request.in_reply_to)) {
     return MakeChannelError(ChannelErrorKind::kPermanent, "x: the text is not valid UTF-8");
   }
+  RETURN_IF_ERROR(CheckMediaRefs(request.media, Rules().max_images, kNetwork));
   ASSIGN_OR_RETURN(Credential credential, CredentialsOf(request.account));
   json body = {{"text", request.text}};
   if (!request.in_reply_to.empty()) body["reply"] = {{"in_reply_to_tweet_id", request.in_reply_to}};
+  if (!request.media.empty()) {
+    json ids = json::array();
+    for (size_t i = 0; i < request.media.size(); ++i) {
+      ASSIGN_OR_RETURN(std::string id, UploadImage(request, i, credential));
+      ids.push_back(std::move(id));
+    }
+    body["media"] = {{"media_ids", std::move(ids)}};
+  }
   Call call{request.account,   "POST",
             "/2/tweets",       body.dump(),
             CallKind::kCreate, Bucket("user", request.account),

@@ -6,6 +6,7 @@
 // a reply, the replied_to reference. docs/channels/x.md has the details.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/http/http_client.h"
+#include "services/common/networks/network_rules.h"
 #include "services/publisher/channels/channel.h"
 #include "services/publisher/channels/credentials.h"
 #include "services/publisher/channels/http_channel_support.h"
@@ -46,6 +48,8 @@ struct XChannelOptions {
 //   {"x", "user-read", account}    GET /2/users/:id/tweets (timeline)
 //   {"x", "user-lookup", account}  GET /2/tweets/:id (engagement)
 //   {"x", "user-delete", account}  DELETE /2/tweets/:id
+//   {"x", "user-media", account}   POST /2/media/upload
+//   {"x", "user-media-metadata", account}  POST /2/media/metadata (alt text)
 //
 // Thread-safe (no state of its own). The client, credentials, limiter and clock
 // are not owned and must outlive the channel. Errors are channel errors
@@ -57,10 +61,12 @@ class XChannel final : public Channel {
 
   IdempotencyModel idempotency() const override { return IdempotencyModel::kNone; }
 
-  // Sends the text once (a reply when request.in_reply_to is set). Media is not
-  // uploaded yet: a request with media is refused (kPermanent) rather than
-  // posted without its images. The duplicate-content 403 is kPermanent with
-  // "duplicate" in the message.
+  // Sends the text once (a reply when request.in_reply_to is set). Images (at
+  // most 4, each with alt text; else kPermanent before any call) are fetched,
+  // uploaded (POST /2/media/upload) and described (POST /2/media/metadata)
+  // first; those calls create no post, so they fail like reads and the post is
+  // not sent. The duplicate-content 403 is kPermanent with "duplicate" in the
+  // message.
   absl::StatusOr<Receipt> Publish(const PublishRequest& request) override;
   // Reads the timeline from `since` − find_slack (newest first, up to
   // max_find_pages pages) for a post with the same text (and parent).
@@ -88,6 +94,10 @@ class XChannel final : public Channel {
                                                 absl::Time start, const std::string& page_token,
                                                 absl::Time deadline);
   absl::StatusOr<Credential> CredentialsOf(std::string_view account);
+  // Fetches image `index`, uploads it and sets its alt text; its media id.
+  absl::StatusOr<std::string> UploadImage(const PublishRequest& request, size_t index,
+                                          Credential& credential);
+  static const common::networks::NetworkRules& Rules();
   void ObserveRate(const Call& call, const common::HttpReply& reply);
 
   const XChannelOptions options_;

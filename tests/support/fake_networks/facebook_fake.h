@@ -8,8 +8,18 @@
 // 190/463; a spent budget → 400 code 32 "Page request limit reached", with the
 // usage headers on every answer while SetRateLimit is on. Counts a create for
 // every committed post and comment. Thread-safe.
+// Images by reference (developers.facebook.com/docs/graph-api/reference/page/photos):
+// POST /{page-id}/photos {"url", "published": false, "alt_text_custom"} →
+// {"id"} stores an unpublished photo (only published=false is served; a url it
+// cannot fetch → 400 #324); a feed post attaches them with "attached_media":
+// [{"media_fbid"}] (an unknown or already attached id → 400 #100), kept as
+// attribute "attached_media" (comma-joined); a comment may name one image as
+// "attachment_url" (attribute "attachment_url").
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "tests/support/fake_networks/meta_graph_fake.h"
@@ -31,8 +41,15 @@ class FacebookFake final : public MetaGraphFake {
   // The permalink_url the fake gives the post `id` ("<page>_<post>").
   static std::string PermalinkOf(const std::string& id);
 
+  // The next photo upload answers `status` (a 5xx) and stores nothing.
+  void FailNextUpload(int status);
+  // Unpublished photos stored, and each one's alt_text_custom by photo id.
+  int64_t uploads_accepted() const;
+  std::map<std::string, std::string> photo_alt_texts() const;
+
  private:
   void CreatePost(const httplib::Request& req, httplib::Response& res);
+  void AddPhoto(const httplib::Request& req, httplib::Response& res);
   void CreateComment(const httplib::Request& req, httplib::Response& res);
   void ListFeed(const httplib::Request& req, httplib::Response& res);
   void ListComments(const httplib::Request& req, httplib::Response& res);
@@ -41,7 +58,16 @@ class FacebookFake final : public MetaGraphFake {
   // True when the Page posted `message` in the last 24 hours.
   bool PostedRecently(const std::string& message) const;
 
+  struct Photo {
+    std::string url;
+    std::string alt_text;
+    bool attached = false;
+  };
+
   const FacebookFakeSettings settings_;
+  mutable std::mutex photos_mu_;
+  std::map<std::string, Photo> photos_;  // by photo id
+  int fail_next_upload_ = 0;
 };
 
 }  // namespace carecast::testing

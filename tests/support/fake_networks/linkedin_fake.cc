@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include <nlohmann/json.hpp>
 
@@ -121,6 +122,128 @@ LinkedInFake::LinkedInFake(LinkedInFakeOptions options)
   http().Delete(R"(/rest/socialActions/([^/]+)/comments/([^/]+))",
                 bind(&LinkedInFake::HandleDeleteComment));
   http().Get(R"(/rest/socialActions/([^/]+))", bind(&LinkedInFake::HandleSocialActions));
+  http().Post("/rest/images", bind(&LinkedInFake::HandleInitializeUpload));
+  http().Put(R"(/dms-uploads/([0-9]+))", bind(&LinkedInFake::HandleUploadBytes));
+  http().Get(R"(/files/(.+))", bind(&LinkedInFake::ServeFile));
+}
+
+void LinkedInFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
+  std::lock_guard lock(authors_mu_);
+  files_[name] = {std::move(bytes), std::move(mime_type)};
+}
+
+void LinkedInFake::FailNextUpload(int status) {
+  std::lock_guard lock(authors_mu_);
+  fail_next_upload_ = status;
+}
+
+int64_t LinkedInFake::uploads_accepted() const {
+  std::lock_guard lock(authors_mu_);
+  return uploads_;
+}
+
+void LinkedInFake::ServeFile(const httplib::Request& req, httplib::Response& res) {
+  std::lock_guard lock(authors_mu_);
+  auto it = files_.find(req.matches[1]);
+  if (it == files_.end()) {
+    res.status = 404;
+    return;
+  }
+  res.status = 200;
+  res.set_content(it->second.first, it->second.second.c_str());
+}
+
+void LinkedInFake::HandleInitializeUpload(const httplib::Request& req, httplib::Response& res) {
+  if (!AdmitVersioned(req, res)) return;
+  if (req.get_param_value("action") != "initializeUpload") {
+    Error(res, 400, "Unsupported action", "ILLEGAL_ARGUMENT");
+    return;
+  }
+  json body = json::parse(req.body, nullptr, false);
+  const json* request = Member(body, "initializeUploadRequest");
+  std::string owner = request != nullptr ? StringMember(*request, "owner") : std::string();
+  if (owner.empty()) {
+    Error(res, 422, "/initializeUploadRequest/owner is required");
+    return;
+  }
+  if (owner != AuthorOf(req)) {
+    Error(res, 403, "Not enough permissions to access: images.ACTION.initializeUpload",
+          "ACCESS_DENIED");
+    return;
+  }
+  int64_t id = next_id_++;
+  {
+    std::lock_guard lock(authors_mu_);
+    if (int status = std::exchange(fail_next_upload_, 0); status != 0) {
+      AnswerServerError(res, status);
+      return;
+    }
+    images_[absl::StrCat("urn:li:image:C4E", id)] = false;
+  }
+  json value = {{"uploadUrlExpiresAt", absl::ToUnixMillis(absl::Now() + absl::Hours(24))},
+                {"uploadUrl", absl::StrCat(base_url(), "/dms-uploads/", id)},
+                {"image", absl::StrCat("urn:li:image:C4E", id)}};
+  res.status = 200;
+  res.set_content(json{{"value", value}}.dump(), kJson);
+}
+
+void LinkedInFake::HandleUploadBytes(const httplib::Request& req, httplib::Response& res) {
+  if (!Admit(req, res)) return;
+  std::string urn = absl::StrCat("urn:li:image:C4E", req.matches[1].str());
+  std::lock_guard lock(authors_mu_);
+  auto it = images_.find(urn);
+  if (it == images_.end()) {
+    Error(res, 404, "Upload URL not found", "NOT_FOUND");
+    return;
+  }
+  if (req.body.empty()) {
+    Error(res, 400, "The upload has no content");
+    return;
+  }
+  it->second = true;
+  ++uploads_;
+  res.status = 201;
+}
+
+bool LinkedInFake::ReadImages(const json& body, bool comment, std::vector<std::string>& ids,
+                              std::vector<std::string>& alt_texts, httplib::Response& res) const {
+  const json* content = Member(body, "content");
+  if (content == nullptr) return true;
+  if (comment) {
+    if (!content->is_array() || content->size() != 1) {
+      Error(res, 422, "/content must hold one entity");
+      return false;
+    }
+    const json* entity = Member(content->front(), "entity");
+    ids.push_back(entity != nullptr ? StringMember(*entity, "image") : std::string());
+    alt_texts.push_back("");
+  } else if (const json* media = Member(*content, "media"); media != nullptr) {
+    ids.push_back(StringMember(*media, "id"));
+    alt_texts.push_back(StringMember(*media, "altText"));
+  } else if (const json* multi = Member(*content, "multiImage"); multi != nullptr) {
+    const json* images = Member(*multi, "images");
+    if (images == nullptr || !images->is_array() || images->size() < 2 || images->size() > 20) {
+      Error(res, 422, "/content/multiImage/images must hold 2 to 20 images");
+      return false;
+    }
+    for (const json& image : *images) {
+      ids.push_back(StringMember(image, "id"));
+      alt_texts.push_back(StringMember(image, "altText"));
+    }
+  } else {
+    Error(res, 422, "/content: unsupported content type");
+    return false;
+  }
+  std::lock_guard lock(authors_mu_);
+  for (const std::string& id : ids) {
+    auto it = images_.find(id);
+    if (it == images_.end() || !it->second) {
+      Error(res, 400, absl::StrCat("Image ", id.empty() ? "(none)" : id, " is not AVAILABLE"),
+            "INVALID_CONTENT");
+      return false;
+    }
+  }
+  return true;
 }
 
 void LinkedInFake::SetAuthor(const std::string& token, const std::string& author_urn) {
@@ -190,6 +313,9 @@ void LinkedInFake::HandleCreatePost(const httplib::Request& req, httplib::Respon
           "ACCESS_DENIED");
     return;
   }
+  std::vector<std::string> image_ids;
+  std::vector<std::string> alt_texts;
+  if (!ReadImages(body, /*comment=*/false, image_ids, alt_texts, res)) return;
   if (!BeginCreate(res)) return;
   // Checked after BeginCreate so a held create meets the posts made meanwhile.
   if (std::optional<std::string> original = DuplicateOf(author, commentary)) {
@@ -201,6 +327,10 @@ void LinkedInFake::HandleCreatePost(const httplib::Request& req, httplib::Respon
   post.author = author;
   post.text = commentary;
   post.attributes["kind"] = "post";
+  if (!image_ids.empty()) {
+    post.attributes["image_ids"] = absl::StrJoin(image_ids, ",");
+    post.attributes["alt_texts"] = json(alt_texts).dump();
+  }
   std::string urn = Commit(post);
   res.status = 201;
   res.set_header("x-restli-id", urn);
@@ -267,6 +397,9 @@ void LinkedInFake::HandleCreateComment(const httplib::Request& req, httplib::Res
     Error(res, 403, "Not enough permissions to comment as this actor", "ACCESS_DENIED");
     return;
   }
+  std::vector<std::string> image_ids;
+  std::vector<std::string> alt_texts;
+  if (!ReadImages(body, /*comment=*/true, image_ids, alt_texts, res)) return;
   if (!BeginCreate(res)) return;
   std::string comment_id = absl::StrCat(next_id_++);
   FakePost comment;
@@ -276,6 +409,7 @@ void LinkedInFake::HandleCreateComment(const httplib::Request& req, httplib::Res
   comment.in_reply_to = nested ? parent : object;
   comment.attributes = {{"kind", "comment"}, {"object", object}, {"comment_id", comment_id}};
   if (nested) comment.attributes["parent_comment"] = parent;
+  if (!image_ids.empty()) comment.attributes["image_ids"] = absl::StrJoin(image_ids, ",");
   comment.create_time = absl::Now();
   Commit(comment);
   res.status = 201;

@@ -8,6 +8,15 @@
 //   GET    /rest/socialActions/{urn}/comments   → {"elements": [...]}, newest first
 //   DELETE /rest/socialActions/{urn}/comments/{id}?actor= → 204
 //   GET    /rest/socialActions/{urn}            → likesSummary, commentsSummary
+//   POST   /rest/images?action=initializeUpload {"initializeUploadRequest":{"owner"}}
+//                                               → {"value": {"uploadUrl", "image": urn:li:image:N,
+//                                                  "uploadUrlExpiresAt"}}
+//   PUT    /dms-uploads/<n>                     the image bytes (Bearer token) → 201
+//   GET    /files/<name>                        a media host (AddFile; no token, not counted)
+// A post may carry "content": {"media": {"id", "altText"}} or {"multiImage":
+// {"images": [{"id", "altText"}, ...]}} (2 to 20), a comment "content":
+// [{"entity": {"image"}}]; an image never uploaded (no PUT) is refused with 400.
+// The post keeps attributes "image_ids" (comma-joined) and "alt_texts" (a JSON array).
 // Every call must carry an active `LinkedIn-Version` (400 VERSION_MISSING
 // without, 426 NONEXISTENT_VERSION outside [oldest, newest]) and
 // `X-Restli-Protocol-Version: 2.0.0`. Like LinkedIn it refuses a commentary
@@ -25,8 +34,11 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/time/time.h"
+#include <nlohmann/json.hpp>
 
 #include "tests/support/fake_networks/fake_network_server.h"
 
@@ -51,6 +63,12 @@ class LinkedInFake final : public FakeNetworkServer {
 
   // Requests bearing `token` act as `author_urn`.
   void SetAuthor(const std::string& token, const std::string& author_urn);
+  // Serves `bytes` at GET /files/<name> with `mime_type`.
+  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
+  // The next initializeUpload answers `status` (a 5xx) and reserves nothing.
+  void FailNextUpload(int status);
+  // Image bytes received on an upload URL (each a stored image).
+  int64_t uploads_accepted() const;
 
  protected:
   void AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const override;
@@ -68,6 +86,13 @@ class LinkedInFake final : public FakeNetworkServer {
   void HandleListComments(const httplib::Request& req, httplib::Response& res);
   void HandleDeleteComment(const httplib::Request& req, httplib::Response& res);
   void HandleSocialActions(const httplib::Request& req, httplib::Response& res);
+  void HandleInitializeUpload(const httplib::Request& req, httplib::Response& res);
+  void HandleUploadBytes(const httplib::Request& req, httplib::Response& res);
+  void ServeFile(const httplib::Request& req, httplib::Response& res);
+  // Reads a post's or comment's images into `ids` and `alt_texts`; false (and
+  // `res` filled) when one is malformed or was never uploaded.
+  bool ReadImages(const nlohmann::json& body, bool comment, std::vector<std::string>& ids,
+                  std::vector<std::string>& alt_texts, httplib::Response& res) const;
   std::string AuthorOf(const httplib::Request& req) const;
   std::optional<std::string> DuplicateOf(const std::string& author,
                                          const std::string& commentary) const;
@@ -75,7 +100,11 @@ class LinkedInFake final : public FakeNetworkServer {
 
   const LinkedInFakeOptions options_;
   mutable std::mutex authors_mu_;
-  std::map<std::string, std::string> authors_;  // token → author URN
+  std::map<std::string, std::string> authors_;                        // token → author URN
+  std::map<std::string, std::pair<std::string, std::string>> files_;  // name → bytes, type
+  std::map<std::string, bool> images_;  // image URN → its bytes were uploaded
+  int fail_next_upload_ = 0;
+  int64_t uploads_ = 0;
   std::atomic<int64_t> next_id_{7'140'000'000'000'000'001};
 };
 

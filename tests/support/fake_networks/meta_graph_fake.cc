@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -23,7 +24,33 @@ int64_t MinutesUntil(absl::Time until) {
 }  // namespace
 
 MetaGraphFake::MetaGraphFake(MetaGraphFakeFlavor flavor)
-    : FakeNetworkServer(flavor.network), flavor_(std::move(flavor)) {}
+    : FakeNetworkServer(flavor.network), flavor_(std::move(flavor)) {
+  http().Get(R"(/files/(.+))",
+             [this](const httplib::Request& req, httplib::Response& res) { ServeFile(req, res); });
+}
+
+void MetaGraphFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
+  std::lock_guard lock(files_mu_);
+  files_[name] = {std::move(bytes), std::move(mime_type)};
+}
+
+bool MetaGraphFake::CanFetch(const std::string& url) const {
+  std::string prefix = absl::StrCat(base_url(), "/files/");
+  if (!absl::StartsWith(url, prefix)) return false;
+  std::lock_guard lock(files_mu_);
+  return files_.count(url.substr(prefix.size())) > 0;
+}
+
+void MetaGraphFake::ServeFile(const httplib::Request& req, httplib::Response& res) const {
+  std::lock_guard lock(files_mu_);
+  auto it = files_.find(req.matches[1]);
+  if (it == files_.end()) {
+    res.status = 404;
+    return;
+  }
+  res.status = 200;
+  res.set_content(it->second.first, it->second.second.c_str());
+}
 
 const char* MetaGraphFake::VersionPrefix() { return R"(/v[0-9]+\.[0-9]+)"; }
 

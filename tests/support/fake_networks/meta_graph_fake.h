@@ -4,13 +4,18 @@
 // carries while a rate limit is set (X-App-Usage, X-Business-Use-Case-Usage
 // and, for Pages, X-Page-Usage), computed from SetRateLimit so that a client
 // reading them never goes over. Routes accept any Graph version
-// ("/v21.0/...", "/v19.0/..."). Thread-safe.
+// ("/v21.0/...", "/v19.0/..."). Both also host images for the tests (AddFile:
+// GET /files/<name>, no token, not counted), which they "fetch" when a request
+// names one by URL (Facebook's photo url, attachment_url). Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -37,6 +42,9 @@ class MetaGraphFake : public FakeNetworkServer {
   // Graph's time format: "2026-12-05T10:00:00+0000".
   static std::string GraphTime(absl::Time time);
 
+  // Serves `bytes` at GET /files/<name> with `mime_type`.
+  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
+
  protected:
   explicit MetaGraphFake(MetaGraphFakeFlavor flavor);
 
@@ -61,6 +69,9 @@ class MetaGraphFake : public FakeNetworkServer {
                               const httplib::Request& req);
   // A fresh numeric id, unique in this process ("17900000000000001").
   std::string NextId();
+  // Whether `url` is an image this fake hosts (<base_url>/files/<name>), as
+  // Meta checks a URL it is asked to fetch.
+  bool CanFetch(const std::string& url) const;
 
   void AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const override;
   void AnswerTokenExpired(httplib::Response& res) const override;
@@ -71,9 +82,12 @@ class MetaGraphFake : public FakeNetworkServer {
 
  private:
   void SetUsageHeaders(httplib::Response& res, int64_t percent, int64_t regain_minutes) const;
+  void ServeFile(const httplib::Request& req, httplib::Response& res) const;
 
   const MetaGraphFakeFlavor flavor_;
   std::atomic<int64_t> next_id_{17'900'000'000'000'001};
+  mutable std::mutex files_mu_;
+  std::map<std::string, std::pair<std::string, std::string>> files_;  // name → bytes, type
 };
 
 }  // namespace carecast::testing

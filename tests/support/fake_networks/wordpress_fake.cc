@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include <nlohmann/json.hpp>
 
@@ -200,6 +201,105 @@ WordPressFake::WordPressFake(WordPressFakeOptions options)
   http().Post("/wp-json/wp/v2/comments", bind(&WordPressFake::HandleCreateComment));
   http().Get("/wp-json/wp/v2/comments", bind(&WordPressFake::HandleListComments));
   http().Delete(R"(/wp-json/wp/v2/comments/([0-9]+))", bind(&WordPressFake::HandleDeleteComment));
+  http().Post("/wp-json/wp/v2/media", bind(&WordPressFake::HandleUploadMedia));
+  http().Post(R"(/wp-json/wp/v2/media/([0-9]+))", bind(&WordPressFake::HandleUpdateMedia));
+  http().Get(R"(/files/(.+))", bind(&WordPressFake::ServeFile));
+}
+
+void WordPressFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
+  std::lock_guard lock(site_mu_);
+  files_[name] = {std::move(bytes), std::move(mime_type)};
+}
+
+void WordPressFake::FailNextUpload(int status) {
+  std::lock_guard lock(site_mu_);
+  fail_next_upload_ = status;
+}
+
+int64_t WordPressFake::uploads_accepted() const {
+  std::lock_guard lock(site_mu_);
+  return static_cast<int64_t>(attachments_.size());
+}
+
+std::map<std::string, std::string> WordPressFake::media_alt_texts() const {
+  std::lock_guard lock(site_mu_);
+  std::map<std::string, std::string> out;
+  for (const auto& [id, attachment] : attachments_) out[id] = attachment.alt_text;
+  return out;
+}
+
+void WordPressFake::ServeFile(const httplib::Request& req, httplib::Response& res) {
+  std::lock_guard lock(site_mu_);
+  auto it = files_.find(req.matches[1]);
+  if (it == files_.end()) {
+    res.status = 404;
+    return;
+  }
+  res.status = 200;
+  res.set_content(it->second.first, it->second.second.c_str());
+}
+
+json WordPressFake::AttachmentObject(const std::string& id, const Attachment& attachment) const {
+  return {{"id", Number(id)},
+          {"type", "attachment"},
+          {"slug", attachment.filename},
+          {"link", absl::StrCat(base_url(), "/", attachment.filename, "/")},
+          {"alt_text", attachment.alt_text},
+          {"media_type", "image"},
+          {"mime_type", attachment.mime_type},
+          {"source_url", absl::StrCat(base_url(), "/wp-content/uploads/", attachment.filename)}};
+}
+
+void WordPressFake::HandleUploadMedia(const httplib::Request& req, httplib::Response& res) {
+  if (!AdmitSite(req, res)) return;
+  std::string disposition = req.get_header_value("Content-Disposition");
+  size_t at = disposition.find("filename=");
+  if (at == std::string::npos) {
+    WpError(res, 400, "rest_upload_no_content_disposition", "No Content-Disposition supplied.");
+    return;
+  }
+  std::string filename(absl::StripAsciiWhitespace(disposition.substr(at + 9)));
+  filename = std::string(absl::StripSuffix(absl::StripPrefix(filename, "\""), "\""));
+  if (req.body.empty()) {
+    WpError(res, 400, "rest_upload_no_data", "No data supplied.");
+    return;
+  }
+  if (filename.empty()) {
+    WpError(res, 400, "rest_upload_invalid_disposition",
+            "Invalid Content-Disposition supplied. Content-Disposition needs to be formatted as "
+            "`attachment; filename=\"image.png\"` or similar.");
+    return;
+  }
+  std::lock_guard lock(site_mu_);
+  if (int status = std::exchange(fail_next_upload_, 0); status != 0) {
+    AnswerServerError(res, status);
+    return;
+  }
+  std::string id = absl::StrCat(next_attachment_++);
+  Attachment attachment{absl::StrCat(id, "-", filename), req.get_header_value("Content-Type"), ""};
+  attachments_[id] = attachment;
+  res.status = 201;
+  res.set_content(AttachmentObject(id, attachment).dump(), kJson);
+}
+
+void WordPressFake::HandleUpdateMedia(const httplib::Request& req, httplib::Response& res) {
+  if (!AdmitSite(req, res)) return;
+  json body = json::parse(req.body, nullptr, false);
+  std::lock_guard lock(site_mu_);
+  auto it = attachments_.find(req.matches[1]);
+  if (it == attachments_.end()) {
+    WpError(res, 404, "rest_post_invalid_id", "Invalid post ID.");
+    return;
+  }
+  if (const json* alt = Member(body, "alt_text"); alt != nullptr) {
+    if (!alt->is_string()) {
+      InvalidParam(res, "alt_text");
+      return;
+    }
+    it->second.alt_text = alt->get<std::string>();
+  }
+  res.status = 200;
+  res.set_content(AttachmentObject(it->first, it->second).dump(), kJson);
 }
 
 void WordPressFake::AddApplicationPassword(const std::string& username,
@@ -297,6 +397,7 @@ void WordPressFake::HandleCreatePost(const httplib::Request& req, httplib::Respo
   }
   std::string username = UserOf(req);
   bool rewrite = false;
+  int64_t featured = IntField(body, "featured_media", 0);
   {
     std::lock_guard lock(site_mu_);
     rewrite = rewrite_slugs_;
@@ -305,10 +406,15 @@ void WordPressFake::HandleCreatePost(const httplib::Request& req, httplib::Respo
               "Sorry, you are not allowed to create posts as this user.");
       return;
     }
+    if (featured != 0 && attachments_.count(absl::StrCat(featured)) == 0) {
+      WpError(res, 400, "rest_invalid_featured_media", "Invalid featured media ID.");
+      return;
+    }
   }
   if (!BeginCreate(res)) return;
   FakePost post;
   post.author = username;
+  if (featured != 0) post.attributes["featured_media"] = absl::StrCat(featured);
   post.text = TextField(body, "content");
   post.attributes["kind"] = "post";
   post.attributes["title"] = TextField(body, "title");

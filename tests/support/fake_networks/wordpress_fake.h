@@ -8,6 +8,15 @@
 //   POST   /wp-json/wp/v2/comments       {"post", "content", "parent"} → 201
 //   GET    /wp-json/wp/v2/comments       post, parent, after, per_page, page
 //   DELETE /wp-json/wp/v2/comments/<id>?force=true
+//   POST   /wp-json/wp/v2/media          the file as the body, its Content-Type, and
+//                                        Content-Disposition: attachment; filename="…"
+//                                        → 201, the attachment (id, source_url, alt_text)
+//                                        (400 rest_upload_no_content_disposition /
+//                                        rest_upload_no_data without them)
+//   POST   /wp-json/wp/v2/media/<id>     {"alt_text"} → 200 (404 rest_post_invalid_id)
+//   GET    /files/<name>                 a media host (AddFile; no token, not counted)
+// A post's featured_media must be an uploaded attachment (400
+// rest_invalid_featured_media); the post keeps it (attribute "featured_media").
 // Like WordPress it makes a taken slug unique by appending "-2", "-3", ... (and
 // counts that create: a double send shows), compares `after` with the site's
 // LOCAL time (options.utc_offset), refuses a repeated comment (409
@@ -26,8 +35,10 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "absl/time/time.h"
+#include <nlohmann/json.hpp>
 
 #include "tests/support/fake_networks/fake_network_server.h"
 
@@ -52,6 +63,13 @@ class WordPressFake final : public FakeNetworkServer {
   // Slugs are made from the title, ignoring the requested one (as some SEO
   // plugins do).
   void set_rewrite_slugs(bool rewrite);
+  // Serves `bytes` at GET /files/<name> with `mime_type`.
+  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
+  // The next media upload answers `status` (a 5xx) and stores nothing.
+  void FailNextUpload(int status);
+  // Attachments uploaded, and each one's alt text by id.
+  int64_t uploads_accepted() const;
+  std::map<std::string, std::string> media_alt_texts() const;
 
  protected:
   std::string TokenOf(const httplib::Request& req) const override;
@@ -69,6 +87,15 @@ class WordPressFake final : public FakeNetworkServer {
   void HandleCreateComment(const httplib::Request& req, httplib::Response& res);
   void HandleListComments(const httplib::Request& req, httplib::Response& res);
   void HandleDeleteComment(const httplib::Request& req, httplib::Response& res);
+  void HandleUploadMedia(const httplib::Request& req, httplib::Response& res);
+  void HandleUpdateMedia(const httplib::Request& req, httplib::Response& res);
+  void ServeFile(const httplib::Request& req, httplib::Response& res);
+  struct Attachment {
+    std::string filename;
+    std::string mime_type;
+    std::string alt_text;
+  };
+  nlohmann::json AttachmentObject(const std::string& id, const Attachment& attachment) const;
   std::string UserOf(const httplib::Request& req) const;
   int64_t UserId(const std::string& username) const;
   std::string UniqueSlug(const std::string& wanted) const;
@@ -81,6 +108,10 @@ class WordPressFake final : public FakeNetworkServer {
   int maintenance_seconds_ = 0;  // > 0: the next request is refused
   bool rewrite_slugs_ = false;
   int64_t next_comment_ = 1;
+  std::map<std::string, std::pair<std::string, std::string>> files_;  // name → bytes, type
+  std::map<std::string, Attachment> attachments_;                     // by id
+  int fail_next_upload_ = 0;
+  int64_t next_attachment_ = 5001;
 };
 
 }  // namespace carecast::testing

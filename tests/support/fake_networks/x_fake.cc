@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include <nlohmann/json.hpp>
@@ -128,6 +130,114 @@ XFake::XFake(XFakeOptions options) : FakeNetworkServer("x"), options_(std::move(
   http().Delete(
       R"(/2/tweets/([0-9]+))",
       [this](const httplib::Request& req, httplib::Response& res) { HandleDelete(req, res); });
+  http().Post("/2/media/upload", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleUpload(req, res);
+  });
+  http().Post("/2/media/metadata", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleMetadata(req, res);
+  });
+  http().Get(R"(/files/(.+))",
+             [this](const httplib::Request& req, httplib::Response& res) { ServeFile(req, res); });
+}
+
+void XFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
+  std::lock_guard lock(users_mu_);
+  files_[name] = {std::move(bytes), std::move(mime_type)};
+}
+
+void XFake::FailNextUpload(int status) {
+  std::lock_guard lock(users_mu_);
+  fail_next_upload_ = status;
+}
+
+int64_t XFake::uploads_accepted() const {
+  std::lock_guard lock(users_mu_);
+  return uploads_;
+}
+
+std::map<std::string, std::string> XFake::media_alt_texts() const {
+  std::lock_guard lock(users_mu_);
+  return media_;
+}
+
+void XFake::ServeFile(const httplib::Request& req, httplib::Response& res) {
+  std::lock_guard lock(users_mu_);
+  auto it = files_.find(req.matches[1]);
+  if (it == files_.end()) {
+    res.status = 404;
+    return;
+  }
+  res.status = 200;
+  res.set_content(it->second.first, it->second.second.c_str());
+}
+
+void XFake::HandleUpload(const httplib::Request& req, httplib::Response& res) {
+  if (!Admit(req, res)) return;
+  if (!req.has_file("media") || req.get_file_value("media").content.empty()) {
+    InvalidRequest(res, "$.media: the media part is required");
+    return;
+  }
+  const httplib::MultipartFormData media = req.get_file_value("media");
+  std::string category =
+      req.has_file("media_category") ? req.get_file_value("media_category").content : std::string();
+  if (category != "tweet_image" && category != "dm_image" && category != "subtitles") {
+    InvalidRequest(res, "$.media_category: one of tweet_image, dm_image, subtitles is required");
+    return;
+  }
+  if (!absl::StartsWith(media.content_type, "image/")) {
+    InvalidRequest(res, "$.media: unsupported media type");
+    return;
+  }
+  std::string id;
+  {
+    std::lock_guard lock(users_mu_);
+    if (int status = std::exchange(fail_next_upload_, 0); status != 0) {
+      AnswerServerError(res, status);
+      return;
+    }
+    id = absl::StrCat(next_media_id_++);
+    media_[id] = "";
+    ++uploads_;
+  }
+  json answer = {{"data",
+                  {{"id", id},
+                   {"media_key", absl::StrCat("3_", id)},
+                   {"size", media.content.size()},
+                   {"expires_after_secs", 86400},
+                   {"image", {{"image_type", media.content_type}}}}}};
+  res.status = 200;
+  res.set_content(answer.dump(), kJson);
+}
+
+void XFake::HandleMetadata(const httplib::Request& req, httplib::Response& res) {
+  if (!Admit(req, res)) return;
+  json body = json::parse(req.body, nullptr, false);
+  const json* id = Member(body, "id");
+  const json* metadata = Member(body, "metadata");
+  const json* alt = metadata != nullptr ? Member(*metadata, "alt_text") : nullptr;
+  const json* text = alt != nullptr ? Member(*alt, "text") : nullptr;
+  if (id == nullptr || !id->is_string()) {
+    InvalidRequest(res, "$.id: a media id is required");
+    return;
+  }
+  if (text == nullptr || !text->is_string() || text->get<std::string>().empty() ||
+      text->get<std::string>().size() > 1000) {
+    InvalidRequest(res, "$.metadata.alt_text.text: a text of 1 to 1000 characters is required");
+    return;
+  }
+  {
+    std::lock_guard lock(users_mu_);
+    auto it = media_.find(id->get<std::string>());
+    if (it == media_.end()) {
+      InvalidRequest(res, "$.id: unknown media id");
+      return;
+    }
+    it->second = text->get<std::string>();
+  }
+  json answer = {
+      {"data", {{"id", *id}, {"associated_metadata", {{"alt_text", {{"text", *text}}}}}}}};
+  res.status = 200;
+  res.set_content(answer.dump(), kJson);
 }
 
 void XFake::SetUser(const std::string& token, const std::string& user_id) {
@@ -183,9 +293,26 @@ void XFake::HandleCreate(const httplib::Request& req, httplib::Response& res) {
       return;
     }
   }
+  std::vector<std::string> media_ids;
+  if (const json* media = Member(body, "media"); media != nullptr) {
+    const json* ids = Member(*media, "media_ids");
+    if (ids == nullptr || !ids->is_array() || ids->empty() || ids->size() > 4) {
+      InvalidRequest(res, "$.media.media_ids: 1 to 4 media ids are required");
+      return;
+    }
+    std::lock_guard lock(users_mu_);
+    for (const json& id : *ids) {
+      if (!id.is_string() || media_.count(id.get<std::string>()) == 0) {
+        InvalidRequest(res, "Your media IDs are invalid.");
+        return;
+      }
+      media_ids.push_back(id.get<std::string>());
+    }
+  }
   if (!BeginCreate(res)) return;
   FakePost post;
   post.author = UserOf(req);
+  if (!media_ids.empty()) post.attributes["media_ids"] = absl::StrJoin(media_ids, ",");
   post.text = RewriteLinks(text->get<std::string>());
   post.in_reply_to = parent;
   // Checked after BeginCreate so a create held there meets the posts made

@@ -8,6 +8,13 @@
 //   GET    /2/tweets/:id          one post (public_metrics on request); a missing
 //                                 post is 200 with a resource-not-found problem
 //   DELETE /2/tweets/:id          → {"data": {"deleted": true}}
+//   POST   /2/media/upload        multipart: media (the file), media_category
+//                                 → {"data": {"id", "media_key", "size", "expires_after_secs"}}
+//   POST   /2/media/metadata      {"id", "metadata": {"alt_text": {"text"}}} → 200;
+//                                 an unknown id or a missing/longer than 1000 text → 400
+//   GET    /files/<name>          a media host (AddFile; no token, not counted)
+// A create naming media ("media": {"media_ids"}) is refused (400) for more than
+// 4 ids or an id never uploaded; the post keeps the ids (attribute "media_ids").
 // Like X, it rewrites every link in a post's text to a t.co link, refuses a
 // text equal to one of the author's posts of the last 24 hours (403 duplicate
 // content, nothing counted), answers a spent budget with 429 and the
@@ -21,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "absl/time/time.h"
 
@@ -46,6 +54,13 @@ class XFake final : public FakeNetworkServer {
   void SetUser(const std::string& token, const std::string& user_id);
   // quote_count of post `id` (public_metrics); the rest comes from SetEngagement.
   void SetQuotes(const std::string& id, int64_t quotes);
+  // Serves `bytes` at GET /files/<name> with `mime_type`.
+  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
+  // The next media upload answers `status` (a 5xx) and stores nothing.
+  void FailNextUpload(int status);
+  // Uploads stored, and each uploaded media id's alt text ("" until set).
+  int64_t uploads_accepted() const;
+  std::map<std::string, std::string> media_alt_texts() const;
 
  protected:
   void AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const override;
@@ -60,14 +75,22 @@ class XFake final : public FakeNetworkServer {
   void HandleTimeline(const httplib::Request& req, httplib::Response& res);
   void HandleLookup(const httplib::Request& req, httplib::Response& res);
   void HandleDelete(const httplib::Request& req, httplib::Response& res);
+  void HandleUpload(const httplib::Request& req, httplib::Response& res);
+  void HandleMetadata(const httplib::Request& req, httplib::Response& res);
+  void ServeFile(const httplib::Request& req, httplib::Response& res);
   std::string UserOf(const httplib::Request& req) const;
   int64_t QuotesOf(const std::string& id) const;
   bool IsDuplicate(const std::string& author, const std::string& text) const;
 
   const XFakeOptions options_;
   mutable std::mutex users_mu_;
-  std::map<std::string, std::string> users_;  // token → user id
-  std::map<std::string, int64_t> quotes_;     // post id → quote_count
+  std::map<std::string, std::string> users_;                          // token → user id
+  std::map<std::string, int64_t> quotes_;                             // post id → quote_count
+  std::map<std::string, std::pair<std::string, std::string>> files_;  // name → bytes, type
+  std::map<std::string, std::string> media_;  // uploaded media id → alt text
+  int fail_next_upload_ = 0;
+  int64_t uploads_ = 0;
+  int64_t next_media_id_ = 1880028106020515840;
 };
 
 }  // namespace carecast::testing

@@ -4,6 +4,8 @@
 // at the fake.
 #include "services/publisher/channels/facebook_channel.h"
 
+#include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -266,9 +268,12 @@ TEST_F(FacebookChannelTest, DuplicateMessageIsPermanent) {
 }
 
 TEST_F(FacebookChannelTest, RefusesWhatItCannotSendWithoutSending) {
-  PublishRequest with_image = Request("Look at our new wing.");
-  with_image.media.push_back({"https://cdn.example.org/wing.jpg", "The new wing", "image/jpeg"});
-  EXPECT_EQ(FailureOf(channel_->Publish(with_image).status()).kind, ChannelErrorKind::kPermanent);
+  PublishRequest too_many = Request("Look at our new wing.");
+  for (int i = 0; i < 11; ++i)
+    too_many.media.push_back({"https://cdn.example.org/wing.jpg", "The new wing", "image/jpeg"});
+  ChannelFailure failure = FailureOf(channel_->Publish(too_many).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(absl::StrContains(failure.message, "at most 10 images")) << failure.message;
   PublishRequest late = Request("Too late.");
   late.deadline = clock_.Now() - absl::Seconds(1);
   EXPECT_EQ(FailureOf(channel_->Publish(late).status()).kind, ChannelErrorKind::kRetryable);
@@ -318,6 +323,76 @@ TEST_F(FacebookChannelTest, NeverGoesOverTheRateLimitMeasuredAtTheFake) {
   EXPECT_GE(rate_limited, 1);
   EXPECT_EQ(fake_.over_limit_requests(), 0);
   EXPECT_EQ(fake_.creates_accepted(), published);
+}
+
+MediaRef HostedImage(const FacebookFake& fake, const std::string& name, const std::string& alt) {
+  return {absl::StrCat(fake.base_url(), "/files/", name), alt, "image/jpeg"};
+}
+
+TEST_F(FacebookChannelTest, AddsUnpublishedPhotosWithAltTextAndAttachesThemToThePost) {
+  fake_.AddFile("wing.jpg", "jpeg-bytes-wing", "image/jpeg");
+  fake_.AddFile("garden.jpg", "jpeg-bytes-garden", "image/jpeg");
+  PublishRequest one = Request("Our new wing opens Monday.");
+  one.media = {HostedImage(fake_, "wing.jpg", "The new wing from the car park")};
+  absl::StatusOr<Receipt> first = channel_->Publish(one);
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::map<std::string, std::string> alt = fake_.photo_alt_texts();
+  ASSERT_EQ(alt.size(), 1u);
+  EXPECT_EQ(alt.begin()->second, "The new wing from the car park");
+  EXPECT_EQ(fake_.FindPost(first->external_id)->attributes["attached_media"], alt.begin()->first);
+
+  PublishRequest two = Request("The healing garden is open too.");
+  two.media = {HostedImage(fake_, "garden.jpg", "The garden"),
+               HostedImage(fake_, "wing.jpg", "The wing behind the garden")};
+  absl::StatusOr<Receipt> second = channel_->Publish(two);
+  ASSERT_TRUE(second.ok()) << second.status();
+  alt = fake_.photo_alt_texts();
+  ASSERT_EQ(alt.size(), 3u);
+  auto garden = std::next(alt.begin());
+  EXPECT_EQ(garden->second, "The garden");
+  EXPECT_EQ(std::next(garden)->second, "The wing behind the garden");
+  EXPECT_EQ(fake_.FindPost(second->external_id)->attributes["attached_media"],
+            absl::StrCat(garden->first, ",", std::next(garden)->first));
+  EXPECT_EQ(fake_.uploads_accepted(), 3);
+  EXPECT_EQ(fake_.creates_accepted(), 2);
+}
+
+TEST_F(FacebookChannelTest, ACommentNamesOneImageByUrlAndRefusesTwo) {
+  fake_.AddFile("wing.jpg", "jpeg-bytes-wing", "image/jpeg");
+  absl::StatusOr<Receipt> post = channel_->Publish(Request("A post to answer."));
+  ASSERT_TRUE(post.ok()) << post.status();
+  PublishRequest reply = Request("Here is the entrance.", post->external_id);
+  reply.media = {HostedImage(fake_, "wing.jpg", "The entrance")};
+  absl::StatusOr<Receipt> comment = channel_->Publish(reply);
+  ASSERT_TRUE(comment.ok()) << comment.status();
+  EXPECT_EQ(fake_.FindPost(comment->external_id)->attributes["attachment_url"], reply.media[0].url);
+  reply.media.push_back(HostedImage(fake_, "wing.jpg", "Again"));
+  ChannelFailure failure = FailureOf(channel_->Publish(reply).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(absl::StrContains(failure.message, "at most one image")) << failure.message;
+  EXPECT_EQ(fake_.uploads_accepted(), 0);
+  EXPECT_EQ(fake_.creates_accepted(), 2);
+}
+
+TEST_F(FacebookChannelTest, AnImageThatCannotBeFetchedIsPermanentAndNothingIsSent) {
+  PublishRequest request = Request("Missing image.");
+  request.media = {HostedImage(fake_, "missing.jpg?sig=secret", "alt")};
+  ChannelFailure failure = FailureOf(channel_->Publish(request).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_FALSE(absl::StrContains(failure.message, "secret")) << failure.message;
+  EXPECT_EQ(fake_.uploads_accepted(), 0);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(FacebookChannelTest, APhotoServerErrorIsRetryableAndCreatesNothing) {
+  fake_.AddFile("wing.jpg", "jpeg-bytes-wing", "image/jpeg");
+  PublishRequest request = Request("Retry me.");
+  request.media = {HostedImage(fake_, "wing.jpg", "The wing")};
+  fake_.FailNextUpload(500);
+  EXPECT_EQ(FailureOf(channel_->Publish(request).status()).kind, ChannelErrorKind::kRetryable);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+  ASSERT_TRUE(channel_->Publish(request).ok());
+  EXPECT_EQ(fake_.creates_accepted(), 1);
 }
 
 }  // namespace

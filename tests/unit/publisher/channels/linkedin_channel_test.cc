@@ -2,9 +2,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include <gtest/gtest.h>
 
@@ -362,6 +364,81 @@ TEST_F(LinkedInChannelTest, FindPublishedStopsAtOlderPostsAndGivesUpPastItsPages
       channel().FindPublished(Request("Never sent"), since);
   EXPECT_EQ(FailureOf(unknown.status()).kind, ChannelErrorKind::kRetryable);
   EXPECT_EQ(fake_.creates_accepted(), 1);
+}
+
+MediaRef HostedImage(const LinkedInFake& fake, const std::string& name, const std::string& alt) {
+  return {absl::StrCat(fake.base_url(), "/files/", name), alt, "image/png"};
+}
+
+TEST_F(LinkedInChannelTest, UploadsImagesAndPostsOneAsMediaAndSeveralAsMultiImage) {
+  fake_.AddFile("ward.png", "png-bytes-ward", "image/png");
+  fake_.AddFile("team.png", "png-bytes-team", "image/png");
+  PublishRequest one = Request("Our new ward");
+  one.media = {HostedImage(fake_, "ward.png", "The new ward, bright and quiet")};
+  absl::StatusOr<Receipt> first = channel().Publish(one);
+  ASSERT_TRUE(first.ok()) << first.status();
+  FakePost stored = *fake_.FindPost(first->external_id);
+  EXPECT_TRUE(absl::StartsWith(stored.attributes["image_ids"], "urn:li:image:"));
+  EXPECT_EQ(stored.attributes["alt_texts"], R"(["The new ward, bright and quiet"])");
+
+  PublishRequest two = Request("Meet the team");
+  two.media = {HostedImage(fake_, "ward.png", "The ward"),
+               HostedImage(fake_, "team.png", "Nurses of the ward")};
+  absl::StatusOr<Receipt> second = channel().Publish(two);
+  ASSERT_TRUE(second.ok()) << second.status();
+  stored = *fake_.FindPost(second->external_id);
+  std::vector<std::string> ids = absl::StrSplit(stored.attributes["image_ids"], ',');
+  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_EQ(stored.attributes["alt_texts"], R"(["The ward","Nurses of the ward"])");
+  EXPECT_EQ(fake_.uploads_accepted(), 3);
+  EXPECT_EQ(fake_.creates_accepted(), 2);
+}
+
+TEST_F(LinkedInChannelTest, ACommentCarriesOneImageAndRefusesTwo) {
+  fake_.AddFile("ward.png", "png-bytes-ward", "image/png");
+  absl::StatusOr<Receipt> post = channel().Publish(Request("A post to answer"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  PublishRequest reply = Request("Here is the map", post->external_id);
+  reply.media = {HostedImage(fake_, "ward.png", "Map")};
+  absl::StatusOr<Receipt> comment = channel().Publish(reply);
+  ASSERT_TRUE(comment.ok()) << comment.status();
+  EXPECT_TRUE(
+      absl::StartsWith(fake_.FindPost(comment->external_id)->attributes["image_ids"], "urn:li:"));
+  reply.media.push_back(HostedImage(fake_, "ward.png", "Again"));
+  ChannelFailure failure = FailureOf(channel().Publish(reply).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(absl::StrContains(failure.message, "at most one image")) << failure.message;
+  EXPECT_EQ(fake_.creates_accepted(), 2);
+}
+
+TEST_F(LinkedInChannelTest, AnImageThatCannotBeFetchedIsPermanentAndNothingIsSent) {
+  PublishRequest request = Request("Missing image");
+  request.media = {HostedImage(fake_, "missing.png?sig=secret", "alt")};
+  ChannelFailure failure = FailureOf(channel().Publish(request).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_FALSE(absl::StrContains(failure.message, "secret")) << failure.message;
+  EXPECT_EQ(fake_.uploads_accepted(), 0);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(LinkedInChannelTest, AnUploadServerErrorIsRetryableAndCreatesNothing) {
+  fake_.AddFile("ward.png", "png-bytes-ward", "image/png");
+  PublishRequest request = Request("Retry me");
+  request.media = {HostedImage(fake_, "ward.png", "The ward")};
+  fake_.FailNextUpload(500);
+  EXPECT_EQ(FailureOf(channel().Publish(request).status()).kind, ChannelErrorKind::kRetryable);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+  ASSERT_TRUE(channel().Publish(request).ok());
+  EXPECT_EQ(fake_.creates_accepted(), 1);
+}
+
+TEST_F(LinkedInChannelTest, MoreThanTwentyImagesArePermanentBeforeAnyRequest) {
+  PublishRequest request = Request("A big album");
+  for (int i = 0; i < 21; ++i) request.media.push_back(HostedImage(fake_, "a.png", "alt"));
+  ChannelFailure failure = FailureOf(channel().Publish(request).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(absl::StrContains(failure.message, "at most 20 images")) << failure.message;
+  EXPECT_EQ(fake_.requests(), 0);
 }
 
 }  // namespace

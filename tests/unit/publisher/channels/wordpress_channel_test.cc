@@ -1,5 +1,7 @@
 #include "services/publisher/channels/wordpress_channel.h"
 
+#include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -381,6 +383,85 @@ TEST_F(WordPressChannelTest, MissingApplicationPasswordIsAuthExpired) {
   credentials_.Set(kAccount, credential);
   ChannelFailure failure = FailureOf(channel().Publish(Request("No password")).status());
   EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
+  EXPECT_EQ(fake_.requests(), 0);
+}
+
+MediaRef HostedImage(const WordPressFake& fake, const std::string& name, const std::string& alt) {
+  return {absl::StrCat(fake.base_url(), "/files/", name), alt, "image/jpeg"};
+}
+
+TEST_F(WordPressChannelTest, UploadsImagesFeaturesTheFirstAndEmbedsEachWithItsAltText) {
+  fake_.AddFile("lobby.jpg", "jpeg-bytes-lobby", "image/jpeg");
+  fake_.AddFile("desk.jpg", "jpeg-bytes-desk", "image/jpeg");
+  PublishRequest one = Request("A new lobby", "p1");
+  one.media = {HostedImage(fake_, "lobby.jpg", "The lobby")};
+  absl::StatusOr<Receipt> first = channel().Publish(one);
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::map<std::string, std::string> alt = fake_.media_alt_texts();
+  ASSERT_EQ(alt.size(), 1u);
+  EXPECT_EQ(alt.begin()->second, "The lobby");
+  EXPECT_EQ(Attribute(*fake_.FindPost(first->external_id), "featured_media"), alt.begin()->first);
+
+  absl::Time since = clock_.Now();
+  PublishRequest two = Request("Welcome desk & lobby", "p2");
+  two.media = {HostedImage(fake_, "desk.jpg", "The \"welcome\" desk & <staff>"),
+               HostedImage(fake_, "lobby.jpg", "The lobby again")};
+  absl::StatusOr<Receipt> second = channel().Publish(two);
+  ASSERT_TRUE(second.ok()) << second.status();
+  alt = fake_.media_alt_texts();
+  ASSERT_EQ(alt.size(), 3u);
+  auto desk = std::next(alt.begin());
+  EXPECT_EQ(desk->second, "The \"welcome\" desk & <staff>");
+  FakePost stored = *fake_.FindPost(second->external_id);
+  EXPECT_EQ(Attribute(stored, "featured_media"), desk->first);
+  EXPECT_TRUE(absl::StrContains(
+      stored.text,
+      absl::StrCat("<img src=\"", fake_.base_url(), "/wp-content/uploads/", desk->first,
+                   "-image-1.jpg\" alt=\"The &quot;welcome&quot; desk &amp; "
+                   "&lt;staff&gt;\"")))
+      << stored.text;
+  EXPECT_TRUE(absl::StrContains(stored.text, "alt=\"The lobby again\"")) << stored.text;
+  EXPECT_EQ(fake_.uploads_accepted(), 3);
+  EXPECT_EQ(fake_.creates_accepted(), 2);
+  // The images do not hide the text from reconciliation.
+  absl::StatusOr<std::optional<Receipt>> found = channel().FindPublished(two, since);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->external_id, second->external_id);
+}
+
+TEST_F(WordPressChannelTest, AnImageThatCannotBeFetchedIsPermanentAndNothingIsSent) {
+  PublishRequest request = Request("Missing image");
+  request.media = {HostedImage(fake_, "missing.jpg?sig=secret", "alt")};
+  ChannelFailure failure = FailureOf(channel().Publish(request).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_FALSE(absl::StrContains(failure.message, "secret")) << failure.message;
+  EXPECT_EQ(fake_.uploads_accepted(), 0);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(WordPressChannelTest, AnUploadServerErrorIsRetryableAndCreatesNothing) {
+  fake_.AddFile("lobby.jpg", "jpeg-bytes-lobby", "image/jpeg");
+  PublishRequest request = Request("Retry me");
+  request.media = {HostedImage(fake_, "lobby.jpg", "The lobby")};
+  fake_.FailNextUpload(500);
+  EXPECT_EQ(FailureOf(channel().Publish(request).status()).kind, ChannelErrorKind::kRetryable);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+  ASSERT_TRUE(channel().Publish(request).ok());
+  EXPECT_EQ(fake_.creates_accepted(), 1);
+}
+
+TEST_F(WordPressChannelTest, TooManyImagesOrImagesOnACommentArePermanentBeforeAnyRequest) {
+  PublishRequest request = Request("A big gallery");
+  for (int i = 0; i < 11; ++i) request.media.push_back(HostedImage(fake_, "a.jpg", "alt"));
+  ChannelFailure failure = FailureOf(channel().Publish(request).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(absl::StrContains(failure.message, "at most 10 images")) << failure.message;
+  PublishRequest reply = Request("A comment with a picture", "p1", "42");
+  reply.media = {HostedImage(fake_, "a.jpg", "alt")};
+  failure = FailureOf(channel().Publish(reply).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(absl::StrContains(failure.message, "comment")) << failure.message;
   EXPECT_EQ(fake_.requests(), 0);
 }
 

@@ -1,5 +1,7 @@
 #include "services/publisher/channels/x_channel.h"
 
+#include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -314,11 +316,74 @@ TEST_F(XChannelTest, APassedDeadlineSendsNothing) {
   EXPECT_EQ(fake_.requests(), 0);
 }
 
-TEST_F(XChannelTest, MediaIsRefusedRatherThanDropped) {
-  PublishRequest request = Request("With a picture");
-  request.media.push_back({.url = "https://cdn.example.org/a.jpg", .alt_text = "a clinic"});
+// Images are hosted by the fake itself (GET /files/<name>), as in the Mastodon tests.
+MediaRef HostedImage(const XFake& fake, const std::string& name, const std::string& alt) {
+  return {absl::StrCat(fake.base_url(), "/files/", name), alt, "image/png"};
+}
+
+TEST_F(XChannelTest, UploadsImagesSetsTheirAltTextAndAttachesThemToThePost) {
+  fake_.AddFile("clinic.png", std::string("\x89PNG\r\n\x1a\nclinic", 14), "image/png");
+  fake_.AddFile("map.png", std::string("\x89PNG\r\n\x1a\nmap", 11), "image/png");
+  PublishRequest one = Request("The new clinic");
+  one.media = {HostedImage(fake_, "clinic.png", "The new clinic entrance")};
+  absl::StatusOr<Receipt> first = channel().Publish(one);
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::map<std::string, std::string> alt = fake_.media_alt_texts();
+  ASSERT_EQ(alt.size(), 1u);
+  EXPECT_EQ(alt.begin()->second, "The new clinic entrance");
+  EXPECT_EQ(fake_.FindPost(first->external_id)->attributes["media_ids"], alt.begin()->first);
+
+  PublishRequest two = Request("How to find the clinic");
+  two.media = {HostedImage(fake_, "clinic.png", "The entrance"),
+               HostedImage(fake_, "map.png", "Map from the bus stop")};
+  absl::StatusOr<Receipt> second = channel().Publish(two);
+  ASSERT_TRUE(second.ok()) << second.status();
+  alt = fake_.media_alt_texts();
+  ASSERT_EQ(alt.size(), 3u);
+  auto it = std::next(alt.begin());
+  EXPECT_EQ(it->second, "The entrance");
+  EXPECT_EQ(std::next(it)->second, "Map from the bus stop");
+  EXPECT_EQ(fake_.FindPost(second->external_id)->attributes["media_ids"],
+            absl::StrCat(it->first, ",", std::next(it)->first));
+  EXPECT_EQ(fake_.uploads_accepted(), 3);
+  EXPECT_EQ(fake_.creates_accepted(), 2);
+}
+
+TEST_F(XChannelTest, AnImageThatCannotBeFetchedIsPermanentAndNothingIsSent) {
+  PublishRequest request = Request("Missing image");
+  request.media = {HostedImage(fake_, "missing.png?sig=secret", "alt")};
   ChannelFailure failure = FailureOf(channel().Publish(request).status());
   EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(absl::StrContains(failure.message, "image 1")) << failure.message;
+  EXPECT_FALSE(absl::StrContains(failure.message, "secret")) << failure.message;
+  EXPECT_EQ(fake_.uploads_accepted(), 0);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(XChannelTest, AnUploadServerErrorIsRetryableAndCreatesNothing) {
+  fake_.AddFile("clinic.png", "png-bytes", "image/png");
+  PublishRequest request = Request("Retry me");
+  request.media = {HostedImage(fake_, "clinic.png", "The clinic")};
+  fake_.FailNextUpload(503);
+  ChannelFailure failure = FailureOf(channel().Publish(request).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRetryable);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+  // The retry uploads again and posts once.
+  ASSERT_TRUE(channel().Publish(request).ok());
+  EXPECT_EQ(fake_.creates_accepted(), 1);
+}
+
+TEST_F(XChannelTest, MoreThanFourImagesOrNoAltTextArePermanentBeforeAnyRequest) {
+  PublishRequest five = Request("Five pictures");
+  for (int i = 0; i < 5; ++i) five.media.push_back(HostedImage(fake_, "a.png", "alt"));
+  ChannelFailure failure = FailureOf(channel().Publish(five).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(absl::StrContains(failure.message, "at most 4 images")) << failure.message;
+  PublishRequest no_alt = Request("No alt text");
+  no_alt.media = {HostedImage(fake_, "a.png", "  ")};
+  failure = FailureOf(channel().Publish(no_alt).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kPermanent);
+  EXPECT_TRUE(absl::StrContains(failure.message, "alt text")) << failure.message;
   EXPECT_EQ(fake_.requests(), 0);
 }
 
