@@ -1,5 +1,8 @@
 #include "services/publisher/publisher.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 
 #include "carecast/v1/events.pb.h"
@@ -116,20 +119,35 @@ void Publisher::Loop() {
     // again without waiting. Without progress (KV down) wait, or the loop spins.
     bool progress = stats.published + stats.ended + stats.claims_lost > 0;
     bool more = !stats.held && progress && stats.examined >= static_cast<int>(options_.batch_size);
+    // "Awake" while the sleep is worked out: a post indexed after SleepAfter read
+    // the index, but before the sleep is published, still wakes the loop.
+    next_look_unix_ns_.store(std::numeric_limits<int64_t>::max());
+    absl::Duration sleep = more ? absl::ZeroDuration() : SleepAfter(stats);
+    next_look_unix_ns_.store(absl::ToUnixNanos(deps_.clock.Now() + sleep));
     std::unique_lock lock(mu_);
-    if (!more) {
-      cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),
-                   [this] { return stop_ || woken_; });
+    if (sleep > absl::ZeroDuration()) {
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(sleep), [this] { return stop_ || woken_; });
     }
     woken_ = false;
     if (stop_) return;
   }
 }
 
+absl::Duration Publisher::SleepAfter(const CycleStats& stats) {
+  if (stats.held || stats.index_unavailable) return options_.poll_interval;
+  absl::StatusOr<std::optional<absl::Time>> next = index_.Next();
+  if (!next.ok() || !next->has_value()) return options_.poll_interval;
+  // Due by the time the cycle looked: it was seen and left for later (KV
+  // trouble, a batch without progress); looking again at once would spin.
+  if (**next <= stats.now) return options_.poll_interval;
+  return std::clamp(**next - deps_.clock.Now(), absl::ZeroDuration(), options_.poll_interval);
+}
+
 CycleStats Publisher::RunCycle() {
   std::lock_guard cycle_lock(cycle_mu_);
   CycleStats stats;
   absl::Time now = deps_.clock.Now();
+  stats.now = now;
 
   // Redis may have been wiped (marker gone) or unreachable (events for the index
   // were retried, maybe past their limit): either way rebuild from KV.
@@ -242,7 +260,8 @@ common::Disposition Publisher::OnPostEvent(const common::Event& event) {
   if (event.subject == subjects::kPostScheduled) when = NextLookTime(post, options_.policy);
   absl::Status s = when ? index_.Put(id, *when) : index_.Remove(id);
   if (!s.ok()) return common::Disposition::kRetry;  // acknowledged only once indexed
-  if (when && *when <= deps_.clock.Now()) Wake();
+  // Due before the sleeping loop would look: wake it to sleep until then instead.
+  if (when && absl::ToUnixNanos(*when) < next_look_unix_ns_.load()) Wake();
   return common::Disposition::kAck;
 }
 
@@ -273,8 +292,8 @@ absl::StatusOr<carecast::v1::Post> Publisher::ConfirmPostPublished(
 absl::StatusOr<carecast::v1::Post> Publisher::ConfirmPostNotPublished(
     const Resolver& by, const carecast::v1::ConfirmPostNotPublishedRequest& request) {
   ASSIGN_OR_RETURN(carecast::v1::Post post, resolutions_.ConfirmNotPublished(by, request));
-  // Rescheduled for now (the usual case): send it this poll, not the next.
-  if (ToTime(post.publish_time()) <= deps_.clock.Now()) Wake();
+  // Rescheduled for now (the usual case) or before the loop would look: wake it.
+  if (absl::ToUnixNanos(ToTime(post.publish_time())) < next_look_unix_ns_.load()) Wake();
   return post;
 }
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,6 +42,9 @@ namespace carecast::publisher {
 struct PublisherOptions {
   std::string publisher_id;
   DispatchPolicy policy;
+  // The longest the loop sleeps between cycles. It wakes earlier for the
+  // earliest post in the due index and when an event brings an earlier one, so
+  // this bounds how late a missed wake-up or a lifted hold is seen, not lateness.
   absl::Duration poll_interval = absl::Milliseconds(100);
   // Due posts handled per index read.
   size_t batch_size = 100;
@@ -84,6 +88,8 @@ struct PublisherStatus {
 
 // What one dispatch cycle did.
 struct CycleStats {
+  // deps.clock when the cycle read the due index: members due by then were looked at.
+  absl::Time now = absl::InfinitePast();
   bool rebuilt = false;
   bool held = false;
   bool index_unavailable = false;
@@ -141,6 +147,10 @@ class Publisher {
   common::Disposition OnPostEvent(const common::Event& event);
   common::Disposition OnPublishingEvent(const common::Event& event);
   void Loop();
+  // How long the loop may sleep after `stats`: until the earliest member of the
+  // due index, at most poll_interval; poll_interval when the cycle could not
+  // make progress on what was due (held, index down, members it already saw).
+  absl::Duration SleepAfter(const CycleStats& stats);
   // The periodic reconciliation or due sweep, when one is due; under cycle_mu_.
   void MaintainIndex(absl::Time now, CycleStats& stats);
 
@@ -166,6 +176,9 @@ class Publisher {
   std::condition_variable cv_;
   bool stop_ = false;   // guarded by mu_
   bool woken_ = false;  // guarded by mu_
+  // When the sleeping loop will next look, by deps.clock (Unix ns); an event
+  // for a post due earlier wakes it.
+  std::atomic<int64_t> next_look_unix_ns_{std::numeric_limits<int64_t>::max()};
   std::atomic<bool> stopping_{false};
   std::thread loop_;
   std::unique_ptr<common::Subscription> post_sub_;

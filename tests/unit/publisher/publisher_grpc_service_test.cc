@@ -198,7 +198,7 @@ TEST_F(PublisherGrpcServiceTest, ConfirmationsRecordTheCallerAsActorAndAreListed
 }
 
 TEST_F(PublisherGrpcServiceTest, ConfirmationsMapEveryRefusalToItsCode) {
-  auth_.AddSubject("sam", {common::Role::kStrategist});
+  auth_.AddSubject("rob", {common::Role::kResponder});
   auth_.AddSubject("svc", {common::Role::kService});
   PutNeedsHuman(h_, "p1");
   h_.SchedulePost("waiting", h_.clock_.Now() + absl::Hours(1));
@@ -216,8 +216,8 @@ TEST_F(PublisherGrpcServiceTest, ConfirmationsMapEveryRefusalToItsCode) {
     carecast::v1::ConfirmPostNotPublishedResponse response;
     return stub_->ConfirmPostNotPublished(Context(token).get(), request, &response);
   };
-  // Roles: publisher and admin only; the readers of the service may not.
-  for (const char* who : {"writer", "sam", "svc"}) {
+  // Roles: publisher, strategist and admin only; other roles and services may not.
+  for (const char* who : {"writer", "rob", "svc"}) {
     EXPECT_EQ(confirm(who, "posts/p1", "1").error_code(), grpc::StatusCode::PERMISSION_DENIED)
         << who;
     EXPECT_EQ(reschedule(who, "posts/p1").error_code(), grpc::StatusCode::PERMISSION_DENIED) << who;

@@ -98,16 +98,17 @@ class PublisherHarness {
   // Creates (not started) a publisher; `control` overrides the hold bucket.
   PublisherUnderTest& Add(PublisherOptions options, common::KeyValueStore* control = nullptr) {
     auto p = std::make_unique<PublisherUnderTest>();
-    PublisherDeps deps{.bus = bus_,
-                       .posts = *posts_,
-                       .contents = *contents_,
-                       .control = control ? *control : *control_,
-                       .index = index_,
-                       .channels = channels_,
-                       .clock = clock_,
-                       .logger = p->logger,
-                       .metrics = p->metrics,
-                       .outbox = *outbox_};
+    PublisherDeps deps{
+        .bus = bus_,
+        .posts = *posts_,
+        .contents = *contents_,
+        .control = control ? *control : *control_,
+        .index = index_,
+        .channels = channels_,
+        .clock = use_system_clock_ ? static_cast<const common::Clock&>(system_clock_) : clock_,
+        .logger = p->logger,
+        .metrics = p->metrics,
+        .outbox = *outbox_};
     p->publisher = std::make_unique<Publisher>(std::move(options), deps);
     publishers_.push_back(std::move(p));
     return *publishers_.back();
@@ -216,6 +217,9 @@ class PublisherHarness {
   carecast::testing::InMemoryKeyValueStoreFactory kv_;
   carecast::testing::InMemorySortedIndex index_;
   common::FakeClock clock_;
+  // Publishers added while set read the real clock (tests of the loop's timing).
+  bool use_system_clock_ = false;
+  common::SystemClock system_clock_;
   FakeChannel channel_;
   ChannelRegistry channels_;
   std::unique_ptr<common::KeyValueStore> posts_;

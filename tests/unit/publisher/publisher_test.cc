@@ -702,6 +702,29 @@ TEST_F(PublisherTest, RescheduledLaterPostWaitsForItsNewTime) {
   EXPECT_EQ(h_.StateOf("p1"), POST_STATE_PUBLISHED);
 }
 
+TEST_F(PublisherTest, TheLoopWakesForAPostDueBeforeItsNextPoll) {
+  // A long poll interval: only waking for the post's own due time publishes it
+  // well before the loop's next regular look.
+  h_.use_system_clock_ = true;
+  h_.clock_.Set(absl::Now());
+  PublisherOptions options = h_.DefaultOptions("pub-a", /*run_loop=*/true);
+  options.poll_interval = absl::Seconds(3);
+  PublisherUnderTest& p = h_.Add(options);
+  ASSERT_TRUE(p.publisher->Start().ok());
+  absl::SleepFor(absl::Milliseconds(100));  // the loop is asleep for its poll interval
+
+  const absl::Time due = absl::Now() + absl::Milliseconds(400);
+  h_.SchedulePost("p1", due);
+  absl::Time deadline = absl::Now() + absl::Seconds(2);
+  while (h_.StateOf("p1") != POST_STATE_PUBLISHED && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(10));
+  const absl::Time seen = absl::Now();
+  p.publisher->Stop();
+  ASSERT_EQ(h_.StateOf("p1"), POST_STATE_PUBLISHED) << "not published before the next poll";
+  EXPECT_GE(seen, due) << "published before it was due";
+  EXPECT_EQ(h_.channel_.publish_calls(), 1);
+}
+
 TEST_F(PublisherTest, StopEndsTheLoopAndUnsubscribes) {
   PublisherUnderTest& p = h_.AddStarted("pub-a", true);
   p.publisher->Stop();
