@@ -1,6 +1,7 @@
 // Claim, call, record for one due post. Every replica reads the same due index;
 // the compare-and-set claim on the post's KV revision picks exactly one winner,
-// which is what makes several publishers safe. Called from one thread per process.
+// which is what makes several publishers (and several workers of one) safe.
+// Thread-safe: it keeps no state of its own.
 #pragma once
 
 #include <string>

@@ -134,7 +134,8 @@ int main() {
   if (!config->channel_secrets_dir.empty()) {
     token_watcher = std::make_unique<publisher::TokenExpiryWatcher>(
         publisher::TokenExpiryWatcherOptions{.directory = config->channel_secrets_dir,
-                                             .interval = config->channel_token_scan_interval},
+                                             .interval = config->channel_token_scan_interval,
+                                             .credentials = credentials.get()},
         registry, clock, logger);
     token_watcher->Start();
   }
@@ -145,6 +146,7 @@ int main() {
   options.policy.retry_backoff = config->retry_backoff;
   options.policy.max_retry_backoff = config->max_retry_backoff;
   options.poll_interval = config->poll_interval;
+  options.dispatch_concurrency = static_cast<size_t>(config->dispatch_concurrency);
   options.stream_replicas = cc.stream_replicas;
   options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};
   options.index_reconcile_period = cc.index_reconcile_period;

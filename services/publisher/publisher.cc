@@ -1,7 +1,10 @@
 #include "services/publisher/publisher.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -30,7 +33,8 @@ Publisher::Publisher(PublisherOptions options, PublisherDeps deps)
       resolutions_(posts_, index_, deps.clock, deps.logger, deps.metrics, options_.policy),
       reconciler_(deps.channels, outcomes_, deps.clock, deps.logger, deps.metrics, options_.policy),
       dispatcher_(posts_, contents_, index_, deps.channels, hold_, outcomes_, reconciler_,
-                  deps.clock, deps.logger, deps.metrics, options_.policy, options_.publisher_id) {}
+                  deps.clock, deps.logger, deps.metrics, options_.policy, options_.publisher_id),
+      workers_(options_.dispatch_concurrency) {}
 
 Publisher::~Publisher() { Stop(); }
 
@@ -184,11 +188,23 @@ CycleStats Publisher::RunCycle() {
     stats.index_unavailable = true;
     return stats;
   }
-  for (const common::ScoredMember& member : *due) {
-    if (stopping_.load()) break;
+  // The batch in parallel: each post is claimed, sent and recorded on its own
+  // worker; the claim keeps two workers (or two publishers) off one post, and
+  // each dispatch checks the hold itself.
+  std::vector<std::optional<DispatchResult>> results(due->size());
+  std::vector<std::function<void()>> tasks;
+  tasks.reserve(due->size());
+  for (size_t i = 0; i < due->size(); ++i) {
+    tasks.push_back([this, &results, &due, i, now] {
+      if (stopping_.load() || hold_.held()) return;
+      results[i] = dispatcher_.DispatchOne((*due)[i].member, now);
+    });
+  }
+  workers_.RunAll(std::move(tasks));
+  for (const std::optional<DispatchResult>& result : results) {
+    if (!result) continue;
     ++stats.examined;
-    DispatchResult result = dispatcher_.DispatchOne(member.member, now);
-    switch (result) {
+    switch (*result) {
       case DispatchResult::kPublished:
         ++stats.published;
         break;
@@ -204,7 +220,6 @@ CycleStats Publisher::RunCycle() {
         stats.held = true;
         break;
     }
-    if (stats.held) break;
   }
   MaintainIndex(now, stats);
   return stats;

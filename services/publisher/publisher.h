@@ -20,6 +20,7 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/base/worker_pool.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/redis/sorted_index.h"
@@ -48,6 +49,10 @@ struct PublisherOptions {
   absl::Duration poll_interval = absl::Milliseconds(100);
   // Due posts handled per index read.
   size_t batch_size = 100;
+  // Due posts of one batch dispatched at once (each on its own worker, so a
+  // slow network call holds up only its own post). 1: one after another on
+  // the loop's thread.
+  size_t dispatch_concurrency = 8;
   int stream_replicas = 1;
   // False: no dispatch thread and no outbox relay thread; the caller drives
   // RunCycle() and SweepOutbox() (tests).
@@ -166,6 +171,7 @@ class Publisher {
   NeedsHumanResolutions resolutions_;
   Reconciler reconciler_;
   Dispatcher dispatcher_;
+  common::WorkerPool workers_;
 
   std::mutex cycle_mu_;  // one cycle at a time (loop thread or a test)
   std::atomic<bool> index_was_down_{false};

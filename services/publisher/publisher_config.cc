@@ -49,6 +49,8 @@ absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env
   config.sandbox_dir = reader.String("CARECAST_SANDBOX_DIR", "./.run/sandbox");
   config.poll_interval =
       reader.Duration("CARECAST_PUBLISHER_POLL_INTERVAL", absl::Milliseconds(100));
+  config.dispatch_concurrency =
+      static_cast<int>(reader.Int("CARECAST_PUBLISHER_DISPATCH_CONCURRENCY", 8, 1, 256));
   config.claim_lease = reader.Duration("CARECAST_PUBLISHER_CLAIM_LEASE", absl::Seconds(60));
   config.max_attempts = static_cast<int>(reader.Int("CARECAST_PUBLISHER_MAX_ATTEMPTS", 5, 1, 100));
   config.retry_backoff = reader.Duration("CARECAST_PUBLISHER_RETRY_BACKOFF", absl::Seconds(2));

@@ -21,8 +21,11 @@ struct PublisherConfig {
   // CARECAST_SANDBOX_DIR: where the sandbox channel records deliveries
   // (default ./.run/sandbox). Publishers that share it dedupe against each other.
   std::string sandbox_dir = "./.run/sandbox";
-  // CARECAST_PUBLISHER_POLL_INTERVAL: how often the due index is read (100ms).
+  // CARECAST_PUBLISHER_POLL_INTERVAL: the longest the dispatch loop sleeps
+  // (100ms); it wakes earlier for the earliest due post.
   absl::Duration poll_interval = absl::Milliseconds(100);
+  // CARECAST_PUBLISHER_DISPATCH_CONCURRENCY: due posts dispatched at once (8, 1..256).
+  int dispatch_concurrency = 8;
   // CARECAST_PUBLISHER_CLAIM_LEASE: after this long in PUBLISHING a claim counts
   // as abandoned and is reconciled (60s). Must exceed every channel's call deadline.
   absl::Duration claim_lease = absl::Seconds(60);

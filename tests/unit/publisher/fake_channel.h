@@ -4,6 +4,7 @@
 // and then reports kOutcomeUnknown. Thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -56,6 +57,18 @@ class FakeChannel final : public Channel {
 
   absl::StatusOr<Receipt> Publish(const PublishRequest& request) override {
     absl::Duration delay;
+    {
+      std::lock_guard lock(mu_);
+      peak_in_flight_ = std::max(peak_in_flight_, ++in_flight_);
+    }
+    // Counted as in flight for the whole call, delay included.
+    struct Leave {
+      FakeChannel* self;
+      ~Leave() {
+        std::lock_guard lock(self->mu_);
+        --self->in_flight_;
+      }
+    } leave{this};
     {
       std::lock_guard lock(mu_);
       delay = delay_;
@@ -130,6 +143,11 @@ class FakeChannel final : public Channel {
     return Engagement{};
   }
 
+  // The most Publish calls that were running at the same time.
+  int peak_in_flight() const {
+    std::lock_guard lock(mu_);
+    return peak_in_flight_;
+  }
   int publish_calls() const {
     std::lock_guard lock(mu_);
     return publish_calls_;
@@ -169,6 +187,8 @@ class FakeChannel final : public Channel {
     return receipt;
   }
 
+  int in_flight_ = 0;       // guarded by mu_
+  int peak_in_flight_ = 0;  // guarded by mu_
   mutable std::mutex mu_;
   std::deque<Scripted> script_;
   std::optional<ChannelErrorKind> fail_always_;

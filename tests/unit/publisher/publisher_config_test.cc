@@ -45,6 +45,7 @@ TEST(PublisherConfigTest, ReadsOwnVariables) {
   vars["CARECAST_PUBLISHER_POLL_INTERVAL"] = "50ms";
   vars["CARECAST_PUBLISHER_CLAIM_LEASE"] = "2m";
   vars["CARECAST_PUBLISHER_MAX_ATTEMPTS"] = "7";
+  vars["CARECAST_PUBLISHER_DISPATCH_CONCURRENCY"] = "32";
   vars["CARECAST_PUBLISHER_RETRY_BACKOFF"] = "500ms";
   vars["CARECAST_PUBLISHER_MAX_RETRY_BACKOFF"] = "1m";
   vars["CARECAST_CHANNEL_SECRETS_DIR"] = "/var/run/secrets/carecast/channels";
@@ -57,6 +58,7 @@ TEST(PublisherConfigTest, ReadsOwnVariables) {
   EXPECT_EQ(config->poll_interval, absl::Milliseconds(50));
   EXPECT_EQ(config->claim_lease, absl::Minutes(2));
   EXPECT_EQ(config->max_attempts, 7);
+  EXPECT_EQ(config->dispatch_concurrency, 32);
   EXPECT_EQ(config->retry_backoff, absl::Milliseconds(500));
   EXPECT_EQ(config->max_retry_backoff, absl::Minutes(1));
   EXPECT_EQ(config->channel_secrets_dir, "/var/run/secrets/carecast/channels");
@@ -69,6 +71,7 @@ TEST(PublisherConfigTest, ReportsEveryProblemAtOnce) {
       {"CARECAST_PUBLISHER_POLL_INTERVAL", "5s"},
       {"CARECAST_PUBLISHER_CLAIM_LEASE", "10ms"},
       {"CARECAST_PUBLISHER_MAX_ATTEMPTS", "0"},
+      {"CARECAST_PUBLISHER_DISPATCH_CONCURRENCY", "0"},
       {"CARECAST_PUBLISHER_RETRY_BACKOFF", "10s"},
       {"CARECAST_PUBLISHER_MAX_RETRY_BACKOFF", "1s"},
       {"CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL", "500ms"},
@@ -81,7 +84,8 @@ TEST(PublisherConfigTest, ReportsEveryProblemAtOnce) {
   for (const char* name :
        {"CARECAST_NATS_URL", "CARECAST_PUBLISHER_ID", "CARECAST_PUBLISHER_POLL_INTERVAL",
         "CARECAST_PUBLISHER_CLAIM_LEASE", "CARECAST_PUBLISHER_MAX_ATTEMPTS",
-        "CARECAST_PUBLISHER_MAX_RETRY_BACKOFF", "CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL"}) {
+        "CARECAST_PUBLISHER_DISPATCH_CONCURRENCY", "CARECAST_PUBLISHER_MAX_RETRY_BACKOFF",
+        "CARECAST_CHANNEL_TOKEN_SCAN_INTERVAL"}) {
     EXPECT_THAT(message, HasSubstr(name));
   }
 }

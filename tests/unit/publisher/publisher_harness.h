@@ -91,6 +91,9 @@ class PublisherHarness {
     o.policy.retry_backoff = absl::Seconds(2);
     o.policy.max_retry_backoff = absl::Seconds(60);
     o.poll_interval = absl::Milliseconds(20);
+    // One at a time keeps scripted channel answers in the order tests expect;
+    // the parallel path has its own tests.
+    o.dispatch_concurrency = 1;
     o.run_loop = run_loop;
     return o;
   }
