@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_split.h"
 #include <nlohmann/json.hpp>
 
@@ -22,6 +24,7 @@ constexpr std::uintmax_t kMaxTokenFileBytes = 64 * 1024;
 
 struct TokenInfo {
   std::string network;
+  std::string account;
   std::string spoke;
   std::optional<absl::Time> expires_at;
 };
@@ -76,7 +79,7 @@ std::optional<TokenInfo> ParseTokenFile(const std::filesystem::path& path, std::
   info.network = network->get<std::string>();
   auto account = json.find("account");
   if (account == json.end() || !account->is_string() ||
-      (info.spoke = SpokeOf(account->get<std::string>())).empty()) {
+      (info.spoke = SpokeOf(info.account = account->get<std::string>())).empty()) {
     *reason = "account is missing or not spokes/{spoke}/accounts/{account}";
     return std::nullopt;
   }
@@ -118,6 +121,24 @@ TokenExpiryWatcher::TokenExpiryWatcher(TokenExpiryWatcherOptions options,
 
 TokenExpiryWatcher::~TokenExpiryWatcher() { Stop(); }
 
+std::optional<absl::Time> TokenExpiryWatcher::CurrentExpiry(
+    const std::string& file, const std::string& account,
+    std::optional<absl::Time> file_expires_at) {
+  absl::StatusOr<Credential> current = options_.credentials->Get(account);
+  if (!current.ok()) {
+    // The file was read a moment ago; what it says is the best there is.
+    logger_.Warn(
+        "the current credentials of a channel account are unknown; its file's "
+        "expires_at is exported",
+        {{"file", file},
+         {"account", account},
+         {"reason", std::string(current.status().message())}});
+    return file_expires_at;
+  }
+  if (current->expires_at == absl::InfiniteFuture()) return std::nullopt;  // never expires
+  return current->expires_at;
+}
+
 TokenScanResult TokenExpiryWatcher::ScanOnce() {
   std::lock_guard scan_lock(scan_mu_);
   TokenScanResult result;
@@ -135,6 +156,7 @@ TokenScanResult TokenExpiryWatcher::ScanOnce() {
   }
 
   std::map<std::pair<std::string, std::string>, absl::Time> earliest;
+  std::set<std::string> accounts;  // seen in this scan
   std::vector<std::filesystem::path> paths;
   for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
@@ -165,6 +187,12 @@ TokenScanResult TokenExpiryWatcher::ScanOnce() {
       continue;
     }
     ++result.files;
+    // The adapters use the first file of an account (by name); so does the
+    // credential source, so a second file's tokens are never used.
+    if (!accounts.insert(info->account).second) continue;
+    if (options_.credentials != nullptr) {
+      info->expires_at = CurrentExpiry(name, info->account, info->expires_at);
+    }
     if (!info->expires_at) continue;
     if (*info->expires_at <= now) {
       ++result.expired;

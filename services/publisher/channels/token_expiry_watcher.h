@@ -7,18 +7,25 @@
 // Token file format: one regular file per channel account, any name that does
 // not start with '.' (Kubernetes' `..data` links are skipped), at most 64 KiB,
 // a JSON object:
-//   {"network": "x",                              // a NetworkLabel: x,
-//   facebook, ...
+//   {"network": "x",                    // a NetworkLabel: x, facebook, ...
 //    "account": "spokes/st-marys/accounts/x-main",
-//    "access_token": "...",                       // read by the adapters,
-//    ignored here "expires_at": "2026-03-01T00:00:00Z"}        // RFC 3339;
-//    absent or null: never expires
+//    "access_token": "...",             // read by the adapters, ignored here
+//    "expires_at": "2026-03-01T00:00:00Z"}  // RFC 3339; absent or null: never
+//                                           // expires
 // Other members are ignored.
+//
+// The files say which accounts exist (and which files are unreadable). Whose
+// expiry is exported is the CredentialSource's answer when one is given
+// (options.credentials): the credentials the adapters use for the account,
+// which for rotating OAuth tokens are the refreshed ones the publisher stored
+// (file_credential_source.h decides which tokens are current). Without a
+// source, or when it has no answer for an account, the file's expires_at.
 #pragma once
 
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,23 +38,29 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/publisher/channels/credentials.h"
 
 namespace carecast::publisher {
 
 struct TokenExpiryWatcherOptions {
   std::string directory;                        // the token files; must not be empty
   absl::Duration interval = absl::Seconds(60);  // between scans
+  // Where the current credentials of an account come from (the publisher's
+  // FileCredentialSource); null: the files' expires_at. Must outlive the
+  // watcher.
+  CredentialSource* credentials = nullptr;
 };
 
 // What one scan found (for tests and the first-scan log line).
 struct TokenScanResult {
   int files = 0;        // token files read successfully
   int read_errors = 0;  // unreadable or malformed files (a missing directory counts once)
-  int expired = 0;      // files whose expires_at is not after the clock's now
+  int expired = 0;      // accounts whose current token expired (not after the clock's now)
 };
 
 // Exports carecast_channel_token_expiry_timestamp_seconds{network,spoke} (Unix
-// seconds; the earliest expiry when several accounts share network and spoke;
+// seconds; the earliest expiry of the current tokens when several accounts
+// share network and spoke; tokens that never expire have no series;
 // series of tokens that disappeared are removed) and
 // carecast_channel_token_read_errors_total (+1 per unreadable file per scan;
 // the log names the file, never its content). Thread-safe; `registry`, `clock`
@@ -68,6 +81,10 @@ class TokenExpiryWatcher {
 
  private:
   void Run();
+  // The expiry of the credentials options_.credentials gives for `account`
+  // (nullopt: never expires); `file_expires_at` when it gives none.
+  std::optional<absl::Time> CurrentExpiry(const std::string& file, const std::string& account,
+                                          std::optional<absl::Time> file_expires_at);
 
   const TokenExpiryWatcherOptions options_;
   const common::Clock& clock_;

@@ -1,13 +1,18 @@
 // The token expiry watcher exports when channel tokens expire (earliest per
 // network and spoke), counts unreadable files, and never lets a token reach the
-// metrics or the logs.
+// metrics or the logs. With a FileCredentialSource it exports the expiry of the
+// tokens the adapters use: a refreshed token stored in the KV bucket while the
+// file still holds the tokens it descends from, the file's once an operator
+// replaced them.
 #include "services/publisher/channels/token_expiry_watcher.h"
 
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,6 +21,9 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/http/http_client.h"
+#include "services/publisher/channels/file_credential_source.h"
+#include "tests/support/in_memory_key_value_store.h"
 #include "tests/support/metric_values.h"
 
 namespace carecast::publisher {
@@ -50,10 +58,12 @@ class TokenExpiryWatcherTest : public ::testing::Test {
            secret + R"(","expires_at":")" + expires_at + R"("})";
   }
   std::unique_ptr<TokenExpiryWatcher> Watcher(fs::path dir,
-                                              absl::Duration interval = absl::Seconds(60)) {
+                                              absl::Duration interval = absl::Seconds(60),
+                                              CredentialSource* credentials = nullptr) {
     return std::make_unique<TokenExpiryWatcher>(
-        TokenExpiryWatcherOptions{.directory = dir.string(), .interval = interval}, registry_,
-        clock_, logger_);
+        TokenExpiryWatcherOptions{
+            .directory = dir.string(), .interval = interval, .credentials = credentials},
+        registry_, clock_, logger_);
   }
   std::string MetricsText() const {
     return prometheus::TextSerializer().Serialize(registry_.Collect());
@@ -215,6 +225,206 @@ TEST_F(TokenExpiryWatcherTest, RescansOnItsThreadUntilStopped) {
   EXPECT_EQ(SeriesValue(registry_, kExpiry, {{"network", "x"}, {"spoke", "st-marys"}}), 1801440000);
   watcher->Stop();
   EXPECT_THAT(LogText(), HasSubstr("watching channel token expiry"));
+}
+
+// The OAuth 2 token endpoint, as the FileCredentialSource calls it: every
+// refresh gets the next queued answer (a new access and refresh token).
+class FakeTokenEndpoint final : public common::HttpClient {
+ public:
+  void Queue(std::string body) {
+    std::lock_guard lock(mu_);
+    answers_.push_back(std::move(body));
+  }
+  absl::StatusOr<common::HttpReply> Send(const common::HttpCall& call) override {
+    std::lock_guard lock(mu_);
+    ++calls_;
+    if (answers_.empty()) return absl::UnavailableError("no answer queued");
+    common::HttpReply reply;
+    reply.status = 200;
+    reply.body = answers_.front();
+    answers_.erase(answers_.begin());
+    (void)call;
+    return reply;
+  }
+  int calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> answers_;
+  int calls_ = 0;
+};
+
+constexpr char kAccount[] = "spokes/st-marys/accounts/x-main";
+constexpr char kHexKey[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+constexpr char kOtherHexKey[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+// 2027-01-15T07:00:00Z: an hour before kNow, so the file's token has expired.
+constexpr char kFileExpiry[] = "2027-01-15T07:00:00Z";
+constexpr int64_t kT1 = kNow - 3600;
+// The refresh answers expires_in 7200 at kNow.
+constexpr int64_t kT2 = kNow + 7200;
+// 2027-06-01T00:00:00Z, the expiry of the operator's new token file.
+constexpr char kReplacedExpiry[] = "2027-06-01T00:00:00Z";
+constexpr int64_t kT3 = 1811808000;
+
+class TokenExpiryWatcherWithCredentialsTest : public TokenExpiryWatcherTest {
+ protected:
+  void SetUp() override {
+    TokenExpiryWatcherTest::SetUp();
+    std::string pattern = ::testing::TempDir() + "token-watcher-keys-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    keys_ = pattern;
+    std::ofstream(keys_ / "sealing.key") << kHexKey << "\n";
+    std::ofstream(keys_ / "other.key") << kOtherHexKey << "\n";
+  }
+  void TearDown() override {
+    fs::remove_all(keys_);
+    TokenExpiryWatcherTest::TearDown();
+  }
+
+  // An X token file with a refresh token (the tokens rotate).
+  static std::string RotatingToken(const std::string& access, const std::string& refresh,
+                                   const std::string& expires_at) {
+    return R"({"network":"x","account":")" + std::string(kAccount) + R"(","access_token":")" +
+           access + R"(","refresh_token":")" + refresh +
+           R"(","client_id":"cid","client_secret":"SECRET-CLIENT","expires_at":")" + expires_at +
+           R"("})";
+  }
+  // Replaces a file as an operator's `kubectl apply` does: a new file moved in.
+  void Replace(const std::string& name, const std::string& body) {
+    Write(".tmp", body);
+    fs::rename(dir_ / ".tmp", dir_ / name);
+  }
+  static std::string Answer(const std::string& access, const std::string& refresh) {
+    return R"({"token_type":"bearer","expires_in":7200,"access_token":")" + access +
+           R"(","refresh_token":")" + refresh + R"("})";
+  }
+  std::unique_ptr<FileCredentialSource> Source(prometheus::Registry& registry,
+                                               const std::string& key_file) {
+    auto source = FileCredentialSource::Create(
+        {.directory = dir_.string(), .sealing_key_file = (keys_ / key_file).string()}, kv_, http_,
+        registry, clock_, logger_);
+    EXPECT_TRUE(source.ok()) << source.status();
+    return source.ok() ? *std::move(source) : nullptr;
+  }
+  std::optional<double> XExpiry(const prometheus::Registry& registry) const {
+    return SeriesValue(registry, kExpiry, {{"network", "x"}, {"spoke", "st-marys"}});
+  }
+
+  fs::path keys_;
+  FakeTokenEndpoint http_;
+  testing::InMemoryKeyValueStoreFactory kv_;
+};
+
+TEST_F(TokenExpiryWatcherWithCredentialsTest, ExportsTheRefreshedTokenThenTheOperatorsNewFile) {
+  Write("x-main.json", RotatingToken("SECRET-A0", "SECRET-R0", kFileExpiry));
+  Write("broken.json", R"({"network":"x","access_token":"SECRET-BROKEN)");
+  auto source = Source(registry_, "sealing.key");
+  ASSERT_NE(source, nullptr);
+  auto watcher = Watcher(dir_, absl::Seconds(60), source.get());
+
+  // Nothing refreshed yet: the file's token is the current one, and expired.
+  TokenScanResult result = watcher->ScanOnce();
+  EXPECT_EQ(result.files, 1);
+  EXPECT_EQ(result.read_errors, 1);
+  EXPECT_EQ(result.expired, 1);
+  EXPECT_EQ(XExpiry(registry_), kT1);
+
+  // The adapter's call was refused; the publisher refreshed and stored the new
+  // tokens (the file still holds the ones they descend from).
+  http_.Queue(Answer("SECRET-A1", "SECRET-R1"));
+  absl::StatusOr<Credential> refreshed = source->Refresh(kAccount, "SECRET-A0");
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status();
+  ASSERT_EQ(refreshed->expires_at, absl::FromUnixSeconds(kT2));
+  const size_t lines_before = logger_.lines().size();
+  result = watcher->ScanOnce();
+  EXPECT_EQ(result.expired, 0);
+  EXPECT_EQ(XExpiry(registry_), kT2);
+  for (size_t i = lines_before; i < logger_.lines().size(); ++i) {
+    EXPECT_NE(logger_.lines()[i].message, "a channel token has expired");
+  }
+  // The unreadable file is still counted on every scan.
+  EXPECT_EQ(result.read_errors, 1);
+  EXPECT_EQ(SeriesValue(registry_, kErrors), 2);
+
+  // The operator reconnected the account: new tokens in the file win over the
+  // stored ones.
+  Replace("x-main.json", RotatingToken("SECRET-A9", "SECRET-R9", kReplacedExpiry));
+  result = watcher->ScanOnce();
+  EXPECT_EQ(result.expired, 0);
+  EXPECT_EQ(XExpiry(registry_), kT3);
+  ASSERT_EQ(source->Get(kAccount)->expires_at, absl::FromUnixSeconds(kT3));
+
+  EXPECT_EQ(http_.calls(), 1);  // the watcher only reads
+  EXPECT_THAT(MetricsText() + LogText(), Not(HasSubstr("SECRET")));
+  EXPECT_THAT(MetricsText(), Not(HasSubstr("x-main")));
+}
+
+TEST_F(TokenExpiryWatcherWithCredentialsTest, ARecordThatCannotBeOpenedLeavesTheFilesExpiry) {
+  Write("x-main.json", RotatingToken("SECRET-A0", "SECRET-R0", kFileExpiry));
+  auto source = Source(registry_, "sealing.key");
+  ASSERT_NE(source, nullptr);
+  http_.Queue(Answer("SECRET-A1", "SECRET-R1"));
+  ASSERT_TRUE(source->Refresh(kAccount, "SECRET-A0").ok());
+  auto watcher = Watcher(dir_, absl::Seconds(60), source.get());
+  watcher->ScanOnce();
+  ASSERT_EQ(XExpiry(registry_), kT2);
+
+  // A publisher with another sealing key cannot open the stored record; its
+  // adapters use the file's token, and so does its watcher.
+  prometheus::Registry other_registry;
+  auto other_source = Source(other_registry, "other.key");
+  ASSERT_NE(other_source, nullptr);
+  TokenExpiryWatcher other_watcher({.directory = dir_.string(), .credentials = other_source.get()},
+                                   other_registry, clock_, logger_);
+  TokenScanResult result = other_watcher.ScanOnce();
+  EXPECT_EQ(result.files, 1);
+  EXPECT_EQ(result.read_errors, 0);
+  EXPECT_EQ(result.expired, 1);
+  EXPECT_EQ(XExpiry(other_registry), kT1);
+  EXPECT_EQ(other_source->Get(kAccount)->access_token, "SECRET-A0");
+  EXPECT_THAT(MetricsText() + LogText(), Not(HasSubstr("SECRET")));
+}
+
+TEST_F(TokenExpiryWatcherWithCredentialsTest, ARefreshedTokenThatNeverExpiresHasNoSeries) {
+  Write("x-main.json", RotatingToken("SECRET-A0", "SECRET-R0", kFileExpiry));
+  // The token of another account of the network and spoke still expires.
+  Write("x-er.json",
+        Token("x", "spokes/st-marys/accounts/x-er", "SECRET-ER", "2027-02-01T00:00:00Z"));
+  auto source = Source(registry_, "sealing.key");
+  ASSERT_NE(source, nullptr);
+  auto watcher = Watcher(dir_, absl::Seconds(60), source.get());
+  watcher->ScanOnce();
+  ASSERT_EQ(XExpiry(registry_), kT1);
+
+  // An answer without expires_in: the new token does not expire.
+  http_.Queue(R"({"token_type":"bearer","access_token":"SECRET-A1","refresh_token":"SECRET-R1"})");
+  ASSERT_TRUE(source->Refresh(kAccount, "SECRET-A0").ok());
+  watcher->ScanOnce();
+  EXPECT_EQ(XExpiry(registry_), 1801440000);  // x-er's
+
+  fs::remove(dir_ / "x-er.json");
+  TokenScanResult result = watcher->ScanOnce();
+  EXPECT_EQ(result.files, 1);
+  EXPECT_EQ(result.expired, 0);
+  EXPECT_EQ(XExpiry(registry_), std::nullopt);
+  EXPECT_THAT(MetricsText() + LogText(), Not(HasSubstr("SECRET")));
+}
+
+TEST_F(TokenExpiryWatcherTest, OnlyTheFirstFileOfAnAccountCounts) {
+  // Two files name one account: the adapters use the first by name, so the
+  // second one's (expired) token is not what will fail.
+  Write("a.json",
+        Token("x", "spokes/st-marys/accounts/x-main", "SECRET-A", "2027-06-01T00:00:00Z"));
+  Write("b.json",
+        Token("x", "spokes/st-marys/accounts/x-main", "SECRET-B", "2027-01-01T00:00:00Z"));
+  auto watcher = Watcher(dir_);
+  TokenScanResult result = watcher->ScanOnce();
+  EXPECT_EQ(result.files, 2);
+  EXPECT_EQ(result.expired, 0);
+  EXPECT_EQ(SeriesValue(registry_, kExpiry, {{"network", "x"}, {"spoke", "st-marys"}}), 1811808000);
 }
 
 }  // namespace
