@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -16,6 +18,47 @@
 #include "services/common/bus/topology.h"
 
 namespace carecast::publisher {
+namespace {
+
+// What the workers of one cycle did, filled in as each ends.
+class DispatchTally {
+ public:
+  void Add(DispatchResult result) {
+    std::lock_guard lock(mu_);
+    switch (result) {
+      case DispatchResult::kPublished:
+        ++published_;
+        break;
+      case DispatchResult::kEnded:
+        ++ended_;
+        break;
+      case DispatchResult::kRetryLater:
+        break;
+      case DispatchResult::kClaimLost:
+        ++claims_lost_;
+        break;
+      case DispatchResult::kHeld:
+        held_ = true;
+        break;
+    }
+  }
+  void CopyTo(CycleStats& stats) {
+    std::lock_guard lock(mu_);
+    stats.published = published_;
+    stats.ended = ended_;
+    stats.claims_lost = claims_lost_;
+    stats.held = stats.held || held_;
+  }
+
+ private:
+  std::mutex mu_;
+  int published_ = 0;
+  int ended_ = 0;
+  int claims_lost_ = 0;
+  bool held_ = false;
+};
+
+}  // namespace
 
 namespace subjects = common::subjects;
 
@@ -102,6 +145,9 @@ void Publisher::Stop() {
   stopping_ = true;
   cv_.notify_all();
   if (loop_.joinable()) loop_.join();
+  // Posts already handed over finish their call and record it (each is short of
+  // its lease); the ones still queued see stopping_ and leave the post as it is.
+  workers_.WaitIdle();
   relay_.Stop();
   post_sub_.reset();
   hold_sub_.reset();
@@ -118,11 +164,12 @@ void Publisher::Wake() {
 
 void Publisher::Loop() {
   while (true) {
-    CycleStats stats = RunCycle();
-    // A full batch that made progress means more posts are due right now: go
-    // again without waiting. Without progress (KV down) wait, or the loop spins.
-    bool progress = stats.published + stats.ended + stats.claims_lost > 0;
-    bool more = !stats.held && progress && stats.examined >= static_cast<int>(options_.batch_size);
+    // Hands due posts to the workers without waiting for them; a worker that
+    // ends wakes the loop, which then hands over the next ones.
+    CycleStats stats = Cycle(/*wait_for_dispatch=*/false);
+    // A full hand-over means more posts are due right now: go again at once.
+    bool more = !stats.held && stats.examined > 0 &&
+                stats.examined >= static_cast<int>(options_.batch_size);
     // "Awake" while the sleep is worked out: a post indexed after SleepAfter read
     // the index, but before the sleep is published, still wakes the loop.
     next_look_unix_ns_.store(std::numeric_limits<int64_t>::max());
@@ -139,15 +186,36 @@ void Publisher::Loop() {
 
 absl::Duration Publisher::SleepAfter(const CycleStats& stats) {
   if (stats.held || stats.index_unavailable) return options_.poll_interval;
-  absl::StatusOr<std::optional<absl::Time>> next = index_.Next();
-  if (!next.ok() || !next->has_value()) return options_.poll_interval;
-  // Due by the time the cycle looked: it was seen and left for later (KV
-  // trouble, a batch without progress); looking again at once would spin.
-  if (**next <= stats.now) return options_.poll_interval;
-  return std::clamp(**next - deps_.clock.Now(), absl::ZeroDuration(), options_.poll_interval);
+  // The earliest member no worker holds: those in flight are still indexed.
+  size_t in_flight = InFlight();
+  absl::StatusOr<std::vector<common::ScoredMember>> first =
+      index_.Due(absl::InfiniteFuture(), in_flight + 1);
+  if (!first.ok()) return options_.poll_interval;
+  std::optional<absl::Time> next;
+  {
+    std::lock_guard lock(in_flight_mu_);
+    for (const common::ScoredMember& member : *first) {
+      if (in_flight_.contains(member.member)) continue;
+      next = TimeOfScore(member.score);
+      break;
+    }
+  }
+  if (!next) return options_.poll_interval;
+  // Due by the time the cycle looked: it was seen and left for later (no free
+  // worker, KV trouble); a worker that ends wakes the loop, and looking again
+  // at once would spin.
+  if (*next <= stats.now) return options_.poll_interval;
+  return std::clamp(*next - deps_.clock.Now(), absl::ZeroDuration(), options_.poll_interval);
 }
 
-CycleStats Publisher::RunCycle() {
+size_t Publisher::InFlight() {
+  std::lock_guard lock(in_flight_mu_);
+  return in_flight_.size();
+}
+
+CycleStats Publisher::RunCycle() { return Cycle(/*wait_for_dispatch=*/true); }
+
+CycleStats Publisher::Cycle(bool wait_for_dispatch) {
   std::lock_guard cycle_lock(cycle_mu_);
   CycleStats stats;
   absl::Time now = deps_.clock.Now();
@@ -182,44 +250,54 @@ CycleStats Publisher::RunCycle() {
     return stats;
   }
 
-  absl::StatusOr<std::vector<common::ScoredMember>> due = index_.Due(now, options_.batch_size);
+  // Members a worker already holds are skipped, so ask for that many more.
+  absl::StatusOr<std::vector<common::ScoredMember>> due =
+      index_.Due(now, options_.batch_size + InFlight());
   if (!due.ok()) {
     index_was_down_ = true;
     stats.index_unavailable = true;
     return stats;
   }
-  // The batch in parallel: each post is claimed, sent and recorded on its own
-  // worker; the claim keeps two workers (or two publishers) off one post, and
-  // each dispatch checks the hold itself.
-  std::vector<std::optional<DispatchResult>> results(due->size());
+  // Hand over no more than the free workers take (when not waiting), so posts
+  // due later stay in the index for whichever replica is free first.
+  size_t limit = options_.batch_size;
+  if (!wait_for_dispatch && workers_.size() > 1) {
+    size_t pending = workers_.Pending();
+    limit = std::min(limit, pending >= workers_.size() ? 0 : workers_.size() - pending);
+  }
+  std::vector<std::string> picked;
+  {
+    std::lock_guard lock(in_flight_mu_);
+    for (const common::ScoredMember& member : *due) {
+      if (picked.size() >= limit) break;
+      if (in_flight_.insert(member.member).second) picked.push_back(member.member);
+    }
+  }
+  // Each post is claimed, sent and recorded on a worker of its own; the claim
+  // keeps two workers (or two publishers) off one post, and each dispatch
+  // checks the hold itself.
+  auto tally = std::make_shared<DispatchTally>();
   std::vector<std::function<void()>> tasks;
-  tasks.reserve(due->size());
-  for (size_t i = 0; i < due->size(); ++i) {
-    tasks.push_back([this, &results, &due, i, now] {
-      if (stopping_.load() || hold_.held()) return;
-      results[i] = dispatcher_.DispatchOne((*due)[i].member, now);
+  tasks.reserve(picked.size());
+  for (std::string& id : picked) {
+    tasks.push_back([this, tally, id = std::move(id), now] {
+      std::optional<DispatchResult> result;
+      if (!stopping_.load() && !hold_.held()) result = dispatcher_.DispatchOne(id, now);
+      {
+        std::lock_guard lock(in_flight_mu_);
+        in_flight_.erase(id);
+      }
+      if (result) tally->Add(*result);
+      Wake();  // a worker is free, and the post may have left the index
     });
   }
-  workers_.RunAll(std::move(tasks));
-  for (const std::optional<DispatchResult>& result : results) {
-    if (!result) continue;
-    ++stats.examined;
-    switch (*result) {
-      case DispatchResult::kPublished:
-        ++stats.published;
-        break;
-      case DispatchResult::kEnded:
-        ++stats.ended;
-        break;
-      case DispatchResult::kRetryLater:
-        break;
-      case DispatchResult::kClaimLost:
-        ++stats.claims_lost;
-        break;
-      case DispatchResult::kHeld:
-        stats.held = true;
-        break;
-    }
+  stats.examined = static_cast<int>(tasks.size());
+  if (wait_for_dispatch) {
+    workers_.RunAll(std::move(tasks));
+    tally->CopyTo(stats);
+  } else {
+    for (std::function<void()>& task : tasks) workers_.Submit(std::move(task));
+    stats.held = stats.held || hold_.held();
   }
   MaintainIndex(now, stats);
   return stats;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <thread>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -152,6 +153,12 @@ class Publisher {
   common::Disposition OnPostEvent(const common::Event& event);
   common::Disposition OnPublishingEvent(const common::Event& event);
   void Loop();
+  // One pass: reads the due posts no worker holds and hands each to a worker;
+  // with `wait_for_dispatch` returns once they have all ended (RunCycle),
+  // else at once (the loop), with only `examined` and `held` known.
+  CycleStats Cycle(bool wait_for_dispatch);
+  // Posts a worker holds now.
+  size_t InFlight();
   // How long the loop may sleep after `stats`: until the earliest member of the
   // due index, at most poll_interval; poll_interval when the cycle could not
   // make progress on what was due (held, index down, members it already saw).
@@ -172,6 +179,8 @@ class Publisher {
   Reconciler reconciler_;
   Dispatcher dispatcher_;
   common::WorkerPool workers_;
+  std::mutex in_flight_mu_;
+  absl::flat_hash_set<std::string> in_flight_;  // guarded by in_flight_mu_: post ids a worker holds
 
   std::mutex cycle_mu_;  // one cycle at a time (loop thread or a test)
   std::atomic<bool> index_was_down_{false};

@@ -1,40 +1,74 @@
 #include "services/common/base/worker_pool.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 namespace carecast::common {
 
 WorkerPool::WorkerPool(size_t threads) : size_(std::max<size_t>(threads, 1)) {
-  if (size_ == 1) return;  // RunAll runs on the caller's thread
+  if (size_ == 1) return;  // tasks run on the submitting thread
   threads_.reserve(size_);
   for (size_t i = 0; i < size_; ++i) threads_.emplace_back([this] { Work(); });
 }
 
 WorkerPool::~WorkerPool() {
+  WaitIdle();
   {
-    std::unique_lock lock(mu_);
-    done_cv_.wait(lock, [this] { return unfinished_ == 0; });
+    std::lock_guard lock(mu_);
     stop_ = true;
   }
   work_cv_.notify_all();
   for (std::thread& t : threads_) t.join();
 }
 
-void WorkerPool::RunAll(std::vector<std::function<void()>> tasks) {
-  if (tasks.empty()) return;
+void WorkerPool::Submit(std::function<void()> task) {
   if (threads_.empty()) {
-    for (std::function<void()>& task : tasks) task();
+    {
+      std::lock_guard lock(mu_);
+      ++unfinished_;
+    }
+    task();
+    std::lock_guard lock(mu_);
+    if (--unfinished_ == 0) idle_cv_.notify_all();
     return;
   }
   {
     std::lock_guard lock(mu_);
-    for (std::function<void()>& task : tasks) queue_.push_back(std::move(task));
-    unfinished_ += tasks.size();
+    queue_.push_back(std::move(task));
+    ++unfinished_;
   }
-  work_cv_.notify_all();
+  work_cv_.notify_one();
+}
+
+void WorkerPool::RunAll(std::vector<std::function<void()>> tasks) {
+  // A latch for this batch alone: other submitters' tasks do not delay it.
+  struct Latch {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t remaining = 0;
+  };
+  auto latch = std::make_shared<Latch>();
+  latch->remaining = tasks.size();
+  for (std::function<void()>& task : tasks) {
+    Submit([latch, task = std::move(task)] {
+      task();
+      std::lock_guard lock(latch->mu);
+      if (--latch->remaining == 0) latch->cv.notify_all();
+    });
+  }
+  std::unique_lock lock(latch->mu);
+  latch->cv.wait(lock, [&] { return latch->remaining == 0; });
+}
+
+void WorkerPool::WaitIdle() {
   std::unique_lock lock(mu_);
-  done_cv_.wait(lock, [this] { return unfinished_ == 0; });
+  idle_cv_.wait(lock, [this] { return unfinished_ == 0; });
+}
+
+size_t WorkerPool::Pending() const {
+  std::lock_guard lock(mu_);
+  return unfinished_;
 }
 
 void WorkerPool::Work() {
@@ -48,12 +82,8 @@ void WorkerPool::Work() {
       queue_.pop_front();
     }
     task();
-    bool last = false;
-    {
-      std::lock_guard lock(mu_);
-      last = --unfinished_ == 0;
-    }
-    if (last) done_cv_.notify_all();
+    std::lock_guard lock(mu_);
+    if (--unfinished_ == 0) idle_cv_.notify_all();
   }
 }
 

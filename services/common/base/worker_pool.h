@@ -1,8 +1,8 @@
-// A fixed set of threads that runs a batch of tasks and waits for all of them:
-// the publisher dispatches the due posts of one cycle in parallel with it.
-// With one thread the batch runs on the caller's thread, in order (no pool
-// threads are made), so a single-threaded configuration behaves as before.
-// RunAll may be called from one thread at a time. Tasks must not throw.
+// A fixed set of threads that runs tasks as they are submitted. The publisher
+// hands each due post to it, so one slow network call holds up only its own
+// post. With one thread every task runs on the submitting thread at once, in
+// order (no pool threads are made), so a single-threaded configuration
+// behaves as a plain loop. Thread-safe. Tasks must not throw.
 #pragma once
 
 #include <condition_variable>
@@ -19,22 +19,28 @@ class WorkerPool {
  public:
   // `threads` is clamped to at least 1.
   explicit WorkerPool(size_t threads);
-  // Waits for the running batch, then joins the threads.
+  // Runs what was submitted, then joins the threads.
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Runs every task, at most size() at once, and returns when all have ended.
+  // Queues `task` (runs it now, on this thread, when size() is 1).
+  void Submit(std::function<void()> task);
+  // Submits every task and returns when all of them have ended.
   void RunAll(std::vector<std::function<void()>> tasks);
+  // Returns when nothing is queued or running.
+  void WaitIdle();
+  // Tasks queued or running now.
+  size_t Pending() const;
   size_t size() const { return size_; }
 
  private:
   void Work();
 
   const size_t size_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable work_cv_;          // a task was queued, or stop_
-  std::condition_variable done_cv_;          // a task ended
+  std::condition_variable idle_cv_;          // unfinished_ reached 0
   std::deque<std::function<void()>> queue_;  // guarded by mu_
   size_t unfinished_ = 0;                    // guarded by mu_: queued + running
   bool stop_ = false;                        // guarded by mu_

@@ -1,9 +1,12 @@
-// WorkerPool: every task runs exactly once, no more than size() at a time, and
-// RunAll returns only after the last one ended.
+// WorkerPool: every task runs exactly once, no more than size() at a time;
+// RunAll returns only after the last of its batch ended, WaitIdle after every
+// submitted task ended.
 #include "services/common/base/worker_pool.h"
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -63,6 +66,51 @@ TEST(WorkerPoolTest, BatchesCanFollowOneAnother) {
     EXPECT_EQ(total.load(), (batch + 1) * 7);
   }
   pool.RunAll({});  // an empty batch returns at once
+}
+
+TEST(WorkerPoolTest, SubmitDoesNotWaitAndWaitIdleWaitsForEverything) {
+  WorkerPool pool(2);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> ended{0};
+  for (int i = 0; i < 3; ++i) {
+    pool.Submit([&] {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return release; });
+      ++ended;
+    });
+  }
+  EXPECT_EQ(pool.Pending(), 3u) << "Submit waited for its task";
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  pool.WaitIdle();
+  EXPECT_EQ(ended.load(), 3);
+  EXPECT_EQ(pool.Pending(), 0u);
+}
+
+TEST(WorkerPoolTest, RunAllWaitsForItsOwnBatchNotForOtherSubmitters) {
+  WorkerPool pool(3);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  pool.Submit([&] {  // a long task submitted elsewhere
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return release; });
+  });
+  std::atomic<int> ran{0};
+  pool.RunAll(std::vector<std::function<void()>>(4, [&] { ++ran; }));
+  EXPECT_EQ(ran.load(), 4);
+  EXPECT_EQ(pool.Pending(), 1u) << "the other task is still running";
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  pool.WaitIdle();
 }
 
 }  // namespace

@@ -49,6 +49,11 @@ class FakeChannel final : public Channel {
     std::lock_guard lock(mu_);
     delay_ = delay;
   }
+  // Publish calls for `idempotency_key` take this long instead.
+  void SetPublishDelayFor(const std::string& idempotency_key, absl::Duration delay) {
+    std::lock_guard lock(mu_);
+    key_delays_[idempotency_key] = delay;
+  }
   // Records a delivery as if an earlier (dead) publisher had made it.
   void AddDelivery(const PublishRequest& request) {
     std::lock_guard lock(mu_);
@@ -72,6 +77,8 @@ class FakeChannel final : public Channel {
     {
       std::lock_guard lock(mu_);
       delay = delay_;
+      if (auto it = key_delays_.find(request.idempotency_key); it != key_delays_.end())
+        delay = it->second;
     }
     if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
     std::lock_guard lock(mu_);
@@ -187,8 +194,9 @@ class FakeChannel final : public Channel {
     return receipt;
   }
 
-  int in_flight_ = 0;       // guarded by mu_
-  int peak_in_flight_ = 0;  // guarded by mu_
+  std::map<std::string, absl::Duration> key_delays_;  // guarded by mu_
+  int in_flight_ = 0;                                 // guarded by mu_
+  int peak_in_flight_ = 0;                            // guarded by mu_
   mutable std::mutex mu_;
   std::deque<Scripted> script_;
   std::optional<ChannelErrorKind> fail_always_;

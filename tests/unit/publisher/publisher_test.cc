@@ -772,6 +772,38 @@ TEST_F(PublisherTest, EveryWorkerOfAParallelBatchHonoursAHoldItsEventHasNotBroug
   for (int i = 0; i < 12; ++i) EXPECT_EQ(h_.StateOf(absl::StrCat("p", i)), POST_STATE_SCHEDULED);
 }
 
+TEST_F(PublisherTest, OneSlowNetworkCallDoesNotHoldUpPostsThatFallDueAfterIt) {
+  // The loop hands posts to workers without waiting for a batch: a call that
+  // hangs (up to its deadline) keeps one worker, never the others' posts.
+  h_.use_system_clock_ = true;
+  h_.clock_.Set(absl::Now());
+  PublisherOptions options = h_.DefaultOptions("pub-a", /*run_loop=*/true);
+  options.dispatch_concurrency = 4;
+  options.poll_interval = absl::Milliseconds(50);
+  PublisherUnderTest& p = h_.Add(options);
+  h_.channel_.SetPublishDelayFor("slow.v1", absl::Seconds(4));
+  ASSERT_TRUE(p.publisher->Start().ok());
+  h_.SchedulePost("slow", absl::Now());
+  absl::Time deadline = absl::Now() + absl::Seconds(2);
+  while (h_.StateOf("slow") != POST_STATE_PUBLISHING && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_EQ(h_.StateOf("slow"), POST_STATE_PUBLISHING);
+
+  for (int i = 0; i < 6; ++i) h_.SchedulePost(absl::StrCat("p", i), absl::Now());
+  deadline = absl::Now() + absl::Seconds(2);
+  auto all_out = [&] {
+    for (int i = 0; i < 6; ++i)
+      if (h_.StateOf(absl::StrCat("p", i)) != POST_STATE_PUBLISHED) return false;
+    return true;
+  };
+  while (!all_out() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(all_out()) << "posts waited behind the slow call";
+  EXPECT_EQ(h_.StateOf("slow"), POST_STATE_PUBLISHING) << "the slow call should still be running";
+  p.publisher->Stop();  // waits for the slow call, which then records its post
+  EXPECT_EQ(h_.StateOf("slow"), POST_STATE_PUBLISHED);
+  EXPECT_EQ(h_.channel_.publish_calls(), 7);
+}
+
 TEST_F(PublisherTest, StopEndsTheLoopAndUnsubscribes) {
   PublisherUnderTest& p = h_.AddStarted("pub-a", true);
   p.publisher->Stop();
