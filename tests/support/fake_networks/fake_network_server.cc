@@ -1,5 +1,7 @@
 #include "tests/support/fake_networks/fake_network_server.h"
 
+#include <chrono>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -12,19 +14,74 @@ namespace {
 // The after-commit fault of the create being handled on this server thread
 // (set by BeginCreate, played by FinishCreate).
 thread_local std::optional<FakeFault> tls_after_commit;
+// When the request being handled on this server thread was received (set by
+// the pre-routing handler when a commit log is kept).
+thread_local absl::Time tls_arrival = absl::InfinitePast();
+
+void AppendJsonString(std::string_view in, std::string& out) {
+  out.push_back('"');
+  for (char c : in) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
 
 }  // namespace
 
 FakeNetworkServer::FakeNetworkServer(std::string network)
     : network_(std::move(network)), http_(std::make_unique<httplib::Server>()) {}
 
-FakeNetworkServer::~FakeNetworkServer() { Stop(); }
+FakeNetworkServer::~FakeNetworkServer() {
+  Stop();
+  if (commit_log_ != nullptr) std::fclose(commit_log_);
+}
+
+void FakeNetworkServer::set_latency(absl::Duration latency) { latency_ = latency; }
+
+void FakeNetworkServer::set_threads(int threads) { threads_ = threads; }
+
+absl::Status FakeNetworkServer::set_commit_log(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "a");
+  if (f == nullptr) return absl::UnavailableError(absl::StrCat("cannot open ", path));
+  std::lock_guard lock(mu_);
+  if (commit_log_ != nullptr) std::fclose(commit_log_);
+  commit_log_ = f;
+  return absl::OkStatus();
+}
 
 absl::Status FakeNetworkServer::Start(int port) {
   int bound = port == 0 ? http_->bind_to_any_port("127.0.0.1")
                         : (http_->bind_to_port("127.0.0.1", port) ? port : -1);
   if (bound <= 0) return absl::UnavailableError(absl::StrCat(network_, " fake: cannot bind"));
   port_ = bound;
+  if (threads_ > 0) {
+    const size_t n = static_cast<size_t>(threads_);
+    http_->new_task_queue = [n] { return new httplib::ThreadPool(n); };
+  }
+  http_->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    tls_arrival = absl::Now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  if (latency_ > absl::ZeroDuration()) {
+    const auto latency = absl::ToChronoMicroseconds(latency_);
+    http_->set_post_routing_handler([latency](const httplib::Request&, httplib::Response&) {
+      std::this_thread::sleep_for(latency);
+    });
+  }
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   // httplib 0.11 (Debian 12) has no wait_until_ready(). The socket already
   // listens, so clients can connect; this only makes sure stop() will see the
@@ -227,6 +284,21 @@ std::string FakeNetworkServer::Commit(FakePost post) {
   if (post.id.empty()) post.id = absl::StrCat(next_id_++);
   if (post.create_time == absl::UnixEpoch()) post.create_time = absl::Now();
   ++creates_;
+  if (commit_log_ != nullptr) {
+    absl::Time arrival = tls_arrival == absl::InfinitePast() ? post.create_time : tls_arrival;
+    std::string line = absl::StrCat("{\"arrival_us\":", absl::ToUnixMicros(arrival), ",\"id\":");
+    AppendJsonString(post.id, line);
+    line += ",\"key\":";
+    auto key = post.attributes.find("idempotency_key");
+    AppendJsonString(key == post.attributes.end() ? "" : key->second, line);
+    line += ",\"author\":";
+    AppendJsonString(post.author, line);
+    line += ",\"text\":";
+    AppendJsonString(post.text, line);
+    line += "}\n";
+    std::fwrite(line.data(), 1, line.size(), commit_log_);
+    std::fflush(commit_log_);
+  }
   posts_.push_back(post);
   return post.id;
 }

@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <memory>
@@ -70,6 +71,19 @@ class FakeNetworkServer {
   void Stop();  // also releases a held create
   int port() const { return port_; }
   std::string base_url() const;  // "http://127.0.0.1:<port>"
+
+  // --- answering like a real network (set before Start) --------------------
+  // Every answer is held back this long after its handler ran (0: none), on the
+  // request's own server thread, so concurrent requests wait concurrently.
+  void set_latency(absl::Duration latency);
+  // Serve with this many threads (0: httplib's default, max(8, cores - 1)). A
+  // kept-alive connection holds its thread, so a load with many clients needs
+  // at least as many threads as they keep connections open.
+  void set_threads(int threads);
+  // Appends one JSON line per committed create to `path` (flushed per line):
+  // {"arrival_us":<unix us when the create's request was received>,"id":..,
+  //  "key":<idempotency_key attribute>,"author":..,"text":..}.
+  absl::Status set_commit_log(const std::string& path);
 
   // --- scripting -----------------------------------------------------------
   void QueueFault(FakeFault fault);
@@ -148,6 +162,9 @@ class FakeNetworkServer {
 
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
+  absl::Duration latency_ = absl::ZeroDuration();
+  int threads_ = 0;
+  std::FILE* commit_log_ = nullptr;  // guarded by mu_
   int port_ = 0;
 
   mutable std::mutex mu_;
