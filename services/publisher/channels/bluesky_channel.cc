@@ -153,16 +153,6 @@ json RefJson(std::string_view uri, std::string_view cid) {
   return {{"uri", std::string(uri)}, {"cid", std::string(cid)}};
 }
 
-absl::Status CredentialFailure(const absl::Status& status, std::string_view account) {
-  if (absl::IsNotFound(status)) {
-    return MakeChannelError(ChannelErrorKind::kAuthExpired,
-                            absl::StrCat("bluesky: no credentials for ", AsAbsl(account)));
-  }
-  return MakeChannelError(ChannelErrorKind::kRetryable,
-                          absl::StrCat("bluesky: credentials of ", AsAbsl(account),
-                                       " unavailable: ", status.message()));
-}
-
 // Paths are appended to base_url: "https://host/" would give "//api".
 BlueskyChannelOptions WithoutTrailingSlash(BlueskyChannelOptions options) {
   while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
@@ -330,6 +320,26 @@ absl::StatusOr<BlueskyChannel::Session> BlueskyChannel::RenewSession(
 
 namespace {
 
+// What createSession signs in with: the handle (else the did) and the app password.
+struct SignIn {
+  std::string identifier;
+  std::string password;
+};
+
+std::optional<SignIn> SignInOf(const Credential& credential) {
+  SignIn sign_in{credential.Field("handle"), credential.Field("app_password")};
+  if (sign_in.identifier.empty()) sign_in.identifier = credential.Field("did");
+  if (sign_in.identifier.empty() || sign_in.password.empty()) return std::nullopt;
+  return sign_in;
+}
+
+// createSession refused the credentials: 401 AuthenticationRequired (a wrong
+// or revoked app password), or a 400 other than InvalidRequest
+// (AccountTakedown, ...).
+bool SignInRefused(const common::HttpReply& reply) {
+  return reply.status == 401 || (reply.status == 400 && ErrorOf(reply).error != "InvalidRequest");
+}
+
 // A session answer (createSession, refreshSession). The configured did, when
 // set, must be the session's: otherwise the app password is another account's.
 absl::StatusOr<std::pair<std::string, std::string>> SessionIdentity(const json& body,
@@ -356,11 +366,9 @@ absl::StatusOr<std::pair<std::string, std::string>> SessionIdentity(const json& 
 absl::StatusOr<BlueskyChannel::Session> BlueskyChannel::CreateSession(std::string_view account,
                                                                       absl::Time deadline) {
   absl::StatusOr<Credential> credential = credentials_.Get(account);
-  if (!credential.ok()) return CredentialFailure(credential.status(), account);
-  std::string identifier = credential->Field("handle");
-  if (identifier.empty()) identifier = credential->Field("did");
-  std::string password = credential->Field("app_password");
-  if (identifier.empty() || password.empty()) {
+  if (!credential.ok()) return CredentialFailure(kNetwork, credential.status(), account);
+  std::optional<SignIn> sign_in = SignInOf(*credential);
+  if (!sign_in) {
     return MakeChannelError(
         ChannelErrorKind::kAuthExpired,
         absl::StrCat("bluesky: ", AsAbsl(account), " has no handle and app password configured"));
@@ -368,10 +376,25 @@ absl::StatusOr<BlueskyChannel::Session> BlueskyChannel::CreateSession(std::strin
   ApiCall call;
   call.method = "POST";
   call.nsid = "com.atproto.server.createSession";
-  call.body = Dump({{"identifier", identifier}, {"password", password}});
+  call.body = Dump({{"identifier", sign_in->identifier}, {"password", sign_in->password}});
   call.deadline = deadline;
   ASSIGN_OR_RETURN(common::HttpReply reply, SendOnce(Bucket(account, "session"), "", call));
-  if (reply.status == 401 || (reply.status == 400 && ErrorOf(reply).error != "InvalidRequest")) {
+  if (SignInRefused(reply)) {
+    // The PDS refused the app password: the credential source marks the
+    // account disconnected, or hands out newer credentials (an operator's new
+    // token file), with which createSession is tried once more. A refused
+    // createSession made nothing.
+    absl::StatusOr<Credential> refreshed = credentials_.Refresh(account, credential->access_token);
+    if (!refreshed.ok()) return CredentialFailure(kNetwork, refreshed.status(), account);
+    std::optional<SignIn> renewed = SignInOf(*refreshed);
+    if (renewed &&
+        !(renewed->identifier == sign_in->identifier && renewed->password == sign_in->password)) {
+      credential = *std::move(refreshed);
+      call.body = Dump({{"identifier", renewed->identifier}, {"password", renewed->password}});
+      ASSIGN_OR_RETURN(reply, SendOnce(Bucket(account, "session"), "", call));
+    }
+  }
+  if (SignInRefused(reply)) {
     // AuthenticationRequired (a wrong or revoked app password), AccountTakedown, ...
     return MakeChannelError(ChannelErrorKind::kAuthExpired,
                             absl::StrCat("bluesky: ", AsAbsl(account), " could not sign in (",
@@ -400,7 +423,7 @@ absl::StatusOr<std::optional<BlueskyChannel::Session>> BlueskyChannel::RefreshSe
   if (reply.status == 400 || reply.status == 401) return std::nullopt;
   if (reply.status >= 300) return Failure(reply, CallKind::kRead);
   absl::StatusOr<Credential> credential = credentials_.Get(account);
-  if (!credential.ok()) return CredentialFailure(credential.status(), account);
+  if (!credential.ok()) return CredentialFailure(kNetwork, credential.status(), account);
   std::optional<json> body = ParseJson(reply.body);
   std::string access = body ? StringField(*body, "accessJwt") : "";
   if (access.empty()) return std::nullopt;

@@ -41,8 +41,12 @@ struct BlueskyChannelOptions {
 };
 
 // Credential fields: "handle", "did", "app_password" (an app password, never
-// the account password); access_token is not used: the adapter keeps its own
-// session per account (createSession, refreshSession). Rate buckets:
+// the account password); access_token is not sent: the adapter keeps its own
+// session per account (createSession, refreshSession). When createSession
+// refuses the app password, CredentialSource::Refresh(account, access_token)
+// is called: it marks the account disconnected (kAuthExpired naming the
+// account) or hands out newer credentials, with which createSession is tried
+// once more; a transiently failing source is kRetryable. Rate buckets:
 // {"bluesky", "account", <account>} for record calls and {"bluesky", "session",
 // <account>} for session calls (their own, smaller budget), fed by RateLimit-*.
 //

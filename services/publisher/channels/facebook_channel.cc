@@ -66,7 +66,7 @@ FacebookChannel::FacebookChannel(FacebookChannelOptions options, common::HttpCli
 
 absl::StatusOr<std::string> FacebookChannel::AddUnpublishedPhoto(const PublishRequest& request,
                                                                  size_t index,
-                                                                 const Credential& credential) {
+                                                                 Credential& credential) {
   const MediaRef& media = request.media[index];
   json photo = {{"url", media.url}, {"published", false}, {"alt_text_custom", media.alt_text}};
   // An unpublished photo is seen by no one until a post attaches it: the call
@@ -135,7 +135,7 @@ absl::StatusOr<Receipt> FacebookChannel::Publish(const PublishRequest& request) 
   return Receipt{id, PermalinkOf(request.account, credential, id, request.deadline)};
 }
 
-std::string FacebookChannel::PermalinkOf(std::string_view account, const Credential& credential,
+std::string FacebookChannel::PermalinkOf(std::string_view account, Credential& credential,
                                          const std::string& id, absl::Time deadline) const {
   GraphRequest read{
       std::string(account), "GET",   absl::StrCat("/", UrlEncode(id), "?fields=permalink_url"), "",
@@ -148,8 +148,8 @@ std::string FacebookChannel::PermalinkOf(std::string_view account, const Credent
 }
 
 absl::StatusOr<FacebookChannel::Page> FacebookChannel::ReadPage(
-    std::string_view account, const Credential& credential, std::string_view parent,
-    absl::Time start, const std::string& after, int limit, absl::Time deadline) const {
+    std::string_view account, Credential& credential, std::string_view parent, absl::Time start,
+    const std::string& after, int limit, absl::Time deadline) const {
   std::string path;
   if (parent.empty()) {
     path = absl::StrCat(

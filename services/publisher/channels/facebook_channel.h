@@ -40,8 +40,10 @@ struct FacebookChannelOptions {
 };
 
 // Credential: access_token is the Page access token; fields["page_id"] is the
-// Page's id. Page tokens are not refreshed by OAuth: a token refusal (190) is
-// kAuthExpired at once, asking a person to reconnect the account.
+// Page's id. Page tokens are not refreshed by OAuth: on a token refusal (190)
+// GraphClient asks CredentialSource::Refresh, which marks the account
+// disconnected (kAuthExpired, a person must reconnect it) or hands out a newer
+// token from the token file, with which the call is sent once more.
 //
 // Rate-limit buckets (fed by X-App-Usage, X-Page-Usage and
 // X-Business-Use-Case-Usage on every answer, and by throttle codes):
@@ -87,16 +89,16 @@ class FacebookChannel final : public Channel {
   struct Page;
 
   // One page of the Page's feed (or of a post's comments when `parent` is set).
-  absl::StatusOr<Page> ReadPage(std::string_view account, const Credential& credential,
+  absl::StatusOr<Page> ReadPage(std::string_view account, Credential& credential,
                                 std::string_view parent, absl::Time start, const std::string& after,
                                 int limit, absl::Time deadline) const;
   // The created object's permalink_url; the built URL when it cannot be read.
-  std::string PermalinkOf(std::string_view account, const Credential& credential,
-                          const std::string& id, absl::Time deadline) const;
+  std::string PermalinkOf(std::string_view account, Credential& credential, const std::string& id,
+                          absl::Time deadline) const;
 
   // Adds image `index` as an unpublished photo of the Page; its photo id.
   absl::StatusOr<std::string> AddUnpublishedPhoto(const PublishRequest& request, size_t index,
-                                                  const Credential& credential);
+                                                  Credential& credential);
 
   const FacebookChannelOptions options_;
   common::HttpClient& http_;  // fetches the images (the Graph calls go through graph_)

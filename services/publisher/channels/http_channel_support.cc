@@ -107,6 +107,30 @@ absl::Status HttpAnswerFailure(int status, std::string_view detail, CallKind kin
   return MakeChannelError(ChannelErrorKind::kPermanent, message);
 }
 
+absl::Status CredentialFailure(std::string_view network, const absl::Status& status,
+                               std::string_view account) {
+  if (status.ok()) return status;
+  const absl::string_view net = common::AsAbsl(network);
+  const absl::string_view who = common::AsAbsl(account);
+  if (absl::IsNotFound(status)) {
+    return MakeChannelError(ChannelErrorKind::kAuthExpired,
+                            absl::StrCat(net, ": no credentials for ", who,
+                                         "; reconnect the account (", status.message(), ")"));
+  }
+  // Only a refusal (of the token, or of its refresh) disconnects the account.
+  if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
+    return MakeChannelError(ChannelErrorKind::kAuthExpired,
+                            absl::StrCat(net, ": the credentials of ", who,
+                                         " were refused and cannot be renewed; reconnect the "
+                                         "account: ",
+                                         status.message()));
+  }
+  // A transient failure leaves the account connected: the call is tried later.
+  return MakeChannelError(ChannelErrorKind::kRetryable,
+                          absl::StrCat(net, ": the credentials of ", who,
+                                       " are unavailable for now: ", status.message()));
+}
+
 std::optional<absl::Duration> ParseRetryAfter(std::string_view value, absl::Time now) {
   value = common::AsStd(absl::StripAsciiWhitespace(common::AsAbsl(value)));
   if (value.empty()) return std::nullopt;

@@ -1,8 +1,8 @@
-// What every HTTP adapter shares: turning a transport failure or an HTTP answer
-// into one of the five channel error kinds, the Retry-After and reset headers,
-// the per-call timeout bounded by the claim's deadline, the text match used
-// to find a post again on networks without an idempotency key, and fetching a
-// post's images from their references for the networks that take uploads.
+// What every HTTP adapter shares: turning a transport failure, an HTTP answer
+// or a credential source's failure into one of the five channel error kinds, the Retry-After and
+// reset headers, the per-call timeout bounded by the claim's deadline, the text match used to find
+// a post again on networks without an idempotency key, and fetching a post's images from their
+// references for the networks that take uploads.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +41,18 @@ absl::Status TransportFailure(const absl::Status& transport, CallKind kind,
 absl::Status HttpAnswerFailure(int status, std::string_view detail, CallKind kind,
                                std::string_view network,
                                absl::Duration retry_after = absl::ZeroDuration());
+
+// A failure of CredentialSource::Get or CredentialSource::Refresh as a channel
+// error, the one reading every adapter shares (credentials.h):
+//   NOT_FOUND (no credentials for the account), UNAUTHENTICATED and
+//   PERMISSION_DENIED (a person must reconnect the account; the source has
+//   marked it disconnected)                     → kAuthExpired
+//   anything else (UNAVAILABLE: a transient failure; the account stays
+//   connected and the call is tried again later) → kRetryable
+// The message starts with `network`, names `account` and carries the source's
+// own message, which never holds a token; it never carries a token either.
+absl::Status CredentialFailure(std::string_view network, const absl::Status& status,
+                               std::string_view account);
 
 // Retry-After as seconds or an HTTP date; nullopt when absent or malformed.
 std::optional<absl::Duration> ParseRetryAfter(std::string_view value, absl::Time now);

@@ -103,7 +103,7 @@ absl::StatusOr<Receipt> InstagramChannel::Publish(const PublishRequest& request)
 }
 
 absl::StatusOr<Receipt> InstagramChannel::Resume(const PublishRequest& request,
-                                                 const Credential& credential,
+                                                 Credential& credential,
                                                  const Container& container) {
   if (container.status_code == "PUBLISHED") {
     // An earlier attempt published it: find what it made, never publish again.
@@ -120,7 +120,7 @@ absl::StatusOr<Receipt> InstagramChannel::Resume(const PublishRequest& request,
 }
 
 absl::StatusOr<Receipt> InstagramChannel::PublishNew(const PublishRequest& request,
-                                                     const Credential& credential) {
+                                                     Credential& credential) {
   RETURN_IF_ERROR(CheckQuota(request.account, credential, request.deadline));
   ASSIGN_OR_RETURN(std::string id, CreateContainer(request, credential));
   if (request.save_progress) {
@@ -134,7 +134,7 @@ absl::StatusOr<Receipt> InstagramChannel::PublishNew(const PublishRequest& reque
 }
 
 absl::StatusOr<Receipt> InstagramChannel::WaitAndPublish(const PublishRequest& request,
-                                                         const Credential& credential,
+                                                         Credential& credential,
                                                          Container container) {
   absl::Duration pause = options_.container_poll_initial;
   for (int reads = 1;; ++reads) {
@@ -160,7 +160,7 @@ absl::StatusOr<Receipt> InstagramChannel::WaitAndPublish(const PublishRequest& r
 }
 
 absl::StatusOr<Receipt> InstagramChannel::PublishContainer(const PublishRequest& request,
-                                                           const Credential& credential,
+                                                           Credential& credential,
                                                            const std::string& container_id) {
   GraphRequest publish{request.account,
                        "POST",
@@ -185,7 +185,7 @@ absl::StatusOr<Receipt> InstagramChannel::PublishContainer(const PublishRequest&
 }
 
 absl::StatusOr<Receipt> InstagramChannel::AfterRefusedPublish(const PublishRequest& request,
-                                                              const Credential& credential,
+                                                              Credential& credential,
                                                               const GraphRequest& publish,
                                                               const std::string& container_id,
                                                               const common::HttpReply& reply) {
@@ -210,7 +210,7 @@ absl::StatusOr<Receipt> InstagramChannel::AfterRefusedPublish(const PublishReque
 }
 
 absl::StatusOr<std::string> InstagramChannel::CreateContainer(const PublishRequest& request,
-                                                              const Credential& credential) {
+                                                              Credential& credential) {
   const MediaRef& image = request.media.front();
   json fields = {{"image_url", image.url}, {"caption", request.text}};
   if (!image.alt_text.empty()) fields["alt_text"] = image.alt_text;
@@ -231,7 +231,7 @@ absl::StatusOr<std::string> InstagramChannel::CreateContainer(const PublishReque
 }
 
 absl::StatusOr<InstagramChannel::Container> InstagramChannel::ReadContainer(
-    std::string_view account, const Credential& credential, const std::string& id,
+    std::string_view account, Credential& credential, const std::string& id,
     absl::Time deadline) const {
   GraphRequest read{std::string(account),
                     "GET",
@@ -248,7 +248,7 @@ absl::StatusOr<InstagramChannel::Container> InstagramChannel::ReadContainer(
   return container;
 }
 
-absl::Status InstagramChannel::CheckQuota(std::string_view account, const Credential& credential,
+absl::Status InstagramChannel::CheckQuota(std::string_view account, Credential& credential,
                                           absl::Time deadline) {
   absl::StatusOr<absl::Duration> wait = graph_.limiter().Acquire(PublishBucket(account));
   if (!wait.ok())
@@ -302,7 +302,7 @@ void InstagramChannel::CountPublished(std::string_view account) {
 }
 
 absl::StatusOr<InstagramChannel::MediaPage> InstagramChannel::ReadMediaPage(
-    std::string_view account, const Credential& credential, const std::string& after, int limit,
+    std::string_view account, Credential& credential, const std::string& after, int limit,
     absl::Time deadline) const {
   std::string path =
       absl::StrCat("/", IgUser(credential),
@@ -322,7 +322,7 @@ absl::StatusOr<InstagramChannel::MediaPage> InstagramChannel::ReadMediaPage(
 }
 
 absl::StatusOr<std::optional<Receipt>> InstagramChannel::FindMedia(const PublishRequest& request,
-                                                                   const Credential& credential,
+                                                                   Credential& credential,
                                                                    absl::Time start) const {
   std::string after;
   for (int page = 0; page < options_.max_find_pages; ++page) {
@@ -342,7 +342,7 @@ absl::StatusOr<std::optional<Receipt>> InstagramChannel::FindMedia(const Publish
 }
 
 absl::StatusOr<std::optional<Receipt>> InstagramChannel::FindComment(const PublishRequest& request,
-                                                                     const Credential& credential,
+                                                                     Credential& credential,
                                                                      absl::Time start) const {
   std::string after;
   for (int page = 0; page < options_.max_find_pages; ++page) {
@@ -366,7 +366,7 @@ absl::StatusOr<std::optional<Receipt>> InstagramChannel::FindComment(const Publi
 }
 
 absl::StatusOr<Receipt> InstagramChannel::PublishComment(const PublishRequest& request,
-                                                         const Credential& credential) {
+                                                         Credential& credential) {
   GraphRequest create{request.account,
                       "POST",
                       absl::StrCat("/", UrlEncode(request.in_reply_to), "/comments"),
@@ -383,7 +383,7 @@ absl::StatusOr<Receipt> InstagramChannel::PublishComment(const PublishRequest& r
   return Receipt{id, ""};
 }
 
-std::string InstagramChannel::PermalinkOf(std::string_view account, const Credential& credential,
+std::string InstagramChannel::PermalinkOf(std::string_view account, Credential& credential,
                                           const std::string& media_id, absl::Time deadline) const {
   GraphRequest read{std::string(account),
                     "GET",

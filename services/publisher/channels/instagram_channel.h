@@ -57,8 +57,10 @@ struct InstagramChannelOptions {
 
 // Credential: access_token is the token (a Facebook User or Page token with
 // instagram_content_publish, or an Instagram User token); fields["ig_user_id"]
-// is the Instagram professional account's id. The token is not refreshed here:
-// a refusal (190) is kAuthExpired, asking a person to reconnect the account.
+// is the Instagram professional account's id. The token is not OAuth-refreshed:
+// on a refusal (190) GraphClient asks CredentialSource::Refresh, which marks
+// the account disconnected (kAuthExpired, a person must reconnect it) or hands
+// out a newer token from the token file, with which the call is sent once more.
 //
 // Rate-limit buckets:
 //   {"instagram", "app", ""}         X-App-Usage, code 4
@@ -109,43 +111,38 @@ class InstagramChannel final : public Channel {
     absl::Time read_at = absl::InfinitePast();
   };
 
-  absl::StatusOr<Receipt> PublishComment(const PublishRequest& request,
-                                         const Credential& credential);
+  absl::StatusOr<Receipt> PublishComment(const PublishRequest& request, Credential& credential);
   // The second phase and what leads to it.
-  absl::StatusOr<Receipt> Resume(const PublishRequest& request, const Credential& credential,
+  absl::StatusOr<Receipt> Resume(const PublishRequest& request, Credential& credential,
                                  const Container& container);
-  absl::StatusOr<Receipt> PublishNew(const PublishRequest& request, const Credential& credential);
-  absl::StatusOr<Receipt> WaitAndPublish(const PublishRequest& request,
-                                         const Credential& credential, Container container);
-  absl::StatusOr<Receipt> PublishContainer(const PublishRequest& request,
-                                           const Credential& credential,
+  absl::StatusOr<Receipt> PublishNew(const PublishRequest& request, Credential& credential);
+  absl::StatusOr<Receipt> WaitAndPublish(const PublishRequest& request, Credential& credential,
+                                         Container container);
+  absl::StatusOr<Receipt> PublishContainer(const PublishRequest& request, Credential& credential,
                                            const std::string& container_id);
   // media_publish refused: the container's status says whether it is done already.
-  absl::StatusOr<Receipt> AfterRefusedPublish(const PublishRequest& request,
-                                              const Credential& credential,
+  absl::StatusOr<Receipt> AfterRefusedPublish(const PublishRequest& request, Credential& credential,
                                               const GraphRequest& publish,
                                               const std::string& container_id,
                                               const common::HttpReply& reply);
   absl::StatusOr<std::string> CreateContainer(const PublishRequest& request,
-                                              const Credential& credential);
-  absl::StatusOr<Container> ReadContainer(std::string_view account, const Credential& credential,
+                                              Credential& credential);
+  absl::StatusOr<Container> ReadContainer(std::string_view account, Credential& credential,
                                           const std::string& id, absl::Time deadline) const;
   // The publishing quota allows one more post (cached per account).
-  absl::Status CheckQuota(std::string_view account, const Credential& credential,
-                          absl::Time deadline);
+  absl::Status CheckQuota(std::string_view account, Credential& credential, absl::Time deadline);
   void CountPublished(std::string_view account);
   // The receipt of the newest media with the request's caption, listed from `start`.
   absl::StatusOr<std::optional<Receipt>> FindMedia(const PublishRequest& request,
-                                                   const Credential& credential,
-                                                   absl::Time start) const;
-  absl::StatusOr<MediaPage> ReadMediaPage(std::string_view account, const Credential& credential,
+                                                   Credential& credential, absl::Time start) const;
+  absl::StatusOr<MediaPage> ReadMediaPage(std::string_view account, Credential& credential,
                                           const std::string& after, int limit,
                                           absl::Time deadline) const;
   absl::StatusOr<std::optional<Receipt>> FindComment(const PublishRequest& request,
-                                                     const Credential& credential,
+                                                     Credential& credential,
                                                      absl::Time start) const;
   // The media's permalink; empty when it cannot be read (the post exists anyway).
-  std::string PermalinkOf(std::string_view account, const Credential& credential,
+  std::string PermalinkOf(std::string_view account, Credential& credential,
                           const std::string& media_id, absl::Time deadline) const;
 
   const InstagramChannelOptions options_;

@@ -83,18 +83,6 @@ std::string CommentUrl(std::string_view object, std::string_view comment_urn) {
   return absl::StrCat(LinkedInChannel::PostUrl(object), "?commentUrn=", UrlEncode(comment_urn));
 }
 
-absl::Status RefreshFailure(const absl::Status& refresh, std::string_view account) {
-  std::string message =
-      absl::StrCat("linkedin refused the access token of ", common::AsAbsl(account),
-                   " and refreshing it failed: ", refresh.message());
-  // Only a refused refresh disconnects the account; a transient failure leaves
-  // it connected and the post is tried again later.
-  if (absl::IsUnauthenticated(refresh) || absl::IsPermissionDenied(refresh) ||
-      absl::IsNotFound(refresh))
-    return MakeChannelError(ChannelErrorKind::kAuthExpired, message);
-  return MakeChannelError(ChannelErrorKind::kRetryable, message);
-}
-
 // One listed post or comment with what matching needs besides RemotePost.
 struct Element {
   RemotePost post;
@@ -199,15 +187,7 @@ std::string LinkedInChannel::UnescapeLittleText(std::string_view text) {
 
 absl::StatusOr<Credential> LinkedInChannel::CredentialsOf(std::string_view account) {
   absl::StatusOr<Credential> credential = credentials_.Get(account);
-  if (absl::IsNotFound(credential.status())) {
-    return MakeChannelError(ChannelErrorKind::kAuthExpired,
-                            absl::StrCat("linkedin: no credentials for ", common::AsAbsl(account)));
-  }
-  if (!credential.ok()) {
-    return MakeChannelError(ChannelErrorKind::kRetryable,
-                            absl::StrCat("linkedin: credentials of ", common::AsAbsl(account),
-                                         " unavailable: ", credential.status().message()));
-  }
+  if (!credential.ok()) return CredentialFailure(kNetwork, credential.status(), account);
   if (credential->Field("author_urn").empty()) {
     return MakeChannelError(ChannelErrorKind::kPermanent,
                             absl::StrCat("linkedin: the credentials of ", common::AsAbsl(account),
@@ -278,7 +258,7 @@ absl::StatusOr<common::HttpReply> LinkedInChannel::Send(const Call& call, Creden
   // go once more with a refreshed token.
   absl::StatusOr<Credential> refreshed =
       credentials_.Refresh(call.account, credential.access_token);
-  if (!refreshed.ok()) return RefreshFailure(refreshed.status(), call.account);
+  if (!refreshed.ok()) return CredentialFailure(kNetwork, refreshed.status(), call.account);
   credential = *std::move(refreshed);
   return SendOnce(call, credential);
 }

@@ -56,22 +56,6 @@ std::string ErrorDetail(const common::HttpReply& reply) {
   return detail;
 }
 
-absl::Status CredentialFailure(const absl::Status& status, std::string_view account) {
-  if (absl::IsNotFound(status)) {
-    return MakeChannelError(ChannelErrorKind::kAuthExpired,
-                            absl::StrCat("mastodon: no credentials for ", AsAbsl(account)));
-  }
-  if (absl::IsUnauthenticated(status)) {
-    return MakeChannelError(
-        ChannelErrorKind::kAuthExpired,
-        absl::StrCat("mastodon: the token of ", AsAbsl(account),
-                     " was rejected and cannot be refreshed; reconnect the account"));
-  }
-  return MakeChannelError(ChannelErrorKind::kRetryable,
-                          absl::StrCat("mastodon: credentials of ", AsAbsl(account),
-                                       " unavailable: ", status.message()));
-}
-
 std::optional<RemotePost> ToRemotePost(const json& status) {
   std::string id = StringField(status, "id");
   std::optional<absl::Time> created = ParseIsoTime(StringField(status, "created_at"));
@@ -186,12 +170,12 @@ RateBucket MastodonChannel::Bucket(std::string_view account) const {
 absl::StatusOr<common::HttpReply> MastodonChannel::Call(std::string_view account,
                                                         const ApiCall& call) {
   absl::StatusOr<Credential> credential = credentials_.Get(account);
-  if (!credential.ok()) return CredentialFailure(credential.status(), account);
+  if (!credential.ok()) return CredentialFailure(kNetwork, credential.status(), account);
   ASSIGN_OR_RETURN(common::HttpReply reply, SendOnce(account, credential->access_token, call));
   if (reply.status != 401) return reply;
   // A 401 refusal created nothing, so the call may be repeated once with a new token.
   absl::StatusOr<Credential> refreshed = credentials_.Refresh(account, credential->access_token);
-  if (!refreshed.ok()) return CredentialFailure(refreshed.status(), account);
+  if (!refreshed.ok()) return CredentialFailure(kNetwork, refreshed.status(), account);
   ASSIGN_OR_RETURN(reply, SendOnce(account, refreshed->access_token, call));
   if (reply.status == 401) {
     return MakeChannelError(ChannelErrorKind::kAuthExpired,
@@ -300,7 +284,7 @@ absl::StatusOr<Receipt> MastodonChannel::Publish(const PublishRequest& request) 
 absl::StatusOr<std::string> MastodonChannel::AccountId(std::string_view account,
                                                        absl::Time deadline) {
   absl::StatusOr<Credential> credential = credentials_.Get(account);
-  if (!credential.ok()) return CredentialFailure(credential.status(), account);
+  if (!credential.ok()) return CredentialFailure(kNetwork, credential.status(), account);
   if (std::string id = credential->Field("user_id"); !id.empty()) return id;
   {
     std::lock_guard lock(mu_);

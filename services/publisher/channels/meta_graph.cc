@@ -220,16 +220,7 @@ GraphClient::GraphClient(std::string network, GraphClientOptions options, common
 absl::StatusOr<Credential> GraphClient::CredentialsOf(std::string_view account,
                                                       std::string_view id_field) const {
   absl::StatusOr<Credential> credential = credentials_.Get(account);
-  if (absl::IsNotFound(credential.status())) {
-    return MakeChannelError(
-        ChannelErrorKind::kAuthExpired,
-        absl::StrCat(network_, ": no credentials for ", common::AsAbsl(account), "; reconnect it"));
-  }
-  if (!credential.ok()) {
-    return MakeChannelError(ChannelErrorKind::kRetryable,
-                            absl::StrCat(network_, ": credentials of ", common::AsAbsl(account),
-                                         " unavailable: ", credential.status().message()));
-  }
+  if (!credential.ok()) return CredentialFailure(network_, credential.status(), account);
   if (credential->Field(id_field).empty()) {
     return MakeChannelError(ChannelErrorKind::kPermanent,
                             absl::StrCat(network_, ": the credentials of ", common::AsAbsl(account),
@@ -274,8 +265,8 @@ void GraphClient::ObserveRate(const GraphRequest& request, const common::HttpRep
   limiter_.Observe(error && error->code == 4 ? app : page, blocked);
 }
 
-absl::StatusOr<common::HttpReply> GraphClient::Send(const GraphRequest& request,
-                                                    const Credential& credential) const {
+absl::StatusOr<common::HttpReply> GraphClient::SendOnce(const GraphRequest& request,
+                                                        const Credential& credential) const {
   RETURN_IF_ERROR(CheckBudgets(request));
   common::HttpCall call;
   call.timeout = CallTimeout(options_.call_timeout, request.deadline, clock_.Now());
@@ -299,13 +290,29 @@ absl::StatusOr<common::HttpReply> GraphClient::Send(const GraphRequest& request,
   return reply;
 }
 
+absl::StatusOr<common::HttpReply> GraphClient::Send(const GraphRequest& request,
+                                                    Credential& credential) const {
+  ASSIGN_OR_RETURN(common::HttpReply reply, SendOnce(request, credential));
+  std::optional<GraphError> error = ParseGraphError(reply.body);
+  if (!error || !IsGraphTokenError(*error)) return reply;
+  // Meta refuses the token before acting, so nothing was created: the call may
+  // go once more, a create too, with newer credentials.
+  absl::StatusOr<Credential> refreshed =
+      credentials_.Refresh(request.account, credential.access_token);
+  if (!refreshed.ok()) return CredentialFailure(network_, refreshed.status(), request.account);
+  // The same token again: repeating the call cannot help (Failure reports it).
+  if (refreshed->access_token.empty() || refreshed->access_token == credential.access_token)
+    return reply;
+  credential = *std::move(refreshed);
+  return SendOnce(request, credential);
+}
+
 absl::Status GraphClient::Failure(const GraphRequest& request,
                                   const common::HttpReply& reply) const {
   return GraphAnswerFailure(reply, request.kind, network_, request.account, clock_.Now());
 }
 
-absl::StatusOr<json> GraphClient::Call(const GraphRequest& request,
-                                       const Credential& credential) const {
+absl::StatusOr<json> GraphClient::Call(const GraphRequest& request, Credential& credential) const {
   ASSIGN_OR_RETURN(common::HttpReply reply, Send(request, credential));
   json body = json::parse(reply.body, nullptr, false);
   bool error_body = !body.is_discarded() && GraphMember(body, "error") != nullptr;

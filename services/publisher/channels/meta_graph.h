@@ -121,8 +121,14 @@ struct GraphRequest {
 // CallTimeout(call_timeout, deadline) (spent → kRetryable, nothing sent); the
 // token goes in "Authorization: Bearer", never in a URL; every answer's usage
 // headers (and a throttle refusal) are reported to the limiter. A token refusal
-// is not followed by CredentialSource::Refresh: Page and Instagram tokens are
-// not OAuth-refreshable, a person must reconnect the account.
+// (IsGraphTokenError) is followed by CredentialSource::Refresh(account, the
+// refused token): Page and Instagram tokens are not OAuth-refreshable, so that
+// costs no network call, but it marks the account disconnected (a person must
+// reconnect it) or hands out the newer token an operator put in the token
+// file. With a newer token the same call is sent once more (Meta checks the
+// token before acting, so a refusal created nothing: safe for creates too);
+// a refused refresh is CredentialFailure (kAuthExpired naming the account, or
+// kRetryable when the source is transiently unavailable).
 //
 // Thread-safe (no state of its own). The client, credentials, limiter and clock
 // are not owned and must outlive it.
@@ -132,22 +138,24 @@ class GraphClient {
               CredentialSource& credentials, RateLimiter& limiter, const common::Clock& clock);
 
   // The account's credentials with a non-empty fields[id_field] ("page_id",
-  // "ig_user_id"). NOT_FOUND → kAuthExpired naming the account; no id field →
-  // kPermanent; another failure of the source → kRetryable.
+  // "ig_user_id"). A failure of the source → CredentialFailure (NOT_FOUND:
+  // kAuthExpired naming the account); no id field → kPermanent.
   absl::StatusOr<Credential> CredentialsOf(std::string_view account,
                                            std::string_view id_field) const;
 
   // Sends `request`; the answer whatever its status (an error body has any
-  // token it echoed removed). Errors are channel errors (not sent, or the
-  // transport failed: TransportFailure).
-  absl::StatusOr<common::HttpReply> Send(const GraphRequest& request,
-                                         const Credential& credential) const;
+  // token it echoed removed). On a token refusal, refreshes and sends once
+  // more (see above); `credential` then holds the refreshed credentials, for
+  // the caller's next calls. A refusal of the refreshed token is the answer
+  // (Failure: kAuthExpired naming the account). Errors are channel errors
+  // (not sent, the transport failed: TransportFailure, or the refresh
+  // failed: CredentialFailure).
+  absl::StatusOr<common::HttpReply> Send(const GraphRequest& request, Credential& credential) const;
 
   // Send, then: a 2xx answer with a JSON object body → that object; an error
   // answer → GraphAnswerFailure; a 2xx answer that is not a JSON object →
   // kRetryable for a read, kOutcomeUnknown (answered) for a create.
-  absl::StatusOr<nlohmann::json> Call(const GraphRequest& request,
-                                      const Credential& credential) const;
+  absl::StatusOr<nlohmann::json> Call(const GraphRequest& request, Credential& credential) const;
 
   // The failure of an error answer to `request` (GraphAnswerFailure).
   absl::Status Failure(const GraphRequest& request, const common::HttpReply& reply) const;
@@ -158,6 +166,9 @@ class GraphClient {
 
  private:
   absl::Status CheckBudgets(const GraphRequest& request) const;
+  // One HTTP call with `credential`'s token, no refresh.
+  absl::StatusOr<common::HttpReply> SendOnce(const GraphRequest& request,
+                                             const Credential& credential) const;
   void ObserveRate(const GraphRequest& request, const common::HttpReply& reply) const;
 
   const std::string network_;

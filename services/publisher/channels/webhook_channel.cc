@@ -61,21 +61,6 @@ std::string RequestTarget(std::string_view url) {
   return target[0] == '?' ? absl::StrCat("/", target) : target;
 }
 
-absl::Status CredentialFailure(const absl::Status& status, std::string_view account) {
-  if (absl::IsNotFound(status)) {
-    return MakeChannelError(ChannelErrorKind::kAuthExpired,
-                            absl::StrCat("webhook: no shared secret for ", AsAbsl(account)));
-  }
-  if (absl::IsUnauthenticated(status)) {
-    return MakeChannelError(ChannelErrorKind::kAuthExpired,
-                            absl::StrCat("webhook: signature rejected for ", AsAbsl(account),
-                                         ": check the shared secret"));
-  }
-  return MakeChannelError(ChannelErrorKind::kRetryable,
-                          absl::StrCat("webhook: credentials of ", AsAbsl(account),
-                                       " unavailable: ", status.message()));
-}
-
 // A time as the receiver lists it: RFC 3339 text or Unix seconds.
 std::optional<absl::Time> TimeField(const json& item, const char* name) {
   auto it = item.find(name);
@@ -154,19 +139,34 @@ RateBucket WebhookChannel::Bucket(std::string_view account) const {
 absl::StatusOr<common::HttpReply> WebhookChannel::Call(std::string_view account,
                                                        const ApiCall& call) {
   absl::StatusOr<Credential> credential = credentials_.Get(account);
-  if (!credential.ok()) return CredentialFailure(credential.status(), account);
+  if (!credential.ok()) return CredentialFailure(kNetwork, credential.status(), account);
   std::string secret = credential->Field("secret");
-  if (secret.empty()) return CredentialFailure(absl::NotFoundError(""), account);
+  if (secret.empty()) {
+    return MakeChannelError(ChannelErrorKind::kAuthExpired,
+                            absl::StrCat("webhook: no shared secret for ", AsAbsl(account)));
+  }
   ASSIGN_OR_RETURN(common::HttpReply reply, SendOnce(account, secret, call));
   if (reply.status != 401 && reply.status != 403) return reply;
-  // The receiver verifies before acting, so a rejected signature created
-  // nothing; a rotated secret gets one more try.
-  absl::StatusOr<Credential> refreshed = credentials_.Refresh(account, credential->access_token);
-  if (!refreshed.ok()) return CredentialFailure(refreshed.status(), account);
-  std::string new_secret = refreshed->Field("secret");
-  if (new_secret.empty() || new_secret == secret)
-    return CredentialFailure(absl::UnauthenticatedError(""), account);
-  return SendOnce(account, new_secret, call);
+  // The receiver verifies before acting, so a refused signature created
+  // nothing. The webhook signs with a shared HMAC secret and sends no bearer
+  // token, so there is no token to refresh: CredentialSource::Refresh compares
+  // access tokens, would mark the account disconnected on every refusal (also
+  // a receiver's clock more than five minutes off) and could never hand out a
+  // rotated secret. The credentials are read again instead: a secret rotated
+  // meanwhile gets one more try.
+  absl::StatusOr<Credential> current = credentials_.Get(account);
+  if (!current.ok()) return CredentialFailure(kNetwork, current.status(), account);
+  std::string new_secret = current->Field("secret");
+  if (!new_secret.empty() && new_secret != secret) {
+    ASSIGN_OR_RETURN(reply, SendOnce(account, new_secret, call));
+    if (reply.status != 401 && reply.status != 403) return reply;
+  }
+  std::string detail = ErrorDetail(reply);
+  return MakeChannelError(
+      ChannelErrorKind::kAuthExpired,
+      absl::StrCat("webhook: the receiver refused the signature of ", AsAbsl(account), " (HTTP ",
+                   reply.status, detail.empty() ? "" : ": ", detail,
+                   "): check the shared secret and the clocks"));
 }
 
 absl::StatusOr<common::HttpReply> WebhookChannel::SendOnce(std::string_view account,

@@ -76,8 +76,10 @@ class WebhookChannel final : public Channel {
   };
 
   RateBucket Bucket(std::string_view account) const;
-  // Signs and sends `call`; on 401/403 asks the credential source once for a
-  // newer secret and, when it gives one, sends once more.
+  // Signs and sends `call`; on 401/403 reads the account's credentials again
+  // and, when the secret changed meanwhile (rotated), sends once more; a
+  // refusal that remains is kAuthExpired naming the account. Never calls
+  // CredentialSource::Refresh: there is no bearer token to refresh.
   absl::StatusOr<common::HttpReply> Call(std::string_view account, const ApiCall& call);
   absl::StatusOr<common::HttpReply> SendOnce(std::string_view account, const std::string& secret,
                                              const ApiCall& call);

@@ -235,16 +235,7 @@ std::string WordPressChannel::ContentFor(std::string_view text) {
 
 absl::StatusOr<Credential> WordPressChannel::CredentialsOf(std::string_view account) {
   absl::StatusOr<Credential> credential = credentials_.Get(account);
-  if (absl::IsNotFound(credential.status())) {
-    return MakeChannelError(
-        ChannelErrorKind::kAuthExpired,
-        absl::StrCat("wordpress: no credentials for ", common::AsAbsl(account)));
-  }
-  if (!credential.ok()) {
-    return MakeChannelError(ChannelErrorKind::kRetryable,
-                            absl::StrCat("wordpress: credentials of ", common::AsAbsl(account),
-                                         " unavailable: ", credential.status().message()));
-  }
+  if (!credential.ok()) return CredentialFailure(kNetwork, credential.status(), account);
   if (credential->Field("username").empty() || credential->Field("app_password").empty()) {
     return MakeChannelError(ChannelErrorKind::kAuthExpired,
                             absl::StrCat("wordpress: the credentials of ", common::AsAbsl(account),
@@ -266,8 +257,26 @@ void WordPressChannel::ObserveRate(std::string_view account, const common::HttpR
   limiter_.Observe(Bucket(account), signal);
 }
 
-absl::StatusOr<common::HttpReply> WordPressChannel::Send(const Call& call,
-                                                         const Credential& credential) {
+absl::StatusOr<common::HttpReply> WordPressChannel::Send(const Call& call, Credential& credential) {
+  ASSIGN_OR_RETURN(common::HttpReply reply, SendOnce(call, credential));
+  if (reply.status != 401) return reply;
+  // WordPress checks the application password before acting: a 401 created
+  // nothing, so the call may go once more, a create too.
+  absl::StatusOr<Credential> refreshed =
+      credentials_.Refresh(call.account, credential.access_token);
+  if (!refreshed.ok()) return CredentialFailure(kNetwork, refreshed.status(), call.account);
+  const std::string username = refreshed->Field("username");
+  const std::string password = refreshed->Field("app_password");
+  // Nothing new to sign in with: the 401 stands (AnswerFailure names the account).
+  if (username.empty() || password.empty() ||
+      (username == credential.Field("username") && password == credential.Field("app_password")))
+    return reply;
+  credential = *std::move(refreshed);
+  return SendOnce(call, credential);
+}
+
+absl::StatusOr<common::HttpReply> WordPressChannel::SendOnce(const Call& call,
+                                                             const Credential& credential) {
   absl::StatusOr<absl::Duration> wait = limiter_.Acquire(Bucket(call.account));
   if (!wait.ok()) {
     return MakeChannelError(
@@ -304,7 +313,7 @@ absl::StatusOr<common::HttpReply> WordPressChannel::Send(const Call& call,
 }
 
 absl::StatusOr<WordPressChannel::Listing> WordPressChannel::List(std::string_view account,
-                                                                 const Credential& credential,
+                                                                 Credential& credential,
                                                                  const std::string& path,
                                                                  absl::Time deadline) {
   Call call{std::string(account), "GET", path, "", CallKind::kRead, deadline};
@@ -332,7 +341,7 @@ std::string WordPressChannel::ImageHtml(std::string_view source_url, std::string
 }
 
 absl::StatusOr<WordPressChannel::Uploaded> WordPressChannel::UploadImage(
-    const PublishRequest& request, size_t index, const Credential& credential) {
+    const PublishRequest& request, size_t index, Credential& credential) {
   const MediaRef& media = request.media[index];
   const common::networks::NetworkRules& rules =
       *common::networks::FindRules(carecast::v1::NETWORK_WORDPRESS);
@@ -419,7 +428,7 @@ absl::StatusOr<Receipt> WordPressChannel::Publish(const PublishRequest& request)
 }
 
 absl::StatusOr<Receipt> WordPressChannel::PublishComment(const PublishRequest& request,
-                                                         const Credential& credential) {
+                                                         Credential& credential) {
   std::optional<Target> target = ParseTarget(request.in_reply_to);
   if (!target) {
     return MakeChannelError(ChannelErrorKind::kPermanent,
@@ -458,7 +467,7 @@ absl::StatusOr<std::optional<Receipt>> WordPressChannel::FindPublished(
 }
 
 absl::StatusOr<std::optional<Receipt>> WordPressChannel::FindBySlug(const PublishRequest& request,
-                                                                    const Credential& credential) {
+                                                                    Credential& credential) {
   std::string slug = SlugFor(request);
   ASSIGN_OR_RETURN(Listing listing,
                    List(request.account, credential,
@@ -508,7 +517,7 @@ absl::StatusOr<std::optional<Receipt>> Scan(const Lister& list, const Matcher& m
 // For sites whose plugins rewrite slugs: the post may be there under another
 // slug. Posts carrying a CareCast slug belong to other versions and are skipped.
 absl::StatusOr<std::optional<Receipt>> WordPressChannel::FindByText(const PublishRequest& request,
-                                                                    const Credential& credential,
+                                                                    Credential& credential,
                                                                     absl::Time since) {
   absl::Time lower = since - options_.find_slack;
   std::string path =
@@ -532,7 +541,7 @@ absl::StatusOr<std::optional<Receipt>> WordPressChannel::FindByText(const Publis
 }
 
 absl::StatusOr<std::optional<Receipt>> WordPressChannel::FindComment(const PublishRequest& request,
-                                                                     const Credential& credential,
+                                                                     Credential& credential,
                                                                      absl::Time since) {
   std::optional<Target> target = ParseTarget(request.in_reply_to);
   if (!target) {

@@ -44,8 +44,15 @@ struct WordPressChannelOptions {
 
 // Credential: fields["username"] and fields["app_password"] (an Application
 // Password, WordPress >= 5.6, sent as HTTP Basic auth; access_token is unused).
-// Application passwords do not expire: a 401 is auth-expired at once ("revoked
-// or wrong application password"), with no refresh.
+// Application passwords do not expire and are not refreshed, but a 401 makes
+// the adapter call CredentialSource::Refresh(account, access_token): the
+// source marks the account disconnected (a person must set a new password)
+// or hands out newer credentials (an operator's new token file). With another
+// username or application password the call is sent once more (a 401 created
+// nothing, so also a create); a 401 that remains is auth-expired ("revoked or
+// wrong application password") naming the account, a refused refresh
+// CredentialFailure (auth-expired, or retryable when the source is
+// transiently unavailable).
 //
 // External ids: a post is its numeric id ("123"); a reply is a comment, whose
 // id is "comment:<comment id>@<post id>". request.in_reply_to may be either: a
@@ -109,23 +116,24 @@ class WordPressChannel final : public Channel {
     std::string source_url;
   };
 
-  absl::StatusOr<common::HttpReply> Send(const Call& call, const Credential& credential);
+  // SendOnce, and on a 401 the refresh described above; `credential` then
+  // holds the refreshed credentials for the caller's next calls.
+  absl::StatusOr<common::HttpReply> Send(const Call& call, Credential& credential);
+  absl::StatusOr<common::HttpReply> SendOnce(const Call& call, const Credential& credential);
   void ObserveRate(std::string_view account, const common::HttpReply& reply);
   absl::StatusOr<Credential> CredentialsOf(std::string_view account);
-  absl::StatusOr<Listing> List(std::string_view account, const Credential& credential,
+  absl::StatusOr<Listing> List(std::string_view account, Credential& credential,
                                const std::string& path, absl::Time deadline);
-  absl::StatusOr<Receipt> PublishComment(const PublishRequest& request,
-                                         const Credential& credential);
+  absl::StatusOr<Receipt> PublishComment(const PublishRequest& request, Credential& credential);
   // Fetches image `index`, uploads it and sets its alt text.
   absl::StatusOr<Uploaded> UploadImage(const PublishRequest& request, size_t index,
-                                       const Credential& credential);
+                                       Credential& credential);
   absl::StatusOr<std::optional<Receipt>> FindBySlug(const PublishRequest& request,
-                                                    const Credential& credential);
+                                                    Credential& credential);
   absl::StatusOr<std::optional<Receipt>> FindByText(const PublishRequest& request,
-                                                    const Credential& credential, absl::Time since);
+                                                    Credential& credential, absl::Time since);
   absl::StatusOr<std::optional<Receipt>> FindComment(const PublishRequest& request,
-                                                     const Credential& credential,
-                                                     absl::Time since);
+                                                     Credential& credential, absl::Time since);
 
   const WordPressChannelOptions options_;
   common::HttpClient& http_;

@@ -105,17 +105,6 @@ absl::Status AnswerFailure(const common::HttpReply& reply, CallKind kind, std::s
   return HttpAnswerFailure(reply.status, detail, kind, kNetwork, wait);
 }
 
-absl::Status RefreshFailure(const absl::Status& refresh, std::string_view account) {
-  std::string message = absl::StrCat("x refused the access token of ", common::AsAbsl(account),
-                                     " and refreshing it failed: ", refresh.message());
-  // Only a refusal of the refresh itself disconnects the account; a transient
-  // failure leaves it connected and the post is tried again later.
-  if (absl::IsUnauthenticated(refresh) || absl::IsPermissionDenied(refresh) ||
-      absl::IsNotFound(refresh))
-    return MakeChannelError(ChannelErrorKind::kAuthExpired, message);
-  return MakeChannelError(ChannelErrorKind::kRetryable, message);
-}
-
 // One post of a timeline page; nullopt when the element is not a post.
 std::optional<RemotePost> ParseTweet(const json& tweet) {
   RemotePost post;
@@ -167,15 +156,7 @@ std::string XChannel::PostUrl(std::string_view id) {
 
 absl::StatusOr<Credential> XChannel::CredentialsOf(std::string_view account) {
   absl::StatusOr<Credential> credential = credentials_.Get(account);
-  if (absl::IsNotFound(credential.status())) {
-    return MakeChannelError(ChannelErrorKind::kAuthExpired,
-                            absl::StrCat("x: no credentials for ", common::AsAbsl(account)));
-  }
-  if (!credential.ok()) {
-    return MakeChannelError(ChannelErrorKind::kRetryable,
-                            absl::StrCat("x: credentials of ", common::AsAbsl(account),
-                                         " unavailable: ", credential.status().message()));
-  }
+  if (!credential.ok()) return CredentialFailure(kNetwork, credential.status(), account);
   return credential;
 }
 
@@ -223,7 +204,7 @@ absl::StatusOr<common::HttpReply> XChannel::Send(const Call& call, Credential& c
     if (reply->status != 401 || attempt > 0) return reply;
     absl::StatusOr<Credential> refreshed =
         credentials_.Refresh(call.account, credential.access_token);
-    if (!refreshed.ok()) return RefreshFailure(refreshed.status(), call.account);
+    if (!refreshed.ok()) return CredentialFailure(kNetwork, refreshed.status(), call.account);
     credential = *std::move(refreshed);
   }
 }

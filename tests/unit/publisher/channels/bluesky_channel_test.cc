@@ -3,6 +3,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -351,8 +352,55 @@ TEST_F(BlueskyChannelTest, ARefusedRefreshFallsBackToANewSession) {
   EXPECT_EQ(fake_.creates_accepted(), 2);
 }
 
-TEST_F(BlueskyChannelTest, ARefusedAppPasswordIsAuthExpiredNamingTheAccount) {
+TEST_F(BlueskyChannelTest, ARefusedAppPasswordIsRefreshedAndTheCreateSentOnce) {
+  // An operator put a new app password in the account's token file.
+  fake_.set_app_password("a-new-app-password");  // the old one: 401 AuthenticationRequired
+  credentials_.QueueRefresh(kAccount, AppPassword("a-new-app-password"));
+  auto channel = MakeChannel();
+
+  absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "Signed in again"));
+
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(fake_.sessions_created(), 1);
+  EXPECT_EQ(fake_.creates_accepted(), 1);
+}
+
+TEST_F(BlueskyChannelTest, ARefusedAppPasswordThatCannotBeRefreshedIsAuthExpired) {
+  std::string old_password = fake_.settings().app_password;
+  fake_.set_app_password("a-new-app-password");  // nothing queued: UNAUTHENTICATED
+  auto channel = MakeChannel();
+
+  absl::Status status = channel->Publish(Request("p1", "Locked out")).status();
+
+  EXPECT_EQ(KindOf(status), ChannelErrorKind::kAuthExpired);
+  EXPECT_THAT(std::string(status.message()), HasSubstr(kAccount));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("reconnect"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr(old_password)));
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  // The rejected token is the credential's access token, which Bluesky
+  // accounts leave empty (the app password is a field).
+  EXPECT_EQ(credentials_.rejected_tokens(), std::vector<std::string>{""});
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(BlueskyChannelTest, ARefusedAppPasswordWhoseRefreshIsUnavailableIsRetryable) {
   fake_.set_app_password("a-new-app-password");
+  credentials_.FailRefresh(kAccount, absl::UnavailableError("token store unavailable"));
+  auto channel = MakeChannel();
+
+  absl::Status status = channel->Publish(Request("p1", "Later")).status();
+
+  EXPECT_EQ(KindOf(status), ChannelErrorKind::kRetryable);
+  EXPECT_THAT(std::string(status.message()), HasSubstr(kAccount));
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(BlueskyChannelTest, TheSameAppPasswordAfterARefreshIsAuthExpiredWithoutASecondTry) {
+  std::string old_password = fake_.settings().app_password;
+  fake_.set_app_password("a-new-app-password");
+  credentials_.QueueRefresh(kAccount, AppPassword(old_password));  // nothing newer
   auto channel = MakeChannel();
 
   absl::Status status = channel->Publish(Request("p1", "Locked out")).status();
@@ -360,7 +408,9 @@ TEST_F(BlueskyChannelTest, ARefusedAppPasswordIsAuthExpiredNamingTheAccount) {
   EXPECT_EQ(KindOf(status), ChannelErrorKind::kAuthExpired);
   EXPECT_THAT(std::string(status.message()), HasSubstr(kAccount));
   EXPECT_THAT(std::string(status.message()), HasSubstr("AuthenticationRequired"));
-  EXPECT_THAT(std::string(status.message()), Not(HasSubstr(fake_.settings().app_password)));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr(old_password)));
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(fake_.requests(), 1);
   EXPECT_EQ(fake_.creates_accepted(), 0);
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +30,7 @@ using ::carecast::testing::FakePost;
 
 constexpr char kAccount[] = "spokes/north/accounts/fb-main";
 constexpr char kToken[] = "page-token-7c1f";
+constexpr char kNewToken[] = "page-token-9d2e";
 
 ChannelFailure FailureOf(const absl::Status& status) {
   EXPECT_FALSE(status.ok());
@@ -237,15 +239,56 @@ TEST_F(FacebookChannelTest, ServerErrorBeforeCommitIsThenNotFound) {
   EXPECT_EQ(fake_.creates_accepted(), 0);
 }
 
-TEST_F(FacebookChannelTest, ExpiredPageTokenAsksForAReconnectWithoutRefreshing) {
-  fake_.RevokeToken(kToken);
+TEST_F(FacebookChannelTest, ARefusedTokenIsRefreshedAndTheCreateSentOnceMore) {
+  // An operator put a new Page token in the account's token file.
+  fake_.AcceptToken(kNewToken);
+  fake_.RevokeToken(kToken);  // 400, code 190 subcode 463
+  credentials_.QueueRefresh(kAccount, Credential{kNewToken, {{"page_id", fake_.page_id()}}});
+  absl::StatusOr<Receipt> receipt = channel_->Publish(Request("New visiting hours."));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(credentials_.rejected_tokens(), std::vector<std::string>{kToken});
+  EXPECT_EQ(fake_.creates_accepted(), 1);
+  EXPECT_EQ(fake_.CountWithText("New visiting hours."), 1);
+  // The next call goes with the new token at once.
+  ASSERT_TRUE(channel_->ReadEngagement(kAccount, receipt->external_id).ok());
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+}
+
+TEST_F(FacebookChannelTest, ARefusedTokenThatCannotBeRefreshedAsksForAReconnect) {
+  fake_.RevokeToken(kToken);  // nothing queued: Refresh answers UNAUTHENTICATED
   ChannelFailure failure = FailureOf(channel_->Publish(Request("Any text.")).status());
   EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
   EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
   EXPECT_TRUE(absl::StrContains(failure.message, "reconnect")) << failure.message;
   EXPECT_FALSE(absl::StrContains(failure.message, kToken)) << failure.message;
-  EXPECT_EQ(credentials_.refresh_calls(), 0);  // Page tokens are not OAuth-refreshable
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(credentials_.rejected_tokens(), std::vector<std::string>{kToken});
   EXPECT_EQ(fake_.requests(), 1);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(FacebookChannelTest, ARefusedTokenWhoseRefreshIsUnavailableIsRetryable) {
+  fake_.RevokeToken(kToken);
+  credentials_.FailRefresh(kAccount, absl::UnavailableError("token store unavailable"));
+  ChannelFailure failure = FailureOf(channel_->Publish(Request("Any text.")).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRetryable);
+  EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(fake_.requests(), 1);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(FacebookChannelTest, ARefreshedTokenRefusedTooIsAuthExpired) {
+  fake_.RevokeToken(kToken);
+  fake_.RevokeToken(kNewToken);
+  credentials_.QueueRefresh(kAccount, Credential{kNewToken, {{"page_id", fake_.page_id()}}});
+  ChannelFailure failure = FailureOf(channel_->Publish(Request("Any text.")).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
+  EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
+  EXPECT_FALSE(absl::StrContains(failure.message, kNewToken)) << failure.message;
+  EXPECT_EQ(credentials_.refresh_calls(), 1);  // once, not in a loop
+  EXPECT_EQ(fake_.requests(), 2);
   EXPECT_EQ(fake_.creates_accepted(), 0);
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -28,6 +29,7 @@ using ::carecast::testing::InstagramFake;
 
 constexpr char kAccount[] = "spokes/north/accounts/ig-main";
 constexpr char kToken[] = "ig-token-5d2a";
+constexpr char kNewToken[] = "ig-token-8e4b";
 constexpr char kImage[] = "https://cdn.example.org/flu-clinic.jpg";
 constexpr char kAlt[] = "A nurse giving a flu shot";
 
@@ -285,13 +287,42 @@ TEST_F(InstagramChannelTest, ThrottleRefusalWaitsAndTheLimiterThenHoldsCalls) {
   EXPECT_EQ(fake_.creates_accepted(), 0);
 }
 
-TEST_F(InstagramChannelTest, ExpiredTokenAsksForAReconnectWithoutRefreshing) {
-  fake_.RevokeToken(kToken);
+TEST_F(InstagramChannelTest, ARefusedTokenIsRefreshedAndTheCreateSentOnceMore) {
+  // An operator put a new token in the account's token file.
+  fake_.AcceptToken(kNewToken);
+  fake_.RevokeToken(kToken);  // 400, code 190 subcode 463
+  credentials_.QueueRefresh(kAccount, Credential{kNewToken, {{"ig_user_id", fake_.ig_user_id()}}});
+  absl::StatusOr<Receipt> receipt = channel_->Publish(Request("Meet our midwives."));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  // Refreshed once; the container, its status reads and media_publish all
+  // went with the new token after the first refusal.
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(credentials_.rejected_tokens(), std::vector<std::string>{kToken});
+  EXPECT_EQ(fake_.containers_created(), 1);
+  EXPECT_EQ(fake_.creates_accepted(), 1);
+}
+
+TEST_F(InstagramChannelTest, ARefusedTokenThatCannotBeRefreshedAsksForAReconnect) {
+  fake_.RevokeToken(kToken);  // nothing queued: Refresh answers UNAUTHENTICATED
   ChannelFailure failure = FailureOf(channel_->Publish(Request("Any caption.")).status());
   EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
   EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
+  EXPECT_TRUE(absl::StrContains(failure.message, "reconnect")) << failure.message;
   EXPECT_FALSE(absl::StrContains(failure.message, kToken)) << failure.message;
-  EXPECT_EQ(credentials_.refresh_calls(), 0);
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(credentials_.rejected_tokens(), std::vector<std::string>{kToken});
+  EXPECT_EQ(fake_.containers_created(), 0);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(InstagramChannelTest, ARefusedTokenWhoseRefreshIsUnavailableIsRetryable) {
+  fake_.RevokeToken(kToken);
+  credentials_.FailRefresh(kAccount, absl::UnavailableError("token store unavailable"));
+  ChannelFailure failure = FailureOf(channel_->Publish(Request("Any caption.")).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRetryable);
+  EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(fake_.containers_created(), 0);
   EXPECT_EQ(fake_.creates_accepted(), 0);
 }
 

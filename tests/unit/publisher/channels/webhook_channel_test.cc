@@ -1,7 +1,9 @@
 #include "services/publisher/channels/webhook_channel.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -36,6 +38,36 @@ Credential Secret(const std::string& secret) {
   return credential;
 }
 
+// A source whose secret changes after the first Get, as when an operator
+// replaces the account's token file while a delivery is on its way. Refresh
+// answers as a file-backed source does for an account without a refresh
+// token (it would mark the account disconnected).
+class RotatingSecretSource final : public CredentialSource {
+ public:
+  RotatingSecretSource(std::string first, std::string then)
+      : first_(std::move(first)), then_(std::move(then)) {}
+  absl::StatusOr<Credential> Get(std::string_view) override {
+    std::lock_guard lock(mu_);
+    return Secret(gets_++ == 0 ? first_ : then_);
+  }
+  absl::StatusOr<Credential> Refresh(std::string_view, std::string_view) override {
+    std::lock_guard lock(mu_);
+    ++refresh_calls_;
+    return absl::UnauthenticatedError("the account must be reconnected");
+  }
+  int refresh_calls() const {
+    std::lock_guard lock(mu_);
+    return refresh_calls_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  const std::string first_;
+  const std::string then_;
+  int gets_ = 0;
+  int refresh_calls_ = 0;
+};
+
 class WebhookChannelTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -43,11 +75,13 @@ class WebhookChannelTest : public ::testing::Test {
     credentials_.Set(kAccount, Secret(kSecret));
   }
 
-  std::unique_ptr<WebhookChannel> MakeChannel(absl::Duration call_timeout = absl::Seconds(10)) {
+  std::unique_ptr<WebhookChannel> MakeChannel(absl::Duration call_timeout = absl::Seconds(10),
+                                              CredentialSource* credentials = nullptr) {
     WebhookChannelOptions options;
     options.base_url = fake_.endpoint();
     options.call_timeout = call_timeout;
-    return std::make_unique<WebhookChannel>(options, http_, credentials_, limiter_, clock_);
+    return std::make_unique<WebhookChannel>(
+        options, http_, credentials != nullptr ? *credentials : credentials_, limiter_, clock_);
   }
 
   static PublishRequest Request(const std::string& key, const std::string& text) {
@@ -293,21 +327,39 @@ TEST_F(WebhookChannelTest, AWrongSecretIsAuthExpiredAndNeverShown) {
   EXPECT_THAT(std::string(status.message()), HasSubstr(kAccount));
   EXPECT_THAT(std::string(status.message()), Not(HasSubstr("not-the-shared-secret")));
   EXPECT_EQ(fake_.signature_failures(), 1);
-  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  // No bearer token, so nothing to refresh: Refresh would mark the account
+  // disconnected (a refused signature can also be a clock more than five
+  // minutes off) and could never hand out a rotated secret.
+  EXPECT_EQ(credentials_.refresh_calls(), 0);
   EXPECT_EQ(fake_.creates_accepted(), 0);
 }
 
 TEST_F(WebhookChannelTest, ARotatedSecretIsPickedUpOnce) {
   fake_.set_secret("rotated-secret");
-  credentials_.QueueRefresh(kAccount, Secret("rotated-secret"));
-  auto channel = MakeChannel();
+  RotatingSecretSource credentials(kSecret, "rotated-secret");
+  auto channel = MakeChannel(absl::Seconds(10), &credentials);
 
   absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "After rotation"));
 
   ASSERT_TRUE(receipt.ok()) << receipt.status();
-  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(credentials.refresh_calls(), 0);
   EXPECT_EQ(fake_.signature_failures(), 1);
   EXPECT_EQ(fake_.creates_accepted(), 1);
+}
+
+TEST_F(WebhookChannelTest, ASecondRefusalAfterARotationIsAuthExpired) {
+  fake_.set_secret("the-receivers-secret");
+  RotatingSecretSource credentials(kSecret, "rotated-but-still-wrong");
+  auto channel = MakeChannel(absl::Seconds(10), &credentials);
+
+  absl::Status status = channel->Publish(Request("p1", "Still refused")).status();
+
+  EXPECT_EQ(KindOf(status), ChannelErrorKind::kAuthExpired);
+  EXPECT_THAT(std::string(status.message()), HasSubstr(kAccount));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("rotated-but-still-wrong")));
+  EXPECT_EQ(credentials.refresh_calls(), 0);
+  EXPECT_EQ(fake_.signature_failures(), 2);  // once per secret, no loop
+  EXPECT_EQ(fake_.creates_accepted(), 0);
 }
 
 TEST_F(WebhookChannelTest, AReceiverRefusalAfterVerificationIsAuthExpired) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -26,11 +27,12 @@ using carecast::testing::WordPressFake;
 constexpr char kAccount[] = "spokes/s1/accounts/wp1";
 constexpr char kUser[] = "carecast-bot";
 constexpr char kPassword[] = "abcd EFGH 1234 ijkl MNOP 5678";
+constexpr char kNewPassword[] = "qrst UVWX 9012 yzab CDEF 3456";
 
-Credential WordPressCredential() {
+Credential WordPressCredential(const std::string& password = kPassword) {
   Credential credential;
   credential.fields["username"] = kUser;
-  credential.fields["app_password"] = kPassword;
+  credential.fields["app_password"] = password;
   return credential;
 }
 
@@ -280,14 +282,51 @@ TEST_F(WordPressChannelTest, AServerErrorBeforeCommitIsUnknownAndFindPublishedSa
   EXPECT_EQ(fake_.creates_accepted(), 0);
 }
 
-TEST_F(WordPressChannelTest, ARevokedApplicationPasswordIsAuthExpiredWithoutARefresh) {
-  fake_.RevokeApplicationPassword(kUser, kPassword);
+TEST_F(WordPressChannelTest, ARevokedApplicationPasswordIsRefreshedAndTheCreateSentOnceMore) {
+  // An operator put a new application password in the account's token file.
+  fake_.AddApplicationPassword(kUser, kNewPassword);
+  fake_.RevokeApplicationPassword(kUser, kPassword);  // 401 incorrect_password
+  credentials_.QueueRefresh(kAccount, WordPressCredential(kNewPassword));
+  absl::StatusOr<Receipt> receipt = channel().Publish(Request("Back in"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(fake_.creates_accepted(), 1);
+}
+
+TEST_F(WordPressChannelTest, ARevokedApplicationPasswordThatCannotBeRefreshedIsAuthExpired) {
+  fake_.RevokeApplicationPassword(kUser, kPassword);  // nothing queued: UNAUTHENTICATED
   ChannelFailure failure = FailureOf(channel().Publish(Request("Locked out")).status());
   EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
   EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
-  EXPECT_TRUE(absl::StrContains(failure.message, "revoked or wrong")) << failure.message;
+  EXPECT_TRUE(absl::StrContains(failure.message, "reconnect")) << failure.message;
   EXPECT_FALSE(absl::StrContains(failure.message, kPassword)) << failure.message;
-  EXPECT_EQ(credentials_.refresh_calls(), 0);
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  // The rejected token is the credential's access token, which WordPress
+  // accounts leave empty (the password is a field, sent as HTTP Basic).
+  EXPECT_EQ(credentials_.rejected_tokens(), std::vector<std::string>{""});
+  EXPECT_EQ(fake_.requests(), 1);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(WordPressChannelTest, ARevokedApplicationPasswordWhoseRefreshIsUnavailableIsRetryable) {
+  fake_.RevokeApplicationPassword(kUser, kPassword);
+  credentials_.FailRefresh(kAccount, absl::UnavailableError("token store unavailable"));
+  ChannelFailure failure = FailureOf(channel().Publish(Request("Later")).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRetryable);
+  EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
+  EXPECT_EQ(fake_.requests(), 1);
+  EXPECT_EQ(fake_.creates_accepted(), 0);
+}
+
+TEST_F(WordPressChannelTest, TheSamePasswordAfterARefreshIsNotSentAgain) {
+  fake_.RevokeApplicationPassword(kUser, kPassword);
+  credentials_.QueueRefresh(kAccount, WordPressCredential());  // nothing newer
+  ChannelFailure failure = FailureOf(channel().Publish(Request("Locked out")).status());
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
+  EXPECT_TRUE(absl::StrContains(failure.message, "revoked or wrong")) << failure.message;
+  EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
+  EXPECT_EQ(credentials_.refresh_calls(), 1);
   EXPECT_EQ(fake_.requests(), 1);
   EXPECT_EQ(fake_.creates_accepted(), 0);
 }
