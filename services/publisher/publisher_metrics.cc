@@ -32,13 +32,11 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
                   .Name("carecast_publisher_posts_failed_total")
                   .Help("Posts that ended FAILED or NEEDS_HUMAN, per network and reason kind.")
                   .Register(registry)),
-      lateness_(
-          prometheus::BuildHistogram()
-              .Name("carecast_publisher_publish_lateness_seconds")
-              .Help("Seconds between a post's publish_time and its recorded publication.")
-              .Register(registry)
-              .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                               0.5, 1, 2.5, 5, 10, 30, 60})),
+      lateness_(prometheus::BuildHistogram()
+                    .Name("carecast_publisher_publish_lateness_seconds")
+                    .Help("Seconds between a post's publish_time and its recorded publication, "
+                          "per network.")
+                    .Register(registry)),
       claims_lost_(prometheus::BuildCounter()
                        .Name("carecast_publisher_claims_lost_total")
                        .Help("Claims another publisher won (compare-and-set lost).")
@@ -83,6 +81,7 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
       failed_.Add({{"network", network}, {"reason_kind", std::string(kind)}});
     }
     rate_limited_.Add({{"network", network}});
+    Lateness(network);
     for (std::string_view result : kReconcileResults)
       reconciled_.Add({{"network", network}, {"result", std::string(result)}});
     for (std::string_view resolution : kNeedsHumanResolutions)
@@ -93,7 +92,15 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
 void PublisherMetrics::Published(std::string_view network, absl::Duration lateness) {
   published_.Add({{"network", std::string(network)}}).Increment();
   // Early publication is not expected; clamp so the histogram stays meaningful.
-  lateness_.Observe(std::max(0.0, absl::ToDoubleSeconds(lateness)));
+  Lateness(network).Observe(std::max(0.0, absl::ToDoubleSeconds(lateness)));
+}
+
+prometheus::Histogram& PublisherMetrics::Lateness(std::string_view network) {
+  // From a millisecond (what dispatch on the dot aims at) to a minute (a
+  // network's rate limit).
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return lateness_.Add({{"network", std::string(network)}}, kBuckets);
 }
 
 void PublisherMetrics::Failed(std::string_view network, std::string_view reason_kind) {

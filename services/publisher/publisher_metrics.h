@@ -20,7 +20,7 @@ class PublisherMetrics {
   explicit PublisherMetrics(prometheus::Registry& registry);
 
   // carecast_publisher_posts_published_total{network} and
-  // carecast_publisher_publish_lateness_seconds (published_time - publish_time).
+  // carecast_publisher_publish_lateness_seconds{network} (published_time - publish_time).
   void Published(std::string_view network, absl::Duration lateness);
   // carecast_publisher_posts_failed_total{network,reason_kind} (FAILED and NEEDS_HUMAN);
   // every network and known reason kind exists at zero from construction.
@@ -53,7 +53,9 @@ class PublisherMetrics {
  private:
   prometheus::Family<prometheus::Counter>& published_;
   prometheus::Family<prometheus::Counter>& failed_;
-  prometheus::Histogram& lateness_;
+  prometheus::Histogram& Lateness(std::string_view network);
+
+  prometheus::Family<prometheus::Histogram>& lateness_;
   prometheus::Counter& claims_lost_;
   prometheus::Family<prometheus::Counter>& rate_limited_;
   prometheus::Family<prometheus::Counter>& reconciled_;

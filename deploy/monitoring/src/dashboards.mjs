@@ -180,10 +180,9 @@ function sreBoard() {
     [[`max(carecast_publisher_held{${P}})`, 'hold']],
     { mappings: [{ type: 'value', options: { 0: { text: 'RUNNING', color: 'green' }, 1: { text: 'HELD', color: 'red' } } }],
       thresholds: RYG(1, 1) }), 4, 8);
-  b.add(timeseries('Publish lateness', 'Seconds between a post\'s publish time and its publication.', 's',
-    [[`histogram_quantile(0.5, sum by (le) (${rate('carecast_publisher_publish_lateness_seconds_bucket', P)}))`, 'p50'],
-     [`histogram_quantile(0.95, sum by (le) (${rate('carecast_publisher_publish_lateness_seconds_bucket', P)}))`, 'p95'],
-     [`histogram_quantile(0.99, sum by (le) (${rate('carecast_publisher_publish_lateness_seconds_bucket', P)}))`, 'p99']],
+  b.add(timeseries('Publish lateness by network', 'Seconds between a post\'s publish time and its publication, per network (a network\'s rate limit shows here).', 's',
+    [[`histogram_quantile(0.5, sum by (network, le) (${rate('carecast_publisher_publish_lateness_seconds_bucket', P)}))`, 'p50 {{network}}'],
+     [`histogram_quantile(0.99, sum by (network, le) (${rate('carecast_publisher_publish_lateness_seconds_bucket', P)}))`, 'p99 {{network}}']],
     { thresholds: RYG(10, 30) }), 10, 8);
   b.add(timeseries('Posts published and failed', 'Per minute, by network (failed: by reason kind).', 'short',
     [[`sum by (network) (${rate('carecast_publisher_posts_published_total', P)}) * 60`, 'published {{network}}'],

@@ -68,7 +68,12 @@ TEST_F(PublisherTest, PublishesAtDueTimeAndNotBefore) {
   EXPECT_EQ(
       MetricValue(p.registry, "carecast_publisher_posts_published_total", {{"network", "sandbox"}}),
       1);
-  EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_publish_lateness_seconds"), 1);
+  EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_publish_lateness_seconds",
+                        {{"network", "sandbox"}}),
+            1);
+  EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_publish_lateness_seconds",
+                        {{"network", "mastodon"}}),
+            0);
 }
 
 TEST_F(PublisherTest, PostsScheduledBeforeStartAreFoundByTheIndexRebuild) {
