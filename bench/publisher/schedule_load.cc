@@ -14,19 +14,17 @@
 // i falls due at t0 + lead + i/R and its call is not sent before t0 + i/R (t0:
 // when the command starts), so scheduling runs alongside dispatching with `lead`
 // of slack (--no-pace: calls go out as fast as --in-flight allows, e.g. to load
-// posts held far ahead with --lead 720h). With --herd every post falls due at t0 + lead exactly (calls go out
-// as fast as --in-flight allows). The post id is "<prefix>-<due unix ms>-<i>", so
-// the idempotency key the publisher sends ("<post id>.v1") tells the fake network
-// each post's due time. Prints one JSON line: calls, failures, calls/s achieved,
-// and how many calls returned with less than a second of slack.
+// posts held far ahead with --lead 720h). With --herd every post falls due at t0 + lead exactly
+// (calls go out as fast as --in-flight allows). The post id is "<prefix>-<due unix ms>-<i>", so the
+// idempotency key the publisher sends ("<post id>.v1") tells the fake network each post's due time.
+// Prints one JSON line: calls, failures, calls/s achieved, and how many calls returned with less
+// than a second of slack.
 //
 // Tokens (minted with carecastctl token) come from the environment:
 //   CARECAST_BENCH_STRATEGIST_TOKEN  (role strategist: spoke, accounts, SchedulePost)
 //   CARECAST_BENCH_WRITER_TOKEN      (content_developer)   setup only
 //   CARECAST_BENCH_REVIEWER_TOKEN    (compliance_reviewer) setup only
 // The planner address: --planner HOST:PORT or $CARECAST_PLANNER_ADDR.
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -43,6 +41,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include <grpcpp/grpcpp.h>
+
 #include "carecast/v1/planner_service.grpc.pb.h"
 
 namespace {
@@ -65,13 +65,14 @@ struct Options {
 };
 
 int Usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "schedule_load: %s\n"
-               "usage: schedule_load setup --spoke ID --accounts N [--network mastodon|sandbox]\n"
-               "       schedule_load schedule --spoke ID --accounts N --posts N --prefix P\n"
-               "                     [--rate R | --herd] [--lead 10s] [--in-flight 64] [--no-pace]\n"
-               "                     [--planner HOST:PORT]\n",
-               problem.c_str());
+  std::fprintf(
+      stderr,
+      "schedule_load: %s\n"
+      "usage: schedule_load setup --spoke ID --accounts N [--network mastodon|sandbox]\n"
+      "       schedule_load schedule --spoke ID --accounts N --posts N --prefix P\n"
+      "                     [--rate R | --herd] [--lead 10s] [--in-flight 64] [--no-pace]\n"
+      "                     [--planner HOST:PORT]\n",
+      problem.c_str());
   return 2;
 }
 
@@ -217,6 +218,7 @@ int Schedule(const Options& o, const std::shared_ptr<grpc::Channel>& channel) {
   };
   std::vector<std::thread> threads;
   const int n = std::max<int>(1, std::min<int64_t>(o.in_flight, o.posts));
+  threads.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) threads.emplace_back(worker);
   for (std::thread& t : threads) t.join();
   const double elapsed = absl::ToDoubleSeconds(absl::Now() - t0);
@@ -227,8 +229,7 @@ int Schedule(const Options& o, const std::shared_ptr<grpc::Channel>& channel) {
       o.prefix.c_str(), static_cast<long long>(o.posts), static_cast<long long>(ok.load()),
       static_cast<long long>(failed.load()), static_cast<long long>(tight.load()), elapsed,
       static_cast<double>(ok.load() + failed.load()) / elapsed, n,
-      static_cast<long long>(absl::ToUnixMillis(first_due)), o.herd ? "true" : "false",
-      o.rate);
+      static_cast<long long>(absl::ToUnixMillis(first_due)), o.herd ? "true" : "false", o.rate);
   return failed.load() == 0 ? 0 : 1;
 }
 
@@ -273,8 +274,7 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments args;
   // Separate connections per channel argument set would not help: one HTTP/2
   // connection carries all in-flight calls, as carecastctl's does.
-  auto channel =
-      grpc::CreateCustomChannel(o.planner, grpc::InsecureChannelCredentials(), args);
+  auto channel = grpc::CreateCustomChannel(o.planner, grpc::InsecureChannelCredentials(), args);
   if (o.command == "setup") {
     auto stub = v1::PlannerService::NewStub(channel);
     return Setup(o, *stub);

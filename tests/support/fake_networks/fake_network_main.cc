@@ -34,6 +34,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+
 #include "tests/support/fake_networks/bluesky_fake.h"
 #include "tests/support/fake_networks/facebook_fake.h"
 #include "tests/support/fake_networks/instagram_fake.h"
@@ -61,9 +62,10 @@ std::map<std::string, std::function<std::unique_ptr<FakeNetworkServer>()>> Fakes
 }
 
 int Usage() {
-  std::fprintf(stderr,
-               "usage: carecast-fake-network <network> [--port N] [--port-file PATH]\n"
-               "         [--latency 50ms] [--threads N] [--rate-limit N/5m|0] [--commit-log PATH]\n");
+  std::fprintf(
+      stderr,
+      "usage: carecast-fake-network <network> [--port N] [--port-file PATH]\n"
+      "         [--latency 50ms] [--threads N] [--rate-limit N/5m|0] [--commit-log PATH]\n");
   std::fprintf(stderr, "networks:");
   for (const auto& [name, make] : Fakes()) std::fprintf(stderr, " %s", name.c_str());
   std::fprintf(stderr, "\n");
@@ -100,8 +102,8 @@ int main(int argc, char** argv) {
       absl::Duration window = absl::Minutes(5);
       std::vector<std::string> parts = absl::StrSplit(value, '/');
       if (parts.size() > 2 || !absl::SimpleAtoi(parts[0], &limit) || limit < 0) return Usage();
-      if (parts.size() == 2 && (!absl::ParseDuration(parts[1], &window) ||
-                                window <= absl::ZeroDuration()))
+      if (parts.size() == 2 &&
+          (!absl::ParseDuration(parts[1], &window) || window <= absl::ZeroDuration()))
         return Usage();
       rate_limit = {limit, window};
     } else {

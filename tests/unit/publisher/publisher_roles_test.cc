@@ -18,6 +18,7 @@ TEST(PublisherRolesTest, TableNamesEveryMethodOfTheService) {
           "PublisherService");
   ASSERT_NE(service, nullptr);
   std::vector<std::string> methods;
+  methods.reserve(static_cast<size_t>(service->method_count()));
   for (int i = 0; i < service->method_count(); ++i)
     methods.push_back("/" + service->full_name() + "/" + service->method(i)->name());
   std::sort(methods.begin(), methods.end());
@@ -43,9 +44,8 @@ TEST(PublisherRolesTest, OnlyPublishersStrategistsAndAdminsResolveNeedsHumanPost
   for (std::string_view method : {kConfirmPostPublishedMethod, kConfirmPostNotPublishedMethod}) {
     for (Role r : {Role::kPublisher, Role::kStrategist, Role::kAdmin})
       EXPECT_TRUE(table.Authorize(Principal{"p", {r}, {}}, method).ok()) << common::RoleName(r);
-    for (Role r :
-         {Role::kContributor, Role::kContentDeveloper, Role::kClinicalReviewer,
-          Role::kComplianceReviewer, Role::kResponder, Role::kService}) {
+    for (Role r : {Role::kContributor, Role::kContentDeveloper, Role::kClinicalReviewer,
+                   Role::kComplianceReviewer, Role::kResponder, Role::kService}) {
       EXPECT_EQ(table.Authorize(Principal{"p", {r}, {}}, method).status().code(),
                 absl::StatusCode::kPermissionDenied)
           << common::RoleName(r) << " " << method;

@@ -748,6 +748,7 @@ TEST_F(PublisherTest, ABatchIsDispatchedInParallelAndTwoParallelPublishersSendEa
   // Both publishers run their cycles at the same time over the same due index.
   for (int round = 0; round < 5 && h_.channel_.delivery_count() < kPosts; ++round) {
     std::vector<std::thread> cycles;
+    cycles.reserve(publishers.size());
     for (PublisherUnderTest* p : publishers) cycles.emplace_back([p] { p->publisher->RunCycle(); });
     for (std::thread& t : cycles) t.join();
   }
