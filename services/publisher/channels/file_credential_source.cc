@@ -42,11 +42,25 @@ std::string Hex(const unsigned char* bytes, size_t n) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), n));
 }
 
-// Which tokens a file holds, as a digest: stored in the (sealed) record so a
-// replica can tell whether the record descends from the file it sees now.
-std::string Fingerprint(std::string_view access_token, std::string_view refresh_token) {
+// Which credentials a file holds, as a digest: stored in the (sealed) record so
+// a replica can tell whether the record descends from the file it sees now, and
+// kept with a disconnection so a new file ends it. The sign-in fields
+// (app_password: WordPress, Bluesky; secret: webhook) are added only when
+// present, so the fingerprint of a file without them (X, LinkedIn, Mastodon,
+// ...) is the SHA-256 of access token NUL refresh token, as in records stored
+// before they counted.
+std::string Fingerprint(std::string_view access_token, std::string_view refresh_token,
+                        std::string_view app_password, std::string_view secret) {
   std::string material = absl::StrCat(common::AsAbsl(access_token), std::string(1, '\0'),
                                       common::AsAbsl(refresh_token));
+  if (!app_password.empty()) {
+    absl::StrAppend(&material, std::string(1, '\0'), "app_password", std::string(1, '\0'),
+                    common::AsAbsl(app_password));
+  }
+  if (!secret.empty()) {
+    absl::StrAppend(&material, std::string(1, '\0'), "secret", std::string(1, '\0'),
+                    common::AsAbsl(secret));
+  }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(material.data(), material.size(), digest, &length, EVP_sha256(), nullptr);
@@ -232,7 +246,8 @@ std::optional<TokenFile> ParseTokenFile(const std::filesystem::path& path, std::
     if (std::find(kNotFields.begin(), kNotFields.end(), name) != kNotFields.end()) continue;
     file.fields[name] = value.template get<std::string>();
   }
-  file.fingerprint = Fingerprint(file.access_token, file.Field("refresh_token"));
+  file.fingerprint = Fingerprint(file.access_token, file.Field("refresh_token"),
+                                 file.Field("app_password"), file.Field("secret"));
   return file;
 }
 
@@ -352,6 +367,11 @@ std::optional<FileCredentialSource::TokenFile> FileCredentialSource::FileOf(
     if (!found && file.token->account == account) found = file.token;
   }
   std::lock_guard state_lock(state_mu_);
+  // The sign-in credentials of an account as first seen: what a Refresh
+  // without newer ones compares with.
+  for (const auto& [name, fingerprint] : fingerprints) {
+    sign_in_.emplace(name, SignInJudged{fingerprint, absl::InfinitePast()});
+  }
   // A new token file (or none) ends a disconnection: someone reconnected, or
   // removed the account.
   for (auto d = disconnected_.begin(); d != disconnected_.end();) {
@@ -519,7 +539,7 @@ FileCredentialSource::TakeLease(const std::string& account,
     std::optional<TokenFile> file = FileOf(account);
     if (!file) return absl::NotFoundError(absl::StrCat("no token file for account ", account));
     if (file->Field("refresh_token").empty()) {
-      if (file->access_token != rejected_access_token) {
+      if (file->access_token != rejected_access_token || NewerSignIn(*file)) {
         return CredentialOf<TokenFile, TokenRecord>(*file, nullptr);
       }
       return Disconnect(*file, "there is no refresh token");
@@ -617,6 +637,22 @@ std::shared_ptr<const FileCredentialSource::TokenRecord> FileCredentialSource::R
     return nullptr;
   }
   return theirs;
+}
+
+bool FileCredentialSource::NewerSignIn(const TokenFile& file) {
+  if (file.Field("app_password").empty() && file.Field("secret").empty()) return false;
+  const absl::Time now = clock_.Now();
+  std::lock_guard lock(state_mu_);
+  SignInJudged& judged = sign_in_[file.account];
+  if (judged.fingerprint != file.fingerprint) {
+    // The file changed since the last Refresh (or since it was first read):
+    // whoever was refused signed in with older credentials.
+    judged = {file.fingerprint, now + options_.lease};
+    return true;
+  }
+  // Callers refused with the old credentials at the same time get the new ones
+  // too; a refusal after that is a refusal of these.
+  return now < judged.handed_out_until;
 }
 
 absl::Status FileCredentialSource::StoreUnavailable(const std::string& account,

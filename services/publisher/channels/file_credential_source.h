@@ -20,9 +20,10 @@
 //   {access_token, refresh_token, expires_at, refreshed_at, refreshing_by,
 //    lease_until, file_fingerprint, disconnected}
 // `file_fingerprint` is a SHA-256 of the token file's access and refresh token
-// that the record descends from. Get returns the record while the file still
-// has that fingerprint; once the file's tokens change (an operator reconnected
-// the account), the file wins. Content, not modification times, decides: the
+// (and its app_password and secret fields, only when present) that the record
+// descends from. Get returns the record while the file still has that
+// fingerprint; once the file's tokens change (an operator reconnected the
+// account), the file wins. Content, not modification times, decides: the
 // kubelet rewrites every file when a pod starts, which says nothing about
 // which tokens are newer.
 //
@@ -40,6 +41,12 @@
 // spoke} counts it until a refresh succeeds or the token file changes (the
 // series of every network and spoke with a token file exists, at 0 when none
 // is disconnected).
+// Accounts that sign in with an app_password (WordPress, Bluesky) or secret
+// (webhook) have no access token to compare with the rejected one: Refresh
+// hands out the file's credentials when they changed since the last Refresh
+// judged them (before any: since the file was first read) and, for `lease`
+// after that, to every caller refused meanwhile; otherwise the account is
+// disconnected (a new app password in the file ends that).
 // Transport failures, 408, 429 and 5xx → UNAVAILABLE; the account stays
 // connected. Messages, logs and metrics never carry a token or secret.
 #pragma once
@@ -153,6 +160,12 @@ class FileCredentialSource final : public CredentialSource {
                                                       const Lease& lease);
   static absl::Status StoreUnavailable(const std::string& account, const absl::Status& status);
   absl::Status Disconnect(const TokenFile& file, std::string_view reason);
+  // For a Refresh of an account that signs in with an app_password or secret
+  // field (the rejected access token is empty, so it cannot tell): true when
+  // the file's credentials changed since the last Refresh judged them (or,
+  // before any, since the file was first read), or were handed out as newer
+  // within the last `lease`; false for files without those fields.
+  bool NewerSignIn(const TokenFile& file);
 
   std::mutex& AccountMutex(const std::string& account);
   // Records whether `file`'s account is disconnected; true when that changed.
@@ -183,6 +196,13 @@ class FileCredentialSource final : public CredentialSource {
     std::string fingerprint;
   };
   std::map<std::string, DisconnectedAccount> disconnected_ ABSL_GUARDED_BY(state_mu_);
+  // Per account: the fingerprint of the file a Refresh last judged (at first,
+  // the file as first read), and until when it is handed out as newer.
+  struct SignInJudged {
+    std::string fingerprint;
+    absl::Time handed_out_until = absl::InfinitePast();
+  };
+  std::map<std::string, SignInJudged> sign_in_ ABSL_GUARDED_BY(state_mu_);
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> gauges_
       ABSL_GUARDED_BY(state_mu_);
 };

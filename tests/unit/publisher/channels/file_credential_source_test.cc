@@ -544,6 +544,126 @@ TEST_F(FileCredentialSourceTest, NoRefreshTokenDisconnectsWithoutCallingTheEndpo
             0);
 }
 
+// A file without app_password or secret keeps the fingerprint it had before
+// those counted (SHA-256 of access token NUL refresh token), so records
+// stored by earlier publishers still descend from it.
+TEST_F(FileCredentialSourceTest, AnXFileKeepsItsFingerprintAndItsStoredRecord) {
+  // sha256("a0\0r0"), computed the old way.
+  constexpr char kOldFingerprint[] =
+      "09983a0738962d4dc9406dfb670618a778b06353f72e61f2151175c198918886";
+  WriteToken(XToken("a0", "r0"));
+  auto source = Source(registry_, "replica-a");
+  ASSERT_NE(source, nullptr);
+  absl::StatusOr<TokenSealer> sealer = TokenSealer::FromKeyFile(key_file_);
+  ASSERT_TRUE(sealer.ok());
+  // A record written before the change, descending from this file.
+  json old_record = {{"access_token", "stored-access"},
+                     {"refresh_token", "stored-refresh"},
+                     {"expires_at", nullptr},
+                     {"refreshed_at", nullptr},
+                     {"refreshing_by", ""},
+                     {"lease_until", nullptr},
+                     {"file_fingerprint", kOldFingerprint},
+                     {"disconnected", false}};
+  absl::StatusOr<std::string> sealed = sealer->Seal(old_record.dump(), kKvKey);
+  ASSERT_TRUE(sealed.ok());
+  ASSERT_TRUE(kv_.Bucket(kBucket).Put(kKvKey, *sealed).ok());
+  absl::StatusOr<Credential> credential = source->Get(kAccount);
+  ASSERT_TRUE(credential.ok()) << credential.status();
+  EXPECT_EQ(credential->access_token, "stored-access");
+  EXPECT_EQ(credential->Field("refresh_token"), "stored-refresh");
+
+  // A refresh writes the same fingerprint.
+  ASSERT_TRUE(kv_.Bucket(kBucket).Delete(kKvKey).ok());
+  ASSERT_TRUE(source->Refresh(kAccount, "a0").ok());
+  absl::StatusOr<std::string> opened = sealer->Open(StoredValue(), kKvKey);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(json::parse(*opened)["file_fingerprint"], kOldFingerprint);
+}
+
+// WordPress (and Bluesky) sign in with app_password; the file has no access token.
+TEST_F(FileCredentialSourceTest, ANewAppPasswordIsHandedOutAndEndsTheDisconnection) {
+  constexpr char kWordPress[] = "spokes/st-marys/accounts/wp-main";
+  const std::map<std::string, std::string> labels = {{"network", "wordpress"},
+                                                     {"spoke", "st-marys"}};
+  json token = {{"network", "wordpress"},
+                {"account", kWordPress},
+                {"username", "editor"},
+                {"app_password", "app-password-0"}};
+  WriteToken(token, "wp-main.json");
+  auto source = Source(registry_, "replica-a");
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, labels), 0);
+  EXPECT_EQ(source->Get(kWordPress)->Field("app_password"), "app-password-0");
+
+  // The file is unchanged: the refused password is the file's.
+  absl::StatusOr<Credential> refused = source->Refresh(kWordPress, "");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated) << refused.status();
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr(absl::StrCat("account ", kWordPress, " must be reconnected")));
+  EXPECT_THAT(std::string(refused.status().message()), Not(HasSubstr("app-password-0")));
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, labels), 1);
+  EXPECT_EQ(source->Refresh(kWordPress, "").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, labels), 1);
+
+  // The operator puts a new application password in the file: no restart.
+  token["app_password"] = "app-password-1";
+  WriteToken(token, "wp-main.json");
+  absl::StatusOr<Credential> current = source->Get(kWordPress);
+  ASSERT_TRUE(current.ok()) << current.status();
+  EXPECT_EQ(current->Field("app_password"), "app-password-1");
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, labels), 0);
+  absl::StatusOr<Credential> renewed = source->Refresh(kWordPress, "");
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_EQ(renewed->Field("username"), "editor");
+  EXPECT_EQ(renewed->Field("app_password"), "app-password-1");
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, labels), 0);
+  // Another caller refused with the old password at the same time gets it too.
+  EXPECT_EQ(source->Refresh(kWordPress, "")->Field("app_password"), "app-password-1");
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, labels), 0);
+
+  // Later, the new password is refused as well: disconnected again.
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_EQ(source->Refresh(kWordPress, "").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, labels), 1);
+  EXPECT_TRUE(endpoint_.calls().empty());
+  EXPECT_THAT(AllLogText(), Not(HasSubstr("app-password")));
+}
+
+TEST_F(FileCredentialSourceTest, AnAppPasswordReplacedBeforeTheRefusalIsTheAnswer) {
+  constexpr char kBluesky[] = "spokes/st-marys/accounts/bsky-main";
+  json token = {{"network", "bluesky"},
+                {"account", kBluesky},
+                {"handle", "stmarys.bsky.social"},
+                {"app_password", "app-password-0"}};
+  WriteToken(token, "bsky-main.json");
+  auto source = Source(registry_, "replica-a");
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->Get(kBluesky)->Field("app_password"), "app-password-0");
+  token["app_password"] = "app-password-1";
+  WriteToken(token, "bsky-main.json");
+  absl::StatusOr<Credential> renewed = source->Refresh(kBluesky, "");
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_EQ(renewed->Field("app_password"), "app-password-1");
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, {{"network", "bluesky"}, {"spoke", "st-marys"}}),
+            0);
+}
+
+TEST_F(FileCredentialSourceTest, ANewWebhookSecretEndsTheDisconnection) {
+  constexpr char kWebhook[] = "spokes/st-marys/accounts/hook";
+  const std::map<std::string, std::string> labels = {{"network", "webhook"}, {"spoke", "st-marys"}};
+  json token = {{"network", "webhook"}, {"account", kWebhook}, {"secret", "hmac-secret-0"}};
+  WriteToken(token, "hook.json");
+  auto source = Source(registry_, "replica-a");
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->Refresh(kWebhook, "").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, labels), 1);
+  token["secret"] = "hmac-secret-1";
+  WriteToken(token, "hook.json");
+  EXPECT_EQ(source->Get(kWebhook)->Field("secret"), "hmac-secret-1");
+  EXPECT_EQ(SeriesValue(registry_, kDisconnected, labels), 0);
+}
+
 TEST_F(FileCredentialSourceTest, TransientFailuresLeaveTheAccountConnected) {
   WriteToken(XToken("a0", "r0"));
   auto source = Source(registry_, "replica-a");
