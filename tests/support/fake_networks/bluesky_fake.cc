@@ -96,7 +96,6 @@ BlueskyFake::BlueskyFake(BlueskyFakeSettings settings)
   http().Post("/xrpc/com.atproto.repo.uploadBlob",
               [this](Req req, Res res) { UploadBlob(req, res); });
   http().Get("/xrpc/app.bsky.feed.getPosts", [this](Req req, Res res) { GetPosts(req, res); });
-  http().Get(R"(/files/(.+))", [this](Req req, Res res) { ServeFile(req, res); });
 }
 
 // Handlers read this object's members: the server must stop before they go.
@@ -131,11 +130,6 @@ void BlueskyFake::ExpireRefreshTokens() {
 void BlueskyFake::set_app_password(const std::string& password) {
   std::lock_guard lock(fake_mu_);
   app_password_ = password;
-}
-
-void BlueskyFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
-  std::lock_guard lock(fake_mu_);
-  files_[name] = File{std::move(bytes), std::move(mime_type)};
 }
 
 std::string BlueskyFake::RecordUri(const std::string& rkey) const {
@@ -428,17 +422,6 @@ void BlueskyFake::GetPosts(const httplib::Request& req, httplib::Response& res) 
                                                     absl::UTCTimeZone())}});
   }
   AnswerJson(res, 200, json{{"posts", views}});
-}
-
-void BlueskyFake::ServeFile(const httplib::Request& req, httplib::Response& res) {
-  std::lock_guard lock(fake_mu_);
-  auto it = files_.find(req.matches[1]);
-  if (it == files_.end()) {
-    res.status = 404;
-    return;
-  }
-  res.status = 200;
-  res.set_content(it->second.bytes, it->second.mime_type.c_str());
 }
 
 void BlueskyFake::AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const {

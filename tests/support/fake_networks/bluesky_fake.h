@@ -56,8 +56,6 @@ class BlueskyFake final : public FakeNetworkServer {
   void ExpireRefreshTokens();
   // createSession accepts only this app password from now on.
   void set_app_password(const std::string& password);
-  // Serves `bytes` at GET /files/<name> with `mime_type`.
-  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
   // Adds a post record at `rkey` as if made elsewhere (not counted as a create);
   // returns its at:// URI.
   std::string AddRecord(const std::string& rkey, const std::string& text,
@@ -81,11 +79,6 @@ class BlueskyFake final : public FakeNetworkServer {
                       absl::Time reset) const override;
 
  private:
-  struct File {
-    std::string bytes;
-    std::string mime_type;
-  };
-
   void CreateSession(const httplib::Request& req, httplib::Response& res);
   void RefreshSession(const httplib::Request& req, httplib::Response& res);
   void CreateRecord(const httplib::Request& req, httplib::Response& res);
@@ -94,7 +87,6 @@ class BlueskyFake final : public FakeNetworkServer {
   void ListRecords(const httplib::Request& req, httplib::Response& res);
   void UploadBlob(const httplib::Request& req, httplib::Response& res);
   void GetPosts(const httplib::Request& req, httplib::Response& res);
-  void ServeFile(const httplib::Request& req, httplib::Response& res);
 
   // Admit, then the token must be an access token (else 400 InvalidToken).
   bool AdmitWithAccess(const httplib::Request& req, httplib::Response& res);
@@ -112,7 +104,6 @@ class BlueskyFake final : public FakeNetworkServer {
   absl::Duration policy_window_ ABSL_GUARDED_BY(fake_mu_);
   std::set<std::string> access_tokens_ ABSL_GUARDED_BY(fake_mu_);
   std::set<std::string> refresh_tokens_ ABSL_GUARDED_BY(fake_mu_);
-  std::map<std::string, File> files_ ABSL_GUARDED_BY(fake_mu_);
   int64_t next_token_ ABSL_GUARDED_BY(fake_mu_) = 1;
   int64_t next_cid_ ABSL_GUARDED_BY(fake_mu_) = 1;
   int64_t sessions_created_ ABSL_GUARDED_BY(fake_mu_) = 0;

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include <nlohmann/json.hpp>
 
 namespace carecast::testing {
 namespace {
@@ -18,42 +19,34 @@ thread_local std::optional<FakeFault> tls_after_commit;
 // the pre-routing handler when a commit log is kept).
 thread_local absl::Time tls_arrival = absl::InfinitePast();
 
-void AppendJsonString(std::string_view in, std::string& out) {
-  out.push_back('"');
-  for (char c : in) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 }  // namespace
 
 FakeNetworkServer::FakeNetworkServer(std::string network)
-    : network_(std::move(network)), http_(std::make_unique<httplib::Server>()) {}
+    : network_(std::move(network)), http_(std::make_unique<httplib::Server>()) {
+  http_->Get(R"(/files/(.+))",
+             [this](const httplib::Request& req, httplib::Response& res) { ServeFile(req, res); });
+}
+
+void FakeNetworkServer::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
+  std::lock_guard lock(files_mu_);
+  files_[name] = {std::move(bytes), std::move(mime_type)};
+}
+
+bool FakeNetworkServer::HostsFile(const std::string& name) const {
+  std::lock_guard lock(files_mu_);
+  return files_.contains(name);
+}
+
+void FakeNetworkServer::ServeFile(const httplib::Request& req, httplib::Response& res) const {
+  std::lock_guard lock(files_mu_);
+  auto it = files_.find(req.matches[1]);
+  if (it == files_.end()) {
+    res.status = 404;
+    return;
+  }
+  res.status = 200;
+  res.set_content(it->second.first, it->second.second.c_str());
+}
 
 FakeNetworkServer::~FakeNetworkServer() {
   Stop();
@@ -296,16 +289,13 @@ std::string FakeNetworkServer::Commit(FakePost post) {
   ++creates_;
   if (commit_log_ != nullptr) {
     absl::Time arrival = tls_arrival == absl::InfinitePast() ? post.create_time : tls_arrival;
-    std::string line = absl::StrCat("{\"arrival_us\":", absl::ToUnixMicros(arrival), ",\"id\":");
-    AppendJsonString(post.id, line);
-    line += ",\"key\":";
     auto key = post.attributes.find("idempotency_key");
-    AppendJsonString(key == post.attributes.end() ? "" : key->second, line);
-    line += ",\"author\":";
-    AppendJsonString(post.author, line);
-    line += ",\"text\":";
-    AppendJsonString(post.text, line);
-    line += "}\n";
+    nlohmann::json entry = {{"arrival_us", absl::ToUnixMicros(arrival)},
+                            {"id", post.id},
+                            {"key", key == post.attributes.end() ? "" : key->second},
+                            {"author", post.author},
+                            {"text", post.text}};
+    std::string line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     std::fwrite(line.data(), 1, line.size(), commit_log_);
     std::fflush(commit_log_);
   }

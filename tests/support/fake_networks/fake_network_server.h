@@ -104,6 +104,9 @@ class FakeNetworkServer {
   // limit 0: no limit (the default).
   void SetRateLimit(int64_t limit, absl::Duration window);
   void SetEngagement(const std::string& id, FakeEngagement engagement);
+  // Serves `bytes` at GET /files/<name> with `mime_type`: the image host the
+  // tests' media references point at (no token, not counted as a request).
+  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
   // Adds a post as if it had been made elsewhere (not counted as a create).
   std::string AddExistingPost(FakePost post);
 
@@ -139,6 +142,9 @@ class FakeNetworkServer {
   // after-commit fault (500, or a stall before answering).
   void FinishCreate(httplib::Response& res);
 
+  // Whether AddFile put `name` here.
+  bool HostsFile(const std::string& name) const;
+
   // Mutations of stored posts for the subclass (under the lock).
   bool MarkDeleted(const std::string& id);
   bool UpdatePost(const std::string& id, const std::function<void(FakePost&)>& update);
@@ -159,6 +165,7 @@ class FakeNetworkServer {
 
  private:
   std::optional<FakeFault> TakeFault();
+  void ServeFile(const httplib::Request& req, httplib::Response& res) const;
 
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
@@ -186,6 +193,9 @@ class FakeNetworkServer {
   int64_t creates_ = 0;
   int64_t requests_ = 0;
   int64_t over_limit_ = 0;
+
+  mutable std::mutex files_mu_;
+  std::map<std::string, std::pair<std::string, std::string>> files_;  // name → bytes, type
 };
 
 }  // namespace carecast::testing

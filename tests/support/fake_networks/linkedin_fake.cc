@@ -124,12 +124,6 @@ LinkedInFake::LinkedInFake(LinkedInFakeOptions options)
   http().Get(R"(/rest/socialActions/([^/]+))", bind(&LinkedInFake::HandleSocialActions));
   http().Post("/rest/images", bind(&LinkedInFake::HandleInitializeUpload));
   http().Put(R"(/dms-uploads/([0-9]+))", bind(&LinkedInFake::HandleUploadBytes));
-  http().Get(R"(/files/(.+))", bind(&LinkedInFake::ServeFile));
-}
-
-void LinkedInFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
-  std::lock_guard lock(authors_mu_);
-  files_[name] = {std::move(bytes), std::move(mime_type)};
 }
 
 void LinkedInFake::FailNextUpload(int status) {
@@ -140,17 +134,6 @@ void LinkedInFake::FailNextUpload(int status) {
 int64_t LinkedInFake::uploads_accepted() const {
   std::lock_guard lock(authors_mu_);
   return uploads_;
-}
-
-void LinkedInFake::ServeFile(const httplib::Request& req, httplib::Response& res) {
-  std::lock_guard lock(authors_mu_);
-  auto it = files_.find(req.matches[1]);
-  if (it == files_.end()) {
-    res.status = 404;
-    return;
-  }
-  res.status = 200;
-  res.set_content(it->second.first, it->second.second.c_str());
 }
 
 void LinkedInFake::HandleInitializeUpload(const httplib::Request& req, httplib::Response& res) {

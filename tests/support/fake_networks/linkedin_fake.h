@@ -63,8 +63,6 @@ class LinkedInFake final : public FakeNetworkServer {
 
   // Requests bearing `token` act as `author_urn`.
   void SetAuthor(const std::string& token, const std::string& author_urn);
-  // Serves `bytes` at GET /files/<name> with `mime_type`.
-  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
   // The next initializeUpload answers `status` (a 5xx) and reserves nothing.
   void FailNextUpload(int status);
   // Image bytes received on an upload URL (each a stored image).
@@ -88,7 +86,6 @@ class LinkedInFake final : public FakeNetworkServer {
   void HandleSocialActions(const httplib::Request& req, httplib::Response& res);
   void HandleInitializeUpload(const httplib::Request& req, httplib::Response& res);
   void HandleUploadBytes(const httplib::Request& req, httplib::Response& res);
-  void ServeFile(const httplib::Request& req, httplib::Response& res);
   // Reads a post's or comment's images into `ids` and `alt_texts`; false (and
   // `res` filled) when one is malformed or was never uploaded.
   bool ReadImages(const nlohmann::json& body, bool comment, std::vector<std::string>& ids,
@@ -100,9 +97,8 @@ class LinkedInFake final : public FakeNetworkServer {
 
   const LinkedInFakeOptions options_;
   mutable std::mutex authors_mu_;
-  std::map<std::string, std::string> authors_;                        // token → author URN
-  std::map<std::string, std::pair<std::string, std::string>> files_;  // name → bytes, type
-  std::map<std::string, bool> images_;  // image URN → its bytes were uploaded
+  std::map<std::string, std::string> authors_;  // token → author URN
+  std::map<std::string, bool> images_;          // image URN → its bytes were uploaded
   int fail_next_upload_ = 0;
   int64_t uploads_ = 0;
   std::atomic<int64_t> next_id_{7'140'000'000'000'000'001};

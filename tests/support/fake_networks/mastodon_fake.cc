@@ -178,7 +178,6 @@ MastodonFake::MastodonFake(MastodonFakeSettings settings)
              [this](Req req, Res res) { ListStatuses(req, res); });
   http().Post("/api/v2/media", [this](Req req, Res res) { UploadMedia(req, res); });
   http().Get(R"(/api/v1/media/([^/]+))", [this](Req req, Res res) { GetMedia(req, res); });
-  http().Get(R"(/files/(.+))", [this](Req req, Res res) { ServeFile(req, res); });
 }
 
 // Handlers read this object's members: the server must stop before they go.
@@ -187,11 +186,6 @@ MastodonFake::~MastodonFake() { Stop(); }
 void MastodonFake::ForgetIdempotencyKeys() {
   std::lock_guard lock(fake_mu_);
   keys_.clear();
-}
-
-void MastodonFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
-  std::lock_guard lock(fake_mu_);
-  files_[name] = File{std::move(bytes), std::move(mime_type)};
 }
 
 void MastodonFake::set_media_processing_polls(int polls) {
@@ -392,17 +386,6 @@ void MastodonFake::GetMedia(const httplib::Request& req, httplib::Response& res)
       {"url", processing ? json(nullptr) : json(absl::StrCat(base_url(), "/media/", it->first))},
       {"description", it->second.description}};
   AnswerJson(res, processing ? 206 : 200, body);
-}
-
-void MastodonFake::ServeFile(const httplib::Request& req, httplib::Response& res) {
-  std::lock_guard lock(fake_mu_);
-  auto it = files_.find(req.matches[1]);
-  if (it == files_.end()) {
-    res.status = 404;
-    return;
-  }
-  res.status = 200;
-  res.set_content(it->second.bytes, it->second.mime_type.c_str());
 }
 
 std::string MastodonFake::AccountJson() const {

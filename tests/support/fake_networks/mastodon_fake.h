@@ -49,8 +49,6 @@ class MastodonFake final : public FakeNetworkServer {
   const MastodonFakeSettings& settings() const { return settings_; }
   // Forgets every Idempotency-Key, as the instance does once the window passed.
   void ForgetIdempotencyKeys();
-  // Serves `bytes` at GET /files/<name> with `mime_type`.
-  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
   // Uploads answer 202 and GET /api/v1/media/:id answers 206 `polls` times
   // before 200 (0, the default: uploads answer 200 at once).
   void set_media_processing_polls(int polls);
@@ -77,10 +75,6 @@ class MastodonFake final : public FakeNetworkServer {
     std::string mime_type;
     int polls_left = 0;
   };
-  struct File {
-    std::string bytes;
-    std::string mime_type;
-  };
   struct StatusForm;
 
   void CreateStatus(const httplib::Request& req, httplib::Response& res);
@@ -90,7 +84,6 @@ class MastodonFake final : public FakeNetworkServer {
   void ListStatuses(const httplib::Request& req, httplib::Response& res);
   void UploadMedia(const httplib::Request& req, httplib::Response& res);
   void GetMedia(const httplib::Request& req, httplib::Response& res);
-  void ServeFile(const httplib::Request& req, httplib::Response& res);
 
   // Fills the instance's refusal of `form` (400/404/422) and returns true, or
   // returns false when it may be created.
@@ -104,7 +97,6 @@ class MastodonFake final : public FakeNetworkServer {
   // Idempotency-Key → (status id, when first used).
   std::map<std::string, std::pair<std::string, absl::Time>> keys_ ABSL_GUARDED_BY(fake_mu_);
   std::map<std::string, Media> media_ ABSL_GUARDED_BY(fake_mu_);
-  std::map<std::string, File> files_ ABSL_GUARDED_BY(fake_mu_);
   int media_processing_polls_ ABSL_GUARDED_BY(fake_mu_) = 0;
   int64_t next_media_id_ ABSL_GUARDED_BY(fake_mu_) = 110000000000000001;
   int64_t replays_ ABSL_GUARDED_BY(fake_mu_) = 0;

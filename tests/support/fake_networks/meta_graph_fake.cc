@@ -24,32 +24,12 @@ int64_t MinutesUntil(absl::Time until) {
 }  // namespace
 
 MetaGraphFake::MetaGraphFake(MetaGraphFakeFlavor flavor)
-    : FakeNetworkServer(flavor.network), flavor_(std::move(flavor)) {
-  http().Get(R"(/files/(.+))",
-             [this](const httplib::Request& req, httplib::Response& res) { ServeFile(req, res); });
-}
-
-void MetaGraphFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
-  std::lock_guard lock(files_mu_);
-  files_[name] = {std::move(bytes), std::move(mime_type)};
-}
+    : FakeNetworkServer(flavor.network), flavor_(std::move(flavor)) {}
 
 bool MetaGraphFake::CanFetch(const std::string& url) const {
   std::string prefix = absl::StrCat(base_url(), "/files/");
   if (!absl::StartsWith(url, prefix)) return false;
-  std::lock_guard lock(files_mu_);
-  return files_.count(url.substr(prefix.size())) > 0;
-}
-
-void MetaGraphFake::ServeFile(const httplib::Request& req, httplib::Response& res) const {
-  std::lock_guard lock(files_mu_);
-  auto it = files_.find(req.matches[1]);
-  if (it == files_.end()) {
-    res.status = 404;
-    return;
-  }
-  res.status = 200;
-  res.set_content(it->second.first, it->second.second.c_str());
+  return HostsFile(url.substr(prefix.size()));
 }
 
 const char* MetaGraphFake::VersionPrefix() { return R"(/v[0-9]+\.[0-9]+)"; }

@@ -42,9 +42,6 @@ class MetaGraphFake : public FakeNetworkServer {
   // Graph's time format: "2026-12-05T10:00:00+0000".
   static std::string GraphTime(absl::Time time);
 
-  // Serves `bytes` at GET /files/<name> with `mime_type`.
-  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
-
  protected:
   explicit MetaGraphFake(MetaGraphFakeFlavor flavor);
 
@@ -82,12 +79,9 @@ class MetaGraphFake : public FakeNetworkServer {
 
  private:
   void SetUsageHeaders(httplib::Response& res, int64_t percent, int64_t regain_minutes) const;
-  void ServeFile(const httplib::Request& req, httplib::Response& res) const;
 
   const MetaGraphFakeFlavor flavor_;
   std::atomic<int64_t> next_id_{17'900'000'000'000'001};
-  mutable std::mutex files_mu_;
-  std::map<std::string, std::pair<std::string, std::string>> files_;  // name → bytes, type
 };
 
 }  // namespace carecast::testing

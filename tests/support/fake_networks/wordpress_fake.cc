@@ -203,12 +203,6 @@ WordPressFake::WordPressFake(WordPressFakeOptions options)
   http().Delete(R"(/wp-json/wp/v2/comments/([0-9]+))", bind(&WordPressFake::HandleDeleteComment));
   http().Post("/wp-json/wp/v2/media", bind(&WordPressFake::HandleUploadMedia));
   http().Post(R"(/wp-json/wp/v2/media/([0-9]+))", bind(&WordPressFake::HandleUpdateMedia));
-  http().Get(R"(/files/(.+))", bind(&WordPressFake::ServeFile));
-}
-
-void WordPressFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
-  std::lock_guard lock(site_mu_);
-  files_[name] = {std::move(bytes), std::move(mime_type)};
 }
 
 void WordPressFake::FailNextUpload(int status) {
@@ -226,17 +220,6 @@ std::map<std::string, std::string> WordPressFake::media_alt_texts() const {
   std::map<std::string, std::string> out;
   for (const auto& [id, attachment] : attachments_) out[id] = attachment.alt_text;
   return out;
-}
-
-void WordPressFake::ServeFile(const httplib::Request& req, httplib::Response& res) {
-  std::lock_guard lock(site_mu_);
-  auto it = files_.find(req.matches[1]);
-  if (it == files_.end()) {
-    res.status = 404;
-    return;
-  }
-  res.status = 200;
-  res.set_content(it->second.first, it->second.second.c_str());
 }
 
 json WordPressFake::AttachmentObject(const std::string& id, const Attachment& attachment) const {

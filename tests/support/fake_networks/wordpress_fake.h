@@ -63,8 +63,6 @@ class WordPressFake final : public FakeNetworkServer {
   // Slugs are made from the title, ignoring the requested one (as some SEO
   // plugins do).
   void set_rewrite_slugs(bool rewrite);
-  // Serves `bytes` at GET /files/<name> with `mime_type`.
-  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
   // The next media upload answers `status` (a 5xx) and stores nothing.
   void FailNextUpload(int status);
   // Attachments uploaded, and each one's alt text by id.
@@ -89,7 +87,6 @@ class WordPressFake final : public FakeNetworkServer {
   void HandleDeleteComment(const httplib::Request& req, httplib::Response& res);
   void HandleUploadMedia(const httplib::Request& req, httplib::Response& res);
   void HandleUpdateMedia(const httplib::Request& req, httplib::Response& res);
-  void ServeFile(const httplib::Request& req, httplib::Response& res);
   struct Attachment {
     std::string filename;
     std::string mime_type;
@@ -108,8 +105,7 @@ class WordPressFake final : public FakeNetworkServer {
   int maintenance_seconds_ = 0;  // > 0: the next request is refused
   bool rewrite_slugs_ = false;
   int64_t next_comment_ = 1;
-  std::map<std::string, std::pair<std::string, std::string>> files_;  // name → bytes, type
-  std::map<std::string, Attachment> attachments_;                     // by id
+  std::map<std::string, Attachment> attachments_;  // by id
   int fail_next_upload_ = 0;
   int64_t next_attachment_ = 5001;
 };

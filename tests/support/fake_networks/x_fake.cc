@@ -136,13 +136,6 @@ XFake::XFake(XFakeOptions options) : FakeNetworkServer("x"), options_(std::move(
   http().Post("/2/media/metadata", [this](const httplib::Request& req, httplib::Response& res) {
     HandleMetadata(req, res);
   });
-  http().Get(R"(/files/(.+))",
-             [this](const httplib::Request& req, httplib::Response& res) { ServeFile(req, res); });
-}
-
-void XFake::AddFile(const std::string& name, std::string bytes, std::string mime_type) {
-  std::lock_guard lock(users_mu_);
-  files_[name] = {std::move(bytes), std::move(mime_type)};
 }
 
 void XFake::FailNextUpload(int status) {
@@ -158,17 +151,6 @@ int64_t XFake::uploads_accepted() const {
 std::map<std::string, std::string> XFake::media_alt_texts() const {
   std::lock_guard lock(users_mu_);
   return media_;
-}
-
-void XFake::ServeFile(const httplib::Request& req, httplib::Response& res) {
-  std::lock_guard lock(users_mu_);
-  auto it = files_.find(req.matches[1]);
-  if (it == files_.end()) {
-    res.status = 404;
-    return;
-  }
-  res.status = 200;
-  res.set_content(it->second.first, it->second.second.c_str());
 }
 
 void XFake::HandleUpload(const httplib::Request& req, httplib::Response& res) {

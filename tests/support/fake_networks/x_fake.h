@@ -54,8 +54,6 @@ class XFake final : public FakeNetworkServer {
   void SetUser(const std::string& token, const std::string& user_id);
   // quote_count of post `id` (public_metrics); the rest comes from SetEngagement.
   void SetQuotes(const std::string& id, int64_t quotes);
-  // Serves `bytes` at GET /files/<name> with `mime_type`.
-  void AddFile(const std::string& name, std::string bytes, std::string mime_type);
   // The next media upload answers `status` (a 5xx) and stores nothing.
   void FailNextUpload(int status);
   // Uploads stored, and each uploaded media id's alt text ("" until set).
@@ -77,16 +75,14 @@ class XFake final : public FakeNetworkServer {
   void HandleDelete(const httplib::Request& req, httplib::Response& res);
   void HandleUpload(const httplib::Request& req, httplib::Response& res);
   void HandleMetadata(const httplib::Request& req, httplib::Response& res);
-  void ServeFile(const httplib::Request& req, httplib::Response& res);
   std::string UserOf(const httplib::Request& req) const;
   int64_t QuotesOf(const std::string& id) const;
   bool IsDuplicate(const std::string& author, const std::string& text) const;
 
   const XFakeOptions options_;
   mutable std::mutex users_mu_;
-  std::map<std::string, std::string> users_;                          // token → user id
-  std::map<std::string, int64_t> quotes_;                             // post id → quote_count
-  std::map<std::string, std::pair<std::string, std::string>> files_;  // name → bytes, type
+  std::map<std::string, std::string> users_;  // token → user id
+  std::map<std::string, int64_t> quotes_;     // post id → quote_count
   std::map<std::string, std::string> media_;  // uploaded media id → alt text
   int fail_next_upload_ = 0;
   int64_t uploads_ = 0;

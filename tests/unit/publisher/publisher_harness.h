@@ -138,6 +138,18 @@ class PublisherHarness {
     (void)contents_->Put(id, c.SerializeAsString());
   }
 
+  // What the planner does on UpdateContent: a new version, back to DRAFT, the
+  // approval voided.
+  void EditContent(const std::string& id) {
+    carecast::v1::Content c;
+    c.ParseFromString(contents_->Get(id)->value);
+    c.set_version(c.version() + 1);
+    c.set_state(carecast::v1::CONTENT_STATE_DRAFT);
+    c.set_content_hash("hash-edited");
+    c.clear_approval();
+    (void)contents_->Put(id, c.SerializeAsString());
+  }
+
   // What the planner does on SchedulePost: KV entry then the event.
   carecast::v1::Post SchedulePost(const std::string& id, absl::Time publish_time,
                                   carecast::v1::Network network = carecast::v1::NETWORK_SANDBOX,

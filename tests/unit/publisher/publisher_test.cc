@@ -248,14 +248,7 @@ TEST_F(PublisherTest, ContentEditedAfterApprovalIsNeverPublished) {
   PublisherUnderTest& p = h_.AddStarted();
   h_.SchedulePost("p1", h_.clock_.Now());
   ASSERT_TRUE(h_.Drain());
-  // An edit bumps the version and voids the approval.
-  carecast::v1::Content c;
-  c.ParseFromString(h_.contents_->Get("c-p1")->value);
-  c.set_version(2);
-  c.set_state(carecast::v1::CONTENT_STATE_DRAFT);
-  c.set_content_hash("hash-edited");
-  c.clear_approval();
-  (void)h_.contents_->Put("c-p1", c.SerializeAsString());
+  h_.EditContent("c-p1");  // bumps the version and voids the approval
 
   p.publisher->RunCycle();
   EXPECT_EQ(h_.channel_.publish_calls(), 0);
@@ -282,14 +275,7 @@ TEST_F(PublisherTest, AnEditLandingBetweenTheFirstReadAndTheClaimIsNeverPublishe
       h_.kv_.Bucket(std::string(common::buckets::kContents));
   int reads = 0;
   contents.BeforeGet([&](std::string_view key) {
-    if (key != "c-p1" || ++reads != 2) return;
-    carecast::v1::Content c;
-    c.ParseFromString(h_.contents_->Get("c-p1")->value);
-    c.set_version(2);
-    c.set_state(carecast::v1::CONTENT_STATE_DRAFT);
-    c.set_content_hash("hash-edited");
-    c.clear_approval();
-    (void)h_.contents_->Put("c-p1", c.SerializeAsString());
+    if (key == "c-p1" && ++reads == 2) h_.EditContent("c-p1");
   });
 
   p.publisher->RunCycle();
