@@ -139,12 +139,17 @@ void EventIngest::Poll() {
     }
     done = now - last_progress_ >= absl::ToChronoNanoseconds(options_.quiet_period);
   }
-  if (done && !caught_up_.exchange(true)) {
+  // Only the poll thread sets caught_up_, so the line is written before any waiter can
+  // see the flag: a caller of WaitCaughtUp always finds "replay complete" in the log.
+  if (done && !caught_up_.load()) {
     logger_.Info("replay complete", {{"events", handled_.load()},
                                      {"rejected", rejected_.load()},
                                      {"applied", figures_.events_applied()},
                                      {"pending_known", pending >= 0}});
-    { std::lock_guard lock(mu_); }  // a waiter between its check and its wait must see it
+    {
+      std::lock_guard lock(mu_);  // a waiter between its check and its wait must see it
+      caught_up_.store(true);
+    }
     cv_.notify_all();
     if (options_.on_caught_up) options_.on_caught_up();
   }

@@ -21,6 +21,28 @@ void HoldGate::Set(bool held) {
 void HoldGate::SetFromEvent(bool held) { Set(held); }
 
 bool HoldGate::CheckAuthoritative() {
+  std::unique_lock lock(read_mu_);
+  const uint64_t ticket = ++tickets_issued_;
+  while (tickets_answered_ < ticket) {
+    if (reading_) {
+      // That read may have begun before this call: wait for it, then look again.
+      read_done_.wait(lock);
+      continue;
+    }
+    reading_ = true;
+    const uint64_t covers = tickets_issued_;
+    lock.unlock();
+    bool answer = ReadOnce();
+    lock.lock();
+    reading_ = false;
+    tickets_answered_ = covers;
+    last_answer_ = answer;
+    read_done_.notify_all();
+  }
+  return last_answer_;
+}
+
+bool HoldGate::ReadOnce() {
   absl::StatusOr<common::KvEntry> entry = control_.Get(kPublishingKey);
   if (absl::IsNotFound(entry.status())) {
     read_failing_.store(false);
