@@ -217,6 +217,19 @@ record_hwm() {  # phase
   done
   echo "$line}" >>"$RUN/hwm.jsonl"
 }
+# The publishers' dispatch step histograms (sum and count per step, both
+# publishers added): "<phase> <step> <sum_s> <count>" lines in steps.txt.
+record_steps() {  # phase
+  local port
+  for port in "$PUB1_HTTP" "$PUB2_HTTP"; do
+    curl -sf "http://127.0.0.1:$port/metrics" || true
+  done | awk -v phase="$1" '
+    /^carecast_publisher_dispatch_step_seconds_(sum|count)\{/ {
+      match($0, /step="[a-z]+"/); step = substr($0, RSTART + 6, RLENGTH - 7)
+      if ($1 ~ /_sum/) sum[step] += $2; else count[step] += $2
+    }
+    END { for (s in count) print phase, s, sum[s] + 0, count[s] + 0 }' >>"$RUN/steps.txt"
+}
 commits_with() { grep -c "\"key\":\"$1-" "$2" 2>/dev/null || true; }
 
 # Waits until the fake's commit log holds `want` posts with `prefix`, printing
@@ -263,6 +276,7 @@ run_scenario() {  # name posts rate|herd lead_s
   [[ $mode != herd ]] && span_ms=$(( posts * 1000 / mode ))
 
   say "$name, CareCast: $posts posts (${mode}), first due in ${lead}s"
+  record_steps "$name-before"
   t=$(now_ms)
   deadline=$(( t + lead * 1000 + span_ms + 180000 ))
   "$LOAD" schedule --spoke "$SPOKE" --accounts "$ACCOUNTS" --posts "$posts" "${rate_args[@]}" \
@@ -274,6 +288,7 @@ run_scenario() {  # name posts rate|herd lead_s
   wait_delivered "$cprefix" "$scheduled" "$RUN/fake-carecast.commits.jsonl" "$deadline" "carecast $name"
   echo "$name carecast $t $(now_ms) $(cat "$RUN/logs/$name-carecast.json")" >>"$PHASES"
   record_hwm "$name-carecast"
+  record_steps "$name-after"
 
   say "$name, BullMQ: the same schedule, worker concurrency $((2 * CONCURRENCY))"
   t=$(now_ms)

@@ -114,6 +114,30 @@ def read_hwm(run):
     return out
 
 
+def read_steps(run):
+    """{phase: {step: (sum_s, count)}} from steps.txt."""
+    out = {}
+    path = os.path.join(run, "steps.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                phase, step, total, count = line.split()
+                out.setdefault(phase, {})[step] = (float(total), float(count))
+    return out
+
+
+def step_means(steps, name):
+    """Mean wall time per dispatch step during a scenario, as one string."""
+    before, after = steps.get(f"{name}-before", {}), steps.get(f"{name}-after", {})
+    parts = []
+    for step in ("check", "claim", "channel", "record"):
+        s1, c1 = after.get(step, (0.0, 0.0))
+        s0, c0 = before.get(step, (0.0, 0.0))
+        if c1 > c0:
+            parts.append(f"{step} {(s1 - s0) / (c1 - c0) * 1000:,.1f}")
+    return ", ".join(parts) + " ms" if parts else "-"
+
+
 def ms(v):
     return "-" if v is None else f"{v:,.0f} ms"
 
@@ -137,6 +161,7 @@ def main():
     phases = read_phases(run)
     memory = read_memory(run)
     hwm = read_hwm(run)
+    steps = read_steps(run)
     if args.config:
         print(f"configuration: {args.config}")
     for (name, side), (start, end, info) in phases.items():
@@ -180,6 +205,7 @@ def main():
                 (f["last_after_due_ms"]) / 1000, 1e-3)
             thr = lambda v: "-" if v is None else f"{v:,.0f} posts/s"
             rows.append(("herd throughput (delivered / herd out)", thr(dur(c)), thr(dur(b))))
+        rows.append(("mean dispatch step (publishers' histograms)", step_means(steps, name), ""))
         rows.append(("Redis used_memory peak (rise in phase)",
                      f"{mb(cmem)} (+{mb(cdelta)})", f"{mb(bmem)} (+{mb(bdelta)})"))
         rows.append(("peak RSS (VmHWM, cumulative)",

@@ -1,6 +1,7 @@
 #include "services/publisher/dispatcher.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "absl/strings/str_cat.h"
 
@@ -9,6 +10,22 @@
 #include "services/common/store/fault_points.h"
 
 namespace carecast::publisher {
+
+// Times the steps of one dispatch on the monotonic clock (the injected clock
+// may be a test's, standing still).
+class StepTimer {
+ public:
+  explicit StepTimer(PublisherMetrics& metrics) : metrics_(metrics) {}
+  void Lap(std::string_view step) {
+    auto now = std::chrono::steady_clock::now();
+    metrics_.DispatchStep(step, absl::FromChrono(now - start_));
+    start_ = now;
+  }
+
+ private:
+  PublisherMetrics& metrics_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
 
 absl::Duration SendMargin(absl::Duration lease) { return std::min(absl::Seconds(5), lease / 10); }
 
@@ -30,6 +47,7 @@ Dispatcher::Dispatcher(common::EntityStore& posts, common::EntityStore& contents
       publisher_id_(std::move(publisher_id)) {}
 
 DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time now) {
+  StepTimer timer(metrics_);
   absl::StatusOr<PostRecord> read = ReadPost(posts_, post_id);
   if (absl::IsNotFound(read.status()) || absl::IsDataLoss(read.status())) {
     if (absl::IsDataLoss(read.status()))
@@ -91,10 +109,11 @@ DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time no
   }
   if (!content.ok()) return DispatchResult::kRetryLater;
   if (hold_.CheckAuthoritative()) return DispatchResult::kHeld;
-  return ClaimAndCall(record, **channel);
+  timer.Lap("check");
+  return ClaimAndCall(record, **channel, timer);
 }
 
-DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel) {
+DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel, StepTimer& timer) {
   const carecast::v1::Post original = record.post;
   std::string id = PostIdFromName(original.name());
   absl::Time claim_time = clock_.Now();
@@ -151,6 +170,7 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel) {
     return DispatchResult::kRetryLater;  // still PUBLISHING without send_time: recovery reschedules
   }
   common::FaultPoint("publisher:after_send_mark");
+  timer.Lap("claim");
 
   PublishRequest request = RequestFor(record.post, deadline);
   request.save_progress = [this, &record](std::string_view key, std::string_view value) {
@@ -158,11 +178,15 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel) {
   };
   absl::StatusOr<Receipt> receipt = channel.Publish(request);
   common::FaultPoint("publisher:after_channel_call");
+  timer.Lap("channel");
+  DispatchResult result = DispatchResult::kRetryLater;
   if (receipt.ok()) {
-    return outcomes_.MarkPublished(record, *receipt).ok() ? DispatchResult::kPublished
-                                                          : DispatchResult::kRetryLater;
+    if (outcomes_.MarkPublished(record, *receipt).ok()) result = DispatchResult::kPublished;
+  } else {
+    result = HandleChannelError(record, channel, receipt.status());
   }
-  return HandleChannelError(record, channel, receipt.status());
+  timer.Lap("record");
+  return result;
 }
 
 DispatchResult Dispatcher::HandleChannelError(PostRecord& record, Channel& channel,

@@ -21,6 +21,8 @@
 
 namespace carecast::publisher {
 
+class StepTimer;  // dispatcher.cc: the step durations of one dispatch
+
 enum class DispatchResult {
   kPublished,   // this process recorded it as published
   kEnded,       // this process ended it (failed, needs-human) or found it ended
@@ -44,7 +46,7 @@ class Dispatcher {
   DispatchResult DispatchOne(const std::string& post_id, absl::Time now);
 
  private:
-  DispatchResult ClaimAndCall(PostRecord& record, Channel& channel);
+  DispatchResult ClaimAndCall(PostRecord& record, Channel& channel, StepTimer& timer);
   DispatchResult HandleChannelError(PostRecord& record, Channel& channel,
                                     const absl::Status& error);
 

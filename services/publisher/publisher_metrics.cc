@@ -37,6 +37,11 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
                     .Help("Seconds between a post's publish_time and its recorded publication, "
                           "per network.")
                     .Register(registry)),
+      dispatch_steps_(prometheus::BuildHistogram()
+                          .Name("carecast_publisher_dispatch_step_seconds")
+                          .Help("Wall time of each step of a dispatch: check, claim, channel, "
+                                "record.")
+                          .Register(registry)),
       claims_lost_(prometheus::BuildCounter()
                        .Name("carecast_publisher_claims_lost_total")
                        .Help("Claims another publisher won (compare-and-set lost).")
@@ -72,6 +77,7 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
                     .Register(registry)
                     .Add({})),
       index_repairs_(registry, {"publisher_due"}) {
+  for (std::string_view step : {"check", "claim", "channel", "record"}) StepHistogram(step);
   // Every known network and reason kind exists from the start, so the failure
   // rate reads 0 (not absent) before the first failure.
   for (int n = carecast::v1::Network_MIN; n <= carecast::v1::Network_MAX; ++n) {
@@ -101,6 +107,17 @@ prometheus::Histogram& PublisherMetrics::Lateness(std::string_view network) {
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
   return lateness_.Add({{"network", std::string(network)}}, kBuckets);
+}
+
+void PublisherMetrics::DispatchStep(std::string_view step, absl::Duration took) {
+  StepHistogram(step).Observe(std::max(0.0, absl::ToDoubleSeconds(took)));
+}
+
+prometheus::Histogram& PublisherMetrics::StepHistogram(std::string_view step) {
+  // From 100 us (one KV round trip) to 10 s (a slow network call).
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+  return dispatch_steps_.Add({{"step", std::string(step)}}, kBuckets);
 }
 
 void PublisherMetrics::Failed(std::string_view network, std::string_view reason_kind) {

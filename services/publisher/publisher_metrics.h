@@ -40,6 +40,11 @@ class PublisherMetrics {
   // "confirmed_not_published" (cancellations are the planner's:
   // carecast_planner_posts_total{event="cancelled_needs_human"}).
   void NeedsHumanResolved(std::string_view network, std::string_view resolution);
+  // carecast_publisher_dispatch_step_seconds{step}: wall time of one step of a
+  // dispatch, "check" (read the post, its content and the hold), "claim" (the
+  // claim, the checks after it and the send mark), "channel" (the network
+  // call), "record" (the outcome write with its events).
+  void DispatchStep(std::string_view step, absl::Duration took);
   // carecast_publisher_held (0/1).
   void SetHeld(bool held);
   // carecast_publisher_due_posts: members of the due index.
@@ -54,8 +59,10 @@ class PublisherMetrics {
   prometheus::Family<prometheus::Counter>& published_;
   prometheus::Family<prometheus::Counter>& failed_;
   prometheus::Histogram& Lateness(std::string_view network);
+  prometheus::Histogram& StepHistogram(std::string_view step);
 
   prometheus::Family<prometheus::Histogram>& lateness_;
+  prometheus::Family<prometheus::Histogram>& dispatch_steps_;
   prometheus::Counter& claims_lost_;
   prometheus::Family<prometheus::Counter>& rate_limited_;
   prometheus::Family<prometheus::Counter>& reconciled_;

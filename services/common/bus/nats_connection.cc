@@ -287,6 +287,13 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const Na
   events->observer = options.observer;
   events->name = options.name.empty() ? "carecast" : options.name;
 
+  // nats.c spins up to 2,000 times on a busy mutex before it sleeps; with many
+  // threads requesting on one connection and few cores that spinning is most of
+  // the client's CPU. Opening the library first with a spin count of 0 makes its
+  // locks plain mutexes. (A library some other code opened first keeps its own.)
+  static std::once_flag open_once;
+  std::call_once(open_once, [] { (void)nats_Open(0); });
+
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
   if (s == NATS_OK) s = natsOptions_SetURL(opts, options.url.c_str());

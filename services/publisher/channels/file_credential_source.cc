@@ -266,10 +266,11 @@ absl::StatusOr<std::unique_ptr<FileCredentialSource>> FileCredentialSource::Crea
     return absl::InvalidArgumentError("the channel token sealing key file is not set");
   }
   if (options.refresh_timeout <= absl::ZeroDuration() || options.lease <= options.refresh_timeout ||
-      options.lease_poll <= absl::ZeroDuration() || options.lease_wait < absl::ZeroDuration()) {
+      options.lease_poll <= absl::ZeroDuration() || options.lease_wait < absl::ZeroDuration() ||
+      options.rescan_interval < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        "token refresh timings: refresh_timeout and lease_poll must be positive and the lease "
-        "longer than refresh_timeout");
+        "token refresh timings: refresh_timeout and lease_poll must be positive, the lease "
+        "longer than refresh_timeout and rescan_interval not negative");
   }
   absl::StatusOr<TokenSealer> sealer = TokenSealer::FromKeyFile(options.sealing_key_file);
   if (!sealer.ok()) return sealer.status();
@@ -283,7 +284,7 @@ absl::StatusOr<std::unique_ptr<FileCredentialSource>> FileCredentialSource::Crea
       std::move(options), *std::move(store), *sealer, http, registry, clock, logger));
   // One scan now, so the disconnected series of every account's network and
   // spoke exist (at 0) before the first post needs a token.
-  source->FileOf("");
+  source->FileOf("", /*fresh=*/true);
   return source;
 }
 
@@ -320,8 +321,17 @@ std::mutex& FileCredentialSource::AccountMutex(const std::string& account) {
 }
 
 std::optional<FileCredentialSource::TokenFile> FileCredentialSource::FileOf(
-    std::string_view account) {
+    std::string_view account, bool fresh) {
   std::lock_guard files_lock(files_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!fresh && last_scan_ &&
+      now - *last_scan_ < absl::ToChronoNanoseconds(options_.rescan_interval)) {
+    for (const auto& [name, file] : files_) {  // by name: the first file of an account wins
+      if (file.token && file.token->account == account) return file.token;
+    }
+    // Not seen yet: a file added since the last scan must not read as missing.
+  }
+  last_scan_ = now;
   std::error_code ec;
   std::filesystem::directory_iterator it(options_.directory, ec);
   std::set<std::string> seen;
@@ -455,7 +465,7 @@ Credential CredentialOf(const TokenFile& file, const TokenRecord* record) {
 
 absl::StatusOr<Credential> FileCredentialSource::Get(std::string_view account_view) {
   const std::string account(account_view);
-  std::optional<TokenFile> file = FileOf(account);
+  std::optional<TokenFile> file = FileOf(account, /*fresh=*/false);
   if (!file) return absl::NotFoundError(absl::StrCat("no token file for account ", account));
   // Without a refresh token nothing was ever rotated: the file is all there is.
   if (file->Field("refresh_token").empty())
@@ -536,7 +546,7 @@ FileCredentialSource::TakeLease(const std::string& account,
   const auto give_up_at =
       std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(options_.lease_wait);
   for (;;) {
-    std::optional<TokenFile> file = FileOf(account);
+    std::optional<TokenFile> file = FileOf(account, /*fresh=*/true);
     if (!file) return absl::NotFoundError(absl::StrCat("no token file for account ", account));
     if (file->Field("refresh_token").empty()) {
       if (file->access_token != rejected_access_token || NewerSignIn(*file)) {

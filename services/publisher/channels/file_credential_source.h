@@ -51,6 +51,7 @@
 // connected. Messages, logs and metrics never carry a token or secret.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -91,6 +92,10 @@ struct FileCredentialSourceOptions {
   // and how often it reads the record meanwhile (real time).
   absl::Duration lease_wait = absl::Seconds(15);
   absl::Duration lease_poll = absl::Milliseconds(100);
+  // Get looks at the directory at most this often (real time); Refresh always
+  // looks. A scan stats every file, so without this each post would cost one
+  // stat per account. Kubernetes itself takes up to a minute to swap a Secret.
+  absl::Duration rescan_interval = absl::Seconds(1);
 };
 
 // Thread-safe. `http`, `registry`, `clock` and `logger` must outlive it.
@@ -131,9 +136,10 @@ class FileCredentialSource final : public CredentialSource {
                        common::HttpClient& http, prometheus::Registry& registry,
                        const common::Clock& clock, common::Logger& logger);
 
-  // Rescans the directory (re-reading changed files) and returns the file of
-  // `account`; nullopt when none names it.
-  std::optional<TokenFile> FileOf(std::string_view account);
+  // Rescans the directory (re-reading changed files) when `fresh` or when the
+  // last scan is older than rescan_interval, and returns the file of `account`;
+  // nullopt when none names it.
+  std::optional<TokenFile> FileOf(std::string_view account, bool fresh);
   // The account's KV record: nullopt when there is none; a record that cannot be
   // opened is reported as present but unreadable (its revision is kept so it
   // can be replaced). Errors: the store's (UNAVAILABLE, ...).
@@ -183,6 +189,7 @@ class FileCredentialSource final : public CredentialSource {
 
   std::mutex files_mu_;  // one directory scan at a time
   std::map<std::string, CachedFile> files_ ABSL_GUARDED_BY(files_mu_);  // by file name
+  std::optional<std::chrono::steady_clock::time_point> last_scan_ ABSL_GUARDED_BY(files_mu_);
 
   std::mutex state_mu_;
   std::map<std::string, std::unique_ptr<std::mutex>> account_mu_ ABSL_GUARDED_BY(state_mu_);

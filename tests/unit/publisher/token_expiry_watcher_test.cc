@@ -303,9 +303,10 @@ class TokenExpiryWatcherWithCredentialsTest : public TokenExpiryWatcherTest {
   }
   std::unique_ptr<FileCredentialSource> Source(prometheus::Registry& registry,
                                                const std::string& key_file) {
-    auto source = FileCredentialSource::Create(
-        {.directory = dir_.string(), .sealing_key_file = (keys_ / key_file).string()}, kv_, http_,
-        registry, clock_, logger_);
+    FileCredentialSourceOptions options{.directory = dir_.string(),
+                                        .sealing_key_file = (keys_ / key_file).string()};
+    options.rescan_interval = absl::ZeroDuration();  // the new file is seen at once
+    auto source = FileCredentialSource::Create(options, kv_, http_, registry, clock_, logger_);
     EXPECT_TRUE(source.ok()) << source.status();
     return source.ok() ? *std::move(source) : nullptr;
   }

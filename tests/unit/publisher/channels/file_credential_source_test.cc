@@ -239,6 +239,7 @@ class FileCredentialSourceTest : public ::testing::Test {
     options.sealing_key_file = key_file_;
     options.holder = holder;
     options.lease_poll = absl::Milliseconds(10);
+    options.rescan_interval = absl::ZeroDuration();  // every Get looks at the files
     if (tweak) tweak(options);
     auto source = FileCredentialSource::Create(options, kv != nullptr ? *kv : kv_, http_, registry,
                                                clock_, logger_);
@@ -312,6 +313,24 @@ TEST_F(FileCredentialSourceTest, ATokenFileUpdatedOnDiskIsPickedUp) {
   EXPECT_EQ(source->Get(kAccount)->access_token, "a1");
   fs::remove(secrets_ / "x-main.json");
   EXPECT_EQ(source->Get(kAccount).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(FileCredentialSourceTest, GetLooksAtTheDirectoryAtMostOncePerRescanInterval) {
+  WriteToken(XToken("a0", "r0"));
+  auto source = Source(registry_, "replica-a", nullptr, [](FileCredentialSourceOptions& o) {
+    o.rescan_interval = absl::Hours(1);
+  });
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->Get(kAccount)->access_token, "a0");
+  WriteToken(XToken("a1", "r1"));
+  EXPECT_EQ(source->Get(kAccount)->access_token, "a0");  // within the interval: no scan
+  // An account not seen yet is looked for at once (a new file must not read as
+  // missing), and that scan picks up the rewritten file too.
+  json other = XToken("b0", "s0");
+  other["account"] = "spokes/st-marys/accounts/other";
+  WriteToken(other, "other.json");
+  EXPECT_EQ(source->Get("spokes/st-marys/accounts/other")->access_token, "b0");
+  EXPECT_EQ(source->Get(kAccount)->access_token, "a1");
 }
 
 // Kubernetes mounts a Secret as key links into "..data", a link to a
