@@ -98,6 +98,7 @@ int main() {
   planner::PlannerOptions options;
   options.max_schedule_horizon = config->max_schedule_horizon;
   options.min_lead_time = config->min_lead_time;
+  options.batch_concurrency = config->batch_concurrency;
   options.replicas = cc.stream_replicas;
   options.instance = absl::StrCat("planner-", getpid());
   options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};

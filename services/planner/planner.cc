@@ -1,5 +1,7 @@
 #include "services/planner/planner.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 #include "services/common/base/ids.h"
@@ -49,7 +51,8 @@ Planner::Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets
       reconcile_runner_(options.index_reconcile_period, [this] {
         // Errors are logged by the reconciler; the next period tries again.
         (void)ReconcileCalendar();
-      }) {}
+      }),
+      batch_workers_(static_cast<size_t>(std::max(1, options.batch_concurrency))) {}
 
 Planner::~Planner() {
   reconcile_runner_.Stop();

@@ -17,6 +17,7 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/base/worker_pool.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/networks/channel_settings.h"
@@ -54,7 +55,13 @@ struct PlannerOptions {
   // (CARECAST_CHANNEL_<NET>_BASE_URL); SchedulePost refuses the others. The
   // default has the sandbox only.
   common::networks::ChannelSettings channels;
+  // Entries of one BatchSchedulePosts call scheduled at once (threads shared
+  // by all batch calls of this process).
+  int batch_concurrency = 16;
 };
+
+// The most entries one BatchSchedulePosts call takes.
+inline constexpr int kMaxBatchSchedule = 1000;
 
 // What the planner needs; references must outlive it.
 struct PlannerDeps {
@@ -144,6 +151,11 @@ class Planner {
   // network's rules (common::networks::CheckPostFits, whose reason it carries).
   absl::StatusOr<v1::SchedulePostResponse> SchedulePost(const Caller& caller,
                                                         const v1::SchedulePostRequest& request);
+  // SchedulePost for each entry, options.batch_concurrency at a time
+  // (post_import.cc). INVALID_ARGUMENT, nothing written, for no entries or more
+  // than kMaxBatchSchedule; every other refusal is the entry's own result.
+  absl::StatusOr<v1::BatchSchedulePostsResponse> BatchSchedulePosts(
+      const Caller& caller, const v1::BatchSchedulePostsRequest& request);
   absl::StatusOr<v1::GetPostResponse> GetPost(const Caller& caller,
                                               const v1::GetPostRequest& request);
   // Cancels a SCHEDULED post, or a NEEDS_HUMAN one a person decided not to
@@ -233,6 +245,7 @@ class Planner {
   RequestReplay replay_;
   CalendarIndex calendar_;
   common::IndexReconcileRunner reconcile_runner_;
+  common::WorkerPool batch_workers_;
 };
 
 }  // namespace carecast::planner

@@ -15,6 +15,8 @@ absl::StatusOr<PlannerConfig> LoadPlannerConfig(const common::EnvSource& env) {
       reader.Duration("CARECAST_PLANNER_MAX_SCHEDULE_HORIZON", config.max_schedule_horizon);
   config.min_lead_time = reader.Duration("CARECAST_PLANNER_MIN_LEAD_TIME", config.min_lead_time);
   config.channels = common::networks::ReadChannelSettings(reader);
+  config.batch_concurrency = static_cast<int>(
+      reader.Int("CARECAST_PLANNER_BATCH_CONCURRENCY", config.batch_concurrency, 1, 256));
   if (config.max_schedule_horizon < absl::Hours(1) ||
       config.max_schedule_horizon > absl::Hours(24 * 3650)) {
     reader.AddError("CARECAST_PLANNER_MAX_SCHEDULE_HORIZON: must be between 1h and 87600h");

@@ -24,6 +24,9 @@ struct PlannerConfig {
   // them (services/common/networks/channel_settings.h): SchedulePost refuses a
   // network without a base URL. Default: the sandbox only.
   common::networks::ChannelSettings channels;
+  // CARECAST_PLANNER_BATCH_CONCURRENCY: entries of BatchSchedulePosts calls
+  // scheduled at once by this process. Default 16; 1..256.
+  int batch_concurrency = 16;
 };
 
 // Reads and validates every variable; INVALID_ARGUMENT lists all problems.

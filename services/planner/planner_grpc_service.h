@@ -26,6 +26,7 @@
   X(ApproveContent)                 \
   X(RejectContent)                  \
   X(SchedulePost)                   \
+  X(BatchSchedulePosts)             \
   X(GetPost)                        \
   X(CancelPost)                     \
   X(ListCalendar)                   \

@@ -15,7 +15,7 @@ using common::Role;
 // | CreateContent, UpdateContent,           | contributor, content_developer             |
 // |   SubmitContent                         |                                            |
 // | ApproveContent, RejectContent           | clinical_reviewer, compliance_reviewer     |
-// | SchedulePost                            | publisher, strategist                      |
+// | SchedulePost, BatchSchedulePosts        | publisher, strategist                      |
 // | CancelPost                              | publisher, strategist, admin (the admin    |
 // |                                         |   may end a NEEDS_HUMAN post on call, as   |
 // |                                         |   with the publisher's Confirm RPCs)       |
@@ -55,6 +55,7 @@ common::RoleTable PlannerRoleTable() {
       {m("ApproveContent"), reviewers},
       {m("RejectContent"), reviewers},
       {m("SchedulePost"), schedulers},
+      {m("BatchSchedulePosts"), schedulers},
       {m("GetPost"), readers},
       {m("CancelPost"), cancellers},
       {m("ListCalendar"), readers},

@@ -33,7 +33,7 @@ common::Principal With(Role role) {
 
 TEST(PlannerRolesTest, CoversExactlyTheMethodsOfTheService) {
   std::set<std::string> methods = ServiceMethods();
-  EXPECT_EQ(methods.size(), 21u);
+  EXPECT_EQ(methods.size(), 22u);
   std::vector<std::string> table = PlannerRoleTable().Methods();
   EXPECT_EQ(std::set<std::string>(table.begin(), table.end()), methods);
 }
@@ -64,6 +64,7 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
       {"ApproveContent", {Role::kClinicalReviewer, Role::kComplianceReviewer}},
       {"RejectContent", {Role::kClinicalReviewer, Role::kComplianceReviewer}},
       {"SchedulePost", {Role::kPublisher, Role::kStrategist}},
+      {"BatchSchedulePosts", {Role::kPublisher, Role::kStrategist}},
       {"CancelPost", {Role::kPublisher, Role::kStrategist, Role::kAdmin}},
       {"HoldPublishing", {Role::kStrategist}},
       {"ResumePublishing", {Role::kStrategist}},
