@@ -19,12 +19,15 @@
 #     --duration S      steady: seconds of due posts (20)
 #     --herd H          herd size (2000; the issue's goal is 10000)
 #     --preload N       posts held 30 days ahead on both sides before the scenarios
-#                       (0; CareCast's go through SchedulePost, ~minutes per 100k)
+#                       (0; CareCast's through BatchSchedulePosts, --batch entries a call)
 #     --accounts N      Mastodon accounts the posts rotate over (16)
 #     --latency D       the fakes' answer delay (50ms)
 #     --concurrency C   CARECAST_PUBLISHER_DISPATCH_CONCURRENCY per publisher (8);
 #                       BullMQ's worker gets 2*C (two publishers' worth)
-#     --in-flight K     concurrent SchedulePost calls (64)
+#     --in-flight K     concurrent SchedulePost calls (64; 8 batch calls for the preload)
+#     --batch B         the herd is scheduled with BatchSchedulePosts, B entries a
+#                       call (1: one SchedulePost per post, the default); the
+#                       preload always uses batches of 500
 #     --lead D          seconds from the first call to the first due post
 #                       (default: steady 10, herd H/300+5)
 #     --scenarios LIST  steady,herd (default both)
@@ -36,7 +39,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
 RATE=200; DURATION=20; HERD=2000; PRELOAD=0; ACCOUNTS=16; LATENCY=50ms; CONCURRENCY=8
-IN_FLIGHT=64; LEAD=""; SCENARIOS="steady,herd"; BUILD=1; KEEP=0
+IN_FLIGHT=64; BATCH=1; LEAD=""; SCENARIOS="steady,herd"; BUILD=1; KEEP=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -48,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --latency) LATENCY=$2; shift ;;
     --concurrency) CONCURRENCY=$2; shift ;;
     --in-flight) IN_FLIGHT=$2; shift ;;
+    --batch) BATCH=$2; shift ;;
     --lead) LEAD=$2; shift ;;
     --scenarios) SCENARIOS=$2; shift ;;
     --no-build) BUILD=0 ;;
@@ -253,10 +257,10 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg); STEAL_START=$(steal_ticks); T_START
 
 RUN_ID=$(date +%H%M%S)
 if [[ $PRELOAD -gt 0 ]]; then
-  say "Preloading $PRELOAD posts held 30 days ahead (CareCast through SchedulePost, BullMQ addBulk)"
+  say "Preloading $PRELOAD posts held 30 days ahead (CareCast through BatchSchedulePosts, BullMQ addBulk)"
   t=$(now_ms)
   "$LOAD" schedule --spoke "$SPOKE" --accounts "$ACCOUNTS" --posts "$PRELOAD" --rate 10 --lead 720h \
-    --no-pace --in-flight "$IN_FLIGHT" --prefix "held$RUN_ID" >"$RUN/logs/preload-carecast.json" \
+    --no-pace --in-flight 8 --batch 500 --prefix "held$RUN_ID" >"$RUN/logs/preload-carecast.json" \
     2>>"$RUN/logs/schedule_load.log" || note "some preload calls failed: $RUN/logs/schedule_load.log"
   note "carecast: $(cat "$RUN/logs/preload-carecast.json")"
   echo "preload carecast $t $(now_ms) $(cat "$RUN/logs/preload-carecast.json")" >>"$PHASES"
@@ -271,7 +275,7 @@ fi
 run_scenario() {  # name posts rate|herd lead_s
   local name=$1 posts=$2 mode=$3 lead=$4 cprefix bprefix rate_args node_args deadline t
   cprefix="c${name:0:1}$RUN_ID"; bprefix="b${name:0:1}$RUN_ID"
-  if [[ $mode == herd ]]; then rate_args=(--herd); node_args=(--herd); else rate_args=(--rate "$mode"); node_args=(--rate "$mode"); fi
+  if [[ $mode == herd ]]; then rate_args=(--herd --batch "$BATCH"); node_args=(--herd); else rate_args=(--rate "$mode"); node_args=(--rate "$mode"); fi
   local span_ms=0
   [[ $mode != herd ]] && span_ms=$(( posts * 1000 / mode ))
 

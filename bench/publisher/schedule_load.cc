@@ -3,7 +3,7 @@
 //   schedule_load setup    --spoke ID --accounts N [--network mastodon|sandbox]
 //   schedule_load schedule --spoke ID --accounts N --posts N --prefix P
 //                          [--rate R | --herd] [--lead 10s] [--in-flight 64]
-//                          [--network mastodon|sandbox] [--no-pace]
+//                          [--network mastodon|sandbox] [--no-pace] [--batch B]
 //
 // setup: creates the spoke, N accounts (a0 .. a<N-1>) on the network, and one
 // approved content with a variant for the network (contents/<spoke>-content):
@@ -17,6 +17,8 @@
 // posts held far ahead with --lead 720h). With --herd every post falls due at t0 + lead exactly
 // (calls go out as fast as --in-flight allows). The post id is "<prefix>-<due unix ms>-<i>", so the
 // idempotency key the publisher sends ("<post id>.v1") tells the fake network each post's due time.
+// --batch B (with --herd or --no-pace): BatchSchedulePosts with B entries per call
+// instead of one SchedulePost per post (in_flight then counts batch calls).
 // Prints one JSON line: calls, failures, calls/s achieved, and how many calls returned with less
 // than a second of slack.
 //
@@ -61,6 +63,7 @@ struct Options {
   bool pace = true;
   absl::Duration lead = absl::Seconds(10);
   int in_flight = 64;
+  int batch = 1;
   std::string prefix = "p";
 };
 
@@ -71,6 +74,7 @@ int Usage(const std::string& problem) {
       "usage: schedule_load setup --spoke ID --accounts N [--network mastodon|sandbox]\n"
       "       schedule_load schedule --spoke ID --accounts N --posts N --prefix P\n"
       "                     [--rate R | --herd] [--lead 10s] [--in-flight 64] [--no-pace]\n"
+      "                     [--batch B]\n"
       "                     [--planner HOST:PORT]\n",
       problem.c_str());
   return 2;
@@ -181,43 +185,76 @@ int Schedule(const Options& o, const std::shared_ptr<grpc::Channel>& channel) {
   std::atomic<int64_t> ok{0}, failed{0}, tight{0};
   std::mutex error_mu;
   std::map<std::string, int64_t> errors;
+  // Entry i of the schedule: its request and its due time.
+  auto entry = [&](int64_t i, absl::Time* due_out) {
+    absl::Time due = first_due;
+    if (!o.herd) due = first_due + absl::Seconds(static_cast<double>(i) / o.rate);
+    const int64_t due_ms = absl::ToUnixMillis(due);
+    v1::SchedulePostRequest req;
+    req.set_content(content);
+    req.set_account(absl::StrCat("spokes/", o.spoke, "/accounts/a", i % o.accounts));
+    req.mutable_publish_time()->set_seconds(due_ms / 1000);
+    req.mutable_publish_time()->set_nanos(static_cast<int32_t>(due_ms % 1000) * 1000000);
+    const std::string id = absl::StrCat(o.prefix, "-", due_ms, "-", i);
+    req.set_post_id(id);
+    req.set_request_id(id);
+    *due_out = due;
+    return req;
+  };
+  auto count = [&](const std::string& id, absl::Time due, int code, const std::string& message) {
+    if (code == 0) {
+      ok.fetch_add(1);
+      if (due - absl::Now() < absl::Seconds(1)) tight.fetch_add(1);
+      return;
+    }
+    failed.fetch_add(1);
+    std::lock_guard lock(error_mu);
+    if (++errors[absl::StrCat(code, " ", message)] == 1)
+      std::fprintf(stderr, "schedule_load: scheduling %s: %d %s\n", id.c_str(), code,
+                   message.c_str());
+  };
   auto worker = [&] {
     auto stub = v1::PlannerService::NewStub(channel);
+    const int64_t step = o.batch;
     for (;;) {
-      const int64_t i = next.fetch_add(1);
-      if (i >= o.posts) return;
-      absl::Time due = first_due;
-      if (!o.herd) {
-        const absl::Duration offset = absl::Seconds(static_cast<double>(i) / o.rate);
-        due = first_due + offset;
-        const absl::Duration wait = t0 + offset - absl::Now();
-        if (o.pace && wait > absl::ZeroDuration()) absl::SleepFor(wait);
+      const int64_t first = next.fetch_add(step);
+      if (first >= o.posts) return;
+      if (step == 1) {
+        if (!o.herd) {
+          const absl::Duration wait =
+              t0 + absl::Seconds(static_cast<double>(first) / o.rate) - absl::Now();
+          if (o.pace && wait > absl::ZeroDuration()) absl::SleepFor(wait);
+        }
+        absl::Time due;
+        v1::SchedulePostRequest req = entry(first, &due);
+        v1::SchedulePostResponse res;
+        grpc::Status s = stub->SchedulePost(Context(token, absl::Seconds(30)).get(), req, &res);
+        count(req.post_id(), due, static_cast<int>(s.error_code()), s.error_message());
+        continue;
       }
-      const int64_t due_ms = absl::ToUnixMillis(due);
-      v1::SchedulePostRequest req;
-      req.set_content(content);
-      req.set_account(absl::StrCat("spokes/", o.spoke, "/accounts/a", i % o.accounts));
-      req.mutable_publish_time()->set_seconds(due_ms / 1000);
-      req.mutable_publish_time()->set_nanos(static_cast<int32_t>(due_ms % 1000) * 1000000);
-      const std::string id = absl::StrCat(o.prefix, "-", due_ms, "-", i);
-      req.set_post_id(id);
-      req.set_request_id(id);
-      v1::SchedulePostResponse res;
-      grpc::Status s = stub->SchedulePost(Context(token, absl::Seconds(30)).get(), req, &res);
-      if (s.ok()) {
-        ok.fetch_add(1);
-        if (due - absl::Now() < absl::Seconds(1)) tight.fetch_add(1);
-      } else {
-        failed.fetch_add(1);
-        std::lock_guard lock(error_mu);
-        if (++errors[absl::StrCat(static_cast<int>(s.error_code()), " ", s.error_message())] == 1)
-          std::fprintf(stderr, "schedule_load: SchedulePost %s: %d %s\n", id.c_str(),
-                       static_cast<int>(s.error_code()), s.error_message().c_str());
+      v1::BatchSchedulePostsRequest batch;
+      std::vector<absl::Time> dues;
+      for (int64_t i = first; i < std::min(first + step, o.posts); ++i) {
+        dues.emplace_back();
+        *batch.add_requests() = entry(i, &dues.back());
+      }
+      v1::BatchSchedulePostsResponse res;
+      grpc::Status s =
+          stub->BatchSchedulePosts(Context(token, absl::Seconds(120)).get(), batch, &res);
+      for (int j = 0; j < batch.requests_size(); ++j) {
+        const std::string& id = batch.requests(j).post_id();
+        if (!s.ok()) {
+          count(id, dues[j], static_cast<int>(s.error_code()), s.error_message());
+        } else if (j >= res.results_size()) {
+          count(id, dues[j], static_cast<int>(grpc::StatusCode::INTERNAL), "no result");
+        } else {
+          count(id, dues[j], res.results(j).code(), res.results(j).message());
+        }
       }
     }
   };
   std::vector<std::thread> threads;
-  const int n = std::max<int>(1, std::min<int64_t>(o.in_flight, o.posts));
+  const int n = std::max<int>(1, std::min<int64_t>(o.in_flight, (o.posts + o.batch - 1) / o.batch));
   threads.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) threads.emplace_back(worker);
   for (std::thread& t : threads) t.join();
@@ -225,11 +262,12 @@ int Schedule(const Options& o, const std::shared_ptr<grpc::Channel>& channel) {
   std::printf(
       "{\"prefix\":\"%s\",\"posts\":%lld,\"scheduled\":%lld,\"failed\":%lld,"
       "\"tight_under_1s\":%lld,\"elapsed_s\":%.3f,\"calls_per_s\":%.1f,\"in_flight\":%d,"
-      "\"first_due_ms\":%lld,\"herd\":%s,\"rate\":%.1f}\n",
+      "\"first_due_ms\":%lld,\"herd\":%s,\"rate\":%.1f,\"batch\":%d}\n",
       o.prefix.c_str(), static_cast<long long>(o.posts), static_cast<long long>(ok.load()),
       static_cast<long long>(failed.load()), static_cast<long long>(tight.load()), elapsed,
       static_cast<double>(ok.load() + failed.load()) / elapsed, n,
-      static_cast<long long>(absl::ToUnixMillis(first_due)), o.herd ? "true" : "false", o.rate);
+      static_cast<long long>(absl::ToUnixMillis(first_due)), o.herd ? "true" : "false", o.rate,
+      o.batch);
   return failed.load() == 0 ? 0 : 1;
 }
 
@@ -264,6 +302,9 @@ int main(int argc, char** argv) {
       if (!absl::ParseDuration(value(), &o.lead)) return Usage("--lead");
     } else if (a == "--in-flight") {
       if (!absl::SimpleAtoi(value(), &o.in_flight) || o.in_flight < 1) return Usage("--in-flight");
+    } else if (a == "--batch") {
+      if (!absl::SimpleAtoi(value(), &o.batch) || o.batch < 1 || o.batch > 1000)
+        return Usage("--batch must be 1..1000");
     } else if (a == "--prefix") {
       o.prefix = value();
     } else {
@@ -271,6 +312,7 @@ int main(int argc, char** argv) {
     }
   }
   if (o.planner.empty()) return Usage("--planner or CARECAST_PLANNER_ADDR is needed");
+  if (o.batch > 1 && !o.herd && o.pace) return Usage("--batch needs --herd or --no-pace");
   grpc::ChannelArguments args;
   // Separate connections per channel argument set would not help: one HTTP/2
   // connection carries all in-flight calls, as carecastctl's does.
