@@ -44,6 +44,12 @@ const std::string* TextFor(const v1::Content& content, v1::Network network) {
   return nullptr;
 }
 
+// Whether `post` was made by this caller's SchedulePost call with `request_id`.
+bool IsRetryOf(const v1::Post& post, const common::Caller& caller, std::string_view request_id) {
+  return !request_id.empty() && post.schedule_request_id() == request_id &&
+         post.scheduled_by() == caller.principal.subject;
+}
+
 std::string RangeScope(const google::protobuf::Timestamp& start,
                        const google::protobuf::Timestamp& end) {
   return absl::StrCat("calendar:", start.seconds(), ".", start.nanos(), ":", end.seconds(), ".",
@@ -52,12 +58,16 @@ std::string RangeScope(const google::protobuf::Timestamp& start,
 
 }  // namespace
 
+// SchedulePost keeps no replay record: the post itself carries the request_id
+// and the caller (schedule_request_id, scheduled_by), so a retry of the call
+// finds its post in the one read it makes anyway (two fewer KV operations per
+// post than the generic Mutate), and a retry after a crash between the write and
+// a replay record cannot be refused as ALREADY_EXISTS.
 absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
     const Caller& caller, const v1::SchedulePostRequest& request) {
   static constexpr std::string_view kMethod = "SchedulePost";
-  return Mutate<v1::SchedulePostResponse>(
-      caller, kMethod, request.request_id(),
-      [&](bool& wrote) -> absl::StatusOr<v1::SchedulePostResponse> {
+  RETURN_IF_ERROR(CheckRequestId(request.request_id()));
+  return [&]() -> absl::StatusOr<v1::SchedulePostResponse> {
         ASSIGN_OR_RETURN(std::string content_id, ParseContentName("content", request.content()));
         ASSIGN_OR_RETURN(AccountName account_name, ParseAccountName("account", request.account()));
         RETURN_IF_ERROR(
@@ -67,12 +77,14 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         bool derived = false;
         ASSIGN_OR_RETURN(std::string id, ChooseId("post_id", request.post_id(), kMethod, caller,
                                                   request.request_id(), &derived));
-        if (derived) {
-          // A retry of a call whose first attempt stored the post (and then lost
-          // its process before the replay record) answers with that post, even
-          // when its publish time has passed meanwhile.
+        if (!request.request_id().empty()) {
+          // A retry of a call whose first attempt stored the post answers with
+          // that post, even when its publish time has passed meanwhile.
           absl::StatusOr<Stored<v1::Post>> earlier = posts_.Get<v1::Post>(id);
           if (earlier.ok()) {
+            if (!derived && !IsRetryOf(earlier->value, caller, request.request_id())) {
+              return absl::AlreadyExistsError(absl::StrCat(PostName(id), " already exists"));
+            }
             (void)posts_.Settle(id);
             v1::SchedulePostResponse response;
             *response.mutable_post() = std::move(earlier->value);
@@ -139,19 +151,18 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
                                                                 lifecycle::PostEvent::kSchedule));
         post.set_state(initial);
         post.set_scheduled_by(caller.principal.subject);
+        post.set_schedule_request_id(request.request_id());
         *post.mutable_create_time() = ToProto(now);
         *post.mutable_update_time() = ToProto(now);
 
         // A taken id is settled before indexing, so a refused call cannot move
         // another post in the calendar.
-        absl::StatusOr<Stored<v1::Post>> existing = posts_.Get<v1::Post>(id);
-        if (existing.ok()) {
-          if (!derived)
+        if (request.request_id().empty()) {  // else read above
+          absl::StatusOr<Stored<v1::Post>> existing = posts_.Get<v1::Post>(id);
+          if (existing.ok())
             return absl::AlreadyExistsError(absl::StrCat(post.name(), " already exists"));
-          *response.mutable_post() = std::move(existing->value);
-          return response;
+          if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
         }
-        if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
         // Indexed before it is stored: the calendar skips ids that never made it
         // to the bucket, and a Redis outage refuses the call before anything changes.
         RETURN_IF_ERROR(calendar_.Add(id, publish_time));
@@ -173,10 +184,9 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
           }
           return created.status();
         }
-        wrote = true;
         metrics_.Post("scheduled");
         return response;
-      });
+  }();
 }
 
 absl::StatusOr<v1::GetPostResponse> Planner::GetPost(const Caller& caller,

@@ -396,11 +396,10 @@ TEST_F(PlannerWorkflowTest, AScheduleRetriedAfterACrashAnswersWithThePostEvenOnc
   req.set_request_id("schedule-once");
   auto first = planner_->SchedulePost(publisher_, req);
   ASSERT_TRUE(first.ok()) << first.status();
-  // The process died after the post was stored and before the replay record.
+  // No replay record: the post itself answers a retry of the call that made it.
   auto& requests = kv_.Bucket(std::string(common::buckets::kRequests));
-  const std::vector<std::string> replay_keys = requests.Keys("").value();
-  ASSERT_FALSE(replay_keys.empty());
-  for (const std::string& key : replay_keys) ASSERT_TRUE(requests.Delete(key).ok());
+  EXPECT_TRUE(requests.Keys("").value().empty());
+  EXPECT_EQ(first->post().schedule_request_id(), "schedule-once");
   clock_.Advance(absl::Minutes(10));  // the publish time has passed
   auto retried = planner_->SchedulePost(publisher_, req);
   ASSERT_TRUE(retried.ok()) << retried.status();
@@ -410,6 +409,33 @@ TEST_F(PlannerWorkflowTest, AScheduleRetriedAfterACrashAnswersWithThePostEvenOnc
   req.set_request_id("schedule-twice");
   EXPECT_EQ(planner_->SchedulePost(publisher_, req).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(PlannerWorkflowTest, ARetryWithAnExplicitPostIdAnswersWithItsPostAndNoOneElses) {
+  MakeSpoke();
+  v1::Account x = MakeAccount(v1::NETWORK_X, "x-main");
+  v1::Content c = ApprovedContent();
+  v1::SchedulePostRequest req;
+  req.set_content(c.name());
+  req.set_account(x.name());
+  *req.mutable_publish_time() = In(absl::Minutes(5));
+  req.set_post_id("launch-day");
+  req.set_request_id("req-1");
+  auto first = planner_->SchedulePost(publisher_, req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  // Another request_id, or another caller with the same one, finds the id taken.
+  req.set_request_id("req-2");
+  EXPECT_EQ(planner_->SchedulePost(publisher_, req).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  req.set_request_id("req-1");
+  EXPECT_EQ(planner_->SchedulePost(strategist_, req).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  // The same caller's retry, even once the time has passed, gets its post.
+  clock_.Advance(absl::Minutes(10));
+  auto retried = planner_->SchedulePost(publisher_, req);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->post().name(), "posts/launch-day");
+  EXPECT_EQ(bus_.Published("carecast.post.scheduled").size(), 1u);
 }
 
 TEST_F(PlannerWorkflowTest, CancelOnlyAppliesToScheduledPosts) {
