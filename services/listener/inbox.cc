@@ -72,6 +72,18 @@ common::IndexSource ItemsSource(common::EntityStore& items) {
         ASSIGN_OR_RETURN(common::Stored<v1::InboxItem> entry, items.Get<v1::InboxItem>(key));
         return std::optional<common::IndexPlacement>(common::IndexPlacement{
             .index = std::string(IndexFor(entry.value.state())), .score = ScoreFor(entry.value)});
+      },
+      // Whole passes stream the bucket (one consumer, not one read per item).
+      .scan = [&items](const common::IndexSource::Visit& visit) -> absl::Status {
+        return items.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
+          v1::InboxItem item;
+          if (!item.ParseFromString(common::DecodeRecord(entry).value)) {
+            return visit(key, absl::DataLossError("inbox item does not parse"));
+          }
+          return visit(key, std::optional<common::IndexPlacement>(common::IndexPlacement{
+                                .index = std::string(IndexFor(item.state())),
+                                .score = ScoreFor(item)}));
+        });
       }};
 }
 
@@ -277,16 +289,17 @@ absl::StatusOr<InboxPage> Inbox::ListFromIndex(v1::InboxItemState state, size_t 
 
 absl::StatusOr<InboxPage> Inbox::ListFromKv(v1::InboxItemState state, size_t page_size,
                                             const std::optional<PageCursor>& cursor) {
-  ASSIGN_OR_RETURN(std::vector<std::string> keys, items_.Keys(""));
   std::vector<std::pair<ScoredMember, v1::InboxItem>> found;
-  for (const std::string& key : keys) {
-    absl::StatusOr<Entry> entry = Load(key);
-    if (entry.status().code() == absl::StatusCode::kNotFound) continue;
-    if (!entry.ok()) return entry.status();
-    if (entry->value.state() != state) continue;
-    ScoredMember m{key, ScoreFor(entry->value)};
-    if (After(m, cursor)) found.emplace_back(std::move(m), std::move(entry->value));
-  }
+  RETURN_IF_ERROR(items_.kv().Scan("", [&](std::string_view key, const common::KvEntry& raw) {
+    v1::InboxItem item;
+    if (!item.ParseFromString(common::DecodeRecord(raw).value)) {
+      return absl::DataLossError(absl::StrCat("inbox item ", common::AsAbsl(key), " does not parse"));
+    }
+    if (item.state() != state) return absl::OkStatus();
+    ScoredMember m{std::string(key), ScoreFor(item)};
+    if (After(m, cursor)) found.emplace_back(std::move(m), std::move(item));
+    return absl::OkStatus();
+  }));
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return std::tie(a.first.score, a.first.member) < std::tie(b.first.score, b.first.member);
   });

@@ -11,6 +11,12 @@ namespace carecast::planner {
 namespace {
 
 // Every post belongs in the calendar at its publish time, whatever its state.
+common::IndexPlacement PlacementOf(const carecast::v1::Post& post) {
+  return common::IndexPlacement{.index = std::string(kCalendarIndex),
+                                .score = CalendarIndex::Score(FromProto(post.publish_time()))};
+}
+
+// Whole passes stream the bucket (one consumer, not one read per post).
 common::IndexSource PostsSource(common::EntityStore& posts) {
   return {
       .keys = [&posts]() { return posts.Keys(""); },
@@ -18,9 +24,16 @@ common::IndexSource PostsSource(common::EntityStore& posts) {
           [&posts](std::string_view key) -> absl::StatusOr<std::optional<common::IndexPlacement>> {
         ASSIGN_OR_RETURN(common::Stored<carecast::v1::Post> stored,
                          posts.Get<carecast::v1::Post>(key));
-        return std::optional<common::IndexPlacement>(common::IndexPlacement{
-            .index = std::string(kCalendarIndex),
-            .score = CalendarIndex::Score(FromProto(stored.value.publish_time()))});
+        return std::optional<common::IndexPlacement>(PlacementOf(stored.value));
+      },
+      .scan = [&posts](const common::IndexSource::Visit& visit) -> absl::Status {
+        return posts.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
+          carecast::v1::Post post;
+          if (!post.ParseFromString(common::DecodeRecord(entry).value)) {
+            return visit(key, absl::DataLossError("post does not parse"));
+          }
+          return visit(key, std::optional<common::IndexPlacement>(PlacementOf(post)));
+        });
       }};
 }
 

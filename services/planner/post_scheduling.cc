@@ -291,20 +291,20 @@ Change Planner::CancelChange(const v1::Post& post, uint64_t base_revision, const
 absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::string& content_name,
                                              std::string_view request_id, absl::Time now) {
   // A full scan: the posts bucket is the system of record and is shared with the
-  // publisher, so no second index can drift from it.
-  ASSIGN_OR_RETURN(std::vector<std::string> keys, posts_.Keys(""));
-  for (const std::string& key : keys) {
-    absl::StatusOr<Stored<v1::Post>> post = posts_.Get<v1::Post>(key);
-    if (!post.ok()) {
-      if (post.status().code() == absl::StatusCode::kNotFound) continue;
-      return post.status();
-    }
-    if (post->value.content() != content_name || post->value.state() != v1::POST_STATE_SCHEDULED) {
-      continue;
-    }
+  // publisher, so no second index can drift from it. The bucket is streamed
+  // (one consumer), then each candidate is cancelled with a fresh read.
+  std::vector<std::pair<std::string, std::string>> candidates;  // (key, post name)
+  RETURN_IF_ERROR(posts_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
+    v1::Post post;
+    if (!post.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
+    if (post.content() == content_name && post.state() == v1::POST_STATE_SCHEDULED)
+      candidates.emplace_back(std::string(key), post.name());
+    return absl::OkStatus();
+  }));
+  for (const auto& [key, name] : candidates) {
     bool still_scheduled = true;
     absl::StatusOr<Stored<v1::Post>> stored = internal::ReadModifyWrite<v1::Post>(
-        posts_, key, post->value.name(),
+        posts_, key, name,
         [&](v1::Post& p) -> absl::Status {
           absl::StatusOr<v1::PostState> next =
               lifecycle::Next(p.state(), lifecycle::PostEvent::kCancel);

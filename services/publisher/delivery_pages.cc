@@ -121,20 +121,19 @@ absl::StatusOr<PublishedPage> ListPublishedPage(common::EntityStore& posts, int3
     after = *std::move(decoded);
   }
 
-  absl::StatusOr<std::vector<std::string>> keys = posts.Keys("");
-  if (!keys.ok()) return keys.status();
   std::vector<std::pair<Cursor, carecast::v1::Post>> found;
-  for (const std::string& key : *keys) {
-    absl::StatusOr<PostRecord> record = ReadPost(posts, key);
-    // Deleted since the listing, or not a post this service can read: neither
-    // is a delivery, and one bad record must not hide all the others.
-    if (absl::IsNotFound(record.status()) || absl::IsDataLoss(record.status())) continue;
-    if (!record.ok()) return record.status();
-    if (record->post.state() != carecast::v1::POST_STATE_PUBLISHED) continue;
+  absl::Status scanned = posts.kv().Scan("", [&](std::string_view, const common::KvEntry& entry) {
+    absl::StatusOr<PostRecord> record = PostFromEntry(entry);
+    // Not a post this service can read: not a delivery, and one bad record
+    // must not hide all the others.
+    if (!record.ok()) return absl::OkStatus();
+    if (record->post.state() != carecast::v1::POST_STATE_PUBLISHED) return absl::OkStatus();
     Cursor cursor = CursorOf(record->post);
-    if (after.has_value() && !Before(*after, cursor)) continue;
+    if (after.has_value() && !Before(*after, cursor)) return absl::OkStatus();
     found.emplace_back(std::move(cursor), std::move(record->post));
-  }
+    return absl::OkStatus();
+  });
+  if (!scanned.ok()) return scanned;
   std::sort(found.begin(), found.end(),
             [](const auto& a, const auto& b) { return Before(a.first, b.first); });
 

@@ -12,19 +12,34 @@ constexpr size_t kBatch = 500;
 // The posts bucket as the reconciler sees it: a post belongs in the index at
 // its next look time. Any earlier score is fine (the dispatcher re-reads the
 // record and re-scores it); a later one only by what a retry-after may add.
+// Where a post belongs in the due index: at its next look time, or nowhere.
+absl::StatusOr<std::optional<common::IndexPlacement>> PlacementOf(
+    absl::StatusOr<PostRecord> record, const DispatchPolicy& policy) {
+  if (!record.ok()) return record.status();
+  std::optional<absl::Time> when = NextLookTime(record->post, policy);
+  if (!when) return std::optional<common::IndexPlacement>();
+  return std::optional<common::IndexPlacement>(
+      common::IndexPlacement{.index = std::string(kDueIndexName),
+                             .score = ScoreOf(*when),
+                             .slack_below = kInf,
+                             .slack_above = absl::ToDoubleSeconds(policy.max_retry_backoff)});
+}
+
+// The posts bucket as the reconciler sees it: a post belongs in the index at
+// its next look time. Any earlier score is fine (the dispatcher re-reads the
+// record and re-scores it); a later one only by what a retry-after may add.
+// Whole passes stream the bucket (one consumer, not one read per post).
 common::IndexSource PostsSource(common::KeyValueStore& posts, DispatchPolicy policy) {
   return {
       .keys = [&posts]() { return posts.Keys(""); },
       .place = [&posts, policy](
                    std::string_view key) -> absl::StatusOr<std::optional<common::IndexPlacement>> {
-        ASSIGN_OR_RETURN(PostRecord record, ReadPost(posts, key));
-        std::optional<absl::Time> when = NextLookTime(record.post, policy);
-        if (!when) return std::optional<common::IndexPlacement>();
-        return std::optional<common::IndexPlacement>(
-            common::IndexPlacement{.index = std::string(kDueIndexName),
-                                   .score = ScoreOf(*when),
-                                   .slack_below = kInf,
-                                   .slack_above = absl::ToDoubleSeconds(policy.max_retry_backoff)});
+        return PlacementOf(ReadPost(posts, key), policy);
+      },
+      .scan = [&posts, policy](const common::IndexSource::Visit& visit) -> absl::Status {
+        return posts.Scan("", [&](std::string_view key, const common::KvEntry& entry) {
+          return visit(key, PlacementOf(PostFromEntry(entry), policy));
+        });
       }};
 }
 

@@ -87,6 +87,11 @@ absl::StatusOr<PostRecord> ReadPost(common::EntityStore& posts, std::string_view
   return FromRaw(std::move(raw), id);
 }
 
+absl::StatusOr<PostRecord> PostFromEntry(common::KvEntry entry) {
+  const std::string id = entry.key;
+  return FromRaw(common::DecodeRecord(std::move(entry)), id);
+}
+
 absl::StatusOr<PostRecord> ReadPost(common::KeyValueStore& posts, std::string_view id) {
   ASSIGN_OR_RETURN(common::KvEntry entry, posts.Get(id));
   return FromRaw(common::DecodeRecord(std::move(entry)), id);

@@ -57,6 +57,9 @@ void SetTime(absl::Time t, google::protobuf::Timestamp* ts);
 
 // NOT_FOUND when absent, DATA_LOSS when the value is not a Post, else the store's error.
 absl::StatusOr<PostRecord> ReadPost(common::EntityStore& posts, std::string_view id);
+// The post in an entry of the posts bucket already read (e.g. by a scan);
+// DATA_LOSS when it does not parse.
+absl::StatusOr<PostRecord> PostFromEntry(common::KvEntry entry);
 absl::StatusOr<PostRecord> ReadPost(common::KeyValueStore& posts, std::string_view id);
 // Writes `post` under its id with `changes` (one durable unit, see
 // entity_store.h) if the entry is still at base.revision (ABORTED otherwise);

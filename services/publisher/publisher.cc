@@ -1,6 +1,7 @@
 #include "services/publisher/publisher.h"
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -96,7 +97,7 @@ absl::Status Publisher::Start() {
                       {{"error", std::string(checked.message())}});
   }
   {
-    std::lock_guard cycle_lock(cycle_mu_);
+    std::lock_guard maintenance_lock(maintenance_mu_);
     last_reconcile_ = last_sweep_ = deps_.clock.Now();
   }
 
@@ -129,6 +130,7 @@ absl::Status Publisher::Start() {
   started_ = true;
   if (options_.run_loop) {
     loop_ = std::thread([this] { Loop(); });
+    maintenance_ = std::thread([this] { MaintenanceLoop(); });
     relay_.Start();
   }
   deps_.logger.Info("publisher started",
@@ -145,6 +147,7 @@ void Publisher::Stop() {
   stopping_ = true;
   cv_.notify_all();
   if (loop_.joinable()) loop_.join();
+  if (maintenance_.joinable()) maintenance_.join();
   // Posts already handed over finish their call and record it (each is short of
   // its lease); the ones still queued see stopping_ and leave the post as it is.
   workers_.WaitIdle();
@@ -238,6 +241,11 @@ CycleStats Publisher::Cycle(bool wait_for_dispatch) {
   }
   if (index_was_down_.exchange(false)) deps_.logger.Info("due index available again");
   stats.rebuilt = *built;
+  if (stats.rebuilt) {
+    // A rebuild is a full reconciliation: the next passes count from it.
+    std::lock_guard maintenance_lock(maintenance_mu_);
+    last_reconcile_ = last_sweep_ = now;
+  }
 
   if (absl::StatusOr<int64_t> size = index_.Size(); size.ok())
     deps_.metrics.SetDuePosts(static_cast<double>(*size));
@@ -246,7 +254,7 @@ CycleStats Publisher::Cycle(bool wait_for_dispatch) {
   // "resumed" event must not stall publishing forever).
   if (hold_.held() && hold_.CheckAuthoritative()) {
     stats.held = true;
-    MaintainIndex(now, stats);
+    if (wait_for_dispatch) MaintainIndex(now, stats);
     return stats;
   }
 
@@ -299,32 +307,47 @@ CycleStats Publisher::Cycle(bool wait_for_dispatch) {
     for (std::function<void()>& task : tasks) workers_.Submit(std::move(task));
     stats.held = stats.held || hold_.held();
   }
-  MaintainIndex(now, stats);
+  if (wait_for_dispatch) MaintainIndex(now, stats);  // the loop has its maintenance thread
   return stats;
 }
 
 void Publisher::MaintainIndex(absl::Time now, CycleStats& stats) {
-  if (stats.rebuilt) {
-    // A rebuild is a full reconciliation.
-    last_reconcile_ = last_sweep_ = now;
-    return;
-  }
+  if (stats.rebuilt) return;  // Cycle counted it as a reconciliation
+  std::lock_guard maintenance_lock(maintenance_mu_);
   // A failed pass waits for its next period too: KV or Redis trouble must not
-  // turn every poll into a full scan.
+  // turn every poll into a full scan. Nor may a large bucket: a pass waits at
+  // least ten times as long as the last one took.
+  const absl::Duration floor = 10 * last_pass_took_;
+  const auto started = std::chrono::steady_clock::now();
   absl::StatusOr<common::ReconcileReport> report;
-  if (now - last_reconcile_ >= options_.index_reconcile_period) {
+  if (now - last_reconcile_ >= std::max(options_.index_reconcile_period, floor)) {
     last_reconcile_ = last_sweep_ = now;
     stats.reconciled = true;
     report = index_.Reconcile();
-  } else if (now - last_sweep_ >= options_.due_sweep_period) {
+  } else if (now - last_sweep_ >= std::max(options_.due_sweep_period, floor)) {
     last_sweep_ = now;
     stats.swept = true;
     report = index_.Sweep(now, options_.due_sweep_horizon);
   } else {
     return;
   }
+  last_pass_took_ = absl::FromChrono(std::chrono::steady_clock::now() - started);
   // Posts the pass put back may be due now: look again without waiting.
   if (report.ok() && report->Total().total() > 0) Wake();
+}
+
+void Publisher::MaintenanceLoop() {
+  // Looks once a second (or each sweep period, when shorter) whether a pass is due.
+  const absl::Duration tick = std::min(options_.due_sweep_period, absl::Seconds(1));
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(tick), [this] { return stop_; });
+    if (stop_) return;
+    lock.unlock();
+    CycleStats stats;
+    if (!index_was_down_.load()) MaintainIndex(deps_.clock.Now(), stats);
+    lock.lock();
+  }
 }
 
 common::Disposition Publisher::OnPostEvent(const common::Event& event) {

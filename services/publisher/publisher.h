@@ -123,10 +123,13 @@ class Publisher {
   // Stops taking work: ends the loop after the post in flight, then unsubscribes.
   void Stop();
 
-  // One pass over the due index; the loop calls it every poll interval. Once
+  // One pass over the due index, waiting for what it hands out. Once
   // index_reconcile_period has passed since the last reconciliation it then
   // reconciles the due index with KV, else once due_sweep_period has passed it
-  // runs the due sweep (both by deps.clock, so a FakeClock drives them).
+  // runs the due sweep (both by deps.clock, so a FakeClock drives them). The
+  // running loop does not: its passes run on a maintenance thread of their own,
+  // so a pass over a large bucket never holds up dispatch, and the next pass
+  // waits at least ten times as long as the last one took.
   CycleStats RunCycle();
   // Wakes the loop now (a post became due, publishing resumed).
   void Wake();
@@ -163,8 +166,10 @@ class Publisher {
   // due index, at most poll_interval; poll_interval when the cycle could not
   // make progress on what was due (held, index down, members it already saw).
   absl::Duration SleepAfter(const CycleStats& stats);
-  // The periodic reconciliation or due sweep, when one is due; under cycle_mu_.
+  // The periodic reconciliation or due sweep, when one is due.
   void MaintainIndex(absl::Time now, CycleStats& stats);
+  // The maintenance thread: MaintainIndex whenever a pass may be due.
+  void MaintenanceLoop();
 
   const PublisherOptions options_;
   PublisherDeps deps_;
@@ -184,8 +189,12 @@ class Publisher {
 
   std::mutex cycle_mu_;  // one cycle at a time (loop thread or a test)
   std::atomic<bool> index_was_down_{false};
-  absl::Time last_reconcile_ = absl::InfinitePast();  // guarded by cycle_mu_
-  absl::Time last_sweep_ = absl::InfinitePast();      // guarded by cycle_mu_
+  std::mutex maintenance_mu_;  // one index pass at a time
+  absl::Time last_reconcile_ = absl::InfinitePast();  // guarded by maintenance_mu_
+  absl::Time last_sweep_ = absl::InfinitePast();      // guarded by maintenance_mu_
+  // How long the last pass took (real time): the next waits at least 10x that.
+  absl::Duration last_pass_took_ = absl::ZeroDuration();  // guarded by maintenance_mu_
+  std::thread maintenance_;
 
   std::mutex mu_;
   std::condition_variable cv_;

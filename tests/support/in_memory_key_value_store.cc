@@ -86,7 +86,18 @@ absl::Status InMemoryKeyValueStore::Delete(std::string_view key) {
   return absl::OkStatus();
 }
 
+void InMemoryKeyValueStore::BeforeKeys(std::function<void()> hook) {
+  std::lock_guard lock(mu_);
+  before_keys_ = std::move(hook);
+}
+
 absl::StatusOr<std::vector<std::string>> InMemoryKeyValueStore::Keys(std::string_view prefix) {
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mu_);
+    hook = before_keys_;
+  }
+  if (hook) hook();
   std::lock_guard lock(mu_);
   if (!fail_.ok()) return fail_;
   std::vector<std::string> keys;

@@ -30,6 +30,9 @@ class InMemoryKeyValueStore final : public common::KeyValueStore {
   // Runs `hook` at the start of every Get, outside the store's lock (so it may
   // write to this store): a test's way to land a change between two reads.
   void BeforeGet(std::function<void(std::string_view key)> hook);
+  // Runs `hook` at the start of every Keys (and so every default Scan), outside
+  // the lock: a test's way to make a whole-bucket pass slow.
+  void BeforeKeys(std::function<void()> hook);
 
  private:
   absl::Status CheckKey(std::string_view key) const;
@@ -38,6 +41,7 @@ class InMemoryKeyValueStore final : public common::KeyValueStore {
   uint64_t last_revision_ = 0;
   absl::Status fail_ = absl::OkStatus();
   std::function<void(std::string_view key)> before_get_;
+  std::function<void()> before_keys_;
 };
 
 // Hands out views of shared in-memory buckets: opening the same name twice gives

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,24 @@ class KeyValueStore {
   virtual absl::Status Delete(std::string_view key) = 0;
   // Live keys starting with `prefix`, sorted.
   virtual absl::StatusOr<std::vector<std::string>> Keys(std::string_view prefix) = 0;
+  // Calls `visit` with every live entry whose key starts with `prefix` (any
+  // order); an error from `visit` stops the scan and is returned. For passes over
+  // a whole bucket: the NATS store streams the entries on one consumer instead
+  // of one request per key. This default lists the keys and reads each (a key
+  // deleted in between is skipped).
+  virtual absl::Status Scan(
+      std::string_view prefix,
+      const std::function<absl::Status(std::string_view key, const KvEntry& entry)>& visit) {
+    absl::StatusOr<std::vector<std::string>> keys = Keys(prefix);
+    if (!keys.ok()) return keys.status();
+    for (const std::string& key : *keys) {
+      absl::StatusOr<KvEntry> entry = Get(key);
+      if (absl::IsNotFound(entry.status())) continue;
+      if (!entry.ok()) return entry.status();
+      if (absl::Status s = visit(key, *entry); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
 };
 
 // Opens (creating when missing) buckets.

@@ -1,6 +1,8 @@
 #include "services/common/bus/nats_key_value_store.h"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
+#include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 #include "services/common/bus/nats_status.h"
 
@@ -83,25 +86,61 @@ class NatsKeyValueStore final : public KeyValueStore {
     return absl::OkStatus();
   }
 
+  // Both read the bucket on one ordered consumer (a watch of every key, deletes
+  // left out) until the marker that says every current value was delivered.
+  // kvStore_Keys is not used: it gives up on the whole listing after one request
+  // timeout, which a bucket of a hundred thousand keys exceeds.
   absl::StatusOr<std::vector<std::string>> Keys(std::string_view prefix) override {
-    if (!core_->Connected()) return absl::UnavailableError("not connected to NATS");
-    kvWatchOptions wo;
-    kvWatchOptions_Init(&wo);
-    wo.Timeout = core_->TimeoutMillis();
-    kvKeysList list{};
-    natsStatus s = kvStore_Keys(&list, kv_, &wo);
     std::vector<std::string> keys;
-    if (s == NATS_NOT_FOUND) return keys;  // an empty bucket
-    if (s != NATS_OK) return LastNatsError(s, 0, absl::StrCat("listing keys of ", bucket_));
-    for (int i = 0; i < list.Count; ++i) {
-      if (absl::StartsWith(list.Keys[i], AsAbsl(prefix))) keys.emplace_back(list.Keys[i]);
-    }
-    kvKeysList_Destroy(&list);
+    RETURN_IF_ERROR(Watch(prefix, /*meta_only=*/true,
+                          [&keys](std::string_view key, const KvEntry&) {
+                            keys.emplace_back(key);
+                            return absl::OkStatus();
+                          }));
     std::sort(keys.begin(), keys.end());
     return keys;
   }
 
+  absl::Status Scan(std::string_view prefix,
+                    const std::function<absl::Status(std::string_view key, const KvEntry& entry)>&
+                        visit) override {
+    return Watch(prefix, /*meta_only=*/false, visit);
+  }
+
  private:
+  absl::Status Watch(std::string_view prefix, bool meta_only,
+                     const std::function<absl::Status(std::string_view key, const KvEntry& entry)>&
+                         visit) {
+    if (!core_->Connected()) return absl::UnavailableError("not connected to NATS");
+    kvWatchOptions wo;
+    kvWatchOptions_Init(&wo);
+    wo.IgnoreDeletes = true;
+    wo.MetaOnly = meta_only;
+    wo.Timeout = core_->TimeoutMillis();
+    kvWatcher* watcher = nullptr;
+    natsStatus s = kvStore_WatchAll(&watcher, kv_, &wo);
+    if (s != NATS_OK) return LastNatsError(s, 0, absl::StrCat("reading the keys of ", bucket_));
+    std::unique_ptr<kvWatcher, decltype(&kvWatcher_Destroy)> owned(watcher, &kvWatcher_Destroy);
+    KvEntry entry;
+    while (true) {
+      kvEntry* e = nullptr;
+      // The wait is for the next entry only, however large the bucket.
+      s = kvWatcher_Next(&e, watcher, core_->TimeoutMillis());
+      if (s != NATS_OK) return LastNatsError(s, 0, absl::StrCat("reading the keys of ", bucket_));
+      if (e == nullptr) return absl::OkStatus();  // every current value delivered
+      std::unique_ptr<kvEntry, decltype(&kvEntry_Destroy)> held(e, &kvEntry_Destroy);
+      if (kvEntry_Operation(e) != kvOp_Put) continue;
+      const char* key = kvEntry_Key(e);
+      if (key == nullptr || !absl::StartsWith(key, AsAbsl(prefix))) continue;
+      entry.key = key;
+      const void* value = kvEntry_Value(e);
+      entry.value.assign(value != nullptr ? static_cast<const char*>(value) : "",
+                         static_cast<size_t>(kvEntry_ValueLen(e)));
+      entry.revision = kvEntry_Revision(e);
+      RETURN_IF_ERROR(visit(entry.key, entry));
+    }
+  }
+
   absl::Status Check(std::string_view key) const {
     if (absl::Status s = ValidateKvKey(key); !s.ok()) return s;
     if (!core_->Connected()) return absl::UnavailableError("not connected to NATS");

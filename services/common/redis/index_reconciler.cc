@@ -71,28 +71,35 @@ absl::StatusOr<ReconcileReport> IndexReconciler::Reconcile(const ReconcileScope&
 
   // What KV says, read first: a member indexed after this point is younger than
   // the read and is checked again before anything removes it.
-  ASSIGN_OR_RETURN(std::vector<std::string> keys, source_.keys());
   std::unordered_map<std::string, IndexPlacement> expected;
   std::set<std::string, std::less<>> leave_alone;  // unreadable, or beyond the scope
-  for (const std::string& key : keys) {
+  auto take = [&](std::string_view key,
+                  absl::StatusOr<std::optional<IndexPlacement>> placed) -> absl::Status {
     ++report.keys_scanned;
-    bool unreadable = false;
-    ASSIGN_OR_RETURN(std::optional<IndexPlacement> placed,
-                     FreshPlacement(source_, key, &unreadable));
-    if (unreadable) {
+    if (absl::IsNotFound(placed.status())) return absl::OkStatus();
+    if (absl::IsDataLoss(placed.status())) {
       ++report.unreadable;
-      leave_alone.insert(key);
-      continue;
+      leave_alone.emplace(key);
+      return absl::OkStatus();
     }
-    if (!placed) continue;
-    if (!label_of.contains(placed->index)) {
+    if (!placed.ok()) return placed.status();
+    if (!placed->has_value()) return absl::OkStatus();
+    IndexPlacement& placement = **placed;
+    if (!label_of.contains(placement.index)) {
       return absl::InternalError("index source placed a key in an index it does not reconcile");
     }
-    if (placed->score > scope.max_score) {
-      leave_alone.insert(key);
-      continue;
+    if (placement.score > scope.max_score) {
+      leave_alone.emplace(key);
+      return absl::OkStatus();
     }
-    expected.emplace(key, *std::move(placed));
+    expected.emplace(std::string(key), std::move(placement));
+    return absl::OkStatus();
+  };
+  if (source_.scan) {
+    RETURN_IF_ERROR(source_.scan(take));
+  } else {
+    ASSIGN_OR_RETURN(std::vector<std::string> keys, source_.keys());
+    for (const std::string& key : keys) RETURN_IF_ERROR(take(key, source_.place(key)));
   }
 
   // What Redis holds, compared member by member.

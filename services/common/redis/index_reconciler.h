@@ -50,6 +50,14 @@ struct IndexSource {
   // NOT_FOUND: the key is gone (not indexed). DATA_LOSS: the record is unreadable;
   // its members are left as they are. Any other error aborts the pass.
   std::function<absl::StatusOr<std::optional<IndexPlacement>>(std::string_view key)> place;
+  // Optional, for large buckets: calls `visit(key, placement)` for every key with
+  // what `place` would answer from a value read in the same pass (NOT_FOUND and
+  // DATA_LOSS as for `place`), streaming the bucket instead of one read per key.
+  // The pass uses it instead of `keys` + `place` when set; `place` still re-checks
+  // a key before a fix or a removal.
+  using Visit = std::function<absl::Status(std::string_view key,
+                                           absl::StatusOr<std::optional<IndexPlacement>> placed)>;
+  std::function<absl::Status(const Visit& visit)> scan;
 };
 
 // One sorted set reconciled, and its name in logs and metrics (no colons, no ids).

@@ -1,4 +1,8 @@
 // The KeyValueStore contract, run against the in-memory fake and JetStream KV.
+#include <map>
+#include <string>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "tests/integration/bus/bus_test_env.h"
@@ -111,6 +115,41 @@ TEST_P(KeyValueStoreContractTest, TwoHandlesShareOneBucket) {
   EXPECT_EQ(seen->revision, *rev);
   EXPECT_TRUE((*other)->Update("shared", "two", *rev).ok());
   EXPECT_EQ(kv_->Update("shared", "three", *rev).status().code(), StatusCode::kAborted);
+}
+
+TEST_P(KeyValueStoreContractTest, ScanVisitsEveryLiveEntryOnce) {
+  std::map<std::string, std::pair<std::string, uint64_t>> seen;
+  auto collect = [&](std::string_view key, const common::KvEntry& entry) {
+    EXPECT_EQ(entry.key, key);
+    EXPECT_TRUE(seen.emplace(std::string(key), std::pair(entry.value, entry.revision)).second)
+        << "visited twice: " << key;
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(kv_->Scan("", collect).ok());  // an empty bucket
+  EXPECT_TRUE(seen.empty());
+
+  auto a = kv_->Create("posts.a", "a1");
+  ASSERT_TRUE(a.ok());
+  auto a2 = kv_->Update("posts.a", "a2", *a);  // only the last value is visited
+  ASSERT_TRUE(a2.ok());
+  ASSERT_TRUE(kv_->Put("posts.b", "b1").ok());
+  ASSERT_TRUE(kv_->Put("posts.gone", "x").ok());
+  ASSERT_TRUE(kv_->Delete("posts.gone").ok());
+  ASSERT_TRUE(kv_->Put("other.c", "c1").ok());
+
+  ASSERT_TRUE(kv_->Scan("posts.", collect).ok());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen["posts.a"], std::pair(std::string("a2"), *a2));
+  EXPECT_EQ(seen["posts.b"].first, "b1");
+
+  // An error from the visitor stops the scan and comes back.
+  int visits = 0;
+  absl::Status stopped = kv_->Scan("", [&](std::string_view, const common::KvEntry&) {
+    ++visits;
+    return absl::CancelledError("enough");
+  });
+  EXPECT_EQ(stopped.code(), StatusCode::kCancelled);
+  EXPECT_EQ(visits, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Impl, KeyValueStoreContractTest,

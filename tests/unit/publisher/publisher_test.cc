@@ -1,9 +1,12 @@
 #include "services/publisher/publisher.h"
 
+#include <atomic>
 #include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "absl/synchronization/notification.h"
 
 #include "tests/unit/publisher/publisher_harness.h"
 
@@ -794,6 +797,40 @@ TEST_F(PublisherTest, OneSlowNetworkCallDoesNotHoldUpPostsThatFallDueAfterIt) {
   p.publisher->Stop();  // waits for the slow call, which then records its post
   EXPECT_EQ(h_.StateOf("slow"), POST_STATE_PUBLISHED);
   EXPECT_EQ(h_.channel_.publish_calls(), 7);
+}
+
+TEST_F(PublisherTest, ASlowIndexPassDoesNotHoldUpDispatch) {
+  // The due sweep reads the whole posts bucket; on a large bucket that takes a
+  // while, and it runs on the maintenance thread, never the dispatch loop.
+  h_.use_system_clock_ = true;
+  h_.clock_.Set(absl::Now());
+  PublisherOptions options = h_.DefaultOptions("pub-a", /*run_loop=*/true);
+  options.due_sweep_period = absl::Milliseconds(100);
+  options.index_reconcile_period = absl::Hours(1);
+  PublisherUnderTest& p = h_.Add(options);
+  carecast::testing::InMemoryKeyValueStore& posts =
+      h_.kv_.Bucket(std::string(common::buckets::kPosts));
+  absl::Notification pass_started;
+  std::atomic<bool> slow{true};
+  posts.BeforeKeys([&] {
+    if (!slow.exchange(false)) return;  // the first pass after start is slow
+    pass_started.Notify();
+    absl::SleepFor(absl::Seconds(2));
+  });
+  ASSERT_TRUE(p.publisher->Start().ok());
+  ASSERT_TRUE(pass_started.WaitForNotificationWithTimeout(absl::Seconds(3)));
+  const absl::Time scheduled = absl::Now();
+  for (int i = 0; i < 3; ++i) h_.SchedulePost(absl::StrCat("p", i), scheduled);
+  auto all_out = [&] {
+    for (int i = 0; i < 3; ++i)
+      if (h_.StateOf(absl::StrCat("p", i)) != POST_STATE_PUBLISHED) return false;
+    return true;
+  };
+  while (!all_out() && absl::Now() < scheduled + absl::Seconds(1))
+    absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_TRUE(all_out()) << "dispatch waited for the index pass";
+  p.publisher->Stop();
+  posts.BeforeKeys(nullptr);
 }
 
 TEST_F(PublisherTest, StopEndsTheLoopAndUnsubscribes) {

@@ -108,6 +108,49 @@ TEST_F(IndexReconcilerTest, AddsMissingFixesWrongScoresAndRemovesWhatKvDoesNotHa
   EXPECT_EQ(RepairLines(), 1);
 }
 
+TEST_F(IndexReconcilerTest, AStreamingSourceIsUsedInsteadOfKeysAndReads) {
+  kv_.records = {{"a", {"open", 1}}, {"b", {"open", 2}}, {"bad", {"!", 0}}, {"d", {"", 0}}};
+  ASSERT_TRUE(index_.Add(kOpen, {{"b", 20}, {"bad", 7}, {"ghost", 5}}).ok());
+  IndexSource source = kv_.Source();
+  source.keys = []() -> absl::StatusOr<std::vector<std::string>> {
+    return absl::InternalError("a pass with a scan must not list keys");
+  };
+  int scans = 0;
+  source.scan = [this, &scans, place = source.place](const IndexSource::Visit& visit) {
+    ++scans;
+    for (const auto& [key, record] : kv_.records) {
+      // The scan has the value already: the same answer as place, no read counted.
+      --kv_.reads;
+      if (absl::Status s = visit(key, place(key)); !s.ok()) return s;
+    }
+    return visit("vanished", absl::NotFoundError("deleted while scanned"));
+  };
+  IndexReconciler reconciler(
+      {.indexes = {{std::string(kOpen), "test_open"}, {std::string(kClosed), "test_closed"}}},
+      source, index_, NullIndexRepairObserver(), logger_);
+  kv_.reads = 0;
+  absl::StatusOr<ReconcileReport> report = reconciler.Reconcile();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(scans, 1);
+  EXPECT_EQ(Members(kOpen), (std::map<std::string, double>{{"a", 1}, {"b", 2}, {"bad", 7}}));
+  EXPECT_EQ(report->keys_scanned, 5);
+  EXPECT_EQ(report->unreadable, 1);  // left as it is
+  const IndexRepairCounts& open = report->repairs.at("test_open");
+  EXPECT_EQ(open.added, 1);
+  EXPECT_EQ(open.fixed, 1);
+  EXPECT_EQ(open.removed, 1);  // ghost
+  // Only the fix and the removal were read again, fresh, before they were applied.
+  EXPECT_EQ(kv_.reads, 2);
+
+  // An error of the scan aborts the pass and changes nothing.
+  source.scan = [](const IndexSource::Visit&) { return absl::UnavailableError("KV down"); };
+  IndexReconciler failing({.indexes = {{std::string(kOpen), "test_open"}}}, source, index_,
+                          NullIndexRepairObserver(), logger_);
+  ASSERT_TRUE(index_.Add(kOpen, {{"ghost2", 9}}).ok());
+  EXPECT_EQ(failing.Reconcile().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Members(kOpen).count("ghost2"), 1u);
+}
+
 TEST_F(IndexReconcilerTest, HealsALostSetRegardlessOfItsMarker) {
   for (int i = 0; i < 1234; ++i) kv_.records[absl::StrCat("k", i)] = {"open", i};
   ASSERT_TRUE(index_.SetMarker("built").ok());  // the marker survives, the set does not
