@@ -42,8 +42,8 @@ struct Figures {
   double update_p50_us = 0, update_p99_us = 0;
   double last_p50_us = 0, last_p99_us = 0;
   double fill_per_s = 0;
-  double scan_s = 0;        // KeyValueStore::Scan over the whole bucket
-  double keys_gets_s = 0;   // Keys() then one Get per key, as passes did before Scan
+  double scan_s = 0;       // KeyValueStore::Scan over the whole bucket
+  double keys_gets_s = 0;  // Keys() then one Get per key, as passes did before Scan
 };
 
 double Percentile(std::vector<double> v, double q) {
@@ -59,8 +59,8 @@ std::vector<double> Time(int n, Fn&& fn) {
   for (int i = 0; i < n; ++i) {
     auto t0 = std::chrono::steady_clock::now();
     fn(i);
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                     .count());
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   }
   return us;
 }
@@ -70,13 +70,14 @@ template <class Fn>
 void Fill(int64_t n, int threads, const char* what, Fn&& fn) {
   std::atomic<int64_t> next{0};
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
       for (int64_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
         fn(i);
-        if ((i + 1) % 25000 == 0) std::fprintf(stderr, "    %s: %lld/%lld\n", what,
-                                               static_cast<long long>(i + 1),
-                                               static_cast<long long>(n));
+        if ((i + 1) % 25000 == 0)
+          std::fprintf(stderr, "    %s: %lld/%lld\n", what, static_cast<long long>(i) + 1,
+                       static_cast<long long>(n));
       }
     });
   }
@@ -202,13 +203,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "==> %lld keys and subjects\n", static_cast<long long>(size));
     rows.push_back(Measure(**nats, size, reads, threads));
   }
-  std::printf("| keys (subjects) held | fill | KV Get p50 / p99 | Get + Update p50 / p99 | "
-              "last by subject p50 / p99 | whole bucket: Scan | Keys + Get each |\n"
-              "|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| keys (subjects) held | fill | KV Get p50 / p99 | Get + Update p50 / p99 | "
+      "last by subject p50 / p99 | whole bucket: Scan | Keys + Get each |\n"
+      "|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; i < sizes.size(); ++i) {
     const Figures& f = rows[i];
     std::printf(
-        "| %lld%s | %.0f/s | %.0f / %.0f us | %.0f / %.0f us | %.0f / %.0f us | %.2f s | %.2f s |\n",
+        "| %lld%s | %.0f/s | %.0f / %.0f us | %.0f / %.0f us | %.0f / %.0f us | %.2f s | %.2f s "
+        "|\n",
         static_cast<long long>(sizes[i]), i == 0 ? " (anchor)" : "", f.fill_per_s, f.get_p50_us,
         f.get_p99_us, f.update_p50_us, f.update_p99_us, f.last_p50_us, f.last_p99_us, f.scan_s,
         f.keys_gets_s);

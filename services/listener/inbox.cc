@@ -80,9 +80,9 @@ common::IndexSource ItemsSource(common::EntityStore& items) {
           if (!item.ParseFromString(common::DecodeRecord(entry).value)) {
             return visit(key, absl::DataLossError("inbox item does not parse"));
           }
-          return visit(key, std::optional<common::IndexPlacement>(common::IndexPlacement{
-                                .index = std::string(IndexFor(item.state())),
-                                .score = ScoreFor(item)}));
+          return visit(key,
+                       std::optional<common::IndexPlacement>(common::IndexPlacement{
+                           .index = std::string(IndexFor(item.state())), .score = ScoreFor(item)}));
         });
       }};
 }
@@ -293,7 +293,8 @@ absl::StatusOr<InboxPage> Inbox::ListFromKv(v1::InboxItemState state, size_t pag
   RETURN_IF_ERROR(items_.kv().Scan("", [&](std::string_view key, const common::KvEntry& raw) {
     v1::InboxItem item;
     if (!item.ParseFromString(common::DecodeRecord(raw).value)) {
-      return absl::DataLossError(absl::StrCat("inbox item ", common::AsAbsl(key), " does not parse"));
+      return absl::DataLossError(
+          absl::StrCat("inbox item ", common::AsAbsl(key), " does not parse"));
     }
     if (item.state() != state) return absl::OkStatus();
     ScoredMember m{std::string(key), ScoreFor(item)};

@@ -14,7 +14,7 @@
 namespace carecast::planner {
 
 inline constexpr size_t kMaxTitleChars = 200;
-inline constexpr size_t kMaxMasterTextBytes = 64 * 1024;
+inline constexpr size_t kMaxMasterTextBytes = size_t{64} * 1024;
 inline constexpr size_t kMaxObjectivesPerContent = 20;
 
 // Lower-case short name of a network, used as the guard's field name and in

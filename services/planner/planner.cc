@@ -48,10 +48,11 @@ Planner::Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets
              options.relay),
       replay_(*buckets_->requests),
       calendar_(deps.index, posts_, deps.metrics.index_repairs(), deps.logger),
-      reconcile_runner_(options.index_reconcile_period, [this] {
-        // Errors are logged by the reconciler; the next period tries again.
-        (void)ReconcileCalendar();
-      }),
+      reconcile_runner_(options.index_reconcile_period,
+                        [this] {
+                          // Errors are logged by the reconciler; the next period tries again.
+                          (void)ReconcileCalendar();
+                        }),
       batch_workers_(static_cast<size_t>(std::max(1, options.batch_concurrency))) {}
 
 Planner::~Planner() {

@@ -36,6 +36,8 @@
 
 namespace carecast::planner {
 
+struct AccountName;  // resource_names.h
+
 struct PlannerOptions {
   // A post's publish_time must lie in (now + min_lead_time, now + max_schedule_horizon].
   absl::Duration max_schedule_horizon = absl::Hours(24 * 365);
@@ -220,6 +222,15 @@ class Planner {
   // cancellation is written with its own change.
   absl::Status CancelScheduledPostsOf(const Caller& caller, const std::string& content_name,
                                       std::string_view request_id, absl::Time now);
+
+  // SchedulePost's steps (post_scheduling.cc): the checks of the content, the
+  // account and its network that make the post, then the calendar entry and
+  // the write with its event and audit entry.
+  absl::StatusOr<v1::Post> DraftPost(const Caller& caller, const v1::SchedulePostRequest& request,
+                                     const std::string& content_id, const AccountName& account_name,
+                                     const std::string& id, absl::Time now);
+  absl::Status StoreNewPost(const Caller& caller, const v1::SchedulePostRequest& request,
+                            const std::string& id, const v1::Post& post, absl::Time now);
 
   // The switch as stored; a never-set switch reads as running, revision 0.
   absl::StatusOr<Stored<v1::PublishingState>> ReadPublishingState();

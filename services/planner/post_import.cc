@@ -19,8 +19,8 @@ absl::StatusOr<v1::BatchSchedulePostsResponse> Planner::BatchSchedulePosts(
   const int entries = request.requests_size();
   if (entries == 0) return absl::InvalidArgumentError("requests: at least one entry is required");
   if (entries > kMaxBatchSchedule) {
-    return absl::InvalidArgumentError(absl::StrCat("requests: ", entries, " entries; at most ",
-                                                   kMaxBatchSchedule, " per call"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("requests: ", entries, " entries; at most ", kMaxBatchSchedule, " per call"));
   }
   v1::BatchSchedulePostsResponse response;
   for (int i = 0; i < entries; ++i) response.add_results();
@@ -42,11 +42,12 @@ absl::StatusOr<v1::BatchSchedulePostsResponse> Planner::BatchSchedulePosts(
   }
   batch_workers_.RunAll(std::move(tasks));
   int refused = 0;
-  for (const v1::BatchSchedulePostsResult& result : response.results()) refused += result.code() != 0;
+  for (const v1::BatchSchedulePostsResult& result : response.results())
+    refused += result.code() != 0;
   if (refused > 0) {
-    logger_.Info("batch schedule: some entries refused",
-                 {{"entries", static_cast<int64_t>(entries)},
-                  {"refused", static_cast<int64_t>(refused)}});
+    logger_.Info(
+        "batch schedule: some entries refused",
+        {{"entries", static_cast<int64_t>(entries)}, {"refused", static_cast<int64_t>(refused)}});
   }
   return response;
 }

@@ -67,126 +67,134 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
     const Caller& caller, const v1::SchedulePostRequest& request) {
   static constexpr std::string_view kMethod = "SchedulePost";
   RETURN_IF_ERROR(CheckRequestId(request.request_id()));
-  return [&]() -> absl::StatusOr<v1::SchedulePostResponse> {
-        ASSIGN_OR_RETURN(std::string content_id, ParseContentName("content", request.content()));
-        ASSIGN_OR_RETURN(AccountName account_name, ParseAccountName("account", request.account()));
-        RETURN_IF_ERROR(
-            CheckTimestamp("publish_time", request.has_publish_time(), request.publish_time()));
-        const absl::Time now = clock_.Now();
-        const absl::Time publish_time = FromProto(request.publish_time());
-        bool derived = false;
-        ASSIGN_OR_RETURN(std::string id, ChooseId("post_id", request.post_id(), kMethod, caller,
-                                                  request.request_id(), &derived));
-        if (!request.request_id().empty()) {
-          // A retry of a call whose first attempt stored the post answers with
-          // that post, even when its publish time has passed meanwhile.
-          absl::StatusOr<Stored<v1::Post>> earlier = posts_.Get<v1::Post>(id);
-          if (earlier.ok()) {
-            if (!derived && !IsRetryOf(earlier->value, caller, request.request_id())) {
-              return absl::AlreadyExistsError(absl::StrCat(PostName(id), " already exists"));
-            }
-            (void)posts_.Settle(id);
-            v1::SchedulePostResponse response;
-            *response.mutable_post() = std::move(earlier->value);
-            return response;
-          }
-          if (!absl::IsNotFound(earlier.status())) return earlier.status();
-        }
-        if (publish_time <= now + options_.min_lead_time) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("publish_time is in the past: it must be at least ",
-                           absl::FormatDuration(options_.min_lead_time), " after now"));
-        }
-        if (publish_time > now + options_.max_schedule_horizon) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("publish_time is more than ",
-                           absl::FormatDuration(options_.max_schedule_horizon), " ahead"));
-        }
-        absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
-        if (!content.ok()) return internal::NotFoundAs(content.status(), request.content());
-        const v1::Content& c = content->value;
-        absl::StatusOr<Stored<v1::Account>> account =
-            organisation_.Get<v1::Account>(AccountKey(account_name.spoke, account_name.account));
-        if (!account.ok()) return internal::NotFoundAs(account.status(), request.account());
-        const v1::Network network = account->value.network();
-        // Refused now rather than at due time, when the publisher would have no
-        // adapter to hand the post to and no one would be watching.
-        if (!options_.channels.Configured(network)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "no channel adapter is configured for network ", AsAbsl(NetworkField(network)),
-              " (set ", common::networks::BaseUrlVariable(network), ")"));
-        }
-        if (!lifecycle::IsApprovedAt(c, c.version(), c.content_hash())) {
-          return absl::FailedPreconditionError(
-              absl::StrCat(request.content(),
-                           " is not approved at its current version; only "
-                           "APPROVED content can be scheduled"));
-        }
-        const std::string* text = TextFor(c, network);
-        if (text == nullptr) {
-          return absl::FailedPreconditionError(
-              absl::StrCat(request.content(), " has no variant for ", AsAbsl(NetworkField(network)),
-                           ", the network of ", request.account()));
-        }
-        // Approval checked the variants; the sandbox may post the master text,
-        // and a network's rules may have tightened since the approval.
-        if (absl::Status fits = common::networks::CheckPostFits(network, *text, c.media());
-            !fits.ok()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              request.content(), " cannot be posted on ", request.account(), ": ", fits.message()));
-        }
+  ASSIGN_OR_RETURN(std::string content_id, ParseContentName("content", request.content()));
+  ASSIGN_OR_RETURN(AccountName account_name, ParseAccountName("account", request.account()));
+  RETURN_IF_ERROR(
+      CheckTimestamp("publish_time", request.has_publish_time(), request.publish_time()));
+  const absl::Time now = clock_.Now();
+  const absl::Time publish_time = FromProto(request.publish_time());
+  bool derived = false;
+  ASSIGN_OR_RETURN(std::string id, ChooseId("post_id", request.post_id(), kMethod, caller,
+                                            request.request_id(), &derived));
+  v1::SchedulePostResponse response;
+  if (!request.request_id().empty()) {
+    // A retry of a call whose first attempt stored the post answers with that
+    // post, even when its publish time has passed meanwhile.
+    absl::StatusOr<Stored<v1::Post>> earlier = posts_.Get<v1::Post>(id);
+    if (earlier.ok()) {
+      if (!derived && !IsRetryOf(earlier->value, caller, request.request_id())) {
+        return absl::AlreadyExistsError(absl::StrCat(PostName(id), " already exists"));
+      }
+      (void)posts_.Settle(id);
+      *response.mutable_post() = std::move(earlier->value);
+      return response;
+    }
+    if (!absl::IsNotFound(earlier.status())) return earlier.status();
+  }
+  if (publish_time <= now + options_.min_lead_time) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("publish_time is in the past: it must be at least ",
+                     absl::FormatDuration(options_.min_lead_time), " after now"));
+  }
+  if (publish_time > now + options_.max_schedule_horizon) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("publish_time is more than ",
+                     absl::FormatDuration(options_.max_schedule_horizon), " ahead"));
+  }
+  ASSIGN_OR_RETURN(*response.mutable_post(),
+                   DraftPost(caller, request, content_id, account_name, id, now));
+  RETURN_IF_ERROR(StoreNewPost(caller, request, id, response.post(), now));
+  return response;
+}
 
-        v1::SchedulePostResponse response;
-        v1::Post& post = *response.mutable_post();
-        post.set_name(PostName(id));
-        post.set_content(request.content());
-        post.set_account(request.account());
-        post.set_network(network);
-        *post.mutable_publish_time() = request.publish_time();
-        post.set_content_version(c.version());
-        post.set_content_hash(c.content_hash());
-        post.set_text(*text);
-        *post.mutable_media() = c.media();
-        ASSIGN_OR_RETURN(v1::PostState initial, lifecycle::Next(v1::POST_STATE_UNSPECIFIED,
-                                                                lifecycle::PostEvent::kSchedule));
-        post.set_state(initial);
-        post.set_scheduled_by(caller.principal.subject);
-        post.set_schedule_request_id(request.request_id());
-        *post.mutable_create_time() = ToProto(now);
-        *post.mutable_update_time() = ToProto(now);
+absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
+                                            const v1::SchedulePostRequest& request,
+                                            const std::string& content_id,
+                                            const AccountName& account_name, const std::string& id,
+                                            absl::Time now) {
+  absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
+  if (!content.ok()) return internal::NotFoundAs(content.status(), request.content());
+  const v1::Content& c = content->value;
+  absl::StatusOr<Stored<v1::Account>> account =
+      organisation_.Get<v1::Account>(AccountKey(account_name.spoke, account_name.account));
+  if (!account.ok()) return internal::NotFoundAs(account.status(), request.account());
+  const v1::Network network = account->value.network();
+  // Refused now rather than at due time, when the publisher would have no
+  // adapter to hand the post to and no one would be watching.
+  if (!options_.channels.Configured(network)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no channel adapter is configured for network ", AsAbsl(NetworkField(network)),
+                     " (set ", common::networks::BaseUrlVariable(network), ")"));
+  }
+  if (!lifecycle::IsApprovedAt(c, c.version(), c.content_hash())) {
+    return absl::FailedPreconditionError(absl::StrCat(request.content(),
+                                                      " is not approved at its current version; "
+                                                      "only APPROVED content can be scheduled"));
+  }
+  const std::string* text = TextFor(c, network);
+  if (text == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(request.content(), " has no variant for ",
+                                                      AsAbsl(NetworkField(network)),
+                                                      ", the network of ", request.account()));
+  }
+  // Approval checked the variants; the sandbox may post the master text, and a
+  // network's rules may have tightened since the approval.
+  if (absl::Status fits = common::networks::CheckPostFits(network, *text, c.media()); !fits.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(request.content(), " cannot be posted on ",
+                                                      request.account(), ": ", fits.message()));
+  }
+  v1::Post post;
+  post.set_name(PostName(id));
+  post.set_content(request.content());
+  post.set_account(request.account());
+  post.set_network(network);
+  *post.mutable_publish_time() = request.publish_time();
+  post.set_content_version(c.version());
+  post.set_content_hash(c.content_hash());
+  post.set_text(*text);
+  *post.mutable_media() = c.media();
+  ASSIGN_OR_RETURN(v1::PostState initial,
+                   lifecycle::Next(v1::POST_STATE_UNSPECIFIED, lifecycle::PostEvent::kSchedule));
+  post.set_state(initial);
+  post.set_scheduled_by(caller.principal.subject);
+  post.set_schedule_request_id(request.request_id());
+  *post.mutable_create_time() = ToProto(now);
+  *post.mutable_update_time() = ToProto(now);
+  return post;
+}
 
-        // A taken id is settled before indexing, so a refused call cannot move
-        // another post in the calendar.
-        if (request.request_id().empty()) {  // else read above
-          absl::StatusOr<Stored<v1::Post>> existing = posts_.Get<v1::Post>(id);
-          if (existing.ok())
-            return absl::AlreadyExistsError(absl::StrCat(post.name(), " already exists"));
-          if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
-        }
-        // Indexed before it is stored: the calendar skips ids that never made it
-        // to the bucket, and a Redis outage refuses the call before anything changes.
-        RETURN_IF_ERROR(calendar_.Add(id, publish_time));
-        v1::PostChanged event = Changed(post, caller);
-        const std::vector<Change> changes = {NewChange({.resource = post.name(),
-                                                        .base_revision = 0,
-                                                        .fact = "scheduled",
-                                                        .subject = subjects::kPostScheduled,
-                                                        .payload = &event,
-                                                        .action = "post.schedule",
-                                                        .version = post.content_version(),
-                                                        .content_hash = post.content_hash()},
-                                                       caller, request.request_id(), now)};
-        auto created = posts_.Create(id, post, changes);
-        if (!created.ok()) {
-          if (created.status().code() == absl::StatusCode::kAlreadyExists) {
-            return absl::AbortedError(
-                absl::StrCat(post.name(), " was created concurrently; try again"));
-          }
-          return created.status();
-        }
-        metrics_.Post("scheduled");
-        return response;
-  }();
+absl::Status Planner::StoreNewPost(const Caller& caller, const v1::SchedulePostRequest& request,
+                                   const std::string& id, const v1::Post& post, absl::Time now) {
+  // A taken id is settled before indexing, so a refused call cannot move
+  // another post in the calendar.
+  if (request.request_id().empty()) {  // else SchedulePost read it already
+    absl::StatusOr<Stored<v1::Post>> existing = posts_.Get<v1::Post>(id);
+    if (existing.ok())
+      return absl::AlreadyExistsError(absl::StrCat(post.name(), " already exists"));
+    if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
+  }
+  // Indexed before it is stored: the calendar skips ids that never made it to
+  // the bucket, and a Redis outage refuses the call before anything changes.
+  RETURN_IF_ERROR(calendar_.Add(id, FromProto(post.publish_time())));
+  v1::PostChanged event = Changed(post, caller);
+  const std::vector<Change> changes = {NewChange({.resource = post.name(),
+                                                  .base_revision = 0,
+                                                  .fact = "scheduled",
+                                                  .subject = subjects::kPostScheduled,
+                                                  .payload = &event,
+                                                  .action = "post.schedule",
+                                                  .version = post.content_version(),
+                                                  .content_hash = post.content_hash()},
+                                                 caller, request.request_id(), now)};
+  auto created = posts_.Create(id, post, changes);
+  if (!created.ok()) {
+    if (created.status().code() == absl::StatusCode::kAlreadyExists) {
+      return absl::AbortedError(absl::StrCat(post.name(), " was created concurrently; try again"));
+    }
+    return created.status();
+  }
+  metrics_.Post("scheduled");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::GetPostResponse> Planner::GetPost(const Caller& caller,

@@ -13,8 +13,8 @@ constexpr size_t kBatch = 500;
 // its next look time. Any earlier score is fine (the dispatcher re-reads the
 // record and re-scores it); a later one only by what a retry-after may add.
 // Where a post belongs in the due index: at its next look time, or nowhere.
-absl::StatusOr<std::optional<common::IndexPlacement>> PlacementOf(
-    absl::StatusOr<PostRecord> record, const DispatchPolicy& policy) {
+absl::StatusOr<std::optional<common::IndexPlacement>> PlacementOf(absl::StatusOr<PostRecord> record,
+                                                                  const DispatchPolicy& policy) {
   if (!record.ok()) return record.status();
   std::optional<absl::Time> when = NextLookTime(record->post, policy);
   if (!when) return std::optional<common::IndexPlacement>();
@@ -30,17 +30,16 @@ absl::StatusOr<std::optional<common::IndexPlacement>> PlacementOf(
 // record and re-scores it); a later one only by what a retry-after may add.
 // Whole passes stream the bucket (one consumer, not one read per post).
 common::IndexSource PostsSource(common::KeyValueStore& posts, DispatchPolicy policy) {
-  return {
-      .keys = [&posts]() { return posts.Keys(""); },
-      .place = [&posts, policy](
-                   std::string_view key) -> absl::StatusOr<std::optional<common::IndexPlacement>> {
-        return PlacementOf(ReadPost(posts, key), policy);
-      },
-      .scan = [&posts, policy](const common::IndexSource::Visit& visit) -> absl::Status {
-        return posts.Scan("", [&](std::string_view key, const common::KvEntry& entry) {
-          return visit(key, PlacementOf(PostFromEntry(entry), policy));
-        });
-      }};
+  return {.keys = [&posts]() { return posts.Keys(""); },
+          .place = [&posts, policy](std::string_view key)
+              -> absl::StatusOr<std::optional<common::IndexPlacement>> {
+            return PlacementOf(ReadPost(posts, key), policy);
+          },
+          .scan = [&posts, policy](const common::IndexSource::Visit& visit) -> absl::Status {
+            return posts.Scan("", [&](std::string_view key, const common::KvEntry& entry) {
+              return visit(key, PlacementOf(PostFromEntry(entry), policy));
+            });
+          }};
 }
 
 }  // namespace
@@ -48,7 +47,6 @@ common::IndexSource PostsSource(common::KeyValueStore& posts, DispatchPolicy pol
 DueIndex::DueIndex(common::SortedIndex& index, common::KeyValueStore& posts, DispatchPolicy policy,
                    PublisherMetrics& metrics, common::Logger& logger)
     : index_(index),
-      posts_(posts),
       policy_(policy),
       metrics_(metrics),
       logger_(logger),

@@ -62,7 +62,6 @@ class DueIndex {
 
  private:
   common::SortedIndex& index_;
-  common::KeyValueStore& posts_;
   const DispatchPolicy policy_;
   PublisherMetrics& metrics_;
   common::Logger& logger_;

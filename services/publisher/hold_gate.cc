@@ -50,12 +50,12 @@ bool HoldGate::ReadOnce() {
     return false;
   }
   carecast::v1::PublishingState state;
+  const std::string error =
+      entry.ok() ? std::string("record does not parse") : std::string(entry.status().message());
   if (!entry.ok() || !state.ParseFromString(common::DecodeRecord(*std::move(entry)).value)) {
     // Log once per outage, not once per post.
     if (!read_failing_.exchange(true)) {
-      logger_.Warn("cannot read the publishing hold; dispatch waits",
-                   {{"error", entry.ok() ? std::string("record does not parse")
-                                         : std::string(entry.status().message())}});
+      logger_.Warn("cannot read the publishing hold; dispatch waits", {{"error", error}});
     }
     return true;
   }

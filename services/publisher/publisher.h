@@ -189,7 +189,7 @@ class Publisher {
 
   std::mutex cycle_mu_;  // one cycle at a time (loop thread or a test)
   std::atomic<bool> index_was_down_{false};
-  std::mutex maintenance_mu_;  // one index pass at a time
+  std::mutex maintenance_mu_;                         // one index pass at a time
   absl::Time last_reconcile_ = absl::InfinitePast();  // guarded by maintenance_mu_
   absl::Time last_sweep_ = absl::InfinitePast();      // guarded by maintenance_mu_
   // How long the last pass took (real time): the next waits at least 10x that.

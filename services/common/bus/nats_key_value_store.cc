@@ -92,11 +92,11 @@ class NatsKeyValueStore final : public KeyValueStore {
   // timeout, which a bucket of a hundred thousand keys exceeds.
   absl::StatusOr<std::vector<std::string>> Keys(std::string_view prefix) override {
     std::vector<std::string> keys;
-    RETURN_IF_ERROR(Watch(prefix, /*meta_only=*/true,
-                          [&keys](std::string_view key, const KvEntry&) {
-                            keys.emplace_back(key);
-                            return absl::OkStatus();
-                          }));
+    RETURN_IF_ERROR(
+        Watch(prefix, /*meta_only=*/true, [&keys](std::string_view key, const KvEntry&) {
+          keys.emplace_back(key);
+          return absl::OkStatus();
+        }));
     std::sort(keys.begin(), keys.end());
     return keys;
   }
@@ -108,9 +108,9 @@ class NatsKeyValueStore final : public KeyValueStore {
   }
 
  private:
-  absl::Status Watch(std::string_view prefix, bool meta_only,
-                     const std::function<absl::Status(std::string_view key, const KvEntry& entry)>&
-                         visit) {
+  absl::Status Watch(
+      std::string_view prefix, bool meta_only,
+      const std::function<absl::Status(std::string_view key, const KvEntry& entry)>& visit) {
     if (!core_->Connected()) return absl::UnavailableError("not connected to NATS");
     kvWatchOptions wo;
     kvWatchOptions_Init(&wo);

@@ -43,8 +43,8 @@ absl::StatusOr<Cadence> Cadence::Create(const CadenceSpec& spec) {
     }
   }
   if (spec.min_spacing < absl::ZeroDuration() || spec.min_spacing > kMaxSpacing) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "min_spacing: must be between 0 and ", absl::FormatDuration(kMaxSpacing)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("min_spacing: must be between 0 and ", absl::FormatDuration(kMaxSpacing)));
   }
   if (spec.daily_cap < 0 || spec.daily_cap > kMaxDailyCap) {
     return absl::InvalidArgumentError(
@@ -70,8 +70,8 @@ bool Cadence::InBlackout(absl::Time at) const {
                      [at](const BlackoutWindow& w) { return w.start <= at && at < w.end; });
 }
 
-std::vector<absl::Time> Cadence::FreeSlots(const std::vector<absl::Time>& occupied,
-                                           absl::Time from, absl::Time to, size_t limit) const {
+std::vector<absl::Time> Cadence::FreeSlots(const std::vector<absl::Time>& occupied, absl::Time from,
+                                           absl::Time to, size_t limit) const {
   std::vector<absl::Time> out;
   if (limit == 0) return out;
   std::vector<absl::Time> taken = occupied;

@@ -73,8 +73,8 @@ absl::Time LocalToInstant(absl::CivilSecond local, const absl::TimeZone& zone) {
 absl::StatusOr<absl::TimeZone> LoadZone(std::string_view field, std::string_view name) {
   absl::TimeZone zone;
   if (name.empty() || !absl::LoadTimeZone(std::string(name), &zone)) {
-    return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), ": \"", AsAbsl(name),
-                                                   "\" is not a known IANA time zone"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(field), ": \"", AsAbsl(name), "\" is not a known IANA time zone"));
   }
   return zone;
 }
@@ -87,7 +87,8 @@ absl::StatusOr<Recurrence> Recurrence::Create(std::string_view field, const Recu
   if (spec.rrule.empty()) return invalid("the recurrence rule is empty");
   if (absl::StartsWith(spec.rrule, "RRULE:")) return invalid("give the rule without \"RRULE:\"");
   std::optional<icalrecurrencetype> rule = ParseRule(spec.rrule);
-  if (!rule) return invalid(absl::StrCat("\"", spec.rrule, "\" is not an RFC 5545 recurrence rule"));
+  if (!rule)
+    return invalid(absl::StrCat("\"", spec.rrule, "\" is not an RFC 5545 recurrence rule"));
   if (rule->freq == ICAL_SECONDLY_RECURRENCE) return invalid("FREQ=SECONDLY is not a posting slot");
   Iterator it(icalrecur_iterator_new(*rule, ToIcal(spec.start_local)));
   if (it == nullptr) return invalid("the rule can never occur from its start");
@@ -98,8 +99,8 @@ absl::StatusOr<Recurrence> Recurrence::Create(std::string_view field, const Recu
     if (icaltime_is_null_time(next)) break;
     absl::CivilSecond local = FromIcal(next);
     if (previous && local - *previous < absl::ToInt64Seconds(kMinSlotGap)) {
-      return invalid(absl::StrCat("instances come closer than ", absl::FormatDuration(kMinSlotGap),
-                                  " apart"));
+      return invalid(
+          absl::StrCat("instances come closer than ", absl::FormatDuration(kMinSlotGap), " apart"));
     }
     previous = local;
   }

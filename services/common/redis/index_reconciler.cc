@@ -60,19 +60,10 @@ IndexReconciler::IndexReconciler(IndexReconcilerOptions options, IndexSource sou
       observer_(observer),
       logger_(logger) {}
 
-absl::StatusOr<ReconcileReport> IndexReconciler::Reconcile(const ReconcileScope& scope) {
-  const size_t batch = std::max<size_t>(options_.batch_size, 1);
-  ReconcileReport report;
-  std::map<std::string, std::string, std::less<>> label_of;
-  for (const ReconciledIndex& idx : options_.indexes) {
-    label_of[idx.name] = idx.label;
-    report.repairs[idx.label] = {};
-  }
-
-  // What KV says, read first: a member indexed after this point is younger than
-  // the read and is checked again before anything removes it.
-  std::unordered_map<std::string, IndexPlacement> expected;
-  std::set<std::string, std::less<>> leave_alone;  // unreadable, or beyond the scope
+absl::Status IndexReconciler::ReadExpected(
+    const ReconcileScope& scope, const std::map<std::string, std::string, std::less<>>& label_of,
+    ReconcileReport& report, std::unordered_map<std::string, IndexPlacement>& expected,
+    std::set<std::string, std::less<>>& leave_alone) {
   auto take = [&](std::string_view key,
                   absl::StatusOr<std::optional<IndexPlacement>> placed) -> absl::Status {
     ++report.keys_scanned;
@@ -101,6 +92,23 @@ absl::StatusOr<ReconcileReport> IndexReconciler::Reconcile(const ReconcileScope&
     ASSIGN_OR_RETURN(std::vector<std::string> keys, source_.keys());
     for (const std::string& key : keys) RETURN_IF_ERROR(take(key, source_.place(key)));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ReconcileReport> IndexReconciler::Reconcile(const ReconcileScope& scope) {
+  const size_t batch = std::max<size_t>(options_.batch_size, 1);
+  ReconcileReport report;
+  std::map<std::string, std::string, std::less<>> label_of;
+  for (const ReconciledIndex& idx : options_.indexes) {
+    label_of[idx.name] = idx.label;
+    report.repairs[idx.label] = {};
+  }
+
+  // What KV says, read first: a member indexed after this point is younger than
+  // the read and is checked again before anything removes it.
+  std::unordered_map<std::string, IndexPlacement> expected;
+  std::set<std::string, std::less<>> leave_alone;  // unreadable, or beyond the scope
+  RETURN_IF_ERROR(ReadExpected(scope, label_of, report, expected, leave_alone));
 
   // What Redis holds, compared member by member.
   std::set<std::string, std::less<>> present;                  // keys found where KV places them

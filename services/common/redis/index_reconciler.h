@@ -21,8 +21,10 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -122,6 +124,14 @@ class IndexReconciler {
   absl::StatusOr<ReconcileReport> Reconcile(const ReconcileScope& scope = {});
 
  private:
+  // What KV says: where each key belongs (`expected`), and the keys whose
+  // members must be left as they are (unreadable, or beyond the scope).
+  absl::Status ReadExpected(const ReconcileScope& scope,
+                            const std::map<std::string, std::string, std::less<>>& label_of,
+                            ReconcileReport& report,
+                            std::unordered_map<std::string, IndexPlacement>& expected,
+                            std::set<std::string, std::less<>>& leave_alone);
+
   const IndexReconcilerOptions options_;
   const IndexSource source_;
   SortedIndex& index_;

@@ -4,9 +4,8 @@
 
 #include <functional>
 
-#include <gtest/gtest.h>
-
 #include "absl/strings/match.h"
+#include <gtest/gtest.h>
 
 namespace carecast::common::cadence {
 namespace {
@@ -19,9 +18,8 @@ absl::Time Utc(int y, int m, int d, int hh, int mm) {
 CadenceSpec Hourly() {
   CadenceSpec spec;
   spec.time_zone = "America/Chicago";
-  spec.slots.push_back(
-      {"FREQ=DAILY;BYHOUR=7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22;BYMINUTE=0",
-       absl::CivilSecond(2027, 1, 1, 7, 0, 0)});
+  spec.slots.push_back({"FREQ=DAILY;BYHOUR=7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22;BYMINUTE=0",
+                        absl::CivilSecond(2027, 1, 1, 7, 0, 0)});
   return spec;
 }
 
@@ -71,8 +69,8 @@ TEST(CadenceTest, RulesAreMergedAndCountedOnce) {
   CadenceSpec spec;
   spec.time_zone = "Europe/London";
   spec.slots.push_back({"FREQ=DAILY;BYHOUR=9;BYMINUTE=0", absl::CivilSecond(2027, 1, 1, 9, 0, 0)});
-  spec.slots.push_back({"FREQ=WEEKLY;BYDAY=MO;BYHOUR=9,17;BYMINUTE=0",
-                        absl::CivilSecond(2027, 1, 4, 9, 0, 0)});
+  spec.slots.push_back(
+      {"FREQ=WEEKLY;BYDAY=MO;BYHOUR=9,17;BYMINUTE=0", absl::CivilSecond(2027, 1, 4, 9, 0, 0)});
   Cadence c = Make(spec);
   // Monday 2027-01-04 and Tuesday the 5th (GMT): 09:00 once, 17:00 on Monday.
   EXPECT_EQ(c.Slots(Utc(2027, 1, 4, 0, 0), Utc(2027, 1, 6, 0, 0), 10),
@@ -89,9 +87,13 @@ TEST(CadenceTest, EveryBadFieldIsNamed) {
       {"time_zone", [](CadenceSpec& s) { s.time_zone = "Chicago"; }},
       {"slots", [](CadenceSpec& s) { s.slots.clear(); }},
       {"slots[1].rrule",
-       [](CadenceSpec& s) { s.slots.push_back({"FREQ=NEVER", absl::CivilSecond(2027, 1, 1)}); }},
+       [](CadenceSpec& s) {
+         s.slots.push_back({"FREQ=NEVER", absl::CivilSecond(2027, 1, 1)});
+       }},
       {"blackouts[0]",
-       [](CadenceSpec& s) { s.blackouts.push_back({Utc(2027, 1, 2, 0, 0), Utc(2027, 1, 1, 0, 0)}); }},
+       [](CadenceSpec& s) {
+         s.blackouts.push_back({Utc(2027, 1, 2, 0, 0), Utc(2027, 1, 1, 0, 0)});
+       }},
       {"min_spacing", [](CadenceSpec& s) { s.min_spacing = -absl::Minutes(1); }},
       {"min_spacing", [](CadenceSpec& s) { s.min_spacing = absl::Hours(24 * 8); }},
       {"daily_cap", [](CadenceSpec& s) { s.daily_cap = -1; }},

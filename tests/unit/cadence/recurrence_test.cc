@@ -110,8 +110,8 @@ TEST(RecurrenceTest, WeeklyRulesAndLimits) {
 }
 
 TEST(RecurrenceTest, ARuleThatEndedGivesNothingAndOneThatCannotOccurIsRefused) {
-  Recurrence ended = Rule("FREQ=DAILY;UNTIL=20270105T090000", absl::CivilSecond(2027, 1, 1, 9, 0, 0),
-                          Zone("UTC"));
+  Recurrence ended =
+      Rule("FREQ=DAILY;UNTIL=20270105T090000", absl::CivilSecond(2027, 1, 1, 9, 0, 0), Zone("UTC"));
   EXPECT_EQ(ended.Between(Utc(2027, 1, 1, 0, 0), Utc(2037, 1, 1, 0, 0), 10).size(), 5u);
   EXPECT_TRUE(ended.Between(Utc(2027, 2, 1, 0, 0), Utc(2037, 1, 1, 0, 0), 10).empty());
   absl::StatusOr<Recurrence> never = Recurrence::Create(

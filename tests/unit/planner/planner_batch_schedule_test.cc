@@ -64,7 +64,8 @@ TEST_F(PlannerBatchScheduleTest, EachEntryIsScheduledOrRefusedOnItsOwn) {
 
 TEST_F(PlannerBatchScheduleTest, ARetriedBatchSchedulesNothingTwice) {
   v1::BatchSchedulePostsRequest req;
-  for (int i = 0; i < 40; ++i) *req.add_requests() = Entry(absl::Hours(1 + i), absl::StrCat("r-", i));
+  for (int i = 0; i < 40; ++i)
+    *req.add_requests() = Entry(absl::Hours(1 + i), absl::StrCat("r-", i));
   auto first = planner_->BatchSchedulePosts(publisher_, req);
   auto second = planner_->BatchSchedulePosts(publisher_, req);
   ASSERT_TRUE(first.ok() && second.ok());

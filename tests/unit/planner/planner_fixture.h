@@ -142,7 +142,7 @@ class PlannerFixture : public ::testing::Test {
   }
 
   v1::Content DraftContent(const std::string& master,
-                           std::vector<std::pair<v1::Network, std::string>> variants = {
+                           const std::vector<std::pair<v1::Network, std::string>>& variants = {
                                {v1::NETWORK_X, "Flu shots Saturday! #FluFree"},
                                {v1::NETWORK_FACEBOOK, "Free flu shots this Saturday at St Mary's."},
                                {v1::NETWORK_LINKEDIN,

@@ -99,10 +99,12 @@ TEST_F(HoldGateTest, ACheckMadeDuringARunningReadWaitsForAFreshOne) {
   SetHeld(kv.inner, false);
   HoldGate gate(kv, metrics_, logger_);
 
-  std::future<bool> early = std::async(std::launch::async, [&] { return gate.CheckAuthoritative(); });
+  std::future<bool> early =
+      std::async(std::launch::async, [&] { return gate.CheckAuthoritative(); });
   first_read_done.get_future().wait();
   SetHeld(kv.inner, true);  // committed before the late check is made
-  std::future<bool> late = std::async(std::launch::async, [&] { return gate.CheckAuthoritative(); });
+  std::future<bool> late =
+      std::async(std::launch::async, [&] { return gate.CheckAuthoritative(); });
   // The late check must not take the running read's stale answer.
   EXPECT_EQ(late.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
   release.set_value();

@@ -4,9 +4,8 @@
 #include <set>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "absl/synchronization/notification.h"
+#include <gtest/gtest.h>
 
 #include "tests/unit/publisher/publisher_harness.h"
 

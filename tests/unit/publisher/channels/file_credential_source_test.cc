@@ -317,9 +317,8 @@ TEST_F(FileCredentialSourceTest, ATokenFileUpdatedOnDiskIsPickedUp) {
 
 TEST_F(FileCredentialSourceTest, GetLooksAtTheDirectoryAtMostOncePerRescanInterval) {
   WriteToken(XToken("a0", "r0"));
-  auto source = Source(registry_, "replica-a", nullptr, [](FileCredentialSourceOptions& o) {
-    o.rescan_interval = absl::Hours(1);
-  });
+  auto source = Source(registry_, "replica-a", nullptr,
+                       [](FileCredentialSourceOptions& o) { o.rescan_interval = absl::Hours(1); });
   ASSERT_NE(source, nullptr);
   EXPECT_EQ(source->Get(kAccount)->access_token, "a0");
   WriteToken(XToken("a1", "r1"));
