@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "services/common/base/strings.h"
+#include "tests/support/forwarding_key_value_store.h"
 
 namespace carecast::testing {
 using common::AsAbsl;
@@ -113,27 +114,13 @@ void InMemoryKeyValueStore::FailAll(absl::Status status) {
 
 namespace {
 // A handle sharing one bucket.
-class SharedBucketView final : public common::KeyValueStore {
+class SharedBucketView final : public ForwardingKeyValueStore {
  public:
   explicit SharedBucketView(std::shared_ptr<InMemoryKeyValueStore> bucket)
-      : bucket_(std::move(bucket)) {}
-  absl::StatusOr<common::KvEntry> Get(std::string_view k) override { return bucket_->Get(k); }
-  absl::StatusOr<uint64_t> Create(std::string_view k, std::string_view v) override {
-    return bucket_->Create(k, v);
-  }
-  absl::StatusOr<uint64_t> Update(std::string_view k, std::string_view v, uint64_t r) override {
-    return bucket_->Update(k, v, r);
-  }
-  absl::StatusOr<uint64_t> Put(std::string_view k, std::string_view v) override {
-    return bucket_->Put(k, v);
-  }
-  absl::Status Delete(std::string_view k) override { return bucket_->Delete(k); }
-  absl::StatusOr<std::vector<std::string>> Keys(std::string_view p) override {
-    return bucket_->Keys(p);
-  }
+      : ForwardingKeyValueStore(*bucket), bucket_(std::move(bucket)) {}
 
  private:
-  std::shared_ptr<InMemoryKeyValueStore> bucket_;
+  std::shared_ptr<InMemoryKeyValueStore> bucket_;  // keeps the shared bucket alive
 };
 }  // namespace
 

@@ -16,12 +16,7 @@ class PlannerBatchScheduleTest : public PlannerFixture {
   }
 
   v1::SchedulePostRequest Entry(absl::Duration in, const std::string& request_id) {
-    v1::SchedulePostRequest entry;
-    entry.set_content(approved_.name());
-    entry.set_account(x_.name());
-    *entry.mutable_publish_time() = In(in);
-    entry.set_request_id(request_id);
-    return entry;
+    return ScheduleRequest(approved_, x_.name(), in, request_id);
   }
 
   v1::Account x_;

@@ -93,11 +93,7 @@ TEST_F(PlannerCalendarTest, AFailedScheduleWithATakenIdDoesNotMoveTheExistingPos
 }
 
 TEST_F(PlannerCalendarTest, ARetriedScheduleWithTheSameRequestIdMakesOnePost) {
-  v1::SchedulePostRequest req;
-  req.set_content(approved_.name());
-  req.set_account(x_.name());
-  *req.mutable_publish_time() = In(absl::Hours(1));
-  req.set_request_id("sched-1");
+  v1::SchedulePostRequest req = ScheduleRequest(approved_, x_.name(), absl::Hours(1), "sched-1");
   auto first = planner_->SchedulePost(publisher_, req);
   auto second = planner_->SchedulePost(publisher_, req);
   ASSERT_TRUE(first.ok() && second.ok());

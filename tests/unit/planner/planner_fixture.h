@@ -181,14 +181,22 @@ class PlannerFixture : public ::testing::Test {
     return Approve(Submit(DraftContent(master)));
   }
 
-  absl::StatusOr<v1::Post> Schedule(const v1::Content& c, const std::string& account,
-                                    absl::Duration ahead, const std::string& post_id = "") {
+  // A SchedulePost request for `c` on `account`, `ahead` from now.
+  v1::SchedulePostRequest ScheduleRequest(const v1::Content& c, const std::string& account,
+                                          absl::Duration ahead, const std::string& request_id = "",
+                                          const std::string& post_id = "") {
     v1::SchedulePostRequest req;
     req.set_content(c.name());
     req.set_account(account);
     *req.mutable_publish_time() = In(ahead);
+    req.set_request_id(request_id);
     req.set_post_id(post_id);
-    auto resp = planner_->SchedulePost(publisher_, req);
+    return req;
+  }
+
+  absl::StatusOr<v1::Post> Schedule(const v1::Content& c, const std::string& account,
+                                    absl::Duration ahead, const std::string& post_id = "") {
+    auto resp = planner_->SchedulePost(publisher_, ScheduleRequest(c, account, ahead, "", post_id));
     if (!resp.ok()) return resp.status();
     return resp->post();
   }

@@ -388,12 +388,8 @@ TEST_F(PlannerWorkflowTest, TheNextWriteOfAnEntityCarriesWhatItsPreviousWriteSti
 TEST_F(PlannerWorkflowTest, AScheduleRetriedAfterACrashAnswersWithThePostEvenOnceItIsDue) {
   MakeSpoke();
   v1::Account x = MakeAccount(v1::NETWORK_X, "x-main");
-  v1::Content c = ApprovedContent();
-  v1::SchedulePostRequest req;
-  req.set_content(c.name());
-  req.set_account(x.name());
-  *req.mutable_publish_time() = In(absl::Minutes(5));
-  req.set_request_id("schedule-once");
+  v1::SchedulePostRequest req =
+      ScheduleRequest(ApprovedContent(), x.name(), absl::Minutes(5), "schedule-once");
   auto first = planner_->SchedulePost(publisher_, req);
   ASSERT_TRUE(first.ok()) << first.status();
   // No replay record: the post itself answers a retry of the call that made it.
@@ -414,13 +410,8 @@ TEST_F(PlannerWorkflowTest, AScheduleRetriedAfterACrashAnswersWithThePostEvenOnc
 TEST_F(PlannerWorkflowTest, ARetryWithAnExplicitPostIdAnswersWithItsPostAndNoOneElses) {
   MakeSpoke();
   v1::Account x = MakeAccount(v1::NETWORK_X, "x-main");
-  v1::Content c = ApprovedContent();
-  v1::SchedulePostRequest req;
-  req.set_content(c.name());
-  req.set_account(x.name());
-  *req.mutable_publish_time() = In(absl::Minutes(5));
-  req.set_post_id("launch-day");
-  req.set_request_id("req-1");
+  v1::SchedulePostRequest req =
+      ScheduleRequest(ApprovedContent(), x.name(), absl::Minutes(5), "req-1", "launch-day");
   auto first = planner_->SchedulePost(publisher_, req);
   ASSERT_TRUE(first.ok()) << first.status();
   // Another request_id, or another caller with the same one, finds the id taken.

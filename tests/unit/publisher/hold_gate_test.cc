@@ -13,38 +13,25 @@
 
 #include "carecast/v1/resources.pb.h"
 
+#include "tests/support/forwarding_key_value_store.h"
 #include "tests/support/in_memory_key_value_store.h"
 
 namespace carecast::publisher {
 namespace {
 
-// Delegates to an in-memory bucket; `after_read` runs once the value is read
-// and before it is returned, so a test can hold a read "in flight" with a
-// value that is already stale.
-class SlowReadStore final : public common::KeyValueStore {
+// `after_read` runs once the value is read and before it is returned, so a
+// test can hold a read "in flight" with a value that is already stale.
+class SlowReadStore final : public testing::ForwardingKeyValueStore {
  public:
-  explicit SlowReadStore(std::function<void()> after_read) : after_read_(std::move(after_read)) {}
+  SlowReadStore(common::KeyValueStore& inner, std::function<void()> after_read)
+      : ForwardingKeyValueStore(inner), after_read_(std::move(after_read)) {}
   absl::StatusOr<common::KvEntry> Get(std::string_view k) override {
     ++reads;
-    absl::StatusOr<common::KvEntry> entry = inner.Get(k);
+    absl::StatusOr<common::KvEntry> entry = inner().Get(k);
     after_read_();
     return entry;
   }
-  absl::StatusOr<uint64_t> Create(std::string_view k, std::string_view v) override {
-    return inner.Create(k, v);
-  }
-  absl::StatusOr<uint64_t> Update(std::string_view k, std::string_view v, uint64_t r) override {
-    return inner.Update(k, v, r);
-  }
-  absl::StatusOr<uint64_t> Put(std::string_view k, std::string_view v) override {
-    return inner.Put(k, v);
-  }
-  absl::Status Delete(std::string_view k) override { return inner.Delete(k); }
-  absl::StatusOr<std::vector<std::string>> Keys(std::string_view p) override {
-    return inner.Keys(p);
-  }
 
-  testing::InMemoryKeyValueStore inner;
   std::atomic<int> reads{0};
 
  private:
@@ -65,8 +52,9 @@ class HoldGateTest : public ::testing::Test {
 };
 
 TEST_F(HoldGateTest, ConcurrentChecksShareReads) {
-  SlowReadStore kv([] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); });
-  SetHeld(kv.inner, false);
+  testing::InMemoryKeyValueStore bucket;
+  SlowReadStore kv(bucket, [] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); });
+  SetHeld(bucket, false);
   HoldGate gate(kv, metrics_, logger_);
   constexpr int kCallers = 16;
   std::atomic<int> ready{0};
@@ -90,19 +78,20 @@ TEST_F(HoldGateTest, ACheckMadeDuringARunningReadWaitsForAFreshOne) {
   std::shared_future<void> released = release.get_future().share();
   std::promise<void> first_read_done;
   std::atomic<int> calls{0};
-  SlowReadStore kv([&] {
+  testing::InMemoryKeyValueStore bucket;
+  SlowReadStore kv(bucket, [&] {
     if (++calls == 1) {
       first_read_done.set_value();
       released.wait();  // the first read holds "not held" while the hold lands
     }
   });
-  SetHeld(kv.inner, false);
+  SetHeld(bucket, false);
   HoldGate gate(kv, metrics_, logger_);
 
   std::future<bool> early =
       std::async(std::launch::async, [&] { return gate.CheckAuthoritative(); });
   first_read_done.get_future().wait();
-  SetHeld(kv.inner, true);  // committed before the late check is made
+  SetHeld(bucket, true);  // committed before the late check is made
   std::future<bool> late =
       std::async(std::launch::async, [&] { return gate.CheckAuthoritative(); });
   // The late check must not take the running read's stale answer.
@@ -116,11 +105,12 @@ TEST_F(HoldGateTest, ACheckMadeDuringARunningReadWaitsForAFreshOne) {
 }
 
 TEST_F(HoldGateTest, AnUnreadableEntryMeansHeld) {
-  SlowReadStore kv([] {});
-  kv.inner.FailAll(absl::UnavailableError("bus down"));
+  testing::InMemoryKeyValueStore bucket;
+  SlowReadStore kv(bucket, [] {});
+  bucket.FailAll(absl::UnavailableError("bus down"));
   HoldGate gate(kv, metrics_, logger_);
   EXPECT_TRUE(gate.CheckAuthoritative());
-  kv.inner.FailAll(absl::OkStatus());
+  bucket.FailAll(absl::OkStatus());
   EXPECT_FALSE(gate.CheckAuthoritative());  // never held: no entry
 }
 

@@ -7,6 +7,7 @@
 #include "absl/synchronization/notification.h"
 #include <gtest/gtest.h>
 
+#include "tests/support/forwarding_key_value_store.h"
 #include "tests/unit/publisher/publisher_harness.h"
 
 namespace carecast::publisher::testing {
@@ -148,30 +149,16 @@ TEST_F(PublisherTest, HoldInKvStopsDispatchAndResumeReleasesDuePosts) {
 }
 
 // Wraps the control bucket and calls `before_get` before each Get.
-class HookedStore final : public common::KeyValueStore {
+class HookedStore final : public carecast::testing::ForwardingKeyValueStore {
  public:
   HookedStore(common::KeyValueStore& inner, std::function<void(int)> before_get)
-      : inner_(inner), before_get_(std::move(before_get)) {}
+      : ForwardingKeyValueStore(inner), before_get_(std::move(before_get)) {}
   absl::StatusOr<common::KvEntry> Get(std::string_view k) override {
     before_get_(++gets_);
-    return inner_.Get(k);
-  }
-  absl::StatusOr<uint64_t> Create(std::string_view k, std::string_view v) override {
-    return inner_.Create(k, v);
-  }
-  absl::StatusOr<uint64_t> Update(std::string_view k, std::string_view v, uint64_t r) override {
-    return inner_.Update(k, v, r);
-  }
-  absl::StatusOr<uint64_t> Put(std::string_view k, std::string_view v) override {
-    return inner_.Put(k, v);
-  }
-  absl::Status Delete(std::string_view k) override { return inner_.Delete(k); }
-  absl::StatusOr<std::vector<std::string>> Keys(std::string_view p) override {
-    return inner_.Keys(p);
+    return inner().Get(k);
   }
 
  private:
-  common::KeyValueStore& inner_;
   std::function<void(int)> before_get_;
   int gets_ = 0;
 };

@@ -30,6 +30,7 @@
 #include "services/common/base/logger.h"
 #include "services/common/http/curl_http_client.h"
 #include "services/publisher/channels/token_sealer.h"
+#include "tests/support/forwarding_key_value_store.h"
 #include "tests/support/in_memory_key_value_store.h"
 #include "tests/support/metric_values.h"
 
@@ -154,30 +155,16 @@ class CountingKvFactory final : public common::KeyValueStoreFactory {
   }
 
  private:
-  class Counting final : public common::KeyValueStore {
+  class Counting final : public testing::ForwardingKeyValueStore {
    public:
     Counting(std::unique_ptr<common::KeyValueStore> inner, CountingKvFactory& owner)
-        : inner_(std::move(inner)), owner_(owner) {}
+        : ForwardingKeyValueStore(*inner), inner_(std::move(inner)), owner_(owner) {}
     absl::StatusOr<common::KvEntry> Get(std::string_view key) override {
       auto entry = inner_->Get(key);
       std::lock_guard lock(owner_.mu_);
       ++owner_.gets_;
       owner_.changed_.notify_all();
       return entry;
-    }
-    absl::StatusOr<uint64_t> Create(std::string_view key, std::string_view value) override {
-      return inner_->Create(key, value);
-    }
-    absl::StatusOr<uint64_t> Update(std::string_view key, std::string_view value,
-                                    uint64_t expected_revision) override {
-      return inner_->Update(key, value, expected_revision);
-    }
-    absl::StatusOr<uint64_t> Put(std::string_view key, std::string_view value) override {
-      return inner_->Put(key, value);
-    }
-    absl::Status Delete(std::string_view key) override { return inner_->Delete(key); }
-    absl::StatusOr<std::vector<std::string>> Keys(std::string_view prefix) override {
-      return inner_->Keys(prefix);
     }
 
    private:
