@@ -22,23 +22,33 @@ WorkerPool::~WorkerPool() {
   for (std::thread& t : threads_) t.join();
 }
 
-void WorkerPool::Submit(std::function<void()> task) {
+void WorkerPool::Submit(std::function<void()> task) { Enqueue({std::move(task), nullptr}); }
+
+void WorkerPool::Enqueue(Job job) {
   if (threads_.empty()) {
     {
       std::lock_guard lock(mu_);
       ++unfinished_;
     }
-    task();
-    std::lock_guard lock(mu_);
-    if (--unfinished_ == 0) idle_cv_.notify_all();
+    Finish(job);
     return;
   }
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(task));
+    queue_.push_back(std::move(job));
     ++unfinished_;
   }
   work_cv_.notify_one();
+}
+
+void WorkerPool::Finish(Job& job) {
+  job.task();
+  {
+    std::lock_guard lock(mu_);
+    if (--unfinished_ == 0) idle_cv_.notify_all();
+  }
+  // After the count: whoever `done` releases sees the task gone from Pending().
+  if (job.done) job.done();
 }
 
 void WorkerPool::RunAll(std::vector<std::function<void()>> tasks) {
@@ -51,11 +61,10 @@ void WorkerPool::RunAll(std::vector<std::function<void()>> tasks) {
   auto latch = std::make_shared<Latch>();
   latch->remaining = tasks.size();
   for (std::function<void()>& task : tasks) {
-    Submit([latch, task = std::move(task)] {
-      task();
-      std::lock_guard lock(latch->mu);
-      if (--latch->remaining == 0) latch->cv.notify_all();
-    });
+    Enqueue({std::move(task), [latch] {
+               std::lock_guard lock(latch->mu);
+               if (--latch->remaining == 0) latch->cv.notify_all();
+             }});
   }
   std::unique_lock lock(latch->mu);
   latch->cv.wait(lock, [&] { return latch->remaining == 0; });
@@ -73,17 +82,15 @@ size_t WorkerPool::Pending() const {
 
 void WorkerPool::Work() {
   while (true) {
-    std::function<void()> task;
+    Job job;
     {
       std::unique_lock lock(mu_);
       work_cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stop_, nothing left
-      task = std::move(queue_.front());
+      job = std::move(queue_.front());
       queue_.pop_front();
     }
-    task();
-    std::lock_guard lock(mu_);
-    if (--unfinished_ == 0) idle_cv_.notify_all();
+    Finish(job);
   }
 }
 

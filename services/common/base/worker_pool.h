@@ -35,15 +35,22 @@ class WorkerPool {
   size_t size() const { return size_; }
 
  private:
+  // A task and what to run once it no longer counts as pending (RunAll's latch).
+  struct Job {
+    std::function<void()> task;
+    std::function<void()> done;
+  };
+  void Enqueue(Job job);
+  void Finish(Job& job);
   void Work();
 
   const size_t size_;
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;          // a task was queued, or stop_
-  std::condition_variable idle_cv_;          // unfinished_ reached 0
-  std::deque<std::function<void()>> queue_;  // guarded by mu_
-  size_t unfinished_ = 0;                    // guarded by mu_: queued + running
-  bool stop_ = false;                        // guarded by mu_
+  std::condition_variable work_cv_;  // a task was queued, or stop_
+  std::condition_variable idle_cv_;  // unfinished_ reached 0
+  std::deque<Job> queue_;            // guarded by mu_
+  size_t unfinished_ = 0;            // guarded by mu_: queued + running
+  bool stop_ = false;                // guarded by mu_
   std::vector<std::thread> threads_;
 };
 
