@@ -59,6 +59,7 @@ TEST_F(HoldGateTest, ConcurrentChecksShareReads) {
   constexpr int kCallers = 16;
   std::atomic<int> ready{0};
   std::vector<std::future<bool>> answers;
+  answers.reserve(kCallers);
   for (int i = 0; i < kCallers; ++i) {
     answers.push_back(std::async(std::launch::async, [&] {
       ++ready;
