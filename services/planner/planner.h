@@ -4,13 +4,16 @@
 // so every rule here is unit-tested with fakes. PlannerGrpcService translates.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 #include "carecast/v1/planner_service.pb.h"
@@ -20,6 +23,7 @@
 #include "services/common/base/worker_pool.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
+#include "services/common/cadence/cadence.h"
 #include "services/common/networks/channel_settings.h"
 #include "services/common/redis/index_reconcile_runner.h"
 #include "services/common/redis/index_reconciler.h"
@@ -168,6 +172,30 @@ class Planner {
   absl::StatusOr<v1::ListCalendarResponse> ListCalendar(const Caller& caller,
                                                         const v1::ListCalendarRequest& request);
 
+  // Cadences and blackout windows (cadence_settings.cc). SetCadence validates
+  // every rule in the account's time zone; blackouts are at most 90 days long.
+  absl::StatusOr<v1::SetCadenceResponse> SetCadence(const Caller& caller,
+                                                    const v1::SetCadenceRequest& request);
+  absl::StatusOr<v1::GetCadenceResponse> GetCadence(const Caller& caller,
+                                                    const v1::GetCadenceRequest& request);
+  absl::StatusOr<v1::CreateBlackoutResponse> CreateBlackout(
+      const Caller& caller, const v1::CreateBlackoutRequest& request);
+  absl::StatusOr<v1::ListBlackoutsResponse> ListBlackouts(const Caller& caller,
+                                                          const v1::ListBlackoutsRequest& request);
+  absl::StatusOr<v1::DeleteBlackoutResponse> DeleteBlackout(
+      const Caller& caller, const v1::DeleteBlackoutRequest& request);
+
+  // The queue (queue.cc): content placed into the next free cadence slot of
+  // each account, and the order of an account's queued posts.
+  absl::StatusOr<v1::AddToQueueResponse> AddToQueue(const Caller& caller,
+                                                    const v1::AddToQueueRequest& request);
+  absl::StatusOr<v1::ListQueueResponse> ListQueue(const Caller& caller,
+                                                  const v1::ListQueueRequest& request);
+  absl::StatusOr<v1::ReorderQueueResponse> ReorderQueue(const Caller& caller,
+                                                        const v1::ReorderQueueRequest& request);
+  absl::StatusOr<v1::ShuffleQueueResponse> ShuffleQueue(const Caller& caller,
+                                                        const v1::ShuffleQueueRequest& request);
+
   // The global hold and the audit trail (publishing_control.cc).
   absl::StatusOr<v1::HoldPublishingResponse> HoldPublishing(
       const Caller& caller, const v1::HoldPublishingRequest& request);
@@ -232,6 +260,49 @@ class Planner {
   absl::Status StoreNewPost(const Caller& caller, const v1::SchedulePostRequest& request,
                             const std::string& id, const v1::Post& post, absl::Time now);
 
+  // Blackout windows not deleted, from a copy at most a couple of seconds old
+  // (so another replica's new window applies within that time).
+  absl::StatusOr<std::vector<v1::Blackout>> LiveBlackouts(absl::Time now);
+  void ForgetBlackouts();
+  // FAILED_PRECONDITION when `at` lies in a window that applies to `spoke_name`.
+  absl::Status CheckNotBlackedOut(std::string_view spoke_name, absl::Time at, absl::Time now);
+  // The account's cadence with the windows that apply to it.
+  absl::StatusOr<common::cadence::Cadence> AccountCadence(const AccountName& account,
+                                                          const v1::Account& record,
+                                                          const v1::Cadence& cadence,
+                                                          absl::Time now);
+  // AddToQueue for one account: reserves the next free slot in the account's
+  // ledger (compare-and-set), then creates the post there.
+  absl::StatusOr<v1::Post> PlaceInQueue(const Caller& caller, const std::string& content_id,
+                                        const std::string& content_name, const AccountName& account,
+                                        absl::Time from, std::string_view request_id,
+                                        absl::Time now);
+  // Records a post given an exact time in the account's ledger, when the
+  // account has one (so the queue keeps its spacing and cap around it).
+  absl::Status RecordInLedger(const AccountName& account, const std::string& post_name,
+                              absl::Time at, absl::Time now);
+  // Drops a cancelled post's reservation (best effort: a stale one only keeps a
+  // slot empty until the next SyncQueue).
+  void ReleaseReservation(const v1::Post& post, absl::Time now);
+  // Reads the account's ledger, drops the reservations of posts that ended or
+  // never came to be, moves queued posts to the slot the ledger gives them, and
+  // returns the SCHEDULED posts in slot order.
+  absl::StatusOr<std::vector<v1::Post>> SyncQueue(const Caller& caller, const AccountName& account,
+                                                  std::string_view request_id, absl::Time now);
+  // Gives the movable queued posts of the account their slots in `order`.
+  absl::StatusOr<std::vector<v1::Post>> ApplyQueueOrder(const Caller& caller,
+                                                        const AccountName& account,
+                                                        const std::vector<std::string>& order,
+                                                        std::string_view request_id,
+                                                        absl::Time now);
+  // ApplyQueueOrder's ledger write: the same slots, in `order`.
+  absl::Status WriteQueueOrder(const AccountName& account, const std::vector<std::string>& order,
+                               absl::Time now);
+  // Moves a SCHEDULED post to `slot` (calendar first, then the record with a
+  // carecast.post.scheduled event the publishers re-index on).
+  absl::Status MovePost(const Caller& caller, const std::string& post_name, absl::Time slot,
+                        std::string_view request_id, absl::Time now);
+
   // The switch as stored; a never-set switch reads as running, revision 0.
   absl::StatusOr<Stored<v1::PublishingState>> ReadPublishingState();
   // Sets held/running by compare-and-set; nullopt when it already was so.
@@ -257,6 +328,13 @@ class Planner {
   CalendarIndex calendar_;
   common::IndexReconcileRunner reconcile_runner_;
   common::WorkerPool batch_workers_;
+  // Queue writes of one account in this process take turns (striped by
+  // account), so replicas' compare-and-set is the only race left to retry.
+  absl::Mutex& QueueLock(const AccountName& account);
+  std::array<absl::Mutex, 64> queue_locks_;
+  absl::Mutex blackout_mu_;
+  std::optional<absl::Time> blackouts_read_at_ ABSL_GUARDED_BY(blackout_mu_);
+  std::vector<v1::Blackout> blackouts_ ABSL_GUARDED_BY(blackout_mu_);
 };
 
 }  // namespace carecast::planner

@@ -30,6 +30,15 @@
   X(GetPost)                        \
   X(CancelPost)                     \
   X(ListCalendar)                   \
+  X(SetCadence)                     \
+  X(GetCadence)                     \
+  X(CreateBlackout)                 \
+  X(ListBlackouts)                  \
+  X(DeleteBlackout)                 \
+  X(AddToQueue)                     \
+  X(ListQueue)                      \
+  X(ReorderQueue)                   \
+  X(ShuffleQueue)                   \
   X(HoldPublishing)                 \
   X(ResumePublishing)               \
   X(GetPublishingState)             \

@@ -1,5 +1,7 @@
 // Posts: an approved content version placed on an account at a time, the
 // calendar over them, and cancellation (by hand, or because the content changed).
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
@@ -50,10 +52,39 @@ bool IsRetryOf(const v1::Post& post, const common::Caller& caller, std::string_v
          post.scheduled_by() == caller.principal.subject;
 }
 
-std::string RangeScope(const google::protobuf::Timestamp& start,
-                       const google::protobuf::Timestamp& end) {
-  return absl::StrCat("calendar:", start.seconds(), ".", start.nanos(), ":", end.seconds(), ".",
-                      end.nanos());
+// A page token is valid only for the range and filters it was made for.
+std::string RangeScope(const v1::ListCalendarRequest& request) {
+  const google::protobuf::Timestamp& start = request.start_time();
+  const google::protobuf::Timestamp& end = request.end_time();
+  std::string scope = absl::StrCat("calendar:", start.seconds(), ".", start.nanos(), ":",
+                                   end.seconds(), ".", end.nanos());
+  if (!request.spoke().empty() || !request.account().empty() || request.states_size() > 0) {
+    absl::StrAppend(&scope, ":", request.spoke(), ":", request.account(), ":");
+    for (int state : request.states()) absl::StrAppend(&scope, state, ",");
+  }
+  return scope;
+}
+
+absl::Status CheckCalendarFilter(const v1::ListCalendarRequest& request) {
+  if (!request.spoke().empty()) RETURN_IF_ERROR(ParseSpokeName("spoke", request.spoke()).status());
+  if (!request.account().empty()) {
+    RETURN_IF_ERROR(ParseAccountName("account", request.account()).status());
+  }
+  for (int state : request.states()) {
+    if (state == v1::POST_STATE_UNSPECIFIED || !v1::PostState_IsValid(state)) {
+      return absl::InvalidArgumentError("states must name known post states");
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool MatchesCalendarFilter(const v1::Post& post, const v1::ListCalendarRequest& request) {
+  if (!request.spoke().empty() && !post.account().starts_with(absl::StrCat(request.spoke(), "/")))
+    return false;
+  if (!request.account().empty() && post.account() != request.account()) return false;
+  if (request.states_size() == 0) return true;
+  return std::find(request.states().begin(), request.states().end(), post.state()) !=
+         request.states().end();
 }
 
 }  // namespace
@@ -101,8 +132,13 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         absl::StrCat("publish_time is more than ",
                      absl::FormatDuration(options_.max_schedule_horizon), " ahead"));
   }
+  RETURN_IF_ERROR(CheckNotBlackedOut(SpokeName(account_name.spoke), publish_time, now));
   ASSIGN_OR_RETURN(*response.mutable_post(),
                    DraftPost(caller, request, content_id, account_name, id, now));
+  // Recorded before it is stored, so the queue never hands this time's
+  // neighbourhood to another post of the account (a crash leaves a reservation
+  // that SyncQueue drops).
+  RETURN_IF_ERROR(RecordInLedger(account_name, PostName(id), publish_time, now));
   RETURN_IF_ERROR(StoreNewPost(caller, request, id, response.post(), now));
   return response;
 }
@@ -244,6 +280,7 @@ absl::StatusOr<v1::CancelPostResponse> Planner::CancelPost(const Caller& caller,
                                                           now, std::move(detail))};
                 }));
         metrics_.Post(was_needs_human ? "cancelled_needs_human" : "cancelled");
+        ReleaseReservation(stored.value, now);
         wrote = true;
         v1::CancelPostResponse response;
         *response.mutable_post() = std::move(stored.value);
@@ -258,8 +295,9 @@ absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
   const absl::Time start = FromProto(request.start_time());
   const absl::Time end = FromProto(request.end_time());
   if (start >= end) return absl::InvalidArgumentError("start_time must be before end_time");
+  RETURN_IF_ERROR(CheckCalendarFilter(request));
   ASSIGN_OR_RETURN(size_t page, ResolvePageSize(request.page_size()));
-  const std::string scope = RangeScope(request.start_time(), request.end_time());
+  const std::string scope = RangeScope(request);
   ASSIGN_OR_RETURN(uint64_t offset, DecodePageToken(request.page_token(), scope));
 
   ASSIGN_OR_RETURN(bool rebuilt, calendar_.EnsureBuilt());
@@ -274,6 +312,7 @@ absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
       if (post.status().code() == absl::StatusCode::kNotFound) continue;
       return post.status();
     }
+    if (!MatchesCalendarFilter(post->value, request)) continue;
     *response.add_posts() = std::move(post->value);
   }
   if (ids.size() > page) response.set_next_page_token(EncodePageToken(scope, offset + page));
@@ -336,6 +375,7 @@ absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::st
       return stored.status();
     }
     metrics_.Post("cancelled_by_edit");
+    ReleaseReservation(stored->value, now);
   }
   return absl::OkStatus();
 }

@@ -68,6 +68,20 @@ absl::StatusOr<std::string> ParsePostName(std::string_view field, std::string_vi
   return ParseSimple(field, name, "posts", "posts/{post}");
 }
 
+absl::StatusOr<AccountName> ParseCadenceName(std::string_view field, std::string_view name) {
+  constexpr std::string_view kSuffix = "/cadence";
+  std::vector<std::string> ids;
+  if (name.size() <= kSuffix.size() || name.substr(name.size() - kSuffix.size()) != kSuffix ||
+      !SplitName(name.substr(0, name.size() - kSuffix.size()), {"spokes", "accounts"}, &ids)) {
+    return Malformed(field, "spokes/{spoke}/accounts/{account}/cadence");
+  }
+  return AccountName{ids[0], ids[1]};
+}
+
+absl::StatusOr<std::string> ParseBlackoutName(std::string_view field, std::string_view name) {
+  return ParseSimple(field, name, "blackouts", "blackouts/{blackout}");
+}
+
 std::string SpokeName(std::string_view spoke) { return absl::StrCat("spokes/", AsAbsl(spoke)); }
 std::string AccountResourceName(std::string_view spoke, std::string_view account) {
   return absl::StrCat("spokes/", AsAbsl(spoke), "/accounts/", AsAbsl(account));
@@ -75,6 +89,10 @@ std::string AccountResourceName(std::string_view spoke, std::string_view account
 std::string ObjectiveName(std::string_view id) { return absl::StrCat("objectives/", AsAbsl(id)); }
 std::string ContentName(std::string_view id) { return absl::StrCat("contents/", AsAbsl(id)); }
 std::string PostName(std::string_view id) { return absl::StrCat("posts/", AsAbsl(id)); }
+std::string CadenceName(const AccountName& account) {
+  return absl::StrCat(AccountResourceName(account.spoke, account.account), "/cadence");
+}
+std::string BlackoutName(std::string_view id) { return absl::StrCat("blackouts/", AsAbsl(id)); }
 
 std::string SpokeKey(std::string_view spoke) { return absl::StrCat("spokes.", AsAbsl(spoke)); }
 std::string AccountKey(std::string_view spoke, std::string_view account) {
@@ -84,17 +102,27 @@ std::string AccountKeyPrefix(std::string_view spoke) {
   return absl::StrCat("accounts.", AsAbsl(spoke), ".");
 }
 
+std::string CadenceKey(const AccountName& account) {
+  return absl::StrCat("cadences.", AsAbsl(account.spoke), ".", AsAbsl(account.account));
+}
+std::string QueueKey(const AccountName& account) {
+  return absl::StrCat("queues.", AsAbsl(account.spoke), ".", AsAbsl(account.account));
+}
+std::string BlackoutKey(std::string_view id) { return absl::StrCat("blackouts.", AsAbsl(id)); }
+
 absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
   std::vector<std::string> ids;
-  bool ok = resource == kPublishingResource || SplitName(resource, {"spokes"}, &ids) ||
+  bool ok = resource == kPublishingResource || ParseCadenceName("resource", resource).ok() ||
+            SplitName(resource, {"blackouts"}, &ids) || SplitName(resource, {"spokes"}, &ids) ||
             SplitName(resource, {"spokes", "accounts"}, &ids) ||
             SplitName(resource, {"objectives"}, &ids) || SplitName(resource, {"contents"}, &ids) ||
             SplitName(resource, {"posts"}, &ids);
   if (!ok) {
     return absl::InvalidArgumentError(
         "resource must be a resource name such as contents/{content}, posts/{post}, "
-        "spokes/{spoke}, spokes/{spoke}/accounts/{account}, objectives/{objective} or "
-        "publishing");
+        "spokes/{spoke}, spokes/{spoke}/accounts/{account}, "
+        "spokes/{spoke}/accounts/{account}/cadence, blackouts/{blackout}, "
+        "objectives/{objective} or publishing");
   }
   return AuditSubjectFor(resource);
 }

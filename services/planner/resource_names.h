@@ -21,12 +21,17 @@ absl::StatusOr<AccountName> ParseAccountName(std::string_view field, std::string
 absl::StatusOr<std::string> ParseObjectiveName(std::string_view field, std::string_view name);
 absl::StatusOr<std::string> ParseContentName(std::string_view field, std::string_view name);
 absl::StatusOr<std::string> ParsePostName(std::string_view field, std::string_view name);
+// "spokes/{spoke}/accounts/{account}/cadence": the account it belongs to.
+absl::StatusOr<AccountName> ParseCadenceName(std::string_view field, std::string_view name);
+absl::StatusOr<std::string> ParseBlackoutName(std::string_view field, std::string_view name);
 
 std::string SpokeName(std::string_view spoke);
 std::string AccountResourceName(std::string_view spoke, std::string_view account);
 std::string ObjectiveName(std::string_view id);
 std::string ContentName(std::string_view id);
 std::string PostName(std::string_view id);
+std::string CadenceName(const AccountName& account);
+std::string BlackoutName(std::string_view id);
 // The audit resource of the global publishing switch.
 inline constexpr std::string_view kPublishingResource = "publishing";
 
@@ -35,6 +40,12 @@ inline constexpr std::string_view kPublishingResource = "publishing";
 std::string SpokeKey(std::string_view spoke);
 std::string AccountKey(std::string_view spoke, std::string_view account);
 std::string AccountKeyPrefix(std::string_view spoke);
+// Also in the organisation bucket: "cadences.<spoke>.<account>",
+// "queues.<spoke>.<account>" (the account's QueueLedger), "blackouts.<id>".
+std::string CadenceKey(const AccountName& account);
+std::string QueueKey(const AccountName& account);
+std::string BlackoutKey(std::string_view id);
+inline constexpr std::string_view kBlackoutKeyPrefix = "blackouts.";
 inline constexpr std::string_view kSpokeKeyPrefix = "spokes.";
 inline constexpr std::string_view kPublishingKey = "publishing";
 

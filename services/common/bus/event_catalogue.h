@@ -28,6 +28,8 @@ class PostChanged;
 class PostPublished;
 class PostFailed;
 class PublishingChanged;
+class CadenceChanged;
+class BlackoutChanged;
 class MentionClassified;
 class InboxItemChanged;
 class AuditRecorded;
@@ -156,6 +158,15 @@ inline constexpr EventDef<v1::PublishingChanged> kPublishingHeld{{
 inline constexpr EventDef<v1::PublishingChanged> kPublishingResumed{{
     .subject = "carecast.publishing.resumed", .payload = "carecast.v1.PublishingChanged",
     .producer = "planner", .audit_action = "publishing.resume"}};
+inline constexpr EventDef<v1::CadenceChanged> kCadenceChanged{{
+    .subject = "carecast.cadence.changed", .payload = "carecast.v1.CadenceChanged",
+    .producer = "planner", .audit_action = "cadence.set"}};
+inline constexpr EventDef<v1::BlackoutChanged> kBlackoutCreated{{
+    .subject = "carecast.blackout.created", .payload = "carecast.v1.BlackoutChanged",
+    .producer = "planner", .audit_action = "blackout.create"}};
+inline constexpr EventDef<v1::BlackoutChanged> kBlackoutDeleted{{
+    .subject = "carecast.blackout.deleted", .payload = "carecast.v1.BlackoutChanged",
+    .producer = "planner", .audit_action = "blackout.delete"}};
 inline constexpr EventDef<v1::MentionClassified> kMentionClassified{{
     .subject = "carecast.mention.classified", .payload = "carecast.v1.MentionClassified",
     .producer = "listener"}};
@@ -184,12 +195,13 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 20> kAll = {
-    &kSpokeCreated,   &kAccountCreated,    &kObjectiveCreated,  &kContentCreated,
-    &kContentUpdated, &kContentSubmitted,  &kContentApproved,   &kContentRejected,
-    &kPostScheduled,  &kPostCancelled,     &kPostPublished,     &kPostFailed,
-    &kPublishingHeld, &kPublishingResumed, &kMentionClassified, &kInboxCreated,
-    &kInboxClosed,    &kAuditRecorded,     &kAlertRaised,       &kEngagementObserved};
+inline constexpr std::array<const EventKind*, 23> kAll = {
+    &kSpokeCreated,    &kAccountCreated,    &kObjectiveCreated,  &kContentCreated,
+    &kContentUpdated,  &kContentSubmitted,  &kContentApproved,   &kContentRejected,
+    &kPostScheduled,   &kPostCancelled,     &kPostPublished,     &kPostFailed,
+    &kPublishingHeld,  &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,
+    &kBlackoutDeleted, &kMentionClassified, &kInboxCreated,      &kInboxClosed,
+    &kAuditRecorded,   &kAlertRaised,       &kEngagementObserved};
 }  // namespace events
 
 // Every kind in the catalogue, in the order of docs/events.md.
