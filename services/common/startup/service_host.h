@@ -14,8 +14,9 @@
 //   5. connections last: Redis and NATS close when the host is destroyed, after
 //      the core main() built on them (declare the host first).
 //
-// Not thread-safe except SetReady(); every accessor is valid after a successful
-// Connect() until the host is destroyed.
+// Not thread-safe except SetReady(). config(), clock(), logger() and registry()
+// are valid from construction, the connections and authenticator() after a
+// successful Connect(), all until the host is destroyed.
 #pragma once
 
 #include <functional>
