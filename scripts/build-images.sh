@@ -10,13 +10,16 @@
 #      copyright files into rootfs/, adds a non-root user (65532), and builds
 #      localhost/carecast/base FROM scratch with COPY;
 #   4. builds one image per service and carecastctl on that base with COPY.
-# usage: scripts/build-images.sh            (binaries from $CARECAST_BIN_DIR, default build/ci)
+# usage: scripts/build-images.sh
+#   Binaries from build/release (preset "release": no tests, no fault points),
+#   configured and brought up to date first; CARECAST_BIN_DIR=<build dir> uses an
+#   existing build instead, as is (the ops test passes its own test build).
 # Needs root (debootstrap, chroot), podman, runc, debootstrap and the Debian mirror.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-BIN_DIR=${CARECAST_BIN_DIR:-$ROOT/build/ci}
+BIN_DIR=${CARECAST_BIN_DIR:-$ROOT/build/release}
 TAG=${CARECAST_IMAGE_TAG:-$(awk '/^appVersion:/ {gsub(/"/, "", $2); print $2}' charts/carecast/Chart.yaml)}
 CACHE=${CARECAST_IMAGE_CACHE:-/var/tmp/carecast-image-cache}
 WORK=${CARECAST_IMAGE_WORK:-$ROOT/build/images}
@@ -40,11 +43,21 @@ for tool in podman debootstrap ldd dpkg-query chroot strip; do
 done
 [[ $(id -u) -eq 0 ]] || die "needs root (debootstrap and chroot)"
 
+# --- 0. the release build (unless CARECAST_BIN_DIR names another) ----------------------
+if [[ -z ${CARECAST_BIN_DIR:-} ]]; then
+  export CCACHE_DIR="${CCACHE_DIR:-$HOME/.ccache}" CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
+  [[ -f $BIN_DIR/build.ninja ]] || cmake --preset release >/dev/null || die "cannot configure build/release"
+  say "building the release binaries in build/release (ccache keeps this short after the first time)"
+  cmake --build --preset release -j"${CARECAST_BUILD_JOBS:-2}" >/dev/null || die "the release build failed (cmake --build --preset release shows why)"
+fi
+
 # --- 1. binaries, their libraries, and the packages that ship them --------------------
 declare -A LIBS=()
 for name in "${IMAGES[@]}"; do
   bin="$BIN_DIR/${BINARIES[$name]}"
-  [[ -x "$bin" ]] || die "$bin is missing: build first (scripts/build.sh or CARECAST_BIN_DIR=...)"
+  [[ -x "$bin" ]] || die "$bin is missing: build first (cmake --build --preset release, or CARECAST_BIN_DIR=...)"
+  # Fault points read CARECAST_FAULT_AT; a binary that names it is a test build.
+  grep -q CARECAST_FAULT_AT "$bin" && say "warning: $bin carries fault points (a test build); production images come from build/release"
   while read -r lib; do LIBS[$lib]=1; done < <(
     ldd "$bin" | awk '/not found/ { print "MISSING " $1; next }
                       /=> \// { print $3; next }

@@ -8,9 +8,9 @@
 
 namespace carecast::listener {
 
-absl::StatusOr<std::unique_ptr<Listener>> Listener::Open(const ListenerOptions& options,
-                                                         const common::TopologyOptions& topology,
-                                                         const ListenerDeps& deps) {
+absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(const ListenerOptions& options,
+                                                           const ListenerDeps& deps) {
+  const common::TopologyOptions topology{.replicas = options.stream_replicas};
   auto open = [&](std::string_view name) {
     return deps.buckets.OpenBucket(common::BucketSpecFor(name, topology));
   };
@@ -44,7 +44,7 @@ std::vector<std::string> Listener::EntityBuckets() {
   return {std::string(common::buckets::kMentions), std::string(common::buckets::kInbox)};
 }
 
-absl::Status Listener::Start(const common::OutboxRelayOptions& relay) {
+absl::Status Listener::Start() {
   common::ConsumerSpec spec;
   spec.stream = std::string(common::streams::kEvents);
   spec.durable = "listener-inbox";  // shared by replicas: each mention handled once
@@ -60,7 +60,7 @@ absl::Status Listener::Start(const common::OutboxRelayOptions& relay) {
     return intake_.OpenInboxFromEvent(e);
   }));
   relay_ = std::make_unique<common::OutboxRelay>(
-      outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_}, relay);
+      outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_}, options_.relay);
   relay_->Start();
   reconcile_runner_.Start();
   return absl::OkStatus();

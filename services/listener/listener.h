@@ -48,10 +48,10 @@ struct ListenerDeps {
 class Listener {
  public:
   // Opens the carecast_mentions, carecast_inbox and carecast_outbox buckets
-  // (creating them when missing). UNAVAILABLE when the store cannot be reached.
-  static absl::StatusOr<std::unique_ptr<Listener>> Open(const ListenerOptions& options,
-                                                        const common::TopologyOptions& topology,
-                                                        const ListenerDeps& deps);
+  // (creating them when missing, with options.stream_replicas). UNAVAILABLE when
+  // the store cannot be reached. Start() begins the background work.
+  static absl::StatusOr<std::unique_ptr<Listener>> Create(const ListenerOptions& options,
+                                                          const ListenerDeps& deps);
   ~Listener();
 
   // The buckets whose writes carry events (for the outbox metrics' labels).
@@ -60,9 +60,9 @@ class Listener {
   // Starts the background work: the outbox relay (writes left owing events by a
   // crash or a bus outage), the durable "listener-inbox" consumer that opens
   // inbox items from carecast.mention.classified, and the reconciliation of the
-  // inbox indexes with KV every options.index_reconcile_period. UNAVAILABLE
-  // without the bus.
-  absl::Status Start(const common::OutboxRelayOptions& relay = {});
+  // inbox indexes with KV every options.index_reconcile_period. The relay runs
+  // every options.relay.period. UNAVAILABLE without the bus.
+  absl::Status Start();
   void Stop();
   // One relay sweep (tests); the number of writes settled.
   absl::StatusOr<int> SweepOutbox();

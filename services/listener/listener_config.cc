@@ -29,6 +29,9 @@ absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env) 
   ListenerConfig config;
   config.common = common::ReadCommonConfig(reader, "listener", 50053, 9103);
   config.options.index_reconcile_period = config.common.index_reconcile_period;
+  config.options.stream_replicas = config.common.stream_replicas;
+  config.options.relay = {.period = config.common.outbox_relay_period,
+                          .grace = config.common.outbox_relay_grace};
 
   const std::string keywords = reader.String("CARECAST_TRACKED_KEYWORDS", "");
   for (absl::string_view part : absl::StrSplit(keywords, ',')) {

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 
 #include "services/common/base/env_config.h"
+#include "services/common/store/outbox_relay.h"
 
 namespace carecast::listener {
 
@@ -29,6 +30,11 @@ struct ListenerOptions {
   // How often the inbox indexes are reconciled with the inbox bucket after
   // Start(): CARECAST_INDEX_RECONCILE_PERIOD (common, 60s).
   absl::Duration index_reconcile_period = absl::Seconds(60);
+  // Replicas of the buckets the listener opens: CARECAST_STREAM_REPLICAS (common, 1).
+  int stream_replicas = 1;
+  // How often the outbox relay looks for writes left owing events, and how old
+  // they must be: CARECAST_OUTBOX_RELAY_PERIOD / _GRACE (common, 5s / 2s).
+  common::OutboxRelayOptions relay;
 };
 
 struct ListenerConfig {

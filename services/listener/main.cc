@@ -1,28 +1,12 @@
 // carecast-listener: composition only. Reads the configuration, connects to NATS
-// and Redis, and serves ListenerService over gRPC plus the mention webhook
-// (POST /v1/mentions) and /metrics over HTTP until SIGTERM.
-#include <cstdio>
+// and Redis through the service host, and serves ListenerService over gRPC plus
+// the mention webhook (POST /v1/mentions) and /metrics over HTTP until SIGTERM.
 #include <memory>
+#include <string>
 
-#include <prometheus/registry.h>
-
-#include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
-#include "services/common/base/logger.h"
-#include "services/common/base/shutdown_signal.h"
-#include "services/common/bus/bus_metrics.h"
-#include "services/common/bus/nats_connection.h"
-#include "services/common/bus/topology.h"
-#include "services/common/redis/redis_client.h"
-#include "services/common/redis/redis_metrics.h"
-#include "services/common/redis/redis_sorted_index.h"
-#include "services/common/rpc/grpc_server.h"
-#include "services/common/rpc/http_server.h"
-#include "services/common/rpc/jwt_authenticator.h"
-#include "services/common/rpc/protobuf_log_routing.h"
-#include "services/common/rpc/rpc_edge.h"
-#include "services/common/rpc/rpc_metrics.h"
-#include "services/common/startup/service_startup.h"
+#include "services/common/startup/exit_code.h"
+#include "services/common/startup/service_host.h"
 #include "services/common/store/outbox_metrics.h"
 #include "services/common/text/text_analyzer.h"
 #include "services/listener/engine_classifier.h"
@@ -33,114 +17,60 @@
 #include "services/listener/listener_roles.h"
 #include "services/listener/mention_webhook.h"
 
-namespace {
-
-// This service's exit status for each start-up failure.
-int Fail(carecast::common::Logger& logger, std::string_view what, const absl::Status& status) {
-  return carecast::common::LogStartupFailure(logger, what, status, 1);
-}
-
-}  // namespace
-
 int main() {
   namespace common = carecast::common;
   namespace listener = carecast::listener;
-  common::BlockShutdownSignals();
-  common::SystemClock clock;
+  using common::ExitCode;
 
   absl::StatusOr<listener::ListenerConfig> config =
       listener::ReadListenerConfig(common::ProcessEnv());
-  if (!config.ok()) {
-    common::JsonLogger boot("listener", common::LogLevel::kInfo, clock, stderr);
-    return Fail(boot, "invalid configuration", config.status());
-  }
-  const common::CommonConfig& cc = config->common;
-  common::JsonLogger logger("listener", cc.log_level, clock);
-  common::RouteProtobufLogsTo(logger);
+  if (!config.ok()) return common::ServiceHost::RefuseConfiguration("listener", config.status());
+  common::ServiceHost host(config->common);
+  if (std::optional<int> failed = host.Connect()) return *failed;
 
-  // The registry and the observers outlive the connections that report to them.
-  prometheus::Registry registry;
-  common::BusMetrics bus_metrics(registry);
-  common::RedisMetrics redis_metrics(registry, common::RedisSortedIndex::Commands());
-
-  common::NatsOptions nats_options = common::NatsOptionsFor(cc, "carecast-listener", &bus_metrics);
-  auto nats = common::NatsConnection::Connect(nats_options, logger);
-  if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
-  common::TopologyOptions topology{.replicas = cc.stream_replicas};
-  if (absl::Status s = common::EnsureStreams(**nats, topology); !s.ok()) {
-    return Fail(logger, "cannot ensure streams", s);
-  }
-
-  absl::StatusOr<common::RedisOptions> redis_options = common::RedisOptionsFor(cc, &redis_metrics);
-  if (!redis_options.ok()) {
-    return Fail(logger, "cannot read the Redis password", redis_options.status());
-  }
-  auto redis = common::RedisClient::Connect(*redis_options, logger);
-  if (!redis.ok()) return Fail(logger, "cannot connect to Redis", redis.status());
-  common::RedisSortedIndex index(**redis, "carecast:");
-
-  auto authenticator = common::LoadAuthenticator(cc, clock);
-  if (!authenticator.ok()) {
-    return Fail(logger, "cannot load the JWT public key", authenticator.status());
-  }
-
-  listener::ListenerMetrics metrics(registry);
   auto engine = common::text::TextAnalyzer::Create(common::text::DefaultTextConfig());
-  if (!engine.ok()) return Fail(logger, "cannot build the text engine", engine.status());
+  if (!engine.ok()) {
+    return host.Fail("cannot build the text engine", engine.status(), ExitCode::kConfig);
+  }
   if (absl::Status s = (*engine)->ReplaceTrackedKeywords(config->options.tracked_keywords);
       !s.ok()) {
-    return Fail(logger, "the tracked keywords do not compile", s);
+    return host.Fail("the tracked keywords do not compile", s, ExitCode::kConfig);
   }
   listener::EngineClassifier classifier(**engine);
-  common::OutboxMetrics outbox_metrics(registry, listener::Listener::EntityBuckets());
-  auto core = listener::Listener::Open(config->options, topology,
-                                       {.buckets = **nats,
-                                        .bus = **nats,
-                                        .index = index,
-                                        .classifier = classifier,
-                                        .metrics = metrics,
-                                        .clock = clock,
-                                        .logger = logger,
-                                        .outbox_observer = outbox_metrics});
-  if (!core.ok()) return Fail(logger, "cannot open the listener buckets", core.status());
+  listener::ListenerMetrics metrics(host.registry());
+  common::OutboxMetrics outbox_metrics(host.registry(), listener::Listener::EntityBuckets());
+  auto core = listener::Listener::Create(config->options, {.buckets = host.nats(),
+                                                           .bus = host.nats(),
+                                                           .index = host.index(),
+                                                           .classifier = classifier,
+                                                           .metrics = metrics,
+                                                           .clock = host.clock(),
+                                                           .logger = host.logger(),
+                                                           .outbox_observer = outbox_metrics});
+  if (!core.ok()) {
+    return host.Fail("cannot open the listener buckets", core.status(), ExitCode::kDependency);
+  }
   // The outbox relay and the consumer that opens inbox items from classified
   // mentions (what a crash between the two steps left undone).
-  if (absl::Status s =
-          (*core)->Start({.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace});
-      !s.ok()) {
-    return Fail(logger, "cannot start the listener's background work", s);
+  if (absl::Status s = (*core)->Start(); !s.ok()) {
+    return host.Fail("cannot start the listener's background work", s, ExitCode::kDependency);
   }
   // Build the inbox index now (from KV when Redis lost it) rather than on the
   // first listing; a failure here is not fatal because listings retry it.
   if (absl::Status s = (*core)->WarmInboxIndex(); !s.ok()) {
-    logger.Warn("inbox index not built at start", {{"error", std::string(s.message())}});
+    host.logger().Warn("inbox index not built at start", {{"error", std::string(s.message())}});
   }
-  common::RoleTable roles = listener::ListenerRoleTable();
-  common::RpcMetrics rpc_metrics(registry);
-  common::RpcEdge edge(**authenticator, roles, rpc_metrics, logger);
-  listener::ListenerGrpcService grpc_service(**core, edge);
-  listener::MentionWebhook webhook(**core, **authenticator, roles, metrics, logger);
 
-  common::HttpServer http(common::HttpServerOptionsFor(cc), registry);
-  http.AddPostRoute(
+  listener::ListenerGrpcService grpc_service(**core, host.Edge(listener::ListenerRoleTable()));
+  listener::MentionWebhook webhook(**core, host.authenticator(), host.roles(), metrics,
+                                   host.logger());
+  host.AddPostRoute(
       std::string(listener::kWebhookPath),
       [&webhook](const common::HttpRequest& request) { return webhook.Handle(request); });
-  if (absl::Status s = http.Start(); !s.ok()) return Fail(logger, "cannot start HTTP", s);
-
-  auto grpc_server = common::GrpcServer::Start(common::GrpcServerOptionsFor(cc), {&grpc_service});
-  if (!grpc_server.ok()) return Fail(logger, "cannot start gRPC", grpc_server.status());
-  (*grpc_server)->SetServing(true);
-  http.SetReady(true);
-
-  logger.Info(
-      "listener started",
-      {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
-       {"http_port", static_cast<int64_t>(http.port())},
-       {"tracked_keywords", static_cast<int64_t>(config->options.tracked_keywords.size())}});
-  common::AwaitShutdownSignal(logger, http);
-  (*grpc_server)->Shutdown(cc.shutdown_grace);
-  (*core)->Stop();
-  http.Stop();
-  logger.Info("stopped");
-  return 0;
+  return host.Serve(
+      {.grpc_services = {&grpc_service},
+       .started_message = "listener started",
+       .started_fields = {{"tracked_keywords",
+                           static_cast<int64_t>(config->options.tracked_keywords.size())}},
+       .stop = [&core] { (*core)->Stop(); }});
 }

@@ -14,14 +14,24 @@ namespace {
 namespace events = common::events;
 }  // namespace
 
-EventIngest::EventIngest(common::EventBus& bus, ProgramFigures& figures,
-                         MetricsExposition& exposition, common::Logger& logger,
-                         EventIngestOptions options)
-    : bus_(bus),
-      figures_(figures),
-      exposition_(exposition),
-      logger_(logger),
-      options_(std::move(options)) {}
+absl::StatusOr<std::unique_ptr<EventIngest>> EventIngest::Create(const EventIngestOptions& options,
+                                                                 const EventIngestDeps& deps) {
+  if (options.stream.empty() || options.filter_subject.empty()) {
+    return absl::InvalidArgumentError("event ingest: stream and filter_subject must be set");
+  }
+  if (options.batch_size < 1 || options.progress_every < 0) {
+    return absl::InvalidArgumentError(
+        "event ingest: batch_size must be at least 1 and progress_every not negative");
+  }
+  return std::unique_ptr<EventIngest>(new EventIngest(options, deps));
+}
+
+EventIngest::EventIngest(const EventIngestOptions& options, const EventIngestDeps& deps)
+    : bus_(deps.bus),
+      figures_(deps.figures),
+      exposition_(deps.exposition),
+      logger_(deps.logger),
+      options_(options) {}
 
 EventIngest::~EventIngest() { Stop(); }
 

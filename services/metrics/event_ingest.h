@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 #include "services/common/base/logger.h"
@@ -33,7 +34,7 @@ struct EventIngestOptions {
   std::string stream = std::string(common::streams::kEvents);
   std::string filter_subject = std::string(common::kAllSubjects);
   int batch_size = 256;
-  // Log a progress line every this many events while replaying.
+  // Log a progress line every this many events while replaying (0: never).
   int64_t progress_every = 1000;
   // How often the pending gauge is refreshed (and the end of the replay detected).
   absl::Duration poll_interval = absl::Seconds(2);
@@ -44,10 +45,21 @@ struct EventIngestOptions {
   std::function<void()> on_caught_up;
 };
 
+// What the ingest works through; every reference must outlive it.
+struct EventIngestDeps {
+  common::EventBus& bus;
+  ProgramFigures& figures;
+  MetricsExposition& exposition;
+  common::Logger& logger;
+};
+
 class EventIngest {
  public:
-  EventIngest(common::EventBus& bus, ProgramFigures& figures, MetricsExposition& exposition,
-              common::Logger& logger, EventIngestOptions options = {});
+  // An ingest that has not started. INVALID_ARGUMENT when options.stream or
+  // options.filter_subject is empty, batch_size is below 1 or progress_every
+  // negative.
+  static absl::StatusOr<std::unique_ptr<EventIngest>> Create(const EventIngestOptions& options,
+                                                             const EventIngestDeps& deps);
   ~EventIngest();
 
   // Subscribes and starts the polling thread. Call once.
@@ -68,6 +80,7 @@ class EventIngest {
   int64_t events_rejected() const { return rejected_.load(); }
 
  private:
+  EventIngest(const EventIngestOptions& options, const EventIngestDeps& deps);
   // Decodes and applies one event of a known subject; false when the subject is
   // not one the figures use.
   absl::StatusOr<bool> Apply(const common::Event& event);

@@ -1,26 +1,13 @@
-// carecast-metrics: composition only. Reads the configuration, connects to NATS,
-// rebuilds the program's figures by replaying the events stream, then serves them
-// on /metrics and over carecast.v1.MetricsService until SIGTERM.
-#include <cstdio>
-#include <memory>
+// carecast-metrics: composition only. Reads the configuration, connects to NATS
+// through the service host, rebuilds the program's figures by replaying the
+// events stream, then serves them on /metrics and over carecast.v1.MetricsService
+// until SIGTERM.
+#include <string>
 
-#include <prometheus/registry.h>
-
-#include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
-#include "services/common/base/logger.h"
-#include "services/common/base/shutdown_signal.h"
-#include "services/common/bus/bus_metrics.h"
-#include "services/common/bus/nats_connection.h"
-#include "services/common/bus/subjects.h"
-#include "services/common/bus/topology.h"
-#include "services/common/rpc/grpc_server.h"
-#include "services/common/rpc/http_server.h"
-#include "services/common/rpc/jwt_authenticator.h"
-#include "services/common/rpc/protobuf_log_routing.h"
-#include "services/common/rpc/rpc_edge.h"
-#include "services/common/rpc/rpc_metrics.h"
-#include "services/common/startup/service_startup.h"
+#include "services/common/bus/event_catalogue.h"
+#include "services/common/startup/exit_code.h"
+#include "services/common/startup/service_host.h"
 #include "services/metrics/event_ingest.h"
 #include "services/metrics/metrics_config.h"
 #include "services/metrics/metrics_exposition.h"
@@ -29,83 +16,42 @@
 #include "services/metrics/metrics_service.h"
 #include "services/metrics/program_figures.h"
 
-namespace {
-
-using carecast::common::LogFields;
-
-int Fail(carecast::common::Logger& logger, std::string_view what, const absl::Status& status) {
-  return carecast::common::LogStartupFailure(logger, what, status, 1);
-}
-
-}  // namespace
-
 int main() {
   namespace common = carecast::common;
   namespace metrics = carecast::metrics;
-  common::BlockShutdownSignals();
-  common::SystemClock clock;
+  using common::ExitCode;
 
   absl::StatusOr<metrics::MetricsConfig> config = metrics::ReadMetricsConfig(common::ProcessEnv());
-  if (!config.ok()) {
-    common::JsonLogger boot("metrics", common::LogLevel::kInfo, clock, stderr);
-    return Fail(boot, "invalid configuration", config.status());
-  }
-  const common::CommonConfig& cc = config->common;
-  common::JsonLogger logger("metrics", cc.log_level, clock);
-  common::RouteProtobufLogsTo(logger);
+  if (!config.ok()) return common::ServiceHost::RefuseConfiguration("metrics", config.status());
+  common::ServiceHost host(config->common, {.redis = false});
+  if (std::optional<int> failed = host.Connect()) return *failed;
 
-  // The registry and the observers outlive the connections that report to them.
-  prometheus::Registry registry;
-  common::BusMetrics bus_metrics(registry);
-
-  common::NatsOptions nats_options = common::NatsOptionsFor(cc, "carecast-metrics", &bus_metrics);
-  auto nats = common::NatsConnection::Connect(nats_options, logger);
-  if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
-  common::TopologyOptions topology{.replicas = cc.stream_replicas};
-  if (absl::Status s = common::EnsureStreams(**nats, topology); !s.ok())
-    return Fail(logger, "cannot ensure streams", s);
-
-  auto authenticator = common::LoadAuthenticator(cc, clock);
-  if (!authenticator.ok())
-    return Fail(logger, "cannot load the JWT public key", authenticator.status());
-
-  metrics::MetricsExposition exposition(registry);
+  metrics::MetricsExposition exposition(host.registry());
   metrics::ProgramFigures figures(&exposition);
-  metrics::MetricsService service(figures, clock);
-  common::RoleTable roles = metrics::MetricsRoleTable();
-  common::RpcMetrics rpc_metrics(registry);
-  common::RpcEdge edge(**authenticator, roles, rpc_metrics, logger);
-  metrics::MetricsGrpcService grpc_service(service, edge);
+  metrics::MetricsService service(figures, host.clock());
+  metrics::MetricsGrpcService grpc_service(service, host.Edge(metrics::MetricsRoleTable()));
 
-  common::HttpServer http(common::HttpServerOptionsFor(cc), registry);
-  if (absl::Status s = http.Start(); !s.ok()) return Fail(logger, "cannot start HTTP", s);
-
-  auto grpc_server = common::GrpcServer::Start(common::GrpcServerOptionsFor(cc), {&grpc_service});
-  if (!grpc_server.ok()) return Fail(logger, "cannot start gRPC", grpc_server.status());
   // Figures are partial until the stream has been replayed: not ready until then.
-  (*grpc_server)->SetServing(false);
-  http.SetReady(false);
-
   metrics::EventIngestOptions ingest_options;
   ingest_options.stream = std::string(common::streams::kEvents);
   ingest_options.progress_every = config->replay_log_every;
   ingest_options.poll_interval = config->pending_interval;
-  common::GrpcServer* grpc_ptr = grpc_server->get();
-  ingest_options.on_caught_up = [&http, grpc_ptr] {
-    grpc_ptr->SetServing(true);
-    http.SetReady(true);
-  };
-  metrics::EventIngest ingest(**nats, figures, exposition, logger, ingest_options);
-  if (absl::Status s = ingest.Start(); !s.ok()) return Fail(logger, "cannot consume events", s);
+  ingest_options.on_caught_up = [&host] { host.SetReady(true); };
+  auto ingest = metrics::EventIngest::Create(
+      ingest_options,
+      {.bus = host.nats(), .figures = figures, .exposition = exposition, .logger = host.logger()});
+  if (!ingest.ok()) {
+    return host.Fail("cannot build the event ingest", ingest.status(), ExitCode::kConfig);
+  }
+  if (absl::Status s = (*ingest)->Start(); !s.ok()) {
+    return host.Fail("cannot consume events", s, ExitCode::kDependency);
+  }
 
-  logger.Info("metrics started",
-              {{"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
-               {"http_port", static_cast<int64_t>(http.port())},
-               {"redis", !cc.redis_url.empty() ? "configured, unused" : "not used"}});
-  common::AwaitShutdownSignal(logger, http);
-  (*grpc_server)->Shutdown(cc.shutdown_grace);
-  ingest.Stop();
-  http.Stop();
-  logger.Info("stopped");
-  return 0;
+  const bool redis_configured = !config->common.redis_url.empty();
+  return host.Serve(
+      {.grpc_services = {&grpc_service},
+       .started_message = "metrics started",
+       .started_fields = {{"redis", redis_configured ? "configured, unused" : "not used"}},
+       .stop = [&ingest] { (*ingest)->Stop(); },
+       .ready_at_start = false});
 }

@@ -1,34 +1,20 @@
 // carecast-publisher: composition only. Reads the configuration, connects to NATS
-// and Redis, registers the sandbox channel and the adapter of every configured
-// network (credentials from the channel secrets, rate budgets shared in Redis,
-// one libcurl client), watches the channel tokens' expiry
+// and Redis through the service host, registers the sandbox channel and the
+// adapter of every configured network (credentials from the channel secrets, rate
+// budgets shared in Redis, one libcurl client), watches the channel tokens' expiry
 // (when CARECAST_CHANNEL_SECRETS_DIR is set), runs the dispatch core and serves
 // PublisherService over gRPC plus /metrics over HTTP until SIGTERM.
-#include <cstdio>
 #include <memory>
+#include <string>
 
 #include "absl/strings/str_join.h"
-#include <prometheus/registry.h>
 
-#include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
-#include "services/common/base/logger.h"
-#include "services/common/base/shutdown_signal.h"
-#include "services/common/bus/bus_metrics.h"
-#include "services/common/bus/nats_connection.h"
-#include "services/common/bus/subjects.h"
-#include "services/common/bus/topology.h"
+#include "services/common/bus/event_catalogue.h"
 #include "services/common/http/curl_http_client.h"
-#include "services/common/redis/redis_client.h"
-#include "services/common/redis/redis_metrics.h"
-#include "services/common/redis/redis_sorted_index.h"
-#include "services/common/rpc/grpc_server.h"
-#include "services/common/rpc/http_server.h"
-#include "services/common/rpc/jwt_authenticator.h"
-#include "services/common/rpc/protobuf_log_routing.h"
-#include "services/common/rpc/rpc_edge.h"
-#include "services/common/rpc/rpc_metrics.h"
-#include "services/common/startup/service_startup.h"
+#include "services/common/startup/exit_code.h"
+#include "services/common/startup/service_host.h"
+#include "services/common/store/outbox.h"
 #include "services/common/store/outbox_metrics.h"
 #include "services/publisher/channels/channel_registry.h"
 #include "services/publisher/channels/file_credential_source.h"
@@ -42,68 +28,37 @@
 #include "services/publisher/publisher_metrics.h"
 #include "services/publisher/publisher_roles.h"
 
-namespace {
-
-// This service's exit status for each start-up failure.
-int Fail(carecast::common::Logger& logger, std::string_view what, const absl::Status& status) {
-  return carecast::common::LogStartupFailure(logger, what, status, 1);
-}
-
-}  // namespace
-
 int main() {
   namespace common = carecast::common;
   namespace publisher = carecast::publisher;
-  common::BlockShutdownSignals();
-  common::SystemClock clock;
+  namespace buckets = common::buckets;
+  using common::ExitCode;
 
   absl::StatusOr<publisher::PublisherConfig> config =
       publisher::ReadPublisherConfig(common::ProcessEnv());
-  if (!config.ok()) {
-    common::JsonLogger boot("publisher", common::LogLevel::kInfo, clock, stderr);
-    return Fail(boot, "invalid configuration", config.status());
-  }
+  if (!config.ok()) return common::ServiceHost::RefuseConfiguration("publisher", config.status());
   const common::CommonConfig& cc = config->common;
-  common::JsonLogger logger("publisher", cc.log_level, clock);
-  common::RouteProtobufLogsTo(logger);
+  // The core ensures the streams itself when it starts.
+  common::ServiceHost host(
+      cc, {.connection_name = "carecast-publisher-" + config->publisher_id,
+           .ensure_streams = false,
+           .buckets = {std::string(buckets::kPosts), std::string(buckets::kContents),
+                       std::string(buckets::kControl), std::string(common::kOutboxBucket)}});
+  if (std::optional<int> failed = host.Connect()) return *failed;
 
-  // The registry and the observers outlive the connections that report to them.
-  prometheus::Registry registry;
-  common::BusMetrics bus_metrics(registry);
-  common::RedisMetrics redis_metrics(registry, common::RedisSortedIndex::Commands());
-
-  common::NatsOptions nats_options =
-      common::NatsOptionsFor(cc, "carecast-publisher-" + config->publisher_id, &bus_metrics);
-  auto nats = common::NatsConnection::Connect(nats_options, logger);
-  if (!nats.ok()) return Fail(logger, "cannot connect to NATS", nats.status());
-  common::TopologyOptions topology{.replicas = cc.stream_replicas};
-  auto posts = (*nats)->OpenBucket(common::BucketSpecFor(common::buckets::kPosts, topology));
-  if (!posts.ok()) return Fail(logger, "cannot open the posts bucket", posts.status());
-  auto contents = (*nats)->OpenBucket(common::BucketSpecFor(common::buckets::kContents, topology));
-  if (!contents.ok()) return Fail(logger, "cannot open the contents bucket", contents.status());
-  auto control = (*nats)->OpenBucket(common::BucketSpecFor(common::buckets::kControl, topology));
-  if (!control.ok()) return Fail(logger, "cannot open the control bucket", control.status());
-  auto outbox = (*nats)->OpenBucket(common::BucketSpecFor(common::kOutboxBucket, topology));
-  if (!outbox.ok()) return Fail(logger, "cannot open the outbox bucket", outbox.status());
-
-  absl::StatusOr<common::RedisOptions> redis_options = common::RedisOptionsFor(cc, &redis_metrics);
-  if (!redis_options.ok()) {
-    return Fail(logger, "cannot read the Redis password", redis_options.status());
+  auto sandbox =
+      publisher::SandboxChannel::Open(config->sandbox_dir, config->publisher_id, host.clock());
+  if (!sandbox.ok()) {
+    return host.Fail("cannot open the sandbox record", sandbox.status(), ExitCode::kConfig);
   }
-  auto redis = common::RedisClient::Connect(*redis_options, logger);
-  if (!redis.ok()) return Fail(logger, "cannot connect to Redis", redis.status());
-  common::RedisSortedIndex index(**redis, "carecast:");
-
-  auto sandbox = publisher::SandboxChannel::Open(config->sandbox_dir, config->publisher_id, clock);
-  if (!sandbox.ok()) return Fail(logger, "cannot open the sandbox record", sandbox.status());
   publisher::ChannelRegistry channels;
   if (absl::Status s = channels.Register(carecast::v1::NETWORK_SANDBOX, **sandbox); !s.ok()) {
-    return Fail(logger, "cannot register the sandbox channel", s);
+    return host.Fail("cannot register the sandbox channel", s, ExitCode::kConfig);
   }
 
   // The networks: one HTTP client, the accounts' credentials, shared budgets.
   common::CurlHttpClient http_client;
-  publisher::RedisRateLimiter rate_limiter(**redis, clock, logger);
+  publisher::RedisRateLimiter rate_limiter(host.redis(), host.clock(), host.logger());
   std::unique_ptr<publisher::FileCredentialSource> credentials;
   std::unique_ptr<publisher::NetworkChannels> networks;
   if (!config->channels.endpoints.empty()) {
@@ -112,31 +67,30 @@ int main() {
          .kv_replicas = cc.stream_replicas,
          .sealing_key_file = config->channel_token_sealing_key_file,
          .holder = config->publisher_id},
-        **nats, http_client, registry, clock, logger);
-    if (!opened.ok()) return Fail(logger, "cannot open the channel credentials", opened.status());
+        host.nats(), http_client, host.registry(), host.clock(), host.logger());
+    if (!opened.ok()) {
+      return host.Fail("cannot open the channel credentials", opened.status(), ExitCode::kConfig);
+    }
     credentials = *std::move(opened);
     auto built = publisher::NetworkChannels::Create(
-        config->channels, {http_client, *credentials, rate_limiter, clock});
-    if (!built.ok()) return Fail(logger, "cannot build the network adapters", built.status());
+        config->channels, {http_client, *credentials, rate_limiter, host.clock()});
+    if (!built.ok()) {
+      return host.Fail("cannot build the network adapters", built.status(), ExitCode::kConfig);
+    }
     networks = *std::move(built);
     if (absl::Status s = networks->RegisterAll(channels); !s.ok()) {
-      return Fail(logger, "cannot register the network adapters", s);
+      return host.Fail("cannot register the network adapters", s, ExitCode::kConfig);
     }
   }
 
-  auto authenticator = common::LoadAuthenticator(cc, clock);
-  if (!authenticator.ok()) {
-    return Fail(logger, "cannot load the JWT public key", authenticator.status());
-  }
-
-  publisher::PublisherMetrics metrics(registry);
+  publisher::PublisherMetrics metrics(host.registry());
   std::unique_ptr<publisher::TokenExpiryWatcher> token_watcher;
   if (!config->channel_secrets_dir.empty()) {
     token_watcher = std::make_unique<publisher::TokenExpiryWatcher>(
         publisher::TokenExpiryWatcherOptions{.directory = config->channel_secrets_dir,
                                              .interval = config->channel_token_scan_interval,
                                              .credentials = credentials.get()},
-        registry, clock, logger);
+        host.registry(), host.clock(), host.logger());
     token_watcher->Start();
   }
   publisher::PublisherOptions options;
@@ -152,46 +106,35 @@ int main() {
   options.index_reconcile_period = cc.index_reconcile_period;
   options.due_sweep_period = config->due_sweep_period;
   options.due_sweep_horizon = config->due_sweep_horizon;
-  common::OutboxMetrics outbox_metrics(registry, {std::string(common::buckets::kPosts)});
-  publisher::Publisher core(options, {.bus = **nats,
-                                      .posts = **posts,
-                                      .contents = **contents,
-                                      .control = **control,
-                                      .index = index,
-                                      .channels = channels,
-                                      .clock = clock,
-                                      .logger = logger,
-                                      .metrics = metrics,
-                                      .outbox = **outbox,
-                                      .outbox_observer = outbox_metrics});
-  if (absl::Status s = core.Start(); !s.ok()) return Fail(logger, "cannot start dispatch", s);
+  common::OutboxMetrics outbox_metrics(host.registry(), {std::string(buckets::kPosts)});
+  auto core = publisher::Publisher::Create(options, {.bus = host.nats(),
+                                                     .posts = host.bucket(buckets::kPosts),
+                                                     .contents = host.bucket(buckets::kContents),
+                                                     .control = host.bucket(buckets::kControl),
+                                                     .index = host.index(),
+                                                     .channels = channels,
+                                                     .clock = host.clock(),
+                                                     .logger = host.logger(),
+                                                     .metrics = metrics,
+                                                     .outbox = host.bucket(common::kOutboxBucket),
+                                                     .outbox_observer = outbox_metrics});
+  if (!core.ok())
+    return host.Fail("cannot build the dispatch core", core.status(), ExitCode::kConfig);
+  if (absl::Status s = (*core)->Start(); !s.ok()) {
+    return host.Fail("cannot start dispatch", s, ExitCode::kDependency);
+  }
 
-  common::RoleTable roles = publisher::PublisherRoleTable();
-  common::RpcMetrics rpc_metrics(registry);
-  common::RpcEdge edge(**authenticator, roles, rpc_metrics, logger);
-  publisher::PublisherGrpcService grpc_service(core, edge);
-
-  common::HttpServer http(common::HttpServerOptionsFor(cc), registry);
-  if (absl::Status s = http.Start(); !s.ok()) return Fail(logger, "cannot start HTTP", s);
-
-  auto grpc_server = common::GrpcServer::Start(common::GrpcServerOptionsFor(cc), {&grpc_service});
-  if (!grpc_server.ok()) return Fail(logger, "cannot start gRPC", grpc_server.status());
-  (*grpc_server)->SetServing(true);
-  http.SetReady(true);
-
-  logger.Info("publisher serving",
-              {{"publisher_id", config->publisher_id},
-               {"grpc_port", static_cast<int64_t>((*grpc_server)->port())},
-               {"http_port", static_cast<int64_t>(http.port())},
-               {"networks", absl::StrJoin(config->channels.ConfiguredNames(), ",")},
-               {"sandbox", (*sandbox)->path()}});
-  common::AwaitShutdownSignal(logger, http);
-  // Stop dispatching first: the post in flight is finished and recorded, then
-  // the consumers are drained; only then stop answering.
-  core.Stop();
-  (*grpc_server)->Shutdown(cc.shutdown_grace);
-  if (token_watcher != nullptr) token_watcher->Stop();
-  http.Stop();
-  logger.Info("stopped");
-  return 0;
+  publisher::PublisherGrpcService grpc_service(**core, host.Edge(publisher::PublisherRoleTable()));
+  return host.Serve(
+      {.grpc_services = {&grpc_service},
+       .started_message = "publisher serving",
+       .started_fields = {{"publisher_id", config->publisher_id},
+                          {"networks", absl::StrJoin(config->channels.ConfiguredNames(), ",")},
+                          {"sandbox", (*sandbox)->path()}},
+       // Stop dispatching first: the post in flight is finished and
+       // recorded, then the consumers are drained; only then stop answering.
+       .stop = [&] {
+         (*core)->Stop();
+         if (token_watcher != nullptr) token_watcher->Stop();
+       }});
 }

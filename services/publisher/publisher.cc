@@ -63,8 +63,20 @@ class DispatchTally {
 
 namespace subjects = common::subjects;
 
-Publisher::Publisher(PublisherOptions options, PublisherDeps deps)
-    : options_(std::move(options)),
+absl::StatusOr<std::unique_ptr<Publisher>> Publisher::Create(const PublisherOptions& options,
+                                                             const PublisherDeps& deps) {
+  if (options.publisher_id.empty()) {
+    return absl::InvalidArgumentError("publisher: publisher_id must be set");
+  }
+  if (options.batch_size == 0 || options.dispatch_concurrency == 0) {
+    return absl::InvalidArgumentError(
+        "publisher: batch_size and dispatch_concurrency must be at least 1");
+  }
+  return std::unique_ptr<Publisher>(new Publisher(options, deps));
+}
+
+Publisher::Publisher(const PublisherOptions& options, const PublisherDeps& deps)
+    : options_(options),
       deps_(deps),
       outbox_(deps.bus, deps.outbox, deps.clock, deps.logger, deps.outbox_observer,
               options_.publisher_id),

@@ -1,7 +1,7 @@
 // The publisher core: keeps the due index in step with post events, follows the
 // publishing hold, and runs the dispatch loop on its own thread. Depends on
 // interfaces only (bus, KV buckets, sorted index, channels, clock, logger).
-// Start() once, Stop() once (the destructor stops too). Thread-safe.
+// Create(), then Start() once, Stop() once (the destructor stops too). Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -110,7 +110,10 @@ struct CycleStats {
 
 class Publisher {
  public:
-  Publisher(PublisherOptions options, PublisherDeps deps);
+  // A publisher that has not started. INVALID_ARGUMENT when options.publisher_id
+  // is empty or batch_size or dispatch_concurrency is 0.
+  static absl::StatusOr<std::unique_ptr<Publisher>> Create(const PublisherOptions& options,
+                                                           const PublisherDeps& deps);
   ~Publisher();
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
@@ -153,6 +156,7 @@ class Publisher {
   const std::string& publisher_id() const { return options_.publisher_id; }
 
  private:
+  Publisher(const PublisherOptions& options, const PublisherDeps& deps);
   common::Disposition OnPostEvent(const common::Event& event);
   common::Disposition OnPublishingEvent(const common::Event& event);
   void Loop();

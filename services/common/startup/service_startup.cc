@@ -5,16 +5,7 @@
 
 #include "absl/strings/ascii.h"
 
-#include "services/common/base/shutdown_signal.h"
-
 namespace carecast::common {
-
-int LogStartupFailure(Logger& logger, std::string_view what, const absl::Status& status,
-                      int exit_code) {
-  logger.Error(what, {{"error", std::string(status.message())},
-                      {"code", std::string(absl::StatusCodeToString(status.code()))}});
-  return exit_code;
-}
 
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
   std::ifstream in(path);
@@ -66,12 +57,6 @@ HttpServerOptions HttpServerOptionsFor(const CommonConfig& config) {
   options.address = config.bind_address;
   options.port = config.http_port;
   return options;
-}
-
-void AwaitShutdownSignal(Logger& logger, HttpServer& http) {
-  const int signal = WaitForShutdownSignal();
-  logger.Info("shutting down", {{"signal", static_cast<int64_t>(signal)}});
-  http.SetReady(false);
 }
 
 }  // namespace carecast::common

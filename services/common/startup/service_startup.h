@@ -1,18 +1,15 @@
-// What every service's main() does the same way at start and stop: log why it
-// cannot start, read secret files, turn the shared configuration into the
-// options of the NATS, Redis, gRPC and HTTP parts and the JWT verifier, and wait
-// for the shutdown signal. main() keeps its own order and its own exit codes.
+// The shared configuration turned into the options of the NATS, Redis, gRPC and
+// HTTP parts and the JWT verifier, with the secret files read; ServiceHost's
+// building blocks.
 #pragma once
 
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "absl/status/statusor.h"
 
 #include "services/common/base/clock.h"
 #include "services/common/base/env_config.h"
-#include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/redis/redis_client.h"
 #include "services/common/rpc/grpc_server.h"
@@ -20,11 +17,6 @@
 #include "services/common/rpc/jwt_authenticator.h"
 
 namespace carecast::common {
-
-// Logs `what` with the status (message and code, never a secret) at error level
-// and returns `exit_code` for main() to return.
-int LogStartupFailure(Logger& logger, std::string_view what, const absl::Status& status,
-                      int exit_code);
 
 // The secret held in `path`, without surrounding whitespace. FAILED_PRECONDITION
 // when the file cannot be read.
@@ -45,10 +37,5 @@ absl::StatusOr<std::unique_ptr<JwtAuthenticator>> LoadAuthenticator(const Common
 
 GrpcServerOptions GrpcServerOptionsFor(const CommonConfig& config);
 HttpServerOptions HttpServerOptionsFor(const CommonConfig& config);
-
-// Blocks until SIGTERM or SIGINT (BlockShutdownSignals() must have run first),
-// logs it, and marks `http` not ready so load balancers stop sending work. The
-// caller then stops its parts in the order they need.
-void AwaitShutdownSignal(Logger& logger, HttpServer& http);
 
 }  // namespace carecast::common

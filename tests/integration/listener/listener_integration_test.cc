@@ -51,14 +51,13 @@ class ListenerIntegrationTest : public testing::LocalServersTest {
     ASSERT_TRUE(client.ok()) << client.status();
     redis_ = *std::move(client);
     index_ = std::make_unique<common::RedisSortedIndex>(*redis_, "carecast:");
-    auto core = Listener::Open(options_, {},
-                               {.buckets = *bus_,
-                                .bus = *bus_,
-                                .index = *index_,
-                                .classifier = classifier_,
-                                .metrics = metrics_,
-                                .clock = clock_,
-                                .logger = logger_});
+    auto core = Listener::Create(options_, {.buckets = *bus_,
+                                            .bus = *bus_,
+                                            .index = *index_,
+                                            .classifier = classifier_,
+                                            .metrics = metrics_,
+                                            .clock = clock_,
+                                            .logger = logger_});
     ASSERT_TRUE(core.ok()) << core.status();
     core_ = *std::move(core);
   }

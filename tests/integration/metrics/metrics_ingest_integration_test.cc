@@ -28,14 +28,16 @@ constexpr absl::Duration kDeadline = absl::Seconds(20);
 struct Instance {
   explicit Instance(common::EventBus& bus)
       : figures(&exposition),
-        ingest(bus, figures, exposition, logger,
-               EventIngestOptions{.progress_every = 10, .poll_interval = absl::Milliseconds(50)}) {}
+        ingest(EventIngest::Create(EventIngestOptions{.progress_every = 10,
+                                                      .poll_interval = absl::Milliseconds(50)},
+                                   {bus, figures, exposition, logger})
+                   .value()) {}
   std::string Scrape() { return prometheus::TextSerializer().Serialize(registry.Collect()); }
   prometheus::Registry registry;
   MetricsExposition exposition{registry};
   common::CapturingLogger logger;
   ProgramFigures figures;
-  EventIngest ingest;
+  std::unique_ptr<EventIngest> ingest;
 };
 
 class MetricsIngestIntegrationTest : public ::testing::Test {
@@ -88,14 +90,14 @@ TEST_F(MetricsIngestIntegrationTest, ReplaysDedupesAndFollows) {
                    Inbox("inboxItems/1", v1::INBOX_ITEM_STATE_OPEN, T0()), "ev-i1"));
 
   Instance first(*bus_);
-  ASSERT_TRUE(first.ingest.Start().ok());
-  ASSERT_TRUE(first.ingest.WaitCaughtUp(kDeadline));
+  ASSERT_TRUE(first.ingest->Start().ok());
+  ASSERT_TRUE(first.ingest->WaitCaughtUp(kDeadline));
   SummaryFigures s = first.figures.Summary();
   EXPECT_EQ(s.posts_published[v1::NETWORK_SANDBOX], 25);
   EXPECT_EQ(s.mentions[v1::SENTIMENT_POSITIVE], 1);
   EXPECT_EQ(s.open_inbox_items, 1);
   EXPECT_DOUBLE_EQ(first.figures.Objective("objectives/launch")->current, 24);  // hours 0..23
-  EXPECT_EQ(first.ingest.events_handled(), 29);
+  EXPECT_EQ(first.ingest->events_handled(), 29);
 
   // Live events reach a running consumer.
   Publish(
@@ -113,10 +115,10 @@ TEST_F(MetricsIngestIntegrationTest, ReplaysDedupesAndFollows) {
   EXPECT_TRUE(absl::StrContains(text, "carecast_inbox_closed_total 1")) << text;
 
   // A restarted process (fresh figures, new ephemeral consumer) gets the same figures.
-  first.ingest.Stop();
+  first.ingest->Stop();
   Instance second(*bus_);
-  ASSERT_TRUE(second.ingest.Start().ok());
-  ASSERT_TRUE(second.ingest.WaitCaughtUp(kDeadline));
+  ASSERT_TRUE(second.ingest->Start().ok());
+  ASSERT_TRUE(second.ingest->WaitCaughtUp(kDeadline));
   SummaryFigures a = first.figures.Summary();
   SummaryFigures b = second.figures.Summary();
   EXPECT_EQ(a.posts_published, b.posts_published);

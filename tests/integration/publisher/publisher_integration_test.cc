@@ -105,16 +105,18 @@ class PublisherIntegrationTest : public testing::LocalServersTest {
     po.publisher_id = id;
     po.poll_interval = absl::Milliseconds(20);
     po.due_sweep_period = due_sweep_period;
-    node.core = std::make_unique<Publisher>(po, PublisherDeps{.bus = *node.nats,
-                                                              .posts = *node.posts,
-                                                              .contents = *node.contents,
-                                                              .control = *node.control,
-                                                              .index = *node.index,
-                                                              .channels = node.channels,
-                                                              .clock = clock_,
-                                                              .logger = node.logger,
-                                                              .metrics = node.metrics,
-                                                              .outbox = *node.outbox});
+    auto core = Publisher::Create(po, {.bus = *node.nats,
+                                       .posts = *node.posts,
+                                       .contents = *node.contents,
+                                       .control = *node.control,
+                                       .index = *node.index,
+                                       .channels = node.channels,
+                                       .clock = clock_,
+                                       .logger = node.logger,
+                                       .metrics = node.metrics,
+                                       .outbox = *node.outbox});
+    ASSERT_TRUE(core.ok()) << core.status();
+    node.core = *std::move(core);
     ASSERT_TRUE(node.core->Start().ok());
   }
 

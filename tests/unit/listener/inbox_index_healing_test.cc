@@ -82,14 +82,13 @@ TEST_F(InboxIndexHealingTest, AnIdTheBucketDoesNotHaveIsRemovedAndAMisplacedItem
 
 TEST_F(InboxIndexHealingTest, TheRunnerStartedWithTheListenerHealsWithinItsPeriod) {
   options_.index_reconcile_period = absl::Milliseconds(20);
-  auto listener = Listener::Open(options_, {},
-                                 {.buckets = kv_,
-                                  .bus = bus_,
-                                  .index = index_,
-                                  .classifier = classifier_,
-                                  .metrics = metrics_,
-                                  .clock = clock_,
-                                  .logger = logger_});
+  auto listener = Listener::Create(options_, {.buckets = kv_,
+                                              .bus = bus_,
+                                              .index = index_,
+                                              .classifier = classifier_,
+                                              .metrics = metrics_,
+                                              .clock = clock_,
+                                              .logger = logger_});
   ASSERT_TRUE(listener.ok()) << listener.status();
   Open("m1", "terrible food");
   DeleteInboxSets();

@@ -30,14 +30,13 @@ class ListenerFixture : public ::testing::Test {
     options_.tracked_keywords = {"St Marys", "#FluShot"};
     options_.max_text_bytes = 1000;
     EXPECT_TRUE(common::EnsureStreams(bus_, {}).ok());
-    auto listener = Listener::Open(options_, {},
-                                   {.buckets = kv_,
-                                    .bus = bus_,
-                                    .index = index_,
-                                    .classifier = classifier_,
-                                    .metrics = metrics_,
-                                    .clock = clock_,
-                                    .logger = logger_});
+    auto listener = Listener::Create(options_, {.buckets = kv_,
+                                                .bus = bus_,
+                                                .index = index_,
+                                                .classifier = classifier_,
+                                                .metrics = metrics_,
+                                                .clock = clock_,
+                                                .logger = logger_});
     EXPECT_TRUE(listener.ok()) << listener.status();
     listener_ = *std::move(listener);
   }

@@ -38,9 +38,10 @@ bool Eventually(Pred done) {
 struct Instance {
   explicit Instance(common::EventBus& bus, int64_t progress_every = 1000)
       : figures(&exposition),
-        ingest(bus, figures, exposition, logger,
-               EventIngestOptions{.progress_every = progress_every,
-                                  .poll_interval = absl::Milliseconds(10)}) {}
+        ingest(EventIngest::Create(EventIngestOptions{.progress_every = progress_every,
+                                                      .poll_interval = absl::Milliseconds(10)},
+                                   {bus, figures, exposition, logger})
+                   .value()) {}
   bool Has(const std::string& message) const {
     for (const auto& line : logger.lines())
       if (line.message == message) return true;
@@ -50,7 +51,7 @@ struct Instance {
   MetricsExposition exposition{registry};
   common::CapturingLogger logger;
   ProgramFigures figures;
-  EventIngest ingest;
+  std::unique_ptr<EventIngest> ingest;
 };
 
 class EventIngestTest : public ::testing::Test {
@@ -83,15 +84,15 @@ class EventIngestTest : public ::testing::Test {
 TEST_F(EventIngestTest, ReplaysTheStreamThenFollowsLiveEvents) {
   PublishStory();
   Instance m(bus_);
-  ASSERT_TRUE(m.ingest.Start().ok());
-  ASSERT_TRUE(m.ingest.WaitCaughtUp(kDeadline));
+  ASSERT_TRUE(m.ingest->Start().ok());
+  ASSERT_TRUE(m.ingest->WaitCaughtUp(kDeadline));
   EXPECT_TRUE(m.Has("replay complete"));
   SummaryFigures s = m.figures.Summary();
   EXPECT_EQ(s.posts_published[v1::NETWORK_SANDBOX], 1);
   EXPECT_EQ(s.mentions[v1::SENTIMENT_POSITIVE], 1);
   EXPECT_EQ(s.open_inbox_items, 1);
   EXPECT_DOUBLE_EQ(m.figures.Objective("objectives/launch")->current, 1);
-  EXPECT_EQ(m.ingest.events_handled(), 6);  // the content event is acked and ignored
+  EXPECT_EQ(m.ingest->events_handled(), 6);  // the content event is acked and ignored
 
   // Live: a second post and the inbox item's close.
   Publish(Envelope(common::subjects::kPostPublished,
@@ -114,13 +115,13 @@ TEST_F(EventIngestTest, ReplaysTheStreamThenFollowsLiveEvents) {
 TEST_F(EventIngestTest, AFreshInstanceRebuildsTheSameFigures) {
   PublishStory();
   Instance first(bus_);
-  ASSERT_TRUE(first.ingest.Start().ok());
-  ASSERT_TRUE(first.ingest.WaitCaughtUp(kDeadline));
-  first.ingest.Stop();
+  ASSERT_TRUE(first.ingest->Start().ok());
+  ASSERT_TRUE(first.ingest->WaitCaughtUp(kDeadline));
+  first.ingest->Stop();
 
   Instance second(bus_);
-  ASSERT_TRUE(second.ingest.Start().ok());
-  ASSERT_TRUE(second.ingest.WaitCaughtUp(kDeadline));
+  ASSERT_TRUE(second.ingest->Start().ok());
+  ASSERT_TRUE(second.ingest->WaitCaughtUp(kDeadline));
   SummaryFigures a = first.figures.Summary();
   SummaryFigures b = second.figures.Summary();
   EXPECT_EQ(a.posts_published, b.posts_published);
@@ -143,8 +144,8 @@ TEST_F(EventIngestTest, APersonsCancellationOfANeedsHumanPostLowersTheFigure) {
   *needs_human.mutable_post()->mutable_update_time() = ToProto(T0());
   Publish(Envelope(common::subjects::kPostFailed, needs_human, "ev-nh-9"));
   Instance m(bus_);
-  ASSERT_TRUE(m.ingest.Start().ok());
-  ASSERT_TRUE(m.ingest.WaitCaughtUp(kDeadline));
+  ASSERT_TRUE(m.ingest->Start().ok());
+  ASSERT_TRUE(m.ingest->WaitCaughtUp(kDeadline));
   EXPECT_EQ(m.figures.Summary().posts_needing_human[v1::NETWORK_X], 1);
 
   v1::PostChanged cancelled;
@@ -170,9 +171,9 @@ TEST_F(EventIngestTest, UndecodablePayloadsAreRejectedAndCounted) {
   Publish(Envelope(common::subjects::kPostPublished,
                    Published("posts/1", kAccount, v1::NETWORK_X, T0()), "ev-good"));
   Instance m(bus_);
-  ASSERT_TRUE(m.ingest.Start().ok());
-  ASSERT_TRUE(m.ingest.WaitCaughtUp(kDeadline));
-  EXPECT_EQ(m.ingest.events_rejected(), 2);
+  ASSERT_TRUE(m.ingest->Start().ok());
+  ASSERT_TRUE(m.ingest->WaitCaughtUp(kDeadline));
+  EXPECT_EQ(m.ingest->events_rejected(), 2);
   EXPECT_EQ(m.figures.Summary().posts_published[v1::NETWORK_X], 1);
   std::string text = prometheus::TextSerializer().Serialize(m.registry.Collect());
   EXPECT_TRUE(absl::StrContains(text, "carecast_metrics_events_rejected_total 2")) << text;
@@ -192,8 +193,8 @@ TEST_F(EventIngestTest, LogsReplayProgress) {
         Mention("mentions/" + std::to_string(i), v1::NETWORK_X, v1::SENTIMENT_NEUTRAL, T0()),
         "ev-" + std::to_string(i)));
   Instance m(bus_, /*progress_every=*/2);
-  ASSERT_TRUE(m.ingest.Start().ok());
-  ASSERT_TRUE(m.ingest.WaitCaughtUp(kDeadline));
+  ASSERT_TRUE(m.ingest->Start().ok());
+  ASSERT_TRUE(m.ingest->WaitCaughtUp(kDeadline));
   int progress = 0;
   for (const auto& line : m.logger.lines())
     if (line.message == "replay progress") ++progress;
@@ -207,19 +208,21 @@ TEST_F(EventIngestTest, LogsReplayProgress) {
 TEST_F(EventIngestTest, EmptyStreamIsCaughtUpAtOnce) {
   Instance m(bus_);
   bool called = false;
-  EventIngest ingest(bus_, m.figures, m.exposition, m.logger,
-                     EventIngestOptions{.poll_interval = absl::Milliseconds(10),
-                                        .on_caught_up = [&called] { called = true; }});
-  ASSERT_TRUE(ingest.Start().ok());
-  ASSERT_TRUE(ingest.WaitCaughtUp(kDeadline));
-  ingest.Stop();
+  auto ingest =
+      EventIngest::Create(EventIngestOptions{.poll_interval = absl::Milliseconds(10),
+                                             .on_caught_up = [&called] { called = true; }},
+                          {bus_, m.figures, m.exposition, m.logger});
+  ASSERT_TRUE(ingest.ok()) << ingest.status();
+  ASSERT_TRUE((*ingest)->Start().ok());
+  ASSERT_TRUE((*ingest)->WaitCaughtUp(kDeadline));
+  (*ingest)->Stop();
   EXPECT_TRUE(called);
 }
 
 TEST_F(EventIngestTest, StartFailsWithoutTheStream) {
   testing::FakeEventBus empty;
   Instance m(empty);
-  EXPECT_FALSE(m.ingest.Start().ok());
+  EXPECT_FALSE(m.ingest->Start().ok());
 }
 
 }  // namespace

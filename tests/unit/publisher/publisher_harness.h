@@ -112,7 +112,9 @@ class PublisherHarness {
         .logger = p->logger,
         .metrics = p->metrics,
         .outbox = *outbox_};
-    p->publisher = std::make_unique<Publisher>(std::move(options), deps);
+    auto created = Publisher::Create(options, deps);
+    if (!created.ok()) ADD_FAILURE() << created.status();
+    p->publisher = *std::move(created);
     publishers_.push_back(std::move(p));
     return *publishers_.back();
   }
