@@ -46,6 +46,9 @@ int main() {
   options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};
   options.index_reconcile_period = cc.index_reconcile_period;
   options.channels = config->channels;
+  options.evergreen_period = config->evergreen_period;
+  options.evergreen_fill_ahead = config->evergreen_fill_ahead;
+  options.evergreen_late_tolerance = config->evergreen_late_tolerance;
   auto core = planner::Planner::Create(options, {.buckets = host.nats(),
                                                  .bus = host.nats(),
                                                  .index = host.index(),
@@ -67,6 +70,8 @@ int main() {
   // period too. Both stop when the core is destroyed.
   (*core)->StartRelay();
   (*core)->StartIndexReconciliation();
+  // Fill empty cadence slots from the evergreen library, now and on a period.
+  (*core)->StartEvergreenRecycling();
 
   planner::PlannerGrpcService grpc_service(**core, host.Edge(planner::PlannerRoleTable()));
   return host.Serve(

@@ -53,9 +53,14 @@ Planner::Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets
                           // Errors are logged by the reconciler; the next period tries again.
                           (void)ReconcileCalendar();
                         }),
-      batch_workers_(static_cast<size_t>(std::max(1, options.batch_concurrency))) {}
+      batch_workers_(static_cast<size_t>(std::max(1, options.batch_concurrency))),
+      evergreen_runner_(options.evergreen_period, [this] {
+        absl::StatusOr<std::vector<v1::Post>> made = RecyclePass(ServiceCaller(), {});
+        (void)made;
+      }) {}
 
 Planner::~Planner() {
+  evergreen_runner_.Stop();
   reconcile_runner_.Stop();
   relay_.Stop();
 }
@@ -85,6 +90,8 @@ absl::StatusOr<common::ReconcileReport> Planner::ReconcileCalendar() {
 }
 
 void Planner::StartIndexReconciliation() { reconcile_runner_.Start(); }
+
+void Planner::StartEvergreenRecycling() { evergreen_runner_.Start(); }
 
 absl::StatusOr<std::string> Planner::ChooseId(std::string_view field, std::string_view explicit_id,
                                               std::string_view method, const Caller& caller,

@@ -46,6 +46,11 @@ struct PlannerOptions {
   // A post's publish_time must lie in (now + min_lead_time, now + max_schedule_horizon].
   absl::Duration max_schedule_horizon = absl::Hours(24 * 365);
   absl::Duration min_lead_time = absl::Seconds(1);
+  // Evergreen recycling: how often the background pass runs, how far ahead it
+  // fills empty slots, and how late a recycled post may still go out.
+  absl::Duration evergreen_period = absl::Minutes(5);
+  absl::Duration evergreen_fill_ahead = absl::Hours(24);
+  absl::Duration evergreen_late_tolerance = absl::Minutes(30);
   // Replicas of the KV buckets opened at start (1 locally, 3 in production).
   int replicas = 1;
   // ce-source of every event.
@@ -150,6 +155,11 @@ class Planner {
   absl::StatusOr<v1::RejectContentResponse> RejectContent(const Caller& caller,
                                                           const v1::RejectContentRequest& request);
 
+  // Each network's draft of the content, with the guard's findings on it
+  // (content_variants.cc). Reads only.
+  absl::StatusOr<v1::GenerateVariantsResponse> GenerateVariants(
+      const Caller& caller, const v1::GenerateVariantsRequest& request);
+
   // Posts and the calendar (post_scheduling.cc).
   // Places the approved content's variant for the account's network (with the
   // content's media) on the calendar. FAILED_PRECONDITION, nothing written, when
@@ -195,6 +205,24 @@ class Planner {
                                                         const v1::ReorderQueueRequest& request);
   absl::StatusOr<v1::ShuffleQueueResponse> ShuffleQueue(const Caller& caller,
                                                         const v1::ShuffleQueueRequest& request);
+
+  // The evergreen library (evergreen.cc): approved content recycled into the
+  // empty cadence slots of its accounts (evergreen_rules.h has the rules).
+  absl::StatusOr<v1::CreateEvergreenItemResponse> CreateEvergreenItem(
+      const Caller& caller, const v1::CreateEvergreenItemRequest& request);
+  absl::StatusOr<v1::GetEvergreenItemResponse> GetEvergreenItem(
+      const Caller& caller, const v1::GetEvergreenItemRequest& request);
+  absl::StatusOr<v1::ListEvergreenItemsResponse> ListEvergreenItems(
+      const Caller& caller, const v1::ListEvergreenItemsRequest& request);
+  absl::StatusOr<v1::RetireEvergreenItemResponse> RetireEvergreenItem(
+      const Caller& caller, const v1::RetireEvergreenItemRequest& request);
+  absl::StatusOr<v1::RenewEvergreenReviewResponse> RenewEvergreenReview(
+      const Caller& caller, const v1::RenewEvergreenReviewRequest& request);
+  absl::StatusOr<v1::RecycleEvergreenResponse> RecycleEvergreen(
+      const Caller& caller, const v1::RecycleEvergreenRequest& request);
+  // Runs a recycling pass every options.evergreen_period on a background
+  // thread until the planner is destroyed. Idempotent.
+  void StartEvergreenRecycling();
 
   // The global hold and the audit trail (publishing_control.cc).
   absl::StatusOr<v1::HoldPublishingResponse> HoldPublishing(
@@ -284,6 +312,9 @@ class Planner {
   // Drops a cancelled post's reservation (best effort: a stale one only keeps a
   // slot empty until the next SyncQueue).
   void ReleaseReservation(const v1::Post& post, absl::Time now);
+  // The same with the account's QueueLock already held.
+  void ReleaseReservationLocked(const AccountName& account, const std::string& post_name,
+                                absl::Time now);
   // Reads the account's ledger, drops the reservations of posts that ended or
   // never came to be, moves queued posts to the slot the ledger gives them, and
   // returns the SCHEDULED posts in slot order.
@@ -302,6 +333,24 @@ class Planner {
   // carecast.post.scheduled event the publishers re-index on).
   absl::Status MovePost(const Caller& caller, const std::string& post_name, absl::Time slot,
                         std::string_view request_id, absl::Time now);
+
+  // The planner itself, as the actor of what its background passes do.
+  static Caller ServiceCaller();
+  // One recycling pass over `accounts` (every account an active item names
+  // when empty): settles pending recurrences, applies review expiry, and
+  // fills the account's free slots of the next options.evergreen_fill_ahead.
+  absl::StatusOr<std::vector<v1::Post>> RecyclePass(const Caller& caller,
+                                                    const std::vector<std::string>& accounts);
+  // Fills the free slots of one account from `items` (read and settled by the
+  // pass); returns the recurrences it scheduled.
+  absl::StatusOr<std::vector<v1::Post>> RecycleInto(const Caller& caller,
+                                                    const std::string& account_name,
+                                                    std::vector<v1::EvergreenItem>& items,
+                                                    absl::Time now);
+  // Settles every pending recurrence of the item and applies its review
+  // expiry, writing the item when that changed something.
+  absl::StatusOr<v1::EvergreenItem> SettleEvergreenItem(const Caller& caller,
+                                                        const std::string& key, absl::Time now);
 
   // The switch as stored; a never-set switch reads as running, revision 0.
   absl::StatusOr<Stored<v1::PublishingState>> ReadPublishingState();
@@ -328,6 +377,7 @@ class Planner {
   CalendarIndex calendar_;
   common::IndexReconcileRunner reconcile_runner_;
   common::WorkerPool batch_workers_;
+  common::IndexReconcileRunner evergreen_runner_;
   // Queue writes of one account in this process take turns (striped by
   // account), so replicas' compare-and-set is the only race left to retry.
   absl::Mutex& QueueLock(const AccountName& account);

@@ -17,6 +17,23 @@ absl::StatusOr<PlannerConfig> LoadPlannerConfig(const common::EnvSource& env) {
   config.channels = common::networks::ReadChannelSettings(reader);
   config.batch_concurrency = static_cast<int>(
       reader.Int("CARECAST_PLANNER_BATCH_CONCURRENCY", config.batch_concurrency, 1, 256));
+  config.evergreen_period =
+      reader.Duration("CARECAST_PLANNER_EVERGREEN_PERIOD", config.evergreen_period);
+  config.evergreen_fill_ahead =
+      reader.Duration("CARECAST_PLANNER_EVERGREEN_FILL_AHEAD", config.evergreen_fill_ahead);
+  config.evergreen_late_tolerance =
+      reader.Duration("CARECAST_PLANNER_EVERGREEN_LATE_TOLERANCE", config.evergreen_late_tolerance);
+  if (config.evergreen_period < absl::Seconds(1) || config.evergreen_period > absl::Hours(24)) {
+    reader.AddError("CARECAST_PLANNER_EVERGREEN_PERIOD: must be between 1s and 24h");
+  }
+  if (config.evergreen_fill_ahead < absl::Minutes(10) ||
+      config.evergreen_fill_ahead > absl::Hours(24 * 7)) {
+    reader.AddError("CARECAST_PLANNER_EVERGREEN_FILL_AHEAD: must be between 10m and 168h");
+  }
+  if (config.evergreen_late_tolerance < absl::Minutes(1) ||
+      config.evergreen_late_tolerance > absl::Hours(24)) {
+    reader.AddError("CARECAST_PLANNER_EVERGREEN_LATE_TOLERANCE: must be between 1m and 24h");
+  }
   if (config.max_schedule_horizon < absl::Hours(1) ||
       config.max_schedule_horizon > absl::Hours(24 * 3650)) {
     reader.AddError("CARECAST_PLANNER_MAX_SCHEDULE_HORIZON: must be between 1h and 87600h");

@@ -27,6 +27,15 @@ struct PlannerConfig {
   // CARECAST_PLANNER_BATCH_CONCURRENCY: entries of BatchSchedulePosts calls
   // scheduled at once by this process. Default 16; 1..256.
   int batch_concurrency = 16;
+  // CARECAST_PLANNER_EVERGREEN_PERIOD: how often empty slots are filled from
+  // the evergreen library. Default 5m; 1s..24h.
+  absl::Duration evergreen_period = absl::Minutes(5);
+  // CARECAST_PLANNER_EVERGREEN_FILL_AHEAD: how far ahead a pass fills empty
+  // slots. Default 24h; 10m..7 days.
+  absl::Duration evergreen_fill_ahead = absl::Hours(24);
+  // CARECAST_PLANNER_EVERGREEN_LATE_TOLERANCE: a recycled post that could not
+  // go out within this of its slot is not published late. Default 30m; 1m..24h.
+  absl::Duration evergreen_late_tolerance = absl::Minutes(30);
 };
 
 // Reads and validates every variable; INVALID_ARGUMENT lists all problems.

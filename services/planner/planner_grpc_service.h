@@ -25,6 +25,7 @@
   X(SubmitContent)                  \
   X(ApproveContent)                 \
   X(RejectContent)                  \
+  X(GenerateVariants)               \
   X(SchedulePost)                   \
   X(BatchSchedulePosts)             \
   X(GetPost)                        \
@@ -39,6 +40,12 @@
   X(ListQueue)                      \
   X(ReorderQueue)                   \
   X(ShuffleQueue)                   \
+  X(CreateEvergreenItem)            \
+  X(GetEvergreenItem)               \
+  X(ListEvergreenItems)             \
+  X(RetireEvergreenItem)            \
+  X(RenewEvergreenReview)           \
+  X(RecycleEvergreen)               \
   X(HoldPublishing)                 \
   X(ResumePublishing)               \
   X(GetPublishingState)             \

@@ -209,15 +209,20 @@ void Planner::ReleaseReservation(const v1::Post& post, absl::Time now) {
   absl::StatusOr<AccountName> account = ParseAccountName("account", post.account());
   if (!account.ok()) return;
   absl::MutexLock turn(&QueueLock(*account));
+  ReleaseReservationLocked(*account, post.name(), now);
+}
+
+void Planner::ReleaseReservationLocked(const AccountName& account, const std::string& post_name,
+                                       absl::Time now) {
   for (int attempt = 0; attempt < kLedgerAttempts; ++attempt) {
     if (attempt > 0) BackOff(attempt);
     absl::StatusOr<Stored<v1::QueueLedger>> ledger =
-        organisation_.Get<v1::QueueLedger>(QueueKey(*account));
+        organisation_.Get<v1::QueueLedger>(QueueKey(account));
     if (!ledger.ok()) return;
     v1::QueueLedger next = ledger->value;
-    if (!Release(next, post.name())) return;
+    if (!Release(next, post_name)) return;
     PruneLedger(next, now);
-    absl::Status written = WriteLedger(organisation_, *account, *ledger, std::move(next));
+    absl::Status written = WriteLedger(organisation_, account, *ledger, std::move(next));
     if (!absl::IsAborted(written)) return;
   }
 }

@@ -82,6 +82,10 @@ absl::StatusOr<std::string> ParseBlackoutName(std::string_view field, std::strin
   return ParseSimple(field, name, "blackouts", "blackouts/{blackout}");
 }
 
+absl::StatusOr<std::string> ParseEvergreenItemName(std::string_view field, std::string_view name) {
+  return ParseSimple(field, name, "evergreenItems", "evergreenItems/{content}");
+}
+
 std::string SpokeName(std::string_view spoke) { return absl::StrCat("spokes/", AsAbsl(spoke)); }
 std::string AccountResourceName(std::string_view spoke, std::string_view account) {
   return absl::StrCat("spokes/", AsAbsl(spoke), "/accounts/", AsAbsl(account));
@@ -93,6 +97,9 @@ std::string CadenceName(const AccountName& account) {
   return absl::StrCat(AccountResourceName(account.spoke, account.account), "/cadence");
 }
 std::string BlackoutName(std::string_view id) { return absl::StrCat("blackouts/", AsAbsl(id)); }
+std::string EvergreenItemName(std::string_view content_id) {
+  return absl::StrCat("evergreenItems/", AsAbsl(content_id));
+}
 
 std::string SpokeKey(std::string_view spoke) { return absl::StrCat("spokes.", AsAbsl(spoke)); }
 std::string AccountKey(std::string_view spoke, std::string_view account) {
@@ -109,19 +116,24 @@ std::string QueueKey(const AccountName& account) {
   return absl::StrCat("queues.", AsAbsl(account.spoke), ".", AsAbsl(account.account));
 }
 std::string BlackoutKey(std::string_view id) { return absl::StrCat("blackouts.", AsAbsl(id)); }
+std::string EvergreenKey(std::string_view content_id) {
+  return absl::StrCat("evergreen.", AsAbsl(content_id));
+}
 
 absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
   std::vector<std::string> ids;
-  bool ok = resource == kPublishingResource || ParseCadenceName("resource", resource).ok() ||
-            SplitName(resource, {"blackouts"}, &ids) || SplitName(resource, {"spokes"}, &ids) ||
-            SplitName(resource, {"spokes", "accounts"}, &ids) ||
-            SplitName(resource, {"objectives"}, &ids) || SplitName(resource, {"contents"}, &ids) ||
-            SplitName(resource, {"posts"}, &ids);
+  bool ok =
+      resource == kPublishingResource || ParseCadenceName("resource", resource).ok() ||
+      SplitName(resource, {"blackouts"}, &ids) || SplitName(resource, {"evergreenItems"}, &ids) ||
+      SplitName(resource, {"spokes"}, &ids) || SplitName(resource, {"spokes", "accounts"}, &ids) ||
+      SplitName(resource, {"objectives"}, &ids) || SplitName(resource, {"contents"}, &ids) ||
+      SplitName(resource, {"posts"}, &ids);
   if (!ok) {
     return absl::InvalidArgumentError(
         "resource must be a resource name such as contents/{content}, posts/{post}, "
         "spokes/{spoke}, spokes/{spoke}/accounts/{account}, "
         "spokes/{spoke}/accounts/{account}/cadence, blackouts/{blackout}, "
+        "evergreenItems/{content}, "
         "objectives/{objective} or publishing");
   }
   return AuditSubjectFor(resource);

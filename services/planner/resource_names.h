@@ -24,6 +24,8 @@ absl::StatusOr<std::string> ParsePostName(std::string_view field, std::string_vi
 // "spokes/{spoke}/accounts/{account}/cadence": the account it belongs to.
 absl::StatusOr<AccountName> ParseCadenceName(std::string_view field, std::string_view name);
 absl::StatusOr<std::string> ParseBlackoutName(std::string_view field, std::string_view name);
+// "evergreenItems/{content}": the content id.
+absl::StatusOr<std::string> ParseEvergreenItemName(std::string_view field, std::string_view name);
 
 std::string SpokeName(std::string_view spoke);
 std::string AccountResourceName(std::string_view spoke, std::string_view account);
@@ -32,6 +34,7 @@ std::string ContentName(std::string_view id);
 std::string PostName(std::string_view id);
 std::string CadenceName(const AccountName& account);
 std::string BlackoutName(std::string_view id);
+std::string EvergreenItemName(std::string_view content_id);
 // The audit resource of the global publishing switch.
 inline constexpr std::string_view kPublishingResource = "publishing";
 
@@ -41,11 +44,15 @@ std::string SpokeKey(std::string_view spoke);
 std::string AccountKey(std::string_view spoke, std::string_view account);
 std::string AccountKeyPrefix(std::string_view spoke);
 // Also in the organisation bucket: "cadences.<spoke>.<account>",
-// "queues.<spoke>.<account>" (the account's QueueLedger), "blackouts.<id>".
+// "queues.<spoke>.<account>" (the account's QueueLedger), "blackouts.<id>",
+// "evergreen.<content>".
 std::string CadenceKey(const AccountName& account);
 std::string QueueKey(const AccountName& account);
 std::string BlackoutKey(std::string_view id);
 inline constexpr std::string_view kBlackoutKeyPrefix = "blackouts.";
+// "evergreen.<content>": the EvergreenItem kept for that content.
+std::string EvergreenKey(std::string_view content_id);
+inline constexpr std::string_view kEvergreenKeyPrefix = "evergreen.";
 inline constexpr std::string_view kSpokeKeyPrefix = "spokes.";
 inline constexpr std::string_view kPublishingKey = "publishing";
 

@@ -95,6 +95,20 @@ DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time no
     return DispatchResult::kRetryLater;
   }
 
+  // A recycled post that missed its slot (publishers were down, or it kept
+  // failing) is not published late: after an outage the slots it would crowd
+  // belong to later posts, and a burst of old posts reads as spam.
+  if (post.has_late_tolerance()) {
+    const absl::Duration tolerance = absl::Seconds(post.late_tolerance().seconds());
+    if (now > ToTime(post.publish_time()) + tolerance) {
+      (void)outcomes_.MarkFailed(
+          record, carecast::v1::POST_STATE_FAILED,
+          absl::StrCat("missed its slot by more than ", absl::FormatDuration(tolerance),
+                       "; not published late"),
+          "missed_slot");
+      return DispatchResult::kEnded;
+    }
+  }
   absl::StatusOr<Channel*> channel = channels_.Find(post.network());
   if (!channel.ok()) {
     (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,

@@ -8,11 +8,11 @@ namespace carecast::publisher {
 namespace {
 
 // Every reason_kind Failed() is called with: the channel error kinds (retryable
-// and rate-limited ones once the attempts run out) plus the two the dispatcher
+// and rate-limited ones once the attempts run out) plus those the dispatcher
 // and the reconciler decide themselves.
 constexpr std::string_view kFailureReasonKinds[] = {
-    "retryable",       "rate_limited", "auth_expired",    "permanent",
-    "outcome_unknown", "no_channel",   "content_changed", "crash_loop"};
+    "retryable",  "rate_limited",    "auth_expired", "permanent",  "outcome_unknown",
+    "no_channel", "content_changed", "crash_loop",   "missed_slot"};
 
 constexpr std::string_view kReconcileResults[] = {"found", "absent_resend", "absent_nothing_sent",
                                                   "needs_human"};

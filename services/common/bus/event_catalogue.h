@@ -30,6 +30,7 @@ class PostFailed;
 class PublishingChanged;
 class CadenceChanged;
 class BlackoutChanged;
+class EvergreenChanged;
 class MentionClassified;
 class InboxItemChanged;
 class AuditRecorded;
@@ -167,6 +168,18 @@ inline constexpr EventDef<v1::BlackoutChanged> kBlackoutCreated{{
 inline constexpr EventDef<v1::BlackoutChanged> kBlackoutDeleted{{
     .subject = "carecast.blackout.deleted", .payload = "carecast.v1.BlackoutChanged",
     .producer = "planner", .audit_action = "blackout.delete"}};
+inline constexpr EventDef<v1::EvergreenChanged> kEvergreenCreated{{
+    .subject = "carecast.evergreen.created", .payload = "carecast.v1.EvergreenChanged",
+    .producer = "planner", .audit_action = "evergreen.create"}};
+inline constexpr EventDef<v1::EvergreenChanged> kEvergreenRetired{{
+    .subject = "carecast.evergreen.retired", .payload = "carecast.v1.EvergreenChanged",
+    .producer = "planner", .audit_action = "evergreen.retire"}};
+inline constexpr EventDef<v1::EvergreenChanged> kEvergreenRenewed{{
+    .subject = "carecast.evergreen.renewed", .payload = "carecast.v1.EvergreenChanged",
+    .producer = "planner", .audit_action = "evergreen.renew"}};
+inline constexpr EventDef<v1::EvergreenChanged> kEvergreenReviewDue{{
+    .subject = "carecast.evergreen.review_due", .payload = "carecast.v1.EvergreenChanged",
+    .producer = "planner", .audit_action = "evergreen.review_due"}};
 inline constexpr EventDef<v1::MentionClassified> kMentionClassified{{
     .subject = "carecast.mention.classified", .payload = "carecast.v1.MentionClassified",
     .producer = "listener"}};
@@ -195,13 +208,14 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 23> kAll = {
-    &kSpokeCreated,    &kAccountCreated,    &kObjectiveCreated,  &kContentCreated,
-    &kContentUpdated,  &kContentSubmitted,  &kContentApproved,   &kContentRejected,
-    &kPostScheduled,   &kPostCancelled,     &kPostPublished,     &kPostFailed,
-    &kPublishingHeld,  &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,
-    &kBlackoutDeleted, &kMentionClassified, &kInboxCreated,      &kInboxClosed,
-    &kAuditRecorded,   &kAlertRaised,       &kEngagementObserved};
+inline constexpr std::array<const EventKind*, 27> kAll = {
+    &kSpokeCreated,      &kAccountCreated,    &kObjectiveCreated,  &kContentCreated,
+    &kContentUpdated,    &kContentSubmitted,  &kContentApproved,   &kContentRejected,
+    &kPostScheduled,     &kPostCancelled,     &kPostPublished,     &kPostFailed,
+    &kPublishingHeld,    &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,
+    &kBlackoutDeleted,   &kEvergreenCreated,  &kEvergreenRetired,  &kEvergreenRenewed,
+    &kEvergreenReviewDue, &kMentionClassified, &kInboxCreated,     &kInboxClosed,
+    &kAuditRecorded,     &kAlertRaised,       &kEngagementObserved};
 }  // namespace events
 
 // Every kind in the catalogue, in the order of docs/events.md.

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "services/common/base/status_macros.h"
+#include "services/common/bus/event_catalogue.h"
 #include "services/common/bus/subjects.h"
 
 namespace carecast::common {
@@ -10,11 +11,9 @@ namespace carecast::common {
 StreamSpec EventsStreamSpec(const TopologyOptions& options) {
   StreamSpec spec;
   spec.name = std::string(streams::kEvents);
-  // Listed domain by domain so the audit subjects can live in their own stream.
-  spec.subjects = {"carecast.spoke.>",     "carecast.account.>", "carecast.objective.>",
-                   "carecast.content.>",   "carecast.post.>",    "carecast.publishing.>",
-                   "carecast.mention.>",   "carecast.inbox.>",   "carecast.alert.>",
-                   "carecast.engagement.>"};
+  // One filter per domain, taken from the catalogue so a new domain cannot be
+  // forgotten here; the audit subjects live in their own stream.
+  spec.subjects = StreamSubjectFilters(streams::kEvents);
   spec.max_age = absl::Hours(24 * 30);
   spec.duplicate_window = absl::Minutes(2);
   spec.replicas = options.replicas;

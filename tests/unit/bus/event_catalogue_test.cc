@@ -135,13 +135,20 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kInboxCreated, TypedPayloadName(kInboxCreated)},
            {&kInboxClosed, TypedPayloadName(kInboxClosed)},
            {&kAuditRecorded, TypedPayloadName(kAuditRecorded)},
+           {&kCadenceChanged, TypedPayloadName(kCadenceChanged)},
+           {&kBlackoutCreated, TypedPayloadName(kBlackoutCreated)},
+           {&kBlackoutDeleted, TypedPayloadName(kBlackoutDeleted)},
+           {&kEvergreenCreated, TypedPayloadName(kEvergreenCreated)},
+           {&kEvergreenRetired, TypedPayloadName(kEvergreenRetired)},
+           {&kEvergreenRenewed, TypedPayloadName(kEvergreenRenewed)},
+           {&kEvergreenReviewDue, TypedPayloadName(kEvergreenReviewDue)},
        }) {
     EXPECT_EQ(kind->payload, typed) << kind->subject;
   }
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 18, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 25, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {

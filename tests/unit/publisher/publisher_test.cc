@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/synchronization/notification.h"
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/forwarding_key_value_store.h"
@@ -251,6 +252,30 @@ TEST_F(PublisherTest, ContentEditedAfterApprovalIsNeverPublished) {
   EXPECT_EQ(payload.reason(), "content changed after approval");
   EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_posts_failed_total",
                         {{"network", "sandbox"}, {"reason_kind", "content_changed"}}),
+            1);
+}
+
+TEST_F(PublisherTest, ARecycledPostThatMissedItsSlotIsNotPublishedLate) {
+  PublisherUnderTest& p = h_.AddStarted();
+  // Two recycled posts with 30 minutes' tolerance: one due 3 days ago (the
+  // publishers were down), one due 10 minutes ago.
+  for (auto [id, ago] :
+       {std::pair{"old", absl::Hours(72)}, std::pair{"recent", absl::Minutes(10)}}) {
+    carecast::v1::Post post = h_.SchedulePost(id, h_.clock_.Now() - ago);
+    PostRecord r = h_.GetPost(id);
+    r.post.mutable_late_tolerance()->set_seconds(30 * 60);
+    r.post.set_evergreen_item("evergreenItems/c-" + std::string(id));
+    ASSERT_TRUE(h_.posts_->Update(id, r.post.SerializeAsString(), r.revision).ok());
+  }
+  ASSERT_TRUE(h_.Drain());
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.channel_.publish_calls(), 1);
+  EXPECT_EQ(h_.StateOf("recent"), POST_STATE_PUBLISHED);
+  PostRecord old = h_.GetPost("old");
+  EXPECT_EQ(old.post.state(), POST_STATE_FAILED);
+  EXPECT_THAT(old.post.failure_reason(), ::testing::HasSubstr("missed its slot"));
+  EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_posts_failed_total",
+                        {{"network", "sandbox"}, {"reason_kind", "missed_slot"}}),
             1);
 }
 
