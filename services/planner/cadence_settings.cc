@@ -1,6 +1,7 @@
 // Cadences (an account's posting slots, spacing and daily cap) and blackout
 // windows (organisation-wide or one spoke's).
 #include <algorithm>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -290,7 +291,7 @@ absl::StatusOr<v1::DeleteBlackoutResponse> Planner::DeleteBlackout(
 
 absl::StatusOr<std::vector<v1::Blackout>> Planner::LiveBlackouts(absl::Time now) {
   {
-    absl::MutexLock lock(&blackout_mu_);
+    std::lock_guard<std::mutex> lock(blackout_mu_);
     if (blackouts_read_at_.has_value() && now - *blackouts_read_at_ < kBlackoutCacheAge &&
         now >= *blackouts_read_at_) {
       return blackouts_;
@@ -305,14 +306,14 @@ absl::StatusOr<std::vector<v1::Blackout>> Planner::LiveBlackouts(absl::Time now)
     if (b->value.has_delete_time() || FromProto(b->value.end_time()) <= now) continue;
     live.push_back(std::move(b->value));
   }
-  absl::MutexLock lock(&blackout_mu_);
+  std::lock_guard<std::mutex> lock(blackout_mu_);
   blackouts_read_at_ = now;
   blackouts_ = live;
   return live;
 }
 
 void Planner::ForgetBlackouts() {
-  absl::MutexLock lock(&blackout_mu_);
+  std::lock_guard<std::mutex> lock(blackout_mu_);
   blackouts_read_at_.reset();
 }
 

@@ -8,12 +8,12 @@
 // options.evergreen_late_tolerance after its slot.
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 #include "carecast/v1/events.pb.h"
@@ -363,7 +363,7 @@ absl::StatusOr<std::vector<v1::Post>> Planner::RecycleInto(const Caller& caller,
   const absl::Time from = now + options_.min_lead_time + absl::Seconds(1);
   const absl::Time to = now + options_.evergreen_fill_ahead;
   std::vector<v1::Post> made;
-  absl::MutexLock turn(&QueueLock(account));
+  std::lock_guard<std::mutex> turn(QueueLock(account));
   for (int fill = 0; fill < kMaxFillsPerAccount; ++fill) {
     absl::StatusOr<Stored<v1::QueueLedger>> ledger =
         organisation_.Get<v1::QueueLedger>(QueueKey(account));

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,7 +14,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 #include "carecast/v1/planner_service.pb.h"
@@ -380,11 +380,13 @@ class Planner {
   common::IndexReconcileRunner evergreen_runner_;
   // Queue writes of one account in this process take turns (striped by
   // account), so replicas' compare-and-set is the only race left to retry.
-  absl::Mutex& QueueLock(const AccountName& account);
-  std::array<absl::Mutex, 64> queue_locks_;
-  absl::Mutex blackout_mu_;
-  std::optional<absl::Time> blackouts_read_at_ ABSL_GUARDED_BY(blackout_mu_);
-  std::vector<v1::Blackout> blackouts_ ABSL_GUARDED_BY(blackout_mu_);
+  // std::mutex rather than absl::Mutex: Debian's abseil is not built with TSan,
+  // so the sanitizer cannot see an absl::Mutex and reports false races.
+  std::mutex& QueueLock(const AccountName& account);
+  std::array<std::mutex, 64> queue_locks_;
+  std::mutex blackout_mu_;
+  std::optional<absl::Time> blackouts_read_at_;  // guarded by blackout_mu_
+  std::vector<v1::Blackout> blackouts_;          // guarded by blackout_mu_
 };
 
 }  // namespace carecast::planner

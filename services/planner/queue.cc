@@ -4,12 +4,12 @@
 // moved, so two callers never take one slot and the ledger is the plan queued
 // posts follow; SyncQueue brings posts and ledger back together after a crash.
 #include <algorithm>
+#include <mutex>
 #include <random>
 #include <set>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 #include "carecast/v1/events.pb.h"
@@ -71,7 +71,7 @@ void BackOff(int attempt) {
 
 }  // namespace
 
-absl::Mutex& Planner::QueueLock(const AccountName& account) {
+std::mutex& Planner::QueueLock(const AccountName& account) {
   return queue_locks_[absl::HashOf(account.spoke, account.account) % queue_locks_.size()];
 }
 
@@ -150,7 +150,7 @@ absl::StatusOr<v1::Post> Planner::PlaceInQueue(const Caller& caller, const std::
   const std::string post_name = PostName(id);
 
   absl::Time slot;
-  absl::MutexLock turn(&QueueLock(account));
+  std::lock_guard<std::mutex> turn(QueueLock(account));
   for (int attempt = 0;; ++attempt) {
     if (attempt > 0) BackOff(attempt);
     if (attempt == kLedgerAttempts) {
@@ -188,7 +188,7 @@ absl::StatusOr<v1::Post> Planner::PlaceInQueue(const Caller& caller, const std::
 
 absl::Status Planner::RecordInLedger(const AccountName& account, const std::string& post_name,
                                      absl::Time at, absl::Time now) {
-  absl::MutexLock turn(&QueueLock(account));
+  std::lock_guard<std::mutex> turn(QueueLock(account));
   for (int attempt = 0; attempt < kLedgerAttempts; ++attempt) {
     if (attempt > 0) BackOff(attempt);
     absl::StatusOr<Stored<v1::QueueLedger>> ledger =
@@ -208,7 +208,7 @@ absl::Status Planner::RecordInLedger(const AccountName& account, const std::stri
 void Planner::ReleaseReservation(const v1::Post& post, absl::Time now) {
   absl::StatusOr<AccountName> account = ParseAccountName("account", post.account());
   if (!account.ok()) return;
-  absl::MutexLock turn(&QueueLock(*account));
+  std::lock_guard<std::mutex> turn(QueueLock(*account));
   ReleaseReservationLocked(*account, post.name(), now);
 }
 
@@ -346,7 +346,7 @@ absl::StatusOr<std::vector<v1::Post>> Planner::ApplyQueueOrder(
 
 absl::Status Planner::WriteQueueOrder(const AccountName& account,
                                       const std::vector<std::string>& order, absl::Time now) {
-  absl::MutexLock turn(&QueueLock(account));
+  std::lock_guard<std::mutex> turn(QueueLock(account));
   for (int attempt = 0;; ++attempt) {
     if (attempt > 0) BackOff(attempt);
     if (attempt == kLedgerAttempts) {
