@@ -209,13 +209,13 @@ inline constexpr std::string_view kAuditPrefix =
 
 // Every kind, in the order of docs/events.md.
 inline constexpr std::array<const EventKind*, 27> kAll = {
-    &kSpokeCreated,      &kAccountCreated,    &kObjectiveCreated,  &kContentCreated,
-    &kContentUpdated,    &kContentSubmitted,  &kContentApproved,   &kContentRejected,
-    &kPostScheduled,     &kPostCancelled,     &kPostPublished,     &kPostFailed,
-    &kPublishingHeld,    &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,
-    &kBlackoutDeleted,   &kEvergreenCreated,  &kEvergreenRetired,  &kEvergreenRenewed,
-    &kEvergreenReviewDue, &kMentionClassified, &kInboxCreated,     &kInboxClosed,
-    &kAuditRecorded,     &kAlertRaised,       &kEngagementObserved};
+    &kSpokeCreated,       &kAccountCreated,    &kObjectiveCreated,  &kContentCreated,
+    &kContentUpdated,     &kContentSubmitted,  &kContentApproved,   &kContentRejected,
+    &kPostScheduled,      &kPostCancelled,     &kPostPublished,     &kPostFailed,
+    &kPublishingHeld,     &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,
+    &kBlackoutDeleted,    &kEvergreenCreated,  &kEvergreenRetired,  &kEvergreenRenewed,
+    &kEvergreenReviewDue, &kMentionClassified, &kInboxCreated,      &kInboxClosed,
+    &kAuditRecorded,      &kAlertRaised,       &kEngagementObserved};
 }  // namespace events
 
 // Every kind in the catalogue, in the order of docs/events.md.

@@ -10,7 +10,7 @@ namespace {
 class PlannerVariantsTest : public PlannerFixture {
  protected:
   absl::StatusOr<v1::GenerateVariantsResponse> Generate(const v1::Content& c,
-                                                        std::vector<v1::Network> networks) {
+                                                        const std::vector<v1::Network>& networks) {
     v1::GenerateVariantsRequest req;
     req.set_name(c.name());
     for (v1::Network n : networks) req.add_networks(n);

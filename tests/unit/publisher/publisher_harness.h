@@ -99,7 +99,8 @@ class PublisherHarness {
   }
 
   // Creates (not started) a publisher; `control` overrides the hold bucket.
-  PublisherUnderTest& Add(PublisherOptions options, common::KeyValueStore* control = nullptr) {
+  PublisherUnderTest& Add(const PublisherOptions& options,
+                          common::KeyValueStore* control = nullptr) {
     auto p = std::make_unique<PublisherUnderTest>();
     PublisherDeps deps{
         .bus = bus_,

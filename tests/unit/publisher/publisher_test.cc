@@ -263,7 +263,7 @@ TEST_F(PublisherTest, ARecycledPostThatMissedItsSlotIsNotPublishedLate) {
        {std::pair{"old", absl::Hours(72)}, std::pair{"recent", absl::Minutes(10)}}) {
     carecast::v1::Post post = h_.SchedulePost(id, h_.clock_.Now() - ago);
     PostRecord r = h_.GetPost(id);
-    r.post.mutable_late_tolerance()->set_seconds(30 * 60);
+    r.post.mutable_late_tolerance()->set_seconds(int64_t{30} * 60);
     r.post.set_evergreen_item("evergreenItems/c-" + std::string(id));
     ASSERT_TRUE(h_.posts_->Update(id, r.post.SerializeAsString(), r.revision).ok());
   }
