@@ -150,13 +150,15 @@ for addr in "$CARECAST_PLANNER_ADDR" "127.0.0.1:$PUB1_GRPC" "127.0.0.1:$PUB2_GRP
 done
 note "all services report SERVING"
 
-token() { "$CTL" token --key "$RUN/keys/jwt.key" --sub "$1" --roles "$2" --ttl 1h; }
-SAM=$(token sam strategist)
-WENDY=$(token wendy content_developer)
-RITA=$(token rita compliance_reviewer)
-PAUL=$(token paul publisher)
-RAY=$(token ray responder)
-HOOK=$(token social-webhook service)
+# The third argument is the token's spokes claim: "*" for the hub's people, a
+# spoke id for a hospital's own team (docs/security.md, "Spokes").
+token() { "$CTL" token --key "$RUN/keys/jwt.key" --sub "$1" --roles "$2" --spokes "$3" --ttl 1h; }
+SAM=$(token sam strategist '*')
+WENDY=$(token wendy content_developer st-marys)
+RITA=$(token rita compliance_reviewer st-marys)
+PAUL=$(token paul publisher st-marys)
+RAY=$(token ray responder st-marys)
+HOOK=$(token social-webhook service '*')
 as() { local t=$1; shift; CARECAST_TOKEN=$t "$CTL" "$@"; }
 show() { jq -C "${1:-.}"; }
 iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
@@ -248,7 +250,7 @@ say "Every event on the bus (carecastctl events tail)"
 say "Done. Everything above ran on real NATS JetStream and Redis, with no credentials."
 if [[ $KEEP -eq 1 ]]; then
   note "still running; planner at $CARECAST_PLANNER_ADDR, listener webhook at http://127.0.0.1:$L_HTTP/v1/mentions"
-  note "mint a token: $CTL token --key $RUN/keys/jwt.key --sub you --roles strategist"
+  note "mint a token: $CTL token --key $RUN/keys/jwt.key --sub you --roles strategist --spokes '*'"
   note "press Ctrl-C to stop"
   wait
 fi

@@ -68,6 +68,8 @@ absl::StatusOr<v1::SetCadenceResponse> Planner::SetCadence(const Caller& caller,
       [&](bool& wrote) -> absl::StatusOr<v1::SetCadenceResponse> {
         ASSIGN_OR_RETURN(AccountName account,
                          ParseCadenceName("cadence.name", request.cadence().name()));
+        RETURN_IF_ERROR(
+            SpokeScope::For(caller).RequireChange(SpokeName(account.spoke), "cadences"));
         if (request.expected_version() < 0) {
           return absl::InvalidArgumentError("expected_version must not be negative");
         }
@@ -127,6 +129,7 @@ absl::StatusOr<v1::SetCadenceResponse> Planner::SetCadence(const Caller& caller,
 absl::StatusOr<v1::GetCadenceResponse> Planner::GetCadence(const Caller& caller,
                                                            const v1::GetCadenceRequest& request) {
   ASSIGN_OR_RETURN(AccountName account, ParseCadenceName("name", request.name()));
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireRead(SpokeName(account.spoke)));
   if (request.next_slot_count() < 0 || request.next_slot_count() > kMaxNextSlots) {
     return absl::InvalidArgumentError("next_slot_count must be 0 to 100");
   }
@@ -163,8 +166,12 @@ absl::StatusOr<v1::CreateBlackoutResponse> Planner::CreateBlackout(
         const v1::Blackout& in = request.blackout();
         const absl::Time now = clock_.Now();
         RETURN_IF_ERROR(CheckBlackout(in, now));
-        if (!in.spoke().empty()) {
+        if (in.spoke().empty()) {
+          RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange("", "blackout windows"));
+        } else {
           ASSIGN_OR_RETURN(std::string spoke, ParseSpokeName("blackout.spoke", in.spoke()));
+          RETURN_IF_ERROR(
+              SpokeScope::For(caller).RequireChange(SpokeName(spoke), "blackout windows"));
           absl::Status known = organisation_.Get<v1::Spoke>(SpokeKey(spoke)).status();
           if (!known.ok()) return internal::NotFoundAs(known, in.spoke());
         }
@@ -229,6 +236,8 @@ absl::StatusOr<v1::ListBlackoutsResponse> Planner::ListBlackouts(
   if (!request.spoke().empty()) {
     RETURN_IF_ERROR(ParseSpokeName("spoke", request.spoke()).status());
   }
+  const SpokeScope scope = SpokeScope::For(caller);
+  if (!request.spoke().empty()) RETURN_IF_ERROR(scope.RequireRead(request.spoke()));
   const absl::Time now = clock_.Now();
   absl::Time after = now;
   if (request.has_end_after()) {
@@ -240,6 +249,7 @@ absl::StatusOr<v1::ListBlackoutsResponse> Planner::ListBlackouts(
   for (v1::Blackout& b : live) {
     if (FromProto(b.end_time()) <= after) continue;
     if (!request.spoke().empty() && !BlackoutApplies(b, request.spoke())) continue;
+    if (!scope.MaySee(b.spoke())) continue;
     *response.add_blackouts() = std::move(b);
   }
   std::stable_sort(response.mutable_blackouts()->begin(), response.mutable_blackouts()->end(),
@@ -255,12 +265,14 @@ absl::StatusOr<v1::DeleteBlackoutResponse> Planner::DeleteBlackout(
       caller, "DeleteBlackout", request.request_id(),
       [&](bool& wrote) -> absl::StatusOr<v1::DeleteBlackoutResponse> {
         ASSIGN_OR_RETURN(std::string id, ParseBlackoutName("name", request.name()));
+        const SpokeScope scope = SpokeScope::For(caller);
         const absl::Time now = clock_.Now();
         ASSIGN_OR_RETURN(
             Stored<v1::Blackout> written,
             internal::ReadModifyWrite<v1::Blackout>(
                 organisation_, BlackoutKey(id), request.name(),
                 [&](v1::Blackout& b) -> absl::Status {
+                  RETURN_IF_ERROR(scope.RequireChangeOf(b.spoke(), request.name()));
                   if (b.has_delete_time()) {
                     return absl::FailedPreconditionError(
                         absl::StrCat(request.name(), " was already deleted"));

@@ -34,6 +34,7 @@ absl::StatusOr<v1::GenerateVariantsResponse> Planner::GenerateVariants(
   }
   absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(id);
   if (!content.ok()) return internal::NotFoundAs(content.status(), request.name());
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireSee(content->value.spoke(), request.name()));
   const v1::Content& c = content->value;
   v1::GenerateVariantsResponse response;
   for (int network : request.networks()) {

@@ -52,8 +52,11 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
           absl::StatusOr<Stored<v1::Objective>> objective = objectives_.Get<v1::Objective>(id);
           if (!objective.ok()) return internal::NotFoundAs(objective.status(), name);
         }
-        if (!in.spoke().empty()) {
+        if (in.spoke().empty()) {
+          RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange("", "content"));
+        } else {
           ASSIGN_OR_RETURN(std::string spoke_id, ParseSpokeName("content.spoke", in.spoke()));
+          RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange(SpokeName(spoke_id), "content"));
           absl::StatusOr<Stored<v1::Spoke>> spoke =
               organisation_.Get<v1::Spoke>(SpokeKey(spoke_id));
           if (!spoke.ok()) return internal::NotFoundAs(spoke.status(), in.spoke());
@@ -108,6 +111,7 @@ absl::StatusOr<v1::GetContentResponse> Planner::GetContent(const Caller& caller,
   ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
   absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(id);
   if (!content.ok()) return internal::NotFoundAs(content.status(), request.name());
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireSee(content->value.spoke(), request.name()));
   v1::GetContentResponse response;
   *response.mutable_content() = std::move(content->value);
   return response;
@@ -122,6 +126,7 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
         ASSIGN_OR_RETURN(std::string id, ParseContentName("content.name", in.name()));
         RETURN_IF_ERROR(RequireVersion("expected_version", request.expected_version()));
         RETURN_IF_ERROR(ValidateContentBody(in));
+        const SpokeScope scope = SpokeScope::For(caller);
         const absl::Time now = clock_.Now();
         bool was_approved = false;
         ASSIGN_OR_RETURN(
@@ -129,6 +134,7 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
             internal::ReadModifyWrite<v1::Content>(
                 contents_, id, in.name(),
                 [&](v1::Content& content) -> absl::Status {
+                  RETURN_IF_ERROR(scope.RequireChangeOf(content.spoke(), content.name()));
                   if (content.version() != request.expected_version()) {
                     return StaleVersion(content, request.expected_version());
                   }
@@ -174,25 +180,28 @@ absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
       caller, "SubmitContent", request.request_id(),
       [&](bool& wrote) -> absl::StatusOr<v1::SubmitContentResponse> {
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
+        const SpokeScope scope = SpokeScope::For(caller);
         const absl::Time now = clock_.Now();
-        ASSIGN_OR_RETURN(Stored<v1::Content> stored,
-                         internal::ReadModifyWrite<v1::Content>(
-                             contents_, id, request.name(),
-                             [&](v1::Content& content) -> absl::Status {
-                               ASSIGN_OR_RETURN(v1::ContentState next,
-                                                lifecycle::Next(content.state(),
-                                                                lifecycle::ContentEvent::kSubmit,
-                                                                content.name()));
-                               content.set_state(next);
-                               content.clear_rejection_reason();
-                               *content.mutable_update_time() = ToProto(now);
-                               return absl::OkStatus();
-                             },
-                             [&](const v1::Content& after, uint64_t base) {
-                               return std::vector<Change>{ContentChange(
-                                   {"submitted", subjects::kContentSubmitted, "submit"}, after,
-                                   base, caller, request.request_id(), now)};
-                             }));
+        ASSIGN_OR_RETURN(
+            Stored<v1::Content> stored,
+            internal::ReadModifyWrite<v1::Content>(
+                contents_, id, request.name(),
+                [&](v1::Content& content) -> absl::Status {
+                  RETURN_IF_ERROR(scope.RequireChangeOf(content.spoke(), content.name()));
+                  ASSIGN_OR_RETURN(
+                      v1::ContentState next,
+                      lifecycle::Next(content.state(), lifecycle::ContentEvent::kSubmit,
+                                      content.name()));
+                  content.set_state(next);
+                  content.clear_rejection_reason();
+                  *content.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                },
+                [&](const v1::Content& after, uint64_t base) {
+                  return std::vector<Change>{
+                      ContentChange({"submitted", subjects::kContentSubmitted, "submit"}, after,
+                                    base, caller, request.request_id(), now)};
+                }));
         metrics_.ContentTransition("submitted");
         wrote = true;
         v1::SubmitContentResponse response;
@@ -208,41 +217,44 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
       [&](bool& wrote) -> absl::StatusOr<v1::ApproveContentResponse> {
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
         RETURN_IF_ERROR(RequireVersion("version", request.version()));
+        const SpokeScope scope = SpokeScope::For(caller);
         const absl::Time now = clock_.Now();
-        ASSIGN_OR_RETURN(Stored<v1::Content> stored,
-                         internal::ReadModifyWrite<v1::Content>(
-                             contents_, id, request.name(),
-                             [&](v1::Content& content) -> absl::Status {
-                               ASSIGN_OR_RETURN(v1::ContentState next,
-                                                lifecycle::Next(content.state(),
-                                                                lifecycle::ContentEvent::kApprove,
-                                                                content.name()));
-                               if (content.version() != request.version()) {
-                                 return StaleVersion(content, request.version());
-                               }
-                               if (content.author() == caller.principal.subject) {
-                                 return absl::PermissionDeniedError(
-                                     "no one approves their own work: the reviewer is the author");
-                               }
-                               RETURN_IF_ERROR(GuardContent(content));
-                               // Sizes, types, alt text and the variants' texts are
-                               // held to each target network's rules now, not at
-                               // publish time, when no one can fix them.
-                               RETURN_IF_ERROR(CheckContentFitsNetworks(content));
-                               content.set_state(next);
-                               v1::Approval& approval = *content.mutable_approval();
-                               approval.set_reviewer(caller.principal.subject);
-                               approval.set_version(content.version());
-                               approval.set_content_hash(content.content_hash());
-                               *approval.mutable_approve_time() = ToProto(now);
-                               *content.mutable_update_time() = ToProto(now);
-                               return absl::OkStatus();
-                             },
-                             [&](const v1::Content& after, uint64_t base) {
-                               return std::vector<Change>{ContentChange(
-                                   {"approved", subjects::kContentApproved, "approve"}, after, base,
-                                   caller, request.request_id(), now)};
-                             }));
+        ASSIGN_OR_RETURN(
+            Stored<v1::Content> stored,
+            internal::ReadModifyWrite<v1::Content>(
+                contents_, id, request.name(),
+                [&](v1::Content& content) -> absl::Status {
+                  RETURN_IF_ERROR(scope.RequireChangeOf(content.spoke(), content.name()));
+                  ASSIGN_OR_RETURN(
+                      v1::ContentState next,
+                      lifecycle::Next(content.state(), lifecycle::ContentEvent::kApprove,
+                                      content.name()));
+                  if (content.version() != request.version()) {
+                    return StaleVersion(content, request.version());
+                  }
+                  if (content.author() == caller.principal.subject) {
+                    return absl::PermissionDeniedError(
+                        "no one approves their own work: the reviewer is the author");
+                  }
+                  RETURN_IF_ERROR(GuardContent(content));
+                  // Sizes, types, alt text and the variants' texts are
+                  // held to each target network's rules now, not at
+                  // publish time, when no one can fix them.
+                  RETURN_IF_ERROR(CheckContentFitsNetworks(content));
+                  content.set_state(next);
+                  v1::Approval& approval = *content.mutable_approval();
+                  approval.set_reviewer(caller.principal.subject);
+                  approval.set_version(content.version());
+                  approval.set_content_hash(content.content_hash());
+                  *approval.mutable_approve_time() = ToProto(now);
+                  *content.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                },
+                [&](const v1::Content& after, uint64_t base) {
+                  return std::vector<Change>{
+                      ContentChange({"approved", subjects::kContentApproved, "approve"}, after,
+                                    base, caller, request.request_id(), now)};
+                }));
         metrics_.ContentTransition("approved");
         wrote = true;
         v1::ApproveContentResponse response;
@@ -306,28 +318,31 @@ absl::StatusOr<v1::RejectContentResponse> Planner::RejectContent(
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
         RETURN_IF_ERROR(RequireVersion("version", request.version()));
         RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, true));
+        const SpokeScope scope = SpokeScope::For(caller);
         const absl::Time now = clock_.Now();
-        ASSIGN_OR_RETURN(Stored<v1::Content> stored,
-                         internal::ReadModifyWrite<v1::Content>(
-                             contents_, id, request.name(),
-                             [&](v1::Content& content) -> absl::Status {
-                               ASSIGN_OR_RETURN(v1::ContentState next,
-                                                lifecycle::Next(content.state(),
-                                                                lifecycle::ContentEvent::kReject,
-                                                                content.name()));
-                               if (content.version() != request.version()) {
-                                 return StaleVersion(content, request.version());
-                               }
-                               content.set_state(next);
-                               content.set_rejection_reason(request.reason());
-                               *content.mutable_update_time() = ToProto(now);
-                               return absl::OkStatus();
-                             },
-                             [&](const v1::Content& after, uint64_t base) {
-                               return std::vector<Change>{ContentChange(
-                                   {"rejected", subjects::kContentRejected, "reject"}, after, base,
-                                   caller, request.request_id(), now, request.reason())};
-                             }));
+        ASSIGN_OR_RETURN(
+            Stored<v1::Content> stored,
+            internal::ReadModifyWrite<v1::Content>(
+                contents_, id, request.name(),
+                [&](v1::Content& content) -> absl::Status {
+                  RETURN_IF_ERROR(scope.RequireChangeOf(content.spoke(), content.name()));
+                  ASSIGN_OR_RETURN(
+                      v1::ContentState next,
+                      lifecycle::Next(content.state(), lifecycle::ContentEvent::kReject,
+                                      content.name()));
+                  if (content.version() != request.version()) {
+                    return StaleVersion(content, request.version());
+                  }
+                  content.set_state(next);
+                  content.set_rejection_reason(request.reason());
+                  *content.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                },
+                [&](const v1::Content& after, uint64_t base) {
+                  return std::vector<Change>{
+                      ContentChange({"rejected", subjects::kContentRejected, "reject"}, after, base,
+                                    caller, request.request_id(), now, request.reason())};
+                }));
         metrics_.ContentTransition("rejected");
         wrote = true;
         v1::RejectContentResponse response;

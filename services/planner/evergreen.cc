@@ -52,7 +52,47 @@ google::protobuf::Duration ToDuration(absl::Duration d) {
   return out;
 }
 
+// A spoke caller sees an item when it acts for one of the item's accounts'
+// spokes, and changes it only when it acts for all of them; an item with no
+// account is the hub's.
+absl::Status RequireItemScope(const SpokeScope& scope, const v1::EvergreenItem& item,
+                              std::string_view name, bool change) {
+  if (scope.hub()) return absl::OkStatus();
+  bool sees = false;
+  bool changes = item.accounts_size() > 0;
+  for (const std::string& account : item.accounts()) {
+    const bool acts = scope.MayChange(common::SpokeOfResource(account));
+    sees |= acts;
+    changes &= acts;
+  }
+  if (!sees) return absl::NotFoundError(absl::StrCat(AsAbsl(name), " not found"));
+  if (change && !changes) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        AsAbsl(name), " also recycles on accounts of spokes the caller does not act for"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+Change Planner::EvergreenChange(const EvergreenTransition& transition,
+                                const v1::EvergreenItem& item, uint64_t base_revision,
+                                const Caller& caller, std::string_view request_id, absl::Time now,
+                                std::string detail, const v1::Content* approved) const {
+  v1::EvergreenChanged event;
+  *event.mutable_item() = item;
+  event.set_actor(caller.principal.subject);
+  return NewChange({.resource = item.name(),
+                    .base_revision = base_revision,
+                    .fact = std::string(transition.fact),
+                    .subject = transition.subject,
+                    .payload = &event,
+                    .action = absl::StrCat("evergreen.", AsAbsl(transition.verb)),
+                    .version = approved != nullptr ? approved->version() : 0,
+                    .content_hash = approved != nullptr ? approved->content_hash() : "",
+                    .detail = std::move(detail)},
+                   caller, request_id, now);
+}
 
 common::Caller Planner::ServiceCaller() {
   Caller caller;
@@ -71,10 +111,12 @@ absl::StatusOr<v1::CreateEvergreenItemResponse> Planner::CreateEvergreenItem(
         const absl::Time now = clock_.Now();
         ASSIGN_OR_RETURN(std::string content_id, ParseContentName("item.content", in.content()));
         RETURN_IF_ERROR(ValidateEvergreenItem(in, now));
+        const SpokeScope scope = SpokeScope::For(caller);
         std::set<std::string> seen;
         for (int i = 0; i < in.accounts_size(); ++i) {
           const std::string field = absl::StrCat("item.accounts[", i, "]");
           ASSIGN_OR_RETURN(AccountName a, ParseAccountName(field, in.accounts(i)));
+          RETURN_IF_ERROR(scope.RequireChange(SpokeName(a.spoke), "evergreen items"));
           if (!seen.insert(in.accounts(i)).second) {
             return absl::InvalidArgumentError(absl::StrCat(field, " is named twice"));
           }
@@ -88,6 +130,7 @@ absl::StatusOr<v1::CreateEvergreenItemResponse> Planner::CreateEvergreenItem(
         absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
         if (!content.ok()) return internal::NotFoundAs(content.status(), in.content());
         const v1::Content& c = content->value;
+        RETURN_IF_ERROR(scope.RequireSee(c.spoke(), in.content()));
         if (!lifecycle::IsApprovedAt(c, c.version(), c.content_hash())) {
           return absl::FailedPreconditionError(
               absl::StrCat(in.content(), " is not approved: only approved content is recycled"));
@@ -101,18 +144,9 @@ absl::StatusOr<v1::CreateEvergreenItemResponse> Planner::CreateEvergreenItem(
         item.set_created_by(caller.principal.subject);
         *item.mutable_create_time() = ToProto(now);
         *item.mutable_update_time() = ToProto(now);
-        v1::EvergreenChanged event;
-        *event.mutable_item() = item;
-        event.set_actor(caller.principal.subject);
-        const std::vector<Change> changes = {NewChange({.resource = item.name(),
-                                                        .base_revision = 0,
-                                                        .fact = "created",
-                                                        .subject = subjects::kEvergreenCreated,
-                                                        .payload = &event,
-                                                        .action = "evergreen.create",
-                                                        .version = c.version(),
-                                                        .content_hash = c.content_hash()},
-                                                       caller, request.request_id(), now)};
+        const std::vector<Change> changes = {
+            EvergreenChange({"created", subjects::kEvergreenCreated, "create"}, item, 0, caller,
+                            request.request_id(), now, "", &c)};
         absl::Status created =
             organisation_.Create(EvergreenKey(content_id), item, changes).status();
         if (absl::IsAlreadyExists(created)) {
@@ -130,6 +164,8 @@ absl::StatusOr<v1::GetEvergreenItemResponse> Planner::GetEvergreenItem(
   absl::StatusOr<Stored<v1::EvergreenItem>> item =
       organisation_.Get<v1::EvergreenItem>(EvergreenKey(id));
   if (!item.ok()) return internal::NotFoundAs(item.status(), request.name());
+  RETURN_IF_ERROR(
+      RequireItemScope(SpokeScope::For(caller), item->value, request.name(), /*change=*/false));
   v1::GetEvergreenItemResponse response;
   *response.mutable_item() = std::move(item->value);
   return response;
@@ -141,12 +177,14 @@ absl::StatusOr<v1::ListEvergreenItemsResponse> Planner::ListEvergreenItems(
   ASSIGN_OR_RETURN(uint64_t offset, DecodePageToken(request.page_token(), "evergreen"));
   ASSIGN_OR_RETURN(std::vector<std::string> keys, organisation_.Keys(kEvergreenKeyPrefix));
   std::sort(keys.begin(), keys.end());
+  const SpokeScope scope = SpokeScope::For(caller);
   v1::ListEvergreenItemsResponse response;
   size_t i = offset;
   for (; i < keys.size() && static_cast<size_t>(response.items_size()) < page; ++i) {
     absl::StatusOr<Stored<v1::EvergreenItem>> item = organisation_.Get<v1::EvergreenItem>(keys[i]);
     if (absl::IsNotFound(item.status())) continue;
     if (!item.ok()) return item.status();
+    if (!RequireItemScope(scope, item->value, item->value.name(), false).ok()) continue;
     *response.add_items() = std::move(item->value);
   }
   if (i < keys.size()) response.set_next_page_token(EncodePageToken("evergreen", i));
@@ -160,12 +198,14 @@ absl::StatusOr<v1::RetireEvergreenItemResponse> Planner::RetireEvergreenItem(
       [&](bool& wrote) -> absl::StatusOr<v1::RetireEvergreenItemResponse> {
         ASSIGN_OR_RETURN(std::string id, ParseEvergreenItemName("name", request.name()));
         RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, false));
+        const SpokeScope scope = SpokeScope::For(caller);
         const absl::Time now = clock_.Now();
         ASSIGN_OR_RETURN(
             Stored<v1::EvergreenItem> written,
             internal::ReadModifyWrite<v1::EvergreenItem>(
                 organisation_, EvergreenKey(id), request.name(),
                 [&](v1::EvergreenItem& item) -> absl::Status {
+                  RETURN_IF_ERROR(RequireItemScope(scope, item, request.name(), /*change=*/true));
                   if (item.state() == v1::EVERGREEN_STATE_RETIRED) {
                     return absl::FailedPreconditionError(
                         absl::StrCat(request.name(), " is already retired"));
@@ -175,17 +215,9 @@ absl::StatusOr<v1::RetireEvergreenItemResponse> Planner::RetireEvergreenItem(
                   return absl::OkStatus();
                 },
                 [&](const v1::EvergreenItem& after, uint64_t base) {
-                  v1::EvergreenChanged event;
-                  *event.mutable_item() = after;
-                  event.set_actor(caller.principal.subject);
-                  return std::vector<Change>{NewChange({.resource = after.name(),
-                                                        .base_revision = base,
-                                                        .fact = "retired",
-                                                        .subject = subjects::kEvergreenRetired,
-                                                        .payload = &event,
-                                                        .action = "evergreen.retire",
-                                                        .detail = request.reason()},
-                                                       caller, request.request_id(), now)};
+                  return std::vector<Change>{
+                      EvergreenChange({"retired", subjects::kEvergreenRetired, "retire"}, after,
+                                      base, caller, request.request_id(), now, request.reason())};
                 }));
         wrote = true;
         v1::RetireEvergreenItemResponse response;
@@ -202,6 +234,7 @@ absl::StatusOr<v1::RenewEvergreenReviewResponse> Planner::RenewEvergreenReview(
         ASSIGN_OR_RETURN(std::string id, ParseEvergreenItemName("name", request.name()));
         RETURN_IF_ERROR(CheckTimestamp("review_expire_time", request.has_review_expire_time(),
                                        request.review_expire_time()));
+        const SpokeScope scope = SpokeScope::For(caller);
         const absl::Time now = clock_.Now();
         if (FromProto(request.review_expire_time()) <= now) {
           return absl::InvalidArgumentError("review_expire_time must be in the future");
@@ -211,6 +244,7 @@ absl::StatusOr<v1::RenewEvergreenReviewResponse> Planner::RenewEvergreenReview(
             internal::ReadModifyWrite<v1::EvergreenItem>(
                 organisation_, EvergreenKey(id), request.name(),
                 [&](v1::EvergreenItem& item) -> absl::Status {
+                  RETURN_IF_ERROR(RequireItemScope(scope, item, request.name(), /*change=*/true));
                   if (item.state() == v1::EVERGREEN_STATE_RETIRED) {
                     return absl::FailedPreconditionError(
                         absl::StrCat(request.name(), " is retired"));
@@ -221,16 +255,9 @@ absl::StatusOr<v1::RenewEvergreenReviewResponse> Planner::RenewEvergreenReview(
                   return absl::OkStatus();
                 },
                 [&](const v1::EvergreenItem& after, uint64_t base) {
-                  v1::EvergreenChanged event;
-                  *event.mutable_item() = after;
-                  event.set_actor(caller.principal.subject);
-                  return std::vector<Change>{NewChange({.resource = after.name(),
-                                                        .base_revision = base,
-                                                        .fact = "renewed",
-                                                        .subject = subjects::kEvergreenRenewed,
-                                                        .payload = &event,
-                                                        .action = "evergreen.renew"},
-                                                       caller, request.request_id(), now)};
+                  return std::vector<Change>{
+                      EvergreenChange({"renewed", subjects::kEvergreenRenewed, "renew"}, after,
+                                      base, caller, request.request_id(), now)};
                 }));
         wrote = true;
         v1::RenewEvergreenReviewResponse response;
@@ -242,10 +269,16 @@ absl::StatusOr<v1::RenewEvergreenReviewResponse> Planner::RenewEvergreenReview(
 absl::StatusOr<v1::RecycleEvergreenResponse> Planner::RecycleEvergreen(
     const Caller& caller, const v1::RecycleEvergreenRequest& request) {
   std::vector<std::string> accounts;
+  const SpokeScope scope = SpokeScope::For(caller);
   for (int i = 0; i < request.accounts_size(); ++i) {
-    RETURN_IF_ERROR(
-        ParseAccountName(absl::StrCat("accounts[", i, "]"), request.accounts(i)).status());
+    ASSIGN_OR_RETURN(AccountName account,
+                     ParseAccountName(absl::StrCat("accounts[", i, "]"), request.accounts(i)));
+    RETURN_IF_ERROR(scope.RequireChange(SpokeName(account.spoke), "posts"));
     accounts.push_back(request.accounts(i));
+  }
+  if (accounts.empty() && !scope.hub()) {
+    return absl::PermissionDeniedError(
+        "a recycling pass over every account is for hub callers; name the accounts");
   }
   ASSIGN_OR_RETURN(std::vector<v1::Post> posts, RecyclePass(caller, accounts));
   v1::RecycleEvergreenResponse response;
@@ -286,18 +319,12 @@ absl::StatusOr<v1::EvergreenItem> Planner::SettleEvergreenItem(const Caller& cal
             std::vector<Change> changes;
             if (!expired) return changes;
             const bool retired = after.state() == v1::EVERGREEN_STATE_RETIRED;
-            v1::EvergreenChanged event;
-            *event.mutable_item() = after;
-            event.set_actor(caller.principal.subject);
-            changes.push_back(NewChange(
-                {.resource = after.name(),
-                 .base_revision = base,
-                 .fact = retired ? "retired" : "review_due",
-                 .subject = retired ? subjects::kEvergreenRetired : subjects::kEvergreenReviewDue,
-                 .payload = &event,
-                 .action = retired ? "evergreen.retire" : "evergreen.review_due",
-                 .detail = "medical review expired"},
-                caller, "", now));
+            const EvergreenTransition transition =
+                retired ? EvergreenTransition{"retired", subjects::kEvergreenRetired, "retire"}
+                        : EvergreenTransition{"review_due", subjects::kEvergreenReviewDue,
+                                              "review_due"};
+            changes.push_back(EvergreenChange(transition, after, base, caller, "", now,
+                                              "medical review expired"));
             return changes;
           });
   if (absl::IsCancelled(written.status())) {

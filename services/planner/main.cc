@@ -13,6 +13,7 @@
 #include "services/common/startup/service_host.h"
 #include "services/common/store/outbox_metrics.h"
 #include "services/common/text/text_analyzer.h"
+#include "services/planner/calendar_feed_http.h"
 #include "services/planner/engine_guard.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_config.h"
@@ -49,6 +50,15 @@ int main() {
   options.evergreen_period = config->evergreen_period;
   options.evergreen_fill_ahead = config->evergreen_fill_ahead;
   options.evergreen_late_tolerance = config->evergreen_late_tolerance;
+  if (!config->feed_token_keys_file.empty()) {
+    auto feed_tokens =
+        planner::LoadFeedTokens(config->feed_token_keys_file, config->feed_token_current_key);
+    if (!feed_tokens.ok())
+      return common::ServiceHost::RefuseConfiguration("planner", feed_tokens.status());
+    options.feed_tokens = *std::move(feed_tokens);
+  }
+  options.feed_base_url = config->feed_base_url;
+  options.feed_uid_domain = config->feed_uid_domain;
   auto core = planner::Planner::Create(options, {.buckets = host.nats(),
                                                  .bus = host.nats(),
                                                  .index = host.index(),
@@ -73,6 +83,13 @@ int main() {
   // Fill empty cadence slots from the evergreen library, now and on a period.
   (*core)->StartEvergreenRecycling();
 
+  if (options.feed_tokens != nullptr) {
+    planner::Planner* feeds = core->get();
+    host.AddGetPrefixRoute(std::string(planner::kCalendarFeedPrefix),
+                           [feeds](const common::HttpRequest& request) {
+                             return planner::ServeCalendarFeed(*feeds, request);
+                           });
+  }
   planner::PlannerGrpcService grpc_service(**core, host.Edge(planner::PlannerRoleTable()));
   return host.Serve(
       {.grpc_services = {&grpc_service},

@@ -66,6 +66,7 @@ absl::StatusOr<v1::CreateSpokeResponse> Planner::CreateSpoke(
   return Mutate<v1::CreateSpokeResponse>(
       caller, kMethod, request.request_id(),
       [&](bool& wrote) -> absl::StatusOr<v1::CreateSpokeResponse> {
+        RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange("", "spokes"));
         RETURN_IF_ERROR(CheckText("spoke.display_name", request.spoke().display_name(),
                                   kMaxDisplayNameChars, true));
         bool derived = false;
@@ -111,10 +112,11 @@ absl::StatusOr<v1::ListSpokesResponse> Planner::ListSpokes(const Caller& caller,
   ASSIGN_OR_RETURN(size_t page, ResolvePageSize(request.page_size()));
   ASSIGN_OR_RETURN(uint64_t offset, DecodePageToken(request.page_token(), "spokes"));
   ASSIGN_OR_RETURN(std::vector<std::string> keys, organisation_.Keys(kSpokeKeyPrefix));
+  const SpokeScope scope = SpokeScope::For(caller);
   v1::ListSpokesResponse response;
   ASSIGN_OR_RETURN(uint64_t next,
                    ReadPage<v1::Spoke>(organisation_, keys, offset, page, [&](v1::Spoke s) {
-                     *response.add_spokes() = std::move(s);
+                     if (scope.MaySee(s.name())) *response.add_spokes() = std::move(s);
                    }));
   if (next != 0) response.set_next_page_token(EncodePageToken("spokes", next));
   return response;
@@ -127,6 +129,7 @@ absl::StatusOr<v1::CreateAccountResponse> Planner::CreateAccount(
       caller, kMethod, request.request_id(),
       [&](bool& wrote) -> absl::StatusOr<v1::CreateAccountResponse> {
         ASSIGN_OR_RETURN(std::string spoke_id, ParseSpokeName("parent", request.parent()));
+        RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange(SpokeName(spoke_id), "accounts"));
         const v1::Account& in = request.account();
         if (!IsKnownNetwork(in.network())) {
           return absl::InvalidArgumentError("account.network must be a known network");
@@ -186,6 +189,7 @@ absl::StatusOr<v1::CreateAccountResponse> Planner::CreateAccount(
 absl::StatusOr<v1::ListAccountsResponse> Planner::ListAccounts(
     const Caller& caller, const v1::ListAccountsRequest& request) {
   ASSIGN_OR_RETURN(std::string spoke_id, ParseSpokeName("parent", request.parent()));
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireRead(SpokeName(spoke_id)));
   ASSIGN_OR_RETURN(size_t page, ResolvePageSize(request.page_size()));
   const std::string scope = absl::StrCat("accounts:", spoke_id);
   ASSIGN_OR_RETURN(uint64_t offset, DecodePageToken(request.page_token(), scope));
@@ -225,8 +229,12 @@ absl::StatusOr<v1::CreateObjectiveResponse> Planner::CreateObjective(
         if (in.network() != v1::NETWORK_UNSPECIFIED && !IsKnownNetwork(in.network())) {
           return absl::InvalidArgumentError("objective.network must be a known network");
         }
+        if (in.spoke().empty()) {
+          RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange("", "objectives"));
+        }
         if (!in.spoke().empty()) {
           ASSIGN_OR_RETURN(std::string spoke_id, ParseSpokeName("objective.spoke", in.spoke()));
+          RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange(SpokeName(spoke_id), "objectives"));
           absl::StatusOr<Stored<v1::Spoke>> spoke =
               organisation_.Get<v1::Spoke>(SpokeKey(spoke_id));
           if (!spoke.ok()) return internal::NotFoundAs(spoke.status(), in.spoke());
@@ -274,6 +282,7 @@ absl::StatusOr<v1::GetObjectiveResponse> Planner::GetObjective(
   ASSIGN_OR_RETURN(std::string id, ParseObjectiveName("name", request.name()));
   absl::StatusOr<Stored<v1::Objective>> objective = objectives_.Get<v1::Objective>(id);
   if (!objective.ok()) return internal::NotFoundAs(objective.status(), request.name());
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireSee(objective->value.spoke(), request.name()));
   v1::GetObjectiveResponse response;
   *response.mutable_objective() = std::move(objective->value);
   return response;
@@ -284,10 +293,11 @@ absl::StatusOr<v1::ListObjectivesResponse> Planner::ListObjectives(
   ASSIGN_OR_RETURN(size_t page, ResolvePageSize(request.page_size()));
   ASSIGN_OR_RETURN(uint64_t offset, DecodePageToken(request.page_token(), "objectives"));
   ASSIGN_OR_RETURN(std::vector<std::string> keys, objectives_.Keys(""));
+  const SpokeScope scope = SpokeScope::For(caller);
   v1::ListObjectivesResponse response;
   ASSIGN_OR_RETURN(uint64_t next,
                    ReadPage<v1::Objective>(objectives_, keys, offset, page, [&](v1::Objective o) {
-                     *response.add_objectives() = std::move(o);
+                     if (scope.MaySee(o.spoke())) *response.add_objectives() = std::move(o);
                    }));
   if (next != 0) response.set_next_page_token(EncodePageToken("objectives", next));
   return response;

@@ -24,11 +24,13 @@
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/cadence/cadence.h"
+#include "services/common/cadence/feed_token.h"
 #include "services/common/networks/channel_settings.h"
 #include "services/common/redis/index_reconcile_runner.h"
 #include "services/common/redis/index_reconciler.h"
 #include "services/common/redis/sorted_index.h"
 #include "services/common/rpc/rpc_edge.h"
+#include "services/common/rpc/spoke_scope.h"
 #include "services/common/store/entity_store.h"
 #include "services/common/store/outbox.h"
 #include "services/common/store/outbox_relay.h"
@@ -69,6 +71,21 @@ struct PlannerOptions {
   // Entries of one BatchSchedulePosts call scheduled at once (threads shared
   // by all batch calls of this process).
   int batch_concurrency = 16;
+  // Calendar feeds (calendar_feed.cc): the key ring that signs and verifies
+  // feed URLs (null: feeds are off), the public URL prefix of the planner's
+  // HTTP port (CARECAST_FEED_BASE_URL), the right-hand side of event UIDs, and
+  // the posts a feed shows around now.
+  std::shared_ptr<const common::cadence::FeedTokens> feed_tokens;
+  std::string feed_base_url;
+  std::string feed_uid_domain = "carecast.local";
+  absl::Duration feed_past = absl::Hours(24 * 30);
+  absl::Duration feed_ahead = absl::Hours(24 * 90);
+};
+
+// A rendered calendar feed and its entity tag (changes exactly when the bytes do).
+struct CalendarFeedDocument {
+  std::string body;
+  std::string etag;
 };
 
 // The most entries one BatchSchedulePosts call takes.
@@ -146,6 +163,9 @@ class Planner {
                                                           const v1::CreateContentRequest& request);
   absl::StatusOr<v1::GetContentResponse> GetContent(const Caller& caller,
                                                     const v1::GetContentRequest& request);
+  // The review queue and other content lists (content_listing.cc).
+  absl::StatusOr<v1::ListContentsResponse> ListContents(const Caller& caller,
+                                                        const v1::ListContentsRequest& request);
   absl::StatusOr<v1::UpdateContentResponse> UpdateContent(const Caller& caller,
                                                           const v1::UpdateContentRequest& request);
   absl::StatusOr<v1::SubmitContentResponse> SubmitContent(const Caller& caller,
@@ -231,6 +251,17 @@ class Planner {
       const Caller& caller, const v1::ResumePublishingRequest& request);
   absl::StatusOr<v1::GetPublishingStateResponse> GetPublishingState(
       const Caller& caller, const v1::GetPublishingStateRequest& request);
+  // Calendar feeds (calendar_feed.cc).
+  absl::StatusOr<v1::GetCalendarFeedResponse> GetCalendarFeed(
+      const Caller& caller, const v1::GetCalendarFeedRequest& request);
+  absl::StatusOr<v1::RevokeCalendarFeedResponse> RevokeCalendarFeed(
+      const Caller& caller, const v1::RevokeCalendarFeedRequest& request);
+  // The feed of spoke `spoke_id` when `token` opens it (the HTTP route's core).
+  // UNAUTHENTICATED "invalid token" alike for a bad token, a revoked one and an
+  // unknown spoke; FAILED_PRECONDITION when feeds are off.
+  absl::StatusOr<CalendarFeedDocument> ReadCalendarFeed(std::string_view spoke_id,
+                                                        std::string_view token);
+
   absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
       const Caller& caller, const v1::ListAuditEntriesRequest& request);
 
@@ -265,6 +296,18 @@ class Planner {
   Change ContentChange(const ContentTransition& transition, const v1::Content& content,
                        uint64_t base_revision, const Caller& caller, std::string_view request_id,
                        absl::Time now, std::string detail = {});
+
+  // The change for one evergreen item transition (event carecast.evergreen.<fact>,
+  // audit action "evergreen.<verb>"), the item after it as the payload.
+  struct EvergreenTransition {
+    std::string_view fact;     // "retired"
+    std::string_view subject;  // subjects::kEvergreenRetired
+    std::string_view verb;     // "retire"
+  };
+  Change EvergreenChange(const EvergreenTransition& transition, const v1::EvergreenItem& item,
+                         uint64_t base_revision, const Caller& caller, std::string_view request_id,
+                         absl::Time now, std::string detail = {},
+                         const v1::Content* approved = nullptr) const;
 
   // The change announcing that `post` was cancelled (carecast.post.cancelled).
   Change CancelChange(const v1::Post& post, uint64_t base_revision, const Caller& caller,
@@ -354,10 +397,14 @@ class Planner {
 
   // The switch as stored; a never-set switch reads as running, revision 0.
   absl::StatusOr<Stored<v1::PublishingState>> ReadPublishingState();
-  // Sets held/running by compare-and-set; nullopt when it already was so.
+  // Sets the global switch (`spoke` empty) or the spoke's own hold by
+  // compare-and-set; nullopt when it already was so.
   absl::StatusOr<std::optional<Stored<v1::PublishingState>>> SetPublishing(
-      const Caller& caller, bool held, const std::string& reason, std::string_view request_id,
-      absl::Time now);
+      const Caller& caller, const std::string& spoke, bool held, const std::string& reason,
+      std::string_view request_id, absl::Time now);
+  // OK when the caller may read the audit trail of `resource` (a valid name):
+  // a resource of its spokes, or hub-wide content and objectives.
+  absl::Status RequireAuditVisible(const common::SpokeScope& scope, const std::string& resource);
 
   const PlannerOptions options_;
   std::unique_ptr<Buckets> buckets_;

@@ -1,9 +1,14 @@
 #include "services/planner/planner_config.h"
 
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+
+#include "services/common/base/status_macros.h"
 
 namespace carecast::planner {
 
@@ -46,8 +51,67 @@ absl::StatusOr<PlannerConfig> LoadPlannerConfig(const common::EnvSource& env) {
         "CARECAST_PLANNER_MIN_LEAD_TIME: must be shorter than "
         "CARECAST_PLANNER_MAX_SCHEDULE_HORIZON");
   }
+  config.feed_token_keys_file = reader.String("CARECAST_FEED_TOKEN_KEYS_FILE", "");
+  config.feed_token_current_key = reader.String("CARECAST_FEED_TOKEN_CURRENT_KEY", "");
+  config.feed_base_url = reader.String("CARECAST_FEED_BASE_URL", "");
+  config.feed_uid_domain = reader.String("CARECAST_FEED_UID_DOMAIN", config.feed_uid_domain);
+  if (!config.feed_base_url.empty() && !config.feed_base_url.starts_with("https://") &&
+      !config.feed_base_url.starts_with("http://")) {
+    reader.AddError("CARECAST_FEED_BASE_URL: must start with https:// (or http:// locally)");
+  }
+  while (config.feed_base_url.ends_with('/')) config.feed_base_url.pop_back();
   if (absl::Status status = reader.Finish(); !status.ok()) return status;
   return config;
+}
+
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const common::cadence::FeedTokens>> LoadFeedTokens(
+    const std::string& path, const std::string& current) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CARECAST_FEED_TOKEN_KEYS_FILE: cannot read ", path));
+  }
+  std::vector<common::cadence::FeedTokenKey> keys;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    line = line.substr(0, line.find('#'));
+    std::istringstream fields(line);
+    std::string id, hex, extra;
+    if (!(fields >> id)) continue;  // blank or comment
+    const std::string where = absl::StrCat("CARECAST_FEED_TOKEN_KEYS_FILE line ", number, ": ");
+    if (!(fields >> hex) || (fields >> extra) || hex.size() % 2 != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, "expected \"<key id> <secret as hex>\""));
+    }
+    std::string secret;
+    for (size_t i = 0; i < hex.size(); i += 2) {
+      const int hi = HexDigit(hex[i]);
+      const int lo = HexDigit(hex[i + 1]);
+      if (hi < 0 || lo < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(where, "the secret is not hex"));
+      }
+      secret.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    keys.push_back({.id = id, .secret = std::move(secret)});
+  }
+  if (keys.empty()) {
+    return absl::InvalidArgumentError("CARECAST_FEED_TOKEN_KEYS_FILE: the file holds no key");
+  }
+  ASSIGN_OR_RETURN(
+      common::cadence::FeedTokens tokens,
+      common::cadence::FeedTokens::Create(keys, current.empty() ? keys.back().id : current));
+  return std::make_shared<const common::cadence::FeedTokens>(std::move(tokens));
 }
 
 }  // namespace carecast::planner

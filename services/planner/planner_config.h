@@ -1,10 +1,14 @@
 // Configuration of the planner, read from the environment at start.
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 #include "services/common/base/env_config.h"
+#include "services/common/cadence/feed_token.h"
 #include "services/common/networks/channel_settings.h"
 
 namespace carecast::planner {
@@ -36,9 +40,26 @@ struct PlannerConfig {
   // CARECAST_PLANNER_EVERGREEN_LATE_TOLERANCE: a recycled post that could not
   // go out within this of its slot is not published late. Default 30m; 1m..24h.
   absl::Duration evergreen_late_tolerance = absl::Minutes(30);
+  // CARECAST_FEED_TOKEN_KEYS_FILE: the calendar feed key ring, one key per
+  // line "<key id> <secret as hex, at least 64 digits>" ('#' starts a comment).
+  // Empty (the default): calendar feeds are off.
+  std::string feed_token_keys_file;
+  // CARECAST_FEED_TOKEN_CURRENT_KEY: the key id that signs new feed URLs.
+  // Default: the last key of the file.
+  std::string feed_token_current_key;
+  // CARECAST_FEED_BASE_URL: the public address of this HTTP port, put before
+  // "/feeds/..." in GetCalendarFeed's URL (e.g. "https://carecast.example.org").
+  std::string feed_base_url;
+  // CARECAST_FEED_UID_DOMAIN: right-hand side of the feeds' event UIDs.
+  std::string feed_uid_domain = "carecast.local";
 };
 
 // Reads and validates every variable; INVALID_ARGUMENT lists all problems.
 absl::StatusOr<PlannerConfig> LoadPlannerConfig(const common::EnvSource& env);
+
+// The key ring in `path` (format above), `current` signing (empty: the last
+// key). INVALID_ARGUMENT naming the line, never a secret.
+absl::StatusOr<std::shared_ptr<const common::cadence::FeedTokens>> LoadFeedTokens(
+    const std::string& path, const std::string& current);
 
 }  // namespace carecast::planner

@@ -21,6 +21,7 @@
   X(ListObjectives)                 \
   X(CreateContent)                  \
   X(GetContent)                     \
+  X(ListContents)                   \
   X(UpdateContent)                  \
   X(SubmitContent)                  \
   X(ApproveContent)                 \
@@ -49,6 +50,8 @@
   X(HoldPublishing)                 \
   X(ResumePublishing)               \
   X(GetPublishingState)             \
+  X(GetCalendarFeed)                \
+  X(RevokeCalendarFeed)             \
   X(ListAuditEntries)
 
 namespace carecast::planner {

@@ -11,10 +11,13 @@
 
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
+#include "services/common/rpc/spoke_scope.h"
 #include "services/planner/planner.h"
 #include "services/planner/validation.h"
 
 namespace carecast::planner {
+
+using common::SpokeScope;
 
 struct Planner::Buckets {
   std::unique_ptr<common::KeyValueStore> organisation;

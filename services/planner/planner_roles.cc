@@ -20,6 +20,7 @@ using common::Role;
 // |                                         |   may end a NEEDS_HUMAN post on call, as   |
 // |                                         |   with the publisher's Confirm RPCs)       |
 // | HoldPublishing, ResumePublishing        | strategist                                 |
+// | GetCalendarFeed, RevokeCalendarFeed     | strategist, admin                          |
 // | every Get/List (ListSpokes, ListAccounts,| every role, including service             |
 // |   GetObjective, ListObjectives,         |                                            |
 // |   GetContent, GetPost, ListCalendar,    |                                            |
@@ -50,6 +51,7 @@ common::RoleTable PlannerRoleTable() {
       {m("ListObjectives"), readers},
       {m("CreateContent"), writers},
       {m("GetContent"), readers},
+      {m("ListContents"), readers},
       {m("UpdateContent"), writers},
       {m("SubmitContent"), writers},
       {m("ApproveContent"), reviewers},
@@ -79,6 +81,8 @@ common::RoleTable PlannerRoleTable() {
       {m("HoldPublishing"), strategists},
       {m("ResumePublishing"), strategists},
       {m("GetPublishingState"), readers},
+      {m("GetCalendarFeed"), organisers},
+      {m("RevokeCalendarFeed"), organisers},
       {m("ListAuditEntries"), readers},
   });
 }

@@ -100,6 +100,7 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
   RETURN_IF_ERROR(CheckRequestId(request.request_id()));
   ASSIGN_OR_RETURN(std::string content_id, ParseContentName("content", request.content()));
   ASSIGN_OR_RETURN(AccountName account_name, ParseAccountName("account", request.account()));
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange(SpokeName(account_name.spoke), "posts"));
   RETURN_IF_ERROR(
       CheckTimestamp("publish_time", request.has_publish_time(), request.publish_time()));
   const absl::Time now = clock_.Now();
@@ -151,6 +152,7 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
   absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
   if (!content.ok()) return internal::NotFoundAs(content.status(), request.content());
   const v1::Content& c = content->value;
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireSee(c.spoke(), request.content()));
   absl::StatusOr<Stored<v1::Account>> account =
       organisation_.Get<v1::Account>(AccountKey(account_name.spoke, account_name.account));
   if (!account.ok()) return internal::NotFoundAs(account.status(), request.account());
@@ -238,6 +240,8 @@ absl::StatusOr<v1::GetPostResponse> Planner::GetPost(const Caller& caller,
   ASSIGN_OR_RETURN(std::string id, ParsePostName("name", request.name()));
   absl::StatusOr<Stored<v1::Post>> post = posts_.Get<v1::Post>(id);
   if (!post.ok()) return internal::NotFoundAs(post.status(), request.name());
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireSee(common::SpokeOfResource(post->value.account()),
+                                                     request.name()));
   v1::GetPostResponse response;
   *response.mutable_post() = std::move(post->value);
   return response;
@@ -250,6 +254,7 @@ absl::StatusOr<v1::CancelPostResponse> Planner::CancelPost(const Caller& caller,
       [&](bool& wrote) -> absl::StatusOr<v1::CancelPostResponse> {
         ASSIGN_OR_RETURN(std::string id, ParsePostName("name", request.name()));
         RETURN_IF_ERROR(CheckText("reason", request.reason(), kMaxReasonChars, false));
+        const SpokeScope scope = SpokeScope::For(caller);
         const absl::Time now = clock_.Now();
         // Set by the attempt that wrote: a retry of the read-modify-write may see
         // another state than the first attempt did.
@@ -259,6 +264,8 @@ absl::StatusOr<v1::CancelPostResponse> Planner::CancelPost(const Caller& caller,
             internal::ReadModifyWrite<v1::Post>(
                 posts_, id, request.name(),
                 [&](v1::Post& post) -> absl::Status {
+                  RETURN_IF_ERROR(
+                      scope.RequireChangeOf(common::SpokeOfResource(post.account()), post.name()));
                   ASSIGN_OR_RETURN(
                       v1::PostState next,
                       lifecycle::Next(post.state(), lifecycle::PostEvent::kCancel, post.name()));
@@ -296,6 +303,11 @@ absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
   const absl::Time end = FromProto(request.end_time());
   if (start >= end) return absl::InvalidArgumentError("start_time must be before end_time");
   RETURN_IF_ERROR(CheckCalendarFilter(request));
+  const SpokeScope spokes = SpokeScope::For(caller);
+  if (!request.spoke().empty()) RETURN_IF_ERROR(spokes.RequireRead(request.spoke()));
+  if (!request.account().empty()) {
+    RETURN_IF_ERROR(spokes.RequireRead(common::SpokeOfResource(request.account())));
+  }
   ASSIGN_OR_RETURN(size_t page, ResolvePageSize(request.page_size()));
   const std::string scope = RangeScope(request);
   ASSIGN_OR_RETURN(uint64_t offset, DecodePageToken(request.page_token(), scope));
@@ -313,6 +325,7 @@ absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
       return post.status();
     }
     if (!MatchesCalendarFilter(post->value, request)) continue;
+    if (!spokes.MaySee(common::SpokeOfResource(post->value.account()))) continue;
     *response.add_posts() = std::move(post->value);
   }
   if (ids.size() > page) response.set_next_page_token(EncodePageToken(scope, offset + page));

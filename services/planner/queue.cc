@@ -84,9 +84,11 @@ absl::StatusOr<v1::AddToQueueResponse> Planner::AddToQueue(const Caller& caller,
   }
   std::vector<AccountName> accounts;
   std::set<std::string> seen;
+  const SpokeScope scope = SpokeScope::For(caller);
   for (int i = 0; i < request.accounts_size(); ++i) {
     ASSIGN_OR_RETURN(AccountName a,
                      ParseAccountName(absl::StrCat("accounts[", i, "]"), request.accounts(i)));
+    RETURN_IF_ERROR(scope.RequireChange(SpokeName(a.spoke), "posts"));
     if (!seen.insert(request.accounts(i)).second) {
       return absl::InvalidArgumentError(absl::StrCat("accounts[", i, "] is named twice"));
     }
@@ -230,6 +232,7 @@ void Planner::ReleaseReservationLocked(const AccountName& account, const std::st
 absl::StatusOr<v1::ListQueueResponse> Planner::ListQueue(const Caller& caller,
                                                          const v1::ListQueueRequest& request) {
   ASSIGN_OR_RETURN(AccountName account, ParseAccountName("account", request.account()));
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireRead(SpokeName(account.spoke)));
   absl::Status known =
       organisation_.Get<v1::Account>(AccountKey(account.spoke, account.account)).status();
   if (!known.ok()) return internal::NotFoundAs(known, request.account());
@@ -287,6 +290,7 @@ absl::StatusOr<v1::ReorderQueueResponse> Planner::ReorderQueue(
       caller, "ReorderQueue", request.request_id(),
       [&](bool& wrote) -> absl::StatusOr<v1::ReorderQueueResponse> {
         ASSIGN_OR_RETURN(AccountName account, ParseAccountName("account", request.account()));
+        RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange(SpokeName(account.spoke), "queues"));
         std::vector<std::string> order;
         std::set<std::string> seen;
         for (int i = 0; i < request.posts_size(); ++i) {
@@ -312,6 +316,7 @@ absl::StatusOr<v1::ShuffleQueueResponse> Planner::ShuffleQueue(
       caller, "ShuffleQueue", request.request_id(),
       [&](bool& wrote) -> absl::StatusOr<v1::ShuffleQueueResponse> {
         ASSIGN_OR_RETURN(AccountName account, ParseAccountName("account", request.account()));
+        RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange(SpokeName(account.spoke), "queues"));
         const absl::Time now = clock_.Now();
         // Finish any earlier reorder first, so the shuffle starts from the plan.
         RETURN_IF_ERROR(SyncQueue(caller, account, request.request_id(), now).status());

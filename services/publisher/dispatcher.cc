@@ -7,6 +7,7 @@
 
 #include "services/common/base/strings.h"
 #include "services/common/lifecycle/post_lifecycle.h"
+#include "services/common/rpc/spoke_scope.h"
 #include "services/common/store/fault_points.h"
 
 namespace carecast::publisher {
@@ -122,9 +123,21 @@ DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time no
     return DispatchResult::kEnded;
   }
   if (!content.ok()) return DispatchResult::kRetryLater;
-  if (hold_.CheckAuthoritative()) return DispatchResult::kHeld;
+  switch (hold_.CheckAuthoritative(common::SpokeOfResource(post.account()))) {
+    case HoldVerdict::kGlobal:
+      return DispatchResult::kHeld;
+    case HoldVerdict::kSpoke:
+      return DeferUnderSpokeHold(post_id, now);
+    case HoldVerdict::kRun:
+      break;
+  }
   timer.Lap("check");
   return ClaimAndCall(record, **channel, timer);
+}
+
+DispatchResult Dispatcher::DeferUnderSpokeHold(const std::string& post_id, absl::Time now) {
+  (void)index_.Put(post_id, now + kSpokeHoldRecheck);
+  return DispatchResult::kRetryLater;
 }
 
 DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel, StepTimer& timer) {
@@ -148,13 +161,17 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel, St
   record = *std::move(written);
   common::FaultPoint("publisher:after_claim");
 
-  // The hold may have begun between the first check and the claim.
-  if (hold_.CheckAuthoritative()) {
+  // A hold may have begun between the first check and the claim.
+  if (const HoldVerdict hold =
+          hold_.CheckAuthoritative(common::SpokeOfResource(original.account()));
+      hold != HoldVerdict::kRun) {
     if (absl::Status s = outcomes_.ReleaseClaim(record, original); !s.ok()) {
       // Left PUBLISHING: recovery reconciles it after the lease (nothing was sent).
       logger_.Warn("cannot release claim under hold", {{"post", id}});
+      return DispatchResult::kRetryLater;
     }
-    return DispatchResult::kHeld;
+    if (hold == HoldVerdict::kGlobal) return DispatchResult::kHeld;
+    return DeferUnderSpokeHold(id, clock_.Now());
   }
   // An edit (or a revoked approval) that landed between the first read and the
   // claim must not publish the old text.

@@ -31,6 +31,10 @@ enum class DispatchResult {
   kHeld,        // publishing is held; the rest of the batch must wait too
 };
 
+// How often a post whose spoke is held on its own is looked at again: the rest
+// of the batch goes on, and the spoke's posts follow within this of a resume.
+inline constexpr absl::Duration kSpokeHoldRecheck = absl::Seconds(5);
+
 // How long before its lease runs out a claim stops sending: 5s, or a tenth of
 // a shorter lease.
 absl::Duration SendMargin(absl::Duration lease);
@@ -47,6 +51,8 @@ class Dispatcher {
 
  private:
   DispatchResult ClaimAndCall(PostRecord& record, Channel& channel, StepTimer& timer);
+  // Leaves the post of a held spoke in the index, looked at again later.
+  DispatchResult DeferUnderSpokeHold(const std::string& post_id, absl::Time now);
   DispatchResult HandleChannelError(PostRecord& record, Channel& channel,
                                     const absl::Status& error);
 

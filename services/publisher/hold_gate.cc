@@ -1,6 +1,8 @@
 #include "services/publisher/hold_gate.h"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "carecast/v1/resources.pb.h"
 
@@ -12,15 +14,36 @@ HoldGate::HoldGate(common::KeyValueStore& control, PublisherMetrics& metrics,
                    common::Logger& logger)
     : control_(control), metrics_(metrics), logger_(logger) {}
 
-void HoldGate::Set(bool held) {
+void HoldGate::Set(bool held, std::vector<std::string> spokes) {
+  std::sort(spokes.begin(), spokes.end());
+  {
+    std::lock_guard lock(spokes_mu_);
+    if (spokes != spokes_) {
+      logger_.Info("spoke holds changed", {{"held_spokes", static_cast<int64_t>(spokes.size())}});
+    }
+    spokes_ = std::move(spokes);
+  }
   bool was = held_.exchange(held);
   metrics_.SetHeld(held);
   if (was != held) logger_.Info(held ? "publishing held" : "publishing resumed");
 }
 
-void HoldGate::SetFromEvent(bool held) { Set(held); }
+std::vector<std::string> HoldGate::held_spokes() const {
+  std::lock_guard lock(spokes_mu_);
+  return spokes_;
+}
 
-bool HoldGate::CheckAuthoritative() {
+bool HoldGate::SpokeHeld(std::string_view spoke) const {
+  if (spoke.empty()) return false;
+  std::lock_guard lock(spokes_mu_);
+  return std::binary_search(spokes_.begin(), spokes_.end(), spoke);
+}
+
+void HoldGate::SetFromEvent(bool held, std::vector<std::string> spokes) {
+  Set(held, std::move(spokes));
+}
+
+HoldVerdict HoldGate::CheckAuthoritative(std::string_view spoke) {
   std::unique_lock lock(read_mu_);
   const uint64_t ticket = ++tickets_issued_;
   while (tickets_answered_ < ticket) {
@@ -39,14 +62,15 @@ bool HoldGate::CheckAuthoritative() {
     last_answer_ = answer;
     read_done_.notify_all();
   }
-  return last_answer_;
+  if (last_answer_) return HoldVerdict::kGlobal;
+  return SpokeHeld(spoke) ? HoldVerdict::kSpoke : HoldVerdict::kRun;
 }
 
 bool HoldGate::ReadOnce() {
   absl::StatusOr<common::KvEntry> entry = control_.Get(kPublishingKey);
   if (absl::IsNotFound(entry.status())) {
     read_failing_.store(false);
-    Set(false);  // never held yet
+    Set(false, {});  // never held yet
     return false;
   }
   carecast::v1::PublishingState state;
@@ -60,7 +84,9 @@ bool HoldGate::ReadOnce() {
     return true;
   }
   if (read_failing_.exchange(false)) logger_.Info("publishing hold readable again");
-  Set(state.held());
+  std::vector<std::string> spokes;
+  for (const carecast::v1::SpokeHold& hold : state.spoke_holds()) spokes.push_back(hold.spoke());
+  Set(state.held(), std::move(spokes));
   return state.held();
 }
 

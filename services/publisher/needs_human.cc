@@ -159,6 +159,8 @@ absl::StatusOr<carecast::v1::Post> NeedsHumanResolutions::ConfirmPublished(
       posts_.ReadModifyWrite<carecast::v1::Post>(
           id,
           [&](carecast::v1::Post& post) -> absl::Status {
+            RETURN_IF_ERROR(
+                by.spokes.RequireChangeOf(common::SpokeOfResource(post.account()), post.name()));
             ASSIGN_OR_RETURN(carecast::v1::PostState published,
                              lifecycle::Next(post.state(), lifecycle::PostEvent::kConfirmPublished,
                                              post.name()));
@@ -232,6 +234,8 @@ absl::StatusOr<carecast::v1::Post> NeedsHumanResolutions::ConfirmNotPublished(
       posts_.ReadModifyWrite<carecast::v1::Post>(
           id,
           [&](carecast::v1::Post& post) -> absl::Status {
+            RETURN_IF_ERROR(
+                by.spokes.RequireChangeOf(common::SpokeOfResource(post.account()), post.name()));
             ASSIGN_OR_RETURN(
                 carecast::v1::PostState scheduled,
                 lifecycle::Next(post.state(), lifecycle::PostEvent::kConfirmNotPublished,

@@ -26,6 +26,7 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/rpc/spoke_scope.h"
 #include "services/common/store/entity_store.h"
 #include "services/publisher/due_index.h"
 #include "services/publisher/post_records.h"
@@ -37,6 +38,8 @@ namespace carecast::publisher {
 struct Resolver {
   std::string subject;  // JWT "sub"
   std::string role;     // the role the call was admitted under, e.g. "publisher"
+  // The spokes the person acts for: a post of another spoke is NOT_FOUND.
+  common::SpokeScope spokes;
 };
 
 // Input limits (bytes for ids and URLs, code points for the note).

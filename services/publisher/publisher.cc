@@ -396,10 +396,14 @@ common::Disposition Publisher::OnPostEvent(const common::Event& event) {
 common::Disposition Publisher::OnPublishingEvent(const common::Event& event) {
   carecast::v1::PublishingChanged payload;
   if (!common::DecodeEvent(event, &payload).ok()) return common::Disposition::kReject;
-  bool held = event.subject == subjects::kPublishingHeld ? true : payload.state().held();
-  if (event.subject == subjects::kPublishingResumed) held = false;
-  hold_.SetFromEvent(held);
-  if (!held) Wake();
+  // The event carries every switch after the change.
+  const bool held = payload.state().held();
+  std::vector<std::string> spokes;
+  for (const carecast::v1::SpokeHold& h : payload.state().spoke_holds())
+    spokes.push_back(h.spoke());
+  const bool lifted = event.subject == subjects::kPublishingResumed;
+  hold_.SetFromEvent(held, std::move(spokes));
+  if (lifted || !held) Wake();
   return common::Disposition::kAck;
 }
 

@@ -2,6 +2,7 @@
 
 #include "services/common/base/status_macros.h"
 #include "services/common/rpc/principal.h"
+#include "services/common/rpc/spoke_scope.h"
 #include "services/publisher/delivery_pages.h"
 #include "services/publisher/post_records.h"
 #include "services/publisher/publisher_roles.h"
@@ -10,7 +11,8 @@ namespace carecast::publisher {
 namespace {
 
 Resolver ResolverOf(const common::Caller& caller) {
-  return {caller.principal.subject, std::string(common::RoleName(caller.role))};
+  return {caller.principal.subject, std::string(common::RoleName(caller.role)),
+          common::SpokeScope::For(caller)};
 }
 
 }  // namespace
@@ -56,14 +58,20 @@ grpc::Status PublisherGrpcService::GetPublisherStatus(
 grpc::Status PublisherGrpcService::ListDeliveries(
     grpc::ServerContext* context, const carecast::v1::ListDeliveriesRequest* request,
     carecast::v1::ListDeliveriesResponse* response) {
-  return edge_.Unary(context, kListDeliveriesMethod, [&](const common::Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(PublishedPage page,
-                     publisher_.ListPublished(request->page_size(), request->page_token()));
-    for (const carecast::v1::Post& post : page.posts)
-      *response->add_deliveries() = DeliveryOf(post);
-    response->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return edge_.Unary(
+      context, kListDeliveriesMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(PublishedPage page,
+                         publisher_.ListPublished(request->page_size(), request->page_token()));
+        // A page may come back shorter than asked: other spokes' deliveries are left out.
+        const common::SpokeScope scope = common::SpokeScope::For(caller);
+        for (const carecast::v1::Post& post : page.posts) {
+          if (scope.MaySee(common::SpokeOfResource(post.account()))) {
+            *response->add_deliveries() = DeliveryOf(post);
+          }
+        }
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status PublisherGrpcService::ConfirmPostPublished(

@@ -20,9 +20,10 @@ class FakeAuthenticator final : public common::Authenticator {
 
   // `token` now authenticates as `principal`.
   void Add(std::string token, common::Principal principal);
-  // Convenience: a token named after the subject, holding `roles`.
+  // Convenience: a token named after the subject, holding `roles`; by default
+  // a hub user (spokes "*"), as most tests are not about spokes.
   void AddSubject(const std::string& subject, std::vector<common::Role> roles,
-                  std::vector<std::string> spokes = {});
+                  std::vector<std::string> spokes = {"*"});
 
   absl::StatusOr<common::Principal> Authenticate(std::string_view bearer_token) const override;
 

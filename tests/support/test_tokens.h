@@ -28,11 +28,11 @@ class TestTokens {
 
   // iss and aud "carecast", iat `now`, valid for `ttl`.
   std::string Mint(const std::string& subject, std::vector<common::Role> roles,
-                   std::vector<std::string> spokes = {}, absl::Time now = absl::Now(),
+                   std::vector<std::string> spokes = {"*"}, absl::Time now = absl::Now(),
                    absl::Duration ttl = absl::Hours(1)) const;
   // "Bearer <Mint(...)>", the value of an authorization header.
   std::string BearerHeader(const std::string& subject, std::vector<common::Role> roles,
-                           std::vector<std::string> spokes = {}) const;
+                           std::vector<std::string> spokes = {"*"}) const;
 
   ~TestTokens();
 

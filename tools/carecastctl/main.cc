@@ -43,7 +43,7 @@ usage: carecastctl [--addr HOST:PORT] [--token JWT] [--timeout DURATION] COMMAND
   events tail [--subject S] [--all] [--count N] [--timeout D]
                                 print bus events as JSON lines (needs --nats URL or
                                 CARECAST_NATS_URL); --all replays retained events
-  token --key PEM --sub NAME --roles R1,R2 [--ttl D] [--spokes S1,S2]
+  token --key PEM --sub NAME --roles R1,R2 [--ttl D] [--spokes S1,S2|'*']
         [--issuer I] [--audience A]   mint a signed JWT for a local user
   health [ADDR] [--service NAME] [--timeout D]
                                 exit 0 when the gRPC server reports SERVING

@@ -21,6 +21,7 @@
 // checks each against the descriptor pool.
 namespace carecast::v1 {
 class SpokeCreated;
+class SpokeChanged;
 class AccountCreated;
 class ObjectiveCreated;
 class ContentChanged;
@@ -120,6 +121,9 @@ namespace events {
 inline constexpr EventDef<v1::SpokeCreated> kSpokeCreated{{
     .subject = "carecast.spoke.created", .payload = "carecast.v1.SpokeCreated",
     .producer = "planner", .audit_action = "spoke.create"}};
+inline constexpr EventDef<v1::SpokeChanged> kSpokeFeedRevoked{{
+    .subject = "carecast.spoke.feed_revoked", .payload = "carecast.v1.SpokeChanged",
+    .producer = "planner", .audit_action = "spoke.feed_revoke"}};
 inline constexpr EventDef<v1::AccountCreated> kAccountCreated{{
     .subject = "carecast.account.created", .payload = "carecast.v1.AccountCreated",
     .producer = "planner", .audit_action = "account.create"}};
@@ -208,14 +212,14 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 27> kAll = {
-    &kSpokeCreated,       &kAccountCreated,    &kObjectiveCreated,  &kContentCreated,
-    &kContentUpdated,     &kContentSubmitted,  &kContentApproved,   &kContentRejected,
-    &kPostScheduled,      &kPostCancelled,     &kPostPublished,     &kPostFailed,
-    &kPublishingHeld,     &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,
-    &kBlackoutDeleted,    &kEvergreenCreated,  &kEvergreenRetired,  &kEvergreenRenewed,
-    &kEvergreenReviewDue, &kMentionClassified, &kInboxCreated,      &kInboxClosed,
-    &kAuditRecorded,      &kAlertRaised,       &kEngagementObserved};
+inline constexpr std::array<const EventKind*, 28> kAll = {
+    &kSpokeCreated,     &kSpokeFeedRevoked,   &kAccountCreated,    &kObjectiveCreated,
+    &kContentCreated,   &kContentUpdated,     &kContentSubmitted,  &kContentApproved,
+    &kContentRejected,  &kPostScheduled,      &kPostCancelled,     &kPostPublished,
+    &kPostFailed,       &kPublishingHeld,     &kPublishingResumed, &kCadenceChanged,
+    &kBlackoutCreated,  &kBlackoutDeleted,    &kEvergreenCreated,  &kEvergreenRetired,
+    &kEvergreenRenewed, &kEvergreenReviewDue, &kMentionClassified, &kInboxCreated,
+    &kInboxClosed,      &kAuditRecorded,      &kAlertRaised,       &kEngagementObserved};
 }  // namespace events
 
 // Every kind in the catalogue, in the order of docs/events.md.

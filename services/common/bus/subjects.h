@@ -18,6 +18,7 @@ bool IsValidSubjectToken(std::string_view token);
 // Aliases of the catalogue's subjects, kept so existing callers compile.
 namespace subjects {
 inline constexpr std::string_view kSpokeCreated = events::kSpokeCreated.subject;
+inline constexpr std::string_view kSpokeFeedRevoked = events::kSpokeFeedRevoked.subject;
 inline constexpr std::string_view kAccountCreated = events::kAccountCreated.subject;
 inline constexpr std::string_view kObjectiveCreated = events::kObjectiveCreated.subject;
 inline constexpr std::string_view kContentCreated = events::kContentCreated.subject;

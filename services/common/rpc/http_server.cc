@@ -45,6 +45,7 @@ struct HttpServer::Impl {
   prometheus::Registry& registry;
   httplib::Server server;
   std::map<std::string, HttpHandler> post_routes;
+  std::map<std::string, HttpHandler> get_prefix_routes;
   std::atomic<bool> ready{false};
   std::atomic<int> port{0};
   std::mutex mu;  // guards started/stopped and thread
@@ -60,6 +61,10 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::AddPostRoute(const std::string& path, HttpHandler handler) {
   impl_->post_routes[path] = std::move(handler);
+}
+
+void HttpServer::AddGetPrefixRoute(const std::string& prefix, HttpHandler handler) {
+  impl_->get_prefix_routes[prefix] = std::move(handler);
 }
 
 absl::Status HttpServer::Start() {
@@ -94,6 +99,21 @@ absl::Status HttpServer::Start() {
       res.set_content("{\"ready\":false}", kJson);
     }
   });
+  for (const auto& route : impl.get_prefix_routes) {
+    const auto& handler = route.second;
+    // One character class: linear-time matching, no backtracking.
+    server.Get(
+        LiteralPattern(route.first) + "[A-Za-z0-9._-]+",
+        [&handler](const httplib::Request& req, httplib::Response& res) {
+          HttpRequest request{req.method, req.path, "", "", req.get_header_value("Authorization")};
+          for (const auto& [key, value] : req.params) request.query.emplace(key, value);
+          request.if_none_match = req.get_header_value("If-None-Match");
+          HttpResponse response = handler(request);
+          res.status = response.status;
+          for (const auto& [name, value] : response.headers) res.set_header(name, value);
+          if (response.status != 304) res.set_content(response.body, response.content_type);
+        });
+  }
   for (const auto& route : impl.post_routes) {
     const auto& handler = route.second;
     server.Post(LiteralPattern(route.first), [&handler](const httplib::Request& req,

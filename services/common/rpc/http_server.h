@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include <prometheus/registry.h>
@@ -20,12 +23,17 @@ struct HttpRequest {
   std::string content_type;
   // Value of the Authorization header, if any.
   std::string authorization;
+  // The query parameters (the first value of each) and If-None-Match.
+  std::map<std::string, std::string> query;
+  std::string if_none_match;
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Extra response headers (ETag, Cache-Control, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -44,6 +52,10 @@ class HttpServer {
 
   // Exact-path route for POST requests.
   void AddPostRoute(const std::string& path, HttpHandler handler);
+  // GET route for every path that is `prefix` followed by one segment of
+  // [A-Za-z0-9._-] (e.g. "/feeds/spokes/" + "north.ics"); the handler reads
+  // the whole path from the request.
+  void AddGetPrefixRoute(const std::string& prefix, HttpHandler handler);
   absl::Status Start();
   int port() const;
   void SetReady(bool ready);

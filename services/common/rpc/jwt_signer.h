@@ -15,12 +15,12 @@
 namespace carecast::common {
 
 struct JwtClaims {
-  std::string subject;                  // "sub", a staff or service id
-  std::vector<Role> roles;              // "roles", by RoleName
-  std::vector<std::string> spokes;      // "spokes"; omitted when empty (every spoke)
-  std::string issuer = "carecast";      // "iss"
-  std::string audience = "carecast";    // "aud"
-  absl::Time issued_at;                 // "iat"
+  std::string subject;                // "sub", a staff or service id
+  std::vector<Role> roles;            // "roles", by RoleName
+  std::vector<std::string> spokes;    // "spokes"; "*" is every spoke; omitted when empty (no spoke)
+  std::string issuer = "carecast";    // "iss"
+  std::string audience = "carecast";  // "aud"
+  absl::Time issued_at;               // "iat"
   absl::Duration ttl = absl::Hours(1);  // "exp" = issued_at + ttl
 };
 

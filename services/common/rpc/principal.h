@@ -31,7 +31,9 @@ struct Principal {
   std::string subject;
   // JWT "roles" (array of role names; unknown names are dropped).
   std::vector<Role> roles;
-  // JWT "spokes": spoke ids the caller may act for; empty means every spoke.
+  // JWT "spokes": spoke ids the caller may act for; "*" means every spoke, and
+  // empty means none (SpokeScope: spoke roles fail closed; admin and service
+  // act for every spoke).
   std::vector<std::string> spokes;
 
   bool HasRole(Role role) const;

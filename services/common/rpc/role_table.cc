@@ -24,6 +24,11 @@ absl::StatusOr<Role> RoleTable::Authorize(const Principal& caller,
       absl::StrCat("caller has no role allowed to call ", AsAbsl(full_method)));
 }
 
+std::vector<Role> RoleTable::RolesFor(std::string_view full_method) const {
+  auto it = allowed_.find(full_method);
+  return it == allowed_.end() ? std::vector<Role>() : it->second;
+}
+
 std::vector<std::string> RoleTable::Methods() const {
   std::vector<std::string> methods;
   methods.reserve(allowed_.size());

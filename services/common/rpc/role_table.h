@@ -24,6 +24,9 @@ class RoleTable {
 
   // Methods in the table, sorted.
   std::vector<std::string> Methods() const;
+  // The roles allowed to call `full_method`, in table order; empty when the
+  // method is not in the table.
+  std::vector<Role> RolesFor(std::string_view full_method) const;
 
  private:
   std::map<std::string, std::vector<Role>, std::less<>> allowed_;

@@ -38,10 +38,12 @@ namespace {
 using ::testing::HasSubstr;
 constexpr absl::Duration kDeadline = absl::Seconds(30);
 
+// A hub user (spokes "*"): these tests are not about spokes.
 common::Caller MakeCaller(std::string subject, common::Role role) {
   common::Caller caller;
   caller.principal.subject = std::move(subject);
   caller.principal.roles = {role};
+  caller.principal.spokes = {"*"};
   caller.role = role;
   return caller;
 }

@@ -297,7 +297,7 @@ TEST_F(PublisherIntegrationTest, APersonResolvesNeedsHumanPostsAndEachGoesOutOnc
     r->post.set_failure_reason("outcome unknown after the channel call");
     ASSERT_TRUE(posts_->Update(id, r->post.SerializeAsString(), r->revision).ok());
   }
-  const Resolver paula{"paula", "publisher"};
+  const Resolver paula{"paula", "publisher", common::SpokeScope::Hub()};
 
   carecast::v1::ConfirmPostPublishedRequest seen;
   seen.set_post("posts/nh-seen");

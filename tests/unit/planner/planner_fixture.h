@@ -26,10 +26,14 @@
 
 namespace carecast::planner {
 
-inline common::Caller MakeCaller(std::string subject, common::Role role) {
+// A caller admitted under `role`, acting for `spokes` (by default every spoke:
+// a hub user, as most tests are not about spokes).
+inline common::Caller MakeCaller(std::string subject, common::Role role,
+                                 std::vector<std::string> spokes = {"*"}) {
   common::Caller caller;
   caller.principal.subject = std::move(subject);
   caller.principal.roles = {role};
+  caller.principal.spokes = std::move(spokes);
   caller.role = role;
   return caller;
 }

@@ -114,7 +114,7 @@ class NeedsHumanTest : public ::testing::Test {
   PublisherHarness h_;
   FakeChannel mastodon_;
   PublisherUnderTest* p_ = nullptr;
-  const Resolver paula_{"paula", "publisher"};
+  const Resolver paula_{"paula", "publisher", common::SpokeScope::Hub()};
 };
 
 TEST_F(NeedsHumanTest, ConfirmPublishedRecordsThePostWithItsReceiptAndAuditsThePerson) {

@@ -156,13 +156,14 @@ class PublisherHarness {
   // What the planner does on SchedulePost: KV entry then the event.
   carecast::v1::Post SchedulePost(const std::string& id, absl::Time publish_time,
                                   carecast::v1::Network network = carecast::v1::NETWORK_SANDBOX,
-                                  bool emit_event = true) {
+                                  bool emit_event = true,
+                                  const std::string& account = "spokes/stmarys/accounts/main") {
     std::string content_id = "c-" + id;
     PutApprovedContent(content_id);
     carecast::v1::Post p;
     p.set_name("posts/" + id);
     p.set_content("contents/" + content_id);
-    p.set_account("spokes/stmarys/accounts/main");
+    p.set_account(account);
     p.set_network(network);
     SetTime(publish_time, p.mutable_publish_time());
     p.set_content_version(1);
@@ -193,9 +194,12 @@ class PublisherHarness {
   }
 
   // What the planner does on Hold/Resume: KV entry then the event.
-  void SetHold(bool held, bool emit_event = true) {
+  // `held_spokes` are the spokes held on their own ("spokes/{spoke}").
+  void SetHold(bool held, bool emit_event = true,
+               const std::vector<std::string>& held_spokes = {}) {
     carecast::v1::PublishingState state;
     state.set_held(held);
+    for (const std::string& spoke : held_spokes) state.add_spoke_holds()->set_spoke(spoke);
     state.set_reason(held ? "crisis" : "");
     state.set_changed_by("strategist-1");
     SetTime(clock_.Now(), state.mutable_change_time());

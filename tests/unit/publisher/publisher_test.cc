@@ -149,6 +149,37 @@ TEST_F(PublisherTest, HoldInKvStopsDispatchAndResumeReleasesDuePosts) {
   EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_held"), 0);
 }
 
+// A spoke held on its own keeps its posts (unclaimed, in the index) while the
+// other spokes publish; lifting it releases them within kSpokeHoldRecheck.
+TEST_F(PublisherTest, SpokeHoldKeepsThatSpokesPostsOnlyAndLiftsWithinTheRecheck) {
+  PublisherUnderTest& p = h_.AddStarted();
+  h_.SchedulePost("own", h_.clock_.Now() + absl::Seconds(1), carecast::v1::NETWORK_SANDBOX, true,
+                  "spokes/stmarys/accounts/main");
+  h_.SchedulePost("other", h_.clock_.Now() + absl::Seconds(1), carecast::v1::NETWORK_SANDBOX, true,
+                  "spokes/lakeside/accounts/main");
+  ASSERT_TRUE(h_.Drain());
+  h_.SetHold(false, /*emit_event=*/false, {"spokes/stmarys"});  // KV alone must hold it
+  h_.clock_.Advance(absl::Minutes(1));
+  CycleStats stats = p.publisher->RunCycle();
+  EXPECT_FALSE(stats.held);  // the rest of the batch went on
+  EXPECT_EQ(h_.StateOf("other"), POST_STATE_PUBLISHED);
+  EXPECT_EQ(h_.StateOf("own"), POST_STATE_SCHEDULED);
+  EXPECT_EQ(h_.GetPost("own").post.attempt(), 0);
+  EXPECT_EQ(h_.channel_.publish_calls(), 1);
+
+  h_.clock_.Advance(kSpokeHoldRecheck);
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.StateOf("own"), POST_STATE_SCHEDULED);  // still held
+  EXPECT_EQ(h_.channel_.publish_calls(), 1);
+
+  h_.SetHold(false, /*emit_event=*/true, {});
+  ASSERT_TRUE(h_.Drain());
+  h_.clock_.Advance(kSpokeHoldRecheck);
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.StateOf("own"), POST_STATE_PUBLISHED);
+  EXPECT_EQ(h_.channel_.delivery_count(), 2u);
+}
+
 // Wraps the control bucket and calls `before_get` before each Get.
 class HookedStore final : public carecast::testing::ForwardingKeyValueStore {
  public:

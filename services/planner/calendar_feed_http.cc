@@ -1,0 +1,57 @@
+#include "services/planner/calendar_feed_http.h"
+
+#include <string>
+
+#include "services/common/cadence/icalendar_feed.h"
+
+namespace carecast::planner {
+namespace {
+
+constexpr std::string_view kSuffix = ".ics";
+
+common::HttpResponse Error(int status, std::string_view reason) {
+  common::HttpResponse response;
+  response.status = status;
+  response.body = std::string("{\"error\":\"").append(reason).append("\"}");
+  if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"feed\"");
+  return response;
+}
+
+}  // namespace
+
+common::HttpResponse ServeCalendarFeed(Planner& planner, const common::HttpRequest& request) {
+  std::string_view path = request.path;
+  if (!path.starts_with(kCalendarFeedPrefix) || !path.ends_with(kSuffix)) {
+    return Error(404, "not found");
+  }
+  const std::string_view spoke = path.substr(
+      kCalendarFeedPrefix.size(), path.size() - kCalendarFeedPrefix.size() - kSuffix.size());
+  if (spoke.empty()) return Error(404, "not found");
+  auto token = request.query.find("token");
+  if (token == request.query.end() || token->second.empty()) {
+    return Error(401, "a feed URL carries its token (?token=...)");
+  }
+  absl::StatusOr<CalendarFeedDocument> feed = planner.ReadCalendarFeed(spoke, token->second);
+  if (!feed.ok()) {
+    switch (feed.status().code()) {
+      case absl::StatusCode::kUnauthenticated:
+        return Error(401, "invalid token");
+      case absl::StatusCode::kFailedPrecondition:
+        return Error(404, "calendar feeds are not configured");
+      default:
+        return Error(503, "the calendar cannot be read now; try again");
+    }
+  }
+  common::HttpResponse response;
+  response.headers.emplace_back("ETag", feed->etag);
+  response.headers.emplace_back("Cache-Control", "private, max-age=300");
+  if (request.if_none_match == feed->etag) {
+    response.status = 304;
+    return response;
+  }
+  response.content_type = common::cadence::kICalendarContentType;
+  response.body = std::move(feed->body);
+  return response;
+}
+
+}  // namespace carecast::planner
