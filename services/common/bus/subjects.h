@@ -20,6 +20,9 @@ namespace subjects {
 inline constexpr std::string_view kSpokeCreated = events::kSpokeCreated.subject;
 inline constexpr std::string_view kAccountCreated = events::kAccountCreated.subject;
 inline constexpr std::string_view kObjectiveCreated = events::kObjectiveCreated.subject;
+inline constexpr std::string_view kAudienceCreated = events::kAudienceCreated.subject;
+inline constexpr std::string_view kCampaignCreated = events::kCampaignCreated.subject;
+inline constexpr std::string_view kCampaignUpdated = events::kCampaignUpdated.subject;
 inline constexpr std::string_view kContentCreated = events::kContentCreated.subject;
 inline constexpr std::string_view kContentUpdated = events::kContentUpdated.subject;
 inline constexpr std::string_view kContentSubmitted = events::kContentSubmitted.subject;
