@@ -51,8 +51,8 @@ absl::Status CheckNetworks(std::string_view field,
 // Each of `names` parses with `parse`, at most `max` of them, none twice.
 template <class Parse>
 absl::Status CheckNameList(std::string_view field,
-                           const google::protobuf::RepeatedPtrField<std::string>& names,
-                           size_t max, Parse&& parse) {
+                           const google::protobuf::RepeatedPtrField<std::string>& names, size_t max,
+                           Parse&& parse) {
   if (static_cast<size_t>(names.size()) > max) {
     return absl::InvalidArgumentError(
         absl::StrCat(AsAbsl(field), " lists more than ", max, " entries"));
@@ -71,8 +71,7 @@ absl::Status CheckNameList(std::string_view field,
 absl::Status ValidateAudience(const v1::Audience& in) {
   RETURN_IF_ERROR(
       CheckText("audience.display_name", in.display_name(), kMaxDisplayNameChars, true));
-  RETURN_IF_ERROR(
-      CheckText("audience.description", in.description(), kMaxDescriptionChars, false));
+  RETURN_IF_ERROR(CheckText("audience.description", in.description(), kMaxDescriptionChars, false));
   if (static_cast<size_t>(in.locations_size()) > kMaxLocations) {
     return absl::InvalidArgumentError(
         absl::StrCat("audience.locations lists more than ", kMaxLocations, " places"));
@@ -94,8 +93,7 @@ absl::Status ValidateAudience(const v1::Audience& in) {
 absl::Status ValidateCampaign(const v1::Campaign& in) {
   RETURN_IF_ERROR(
       CheckText("campaign.display_name", in.display_name(), kMaxDisplayNameChars, true));
-  RETURN_IF_ERROR(
-      CheckText("campaign.description", in.description(), kMaxDescriptionChars, false));
+  RETURN_IF_ERROR(CheckText("campaign.description", in.description(), kMaxDescriptionChars, false));
   RETURN_IF_ERROR(CheckNameList("campaign.objectives", in.objectives(), kMaxCampaignObjectives,
                                 ParseObjectiveName));
   RETURN_IF_ERROR(CheckNameList("campaign.audiences", in.audiences(), kMaxCampaignAudiences,
@@ -200,9 +198,8 @@ absl::Status Planner::CheckCampaignReferences(const v1::Campaign& campaign) {
           absl::StrCat(field, ": ", name, " is scoped to ", o.campaign()));
     }
     if (!SpokesFit(o.spoke(), campaign.spoke())) {
-      return absl::FailedPreconditionError(absl::StrCat(field, ": ", name, " belongs to ",
-                                                        o.spoke(), ", the campaign to ",
-                                                        campaign.spoke()));
+      return absl::FailedPreconditionError(absl::StrCat(
+          field, ": ", name, " belongs to ", o.spoke(), ", the campaign to ", campaign.spoke()));
     }
   }
   for (int i = 0; i < campaign.audiences_size(); ++i) {
@@ -247,12 +244,11 @@ absl::Status Planner::CheckContentCampaign(std::string_view campaign, std::strin
         AsAbsl(campaign), " belongs to ", c.spoke(), "; content of ",
         spoke.empty() ? std::string("the whole system") : std::string(spoke), " cannot join it"));
   }
-  const bool has_pillar =
-      std::any_of(c.pillars().begin(), c.pillars().end(),
-                  [&](const v1::ContentPillar& p) { return p.id() == pillar; });
+  const bool has_pillar = std::any_of(c.pillars().begin(), c.pillars().end(),
+                                      [&](const v1::ContentPillar& p) { return p.id() == pillar; });
   if (!has_pillar) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "content.pillar '", AsAbsl(pillar), "' is not a pillar of ", AsAbsl(campaign)));
+    return absl::FailedPreconditionError(absl::StrCat("content.pillar '", AsAbsl(pillar),
+                                                      "' is not a pillar of ", AsAbsl(campaign)));
   }
   return absl::OkStatus();
 }
@@ -347,14 +343,13 @@ absl::StatusOr<v1::ListAudiencesResponse> Planner::ListAudiences(
   ASSIGN_OR_RETURN(std::vector<std::string> keys, organisation_.Keys(kAudienceKeyPrefix));
   std::sort(keys.begin(), keys.end());
   v1::ListAudiencesResponse response;
-  ASSIGN_OR_RETURN(
-      uint64_t next,
-      FilteredPage<v1::Audience>(
-          organisation_, keys, offset, page,
-          [&](const v1::Audience& a) {
-            return request.spoke().empty() || SpokesFit(a.spoke(), request.spoke());
-          },
-          [&](v1::Audience a) { *response.add_audiences() = std::move(a); }));
+  ASSIGN_OR_RETURN(uint64_t next,
+                   FilteredPage<v1::Audience>(
+                       organisation_, keys, offset, page,
+                       [&](const v1::Audience& a) {
+                         return request.spoke().empty() || SpokesFit(a.spoke(), request.spoke());
+                       },
+                       [&](v1::Audience a) { *response.add_audiences() = std::move(a); }));
   if (next != 0) response.set_next_page_token(EncodePageToken(scope, next));
   return response;
 }
@@ -444,8 +439,7 @@ absl::StatusOr<v1::ListCampaignsResponse> Planner::ListCampaigns(
            *active_at < FromProto(c.end_time());
   };
   ASSIGN_OR_RETURN(uint64_t next, FilteredPage<v1::Campaign>(
-                                      organisation_, keys, offset, page, keep,
-                                      [&](v1::Campaign c) {
+                                      organisation_, keys, offset, page, keep, [&](v1::Campaign c) {
                                         *response.add_campaigns() = std::move(c);
                                       }));
   if (next != 0) response.set_next_page_token(EncodePageToken(scope, next));
@@ -471,17 +465,14 @@ absl::StatusOr<v1::UpdateCampaignResponse> Planner::UpdateCampaign(
                 organisation_, CampaignKey(id), in.name(),
                 [&](v1::Campaign& campaign) -> absl::Status {
                   if (campaign.version() != request.expected_version()) {
-                    return absl::AbortedError(absl::StrCat(
-                        campaign.name(), " is at version ", campaign.version(), ", not ",
-                        request.expected_version(), "; read it again"));
+                    return absl::AbortedError(
+                        absl::StrCat(campaign.name(), " is at version ", campaign.version(),
+                                     ", not ", request.expected_version(), "; read it again"));
                   }
                   if (!in.spoke().empty() && in.spoke() != campaign.spoke()) {
-                    return absl::InvalidArgumentError(
-                        absl::StrCat("campaign.spoke cannot change (", campaign.name(),
-                                     " belongs to ",
-                                     campaign.spoke().empty() ? "the whole system"
-                                                              : campaign.spoke(),
-                                     ")"));
+                    return absl::InvalidArgumentError(absl::StrCat(
+                        "campaign.spoke cannot change (", campaign.name(), " belongs to ",
+                        campaign.spoke().empty() ? "the whole system" : campaign.spoke(), ")"));
                   }
                   for (const v1::ContentPillar& kept : campaign.pillars()) {
                     const bool still = std::any_of(
@@ -504,16 +495,16 @@ absl::StatusOr<v1::UpdateCampaignResponse> Planner::UpdateCampaign(
                   v1::CampaignChanged event;
                   *event.mutable_campaign() = after;
                   event.set_actor(caller.principal.subject);
-                  return std::vector<Change>{NewChange({.resource = after.name(),
-                                                        .base_revision = base,
-                                                        .fact = "updated",
-                                                        .subject = subjects::kCampaignUpdated,
-                                                        .payload = &event,
-                                                        .action = "campaign.update",
-                                                        .version = after.version(),
-                                                        .detail = after.archived() ? "archived"
-                                                                                   : ""},
-                                                       caller, request.request_id(), now)};
+                  return std::vector<Change>{
+                      NewChange({.resource = after.name(),
+                                 .base_revision = base,
+                                 .fact = "updated",
+                                 .subject = subjects::kCampaignUpdated,
+                                 .payload = &event,
+                                 .action = "campaign.update",
+                                 .version = after.version(),
+                                 .detail = after.archived() ? "archived" : ""},
+                                caller, request.request_id(), now)};
                 }));
         wrote = true;
         v1::UpdateCampaignResponse response;

@@ -135,8 +135,8 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
                   if (content.version() != request.expected_version()) {
                     return StaleVersion(content, request.expected_version());
                   }
-                  RETURN_IF_ERROR(CheckContentCampaign(in.campaign(), in.pillar(),
-                                                       content.spoke(), content.campaign()));
+                  RETURN_IF_ERROR(CheckContentCampaign(in.campaign(), in.pillar(), content.spoke(),
+                                                       content.campaign()));
                   was_approved = content.state() == v1::CONTENT_STATE_APPROVED;
                   content.set_title(in.title());
                   content.set_campaign(in.campaign());

@@ -67,8 +67,8 @@ inline constexpr std::string_view kPublishingKey = "publishing";
 
 // A validated resource name of any kind, as accepted by ListAuditEntries:
 // "spokes/s", "spokes/s/accounts/a", "objectives/o", "contents/c", "posts/p",
-// "audiences/a", "campaigns/c" or "publishing". Returns its audit subject, e.g. "carecast.audit.contents.c"
-// ("carecast.audit.control.publishing" for the switch).
+// "audiences/a", "campaigns/c" or "publishing". Returns its audit subject, e.g.
+// "carecast.audit.contents.c" ("carecast.audit.control.publishing" for the switch).
 absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource);
 // The same mapping for a name known to be valid, without the check.
 std::string AuditSubjectFor(std::string_view valid_resource);

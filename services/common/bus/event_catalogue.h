@@ -220,13 +220,13 @@ inline constexpr std::string_view kAuditPrefix =
 
 // Every kind, in the order of docs/events.md.
 inline constexpr std::array<const EventKind*, 30> kAll = {
-    &kSpokeCreated,      &kAccountCreated,    &kObjectiveCreated,   &kAudienceCreated,
-    &kCampaignCreated,   &kCampaignUpdated,   &kContentCreated,     &kContentUpdated,
-    &kContentSubmitted,  &kContentApproved,   &kContentRejected,    &kPostScheduled,
-    &kPostCancelled,     &kPostPublished,     &kPostFailed,         &kPublishingHeld,
-    &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,    &kBlackoutDeleted,
-    &kEvergreenCreated,  &kEvergreenRetired,  &kEvergreenRenewed,   &kEvergreenReviewDue,
-    &kMentionClassified, &kInboxCreated,      &kInboxClosed,        &kAuditRecorded,
+    &kSpokeCreated,      &kAccountCreated,    &kObjectiveCreated, &kAudienceCreated,
+    &kCampaignCreated,   &kCampaignUpdated,   &kContentCreated,   &kContentUpdated,
+    &kContentSubmitted,  &kContentApproved,   &kContentRejected,  &kPostScheduled,
+    &kPostCancelled,     &kPostPublished,     &kPostFailed,       &kPublishingHeld,
+    &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,  &kBlackoutDeleted,
+    &kEvergreenCreated,  &kEvergreenRetired,  &kEvergreenRenewed, &kEvergreenReviewDue,
+    &kMentionClassified, &kInboxCreated,      &kInboxClosed,      &kAuditRecorded,
     &kAlertRaised,       &kEngagementObserved};
 }  // namespace events
 

@@ -347,11 +347,11 @@ TEST_F(PlannerCampaignsTest, BadAudiencesAreRefusedAndChangeNothing) {
        absl::StatusCode::kInvalidArgument},
       {"too many locations",
        [](auto& r) {
-         for (int i = 0; i < 19; ++i) r.mutable_audience()->add_locations("Town " + std::to_string(i));
+         for (int i = 0; i < 19; ++i)
+           r.mutable_audience()->add_locations("Town " + std::to_string(i));
        },
        absl::StatusCode::kInvalidArgument},
-      {"network twice",
-       [](auto& r) { r.mutable_audience()->add_networks(v1::NETWORK_FACEBOOK); },
+      {"network twice", [](auto& r) { r.mutable_audience()->add_networks(v1::NETWORK_FACEBOOK); },
        absl::StatusCode::kInvalidArgument},
       {"unknown spoke", [](auto& r) { r.mutable_audience()->set_spoke("spokes/nope"); },
        absl::StatusCode::kFailedPrecondition},
@@ -420,19 +420,16 @@ TEST_F(PlannerCampaignsTest, UpdateAddsPillarsAndObjectivesAtTheReadVersion) {
       {"stale version", [](auto& r) { r.set_expected_version(1); }, absl::StatusCode::kAborted},
       {"no version", [](auto& r) { r.set_expected_version(0); },
        absl::StatusCode::kInvalidArgument},
-      {"a pillar dropped",
-       [](auto& r) { r.mutable_campaign()->mutable_pillars()->RemoveLast(); },
+      {"a pillar dropped", [](auto& r) { r.mutable_campaign()->mutable_pillars()->RemoveLast(); },
        absl::StatusCode::kFailedPrecondition},
       {"another spoke", [](auto& r) { r.mutable_campaign()->set_spoke("spokes/riverside"); },
        absl::StatusCode::kInvalidArgument},
-      {"unknown audience",
-       [](auto& r) { r.mutable_campaign()->add_audiences("audiences/nope"); },
+      {"unknown audience", [](auto& r) { r.mutable_campaign()->add_audiences("audiences/nope"); },
        absl::StatusCode::kFailedPrecondition},
       {"end before start",
        [this](auto& r) { *r.mutable_campaign()->mutable_end_time() = In(absl::Hours(-48)); },
        absl::StatusCode::kInvalidArgument},
-      {"unknown campaign",
-       [](auto& r) { r.mutable_campaign()->set_name("campaigns/nope"); },
+      {"unknown campaign", [](auto& r) { r.mutable_campaign()->set_name("campaigns/nope"); },
        absl::StatusCode::kNotFound},
   };
   for (const Case& c : cases) {
