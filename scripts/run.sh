@@ -107,6 +107,9 @@ export CARECAST_CHANNEL_MASTODON_BASE_URL="$MASTODON_URL"
 # The key that seals refreshed channel tokens in NATS (a Secret in a cluster).
 openssl rand -hex 32 >"$RUN/keys/token-sealing.key"; chmod 600 "$RUN/keys/token-sealing.key"
 export CARECAST_CHANNEL_TOKEN_SEALING_KEY_FILE="$RUN/keys/token-sealing.key"
+# The key that signs calendar feed URLs (docs/cadence.md, "Subscribing").
+printf 'story %s\n' "$(openssl rand -hex 32)" >"$RUN/keys/feed-tokens"; chmod 600 "$RUN/keys/feed-tokens"
+export CARECAST_FEED_TOKEN_KEYS_FILE="$RUN/keys/feed-tokens"
 MASTODON_TOKEN="local-demo-mastodon-token"
 cat >"$RUN/channels/mastodon.st-marys.mastodon-main.json" <<EOF
 {"network": "mastodon", "account": "spokes/st-marys/accounts/mastodon-main",
@@ -132,6 +135,7 @@ for _ in $(seq 100); do
 done
 
 say "Starting planner, two publishers, listener and metrics (logs: $RUN/logs/)"
+export CARECAST_FEED_BASE_URL="http://127.0.0.1:$P_HTTP"
 start planner "$BIN/services/planner/carecast-planner" "$P_GRPC" "$P_HTTP"
 start publisher-1 "$BIN/services/publisher/carecast-publisher" "$PUB1_GRPC" "$PUB1_HTTP" CARECAST_PUBLISHER_ID=publisher-1 \
   CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels"
@@ -225,6 +229,32 @@ echo "$STATUSES" | show '[.[] | {id, url, created_at, content}]'
 COUNT=$(echo "$STATUSES" | jq length)
 note "the Mastodon server holds $COUNT status for the account (two publishers raced; one create)"
 [[ "$COUNT" == "1" ]] || { echo "run.sh: expected exactly one Mastodon status, found $COUNT" >&2; exit 1; }
+
+say "Sam plans a campaign: who it speaks to, its pillars, and a cadence for the account"
+as "$SAM" planner CreateAudience '{"audience":{"display_name":"Parents of young children","description":"Families with children under 5","locations":["South Chicago"],"networks":["NETWORK_SANDBOX","NETWORK_MASTODON"],"spoke":"spokes/st-marys"},"audience_id":"young-families","request_id":"story-audience"}' | show '.audience | {name, display_name}'
+as "$SAM" planner CreateCampaign "{\"campaign\":{\"display_name\":\"Flu season\",\"objectives\":[\"objectives/flu-awareness\"],\"audiences\":[\"audiences/young-families\"],\"pillars\":[{\"id\":\"prevention\",\"display_name\":\"Prevention\"}],\"networks\":[\"NETWORK_SANDBOX\"],\"start_time\":\"$(iso '-1 hour')\",\"end_time\":\"$(iso '+60 days')\",\"spoke\":\"spokes/st-marys\"},\"campaign_id\":\"flu-season\",\"request_id\":\"story-campaign\"}" | show '.campaign | {name, pillars, version}'
+as "$SAM" planner SetCadence "{\"cadence\":{\"name\":\"spokes/st-marys/accounts/sandbox-main/cadence\",\"slots\":[{\"rrule\":\"FREQ=DAILY;BYHOUR=9,13,17;BYMINUTE=0\",\"start_local_time\":\"$(TZ=America/Chicago date +%Y-%m-%d)T09:00:00\"}],\"daily_cap\":3},\"request_id\":\"story-cadence\"}" | show '.cadence | {name, time_zone, daily_cap}'
+as "$SAM" planner GetCadence '{"name":"spokes/st-marys/accounts/sandbox-main/cadence","next_slot_count":3}' | show '.next_slots'
+
+say "Wendy writes for the campaign's prevention pillar; Rita approves; Paul adds it to the queue"
+QUEUED=$(as "$WENDY" planner CreateContent '{"content":{"title":"Handwashing","text":"Clean hands stop the flu. Wash for 20 seconds, every time.","spoke":"spokes/st-marys","campaign":"campaigns/flu-season","pillar":"prevention","variants":[{"network":"NETWORK_SANDBOX","text":"Clean hands stop the flu: 20 seconds, every time."}]},"request_id":"story-queued"}' | jq -r .content.name)
+as "$WENDY" planner SubmitContent "{\"name\":\"$QUEUED\"}" >/dev/null
+as "$RITA" planner ListContents '{"spoke":"spokes/st-marys","states":["CONTENT_STATE_IN_REVIEW"]}' | show '[.contents[] | {name, title, campaign, pillar}]'
+as "$RITA" planner ApproveContent "{\"name\":\"$QUEUED\",\"version\":1}" >/dev/null
+as "$PAUL" planner AddToQueue "{\"content\":\"$QUEUED\",\"accounts\":[\"spokes/st-marys/accounts/sandbox-main\"],\"request_id\":\"story-queue\"}" | show '[.placements[] | {account, slot: .post.publish_time, campaign: .post.campaign, code}]'
+
+say "The flu-shot post joins the evergreen library; recycling fills the next empty slot"
+as "$SAM" planner CreateEvergreenItem "{\"item\":{\"content\":\"$CONTENT_NAME\",\"accounts\":[\"spokes/st-marys/accounts/sandbox-main\"],\"cooldown\":\"172800s\",\"max_repeats\":6,\"review_expire_time\":\"$(iso '+90 days')\",\"on_review_expiry\":\"REVIEW_EXPIRY_ACTION_REVIEW\"},\"request_id\":\"story-evergreen\"}" | show '.item | {name, state}'
+as "$PAUL" planner RecycleEvergreen '{"accounts":["spokes/st-marys/accounts/sandbox-main"]}' | show '[.posts[] | {name, publish_time, evergreen_item}]'
+as "$PAUL" planner ListQueue '{"account":"spokes/st-marys/accounts/sandbox-main"}' | show '[.posts[] | {name, publish_time, queued, evergreen_item}]'
+
+say "The spoke's calendar as an iCalendar feed, for Outlook or Google Calendar"
+FEED_URL=$(as "$SAM" planner GetCalendarFeed '{"spoke":"spokes/st-marys"}' | jq -r .url)
+note "subscribe to: ${FEED_URL%%token=*}token=..."
+FEED=$(curl -sS "$FEED_URL")
+note "$(echo "$FEED" | grep -c '^BEGIN:VEVENT') events: $(echo "$FEED" | grep -c '^RRULE') slot series, posts and blackouts"
+echo "$FEED" | grep -E '^(SUMMARY|RRULE|DTSTART)' | head -n 6 | sed 's/^/    /'
+[[ "$(curl -s -o /dev/null -w '%{http_code}' "${FEED_URL}x")" == "401" ]] || { echo "run.sh: a wrong feed token was accepted" >&2; exit 1; }
 
 say "A patient's relative posts about the emergency room; the social webhook forwards it"
 curl -sS -X POST "http://127.0.0.1:$L_HTTP/v1/mentions" \

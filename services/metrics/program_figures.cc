@@ -86,6 +86,7 @@ void ProgramFigures::CountPost(const PostFact& fact) {
     if (o.objective.kpi() != v1::KPI_POSTS_PUBLISHED) continue;
     if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
     if (!o.spoke.empty() && o.spoke != fact.spoke) continue;
+    if (!o.objective.campaign().empty() && o.objective.campaign() != fact.campaign) continue;
     ++o.count;
     NotifyObjective(o);
   }
@@ -124,6 +125,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostPublished(std::string_view 
   PostFact fact;
   fact.network = post.network();
   fact.spoke = SpokeOfAccount(post.account());
+  fact.campaign = post.campaign();
   fact.time = IsSet(post.published_time()) ? ToTime(post.published_time()) : event_time;
   if (!published_.emplace(post.name(), fact).second) return ApplyResult::kDuplicate;
   ++published_by_network_[fact.network];
@@ -296,7 +298,8 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyObjectiveCreated(
     case v1::KPI_POSTS_PUBLISHED:
       for (const auto& [name, fact] : published_)
         if (InWindow(o, fact.time) && InScope(o, fact.network) &&
-            (o.spoke.empty() || o.spoke == fact.spoke))
+            (o.spoke.empty() || o.spoke == fact.spoke) &&
+            (o.objective.campaign().empty() || o.objective.campaign() == fact.campaign))
           ++o.count;
       break;
     case v1::KPI_POSITIVE_MENTION_RATIO:

@@ -121,6 +121,7 @@ class ProgramFigures {
     v1::Network network = v1::NETWORK_UNSPECIFIED;
     std::string spoke;  // "spokes/{spoke}" from the account name; may be empty
     absl::Time time;
+    std::string campaign;  // "campaigns/{campaign}" the post was made for; may be empty
   };
   struct MentionFact {
     v1::Network network = v1::NETWORK_UNSPECIFIED;

@@ -61,6 +61,7 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
               organisation_.Get<v1::Spoke>(SpokeKey(spoke_id));
           if (!spoke.ok()) return internal::NotFoundAs(spoke.status(), in.spoke());
         }
+        RETURN_IF_ERROR(CheckContentCampaign(in.campaign(), in.pillar(), in.spoke()));
         bool derived = false;
         ASSIGN_OR_RETURN(std::string id, ChooseId("content_id", request.content_id(), kMethod,
                                                   caller, request.request_id(), &derived));
@@ -75,6 +76,8 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
         *content.mutable_media() = in.media();
         *content.mutable_objectives() = in.objectives();
         content.set_spoke(in.spoke());
+        content.set_campaign(in.campaign());
+        content.set_pillar(in.pillar());
         ASSIGN_OR_RETURN(
             v1::ContentState initial,
             lifecycle::Next(v1::CONTENT_STATE_UNSPECIFIED, lifecycle::ContentEvent::kCreate));
@@ -138,8 +141,12 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
                   if (content.version() != request.expected_version()) {
                     return StaleVersion(content, request.expected_version());
                   }
+                  RETURN_IF_ERROR(CheckContentCampaign(in.campaign(), in.pillar(), content.spoke(),
+                                                       content.campaign()));
                   was_approved = content.state() == v1::CONTENT_STATE_APPROVED;
                   content.set_title(in.title());
+                  content.set_campaign(in.campaign());
+                  content.set_pillar(in.pillar());
                   content.set_text(in.text());
                   *content.mutable_variants() = in.variants();
                   SortVariants(&content);

@@ -239,6 +239,7 @@ absl::StatusOr<v1::CreateObjectiveResponse> Planner::CreateObjective(
               organisation_.Get<v1::Spoke>(SpokeKey(spoke_id));
           if (!spoke.ok()) return internal::NotFoundAs(spoke.status(), in.spoke());
         }
+        RETURN_IF_ERROR(CheckObjectiveCampaign(in));
         bool derived = false;
         ASSIGN_OR_RETURN(std::string id, ChooseId("objective_id", request.objective_id(), kMethod,
                                                   caller, request.request_id(), &derived));

@@ -157,6 +157,26 @@ class Planner {
   absl::StatusOr<v1::ListObjectivesResponse> ListObjectives(
       const Caller& caller, const v1::ListObjectivesRequest& request);
 
+  // Audiences and campaigns, the P and S of POST (campaigns.cc). Audiences and
+  // campaigns are kept in the organisation bucket; content joins a campaign
+  // under one of its pillars, and posts carry their content's campaign.
+  absl::StatusOr<v1::CreateAudienceResponse> CreateAudience(
+      const Caller& caller, const v1::CreateAudienceRequest& request);
+  absl::StatusOr<v1::GetAudienceResponse> GetAudience(const Caller& caller,
+                                                      const v1::GetAudienceRequest& request);
+  absl::StatusOr<v1::ListAudiencesResponse> ListAudiences(const Caller& caller,
+                                                          const v1::ListAudiencesRequest& request);
+  absl::StatusOr<v1::CreateCampaignResponse> CreateCampaign(
+      const Caller& caller, const v1::CreateCampaignRequest& request);
+  absl::StatusOr<v1::GetCampaignResponse> GetCampaign(const Caller& caller,
+                                                      const v1::GetCampaignRequest& request);
+  absl::StatusOr<v1::ListCampaignsResponse> ListCampaigns(const Caller& caller,
+                                                          const v1::ListCampaignsRequest& request);
+  // Replaces the campaign's mutable fields at expected_version (ABORTED when
+  // stale); pillars may be added or renamed, never removed.
+  absl::StatusOr<v1::UpdateCampaignResponse> UpdateCampaign(
+      const Caller& caller, const v1::UpdateCampaignRequest& request);
+
   // Content and its review (content_workflow.cc). Approval also requires every
   // variant, with the content's media, to fit its network's rules.
   absl::StatusOr<v1::CreateContentResponse> CreateContent(const Caller& caller,
@@ -312,6 +332,21 @@ class Planner {
   // The change announcing that `post` was cancelled (carecast.post.cancelled).
   Change CancelChange(const v1::Post& post, uint64_t base_revision, const Caller& caller,
                       std::string_view request_id, absl::Time now, std::string detail) const;
+
+  // Campaign checks of other resources (campaigns.cc). Each reads the campaign
+  // as stored: INVALID_ARGUMENT for a malformed name (or a pillar without a
+  // campaign), FAILED_PRECONDITION for a campaign that does not exist or does
+  // not fit. Content of `spoke` may join `campaign` under `pillar` when the
+  // campaign has that pillar, is hub-wide or the spoke's, and is not archived
+  // (content already in it, `current_campaign`, may stay in an archived one).
+  absl::Status CheckContentCampaign(std::string_view campaign, std::string_view pillar,
+                                    std::string_view spoke, std::string_view current_campaign = {});
+  // An objective's campaign scope: the campaign exists, and a spoke-scoped
+  // objective is only scoped to a hub-wide campaign or one of its spoke.
+  absl::Status CheckObjectiveCampaign(const v1::Objective& objective);
+  // What a campaign names (its spoke, objectives and audiences) exists and fits
+  // it; `campaign.name()` is empty while it is being created.
+  absl::Status CheckCampaignReferences(const v1::Campaign& campaign);
 
   // FAILED_PRECONDITION listing kind, field and reason of every guard finding
   // in the title, master text and variants (never the matched text).

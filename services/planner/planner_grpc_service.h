@@ -19,6 +19,13 @@
   X(CreateObjective)                \
   X(GetObjective)                   \
   X(ListObjectives)                 \
+  X(CreateAudience)                 \
+  X(GetAudience)                    \
+  X(ListAudiences)                  \
+  X(CreateCampaign)                 \
+  X(GetCampaign)                    \
+  X(ListCampaigns)                  \
+  X(UpdateCampaign)                 \
   X(CreateContent)                  \
   X(GetContent)                     \
   X(ListContents)                   \

@@ -12,6 +12,8 @@ using common::Role;
 // |-----------------------------------------|--------------------------------------------|
 // | CreateSpoke, CreateAccount              | strategist, admin                          |
 // | CreateObjective                         | strategist                                 |
+// | CreateAudience                          | strategist, admin                          |
+// | CreateCampaign, UpdateCampaign          | strategist                                 |
 // | CreateContent, UpdateContent,           | contributor, content_developer             |
 // |   SubmitContent                         |                                            |
 // | ApproveContent, RejectContent           | clinical_reviewer, compliance_reviewer     |
@@ -23,6 +25,8 @@ using common::Role;
 // | GetCalendarFeed, RevokeCalendarFeed     | strategist, admin                          |
 // | every Get/List (ListSpokes, ListAccounts,| every role, including service             |
 // |   GetObjective, ListObjectives,         |                                            |
+// |   GetAudience, ListAudiences,           |                                            |
+// |   GetCampaign, ListCampaigns,           |                                            |
 // |   GetContent, GetPost, ListCalendar,    |                                            |
 // |   GetPublishingState, ListAuditEntries) |                                            |
 // Role order decides which role the audit trail records when a caller holds
@@ -49,6 +53,13 @@ common::RoleTable PlannerRoleTable() {
       {m("CreateObjective"), strategists},
       {m("GetObjective"), readers},
       {m("ListObjectives"), readers},
+      {m("CreateAudience"), organisers},
+      {m("GetAudience"), readers},
+      {m("ListAudiences"), readers},
+      {m("CreateCampaign"), strategists},
+      {m("GetCampaign"), readers},
+      {m("ListCampaigns"), readers},
+      {m("UpdateCampaign"), strategists},
       {m("CreateContent"), writers},
       {m("GetContent"), readers},
       {m("ListContents"), readers},

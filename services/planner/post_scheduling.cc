@@ -62,6 +62,7 @@ std::string RangeScope(const v1::ListCalendarRequest& request) {
     absl::StrAppend(&scope, ":", request.spoke(), ":", request.account(), ":");
     for (int state : request.states()) absl::StrAppend(&scope, state, ",");
   }
+  if (!request.campaign().empty()) absl::StrAppend(&scope, ":", request.campaign());
   return scope;
 }
 
@@ -69,6 +70,9 @@ absl::Status CheckCalendarFilter(const v1::ListCalendarRequest& request) {
   if (!request.spoke().empty()) RETURN_IF_ERROR(ParseSpokeName("spoke", request.spoke()).status());
   if (!request.account().empty()) {
     RETURN_IF_ERROR(ParseAccountName("account", request.account()).status());
+  }
+  if (!request.campaign().empty()) {
+    RETURN_IF_ERROR(ParseCampaignName("campaign", request.campaign()).status());
   }
   for (int state : request.states()) {
     if (state == v1::POST_STATE_UNSPECIFIED || !v1::PostState_IsValid(state)) {
@@ -82,6 +86,7 @@ bool MatchesCalendarFilter(const v1::Post& post, const v1::ListCalendarRequest& 
   if (!request.spoke().empty() && !post.account().starts_with(absl::StrCat(request.spoke(), "/")))
     return false;
   if (!request.account().empty() && post.account() != request.account()) return false;
+  if (!request.campaign().empty() && post.campaign() != request.campaign()) return false;
   if (request.states_size() == 0) return true;
   return std::find(request.states().begin(), request.states().end(), post.state()) !=
          request.states().end();
@@ -191,6 +196,7 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
   post.set_content_hash(c.content_hash());
   post.set_text(*text);
   *post.mutable_media() = c.media();
+  post.set_campaign(c.campaign());
   ASSIGN_OR_RETURN(v1::PostState initial,
                    lifecycle::Next(v1::POST_STATE_UNSPECIFIED, lifecycle::PostEvent::kSchedule));
   post.set_state(initial);

@@ -86,6 +86,14 @@ absl::StatusOr<std::string> ParseEvergreenItemName(std::string_view field, std::
   return ParseSimple(field, name, "evergreenItems", "evergreenItems/{content}");
 }
 
+absl::StatusOr<std::string> ParseAudienceName(std::string_view field, std::string_view name) {
+  return ParseSimple(field, name, "audiences", "audiences/{audience}");
+}
+
+absl::StatusOr<std::string> ParseCampaignName(std::string_view field, std::string_view name) {
+  return ParseSimple(field, name, "campaigns", "campaigns/{campaign}");
+}
+
 std::string SpokeName(std::string_view spoke) { return absl::StrCat("spokes/", AsAbsl(spoke)); }
 std::string AccountResourceName(std::string_view spoke, std::string_view account) {
   return absl::StrCat("spokes/", AsAbsl(spoke), "/accounts/", AsAbsl(account));
@@ -100,6 +108,8 @@ std::string BlackoutName(std::string_view id) { return absl::StrCat("blackouts/"
 std::string EvergreenItemName(std::string_view content_id) {
   return absl::StrCat("evergreenItems/", AsAbsl(content_id));
 }
+std::string AudienceName(std::string_view id) { return absl::StrCat("audiences/", AsAbsl(id)); }
+std::string CampaignName(std::string_view id) { return absl::StrCat("campaigns/", AsAbsl(id)); }
 
 std::string SpokeKey(std::string_view spoke) { return absl::StrCat("spokes.", AsAbsl(spoke)); }
 std::string AccountKey(std::string_view spoke, std::string_view account) {
@@ -119,6 +129,8 @@ std::string BlackoutKey(std::string_view id) { return absl::StrCat("blackouts.",
 std::string EvergreenKey(std::string_view content_id) {
   return absl::StrCat("evergreen.", AsAbsl(content_id));
 }
+std::string AudienceKey(std::string_view id) { return absl::StrCat("audiences.", AsAbsl(id)); }
+std::string CampaignKey(std::string_view id) { return absl::StrCat("campaigns.", AsAbsl(id)); }
 
 absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
   std::vector<std::string> ids;
@@ -127,13 +139,14 @@ absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
       SplitName(resource, {"blackouts"}, &ids) || SplitName(resource, {"evergreenItems"}, &ids) ||
       SplitName(resource, {"spokes"}, &ids) || SplitName(resource, {"spokes", "accounts"}, &ids) ||
       SplitName(resource, {"objectives"}, &ids) || SplitName(resource, {"contents"}, &ids) ||
-      SplitName(resource, {"posts"}, &ids);
+      SplitName(resource, {"posts"}, &ids) || SplitName(resource, {"audiences"}, &ids) ||
+      SplitName(resource, {"campaigns"}, &ids);
   if (!ok) {
     return absl::InvalidArgumentError(
         "resource must be a resource name such as contents/{content}, posts/{post}, "
         "spokes/{spoke}, spokes/{spoke}/accounts/{account}, "
         "spokes/{spoke}/accounts/{account}/cadence, blackouts/{blackout}, "
-        "evergreenItems/{content}, "
+        "evergreenItems/{content}, audiences/{audience}, campaigns/{campaign}, "
         "objectives/{objective} or publishing");
   }
   return AuditSubjectFor(resource);

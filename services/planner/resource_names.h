@@ -26,6 +26,8 @@ absl::StatusOr<AccountName> ParseCadenceName(std::string_view field, std::string
 absl::StatusOr<std::string> ParseBlackoutName(std::string_view field, std::string_view name);
 // "evergreenItems/{content}": the content id.
 absl::StatusOr<std::string> ParseEvergreenItemName(std::string_view field, std::string_view name);
+absl::StatusOr<std::string> ParseAudienceName(std::string_view field, std::string_view name);
+absl::StatusOr<std::string> ParseCampaignName(std::string_view field, std::string_view name);
 
 std::string SpokeName(std::string_view spoke);
 std::string AccountResourceName(std::string_view spoke, std::string_view account);
@@ -35,6 +37,8 @@ std::string PostName(std::string_view id);
 std::string CadenceName(const AccountName& account);
 std::string BlackoutName(std::string_view id);
 std::string EvergreenItemName(std::string_view content_id);
+std::string AudienceName(std::string_view id);
+std::string CampaignName(std::string_view id);
 // The audit resource of the global publishing switch.
 inline constexpr std::string_view kPublishingResource = "publishing";
 
@@ -53,13 +57,18 @@ inline constexpr std::string_view kBlackoutKeyPrefix = "blackouts.";
 // "evergreen.<content>": the EvergreenItem kept for that content.
 std::string EvergreenKey(std::string_view content_id);
 inline constexpr std::string_view kEvergreenKeyPrefix = "evergreen.";
+// "audiences.<id>" and "campaigns.<id>", also in the organisation bucket.
+std::string AudienceKey(std::string_view id);
+std::string CampaignKey(std::string_view id);
+inline constexpr std::string_view kAudienceKeyPrefix = "audiences.";
+inline constexpr std::string_view kCampaignKeyPrefix = "campaigns.";
 inline constexpr std::string_view kSpokeKeyPrefix = "spokes.";
 inline constexpr std::string_view kPublishingKey = "publishing";
 
 // A validated resource name of any kind, as accepted by ListAuditEntries:
-// "spokes/s", "spokes/s/accounts/a", "objectives/o", "contents/c", "posts/p" or
-// "publishing". Returns its audit subject, e.g. "carecast.audit.contents.c"
-// ("carecast.audit.control.publishing" for the switch).
+// "spokes/s", "spokes/s/accounts/a", "objectives/o", "contents/c", "posts/p",
+// "audiences/a", "campaigns/c" or "publishing". Returns its audit subject, e.g.
+// "carecast.audit.contents.c" ("carecast.audit.control.publishing" for the switch).
 absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource);
 // The same mapping for a name known to be valid, without the check.
 std::string AuditSubjectFor(std::string_view valid_resource);

@@ -24,6 +24,8 @@ class SpokeCreated;
 class SpokeChanged;
 class AccountCreated;
 class ObjectiveCreated;
+class AudienceCreated;
+class CampaignChanged;
 class ContentChanged;
 class PostChanged;
 class PostPublished;
@@ -130,6 +132,15 @@ inline constexpr EventDef<v1::AccountCreated> kAccountCreated{{
 inline constexpr EventDef<v1::ObjectiveCreated> kObjectiveCreated{{
     .subject = "carecast.objective.created", .payload = "carecast.v1.ObjectiveCreated",
     .producer = "planner", .audit_action = "objective.create"}};
+inline constexpr EventDef<v1::AudienceCreated> kAudienceCreated{{
+    .subject = "carecast.audience.created", .payload = "carecast.v1.AudienceCreated",
+    .producer = "planner", .audit_action = "audience.create"}};
+inline constexpr EventDef<v1::CampaignChanged> kCampaignCreated{{
+    .subject = "carecast.campaign.created", .payload = "carecast.v1.CampaignChanged",
+    .producer = "planner", .audit_action = "campaign.create"}};
+inline constexpr EventDef<v1::CampaignChanged> kCampaignUpdated{{
+    .subject = "carecast.campaign.updated", .payload = "carecast.v1.CampaignChanged",
+    .producer = "planner", .audit_action = "campaign.update"}};
 inline constexpr EventDef<v1::ContentChanged> kContentCreated{{
     .subject = "carecast.content.created", .payload = "carecast.v1.ContentChanged",
     .producer = "planner", .audit_action = "content.create"}};
@@ -212,14 +223,15 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 28> kAll = {
-    &kSpokeCreated,     &kSpokeFeedRevoked,   &kAccountCreated,    &kObjectiveCreated,
-    &kContentCreated,   &kContentUpdated,     &kContentSubmitted,  &kContentApproved,
-    &kContentRejected,  &kPostScheduled,      &kPostCancelled,     &kPostPublished,
-    &kPostFailed,       &kPublishingHeld,     &kPublishingResumed, &kCadenceChanged,
-    &kBlackoutCreated,  &kBlackoutDeleted,    &kEvergreenCreated,  &kEvergreenRetired,
-    &kEvergreenRenewed, &kEvergreenReviewDue, &kMentionClassified, &kInboxCreated,
-    &kInboxClosed,      &kAuditRecorded,      &kAlertRaised,       &kEngagementObserved};
+inline constexpr std::array<const EventKind*, 31> kAll = {
+    &kSpokeCreated,       &kSpokeFeedRevoked,  &kAccountCreated,    &kObjectiveCreated,
+    &kAudienceCreated,    &kCampaignCreated,   &kCampaignUpdated,   &kContentCreated,
+    &kContentUpdated,     &kContentSubmitted,  &kContentApproved,   &kContentRejected,
+    &kPostScheduled,      &kPostCancelled,     &kPostPublished,     &kPostFailed,
+    &kPublishingHeld,     &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,
+    &kBlackoutDeleted,    &kEvergreenCreated,  &kEvergreenRetired,  &kEvergreenRenewed,
+    &kEvergreenReviewDue, &kMentionClassified, &kInboxCreated,      &kInboxClosed,
+    &kAuditRecorded,      &kAlertRaised,       &kEngagementObserved};
 }  // namespace events
 
 // Every kind in the catalogue, in the order of docs/events.md.

@@ -143,13 +143,16 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kEvergreenRetired, TypedPayloadName(kEvergreenRetired)},
            {&kEvergreenRenewed, TypedPayloadName(kEvergreenRenewed)},
            {&kEvergreenReviewDue, TypedPayloadName(kEvergreenReviewDue)},
+           {&kAudienceCreated, TypedPayloadName(kAudienceCreated)},
+           {&kCampaignCreated, TypedPayloadName(kCampaignCreated)},
+           {&kCampaignUpdated, TypedPayloadName(kCampaignUpdated)},
        }) {
     EXPECT_EQ(kind->payload, typed) << kind->subject;
   }
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 26, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 29, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {

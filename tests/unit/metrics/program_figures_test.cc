@@ -326,6 +326,28 @@ TEST(ProgramFiguresTest, ObjectiveCreatedAfterItsPostsCountsThem) {
   EXPECT_DOUBLE_EQ(f.Objective("objectives/clinic")->ratio, 0.25);
 }
 
+TEST(ProgramFiguresTest, CampaignScopedObjectiveCountsOnlyThatCampaignsPosts) {
+  ProgramFigures f;
+  auto in_campaign = [](const std::string& post, const std::string& campaign, absl::Time when) {
+    v1::PostPublished m = Published(post, kStMarysX, v1::NETWORK_X, when);
+    m.mutable_post()->set_campaign(campaign);
+    return m;
+  };
+  const absl::Time t = T0() + absl::Hours(1);
+  // One post of the campaign before the objective exists, one after; one of
+  // another campaign and one of none, which the objective does not count.
+  ASSERT_TRUE(f.ApplyPostPublished("e1", T0(), in_campaign("posts/a", "campaigns/flu", t)).ok());
+  v1::ObjectiveCreated objective =
+      Objective("objectives/flu", v1::KPI_POSTS_PUBLISHED, 4, T0(), T0() + absl::Hours(24));
+  objective.mutable_objective()->set_campaign("campaigns/flu");
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(), objective).ok());
+  ASSERT_TRUE(f.ApplyPostPublished("e2", T0(), in_campaign("posts/b", "campaigns/flu", t)).ok());
+  ASSERT_TRUE(f.ApplyPostPublished("e3", T0(), in_campaign("posts/c", "campaigns/spring", t)).ok());
+  ASSERT_TRUE(f.ApplyPostPublished("e4", T0(), in_campaign("posts/d", "", t)).ok());
+  EXPECT_DOUBLE_EQ(f.Objective("objectives/flu")->current, 2);
+  EXPECT_DOUBLE_EQ(f.Objective("objectives/flu")->ratio, 0.5);
+}
+
 TEST(ProgramFiguresTest, PositiveMentionRatio) {
   ProgramFigures f;
   absl::Time start = T0();

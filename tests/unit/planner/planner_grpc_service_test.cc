@@ -114,6 +114,51 @@ TEST_F(PlannerGrpcServiceTest, InvalidUtf8IsInvalidArgumentAndChangesNothing) {
   EXPECT_TRUE(stub_->CreateContent(Context("wendy").get(), create, &created).ok());
 }
 
+TEST_F(PlannerGrpcServiceTest, CampaignsAndAudiencesWorkOverGrpcForTheirRoles) {
+  MakeSpoke();
+  v1::CreateAudienceRequest audience;
+  audience.set_audience_id("parents");
+  audience.mutable_audience()->set_display_name("Parents of young children");
+  audience.mutable_audience()->set_spoke("spokes/st-marys");
+  v1::CreateAudienceResponse made_audience;
+  grpc::Status status = stub_->CreateAudience(Context("alice").get(), audience, &made_audience);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  v1::CreateCampaignRequest campaign;
+  campaign.set_campaign_id("flu-2027");
+  v1::Campaign& c = *campaign.mutable_campaign();
+  c.set_display_name("Flu season 2027");
+  c.add_audiences("audiences/parents");
+  c.add_pillars()->set_id("prevention");
+  c.mutable_pillars(0)->set_display_name("Prevention");
+  *c.mutable_start_time() = In(absl::Hours(1));
+  *c.mutable_end_time() = In(absl::Hours(24 * 30));
+  c.set_spoke("spokes/st-marys");
+  auto before = Take();
+  v1::CreateCampaignResponse made;
+  EXPECT_EQ(stub_->CreateCampaign(Context("wendy").get(), campaign, &made).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::CreateCampaignRequest unknown = campaign;
+  unknown.mutable_campaign()->add_objectives("objectives/nope");
+  status = stub_->CreateCampaign(Context("alice").get(), unknown, &made);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("objectives/nope"));
+  ExpectUnchanged(before, "refused campaigns");
+  status = stub_->CreateCampaign(Context("alice").get(), campaign, &made);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(made.campaign().name(), "campaigns/flu-2027");
+
+  // Every role reads.
+  v1::GetCampaignRequest get;
+  get.set_name("campaigns/flu-2027");
+  v1::GetCampaignResponse got;
+  EXPECT_TRUE(stub_->GetCampaign(Context("rob").get(), get, &got).ok());
+  EXPECT_EQ(got.campaign().audiences(0), "audiences/parents");
+  v1::ListAudiencesResponse audiences;
+  EXPECT_TRUE(stub_->ListAudiences(Context("wendy").get(), {}, &audiences).ok());
+  EXPECT_EQ(audiences.audiences_size(), 1);
+}
+
 TEST_F(PlannerGrpcServiceTest, TheReviewFlowWorksOverGrpcWithCodesAndAuditRoles) {
   v1::CreateContentRequest create;
   create.mutable_content()->set_text("Free flu shots Saturday.");

@@ -33,7 +33,7 @@ common::Principal With(Role role) {
 
 TEST(PlannerRolesTest, CoversExactlyTheMethodsOfTheService) {
   std::set<std::string> methods = ServiceMethods();
-  EXPECT_EQ(methods.size(), 41u);
+  EXPECT_EQ(methods.size(), 48u);
   std::vector<std::string> table = PlannerRoleTable().Methods();
   EXPECT_EQ(std::set<std::string>(table.begin(), table.end()), methods);
 }
@@ -46,7 +46,8 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
                     Role::kStrategist, Role::kAdmin, Role::kService}) {
     for (const char* read :
          {"ListSpokes", "ListAccounts", "GetObjective", "ListObjectives", "GetContent", "GetPost",
-          "ListCalendar", "GetPublishingState", "ListAuditEntries"}) {
+          "ListCalendar", "GetPublishingState", "ListAuditEntries", "GetAudience", "ListAudiences",
+          "GetCampaign", "ListCampaigns"}) {
       EXPECT_TRUE(table.Authorize(With(role), p + read).ok()) << read;
     }
   }
@@ -58,6 +59,9 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
       {"CreateSpoke", {Role::kStrategist, Role::kAdmin}},
       {"CreateAccount", {Role::kStrategist, Role::kAdmin}},
       {"CreateObjective", {Role::kStrategist}},
+      {"CreateAudience", {Role::kStrategist, Role::kAdmin}},
+      {"CreateCampaign", {Role::kStrategist}},
+      {"UpdateCampaign", {Role::kStrategist}},
       {"CreateContent", {Role::kContributor, Role::kContentDeveloper}},
       {"UpdateContent", {Role::kContributor, Role::kContentDeveloper}},
       {"SubmitContent", {Role::kContributor, Role::kContentDeveloper}},

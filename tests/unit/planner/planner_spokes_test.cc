@@ -102,6 +102,30 @@ class PlannerSpokesTest : public PlannerFixture {
     ASSERT_TRUE(evergreen.ok()) << evergreen.status();
     item_ = evergreen->item();
 
+    v1::CreateAudienceRequest audience;
+    audience.set_audience_id("own-audience");
+    audience.mutable_audience()->set_display_name("Parents of young children");
+    audience.mutable_audience()->set_spoke(kOwn);
+    auto people = planner_->CreateAudience(strategist_, audience);
+    ASSERT_TRUE(people.ok()) << people.status();
+    audience_ = people->audience();
+
+    v1::CreateCampaignRequest campaign;
+    campaign.set_campaign_id("own-campaign");
+    v1::Campaign& c = *campaign.mutable_campaign();
+    c.set_display_name("Flu season");
+    c.add_audiences(audience_.name());
+    v1::ContentPillar* pillar = c.add_pillars();
+    pillar->set_id("prevention");
+    pillar->set_display_name("Prevention");
+    c.add_networks(v1::NETWORK_X);
+    *c.mutable_start_time() = In(absl::Hours(-1));
+    *c.mutable_end_time() = In(absl::Hours(24 * 60));
+    c.set_spoke(kOwn);
+    auto made_campaign = planner_->CreateCampaign(strategist_, campaign);
+    ASSERT_TRUE(made_campaign.ok()) << made_campaign.status();
+    campaign_ = made_campaign->campaign();
+
     v1::HoldPublishingRequest hold;
     hold.set_spoke(kOwn);
     hold.set_reason("local incident");
@@ -176,6 +200,51 @@ class PlannerSpokesTest : public PlannerFixture {
             if (o.name() == objective_.name()) return true;
           return false;
         });
+    add("CreateAudience", Kind::kNamed, [&](Planner& p, const common::Caller& c, int n) {
+      v1::CreateAudienceRequest r;
+      *r.mutable_audience() = audience_;
+      r.mutable_audience()->clear_name();
+      r.set_audience_id(absl::StrCat("audience-", n));
+      return Done(p.CreateAudience(c, r));
+    });
+    add("GetAudience", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
+      v1::GetAudienceRequest r;
+      r.set_name(audience_.name());
+      return Done(p.GetAudience(c, r));
+    });
+    add("ListAudiences", Kind::kListed,
+        [&](Planner& p, const common::Caller& c, int) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(auto out, p.ListAudiences(c, {}));
+          for (const auto& a : out.audiences())
+            if (a.name() == audience_.name()) return true;
+          return false;
+        });
+    add("CreateCampaign", Kind::kNamed, [&](Planner& p, const common::Caller& c, int n) {
+      v1::CreateCampaignRequest r;
+      *r.mutable_campaign() = campaign_;
+      r.mutable_campaign()->clear_name();
+      r.set_campaign_id(absl::StrCat("campaign-", n));
+      return Done(p.CreateCampaign(c, r));
+    });
+    add("GetCampaign", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
+      v1::GetCampaignRequest r;
+      r.set_name(campaign_.name());
+      return Done(p.GetCampaign(c, r));
+    });
+    add("ListCampaigns", Kind::kListed,
+        [&](Planner& p, const common::Caller& c, int) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(auto out, p.ListCampaigns(c, {}));
+          for (const auto& k : out.campaigns())
+            if (k.name() == campaign_.name()) return true;
+          return false;
+        });
+    add("UpdateCampaign", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
+      v1::UpdateCampaignRequest r;
+      *r.mutable_campaign() = campaign_;
+      r.mutable_campaign()->set_display_name("Flu season (renamed)");
+      r.set_expected_version(campaign_.version());
+      return Done(p.UpdateCampaign(c, r));
+    });
     add("CreateContent", Kind::kNamed, [&](Planner& p, const common::Caller& c, int n) {
       v1::CreateContentRequest r;
       r.set_content_id(absl::StrCat("content-", n));
@@ -396,6 +465,8 @@ class PlannerSpokesTest : public PlannerFixture {
   v1::Objective objective_;
   v1::Blackout blackout_;
   v1::EvergreenItem item_;
+  v1::Audience audience_;
+  v1::Campaign campaign_;
 };
 
 bool IsHubRole(common::Role role) {

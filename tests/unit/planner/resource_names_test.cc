@@ -13,6 +13,27 @@ TEST(ResourceNamesTest, ParsesWellFormedNames) {
   AccountName a = *ParseAccountName("account", "spokes/s1/accounts/a1");
   EXPECT_EQ(a.spoke, "s1");
   EXPECT_EQ(a.account, "a1");
+  EXPECT_EQ(*ParseAudienceName("name", "audiences/parents"), "parents");
+  EXPECT_EQ(*ParseCampaignName("name", "campaigns/flu-2027"), "flu-2027");
+  EXPECT_EQ(AudienceName("parents"), "audiences/parents");
+  EXPECT_EQ(CampaignName("flu-2027"), "campaigns/flu-2027");
+  EXPECT_EQ(CampaignKey("flu-2027"), "campaigns.flu-2027");
+  EXPECT_EQ(AudienceKey("parents"), "audiences.parents");
+}
+
+TEST(ResourceNamesTest, RefusesMalformedCampaignAndAudienceNames) {
+  for (const char* bad : {"", "campaigns", "campaigns/", "campaigns/Flu", "campaign/flu",
+                          "audiences/flu", "campaigns/flu/pillars/p"}) {
+    EXPECT_EQ(ParseCampaignName("campaign", bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_EQ(ParseAudienceName("audience", "campaigns/flu").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::Status s = ParseCampaignName("content.campaign", "flu").status();
+  EXPECT_NE(s.message().find("content.campaign must look like campaigns/{campaign}"),
+            std::string::npos)
+      << s;
 }
 
 TEST(ResourceNamesTest, RefusesMalformedNames) {
@@ -35,6 +56,8 @@ TEST(ResourceNamesTest, MapsResourcesToAuditSubjects) {
   EXPECT_EQ(*AuditSubjectForResource("contents/c1"), "carecast.audit.contents.c1");
   EXPECT_EQ(*AuditSubjectForResource("spokes/s/accounts/a"), "carecast.audit.spokes.s.accounts.a");
   EXPECT_EQ(*AuditSubjectForResource("publishing"), "carecast.audit.control.publishing");
+  EXPECT_EQ(*AuditSubjectForResource("campaigns/flu"), "carecast.audit.campaigns.flu");
+  EXPECT_EQ(*AuditSubjectForResource("audiences/parents"), "carecast.audit.audiences.parents");
   EXPECT_EQ(AuditSubjectForResource("contents/*").status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(AuditSubjectForResource("things/x").status().code(),
