@@ -24,6 +24,8 @@ absl::StatusOr<std::string> ParsePostName(std::string_view field, std::string_vi
 // "spokes/{spoke}/accounts/{account}/cadence": the account it belongs to.
 absl::StatusOr<AccountName> ParseCadenceName(std::string_view field, std::string_view name);
 absl::StatusOr<std::string> ParseBlackoutName(std::string_view field, std::string_view name);
+// "spokes/{spoke}/reviewPolicy": the spoke id.
+absl::StatusOr<std::string> ParseReviewPolicyName(std::string_view field, std::string_view name);
 // "evergreenItems/{content}": the content id.
 absl::StatusOr<std::string> ParseEvergreenItemName(std::string_view field, std::string_view name);
 
@@ -35,6 +37,7 @@ std::string PostName(std::string_view id);
 std::string CadenceName(const AccountName& account);
 std::string BlackoutName(std::string_view id);
 std::string EvergreenItemName(std::string_view content_id);
+std::string ReviewPolicyName(std::string_view spoke);
 // The audit resource of the global publishing switch.
 inline constexpr std::string_view kPublishingResource = "publishing";
 
@@ -53,6 +56,8 @@ inline constexpr std::string_view kBlackoutKeyPrefix = "blackouts.";
 // "evergreen.<content>": the EvergreenItem kept for that content.
 std::string EvergreenKey(std::string_view content_id);
 inline constexpr std::string_view kEvergreenKeyPrefix = "evergreen.";
+// "reviewpolicies.<spoke>": the spoke's ReviewPolicy.
+std::string ReviewPolicyKey(std::string_view spoke);
 inline constexpr std::string_view kSpokeKeyPrefix = "spokes.";
 inline constexpr std::string_view kPublishingKey = "publishing";
 
