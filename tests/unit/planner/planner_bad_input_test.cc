@@ -414,9 +414,10 @@ TEST_F(PlannerBadInputTest, Posts) {
   cases.push_back({"publish_time with bad nanos",
                    schedule([](auto& r) { r.mutable_publish_time()->set_nanos(-1); }),
                    Code::kInvalidArgument, "not a valid timestamp"});
+  // Content IN_REVIEW may be scheduled ahead of approval (it waits); a draft not.
   cases.push_back({"content not approved",
-                   schedule([this](auto& r) { r.set_content(in_review_.name()); }),
-                   Code::kFailedPrecondition, "only APPROVED content can be scheduled"});
+                   schedule([this](auto& r) { r.set_content(draft_.name()); }),
+                   Code::kFailedPrecondition, "can be scheduled"});
   cases.push_back({"unknown content", schedule([](auto& r) { r.set_content("contents/nope"); }),
                    Code::kNotFound, "contents/nope not found"});
   cases.push_back({"malformed content", schedule([](auto& r) { r.set_content("nope"); }),
@@ -440,7 +441,7 @@ TEST_F(PlannerBadInputTest, Posts) {
     };
   };
   cases.push_back({"cancel a cancelled post", cancel("posts/cancelled", ""),
-                   Code::kFailedPrecondition, "only SCHEDULED or NEEDS_HUMAN posts"});
+                   Code::kFailedPrecondition, "only SCHEDULED, NEEDS_HUMAN, AWAITING_APPROVAL or NEEDS_RESCHEDULE posts"});
   cases.push_back({"cancel unknown", cancel("posts/nope", ""), Code::kNotFound, "not found"});
   cases.push_back(
       {"cancel malformed", cancel("contents/x", ""), Code::kInvalidArgument, "posts/{post}"});

@@ -33,7 +33,7 @@ common::Principal With(Role role) {
 
 TEST(PlannerRolesTest, CoversExactlyTheMethodsOfTheService) {
   std::set<std::string> methods = ServiceMethods();
-  EXPECT_EQ(methods.size(), 38u);
+  EXPECT_EQ(methods.size(), 41u);
   std::vector<std::string> table = PlannerRoleTable().Methods();
   EXPECT_EQ(std::set<std::string>(table.begin(), table.end()), methods);
 }
@@ -46,7 +46,7 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
                     Role::kStrategist, Role::kAdmin, Role::kService}) {
     for (const char* read :
          {"ListSpokes", "ListAccounts", "GetObjective", "ListObjectives", "GetContent", "GetPost",
-          "ListCalendar", "GetPublishingState", "ListAuditEntries"}) {
+          "ListCalendar", "GetPublishingState", "ListAuditEntries", "GetReviewPolicy"}) {
       EXPECT_TRUE(table.Authorize(With(role), p + read).ok()) << read;
     }
   }
@@ -66,6 +66,8 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
       {"SchedulePost", {Role::kPublisher, Role::kStrategist}},
       {"BatchSchedulePosts", {Role::kPublisher, Role::kStrategist}},
       {"CancelPost", {Role::kPublisher, Role::kStrategist, Role::kAdmin}},
+      {"ReschedulePost", {Role::kPublisher, Role::kStrategist}},
+      {"SetReviewPolicy", {Role::kStrategist, Role::kAdmin}},
       {"HoldPublishing", {Role::kStrategist}},
       {"ResumePublishing", {Role::kStrategist}},
   };
