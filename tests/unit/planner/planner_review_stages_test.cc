@@ -516,6 +516,29 @@ TEST_F(PlannerReviewStagesTest, RejectionOrANewVersionCancelsWaitingPosts) {
   EXPECT_EQ(bus_.Published("carecast.post.cancelled").size(), 2u);
 }
 
+TEST_F(PlannerReviewStagesTest, TheQueuePlacesContentInReviewAsAWaitingPost) {
+  v1::SetCadenceRequest cadence;
+  cadence.mutable_cadence()->set_name(std::string(kAccount) + "/cadence");
+  v1::CadenceSlot* slot = cadence.mutable_cadence()->add_slots();
+  slot->set_rrule("FREQ=DAILY;BYHOUR=9;BYMINUTE=0");
+  slot->set_start_local_time("2027-01-04T09:00:00");
+  ASSERT_TRUE(planner_->SetCadence(strategist_, cadence).ok());
+  v1::Content c = Submit(DraftInSpoke(writer_));
+  v1::AddToQueueRequest queue;
+  queue.set_content(c.name());
+  queue.add_accounts(kAccount);
+  auto placed = planner_->AddToQueue(publisher_, queue);
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  ASSERT_EQ(placed->placements(0).code(), 0) << placed->placements(0).message();
+  const v1::Post& post = placed->placements(0).post();
+  EXPECT_EQ(post.state(), v1::POST_STATE_AWAITING_APPROVAL);
+  EXPECT_TRUE(post.queued());
+  EXPECT_TRUE(bus_.Published("carecast.post.scheduled").empty());
+  ASSERT_TRUE(TryApprove(clara_, c).ok());
+  EXPECT_EQ(GetPost(post.name()).state(), v1::POST_STATE_SCHEDULED);
+  EXPECT_EQ(bus_.Published("carecast.post.scheduled").size(), 1u);
+}
+
 TEST_F(PlannerReviewStagesTest, ADraftIsNotScheduledEvenToWait) {
   v1::Content draft = DraftInSpoke(writer_);
   auto before = Take();
