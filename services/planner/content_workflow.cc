@@ -190,36 +190,36 @@ absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
       [&](bool& wrote) -> absl::StatusOr<v1::SubmitContentResponse> {
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
         const absl::Time now = clock_.Now();
-        ASSIGN_OR_RETURN(Stored<v1::Content> stored,
-                         internal::ReadModifyWrite<v1::Content>(
-                             contents_, id, request.name(),
-                             [&](v1::Content& content) -> absl::Status {
-                               ASSIGN_OR_RETURN(v1::ContentState next,
-                                                lifecycle::Next(content.state(),
-                                                                lifecycle::ContentEvent::kSubmit,
-                                                                content.name()));
-                               // The stages are copied now: a policy change later
-                               // does not alter this review.
-                               ASSIGN_OR_RETURN(v1::ReviewPolicy policy,
-                                                ReviewPolicyOf(content.spoke()));
-                               content.set_state(next);
-                               content.clear_rejection_reason();
-                               *content.mutable_review_stages() = policy.stages();
-                               content.clear_stage_approvals();
-                               content.set_current_stage(policy.stages(0).id());
-                               *content.mutable_update_time() = ToProto(now);
-                               return absl::OkStatus();
-                             },
-                             [&](const v1::Content& after, uint64_t base) {
-                               std::vector<std::string> ids;
-                               for (const v1::ReviewStage& stage : after.review_stages()) {
-                                 ids.push_back(stage.id());
-                               }
-                               return std::vector<Change>{ContentChange(
-                                   {"submitted", subjects::kContentSubmitted, "submit"}, after,
-                                   base, caller, request.request_id(), now,
-                                   absl::StrCat("review stages: ", absl::StrJoin(ids, ", ")))};
-                             }));
+        ASSIGN_OR_RETURN(
+            Stored<v1::Content> stored,
+            internal::ReadModifyWrite<v1::Content>(
+                contents_, id, request.name(),
+                [&](v1::Content& content) -> absl::Status {
+                  ASSIGN_OR_RETURN(
+                      v1::ContentState next,
+                      lifecycle::Next(content.state(), lifecycle::ContentEvent::kSubmit,
+                                      content.name()));
+                  // The stages are copied now: a policy change later
+                  // does not alter this review.
+                  ASSIGN_OR_RETURN(v1::ReviewPolicy policy, ReviewPolicyOf(content.spoke()));
+                  content.set_state(next);
+                  content.clear_rejection_reason();
+                  *content.mutable_review_stages() = policy.stages();
+                  content.clear_stage_approvals();
+                  content.set_current_stage(policy.stages(0).id());
+                  *content.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                },
+                [&](const v1::Content& after, uint64_t base) {
+                  std::vector<std::string> ids;
+                  for (const v1::ReviewStage& stage : after.review_stages()) {
+                    ids.push_back(stage.id());
+                  }
+                  return std::vector<Change>{
+                      ContentChange({"submitted", subjects::kContentSubmitted, "submit"}, after,
+                                    base, caller, request.request_id(), now,
+                                    absl::StrCat("review stages: ", absl::StrJoin(ids, ", ")))};
+                }));
         metrics_.ContentTransition("submitted");
         wrote = true;
         v1::SubmitContentResponse response;
@@ -247,18 +247,18 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
             internal::ReadModifyWrite<v1::Content>(
                 contents_, id, request.name(),
                 [&](v1::Content& content) -> absl::Status {
-                  ASSIGN_OR_RETURN(v1::ContentState approved,
-                                   lifecycle::Next(content.state(),
-                                                   lifecycle::ContentEvent::kApprove,
-                                                   content.name()));
+                  ASSIGN_OR_RETURN(
+                      v1::ContentState approved,
+                      lifecycle::Next(content.state(), lifecycle::ContentEvent::kApprove,
+                                      content.name()));
                   if (content.version() != request.version()) {
                     return StaleVersion(content, request.version());
                   }
                   if (!request.content_hash().empty() &&
                       request.content_hash() != content.content_hash()) {
-                    return absl::AbortedError(absl::StrCat(
-                        content.name(), " version ", content.version(),
-                        " has another content_hash than the one read; read it again"));
+                    return absl::AbortedError(
+                        absl::StrCat(content.name(), " version ", content.version(),
+                                     " has another content_hash than the one read; read it again"));
                   }
                   const std::vector<v1::ReviewStage> stages = StagesOf(content);
                   // The first stage not yet complete (current_stage says the
@@ -319,11 +319,10 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
                         {"approved", subjects::kContentApproved, "approve"}, after, base, as,
                         request.request_id(), now, absl::StrCat("stage ", stage_id, "; approved"))};
                   }
-                  return std::vector<Change>{
-                      ContentChange({"stage_approved", subjects::kContentStageApproved,
-                                     "approve_stage"},
-                                    after, base, as, request.request_id(), now,
-                                    absl::StrCat("stage ", stage_id, "; next: ", next_stage))};
+                  return std::vector<Change>{ContentChange(
+                      {"stage_approved", subjects::kContentStageApproved, "approve_stage"}, after,
+                      base, as, request.request_id(), now,
+                      absl::StrCat("stage ", stage_id, "; next: ", next_stage))};
                 }));
         metrics_.ContentTransition(final ? "approved" : "stage_approved");
         wrote = true;
@@ -331,8 +330,7 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
           // The content is saved first. A crash before this leaves its
           // AWAITING_APPROVAL posts waiting: they are never published late,
           // and the calendar shows them.
-          RETURN_IF_ERROR(
-              ReleaseAwaitingPostsOf(caller, stored.value, request.request_id(), now));
+          RETURN_IF_ERROR(ReleaseAwaitingPostsOf(caller, stored.value, request.request_id(), now));
         }
         v1::ApproveContentResponse response;
         *response.mutable_content() = std::move(stored.value);

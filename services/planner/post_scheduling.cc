@@ -195,10 +195,10 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
   post.set_content_hash(c.content_hash());
   post.set_text(*text);
   *post.mutable_media() = c.media();
-  ASSIGN_OR_RETURN(v1::PostState initial,
-                   lifecycle::Next(v1::POST_STATE_UNSPECIFIED,
-                                   awaiting ? lifecycle::PostEvent::kScheduleAwaiting
-                                            : lifecycle::PostEvent::kSchedule));
+  ASSIGN_OR_RETURN(
+      v1::PostState initial,
+      lifecycle::Next(v1::POST_STATE_UNSPECIFIED, awaiting ? lifecycle::PostEvent::kScheduleAwaiting
+                                                           : lifecycle::PostEvent::kSchedule));
   post.set_state(initial);
   post.set_scheduled_by(caller.principal.subject);
   post.set_schedule_request_id(request.request_id());
@@ -503,20 +503,20 @@ absl::StatusOr<v1::ReschedulePostResponse> Planner::ReschedulePost(
         absl::StatusOr<Stored<v1::Post>> current = posts_.Get<v1::Post>(id);
         if (!current.ok()) return internal::NotFoundAs(current.status(), request.name());
         const v1::Post& before = current->value;
-        RETURN_IF_ERROR(lifecycle::Next(before.state(), lifecycle::PostEvent::kSetNewTime,
-                                        before.name())
-                            .status());
+        RETURN_IF_ERROR(
+            lifecycle::Next(before.state(), lifecycle::PostEvent::kSetNewTime, before.name())
+                .status());
         ASSIGN_OR_RETURN(AccountName account, ParseAccountName("post.account", before.account()));
         RETURN_IF_ERROR(CheckNotBlackedOut(SpokeName(account.spoke), publish_time, now));
-        ASSIGN_OR_RETURN(std::string content_id, ParseContentName("post.content", before.content()));
+        ASSIGN_OR_RETURN(std::string content_id,
+                         ParseContentName("post.content", before.content()));
         absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
         if (!content.ok()) return internal::NotFoundAs(content.status(), before.content());
         if (!lifecycle::IsApprovedAt(content->value, before.content_version(),
                                      before.content_hash())) {
-          return absl::FailedPreconditionError(
-              absl::StrCat(before.content(), " is no longer approved at version ",
-                           before.content_version(), "; cancel ", before.name(),
-                           " and schedule the new version"));
+          return absl::FailedPreconditionError(absl::StrCat(
+              before.content(), " is no longer approved at version ", before.content_version(),
+              "; cancel ", before.name(), " and schedule the new version"));
         }
         // Indexed and recorded first, as SchedulePost does; the old reservation
         // (a passed slot) goes.

@@ -47,14 +47,15 @@ absl::StatusOr<v1::SetReviewPolicyResponse> Planner::SetReviewPolicy(
         *event.mutable_policy() = policy;
         event.set_actor(caller.principal.subject);
         const uint64_t base = current.ok() ? current->revision : 0;
-        const std::vector<Change> changes = {NewChange({.resource = policy.name(),
-                                                        .base_revision = base,
-                                                        .fact = "set",
-                                                        .subject = common::subjects::kReviewPolicySet,
-                                                        .payload = &event,
-                                                        .action = "review_policy.set",
-                                                        .version = at + 1},
-                                                       caller, request.request_id(), now)};
+        const std::vector<Change> changes = {
+            NewChange({.resource = policy.name(),
+                       .base_revision = base,
+                       .fact = "set",
+                       .subject = common::subjects::kReviewPolicySet,
+                       .payload = &event,
+                       .action = "review_policy.set",
+                       .version = at + 1},
+                      caller, request.request_id(), now)};
         absl::Status written =
             current.ok()
                 ? organisation_.Update(ReviewPolicyKey(spoke), policy, *current, changes).status()

@@ -68,8 +68,8 @@ absl::Status ValidateReviewStages(
     const v1::ReviewStage& stage = stages[i];
     const std::string field = absl::StrCat("policy.stages[", i, "]");
     if (!ValidStageId(stage.id())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ".id must be 1 to ", kMaxStageIdChars, " of [a-z0-9-], starting with a letter"));
+      return absl::InvalidArgumentError(absl::StrCat(field, ".id must be 1 to ", kMaxStageIdChars,
+                                                     " of [a-z0-9-], starting with a letter"));
     }
     if (!ids.insert(stage.id()).second) {
       return absl::InvalidArgumentError(
@@ -164,8 +164,8 @@ absl::StatusOr<common::Role> CheckStageApprover(const v1::Content& content,
   }
   if (!stage.reviewers().empty() && !Lists(stage, who)) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "stage \"", stage.id(), "\" is approved only by its named reviewers: ",
-        absl::StrJoin(stage.reviewers(), ", ")));
+        "stage \"", stage.id(),
+        "\" is approved only by its named reviewers: ", absl::StrJoin(stage.reviewers(), ", ")));
   }
   for (const v1::StageApproval& a : content.stage_approvals()) {
     if (a.version() == content.version() && a.reviewer() == who) {

@@ -30,7 +30,8 @@ inline constexpr std::string_view kDefaultStageId = "review";
 // reviewer subjects (at least one for ALL_NAMED). Stages must not overlap: a
 // subject is listed in at most one stage, and two stages with the same role
 // must both list their reviewers (otherwise one person could qualify for both).
-absl::Status ValidateReviewStages(const google::protobuf::RepeatedPtrField<v1::ReviewStage>& stages);
+absl::Status ValidateReviewStages(
+    const google::protobuf::RepeatedPtrField<v1::ReviewStage>& stages);
 
 // The one stage of a spoke without a policy: any clinical or compliance
 // reviewer (role empty), ANY_ONE.

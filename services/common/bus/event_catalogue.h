@@ -222,13 +222,14 @@ inline constexpr std::string_view kAuditPrefix =
 
 // Every kind, in the order of docs/events.md.
 inline constexpr std::array<const EventKind*, 31> kAll = {
-    &kSpokeCreated, &kAccountCreated, &kObjectiveCreated, &kContentCreated, &kContentUpdated,
-    &kContentSubmitted, &kContentStageApproved, &kContentApproved, &kContentRejected,
-    &kPostScheduled, &kPostCancelled, &kPostAwaitingApproval, &kPostNeedsReschedule,
-    &kPostPublished, &kPostFailed, &kPublishingHeld, &kPublishingResumed, &kCadenceChanged,
-    &kReviewPolicySet, &kBlackoutCreated, &kBlackoutDeleted, &kEvergreenCreated,
-    &kEvergreenRetired, &kEvergreenRenewed, &kEvergreenReviewDue, &kMentionClassified,
-    &kInboxCreated, &kInboxClosed, &kAuditRecorded, &kAlertRaised, &kEngagementObserved};
+    &kSpokeCreated,        &kAccountCreated,    &kObjectiveCreated,     &kContentCreated,
+    &kContentUpdated,      &kContentSubmitted,  &kContentStageApproved, &kContentApproved,
+    &kContentRejected,     &kPostScheduled,     &kPostCancelled,        &kPostAwaitingApproval,
+    &kPostNeedsReschedule, &kPostPublished,     &kPostFailed,           &kPublishingHeld,
+    &kPublishingResumed,   &kCadenceChanged,    &kReviewPolicySet,      &kBlackoutCreated,
+    &kBlackoutDeleted,     &kEvergreenCreated,  &kEvergreenRetired,     &kEvergreenRenewed,
+    &kEvergreenReviewDue,  &kMentionClassified, &kInboxCreated,         &kInboxClosed,
+    &kAuditRecorded,       &kAlertRaised,       &kEngagementObserved};
 }  // namespace events
 
 // Every kind in the catalogue, in the order of docs/events.md.

@@ -441,7 +441,8 @@ TEST_F(PlannerBadInputTest, Posts) {
     };
   };
   cases.push_back({"cancel a cancelled post", cancel("posts/cancelled", ""),
-                   Code::kFailedPrecondition, "only SCHEDULED, NEEDS_HUMAN, AWAITING_APPROVAL or NEEDS_RESCHEDULE posts"});
+                   Code::kFailedPrecondition,
+                   "only SCHEDULED, NEEDS_HUMAN, AWAITING_APPROVAL or NEEDS_RESCHEDULE posts"});
   cases.push_back({"cancel unknown", cancel("posts/nope", ""), Code::kNotFound, "not found"});
   cases.push_back(
       {"cancel malformed", cancel("contents/x", ""), Code::kInvalidArgument, "posts/{post}"});

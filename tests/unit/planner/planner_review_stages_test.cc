@@ -55,9 +55,9 @@ class PlannerReviewStagesTest : public PlannerFixture {
 
   // Clinical (any one clinical reviewer), then compliance (both named people).
   void SetTwoStagePolicy() {
-    auto set = SetPolicy({Stage("clinical", "clinical_reviewer", v1::REVIEW_RULE_ANY_ONE),
-                          Stage("compliance", "compliance_reviewer", v1::REVIEW_RULE_ALL_NAMED,
-                                {"cody", "cass"})});
+    auto set = SetPolicy(
+        {Stage("clinical", "clinical_reviewer", v1::REVIEW_RULE_ANY_ONE),
+         Stage("compliance", "compliance_reviewer", v1::REVIEW_RULE_ALL_NAMED, {"cody", "cass"})});
     ASSERT_TRUE(set.ok()) << set.status();
   }
 
@@ -307,8 +307,7 @@ TEST_F(PlannerReviewStagesTest, ANewVersionVoidsEveryStageApproval) {
 TEST_F(PlannerReviewStagesTest, ContentKeepsTheStagesItWasSubmittedUnder) {
   SetTwoStagePolicy();
   v1::Content c = Submit(DraftInSpoke(writer_));
-  ASSERT_TRUE(
-      SetPolicy({Stage("brand", "compliance_reviewer", v1::REVIEW_RULE_ANY_ONE)}, 1).ok());
+  ASSERT_TRUE(SetPolicy({Stage("brand", "compliance_reviewer", v1::REVIEW_RULE_ANY_ONE)}, 1).ok());
   auto clinical = TryApprove(clara_, c);
   ASSERT_TRUE(clinical.ok()) << clinical.status();
   EXPECT_EQ(clinical->state(), v1::CONTENT_STATE_IN_REVIEW);
@@ -331,8 +330,8 @@ TEST_F(PlannerReviewStagesTest, ABadPolicyIsRefusedWithTheReasonAndChangesNothin
   };
   std::vector<v1::ReviewStage> nine;
   for (int i = 0; i < 9; ++i) {
-    nine.push_back(Stage("s" + std::to_string(i), "clinical_reviewer", all,
-                         {"person-" + std::to_string(i)}));
+    nine.push_back(
+        Stage("s" + std::to_string(i), "clinical_reviewer", all, {"person-" + std::to_string(i)}));
   }
   const std::vector<Case> cases = {
       {"no stages", {}, absl::StatusCode::kInvalidArgument, "1 to 8 stages"},
@@ -349,10 +348,7 @@ TEST_F(PlannerReviewStagesTest, ABadPolicyIsRefusedWithTheReasonAndChangesNothin
        {Stage("a", "publisher", any)},
        absl::StatusCode::kInvalidArgument,
        "clinical_reviewer or compliance_reviewer"},
-      {"an unknown role",
-       {Stage("a", "surgeon", any)},
-       absl::StatusCode::kInvalidArgument,
-       "role"},
+      {"an unknown role", {Stage("a", "surgeon", any)}, absl::StatusCode::kInvalidArgument, "role"},
       {"no rule",
        {Stage("a", "clinical_reviewer", v1::REVIEW_RULE_UNSPECIFIED)},
        absl::StatusCode::kInvalidArgument,
@@ -457,8 +453,8 @@ TEST_F(PlannerReviewStagesTest, LateFinalApprovalNeedsARescheduleAndNeverPublish
   EXPECT_EQ(post.state(), v1::POST_STATE_NEEDS_RESCHEDULE);
   EXPECT_EQ(bus_.Published("carecast.post.needs_reschedule").size(), 2u);
   EXPECT_TRUE(bus_.Published("carecast.post.scheduled").empty());
-  EXPECT_THAT(AuditActions("posts/late"),
-              ElementsAre("post.schedule_awaiting/publisher", "post.needs_reschedule/clinical_reviewer"));
+  EXPECT_THAT(AuditActions("posts/late"), ElementsAre("post.schedule_awaiting/publisher",
+                                                      "post.needs_reschedule/clinical_reviewer"));
 
   // Visible on the calendar by its state.
   v1::ListCalendarRequest list;
