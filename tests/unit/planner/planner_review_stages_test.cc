@@ -329,6 +329,7 @@ TEST_F(PlannerReviewStagesTest, ABadPolicyIsRefusedWithTheReasonAndChangesNothin
     std::string policy = kPolicy;
   };
   std::vector<v1::ReviewStage> nine;
+  nine.reserve(9);
   for (int i = 0; i < 9; ++i) {
     nine.push_back(
         Stage("s" + std::to_string(i), "clinical_reviewer", all, {"person-" + std::to_string(i)}));
