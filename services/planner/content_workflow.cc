@@ -202,6 +202,7 @@ absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
                   // The stages are copied now: a policy change later
                   // does not alter this review.
                   ASSIGN_OR_RETURN(v1::ReviewPolicy policy, ReviewPolicyOf(content.spoke()));
+                  RETURN_IF_ERROR(CheckStagesCanComplete(content, policy.stages()));
                   content.set_state(next);
                   content.clear_rejection_reason();
                   *content.mutable_review_stages() = policy.stages();

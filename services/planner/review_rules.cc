@@ -177,6 +177,28 @@ absl::StatusOr<common::Role> CheckStageApprover(const v1::Content& content,
   return *role;
 }
 
+absl::Status CheckStagesCanComplete(
+    const v1::Content& content, const google::protobuf::RepeatedPtrField<v1::ReviewStage>& stages) {
+  for (const v1::ReviewStage& stage : stages) {
+    if (stage.reviewers().empty()) continue;
+    std::vector<std::string> editors;
+    for (const std::string& subject : stage.reviewers()) {
+      if (IsEditor(content, subject)) editors.push_back(subject);
+    }
+    const bool blocked = stage.rule() == v1::REVIEW_RULE_ALL_NAMED
+                             ? !editors.empty()
+                             : editors.size() == static_cast<size_t>(stage.reviewers_size());
+    if (blocked) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "stage \"", stage.id(), "\" could never be approved: ", absl::StrJoin(editors, ", "),
+          " wrote or edited",
+          " this content, and no one approves their own work; change the spoke's review "
+          "policy or have someone else write it"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 bool StageComplete(const v1::Content& content, const v1::ReviewStage& stage) {
   auto approved_by = [&](std::string_view subject) {
     return std::any_of(content.stage_approvals().begin(), content.stage_approvals().end(),

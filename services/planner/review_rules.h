@@ -52,6 +52,14 @@ absl::StatusOr<common::Role> CheckStageApprover(const v1::Content& content,
                                                 const v1::ReviewStage& stage,
                                                 const common::Principal& principal);
 
+// OK, or FAILED_PRECONDITION naming the stage, when a stage of `stages` could
+// never be completed for `content` because its named reviewers wrote a version:
+// an ALL_NAMED stage naming an editor, or an ANY_ONE stage whose every listed
+// reviewer is an editor. SubmitContent asks it, so such content is refused
+// with the reason instead of waiting in review for ever.
+absl::Status CheckStagesCanComplete(
+    const v1::Content& content, const google::protobuf::RepeatedPtrField<v1::ReviewStage>& stages);
+
 // True when the approvals of the current version complete `stage`.
 bool StageComplete(const v1::Content& content, const v1::ReviewStage& stage);
 

@@ -261,6 +261,23 @@ TEST_F(PlannerReviewStagesTest, AWriterWhoEditedSomeoneElsesDraftCannotApproveIt
   EXPECT_TRUE(TryApprove(clara_, resubmitted).ok());
 }
 
+TEST_F(PlannerReviewStagesTest, ContentANamedReviewerEditedIsRefusedAtSubmission) {
+  ASSERT_TRUE(SetPolicy({Stage("clinical", "clinical_reviewer", v1::REVIEW_RULE_ALL_NAMED,
+                               {"clara", "wes"})})
+                  .ok());
+  v1::Content draft = DraftInSpoke(writer_);
+  auto edited = Edit(wes_, draft, "Free flu shots this Saturday, 9 to 5.");
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  auto before = Take();
+  v1::SubmitContentRequest submit;
+  submit.set_name(edited->name());
+  auto refused = planner_->SubmitContent(writer_, submit);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("stage \"clinical\" could never be approved: wes"));
+  ExpectUnchanged(before, "a submission no stage could approve");
+}
+
 TEST_F(PlannerReviewStagesTest, OnePersonApprovesAtMostOneStageOfAVersion) {
   ASSERT_TRUE(SetPolicy({Stage("clinical", "clinical_reviewer", v1::REVIEW_RULE_ANY_ONE),
                          Stage("compliance", "compliance_reviewer", v1::REVIEW_RULE_ANY_ONE)})
