@@ -237,12 +237,11 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
         ASSIGN_OR_RETURN(std::string id, ParseContentName("name", request.name()));
         RETURN_IF_ERROR(RequireVersion("version", request.version()));
         const absl::Time now = clock_.Now();
-        // Set by the attempt that wrote: the stage approved, the role it was
-        // approved under, and whether it was the last.
-        std::string stage_id;
-        std::string next_stage;
+        // Set by the attempt that wrote: what it did (for the trail), the role
+        // the stage was approved under, and whether it completed the review.
+        std::string detail;
         Caller as = caller;
-        bool final = false;
+        bool completes_review = false;
         ASSIGN_OR_RETURN(
             Stored<v1::Content> stored,
             internal::ReadModifyWrite<v1::Content>(
@@ -284,7 +283,6 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
                   // no one can fix them.
                   RETURN_IF_ERROR(CheckContentFitsNetworks(content));
                   as.role = role;
-                  stage_id = stage.id();
                   v1::StageApproval& given = *content.add_stage_approvals();
                   given.set_stage(stage.id());
                   given.set_reviewer(caller.principal.subject);
@@ -293,18 +291,20 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
                   *given.mutable_approve_time() = ToProto(now);
                   given.set_role(std::string(common::RoleName(role)));
                   *content.mutable_update_time() = ToProto(now);
+                  completes_review = false;
                   if (!StageComplete(content, stage)) {
-                    next_stage = stage.id();
-                    final = false;
+                    detail = absl::StrCat("stage ", stage.id(), " approved by one of its ",
+                                          stage.reviewers_size(), " named reviewers");
                     return absl::OkStatus();
                   }
-                  final = at + 1 == stages.size();
-                  if (!final) {
-                    next_stage = stages[at + 1].id();
-                    content.set_current_stage(next_stage);
+                  completes_review = at + 1 == stages.size();
+                  if (!completes_review) {
+                    content.set_current_stage(stages[at + 1].id());
+                    detail = absl::StrCat("stage ", stage.id(), " complete; next stage ",
+                                          stages[at + 1].id());
                     return absl::OkStatus();
                   }
-                  next_stage.clear();
+                  detail = absl::StrCat("stage ", stage.id(), " complete; every stage approved");
                   content.clear_current_stage();
                   content.set_state(approved);
                   v1::Approval& approval = *content.mutable_approval();
@@ -315,19 +315,18 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
                   return absl::OkStatus();
                 },
                 [&](const v1::Content& after, uint64_t base) {
-                  if (final) {
-                    return std::vector<Change>{ContentChange(
-                        {"approved", subjects::kContentApproved, "approve"}, after, base, as,
-                        request.request_id(), now, absl::StrCat("stage ", stage_id, "; approved"))};
+                  if (completes_review) {
+                    return std::vector<Change>{
+                        ContentChange({"approved", subjects::kContentApproved, "approve"}, after,
+                                      base, as, request.request_id(), now, detail)};
                   }
                   return std::vector<Change>{ContentChange(
                       {"stage_approved", subjects::kContentStageApproved, "approve_stage"}, after,
-                      base, as, request.request_id(), now,
-                      absl::StrCat("stage ", stage_id, "; next: ", next_stage))};
+                      base, as, request.request_id(), now, detail)};
                 }));
-        metrics_.ContentTransition(final ? "approved" : "stage_approved");
+        metrics_.ContentTransition(completes_review ? "approved" : "stage_approved");
         wrote = true;
-        if (final) {
+        if (completes_review) {
           // The content is saved first. A crash before this leaves its
           // AWAITING_APPROVAL posts waiting: they are never published late,
           // and the calendar shows them.
