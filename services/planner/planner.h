@@ -93,7 +93,8 @@ using Stored = common::Stored<T>;
 // several planner replicas may serve at once. Every method validates its request
 // completely before changing anything. Errors: INVALID_ARGUMENT (bad input,
 // nothing changed), NOT_FOUND, FAILED_PRECONDITION (wrong state), ABORTED (stale
-// version / lost compare-and-set), PERMISSION_DENIED (self-approval),
+// version / lost compare-and-set), PERMISSION_DENIED (separation of duties in
+// review: review_rules.h),
 // UNAVAILABLE (NATS or Redis down). Every write goes through the entity store:
 // once it returns OK its events and audit entries are on record and reach the
 // bus even if this process dies (the outbox relay, StartRelay, finishes them).
