@@ -53,6 +53,7 @@ cadence::FeedPostState FeedState(v1::PostState state) {
     case v1::POST_STATE_FAILED:
       return cadence::FeedPostState::kCancelled;
     case v1::POST_STATE_NEEDS_HUMAN:
+    case v1::POST_STATE_NEEDS_RESCHEDULE:
       return cadence::FeedPostState::kNeedsHuman;
     default:
       return cadence::FeedPostState::kScheduled;

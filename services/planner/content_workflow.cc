@@ -1,7 +1,8 @@
 // Content and its review: create, edit (a new version voids any approval and
-// cancels posts scheduled from it), submit, approve (bound to one version, never
-// by the author, only when the guard finds nothing and every variant with the
-// media fits its network), reject.
+// cancels posts scheduled from it), submit (the spoke's review stages are
+// copied onto the content), approve one stage at a time (bound to one version,
+// never by anyone who wrote a version, one stage per person, only when the guard
+// finds nothing and every variant with the media fits its network), reject.
 #include "absl/strings/str_join.h"
 
 #include "carecast/v1/events.pb.h"
@@ -12,6 +13,7 @@
 #include "services/planner/planner.h"
 #include "services/planner/planner_internal.h"
 #include "services/planner/resource_names.h"
+#include "services/planner/review_rules.h"
 #include "services/planner/validation.h"
 
 namespace carecast::planner {
@@ -85,6 +87,7 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
         content.set_version(1);
         content.set_content_hash(ContentHash(content));
         content.set_author(caller.principal.subject);
+        content.add_editors(caller.principal.subject);
         *content.mutable_create_time() = ToProto(now);
         *content.mutable_update_time() = ToProto(now);
         const std::vector<Change> changes = {
@@ -143,7 +146,13 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
                   }
                   RETURN_IF_ERROR(CheckContentCampaign(in.campaign(), in.pillar(), content.spoke(),
                                                        content.campaign()));
-                  was_approved = content.state() == v1::CONTENT_STATE_APPROVED;
+                  was_approved = content.state() == v1::CONTENT_STATE_APPROVED ||
+                                 !content.stage_approvals().empty();
+                  // Content stored before editors were recorded names its author only.
+                  if (content.editors().empty()) content.add_editors(content.author());
+                  if (!IsEditor(content, caller.principal.subject)) {
+                    content.add_editors(caller.principal.subject);
+                  }
                   content.set_title(in.title());
                   content.set_campaign(in.campaign());
                   content.set_pillar(in.pillar());
@@ -158,6 +167,9 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
                                                    content.name()));
                   content.set_state(next);
                   content.clear_approval();
+                  content.clear_stage_approvals();
+                  content.clear_review_stages();
+                  content.clear_current_stage();
                   content.clear_rejection_reason();
                   *content.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
@@ -174,7 +186,10 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
         // The content is saved first. A crash before the cancellations leaves
         // posts whose content_hash no longer matches any approval; the publisher
         // must refuse those, so an edit is never published unreviewed.
-        RETURN_IF_ERROR(CancelScheduledPostsOf(caller, content.name(), request.request_id(), now));
+        RETURN_IF_ERROR(CancelPostsOf(caller, content.name(),
+                                      {v1::POST_STATE_SCHEDULED, v1::POST_STATE_AWAITING_APPROVAL,
+                                       v1::POST_STATE_NEEDS_RESCHEDULE},
+                                      "content edited", request.request_id(), now));
         v1::UpdateContentResponse response;
         *response.mutable_content() = content;
         return response;
@@ -199,15 +214,27 @@ absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
                       v1::ContentState next,
                       lifecycle::Next(content.state(), lifecycle::ContentEvent::kSubmit,
                                       content.name()));
+                  // The stages are copied now: a policy change later
+                  // does not alter this review.
+                  ASSIGN_OR_RETURN(v1::ReviewPolicy policy, ReviewPolicyOf(content.spoke()));
+                  RETURN_IF_ERROR(CheckStagesCanComplete(content, policy.stages()));
                   content.set_state(next);
                   content.clear_rejection_reason();
+                  *content.mutable_review_stages() = policy.stages();
+                  content.clear_stage_approvals();
+                  content.set_current_stage(policy.stages(0).id());
                   *content.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
                 },
                 [&](const v1::Content& after, uint64_t base) {
+                  std::vector<std::string> ids;
+                  for (const v1::ReviewStage& stage : after.review_stages()) {
+                    ids.push_back(stage.id());
+                  }
                   return std::vector<Change>{
                       ContentChange({"submitted", subjects::kContentSubmitted, "submit"}, after,
-                                    base, caller, request.request_id(), now)};
+                                    base, caller, request.request_id(), now,
+                                    absl::StrCat("review stages: ", absl::StrJoin(ids, ", ")))};
                 }));
         metrics_.ContentTransition("submitted");
         wrote = true;
@@ -226,6 +253,11 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
         RETURN_IF_ERROR(RequireVersion("version", request.version()));
         const SpokeScope scope = SpokeScope::For(caller);
         const absl::Time now = clock_.Now();
+        // Set by the attempt that wrote: what it did (for the trail), the role
+        // the stage was approved under, and whether it completed the review.
+        std::string detail;
+        Caller as = caller;
+        bool completes_review = false;
         ASSIGN_OR_RETURN(
             Stored<v1::Content> stored,
             internal::ReadModifyWrite<v1::Content>(
@@ -233,37 +265,90 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
                 [&](v1::Content& content) -> absl::Status {
                   RETURN_IF_ERROR(scope.RequireChangeOf(content.spoke(), content.name()));
                   ASSIGN_OR_RETURN(
-                      v1::ContentState next,
+                      v1::ContentState approved,
                       lifecycle::Next(content.state(), lifecycle::ContentEvent::kApprove,
                                       content.name()));
                   if (content.version() != request.version()) {
                     return StaleVersion(content, request.version());
                   }
-                  if (content.author() == caller.principal.subject) {
-                    return absl::PermissionDeniedError(
-                        "no one approves their own work: the reviewer is the author");
+                  if (!request.content_hash().empty() &&
+                      request.content_hash() != content.content_hash()) {
+                    return absl::AbortedError(
+                        absl::StrCat(content.name(), " version ", content.version(),
+                                     " has another content_hash than the one read; read it again"));
                   }
+                  const std::vector<v1::ReviewStage> stages = StagesOf(content);
+                  // The first stage not yet complete (current_stage says the
+                  // same; content submitted before stages existed has none).
+                  size_t at = 0;
+                  while (at < stages.size() && StageComplete(content, stages[at])) ++at;
+                  if (at == stages.size()) {
+                    return absl::FailedPreconditionError(
+                        absl::StrCat(content.name(), " has every stage approved already"));
+                  }
+                  const v1::ReviewStage& stage = stages[at];
+                  if (!request.stage().empty() && request.stage() != stage.id()) {
+                    return absl::FailedPreconditionError(
+                        absl::StrCat(content.name(), " is at stage \"", stage.id(), "\", not \"",
+                                     request.stage(), "\"; stages are approved in order"));
+                  }
+                  ASSIGN_OR_RETURN(common::Role role,
+                                   CheckStageApprover(content, stage, caller.principal));
                   RETURN_IF_ERROR(GuardContent(content));
-                  // Sizes, types, alt text and the variants' texts are
-                  // held to each target network's rules now, not at
-                  // publish time, when no one can fix them.
+                  // Sizes, types, alt text and the variants' texts are held to
+                  // each target network's rules now, not at publish time, when
+                  // no one can fix them.
                   RETURN_IF_ERROR(CheckContentFitsNetworks(content));
-                  content.set_state(next);
+                  as.role = role;
+                  v1::StageApproval& given = *content.add_stage_approvals();
+                  given.set_stage(stage.id());
+                  given.set_reviewer(caller.principal.subject);
+                  given.set_version(content.version());
+                  given.set_content_hash(content.content_hash());
+                  *given.mutable_approve_time() = ToProto(now);
+                  given.set_role(std::string(common::RoleName(role)));
+                  *content.mutable_update_time() = ToProto(now);
+                  completes_review = false;
+                  if (!StageComplete(content, stage)) {
+                    detail = absl::StrCat("stage ", stage.id(), " approved by one of its ",
+                                          stage.reviewers_size(), " named reviewers");
+                    return absl::OkStatus();
+                  }
+                  completes_review = at + 1 == stages.size();
+                  if (!completes_review) {
+                    content.set_current_stage(stages[at + 1].id());
+                    detail = absl::StrCat("stage ", stage.id(), " complete; next stage ",
+                                          stages[at + 1].id());
+                    return absl::OkStatus();
+                  }
+                  detail = absl::StrCat("stage ", stage.id(), " complete; every stage approved");
+                  content.clear_current_stage();
+                  content.set_state(approved);
                   v1::Approval& approval = *content.mutable_approval();
                   approval.set_reviewer(caller.principal.subject);
                   approval.set_version(content.version());
                   approval.set_content_hash(content.content_hash());
                   *approval.mutable_approve_time() = ToProto(now);
-                  *content.mutable_update_time() = ToProto(now);
                   return absl::OkStatus();
                 },
                 [&](const v1::Content& after, uint64_t base) {
-                  return std::vector<Change>{
-                      ContentChange({"approved", subjects::kContentApproved, "approve"}, after,
-                                    base, caller, request.request_id(), now)};
+                  if (completes_review) {
+                    return std::vector<Change>{
+                        ContentChange({"approved", subjects::kContentApproved, "approve"}, after,
+                                      base, as, request.request_id(), now, detail)};
+                  }
+                  return std::vector<Change>{ContentChange(
+                      {"stage_approved", subjects::kContentStageApproved, "approve_stage"}, after,
+                      base, as, request.request_id(), now, detail)};
                 }));
-        metrics_.ContentTransition("approved");
+        metrics_.ContentTransition(completes_review ? "approved" : "stage_approved");
         wrote = true;
+        if (completes_review) {
+          // The content is saved first. A crash before this leaves its
+          // AWAITING_APPROVAL posts waiting: they are never published late,
+          // and the calendar shows them.
+          RETURN_IF_ERROR(ReleaseAwaitingPostsOf(caller, stored.value, request.request_id(), now));
+        }
         v1::ApproveContentResponse response;
         *response.mutable_content() = std::move(stored.value);
         return response;
@@ -352,6 +437,9 @@ absl::StatusOr<v1::RejectContentResponse> Planner::RejectContent(
                 }));
         metrics_.ContentTransition("rejected");
         wrote = true;
+        RETURN_IF_ERROR(CancelPostsOf(caller, stored.value.name(),
+                                      {v1::POST_STATE_AWAITING_APPROVAL}, "content rejected",
+                                      request.request_id(), now));
         v1::RejectContentResponse response;
         *response.mutable_content() = std::move(stored.value);
         return response;

@@ -110,7 +110,8 @@ using Stored = common::Stored<T>;
 // several planner replicas may serve at once. Every method validates its request
 // completely before changing anything. Errors: INVALID_ARGUMENT (bad input,
 // nothing changed), NOT_FOUND, FAILED_PRECONDITION (wrong state), ABORTED (stale
-// version / lost compare-and-set), PERMISSION_DENIED (self-approval),
+// version / lost compare-and-set), PERMISSION_DENIED (separation of duties in
+// review: review_rules.h),
 // UNAVAILABLE (NATS or Redis down). Every write goes through the entity store:
 // once it returns OK its events and audit entries are on record and reach the
 // bus even if this process dies (the outbox relay, StartRelay, finishes them).
@@ -178,7 +179,11 @@ class Planner {
       const Caller& caller, const v1::UpdateCampaignRequest& request);
 
   // Content and its review (content_workflow.cc). Approval also requires every
-  // variant, with the content's media, to fit its network's rules.
+  // variant, with the content's media, to fit its network's rules. Review runs
+  // through the stages copied from the spoke's policy at submission, one
+  // ApproveContent per stage approval (review_rules.h has who may approve); the
+  // last makes the content APPROVED and schedules its AWAITING_APPROVAL posts
+  // still ahead, or marks those whose time passed NEEDS_RESCHEDULE.
   absl::StatusOr<v1::CreateContentResponse> CreateContent(const Caller& caller,
                                                           const v1::CreateContentRequest& request);
   absl::StatusOr<v1::GetContentResponse> GetContent(const Caller& caller,
@@ -195,6 +200,15 @@ class Planner {
   absl::StatusOr<v1::RejectContentResponse> RejectContent(const Caller& caller,
                                                           const v1::RejectContentRequest& request);
 
+  // Review policies (review_policy.cc): a spoke's ordered review stages.
+  // SetReviewPolicy validates them (INVALID_ARGUMENT, nothing changed) and is
+  // fenced on expected_version (ABORTED); GetReviewPolicy answers the default
+  // stage at version 0 for a spoke without one.
+  absl::StatusOr<v1::SetReviewPolicyResponse> SetReviewPolicy(
+      const Caller& caller, const v1::SetReviewPolicyRequest& request);
+  absl::StatusOr<v1::GetReviewPolicyResponse> GetReviewPolicy(
+      const Caller& caller, const v1::GetReviewPolicyRequest& request);
+
   // Each network's draft of the content, with the guard's findings on it
   // (content_variants.cc). Reads only.
   absl::StatusOr<v1::GenerateVariantsResponse> GenerateVariants(
@@ -202,7 +216,8 @@ class Planner {
 
   // Posts and the calendar (post_scheduling.cc).
   // Places the approved content's variant for the account's network (with the
-  // content's media) on the calendar. FAILED_PRECONDITION, nothing written, when
+  // content's media) on the calendar; content still IN_REVIEW makes an
+  // AWAITING_APPROVAL post, which no publisher sends. FAILED_PRECONDITION, nothing written, when
   // the network has no configured channel adapter or the variant breaks the
   // network's rules (common::networks::CheckPostFits, whose reason it carries).
   absl::StatusOr<v1::SchedulePostResponse> SchedulePost(const Caller& caller,
@@ -219,6 +234,11 @@ class Planner {
   // FAILED_PRECONDITION naming it.
   absl::StatusOr<v1::CancelPostResponse> CancelPost(const Caller& caller,
                                                     const v1::CancelPostRequest& request);
+  // Gives a NEEDS_RESCHEDULE post a new publish_time (checked as SchedulePost
+  // checks it) and makes it SCHEDULED; its content must still be approved at
+  // the post's version. Any other state is FAILED_PRECONDITION.
+  absl::StatusOr<v1::ReschedulePostResponse> ReschedulePost(
+      const Caller& caller, const v1::ReschedulePostRequest& request);
   absl::StatusOr<v1::ListCalendarResponse> ListCalendar(const Caller& caller,
                                                         const v1::ListCalendarRequest& request);
 
@@ -352,17 +372,31 @@ class Planner {
   // in the title, master text and variants (never the matched text).
   absl::Status GuardContent(const v1::Content& content);
 
-  // Cancels every SCHEDULED post of `content_name` (after an edit); each
-  // cancellation is written with its own change.
-  absl::Status CancelScheduledPostsOf(const Caller& caller, const std::string& content_name,
+  // Cancels every post of `content_name` in one of `states` (after an edit or
+  // a rejection), with `detail` in the audit trail; each cancellation is
+  // written with its own change.
+  absl::Status CancelPostsOf(const Caller& caller, const std::string& content_name,
+                             const std::vector<v1::PostState>& states, std::string_view detail,
+                             std::string_view request_id, absl::Time now);
+  // After the final approval of `content`: each of its AWAITING_APPROVAL posts
+  // becomes SCHEDULED (carecast.post.scheduled, so publishers index it) when its
+  // publish_time is still beyond the minimum lead time, else NEEDS_RESCHEDULE
+  // (carecast.post.needs_reschedule). Posts of another version are cancelled.
+  absl::Status ReleaseAwaitingPostsOf(const Caller& caller, const v1::Content& content,
                                       std::string_view request_id, absl::Time now);
+  // The review policy of `spoke_name` (`spokes/{spoke}`), or the default
+  // stage when the spoke has none or the name is empty.
+  absl::StatusOr<v1::ReviewPolicy> ReviewPolicyOf(std::string_view spoke_name);
 
   // SchedulePost's steps (post_scheduling.cc): the checks of the content, the
   // account and its network that make the post, then the calendar entry and
   // the write with its event and audit entry.
+  // With `allow_awaiting`, content IN_REVIEW makes an AWAITING_APPROVAL post
+  // (SchedulePost, AddToQueue); otherwise only APPROVED content makes a post.
   absl::StatusOr<v1::Post> DraftPost(const Caller& caller, const v1::SchedulePostRequest& request,
                                      const std::string& content_id, const AccountName& account_name,
-                                     const std::string& id, absl::Time now);
+                                     const std::string& id, absl::Time now,
+                                     bool allow_awaiting = false);
   absl::Status StoreNewPost(const Caller& caller, const v1::SchedulePostRequest& request,
                             const std::string& id, const v1::Post& post, absl::Time now);
 

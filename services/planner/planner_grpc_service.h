@@ -33,11 +33,14 @@
   X(SubmitContent)                  \
   X(ApproveContent)                 \
   X(RejectContent)                  \
+  X(SetReviewPolicy)                \
+  X(GetReviewPolicy)                \
   X(GenerateVariants)               \
   X(SchedulePost)                   \
   X(BatchSchedulePosts)             \
   X(GetPost)                        \
   X(CancelPost)                     \
+  X(ReschedulePost)                 \
   X(ListCalendar)                   \
   X(SetCadence)                     \
   X(GetCadence)                     \

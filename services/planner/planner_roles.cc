@@ -17,7 +17,10 @@ using common::Role;
 // | CreateContent, UpdateContent,           | contributor, content_developer             |
 // |   SubmitContent                         |                                            |
 // | ApproveContent, RejectContent           | clinical_reviewer, compliance_reviewer     |
+// |                                         |   (each stage then names its own role)     |
+// | SetReviewPolicy                         | strategist, admin                          |
 // | SchedulePost, BatchSchedulePosts        | publisher, strategist                      |
+// | ReschedulePost                          | publisher, strategist                      |
 // | CancelPost                              | publisher, strategist, admin (the admin    |
 // |                                         |   may end a NEEDS_HUMAN post on call, as   |
 // |                                         |   with the publisher's Confirm RPCs)       |
@@ -27,6 +30,7 @@ using common::Role;
 // |   GetObjective, ListObjectives,         |                                            |
 // |   GetAudience, ListAudiences,           |                                            |
 // |   GetCampaign, ListCampaigns,           |                                            |
+// |   GetReviewPolicy,                      |                                            |
 // |   GetContent, GetPost, ListCalendar,    |                                            |
 // |   GetPublishingState, ListAuditEntries) |                                            |
 // Role order decides which role the audit trail records when a caller holds
@@ -67,11 +71,14 @@ common::RoleTable PlannerRoleTable() {
       {m("SubmitContent"), writers},
       {m("ApproveContent"), reviewers},
       {m("RejectContent"), reviewers},
+      {m("SetReviewPolicy"), organisers},
+      {m("GetReviewPolicy"), readers},
       {m("GenerateVariants"), {Role::kContributor, Role::kContentDeveloper, Role::kStrategist}},
       {m("SchedulePost"), schedulers},
       {m("BatchSchedulePosts"), schedulers},
       {m("GetPost"), readers},
       {m("CancelPost"), cancellers},
+      {m("ReschedulePost"), schedulers},
       {m("ListCalendar"), readers},
       {m("SetCadence"), organisers},
       {m("GetCadence"), readers},

@@ -1,5 +1,7 @@
-// Posts: an approved content version placed on an account at a time, the
-// calendar over them, and cancellation (by hand, or because the content changed).
+// Posts: an approved content version placed on an account at a time (or one
+// still in review, waiting for its final approval), the calendar over them,
+// cancellation (by hand, or because the content changed), and what the final
+// approval does to the posts that waited for it.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -139,8 +141,8 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
                      absl::FormatDuration(options_.max_schedule_horizon), " ahead"));
   }
   RETURN_IF_ERROR(CheckNotBlackedOut(SpokeName(account_name.spoke), publish_time, now));
-  ASSIGN_OR_RETURN(*response.mutable_post(),
-                   DraftPost(caller, request, content_id, account_name, id, now));
+  ASSIGN_OR_RETURN(*response.mutable_post(), DraftPost(caller, request, content_id, account_name,
+                                                       id, now, /*allow_awaiting=*/true));
   // Recorded before it is stored, so the queue never hands this time's
   // neighbourhood to another post of the account (a crash leaves a reservation
   // that SyncQueue drops).
@@ -153,7 +155,7 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
                                             const v1::SchedulePostRequest& request,
                                             const std::string& content_id,
                                             const AccountName& account_name, const std::string& id,
-                                            absl::Time now) {
+                                            absl::Time now, bool allow_awaiting) {
   absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
   if (!content.ok()) return internal::NotFoundAs(content.status(), request.content());
   const v1::Content& c = content->value;
@@ -169,10 +171,14 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
         absl::StrCat("no channel adapter is configured for network ", AsAbsl(NetworkField(network)),
                      " (set ", common::networks::BaseUrlVariable(network), ")"));
   }
-  if (!lifecycle::IsApprovedAt(c, c.version(), c.content_hash())) {
-    return absl::FailedPreconditionError(absl::StrCat(request.content(),
-                                                      " is not approved at its current version; "
-                                                      "only APPROVED content can be scheduled"));
+  // Content in review may be placed ahead of its approval: the post waits,
+  // and is never published unless the final approval comes before its time.
+  const bool awaiting = allow_awaiting && c.state() == v1::CONTENT_STATE_IN_REVIEW;
+  if (!awaiting && !lifecycle::IsApprovedAt(c, c.version(), c.content_hash())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        request.content(), " is not approved at its current version; only APPROVED content",
+        allow_awaiting ? " (or content IN_REVIEW, which waits for approval)" : "",
+        " can be scheduled"));
   }
   const std::string* text = TextFor(c, network);
   if (text == nullptr) {
@@ -197,8 +203,10 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
   post.set_text(*text);
   *post.mutable_media() = c.media();
   post.set_campaign(c.campaign());
-  ASSIGN_OR_RETURN(v1::PostState initial,
-                   lifecycle::Next(v1::POST_STATE_UNSPECIFIED, lifecycle::PostEvent::kSchedule));
+  ASSIGN_OR_RETURN(
+      v1::PostState initial,
+      lifecycle::Next(v1::POST_STATE_UNSPECIFIED, awaiting ? lifecycle::PostEvent::kScheduleAwaiting
+                                                           : lifecycle::PostEvent::kSchedule));
   post.set_state(initial);
   post.set_scheduled_by(caller.principal.subject);
   post.set_schedule_request_id(request.request_id());
@@ -221,15 +229,18 @@ absl::Status Planner::StoreNewPost(const Caller& caller, const v1::SchedulePostR
   // the bucket, and a Redis outage refuses the call before anything changes.
   RETURN_IF_ERROR(calendar_.Add(id, FromProto(post.publish_time())));
   v1::PostChanged event = Changed(post, caller);
-  const std::vector<Change> changes = {NewChange({.resource = post.name(),
-                                                  .base_revision = 0,
-                                                  .fact = "scheduled",
-                                                  .subject = subjects::kPostScheduled,
-                                                  .payload = &event,
-                                                  .action = "post.schedule",
-                                                  .version = post.content_version(),
-                                                  .content_hash = post.content_hash()},
-                                                 caller, request.request_id(), now)};
+  // An AWAITING_APPROVAL post has its own subject, which publishers do not index.
+  const bool awaiting = post.state() == v1::POST_STATE_AWAITING_APPROVAL;
+  const std::vector<Change> changes = {
+      NewChange({.resource = post.name(),
+                 .base_revision = 0,
+                 .fact = awaiting ? "awaiting_approval" : "scheduled",
+                 .subject = awaiting ? subjects::kPostAwaitingApproval : subjects::kPostScheduled,
+                 .payload = &event,
+                 .action = awaiting ? "post.schedule_awaiting" : "post.schedule",
+                 .version = post.content_version(),
+                 .content_hash = post.content_hash()},
+                caller, request.request_id(), now)};
   auto created = posts_.Create(id, post, changes);
   if (!created.ok()) {
     if (created.status().code() == absl::StatusCode::kAlreadyExists) {
@@ -237,7 +248,7 @@ absl::Status Planner::StoreNewPost(const Caller& caller, const v1::SchedulePostR
     }
     return created.status();
   }
-  metrics_.Post("scheduled");
+  metrics_.Post(awaiting ? "awaiting_approval" : "scheduled");
   return absl::OkStatus();
 }
 
@@ -354,8 +365,13 @@ Change Planner::CancelChange(const v1::Post& post, uint64_t base_revision, const
                    caller, request_id, now);
 }
 
-absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::string& content_name,
-                                             std::string_view request_id, absl::Time now) {
+absl::Status Planner::CancelPostsOf(const Caller& caller, const std::string& content_name,
+                                    const std::vector<v1::PostState>& states,
+                                    std::string_view detail, std::string_view request_id,
+                                    absl::Time now) {
+  auto wanted = [&](v1::PostState state) {
+    return std::find(states.begin(), states.end(), state) != states.end();
+  };
   // A full scan: the posts bucket is the system of record and is shared with the
   // publisher, so no second index can drift from it. The bucket is streamed
   // (one consumer), then each candidate is cancelled with a fresh read.
@@ -363,12 +379,12 @@ absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::st
   RETURN_IF_ERROR(posts_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
     v1::Post post;
     if (!post.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
-    if (post.content() == content_name && post.state() == v1::POST_STATE_SCHEDULED)
+    if (post.content() == content_name && wanted(post.state()))
       candidates.emplace_back(std::string(key), post.name());
     return absl::OkStatus();
   }));
   for (const auto& [key, name] : candidates) {
-    bool still_scheduled = true;
+    bool still_wanted = true;
     absl::StatusOr<Stored<v1::Post>> stored = internal::ReadModifyWrite<v1::Post>(
         posts_, key, name,
         [&](v1::Post& p) -> absl::Status {
@@ -378,17 +394,17 @@ absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::st
           // the publisher refuses a post whose hash no longer matches an approval.
           // A post that became NEEDS_HUMAN meanwhile may be on the network: only a
           // person who checked may cancel it, never an edit.
-          still_scheduled = next.ok() && p.state() == v1::POST_STATE_SCHEDULED;
-          if (!still_scheduled) return absl::CancelledError("no longer scheduled");
+          still_wanted = next.ok() && wanted(p.state());
+          if (!still_wanted) return absl::CancelledError("no longer in a state to cancel");
           p.set_state(*next);
           *p.mutable_update_time() = ToProto(now);
           return absl::OkStatus();
         },
         [&](const v1::Post& after, uint64_t base) {
           return std::vector<Change>{
-              CancelChange(after, base, caller, request_id, now, "content edited")};
+              CancelChange(after, base, caller, request_id, now, std::string(detail))};
         });
-    if (!still_scheduled) continue;
+    if (!still_wanted) continue;
     if (!stored.ok()) {
       if (stored.status().code() == absl::StatusCode::kNotFound) continue;
       return stored.status();
@@ -397,6 +413,173 @@ absl::Status Planner::CancelScheduledPostsOf(const Caller& caller, const std::st
     ReleaseReservation(stored->value, now);
   }
   return absl::OkStatus();
+}
+
+absl::Status Planner::ReleaseAwaitingPostsOf(const Caller& caller, const v1::Content& content,
+                                             std::string_view request_id, absl::Time now) {
+  std::vector<std::pair<std::string, std::string>> candidates;  // (key, post name)
+  RETURN_IF_ERROR(posts_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
+    v1::Post post;
+    if (!post.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
+    if (post.content() == content.name() && post.state() == v1::POST_STATE_AWAITING_APPROVAL)
+      candidates.emplace_back(std::string(key), post.name());
+    return absl::OkStatus();
+  }));
+  for (const auto& [key, name] : candidates) {
+    // What the attempt that wrote decided.
+    enum class Outcome { kSkipped, kScheduled, kLate, kStale } outcome = Outcome::kSkipped;
+    absl::StatusOr<Stored<v1::Post>> stored = internal::ReadModifyWrite<v1::Post>(
+        posts_, key, name,
+        [&](v1::Post& p) -> absl::Status {
+          outcome = Outcome::kSkipped;
+          if (p.state() != v1::POST_STATE_AWAITING_APPROVAL) {
+            return absl::CancelledError("no longer awaiting approval");
+          }
+          lifecycle::PostEvent event = lifecycle::PostEvent::kContentApproved;
+          if (p.content_version() != content.version() ||
+              p.content_hash() != content.content_hash()) {
+            // Made from another version (an edit cancels those; a crash
+            // between the two may leave one): never published.
+            event = lifecycle::PostEvent::kCancel;
+            outcome = Outcome::kStale;
+          } else if (FromProto(p.publish_time()) <= now + options_.min_lead_time) {
+            event = lifecycle::PostEvent::kApprovedLate;
+            outcome = Outcome::kLate;
+          } else {
+            outcome = Outcome::kScheduled;
+          }
+          ASSIGN_OR_RETURN(v1::PostState next, lifecycle::Next(p.state(), event, p.name()));
+          p.set_state(next);
+          *p.mutable_update_time() = ToProto(now);
+          return absl::OkStatus();
+        },
+        [&](const v1::Post& after, uint64_t base) {
+          if (outcome == Outcome::kStale) {
+            return std::vector<Change>{CancelChange(after, base, caller, request_id, now,
+                                                    "made from another content version")};
+          }
+          v1::PostChanged event = Changed(after, caller);
+          const bool late = outcome == Outcome::kLate;
+          const std::string approved_at =
+              absl::FormatTime(absl::RFC3339_sec, now, absl::UTCTimeZone());
+          return std::vector<Change>{NewChange(
+              {.resource = after.name(),
+               .base_revision = base,
+               .fact = late ? "needs_reschedule" : "scheduled",
+               .subject = late ? subjects::kPostNeedsReschedule : subjects::kPostScheduled,
+               .payload = &event,
+               .action = late ? "post.needs_reschedule" : "post.schedule",
+               .version = after.content_version(),
+               .content_hash = after.content_hash(),
+               .detail = late ? absl::StrCat("content approved at ", approved_at,
+                                             ", after the publish time; not published late")
+                              : absl::StrCat("content approved at ", approved_at)},
+              caller, request_id, now)};
+        });
+    if (absl::IsCancelled(stored.status()) || absl::IsNotFound(stored.status())) continue;
+    RETURN_IF_ERROR(stored.status());
+    switch (outcome) {
+      case Outcome::kScheduled:
+        metrics_.Post("scheduled_on_approval");
+        break;
+      case Outcome::kLate:
+        metrics_.Post("needs_reschedule");
+        logger_.Warn("content approved after a post's time; the post needs a new time",
+                     {{"post", name}, {"content", content.name()}});
+        ReleaseReservation(stored->value, now);
+        break;
+      case Outcome::kStale:
+        metrics_.Post("cancelled_by_edit");
+        ReleaseReservation(stored->value, now);
+        break;
+      case Outcome::kSkipped:
+        break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ReschedulePostResponse> Planner::ReschedulePost(
+    const Caller& caller, const v1::ReschedulePostRequest& request) {
+  return Mutate<v1::ReschedulePostResponse>(
+      caller, "ReschedulePost", request.request_id(),
+      [&](bool& wrote) -> absl::StatusOr<v1::ReschedulePostResponse> {
+        ASSIGN_OR_RETURN(std::string id, ParsePostName("name", request.name()));
+        RETURN_IF_ERROR(
+            CheckTimestamp("publish_time", request.has_publish_time(), request.publish_time()));
+        const absl::Time now = clock_.Now();
+        const absl::Time publish_time = FromProto(request.publish_time());
+        if (publish_time <= now + options_.min_lead_time) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("publish_time is in the past: it must be at least ",
+                           absl::FormatDuration(options_.min_lead_time), " after now"));
+        }
+        if (publish_time > now + options_.max_schedule_horizon) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("publish_time is more than ",
+                           absl::FormatDuration(options_.max_schedule_horizon), " ahead"));
+        }
+        absl::StatusOr<Stored<v1::Post>> current = posts_.Get<v1::Post>(id);
+        if (!current.ok()) return internal::NotFoundAs(current.status(), request.name());
+        const v1::Post& before = current->value;
+        RETURN_IF_ERROR(SpokeScope::For(caller).RequireChangeOf(
+            common::SpokeOfResource(before.account()), request.name()));
+        RETURN_IF_ERROR(
+            lifecycle::Next(before.state(), lifecycle::PostEvent::kSetNewTime, before.name())
+                .status());
+        ASSIGN_OR_RETURN(AccountName account, ParseAccountName("post.account", before.account()));
+        RETURN_IF_ERROR(CheckNotBlackedOut(SpokeName(account.spoke), publish_time, now));
+        ASSIGN_OR_RETURN(std::string content_id,
+                         ParseContentName("post.content", before.content()));
+        absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
+        if (!content.ok()) return internal::NotFoundAs(content.status(), before.content());
+        if (!lifecycle::IsApprovedAt(content->value, before.content_version(),
+                                     before.content_hash())) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              before.content(), " is no longer approved at version ", before.content_version(),
+              "; cancel ", before.name(), " and schedule the new version"));
+        }
+        // Indexed and recorded first, as SchedulePost does; the old reservation
+        // (a passed slot) goes.
+        RETURN_IF_ERROR(calendar_.Add(id, publish_time));
+        ReleaseReservation(before, now);
+        RETURN_IF_ERROR(RecordInLedger(account, before.name(), publish_time, now));
+        ASSIGN_OR_RETURN(
+            Stored<v1::Post> stored,
+            internal::ReadModifyWrite<v1::Post>(
+                posts_, id, request.name(),
+                [&](v1::Post& p) -> absl::Status {
+                  ASSIGN_OR_RETURN(
+                      v1::PostState next,
+                      lifecycle::Next(p.state(), lifecycle::PostEvent::kSetNewTime, p.name()));
+                  p.set_state(next);
+                  *p.mutable_publish_time() = request.publish_time();
+                  p.set_queued(false);
+                  *p.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                },
+                [&](const v1::Post& after, uint64_t base) {
+                  v1::PostChanged event = Changed(after, caller);
+                  return std::vector<Change>{NewChange(
+                      {.resource = after.name(),
+                       .base_revision = base,
+                       .fact = "scheduled",
+                       .subject = subjects::kPostScheduled,
+                       .payload = &event,
+                       .action = "post.schedule",
+                       .version = after.content_version(),
+                       .content_hash = after.content_hash(),
+                       .detail = absl::StrCat(
+                           "rescheduled after a late approval to ",
+                           absl::FormatTime(absl::RFC3339_sec, publish_time, absl::UTCTimeZone()))},
+                      caller, request.request_id(), now)};
+                }));
+        metrics_.Post("rescheduled");
+        wrote = true;
+        v1::ReschedulePostResponse response;
+        *response.mutable_post() = std::move(stored.value);
+        return response;
+      });
 }
 
 }  // namespace carecast::planner

@@ -148,7 +148,8 @@ absl::StatusOr<v1::Post> Planner::PlaceInQueue(const Caller& caller, const std::
   draft_request.set_content(content_name);
   draft_request.set_account(account_name);
   draft_request.set_request_id(std::string(request_id));
-  ASSIGN_OR_RETURN(v1::Post post, DraftPost(caller, draft_request, content_id, account, id, now));
+  ASSIGN_OR_RETURN(v1::Post post, DraftPost(caller, draft_request, content_id, account, id, now,
+                                            /*allow_awaiting=*/true));
   const std::string post_name = PostName(id);
 
   absl::Time slot;

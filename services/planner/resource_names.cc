@@ -78,6 +78,16 @@ absl::StatusOr<AccountName> ParseCadenceName(std::string_view field, std::string
   return AccountName{ids[0], ids[1]};
 }
 
+absl::StatusOr<std::string> ParseReviewPolicyName(std::string_view field, std::string_view name) {
+  constexpr std::string_view kSuffix = "/reviewPolicy";
+  std::vector<std::string> ids;
+  if (name.size() <= kSuffix.size() || name.substr(name.size() - kSuffix.size()) != kSuffix ||
+      !SplitName(name.substr(0, name.size() - kSuffix.size()), {"spokes"}, &ids)) {
+    return Malformed(field, "spokes/{spoke}/reviewPolicy");
+  }
+  return ids[0];
+}
+
 absl::StatusOr<std::string> ParseBlackoutName(std::string_view field, std::string_view name) {
   return ParseSimple(field, name, "blackouts", "blackouts/{blackout}");
 }
@@ -111,6 +121,10 @@ std::string EvergreenItemName(std::string_view content_id) {
 std::string AudienceName(std::string_view id) { return absl::StrCat("audiences/", AsAbsl(id)); }
 std::string CampaignName(std::string_view id) { return absl::StrCat("campaigns/", AsAbsl(id)); }
 
+std::string ReviewPolicyName(std::string_view spoke) {
+  return absl::StrCat(SpokeName(spoke), "/reviewPolicy");
+}
+
 std::string SpokeKey(std::string_view spoke) { return absl::StrCat("spokes.", AsAbsl(spoke)); }
 std::string AccountKey(std::string_view spoke, std::string_view account) {
   return absl::StrCat("accounts.", AsAbsl(spoke), ".", AsAbsl(account));
@@ -126,6 +140,9 @@ std::string QueueKey(const AccountName& account) {
   return absl::StrCat("queues.", AsAbsl(account.spoke), ".", AsAbsl(account.account));
 }
 std::string BlackoutKey(std::string_view id) { return absl::StrCat("blackouts.", AsAbsl(id)); }
+std::string ReviewPolicyKey(std::string_view spoke) {
+  return absl::StrCat("reviewpolicies.", AsAbsl(spoke));
+}
 std::string EvergreenKey(std::string_view content_id) {
   return absl::StrCat("evergreen.", AsAbsl(content_id));
 }
@@ -136,6 +153,7 @@ absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
   std::vector<std::string> ids;
   bool ok =
       resource == kPublishingResource || ParseCadenceName("resource", resource).ok() ||
+      ParseReviewPolicyName("resource", resource).ok() ||
       SplitName(resource, {"blackouts"}, &ids) || SplitName(resource, {"evergreenItems"}, &ids) ||
       SplitName(resource, {"spokes"}, &ids) || SplitName(resource, {"spokes", "accounts"}, &ids) ||
       SplitName(resource, {"objectives"}, &ids) || SplitName(resource, {"contents"}, &ids) ||
@@ -145,8 +163,9 @@ absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
     return absl::InvalidArgumentError(
         "resource must be a resource name such as contents/{content}, posts/{post}, "
         "spokes/{spoke}, spokes/{spoke}/accounts/{account}, "
-        "spokes/{spoke}/accounts/{account}/cadence, blackouts/{blackout}, "
-        "evergreenItems/{content}, audiences/{audience}, campaigns/{campaign}, "
+        "spokes/{spoke}/accounts/{account}/cadence, spokes/{spoke}/reviewPolicy, "
+        "blackouts/{blackout}, evergreenItems/{content}, audiences/{audience}, "
+        "campaigns/{campaign}, "
         "objectives/{objective} or publishing");
   }
   return AuditSubjectFor(resource);

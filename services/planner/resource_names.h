@@ -24,6 +24,8 @@ absl::StatusOr<std::string> ParsePostName(std::string_view field, std::string_vi
 // "spokes/{spoke}/accounts/{account}/cadence": the account it belongs to.
 absl::StatusOr<AccountName> ParseCadenceName(std::string_view field, std::string_view name);
 absl::StatusOr<std::string> ParseBlackoutName(std::string_view field, std::string_view name);
+// "spokes/{spoke}/reviewPolicy": the spoke id.
+absl::StatusOr<std::string> ParseReviewPolicyName(std::string_view field, std::string_view name);
 // "evergreenItems/{content}": the content id.
 absl::StatusOr<std::string> ParseEvergreenItemName(std::string_view field, std::string_view name);
 absl::StatusOr<std::string> ParseAudienceName(std::string_view field, std::string_view name);
@@ -39,6 +41,7 @@ std::string BlackoutName(std::string_view id);
 std::string EvergreenItemName(std::string_view content_id);
 std::string AudienceName(std::string_view id);
 std::string CampaignName(std::string_view id);
+std::string ReviewPolicyName(std::string_view spoke);
 // The audit resource of the global publishing switch.
 inline constexpr std::string_view kPublishingResource = "publishing";
 
@@ -62,6 +65,8 @@ std::string AudienceKey(std::string_view id);
 std::string CampaignKey(std::string_view id);
 inline constexpr std::string_view kAudienceKeyPrefix = "audiences.";
 inline constexpr std::string_view kCampaignKeyPrefix = "campaigns.";
+// "reviewpolicies.<spoke>": the spoke's ReviewPolicy.
+std::string ReviewPolicyKey(std::string_view spoke);
 inline constexpr std::string_view kSpokeKeyPrefix = "spokes.";
 inline constexpr std::string_view kPublishingKey = "publishing";
 

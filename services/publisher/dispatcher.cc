@@ -83,6 +83,10 @@ DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time no
       return DispatchResult::kEnded;
     case carecast::v1::POST_STATE_UNSPECIFIED:
     case carecast::v1::POST_STATE_CANCELLED:
+    // Its content is not approved (yet, or not in time): never dispatched. The
+    // planner's carecast.post.scheduled puts it back in the index once it may go.
+    case carecast::v1::POST_STATE_AWAITING_APPROVAL:
+    case carecast::v1::POST_STATE_NEEDS_RESCHEDULE:
     case carecast::v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
     case carecast::v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
       (void)index_.Remove(post_id);

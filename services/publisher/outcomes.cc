@@ -61,6 +61,8 @@ std::vector<common::Change> Outcomes::ChangesFor(const carecast::v1::Post& post)
     case carecast::v1::POST_STATE_SCHEDULED:
     case carecast::v1::POST_STATE_PUBLISHING:
     case carecast::v1::POST_STATE_CANCELLED:
+    case carecast::v1::POST_STATE_AWAITING_APPROVAL:
+    case carecast::v1::POST_STATE_NEEDS_RESCHEDULE:
     case carecast::v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
     case carecast::v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
       return {};  // nothing to announce

@@ -142,6 +142,8 @@ std::optional<absl::Time> NextLookTime(const carecast::v1::Post& post,
     case carecast::v1::POST_STATE_CANCELLED:
     case carecast::v1::POST_STATE_FAILED:
     case carecast::v1::POST_STATE_NEEDS_HUMAN:
+    case carecast::v1::POST_STATE_AWAITING_APPROVAL:
+    case carecast::v1::POST_STATE_NEEDS_RESCHEDULE:
     case carecast::v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
     case carecast::v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
       break;

@@ -32,6 +32,7 @@ class PostPublished;
 class PostFailed;
 class PublishingChanged;
 class CadenceChanged;
+class ReviewPolicyChanged;
 class BlackoutChanged;
 class EvergreenChanged;
 class MentionClassified;
@@ -150,6 +151,9 @@ inline constexpr EventDef<v1::ContentChanged> kContentUpdated{{
 inline constexpr EventDef<v1::ContentChanged> kContentSubmitted{{
     .subject = "carecast.content.submitted", .payload = "carecast.v1.ContentChanged",
     .producer = "planner", .audit_action = "content.submit"}};
+inline constexpr EventDef<v1::ContentChanged> kContentStageApproved{{
+    .subject = "carecast.content.stage_approved", .payload = "carecast.v1.ContentChanged",
+    .producer = "planner", .audit_action = "content.approve_stage"}};
 inline constexpr EventDef<v1::ContentChanged> kContentApproved{{
     .subject = "carecast.content.approved", .payload = "carecast.v1.ContentChanged",
     .producer = "planner", .audit_action = "content.approve"}};
@@ -162,6 +166,12 @@ inline constexpr EventDef<v1::PostChanged> kPostScheduled{{
 inline constexpr EventDef<v1::PostChanged> kPostCancelled{{
     .subject = "carecast.post.cancelled", .payload = "carecast.v1.PostChanged",
     .producer = "planner", .audit_action = "post.cancel"}};
+inline constexpr EventDef<v1::PostChanged> kPostAwaitingApproval{{
+    .subject = "carecast.post.awaiting_approval", .payload = "carecast.v1.PostChanged",
+    .producer = "planner", .audit_action = "post.schedule_awaiting"}};
+inline constexpr EventDef<v1::PostChanged> kPostNeedsReschedule{{
+    .subject = "carecast.post.needs_reschedule", .payload = "carecast.v1.PostChanged",
+    .producer = "planner", .audit_action = "post.needs_reschedule"}};
 inline constexpr EventDef<v1::PostPublished> kPostPublished{{
     .subject = "carecast.post.published", .payload = "carecast.v1.PostPublished",
     .producer = "publisher"}};
@@ -177,6 +187,9 @@ inline constexpr EventDef<v1::PublishingChanged> kPublishingResumed{{
 inline constexpr EventDef<v1::CadenceChanged> kCadenceChanged{{
     .subject = "carecast.cadence.changed", .payload = "carecast.v1.CadenceChanged",
     .producer = "planner", .audit_action = "cadence.set"}};
+inline constexpr EventDef<v1::ReviewPolicyChanged> kReviewPolicySet{{
+    .subject = "carecast.review_policy.set", .payload = "carecast.v1.ReviewPolicyChanged",
+    .producer = "planner", .audit_action = "review_policy.set"}};
 inline constexpr EventDef<v1::BlackoutChanged> kBlackoutCreated{{
     .subject = "carecast.blackout.created", .payload = "carecast.v1.BlackoutChanged",
     .producer = "planner", .audit_action = "blackout.create"}};
@@ -223,15 +236,16 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 31> kAll = {
-    &kSpokeCreated,       &kSpokeFeedRevoked,  &kAccountCreated,    &kObjectiveCreated,
-    &kAudienceCreated,    &kCampaignCreated,   &kCampaignUpdated,   &kContentCreated,
-    &kContentUpdated,     &kContentSubmitted,  &kContentApproved,   &kContentRejected,
-    &kPostScheduled,      &kPostCancelled,     &kPostPublished,     &kPostFailed,
-    &kPublishingHeld,     &kPublishingResumed, &kCadenceChanged,    &kBlackoutCreated,
-    &kBlackoutDeleted,    &kEvergreenCreated,  &kEvergreenRetired,  &kEvergreenRenewed,
-    &kEvergreenReviewDue, &kMentionClassified, &kInboxCreated,      &kInboxClosed,
-    &kAuditRecorded,      &kAlertRaised,       &kEngagementObserved};
+inline constexpr std::array<const EventKind*, 35> kAll = {
+    &kSpokeCreated,        &kSpokeFeedRevoked,  &kAccountCreated,       &kObjectiveCreated,
+    &kAudienceCreated,     &kCampaignCreated,   &kCampaignUpdated,      &kContentCreated,
+    &kContentUpdated,      &kContentSubmitted,  &kContentStageApproved, &kContentApproved,
+    &kContentRejected,     &kPostScheduled,     &kPostCancelled,        &kPostAwaitingApproval,
+    &kPostNeedsReschedule, &kPostPublished,     &kPostFailed,           &kPublishingHeld,
+    &kPublishingResumed,   &kCadenceChanged,    &kReviewPolicySet,      &kBlackoutCreated,
+    &kBlackoutDeleted,     &kEvergreenCreated,  &kEvergreenRetired,     &kEvergreenRenewed,
+    &kEvergreenReviewDue,  &kMentionClassified, &kInboxCreated,         &kInboxClosed,
+    &kAuditRecorded,       &kAlertRaised,       &kEngagementObserved};
 }  // namespace events
 
 // Every kind in the catalogue, in the order of docs/events.md.

@@ -25,7 +25,8 @@ enum class ContentEvent {
   kCreate,   // (UNSPECIFIED, i.e. not yet stored) -> DRAFT
   kEdit,     // DRAFT, IN_REVIEW, APPROVED or REJECTED -> DRAFT; the caller voids the approval
   kSubmit,   // DRAFT or REJECTED -> IN_REVIEW
-  kApprove,  // IN_REVIEW -> APPROVED
+  kApprove,  // IN_REVIEW -> APPROVED (the approval completing the last review stage;
+             // earlier stage approvals leave the content IN_REVIEW)
   kReject,   // IN_REVIEW -> REJECTED
 };
 

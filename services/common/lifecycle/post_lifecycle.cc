@@ -24,7 +24,9 @@ Rule RuleFor(PostEvent event) {
     case PostEvent::kSchedule:
       return {v1::POST_STATE_SCHEDULED, "only a new post can be scheduled"};
     case PostEvent::kCancel:
-      return {v1::POST_STATE_CANCELLED, "only SCHEDULED or NEEDS_HUMAN posts can be cancelled"};
+      return {v1::POST_STATE_CANCELLED,
+              "only SCHEDULED, NEEDS_HUMAN, AWAITING_APPROVAL or NEEDS_RESCHEDULE posts can be "
+              "cancelled"};
     case PostEvent::kClaim:
       return {v1::POST_STATE_PUBLISHING, "only SCHEDULED posts can be claimed"};
     case PostEvent::kReleaseClaim:
@@ -41,6 +43,16 @@ Rule RuleFor(PostEvent event) {
       return {v1::POST_STATE_PUBLISHED, "only NEEDS_HUMAN posts can be confirmed published"};
     case PostEvent::kConfirmNotPublished:
       return {v1::POST_STATE_SCHEDULED, "only NEEDS_HUMAN posts can be confirmed not published"};
+    case PostEvent::kScheduleAwaiting:
+      return {v1::POST_STATE_AWAITING_APPROVAL, "only a new post can await approval"};
+    case PostEvent::kContentApproved:
+      return {v1::POST_STATE_SCHEDULED,
+              "only AWAITING_APPROVAL posts are scheduled by their content's approval"};
+    case PostEvent::kApprovedLate:
+      return {v1::POST_STATE_NEEDS_RESCHEDULE,
+              "only AWAITING_APPROVAL posts can need rescheduling after a late approval"};
+    case PostEvent::kSetNewTime:
+      return {v1::POST_STATE_SCHEDULED, "only NEEDS_RESCHEDULE posts can be given a new time"};
   }
   return {v1::POST_STATE_UNSPECIFIED, "that is not a post event"};
 }
@@ -49,7 +61,7 @@ Rule RuleFor(PostEvent event) {
 bool Allows(v1::PostState from, PostEvent event) {
   switch (from) {
     case v1::POST_STATE_UNSPECIFIED:
-      return event == PostEvent::kSchedule;
+      return event == PostEvent::kSchedule || event == PostEvent::kScheduleAwaiting;
     case v1::POST_STATE_SCHEDULED:
       return event == PostEvent::kCancel || event == PostEvent::kClaim ||
              event == PostEvent::kFailed;
@@ -61,6 +73,11 @@ bool Allows(v1::PostState from, PostEvent event) {
       // Only a person moves it on: the dispatcher has nothing left to try.
       return event == PostEvent::kConfirmPublished || event == PostEvent::kConfirmNotPublished ||
              event == PostEvent::kCancel;
+    case v1::POST_STATE_AWAITING_APPROVAL:
+      return event == PostEvent::kContentApproved || event == PostEvent::kApprovedLate ||
+             event == PostEvent::kCancel;
+    case v1::POST_STATE_NEEDS_RESCHEDULE:
+      return event == PostEvent::kSetNewTime || event == PostEvent::kCancel;
     case v1::POST_STATE_PUBLISHED:
     case v1::POST_STATE_CANCELLED:
     case v1::POST_STATE_FAILED:
@@ -101,6 +118,14 @@ std::string_view EventName(PostEvent event) {
       return "confirm_published";
     case PostEvent::kConfirmNotPublished:
       return "confirm_not_published";
+    case PostEvent::kScheduleAwaiting:
+      return "schedule_awaiting";
+    case PostEvent::kContentApproved:
+      return "content_approved";
+    case PostEvent::kApprovedLate:
+      return "approved_late";
+    case PostEvent::kSetNewTime:
+      return "set_new_time";
   }
   return "unknown";
 }
@@ -127,6 +152,8 @@ absl::StatusOr<v1::PostState> NextOnReceipt(v1::PostState from, std::string_view
     case v1::POST_STATE_CANCELLED:
     case v1::POST_STATE_FAILED:
     case v1::POST_STATE_NEEDS_HUMAN:
+    case v1::POST_STATE_AWAITING_APPROVAL:
+    case v1::POST_STATE_NEEDS_RESCHEDULE:
       return v1::POST_STATE_PUBLISHED;
     case v1::POST_STATE_UNSPECIFIED:
     case v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
@@ -146,6 +173,8 @@ bool IsTerminal(v1::PostState state) {
     case v1::POST_STATE_SCHEDULED:
     case v1::POST_STATE_PUBLISHING:
     case v1::POST_STATE_NEEDS_HUMAN:
+    case v1::POST_STATE_AWAITING_APPROVAL:
+    case v1::POST_STATE_NEEDS_RESCHEDULE:
     case v1::PostState_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::PostState_INT_MAX_SENTINEL_DO_NOT_USE_:
       return false;

@@ -12,6 +12,14 @@
 //               --confirm_not_published-> SCHEDULED (to be sent again)
 //               --cancel----------------> CANCELLED
 //
+// A post whose content is still IN_REVIEW waits for the final approval, and
+// is never published before it or late (docs/security.md, "Staged review"):
+//
+//   (new) --schedule_awaiting--> AWAITING_APPROVAL --content_approved--> SCHEDULED
+//                                  |  --approved_late--> NEEDS_RESCHEDULE
+//                                  +--cancel--> CANCELLED     |  --set_new_time--> SCHEDULED
+//                                                             +--cancel--> CANCELLED
+//
 // PUBLISHED, CANCELLED and FAILED are terminal: no event leaves them. NEEDS_HUMAN
 // waits for a person: only a person's confirm_published, confirm_not_published
 // or cancel leaves it, never the dispatcher. The one exception to both is a fact
@@ -32,8 +40,9 @@ namespace carecast::lifecycle {
 // What can be done to a post. The comment names the states it leaves.
 enum class PostEvent {
   kSchedule,             // (UNSPECIFIED, i.e. not yet stored) -> SCHEDULED
-  kCancel,               // SCHEDULED or NEEDS_HUMAN -> CANCELLED (by a person; a SCHEDULED post
-                         // also because its content was edited)
+  kCancel,               // SCHEDULED, NEEDS_HUMAN, AWAITING_APPROVAL or NEEDS_RESCHEDULE ->
+                         // CANCELLED (by a person; all but NEEDS_HUMAN also because the
+                         // content was edited, AWAITING_APPROVAL because it was rejected)
   kClaim,                // SCHEDULED -> PUBLISHING (a publisher takes it before the channel call)
   kReleaseClaim,         // PUBLISHING -> SCHEDULED (claimed, nothing sent: the hold began)
   kReschedule,           // PUBLISHING -> SCHEDULED (retryable failure, or an abandoned claim
@@ -43,6 +52,10 @@ enum class PostEvent {
   kNeedsHuman,           // PUBLISHING -> NEEDS_HUMAN (the outcome cannot be established)
   kConfirmPublished,     // NEEDS_HUMAN -> PUBLISHED (a person found the post on the network)
   kConfirmNotPublished,  // NEEDS_HUMAN -> SCHEDULED (a person found it is not there; try again)
+  kScheduleAwaiting,     // (UNSPECIFIED) -> AWAITING_APPROVAL (its content is IN_REVIEW)
+  kContentApproved,      // AWAITING_APPROVAL -> SCHEDULED (final approval before its time)
+  kApprovedLate,         // AWAITING_APPROVAL -> NEEDS_RESCHEDULE (final approval after its time)
+  kSetNewTime,           // NEEDS_RESCHEDULE -> SCHEDULED (a person gave it a new time)
 };
 
 inline constexpr std::array kAllPostEvents = {PostEvent::kSchedule,
@@ -54,11 +67,16 @@ inline constexpr std::array kAllPostEvents = {PostEvent::kSchedule,
                                               PostEvent::kFailed,
                                               PostEvent::kNeedsHuman,
                                               PostEvent::kConfirmPublished,
-                                              PostEvent::kConfirmNotPublished};
+                                              PostEvent::kConfirmNotPublished,
+                                              PostEvent::kScheduleAwaiting,
+                                              PostEvent::kContentApproved,
+                                              PostEvent::kApprovedLate,
+                                              PostEvent::kSetNewTime};
 
 // For logs: "schedule", "cancel", "claim", "release_claim", "reschedule",
 // "published", "failed", "needs_human", "confirm_published",
-// "confirm_not_published".
+// "confirm_not_published", "schedule_awaiting", "content_approved",
+// "approved_late", "set_new_time".
 std::string_view EventName(PostEvent event);
 
 // The state without its prefix ("NEEDS_HUMAN"), from the generated
@@ -81,7 +99,8 @@ absl::StatusOr<v1::PostState> Next(v1::PostState from, PostEvent event,
 absl::StatusOr<v1::PostState> NextOnReceipt(v1::PostState from, std::string_view subject = "post");
 
 // True for PUBLISHED, CANCELLED and FAILED: no event leaves them. False for
-// SCHEDULED, PUBLISHING and NEEDS_HUMAN (a person's events leave it), and for
+// SCHEDULED, PUBLISHING, NEEDS_HUMAN, AWAITING_APPROVAL and NEEDS_RESCHEDULE
+// (a person's or the planner's events leave them), and for
 // UNSPECIFIED and values outside the enum, which are not states a post rests in.
 bool IsTerminal(v1::PostState state);
 

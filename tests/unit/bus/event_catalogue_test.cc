@@ -124,10 +124,13 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kContentCreated, TypedPayloadName(kContentCreated)},
            {&kContentUpdated, TypedPayloadName(kContentUpdated)},
            {&kContentSubmitted, TypedPayloadName(kContentSubmitted)},
+           {&kContentStageApproved, TypedPayloadName(kContentStageApproved)},
            {&kContentApproved, TypedPayloadName(kContentApproved)},
            {&kContentRejected, TypedPayloadName(kContentRejected)},
            {&kPostScheduled, TypedPayloadName(kPostScheduled)},
            {&kPostCancelled, TypedPayloadName(kPostCancelled)},
+           {&kPostAwaitingApproval, TypedPayloadName(kPostAwaitingApproval)},
+           {&kPostNeedsReschedule, TypedPayloadName(kPostNeedsReschedule)},
            {&kPostPublished, TypedPayloadName(kPostPublished)},
            {&kPostFailed, TypedPayloadName(kPostFailed)},
            {&kPublishingHeld, TypedPayloadName(kPublishingHeld)},
@@ -137,6 +140,7 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kInboxClosed, TypedPayloadName(kInboxClosed)},
            {&kAuditRecorded, TypedPayloadName(kAuditRecorded)},
            {&kCadenceChanged, TypedPayloadName(kCadenceChanged)},
+           {&kReviewPolicySet, TypedPayloadName(kReviewPolicySet)},
            {&kBlackoutCreated, TypedPayloadName(kBlackoutCreated)},
            {&kBlackoutDeleted, TypedPayloadName(kBlackoutDeleted)},
            {&kEvergreenCreated, TypedPayloadName(kEvergreenCreated)},
@@ -152,7 +156,7 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 29, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 33, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {

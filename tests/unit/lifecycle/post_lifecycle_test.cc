@@ -21,6 +21,8 @@ constexpr State kPublished = v1::POST_STATE_PUBLISHED;
 constexpr State kCancelled = v1::POST_STATE_CANCELLED;
 constexpr State kFailed = v1::POST_STATE_FAILED;
 constexpr State kNeedsHuman = v1::POST_STATE_NEEDS_HUMAN;
+constexpr State kAwaiting = v1::POST_STATE_AWAITING_APPROVAL;
+constexpr State kNeedsReschedule = v1::POST_STATE_NEEDS_RESCHEDULE;
 
 struct Expected {
   State from;
@@ -30,18 +32,34 @@ struct Expected {
 };
 
 // The whole table. Columns: schedule, cancel, claim, release_claim, reschedule,
-// published, failed, needs_human, confirm_published, confirm_not_published.
+// published, failed, needs_human, confirm_published, confirm_not_published,
+// schedule_awaiting, content_approved, approved_late, set_new_time.
 const Expected kTable[] = {
-    {v1::POST_STATE_UNSPECIFIED, false, {kScheduled, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
-    {kScheduled, false, {kNo, kCancelled, kPublishing, kNo, kNo, kNo, kFailed, kNo, kNo, kNo}},
+    {v1::POST_STATE_UNSPECIFIED,
+     false,
+     {kScheduled, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kAwaiting, kNo, kNo, kNo}},
+    {kScheduled,
+     false,
+     {kNo, kCancelled, kPublishing, kNo, kNo, kNo, kFailed, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
     {kPublishing,
      false,
-     {kNo, kNo, kNo, kScheduled, kScheduled, kPublished, kFailed, kNeedsHuman, kNo, kNo}},
-    {kPublished, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
-    {kCancelled, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
-    {kFailed, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+     {kNo, kNo, kNo, kScheduled, kScheduled, kPublished, kFailed, kNeedsHuman, kNo, kNo, kNo, kNo,
+      kNo, kNo}},
+    {kPublished, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {kCancelled, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
+    {kFailed, true, {kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo}},
     // Only a person's moves leave it; nothing the dispatcher does.
-    {kNeedsHuman, false, {kNo, kCancelled, kNo, kNo, kNo, kNo, kNo, kNo, kPublished, kScheduled}},
+    {kNeedsHuman,
+     false,
+     {kNo, kCancelled, kNo, kNo, kNo, kNo, kNo, kNo, kPublished, kScheduled, kNo, kNo, kNo, kNo}},
+    // Never claimable: only the content's final approval or a cancel leaves it.
+    {kAwaiting,
+     false,
+     {kNo, kCancelled, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kScheduled, kNeedsReschedule,
+      kNo}},
+    {kNeedsReschedule,
+     false,
+     {kNo, kCancelled, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kNo, kScheduled}},
 };
 
 TEST(PostLifecycleTest, TableCoversEveryStateOnce) {
@@ -88,10 +106,12 @@ TEST(PostLifecycleTest, TerminalStatesRefuseEveryEvent) {
 TEST(PostLifecycleTest, CancelRefusalReadsAsThePlannerWroteIt) {
   EXPECT_EQ(Next(kPublishing, PostEvent::kCancel, "posts/p").status(),
             absl::FailedPreconditionError(
-                "posts/p is PUBLISHING; only SCHEDULED or NEEDS_HUMAN posts can be cancelled"));
+                "posts/p is PUBLISHING; only SCHEDULED, NEEDS_HUMAN, AWAITING_APPROVAL or "
+                "NEEDS_RESCHEDULE posts can be cancelled"));
   EXPECT_EQ(Next(kPublished, PostEvent::kCancel, "posts/p").status(),
             absl::FailedPreconditionError(
-                "posts/p is PUBLISHED; only SCHEDULED or NEEDS_HUMAN posts can be cancelled"));
+                "posts/p is PUBLISHED; only SCHEDULED, NEEDS_HUMAN, AWAITING_APPROVAL or "
+                "NEEDS_RESCHEDULE posts can be cancelled"));
 }
 
 TEST(PostLifecycleTest, NeedsHumanWaitsForAPersonAndTheDispatcherCannotMoveIt) {
@@ -104,6 +124,16 @@ TEST(PostLifecycleTest, NeedsHumanWaitsForAPersonAndTheDispatcherCannotMoveIt) {
                           PostEvent::kPublished, PostEvent::kFailed, PostEvent::kNeedsHuman}) {
     EXPECT_EQ(Next(kNeedsHuman, event).status().code(), absl::StatusCode::kFailedPrecondition)
         << EventName(event);
+  }
+}
+
+TEST(PostLifecycleTest, APostAwaitingApprovalIsNeverClaimedOrPublished) {
+  for (State from : {kAwaiting, kNeedsReschedule}) {
+    for (PostEvent event : {PostEvent::kClaim, PostEvent::kPublished, PostEvent::kFailed,
+                            PostEvent::kReschedule, PostEvent::kReleaseClaim}) {
+      EXPECT_EQ(Next(from, event).status().code(), absl::StatusCode::kFailedPrecondition)
+          << StateName(from) << " + " << EventName(event);
+    }
   }
 }
 
@@ -135,7 +165,8 @@ TEST(PostLifecycleTest, ValuesOutsideTheEnumRefuseEverythingAndAreNotTerminal) {
 }
 
 TEST(PostLifecycleTest, AReceiptRecordsPublishedWhateverTheRecordSaidMeanwhile) {
-  for (State from : {kScheduled, kPublishing, kPublished, kCancelled, kFailed, kNeedsHuman}) {
+  for (State from : {kScheduled, kPublishing, kPublished, kCancelled, kFailed, kNeedsHuman,
+                     kAwaiting, kNeedsReschedule}) {
     absl::StatusOr<State> next = NextOnReceipt(from);
     ASSERT_TRUE(next.ok()) << StateName(from) << ": " << next.status();
     EXPECT_EQ(*next, kPublished);

@@ -262,5 +262,32 @@ TEST_F(SandboxOnlyPlannerGrpcServiceTest,
   ExpectUnchanged(before, "a refused SchedulePost over gRPC");
 }
 
+TEST_F(PlannerGrpcServiceTest, AStrategistSetsAReviewPolicyThatAWriterMayOnlyRead) {
+  MakeSpoke();
+  v1::SetReviewPolicyRequest set;
+  set.mutable_policy()->set_name("spokes/st-marys/reviewPolicy");
+  v1::ReviewStage* stage = set.mutable_policy()->add_stages();
+  stage->set_id("clinical");
+  stage->set_role("clinical_reviewer");
+  stage->set_rule(v1::REVIEW_RULE_ANY_ONE);
+  v1::SetReviewPolicyResponse response;
+  EXPECT_EQ(stub_->SetReviewPolicy(Context("wendy").get(), set, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status status = stub_->SetReviewPolicy(Context("alice").get(), set, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.policy().version(), 1);
+  v1::GetReviewPolicyRequest get;
+  get.set_name("spokes/st-marys/reviewPolicy");
+  v1::GetReviewPolicyResponse got;
+  ASSERT_TRUE(stub_->GetReviewPolicy(Context("wendy").get(), get, &got).ok());
+  EXPECT_EQ(got.policy().stages(0).id(), "clinical");
+  // A bad policy crosses the edge as INVALID_ARGUMENT with its reason.
+  set.set_expected_version(1);
+  set.mutable_policy()->mutable_stages(0)->set_role("publisher");
+  status = stub_->SetReviewPolicy(Context("alice").get(), set, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("clinical_reviewer or compliance_reviewer"));
+}
+
 }  // namespace
 }  // namespace carecast::planner

@@ -33,7 +33,7 @@ common::Principal With(Role role) {
 
 TEST(PlannerRolesTest, CoversExactlyTheMethodsOfTheService) {
   std::set<std::string> methods = ServiceMethods();
-  EXPECT_EQ(methods.size(), 48u);
+  EXPECT_EQ(methods.size(), 51u);
   std::vector<std::string> table = PlannerRoleTable().Methods();
   EXPECT_EQ(std::set<std::string>(table.begin(), table.end()), methods);
 }
@@ -47,7 +47,7 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
     for (const char* read :
          {"ListSpokes", "ListAccounts", "GetObjective", "ListObjectives", "GetContent", "GetPost",
           "ListCalendar", "GetPublishingState", "ListAuditEntries", "GetAudience", "ListAudiences",
-          "GetCampaign", "ListCampaigns"}) {
+          "GetCampaign", "ListCampaigns", "GetReviewPolicy"}) {
       EXPECT_TRUE(table.Authorize(With(role), p + read).ok()) << read;
     }
   }
@@ -70,6 +70,8 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
       {"SchedulePost", {Role::kPublisher, Role::kStrategist}},
       {"BatchSchedulePosts", {Role::kPublisher, Role::kStrategist}},
       {"CancelPost", {Role::kPublisher, Role::kStrategist, Role::kAdmin}},
+      {"ReschedulePost", {Role::kPublisher, Role::kStrategist}},
+      {"SetReviewPolicy", {Role::kStrategist, Role::kAdmin}},
       {"HoldPublishing", {Role::kStrategist}},
       {"ResumePublishing", {Role::kStrategist}},
   };

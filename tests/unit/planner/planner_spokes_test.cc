@@ -323,6 +323,27 @@ class PlannerSpokesTest : public PlannerFixture {
           }
           return true;
         });
+    add("ReschedulePost", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
+      v1::ReschedulePostRequest r;
+      r.set_name(post_.name());
+      *r.mutable_publish_time() = In(absl::Hours(70));
+      return Done(p.ReschedulePost(c, r));
+    });
+    add("SetReviewPolicy", Kind::kNamed, [&](Planner& p, const common::Caller& c, int) {
+      v1::SetReviewPolicyRequest r;
+      r.mutable_policy()->set_name(std::string(kOwn) + "/reviewPolicy");
+      v1::ReviewStage* stage = r.mutable_policy()->add_stages();
+      stage->set_id("clinical");
+      stage->set_display_name("Clinical");
+      stage->set_role("clinical_reviewer");
+      stage->set_rule(v1::REVIEW_RULE_ANY_ONE);
+      return Done(p.SetReviewPolicy(c, r));
+    });
+    add("GetReviewPolicy", Kind::kNamed, [&](Planner& p, const common::Caller& c, int) {
+      v1::GetReviewPolicyRequest r;
+      r.set_name(std::string(kOwn) + "/reviewPolicy");
+      return Done(p.GetReviewPolicy(c, r));
+    });
     add("GetPost", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
       v1::GetPostRequest r;
       r.set_name(post_.name());

@@ -186,6 +186,13 @@ class PublisherHarness {
     if (!ack.ok()) ADD_FAILURE() << ack.status();
   }
 
+  // Sets a stored post's state without an event.
+  void SetPostState(const std::string& id, carecast::v1::PostState state) {
+    PostRecord r = GetPost(id);
+    r.post.set_state(state);
+    (void)posts_->Update(id, r.post.SerializeAsString(), r.revision);
+  }
+
   void CancelPost(const std::string& id, bool emit_event = true) {
     PostRecord r = GetPost(id);
     r.post.set_state(carecast::v1::POST_STATE_CANCELLED);

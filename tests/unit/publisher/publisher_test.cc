@@ -14,9 +14,11 @@
 namespace carecast::publisher::testing {
 namespace {
 
+using carecast::v1::POST_STATE_AWAITING_APPROVAL;
 using carecast::v1::POST_STATE_CANCELLED;
 using carecast::v1::POST_STATE_FAILED;
 using carecast::v1::POST_STATE_NEEDS_HUMAN;
+using carecast::v1::POST_STATE_NEEDS_RESCHEDULE;
 using carecast::v1::POST_STATE_PUBLISHED;
 using carecast::v1::POST_STATE_PUBLISHING;
 using carecast::v1::POST_STATE_SCHEDULED;
@@ -262,6 +264,27 @@ TEST_F(PublisherTest, CancelledPostIsNeverPublished) {
   EXPECT_EQ(h_.channel_.publish_calls(), 0);
   EXPECT_EQ(h_.StateOf("p1"), POST_STATE_CANCELLED);
   EXPECT_EQ(h_.StateOf("p2"), POST_STATE_CANCELLED);
+  EXPECT_EQ(*h_.index_.Count(kDueIndexName, -1e300, 1e300), 0);
+}
+
+// The planner's late-approval states: the content is not approved (yet, or in
+// time). Even indexed by a stale carecast.post.scheduled, neither is sent.
+TEST_F(PublisherTest, APostAwaitingApprovalOrNeedingARescheduleIsNeverPublished) {
+  PublisherUnderTest& p = h_.AddStarted();
+  h_.SchedulePost("p1", h_.clock_.Now() + absl::Seconds(5));
+  h_.SchedulePost("p2", h_.clock_.Now() + absl::Seconds(5));
+  ASSERT_TRUE(h_.Drain());
+  for (auto [id, state] : {std::pair{"p1", POST_STATE_AWAITING_APPROVAL},
+                           std::pair{"p2", POST_STATE_NEEDS_RESCHEDULE}}) {
+    h_.SetPostState(id, state);
+  }
+  h_.EmitPostChanged(common::subjects::kPostAwaitingApproval, h_.GetPost("p1").post);
+  ASSERT_TRUE(h_.Drain());
+  h_.clock_.Advance(absl::Seconds(10));
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.channel_.publish_calls(), 0);
+  EXPECT_EQ(h_.StateOf("p1"), POST_STATE_AWAITING_APPROVAL);
+  EXPECT_EQ(h_.StateOf("p2"), POST_STATE_NEEDS_RESCHEDULE);
   EXPECT_EQ(*h_.index_.Count(kDueIndexName, -1e300, 1e300), 0);
 }
 
