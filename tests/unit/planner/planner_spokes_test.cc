@@ -94,7 +94,7 @@ class PlannerSpokesTest : public PlannerFixture {
     v1::CreateEvergreenItemRequest item;
     item.mutable_item()->set_content(approved_.name());
     item.mutable_item()->add_accounts(kAccount);
-    item.mutable_item()->mutable_cooldown()->set_seconds(3600 * 48);
+    item.mutable_item()->mutable_cooldown()->set_seconds(int64_t{3600} * 48);
     item.mutable_item()->set_max_repeats(5);
     *item.mutable_item()->mutable_review_expire_time() = In(absl::Hours(24 * 90));
     item.mutable_item()->set_on_review_expiry(v1::REVIEW_EXPIRY_ACTION_REVIEW);
@@ -146,13 +146,10 @@ class PlannerSpokesTest : public PlannerFixture {
     return resp.ok() ? resp->content() : v1::Content();
   }
 
-  std::vector<Row> Rows() {
-    std::vector<Row> rows;
+  // Rows, part 1.
+  void AddRows1(std::vector<Row>& rows) {
     auto add = [&](std::string method, Kind kind, Call call) {
       rows.push_back({std::move(method), kind, std::move(call)});
-    };
-    auto rid = [](std::string_view method, int serial) {
-      return absl::StrCat("matrix-", common::AsAbsl(method), "-", serial);
     };
     add("CreateSpoke", Kind::kHubOnly, [&](Planner& p, const common::Caller& c, int n) {
       v1::CreateSpokeRequest r;
@@ -212,6 +209,13 @@ class PlannerSpokesTest : public PlannerFixture {
       r.set_name(audience_.name());
       return Done(p.GetAudience(c, r));
     });
+  }
+
+  // Rows, part 2.
+  void AddRows2(std::vector<Row>& rows) {
+    auto add = [&](std::string method, Kind kind, Call call) {
+      rows.push_back({std::move(method), kind, std::move(call)});
+    };
     add("ListAudiences", Kind::kListed,
         [&](Planner& p, const common::Caller& c, int) -> absl::StatusOr<bool> {
           ASSIGN_OR_RETURN(auto out, p.ListAudiences(c, {}));
@@ -270,6 +274,16 @@ class PlannerSpokesTest : public PlannerFixture {
       r.set_name(draft_.name());
       return Done(p.SubmitContent(c, r));
     });
+  }
+
+  // Rows, part 3.
+  void AddRows3(std::vector<Row>& rows) {
+    auto add = [&](std::string method, Kind kind, Call call) {
+      rows.push_back({std::move(method), kind, std::move(call)});
+    };
+    auto rid = [](std::string_view method, int serial) {
+      return absl::StrCat("matrix-", common::AsAbsl(method), "-", serial);
+    };
     add("ApproveContent", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
       v1::ApproveContentRequest r;
       r.set_name(in_review_.name());
@@ -329,6 +343,13 @@ class PlannerSpokesTest : public PlannerFixture {
       *r.mutable_publish_time() = In(absl::Hours(70));
       return Done(p.ReschedulePost(c, r));
     });
+  }
+
+  // Rows, part 4.
+  void AddRows4(std::vector<Row>& rows) {
+    auto add = [&](std::string method, Kind kind, Call call) {
+      rows.push_back({std::move(method), kind, std::move(call)});
+    };
     add("SetReviewPolicy", Kind::kNamed, [&](Planner& p, const common::Caller& c, int) {
       v1::SetReviewPolicyRequest r;
       r.mutable_policy()->set_name(std::string(kOwn) + "/reviewPolicy");
@@ -393,6 +414,16 @@ class PlannerSpokesTest : public PlannerFixture {
             if (b.name() == blackout_.name()) return true;
           return false;
         });
+  }
+
+  // Rows, part 5.
+  void AddRows5(std::vector<Row>& rows) {
+    auto add = [&](std::string method, Kind kind, Call call) {
+      rows.push_back({std::move(method), kind, std::move(call)});
+    };
+    auto rid = [](std::string_view method, int serial) {
+      return absl::StrCat("matrix-", common::AsAbsl(method), "-", serial);
+    };
     add("DeleteBlackout", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
       v1::DeleteBlackoutRequest r;
       r.set_name(blackout_.name());
@@ -443,6 +474,13 @@ class PlannerSpokesTest : public PlannerFixture {
       r.set_name(item_.name());
       return Done(p.RetireEvergreenItem(c, r));
     });
+  }
+
+  // Rows, part 6.
+  void AddRows6(std::vector<Row>& rows) {
+    auto add = [&](std::string method, Kind kind, Call call) {
+      rows.push_back({std::move(method), kind, std::move(call)});
+    };
     add("RenewEvergreenReview", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
       v1::RenewEvergreenReviewRequest r;
       r.set_name(item_.name());
@@ -478,6 +516,16 @@ class PlannerSpokesTest : public PlannerFixture {
       r.set_resource(approved_.name());
       return Done(p.ListAuditEntries(c, r));
     });
+  }
+
+  std::vector<Row> Rows() {
+    std::vector<Row> rows;
+    AddRows1(rows);
+    AddRows2(rows);
+    AddRows3(rows);
+    AddRows4(rows);
+    AddRows5(rows);
+    AddRows6(rows);
     return rows;
   }
 
