@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+
 #include "services/common/base/logger.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/publisher/publisher_metrics.h"
@@ -64,7 +66,7 @@ class HoldGate {
   std::atomic<bool> held_{false};
   std::atomic<bool> read_failing_{false};
   mutable std::mutex spokes_mu_;
-  std::vector<std::string> spokes_;  // guarded by spokes_mu_
+  std::vector<std::string> spokes_ ABSL_GUARDED_BY(spokes_mu_);
 
   // The shared read: callers take tickets in order; a read covers every ticket
   // issued before it started.
