@@ -388,6 +388,10 @@ class Planner {
   // stage when the spoke has none or the name is empty.
   absl::StatusOr<v1::ReviewPolicy> ReviewPolicyOf(std::string_view spoke_name);
 
+  // INVALID_ARGUMENT unless `publish_time` lies in (now + min_lead_time,
+  // now + max_schedule_horizon]: SchedulePost's and ReschedulePost's rule.
+  absl::Status CheckPublishWindow(absl::Time publish_time, absl::Time now) const;
+
   // SchedulePost's steps (post_scheduling.cc): the checks of the content, the
   // account and its network that make the post, then the calendar entry and
   // the write with its event and audit entry.

@@ -130,6 +130,19 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
     }
     if (!absl::IsNotFound(earlier.status())) return earlier.status();
   }
+  RETURN_IF_ERROR(CheckPublishWindow(publish_time, now));
+  RETURN_IF_ERROR(CheckNotBlackedOut(SpokeName(account_name.spoke), publish_time, now));
+  ASSIGN_OR_RETURN(*response.mutable_post(), DraftPost(caller, request, content_id, account_name,
+                                                       id, now, /*allow_awaiting=*/true));
+  // Recorded before it is stored, so the queue never hands this time's
+  // neighbourhood to another post of the account (a crash leaves a reservation
+  // that SyncQueue drops).
+  RETURN_IF_ERROR(RecordInLedger(account_name, PostName(id), publish_time, now));
+  RETURN_IF_ERROR(StoreNewPost(caller, request, id, response.post(), now));
+  return response;
+}
+
+absl::Status Planner::CheckPublishWindow(absl::Time publish_time, absl::Time now) const {
   if (publish_time <= now + options_.min_lead_time) {
     return absl::InvalidArgumentError(
         absl::StrCat("publish_time is in the past: it must be at least ",
@@ -140,15 +153,7 @@ absl::StatusOr<v1::SchedulePostResponse> Planner::SchedulePost(
         absl::StrCat("publish_time is more than ",
                      absl::FormatDuration(options_.max_schedule_horizon), " ahead"));
   }
-  RETURN_IF_ERROR(CheckNotBlackedOut(SpokeName(account_name.spoke), publish_time, now));
-  ASSIGN_OR_RETURN(*response.mutable_post(), DraftPost(caller, request, content_id, account_name,
-                                                       id, now, /*allow_awaiting=*/true));
-  // Recorded before it is stored, so the queue never hands this time's
-  // neighbourhood to another post of the account (a crash leaves a reservation
-  // that SyncQueue drops).
-  RETURN_IF_ERROR(RecordInLedger(account_name, PostName(id), publish_time, now));
-  RETURN_IF_ERROR(StoreNewPost(caller, request, id, response.post(), now));
-  return response;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
@@ -509,16 +514,7 @@ absl::StatusOr<v1::ReschedulePostResponse> Planner::ReschedulePost(
             CheckTimestamp("publish_time", request.has_publish_time(), request.publish_time()));
         const absl::Time now = clock_.Now();
         const absl::Time publish_time = FromProto(request.publish_time());
-        if (publish_time <= now + options_.min_lead_time) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("publish_time is in the past: it must be at least ",
-                           absl::FormatDuration(options_.min_lead_time), " after now"));
-        }
-        if (publish_time > now + options_.max_schedule_horizon) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("publish_time is more than ",
-                           absl::FormatDuration(options_.max_schedule_horizon), " ahead"));
-        }
+        RETURN_IF_ERROR(CheckPublishWindow(publish_time, now));
         absl::StatusOr<Stored<v1::Post>> current = posts_.Get<v1::Post>(id);
         if (!current.ok()) return internal::NotFoundAs(current.status(), request.name());
         const v1::Post& before = current->value;
