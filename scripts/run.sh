@@ -123,8 +123,10 @@ start() {  # name binary grpc_port http_port [extra env...]
   env CARECAST_GRPC_PORT="$gport" CARECAST_HTTP_PORT="$hport" "$@" "$bin" >"$RUN/logs/$name.log" 2>&1 &
   PIDS+=($!)
 }
-P_GRPC=$(port_from 50051); L_GRPC=$(port_from 50061); M_GRPC=$(port_from 50071)
-PUB1_GRPC=$(port_from 50081); PUB2_GRPC=$(port_from $((PUB1_GRPC + 1)))
+# Below Linux's ephemeral range (32768-60999): a port up there can be taken by any
+# outgoing connection between this check and the service's bind.
+P_GRPC=$(port_from 15051); L_GRPC=$(port_from 15061); M_GRPC=$(port_from 15071)
+PUB1_GRPC=$(port_from 15081); PUB2_GRPC=$(port_from $((PUB1_GRPC + 1)))
 P_HTTP=$(port_from 9101); L_HTTP=$(port_from 9111); M_HTTP=$(port_from 9121)
 PUB1_HTTP=$(port_from 9131); PUB2_HTTP=$(port_from $((PUB1_HTTP + 1)))
 
