@@ -33,21 +33,6 @@ constexpr size_t kMaxCampaignAudiences = 20;
 constexpr size_t kMaxPillars = 12;
 constexpr absl::Duration kMaxCampaignLength = absl::Hours(24 * (5 * 365 + 1));
 
-absl::Status CheckNetworks(std::string_view field,
-                           const google::protobuf::RepeatedField<int>& networks) {
-  std::set<int> seen;
-  for (int network : networks) {
-    if (network == v1::NETWORK_UNSPECIFIED || !v1::Network_IsValid(network)) {
-      return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), " must name known networks"));
-    }
-    if (!seen.insert(network).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(AsAbsl(field), " names ", v1::Network_Name(network), " twice"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // Each of `names` parses with `parse`, at most `max` of them, none twice.
 template <class Parse>
 absl::Status CheckNameList(std::string_view field,
@@ -158,25 +143,6 @@ absl::Status Missing(const absl::Status& status, std::string_view field, std::st
 
 // Two scopes fit when either is system-wide or both are the same spoke.
 bool SpokesFit(std::string_view a, std::string_view b) { return a.empty() || b.empty() || a == b; }
-
-// Reads `keys` (sorted) from `offset`, keeping what `keep` accepts until `page`
-// are kept; returns the offset to continue from (0 when done).
-template <class T, class Keep, class Add>
-absl::StatusOr<uint64_t> FilteredPage(common::EntityStore& store,
-                                      const std::vector<std::string>& keys, uint64_t offset,
-                                      size_t page, Keep&& keep, Add&& add) {
-  size_t kept = 0;
-  size_t i = offset;
-  for (; i < keys.size() && kept < page; ++i) {
-    absl::StatusOr<Stored<T>> item = store.Get<T>(keys[i]);
-    if (absl::IsNotFound(item.status())) continue;
-    if (!item.ok()) return item.status();
-    if (!keep(item->value)) continue;
-    add(std::move(item->value));
-    ++kept;
-  }
-  return i < keys.size() ? i : 0;
-}
 
 }  // namespace
 
@@ -348,7 +314,7 @@ absl::StatusOr<v1::ListAudiencesResponse> Planner::ListAudiences(
   std::sort(keys.begin(), keys.end());
   v1::ListAudiencesResponse response;
   ASSIGN_OR_RETURN(uint64_t next,
-                   FilteredPage<v1::Audience>(
+                   internal::FilteredPage<v1::Audience>(
                        organisation_, keys, offset, page,
                        [&](const v1::Audience& a) {
                          if (!spokes.MaySee(a.spoke())) return false;
@@ -448,7 +414,7 @@ absl::StatusOr<v1::ListCampaignsResponse> Planner::ListCampaigns(
     return !c.archived() && FromProto(c.start_time()) <= *active_at &&
            *active_at < FromProto(c.end_time());
   };
-  ASSIGN_OR_RETURN(uint64_t next, FilteredPage<v1::Campaign>(
+  ASSIGN_OR_RETURN(uint64_t next, internal::FilteredPage<v1::Campaign>(
                                       organisation_, keys, offset, page, keep, [&](v1::Campaign c) {
                                         *response.add_campaigns() = std::move(c);
                                       }));

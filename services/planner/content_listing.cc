@@ -2,8 +2,10 @@
 // other state filter, oldest change first, limited to the caller's spokes.
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
+#include "services/common/lifecycle/patient_consent.h"
 #include "services/planner/page_token.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_internal.h"
@@ -41,7 +43,11 @@ absl::StatusOr<v1::ListContentsResponse> Planner::ListContents(
   // One pass over the bucket (streamed), keeping what matches; the order is
   // (update_time, name), stable across pages while nothing changes.
   std::vector<v1::Content> matched;
-  RETURN_IF_ERROR(contents_.kv().Scan("", [&](std::string_view, const common::KvEntry& entry) {
+  RETURN_IF_ERROR(contents_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
+    // Patient authorizations share the bucket (lifecycle/patient_consent.h).
+    if (absl::StartsWith(common::AsAbsl(key), common::AsAbsl(lifecycle::kPatientAuthorizationKeyPrefix))) {
+      return absl::OkStatus();
+    }
     v1::Content content;
     if (!content.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
     if (!request.spoke().empty() && content.spoke() != request.spoke()) return absl::OkStatus();

@@ -10,6 +10,7 @@
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
+#include "services/common/lifecycle/patient_consent.h"
 #include "services/common/networks/network_rules.h"
 #include "services/planner/validation.h"
 
@@ -57,6 +58,25 @@ std::string_view UnitNote(networks::TextUnit unit) {
       return "";
   }
   return "";
+}
+
+// content.features_patient and content.patient_authorization: the name's
+// form, and no authorization on content that features no patient.
+absl::Status ValidatePatientFields(const Content& content) {
+  const std::string& name = content.patient_authorization();
+  if (name.empty()) return absl::OkStatus();
+  const std::string key = lifecycle::PatientAuthorizationKeyOf(name);
+  if (key.empty() ||
+      !common::IsValidId(std::string_view(key).substr(
+          lifecycle::kPatientAuthorizationKeyPrefix.size()))) {
+    return absl::InvalidArgumentError(
+        "content.patient_authorization must be patientAuthorizations/{authorization}");
+  }
+  if (!content.features_patient()) {
+    return absl::InvalidArgumentError(
+        "content.patient_authorization is set but content.features_patient is false");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -120,6 +140,7 @@ absl::Status ValidateContentBody(const Content& content) {
                                                      rules->max_text_bytes, " bytes"));
     }
   }
+  if (absl::Status patient = ValidatePatientFields(content); !patient.ok()) return patient;
   return networks::ValidateMedia("content.media", content.media());
 }
 
@@ -161,6 +182,12 @@ std::string ContentHash(const Content& content) {
       AppendField(canonical, m.mime_type());
       absl::StrAppend(&canonical, m.size_bytes(), ";");
     }
+  }
+  // Likewise appended only for content that features a patient: changing the
+  // consent it relies on needs a new review.
+  if (content.features_patient()) {
+    absl::StrAppend(&canonical, "patient;");
+    AppendField(canonical, content.patient_authorization());
   }
   return common::Sha256Hex(canonical);
 }

@@ -27,6 +27,12 @@ absl::Status StaleVersion(const v1::Content& content, int64_t version) {
                                          ", not ", version, "; read it again"));
 }
 
+// The guard's kinds a patient authorization covers: the patient's name and
+// that they were cared for. Numbers, addresses, dates and the like never are.
+bool IsConsentedKind(std::string_view kind) {
+  return kind == "name" || kind == "patient_disclosure" || kind == "patient_confirmation";
+}
+
 absl::Status RequireVersion(std::string_view field, int64_t version) {
   if (version <= 0) {
     return absl::InvalidArgumentError(
@@ -80,6 +86,9 @@ absl::StatusOr<v1::CreateContentResponse> Planner::CreateContent(
         content.set_spoke(in.spoke());
         content.set_campaign(in.campaign());
         content.set_pillar(in.pillar());
+        content.set_features_patient(in.features_patient());
+        content.set_patient_authorization(in.patient_authorization());
+        RETURN_IF_ERROR(CheckConsentReference(content, now));
         ASSIGN_OR_RETURN(
             v1::ContentState initial,
             lifecycle::Next(v1::CONTENT_STATE_UNSPECIFIED, lifecycle::ContentEvent::kCreate));
@@ -156,6 +165,9 @@ absl::StatusOr<v1::UpdateContentResponse> Planner::UpdateContent(
                   content.set_title(in.title());
                   content.set_campaign(in.campaign());
                   content.set_pillar(in.pillar());
+                  content.set_features_patient(in.features_patient());
+                  content.set_patient_authorization(in.patient_authorization());
+                  RETURN_IF_ERROR(CheckConsentReference(content, now));
                   content.set_text(in.text());
                   *content.mutable_variants() = in.variants();
                   SortVariants(&content);
@@ -218,6 +230,7 @@ absl::StatusOr<v1::SubmitContentResponse> Planner::SubmitContent(
                   // does not alter this review.
                   ASSIGN_OR_RETURN(v1::ReviewPolicy policy, ReviewPolicyOf(content.spoke()));
                   RETURN_IF_ERROR(CheckStagesCanComplete(content, policy.stages()));
+                  RETURN_IF_ERROR(CheckContentConsent(content, now));
                   content.set_state(next);
                   content.clear_rejection_reason();
                   *content.mutable_review_stages() = policy.stages();
@@ -294,6 +307,7 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
                   }
                   ASSIGN_OR_RETURN(common::Role role,
                                    CheckStageApprover(content, stage, caller.principal));
+                  RETURN_IF_ERROR(CheckContentConsent(content, now));
                   RETURN_IF_ERROR(GuardContent(content));
                   // Sizes, types, alt text and the variants' texts are held to
                   // each target network's rules now, not at publish time, when
@@ -375,8 +389,12 @@ Change Planner::ContentChange(const ContentTransition& transition, const v1::Con
 
 absl::Status Planner::GuardContent(const v1::Content& content) {
   std::vector<v1::GuardFinding> findings;
+  // The patient consented to being named and to their care being told;
+  // CheckContentConsent has checked the authorization before this runs.
+  const bool consented = content.features_patient() && !content.patient_authorization().empty();
   auto check = [&](std::string_view field, const std::string& text) {
     for (v1::GuardFinding& f : guard_.Check(text)) {
+      if (consented && IsConsentedKind(f.kind())) continue;
       f.set_field(std::string(field));
       findings.push_back(std::move(f));
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -177,6 +178,23 @@ class Planner {
   // stale); pillars may be added or renamed, never removed.
   absl::StatusOr<v1::UpdateCampaignResponse> UpdateCampaign(
       const Caller& caller, const v1::UpdateCampaignRequest& request);
+
+  // Patient authorizations and takedown tasks (patient_authorizations.cc).
+  // Revoking cancels the posts of every content naming the authorization that
+  // have not gone out and raises one takedown task per post that has (or may
+  // have); revoking again finishes what an interrupted revocation left.
+  absl::StatusOr<v1::CreatePatientAuthorizationResponse> CreatePatientAuthorization(
+      const Caller& caller, const v1::CreatePatientAuthorizationRequest& request);
+  absl::StatusOr<v1::GetPatientAuthorizationResponse> GetPatientAuthorization(
+      const Caller& caller, const v1::GetPatientAuthorizationRequest& request);
+  absl::StatusOr<v1::ListPatientAuthorizationsResponse> ListPatientAuthorizations(
+      const Caller& caller, const v1::ListPatientAuthorizationsRequest& request);
+  absl::StatusOr<v1::RevokePatientAuthorizationResponse> RevokePatientAuthorization(
+      const Caller& caller, const v1::RevokePatientAuthorizationRequest& request);
+  absl::StatusOr<v1::ListTakedownTasksResponse> ListTakedownTasks(
+      const Caller& caller, const v1::ListTakedownTasksRequest& request);
+  absl::StatusOr<v1::CompleteTakedownTaskResponse> CompleteTakedownTask(
+      const Caller& caller, const v1::CompleteTakedownTaskRequest& request);
 
   // Content and its review (content_workflow.cc). Approval also requires every
   // variant, with the content's media, to fit its network's rules. Review runs
@@ -369,8 +387,29 @@ class Planner {
   absl::Status CheckCampaignReferences(const v1::Campaign& campaign);
 
   // FAILED_PRECONDITION listing kind, field and reason of every guard finding
-  // in the title, master text and variants (never the matched text).
+  // in the title, master text and variants (never the matched text). Content
+  // under a patient authorization (checked by CheckContentConsent first) may
+  // name the patient and disclose their care; every other kind still blocks.
   absl::Status GuardContent(const v1::Content& content);
+
+  // Patient consent of content (patient_authorizations.cc), all
+  // FAILED_PRECONDITION with the reason. CheckConsentReference: the
+  // authorization content names exists, is the content's spoke's and in force
+  // (create, edit). CheckContentConsent: content featuring a patient names one
+  // in force at `now` covering every variant's network (submit, approve).
+  // CheckPostConsent: it covers `network` until `publish_time` (scheduling).
+  absl::Status CheckConsentReference(const v1::Content& content, absl::Time now);
+  absl::Status CheckContentConsent(const v1::Content& content, absl::Time now);
+  absl::Status CheckPostConsent(const v1::Content& content, v1::Network network,
+                                absl::Time publish_time);
+  absl::StatusOr<v1::PatientAuthorization> ReadConsent(const v1::Content& content);
+  // RevokePatientAuthorization's cascade over the posts of `contents`.
+  absl::Status CascadeRevocation(const Caller& caller, const v1::PatientAuthorization& revoked,
+                                 std::string_view request_id, absl::Time now,
+                                 v1::RevokePatientAuthorizationResponse& response);
+  absl::StatusOr<v1::TakedownTask> RaiseTakedown(const Caller& caller, const v1::Post& post,
+                                                 const v1::PatientAuthorization& revoked,
+                                                 std::string_view request_id, absl::Time now);
 
   // Cancels every post of `content_name` in one of `states` (after an edit or
   // a rejection), with `detail` in the audit trail; each cancellation is
@@ -378,6 +417,15 @@ class Planner {
   absl::Status CancelPostsOf(const Caller& caller, const std::string& content_name,
                              const std::vector<v1::PostState>& states, std::string_view detail,
                              std::string_view request_id, absl::Time now);
+  // As CancelPostsOf for the posts `matches` accepts, counted under
+  // `metric_label`; the names of the posts this call cancelled are appended to
+  // `cancelled` when given.
+  absl::Status CancelPostsWhere(const Caller& caller,
+                                const std::function<bool(const v1::Post&)>& matches,
+                                const std::vector<v1::PostState>& states, std::string_view detail,
+                                std::string_view request_id, absl::Time now,
+                                std::string_view metric_label,
+                                std::vector<std::string>* cancelled = nullptr);
   // After the final approval of `content`: each of its AWAITING_APPROVAL posts
   // becomes SCHEDULED (carecast.post.scheduled, so publishers index it) when its
   // publish_time is still beyond the minimum lead time, else NEEDS_RESCHEDULE

@@ -26,6 +26,12 @@
   X(GetCampaign)                    \
   X(ListCampaigns)                  \
   X(UpdateCampaign)                 \
+  X(CreatePatientAuthorization)     \
+  X(GetPatientAuthorization)        \
+  X(ListPatientAuthorizations)      \
+  X(RevokePatientAuthorization)     \
+  X(ListTakedownTasks)              \
+  X(CompleteTakedownTask)           \
   X(CreateContent)                  \
   X(GetContent)                     \
   X(ListContents)                   \

@@ -50,6 +50,25 @@ absl::StatusOr<Stored<T>> ReadModifyWrite(common::EntityStore& store, const std:
   return written;
 }
 
+// Reads `keys` (sorted) from `offset`, keeping what `keep` accepts until `page`
+// are kept; returns the offset to continue from (0 when done).
+template <class T, class Keep, class Add>
+absl::StatusOr<uint64_t> FilteredPage(common::EntityStore& store,
+                                      const std::vector<std::string>& keys, uint64_t offset,
+                                      size_t page, Keep&& keep, Add&& add) {
+  size_t kept = 0;
+  size_t i = offset;
+  for (; i < keys.size() && kept < page; ++i) {
+    absl::StatusOr<Stored<T>> item = store.Get<T>(keys[i]);
+    if (absl::IsNotFound(item.status())) continue;
+    if (!item.ok()) return item.status();
+    if (!keep(item->value)) continue;
+    add(std::move(item->value));
+    ++kept;
+  }
+  return i < keys.size() ? i : 0;
+}
+
 }  // namespace internal
 
 template <class Response, class Fn>

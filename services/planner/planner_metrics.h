@@ -23,7 +23,8 @@ class PlannerMetrics {
   // carecast_planner_guard_blocks_total{kind}: one per finding kind per blocked approval.
   void GuardBlock(std::string_view kind);
   // carecast_planner_posts_total{event}: scheduled, cancelled, cancelled_by_edit,
-  // cancelled_needs_human (a NEEDS_HUMAN post a person cancelled).
+  // cancelled_needs_human (a NEEDS_HUMAN post a person cancelled),
+  // cancelled_by_revocation (its patient authorization was revoked).
   void Post(std::string_view event);
   // carecast_planner_publishing_switches_total{state}: held, resumed.
   void PublishingSwitch(std::string_view state);

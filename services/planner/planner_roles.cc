@@ -24,12 +24,18 @@ using common::Role;
 // | CancelPost                              | publisher, strategist, admin (the admin    |
 // |                                         |   may end a NEEDS_HUMAN post on call, as   |
 // |                                         |   with the publisher's Confirm RPCs)       |
+// | CreatePatientAuthorization              | compliance_reviewer, strategist            |
+// | RevokePatientAuthorization              | compliance_reviewer, strategist, admin     |
+// | CompleteTakedownTask                    | publisher, strategist, admin               |
 // | HoldPublishing, ResumePublishing        | strategist                                 |
 // | GetCalendarFeed, RevokeCalendarFeed     | strategist, admin                          |
 // | every Get/List (ListSpokes, ListAccounts,| every role, including service             |
 // |   GetObjective, ListObjectives,         |                                            |
 // |   GetAudience, ListAudiences,           |                                            |
 // |   GetCampaign, ListCampaigns,           |                                            |
+// |   GetPatientAuthorization,              |                                            |
+// |   ListPatientAuthorizations,            |                                            |
+// |   ListTakedownTasks,                    |                                            |
 // |   GetReviewPolicy,                      |                                            |
 // |   GetContent, GetPost, ListCalendar,    |                                            |
 // |   GetPublishingState, ListAuditEntries) |                                            |
@@ -47,6 +53,10 @@ common::RoleTable PlannerRoleTable() {
   const std::vector<Role> schedulers = {Role::kPublisher, Role::kStrategist};
   const std::vector<Role> cancellers = {Role::kPublisher, Role::kStrategist, Role::kAdmin};
   const std::vector<Role> strategists = {Role::kStrategist};
+  // Consent records are compliance's; anyone who may hear of a withdrawal
+  // from the patient (and the admin on call) can revoke one.
+  const std::vector<Role> consent_keepers = {Role::kComplianceReviewer, Role::kStrategist};
+  const std::vector<Role> revokers = {Role::kComplianceReviewer, Role::kStrategist, Role::kAdmin};
 
   auto m = [](const char* method) { return std::string("/carecast.v1.PlannerService/") + method; };
   return common::RoleTable({
@@ -64,6 +74,12 @@ common::RoleTable PlannerRoleTable() {
       {m("GetCampaign"), readers},
       {m("ListCampaigns"), readers},
       {m("UpdateCampaign"), strategists},
+      {m("CreatePatientAuthorization"), consent_keepers},
+      {m("GetPatientAuthorization"), readers},
+      {m("ListPatientAuthorizations"), readers},
+      {m("RevokePatientAuthorization"), revokers},
+      {m("ListTakedownTasks"), readers},
+      {m("CompleteTakedownTask"), cancellers},
       {m("CreateContent"), writers},
       {m("GetContent"), readers},
       {m("ListContents"), readers},

@@ -185,6 +185,7 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
         allow_awaiting ? " (or content IN_REVIEW, which waits for approval)" : "",
         " can be scheduled"));
   }
+  RETURN_IF_ERROR(CheckPostConsent(c, network, FromProto(request.publish_time())));
   const std::string* text = TextFor(c, network);
   if (text == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(request.content(), " has no variant for ",
@@ -374,6 +375,17 @@ absl::Status Planner::CancelPostsOf(const Caller& caller, const std::string& con
                                     const std::vector<v1::PostState>& states,
                                     std::string_view detail, std::string_view request_id,
                                     absl::Time now) {
+  return CancelPostsWhere(
+      caller, [&](const v1::Post& post) { return post.content() == content_name; }, states, detail,
+      request_id, now, "cancelled_by_edit");
+}
+
+absl::Status Planner::CancelPostsWhere(const Caller& caller,
+                                       const std::function<bool(const v1::Post&)>& matches,
+                                       const std::vector<v1::PostState>& states,
+                                       std::string_view detail, std::string_view request_id,
+                                       absl::Time now, std::string_view metric_label,
+                                       std::vector<std::string>* cancelled) {
   auto wanted = [&](v1::PostState state) {
     return std::find(states.begin(), states.end(), state) != states.end();
   };
@@ -384,8 +396,7 @@ absl::Status Planner::CancelPostsOf(const Caller& caller, const std::string& con
   RETURN_IF_ERROR(posts_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
     v1::Post post;
     if (!post.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
-    if (post.content() == content_name && wanted(post.state()))
-      candidates.emplace_back(std::string(key), post.name());
+    if (matches(post) && wanted(post.state())) candidates.emplace_back(std::string(key), post.name());
     return absl::OkStatus();
   }));
   for (const auto& [key, name] : candidates) {
@@ -414,8 +425,9 @@ absl::Status Planner::CancelPostsOf(const Caller& caller, const std::string& con
       if (stored.status().code() == absl::StatusCode::kNotFound) continue;
       return stored.status();
     }
-    metrics_.Post("cancelled_by_edit");
+    metrics_.Post(metric_label);
     ReleaseReservation(stored->value, now);
+    if (cancelled != nullptr) cancelled->push_back(name);
   }
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 #include "services/common/bus/subjects.h"
+#include "services/common/lifecycle/patient_consent.h"
 
 namespace carecast::planner {
 namespace {
@@ -104,6 +105,16 @@ absl::StatusOr<std::string> ParseCampaignName(std::string_view field, std::strin
   return ParseSimple(field, name, "campaigns", "campaigns/{campaign}");
 }
 
+absl::StatusOr<std::string> ParsePatientAuthorizationName(std::string_view field,
+                                                          std::string_view name) {
+  return ParseSimple(field, name, "patientAuthorizations",
+                     "patientAuthorizations/{authorization}");
+}
+
+absl::StatusOr<std::string> ParseTakedownTaskName(std::string_view field, std::string_view name) {
+  return ParseSimple(field, name, "takedownTasks", "takedownTasks/{task}");
+}
+
 std::string SpokeName(std::string_view spoke) { return absl::StrCat("spokes/", AsAbsl(spoke)); }
 std::string AccountResourceName(std::string_view spoke, std::string_view account) {
   return absl::StrCat("spokes/", AsAbsl(spoke), "/accounts/", AsAbsl(account));
@@ -120,6 +131,12 @@ std::string EvergreenItemName(std::string_view content_id) {
 }
 std::string AudienceName(std::string_view id) { return absl::StrCat("audiences/", AsAbsl(id)); }
 std::string CampaignName(std::string_view id) { return absl::StrCat("campaigns/", AsAbsl(id)); }
+std::string PatientAuthorizationName(std::string_view id) {
+  return absl::StrCat(AsAbsl(lifecycle::kPatientAuthorizationCollection), AsAbsl(id));
+}
+std::string TakedownTaskName(std::string_view post_id) {
+  return absl::StrCat("takedownTasks/", AsAbsl(post_id));
+}
 
 std::string ReviewPolicyName(std::string_view spoke) {
   return absl::StrCat(SpokeName(spoke), "/reviewPolicy");
@@ -148,6 +165,12 @@ std::string EvergreenKey(std::string_view content_id) {
 }
 std::string AudienceKey(std::string_view id) { return absl::StrCat("audiences.", AsAbsl(id)); }
 std::string CampaignKey(std::string_view id) { return absl::StrCat("campaigns.", AsAbsl(id)); }
+std::string TakedownKey(std::string_view post_id) {
+  return absl::StrCat(AsAbsl(kTakedownKeyPrefix), AsAbsl(post_id));
+}
+std::string PatientAuthorizationKey(std::string_view id) {
+  return absl::StrCat(AsAbsl(lifecycle::kPatientAuthorizationKeyPrefix), AsAbsl(id));
+}
 
 absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
   std::vector<std::string> ids;
@@ -158,14 +181,16 @@ absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
       SplitName(resource, {"spokes"}, &ids) || SplitName(resource, {"spokes", "accounts"}, &ids) ||
       SplitName(resource, {"objectives"}, &ids) || SplitName(resource, {"contents"}, &ids) ||
       SplitName(resource, {"posts"}, &ids) || SplitName(resource, {"audiences"}, &ids) ||
-      SplitName(resource, {"campaigns"}, &ids);
+      SplitName(resource, {"campaigns"}, &ids) ||
+      SplitName(resource, {"patientAuthorizations"}, &ids) ||
+      SplitName(resource, {"takedownTasks"}, &ids);
   if (!ok) {
     return absl::InvalidArgumentError(
         "resource must be a resource name such as contents/{content}, posts/{post}, "
         "spokes/{spoke}, spokes/{spoke}/accounts/{account}, "
         "spokes/{spoke}/accounts/{account}/cadence, spokes/{spoke}/reviewPolicy, "
         "blackouts/{blackout}, evergreenItems/{content}, audiences/{audience}, "
-        "campaigns/{campaign}, "
+        "campaigns/{campaign}, patientAuthorizations/{authorization}, takedownTasks/{task}, "
         "objectives/{objective} or publishing");
   }
   return AuditSubjectFor(resource);

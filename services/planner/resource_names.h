@@ -30,6 +30,9 @@ absl::StatusOr<std::string> ParseReviewPolicyName(std::string_view field, std::s
 absl::StatusOr<std::string> ParseEvergreenItemName(std::string_view field, std::string_view name);
 absl::StatusOr<std::string> ParseAudienceName(std::string_view field, std::string_view name);
 absl::StatusOr<std::string> ParseCampaignName(std::string_view field, std::string_view name);
+absl::StatusOr<std::string> ParsePatientAuthorizationName(std::string_view field,
+                                                          std::string_view name);
+absl::StatusOr<std::string> ParseTakedownTaskName(std::string_view field, std::string_view name);
 
 std::string SpokeName(std::string_view spoke);
 std::string AccountResourceName(std::string_view spoke, std::string_view account);
@@ -41,6 +44,9 @@ std::string BlackoutName(std::string_view id);
 std::string EvergreenItemName(std::string_view content_id);
 std::string AudienceName(std::string_view id);
 std::string CampaignName(std::string_view id);
+std::string PatientAuthorizationName(std::string_view id);
+// A takedown task is named after its post: one task per post.
+std::string TakedownTaskName(std::string_view post_id);
 std::string ReviewPolicyName(std::string_view spoke);
 // The audit resource of the global publishing switch.
 inline constexpr std::string_view kPublishingResource = "publishing";
@@ -65,6 +71,11 @@ std::string AudienceKey(std::string_view id);
 std::string CampaignKey(std::string_view id);
 inline constexpr std::string_view kAudienceKeyPrefix = "audiences.";
 inline constexpr std::string_view kCampaignKeyPrefix = "campaigns.";
+// "takedowns.<post>", also in the organisation bucket. Patient authorizations
+// are in the contents bucket (lifecycle/patient_consent.h).
+std::string TakedownKey(std::string_view post_id);
+inline constexpr std::string_view kTakedownKeyPrefix = "takedowns.";
+std::string PatientAuthorizationKey(std::string_view id);
 // "reviewpolicies.<spoke>": the spoke's ReviewPolicy.
 std::string ReviewPolicyKey(std::string_view spoke);
 inline constexpr std::string_view kSpokeKeyPrefix = "spokes.";

@@ -1,6 +1,10 @@
 #include "services/planner/validation.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
+
+#include "carecast/v1/resources.pb.h"
 
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
@@ -67,6 +71,21 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   ts.set_seconds(seconds);
   ts.set_nanos(static_cast<int32_t>(nanos));
   return ts;
+}
+
+absl::Status CheckNetworks(std::string_view field,
+                           const google::protobuf::RepeatedField<int>& networks) {
+  std::set<int> seen;
+  for (int network : networks) {
+    if (network == v1::NETWORK_UNSPECIFIED || !v1::Network_IsValid(network)) {
+      return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), " must name known networks"));
+    }
+    if (!seen.insert(network).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(AsAbsl(field), " names ", v1::Network_Name(network), " twice"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace carecast::planner

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include <google/protobuf/repeated_field.h>
 #include <google/protobuf/timestamp.pb.h>
 
 namespace carecast::planner {
@@ -24,6 +25,10 @@ absl::Status CheckRequestId(std::string_view request_id);
 // Set, and seconds/nanos within the range google.protobuf.Timestamp allows.
 absl::Status CheckTimestamp(std::string_view field, bool has,
                             const google::protobuf::Timestamp& ts);
+
+// Each entry a known network other than UNSPECIFIED, none twice.
+absl::Status CheckNetworks(std::string_view field,
+                           const google::protobuf::RepeatedField<int>& networks);
 
 absl::Time FromProto(const google::protobuf::Timestamp& ts);
 google::protobuf::Timestamp ToProto(absl::Time t);

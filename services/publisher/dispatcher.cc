@@ -120,10 +120,10 @@ DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time no
                                common::AsStd(channel.status().message()), "no_channel");
     return DispatchResult::kEnded;
   }
-  absl::Status content = CheckContentApproved(contents_, post);
+  absl::Status content = CheckContentApproved(contents_, post, now);
   if (absl::IsFailedPrecondition(content)) {
     (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,
-                               common::AsStd(content.message()), "content_changed");
+                               common::AsStd(content.message()), RefusalLabel(content));
     return DispatchResult::kEnded;
   }
   if (!content.ok()) return DispatchResult::kRetryLater;
@@ -179,10 +179,10 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel, St
   }
   // An edit (or a revoked approval) that landed between the first read and the
   // claim must not publish the old text.
-  absl::Status content = CheckContentApproved(contents_, record.post);
+  absl::Status content = CheckContentApproved(contents_, record.post, clock_.Now());
   if (absl::IsFailedPrecondition(content)) {
     (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,
-                               common::AsStd(content.message()), "content_changed");
+                               common::AsStd(content.message()), RefusalLabel(content));
     return DispatchResult::kEnded;
   }
   if (!content.ok()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -11,6 +12,7 @@
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 #include "services/common/lifecycle/content_lifecycle.h"
+#include "services/common/lifecycle/patient_consent.h"
 
 namespace carecast::publisher {
 namespace {
@@ -20,6 +22,33 @@ std::string StripPrefix(std::string_view name, std::string_view prefix) {
   std::string_view id = name.substr(prefix.size());
   if (id.find('/') != std::string_view::npos) return {};
   return std::string(id);
+}
+
+// Marks a refusal as the patient-consent check's (RefusalLabel).
+constexpr absl::string_view kRefusalPayload = "carecast.publisher/refusal";
+
+absl::Status ConsentRefusal(absl::string_view reason) {
+  absl::Status refusal = absl::FailedPreconditionError(reason);
+  refusal.SetPayload(kRefusalPayload, absl::Cord("consent"));
+  return refusal;
+}
+
+// The authorization `content` names, checked for `network` at `now`.
+absl::Status CheckConsent(common::EntityStore& contents, const carecast::v1::Content& content,
+                          carecast::v1::Network network, absl::Time now) {
+  const std::string key = lifecycle::PatientAuthorizationKeyOf(content.patient_authorization());
+  if (key.empty()) return ConsentRefusal("content features a patient and names no authorization");
+  absl::StatusOr<common::Stored<carecast::v1::PatientAuthorization>> stored =
+      contents.Get<carecast::v1::PatientAuthorization>(key);
+  if (absl::IsNotFound(stored.status()) || absl::IsDataLoss(stored.status())) {
+    return ConsentRefusal("the content's patient authorization cannot be read");
+  }
+  if (!stored.ok()) return stored.status();
+  if (absl::Status ok = lifecycle::CheckPatientAuthorization(stored->value, network, now);
+      !ok.ok()) {
+    return ConsentRefusal(ok.message());
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -107,7 +136,8 @@ absl::StatusOr<PostRecord> WritePost(common::EntityStore& posts, const carecast:
   return PostRecord{std::move(stored.value), stored.revision, std::move(stored.unsent)};
 }
 
-absl::Status CheckContentApproved(common::EntityStore& contents, const carecast::v1::Post& post) {
+absl::Status CheckContentApproved(common::EntityStore& contents, const carecast::v1::Post& post,
+                                  absl::Time now) {
   std::string id = ContentIdFromName(post.content());
   if (id.empty()) return absl::FailedPreconditionError("post names no valid content");
   absl::StatusOr<common::Stored<carecast::v1::Content>> stored =
@@ -121,7 +151,12 @@ absl::Status CheckContentApproved(common::EntityStore& contents, const carecast:
   // The approval binds to one exact version and hash; any edit since then voids it.
   if (!lifecycle::IsApprovedAt(content, post.content_version(), post.content_hash()))
     return absl::FailedPreconditionError("content changed after approval");
-  return absl::OkStatus();
+  if (!content.features_patient()) return absl::OkStatus();
+  return CheckConsent(contents, content, post.network(), now);
+}
+
+std::string_view RefusalLabel(const absl::Status& refusal) {
+  return refusal.GetPayload(kRefusalPayload).has_value() ? "consent" : "content_changed";
 }
 
 std::optional<absl::Time> NextLookTime(const carecast::v1::Post& post,

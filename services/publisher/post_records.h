@@ -69,9 +69,15 @@ absl::StatusOr<PostRecord> WritePost(common::EntityStore& posts, const carecast:
                                      const std::vector<common::Change>& changes = {});
 
 // OK when the post's content is still APPROVED at the version and hash the post
-// was scheduled from. FAILED_PRECONDITION with the reason when it is not (the
-// post must never go out); other errors mean "cannot tell now".
-absl::Status CheckContentApproved(common::EntityStore& contents, const carecast::v1::Post& post);
+// was scheduled from and, for content featuring a patient, the patient's
+// authorization is in force at `now` and covers the post's network.
+// FAILED_PRECONDITION with the reason when not (the post must never go out;
+// RefusalLabel names which check refused); other errors mean "cannot tell now".
+absl::Status CheckContentApproved(common::EntityStore& contents, const carecast::v1::Post& post,
+                                  absl::Time now);
+// The metric label of a refusal from CheckContentApproved: "consent" or
+// "content_changed".
+std::string_view RefusalLabel(const absl::Status& refusal);
 
 // When the dispatcher should next look at `post`: a scheduled post at its publish
 // time (or later while backing off after a retryable failure), a claimed post when

@@ -12,7 +12,7 @@ namespace {
 // and the reconciler decide themselves.
 constexpr std::string_view kFailureReasonKinds[] = {
     "retryable",  "rate_limited",    "auth_expired", "permanent",  "outcome_unknown",
-    "no_channel", "content_changed", "crash_loop",   "missed_slot"};
+    "no_channel", "content_changed", "consent",      "crash_loop", "missed_slot"};
 
 constexpr std::string_view kReconcileResults[] = {"found", "absent_resend", "absent_nothing_sent",
                                                   "needs_human"};

@@ -26,6 +26,8 @@ class AccountCreated;
 class ObjectiveCreated;
 class AudienceCreated;
 class CampaignChanged;
+class PatientAuthorizationChanged;
+class TakedownTaskChanged;
 class ContentChanged;
 class PostChanged;
 class PostPublished;
@@ -142,6 +144,20 @@ inline constexpr EventDef<v1::CampaignChanged> kCampaignCreated{{
 inline constexpr EventDef<v1::CampaignChanged> kCampaignUpdated{{
     .subject = "carecast.campaign.updated", .payload = "carecast.v1.CampaignChanged",
     .producer = "planner", .audit_action = "campaign.update"}};
+inline constexpr EventDef<v1::PatientAuthorizationChanged> kPatientAuthorizationCreated{{
+    .subject = "carecast.patient_authorization.created",
+    .payload = "carecast.v1.PatientAuthorizationChanged",
+    .producer = "planner", .audit_action = "patient_authorization.create"}};
+inline constexpr EventDef<v1::PatientAuthorizationChanged> kPatientAuthorizationRevoked{{
+    .subject = "carecast.patient_authorization.revoked",
+    .payload = "carecast.v1.PatientAuthorizationChanged",
+    .producer = "planner", .audit_action = "patient_authorization.revoke"}};
+inline constexpr EventDef<v1::TakedownTaskChanged> kTakedownRaised{{
+    .subject = "carecast.takedown.raised", .payload = "carecast.v1.TakedownTaskChanged",
+    .producer = "planner", .audit_action = "takedown.raise"}};
+inline constexpr EventDef<v1::TakedownTaskChanged> kTakedownCompleted{{
+    .subject = "carecast.takedown.completed", .payload = "carecast.v1.TakedownTaskChanged",
+    .producer = "planner", .audit_action = "takedown.complete"}};
 inline constexpr EventDef<v1::ContentChanged> kContentCreated{{
     .subject = "carecast.content.created", .payload = "carecast.v1.ContentChanged",
     .producer = "planner", .audit_action = "content.create"}};
@@ -236,9 +252,11 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 35> kAll = {
+inline constexpr std::array<const EventKind*, 39> kAll = {
     &kSpokeCreated,        &kSpokeFeedRevoked,  &kAccountCreated,       &kObjectiveCreated,
-    &kAudienceCreated,     &kCampaignCreated,   &kCampaignUpdated,      &kContentCreated,
+    &kAudienceCreated,     &kCampaignCreated,   &kCampaignUpdated,
+    &kPatientAuthorizationCreated, &kPatientAuthorizationRevoked, &kTakedownRaised,
+    &kTakedownCompleted,   &kContentCreated,
     &kContentUpdated,      &kContentSubmitted,  &kContentStageApproved, &kContentApproved,
     &kContentRejected,     &kPostScheduled,     &kPostCancelled,        &kPostAwaitingApproval,
     &kPostNeedsReschedule, &kPostPublished,     &kPostFailed,           &kPublishingHeld,

@@ -24,6 +24,12 @@ inline constexpr std::string_view kObjectiveCreated = events::kObjectiveCreated.
 inline constexpr std::string_view kAudienceCreated = events::kAudienceCreated.subject;
 inline constexpr std::string_view kCampaignCreated = events::kCampaignCreated.subject;
 inline constexpr std::string_view kCampaignUpdated = events::kCampaignUpdated.subject;
+inline constexpr std::string_view kPatientAuthorizationCreated =
+    events::kPatientAuthorizationCreated.subject;
+inline constexpr std::string_view kPatientAuthorizationRevoked =
+    events::kPatientAuthorizationRevoked.subject;
+inline constexpr std::string_view kTakedownRaised = events::kTakedownRaised.subject;
+inline constexpr std::string_view kTakedownCompleted = events::kTakedownCompleted.subject;
 inline constexpr std::string_view kContentCreated = events::kContentCreated.subject;
 inline constexpr std::string_view kContentUpdated = events::kContentUpdated.subject;
 inline constexpr std::string_view kContentSubmitted = events::kContentSubmitted.subject;

@@ -150,13 +150,17 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kAudienceCreated, TypedPayloadName(kAudienceCreated)},
            {&kCampaignCreated, TypedPayloadName(kCampaignCreated)},
            {&kCampaignUpdated, TypedPayloadName(kCampaignUpdated)},
+           {&kPatientAuthorizationCreated, TypedPayloadName(kPatientAuthorizationCreated)},
+           {&kPatientAuthorizationRevoked, TypedPayloadName(kPatientAuthorizationRevoked)},
+           {&kTakedownRaised, TypedPayloadName(kTakedownRaised)},
+           {&kTakedownCompleted, TypedPayloadName(kTakedownCompleted)},
        }) {
     EXPECT_EQ(kind->payload, typed) << kind->subject;
   }
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 33, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 37, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {

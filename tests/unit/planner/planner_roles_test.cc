@@ -33,7 +33,7 @@ common::Principal With(Role role) {
 
 TEST(PlannerRolesTest, CoversExactlyTheMethodsOfTheService) {
   std::set<std::string> methods = ServiceMethods();
-  EXPECT_EQ(methods.size(), 51u);
+  EXPECT_EQ(methods.size(), 57u);
   std::vector<std::string> table = PlannerRoleTable().Methods();
   EXPECT_EQ(std::set<std::string>(table.begin(), table.end()), methods);
 }
@@ -47,7 +47,8 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
     for (const char* read :
          {"ListSpokes", "ListAccounts", "GetObjective", "ListObjectives", "GetContent", "GetPost",
           "ListCalendar", "GetPublishingState", "ListAuditEntries", "GetAudience", "ListAudiences",
-          "GetCampaign", "ListCampaigns", "GetReviewPolicy"}) {
+          "GetCampaign", "ListCampaigns", "GetReviewPolicy", "GetPatientAuthorization",
+          "ListPatientAuthorizations", "ListTakedownTasks"}) {
       EXPECT_TRUE(table.Authorize(With(role), p + read).ok()) << read;
     }
   }
@@ -73,6 +74,9 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
       {"ReschedulePost", {Role::kPublisher, Role::kStrategist}},
       {"SetReviewPolicy", {Role::kStrategist, Role::kAdmin}},
       {"HoldPublishing", {Role::kStrategist}},
+      {"CreatePatientAuthorization", {Role::kComplianceReviewer, Role::kStrategist}},
+      {"RevokePatientAuthorization", {Role::kComplianceReviewer, Role::kStrategist, Role::kAdmin}},
+      {"CompleteTakedownTask", {Role::kPublisher, Role::kStrategist, Role::kAdmin}},
       {"ResumePublishing", {Role::kStrategist}},
   };
   for (const Rule& rule : rules) {
