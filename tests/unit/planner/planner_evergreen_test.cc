@@ -67,22 +67,6 @@ class PlannerEvergreenTest : public PlannerFixture {
                      : std::vector<v1::Post>{};
   }
 
-  // What a publisher does when the network accepts the post.
-  void MarkPublished(const std::string& post_name, absl::Time at) {
-    auto& bucket = kv_.Bucket(std::string(common::buckets::kPosts));
-    const std::string id = post_name.substr(std::string("posts/").size());
-    auto raw = bucket.Get(id);
-    ASSERT_TRUE(raw.ok()) << raw.status();
-    v1::StoredRecord record;
-    ASSERT_TRUE(record.ParseFromString(raw->value));
-    v1::Post post;
-    ASSERT_TRUE(post.ParseFromString(record.value()));
-    post.set_state(v1::POST_STATE_PUBLISHED);
-    *post.mutable_published_time() = ToTs(at);
-    record.set_value(post.SerializeAsString());
-    ASSERT_TRUE(bucket.Update(id, record.SerializeAsString(), raw->revision).ok());
-  }
-
   v1::EvergreenItem Get(const std::string& name) {
     v1::GetEvergreenItemRequest req;
     req.set_name(name);

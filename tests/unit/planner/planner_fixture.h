@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include "carecast/v1/store.pb.h"
+
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/subjects.h"
@@ -203,6 +205,28 @@ class PlannerFixture : public ::testing::Test {
     auto resp = planner_->SchedulePost(publisher_, ScheduleRequest(c, account, ahead, "", post_id));
     if (!resp.ok()) return resp.status();
     return resp->post();
+  }
+
+  // What a publisher does when the network accepts the post (with `state`
+  // NEEDS_HUMAN: when it cannot tell whether the network did).
+  void MarkPublished(const std::string& post_name, absl::Time at,
+                     v1::PostState state = v1::POST_STATE_PUBLISHED) {
+    auto& bucket = kv_.Bucket(std::string(common::buckets::kPosts));
+    const std::string id = post_name.substr(std::string("posts/").size());
+    auto raw = bucket.Get(id);
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    v1::StoredRecord record;
+    ASSERT_TRUE(record.ParseFromString(raw->value));
+    v1::Post post;
+    ASSERT_TRUE(post.ParseFromString(record.value()));
+    post.set_state(state);
+    if (state == v1::POST_STATE_PUBLISHED) {
+      *post.mutable_published_time() = ToTs(at);
+      post.set_external_id(absl::StrCat("ext-", id));
+      post.set_url(absl::StrCat("https://network.example/p/", id));
+    }
+    record.set_value(post.SerializeAsString());
+    ASSERT_TRUE(bucket.Update(id, record.SerializeAsString(), raw->revision).ok());
   }
 
   PlannerOptions options_ = OptionsWithAllChannels();

@@ -126,10 +126,99 @@ class PlannerSpokesTest : public PlannerFixture {
     ASSERT_TRUE(made_campaign.ok()) << made_campaign.status();
     campaign_ = made_campaign->campaign();
 
+    MakeConsentResources();
+
     v1::HoldPublishingRequest hold;
     hold.set_spoke(kOwn);
     hold.set_reason("local incident");
     ASSERT_TRUE(planner_->HoldPublishing(strategist_, hold).ok());
+  }
+
+  // Two authorizations of the own spoke (one for the revoke rows), and a
+  // takedown task raised by revoking a third under which a post went out.
+  void MakeConsentResources() {
+    auto authorize = [&](const std::string& id) {
+      v1::CreatePatientAuthorizationRequest r;
+      r.set_authorization_id(id);
+      r.mutable_authorization()->set_spoke(kOwn);
+      r.mutable_authorization()->set_subject_label("Patient story");
+      r.mutable_authorization()->add_networks(v1::NETWORK_X);
+      *r.mutable_authorization()->mutable_expire_time() = In(absl::Hours(24 * 90));
+      r.mutable_authorization()->set_form_reference("forms/1");
+      auto made = planner_->CreatePatientAuthorization(strategist_, r);
+      EXPECT_TRUE(made.ok()) << made.status();
+      return made.ok() ? made->authorization() : v1::PatientAuthorization();
+    };
+    authorization_ = authorize("own-consent");
+    revocable_ = authorize("revocable-consent");
+    v1::PatientAuthorization used = authorize("used-consent");
+    v1::CreateContentRequest req;
+    req.set_content_id("story");
+    req.mutable_content()->set_text("A patient story.");
+    req.mutable_content()->set_spoke(kOwn);
+    req.mutable_content()->set_features_patient(true);
+    req.mutable_content()->set_patient_authorization(used.name());
+    auto* v = req.mutable_content()->add_variants();
+    v->set_network(v1::NETWORK_X);
+    v->set_text("A patient story.");
+    auto story = planner_->CreateContent(writer_, req);
+    ASSERT_TRUE(story.ok()) << story.status();
+    auto sent = Schedule(Approve(Submit(story->content())), kAccount, absl::Hours(20), "sent");
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    MarkPublished(sent->name(), clock_.Now());
+    v1::RevokePatientAuthorizationRequest revoke;
+    revoke.set_name(used.name());
+    revoke.set_reason("withdrawn");
+    auto revoked = planner_->RevokePatientAuthorization(strategist_, revoke);
+    ASSERT_TRUE(revoked.ok()) << revoked.status();
+    ASSERT_EQ(revoked->takedown_tasks_size(), 1);
+    takedown_ = revoked->takedown_tasks(0);
+  }
+
+  // Patient authorizations and takedown tasks.
+  void AddConsentRows(std::vector<Row>& rows) {
+    auto add = [&](std::string method, Kind kind, Call call) {
+      rows.push_back({std::move(method), kind, std::move(call)});
+    };
+    add("CreatePatientAuthorization", Kind::kNamed,
+        [&](Planner& p, const common::Caller& c, int n) {
+          v1::CreatePatientAuthorizationRequest r;
+          *r.mutable_authorization() = authorization_;
+          r.set_authorization_id(absl::StrCat("consent-", n));
+          return Done(p.CreatePatientAuthorization(c, r));
+        });
+    add("GetPatientAuthorization", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
+      v1::GetPatientAuthorizationRequest r;
+      r.set_name(authorization_.name());
+      return Done(p.GetPatientAuthorization(c, r));
+    });
+    add("ListPatientAuthorizations", Kind::kListed,
+        [&](Planner& p, const common::Caller& c, int) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(auto r, p.ListPatientAuthorizations(c, {}));
+          for (const auto& a : r.authorizations())
+            if (a.name() == authorization_.name()) return true;
+          return false;
+        });
+    add("RevokePatientAuthorization", Kind::kOpaque,
+        [&](Planner& p, const common::Caller& c, int) {
+          v1::RevokePatientAuthorizationRequest r;
+          r.set_name(revocable_.name());
+          r.set_reason("withdrawn");
+          return Done(p.RevokePatientAuthorization(c, r));
+        });
+    add("ListTakedownTasks", Kind::kListed,
+        [&](Planner& p, const common::Caller& c, int) -> absl::StatusOr<bool> {
+          ASSIGN_OR_RETURN(auto r, p.ListTakedownTasks(c, {}));
+          for (const auto& t : r.takedown_tasks())
+            if (t.name() == takedown_.name()) return true;
+          return false;
+        });
+    add("CompleteTakedownTask", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
+      v1::CompleteTakedownTaskRequest r;
+      r.set_name(takedown_.name());
+      r.set_note("deleted by hand");
+      return Done(p.CompleteTakedownTask(c, r));
+    });
   }
 
   v1::Content OwnContent(const std::string& id) {
@@ -526,6 +615,7 @@ class PlannerSpokesTest : public PlannerFixture {
     AddRows4(rows);
     AddRows5(rows);
     AddRows6(rows);
+    AddConsentRows(rows);
     return rows;
   }
 
@@ -536,6 +626,8 @@ class PlannerSpokesTest : public PlannerFixture {
   v1::EvergreenItem item_;
   v1::Audience audience_;
   v1::Campaign campaign_;
+  v1::PatientAuthorization authorization_, revocable_;
+  v1::TakedownTask takedown_;
 };
 
 bool IsHubRole(common::Role role) {

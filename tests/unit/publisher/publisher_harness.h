@@ -141,6 +141,27 @@ class PublisherHarness {
     (void)contents_->Put(id, c.SerializeAsString());
   }
 
+  // Makes approved content `id` feature a patient under `authorization` (stored
+  // as the planner stores it, beside the content), which covers `networks`
+  // until `expires` and is revoked when `revoked`.
+  void PutConsent(const std::string& id, const std::string& authorization_id,
+                  std::vector<carecast::v1::Network> networks, absl::Time expires,
+                  bool revoked = false) {
+    carecast::v1::PatientAuthorization a;
+    a.set_name("patientAuthorizations/" + authorization_id);
+    a.set_spoke("spokes/stmarys");
+    for (carecast::v1::Network n : networks) a.add_networks(n);
+    SetTime(expires, a.mutable_expire_time());
+    a.set_state(revoked ? carecast::v1::PATIENT_AUTHORIZATION_STATE_REVOKED
+                        : carecast::v1::PATIENT_AUTHORIZATION_STATE_ACTIVE);
+    (void)contents_->Put("authorizations." + authorization_id, a.SerializeAsString());
+    carecast::v1::Content c;
+    c.ParseFromString(contents_->Get(id)->value);
+    c.set_features_patient(true);
+    c.set_patient_authorization(a.name());
+    (void)contents_->Put(id, c.SerializeAsString());
+  }
+
   // What the planner does on UpdateContent: a new version, back to DRAFT, the
   // approval voided.
   void EditContent(const std::string& id) {

@@ -17,7 +17,7 @@ TEST(PublisherMetricsTest, FailureSeriesExistForEveryNetworkAndReasonKind) {
   PublisherMetrics metrics(registry);
   for (const char* network : {"sandbox", "x", "facebook", "linkedin", "instagram", "mastodon"}) {
     for (const char* kind : {"retryable", "rate_limited", "auth_expired", "permanent",
-                             "outcome_unknown", "no_channel", "content_changed"}) {
+                             "outcome_unknown", "no_channel", "content_changed", "consent"}) {
       EXPECT_EQ(SeriesValue(registry, "carecast_publisher_posts_failed_total",
                             {{"network", network}, {"reason_kind", kind}}),
                 0)

@@ -309,6 +309,39 @@ TEST_F(PublisherTest, ContentEditedAfterApprovalIsNeverPublished) {
             1);
 }
 
+TEST_F(PublisherTest, APatientStoryGoesOutOnlyUnderItsAuthorization) {
+  PublisherUnderTest& p = h_.AddStarted();
+  const absl::Time now = h_.clock_.Now();
+  h_.SchedulePost("ok", now);
+  h_.PutConsent("c-ok", "in-force", {carecast::v1::NETWORK_SANDBOX}, now + absl::Hours(24));
+  h_.SchedulePost("revoked", now);
+  h_.PutConsent("c-revoked", "withdrawn", {carecast::v1::NETWORK_SANDBOX}, now + absl::Hours(24),
+                /*revoked=*/true);
+  h_.SchedulePost("expired", now);
+  h_.PutConsent("c-expired", "lapsed", {carecast::v1::NETWORK_SANDBOX}, now - absl::Seconds(1));
+  h_.SchedulePost("narrow", now);
+  h_.PutConsent("c-narrow", "x-only", {carecast::v1::NETWORK_X}, now + absl::Hours(24));
+  h_.SchedulePost("missing", now);
+  h_.PutConsent("c-missing", "gone", {carecast::v1::NETWORK_SANDBOX}, now + absl::Hours(24));
+  (void)h_.contents_->Delete("authorizations.gone");
+  ASSERT_TRUE(h_.Drain());
+
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.channel_.publish_calls(), 1);
+  EXPECT_EQ(h_.StateOf("ok"), POST_STATE_PUBLISHED);
+  for (const char* id : {"revoked", "expired", "narrow", "missing"}) {
+    PostRecord r = h_.GetPost(id);
+    EXPECT_EQ(r.post.state(), POST_STATE_FAILED) << id;
+  }
+  EXPECT_THAT(h_.GetPost("revoked").post.failure_reason(), ::testing::HasSubstr("was revoked"));
+  EXPECT_THAT(h_.GetPost("expired").post.failure_reason(), ::testing::HasSubstr("expires"));
+  EXPECT_THAT(h_.GetPost("narrow").post.failure_reason(),
+              ::testing::HasSubstr("does not cover NETWORK_SANDBOX"));
+  EXPECT_EQ(MetricValue(p.registry, "carecast_publisher_posts_failed_total",
+                        {{"network", "sandbox"}, {"reason_kind", "consent"}}),
+            4);
+}
+
 TEST_F(PublisherTest, ARecycledPostThatMissedItsSlotIsNotPublishedLate) {
   PublisherUnderTest& p = h_.AddStarted();
   // Two recycled posts with 30 minutes' tolerance: one due 3 days ago (the
