@@ -250,6 +250,17 @@ as "$SAM" planner CreateEvergreenItem "{\"item\":{\"content\":\"$CONTENT_NAME\",
 as "$PAUL" planner RecycleEvergreen '{"accounts":["spokes/st-marys/accounts/sandbox-main"]}' | show '[.posts[] | {name, publish_time, evergreen_item}]'
 as "$PAUL" planner ListQueue '{"account":"spokes/st-marys/accounts/sandbox-main"}' | show '[.posts[] | {name, publish_time, queued, evergreen_item}]'
 
+say "A patient agrees to share her story: Rita records the consent, and the story goes through"
+as "$RITA" planner CreatePatientAuthorization "{\"authorization\":{\"spoke\":\"spokes/st-marys\",\"subject_label\":\"Cardiac rehab story\",\"networks\":[\"NETWORK_SANDBOX\"],\"expire_time\":\"$(iso '+180 days')\",\"form_reference\":\"consent-system://forms/2026-0412\"},\"authorization_id\":\"cardiac-story\",\"request_id\":\"story-consent\"}" | show '.authorization | {name, state, networks, expire_time}'
+STORY=$(as "$WENDY" planner CreateContent '{"content":{"title":"Back to running","text":"Maria Lopez was treated for a heart attack at St Mary in March. Today she ran her first 5K.","spoke":"spokes/st-marys","features_patient":true,"patient_authorization":"patientAuthorizations/cardiac-story","variants":[{"network":"NETWORK_SANDBOX","text":"Maria Lopez was treated for a heart attack at St Mary. Today she ran her first 5K!"}]},"request_id":"story-patient"}' | jq -r .content.name)
+as "$WENDY" planner SubmitContent "{\"name\":\"$STORY\"}" >/dev/null
+as "$RITA" planner ApproveContent "{\"name\":\"$STORY\",\"version\":1}" | show '.content | {name, state, features_patient, patient_authorization}'
+SPOST=$(as "$PAUL" planner SchedulePost "{\"content\":\"$STORY\",\"account\":\"spokes/st-marys/accounts/sandbox-main\",\"publish_time\":\"$(iso '+2 days')\",\"request_id\":\"story-patient-post\"}" | jq -r .post.name)
+say "She withdraws her consent: the post that has not gone out is cancelled"
+as "$RITA" planner RevokePatientAuthorization '{"name":"patientAuthorizations/cardiac-story","reason":"the patient withdrew consent by phone","request_id":"story-revoke"}' | show '{state: .authorization.state, cancelled_posts, takedown_tasks: (.takedown_tasks // [] | length)}'
+sstate=$(as "$PAUL" planner GetPost "{\"name\":\"$SPOST\"}" | jq -r .post.state)
+[[ "$sstate" == "POST_STATE_CANCELLED" ]] || { echo "run.sh: the patient's post is $sstate after the revocation" >&2; exit 1; }
+
 say "The spoke's calendar as an iCalendar feed, for Outlook or Google Calendar"
 FEED_URL=$(as "$SAM" planner GetCalendarFeed '{"spoke":"spokes/st-marys"}' | jq -r .url)
 note "subscribe to: ${FEED_URL%%token=*}token=..."
