@@ -45,7 +45,8 @@ absl::StatusOr<v1::ListContentsResponse> Planner::ListContents(
   std::vector<v1::Content> matched;
   RETURN_IF_ERROR(contents_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
     // Patient authorizations share the bucket (lifecycle/patient_consent.h).
-    if (absl::StartsWith(common::AsAbsl(key), common::AsAbsl(lifecycle::kPatientAuthorizationKeyPrefix))) {
+    if (absl::StartsWith(common::AsAbsl(key),
+                         common::AsAbsl(lifecycle::kPatientAuthorizationKeyPrefix))) {
       return absl::OkStatus();
     }
     v1::Content content;

@@ -66,9 +66,8 @@ absl::Status ValidatePatientFields(const Content& content) {
   const std::string& name = content.patient_authorization();
   if (name.empty()) return absl::OkStatus();
   const std::string key = lifecycle::PatientAuthorizationKeyOf(name);
-  if (key.empty() ||
-      !common::IsValidId(std::string_view(key).substr(
-          lifecycle::kPatientAuthorizationKeyPrefix.size()))) {
+  if (key.empty() || !common::IsValidId(std::string_view(key).substr(
+                         lifecycle::kPatientAuthorizationKeyPrefix.size()))) {
     return absl::InvalidArgumentError(
         "content.patient_authorization must be patientAuthorizations/{authorization}");
   }

@@ -44,10 +44,10 @@ bool MayBeOnTheNetwork(v1::PostState state) {
 
 absl::Status ValidateAuthorization(const v1::PatientAuthorization& in, absl::Time now) {
   RETURN_IF_ERROR(ParseSpokeName("authorization.spoke", in.spoke()).status());
-  RETURN_IF_ERROR(CheckText("authorization.subject_label", in.subject_label(),
-                            kMaxSubjectLabelChars, true));
-  RETURN_IF_ERROR(CheckText("authorization.form_reference", in.form_reference(),
-                            kMaxFormReferenceChars, true));
+  RETURN_IF_ERROR(
+      CheckText("authorization.subject_label", in.subject_label(), kMaxSubjectLabelChars, true));
+  RETURN_IF_ERROR(
+      CheckText("authorization.form_reference", in.form_reference(), kMaxFormReferenceChars, true));
   if (in.networks().empty()) {
     return absl::InvalidArgumentError("authorization.networks must name at least one network");
   }
@@ -93,9 +93,9 @@ absl::StatusOr<v1::PatientAuthorization> Planner::ReadConsent(const v1::Content&
   }
   if (!stored.ok()) return stored.status();
   if (stored->value.spoke() != content.spoke()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(content.patient_authorization(), " belongs to ", stored->value.spoke(),
-                     ", not to the content's spoke"));
+    return absl::FailedPreconditionError(absl::StrCat(content.patient_authorization(),
+                                                      " belongs to ", stored->value.spoke(),
+                                                      ", not to the content's spoke"));
   }
   return std::move(stored->value);
 }
@@ -109,9 +109,8 @@ absl::Status Planner::CheckConsentReference(const v1::Content& content, absl::Ti
 absl::Status Planner::CheckContentConsent(const v1::Content& content, absl::Time now) {
   if (!content.features_patient()) return absl::OkStatus();
   if (content.patient_authorization().empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(content.name(),
-                     " features a patient: name their patient_authorization before review"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        content.name(), " features a patient: name their patient_authorization before review"));
   }
   ASSIGN_OR_RETURN(v1::PatientAuthorization authorization, ReadConsent(content));
   RETURN_IF_ERROR(lifecycle::CheckPatientAuthorizationInForce(authorization, now));
@@ -142,7 +141,8 @@ absl::StatusOr<v1::CreatePatientAuthorizationResponse> Planner::CreatePatientAut
         const v1::PatientAuthorization& in = request.authorization();
         const absl::Time now = clock_.Now();
         RETURN_IF_ERROR(ValidateAuthorization(in, now));
-        RETURN_IF_ERROR(SpokeScope::For(caller).RequireChange(in.spoke(), "patient authorizations"));
+        RETURN_IF_ERROR(
+            SpokeScope::For(caller).RequireChange(in.spoke(), "patient authorizations"));
         ASSIGN_OR_RETURN(std::string spoke_id, ParseSpokeName("authorization.spoke", in.spoke()));
         absl::StatusOr<Stored<v1::Spoke>> spoke = organisation_.Get<v1::Spoke>(SpokeKey(spoke_id));
         if (absl::IsNotFound(spoke.status())) {
@@ -151,9 +151,8 @@ absl::StatusOr<v1::CreatePatientAuthorizationResponse> Planner::CreatePatientAut
         }
         if (!spoke.ok()) return spoke.status();
         bool derived = false;
-        ASSIGN_OR_RETURN(std::string id,
-                         ChooseId("authorization_id", request.authorization_id(), kMethod, caller,
-                                  request.request_id(), &derived));
+        ASSIGN_OR_RETURN(std::string id, ChooseId("authorization_id", request.authorization_id(),
+                                                  kMethod, caller, request.request_id(), &derived));
         v1::CreatePatientAuthorizationResponse response;
         v1::PatientAuthorization& authorization = *response.mutable_authorization();
         authorization.set_name(PatientAuthorizationName(id));
@@ -219,16 +218,15 @@ absl::StatusOr<v1::ListPatientAuthorizationsResponse> Planner::ListPatientAuthor
                    contents_.Keys(lifecycle::kPatientAuthorizationKeyPrefix));
   std::sort(keys.begin(), keys.end());
   v1::ListPatientAuthorizationsResponse response;
-  ASSIGN_OR_RETURN(uint64_t next,
-                   internal::FilteredPage<v1::PatientAuthorization>(
-                       contents_, keys, offset, page,
-                       [&](const v1::PatientAuthorization& a) {
-                         if (!spokes.MaySee(a.spoke())) return false;
-                         return request.spoke().empty() || a.spoke() == request.spoke();
-                       },
-                       [&](v1::PatientAuthorization a) {
-                         *response.add_authorizations() = std::move(a);
-                       }));
+  ASSIGN_OR_RETURN(
+      uint64_t next,
+      internal::FilteredPage<v1::PatientAuthorization>(
+          contents_, keys, offset, page,
+          [&](const v1::PatientAuthorization& a) {
+            if (!spokes.MaySee(a.spoke())) return false;
+            return request.spoke().empty() || a.spoke() == request.spoke();
+          },
+          [&](v1::PatientAuthorization a) { *response.add_authorizations() = std::move(a); }));
   if (next != 0) response.set_next_page_token(EncodePageToken(scope, next));
   return response;
 }
@@ -295,16 +293,15 @@ absl::Status Planner::CascadeRevocation(const Caller& caller,
                                         std::string_view request_id, absl::Time now,
                                         v1::RevokePatientAuthorizationResponse& response) {
   std::set<std::string> contents;
-  RETURN_IF_ERROR(
-      contents_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
-        if (absl::StartsWith(AsAbsl(key), AsAbsl(lifecycle::kPatientAuthorizationKeyPrefix))) {
-          return absl::OkStatus();
-        }
-        v1::Content content;
-        if (!content.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
-        if (content.patient_authorization() == revoked.name()) contents.insert(content.name());
-        return absl::OkStatus();
-      }));
+  RETURN_IF_ERROR(contents_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
+    if (absl::StartsWith(AsAbsl(key), AsAbsl(lifecycle::kPatientAuthorizationKeyPrefix))) {
+      return absl::OkStatus();
+    }
+    v1::Content content;
+    if (!content.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
+    if (content.patient_authorization() == revoked.name()) contents.insert(content.name());
+    return absl::OkStatus();
+  }));
   if (contents.empty()) return absl::OkStatus();
   auto of_contents = [&](const v1::Post& post) { return contents.count(post.content()) > 0; };
   std::vector<std::string> cancelled;
@@ -414,8 +411,8 @@ absl::StatusOr<v1::CompleteTakedownTaskResponse> Planner::CompleteTakedownTask(
                   RETURN_IF_ERROR(scope.RequireChangeOf(task.spoke(), task.name()));
                   if (task.state() != v1::TAKEDOWN_TASK_STATE_OPEN) {
                     return absl::FailedPreconditionError(
-                        absl::StrCat(task.name(), " is done already (", task.completed_by(),
-                                     ": ", task.note(), ")"));
+                        absl::StrCat(task.name(), " is done already (", task.completed_by(), ": ",
+                                     task.note(), ")"));
                   }
                   task.set_state(v1::TAKEDOWN_TASK_STATE_DONE);
                   task.set_note(request.note());

@@ -396,7 +396,8 @@ absl::Status Planner::CancelPostsWhere(const Caller& caller,
   RETURN_IF_ERROR(posts_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
     v1::Post post;
     if (!post.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
-    if (matches(post) && wanted(post.state())) candidates.emplace_back(std::string(key), post.name());
+    if (matches(post) && wanted(post.state()))
+      candidates.emplace_back(std::string(key), post.name());
     return absl::OkStatus();
   }));
   for (const auto& [key, name] : candidates) {

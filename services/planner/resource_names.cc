@@ -107,8 +107,7 @@ absl::StatusOr<std::string> ParseCampaignName(std::string_view field, std::strin
 
 absl::StatusOr<std::string> ParsePatientAuthorizationName(std::string_view field,
                                                           std::string_view name) {
-  return ParseSimple(field, name, "patientAuthorizations",
-                     "patientAuthorizations/{authorization}");
+  return ParseSimple(field, name, "patientAuthorizations", "patientAuthorizations/{authorization}");
 }
 
 absl::StatusOr<std::string> ParseTakedownTaskName(std::string_view field, std::string_view name) {

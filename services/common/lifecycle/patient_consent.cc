@@ -34,10 +34,10 @@ absl::Status CheckPatientAuthorizationInForce(const v1::PatientAuthorization& au
   const absl::Time expires = absl::FromUnixSeconds(authorization.expire_time().seconds()) +
                              absl::Nanoseconds(authorization.expire_time().nanos());
   if (at >= expires) {
-    return absl::FailedPreconditionError(absl::StrCat("patient authorization ",
-                                                      authorization.name(), " expires at ",
-                                                      absl::FormatTime(expires, absl::UTCTimeZone()),
-                                                      ", before ", absl::FormatTime(at, absl::UTCTimeZone())));
+    return absl::FailedPreconditionError(
+        absl::StrCat("patient authorization ", authorization.name(), " expires at ",
+                     absl::FormatTime(expires, absl::UTCTimeZone()), ", before ",
+                     absl::FormatTime(at, absl::UTCTimeZone())));
   }
   return absl::OkStatus();
 }

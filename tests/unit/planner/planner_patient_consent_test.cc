@@ -38,8 +38,8 @@ class PlannerPatientConsentTest : public PlannerFixture {
   }
 
   v1::CreatePatientAuthorizationRequest AuthorizationRequest(
-      const std::string& id, std::vector<v1::Network> networks = {v1::NETWORK_X,
-                                                                   v1::NETWORK_FACEBOOK},
+      const std::string& id,
+      const std::vector<v1::Network>& networks = {v1::NETWORK_X, v1::NETWORK_FACEBOOK},
       absl::Duration valid_for = absl::Hours(24 * 180), const std::string& spoke = kSpoke) {
     v1::CreatePatientAuthorizationRequest req;
     req.set_authorization_id(id);
@@ -52,12 +52,12 @@ class PlannerPatientConsentTest : public PlannerFixture {
     return req;
   }
 
-  v1::PatientAuthorization Authorize(const std::string& id,
-                                     std::vector<v1::Network> networks = {v1::NETWORK_X,
-                                                                          v1::NETWORK_FACEBOOK},
-                                     absl::Duration valid_for = absl::Hours(24 * 180)) {
-    auto resp = planner_->CreatePatientAuthorization(
-        cody_, AuthorizationRequest(id, std::move(networks), valid_for));
+  v1::PatientAuthorization Authorize(
+      const std::string& id,
+      const std::vector<v1::Network>& networks = {v1::NETWORK_X, v1::NETWORK_FACEBOOK},
+      absl::Duration valid_for = absl::Hours(24 * 180)) {
+    auto resp =
+        planner_->CreatePatientAuthorization(cody_, AuthorizationRequest(id, networks, valid_for));
     EXPECT_TRUE(resp.ok()) << resp.status();
     return resp.ok() ? resp->authorization() : v1::PatientAuthorization();
   }
@@ -207,13 +207,14 @@ TEST_F(PlannerPatientConsentTest, ContentFeaturingAPatientNeedsAnAuthorizationIn
   EXPECT_EQ(CreateStory("story-unknown", "patientAuthorizations/nobody").status().code(),
             absl::StatusCode::kFailedPrecondition);
   auto lakeside = planner_->CreatePatientAuthorization(
-      cody_, AuthorizationRequest("lakeside-story", {v1::NETWORK_X}, absl::Hours(24 * 30),
-                                  kOtherSpoke));
+      cody_,
+      AuthorizationRequest("lakeside-story", {v1::NETWORK_X}, absl::Hours(24 * 30), kOtherSpoke));
   ASSERT_TRUE(lakeside.ok()) << lakeside.status();
   EXPECT_EQ(CreateStory("story-other", lakeside->authorization().name()).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(planner_->CreateContent(writer_, StoryRequest("story-flag", "patientAuthorizations/x",
-                                                          /*features_patient=*/false))
+  EXPECT_EQ(planner_
+                ->CreateContent(writer_, StoryRequest("story-flag", "patientAuthorizations/x",
+                                                      /*features_patient=*/false))
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
@@ -263,8 +264,8 @@ TEST_F(PlannerPatientConsentTest, ApprovalIsRefusedUnderAnExpiredNarrowOrRevoked
   EXPECT_THAT(refused.status().message(), HasSubstr("does not cover NETWORK_FACEBOOK"));
 
   // In force at submission, expired by the time the reviewer gets to it.
-  v1::PatientAuthorization brief = Authorize("brief", {v1::NETWORK_X, v1::NETWORK_FACEBOOK},
-                                             absl::Hours(2));
+  v1::PatientAuthorization brief =
+      Authorize("brief", {v1::NETWORK_X, v1::NETWORK_FACEBOOK}, absl::Hours(2));
   auto c2 = CreateStory("story-brief", brief.name());
   ASSERT_TRUE(c2.ok());
   v1::Content submitted = Submit(*c2);
@@ -287,8 +288,8 @@ TEST_F(PlannerPatientConsentTest, ApprovalIsRefusedUnderAnExpiredNarrowOrRevoked
 }
 
 TEST_F(PlannerPatientConsentTest, SchedulingNeedsTheAuthorizationUntilThePostGoesOut) {
-  v1::PatientAuthorization a = Authorize("maria-2027", {v1::NETWORK_X, v1::NETWORK_FACEBOOK},
-                                         absl::Hours(24 * 7));
+  v1::PatientAuthorization a =
+      Authorize("maria-2027", {v1::NETWORK_X, v1::NETWORK_FACEBOOK}, absl::Hours(24 * 7));
   auto story = CreateStory("story", a.name());
   ASSERT_TRUE(story.ok());
   v1::Content approved = Approve(Submit(*story));
@@ -406,8 +407,8 @@ TEST_F(PlannerPatientConsentTest, ARetryFinishesARevocationACrashCutShort) {
   ASSERT_TRUE(stored.ParseFromString(record.value()));
   stored.set_state(v1::PATIENT_AUTHORIZATION_STATE_REVOKED);
   record.set_value(stored.SerializeAsString());
-  ASSERT_TRUE(bucket.Update("authorizations.maria-2027", record.SerializeAsString(), raw->revision)
-                  .ok());
+  ASSERT_TRUE(
+      bucket.Update("authorizations.maria-2027", record.SerializeAsString(), raw->revision).ok());
   ASSERT_EQ(StateOf(post->name()), v1::POST_STATE_SCHEDULED);
 
   auto finished = Revoke(a.name(), "revoke-retry");

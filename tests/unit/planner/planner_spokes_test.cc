@@ -199,13 +199,12 @@ class PlannerSpokesTest : public PlannerFixture {
             if (a.name() == authorization_.name()) return true;
           return false;
         });
-    add("RevokePatientAuthorization", Kind::kOpaque,
-        [&](Planner& p, const common::Caller& c, int) {
-          v1::RevokePatientAuthorizationRequest r;
-          r.set_name(revocable_.name());
-          r.set_reason("withdrawn");
-          return Done(p.RevokePatientAuthorization(c, r));
-        });
+    add("RevokePatientAuthorization", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
+      v1::RevokePatientAuthorizationRequest r;
+      r.set_name(revocable_.name());
+      r.set_reason("withdrawn");
+      return Done(p.RevokePatientAuthorization(c, r));
+    });
     add("ListTakedownTasks", Kind::kListed,
         [&](Planner& p, const common::Caller& c, int) -> absl::StatusOr<bool> {
           ASSIGN_OR_RETURN(auto r, p.ListTakedownTasks(c, {}));

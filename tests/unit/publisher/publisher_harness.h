@@ -145,7 +145,7 @@ class PublisherHarness {
   // as the planner stores it, beside the content), which covers `networks`
   // until `expires` and is revoked when `revoked`.
   void PutConsent(const std::string& id, const std::string& authorization_id,
-                  std::vector<carecast::v1::Network> networks, absl::Time expires,
+                  const std::vector<carecast::v1::Network>& networks, absl::Time expires,
                   bool revoked = false) {
     carecast::v1::PatientAuthorization a;
     a.set_name("patientAuthorizations/" + authorization_id);
