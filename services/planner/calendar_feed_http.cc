@@ -21,17 +21,24 @@ common::HttpResponse Error(int status, std::string_view reason) {
 
 common::HttpResponse ServeCalendarFeed(Planner& planner, const common::HttpRequest& request) {
   std::string_view path = request.path;
-  if (!path.starts_with(kCalendarFeedPrefix) || !path.ends_with(kSuffix)) {
+  common::cadence::FeedKind kind = common::cadence::FeedKind::kSpoke;
+  std::string_view prefix = kSpokeFeedPrefix;
+  if (path.starts_with(kCampaignFeedPrefix)) {
+    kind = common::cadence::FeedKind::kCampaign;
+    prefix = kCampaignFeedPrefix;
+  } else if (!path.starts_with(kSpokeFeedPrefix)) {
     return Error(404, "not found");
   }
-  const std::string_view spoke = path.substr(
-      kCalendarFeedPrefix.size(), path.size() - kCalendarFeedPrefix.size() - kSuffix.size());
-  if (spoke.empty()) return Error(404, "not found");
+  if (!path.ends_with(kSuffix) || path.size() <= prefix.size() + kSuffix.size()) {
+    return Error(404, "not found");
+  }
+  const std::string_view id =
+      path.substr(prefix.size(), path.size() - prefix.size() - kSuffix.size());
   auto token = request.query.find("token");
   if (token == request.query.end() || token->second.empty()) {
     return Error(401, "a feed URL carries its token (?token=...)");
   }
-  absl::StatusOr<CalendarFeedDocument> feed = planner.ReadCalendarFeed(spoke, token->second);
+  absl::StatusOr<CalendarFeedDocument> feed = planner.ReadCalendarFeed(kind, id, token->second);
   if (!feed.ok()) {
     switch (feed.status().code()) {
       case absl::StatusCode::kUnauthenticated:

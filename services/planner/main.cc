@@ -85,10 +85,11 @@ int main() {
 
   if (options.feed_tokens != nullptr) {
     planner::Planner* feeds = core->get();
-    host.AddGetPrefixRoute(std::string(planner::kCalendarFeedPrefix),
-                           [feeds](const common::HttpRequest& request) {
-                             return planner::ServeCalendarFeed(*feeds, request);
-                           });
+    for (std::string_view prefix : {planner::kSpokeFeedPrefix, planner::kCampaignFeedPrefix}) {
+      host.AddGetPrefixRoute(std::string(prefix), [feeds](const common::HttpRequest& request) {
+        return planner::ServeCalendarFeed(*feeds, request);
+      });
+    }
   }
   planner::PlannerGrpcService grpc_service(**core, host.Edge(planner::PlannerRoleTable()));
   return host.Serve(

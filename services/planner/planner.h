@@ -6,6 +6,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,10 @@
 #include "services/planner/outgoing_text_guard.h"
 #include "services/planner/planner_metrics.h"
 #include "services/planner/request_replay.h"
+
+namespace carecast::common::cadence {
+struct ICalendarFeed;  // icalendar_feed.h
+}  // namespace carecast::common::cadence
 
 namespace carecast::planner {
 
@@ -314,10 +319,11 @@ class Planner {
       const Caller& caller, const v1::GetCalendarFeedRequest& request);
   absl::StatusOr<v1::RevokeCalendarFeedResponse> RevokeCalendarFeed(
       const Caller& caller, const v1::RevokeCalendarFeedRequest& request);
-  // The feed of spoke `spoke_id` when `token` opens it (the HTTP route's core).
-  // UNAUTHENTICATED "invalid token" alike for a bad token, a revoked one and an
-  // unknown spoke; FAILED_PRECONDITION when feeds are off.
-  absl::StatusOr<CalendarFeedDocument> ReadCalendarFeed(std::string_view spoke_id,
+  // The feed of spoke or campaign `id` when `token` opens it (the HTTP
+  // route's core). UNAUTHENTICATED "invalid token" alike for a bad token, a
+  // revoked one and an unknown id; FAILED_PRECONDITION when feeds are off.
+  absl::StatusOr<CalendarFeedDocument> ReadCalendarFeed(common::cadence::FeedKind kind,
+                                                        std::string_view id,
                                                         std::string_view token);
 
   absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
@@ -391,6 +397,37 @@ class Planner {
   // under a patient authorization (checked by CheckContentConsent first) may
   // name the patient and disclose their care; every other kind still blocks.
   absl::Status GuardContent(const v1::Content& content);
+
+  // Calendar feed steps (calendar_feed.cc). The feed a request names (exactly
+  // one of spoke and campaign), checked against the caller's spokes; what a
+  // feed shows; and its parts.
+  struct FeedTarget {
+    common::cadence::FeedKind kind = common::cadence::FeedKind::kSpoke;
+    std::string id;    // "st-marys"
+    std::string name;  // "spokes/st-marys"
+    int64_t generation = 0;
+  };
+  struct FeedParts {
+    std::string name;   // the spoke or campaign
+    std::string title;  // its display name
+    int64_t generation = 0;
+    std::string spoke;          // whose slots and blackouts; empty: hub-wide
+    std::string campaign;       // set: only this campaign's posts
+    absl::Time created;         // the earliest DTSTAMP
+    std::vector<int> networks;  // set: only accounts on these networks
+  };
+  absl::StatusOr<FeedTarget> ResolveFeedTarget(const Caller& caller, std::string_view spoke,
+                                               std::string_view campaign);
+  template <class Resource>
+  absl::StatusOr<Resource> BumpFeedGeneration(const Caller& caller, const std::string& key,
+                                              std::string_view name, std::string_view request_id,
+                                              absl::Time now);
+  absl::StatusOr<CalendarFeedDocument> RenderFeed(const FeedParts& parts);
+  absl::Status AddFeedSlots(const FeedParts& parts, common::cadence::ICalendarFeed& feed,
+                            std::map<std::string, v1::Account>& accounts, absl::Time& stamp);
+  absl::Status AddFeedPosts(const FeedParts& parts, absl::Time now,
+                            const std::map<std::string, v1::Account>& accounts,
+                            common::cadence::ICalendarFeed& feed, absl::Time& stamp);
 
   // Patient consent of content (patient_authorizations.cc), all
   // FAILED_PRECONDITION with the reason. CheckConsentReference: the

@@ -144,6 +144,9 @@ inline constexpr EventDef<v1::CampaignChanged> kCampaignCreated{{
 inline constexpr EventDef<v1::CampaignChanged> kCampaignUpdated{{
     .subject = "carecast.campaign.updated", .payload = "carecast.v1.CampaignChanged",
     .producer = "planner", .audit_action = "campaign.update"}};
+inline constexpr EventDef<v1::CampaignChanged> kCampaignFeedRevoked{{
+    .subject = "carecast.campaign.feed_revoked", .payload = "carecast.v1.CampaignChanged",
+    .producer = "planner", .audit_action = "campaign.feed_revoke"}};
 inline constexpr EventDef<v1::PatientAuthorizationChanged> kPatientAuthorizationCreated{{
     .subject = "carecast.patient_authorization.created",
     .payload = "carecast.v1.PatientAuthorizationChanged",
@@ -252,13 +255,14 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 39> kAll = {&kSpokeCreated,
+inline constexpr std::array<const EventKind*, 40> kAll = {&kSpokeCreated,
                                                           &kSpokeFeedRevoked,
                                                           &kAccountCreated,
                                                           &kObjectiveCreated,
                                                           &kAudienceCreated,
                                                           &kCampaignCreated,
                                                           &kCampaignUpdated,
+                                                          &kCampaignFeedRevoked,
                                                           &kPatientAuthorizationCreated,
                                                           &kPatientAuthorizationRevoked,
                                                           &kTakedownRaised,

@@ -24,6 +24,7 @@ inline constexpr std::string_view kObjectiveCreated = events::kObjectiveCreated.
 inline constexpr std::string_view kAudienceCreated = events::kAudienceCreated.subject;
 inline constexpr std::string_view kCampaignCreated = events::kCampaignCreated.subject;
 inline constexpr std::string_view kCampaignUpdated = events::kCampaignUpdated.subject;
+inline constexpr std::string_view kCampaignFeedRevoked = events::kCampaignFeedRevoked.subject;
 inline constexpr std::string_view kPatientAuthorizationCreated =
     events::kPatientAuthorizationCreated.subject;
 inline constexpr std::string_view kPatientAuthorizationRevoked =

@@ -150,6 +150,7 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kAudienceCreated, TypedPayloadName(kAudienceCreated)},
            {&kCampaignCreated, TypedPayloadName(kCampaignCreated)},
            {&kCampaignUpdated, TypedPayloadName(kCampaignUpdated)},
+           {&kCampaignFeedRevoked, TypedPayloadName(kCampaignFeedRevoked)},
            {&kPatientAuthorizationCreated, TypedPayloadName(kPatientAuthorizationCreated)},
            {&kPatientAuthorizationRevoked, TypedPayloadName(kPatientAuthorizationRevoked)},
            {&kTakedownRaised, TypedPayloadName(kTakedownRaised)},
@@ -160,7 +161,7 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 37, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 38, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {

@@ -1,7 +1,8 @@
-// The calendar people use: the review queue (ListContents) and a spoke's
-// iCalendar feed over HTTP with a token, parsed back with libical: its slots,
-// posts and blackouts round-trip, other spokes' stay out, a revoked or foreign
-// token opens nothing.
+// The calendar people use: the review queue (ListContents) and a spoke's or a
+// campaign's iCalendar feed over HTTP with a token, parsed back with libical:
+// its slots, posts and blackouts round-trip, other spokes' (and, for a
+// campaign, other campaigns' posts and other networks' slots) stay out, a
+// revoked or foreign token opens nothing.
 #include <memory>
 #include <set>
 
@@ -179,6 +180,92 @@ TEST_F(PlannerFeedTest, TokensOpenOnlyTheirSpokeAndRevocationClosesThem) {
   req.set_spoke("spokes/st-marys");
   EXPECT_EQ(planner_->GetCalendarFeed(lakeside, req).status().code(),
             absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(PlannerFeedTest, ACampaignFeedShowsItsPostsAndItsNetworksSlotsOnly) {
+  // A campaign of st-marys on X, one post in it; the Facebook account's slots
+  // and the spoke's post outside the campaign stay out of its feed.
+  MakeAccount(v1::NETWORK_FACEBOOK, "fb-main", "spokes/st-marys");
+  v1::SetCadenceRequest fb;
+  fb.mutable_cadence()->set_name("spokes/st-marys/accounts/fb-main/cadence");
+  fb.mutable_cadence()->add_slots()->set_rrule("FREQ=DAILY;BYHOUR=12;BYMINUTE=0");
+  fb.mutable_cadence()->mutable_slots(0)->set_start_local_time("2026-01-05T12:00:00");
+  ASSERT_TRUE(planner_->SetCadence(strategist_, fb).ok());
+  v1::CreateCampaignRequest campaign;
+  campaign.set_campaign_id("flu-2027");
+  v1::Campaign& c = *campaign.mutable_campaign();
+  c.set_display_name("Flu season");
+  v1::ContentPillar* pillar = c.add_pillars();
+  pillar->set_id("prevention");
+  pillar->set_display_name("Prevention");
+  c.add_networks(v1::NETWORK_X);
+  *c.mutable_start_time() = In(-absl::Hours(1));
+  *c.mutable_end_time() = In(absl::Hours(24 * 60));
+  c.set_spoke("spokes/st-marys");
+  ASSERT_TRUE(planner_->CreateCampaign(strategist_, campaign).ok());
+  v1::CreateContentRequest content;
+  content.set_content_id("in-campaign");
+  content.mutable_content()->set_text("Wash your hands: flu season is here.");
+  content.mutable_content()->set_spoke("spokes/st-marys");
+  content.mutable_content()->set_campaign("campaigns/flu-2027");
+  content.mutable_content()->set_pillar("prevention");
+  auto* v = content.mutable_content()->add_variants();
+  v->set_network(v1::NETWORK_X);
+  v->set_text("Wash your hands: flu season is here.");
+  auto made = planner_->CreateContent(writer_, content);
+  ASSERT_TRUE(made.ok()) << made.status();
+  ASSERT_TRUE(
+      Schedule(Approve(Submit(made->content())), kAccount, absl::Hours(20), "campaign-post").ok());
+
+  v1::GetCalendarFeedRequest req;
+  req.set_campaign("campaigns/flu-2027");
+  auto url = planner_->GetCalendarFeed(strategist_, req);
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->url(),
+            "https://carecast.example.org/feeds/campaigns/flu-2027.ics?token=" + url->token());
+  common::HttpResponse r = Fetch("/feeds/campaigns/flu-2027.ics", url->token());
+  ASSERT_EQ(r.status, 200) << r.body;
+  Component root(icalparser_parse_string(r.body.c_str()));
+  ASSERT_NE(root, nullptr);
+  std::set<std::string> uids;
+  for (icalcomponent* e = icalcomponent_get_first_component(root.get(), ICAL_VEVENT_COMPONENT);
+       e != nullptr; e = icalcomponent_get_next_component(root.get(), ICAL_VEVENT_COMPONENT)) {
+    uids.insert(icalcomponent_get_uid(e));
+  }
+  EXPECT_TRUE(uids.contains("posts/campaign-post@feeds.example.org"));
+  EXPECT_FALSE(uids.contains("posts/own-post@feeds.example.org"));
+  EXPECT_TRUE(uids.contains("spokes/st-marys/accounts/x-main/cadence/slots/0@feeds.example.org"));
+  EXPECT_FALSE(uids.contains("spokes/st-marys/accounts/fb-main/cadence/slots/0@feeds.example.org"));
+  EXPECT_TRUE(uids.contains("blackouts/dark-own@feeds.example.org"));
+  EXPECT_FALSE(uids.contains("blackouts/dark-other@feeds.example.org"));
+
+  // A spoke's token does not open a campaign's feed, nor the reverse.
+  EXPECT_EQ(Fetch("/feeds/campaigns/flu-2027.ics", TokenFor("spokes/st-marys")).status, 401);
+  EXPECT_EQ(Fetch("/feeds/spokes/st-marys.ics", url->token()).status, 401);
+  EXPECT_EQ(Fetch("/feeds/campaigns/nowhere.ics", url->token()).status, 401);
+
+  // Revoking the campaign's feed closes its URLs, not the spoke's.
+  const std::string spoke_token = TokenFor("spokes/st-marys");
+  v1::RevokeCalendarFeedRequest revoke;
+  revoke.set_campaign("campaigns/flu-2027");
+  auto revoked = planner_->RevokeCalendarFeed(strategist_, revoke);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_EQ(revoked->campaign().feed_generation(), 1);
+  EXPECT_EQ(Fetch("/feeds/campaigns/flu-2027.ics", url->token()).status, 401);
+  EXPECT_EQ(Fetch("/feeds/spokes/st-marys.ics", spoke_token).status, 200);
+  EXPECT_EQ(Subjects("carecast.campaign.feed_revoked").size(), 1u);
+
+  // Another spoke's strategist cannot find it; a request names one feed.
+  const common::Caller lakeside = MakeCaller("lee", common::Role::kStrategist, {"lakeside"});
+  EXPECT_EQ(planner_->GetCalendarFeed(lakeside, req).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(planner_->RevokeCalendarFeed(lakeside, revoke).status().code(),
+            absl::StatusCode::kNotFound);
+  v1::GetCalendarFeedRequest both = req;
+  both.set_spoke("spokes/st-marys");
+  EXPECT_EQ(planner_->GetCalendarFeed(strategist_, both).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(planner_->GetCalendarFeed(strategist_, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(PlannerFeedTest, FeedsAreOffWithoutKeys) {
