@@ -359,8 +359,8 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
         wrote = true;
         if (completes_review) {
           // The content is saved first. A crash before this leaves its
-          // AWAITING_APPROVAL posts waiting: they are never published late,
-          // and the calendar shows them.
+          // AWAITING_APPROVAL posts waiting (never published, shown on the
+          // calendar) until SettleWaitingPosts releases them.
           RETURN_IF_ERROR(ReleaseAwaitingPostsOf(caller, stored.value, request.request_id(), now));
         }
         v1::ApproveContentResponse response;

@@ -94,6 +94,10 @@ struct CalendarFeedDocument {
   std::string etag;
 };
 
+// How long content and a waiting post must have been left alone before
+// SettleWaitingPosts acts on them.
+inline constexpr absl::Duration kWaitingPostGrace = absl::Minutes(2);
+
 // The most entries one BatchSchedulePosts call takes.
 inline constexpr int kMaxBatchSchedule = 1000;
 
@@ -143,9 +147,16 @@ class Planner {
   absl::Status WarmCalendar();
   // One reconciliation of the calendar with the posts bucket (tests; the runner).
   absl::StatusOr<common::ReconcileReport> ReconcileCalendar();
-  // Reconciles the calendar every options.index_reconcile_period on a background
-  // thread until the planner is destroyed, so a calendar lost behind its marker
-  // heals within one period. Idempotent.
+  // Posts a crash left AWAITING_APPROVAL after their content's review was
+  // decided (waiting_posts.cc): released (SCHEDULED or NEEDS_RESCHEDULE) when
+  // the content is approved, cancelled when it was rejected or edited. Content
+  // or posts changed within kWaitingPostGrace are left for the next pass, so a
+  // decision in flight is never raced. Returns how many posts it moved.
+  absl::StatusOr<int> SettleWaitingPosts();
+  // Reconciles the calendar (and settles waiting posts) every
+  // options.index_reconcile_period on a background thread until the planner is
+  // destroyed, so a calendar lost behind its marker heals within one period.
+  // Idempotent.
   void StartIndexReconciliation();
 
   // Organisation and objectives (organisation.cc).
@@ -468,7 +479,8 @@ class Planner {
   // publish_time is still beyond the minimum lead time, else NEEDS_RESCHEDULE
   // (carecast.post.needs_reschedule). Posts of another version are cancelled.
   absl::Status ReleaseAwaitingPostsOf(const Caller& caller, const v1::Content& content,
-                                      std::string_view request_id, absl::Time now);
+                                      std::string_view request_id, absl::Time now,
+                                      int* moved = nullptr);
   // The review policy of `spoke_name` (`spokes/{spoke}`), or the default
   // stage when the spoke has none or the name is empty.
   absl::StatusOr<v1::ReviewPolicy> ReviewPolicyOf(std::string_view spoke_name);

@@ -29,7 +29,8 @@ PlannerMetrics::PlannerMetrics(prometheus::Registry& registry)
   // Pre-create the known series so dashboards see zeros rather than gaps.
   for (const char* t : {"created", "updated", "submitted", "approved", "rejected"})
     transitions_.Add({{"transition", t}});
-  for (const char* e : {"scheduled", "cancelled", "cancelled_by_edit", "cancelled_needs_human"})
+  for (const char* e : {"scheduled", "cancelled", "cancelled_by_edit", "cancelled_needs_human",
+                        "cancelled_by_revocation", "cancelled_stray"})
     posts_.Add({{"event", e}});
   for (const char* s : {"held", "resumed"}) switches_.Add({{"state", s}});
 }

@@ -24,7 +24,8 @@ class PlannerMetrics {
   void GuardBlock(std::string_view kind);
   // carecast_planner_posts_total{event}: scheduled, cancelled, cancelled_by_edit,
   // cancelled_needs_human (a NEEDS_HUMAN post a person cancelled),
-  // cancelled_by_revocation (its patient authorization was revoked).
+  // cancelled_by_revocation (its patient authorization was revoked),
+  // cancelled_stray (left waiting after its content was rejected or edited).
   void Post(std::string_view event);
   // carecast_planner_publishing_switches_total{state}: held, resumed.
   void PublishingSwitch(std::string_view state);

@@ -434,7 +434,8 @@ absl::Status Planner::CancelPostsWhere(const Caller& caller,
 }
 
 absl::Status Planner::ReleaseAwaitingPostsOf(const Caller& caller, const v1::Content& content,
-                                             std::string_view request_id, absl::Time now) {
+                                             std::string_view request_id, absl::Time now,
+                                             int* moved) {
   std::vector<std::pair<std::string, std::string>> candidates;  // (key, post name)
   RETURN_IF_ERROR(posts_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
     v1::Post post;
@@ -513,6 +514,7 @@ absl::Status Planner::ReleaseAwaitingPostsOf(const Caller& caller, const v1::Con
       case Outcome::kSkipped:
         break;
     }
+    if (moved != nullptr && outcome != Outcome::kSkipped) ++*moved;
   }
   return absl::OkStatus();
 }
