@@ -418,6 +418,7 @@ absl::StatusOr<std::vector<v1::Post>> Planner::RecycleInto(const Caller& caller,
     v1::SchedulePostRequest draft_request;
     draft_request.set_content(chosen->content());
     draft_request.set_account(account_name);
+    *draft_request.mutable_publish_time() = ToProto(slot);
     absl::StatusOr<v1::Post> post = DraftPost(caller, draft_request, content_id, account, id, now);
     if (!post.ok()) {
       // Not approved any more, no variant, ...: this item sits this pass out.

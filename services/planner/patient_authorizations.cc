@@ -132,6 +132,12 @@ absl::Status Planner::CheckPostConsent(const v1::Content& content, v1::Network n
   return lifecycle::CheckPatientAuthorization(authorization, network, publish_time);
 }
 
+absl::Status Planner::CheckSlotConsent(const std::string& content_id, v1::Network network,
+                                       absl::Time slot) {
+  ASSIGN_OR_RETURN(Stored<v1::Content> content, contents_.Get<v1::Content>(content_id));
+  return CheckPostConsent(content.value, network, slot);
+}
+
 absl::StatusOr<v1::CreatePatientAuthorizationResponse> Planner::CreatePatientAuthorization(
     const Caller& caller, const v1::CreatePatientAuthorizationRequest& request) {
   static constexpr std::string_view kMethod = "CreatePatientAuthorization";

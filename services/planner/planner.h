@@ -450,6 +450,9 @@ class Planner {
   absl::Status CheckContentConsent(const v1::Content& content, absl::Time now);
   absl::Status CheckPostConsent(const v1::Content& content, v1::Network network,
                                 absl::Time publish_time);
+  // CheckPostConsent for stored content `content_id` at a slot found later.
+  absl::Status CheckSlotConsent(const std::string& content_id, v1::Network network,
+                                absl::Time slot);
   absl::StatusOr<v1::PatientAuthorization> ReadConsent(const v1::Content& content);
   // RevokePatientAuthorization's cascade over the posts of `contents`.
   absl::Status CascadeRevocation(const Caller& caller, const v1::PatientAuthorization& revoked,

@@ -185,7 +185,9 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
         allow_awaiting ? " (or content IN_REVIEW, which waits for approval)" : "",
         " can be scheduled"));
   }
-  RETURN_IF_ERROR(CheckPostConsent(c, network, FromProto(request.publish_time())));
+  // The queue picks its slot later and checks it again (CheckSlotConsent);
+  // without a time the consent must at least be in force now.
+  RETURN_IF_ERROR(CheckPostConsent(c, network, std::max(FromProto(request.publish_time()), now)));
   const std::string* text = TextFor(c, network);
   if (text == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(request.content(), " has no variant for ",

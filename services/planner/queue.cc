@@ -182,6 +182,11 @@ absl::StatusOr<v1::Post> Planner::PlaceInQueue(const Caller& caller, const std::
     if (written.ok()) break;
     if (!absl::IsAborted(written)) return written;
   }
+  // A patient's consent must hold until the slot the queue found.
+  if (absl::Status consent = CheckSlotConsent(content_id, post.network(), slot); !consent.ok()) {
+    ReleaseReservationLocked(account, post_name, now);  // the queue lock is held
+    return consent;
+  }
   *post.mutable_publish_time() = ToProto(slot);
   post.set_queued(true);
   draft_request.mutable_publish_time()->CopyFrom(post.publish_time());

@@ -302,6 +302,44 @@ TEST_F(PlannerPatientConsentTest, SchedulingNeedsTheAuthorizationUntilThePostGoe
   ExpectUnchanged(before, "a post after the authorization expires");
 }
 
+TEST_F(PlannerPatientConsentTest, TheQueueOnlyUsesASlotBeforeTheConsentEnds) {
+  v1::SetCadenceRequest cadence;
+  cadence.mutable_cadence()->set_name(std::string(kXAccount) + "/cadence");
+  cadence.mutable_cadence()->add_slots()->set_rrule("FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0");
+  cadence.mutable_cadence()->mutable_slots(0)->set_start_local_time("2026-01-05T09:00:00");
+  ASSERT_TRUE(planner_->SetCadence(strategist_, cadence).ok());
+  // In force for a day: the weekly slot is further away than that, or (on the
+  // one day in seven it is not) the next one after it is.
+  v1::PatientAuthorization brief = Authorize("brief", {v1::NETWORK_X}, absl::Hours(24));
+  auto story = CreateStory("story", brief.name());
+  ASSERT_TRUE(story.ok());
+  v1::CreateContentRequest x_only = StoryRequest("story-x", brief.name());
+  x_only.mutable_content()->mutable_variants()->DeleteSubrange(1, 1);  // X only
+  auto made = planner_->CreateContent(writer_, x_only);
+  ASSERT_TRUE(made.ok()) << made.status();
+  v1::Content approved = Approve(Submit(made->content()));
+  ASSERT_EQ(approved.state(), v1::CONTENT_STATE_APPROVED);
+  v1::AddToQueueRequest queue;
+  queue.set_content(approved.name());
+  queue.add_accounts(kXAccount);
+  auto first = planner_->AddToQueue(publisher_, queue);
+  ASSERT_TRUE(first.ok()) << first.status();
+  // A second placement needs the slot a week later, after the consent ends.
+  auto second = planner_->AddToQueue(publisher_, queue);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const v1::QueuePlacement& last =
+      first->placements(0).code() == 0 ? second->placements(0) : first->placements(0);
+  EXPECT_EQ(last.code(), static_cast<int>(absl::StatusCode::kFailedPrecondition)) << last.message();
+  EXPECT_THAT(last.message(), HasSubstr("expires"));
+  v1::ListQueueRequest list;
+  list.set_account(kXAccount);
+  auto listed = planner_->ListQueue(strategist_, list);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  for (const v1::Post& p : listed->posts()) {
+    EXPECT_LT(FromProto(p.publish_time()), FromProto(brief.expire_time())) << p.name();
+  }
+}
+
 TEST_F(PlannerPatientConsentTest, EditingTheAuthorizationReferenceVoidsTheApproval) {
   v1::PatientAuthorization a = Authorize("maria-2027");
   v1::PatientAuthorization b = Authorize("maria-2028");
