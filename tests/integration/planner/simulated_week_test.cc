@@ -218,7 +218,7 @@ class SimulatedWeekTest : public testing::LocalServersTest {
       create.mutable_spoke()->set_display_name(absl::StrCat("Spoke ", s));
       calls_.Add();
       ASSERT_TRUE(planner_->CreateSpoke(strategist_, create).ok());
-      const std::string zone = zones[static_cast<size_t>(s) % zones.size()];
+      const std::string& zone = zones[static_cast<size_t>(s) % zones.size()];
       for (const char* id : {"main", "clinic", "events"}) {
         v1::CreateAccountRequest account;
         account.set_parent("spokes/" + spoke);
@@ -687,10 +687,10 @@ class SimulatedWeek : public SimulatedWeekTest {
   }
 
   // Production runs the pass every evergreen_period (5 minutes); one every
-  // 6 simulated hours still reaches every slot (it fills 24 hours ahead) and
+  // 8 simulated hours still reaches every slot (it fills 24 hours ahead) and
   // keeps the test fast. An item freed by a publication waits for the next
   // pass, which the empty-slot check accounts for (it knows the pass times).
-  static constexpr int kPassEveryHours = 6;
+  static constexpr int kPassEveryHours = 8;
   static constexpr int kSpokes = 20;
   static constexpr int kItems = 200;
 };
