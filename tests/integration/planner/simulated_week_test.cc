@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
@@ -261,6 +262,11 @@ class SimulatedWeekTest : public testing::LocalServersTest {
   v1::Content ApprovedContent(const std::string& text) {
     v1::CreateContentRequest create;
     create.mutable_content()->set_text(text);
+    // Fixed ids, so item names (the last tie-break of ChooseItem) and with
+    // them the whole simulation repeat from run to run; scrambled (a bijection
+    // mod a prime), so that order is not the order the items were made in.
+    constexpr int64_t kPrime = 100'003;
+    create.set_content_id(absl::StrFormat("c%06d", (contents_made_++ * int64_t{7'919}) % kPrime));
     calls_.Add();
     auto created = planner_->CreateContent(writer_, create);
     EXPECT_TRUE(created.ok()) << created.status();
@@ -623,6 +629,7 @@ class SimulatedWeekTest : public testing::LocalServersTest {
   common::Caller service_ = MakeCaller("carecast-planner", common::Role::kService);
 
   CallCount calls_;
+  int64_t contents_made_ = 0;
   std::vector<AccountInfo> accounts_;
   std::vector<BlackoutInfo> blackouts_;
   std::map<std::string, v1::EvergreenItem> items_;  // by name, as created
@@ -639,8 +646,8 @@ constexpr int kHoursPerDay = 24;
 class SimulatedWeek : public SimulatedWeekTest {
  protected:
   // 20 spokes x 3 accounts in four zones, an organisation-wide blackout and
-  // one per spoke, and 200 items: each for the 6 accounts of a pair of spokes
-  // (two zones), 20 per pair, so the library runs short at times; cooldowns
+  // one per spoke, and 200 items: each for the 12 accounts of a group of four
+  // spokes (four zones), 40 per group, so the library runs short at times; cooldowns
   // of 4 to 7 days, half of them used once only, some seasonal (ending or
   // starting mid-week, or out of season all week), some whose medical review
   // expires mid-week.
@@ -657,15 +664,15 @@ class SimulatedWeek : public SimulatedWeekTest {
           Blackout(absl::StrCat("spokes/spoke-", s), start, start + absl::Hours(4)));
     }
     for (int i = 0; i < kItems; ++i) {
-      const int pair = i % (kSpokes / 2);  // spokes 2 * pair and 2 * pair + 1
-      const int kind = i / (kSpokes / 2);  // 0-19: the same mix for every pair
+      const int group = i % (kSpokes / 4);  // spokes 4 * group to 4 * group + 3
+      const int kind = i / (kSpokes / 4);   // 0-39: the same mix for every group
       v1::EvergreenItem item;
       item.set_content(
           ApprovedContent(absl::StrCat("Everyday health tip ", i, ": drink water, walk, sleep."))
               .name());
       for (const AccountInfo& a : accounts_) {
         const int spoke = std::stoi(a.spoke.substr(std::string("spokes/spoke-").size()));
-        if (spoke / 2 == pair) item.add_accounts(a.name);
+        if (spoke / 4 == group) item.add_accounts(a.name);
       }
       item.mutable_cooldown()->set_seconds(
           absl::ToInt64Seconds(absl::Hours(kHoursPerDay * (4 + kind % 4))));
@@ -679,7 +686,7 @@ class SimulatedWeek : public SimulatedWeekTest {
       };
       if (kind % 10 == 7) season(3, 10, 3, 12);  // Wednesday to Friday
       if (kind % 10 == 8) season(11, 1, 3, 9);   // the winter, ending Tuesday
-      if (kind == 9) season(6, 1, 8, 31);        // not this week
+      if (kind % 20 == 9) season(6, 1, 8, 31);   // not this week
       const bool expires = kind % 5 == 3;
       *item.mutable_review_expire_time() = Ts(kMonday + absl::Hours(expires ? 84 : 24 * 180));
       item.set_on_review_expiry(v1::REVIEW_EXPIRY_ACTION_REVIEW);
