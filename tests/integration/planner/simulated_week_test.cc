@@ -5,7 +5,8 @@
 // publisher outage. Publishing is done by the real publisher core (sandbox
 // channel, the same FakeClock, its loop driven by RunCycle), which tells the
 // planner a post went out the way production does: the post record in the
-// shared posts bucket, which the recycle pass settles from.
+// shared posts bucket, which the recycle pass settles from. A third test pins
+// the recycle-pass bug the week's empty-slot check found (evergreen.cc).
 #include <algorithm>
 #include <iostream>
 #include <map>
