@@ -39,6 +39,8 @@ namespace subjects = common::subjects;
 constexpr absl::Duration kPendingGrace = absl::Minutes(2);
 // Most recurrences one pass makes on one account.
 constexpr int kMaxFillsPerAccount = 48;
+// Most free slots one fill looks at for an item that may take one.
+constexpr int kMaxCandidates = 64;
 
 // The post id of the recurrence of `item` on `account` at `slot`: the same
 // for every replica, so two passes racing for it create one post.
@@ -396,10 +398,19 @@ absl::StatusOr<std::vector<v1::Post>> Planner::RecycleInto(const Caller& caller,
         organisation_.Get<v1::QueueLedger>(QueueKey(account));
     if (absl::IsNotFound(ledger.status())) return made;
     if (!ledger.ok()) return ledger.status();
-    // The earliest free slot some item may take.
+    // The earliest free slot some item may take. Each candidate is free given
+    // the ledger alone: FreeSlots(..., n) hands out a run as if each earlier
+    // slot of it were taken, so a slot no item may take would use up spacing
+    // and the daily cap and hide the later free slots of its day.
     absl::Time slot;
     v1::EvergreenItem* chosen = nullptr;
-    for (absl::Time candidate : built.FreeSlots(ReservedTimes(ledger->value), from, to, 64)) {
+    const std::vector<absl::Time> occupied = ReservedTimes(ledger->value);
+    absl::Time cursor = from;
+    for (int looked = 0; looked < kMaxCandidates && chosen == nullptr; ++looked) {
+      const std::vector<absl::Time> next = built.FreeSlots(occupied, cursor, to, 1);
+      if (next.empty()) break;
+      const absl::Time candidate = next.front();
+      cursor = candidate + absl::Nanoseconds(1);
       std::vector<const v1::EvergreenItem*> eligible;
       const absl::CivilDay day = absl::ToCivilDay(candidate, built.zone());
       for (const v1::EvergreenItem& item : items) {
@@ -409,7 +420,6 @@ absl::StatusOr<std::vector<v1::Post>> Planner::RecycleInto(const Caller& caller,
       if (const v1::EvergreenItem* best = ChooseItem(eligible, account_name)) {
         slot = candidate;
         chosen = &items[static_cast<size_t>(best - items.data())];
-        break;
       }
     }
     if (chosen == nullptr) break;
