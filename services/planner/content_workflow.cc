@@ -33,6 +33,17 @@ bool IsConsentedKind(std::string_view kind) {
   return kind == "name" || kind == "patient_disclosure" || kind == "patient_confirmation";
 }
 
+// What every review decision on `content` checks first: the caller may change
+// it, its state allows `event`, and it is still at the `version` reviewed.
+// Returns the state the decision moves it to.
+absl::StatusOr<v1::ContentState> DecisionOn(const SpokeScope& scope, const v1::Content& content,
+                                            lifecycle::ContentEvent event, int64_t version) {
+  RETURN_IF_ERROR(scope.RequireChangeOf(content.spoke(), content.name()));
+  ASSIGN_OR_RETURN(v1::ContentState next, lifecycle::Next(content.state(), event, content.name()));
+  if (content.version() != version) return StaleVersion(content, version);
+  return next;
+}
+
 absl::Status RequireVersion(std::string_view field, int64_t version) {
   if (version <= 0) {
     return absl::InvalidArgumentError(
@@ -276,14 +287,9 @@ absl::StatusOr<v1::ApproveContentResponse> Planner::ApproveContent(
             internal::ReadModifyWrite<v1::Content>(
                 contents_, id, request.name(),
                 [&](v1::Content& content) -> absl::Status {
-                  RETURN_IF_ERROR(scope.RequireChangeOf(content.spoke(), content.name()));
-                  ASSIGN_OR_RETURN(
-                      v1::ContentState approved,
-                      lifecycle::Next(content.state(), lifecycle::ContentEvent::kApprove,
-                                      content.name()));
-                  if (content.version() != request.version()) {
-                    return StaleVersion(content, request.version());
-                  }
+                  ASSIGN_OR_RETURN(v1::ContentState approved,
+                                   DecisionOn(scope, content, lifecycle::ContentEvent::kApprove,
+                                              request.version()));
                   if (!request.content_hash().empty() &&
                       request.content_hash() != content.content_hash()) {
                     return absl::AbortedError(
@@ -435,14 +441,9 @@ absl::StatusOr<v1::RejectContentResponse> Planner::RejectContent(
             internal::ReadModifyWrite<v1::Content>(
                 contents_, id, request.name(),
                 [&](v1::Content& content) -> absl::Status {
-                  RETURN_IF_ERROR(scope.RequireChangeOf(content.spoke(), content.name()));
-                  ASSIGN_OR_RETURN(
-                      v1::ContentState next,
-                      lifecycle::Next(content.state(), lifecycle::ContentEvent::kReject,
-                                      content.name()));
-                  if (content.version() != request.version()) {
-                    return StaleVersion(content, request.version());
-                  }
+                  ASSIGN_OR_RETURN(v1::ContentState next,
+                                   DecisionOn(scope, content, lifecycle::ContentEvent::kReject,
+                                              request.version()));
                   content.set_state(next);
                   content.set_rejection_reason(request.reason());
                   *content.mutable_update_time() = ToProto(now);

@@ -24,9 +24,9 @@ v1::MediaItem Image(std::string mime = "image/jpeg", int64_t size = 300000) {
 
 class PlannerChannelsTest : public PlannerFixture {
  protected:
-  absl::StatusOr<v1::Content> Create(const std::string& master,
-                                     std::vector<std::pair<v1::Network, std::string>> variants,
-                                     std::vector<v1::MediaItem> media) {
+  absl::StatusOr<v1::Content> Create(
+      const std::string& master, const std::vector<std::pair<v1::Network, std::string>>& variants,
+      const std::vector<v1::MediaItem>& media) {
     v1::CreateContentRequest req;
     req.mutable_content()->set_title("Flu shots");
     req.mutable_content()->set_text(master);
@@ -41,15 +41,6 @@ class PlannerChannelsTest : public PlannerFixture {
     return resp->content();
   }
 
-  absl::StatusOr<v1::Content> TryApprove(const v1::Content& c) {
-    v1::ApproveContentRequest req;
-    req.set_name(c.name());
-    req.set_version(c.version());
-    auto resp = planner_->ApproveContent(reviewer_, req);
-    if (!resp.ok()) return resp.status();
-    return resp->content();
-  }
-
   int64_t CalendarEntries() {
     auto count = index_.Count(kCalendarIndex, -1e18, 1e18);
     EXPECT_TRUE(count.ok()) << count.status();
@@ -58,7 +49,7 @@ class PlannerChannelsTest : public PlannerFixture {
 
   // Replaces the planner with one whose deployment has adapters for `networks`
   // only (the sandbox always), over the same buckets.
-  void ConfigureOnly(std::vector<v1::Network> networks) {
+  void ConfigureOnly(const std::vector<v1::Network>& networks) {
     options_.channels = {};
     for (v1::Network n : networks)
       options_.channels.endpoints[n] = {.base_url = "https://a.example"};

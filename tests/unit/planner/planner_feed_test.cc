@@ -15,6 +15,7 @@ namespace carecast::planner {
 namespace {
 
 constexpr char kAccount[] = "spokes/st-marys/accounts/x-main";
+constexpr char kMaster[] = "Free flu shots this Saturday at the main entrance.";
 
 struct ComponentFree {
   void operator()(icalcomponent* c) const { icalcomponent_free(c); }
@@ -47,11 +48,11 @@ class PlannerFeedTest : public PlannerFixture {
       slot->set_start_local_time("2026-01-05T09:00:00");
     }
     ASSERT_TRUE(planner_->SetCadence(strategist_, cadence).ok());
-    approved_ = Approve(Submit(SpokeContent("flu", "spokes/st-marys")));
+    approved_ = Approve(Submit(SpokeContent("flu", "spokes/st-marys", kMaster)));
     auto own = Schedule(approved_, kAccount, absl::Hours(30), "own-post");
     ASSERT_TRUE(own.ok()) << own.status();
     own_post_ = *own;
-    v1::Content other = Approve(Submit(SpokeContent("other", "spokes/lakeside")));
+    v1::Content other = Approve(Submit(SpokeContent("other", "spokes/lakeside", kMaster)));
     ASSERT_TRUE(
         Schedule(other, "spokes/lakeside/accounts/x-main", absl::Hours(31), "other-post").ok());
     for (const char* spoke : {"spokes/st-marys", "spokes/lakeside"}) {
@@ -63,20 +64,6 @@ class PlannerFeedTest : public PlannerFixture {
       b.mutable_blackout()->set_reason("site move");
       ASSERT_TRUE(planner_->CreateBlackout(strategist_, b).ok());
     }
-  }
-
-  v1::Content SpokeContent(const std::string& id, const std::string& spoke) {
-    v1::CreateContentRequest req;
-    req.set_content_id(id);
-    req.mutable_content()->set_title("Flu shots");
-    req.mutable_content()->set_text("Free flu shots this Saturday at the main entrance.");
-    req.mutable_content()->set_spoke(spoke);
-    auto* v = req.mutable_content()->add_variants();
-    v->set_network(v1::NETWORK_X);
-    v->set_text("Flu shots Saturday! #FluFree");
-    auto resp = planner_->CreateContent(writer_, req);
-    EXPECT_TRUE(resp.ok()) << resp.status();
-    return resp.ok() ? resp->content() : v1::Content();
   }
 
   std::string TokenFor(const std::string& spoke) {
@@ -279,11 +266,11 @@ TEST_F(PlannerFeedTest, FeedsAreOffWithoutKeys) {
 }
 
 TEST_F(PlannerFeedTest, ReviewQueueListsWaitingContentOldestFirstWithinTheCallersSpokes) {
-  v1::Content first = Submit(SpokeContent("first", "spokes/st-marys"));
+  v1::Content first = Submit(SpokeContent("first", "spokes/st-marys", kMaster));
   clock_.Advance(absl::Minutes(5));
-  v1::Content second = Submit(SpokeContent("second", "spokes/st-marys"));
-  SpokeContent("draft", "spokes/st-marys");
-  Submit(SpokeContent("theirs", "spokes/lakeside"));
+  v1::Content second = Submit(SpokeContent("second", "spokes/st-marys", kMaster));
+  SpokeContent("draft", "spokes/st-marys", kMaster);
+  Submit(SpokeContent("theirs", "spokes/lakeside", kMaster));
 
   v1::ListContentsRequest queue;
   queue.set_spoke("spokes/st-marys");

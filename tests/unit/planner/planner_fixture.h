@@ -174,11 +174,34 @@ class PlannerFixture : public ::testing::Test {
     return resp.ok() ? resp->content() : v1::Content();
   }
 
-  v1::Content Approve(const v1::Content& c) {
+  // The reviewer's approval of `c` at the version read, as ApproveContent answers it.
+  absl::StatusOr<v1::Content> TryApprove(const v1::Content& c) {
     v1::ApproveContentRequest req;
     req.set_name(c.name());
     req.set_version(c.version());
     auto resp = planner_->ApproveContent(reviewer_, req);
+    if (!resp.ok()) return resp.status();
+    return resp->content();
+  }
+
+  v1::Content Approve(const v1::Content& c) {
+    absl::StatusOr<v1::Content> approved = TryApprove(c);
+    EXPECT_TRUE(approved.ok()) << approved.status();
+    return approved.ok() ? *approved : v1::Content();
+  }
+
+  // A draft `contents/{id}` of `spoke` with `master` and one X variant.
+  v1::Content SpokeContent(const std::string& id, const std::string& spoke,
+                           const std::string& master = "Free flu shots this Saturday.") {
+    v1::CreateContentRequest req;
+    req.set_content_id(id);
+    req.mutable_content()->set_title("Flu shots");
+    req.mutable_content()->set_text(master);
+    req.mutable_content()->set_spoke(spoke);
+    auto* v = req.mutable_content()->add_variants();
+    v->set_network(v1::NETWORK_X);
+    v->set_text("Flu shots Saturday! #FluFree");
+    auto resp = planner_->CreateContent(writer_, req);
     EXPECT_TRUE(resp.ok()) << resp.status();
     return resp.ok() ? resp->content() : v1::Content();
   }

@@ -86,15 +86,6 @@ class PlannerPatientConsentTest : public PlannerFixture {
     return resp->content();
   }
 
-  absl::StatusOr<v1::Content> TryApprove(const v1::Content& c) {
-    v1::ApproveContentRequest req;
-    req.set_name(c.name());
-    req.set_version(c.version());
-    auto resp = planner_->ApproveContent(reviewer_, req);
-    if (!resp.ok()) return resp.status();
-    return resp->content();
-  }
-
   absl::StatusOr<v1::RevokePatientAuthorizationResponse> Revoke(const std::string& name,
                                                                 const std::string& request_id) {
     v1::RevokePatientAuthorizationRequest req;

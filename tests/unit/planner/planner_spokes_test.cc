@@ -220,19 +220,7 @@ class PlannerSpokesTest : public PlannerFixture {
     });
   }
 
-  v1::Content OwnContent(const std::string& id) {
-    v1::CreateContentRequest req;
-    req.set_content_id(id);
-    req.mutable_content()->set_title("Flu shots");
-    req.mutable_content()->set_text("Free flu shots this Saturday.");
-    req.mutable_content()->set_spoke(kOwn);
-    auto* v = req.mutable_content()->add_variants();
-    v->set_network(v1::NETWORK_X);
-    v->set_text("Flu shots Saturday! #FluFree");
-    auto resp = planner_->CreateContent(writer_, req);
-    EXPECT_TRUE(resp.ok()) << resp.status();
-    return resp.ok() ? resp->content() : v1::Content();
-  }
+  v1::Content OwnContent(const std::string& id) { return SpokeContent(id, kOwn); }
 
   // Rows, part 1.
   void AddRows1(std::vector<Row>& rows) {
