@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 
 #include "services/common/base/ids.h"
+#include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
 #include "services/common/lifecycle/patient_consent.h"
@@ -60,6 +61,65 @@ std::string_view UnitNote(networks::TextUnit unit) {
   return "";
 }
 
+// One text a network will carry (a variant's text or one of its thread parts):
+// present, bounded, UTF-8 and within the network's length limits.
+absl::Status CheckVariantText(const networks::NetworkRules& rules, const std::string& field,
+                              const std::string& text) {
+  const absl::string_view name = common::AsAbsl(rules.name);
+  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+  const size_t max_bytes = MaxVariantBytes(rules);
+  if (text.size() > max_bytes) {
+    if (rules.text_unit == networks::TextUnit::kBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(field, " is ", text.size(), " bytes; ", name,
+                                                     " allows at most ", max_bytes));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(field, " is larger than ", max_bytes, " bytes"));
+  }
+  if (!common::IsValidUtf8(text)) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
+  }
+  const std::string_view unit =
+      rules.text_unit == networks::TextUnit::kBytes ? "bytes" : "characters";
+  if (rules.max_text > 0) {
+    const size_t length = networks::TextLength(rules, text);
+    if (length > rules.max_text) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " is ", length, " ", common::AsAbsl(unit), "; ", name, " allows at most ",
+          rules.max_text, common::AsAbsl(UnitNote(rules.text_unit))));
+    }
+  }
+  if (rules.max_text_bytes > 0 && text.size() > rules.max_text_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is ", text.size(), " bytes; ", name,
+                                                   " allows at most ", rules.max_text_bytes,
+                                                   " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+// A variant's thread parts: only where replies are posts of their own, at most
+// kMaxThreadParts, each checked like the variant's text.
+absl::Status CheckThreadParts(const networks::NetworkRules& rules,
+                              const carecast::v1::ContentVariant& variant) {
+  if (variant.thread_parts().empty()) return absl::OkStatus();
+  const absl::string_view name = common::AsAbsl(rules.name);
+  if (rules.replies != networks::ReplyStyle::kThreadPost) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("content.variants[", name, "].thread_parts: ", name,
+                     " has no threads (only X, Mastodon and Bluesky do)"));
+  }
+  if (static_cast<size_t>(variant.thread_parts_size()) > kMaxThreadParts) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("content.variants[", name, "].thread_parts has ", variant.thread_parts_size(),
+                     " parts; a thread has at most ", kMaxThreadParts + 1, " posts"));
+  }
+  for (int i = 0; i < variant.thread_parts_size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckVariantText(rules, absl::StrCat("content.variants[", name, "].thread_parts[", i, "]"),
+                         variant.thread_parts(i)));
+  }
+  return absl::OkStatus();
+}
+
 // content.features_patient and content.patient_authorization: the name's
 // form, and no authorization on content that features no patient.
 absl::Status ValidatePatientFields(const Content& content) {
@@ -105,39 +165,13 @@ absl::Status ValidateContentBody(const Content& content) {
       return absl::InvalidArgumentError("content.variants[].network must be a known network");
     }
     const absl::string_view name = common::AsAbsl(rules->name);
-    std::string field = absl::StrCat("content.variants[", name, "].text");
     if (!seen.insert(v.network()).second) {
       return absl::InvalidArgumentError(absl::StrCat("content.variants has two variants for ", name,
                                                      "; at most one per network"));
     }
-    if (v.text().empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-    const size_t max_bytes = MaxVariantBytes(*rules);
-    if (v.text().size() > max_bytes) {
-      if (rules->text_unit == networks::TextUnit::kBytes) {
-        return absl::InvalidArgumentError(absl::StrCat(field, " is ", v.text().size(), " bytes; ",
-                                                       name, " allows at most ", max_bytes));
-      }
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, " is larger than ", max_bytes, " bytes"));
-    }
-    if (!common::IsValidUtf8(v.text())) {
-      return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
-    }
-    const std::string_view unit =
-        rules->text_unit == networks::TextUnit::kBytes ? "bytes" : "characters";
-    if (rules->max_text > 0) {
-      const size_t length = networks::TextLength(*rules, v.text());
-      if (length > rules->max_text) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, " is ", length, " ", common::AsAbsl(unit), "; ", name, " allows at most ",
-            rules->max_text, common::AsAbsl(UnitNote(rules->text_unit))));
-      }
-    }
-    if (rules->max_text_bytes > 0 && v.text().size() > rules->max_text_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat(field, " is ", v.text().size(), " bytes; ",
-                                                     name, " allows at most ",
-                                                     rules->max_text_bytes, " bytes"));
-    }
+    RETURN_IF_ERROR(
+        CheckVariantText(*rules, absl::StrCat("content.variants[", name, "].text"), v.text()));
+    RETURN_IF_ERROR(CheckThreadParts(*rules, v));
   }
   if (absl::Status patient = ValidatePatientFields(content); !patient.ok()) return patient;
   return networks::ValidateMedia("content.media", content.media());
@@ -148,6 +182,12 @@ absl::Status CheckContentFitsNetworks(const Content& content) {
   for (const auto& v : content.variants()) {
     absl::Status fits = networks::CheckPostFits(v.network(), v.text(), content.media());
     if (!fits.ok()) problems.emplace_back(fits.message());
+    // Later thread parts carry no image.
+    for (const std::string& part : v.thread_parts()) {
+      absl::Status part_fits =
+          networks::CheckPostFits(v.network(), part, std::vector<carecast::v1::MediaItem>{});
+      if (!part_fits.ok()) problems.emplace_back(part_fits.message());
+    }
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::FailedPreconditionError(
@@ -160,16 +200,17 @@ void SortVariants(Content* content) {
 }
 
 std::string ContentHash(const Content& content) {
-  std::vector<std::pair<int, std::string>> variants;
-  for (const auto& v : content.variants()) variants.emplace_back(v.network(), v.text());
-  std::sort(variants.begin(), variants.end());
+  std::vector<const carecast::v1::ContentVariant*> variants;
+  for (const auto& v : content.variants()) variants.push_back(&v);
+  std::sort(variants.begin(), variants.end(),
+            [](const auto* a, const auto* b) { return a->network() < b->network(); });
   std::string canonical = "carecast.content.v1;";
   AppendField(canonical, content.title());
   AppendField(canonical, content.text());
   absl::StrAppend(&canonical, variants.size(), ";");
-  for (const auto& [network, text] : variants) {
-    absl::StrAppend(&canonical, network, ";");
-    AppendField(canonical, text);
+  for (const carecast::v1::ContentVariant* v : variants) {
+    absl::StrAppend(&canonical, v->network(), ";");
+    AppendField(canonical, v->text());
   }
   // Appended only when present, so the hash of content without media (every
   // approval given before media existed) is unchanged.
@@ -181,6 +222,12 @@ std::string ContentHash(const Content& content) {
       AppendField(canonical, m.mime_type());
       absl::StrAppend(&canonical, m.size_bytes(), ";");
     }
+  }
+  // Thread parts likewise, only for the variants that have them.
+  for (const carecast::v1::ContentVariant* v : variants) {
+    if (v->thread_parts().empty()) continue;
+    absl::StrAppend(&canonical, "thread;", v->network(), ";", v->thread_parts_size(), ";");
+    for (const std::string& part : v->thread_parts()) AppendField(canonical, part);
   }
   // Likewise appended only for content that features a patient: changing the
   // consent it relies on needs a new review.

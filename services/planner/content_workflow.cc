@@ -407,7 +407,13 @@ absl::Status Planner::GuardContent(const v1::Content& content) {
   };
   check("master", content.text());
   check("title", content.title());
-  for (const auto& v : content.variants()) check(NetworkField(v.network()), v.text());
+  for (const auto& v : content.variants()) {
+    check(NetworkField(v.network()), v.text());
+    for (int i = 0; i < v.thread_parts_size(); ++i) {
+      check(absl::StrCat(AsAbsl(NetworkField(v.network())), ".thread_parts[", i, "]"),
+            v.thread_parts(i));
+    }
+  }
   // Alt text goes out with the image, so it is outgoing text like the rest.
   for (int i = 0; i < content.media_size(); ++i) {
     check(absl::StrCat("media[", i, "].alt_text"), content.media(i).alt_text());

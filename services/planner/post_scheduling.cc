@@ -3,6 +3,7 @@
 // cancellation (by hand, or because the content changed), and what the final
 // approval does to the posts that waited for it.
 #include <algorithm>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -38,12 +39,18 @@ v1::PostChanged Changed(const v1::Post& post, const common::Caller& caller) {
   return event;
 }
 
+// The variant of `network`; nullptr when the content has none.
+const v1::ContentVariant* VariantFor(const v1::Content& content, v1::Network network) {
+  for (const auto& v : content.variants()) {
+    if (v.network() == network) return &v;
+  }
+  return nullptr;
+}
+
 // The text a post on `network` carries: its variant; on the sandbox the sandbox
 // variant or else the master text. nullptr when the content has none.
 const std::string* TextFor(const v1::Content& content, v1::Network network) {
-  for (const auto& v : content.variants()) {
-    if (v.network() == network) return &v.text();
-  }
+  if (const v1::ContentVariant* v = VariantFor(content, network)) return &v->text();
   if (network == v1::NETWORK_SANDBOX) return &content.text();
   return nullptr;
 }
@@ -196,7 +203,14 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
   }
   // Approval checked the variants; the sandbox may post the master text, and a
   // network's rules may have tightened since the approval.
-  if (absl::Status fits = common::networks::CheckPostFits(network, *text, c.media()); !fits.ok()) {
+  absl::Status fits = common::networks::CheckPostFits(network, *text, c.media());
+  if (const v1::ContentVariant* variant = VariantFor(c, network); fits.ok() && variant) {
+    for (const std::string& part : variant->thread_parts()) {
+      fits = common::networks::CheckPostFits(network, part, std::vector<v1::MediaItem>{});
+      if (!fits.ok()) break;
+    }
+  }
+  if (!fits.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(request.content(), " cannot be posted on ",
                                                       request.account(), ": ", fits.message()));
   }
@@ -209,6 +223,9 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
   post.set_content_version(c.version());
   post.set_content_hash(c.content_hash());
   post.set_text(*text);
+  if (const v1::ContentVariant* variant = VariantFor(c, network)) {
+    *post.mutable_thread_parts() = variant->thread_parts();
+  }
   *post.mutable_media() = c.media();
   post.set_campaign(c.campaign());
   ASSIGN_OR_RETURN(

@@ -9,6 +9,7 @@
 #include "services/common/lifecycle/post_lifecycle.h"
 #include "services/common/rpc/spoke_scope.h"
 #include "services/common/store/fault_points.h"
+#include "services/publisher/thread_publishing.h"
 
 namespace carecast::publisher {
 
@@ -29,6 +30,22 @@ class StepTimer {
 };
 
 absl::Duration SendMargin(absl::Duration lease) { return std::min(absl::Seconds(5), lease / 10); }
+
+// A failed post ends FAILED, unless it is a thread some of whose parts are
+// already on the network: then a person decides (finish it by hand, or take
+// the parts down), so it ends NEEDS_HUMAN and says how far it got.
+carecast::v1::PostState EndState(const PostRecord& record) {
+  return IsPartlyPublishedThread(record.post) ? carecast::v1::POST_STATE_NEEDS_HUMAN
+                                              : carecast::v1::POST_STATE_FAILED;
+}
+
+std::string PartlyOut(const PostRecord& record) {
+  if (!IsPartlyPublishedThread(record.post)) return "";
+  const PublishRequest whole = RequestFor(record.post, absl::InfiniteFuture());
+  return absl::StrCat("thread partly published (",
+                      ThreadPartsRecorded(whole.progress, ThreadLength(whole)), " of ",
+                      ThreadLength(whole), " posts are on the network); ");
+}
 
 Dispatcher::Dispatcher(common::EntityStore& posts, common::EntityStore& contents, DueIndex& index,
                        ChannelRegistry& channels, HoldGate& hold, Outcomes& outcomes,
@@ -211,7 +228,7 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel, St
   request.save_progress = [this, &record](std::string_view key, std::string_view value) {
     return outcomes_.SaveProgress(record, key, value);
   };
-  absl::StatusOr<Receipt> receipt = channel.Publish(request);
+  absl::StatusOr<Receipt> receipt = PublishWhole(channel, request);
   common::FaultPoint("publisher:after_channel_call");
   timer.Lap("channel");
   DispatchResult result = DispatchResult::kRetryLater;
@@ -244,9 +261,10 @@ DispatchResult Dispatcher::HandleChannelError(PostRecord& record, Channel& chann
     case ChannelErrorKind::kRetryable: {
       int attempt = record.post.attempt();
       if (attempt >= policy_.max_attempts) {
-        (void)outcomes_.MarkFailed(
-            record, carecast::v1::POST_STATE_FAILED,
-            absl::StrCat("gave up after ", attempt, " attempts: ", failure.message), kind);
+        (void)outcomes_.MarkFailed(record, EndState(record),
+                                   absl::StrCat(PartlyOut(record), "gave up after ", attempt,
+                                                " attempts: ", failure.message),
+                                   kind);
         return DispatchResult::kEnded;
       }
       absl::Duration wait = std::max(policy_.Backoff(attempt), failure.retry_after);
@@ -259,13 +277,14 @@ DispatchResult Dispatcher::HandleChannelError(PostRecord& record, Channel& chann
       return DispatchResult::kRetryLater;
     }
     case ChannelErrorKind::kAuthExpired:
-      (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,
-                                 absl::StrCat("channel credentials expired: ", failure.message),
-                                 kind);
+      (void)outcomes_.MarkFailed(
+          record, EndState(record),
+          absl::StrCat(PartlyOut(record), "channel credentials expired: ", failure.message), kind);
       return DispatchResult::kEnded;
     case ChannelErrorKind::kPermanent:
-      (void)outcomes_.MarkFailed(record, carecast::v1::POST_STATE_FAILED,
-                                 absl::StrCat("channel refused the post: ", failure.message), kind);
+      (void)outcomes_.MarkFailed(
+          record, EndState(record),
+          absl::StrCat(PartlyOut(record), "channel refused the post: ", failure.message), kind);
       return DispatchResult::kEnded;
     case ChannelErrorKind::kOutcomeUnknown:
       (void)reconciler_.AfterUnknownOutcome(record, channel, failure);

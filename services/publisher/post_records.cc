@@ -75,6 +75,7 @@ PublishRequest RequestFor(const carecast::v1::Post& post, absl::Time deadline) {
   request.network = post.network();
   request.text = post.text();
   request.in_reply_to = post.in_reply_to();
+  request.thread_parts.assign(post.thread_parts().begin(), post.thread_parts().end());
   for (const carecast::v1::MediaItem& item : post.media())
     request.media.push_back(MediaRef{item.url(), item.alt_text(), item.mime_type()});
   request.progress.insert(post.channel_progress().begin(), post.channel_progress().end());

@@ -14,8 +14,8 @@ constexpr std::string_view kFailureReasonKinds[] = {
     "retryable",  "rate_limited",    "auth_expired", "permanent",  "outcome_unknown",
     "no_channel", "content_changed", "consent",      "crash_loop", "missed_slot"};
 
-constexpr std::string_view kReconcileResults[] = {"found", "absent_resend", "absent_nothing_sent",
-                                                  "needs_human"};
+constexpr std::string_view kReconcileResults[] = {"found", "found_thread_part", "absent_resend",
+                                                  "absent_nothing_sent", "needs_human"};
 
 // How a person resolved a NEEDS_HUMAN post through PublisherService.
 constexpr std::string_view kNeedsHumanResolutions[] = {"confirmed_published",

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "services/common/base/strings.h"
+#include "services/publisher/thread_publishing.h"
 
 namespace carecast::publisher {
 
@@ -46,21 +47,41 @@ absl::Status Reconciler::WhenAbsent(PostRecord& record, Channel& channel, bool m
   return outcomes_.Reschedule(record, clock_.Now() + policy_.Backoff(attempt));
 }
 
+absl::StatusOr<WholeLookup> Reconciler::Lookup(PostRecord& record, Channel& channel,
+                                               absl::Time since) {
+  PublishRequest request = RequestFor(record.post, absl::InfiniteFuture());
+  request.save_progress = [this, &record](std::string_view key, std::string_view value) {
+    return outcomes_.SaveProgress(record, key, value);
+  };
+  return FindWhole(channel, request, since);
+}
+
+absl::Status Reconciler::WhenFound(PostRecord& record, const WholeLookup& found) {
+  const std::string_view network = NetworkLabel(record.post.network());
+  if (found.found == WholeLookup::Found::kComplete) {
+    metrics_.Reconciled(network, "found");
+    return outcomes_.MarkPublished(record, found.receipt);
+  }
+  // A thread whose part in doubt is out (now recorded): nothing is in flight,
+  // so the rest is sent at once, from the next part. The claim made progress,
+  // so it does not count against the attempts.
+  metrics_.Reconciled(network, "found_thread_part");
+  logger_.Info("thread part found at the network; sending the rest",
+               {{"post", PostIdFromName(record.post.name())}});
+  return outcomes_.Reschedule(record, clock_.Now(), /*refund_attempt=*/true);
+}
+
 absl::Status Reconciler::AfterUnknownOutcome(PostRecord& record, Channel& channel,
                                              const ChannelFailure& failure) {
-  PublishRequest request = RequestFor(record.post, absl::InfiniteFuture());
   absl::Time since = record.post.has_send_time() ? ToTime(record.post.send_time())
                                                  : ToTime(record.post.update_time());
-  absl::StatusOr<std::optional<Receipt>> found = channel.FindPublished(request, since);
+  absl::StatusOr<WholeLookup> found = Lookup(record, channel, since);
   std::string why = absl::StrCat("outcome unknown after the channel call (", failure.message, ")");
   if (!found.ok()) {
     return NeedsHuman(record, absl::StrCat(common::AsAbsl(why), " and the network cannot tell: ",
                                            found.status().message()));
   }
-  if (found->has_value()) {
-    metrics_.Reconciled(NetworkLabel(record.post.network()), "found");
-    return outcomes_.MarkPublished(record, **found);
-  }
+  if (found->found != WholeLookup::Found::kAbsent) return WhenFound(record, *found);
   return WhenAbsent(record, channel, failure.may_be_in_flight, why);
 }
 
@@ -92,19 +113,14 @@ absl::Status Reconciler::RecoverAbandonedClaim(PostRecord& record) {
                                 absl::StrCat("claim abandoned and ", channel.status().message()),
                                 "no_channel");
   }
-  PublishRequest request = RequestFor(record.post, absl::InfiniteFuture());
-  absl::StatusOr<std::optional<Receipt>> found =
-      (*channel)->FindPublished(request, ToTime(record.post.send_time()));
+  absl::StatusOr<WholeLookup> found = Lookup(record, **channel, ToTime(record.post.send_time()));
   if (!found.ok()) {
     return NeedsHuman(record,
                       absl::StrCat("claim abandoned past its lease during its channel call and "
                                    "the network cannot tell whether the post went out: ",
                                    found.status().message()));
   }
-  if (found->has_value()) {
-    metrics_.Reconciled(network, "found");
-    return outcomes_.MarkPublished(record, **found);
-  }
+  if (found->found != WholeLookup::Found::kAbsent) return WhenFound(record, *found);
   // The stalled owner may still be inside its call: the in-flight rule decides.
   return WhenAbsent(record, **channel, /*may_be_in_flight=*/true,
                     "claim abandoned past its lease during its channel call");

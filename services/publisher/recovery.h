@@ -27,6 +27,7 @@
 #include "services/publisher/outcomes.h"
 #include "services/publisher/post_records.h"
 #include "services/publisher/publisher_metrics.h"
+#include "services/publisher/thread_publishing.h"
 
 namespace carecast::publisher {
 
@@ -46,6 +47,11 @@ class Reconciler {
   absl::Status WhenAbsent(PostRecord& record, Channel& channel, bool may_be_in_flight,
                           std::string_view why);
   absl::Status NeedsHuman(PostRecord& record, std::string_view reason);
+  // The network's view of the claim in `record` (thread_publishing.h FindWhole;
+  // a thread part found is recorded in the post).
+  absl::StatusOr<WholeLookup> Lookup(PostRecord& record, Channel& channel, absl::Time since);
+  // Found (whole, or a thread's part in doubt): published, or the rest sent now.
+  absl::Status WhenFound(PostRecord& record, const WholeLookup& found);
 
   ChannelRegistry& channels_;
   Outcomes& outcomes_;

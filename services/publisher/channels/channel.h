@@ -40,6 +40,9 @@ struct PublishRequest {
   // External id of the post this one answers (a thread or a reply); empty for a
   // top-level post.
   std::string in_reply_to;
+  // The posts that follow `text` as a thread (thread_publishing.h sends them
+  // one by one as PartRequests); adapters always get a request without any.
+  std::vector<std::string> thread_parts;
   std::vector<MediaRef> media;
   // What an earlier attempt of this claim saved with save_progress (the post's
   // channel_progress), e.g. {"container_id": "..."}.

@@ -29,6 +29,11 @@ class FakeChannel final : public Channel {
     std::lock_guard lock(mu_);
     script_.push_back({Step::kFail, kind, retry_after});
   }
+  // The next Publish call succeeds (to script a failure for a later call).
+  void QueueSuccess() {
+    std::lock_guard lock(mu_);
+    script_.push_back({Step::kSucceed, ChannelErrorKind::kPermanent, {}});
+  }
   // The next Publish call delivers the post, then reports a timeout.
   void QueueSucceedThenTimeOut() {
     std::lock_guard lock(mu_);
