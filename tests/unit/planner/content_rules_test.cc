@@ -246,5 +246,58 @@ TEST(ContentHashTest, EveryMediaFieldAndTheirOrderCount) {
   EXPECT_NE(ContentHash(two), ContentHash(swapped));
 }
 
+TEST(ContentRulesTest, ThreadPartsOnlyWhereThreadsExistAndEachWithinTheLimit) {
+  Content x = WithVariant(v1::NETWORK_X, "Flu shots: a thread 1/3");
+  x.mutable_variants(0)->add_thread_parts("Where: every clinic 2/3");
+  x.mutable_variants(0)->add_thread_parts("When: Saturday 3/3");
+  EXPECT_TRUE(ValidateContentBody(x).ok());
+  EXPECT_TRUE(CheckContentFitsNetworks(x).ok());
+
+  Content too_long = x;
+  too_long.mutable_variants(0)->set_thread_parts(1, Repeat("a", 281));
+  absl::Status s = ValidateContentBody(too_long);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("content.variants[x].thread_parts[1] is 281 characters"),
+            std::string::npos)
+      << s.message();
+
+  Content empty = x;
+  empty.mutable_variants(0)->set_thread_parts(0, "");
+  EXPECT_EQ(ValidateContentBody(empty).code(), absl::StatusCode::kInvalidArgument);
+
+  Content facebook = WithVariant(v1::NETWORK_FACEBOOK, "Flu shots");
+  facebook.mutable_variants(0)->add_thread_parts("more");
+  s = ValidateContentBody(facebook);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("facebook has no threads"), std::string::npos) << s.message();
+
+  Content twenty_one = WithVariant(v1::NETWORK_MASTODON, "1/21");
+  for (int i = 2; i <= 21; ++i) twenty_one.mutable_variants(0)->add_thread_parts(absl::StrCat(i));
+  s = ValidateContentBody(twenty_one);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("at most 20 posts"), std::string::npos) << s.message();
+  twenty_one.mutable_variants(0)->mutable_thread_parts()->RemoveLast();
+  EXPECT_TRUE(ValidateContentBody(twenty_one).ok());
+}
+
+TEST(ContentHashTest, ThreadPartsAndTheirOrderCountButTheirAbsenceKeepsOldHashes) {
+  Content plain = WithVariant(v1::NETWORK_X, "head");
+  Content empty_parts = plain;
+  empty_parts.mutable_variants(0)->clear_thread_parts();
+  EXPECT_EQ(ContentHash(plain), ContentHash(empty_parts));
+
+  Content a = plain;
+  a.mutable_variants(0)->add_thread_parts("two");
+  a.mutable_variants(0)->add_thread_parts("three");
+  Content swapped = plain;
+  swapped.mutable_variants(0)->add_thread_parts("three");
+  swapped.mutable_variants(0)->add_thread_parts("two");
+  Content joined = plain;
+  joined.mutable_variants(0)->add_thread_parts("twothree");
+  EXPECT_NE(ContentHash(a), ContentHash(plain));
+  EXPECT_NE(ContentHash(a), ContentHash(swapped));
+  EXPECT_NE(ContentHash(a), ContentHash(joined));
+}
+
 }  // namespace
 }  // namespace carecast::planner

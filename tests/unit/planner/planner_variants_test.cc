@@ -74,5 +74,64 @@ TEST_F(PlannerVariantsTest, BadRequestsAreRefused) {
             absl::StatusCode::kNotFound);
 }
 
+// A generated thread stored as the variant (thread[0] as its text, the rest as
+// its thread parts) is approved as one piece and every post made from it
+// carries the parts to the publisher.
+TEST_F(PlannerVariantsTest, AGeneratedThreadIsApprovedAndEveryPostCarriesItsParts) {
+  MakeSpoke();
+  v1::Account x = MakeAccount(v1::NETWORK_X, "x-main");
+  std::string master =
+      "Flu season is here. Our clinics offer free flu shots every Saturday from 9 to 3 for "
+      "everyone over six months old. Bring your insurance card if you have one, but nobody is "
+      "turned away. Shots take ten minutes and you can walk in without booking. The pharmacy "
+      "team will answer questions about allergies and timing on the day.";
+  v1::Content probe = DraftContent(master, {});
+  auto generated = Generate(probe, {v1::NETWORK_X});
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  const v1::GeneratedVariant& thread = generated->variants(0);
+  ASSERT_GE(thread.thread_size(), 2);
+
+  v1::CreateContentRequest req;
+  req.mutable_content()->set_title("Flu shots");
+  req.mutable_content()->set_text(master);
+  v1::ContentVariant* variant = req.mutable_content()->add_variants();
+  variant->set_network(v1::NETWORK_X);
+  variant->set_text(thread.thread(0));
+  for (int i = 1; i < thread.thread_size(); ++i) variant->add_thread_parts(thread.thread(i));
+  auto created = planner_->CreateContent(writer_, req);
+  ASSERT_TRUE(created.ok()) << created.status();
+  v1::Content approved = Approve(Submit(created->content()));
+  ASSERT_EQ(approved.state(), v1::CONTENT_STATE_APPROVED);
+
+  absl::StatusOr<v1::Post> post = Schedule(approved, x.name(), absl::Hours(1));
+  ASSERT_TRUE(post.ok()) << post.status();
+  EXPECT_EQ(post->text(), thread.thread(0));
+  ASSERT_EQ(post->thread_parts_size(), thread.thread_size() - 1);
+  for (int i = 1; i < thread.thread_size(); ++i)
+    EXPECT_EQ(post->thread_parts(i - 1), thread.thread(i));
+}
+
+TEST_F(PlannerVariantsTest, TheGuardChecksEveryThreadPartAndNamesIt) {
+  v1::CreateContentRequest req;
+  req.mutable_content()->set_title("Flu shots");
+  req.mutable_content()->set_text("Free flu shots this Saturday.");
+  v1::ContentVariant* variant = req.mutable_content()->add_variants();
+  variant->set_network(v1::NETWORK_MASTODON);
+  variant->set_text("Free flu shots this Saturday. 1/3");
+  variant->add_thread_parts("Walk in, no booking needed. 2/3");
+  variant->add_thread_parts("Questions? Call 312-555-0199 tonight. 3/3");
+  auto created = planner_->CreateContent(writer_, req);
+  ASSERT_TRUE(created.ok()) << created.status();
+  v1::Content submitted = Submit(created->content());
+  auto before = Take();
+  absl::StatusOr<v1::Content> approved = TryApprove(submitted);
+  ASSERT_EQ(approved.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(approved.status().message()),
+              ::testing::HasSubstr("phone in mastodon.thread_parts[1]"));
+  EXPECT_THAT(std::string(approved.status().message()),
+              ::testing::Not(::testing::HasSubstr("0199")));
+  ExpectUnchanged(before, "guard block on a thread part");
+}
+
 }  // namespace
 }  // namespace carecast::planner
