@@ -82,7 +82,7 @@ absl::Status Reconciler::AfterUnknownOutcome(PostRecord& record, Channel& channe
                                            found.status().message()));
   }
   if (found->found != WholeLookup::Found::kAbsent) return WhenFound(record, *found);
-  return WhenAbsent(record, channel, failure.may_be_in_flight, why);
+  return WhenAbsent(record, channel, failure.may_be_in_flight && found->doubt_was_sent, why);
 }
 
 absl::Status Reconciler::RecoverAbandonedClaim(PostRecord& record) {
@@ -121,8 +121,9 @@ absl::Status Reconciler::RecoverAbandonedClaim(PostRecord& record) {
                                    found.status().message()));
   }
   if (found->found != WholeLookup::Found::kAbsent) return WhenFound(record, *found);
-  // The stalled owner may still be inside its call: the in-flight rule decides.
-  return WhenAbsent(record, **channel, /*may_be_in_flight=*/true,
+  // The stalled owner may still be inside its call: the in-flight rule decides
+  // (unless it stopped between two thread parts, before the next was sent).
+  return WhenAbsent(record, **channel, /*may_be_in_flight=*/found->doubt_was_sent,
                     "claim abandoned past its lease during its channel call");
 }
 

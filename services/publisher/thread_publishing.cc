@@ -11,7 +11,8 @@ namespace carecast::publisher {
 namespace {
 
 bool IsThreadKey(std::string_view key) {
-  return key.starts_with(kThreadPartKeyPrefix) || key == kThreadHeadUrlKey;
+  return key.starts_with(kThreadPartKeyPrefix) || key == kThreadHeadUrlKey ||
+         key == kThreadSendingKey;
 }
 
 std::string Lookup(const std::map<std::string, std::string>& progress, std::string_view key) {
@@ -80,8 +81,20 @@ absl::StatusOr<Receipt> PublishWhole(Channel& channel, const PublishRequest& who
   if (length == 1) return channel.Publish(whole);
   PublishRequest current = whole;  // its progress grows as parts are accepted
   for (size_t part = ThreadPartsRecorded(current.progress, length); part < length; ++part) {
+    if (part > 0) {
+      const absl::Status marked =
+          whole.save_progress ? whole.save_progress(kThreadSendingKey, absl::StrCat(part))
+                              : absl::FailedPreconditionError("nothing can save thread progress");
+      if (!marked.ok()) {
+        return MakeChannelError(
+            ChannelErrorKind::kRetryable,
+            absl::StrCat("cannot mark thread part ", part + 1, " as sending: ", marked.message()));
+      }
+      current.progress[std::string(kThreadSendingKey)] = absl::StrCat(part);
+    }
     absl::StatusOr<Receipt> receipt = channel.Publish(PartRequest(current, part));
     if (!receipt.ok()) return receipt.status();
+    common::FaultPoint("publisher:thread_part_unrecorded");
     if (absl::Status saved = RecordPart(current, part, *receipt, current.progress); !saved.ok()) {
       return MakeChannelError(
           ChannelErrorKind::kOutcomeUnknown,
@@ -100,6 +113,9 @@ absl::StatusOr<WholeLookup> FindWhole(Channel& channel, const PublishRequest& wh
   const size_t doubt = ThreadPartsRecorded(progress, length);
   if (length > 1 && doubt == length) {
     return WholeLookup{WholeLookup::Found::kComplete, HeadReceipt(progress)};
+  }
+  if (doubt > 0 && Lookup(progress, kThreadSendingKey) != absl::StrCat(doubt)) {
+    return WholeLookup{WholeLookup::Found::kAbsent, {}, /*doubt_was_sent=*/false};
   }
   PublishRequest request = length == 1 ? whole : PartRequest(whole, doubt);
   absl::StatusOr<std::optional<Receipt>> found = channel.FindPublished(request, since);

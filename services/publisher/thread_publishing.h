@@ -25,9 +25,13 @@
 namespace carecast::publisher {
 
 // channel_progress keys: "thread.<i>" holds part i's external id; the first
-// post's URL is kept beside it.
+// post's URL is kept beside it; "thread_sending" is the part (from 1) whose
+// call was about to start, written before the call, so a takeover knows
+// whether the part in doubt can be at the network at all (part 0's marker is
+// the post's send_time).
 inline constexpr std::string_view kThreadPartKeyPrefix = "thread.";
 inline constexpr std::string_view kThreadHeadUrlKey = "thread_head_url";
+inline constexpr std::string_view kThreadSendingKey = "thread_sending";
 std::string ThreadPartKey(size_t part);
 
 // Posts in the thread: 1 + the request's thread parts.
@@ -48,8 +52,9 @@ bool IsPartlyPublishedThread(const carecast::v1::Post& post);
 // progress the adapter sees.
 PublishRequest PartRequest(const PublishRequest& whole, size_t part);
 
-// Sends every part not yet recorded, in order, saving each accepted part's id
-// through whole.save_progress before the next. Returns the first post's
+// Sends every part not yet recorded, in order: marks each later part as being
+// sent, then saves each accepted part's id through whole.save_progress before
+// the next. Returns the first post's
 // receipt once all are out, or the first failing part's error (a part accepted
 // whose id cannot be saved is kOutcomeUnknown, not in flight: the network has
 // it and FindWhole will find it).
@@ -64,10 +69,14 @@ struct WholeLookup {
   };
   Found found = Found::kAbsent;
   Receipt receipt;
+  // kAbsent only: whether the part in doubt was ever handed to the network
+  // (false: the claim ended between two parts, so sending it cannot duplicate).
+  bool doubt_was_sent = true;
 };
 
 // Looks for the first part not recorded (the one in doubt) since `since`,
-// recording it through whole.save_progress when found. An error: the network
+// recording it through whole.save_progress when found; a later part never
+// marked as being sent is kAbsent without asking the network. An error: the network
 // cannot tell (or the record could not be saved).
 absl::StatusOr<WholeLookup> FindWhole(Channel& channel, const PublishRequest& whole,
                                       absl::Time since);

@@ -163,6 +163,7 @@ TEST_F(ThreadPublishingTest, AnAbandonedClaimContinuesFromThePartInDoubt) {
   post.set_attempt(1);
   (*post.mutable_channel_progress())["thread.0"] = "fake-1";
   (*post.mutable_channel_progress())[std::string(kThreadHeadUrlKey)] = "https://fake.example/1";
+  (*post.mutable_channel_progress())[std::string(kThreadSendingKey)] = "1";
   whole = RequestFor(post, absl::InfiniteFuture());
   h_.channel_.AddDelivery(PartRequest(whole, 1));  // "fake-2", never recorded
   SetTime(h_.clock_.Now() - absl::Seconds(61), post.mutable_update_time());
@@ -182,13 +183,39 @@ TEST_F(ThreadPublishingTest, AnAbandonedClaimContinuesFromThePartInDoubt) {
   EXPECT_EQ(h_.channel_.publish_calls(), 1);
 }
 
+// A publisher died after recording part 1 and before marking part 2 as being
+// sent: part 2 cannot be at the network, so even a network without keys gets
+// it sent, without a lookup and without a person.
+TEST_F(ThreadPublishingTest, AClaimAbandonedBetweenTwoPartsSendsTheRestWithoutAsking) {
+  carecast::v1::Post post = ScheduleThread("t1", /*emit_event=*/false);
+  h_.channel_.AddDelivery(PartRequest(RequestFor(post, absl::InfiniteFuture()), 0));
+  post.set_state(POST_STATE_PUBLISHING);
+  post.set_claimed_by("dead-publisher");
+  post.set_attempt(1);
+  (*post.mutable_channel_progress())["thread.0"] = "fake-1";
+  SetTime(h_.clock_.Now() - absl::Seconds(61), post.mutable_update_time());
+  SetTime(h_.clock_.Now() - absl::Seconds(60), post.mutable_send_time());
+  (void)h_.posts_->Put("t1", post.SerializeAsString());
+
+  PublisherUnderTest& p = h_.AddStarted();
+  p.publisher->RunCycle();
+  EXPECT_EQ(h_.channel_.find_calls(), 0);
+  ASSERT_EQ(h_.StateOf("t1"), POST_STATE_SCHEDULED);
+  h_.clock_.Advance(absl::Seconds(2));  // the backoff after attempt 1
+  p.publisher->RunCycle();
+  ASSERT_EQ(h_.StateOf("t1"), POST_STATE_PUBLISHED);
+  ExpectEachPartOnce("t1");
+  ExpectChain();
+}
+
 TEST(ThreadRequestsTest, PartRequestsCarryTheirOwnKeyTextAndParent) {
   PublishRequest whole;
   whole.idempotency_key = "p.v3";
   whole.text = "head";
   whole.thread_parts = {"two", "three"};
   whole.media.push_back(MediaRef{"https://cdn.example.org/a.png", "alt", "image/png"});
-  whole.progress = {{"thread.0", "100"}, {"thread.1", "101"}, {"container_id", "c"}};
+  whole.progress = {
+      {"thread.0", "100"}, {"thread.1", "101"}, {"thread_sending", "1"}, {"container_id", "c"}};
   EXPECT_EQ(ThreadLength(whole), 3u);
   EXPECT_EQ(ThreadPartsRecorded(whole.progress, 3), 2u);
   EXPECT_EQ(ThreadPartsRecorded({}, 1), 0u);
