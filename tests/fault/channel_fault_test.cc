@@ -5,9 +5,11 @@
 // the post ends PUBLISHED with that one create, or NEEDS_HUMAN. Never two.
 #include <signal.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include <gtest/gtest.h>
@@ -62,14 +64,17 @@ class ChannelFaultTest : public FaultTest {
     env["CARECAST_PUBLISHER_CLAIM_LEASE"] = absl::FormatDuration(kClaimLease);
     return env;
   }
-  ServiceProcess StartPublisher(const std::string& id) {
-    auto publisher = Start(kPublisherBinary, PublisherEnv(id));
+  ServiceProcess StartPublisher(const std::string& id, const Env& extra = {}) {
+    Env env = PublisherEnv(id);
+    env.insert(extra.begin(), extra.end());
+    auto publisher = Start(kPublisherBinary, env);
     EXPECT_TRUE(publisher.ok()) << publisher.status();
     return publisher.ok() ? *std::move(publisher) : ServiceProcess{};
   }
-  // Approved content scheduled on the X account two seconds ahead; the post's name.
-  std::string ScheduleOnX(const std::string& text) {
-    auto content = CreateApprovedContent(*stub_, text);
+  // Approved content (with `thread` parts on X) scheduled on the X account two
+  // seconds ahead; the post's name.
+  std::string ScheduleOnX(const std::string& text, const std::vector<std::string>& thread = {}) {
+    auto content = CreateApprovedContent(*stub_, text, thread);
     EXPECT_TRUE(content.ok()) << content.status();
     if (!content.ok()) return "";
     auto post = Schedule(*stub_, *content, absl::Now() + absl::Seconds(2), "", kXAccount);
@@ -191,6 +196,56 @@ TEST_F(ChannelFaultTest, KilledAfterTheNetworkCommitted) {
   v1::Post reconciled = WaitForOutcome(post, kClaimLease + absl::Seconds(20));
   EXPECT_EQ(reconciled.state(), v1::POST_STATE_PUBLISHED) << reconciled.DebugString();
   ExpectNeverTwo(reconciled, text);
+}
+
+// A thread of three on X, which has no idempotency key. Publisher 1 is
+// SIGKILLed at `step`; publisher 2 takes the claim over after the lease. The
+// network ends with each part exactly once, each a reply to the one before,
+// and the post points at the first.
+class ThreadFaultTest : public ChannelFaultTest {
+ protected:
+  void KillAtAndExpectOneWholeThread(const std::string& step) {
+    const std::vector<std::string> parts = {"Walk in, no booking needed. 2/3",
+                                            "Bring a photo ID if you have one. 3/3"};
+    const std::string head = "Flu shots at every St Mary clinic this Saturday. 1/3";
+    publisher_1_ = StartPublisher("publisher-1", {{"CARECAST_FAULT_AT", step}});
+    const std::string post = ScheduleOnX(head, parts);
+    ASSERT_FALSE(post.empty());
+    ASSERT_TRUE(ExpectKilledAt(publisher_1_, step.substr(0, step.find('#'))).ok());
+    const int64_t before_takeover = x_.creates_accepted();
+    std::printf("killed at %s with %lld of 3 parts at the network\n", step.c_str(),
+                static_cast<long long>(before_takeover));
+
+    publisher_2_ = StartPublisher("publisher-2");
+    v1::Post done = WaitForOutcome(post, kClaimLease + absl::Seconds(30));
+    ASSERT_EQ(done.state(), v1::POST_STATE_PUBLISHED) << done.DebugString();
+    absl::SleepFor(kClaimLease);  // every chance for a wrong second create
+    std::vector<FakePost> sent = x_.posts();
+    ASSERT_EQ(x_.creates_accepted(), 3) << "each part exactly once";
+    ASSERT_EQ(sent.size(), 3u);
+    EXPECT_EQ(sent[0].text, head);
+    EXPECT_EQ(sent[1].text, parts[0]);
+    EXPECT_EQ(sent[2].text, parts[1]);
+    EXPECT_TRUE(sent[0].in_reply_to.empty());
+    EXPECT_EQ(sent[1].in_reply_to, sent[0].id);
+    EXPECT_EQ(sent[2].in_reply_to, sent[1].id);
+    EXPECT_EQ(done.external_id(), sent[0].id);
+    EXPECT_EQ(done.channel_progress().at("thread.2"), sent[2].id);
+    std::printf("after the takeover: %lld creates, one chain of 3\n",
+                static_cast<long long>(x_.creates_accepted()));
+  }
+};
+
+// Killed after part 1 was recorded, before part 2 was marked as being sent:
+// part 2 cannot be at the network, so publisher 2 sends the rest.
+TEST_F(ThreadFaultTest, KilledBetweenTwoParts) {
+  KillAtAndExpectOneWholeThread("publisher:after_thread_part#1");
+}
+
+// Killed after the network accepted part 2 and before its id was recorded:
+// publisher 2 finds part 2 at the network, records it and sends part 3 only.
+TEST_F(ThreadFaultTest, KilledAfterTheNetworkAcceptedAPartItHadNotRecorded) {
+  KillAtAndExpectOneWholeThread("publisher:thread_part_unrecorded#2");
 }
 
 }  // namespace

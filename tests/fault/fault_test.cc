@@ -151,8 +151,9 @@ absl::Status FaultTest::CreateSandboxAccount(v1::PlannerService::Stub& planner) 
                   "CreateAccount");
 }
 
-absl::StatusOr<std::string> FaultTest::CreateSubmittedContent(v1::PlannerService::Stub& planner,
-                                                              const std::string& text) {
+absl::StatusOr<std::string> FaultTest::CreateSubmittedContent(
+    v1::PlannerService::Stub& planner, const std::string& text,
+    const std::vector<std::string>& x_thread) {
   v1::CreateContentRequest req;
   v1::Content* c = req.mutable_content();
   c->set_title("Flu shots");
@@ -163,6 +164,9 @@ absl::StatusOr<std::string> FaultTest::CreateSubmittedContent(v1::PlannerService
     v1::ContentVariant* v = c->add_variants();
     v->set_network(network);
     v->set_text(text);
+    if (network == v1::NETWORK_X) {
+      for (const std::string& part : x_thread) v->add_thread_parts(part);
+    }
   }
   v1::CreateContentResponse resp;
   if (absl::Status s =
@@ -192,9 +196,10 @@ absl::StatusOr<v1::Content> FaultTest::Approve(v1::PlannerService::Stub& planner
   return resp.content();
 }
 
-absl::StatusOr<std::string> FaultTest::CreateApprovedContent(v1::PlannerService::Stub& planner,
-                                                             const std::string& text) {
-  absl::StatusOr<std::string> content = CreateSubmittedContent(planner, text);
+absl::StatusOr<std::string> FaultTest::CreateApprovedContent(
+    v1::PlannerService::Stub& planner, const std::string& text,
+    const std::vector<std::string>& x_thread) {
+  absl::StatusOr<std::string> content = CreateSubmittedContent(planner, text, x_thread);
   if (!content.ok()) return content.status();
   absl::StatusOr<v1::Content> approved = Approve(planner, *content);
   if (!approved.ok()) return approved.status();

@@ -71,12 +71,15 @@ class FaultTest : public LocalServersTest {
   // the sandbox account "sandbox-main"; content written by wendy, submitted and
   // approved by rita; a post scheduled by paul.
   absl::Status CreateSandboxAccount(v1::PlannerService::Stub& planner);
+  // `x_thread`: thread parts of the X variant (the text is its first post).
   absl::StatusOr<std::string> CreateSubmittedContent(v1::PlannerService::Stub& planner,
-                                                     const std::string& text);
+                                                     const std::string& text,
+                                                     const std::vector<std::string>& x_thread = {});
   absl::StatusOr<v1::Content> Approve(v1::PlannerService::Stub& planner,
                                       const std::string& content);
   absl::StatusOr<std::string> CreateApprovedContent(v1::PlannerService::Stub& planner,
-                                                    const std::string& text);
+                                                    const std::string& text,
+                                                    const std::vector<std::string>& x_thread = {});
   absl::StatusOr<v1::Post> Schedule(
       v1::PlannerService::Stub& planner, const std::string& content, absl::Time publish_time,
       const std::string& request_id = "",
