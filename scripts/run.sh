@@ -175,8 +175,8 @@ as "$SAM" planner CreateAccount '{"parent":"spokes/st-marys","account":{"network
 as "$SAM" planner CreateAccount '{"parent":"spokes/st-marys","account":{"network":"NETWORK_MASTODON","handle":"@stmarys@social.example","time_zone":"America/Chicago"},"account_id":"mastodon-main","request_id":"story-account-mastodon"}' | show '.account | {name, network, handle}'
 as "$SAM" planner CreateObjective "{\"objective\":{\"display_name\":\"Flu-shot awareness: 4 posts this week\",\"kpi\":\"KPI_POSTS_PUBLISHED\",\"target\":4,\"start_time\":\"$(iso '-1 hour')\",\"end_time\":\"$(iso '+7 days')\",\"network\":\"NETWORK_SANDBOX\"},\"objective_id\":\"flu-awareness\",\"request_id\":\"story-objective\"}" | show '.objective | {name, kpi, target}'
 
-say "Wendy (writer) drafts a post with a variant per channel"
-CONTENT=$(as "$WENDY" planner CreateContent '{"content":{"title":"Flu shots","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8-6. #fluseason","spoke":"spokes/st-marys","objectives":["objectives/flu-awareness"],"variants":[{"network":"NETWORK_X","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_FACEBOOK","text":"Flu season is here. Protect yourself and your family: walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed."},{"network":"NETWORK_LINKEDIN","text":"Our teams at St Mary are ready for flu season: walk-in flu shots weekdays 8am-6pm."},{"network":"NETWORK_SANDBOX","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_MASTODON","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed. #fluseason #publichealth"}]},"request_id":"story-content"}')
+say "Wendy (writer) drafts a post with a variant per channel (on Mastodon, a thread of two)"
+CONTENT=$(as "$WENDY" planner CreateContent '{"content":{"title":"Flu shots","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8-6. #fluseason","spoke":"spokes/st-marys","objectives":["objectives/flu-awareness"],"variants":[{"network":"NETWORK_X","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_FACEBOOK","text":"Flu season is here. Protect yourself and your family: walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed."},{"network":"NETWORK_LINKEDIN","text":"Our teams at St Mary are ready for flu season: walk-in flu shots weekdays 8am-6pm."},{"network":"NETWORK_SANDBOX","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_MASTODON","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed. #fluseason 1/2","thread_parts":["Who should get one? Everyone over six months old, and above all anyone over 65, pregnant, or living with a long-term condition. #publichealth 2/2"]}]},"request_id":"story-content"}')
 echo "$CONTENT" | show '.content | {name, state, version, content_hash}'
 CONTENT_NAME=$(echo "$CONTENT" | jq -r .content.name)
 as "$WENDY" planner SubmitContent "{\"name\":\"$CONTENT_NAME\",\"request_id\":\"story-submit\"}" | show '.content.state'
@@ -199,7 +199,7 @@ echo "$POST" | show '.post | {name, state, publish_time}'
 POST_NAME=$(echo "$POST" | jq -r .post.name)
 say "... and on the hospital's Mastodon account at the same time"
 MPOST=$(as "$PAUL" planner SchedulePost "{\"content\":\"$CONTENT_NAME\",\"account\":\"spokes/st-marys/accounts/mastodon-main\",\"publish_time\":\"$WHEN\",\"request_id\":\"story-schedule-mastodon\"}")
-echo "$MPOST" | show '.post | {name, state, network, text}'
+echo "$MPOST" | show '.post | {name, state, network, text, thread_parts}'
 MPOST_NAME=$(echo "$MPOST" | jq -r .post.name)
 as "$SAM" planner ListCalendar "{\"start_time\":\"$(iso '-1 minute')\",\"end_time\":\"$(iso '+1 day')\"}" | show '[.posts[] | {name, state, publish_time}]'
 
@@ -223,14 +223,17 @@ for _ in $(seq 300); do
   [[ "$mstate" == "POST_STATE_PUBLISHED" || "$mstate" == "POST_STATE_FAILED" || "$mstate" == "POST_STATE_NEEDS_HUMAN" ]] && break
   sleep 0.1
 done
-as "$PAUL" planner GetPost "{\"name\":\"$MPOST_NAME\"}" | show '.post | {state, claimed_by, external_id, url}'
+MPOST_NOW=$(as "$PAUL" planner GetPost "{\"name\":\"$MPOST_NAME\"}")
+echo "$MPOST_NOW" | show '.post | {state, claimed_by, external_id, url, channel_progress}'
 [[ "$mstate" == "POST_STATE_PUBLISHED" ]] || { echo "run.sh: the Mastodon post ended in $mstate" >&2; exit 1; }
 ACCOUNT_ID=$(curl -sS -H "Authorization: Bearer $MASTODON_TOKEN" "$MASTODON_URL/api/v1/accounts/verify_credentials" | jq -r .id)
 STATUSES=$(curl -sS -H "Authorization: Bearer $MASTODON_TOKEN" "$MASTODON_URL/api/v1/accounts/$ACCOUNT_ID/statuses")
-echo "$STATUSES" | show '[.[] | {id, url, created_at, content}]'
+echo "$STATUSES" | show '[.[] | {id, in_reply_to_id, created_at, content}]'
 COUNT=$(echo "$STATUSES" | jq length)
-note "the Mastodon server holds $COUNT status for the account (two publishers raced; one create)"
-[[ "$COUNT" == "1" ]] || { echo "run.sh: expected exactly one Mastodon status, found $COUNT" >&2; exit 1; }
+HEAD_ID=$(echo "$MPOST_NOW" | jq -r .post.external_id)
+REPLIES=$(echo "$STATUSES" | jq --arg head "$HEAD_ID" '[.[] | select(.in_reply_to_id == $head)] | length')
+note "the Mastodon server holds $COUNT statuses for the account: the thread's first post and $REPLIES reply to it (two publishers raced; one create each)"
+[[ "$COUNT" == "2" && "$REPLIES" == "1" ]] || { echo "run.sh: expected a thread of two Mastodon statuses, found $COUNT statuses and $REPLIES replies to the first" >&2; exit 1; }
 
 say "Sam plans a campaign: who it speaks to, its pillars, and a cadence for the account"
 as "$SAM" planner CreateAudience '{"audience":{"display_name":"Parents of young children","description":"Families with children under 5","locations":["South Chicago"],"networks":["NETWORK_SANDBOX","NETWORK_MASTODON"],"spoke":"spokes/st-marys"},"audience_id":"young-families","request_id":"story-audience"}' | show '.audience | {name, display_name}'
