@@ -61,6 +61,15 @@ absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env) 
   config.options.sla_low =
       PositiveDuration(reader, "CARECAST_LISTENER_SLA_LOW", config.options.sla_low);
 
+  config.meta_app_secret_file = reader.String("CARECAST_LISTENER_META_APP_SECRET_FILE", "");
+  config.meta_verify_token_file = reader.String("CARECAST_LISTENER_META_VERIFY_TOKEN_FILE", "");
+  if (config.meta_app_secret_file.empty() != config.meta_verify_token_file.empty()) {
+    reader.AddError(
+        "CARECAST_LISTENER_META_APP_SECRET_FILE and CARECAST_LISTENER_META_VERIFY_TOKEN_FILE "
+        "go together: set both to serve the Meta webhook, or neither");
+  }
+  config.webhook_secret_file = reader.String("CARECAST_LISTENER_WEBHOOK_SECRET_FILE", "");
+
   if (absl::Status s = reader.Finish(); !s.ok()) return s;
   return config;
 }

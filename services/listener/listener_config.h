@@ -41,6 +41,15 @@ struct ListenerConfig {
   // Service "listener", gRPC port 50053, HTTP port 9103 (webhook, /metrics).
   common::CommonConfig common;
   ListenerOptions options;
+  // CARECAST_LISTENER_META_APP_SECRET_FILE and CARECAST_LISTENER_META_VERIFY_TOKEN_FILE:
+  // the Meta app's secret (keys X-Hub-Signature-256) and the verify token of the
+  // webhook subscription. Both or neither; with them /webhooks/meta is served.
+  std::string meta_app_secret_file;
+  std::string meta_verify_token_file;
+  // CARECAST_LISTENER_WEBHOOK_SECRET_FILE: when set, POST /v1/mentions also
+  // requires X-CareCast-Signature ("sha256=" + hex HMAC-SHA256 of the raw body
+  // with this secret) besides the bearer token.
+  std::string webhook_secret_file;
 };
 
 // Reads and validates everything; INVALID_ARGUMENT lists every problem.

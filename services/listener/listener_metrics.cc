@@ -12,6 +12,12 @@ constexpr std::string_view kRejectionReasons[] = {
     "text_utf8",     "text_size",     "create_time",   "malformed_json",
     "missing_field", "unknown_field", "field_type",    "unknown_network"};
 
+// What a request to the Meta webhook came to (meta_webhook.h); a forged
+// signature reads 0 rather than absent before the first one.
+constexpr std::string_view kMetaWebhookOutcomes[] = {
+    "verified", "verify_refused", "accepted",    "missing_signature",
+    "forged",   "bad_request",    "unavailable", "error"};
+
 }  // namespace
 
 ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
@@ -39,10 +45,17 @@ ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
                    .Name("carecast_listener_webhook_requests_total")
                    .Help("Webhook requests to POST /v1/mentions, by outcome.")
                    .Register(registry)),
+      meta_webhook_(prometheus::BuildCounter()
+                        .Name("carecast_listener_meta_webhook_requests_total")
+                        .Help("Requests to the Meta webhook (verification and deliveries), by "
+                              "outcome.")
+                        .Register(registry)),
       index_repairs_(registry, {"inbox_open", "inbox_closed"}) {
   // Known reasons read 0 rather than absent until the first rejection.
   for (std::string_view reason : kRejectionReasons)
     rejected_.Add({{"reason", std::string(reason)}});
+  for (std::string_view outcome : kMetaWebhookOutcomes)
+    meta_webhook_.Add({{"outcome", std::string(outcome)}});
 }
 
 void ListenerMetrics::MentionReceived(std::string_view network, std::string_view source) {
@@ -63,6 +76,14 @@ void ListenerMetrics::Classified(absl::Duration elapsed) {
 
 void ListenerMetrics::WebhookRequest(std::string_view outcome) {
   webhook_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
+
+void ListenerMetrics::MetaWebhookRequest(std::string_view outcome) {
+  meta_webhook_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
+
+double ListenerMetrics::MetaWebhookCount(std::string_view outcome) {
+  return meta_webhook_.Add({{"outcome", std::string(outcome)}}).Value();
 }
 
 double ListenerMetrics::ReceivedCount(std::string_view network, std::string_view source) {

@@ -5,6 +5,7 @@
 //   carecast_listener_inbox_items_created_total{priority}
 //   carecast_listener_classify_seconds (histogram)
 //   carecast_listener_webhook_requests_total{outcome}
+//   carecast_listener_meta_webhook_requests_total{outcome}
 #pragma once
 
 #include <string_view>
@@ -29,6 +30,8 @@ class ListenerMetrics {
   void InboxItemCreated(std::string_view priority);
   void Classified(absl::Duration elapsed);
   void WebhookRequest(std::string_view outcome);
+  // A delivery to the Meta webhook (meta_webhook.h), by outcome.
+  void MetaWebhookRequest(std::string_view outcome);
 
   // carecast_index_repairs_total{index="inbox_open"|"inbox_closed",kind}: what
   // reconciling the inbox indexes with the inbox bucket repaired.
@@ -39,6 +42,7 @@ class ListenerMetrics {
   double RejectedCount(std::string_view reason);
   double InboxCreatedCount(std::string_view priority);
   double WebhookCount(std::string_view outcome);
+  double MetaWebhookCount(std::string_view outcome);
 
  private:
   prometheus::Family<prometheus::Counter>& received_;
@@ -47,6 +51,7 @@ class ListenerMetrics {
   prometheus::Family<prometheus::Histogram>& classify_seconds_;
   prometheus::Histogram& classify_;
   prometheus::Family<prometheus::Counter>& webhook_;
+  prometheus::Family<prometheus::Counter>& meta_webhook_;
   common::IndexRepairMetrics index_repairs_;
 };
 

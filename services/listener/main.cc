@@ -7,6 +7,7 @@
 #include "services/common/base/env_config.h"
 #include "services/common/startup/exit_code.h"
 #include "services/common/startup/service_host.h"
+#include "services/common/startup/service_startup.h"
 #include "services/common/store/outbox_metrics.h"
 #include "services/common/text/text_analyzer.h"
 #include "services/listener/engine_classifier.h"
@@ -16,6 +17,7 @@
 #include "services/listener/listener_metrics.h"
 #include "services/listener/listener_roles.h"
 #include "services/listener/mention_webhook.h"
+#include "services/listener/meta_webhook.h"
 
 int main() {
   namespace common = carecast::common;
@@ -62,11 +64,44 @@ int main() {
   }
 
   listener::ListenerGrpcService grpc_service(**core, host.Edge(listener::ListenerRoleTable()));
+  std::string webhook_secret;
+  if (!config->webhook_secret_file.empty()) {
+    absl::StatusOr<std::string> secret = common::ReadSecretFile(config->webhook_secret_file);
+    if (!secret.ok() || secret->empty()) {
+      return host.Fail(
+          "cannot read CARECAST_LISTENER_WEBHOOK_SECRET_FILE",
+          secret.ok() ? absl::InvalidArgumentError("the file is empty") : secret.status(),
+          ExitCode::kConfig);
+    }
+    webhook_secret = *std::move(secret);
+  }
   listener::MentionWebhook webhook(**core, host.authenticator(), host.roles(), metrics,
-                                   host.logger());
+                                   host.logger(), webhook_secret);
   host.AddPostRoute(
       std::string(listener::kWebhookPath),
       [&webhook](const common::HttpRequest& request) { return webhook.Handle(request); });
+  std::unique_ptr<listener::MetaWebhook> meta;
+  if (!config->meta_app_secret_file.empty()) {
+    absl::StatusOr<std::string> app_secret = common::ReadSecretFile(config->meta_app_secret_file);
+    absl::StatusOr<std::string> verify_token =
+        common::ReadSecretFile(config->meta_verify_token_file);
+    for (const absl::StatusOr<std::string>* secret : {&app_secret, &verify_token}) {
+      if (!secret->ok() || (*secret)->empty()) {
+        return host.Fail(
+            "cannot read the Meta webhook's secrets",
+            secret->ok() ? absl::InvalidArgumentError("a secret file is empty") : secret->status(),
+            ExitCode::kConfig);
+      }
+    }
+    meta = std::make_unique<listener::MetaWebhook>(
+        **core, listener::MetaWebhookSecrets{*std::move(app_secret), *std::move(verify_token)},
+        metrics, host.logger());
+    host.AddGetRoute(std::string(listener::kMetaWebhookPath),
+                     [&meta](const common::HttpRequest& request) { return meta->Verify(request); });
+    host.AddPostRoute(
+        std::string(listener::kMetaWebhookPath),
+        [&meta](const common::HttpRequest& request) { return meta->Receive(request); });
+  }
   return host.Serve(
       {.grpc_services = {&grpc_service},
        .started_message = "listener started",

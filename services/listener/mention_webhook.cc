@@ -1,8 +1,11 @@
 #include "services/listener/mention_webhook.h"
 
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 
+#include "services/common/base/hmac.h"
 #include "services/common/base/strings.h"
 #include "services/listener/listener_roles.h"
 #include "services/listener/webhook_json.h"
@@ -38,12 +41,13 @@ bool IsJson(std::string_view content_type) {
 
 MentionWebhook::MentionWebhook(Listener& listener, const common::Authenticator& authenticator,
                                const common::RoleTable& roles, ListenerMetrics& metrics,
-                               common::Logger& logger)
+                               common::Logger& logger, std::string signing_secret)
     : listener_(listener),
       authenticator_(authenticator),
       roles_(roles),
       metrics_(metrics),
-      logger_(logger) {}
+      logger_(logger),
+      signing_secret_(std::move(signing_secret)) {}
 
 common::HttpResponse MentionWebhook::Answer(int status, std::string_view outcome, std::string body,
                                             std::string_view subject) {
@@ -70,6 +74,17 @@ common::HttpResponse MentionWebhook::Handle(const common::HttpRequest& request) 
       !role.ok()) {
     return Answer(403, "forbidden", Error("caller has no role allowed to post mentions"),
                   principal->subject);
+  }
+  if (!signing_secret_.empty()) {
+    const std::string signature = request.Header("x-carecast-signature");
+    if (signature.empty()) {
+      return Answer(401, "missing_signature", Error("missing X-CareCast-Signature"),
+                    principal->subject);
+    }
+    if (!common::VerifySha256SignatureHeader(signing_secret_, request.body, signature)) {
+      return Answer(403, "forged", Error("X-CareCast-Signature does not match the body"),
+                    principal->subject);
+    }
   }
   if (!IsJson(request.content_type)) {
     return Answer(415, "unsupported_media_type", Error("Content-Type must be application/json"),

@@ -4,8 +4,13 @@
 // {"name": "mentions/..", "inbox_item": "inboxItems/.." or ""}; errors as
 // {"error": reason}: 400 bad body, 401 missing/bad token, 403 role, 415 not
 // application/json, 503 bus/KV/Redis unavailable (retry the same request).
-// 413 for oversized bodies comes from HttpServer before this handler.
+// 413 for oversized bodies comes from HttpServer before this handler. With a
+// signing secret, X-CareCast-Signature ("sha256=" + hex HMAC-SHA256 of the raw
+// body) is required too and checked, in constant time, before the body is
+// parsed: 401 without it, 403 when it does not match.
 #pragma once
+
+#include <string>
 
 #include "services/common/base/logger.h"
 #include "services/common/rpc/authenticator.h"
@@ -21,8 +26,10 @@ inline constexpr std::string_view kWebhookPath = "/v1/mentions";
 // Thread-safe. References must outlive it.
 class MentionWebhook {
  public:
+  // `signing_secret` empty: no signature required (the bearer token alone).
   MentionWebhook(Listener& listener, const common::Authenticator& authenticator,
-                 const common::RoleTable& roles, ListenerMetrics& metrics, common::Logger& logger);
+                 const common::RoleTable& roles, ListenerMetrics& metrics, common::Logger& logger,
+                 std::string signing_secret = "");
 
   common::HttpResponse Handle(const common::HttpRequest& request);
 
@@ -35,6 +42,7 @@ class MentionWebhook {
   const common::RoleTable& roles_;
   ListenerMetrics& metrics_;
   common::Logger& logger_;
+  const std::string signing_secret_;
 };
 
 }  // namespace carecast::listener

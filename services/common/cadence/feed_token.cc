@@ -5,11 +5,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
+#include "services/common/base/hmac.h"
 #include "services/common/base/strings.h"
 
 namespace carecast::common::cadence {
@@ -33,16 +30,9 @@ std::optional<std::string> Mac(std::string_view secret, std::string_view key_id,
                                std::string_view resource, uint64_t generation) {
   const std::string text = absl::StrCat(AsAbsl(FeedKindName(kind)), ":", AsAbsl(resource), ":",
                                         generation, ":", AsAbsl(key_id));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest,
-           &length) == nullptr) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  return absl::WebSafeBase64Escape(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
+  const std::string digest = common::HmacSha256(secret, text);
+  if (digest.empty()) return std::nullopt;
+  return absl::WebSafeBase64Escape(digest);
 }
 
 }  // namespace
@@ -103,8 +93,7 @@ absl::Status FeedTokens::Verify(std::string_view token, FeedKind kind, std::stri
   if (key == secrets_.end()) return InvalidToken();
   const std::string_view given = token.substr(dot + 1);
   std::optional<std::string> expected = Mac(key->second, key->first, kind, resource, generation);
-  if (!expected || given.size() != expected->size()) return InvalidToken();
-  if (CRYPTO_memcmp(given.data(), expected->data(), given.size()) != 0) return InvalidToken();
+  if (!expected || !common::ConstantTimeEquals(given, *expected)) return InvalidToken();
   return absl::OkStatus();
 }
 

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -29,6 +30,27 @@ std::string LiteralPattern(const std::string& path) {
   return out;
 }
 
+// The request as handlers see it: method, path, body, query, headers (names in
+// lower case).
+HttpRequest ToHttpRequest(const httplib::Request& req) {
+  HttpRequest request{req.method, req.path, req.body, req.get_header_value("Content-Type"),
+                      req.get_header_value("Authorization")};
+  for (const auto& [key, value] : req.params) request.query.emplace(key, value);
+  request.if_none_match = req.get_header_value("If-None-Match");
+  for (const auto& [name, value] : req.headers) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace(std::move(lower), value);
+  }
+  return request;
+}
+
+void Reply(const HttpResponse& response, httplib::Response& res) {
+  res.status = response.status;
+  for (const auto& [name, value] : response.headers) res.set_header(name, value);
+  if (response.status != 304) res.set_content(response.body, response.content_type);
+}
+
 std::string ErrorJson(std::string_view reason) {
   std::string out = "{\"error\":\"";
   out.append(reason);  // fixed ASCII reasons only
@@ -45,6 +67,7 @@ struct HttpServer::Impl {
   prometheus::Registry& registry;
   httplib::Server server;
   std::map<std::string, HttpHandler> post_routes;
+  std::map<std::string, HttpHandler> get_routes;
   std::map<std::string, HttpHandler> get_prefix_routes;
   std::atomic<bool> ready{false};
   std::atomic<int> port{0};
@@ -61,6 +84,10 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::AddPostRoute(const std::string& path, HttpHandler handler) {
   impl_->post_routes[path] = std::move(handler);
+}
+
+void HttpServer::AddGetRoute(const std::string& path, HttpHandler handler) {
+  impl_->get_routes[path] = std::move(handler);
 }
 
 void HttpServer::AddGetPrefixRoute(const std::string& prefix, HttpHandler handler) {
@@ -102,28 +129,24 @@ absl::Status HttpServer::Start() {
   for (const auto& route : impl.get_prefix_routes) {
     const auto& handler = route.second;
     // One character class: linear-time matching, no backtracking.
-    server.Get(
-        LiteralPattern(route.first) + "[A-Za-z0-9._-]+",
-        [&handler](const httplib::Request& req, httplib::Response& res) {
-          HttpRequest request{req.method, req.path, "", "", req.get_header_value("Authorization")};
-          for (const auto& [key, value] : req.params) request.query.emplace(key, value);
-          request.if_none_match = req.get_header_value("If-None-Match");
-          HttpResponse response = handler(request);
-          res.status = response.status;
-          for (const auto& [name, value] : response.headers) res.set_header(name, value);
-          if (response.status != 304) res.set_content(response.body, response.content_type);
-        });
+    server.Get(LiteralPattern(route.first) + "[A-Za-z0-9._-]+",
+               [&handler](const httplib::Request& req, httplib::Response& res) {
+                 Reply(handler(ToHttpRequest(req)), res);
+               });
+  }
+  for (const auto& route : impl.get_routes) {
+    const auto& handler = route.second;
+    server.Get(LiteralPattern(route.first),
+               [&handler](const httplib::Request& req, httplib::Response& res) {
+                 Reply(handler(ToHttpRequest(req)), res);
+               });
   }
   for (const auto& route : impl.post_routes) {
     const auto& handler = route.second;
-    server.Post(LiteralPattern(route.first), [&handler](const httplib::Request& req,
-                                                        httplib::Response& res) {
-      HttpRequest request{req.method, req.path, req.body, req.get_header_value("Content-Type"),
-                          req.get_header_value("Authorization")};
-      HttpResponse response = handler(request);
-      res.status = response.status;
-      res.set_content(response.body, response.content_type);
-    });
+    server.Post(LiteralPattern(route.first),
+                [&handler](const httplib::Request& req, httplib::Response& res) {
+                  Reply(handler(ToHttpRequest(req)), res);
+                });
   }
   // Errors httplib produces itself (413 before any handler, 404, 400) answer in
   // JSON like every other response; handler bodies are left alone.

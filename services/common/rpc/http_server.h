@@ -26,6 +26,14 @@ struct HttpRequest {
   // The query parameters (the first value of each) and If-None-Match.
   std::map<std::string, std::string> query;
   std::string if_none_match;
+  // Every header, the name in lower case (the first value when repeated).
+  std::map<std::string, std::string> headers;
+
+  // The header `lower_case_name`, or empty.
+  std::string Header(const std::string& lower_case_name) const {
+    auto it = headers.find(lower_case_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
 };
 
 struct HttpResponse {
@@ -52,6 +60,8 @@ class HttpServer {
 
   // Exact-path route for POST requests.
   void AddPostRoute(const std::string& path, HttpHandler handler);
+  // Exact-path route for GET requests (e.g. a webhook's verification handshake).
+  void AddGetRoute(const std::string& path, HttpHandler handler);
   // GET route for every path that is `prefix` followed by one segment of
   // [A-Za-z0-9._-] (e.g. "/feeds/spokes/" + "north.ics"); the handler reads
   // the whole path from the request.

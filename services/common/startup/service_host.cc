@@ -128,6 +128,10 @@ void ServiceHost::AddPostRoute(const std::string& path, HttpHandler handler) {
   http_.AddPostRoute(path, std::move(handler));
 }
 
+void ServiceHost::AddGetRoute(const std::string& path, HttpHandler handler) {
+  http_.AddGetRoute(path, std::move(handler));
+}
+
 void ServiceHost::AddGetPrefixRoute(const std::string& prefix, HttpHandler handler) {
   http_.AddGetPrefixRoute(prefix, std::move(handler));
 }

@@ -123,6 +123,7 @@ class ServiceHost {
 
   // Adds an exact-path POST route to the HTTP server, before Serve().
   void AddPostRoute(const std::string& path, HttpHandler handler);
+  void AddGetRoute(const std::string& path, HttpHandler handler);
   void AddGetPrefixRoute(const std::string& prefix, HttpHandler handler);
 
   // Starts HTTP (/metrics, /healthz, /readyz, the added routes) and gRPC, logs

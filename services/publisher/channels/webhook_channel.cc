@@ -6,9 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
+#include "services/common/base/hmac.h"
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
 
@@ -109,18 +108,7 @@ std::string WebhookStringToSign(std::string_view timestamp, std::string_view met
 }
 
 std::string WebhookSignature(std::string_view secret, std::string_view string_to_sign) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(string_to_sign.data()), string_to_sign.size(), digest,
-       &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256=";
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return common::Sha256SignatureHeader(secret, string_to_sign);
 }
 
 WebhookChannel::WebhookChannel(WebhookChannelOptions options, common::HttpClient& http,
