@@ -110,6 +110,11 @@ export CARECAST_CHANNEL_TOKEN_SEALING_KEY_FILE="$RUN/keys/token-sealing.key"
 # The key that signs calendar feed URLs (docs/cadence.md, "Subscribing").
 printf 'story %s\n' "$(openssl rand -hex 32)" >"$RUN/keys/feed-tokens"; chmod 600 "$RUN/keys/feed-tokens"
 export CARECAST_FEED_TOKEN_KEYS_FILE="$RUN/keys/feed-tokens"
+# The secrets a hospital's Meta app shares with CareCast: the app secret signs
+# every webhook delivery (X-Hub-Signature-256); the verify token answers Meta's
+# subscription handshake.
+openssl rand -hex 32 >"$RUN/keys/meta-app-secret"; openssl rand -hex 16 >"$RUN/keys/meta-verify-token"
+chmod 600 "$RUN/keys/meta-app-secret" "$RUN/keys/meta-verify-token"
 MASTODON_TOKEN="local-demo-mastodon-token"
 cat >"$RUN/channels/mastodon.st-marys.mastodon-main.json" <<EOF
 {"network": "mastodon", "account": "spokes/st-marys/accounts/mastodon-main",
@@ -143,7 +148,9 @@ start publisher-1 "$BIN/services/publisher/carecast-publisher" "$PUB1_GRPC" "$PU
   CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels"
 start publisher-2 "$BIN/services/publisher/carecast-publisher" "$PUB2_GRPC" "$PUB2_HTTP" CARECAST_PUBLISHER_ID=publisher-2 \
   CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels"
-start listener "$BIN/services/listener/carecast-listener" "$L_GRPC" "$L_HTTP"
+start listener "$BIN/services/listener/carecast-listener" "$L_GRPC" "$L_HTTP" \
+  CARECAST_LISTENER_META_APP_SECRET_FILE="$RUN/keys/meta-app-secret" \
+  CARECAST_LISTENER_META_VERIFY_TOKEN_FILE="$RUN/keys/meta-verify-token"
 start metrics "$BIN/services/metrics/carecast-metrics" "$M_GRPC" "$M_HTTP"
 
 export CARECAST_PLANNER_ADDR="127.0.0.1:$P_GRPC" CARECAST_PUBLISHER_ADDR="127.0.0.1:$PUB1_GRPC"
@@ -276,6 +283,19 @@ say "A patient's relative posts about the emergency room; the social webhook for
 curl -sS -X POST "http://127.0.0.1:$L_HTTP/v1/mentions" \
   -H "Authorization: Bearer $HOOK" -H 'Content-Type: application/json' \
   -d "{\"network\":\"x\",\"external_id\":\"1790000000000000001\",\"author_handle\":\"@worried_daughter\",\"text\":\"Waited 4 hours in the St Marys emergency room tonight and nobody told us anything. Is this normal??\",\"create_time\":\"$(iso 'now')\"}" | show
+say "Meta subscribes the listener's webhook, then delivers a signed Facebook comment"
+META_HOOK="http://127.0.0.1:$L_HTTP/webhooks/meta"
+CHALLENGE=$(curl -sS "$META_HOOK?hub.mode=subscribe&hub.verify_token=$(cat "$RUN/keys/meta-verify-token")&hub.challenge=1158201444")
+note "handshake answered with the challenge: $CHALLENGE"
+[[ "$CHALLENGE" == "1158201444" ]] || { echo "run.sh: the Meta handshake failed" >&2; exit 1; }
+META_BODY="{\"object\":\"page\",\"entry\":[{\"id\":\"1001\",\"time\":$(date +%s),\"changes\":[{\"field\":\"feed\",\"value\":{\"item\":\"comment\",\"verb\":\"add\",\"comment_id\":\"555_901\",\"post_id\":\"1001_555\",\"message\":\"Does the flu clinic take walk-ins on Saturday too?\",\"from\":{\"id\":\"7001\",\"name\":\"Pat Visitor\"},\"created_time\":$(date +%s)}}]}]}"
+META_SIG="sha256=$(printf '%s' "$META_BODY" | openssl dgst -sha256 -hmac "$(cat "$RUN/keys/meta-app-secret")" | awk '{print $NF}')"
+curl -sS -X POST "$META_HOOK" -H 'Content-Type: application/json' -H "X-Hub-Signature-256: $META_SIG" -d "$META_BODY" | show
+FORGED=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$META_HOOK" -H 'Content-Type: application/json' \
+  -H "X-Hub-Signature-256: sha256=$(printf '%064d' 0)" -d "$META_BODY")
+note "the same delivery with a forged signature: HTTP $FORGED, nothing read"
+[[ "$FORGED" == "403" ]] || { echo "run.sh: a forged Meta delivery got $FORGED" >&2; exit 1; }
+
 say "Ray (responder) opens the inbox"
 as "$RAY" listener ListInboxItems '{}' | show '[.inbox_items[] | {name, priority, due_time, sentiment: .classification.sentiment, reasons: .classification.reasons}]'
 
