@@ -5,8 +5,10 @@
 // posts follow; SyncQueue brings posts and ledger back together after a crash.
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -148,8 +150,26 @@ absl::StatusOr<v1::Post> Planner::PlaceInQueue(const Caller& caller, const std::
   draft_request.set_content(content_name);
   draft_request.set_account(account_name);
   draft_request.set_request_id(std::string(request_id));
+  std::optional<std::pair<absl::Time, absl::Time>> campaign;
   ASSIGN_OR_RETURN(v1::Post post, DraftPost(caller, draft_request, content_id, account, id, now,
-                                            /*allow_awaiting=*/true));
+                                            /*allow_awaiting=*/true, &campaign));
+  // The slots the queue looks at: from `from` for 92 days (never past the
+  // horizon) and, for campaign content, only the campaign's [start, end):
+  // slots before its start are skipped, not refused.
+  absl::Time search_from = from;
+  absl::Time search_to = from + std::min(options_.max_schedule_horizon, kQueueSearch);
+  if (campaign.has_value()) {
+    search_from = std::max(from, campaign->first);
+    search_to = std::min(
+        {search_from + kQueueSearch, from + options_.max_schedule_horizon, campaign->second});
+    if (search_from >= search_to) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          content_name, " belongs to a campaign running ",
+          absl::FormatTime(absl::RFC3339_sec, campaign->first, absl::UTCTimeZone()), " to ",
+          absl::FormatTime(absl::RFC3339_sec, campaign->second, absl::UTCTimeZone()),
+          "; the queue has no time in it to offer"));
+    }
+  }
   const std::string post_name = PostName(id);
 
   absl::Time slot;
@@ -166,9 +186,16 @@ absl::StatusOr<v1::Post> Planner::PlaceInQueue(const Caller& caller, const std::
       break;
     }
     std::vector<absl::Time> free =
-        built.FreeSlots(ReservedTimes(ledger.value), from,
-                        from + std::min(options_.max_schedule_horizon, kQueueSearch), 1);
+        built.FreeSlots(ReservedTimes(ledger.value), search_from, search_to, 1);
     if (free.empty()) {
+      if (campaign.has_value()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            account_name, " has no free slot between ",
+            absl::FormatTime(absl::RFC3339_sec, search_from, absl::UTCTimeZone()), " and ",
+            absl::FormatTime(absl::RFC3339_sec, search_to, absl::UTCTimeZone()),
+            ", the part of its campaign's dates the queue looks at (its slots are taken, "
+            "blacked out or over the daily cap)"));
+      }
       return absl::FailedPreconditionError(absl::StrCat(
           account_name,
           " has no free slot in the next 92 days (its slots are taken, blacked out or over "
