@@ -484,6 +484,7 @@ absl::StatusOr<int> Planner::WarnExpiringAuthorizations() {
     if (it == contents_of.end()) continue;
     for (const std::string& content : it->second) authorization_of[content] = entry.first;
   }
+  if (authorization_of.empty()) return 0;  // no content relies on them: no posts to scan
   RETURN_IF_ERROR(posts_.kv().Scan("", [&](std::string_view, const common::KvEntry& entry) {
     v1::Post post;
     if (!post.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
