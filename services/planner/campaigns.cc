@@ -189,9 +189,15 @@ absl::Status Planner::CheckPostCampaign(const v1::Content& content, v1::Network 
                                         std::optional<absl::Time> publish_time,
                                         std::optional<std::pair<absl::Time, absl::Time>>* window) {
   if (content.campaign().empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::string id, ParseCampaignName("content.campaign", content.campaign()));
+  return CheckCampaignFit(content.campaign(), "content.campaign", network, publish_time, window);
+}
+
+absl::Status Planner::CheckCampaignFit(std::string_view campaign, std::string_view field,
+                                       v1::Network network, std::optional<absl::Time> publish_time,
+                                       std::optional<std::pair<absl::Time, absl::Time>>* window) {
+  ASSIGN_OR_RETURN(std::string id, ParseCampaignName(field, campaign));
   absl::StatusOr<Stored<v1::Campaign>> stored = organisation_.Get<v1::Campaign>(CampaignKey(id));
-  RETURN_IF_ERROR(Missing(stored.status(), "content.campaign", content.campaign()));
+  RETURN_IF_ERROR(Missing(stored.status(), field, campaign));
   const v1::Campaign& c = stored->value;
   const absl::Time start = FromProto(c.start_time());
   const absl::Time end = FromProto(c.end_time());

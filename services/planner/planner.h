@@ -425,6 +425,10 @@ class Planner {
   absl::Status CheckPostCampaign(
       const v1::Content& content, v1::Network network, std::optional<absl::Time> publish_time,
       std::optional<std::pair<absl::Time, absl::Time>>* window = nullptr);
+  // The same rule for a post of campaign `campaign` (a name read from `field`).
+  absl::Status CheckCampaignFit(std::string_view campaign, std::string_view field,
+                                v1::Network network, std::optional<absl::Time> publish_time,
+                                std::optional<std::pair<absl::Time, absl::Time>>* window = nullptr);
   // UpdateCampaign's last step: the campaign's SCHEDULED and AWAITING_APPROVAL
   // posts outside its networks or dates are cancelled (when `cancel`) and
   // those left are listed in `response`.
@@ -576,14 +580,17 @@ class Planner {
   absl::StatusOr<std::vector<v1::Post>> SyncQueue(const Caller& caller, const AccountName& account,
                                                   std::string_view request_id, absl::Time now);
   // Gives the movable queued posts of the account their slots in `order`.
-  absl::StatusOr<std::vector<v1::Post>> ApplyQueueOrder(const Caller& caller,
-                                                        const AccountName& account,
-                                                        const std::vector<std::string>& order,
-                                                        std::string_view request_id,
-                                                        absl::Time now);
-  // ApplyQueueOrder's ledger write: the same slots, in `order`.
-  absl::Status WriteQueueOrder(const AccountName& account, const std::vector<std::string>& order,
-                               absl::Time now);
+  absl::StatusOr<std::vector<v1::Post>> ApplyQueueOrder(
+      const Caller& caller, const AccountName& account, const std::vector<std::string>& order,
+      std::string_view request_id, absl::Time now,
+      const std::function<void(std::vector<std::string>&)>& reshuffle = nullptr);
+  // ApplyQueueOrder's ledger write: the same slots, in `order`. A campaign post
+  // whose new slot falls outside its campaign (CheckCampaignFit) refuses the
+  // order (FAILED_PRECONDITION), unless `reshuffle` is given: then it is called
+  // on the order, a bounded number of times, until an order fits.
+  absl::Status WriteQueueOrder(
+      const AccountName& account, const std::vector<std::string>& order, absl::Time now,
+      const std::function<void(std::vector<std::string>&)>& reshuffle = nullptr);
   // Moves a SCHEDULED post to `slot` (calendar first, then the record with a
   // carecast.post.scheduled event the publishers re-index on).
   absl::Status MovePost(const Caller& caller, const std::string& post_name, absl::Time slot,

@@ -1038,5 +1038,86 @@ TEST_F(PlannerCampaignFitTest, NarrowingACampaignListsItsPostsOutsideAndCancelsT
   ExpectUnchanged(before, "a stale UpdateCampaign");
 }
 
+TEST_F(PlannerCampaignFitTest, AReschedulingAfterALateApprovalStaysInsideTheCampaign) {
+  CampaignFor(absl::Hours(-1), absl::Hours(24 * 3));
+  v1::CreateContentRequest req = ContentRequest(kCampaign, "prevention");
+  auto made = planner_->CreateContent(writer_, req);
+  ASSERT_TRUE(made.ok()) << made.status();
+  v1::Content in_review = Submit(made->content());
+  auto waiting = Schedule(in_review, x_, absl::Hours(2), "waiting");
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  clock_.Advance(absl::Hours(3));
+  Approve(in_review);
+  v1::GetPostRequest get;
+  get.set_name("posts/waiting");
+  ASSERT_EQ(planner_->GetPost(strategist_, get)->post().state(), v1::POST_STATE_NEEDS_RESCHEDULE);
+
+  v1::ReschedulePostRequest late;
+  late.set_name("posts/waiting");
+  *late.mutable_publish_time() = In(absl::Hours(24 * 4));  // after the campaign ends
+  const Snapshot before = Take();
+  auto refused = planner_->ReschedulePost(publisher_, late);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("outside campaign"));
+  ExpectUnchanged(before, "rescheduling after the campaign");
+  *late.mutable_publish_time() = In(absl::Hours(24));
+  auto moved = planner_->ReschedulePost(publisher_, late);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->post().state(), v1::POST_STATE_SCHEDULED);
+}
+
+TEST_F(PlannerCampaignFitTest, ReorderingAndShufflingKeepCampaignPostsInsideTheirCampaign) {
+  CampaignFor(absl::Hours(-1), absl::Hours(24 * 30));
+  SetDailyCadence(x_);
+  v1::Content in_campaign = CampaignContent();
+  auto free_content = CreateContent("", "");
+  ASSERT_TRUE(free_content.ok());
+  v1::Content free_approved = Approve(Submit(*free_content));
+  auto queue = [&](const v1::Content& c) {
+    v1::AddToQueueRequest req;
+    req.set_content(c.name());
+    req.add_accounts(x_);
+    auto placed = planner_->AddToQueue(publisher_, req);
+    EXPECT_TRUE(placed.ok() && placed->placements(0).code() == 0);
+    return placed.ok() ? placed->placements(0).post() : v1::Post();
+  };
+  const v1::Post a = queue(in_campaign);    // the first daily slot
+  const v1::Post b = queue(free_approved);  // the next day's
+  ASSERT_LT(FromProto(a.publish_time()), FromProto(b.publish_time()));
+  // The campaign now ends an hour after its post's slot.
+  v1::UpdateCampaignRequest narrow;
+  *narrow.mutable_campaign() = campaign_;
+  *narrow.mutable_campaign()->mutable_end_time() =
+      ToTs(FromProto(a.publish_time()) + absl::Hours(1));
+  narrow.set_expected_version(1);
+  auto narrowed = planner_->UpdateCampaign(strategist_, narrow);
+  ASSERT_TRUE(narrowed.ok()) << narrowed.status();
+  EXPECT_TRUE(narrowed->posts_outside().empty());
+
+  v1::ReorderQueueRequest swap;
+  swap.set_account(x_);
+  swap.add_posts(b.name());
+  swap.add_posts(a.name());
+  const Snapshot before = Take();
+  auto refused = planner_->ReorderQueue(strategist_, swap);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr(a.name()));
+  EXPECT_THAT(refused.status().message(), HasSubstr("outside campaign"));
+  ExpectUnchanged(before, "a reorder that moves a post past its campaign");
+
+  // A shuffle only draws orders that fit: the campaign post keeps its slot.
+  for (int i = 0; i < 5; ++i) {
+    v1::ShuffleQueueRequest shuffle;
+    shuffle.set_account(x_);
+    shuffle.set_request_id(absl::StrCat("shuffle-", i));
+    auto shuffled = planner_->ShuffleQueue(strategist_, shuffle);
+    ASSERT_TRUE(shuffled.ok()) << shuffled.status();
+    v1::GetPostRequest get;
+    get.set_name(a.name());
+    EXPECT_EQ(FromProto(planner_->GetPost(strategist_, get)->post().publish_time()),
+              FromProto(a.publish_time()));
+  }
+}
+
 }  // namespace
 }  // namespace carecast::planner
