@@ -5,14 +5,18 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 
 #include "carecast/v1/events.pb.h"
 
 #include "services/common/base/ids.h"
 #include "services/common/bus/subjects.h"
+#include "services/planner/content_rules.h"
 #include "services/planner/page_token.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_internal.h"
@@ -144,7 +148,73 @@ absl::Status Missing(const absl::Status& status, std::string_view field, std::st
 // Two scopes fit when either is system-wide or both are the same spoke.
 bool SpokesFit(std::string_view a, std::string_view b) { return a.empty() || b.empty() || a == b; }
 
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+}
+
+// Audiences written before versions read as version 1.
+int64_t AudienceVersion(const v1::Audience& a) { return std::max<int64_t>(a.version(), 1); }
+
+// NOT_FOUND for a deleted audience, as for one that never was.
+absl::StatusOr<Stored<v1::Audience>> LiveAudience(common::EntityStore& store,
+                                                  const std::string& key, std::string_view name) {
+  absl::StatusOr<Stored<v1::Audience>> audience = store.Get<v1::Audience>(key);
+  if (!audience.ok()) return internal::NotFoundAs(audience.status(), name);
+  if (audience->value.has_delete_time()) {
+    return absl::NotFoundError(absl::StrCat(AsAbsl(name), " not found"));
+  }
+  return audience;
+}
+
+// Whether a post on `network` at `at` lies outside `campaign`'s networks or
+// its [start_time, end_time).
+bool OutsideCampaign(const v1::Campaign& campaign, v1::Network network, absl::Time at) {
+  const bool network_fits = campaign.networks().empty() ||
+                            std::find(campaign.networks().begin(), campaign.networks().end(),
+                                      network) != campaign.networks().end();
+  return !network_fits || at < FromProto(campaign.start_time()) ||
+         at >= FromProto(campaign.end_time());
+}
+
+v1::AudienceChanged AudienceEvent(const v1::Audience& audience, const common::Caller& caller) {
+  v1::AudienceChanged event;
+  *event.mutable_audience() = audience;
+  event.set_actor(caller.principal.subject);
+  return event;
+}
+
 }  // namespace
+
+absl::Status Planner::CheckPostCampaign(const v1::Content& content, v1::Network network,
+                                        std::optional<absl::Time> publish_time,
+                                        std::optional<std::pair<absl::Time, absl::Time>>* window) {
+  if (content.campaign().empty()) return absl::OkStatus();
+  return CheckCampaignFit(content.campaign(), "content.campaign", network, publish_time, window);
+}
+
+absl::Status Planner::CheckCampaignFit(std::string_view campaign, std::string_view field,
+                                       v1::Network network, std::optional<absl::Time> publish_time,
+                                       std::optional<std::pair<absl::Time, absl::Time>>* window) {
+  ASSIGN_OR_RETURN(std::string id, ParseCampaignName(field, campaign));
+  absl::StatusOr<Stored<v1::Campaign>> stored = organisation_.Get<v1::Campaign>(CampaignKey(id));
+  RETURN_IF_ERROR(Missing(stored.status(), field, campaign));
+  const v1::Campaign& c = stored->value;
+  const absl::Time start = FromProto(c.start_time());
+  const absl::Time end = FromProto(c.end_time());
+  if (window != nullptr) *window = std::make_pair(start, end);
+  if (!c.networks().empty() &&
+      std::find(c.networks().begin(), c.networks().end(), network) == c.networks().end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "network ", AsAbsl(NetworkField(network)), " is not one of the networks of campaign ",
+        c.name(), "; add it to the campaign or post on one of its networks"));
+  }
+  if (publish_time.has_value() && (*publish_time < start || *publish_time >= end)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("publish_time ", Rfc3339(*publish_time), " is outside campaign ", c.name(),
+                     " (from ", Rfc3339(start), " up to, not including, ", Rfc3339(end), ")"));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status Planner::CheckCampaignReferences(const v1::Campaign& campaign) {
   if (!campaign.spoke().empty()) {
@@ -173,7 +243,7 @@ absl::Status Planner::CheckCampaignReferences(const v1::Campaign& campaign) {
     const std::string& name = campaign.audiences(i);
     ASSIGN_OR_RETURN(std::string id, ParseAudienceName(field, name));
     absl::StatusOr<Stored<v1::Audience>> audience =
-        organisation_.Get<v1::Audience>(AudienceKey(id));
+        LiveAudience(organisation_, AudienceKey(id), name);
     RETURN_IF_ERROR(Missing(audience.status(), field, name));
     if (!SpokesFit(audience->value.spoke(), campaign.spoke())) {
       return absl::FailedPreconditionError(absl::StrCat(field, ": ", name, " belongs to ",
@@ -260,6 +330,9 @@ absl::StatusOr<v1::CreateAudienceResponse> Planner::CreateAudience(
         audience.set_spoke(in.spoke());
         audience.set_created_by(caller.principal.subject);
         *audience.mutable_create_time() = ToProto(now);
+        audience.set_version(1);
+        audience.set_updated_by(caller.principal.subject);
+        *audience.mutable_update_time() = ToProto(now);
         v1::AudienceCreated event;
         *event.mutable_audience() = audience;
         event.set_actor(caller.principal.subject);
@@ -292,11 +365,11 @@ absl::StatusOr<v1::CreateAudienceResponse> Planner::CreateAudience(
 absl::StatusOr<v1::GetAudienceResponse> Planner::GetAudience(
     const Caller& caller, const v1::GetAudienceRequest& request) {
   ASSIGN_OR_RETURN(std::string id, ParseAudienceName("name", request.name()));
-  absl::StatusOr<Stored<v1::Audience>> audience = organisation_.Get<v1::Audience>(AudienceKey(id));
-  if (!audience.ok()) return internal::NotFoundAs(audience.status(), request.name());
-  RETURN_IF_ERROR(SpokeScope::For(caller).RequireSee(audience->value.spoke(), request.name()));
+  ASSIGN_OR_RETURN(Stored<v1::Audience> audience,
+                   LiveAudience(organisation_, AudienceKey(id), request.name()));
+  RETURN_IF_ERROR(SpokeScope::For(caller).RequireSee(audience.value.spoke(), request.name()));
   v1::GetAudienceResponse response;
-  *response.mutable_audience() = std::move(audience->value);
+  *response.mutable_audience() = std::move(audience.value);
   return response;
 }
 
@@ -317,12 +390,149 @@ absl::StatusOr<v1::ListAudiencesResponse> Planner::ListAudiences(
                    internal::FilteredPage<v1::Audience>(
                        organisation_, keys, offset, page,
                        [&](const v1::Audience& a) {
-                         if (!spokes.MaySee(a.spoke())) return false;
+                         if (a.has_delete_time() || !spokes.MaySee(a.spoke())) return false;
                          return request.spoke().empty() || SpokesFit(a.spoke(), request.spoke());
                        },
                        [&](v1::Audience a) { *response.add_audiences() = std::move(a); }));
   if (next != 0) response.set_next_page_token(EncodePageToken(scope, next));
   return response;
+}
+
+absl::StatusOr<v1::UpdateAudienceResponse> Planner::UpdateAudience(
+    const Caller& caller, const v1::UpdateAudienceRequest& request) {
+  return Mutate<v1::UpdateAudienceResponse>(
+      caller, "UpdateAudience", request.request_id(),
+      [&](bool& wrote) -> absl::StatusOr<v1::UpdateAudienceResponse> {
+        const v1::Audience& in = request.audience();
+        ASSIGN_OR_RETURN(std::string id, ParseAudienceName("audience.name", in.name()));
+        if (request.expected_version() <= 0) {
+          return absl::InvalidArgumentError(
+              "expected_version is required (the version that was read)");
+        }
+        RETURN_IF_ERROR(ValidateAudience(in));
+        const SpokeScope scope = SpokeScope::For(caller);
+        const absl::Time now = clock_.Now();
+        ASSIGN_OR_RETURN(
+            Stored<v1::Audience> written,
+            internal::ReadModifyWrite<v1::Audience>(
+                organisation_, AudienceKey(id), in.name(),
+                [&](v1::Audience& audience) -> absl::Status {
+                  if (audience.has_delete_time()) {
+                    return absl::NotFoundError(absl::StrCat(in.name(), " not found"));
+                  }
+                  RETURN_IF_ERROR(scope.RequireChangeOf(audience.spoke(), audience.name()));
+                  const int64_t version = AudienceVersion(audience);
+                  if (version != request.expected_version()) {
+                    return absl::AbortedError(
+                        absl::StrCat(audience.name(), " is at version ", version, ", not ",
+                                     request.expected_version(), "; read it again"));
+                  }
+                  if (!in.spoke().empty() && in.spoke() != audience.spoke()) {
+                    return absl::InvalidArgumentError(absl::StrCat(
+                        "audience.spoke cannot change (", audience.name(), " belongs to ",
+                        audience.spoke().empty() ? "the whole system" : audience.spoke(), ")"));
+                  }
+                  audience.set_display_name(in.display_name());
+                  audience.set_description(in.description());
+                  *audience.mutable_locations() = in.locations();
+                  *audience.mutable_networks() = in.networks();
+                  audience.set_version(version + 1);
+                  audience.set_updated_by(caller.principal.subject);
+                  *audience.mutable_update_time() = ToProto(now);
+                  return absl::OkStatus();
+                },
+                [&](const v1::Audience& after, uint64_t base) {
+                  const v1::AudienceChanged event = AudienceEvent(after, caller);
+                  return std::vector<Change>{NewChange({.resource = after.name(),
+                                                        .base_revision = base,
+                                                        .fact = "updated",
+                                                        .subject = subjects::kAudienceUpdated,
+                                                        .payload = &event,
+                                                        .action = "audience.update",
+                                                        .version = after.version()},
+                                                       caller, request.request_id(), now)};
+                }));
+        wrote = true;
+        v1::UpdateAudienceResponse response;
+        *response.mutable_audience() = std::move(written.value);
+        return response;
+      });
+}
+
+absl::StatusOr<v1::DeleteAudienceResponse> Planner::DeleteAudience(
+    const Caller& caller, const v1::DeleteAudienceRequest& request) {
+  return Mutate<v1::DeleteAudienceResponse>(
+      caller, "DeleteAudience", request.request_id(),
+      [&](bool& wrote) -> absl::StatusOr<v1::DeleteAudienceResponse> {
+        ASSIGN_OR_RETURN(std::string id, ParseAudienceName("name", request.name()));
+        if (request.expected_version() < 0) {
+          return absl::InvalidArgumentError("expected_version must not be negative");
+        }
+        const SpokeScope scope = SpokeScope::For(caller);
+        const absl::Time now = clock_.Now();
+        // Scope first, so a caller who may not change it learns nothing of the
+        // campaigns that name it.
+        ASSIGN_OR_RETURN(Stored<v1::Audience> current,
+                         LiveAudience(organisation_, AudienceKey(id), request.name()));
+        RETURN_IF_ERROR(scope.RequireChangeOf(current.value.spoke(), request.name()));
+        // Every campaign naming it, archived or not: a campaign must never name
+        // an audience that is gone. A campaign that comes to name it between
+        // this scan and the write below is the one race left (CreateCampaign
+        // and UpdateCampaign read the audience as live just before).
+        ASSIGN_OR_RETURN(std::vector<std::string> keys, organisation_.Keys(kCampaignKeyPrefix));
+        std::sort(keys.begin(), keys.end());
+        std::vector<std::string> naming;
+        for (const std::string& key : keys) {
+          absl::StatusOr<Stored<v1::Campaign>> campaign = organisation_.Get<v1::Campaign>(key);
+          if (absl::IsNotFound(campaign.status())) continue;
+          RETURN_IF_ERROR(campaign.status());
+          const auto& audiences = campaign->value.audiences();
+          if (std::find(audiences.begin(), audiences.end(), request.name()) != audiences.end()) {
+            naming.push_back(campaign->value.name());
+          }
+        }
+        if (!naming.empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              request.name(), " is named by ", naming.size(),
+              naming.size() == 1 ? " campaign: " : " campaigns: ", absl::StrJoin(naming, ", "),
+              "; remove it from them first"));
+        }
+        ASSIGN_OR_RETURN(
+            Stored<v1::Audience> written,
+            internal::ReadModifyWrite<v1::Audience>(
+                organisation_, AudienceKey(id), request.name(),
+                [&](v1::Audience& audience) -> absl::Status {
+                  if (audience.has_delete_time()) {
+                    return absl::NotFoundError(absl::StrCat(request.name(), " not found"));
+                  }
+                  RETURN_IF_ERROR(scope.RequireChangeOf(audience.spoke(), audience.name()));
+                  const int64_t version = AudienceVersion(audience);
+                  if (request.expected_version() != 0 && version != request.expected_version()) {
+                    return absl::AbortedError(
+                        absl::StrCat(audience.name(), " is at version ", version, ", not ",
+                                     request.expected_version(), "; read it again"));
+                  }
+                  audience.set_version(version + 1);
+                  audience.set_deleted_by(caller.principal.subject);
+                  *audience.mutable_delete_time() = ToProto(now);
+                  return absl::OkStatus();
+                },
+                [&](const v1::Audience& after, uint64_t base) {
+                  const v1::AudienceChanged event = AudienceEvent(after, caller);
+                  return std::vector<Change>{NewChange({.resource = after.name(),
+                                                        .base_revision = base,
+                                                        .fact = "deleted",
+                                                        .subject = subjects::kAudienceDeleted,
+                                                        .payload = &event,
+                                                        .action = "audience.delete",
+                                                        .version = after.version()},
+                                                       caller, request.request_id(), now)};
+                }));
+        wrote = true;
+        v1::DeleteAudienceResponse response;
+        *response.mutable_audience() = std::move(written.value);
+        return response;
+      });
 }
 
 absl::StatusOr<v1::CreateCampaignResponse> Planner::CreateCampaign(
@@ -487,8 +697,45 @@ absl::StatusOr<v1::UpdateCampaignResponse> Planner::UpdateCampaign(
         wrote = true;
         v1::UpdateCampaignResponse response;
         *response.mutable_campaign() = std::move(written.value);
+        RETURN_IF_ERROR(SettlePostsOutside(caller, response.campaign(),
+                                           request.cancel_posts_outside(), request.request_id(),
+                                           now, response));
         return response;
       });
+}
+
+absl::Status Planner::SettlePostsOutside(const Caller& caller, const v1::Campaign& campaign,
+                                         bool cancel, std::string_view request_id, absl::Time now,
+                                         v1::UpdateCampaignResponse& response) {
+  // Only posts still to go out; what went out (or is going) is history.
+  const std::vector<v1::PostState> states = {v1::POST_STATE_SCHEDULED,
+                                             v1::POST_STATE_AWAITING_APPROVAL};
+  auto outside = [&](const v1::Post& post) {
+    return post.campaign() == campaign.name() &&
+           OutsideCampaign(campaign, post.network(), FromProto(post.publish_time()));
+  };
+  std::vector<std::string> cancelled;
+  if (cancel) {
+    RETURN_IF_ERROR(
+        CancelPostsWhere(caller, outside, states,
+                         absl::StrCat("outside ", campaign.name(), " after its update to version ",
+                                      campaign.version()),
+                         request_id, now, "cancelled_outside_campaign", &cancelled));
+    std::sort(cancelled.begin(), cancelled.end());
+    for (const std::string& name : cancelled) response.add_cancelled_posts(name);
+  }
+  std::vector<std::string> left;
+  RETURN_IF_ERROR(posts_.kv().Scan("", [&](std::string_view, const common::KvEntry& entry) {
+    v1::Post post;
+    if (!post.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
+    if (outside(post) && std::find(states.begin(), states.end(), post.state()) != states.end()) {
+      left.push_back(post.name());
+    }
+    return absl::OkStatus();
+  }));
+  std::sort(left.begin(), left.end());
+  for (std::string& name : left) response.add_posts_outside(std::move(name));
+  return absl::OkStatus();
 }
 
 }  // namespace carecast::planner

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -392,6 +394,14 @@ absl::StatusOr<std::vector<v1::Post>> Planner::RecycleInto(const Caller& caller,
   const absl::Time from = now + options_.min_lead_time + absl::Seconds(1);
   const absl::Time to = now + options_.evergreen_fill_ahead;
   std::vector<v1::Post> made;
+  // The campaign dates of items a slot outside them was refused to in this
+  // pass: they are offered only their campaign's slots from then on, rather
+  // than sitting the pass out.
+  std::map<std::string, std::pair<absl::Time, absl::Time>> campaign_dates;
+  auto in_campaign = [&](const v1::EvergreenItem& item, absl::Time at) {
+    auto it = campaign_dates.find(item.name());
+    return it == campaign_dates.end() || (it->second.first <= at && at < it->second.second);
+  };
   std::lock_guard<std::mutex> turn(QueueLock(account));
   for (int fill = 0; fill < kMaxFillsPerAccount; ++fill) {
     absl::StatusOr<Stored<v1::QueueLedger>> ledger =
@@ -414,8 +424,10 @@ absl::StatusOr<std::vector<v1::Post>> Planner::RecycleInto(const Caller& caller,
       std::vector<const v1::EvergreenItem*> eligible;
       const absl::CivilDay day = absl::ToCivilDay(candidate, built.zone());
       for (const v1::EvergreenItem& item : items) {
-        if (!WhyNotEligible(item, account_name, candidate, day).has_value())
+        if (!WhyNotEligible(item, account_name, candidate, day).has_value() &&
+            in_campaign(item, candidate)) {
           eligible.push_back(&item);
+        }
       }
       if (const v1::EvergreenItem* best = ChooseItem(eligible, account_name)) {
         slot = candidate;
@@ -429,7 +441,13 @@ absl::StatusOr<std::vector<v1::Post>> Planner::RecycleInto(const Caller& caller,
     draft_request.set_content(chosen->content());
     draft_request.set_account(account_name);
     *draft_request.mutable_publish_time() = ToProto(slot);
-    absl::StatusOr<v1::Post> post = DraftPost(caller, draft_request, content_id, account, id, now);
+    std::optional<std::pair<absl::Time, absl::Time>> dates;
+    absl::StatusOr<v1::Post> post = DraftPost(caller, draft_request, content_id, account, id, now,
+                                              /*allow_awaiting=*/false, &dates);
+    if (!post.ok() && dates.has_value() && (slot < dates->first || slot >= dates->second)) {
+      campaign_dates[chosen->name()] = *dates;  // a later slot may be inside
+      continue;
+    }
     if (!post.ok()) {
       // Not approved any more, no variant, ...: this item sits this pass out.
       logger_.Info("evergreen item skipped", {{"item", chosen->name()},

@@ -50,6 +50,7 @@ int main() {
   options.evergreen_period = config->evergreen_period;
   options.evergreen_fill_ahead = config->evergreen_fill_ahead;
   options.evergreen_late_tolerance = config->evergreen_late_tolerance;
+  options.consent_expiry_warning = config->consent_expiry_warning;
   if (!config->feed_token_keys_file.empty()) {
     auto feed_tokens =
         planner::LoadFeedTokens(config->feed_token_keys_file, config->feed_token_current_key);

@@ -3,7 +3,10 @@
 // publisher reads it beside the content it covers; takedown tasks live in the
 // organisation bucket ("takedowns.<post>", one per post). The consent rule
 // itself is lifecycle::CheckPatientAuthorization, shared with the publisher.
+#include <algorithm>
+#include <map>
 #include <set>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -443,6 +446,122 @@ absl::StatusOr<v1::CompleteTakedownTaskResponse> Planner::CompleteTakedownTask(
         *response.mutable_takedown_task() = std::move(written.value);
         return response;
       });
+}
+
+absl::StatusOr<int> Planner::WarnExpiringAuthorizations() {
+  const absl::Time now = clock_.Now();
+  const absl::Time horizon = now + options_.consent_expiry_warning;
+  // One pass over the contents bucket: the authorizations due a warning, and
+  // which content names which authorization.
+  std::map<std::string, std::string> due;                    // authorization name -> key
+  std::map<std::string, std::set<std::string>> contents_of;  // authorization -> contents
+  RETURN_IF_ERROR(contents_.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
+    const std::string value = common::DecodeRecord(entry).value;
+    if (absl::StartsWith(AsAbsl(key), AsAbsl(lifecycle::kPatientAuthorizationKeyPrefix))) {
+      v1::PatientAuthorization a;
+      if (!a.ParseFromString(value)) return absl::OkStatus();
+      // An authorization that already ended is warned about too when it never
+      // was (its posts are as stuck); a revoked one has cancelled its posts.
+      if (a.state() == v1::PATIENT_AUTHORIZATION_STATE_ACTIVE && !a.has_expiry_warning_time() &&
+          FromProto(a.expire_time()) <= horizon) {
+        due.emplace(a.name(), std::string(key));
+      }
+      return absl::OkStatus();
+    }
+    v1::Content content;
+    if (!content.ParseFromString(value)) return absl::OkStatus();
+    if (!content.patient_authorization().empty()) {
+      contents_of[content.patient_authorization()].insert(content.name());
+    }
+    return absl::OkStatus();
+  }));
+  if (due.empty()) return 0;
+  // The posts still to go out of each due authorization's content.
+  std::map<std::string, std::vector<v1::Post>> posts_of;  // authorization -> posts
+  std::map<std::string, std::string> authorization_of;    // content -> authorization
+  for (const auto& entry : due) {
+    auto it = contents_of.find(entry.first);
+    if (it == contents_of.end()) continue;
+    for (const std::string& content : it->second) authorization_of[content] = entry.first;
+  }
+  if (authorization_of.empty()) return 0;  // no content relies on them: no posts to scan
+  RETURN_IF_ERROR(posts_.kv().Scan("", [&](std::string_view, const common::KvEntry& entry) {
+    v1::Post post;
+    if (!post.ParseFromString(common::DecodeRecord(entry).value)) return absl::OkStatus();
+    if (post.state() != v1::POST_STATE_SCHEDULED &&
+        post.state() != v1::POST_STATE_AWAITING_APPROVAL) {
+      return absl::OkStatus();
+    }
+    auto it = authorization_of.find(post.content());
+    if (it != authorization_of.end()) posts_of[it->second].push_back(std::move(post));
+    return absl::OkStatus();
+  }));
+  const Caller caller = ServiceCaller();
+  int warned = 0;
+  for (auto& entry : posts_of) {
+    const std::string& authorization = entry.first;
+    std::vector<v1::Post>& posts = entry.second;
+    std::sort(posts.begin(), posts.end(),
+              [](const v1::Post& a, const v1::Post& b) { return a.name() < b.name(); });
+    v1::PatientAuthorizationExpiring event;
+    event.set_actor(caller.principal.subject);
+    // Set by the attempt that wrote.
+    bool wrote = false;
+    absl::StatusOr<Stored<v1::PatientAuthorization>> written =
+        internal::ReadModifyWrite<v1::PatientAuthorization>(
+            contents_, due[authorization], authorization,
+            [&](v1::PatientAuthorization& a) -> absl::Status {
+              wrote = false;
+              if (a.state() != v1::PATIENT_AUTHORIZATION_STATE_ACTIVE ||
+                  a.has_expiry_warning_time()) {
+                return absl::CancelledError("revoked or warned meanwhile");
+              }
+              *a.mutable_expiry_warning_time() = ToProto(now);
+              wrote = true;
+              return absl::OkStatus();
+            },
+            [&](const v1::PatientAuthorization& after, uint64_t base) {
+              event.Clear();
+              event.set_actor(caller.principal.subject);
+              *event.mutable_authorization() = after;
+              const absl::Time expires = FromProto(after.expire_time());
+              for (const v1::Post& post : posts) {
+                event.add_posts(post.name());
+                if (FromProto(post.publish_time()) >= expires) {
+                  event.add_posts_after_expiry(post.name());
+                }
+              }
+              return std::vector<Change>{NewChange(
+                  {.resource = after.name(),
+                   .base_revision = base,
+                   .fact = "expiring",
+                   .subject = subjects::kPatientAuthorizationExpiring,
+                   .payload = &event,
+                   .action = "patient_authorization.warn_expiry",
+                   .version = 2,
+                   .detail = absl::StrCat(
+                       "expires ",
+                       absl::FormatTime(absl::RFC3339_sec, expires, absl::UTCTimeZone()), " with ",
+                       posts.size(), " posts still to go out, ", event.posts_after_expiry_size(),
+                       " of them at or after the expiry")},
+                  caller, "", now)};
+            });
+    if (absl::IsCancelled(written.status()) || absl::IsNotFound(written.status())) continue;
+    if (!written.ok()) {
+      logger_.Warn(
+          "patient authorization expiry warning not recorded",
+          {{"authorization", authorization}, {"error", std::string(written.status().message())}});
+      continue;
+    }
+    if (!wrote) continue;
+    metrics_.ConsentExpiryWarned();
+    logger_.Info("patient authorization expires while posts rely on it",
+                 {{"authorization", authorization},
+                  {"posts", static_cast<int64_t>(event.posts_size())},
+                  {"posts_after_expiry", static_cast<int64_t>(event.posts_after_expiry_size())}});
+    ++warned;
+  }
+  return warned;
 }
 
 }  // namespace carecast::planner

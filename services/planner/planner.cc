@@ -53,6 +53,7 @@ Planner::Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets
                           // Errors are logged by the reconciler; the next period tries again.
                           (void)ReconcileCalendar();
                           (void)SettleWaitingPosts();
+                          (void)WarnExpiringAuthorizations();
                         }),
       batch_workers_(static_cast<size_t>(std::max(1, options.batch_concurrency))),
       evergreen_runner_(options.evergreen_period, [this] {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -59,6 +60,9 @@ struct PlannerOptions {
   absl::Duration evergreen_period = absl::Minutes(5);
   absl::Duration evergreen_fill_ahead = absl::Hours(24);
   absl::Duration evergreen_late_tolerance = absl::Minutes(30);
+  // How long before a patient authorization expires the planner warns about
+  // posts still relying on it (WarnExpiringAuthorizations).
+  absl::Duration consent_expiry_warning = absl::Hours(24 * 14);
   // Replicas of the KV buckets opened at start (1 locally, 3 in production).
   int replicas = 1;
   // ce-source of every event.
@@ -153,6 +157,12 @@ class Planner {
   // or posts changed within kWaitingPostGrace are left for the next pass, so a
   // decision in flight is never raced. Returns how many posts it moved.
   absl::StatusOr<int> SettleWaitingPosts();
+  // Raises carecast.patient_authorization.expiring, once per authorization
+  // (recorded as its expiry_warning_time), for each ACTIVE authorization whose
+  // expire_time is within options.consent_expiry_warning of now while posts of
+  // its content are SCHEDULED or AWAITING_APPROVAL (patient_authorizations.cc).
+  // Returns how many it warned about.
+  absl::StatusOr<int> WarnExpiringAuthorizations();
   // Reconciles the calendar (and settles waiting posts) every
   // options.index_reconcile_period on a background thread until the planner is
   // destroyed, so a calendar lost behind its marker heals within one period.
@@ -184,6 +194,15 @@ class Planner {
                                                       const v1::GetAudienceRequest& request);
   absl::StatusOr<v1::ListAudiencesResponse> ListAudiences(const Caller& caller,
                                                           const v1::ListAudiencesRequest& request);
+  // Replaces the audience's mutable fields at expected_version (ABORTED when
+  // stale), validated as at creation; the spoke never changes.
+  absl::StatusOr<v1::UpdateAudienceResponse> UpdateAudience(
+      const Caller& caller, const v1::UpdateAudienceRequest& request);
+  // Marks the audience deleted (NOT_FOUND to reads from then on; the name is
+  // not reused). FAILED_PRECONDITION naming the campaigns, archived or not,
+  // that still list it.
+  absl::StatusOr<v1::DeleteAudienceResponse> DeleteAudience(
+      const Caller& caller, const v1::DeleteAudienceRequest& request);
   absl::StatusOr<v1::CreateCampaignResponse> CreateCampaign(
       const Caller& caller, const v1::CreateCampaignRequest& request);
   absl::StatusOr<v1::GetCampaignResponse> GetCampaign(const Caller& caller,
@@ -191,7 +210,9 @@ class Planner {
   absl::StatusOr<v1::ListCampaignsResponse> ListCampaigns(const Caller& caller,
                                                           const v1::ListCampaignsRequest& request);
   // Replaces the campaign's mutable fields at expected_version (ABORTED when
-  // stale); pillars may be added or renamed, never removed.
+  // stale); pillars may be added or renamed, never removed. The campaign's
+  // SCHEDULED and AWAITING_APPROVAL posts the new networks or dates leave
+  // outside are listed, and cancelled with request.cancel_posts_outside.
   absl::StatusOr<v1::UpdateCampaignResponse> UpdateCampaign(
       const Caller& caller, const v1::UpdateCampaignRequest& request);
 
@@ -396,6 +417,24 @@ class Planner {
   // (content already in it, `current_campaign`, may stay in an archived one).
   absl::Status CheckContentCampaign(std::string_view campaign, std::string_view pillar,
                                     std::string_view spoke, std::string_view current_campaign = {});
+  // The campaign rule of a post (campaigns.cc): when `content` belongs to a
+  // campaign, FAILED_PRECONDITION unless `network` is one of the campaign's
+  // networks (a campaign naming none allows every network) and, when given,
+  // `publish_time` lies in [start_time, end_time). `window` receives the
+  // campaign's range when the content has a campaign (else is left alone).
+  absl::Status CheckPostCampaign(
+      const v1::Content& content, v1::Network network, std::optional<absl::Time> publish_time,
+      std::optional<std::pair<absl::Time, absl::Time>>* window = nullptr);
+  // The same rule for a post of campaign `campaign` (a name read from `field`).
+  absl::Status CheckCampaignFit(std::string_view campaign, std::string_view field,
+                                v1::Network network, std::optional<absl::Time> publish_time,
+                                std::optional<std::pair<absl::Time, absl::Time>>* window = nullptr);
+  // UpdateCampaign's last step: the campaign's SCHEDULED and AWAITING_APPROVAL
+  // posts outside its networks or dates are cancelled (when `cancel`) and
+  // those left are listed in `response`.
+  absl::Status SettlePostsOutside(const Caller& caller, const v1::Campaign& campaign, bool cancel,
+                                  std::string_view request_id, absl::Time now,
+                                  v1::UpdateCampaignResponse& response);
   // An objective's campaign scope: the campaign exists, and a spoke-scoped
   // objective is only scoped to a hub-wide campaign or one of its spoke.
   absl::Status CheckObjectiveCampaign(const v1::Objective& objective);
@@ -497,10 +536,14 @@ class Planner {
   // the write with its event and audit entry.
   // With `allow_awaiting`, content IN_REVIEW makes an AWAITING_APPROVAL post
   // (SchedulePost, AddToQueue); otherwise only APPROVED content makes a post.
-  absl::StatusOr<v1::Post> DraftPost(const Caller& caller, const v1::SchedulePostRequest& request,
-                                     const std::string& content_id, const AccountName& account_name,
-                                     const std::string& id, absl::Time now,
-                                     bool allow_awaiting = false);
+  // The campaign rule (CheckPostCampaign) applies to request.publish_time when
+  // it is set; without one (the queue) `campaign_window` receives the range
+  // the slot must then fall in.
+  absl::StatusOr<v1::Post> DraftPost(
+      const Caller& caller, const v1::SchedulePostRequest& request, const std::string& content_id,
+      const AccountName& account_name, const std::string& id, absl::Time now,
+      bool allow_awaiting = false,
+      std::optional<std::pair<absl::Time, absl::Time>>* campaign_window = nullptr);
   absl::Status StoreNewPost(const Caller& caller, const v1::SchedulePostRequest& request,
                             const std::string& id, const v1::Post& post, absl::Time now);
 
@@ -537,14 +580,17 @@ class Planner {
   absl::StatusOr<std::vector<v1::Post>> SyncQueue(const Caller& caller, const AccountName& account,
                                                   std::string_view request_id, absl::Time now);
   // Gives the movable queued posts of the account their slots in `order`.
-  absl::StatusOr<std::vector<v1::Post>> ApplyQueueOrder(const Caller& caller,
-                                                        const AccountName& account,
-                                                        const std::vector<std::string>& order,
-                                                        std::string_view request_id,
-                                                        absl::Time now);
-  // ApplyQueueOrder's ledger write: the same slots, in `order`.
-  absl::Status WriteQueueOrder(const AccountName& account, const std::vector<std::string>& order,
-                               absl::Time now);
+  absl::StatusOr<std::vector<v1::Post>> ApplyQueueOrder(
+      const Caller& caller, const AccountName& account, const std::vector<std::string>& order,
+      std::string_view request_id, absl::Time now,
+      const std::function<void(std::vector<std::string>&)>& reshuffle = nullptr);
+  // ApplyQueueOrder's ledger write: the same slots, in `order`. A campaign post
+  // whose new slot falls outside its campaign (CheckCampaignFit) refuses the
+  // order (FAILED_PRECONDITION), unless `reshuffle` is given: then it is called
+  // on the order, a bounded number of times, until an order fits.
+  absl::Status WriteQueueOrder(
+      const AccountName& account, const std::vector<std::string>& order, absl::Time now,
+      const std::function<void(std::vector<std::string>&)>& reshuffle = nullptr);
   // Moves a SCHEDULED post to `slot` (calendar first, then the record with a
   // carecast.post.scheduled event the publishers re-index on).
   absl::Status MovePost(const Caller& caller, const std::string& post_name, absl::Time slot,

@@ -28,6 +28,12 @@ absl::StatusOr<PlannerConfig> LoadPlannerConfig(const common::EnvSource& env) {
       reader.Duration("CARECAST_PLANNER_EVERGREEN_FILL_AHEAD", config.evergreen_fill_ahead);
   config.evergreen_late_tolerance =
       reader.Duration("CARECAST_PLANNER_EVERGREEN_LATE_TOLERANCE", config.evergreen_late_tolerance);
+  config.consent_expiry_warning =
+      reader.Duration("CARECAST_PLANNER_CONSENT_EXPIRY_WARNING", config.consent_expiry_warning);
+  if (config.consent_expiry_warning < absl::Hours(1) ||
+      config.consent_expiry_warning > absl::Hours(24 * 90)) {
+    reader.AddError("CARECAST_PLANNER_CONSENT_EXPIRY_WARNING: must be between 1h and 2160h");
+  }
   if (config.evergreen_period < absl::Seconds(1) || config.evergreen_period > absl::Hours(24)) {
     reader.AddError("CARECAST_PLANNER_EVERGREEN_PERIOD: must be between 1s and 24h");
   }

@@ -40,6 +40,10 @@ struct PlannerConfig {
   // CARECAST_PLANNER_EVERGREEN_LATE_TOLERANCE: a recycled post that could not
   // go out within this of its slot is not published late. Default 30m; 1m..24h.
   absl::Duration evergreen_late_tolerance = absl::Minutes(30);
+  // CARECAST_PLANNER_CONSENT_EXPIRY_WARNING: how long before a patient
+  // authorization expires the planner warns about posts still relying on it
+  // (carecast.patient_authorization.expiring). Default 14 days (336h); 1h..90 days.
+  absl::Duration consent_expiry_warning = absl::Hours(24 * 14);
   // CARECAST_FEED_TOKEN_KEYS_FILE: the calendar feed key ring, one key per
   // line "<key id> <secret as hex, at least 64 digits>" ('#' starts a comment).
   // Empty (the default): calendar feeds are off.

@@ -22,6 +22,8 @@
   X(CreateAudience)                 \
   X(GetAudience)                    \
   X(ListAudiences)                  \
+  X(UpdateAudience)                 \
+  X(DeleteAudience)                 \
   X(CreateCampaign)                 \
   X(GetCampaign)                    \
   X(ListCampaigns)                  \

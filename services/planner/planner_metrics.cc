@@ -25,12 +25,18 @@ PlannerMetrics::PlannerMetrics(prometheus::Registry& registry)
                     .Help("Rebuilds of the Redis calendar index from the posts bucket.")
                     .Register(registry)
                     .Add({})),
+      expiry_warnings_(prometheus::BuildCounter()
+                           .Name("carecast_planner_consent_expiry_warnings_total")
+                           .Help("Patient authorizations warned about: they expire soon while "
+                                 "posts relying on them are still to go out.")
+                           .Register(registry)
+                           .Add({})),
       index_repairs_(registry, {"planner_calendar"}) {
   // Pre-create the known series so dashboards see zeros rather than gaps.
   for (const char* t : {"created", "updated", "submitted", "approved", "rejected"})
     transitions_.Add({{"transition", t}});
   for (const char* e : {"scheduled", "cancelled", "cancelled_by_edit", "cancelled_needs_human",
-                        "cancelled_by_revocation", "cancelled_stray"})
+                        "cancelled_by_revocation", "cancelled_stray", "cancelled_outside_campaign"})
     posts_.Add({{"event", e}});
   for (const char* s : {"held", "resumed"}) switches_.Add({{"state", s}});
 }
@@ -48,5 +54,6 @@ void PlannerMetrics::PublishingSwitch(std::string_view state) {
   switches_.Add({{"state", std::string(state)}}).Increment();
 }
 void PlannerMetrics::CalendarRebuilt() { rebuilds_.Increment(); }
+void PlannerMetrics::ConsentExpiryWarned() { expiry_warnings_.Increment(); }
 
 }  // namespace carecast::planner

@@ -31,6 +31,9 @@ class PlannerMetrics {
   void PublishingSwitch(std::string_view state);
   // carecast_planner_calendar_rebuilds_total.
   void CalendarRebuilt();
+  // carecast_planner_consent_expiry_warnings_total: patient authorizations
+  // warned about (carecast.patient_authorization.expiring).
+  void ConsentExpiryWarned();
   // carecast_index_repairs_total{index="planner_calendar",kind}: what reconciling
   // the calendar with the posts bucket repaired.
   common::IndexRepairObserver& index_repairs() { return index_repairs_; }
@@ -41,6 +44,7 @@ class PlannerMetrics {
   prometheus::Family<prometheus::Counter>& posts_;
   prometheus::Family<prometheus::Counter>& switches_;
   prometheus::Counter& rebuilds_;
+  prometheus::Counter& expiry_warnings_;
   common::IndexRepairMetrics index_repairs_;
 };
 

@@ -12,7 +12,8 @@ using common::Role;
 // |-----------------------------------------|--------------------------------------------|
 // | CreateSpoke, CreateAccount              | strategist, admin                          |
 // | CreateObjective                         | strategist                                 |
-// | CreateAudience                          | strategist, admin                          |
+// | CreateAudience, UpdateAudience,         | strategist, admin                          |
+// |   DeleteAudience                        |                                            |
 // | CreateCampaign, UpdateCampaign          | strategist                                 |
 // | CreateContent, UpdateContent,           | contributor, content_developer             |
 // |   SubmitContent                         |                                            |
@@ -70,6 +71,8 @@ common::RoleTable PlannerRoleTable() {
       {m("CreateAudience"), organisers},
       {m("GetAudience"), readers},
       {m("ListAudiences"), readers},
+      {m("UpdateAudience"), organisers},
+      {m("DeleteAudience"), organisers},
       {m("CreateCampaign"), strategists},
       {m("GetCampaign"), readers},
       {m("ListCampaigns"), readers},

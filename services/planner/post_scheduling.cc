@@ -3,6 +3,8 @@
 // cancellation (by hand, or because the content changed), and what the final
 // approval does to the posts that waited for it.
 #include <algorithm>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -163,11 +165,10 @@ absl::Status Planner::CheckPublishWindow(absl::Time publish_time, absl::Time now
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
-                                            const v1::SchedulePostRequest& request,
-                                            const std::string& content_id,
-                                            const AccountName& account_name, const std::string& id,
-                                            absl::Time now, bool allow_awaiting) {
+absl::StatusOr<v1::Post> Planner::DraftPost(
+    const Caller& caller, const v1::SchedulePostRequest& request, const std::string& content_id,
+    const AccountName& account_name, const std::string& id, absl::Time now, bool allow_awaiting,
+    std::optional<std::pair<absl::Time, absl::Time>>* campaign_window) {
   absl::StatusOr<Stored<v1::Content>> content = contents_.Get<v1::Content>(content_id);
   if (!content.ok()) return internal::NotFoundAs(content.status(), request.content());
   const v1::Content& c = content->value;
@@ -192,6 +193,11 @@ absl::StatusOr<v1::Post> Planner::DraftPost(const Caller& caller,
         allow_awaiting ? " (or content IN_REVIEW, which waits for approval)" : "",
         " can be scheduled"));
   }
+  // Every path that makes a post comes here (SchedulePost and its batch, the
+  // queue, evergreen recycling): a campaign's networks and dates bind them all.
+  std::optional<absl::Time> at;
+  if (request.has_publish_time()) at = FromProto(request.publish_time());
+  RETURN_IF_ERROR(CheckPostCampaign(c, network, at, campaign_window));
   // The queue picks its slot later and checks it again (CheckSlotConsent);
   // without a time the consent must at least be in force now.
   RETURN_IF_ERROR(CheckPostConsent(c, network, std::max(FromProto(request.publish_time()), now)));
@@ -569,6 +575,7 @@ absl::StatusOr<v1::ReschedulePostResponse> Planner::ReschedulePost(
               before.content(), " is no longer approved at version ", before.content_version(),
               "; cancel ", before.name(), " and schedule the new version"));
         }
+        RETURN_IF_ERROR(CheckPostCampaign(content->value, before.network(), publish_time));
         // Indexed and recorded first, as SchedulePost does; the old reservation
         // (a passed slot) goes.
         RETURN_IF_ERROR(calendar_.Add(id, publish_time));

@@ -4,9 +4,13 @@
 // moved, so two callers never take one slot and the ledger is the plan queued
 // posts follow; SyncQueue brings posts and ledger back together after a crash.
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -36,6 +40,9 @@ constexpr absl::Duration kReservationGrace = absl::Minutes(2);
 // Queued posts closer than this to their slot are no longer moved.
 constexpr absl::Duration kFrozenBeforeSlot = absl::Minutes(2);
 constexpr int kLedgerAttempts = 8;
+// Draws ShuffleQueue makes for an order that keeps every campaign post inside
+// its campaign before it gives up (FAILED_PRECONDITION).
+constexpr int kQueueShuffleAttempts = 32;
 
 // The ledger of `account`, revision 0 (and empty) when it has none yet.
 absl::StatusOr<Stored<v1::QueueLedger>> ReadLedger(common::EntityStore& store,
@@ -148,8 +155,26 @@ absl::StatusOr<v1::Post> Planner::PlaceInQueue(const Caller& caller, const std::
   draft_request.set_content(content_name);
   draft_request.set_account(account_name);
   draft_request.set_request_id(std::string(request_id));
+  std::optional<std::pair<absl::Time, absl::Time>> campaign;
   ASSIGN_OR_RETURN(v1::Post post, DraftPost(caller, draft_request, content_id, account, id, now,
-                                            /*allow_awaiting=*/true));
+                                            /*allow_awaiting=*/true, &campaign));
+  // The slots the queue looks at: from `from` for 92 days (never past the
+  // horizon) and, for campaign content, only the campaign's [start, end):
+  // slots before its start are skipped, not refused.
+  absl::Time search_from = from;
+  absl::Time search_to = from + std::min(options_.max_schedule_horizon, kQueueSearch);
+  if (campaign.has_value()) {
+    search_from = std::max(from, campaign->first);
+    search_to = std::min(
+        {search_from + kQueueSearch, from + options_.max_schedule_horizon, campaign->second});
+    if (search_from >= search_to) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          content_name, " belongs to a campaign running ",
+          absl::FormatTime(absl::RFC3339_sec, campaign->first, absl::UTCTimeZone()), " to ",
+          absl::FormatTime(absl::RFC3339_sec, campaign->second, absl::UTCTimeZone()),
+          "; the queue has no time in it to offer"));
+    }
+  }
   const std::string post_name = PostName(id);
 
   absl::Time slot;
@@ -166,9 +191,16 @@ absl::StatusOr<v1::Post> Planner::PlaceInQueue(const Caller& caller, const std::
       break;
     }
     std::vector<absl::Time> free =
-        built.FreeSlots(ReservedTimes(ledger.value), from,
-                        from + std::min(options_.max_schedule_horizon, kQueueSearch), 1);
+        built.FreeSlots(ReservedTimes(ledger.value), search_from, search_to, 1);
     if (free.empty()) {
+      if (campaign.has_value()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            account_name, " has no free slot between ",
+            absl::FormatTime(absl::RFC3339_sec, search_from, absl::UTCTimeZone()), " and ",
+            absl::FormatTime(absl::RFC3339_sec, search_to, absl::UTCTimeZone()),
+            ", the part of its campaign's dates the queue looks at (its slots are taken, "
+            "blacked out or over the daily cap)"));
+      }
       return absl::FailedPreconditionError(absl::StrCat(
           account_name,
           " has no free slot in the next 92 days (its slots are taken, blacked out or over "
@@ -336,9 +368,13 @@ absl::StatusOr<v1::ShuffleQueueResponse> Planner::ShuffleQueue(
         std::mt19937_64 rng(request.request_id().empty()
                                 ? std::random_device{}()
                                 : absl::HashOf(request.request_id(), request.account()));
-        std::shuffle(order.begin(), order.end(), rng);
-        ASSIGN_OR_RETURN(std::vector<v1::Post> posts,
-                         ApplyQueueOrder(caller, account, order, request.request_id(), now));
+        auto shuffle = [&](std::vector<std::string>& o) { std::shuffle(o.begin(), o.end(), rng); };
+        shuffle(order);
+        // Campaign posts only take slots inside their campaigns: another draw
+        // of the same generator when one would not.
+        ASSIGN_OR_RETURN(
+            std::vector<v1::Post> posts,
+            ApplyQueueOrder(caller, account, order, request.request_id(), now, shuffle));
         wrote = true;
         v1::ShuffleQueueResponse response;
         for (v1::Post& p : posts) *response.add_posts() = std::move(p);
@@ -348,15 +384,17 @@ absl::StatusOr<v1::ShuffleQueueResponse> Planner::ShuffleQueue(
 
 absl::StatusOr<std::vector<v1::Post>> Planner::ApplyQueueOrder(
     const Caller& caller, const AccountName& account, const std::vector<std::string>& order,
-    std::string_view request_id, absl::Time now) {
-  RETURN_IF_ERROR(WriteQueueOrder(account, order, now));
+    std::string_view request_id, absl::Time now,
+    const std::function<void(std::vector<std::string>&)>& reshuffle) {
+  RETURN_IF_ERROR(WriteQueueOrder(account, order, now, reshuffle));
   // The ledger is the plan; the posts follow it (a crash here is finished by
   // the next SyncQueue).
   return SyncQueue(caller, account, request_id, now);
 }
 
-absl::Status Planner::WriteQueueOrder(const AccountName& account,
-                                      const std::vector<std::string>& order, absl::Time now) {
+absl::Status Planner::WriteQueueOrder(
+    const AccountName& account, const std::vector<std::string>& order, absl::Time now,
+    const std::function<void(std::vector<std::string>&)>& reshuffle) {
   std::lock_guard<std::mutex> turn(QueueLock(account));
   for (int attempt = 0;; ++attempt) {
     if (attempt > 0) BackOff(attempt);
@@ -368,10 +406,14 @@ absl::Status Planner::WriteQueueOrder(const AccountName& account,
         MovableReservations(ledger.value, now + kFrozenBeforeSlot);
     // Only SCHEDULED posts take part; others keep (or lose) their slot as they are.
     std::vector<v1::QueueReservation> live;
+    std::map<std::string, v1::Post> posts;  // by name
     for (v1::QueueReservation& r : movable) {
       ASSIGN_OR_RETURN(std::string id, ParsePostName("post", r.post()));
       absl::StatusOr<Stored<v1::Post>> post = posts_.Get<v1::Post>(id);
-      if (post.ok() && post->value.state() == v1::POST_STATE_SCHEDULED) live.push_back(r);
+      if (post.ok() && post->value.state() == v1::POST_STATE_SCHEDULED) {
+        live.push_back(r);
+        posts[r.post()] = std::move(post->value);
+      }
     }
     std::set<std::string> expected;
     for (const v1::QueueReservation& r : live) expected.insert(r.post());
@@ -380,9 +422,35 @@ absl::Status Planner::WriteQueueOrder(const AccountName& account,
           "posts must name exactly the account's queued posts still to go out (the queue "
           "changed: list it again)");
     }
+    // Each campaign post must stay inside its campaign in its new slot.
+    std::vector<std::string> chosen = order;
+    auto fits = [&]() -> absl::Status {
+      for (size_t i = 0; i < chosen.size(); ++i) {
+        const v1::Post& post = posts[chosen[i]];
+        // A post that keeps its slot keeps it, even one a narrowed campaign
+        // left outside (UpdateCampaign listed it).
+        if (post.campaign().empty() ||
+            FromProto(live[i].slot_time()) == FromProto(post.publish_time())) {
+          continue;
+        }
+        absl::Status fit = CheckCampaignFit(post.campaign(), "post.campaign", post.network(),
+                                            FromProto(live[i].slot_time()));
+        if (!fit.ok()) {
+          return absl::Status(fit.code(),
+                              absl::StrCat("the order moves ", chosen[i], ": ", fit.message()));
+        }
+      }
+      return absl::OkStatus();
+    };
+    absl::Status fit = fits();
+    for (int draw = 1; !fit.ok() && reshuffle && draw < kQueueShuffleAttempts; ++draw) {
+      reshuffle(chosen);
+      fit = fits();
+    }
+    RETURN_IF_ERROR(fit);
     v1::QueueLedger next = ledger.value;
-    for (size_t i = 0; i < order.size(); ++i) {
-      Reserve(next, order[i], FromProto(live[i].slot_time()), /*queued=*/true, now);
+    for (size_t i = 0; i < chosen.size(); ++i) {
+      Reserve(next, chosen[i], FromProto(live[i].slot_time()), /*queued=*/true, now);
     }
     absl::Status written = WriteLedger(organisation_, account, ledger, std::move(next));
     if (!absl::IsAborted(written)) return written;

@@ -25,8 +25,10 @@ class SpokeChanged;
 class AccountCreated;
 class ObjectiveCreated;
 class AudienceCreated;
+class AudienceChanged;
 class CampaignChanged;
 class PatientAuthorizationChanged;
+class PatientAuthorizationExpiring;
 class TakedownTaskChanged;
 class ContentChanged;
 class PostChanged;
@@ -138,6 +140,12 @@ inline constexpr EventDef<v1::ObjectiveCreated> kObjectiveCreated{{
 inline constexpr EventDef<v1::AudienceCreated> kAudienceCreated{{
     .subject = "carecast.audience.created", .payload = "carecast.v1.AudienceCreated",
     .producer = "planner", .audit_action = "audience.create"}};
+inline constexpr EventDef<v1::AudienceChanged> kAudienceUpdated{{
+    .subject = "carecast.audience.updated", .payload = "carecast.v1.AudienceChanged",
+    .producer = "planner", .audit_action = "audience.update"}};
+inline constexpr EventDef<v1::AudienceChanged> kAudienceDeleted{{
+    .subject = "carecast.audience.deleted", .payload = "carecast.v1.AudienceChanged",
+    .producer = "planner", .audit_action = "audience.delete"}};
 inline constexpr EventDef<v1::CampaignChanged> kCampaignCreated{{
     .subject = "carecast.campaign.created", .payload = "carecast.v1.CampaignChanged",
     .producer = "planner", .audit_action = "campaign.create"}};
@@ -155,6 +163,10 @@ inline constexpr EventDef<v1::PatientAuthorizationChanged> kPatientAuthorization
     .subject = "carecast.patient_authorization.revoked",
     .payload = "carecast.v1.PatientAuthorizationChanged",
     .producer = "planner", .audit_action = "patient_authorization.revoke"}};
+inline constexpr EventDef<v1::PatientAuthorizationExpiring> kPatientAuthorizationExpiring{{
+    .subject = "carecast.patient_authorization.expiring",
+    .payload = "carecast.v1.PatientAuthorizationExpiring",
+    .producer = "planner", .audit_action = "patient_authorization.warn_expiry"}};
 inline constexpr EventDef<v1::TakedownTaskChanged> kTakedownRaised{{
     .subject = "carecast.takedown.raised", .payload = "carecast.v1.TakedownTaskChanged",
     .producer = "planner", .audit_action = "takedown.raise"}};
@@ -255,16 +267,19 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 40> kAll = {&kSpokeCreated,
+inline constexpr std::array<const EventKind*, 43> kAll = {&kSpokeCreated,
                                                           &kSpokeFeedRevoked,
                                                           &kAccountCreated,
                                                           &kObjectiveCreated,
                                                           &kAudienceCreated,
+                                                          &kAudienceUpdated,
+                                                          &kAudienceDeleted,
                                                           &kCampaignCreated,
                                                           &kCampaignUpdated,
                                                           &kCampaignFeedRevoked,
                                                           &kPatientAuthorizationCreated,
                                                           &kPatientAuthorizationRevoked,
+                                                          &kPatientAuthorizationExpiring,
                                                           &kTakedownRaised,
                                                           &kTakedownCompleted,
                                                           &kContentCreated,

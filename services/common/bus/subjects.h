@@ -22,6 +22,8 @@ inline constexpr std::string_view kSpokeFeedRevoked = events::kSpokeFeedRevoked.
 inline constexpr std::string_view kAccountCreated = events::kAccountCreated.subject;
 inline constexpr std::string_view kObjectiveCreated = events::kObjectiveCreated.subject;
 inline constexpr std::string_view kAudienceCreated = events::kAudienceCreated.subject;
+inline constexpr std::string_view kAudienceUpdated = events::kAudienceUpdated.subject;
+inline constexpr std::string_view kAudienceDeleted = events::kAudienceDeleted.subject;
 inline constexpr std::string_view kCampaignCreated = events::kCampaignCreated.subject;
 inline constexpr std::string_view kCampaignUpdated = events::kCampaignUpdated.subject;
 inline constexpr std::string_view kCampaignFeedRevoked = events::kCampaignFeedRevoked.subject;
@@ -29,6 +31,8 @@ inline constexpr std::string_view kPatientAuthorizationCreated =
     events::kPatientAuthorizationCreated.subject;
 inline constexpr std::string_view kPatientAuthorizationRevoked =
     events::kPatientAuthorizationRevoked.subject;
+inline constexpr std::string_view kPatientAuthorizationExpiring =
+    events::kPatientAuthorizationExpiring.subject;
 inline constexpr std::string_view kTakedownRaised = events::kTakedownRaised.subject;
 inline constexpr std::string_view kTakedownCompleted = events::kTakedownCompleted.subject;
 inline constexpr std::string_view kContentCreated = events::kContentCreated.subject;

@@ -148,11 +148,14 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kEvergreenRenewed, TypedPayloadName(kEvergreenRenewed)},
            {&kEvergreenReviewDue, TypedPayloadName(kEvergreenReviewDue)},
            {&kAudienceCreated, TypedPayloadName(kAudienceCreated)},
+           {&kAudienceUpdated, TypedPayloadName(kAudienceUpdated)},
+           {&kAudienceDeleted, TypedPayloadName(kAudienceDeleted)},
            {&kCampaignCreated, TypedPayloadName(kCampaignCreated)},
            {&kCampaignUpdated, TypedPayloadName(kCampaignUpdated)},
            {&kCampaignFeedRevoked, TypedPayloadName(kCampaignFeedRevoked)},
            {&kPatientAuthorizationCreated, TypedPayloadName(kPatientAuthorizationCreated)},
            {&kPatientAuthorizationRevoked, TypedPayloadName(kPatientAuthorizationRevoked)},
+           {&kPatientAuthorizationExpiring, TypedPayloadName(kPatientAuthorizationExpiring)},
            {&kTakedownRaised, TypedPayloadName(kTakedownRaised)},
            {&kTakedownCompleted, TypedPayloadName(kTakedownCompleted)},
        }) {
@@ -161,7 +164,7 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 38, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 41, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {

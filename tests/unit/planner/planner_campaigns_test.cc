@@ -624,5 +624,500 @@ TEST_F(PlannerCampaignsTest, QueuePlacedPostsCarryTheCampaign) {
   EXPECT_EQ(stored->post().campaign(), kCampaign);
 }
 
+// ---- Editing and deleting audiences ----
+
+TEST_F(PlannerCampaignsTest, AnAudienceIsUpdatedAtTheReadVersionAnnouncedAndAuditedOnce) {
+  EXPECT_EQ(audience_.version(), 1);
+  v1::UpdateAudienceRequest req;
+  *req.mutable_audience() = audience_;
+  req.mutable_audience()->set_display_name("Parents of toddlers");
+  req.mutable_audience()->clear_locations();
+  req.mutable_audience()->add_locations("South county");
+  req.mutable_audience()->add_networks(v1::NETWORK_X);
+  req.set_expected_version(1);
+  req.set_request_id("rename-parents");
+  auto updated = planner_->UpdateAudience(strategist_, req);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->audience().version(), 2);
+  EXPECT_EQ(updated->audience().display_name(), "Parents of toddlers");
+  EXPECT_THAT(updated->audience().locations(), ::testing::ElementsAre("South county"));
+  EXPECT_EQ(updated->audience().networks_size(), 3);
+  EXPECT_EQ(updated->audience().updated_by(), "alice");
+  EXPECT_EQ(updated->audience().created_by(), "alice");
+  EXPECT_EQ(updated->audience().spoke(), "spokes/st-marys");
+
+  // The retry answers the first result and writes nothing.
+  const Snapshot before_retry = Take();
+  auto retried = planner_->UpdateAudience(strategist_, req);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->audience().SerializeAsString(), updated->audience().SerializeAsString());
+  ExpectUnchanged(before_retry, "a retried UpdateAudience");
+
+  // The same edit without the request_id is stale now.
+  req.clear_request_id();
+  const Snapshot before = Take();
+  auto stale = planner_->UpdateAudience(strategist_, req);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted) << stale.status();
+  EXPECT_THAT(stale.status().message(), HasSubstr("version 2"));
+  ExpectUnchanged(before, "a stale UpdateAudience");
+
+  v1::GetAudienceRequest get;
+  get.set_name(audience_.name());
+  auto got = planner_->GetAudience(writer_, get);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->audience().display_name(), "Parents of toddlers");
+
+  std::vector<common::Event> events = bus_.Published("carecast.audience.updated");
+  ASSERT_EQ(events.size(), 1u);
+  auto payload = common::DecodeCatalogueEvent(common::events::kAudienceUpdated, events[0]);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  EXPECT_EQ(payload->audience().version(), 2);
+  EXPECT_EQ(payload->actor(), "alice");
+  v1::ListAuditEntriesRequest audit;
+  audit.set_resource(audience_.name());
+  auto entries = planner_->ListAuditEntries(reviewer_, audit);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_EQ(entries->entries_size(), 2);
+  EXPECT_EQ(entries->entries(1).action(), "audience.update");
+}
+
+TEST_F(PlannerCampaignsTest, BadAudienceUpdatesAreRefusedAndChangeNothing) {
+  MakeAudience("everyone");
+  auto update = [&](const std::function<void(v1::UpdateAudienceRequest&)>& edit) {
+    v1::UpdateAudienceRequest req;
+    *req.mutable_audience() = audience_;
+    req.set_expected_version(1);
+    edit(req);
+    return req;
+  };
+  const std::vector<std::tuple<std::string, v1::UpdateAudienceRequest, absl::StatusCode>> cases = {
+      {"no expected_version", update([](auto& r) { r.set_expected_version(0); }),
+       absl::StatusCode::kInvalidArgument},
+      {"no display name", update([](auto& r) { r.mutable_audience()->clear_display_name(); }),
+       absl::StatusCode::kInvalidArgument},
+      {"a place named twice",
+       update([](auto& r) { r.mutable_audience()->add_locations("North county"); }),
+       absl::StatusCode::kInvalidArgument},
+      {"a network named twice",
+       update([](auto& r) { r.mutable_audience()->add_networks(v1::NETWORK_FACEBOOK); }),
+       absl::StatusCode::kInvalidArgument},
+      {"another spoke",
+       update([](auto& r) { r.mutable_audience()->set_spoke("spokes/riverside"); }),
+       absl::StatusCode::kInvalidArgument},
+      {"a malformed name", update([](auto& r) { r.mutable_audience()->set_name("parents"); }),
+       absl::StatusCode::kInvalidArgument},
+      {"an unknown audience",
+       update([](auto& r) { r.mutable_audience()->set_name("audiences/nobody"); }),
+       absl::StatusCode::kNotFound},
+      {"a stale version", update([](auto& r) { r.set_expected_version(7); }),
+       absl::StatusCode::kAborted},
+  };
+  for (const auto& [what, req, code] : cases) {
+    const Snapshot before = Take();
+    auto got = planner_->UpdateAudience(strategist_, req);
+    EXPECT_EQ(got.status().code(), code) << what << ": " << got.status();
+    ExpectUnchanged(before, what);
+  }
+  // A writer may not edit audiences at all (the role table), nor another
+  // spoke's strategist this one.
+  const Snapshot before = Take();
+  auto foreign = planner_->UpdateAudience(
+      MakeCaller("ralph", common::Role::kStrategist, {"riverside"}), update([](auto&) {}));
+  EXPECT_EQ(foreign.status().code(), absl::StatusCode::kNotFound) << foreign.status();
+  ExpectUnchanged(before, "another spoke's strategist");
+}
+
+TEST_F(PlannerCampaignsTest, AnAudienceNamedByACampaignIsNotDeletedAndOneNoLongerNamedIs) {
+  v1::Campaign campaign = MakeCampaign();
+  v1::CreateCampaignRequest archived = CampaignRequest("old-flu");
+  archived.mutable_campaign()->set_archived(true);
+  ASSERT_TRUE(planner_->CreateCampaign(strategist_, archived).ok());
+
+  v1::DeleteAudienceRequest del;
+  del.set_name(audience_.name());
+  del.set_request_id("drop-parents");
+  Snapshot before = Take();
+  auto refused = planner_->DeleteAudience(strategist_, del);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("campaigns/flu-2027"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("campaigns/old-flu"));
+  ExpectUnchanged(before, "deleting an audience two campaigns name");
+
+  // Both campaigns let it go.
+  for (const std::string& name : {std::string(kCampaign), std::string("campaigns/old-flu")}) {
+    v1::GetCampaignRequest get;
+    get.set_name(name);
+    auto current = planner_->GetCampaign(strategist_, get);
+    ASSERT_TRUE(current.ok());
+    v1::UpdateCampaignRequest update;
+    *update.mutable_campaign() = current->campaign();
+    update.mutable_campaign()->clear_audiences();
+    update.set_expected_version(current->campaign().version());
+    ASSERT_TRUE(planner_->UpdateCampaign(strategist_, update).ok()) << name;
+  }
+  // A stale expected_version is refused.
+  del.set_expected_version(5);
+  del.set_request_id("drop-parents-stale");
+  before = Take();
+  EXPECT_EQ(planner_->DeleteAudience(strategist_, del).status().code(), absl::StatusCode::kAborted);
+  ExpectUnchanged(before, "a stale DeleteAudience");
+
+  del.set_expected_version(1);
+  del.set_request_id("drop-parents-2");
+  auto deleted = planner_->DeleteAudience(strategist_, del);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->audience().deleted_by(), "alice");
+  EXPECT_TRUE(deleted->audience().has_delete_time());
+  // Retried: the same answer, nothing written.
+  before = Take();
+  auto again = planner_->DeleteAudience(strategist_, del);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ExpectUnchanged(before, "a retried DeleteAudience");
+
+  v1::GetAudienceRequest get;
+  get.set_name(audience_.name());
+  EXPECT_EQ(planner_->GetAudience(writer_, get).status().code(), absl::StatusCode::kNotFound);
+  auto listed = planner_->ListAudiences(writer_, {});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->audiences_size(), 0);
+  del.clear_request_id();
+  del.set_expected_version(0);
+  EXPECT_EQ(planner_->DeleteAudience(strategist_, del).status().code(),
+            absl::StatusCode::kNotFound);
+  v1::UpdateAudienceRequest update;
+  *update.mutable_audience() = audience_;
+  update.set_expected_version(2);
+  EXPECT_EQ(planner_->UpdateAudience(strategist_, update).status().code(),
+            absl::StatusCode::kNotFound);
+  // A campaign cannot name it any more, nor can its id be taken again.
+  v1::CreateCampaignRequest naming = CampaignRequest("spring");
+  EXPECT_EQ(planner_->CreateCampaign(strategist_, naming).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(planner_->CreateAudience(strategist_, AudienceRequest("parents", "spokes/st-marys"))
+                .status()
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+
+  std::vector<common::Event> events = bus_.Published("carecast.audience.deleted");
+  ASSERT_EQ(events.size(), 1u);
+  auto payload = common::DecodeCatalogueEvent(common::events::kAudienceDeleted, events[0]);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  EXPECT_EQ(payload->audience().name(), audience_.name());
+  v1::ListAuditEntriesRequest audit;
+  audit.set_resource(audience_.name());
+  auto entries = planner_->ListAuditEntries(reviewer_, audit);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_EQ(entries->entries_size(), 2);
+  EXPECT_EQ(entries->entries(1).action(), "audience.delete");
+  (void)campaign;
+}
+
+TEST_F(PlannerCampaignsTest, BadAudienceDeletesAreRefusedAndChangeNothing) {
+  const std::vector<std::tuple<std::string, std::string, absl::StatusCode>> cases = {
+      {"a malformed name", "parents", absl::StatusCode::kInvalidArgument},
+      {"an empty name", "", absl::StatusCode::kInvalidArgument},
+      {"an unknown audience", "audiences/nobody", absl::StatusCode::kNotFound},
+  };
+  for (const auto& [what, name, code] : cases) {
+    v1::DeleteAudienceRequest req;
+    req.set_name(name);
+    const Snapshot before = Take();
+    EXPECT_EQ(planner_->DeleteAudience(strategist_, req).status().code(), code) << what;
+    ExpectUnchanged(before, what);
+  }
+  v1::DeleteAudienceRequest negative;
+  negative.set_name(audience_.name());
+  negative.set_expected_version(-1);
+  const Snapshot before = Take();
+  EXPECT_EQ(planner_->DeleteAudience(strategist_, negative).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  v1::DeleteAudienceRequest foreign;
+  foreign.set_name(audience_.name());
+  EXPECT_EQ(
+      planner_
+          ->DeleteAudience(MakeCaller("ralph", common::Role::kStrategist, {"riverside"}), foreign)
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
+  ExpectUnchanged(before, "a negative version and another spoke's strategist");
+}
+
+// ---- A post's network and date against its campaign ----
+
+class PlannerCampaignFitTest : public PlannerCampaignsTest {
+ protected:
+  void SetUp() override {
+    PlannerCampaignsTest::SetUp();
+    MakeAccount(v1::NETWORK_X, "x-main");
+    MakeAccount(v1::NETWORK_MASTODON, "masto");
+  }
+
+  // Approved content of the campaign with X and Mastodon variants.
+  v1::Content CampaignContent() {
+    v1::CreateContentRequest req = ContentRequest(kCampaign, "prevention");
+    v1::ContentVariant* m = req.mutable_content()->add_variants();
+    m->set_network(v1::NETWORK_MASTODON);
+    m->set_text("Free flu shots this Saturday at St Mary's.");
+    auto made = planner_->CreateContent(writer_, req);
+    EXPECT_TRUE(made.ok()) << made.status();
+    return made.ok() ? Approve(Submit(made->content())) : v1::Content();
+  }
+
+  // A campaign on X and Facebook from `start` to `end` (from now).
+  void CampaignFor(absl::Duration start, absl::Duration end) {
+    v1::CreateCampaignRequest req = CampaignRequest();
+    *req.mutable_campaign()->mutable_start_time() = In(start);
+    *req.mutable_campaign()->mutable_end_time() = In(end);
+    auto made = planner_->CreateCampaign(strategist_, req);
+    ASSERT_TRUE(made.ok()) << made.status();
+    campaign_ = made->campaign();
+  }
+
+  void SetDailyCadence(const std::string& account) {
+    v1::SetCadenceRequest cadence;
+    cadence.mutable_cadence()->set_name(account + "/cadence");
+    v1::CadenceSlot* slot = cadence.mutable_cadence()->add_slots();
+    slot->set_rrule("FREQ=DAILY;BYHOUR=9;BYMINUTE=0");
+    slot->set_start_local_time("2026-01-05T09:00:00");
+    ASSERT_TRUE(planner_->SetCadence(strategist_, cadence).ok());
+  }
+
+  v1::Campaign campaign_;
+  const std::string x_ = "spokes/st-marys/accounts/x-main";
+  const std::string masto_ = "spokes/st-marys/accounts/masto";
+};
+
+TEST_F(PlannerCampaignFitTest, SchedulingIsRefusedOffTheCampaignsNetworksOrDates) {
+  CampaignFor(absl::Hours(24), absl::Hours(24 * 10));
+  v1::Content content = CampaignContent();
+  ASSERT_EQ(content.state(), v1::CONTENT_STATE_APPROVED);
+  struct Case {
+    std::string what;
+    std::string account;
+    absl::Duration ahead;
+    std::string reason;
+  };
+  const std::vector<Case> cases = {
+      {"a network the campaign does not use", masto_, absl::Hours(48), "not one of the networks"},
+      {"before the campaign starts", x_, absl::Hours(23), "outside campaign"},
+      {"exactly at its end (exclusive)", x_, absl::Hours(24 * 10), "outside campaign"},
+      {"after it ends", x_, absl::Hours(24 * 11), "outside campaign"},
+  };
+  for (const Case& c : cases) {
+    const Snapshot before = Take();
+    auto got = Schedule(content, c.account, c.ahead);
+    EXPECT_EQ(got.status().code(), absl::StatusCode::kFailedPrecondition)
+        << c.what << ": " << got.status();
+    EXPECT_THAT(got.status().message(), HasSubstr(c.reason)) << c.what;
+    ExpectUnchanged(before, c.what);
+  }
+  // The first instant and the last second are in.
+  EXPECT_TRUE(Schedule(content, x_, absl::Hours(24)).ok());
+  EXPECT_TRUE(Schedule(content, x_, absl::Hours(24 * 10) - absl::Seconds(1)).ok());
+
+  // The batch import applies the same rule entry by entry.
+  v1::BatchSchedulePostsRequest batch;
+  *batch.add_requests() = ScheduleRequest(content, x_, absl::Hours(48));
+  *batch.add_requests() = ScheduleRequest(content, x_, absl::Hours(24 * 12));
+  *batch.add_requests() = ScheduleRequest(content, masto_, absl::Hours(48));
+  auto imported = planner_->BatchSchedulePosts(publisher_, batch);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(imported->results(0).code(), 0) << imported->results(0).message();
+  EXPECT_EQ(imported->results(1).code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(imported->results(1).message(), HasSubstr("outside campaign"));
+  EXPECT_EQ(imported->results(2).code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(imported->results(2).message(), HasSubstr("not one of the networks"));
+
+  // Content outside any campaign is not bound.
+  auto free_content = CreateContent("", "");
+  ASSERT_TRUE(free_content.ok());
+  EXPECT_TRUE(Schedule(Approve(Submit(*free_content)), x_, absl::Hours(24 * 30)).ok());
+}
+
+TEST_F(PlannerCampaignFitTest, TheQueueSkipsSlotsBeforeTheCampaignAndRefusesAfterIt) {
+  // Starts in three days and a half: the daily 09:00 slots of the first three
+  // days are skipped, not refused.
+  CampaignFor(absl::Hours(84), absl::Hours(24 * 5));
+  SetDailyCadence(x_);
+  SetDailyCadence(masto_);
+  v1::Content content = CampaignContent();
+  v1::AddToQueueRequest queue;
+  queue.set_content(content.name());
+  queue.add_accounts(x_);
+  queue.add_accounts(masto_);
+  auto placed = planner_->AddToQueue(publisher_, queue);
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  ASSERT_EQ(placed->placements(0).code(), 0) << placed->placements(0).message();
+  const absl::Time slot = FromProto(placed->placements(0).post().publish_time());
+  EXPECT_GE(slot, FromProto(campaign_.start_time()));
+  EXPECT_LT(slot - FromProto(campaign_.start_time()), absl::Hours(24));
+  EXPECT_LT(slot, FromProto(campaign_.end_time()));
+  // Mastodon is not one of the campaign's networks.
+  EXPECT_EQ(placed->placements(1).code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(placed->placements(1).message(), HasSubstr("not one of the networks"));
+
+  // The campaign's slots run out (one a day, its last day ends it): the queue
+  // says so rather than place a post after the campaign.
+  queue.clear_accounts();
+  queue.add_accounts(x_);
+  int placed_count = 1;
+  for (int i = 0; i < 4; ++i) {
+    auto more = planner_->AddToQueue(publisher_, queue);
+    ASSERT_TRUE(more.ok()) << more.status();
+    if (more->placements(0).code() == 0) {
+      ++placed_count;
+      EXPECT_LT(FromProto(more->placements(0).post().publish_time()),
+                FromProto(campaign_.end_time()));
+      continue;
+    }
+    EXPECT_EQ(more->placements(0).code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
+    EXPECT_THAT(more->placements(0).message(), HasSubstr("campaign"));
+  }
+  EXPECT_LE(placed_count, 2);
+}
+
+TEST_F(PlannerCampaignFitTest, AnEndedCampaignGivesTheQueueNothing) {
+  CampaignFor(absl::Hours(-48), absl::Minutes(30));
+  SetDailyCadence(x_);
+  v1::Content content = CampaignContent();
+  v1::AddToQueueRequest queue;
+  queue.set_content(content.name());
+  queue.add_accounts(x_);
+  clock_.Advance(absl::Hours(1));  // the campaign has ended
+  const Snapshot before = Take();
+  auto placed = planner_->AddToQueue(publisher_, queue);
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  EXPECT_EQ(placed->placements(0).code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(placed->placements(0).message(), HasSubstr("campaign"));
+  ExpectUnchanged(before, "queueing after the campaign ended");
+}
+
+TEST_F(PlannerCampaignFitTest, NarrowingACampaignListsItsPostsOutsideAndCancelsThemWhenAsked) {
+  CampaignFor(absl::Hours(-1), absl::Hours(24 * 30));
+  v1::Content content = CampaignContent();
+  auto early = Schedule(content, x_, absl::Hours(24 * 2), "early");
+  auto late = Schedule(content, x_, absl::Hours(24 * 20), "late");
+  ASSERT_TRUE(early.ok() && late.ok());
+
+  // Shortened to ten days: the late post is listed, and stays.
+  v1::UpdateCampaignRequest update;
+  *update.mutable_campaign() = campaign_;
+  *update.mutable_campaign()->mutable_end_time() = In(absl::Hours(24 * 10));
+  update.set_expected_version(1);
+  auto shortened = planner_->UpdateCampaign(strategist_, update);
+  ASSERT_TRUE(shortened.ok()) << shortened.status();
+  EXPECT_THAT(shortened->posts_outside(), ::testing::ElementsAre("posts/late"));
+  EXPECT_TRUE(shortened->cancelled_posts().empty());
+  v1::GetPostRequest get;
+  get.set_name("posts/late");
+  EXPECT_EQ(planner_->GetPost(strategist_, get)->post().state(), v1::POST_STATE_SCHEDULED);
+  EXPECT_TRUE(bus_.Published("carecast.post.cancelled").empty());
+
+  // X dropped, and asked to cancel: both posts go.
+  *update.mutable_campaign() = shortened->campaign();
+  update.mutable_campaign()->clear_networks();
+  update.mutable_campaign()->add_networks(v1::NETWORK_FACEBOOK);
+  update.set_expected_version(2);
+  update.set_cancel_posts_outside(true);
+  auto narrowed = planner_->UpdateCampaign(strategist_, update);
+  ASSERT_TRUE(narrowed.ok()) << narrowed.status();
+  EXPECT_THAT(narrowed->cancelled_posts(), ::testing::ElementsAre("posts/early", "posts/late"));
+  EXPECT_TRUE(narrowed->posts_outside().empty());
+  for (const char* name : {"posts/early", "posts/late"}) {
+    get.set_name(name);
+    EXPECT_EQ(planner_->GetPost(strategist_, get)->post().state(), v1::POST_STATE_CANCELLED)
+        << name;
+  }
+  EXPECT_EQ(bus_.Published("carecast.post.cancelled").size(), 2u);
+
+  // A refused update lists and cancels nothing.
+  const Snapshot before = Take();
+  update.set_expected_version(1);
+  EXPECT_EQ(planner_->UpdateCampaign(strategist_, update).status().code(),
+            absl::StatusCode::kAborted);
+  ExpectUnchanged(before, "a stale UpdateCampaign");
+}
+
+TEST_F(PlannerCampaignFitTest, AReschedulingAfterALateApprovalStaysInsideTheCampaign) {
+  CampaignFor(absl::Hours(-1), absl::Hours(24 * 3));
+  v1::CreateContentRequest req = ContentRequest(kCampaign, "prevention");
+  auto made = planner_->CreateContent(writer_, req);
+  ASSERT_TRUE(made.ok()) << made.status();
+  v1::Content in_review = Submit(made->content());
+  auto waiting = Schedule(in_review, x_, absl::Hours(2), "waiting");
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  clock_.Advance(absl::Hours(3));
+  Approve(in_review);
+  v1::GetPostRequest get;
+  get.set_name("posts/waiting");
+  ASSERT_EQ(planner_->GetPost(strategist_, get)->post().state(), v1::POST_STATE_NEEDS_RESCHEDULE);
+
+  v1::ReschedulePostRequest late;
+  late.set_name("posts/waiting");
+  *late.mutable_publish_time() = In(absl::Hours(24 * 4));  // after the campaign ends
+  const Snapshot before = Take();
+  auto refused = planner_->ReschedulePost(publisher_, late);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("outside campaign"));
+  ExpectUnchanged(before, "rescheduling after the campaign");
+  *late.mutable_publish_time() = In(absl::Hours(24));
+  auto moved = planner_->ReschedulePost(publisher_, late);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->post().state(), v1::POST_STATE_SCHEDULED);
+}
+
+TEST_F(PlannerCampaignFitTest, ReorderingAndShufflingKeepCampaignPostsInsideTheirCampaign) {
+  CampaignFor(absl::Hours(-1), absl::Hours(24 * 30));
+  SetDailyCadence(x_);
+  v1::Content in_campaign = CampaignContent();
+  auto free_content = CreateContent("", "");
+  ASSERT_TRUE(free_content.ok());
+  v1::Content free_approved = Approve(Submit(*free_content));
+  auto queue = [&](const v1::Content& c) {
+    v1::AddToQueueRequest req;
+    req.set_content(c.name());
+    req.add_accounts(x_);
+    auto placed = planner_->AddToQueue(publisher_, req);
+    EXPECT_TRUE(placed.ok() && placed->placements(0).code() == 0);
+    return placed.ok() ? placed->placements(0).post() : v1::Post();
+  };
+  const v1::Post a = queue(in_campaign);    // the first daily slot
+  const v1::Post b = queue(free_approved);  // the next day's
+  ASSERT_LT(FromProto(a.publish_time()), FromProto(b.publish_time()));
+  // The campaign now ends an hour after its post's slot.
+  v1::UpdateCampaignRequest narrow;
+  *narrow.mutable_campaign() = campaign_;
+  *narrow.mutable_campaign()->mutable_end_time() =
+      ToTs(FromProto(a.publish_time()) + absl::Hours(1));
+  narrow.set_expected_version(1);
+  auto narrowed = planner_->UpdateCampaign(strategist_, narrow);
+  ASSERT_TRUE(narrowed.ok()) << narrowed.status();
+  EXPECT_TRUE(narrowed->posts_outside().empty());
+
+  v1::ReorderQueueRequest swap;
+  swap.set_account(x_);
+  swap.add_posts(b.name());
+  swap.add_posts(a.name());
+  const Snapshot before = Take();
+  auto refused = planner_->ReorderQueue(strategist_, swap);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr(a.name()));
+  EXPECT_THAT(refused.status().message(), HasSubstr("outside campaign"));
+  ExpectUnchanged(before, "a reorder that moves a post past its campaign");
+
+  // A shuffle only draws orders that fit: the campaign post keeps its slot.
+  for (int i = 0; i < 5; ++i) {
+    v1::ShuffleQueueRequest shuffle;
+    shuffle.set_account(x_);
+    shuffle.set_request_id(absl::StrCat("shuffle-", i));
+    auto shuffled = planner_->ShuffleQueue(strategist_, shuffle);
+    ASSERT_TRUE(shuffled.ok()) << shuffled.status();
+    v1::GetPostRequest get;
+    get.set_name(a.name());
+    EXPECT_EQ(FromProto(planner_->GetPost(strategist_, get)->post().publish_time()),
+              FromProto(a.publish_time()));
+  }
+}
+
 }  // namespace
 }  // namespace carecast::planner

@@ -19,6 +19,7 @@ TEST(PlannerConfigTest, HasDocumentedDefaults) {
   EXPECT_EQ(config->common.http_port, 9101);
   EXPECT_EQ(config->max_schedule_horizon, absl::Hours(24 * 365));
   EXPECT_EQ(config->min_lead_time, absl::Seconds(1));
+  EXPECT_EQ(config->consent_expiry_warning, absl::Hours(24 * 14));
 }
 
 TEST(PlannerConfigTest, ReadsOverrides) {
@@ -26,8 +27,10 @@ TEST(PlannerConfigTest, ReadsOverrides) {
   vars["CARECAST_PLANNER_MAX_SCHEDULE_HORIZON"] = "720h";
   vars["CARECAST_PLANNER_MIN_LEAD_TIME"] = "30s";
   vars["CARECAST_GRPC_PORT"] = "0";
+  vars["CARECAST_PLANNER_CONSENT_EXPIRY_WARNING"] = "72h";
   absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(common::MapEnv(vars));
   ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->consent_expiry_warning, absl::Hours(72));
   EXPECT_EQ(config->max_schedule_horizon, absl::Hours(720));
   EXPECT_EQ(config->min_lead_time, absl::Seconds(30));
   EXPECT_EQ(config->common.grpc_port, 0);
@@ -53,7 +56,8 @@ TEST(PlannerConfigTest, ReadsTheChannelAdaptersLikeThePublisher) {
 TEST(PlannerConfigTest, ReportsEveryProblemAtOnce) {
   common::MapEnv env({{"CARECAST_PLANNER_MAX_SCHEDULE_HORIZON", "10m"},
                       {"CARECAST_PLANNER_MIN_LEAD_TIME", "soon"},
-                      {"CARECAST_CHANNEL_X_BASE_URL", "api.x.com"}});
+                      {"CARECAST_CHANNEL_X_BASE_URL", "api.x.com"},
+                      {"CARECAST_PLANNER_CONSENT_EXPIRY_WARNING", "10m"}});
   absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(env);
   ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   std::string message(config.status().message());
@@ -61,6 +65,7 @@ TEST(PlannerConfigTest, ReportsEveryProblemAtOnce) {
   EXPECT_NE(message.find("CARECAST_REDIS_URL"), std::string::npos) << message;
   EXPECT_NE(message.find("CARECAST_PLANNER_MAX_SCHEDULE_HORIZON"), std::string::npos) << message;
   EXPECT_NE(message.find("CARECAST_PLANNER_MIN_LEAD_TIME"), std::string::npos) << message;
+  EXPECT_NE(message.find("CARECAST_PLANNER_CONSENT_EXPIRY_WARNING"), std::string::npos) << message;
   EXPECT_NE(message.find("CARECAST_CHANNEL_X_BASE_URL: must start with https:// or http://"),
             std::string::npos)
       << message;

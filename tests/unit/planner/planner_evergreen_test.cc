@@ -288,5 +288,60 @@ TEST(EvergreenRulesTest, TheLongestUnpublishedItemGoesFirst) {
   EXPECT_EQ(ChooseItem({}, kAccount), nullptr);
 }
 
+// Recycling drafts every recurrence through DraftPost, so a campaign item only
+// takes slots inside its campaign's dates and on its networks: slots before
+// its campaign are skipped, and an item off its campaign's networks sits out.
+TEST_F(PlannerEvergreenTest, ACampaignItemIsRecycledOnlyInsideItsCampaign) {
+  auto campaign = [&](const std::string& id, v1::Network network) {
+    v1::CreateCampaignRequest req;
+    req.set_campaign_id(id);
+    v1::Campaign& c = *req.mutable_campaign();
+    c.set_display_name("Flu week");
+    v1::ContentPillar* pillar = c.add_pillars();
+    pillar->set_id("prevention");
+    pillar->set_display_name("Prevention");
+    c.add_networks(network);
+    *c.mutable_start_time() = ToTs(Chicago(2027, 10, 4, 15));  // after 13:00, before 17:00
+    *c.mutable_end_time() = ToTs(Chicago(2027, 10, 11, 0));
+    c.set_spoke("spokes/st-marys");
+    auto made = planner_->CreateCampaign(strategist_, req);
+    ASSERT_TRUE(made.ok()) << made.status();
+  };
+  campaign("flu-week", v1::NETWORK_X);
+  campaign("facebook-only", v1::NETWORK_FACEBOOK);
+  auto content_in = [&](const std::string& campaign_name, const std::string& text) {
+    v1::CreateContentRequest req;
+    req.mutable_content()->set_title("Flu");
+    req.mutable_content()->set_text(text);
+    req.mutable_content()->set_spoke("spokes/st-marys");
+    req.mutable_content()->set_campaign(campaign_name);
+    req.mutable_content()->set_pillar("prevention");
+    v1::ContentVariant* v = req.mutable_content()->add_variants();
+    v->set_network(v1::NETWORK_X);
+    v->set_text(text);
+    auto made = planner_->CreateContent(writer_, req);
+    EXPECT_TRUE(made.ok()) << made.status();
+    return made.ok() ? Approve(Submit(made->content())) : v1::Content();
+  };
+  auto item = Create(ItemFor(content_in("campaigns/flu-week", "Get your flu shot.")));
+  ASSERT_TRUE(item.ok()) << item.status();
+  auto off_network = Create(ItemFor(content_in("campaigns/facebook-only", "Wash your hands.")));
+  ASSERT_TRUE(off_network.ok()) << off_network.status();
+
+  // 09:00 and 13:00 come before the campaign: they are skipped, and the item
+  // takes 17:00, the first slot inside it.
+  std::vector<v1::Post> made = Recycle();
+  ASSERT_EQ(made.size(), 1u);
+  EXPECT_EQ(FromProto(made[0].publish_time()), Chicago(2027, 10, 4, 17));
+  EXPECT_EQ(made[0].evergreen_item(), item->name());
+  EXPECT_EQ(made[0].campaign(), "campaigns/flu-week");
+  // Nothing went into the earlier slots: the next pass still has them free
+  // and nothing eligible for them.
+  EXPECT_TRUE(Recycle().empty());
+  // The item on a Facebook-only campaign never takes an X slot.
+  clock_.Set(Chicago(2027, 10, 6, 6));
+  for (const v1::Post& p : Recycle()) EXPECT_NE(p.evergreen_item(), off_network->name());
+}
+
 }  // namespace
 }  // namespace carecast::planner

@@ -6,6 +6,8 @@
 // interrupted revocation without doubling anything. Bad input changes nothing.
 #include <algorithm>
 
+#include <prometheus/text_serializer.h>
+
 #include "carecast/v1/events.pb.h"
 #include "carecast/v1/store.pb.h"
 
@@ -472,6 +474,137 @@ TEST_F(PlannerPatientConsentTest, BadRevocationsAndLookupsAreRefused) {
   EXPECT_EQ(planner_->ListTakedownTasks(strategist_, bad_state).status().code(),
             absl::StatusCode::kInvalidArgument);
   ExpectUnchanged(before, "refused revocations");
+}
+
+// ---- The reminder before an authorization expires ----
+
+class PlannerConsentExpiryTest : public PlannerPatientConsentTest {
+ protected:
+  // Moves a stored post to `at` behind the planner's back (a post placed
+  // before today's rule, or restored from a backup).
+  void SetPublishTime(const std::string& post_name, absl::Time at) {
+    auto& bucket = kv_.Bucket(std::string(common::buckets::kPosts));
+    const std::string id = post_name.substr(std::string("posts/").size());
+    auto raw = bucket.Get(id);
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    v1::StoredRecord record;
+    ASSERT_TRUE(record.ParseFromString(raw->value));
+    v1::Post post;
+    ASSERT_TRUE(post.ParseFromString(record.value()));
+    *post.mutable_publish_time() = ToTs(at);
+    record.set_value(post.SerializeAsString());
+    ASSERT_TRUE(bucket.Update(id, record.SerializeAsString(), raw->revision).ok());
+  }
+
+  double WarningsCounted() {
+    const std::string text = prometheus::TextSerializer().Serialize(registry_.Collect());
+    const std::string metric = "\ncarecast_planner_consent_expiry_warnings_total ";
+    const size_t at = text.find(metric);
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + metric.size()));
+  }
+
+  v1::PatientAuthorization Read(const std::string& name) {
+    v1::GetPatientAuthorizationRequest req;
+    req.set_name(name);
+    auto resp = planner_->GetPatientAuthorization(strategist_, req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp.ok() ? resp->authorization() : v1::PatientAuthorization();
+  }
+};
+
+TEST_F(PlannerConsentExpiryTest, APassWarnsOnceWhenPostsStillRelyOnAnAuthorizationAboutToEnd) {
+  v1::PatientAuthorization a = Authorize("maria-2027", {v1::NETWORK_X}, absl::Hours(24 * 20));
+  // Ends sooner, but nothing relies on it: no warning.
+  v1::PatientAuthorization idle = Authorize("idle", {v1::NETWORK_X}, absl::Hours(24 * 10));
+  v1::CreateContentRequest x_only = StoryRequest("story", a.name());
+  x_only.mutable_content()->mutable_variants()->DeleteSubrange(1, 1);
+  auto made = planner_->CreateContent(writer_, x_only);
+  ASSERT_TRUE(made.ok()) << made.status();
+  v1::Content approved = Approve(Submit(made->content()));
+  ASSERT_EQ(approved.state(), v1::CONTENT_STATE_APPROVED);
+  ASSERT_TRUE(Schedule(approved, kXAccount, absl::Hours(24 * 10), "soon").ok());
+  ASSERT_TRUE(Schedule(approved, kXAccount, absl::Hours(24 * 19), "late").ok());
+  ASSERT_TRUE(Schedule(approved, kXAccount, absl::Hours(24 * 12), "dropped").ok());
+  v1::CancelPostRequest cancel;
+  cancel.set_name("posts/dropped");
+  ASSERT_TRUE(planner_->CancelPost(publisher_, cancel).ok());
+  // One post sits after the expiry (the publisher would refuse it).
+  SetPublishTime("posts/late", FromProto(a.expire_time()) + absl::Hours(6));
+
+  // Twenty days ahead is outside the 14-day window.
+  auto none = planner_->WarnExpiringAuthorizations();
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, 0);
+  EXPECT_TRUE(bus_.Published("carecast.patient_authorization.expiring").empty());
+  EXPECT_EQ(WarningsCounted(), 0);
+
+  clock_.Advance(absl::Hours(24 * 7));  // now 13 days before the expiry
+  auto warned = planner_->WarnExpiringAuthorizations();
+  ASSERT_TRUE(warned.ok()) << warned.status();
+  EXPECT_EQ(*warned, 1);
+  std::vector<common::Event> events = bus_.Published("carecast.patient_authorization.expiring");
+  ASSERT_EQ(events.size(), 1u);
+  auto payload =
+      common::DecodeCatalogueEvent(common::events::kPatientAuthorizationExpiring, events[0]);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  EXPECT_EQ(payload->authorization().name(), a.name());
+  EXPECT_THAT(payload->posts(), ::testing::ElementsAre("posts/late", "posts/soon"));
+  EXPECT_THAT(payload->posts_after_expiry(), ::testing::ElementsAre("posts/late"));
+  EXPECT_EQ(payload->actor(), "carecast-planner");
+  EXPECT_EQ(FromProto(Read(a.name()).expiry_warning_time()), clock_.Now());
+  EXPECT_FALSE(Read(idle.name()).has_expiry_warning_time());
+  EXPECT_EQ(WarningsCounted(), 1);
+  v1::ListAuditEntriesRequest audit;
+  audit.set_resource(a.name());
+  auto entries = planner_->ListAuditEntries(strategist_, audit);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_EQ(entries->entries_size(), 2);
+  EXPECT_EQ(entries->entries(1).action(), "patient_authorization.warn_expiry");
+  EXPECT_THAT(entries->entries(1).detail(), HasSubstr("2 posts"));
+
+  // Once: not on the next pass, nor after a restart.
+  clock_.Advance(absl::Hours(24));
+  EXPECT_EQ(*planner_->WarnExpiringAuthorizations(), 0);
+  planner_ = NewPlanner();
+  EXPECT_EQ(*planner_->WarnExpiringAuthorizations(), 0);
+  EXPECT_EQ(bus_.Published("carecast.patient_authorization.expiring").size(), 1u);
+}
+
+TEST_F(PlannerConsentExpiryTest, TheWindowIsAnOptionAndRevokedOrWaitingOnlyAuthorizationsDiffer) {
+  options_.consent_expiry_warning = absl::Hours(48);
+  planner_ = NewPlanner();
+  v1::PatientAuthorization a = Authorize("maria-2027", {v1::NETWORK_X}, absl::Hours(24 * 5));
+  v1::PatientAuthorization revoked = Authorize("withdrawn", {v1::NETWORK_X}, absl::Hours(24 * 5));
+  v1::CreateContentRequest waiting_req = StoryRequest("waiting", a.name());
+  waiting_req.mutable_content()->mutable_variants()->DeleteSubrange(1, 1);
+  auto waiting = planner_->CreateContent(writer_, waiting_req);
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  // In review: its post waits for approval, and still relies on the consent.
+  v1::Content in_review = Submit(waiting->content());
+  ASSERT_EQ(in_review.state(), v1::CONTENT_STATE_IN_REVIEW);
+  auto awaiting = Schedule(in_review, kXAccount, absl::Hours(24 * 4), "awaiting");
+  ASSERT_TRUE(awaiting.ok()) << awaiting.status();
+  ASSERT_EQ(awaiting->state(), v1::POST_STATE_AWAITING_APPROVAL);
+  v1::CreateContentRequest gone_req = StoryRequest("gone", revoked.name());
+  gone_req.mutable_content()->mutable_variants()->DeleteSubrange(1, 1);
+  auto gone = planner_->CreateContent(writer_, gone_req);
+  ASSERT_TRUE(gone.ok()) << gone.status();
+  ASSERT_TRUE(Schedule(Approve(Submit(gone->content())), kXAccount, absl::Hours(24 * 4)).ok());
+  ASSERT_TRUE(Revoke(revoked.name(), "").ok());
+
+  clock_.Advance(absl::Hours(24 * 2));  // three days left: outside a 48h window
+  EXPECT_EQ(*planner_->WarnExpiringAuthorizations(), 0);
+  clock_.Advance(absl::Hours(24 + 1));  // under two days left
+  EXPECT_EQ(*planner_->WarnExpiringAuthorizations(), 1);
+  std::vector<common::Event> events = bus_.Published("carecast.patient_authorization.expiring");
+  ASSERT_EQ(events.size(), 1u);
+  auto payload =
+      common::DecodeCatalogueEvent(common::events::kPatientAuthorizationExpiring, events[0]);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  EXPECT_EQ(payload->authorization().name(), a.name());
+  EXPECT_THAT(payload->posts(), ::testing::ElementsAre("posts/awaiting"));
+  EXPECT_TRUE(payload->posts_after_expiry().empty());
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ common::Principal With(Role role) {
 
 TEST(PlannerRolesTest, CoversExactlyTheMethodsOfTheService) {
   std::set<std::string> methods = ServiceMethods();
-  EXPECT_EQ(methods.size(), 57u);
+  EXPECT_EQ(methods.size(), 59u);
   std::vector<std::string> table = PlannerRoleTable().Methods();
   EXPECT_EQ(std::set<std::string>(table.begin(), table.end()), methods);
 }
@@ -61,6 +61,8 @@ TEST(PlannerRolesTest, EveryRoleMayReadAndOnlyTheRightRolesMayWrite) {
       {"CreateAccount", {Role::kStrategist, Role::kAdmin}},
       {"CreateObjective", {Role::kStrategist}},
       {"CreateAudience", {Role::kStrategist, Role::kAdmin}},
+      {"UpdateAudience", {Role::kStrategist, Role::kAdmin}},
+      {"DeleteAudience", {Role::kStrategist, Role::kAdmin}},
       {"CreateCampaign", {Role::kStrategist}},
       {"UpdateCampaign", {Role::kStrategist}},
       {"CreateContent", {Role::kContributor, Role::kContentDeveloper}},

@@ -299,6 +299,20 @@ class PlannerSpokesTest : public PlannerFixture {
             if (a.name() == audience_.name()) return true;
           return false;
         });
+    add("UpdateAudience", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
+      v1::UpdateAudienceRequest r;
+      *r.mutable_audience() = audience_;
+      r.mutable_audience()->set_display_name("Parents of toddlers");
+      r.set_expected_version(audience_.version());
+      return Done(p.UpdateAudience(c, r));
+    });
+    // The own campaign names the audience: admitted callers are refused on
+    // that precondition, never for the spoke.
+    add("DeleteAudience", Kind::kOpaque, [&](Planner& p, const common::Caller& c, int) {
+      v1::DeleteAudienceRequest r;
+      r.set_name(audience_.name());
+      return Done(p.DeleteAudience(c, r));
+    });
     add("CreateCampaign", Kind::kNamed, [&](Planner& p, const common::Caller& c, int n) {
       v1::CreateCampaignRequest r;
       *r.mutable_campaign() = campaign_;
