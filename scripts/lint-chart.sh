@@ -87,7 +87,8 @@ no_defaults_credentials() {
   "$HELM" template c "$CHART" -f tests/chart/values-production.yaml --api-versions monitoring.coreos.com/v1 >"$OUT/prod.yaml"
   if grep -nE 'kind: Secret$' "$OUT/prod.yaml"; then echo "the chart rendered a Secret"; return 1; fi
   grep -q 'secretName: carecast-nats' "$OUT/prod.yaml" && grep -q 'secretName: redis' "$OUT/prod.yaml" \
-    && grep -q 'secretName: carecast-jwt-keys' "$OUT/prod.yaml" && grep -q 'secretName: carecast-channel-tokens' "$OUT/prod.yaml"
+    && grep -q 'secretName: carecast-jwt-keys' "$OUT/prod.yaml" && grep -q 'secretName: carecast-channel-tokens' "$OUT/prod.yaml" \
+    && grep -q 'secretName: carecast-meta-webhook' "$OUT/prod.yaml" && grep -q 'secretName: carecast-mentions-signing' "$OUT/prod.yaml"
 }
 check "credentials only through existingSecret references" no_defaults_credentials
 render_notes() {  # values-file: prints NOTES.txt as `helm install` would (no cluster needed)
@@ -112,6 +113,8 @@ notes_by_values() {
   out=$(render_notes tests/chart/values-production.yaml) || return 1
   if grep -q 'ACTION NEEDED\|without credentials\|without a password' <<<"$out"; then
     echo "production install: NOTES warn although every Secret is set"; return 1; fi
+  grep -q 'https://hooks.carecast.health.example/webhooks/meta' <<<"$out" \
+    || { echo "production install: NOTES do not give Meta's callback URL"; return 1; }
   out=$(render_notes tests/chart/values-single.yaml) || return 1
   grep -q 'streamReplicas is 1' <<<"$out" || { echo "single install: no R1 warning"; return 1; }
 }
@@ -136,6 +139,60 @@ sealing_key_mounted() {  # the publisher (only) gets the key file named by its e
     || { echo "the sealing key reaches more than the publisher"; return 1; }
 }
 check "the publisher mounts the token-sealing key when a network is configured" sealing_key_mounted
+
+# --- the listener's webhook secrets (Meta app secret + verify token; X-CareCast-Signature key) ---
+deployment_doc() {  # rendered-file name: prints the Deployment named <name>
+  awk -v want="$2" '
+    /^---/ { if (doc ~ "\nkind: Deployment\n" && doc ~ "\n  name: " want "\n") printf "%s", doc; doc = ""; next }
+    { doc = doc $0 "\n" }
+    END { if (doc ~ "\nkind: Deployment\n" && doc ~ "\n  name: " want "\n") printf "%s", doc }' "$1"
+}
+listener_webhook_secrets_mounted() {  # env vars -> mounted files -> Secret volumes, listener only
+  "$HELM" template carecast "$CHART" -f tests/chart/values-production.yaml >"$OUT/hooks.yaml" || return 1
+  local listener; listener=$(deployment_doc "$OUT/hooks.yaml" carecast-listener)
+  [[ -n $listener ]] || { echo "no listener Deployment"; return 1; }
+  local want
+  for want in \
+    '- name: CARECAST_LISTENER_META_APP_SECRET_FILE' \
+    'value: "/var/run/secrets/carecast/meta/meta-app-secret"' \
+    '- name: CARECAST_LISTENER_META_VERIFY_TOKEN_FILE' \
+    'value: "/var/run/secrets/carecast/meta/verify-token"' \
+    '- name: CARECAST_LISTENER_WEBHOOK_SECRET_FILE' \
+    'value: "/var/run/secrets/carecast/webhook-signature/mentions.key"' \
+    '- name: meta-webhook' 'mountPath: /var/run/secrets/carecast/meta' \
+    '- name: webhook-signature' 'mountPath: /var/run/secrets/carecast/webhook-signature' \
+    'secretName: carecast-meta-webhook' '- key: meta-app-secret' 'path: meta-app-secret' \
+    '- key: verify-token' 'path: verify-token' \
+    'secretName: carecast-mentions-signing' '- key: mentions.key' 'path: mentions.key'; do
+    grep -qF -- "$want" <<<"$listener" || { echo "listener Deployment lacks: $want"; return 1; }
+  done
+  # Each mount is read-only (the line after its mountPath).
+  local m
+  for m in /var/run/secrets/carecast/meta /var/run/secrets/carecast/webhook-signature; do
+    grep -A1 -F "mountPath: $m" <<<"$listener" | grep -q 'readOnly: true' || { echo "$m is not mounted read-only"; return 1; }
+  done
+  # Only the listener gets them.
+  for want in CARECAST_LISTENER_META_APP_SECRET_FILE CARECAST_LISTENER_META_VERIFY_TOKEN_FILE \
+              CARECAST_LISTENER_WEBHOOK_SECRET_FILE 'secretName: carecast-meta-webhook' \
+              'secretName: carecast-mentions-signing'; do
+    [[ $(grep -c -- "$want" "$OUT/hooks.yaml") == 1 ]] || { echo "$want reaches more than the listener"; return 1; }
+  done
+  # The Ingress routes Meta's webhook next to /v1/mentions.
+  local ingress; ingress=$("$HELM" template carecast "$CHART" -f tests/chart/values-production.yaml \
+    --show-only templates/ingress.yaml) || return 1
+  grep -q 'path: /v1/mentions' <<<"$ingress" && grep -q 'path: /webhooks/meta' <<<"$ingress" \
+    || { echo "the Ingress does not route both /v1/mentions and /webhooks/meta"; return 1; }
+  # Without the Secrets: no variables, no volumes, and no /webhooks/meta route.
+  local plain; plain=$("$HELM" template carecast "$CHART" --set listener.ingress.enabled=true \
+    --set 'listener.ingress.hosts[0]=hooks.example') || return 1
+  if grep -qE 'CARECAST_LISTENER_(META|WEBHOOK)_|name: (meta-webhook|webhook-signature)$|/webhooks/meta' <<<"$plain"; then
+    echo "defaults render a webhook secret or route"; return 1; fi
+}
+check "the listener mounts the Meta and X-CareCast-Signature secrets only when set" listener_webhook_secrets_mounted
+must_fail "listener.meta with one key for the app secret and the verify token is refused" \
+  "name the same key" \
+  "$HELM" template carecast "$CHART" --set listener.meta.existingSecret=meta \
+  --set listener.meta.verifyTokenKey=app-secret
 
 # --- the validator itself must be able to fail --------------------------------------
 must_fail "validate-manifests reports broken objects" \

@@ -181,6 +181,15 @@ const schema = {
           hosts: { type: 'array', description: 'Hosts routed to the webhook', items: { type: 'string', minLength: 1 } },
           tls: k8sList('Ingress TLS blocks'),
         }),
+        meta: closed({
+          existingSecret: secretName('Secret with the Meta app secret and the webhook verify token; empty: /webhooks/meta is not served'),
+          appSecretKey: secretKey('Key of the Meta app secret in that Secret'),
+          verifyTokenKey: secretKey('Key of the webhook verify token in that Secret'),
+        }, { description: 'The Meta (Graph API) webhook, /webhooks/meta' }),
+        webhookSignature: closed({
+          existingSecret: secretName('Secret holding the X-CareCast-Signature key for POST /v1/mentions; empty: bearer token only'),
+          key: secretKey('Key of the signing secret in that Secret'),
+        }, { description: 'Signed POST /v1/mentions' }),
       },
     }),
     metrics: serviceBlock('metrics', { autoscaling: false }),
