@@ -31,6 +31,7 @@ EventIngest::EventIngest(const EventIngestOptions& options, const EventIngestDep
       figures_(deps.figures),
       exposition_(deps.exposition),
       logger_(deps.logger),
+      spikes_(deps.spikes),
       options_(options) {}
 
 EventIngest::~EventIngest() { Stop(); }
@@ -88,6 +89,15 @@ absl::StatusOr<bool> EventIngest::Apply(const common::Event& event) {
   } else if (common::IsEventOf(event, events::kMentionClassified)) {
     ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kMentionClassified, event));
     result = figures_.ApplyMentionClassified(event.id, event.time, m);
+    if (spikes_ != nullptr && result.ok()) spikes_->ObserveMention(m.mention(), event.time);
+  } else if (common::IsEventOf(event, events::kAlertRaised)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kAlertRaised, event));
+    if (spikes_ != nullptr) spikes_->ObserveAlert(m, event.id);
+    return true;
+  } else if (common::IsEventOf(event, events::kAlertResolved)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kAlertResolved, event));
+    if (spikes_ != nullptr) spikes_->ObserveAlert(m, event.id);
+    return true;
   } else if (common::IsEventOf(event, events::kInboxCreated)) {
     ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kInboxCreated, event));
     result = figures_.ApplyInboxCreated(event.id, event.time, m);

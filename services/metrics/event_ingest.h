@@ -27,6 +27,7 @@
 #include "services/common/bus/event_catalogue.h"
 #include "services/metrics/metrics_exposition.h"
 #include "services/metrics/program_figures.h"
+#include "services/metrics/spike_watch.h"
 
 namespace carecast::metrics {
 
@@ -51,6 +52,8 @@ struct EventIngestDeps {
   ProgramFigures& figures;
   MetricsExposition& exposition;
   common::Logger& logger;
+  // Classified mentions and alert events go to it too, when set.
+  SpikeWatch* spikes = nullptr;
 };
 
 class EventIngest {
@@ -90,6 +93,7 @@ class EventIngest {
   ProgramFigures& figures_;
   MetricsExposition& exposition_;
   common::Logger& logger_;
+  SpikeWatch* const spikes_;
   const EventIngestOptions options_;
 
   std::atomic<int64_t> handled_{0};

@@ -36,10 +36,18 @@ int main() {
   ingest_options.stream = std::string(common::streams::kEvents);
   ingest_options.progress_every = config->replay_log_every;
   ingest_options.poll_interval = config->pending_interval;
-  ingest_options.on_caught_up = [&host] { host.SetReady(true); };
-  auto ingest = metrics::EventIngest::Create(
-      ingest_options,
-      {.bus = host.nats(), .figures = figures, .exposition = exposition, .logger = host.logger()});
+  // Spikes are announced only once the replay has caught up (older ones are history).
+  metrics::SpikeWatch spikes({.detector = config->spikes}, host.nats(), host.clock(), host.logger(),
+                             host.registry());
+  ingest_options.on_caught_up = [&host, &spikes] {
+    spikes.Start();
+    host.SetReady(true);
+  };
+  auto ingest = metrics::EventIngest::Create(ingest_options, {.bus = host.nats(),
+                                                              .figures = figures,
+                                                              .exposition = exposition,
+                                                              .logger = host.logger(),
+                                                              .spikes = &spikes});
   if (!ingest.ok()) {
     return host.Fail("cannot build the event ingest", ingest.status(), ExitCode::kConfig);
   }
@@ -52,6 +60,10 @@ int main() {
       {.grpc_services = {&grpc_service},
        .started_message = "metrics started",
        .started_fields = {{"redis", redis_configured ? "configured, unused" : "not used"}},
-       .stop = [&ingest] { (*ingest)->Stop(); },
+       .stop =
+           [&ingest, &spikes] {
+             (*ingest)->Stop();
+             spikes.Stop();
+           },
        .ready_at_start = false});
 }

@@ -2,6 +2,10 @@
 
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+
 namespace carecast::metrics {
 namespace {
 
@@ -25,6 +29,38 @@ class RedisOptionalEnv final : public common::EnvSource {
 
 }  // namespace
 
+namespace {
+
+void ReadSpikeOptions(common::ConfigReader& reader, SpikeOptions& spikes) {
+  spikes.interval = reader.Duration("CARECAST_SPIKE_INTERVAL", spikes.interval);
+  const int64_t seconds = absl::ToInt64Seconds(spikes.interval);
+  if (seconds < 60 || seconds > 24 * 3600 || (int64_t{7} * 24 * 3600) % seconds != 0) {
+    reader.AddError("CARECAST_SPIKE_INTERVAL: must be 1m to 24h and divide a week (e.g. 15m, 1h)");
+  }
+  const std::string probability = reader.String("CARECAST_SPIKE_FALSE_ALARM_PROBABILITY", "");
+  if (!probability.empty()) {
+    double p = 0;
+    if (!absl::SimpleAtod(probability, &p) || !(p > 0 && p < 0.5)) {
+      reader.AddError("CARECAST_SPIKE_FALSE_ALARM_PROBABILITY: a number between 0 and 0.5");
+    } else {
+      spikes.false_alarm_probability = p;
+    }
+  }
+  spikes.min_count = reader.Int("CARECAST_SPIKE_MIN_COUNT", spikes.min_count, 1, 1'000'000);
+  spikes.cooldown = reader.Duration("CARECAST_SPIKE_COOLDOWN", spikes.cooldown);
+  if (spikes.cooldown < absl::ZeroDuration()) {
+    reader.AddError("CARECAST_SPIKE_COOLDOWN: must not be negative");
+  }
+  for (absl::string_view term :
+       absl::StrSplit(reader.String("CARECAST_CRISIS_TERMS", ""), ',', absl::SkipWhitespace())) {
+    spikes.crisis_terms.insert(absl::AsciiStrToLower(absl::StripAsciiWhitespace(term)));
+  }
+  spikes.crisis_min_count =
+      reader.Int("CARECAST_CRISIS_MIN_COUNT", spikes.crisis_min_count, 1, 1'000'000);
+}
+
+}  // namespace
+
 absl::StatusOr<MetricsConfig> ReadMetricsConfig(const common::EnvSource& env) {
   RedisOptionalEnv view(env);
   common::ConfigReader reader(view);
@@ -37,6 +73,7 @@ absl::StatusOr<MetricsConfig> ReadMetricsConfig(const common::EnvSource& env) {
       reader.Duration("CARECAST_METRICS_PENDING_INTERVAL", config.pending_interval);
   if (config.pending_interval <= absl::ZeroDuration())
     reader.AddError("CARECAST_METRICS_PENDING_INTERVAL: must be positive");
+  ReadSpikeOptions(reader, config.spikes);
   if (absl::Status s = reader.Finish(); !s.ok()) return s;
   return config;
 }

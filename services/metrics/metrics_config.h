@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 
 #include "services/common/base/env_config.h"
+#include "services/metrics/spike_detector.h"
 
 namespace carecast::metrics {
 
@@ -24,6 +25,12 @@ struct MetricsConfig {
   // CARECAST_METRICS_PENDING_INTERVAL (default 2s): how often
   // carecast_metrics_consumer_pending is refreshed.
   absl::Duration pending_interval = absl::Seconds(2);
+  // The spike detector (spike_detector.h): CARECAST_SPIKE_INTERVAL (15m; divides
+  // a week, 1m..24h), CARECAST_SPIKE_FALSE_ALARM_PROBABILITY (1e-5, the
+  // sensitivity), CARECAST_SPIKE_MIN_COUNT (5), CARECAST_SPIKE_COOLDOWN (2h),
+  // CARECAST_CRISIS_TERMS (comma-separated tracked keywords that raise a severe
+  // alert from CARECAST_CRISIS_MIN_COUNT mentions in one interval, default 3).
+  SpikeOptions spikes;
 };
 
 // INVALID_ARGUMENT naming every bad or missing variable.

@@ -40,6 +40,7 @@ class ReviewPolicyChanged;
 class BlackoutChanged;
 class EvergreenChanged;
 class MentionClassified;
+class AlertChanged;
 class InboxItemChanged;
 class AuditRecorded;
 }  // namespace carecast::v1
@@ -248,9 +249,13 @@ inline constexpr EventDef<v1::InboxItemChanged> kInboxCreated{{
 inline constexpr EventDef<v1::InboxItemChanged> kInboxClosed{{
     .subject = "carecast.inbox.closed", .payload = "carecast.v1.InboxItemChanged",
     .producer = "listener"}};
+inline constexpr EventDef<v1::AlertChanged> kAlertRaised{{
+    .subject = "carecast.alert.raised", .payload = "carecast.v1.AlertChanged",
+    .producer = "metrics"}};
+inline constexpr EventDef<v1::AlertChanged> kAlertResolved{{
+    .subject = "carecast.alert.resolved", .payload = "carecast.v1.AlertChanged",
+    .producer = "metrics"}};
 // Reserved: nothing emits these yet, so they have no payload and no typed helper.
-inline constexpr EventKind kAlertRaised{
-    .subject = "carecast.alert.raised", .producer = "listener"};
 inline constexpr EventKind kEngagementObserved{
     .subject = "carecast.engagement.observed", .producer = "metrics"};
 // The audit trail: one subject per resource, "carecast.audit.<collection>.<id>"
@@ -267,7 +272,7 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 43> kAll = {&kSpokeCreated,
+inline constexpr std::array<const EventKind*, 44> kAll = {&kSpokeCreated,
                                                           &kSpokeFeedRevoked,
                                                           &kAccountCreated,
                                                           &kObjectiveCreated,
@@ -309,6 +314,7 @@ inline constexpr std::array<const EventKind*, 43> kAll = {&kSpokeCreated,
                                                           &kInboxClosed,
                                                           &kAuditRecorded,
                                                           &kAlertRaised,
+                                                          &kAlertResolved,
                                                           &kEngagementObserved};
 }  // namespace events
 

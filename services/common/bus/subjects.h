@@ -61,6 +61,7 @@ inline constexpr std::string_view kMentionClassified = events::kMentionClassifie
 inline constexpr std::string_view kInboxCreated = events::kInboxCreated.subject;
 inline constexpr std::string_view kInboxClosed = events::kInboxClosed.subject;
 inline constexpr std::string_view kAlertRaised = events::kAlertRaised.subject;
+inline constexpr std::string_view kAlertResolved = events::kAlertResolved.subject;
 inline constexpr std::string_view kEngagementObserved = events::kEngagementObserved.subject;
 // Audit entries go to "carecast.audit.<collection>.<id>", one subject per resource.
 inline constexpr std::string_view kAuditPrefix = events::kAuditPrefix;

@@ -138,6 +138,8 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kMentionClassified, TypedPayloadName(kMentionClassified)},
            {&kInboxCreated, TypedPayloadName(kInboxCreated)},
            {&kInboxClosed, TypedPayloadName(kInboxClosed)},
+           {&kAlertRaised, TypedPayloadName(kAlertRaised)},
+           {&kAlertResolved, TypedPayloadName(kAlertResolved)},
            {&kAuditRecorded, TypedPayloadName(kAuditRecorded)},
            {&kCadenceChanged, TypedPayloadName(kCadenceChanged)},
            {&kReviewPolicySet, TypedPayloadName(kReviewPolicySet)},
@@ -164,7 +166,7 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 41, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 43, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {
@@ -291,8 +293,8 @@ TEST(EventCatalogueCodecTest, CheckedEventRefusesAPayloadOfAnotherKind) {
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(MakeCheckedEvent(events::kAlertRaised, events::kAlertRaised.subject, changed, "/s",
-                             absl::UnixEpoch())
+  EXPECT_EQ(MakeCheckedEvent(events::kEngagementObserved, events::kEngagementObserved.subject,
+                             changed, "/s", absl::UnixEpoch())
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
