@@ -71,7 +71,8 @@ common::HttpResponse MetaWebhook::Receive(const common::HttpRequest& request) {
     return Answer(403, "forged", Error("X-Hub-Signature-256 does not match the body"));
   }
   absl::StatusOr<MetaDelivery> delivery = ParseMetaDelivery(request.body);
-  if (!delivery.ok()) return Answer(400, "bad_request", Error(common::AsStd(delivery.status().message())));
+  if (!delivery.ok())
+    return Answer(400, "bad_request", Error(common::AsStd(delivery.status().message())));
 
   int created = 0;
   int repeated = 0;
