@@ -233,8 +233,9 @@ void Takedowns::Remove(const v1::TakedownTask& task, Attempt& attempt) {
           (*channel)->FindPublished(request, ToTime(post->send_time()));
       if (!found.ok()) {
         ChannelFailure failure = ClassifyChannelError(found.status());
-        if (failure.kind == ChannelErrorKind::kRetryable ||
-            failure.kind == ChannelErrorKind::kRateLimited) {
+        const bool transient = failure.kind == ChannelErrorKind::kRetryable ||
+                               failure.kind == ChannelErrorKind::kRateLimited;
+        if (transient && task.attempts() + 1 < options_.find_attempts) {
           fail(failure, "looking for the post");
         } else {
           // The network cannot tell whether it has the post: a person looks.

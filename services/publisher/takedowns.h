@@ -52,6 +52,9 @@ struct TakedownOptions {
   absl::Duration max_retry_backoff = absl::Minutes(5);
   // Deadline of the search for a post whose outcome is unknown (FindPublished).
   absl::Duration find_deadline = absl::Seconds(30);
+  // Tries of a task whose search fails retryably (UNAVAILABLE: the network
+  // cannot tell now) before it is left for a person.
+  int find_attempts = 5;
 
   // backoff * 2^(attempt-1), capped.
   absl::Duration Backoff(int attempt) const;
