@@ -162,8 +162,11 @@ absl::Status Publisher::Start() {
     // until the task is DONE or left for a person (each run waits for the
     // task's retry_time before calling the network again).
     takedowns.max_deliver = 0;
-    // A run may delete a whole thread, one network call per part.
-    takedowns.ack_wait = absl::Minutes(2);
+    // Also how soon a run cut short by a crash is redelivered. A run longer
+    // than this (a long thread on a slow network) may be redelivered while it
+    // is still going: harmless, deletes answer NOT_FOUND the second time and
+    // the DONE write is a compare-and-set.
+    takedowns.ack_wait = absl::Seconds(30);
     absl::StatusOr<std::unique_ptr<common::Subscription>> takedown_sub = deps_.bus.Subscribe(
         takedowns, [this](const common::Event& e) { return takedowns_->OnEvent(e); });
     if (!takedown_sub.ok()) {
