@@ -62,6 +62,7 @@ std::vector<std::string> LaterThreadParts(const v1::Post& post) {
   std::sort(parts.begin(), parts.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<std::string> out;
+  out.reserve(parts.size());
   for (auto& part : parts) out.push_back(std::move(part.second));
   return out;
 }
@@ -177,7 +178,7 @@ absl::StatusOr<TakedownOutcome> Takedowns::Run(std::string_view post_id) {
 
 void Takedowns::Remove(const v1::TakedownTask& task, Attempt& attempt) {
   const std::string post_id = PostIdOfTask(task.name());
-  auto fail = [&](ChannelFailure failure, std::string_view what) {
+  auto fail = [&](const ChannelFailure& failure, std::string_view what) {
     attempt.error = absl::StrCat(AsAbsl(ChannelErrorKindName(failure.kind)), ": ", AsAbsl(what),
                                  ": ", Clip(failure.message));
     switch (failure.kind) {
