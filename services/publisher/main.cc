@@ -43,7 +43,8 @@ int main() {
       cc, {.connection_name = "carecast-publisher-" + config->publisher_id,
            .ensure_streams = false,
            .buckets = {std::string(buckets::kPosts), std::string(buckets::kContents),
-                       std::string(buckets::kControl), std::string(common::kOutboxBucket)}});
+                       std::string(buckets::kControl), std::string(common::kOutboxBucket),
+                       std::string(buckets::kOrganisation)}});
   if (std::optional<int> failed = host.Connect()) return *failed;
 
   auto sandbox =
@@ -106,18 +107,24 @@ int main() {
   options.index_reconcile_period = cc.index_reconcile_period;
   options.due_sweep_period = config->due_sweep_period;
   options.due_sweep_horizon = config->due_sweep_horizon;
-  common::OutboxMetrics outbox_metrics(host.registry(), {std::string(buckets::kPosts)});
-  auto core = publisher::Publisher::Create(options, {.bus = host.nats(),
-                                                     .posts = host.bucket(buckets::kPosts),
-                                                     .contents = host.bucket(buckets::kContents),
-                                                     .control = host.bucket(buckets::kControl),
-                                                     .index = host.index(),
-                                                     .channels = channels,
-                                                     .clock = host.clock(),
-                                                     .logger = host.logger(),
-                                                     .metrics = metrics,
-                                                     .outbox = host.bucket(common::kOutboxBucket),
-                                                     .outbox_observer = outbox_metrics});
+  options.takedown.automatic = config->auto_takedown;
+  options.takedown.retry_backoff = config->takedown_retry_backoff;
+  options.takedown.max_retry_backoff = config->takedown_max_retry_backoff;
+  common::OutboxMetrics outbox_metrics(
+      host.registry(), {std::string(buckets::kPosts), std::string(buckets::kOrganisation)});
+  auto core =
+      publisher::Publisher::Create(options, {.bus = host.nats(),
+                                             .posts = host.bucket(buckets::kPosts),
+                                             .contents = host.bucket(buckets::kContents),
+                                             .control = host.bucket(buckets::kControl),
+                                             .index = host.index(),
+                                             .channels = channels,
+                                             .clock = host.clock(),
+                                             .logger = host.logger(),
+                                             .metrics = metrics,
+                                             .outbox = host.bucket(common::kOutboxBucket),
+                                             .outbox_observer = outbox_metrics,
+                                             .organisation = &host.bucket(buckets::kOrganisation)});
   if (!core.ok())
     return host.Fail("cannot build the dispatch core", core.status(), ExitCode::kConfig);
   if (absl::Status s = (*core)->Start(); !s.ok()) {

@@ -82,7 +82,15 @@ Publisher::Publisher(const PublisherOptions& options, const PublisherDeps& deps)
               options_.publisher_id),
       posts_(deps.posts, std::string(common::buckets::kPosts), outbox_),
       contents_(deps.contents, std::string(common::buckets::kContents), outbox_),
-      relay_(outbox_, {&posts_}, options_.relay),
+      organisation_(
+          deps.organisation != nullptr && options_.takedown.automatic
+              ? std::make_unique<common::EntityStore>(
+                    *deps.organisation, std::string(common::buckets::kOrganisation), outbox_)
+              : nullptr),
+      relay_(outbox_,
+             organisation_ ? std::vector<common::EntityStore*>{&posts_, organisation_.get()}
+                           : std::vector<common::EntityStore*>{&posts_},
+             options_.relay),
       index_(deps.index, deps.posts, options_.policy, deps.metrics, deps.logger),
       hold_(deps.control, deps.metrics, deps.logger),
       outcomes_(posts_, index_, deps.clock, deps.logger, deps.metrics, options_.publisher_id),
@@ -90,7 +98,12 @@ Publisher::Publisher(const PublisherOptions& options, const PublisherDeps& deps)
       reconciler_(deps.channels, outcomes_, deps.clock, deps.logger, deps.metrics, options_.policy),
       dispatcher_(posts_, contents_, index_, deps.channels, hold_, outcomes_, reconciler_,
                   deps.clock, deps.logger, deps.metrics, options_.policy, options_.publisher_id),
-      workers_(options_.dispatch_concurrency) {}
+      workers_(options_.dispatch_concurrency) {
+  if (organisation_) {
+    takedowns_ = std::make_unique<Takedowns>(*organisation_, posts_, deps.channels, deps.clock,
+                                             deps.logger, deps.metrics, options_.takedown);
+  }
+}
 
 Publisher::~Publisher() { Stop(); }
 
@@ -139,14 +152,40 @@ absl::Status Publisher::Start() {
   }
   hold_sub_ = *std::move(hold_sub);
 
+  if (takedowns_) {
+    common::ConsumerSpec takedowns;
+    takedowns.stream = std::string(common::streams::kEvents);
+    takedowns.durable = "publisher-takedown";  // shared: each task worked by one replica
+    takedowns.filter_subject = std::string(subjects::kTakedownRaised);
+    takedowns.deliver_all = true;
+    // A withdrawn consent must not be dropped after some failures: redelivered
+    // until the task is DONE or left for a person (each run waits for the
+    // task's retry_time before calling the network again).
+    takedowns.max_deliver = 0;
+    // Also how soon a run cut short by a crash is redelivered. A run longer
+    // than this (a long thread on a slow network) may be redelivered while it
+    // is still going: harmless, deletes answer NOT_FOUND the second time and
+    // the DONE write is a compare-and-set.
+    takedowns.ack_wait = absl::Seconds(30);
+    absl::StatusOr<std::unique_ptr<common::Subscription>> takedown_sub = deps_.bus.Subscribe(
+        takedowns, [this](const common::Event& e) { return takedowns_->OnEvent(e); });
+    if (!takedown_sub.ok()) {
+      post_sub_.reset();
+      hold_sub_.reset();
+      return takedown_sub.status();
+    }
+    takedown_sub_ = *std::move(takedown_sub);
+  }
+
   started_ = true;
   if (options_.run_loop) {
     loop_ = std::thread([this] { Loop(); });
     maintenance_ = std::thread([this] { MaintenanceLoop(); });
     relay_.Start();
   }
-  deps_.logger.Info("publisher started",
-                    {{"publisher_id", options_.publisher_id}, {"held", hold_.held()}});
+  deps_.logger.Info("publisher started", {{"publisher_id", options_.publisher_id},
+                                          {"held", hold_.held()},
+                                          {"automatic_takedown", takedowns_ != nullptr}});
   return absl::OkStatus();
 }
 
@@ -164,6 +203,7 @@ void Publisher::Stop() {
   // its lease); the ones still queued see stopping_ and leave the post as it is.
   workers_.WaitIdle();
   relay_.Stop();
+  takedown_sub_.reset();
   post_sub_.reset();
   hold_sub_.reset();
   if (started_) deps_.logger.Info("publisher stopped", {{"publisher_id", options_.publisher_id}});

@@ -38,6 +38,7 @@
 #include "services/publisher/post_records.h"
 #include "services/publisher/publisher_metrics.h"
 #include "services/publisher/recovery.h"
+#include "services/publisher/takedowns.h"
 
 namespace carecast::publisher {
 
@@ -68,6 +69,9 @@ struct PublisherOptions {
   // so a post due before the next sweep is covered by this one.
   absl::Duration due_sweep_period = absl::Seconds(10);
   absl::Duration due_sweep_horizon = absl::Seconds(60);
+  // Automatic takedown after a revoked patient authorization (takedowns.h);
+  // needs deps.organisation.
+  TakedownOptions takedown;
 };
 
 // The references the core works through; all must outlive the Publisher.
@@ -83,6 +87,9 @@ struct PublisherDeps {
   PublisherMetrics& metrics;
   common::KeyValueStore& outbox;  // carecast_outbox: markers of writes owing events
   common::OutboxObserver& outbox_observer = common::NullOutboxObserver();
+  // carecast_organisation, where the takedown tasks live. Null: no automatic
+  // takedown (whatever options.takedown says).
+  common::KeyValueStore* organisation = nullptr;
 };
 
 struct PublisherStatus {
@@ -120,8 +127,10 @@ class Publisher {
 
   // Ensures the streams, reads the hold, builds the due index when needed (a
   // Redis outage only delays that), subscribes the durable "publisher" consumer
-  // on carecast.post.> and an ephemeral one on carecast.publishing.>, and starts
-  // the loop. UNAVAILABLE when the bus cannot be reached.
+  // on carecast.post.> and an ephemeral one on carecast.publishing.>, with
+  // automatic takedown the durable "publisher-takedown" on
+  // carecast.takedown.raised, and starts the loop. UNAVAILABLE when the bus
+  // cannot be reached.
   absl::Status Start();
   // Stops taking work: ends the loop after the post in flight, then unsubscribes.
   void Stop();
@@ -154,6 +163,8 @@ class Publisher {
   // the token and the cost (a bucket scan per page).
   absl::StatusOr<PublishedPage> ListPublished(int32_t page_size, std::string_view page_token);
   const std::string& publisher_id() const { return options_.publisher_id; }
+  // The automatic takedown worker; null when it is off (tests drive it directly).
+  Takedowns* takedowns() { return takedowns_.get(); }
 
  private:
   Publisher(const PublisherOptions& options, const PublisherDeps& deps);
@@ -180,6 +191,8 @@ class Publisher {
   common::Outbox outbox_;
   common::EntityStore posts_;
   common::EntityStore contents_;
+  // The organisation bucket's store, with automatic takedown only.
+  std::unique_ptr<common::EntityStore> organisation_;
   common::OutboxRelay relay_;
   DueIndex index_;
   HoldGate hold_;
@@ -187,6 +200,7 @@ class Publisher {
   NeedsHumanResolutions resolutions_;
   Reconciler reconciler_;
   Dispatcher dispatcher_;
+  std::unique_ptr<Takedowns> takedowns_;
   common::WorkerPool workers_;
   std::mutex in_flight_mu_;
   absl::flat_hash_set<std::string> in_flight_;  // guarded by in_flight_mu_: post ids a worker holds
@@ -211,6 +225,7 @@ class Publisher {
   std::thread loop_;
   std::unique_ptr<common::Subscription> post_sub_;
   std::unique_ptr<common::Subscription> hold_sub_;
+  std::unique_ptr<common::Subscription> takedown_sub_;
   bool started_ = false;
 };
 

@@ -101,6 +101,18 @@ absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env
     reader.AddError(
         "CARECAST_DUE_SWEEP_HORIZON: must not be shorter than CARECAST_DUE_SWEEP_PERIOD");
   }
+  config.auto_takedown = reader.Bool("CARECAST_PUBLISHER_AUTO_TAKEDOWN", config.auto_takedown);
+  config.takedown_retry_backoff =
+      reader.Duration("CARECAST_PUBLISHER_TAKEDOWN_RETRY_BACKOFF", config.takedown_retry_backoff);
+  config.takedown_max_retry_backoff = reader.Duration(
+      "CARECAST_PUBLISHER_TAKEDOWN_MAX_RETRY_BACKOFF", config.takedown_max_retry_backoff);
+  if (config.takedown_retry_backoff <= absl::ZeroDuration())
+    reader.AddError("CARECAST_PUBLISHER_TAKEDOWN_RETRY_BACKOFF: must be positive");
+  if (config.takedown_max_retry_backoff < config.takedown_retry_backoff) {
+    reader.AddError(
+        "CARECAST_PUBLISHER_TAKEDOWN_MAX_RETRY_BACKOFF: must not be shorter than "
+        "CARECAST_PUBLISHER_TAKEDOWN_RETRY_BACKOFF");
+  }
   if (absl::Status s = reader.Finish(); !s.ok()) return s;
   return config;
 }

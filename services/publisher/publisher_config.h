@@ -58,6 +58,17 @@ struct PublisherConfig {
   // is reconciled every CARECAST_INDEX_RECONCILE_PERIOD (common.index_reconcile_period).
   absl::Duration due_sweep_period = absl::Seconds(10);
   absl::Duration due_sweep_horizon = absl::Seconds(60);
+  // CARECAST_PUBLISHER_AUTO_TAKEDOWN (true): remove the posts of a revoked
+  // patient authorization through the networks' delete as soon as the planner
+  // raises their takedown tasks (takedowns.h). On by default: a health system
+  // wants a post gone as fast as possible once consent is withdrawn; where a
+  // person must remove each post themselves, set it to false.
+  bool auto_takedown = true;
+  // CARECAST_PUBLISHER_TAKEDOWN_RETRY_BACKOFF (2s), doubled per failed try of a
+  // task, capped by CARECAST_PUBLISHER_TAKEDOWN_MAX_RETRY_BACKOFF (5m); a
+  // network's own Retry-After wins when longer.
+  absl::Duration takedown_retry_backoff = absl::Seconds(2);
+  absl::Duration takedown_max_retry_backoff = absl::Minutes(5);
 };
 
 // Reads and validates; INVALID_ARGUMENT listing every problem.

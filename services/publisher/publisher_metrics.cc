@@ -21,6 +21,10 @@ constexpr std::string_view kReconcileResults[] = {"found", "found_thread_part", 
 constexpr std::string_view kNeedsHumanResolutions[] = {"confirmed_published",
                                                        "confirmed_not_published"};
 
+// What an automatic takedown run did (Takedown()).
+constexpr std::string_view kTakedownResults[] = {"removed", "already_gone", "not_on_network",
+                                                 "retry", "left_for_person"};
+
 }  // namespace
 
 PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
@@ -61,6 +65,11 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
                                 .Help("NEEDS_HUMAN posts a person resolved through the "
                                       "publisher, per network and resolution.")
                                 .Register(registry)),
+      takedowns_(prometheus::BuildCounter()
+                     .Name("carecast_publisher_takedowns_total")
+                     .Help("Automatic takedown runs after a revoked patient authorization, per "
+                           "network and result.")
+                     .Register(registry)),
       held_(prometheus::BuildGauge()
                 .Name("carecast_publisher_held")
                 .Help("1 while publishing is held, else 0.")
@@ -92,6 +101,8 @@ PublisherMetrics::PublisherMetrics(prometheus::Registry& registry)
       reconciled_.Add({{"network", network}, {"result", std::string(result)}});
     for (std::string_view resolution : kNeedsHumanResolutions)
       needs_human_resolved_.Add({{"network", network}, {"resolution", std::string(resolution)}});
+    for (std::string_view result : kTakedownResults)
+      takedowns_.Add({{"network", network}, {"result", std::string(result)}});
   }
 }
 
@@ -136,6 +147,9 @@ void PublisherMetrics::NeedsHumanResolved(std::string_view network, std::string_
   needs_human_resolved_
       .Add({{"network", std::string(network)}, {"resolution", std::string(resolution)}})
       .Increment();
+}
+void PublisherMetrics::Takedown(std::string_view network, std::string_view result) {
+  takedowns_.Add({{"network", std::string(network)}, {"result", std::string(result)}}).Increment();
 }
 void PublisherMetrics::SetHeld(bool held) { held_.Set(held ? 1 : 0); }
 void PublisherMetrics::SetDuePosts(double count) { due_posts_.Set(count); }

@@ -45,6 +45,12 @@ class PublisherMetrics {
   // claim, the checks after it and the send mark), "channel" (the network
   // call), "record" (the outcome write with its events).
   void DispatchStep(std::string_view step, absl::Duration took);
+  // carecast_publisher_takedowns_total{network,result}: what one automatic
+  // takedown run did (takedowns.h): "removed", "already_gone" (the network had
+  // it no longer), "not_on_network" (never sent, or the network does not have
+  // it), "retry" (rate limited or retryable: tried again later),
+  // "left_for_person" (expired token, refusal, no delete, cannot tell).
+  void Takedown(std::string_view network, std::string_view result);
   // carecast_publisher_held (0/1).
   void SetHeld(bool held);
   // carecast_publisher_due_posts: members of the due index.
@@ -67,6 +73,7 @@ class PublisherMetrics {
   prometheus::Family<prometheus::Counter>& rate_limited_;
   prometheus::Family<prometheus::Counter>& reconciled_;
   prometheus::Family<prometheus::Counter>& needs_human_resolved_;
+  prometheus::Family<prometheus::Counter>& takedowns_;
   prometheus::Gauge& held_;
   prometheus::Gauge& due_posts_;
   prometheus::Counter& rebuilds_;

@@ -190,7 +190,8 @@ void FakeEventBus::Settle(Consumer& consumer, const common::Event& event, common
     case common::Disposition::kReject:
       return;
     case common::Disposition::kRetry:
-      if (static_cast<int>(event.delivery_count) < consumer.spec.max_deliver)
+      if (consumer.spec.max_deliver <= 0 ||
+          static_cast<int>(event.delivery_count) < consumer.spec.max_deliver)
         consumer.redeliver.emplace_back(event.stream_sequence, event.delivery_count);
       return;
   }

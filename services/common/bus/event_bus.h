@@ -59,6 +59,7 @@ struct ConsumerSpec {
   // Where a new consumer starts: every retained event, or only new ones.
   bool deliver_all = true;
   absl::Duration ack_wait = absl::Seconds(30);
+  // Deliveries of one event at most; 0 or less: no limit.
   int max_deliver = 10;
   int batch_size = 64;
   // What an ephemeral consumer is for ("metrics", "hold"): its metrics label is

@@ -1,5 +1,6 @@
 #include "tests/support/fake_networks/fake_network_server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string_view>
 #include <utility>
@@ -221,6 +222,25 @@ bool FakeNetworkServer::Admit(const httplib::Request& req, httplib::Response& re
       AnswerTokenExpired(res);
       return false;
     }
+    if (req.method == "DELETE" && !delete_faults_.empty()) {
+      FakeFault fault = delete_faults_.front();
+      delete_faults_.pop_front();
+      switch (fault) {
+        case FakeFault::kRateLimited:
+          AnswerRateLimited(res, std::max<int64_t>(rate_limit_, 1), absl::Now() + absl::Seconds(1));
+          return false;
+        case FakeFault::kTokenExpired:
+          AnswerTokenExpired(res);
+          return false;
+        case FakeFault::kServerErrorBefore:
+          AnswerServerError(res, 503);
+          return false;
+        case FakeFault::kServerErrorAfter:
+        case FakeFault::kTimeoutAfterCommit:
+        case FakeFault::kDuplicateRefusal:
+          break;  // not a delete's failure: served as usual
+      }
+    }
     if (rate_limit_ > 0) {
       absl::Time now = absl::Now();
       if (now >= window_start_ + rate_window_) {
@@ -315,11 +335,30 @@ void FakeNetworkServer::FinishCreate(httplib::Response& res) {
   cv_.wait_for(lock, absl::ToChronoMilliseconds(stall_), [&] { return stopping_; });
 }
 
+void FakeNetworkServer::QueueDeleteFault(FakeFault fault) {
+  std::lock_guard lock(mu_);
+  delete_faults_.push_back(fault);
+}
+
+int64_t FakeNetworkServer::deletes_accepted() const {
+  std::lock_guard lock(mu_);
+  return deletes_;
+}
+
+int64_t FakeNetworkServer::live_posts() const {
+  std::lock_guard lock(mu_);
+  int64_t n = 0;
+  for (const FakePost& post : posts_)
+    if (!post.deleted) ++n;
+  return n;
+}
+
 bool FakeNetworkServer::MarkDeleted(const std::string& id) {
   std::lock_guard lock(mu_);
   for (FakePost& post : posts_) {
     if (post.id == id && !post.deleted) {
       post.deleted = true;
+      ++deletes_;
       return true;
     }
   }

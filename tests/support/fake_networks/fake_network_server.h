@@ -6,7 +6,9 @@
 // create: 429 with the network's reset headers, 5xx before or after the post was
 // committed, a stall after commit (the client times out), the duplicate-content
 // refusal, the expired token. It also enforces a rate limit and counts every
-// request that arrived while the budget was spent. Thread-safe.
+// request that arrived while the budget was spent. Deletes are counted too (each
+// that removed a live post), and the next HTTP DELETE requests can be made to
+// fail (QueueDeleteFault). Thread-safe.
 #pragma once
 
 #include <httplib.h>
@@ -96,6 +98,11 @@ class FakeNetworkServer {
   // True once a held create is waiting (false after `timeout`).
   bool WaitUntilHeld(absl::Duration timeout);
   void ReleaseHeld();
+  // What the next HTTP DELETE request (a delete route of any fake; Bluesky's
+  // deleteRecord is a POST and is not affected) answers instead of being
+  // served: kRateLimited (the network's 429), kTokenExpired, or
+  // kServerErrorBefore (503). Other faults are ignored. Queued in order.
+  void QueueDeleteFault(FakeFault fault);
   // Only requests bearing one of these tokens are served; no tokens: any token.
   void AcceptToken(const std::string& token);
   void RevokeToken(const std::string& token);  // it then gets the expired answer
@@ -115,6 +122,10 @@ class FakeNetworkServer {
   int64_t requests() const;          // every request received
   // Requests that arrived while the rate budget was spent (each got a 429).
   int64_t over_limit_requests() const;
+  // Deletes that removed a live post (a second delete of one post is not counted).
+  int64_t deletes_accepted() const;
+  // Posts held and not deleted.
+  int64_t live_posts() const;
   std::vector<FakePost> posts() const;  // in commit order, deleted ones included
   std::optional<FakePost> FindPost(const std::string& id) const;
   // Posts whose text equals `text` (not deleted).
@@ -177,6 +188,8 @@ class FakeNetworkServer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<FakeFault> faults_;
+  std::deque<FakeFault> delete_faults_;
+  int64_t deletes_ = 0;
   absl::Duration stall_ = absl::Seconds(30);
   bool hold_next_ = false;
   bool holding_ = false;

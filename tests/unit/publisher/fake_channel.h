@@ -130,15 +130,40 @@ class FakeChannel final : public Channel {
         return std::optional<Receipt>(d.second);
     return std::optional<Receipt>();
   }
+  // The next Delete call fails with `kind` (calls queue up in order).
+  void QueueDeleteFailure(ChannelErrorKind kind,
+                          absl::Duration retry_after = absl::ZeroDuration()) {
+    std::lock_guard lock(mu_);
+    delete_script_.push_back({Step::kFail, kind, retry_after});
+  }
+  // Removes a delivery (NOT_FOUND, as Channel::Delete documents, when there is none).
   absl::Status Delete(std::string_view /*account*/, std::string_view external_id) override {
     std::lock_guard lock(mu_);
+    ++delete_calls_;
+    if (!delete_script_.empty()) {
+      Scripted next = delete_script_.front();
+      delete_script_.pop_front();
+      return MakeChannelError(
+          next.kind, absl::StrCat("scripted ", std::string(ChannelErrorKindName(next.kind))),
+          next.retry_after);
+    }
     for (auto it = deliveries_.begin(); it != deliveries_.end(); ++it) {
       if (it->second.external_id == external_id) {
+        deleted_.push_back(std::string(external_id));
         deliveries_.erase(it);
         return absl::OkStatus();
       }
     }
-    return MakeChannelError(ChannelErrorKind::kPermanent, "no such post");
+    return absl::NotFoundError("no such post");
+  }
+  int delete_calls() const {
+    std::lock_guard lock(mu_);
+    return delete_calls_;
+  }
+  // External ids removed by Delete, in order.
+  std::vector<std::string> Deleted() const {
+    std::lock_guard lock(mu_);
+    return deleted_;
   }
   absl::StatusOr<std::vector<RemotePost>> ListRecent(std::string_view account, absl::Time /*since*/,
                                                      int limit) override {
@@ -209,6 +234,9 @@ class FakeChannel final : public Channel {
   IdempotencyModel idempotency_ = IdempotencyModel::kNone;
   absl::Duration delay_ = absl::ZeroDuration();
   int publish_calls_ = 0;
+  int delete_calls_ = 0;
+  std::deque<Scripted> delete_script_;
+  std::vector<std::string> deleted_;
   int find_calls_ = 0;
   std::vector<std::pair<PublishRequest, Receipt>> deliveries_;
 };

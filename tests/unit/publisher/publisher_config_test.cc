@@ -32,6 +32,36 @@ TEST(PublisherConfigTest, DefaultsApply) {
   EXPECT_EQ(config->channel_token_scan_interval, absl::Seconds(60));
 }
 
+TEST(PublisherConfigTest, AutomaticTakedownIsOnByDefaultAndCanBeTurnedOff) {
+  {
+    common::MapEnv env(Required());
+    absl::StatusOr<PublisherConfig> config = ReadPublisherConfig(env);
+    ASSERT_TRUE(config.ok()) << config.status();
+    EXPECT_TRUE(config->auto_takedown);
+    EXPECT_EQ(config->takedown_retry_backoff, absl::Seconds(2));
+    EXPECT_EQ(config->takedown_max_retry_backoff, absl::Minutes(5));
+  }
+  auto vars = Required();
+  vars["CARECAST_PUBLISHER_AUTO_TAKEDOWN"] = "false";
+  vars["CARECAST_PUBLISHER_TAKEDOWN_RETRY_BACKOFF"] = "1s";
+  vars["CARECAST_PUBLISHER_TAKEDOWN_MAX_RETRY_BACKOFF"] = "1m";
+  common::MapEnv env(vars);
+  absl::StatusOr<PublisherConfig> config = ReadPublisherConfig(env);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->auto_takedown);
+  EXPECT_EQ(config->takedown_retry_backoff, absl::Seconds(1));
+  EXPECT_EQ(config->takedown_max_retry_backoff, absl::Minutes(1));
+
+  vars["CARECAST_PUBLISHER_AUTO_TAKEDOWN"] = "sometimes";
+  vars["CARECAST_PUBLISHER_TAKEDOWN_MAX_RETRY_BACKOFF"] = "500ms";
+  common::MapEnv bad(vars);
+  absl::StatusOr<PublisherConfig> refused = ReadPublisherConfig(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("CARECAST_PUBLISHER_AUTO_TAKEDOWN"));
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("CARECAST_PUBLISHER_TAKEDOWN_MAX_RETRY_BACKOFF"));
+}
+
 TEST(PublisherConfigTest, DefaultIdIsHostnameDashPid) {
   std::string id = DefaultPublisherId();
   EXPECT_THAT(id, HasSubstr("-"));

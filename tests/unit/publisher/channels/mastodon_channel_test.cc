@@ -117,6 +117,40 @@ TEST_F(MastodonChannelTest, DeletesAndReportsAMissingStatusAsNotFound) {
   EXPECT_EQ(fake_.creates_accepted(), 1);
 }
 
+// What automatic takedown relies on: a delete's 429 is rate-limited with the
+// instance's wait, an expired token (no refresh) is auth-expired, and the fake
+// counts only the delete that removed the status.
+TEST_F(MastodonChannelTest, ADeleteFailsAsRateLimitedOrAuthExpiredAndOnlyTheRealOneCounts) {
+  auto channel = MakeChannel();
+  absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "To be removed"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.QueueDeleteFault(FakeFault::kTokenExpired);
+
+  absl::Status expired = channel->Delete(kAccount, receipt->external_id);
+
+  EXPECT_EQ(KindOf(expired), ChannelErrorKind::kAuthExpired) << expired;
+  EXPECT_EQ(fake_.deletes_accepted(), 0);
+  ASSERT_TRUE(channel->Delete(kAccount, receipt->external_id).ok());
+  EXPECT_EQ(fake_.deletes_accepted(), 1);
+  EXPECT_EQ(fake_.live_posts(), 0);
+  EXPECT_TRUE(absl::IsNotFound(channel->Delete(kAccount, receipt->external_id)));
+  EXPECT_EQ(fake_.deletes_accepted(), 1);
+}
+
+TEST_F(MastodonChannelTest, ADeleteAnswered429IsRateLimitedWithTheInstancesWait) {
+  auto channel = MakeChannel();
+  absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "To be removed"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.QueueDeleteFault(FakeFault::kRateLimited);
+
+  absl::Status limited = channel->Delete(kAccount, receipt->external_id);
+
+  ChannelFailure failure = ClassifyChannelError(limited);
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited) << limited;
+  EXPECT_GT(failure.retry_after, absl::ZeroDuration());
+  EXPECT_EQ(fake_.live_posts(), 1);
+}
+
 TEST_F(MastodonChannelTest, ListsRecentStatusesNewestFirstAsPlainText) {
   auto channel = MakeChannel();
   absl::Time start = absl::Now() - absl::Seconds(1);

@@ -133,6 +133,20 @@ TEST_F(XChannelTest, DeletesAndReportsAMissingPostAsNotFound) {
   EXPECT_EQ(fake_.creates_accepted(), 1);
 }
 
+// What automatic takedown relies on: a 429 on a delete is rate-limited with the
+// network's wait, and the fake counts only the delete that removed the post.
+TEST_F(XChannelTest, ADeleteAnswered429IsRateLimitedAndCountedOnlyOnceItWorks) {
+  absl::StatusOr<Receipt> receipt = channel().Publish(Request("A post to take down later"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.QueueDeleteFault(FakeFault::kRateLimited);
+
+  absl::Status limited = channel().Delete(kAccount, receipt->external_id);
+
+  EXPECT_EQ(FailureOf(limited).kind, ChannelErrorKind::kRateLimited) << limited;
+  EXPECT_EQ(fake_.deletes_accepted(), 0);
+  EXPECT_EQ(fake_.live_posts(), 1);
+}
+
 TEST_F(XChannelTest, ListsTheAccountsRecentPostsNewestFirst) {
   absl::Time now = absl::Now();
   fake_.AddExistingPost({.author = kUserId, .text = "old", .create_time = now - absl::Hours(3)});
