@@ -85,7 +85,7 @@ export CARECAST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export CARECAST_JWT_PUBLIC_KEY_FILE="$RUN/keys/jwt.pub"
 export CARECAST_BIND_ADDRESS=127.0.0.1
 export CARECAST_SANDBOX_DIR="$RUN/sandbox"
-export CARECAST_TRACKED_KEYWORDS="st marys,flu shot,#fluseason,emergency room"
+export CARECAST_TRACKED_KEYWORDS="st marys,flu shot,#fluseason,emergency room,lockdown"
 
 # A demonstration channel token file, so the publishers' token expiry watcher runs
 # (and its metrics exist) as with real channel accounts. The sandbox needs no token:
@@ -151,7 +151,10 @@ start publisher-2 "$BIN/services/publisher/carecast-publisher" "$PUB2_GRPC" "$PU
 start listener "$BIN/services/listener/carecast-listener" "$L_GRPC" "$L_HTTP" \
   CARECAST_LISTENER_META_APP_SECRET_FILE="$RUN/keys/meta-app-secret" \
   CARECAST_LISTENER_META_VERIFY_TOKEN_FILE="$RUN/keys/meta-verify-token"
-start metrics "$BIN/services/metrics/carecast-metrics" "$M_GRPC" "$M_HTTP"
+# "lockdown" is a crisis term: three mentions in one interval raise a severe alert.
+# One-minute intervals so the story sees it (production: 15 minutes).
+start metrics "$BIN/services/metrics/carecast-metrics" "$M_GRPC" "$M_HTTP" \
+  CARECAST_CRISIS_TERMS=lockdown CARECAST_SPIKE_INTERVAL=1m CARECAST_SPIKE_TICK=1s
 
 export CARECAST_PLANNER_ADDR="127.0.0.1:$P_GRPC" CARECAST_PUBLISHER_ADDR="127.0.0.1:$PUB1_GRPC"
 export CARECAST_LISTENER_ADDR="127.0.0.1:$L_GRPC" CARECAST_METRICS_ADDR="127.0.0.1:$M_GRPC"
@@ -175,6 +178,14 @@ HOOK=$(token social-webhook service '*')
 as() { local t=$1; shift; CARECAST_TOKEN=$t "$CTL" "$@"; }
 show() { jq -C "${1:-.}"; }
 iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+
+say "Three people post about a lockdown at St Marys within a minute: a crisis term"
+for i in 1 2 3; do
+  curl -sS -o /dev/null -X POST "http://127.0.0.1:$L_HTTP/v1/mentions" \
+    -H "Authorization: Bearer $HOOK" -H 'Content-Type: application/json' \
+    -d "{\"network\":\"x\",\"external_id\":\"17900000000000001$i\",\"author_handle\":\"@neighbour$i\",\"text\":\"Police cars everywhere, is St Marys on lockdown?? ($i)\",\"create_time\":\"$(iso 'now')\"}"
+done
+note "the metrics service's spike detector will raise an alert when this minute closes"
 
 say "Sam (strategist) registers a hospital, its sandbox account and an objective"
 as "$SAM" planner CreateSpoke '{"spoke":{"display_name":"St Mary Hospital"},"spoke_id":"st-marys","request_id":"story-spoke"}' | show '.spoke.name'
@@ -298,6 +309,18 @@ note "the same delivery with a forged signature: HTTP $FORGED, nothing read"
 
 say "Ray (responder) opens the inbox"
 as "$RAY" listener ListInboxItems '{}' | show '[.inbox_items[] | {name, priority, due_time, sentiment: .classification.sentiment, reasons: .classification.reasons}]'
+
+say "The spike detector raised a severe crisis alert (waiting for its one-minute interval to close)"
+RAISED=0
+for _ in $(seq 900); do
+  RAISED=$(curl -sS "http://127.0.0.1:$M_HTTP/metrics" | awk '/^carecast_alerts_raised_total\{severity="severe"\}/ {print $2}')
+  [[ "${RAISED:-0}" != "0" ]] && break
+  sleep 0.1
+done
+[[ "${RAISED:-0}" != "0" ]] || { echo "run.sh: no crisis alert was raised" >&2; exit 1; }
+"$CTL" events tail --subject carecast.alert.raised --all --count 1 --timeout 5s 2>/dev/null \
+  | jq -c '{subject, id}' | sed 's/^/    /'
+curl -sS "http://127.0.0.1:$M_HTTP/metrics" | grep -E '^carecast_alerts_(raised_total|active)' | sed 's/^/    /'
 
 say "Sam checks the objective and the program figures"
 for _ in $(seq 100); do

@@ -37,7 +37,8 @@ int main() {
   ingest_options.progress_every = config->replay_log_every;
   ingest_options.poll_interval = config->pending_interval;
   // Spikes are announced only once the replay has caught up (older ones are history).
-  metrics::SpikeWatch spikes({.detector = config->spikes}, host.nats(), host.clock(), host.logger(),
+  metrics::SpikeWatch spikes({.detector = config->spikes, .tick = config->spike_tick}, host.nats(),
+                             host.clock(), host.logger(),
                              host.registry());
   ingest_options.on_caught_up = [&host, &spikes] {
     spikes.Start();

@@ -74,6 +74,10 @@ absl::StatusOr<MetricsConfig> ReadMetricsConfig(const common::EnvSource& env) {
   if (config.pending_interval <= absl::ZeroDuration())
     reader.AddError("CARECAST_METRICS_PENDING_INTERVAL: must be positive");
   ReadSpikeOptions(reader, config.spikes);
+  config.spike_tick = reader.Duration("CARECAST_SPIKE_TICK", config.spike_tick);
+  if (config.spike_tick < absl::Milliseconds(100) || config.spike_tick > absl::Minutes(5)) {
+    reader.AddError("CARECAST_SPIKE_TICK: must be 100ms to 5m");
+  }
   if (absl::Status s = reader.Finish(); !s.ok()) return s;
   return config;
 }

@@ -31,6 +31,9 @@ struct MetricsConfig {
   // CARECAST_CRISIS_TERMS (comma-separated tracked keywords that raise a severe
   // alert from CARECAST_CRISIS_MIN_COUNT mentions in one interval, default 3).
   SpikeOptions spikes;
+  // CARECAST_SPIKE_TICK (default 15s, 100ms..5m): how often closed intervals are
+  // looked at, so an alert is announced at most this long after its interval.
+  absl::Duration spike_tick = absl::Seconds(15);
 };
 
 // INVALID_ARGUMENT naming every bad or missing variable.
