@@ -13,10 +13,10 @@
 namespace carecast::common::text {
 namespace {
 
-constexpr double kDevRecallFloor = 0.0;
-constexpr double kDevFalseAlarmCeiling = 1.0;
-constexpr double kHeldOutRecallFloor = 0.0;
-constexpr double kHeldOutFalseAlarmCeiling = 1.0;
+constexpr double kDevRecallFloor = 0.95;
+constexpr double kDevFalseAlarmCeiling = 0.10;
+constexpr double kHeldOutRecallFloor = 0.90;
+constexpr double kHeldOutFalseAlarmCeiling = 0.10;
 
 struct Figures {
   int urgent = 0;          // gold urgent mentions

@@ -82,7 +82,8 @@ absl::Status PhraseIndex::Add(PhraseList list, uint16_t group, std::string_view 
 
 absl::StatusOr<std::unique_ptr<PhraseIndex>> PhraseIndex::Build(std::string_view taxonomy,
                                                                 std::string_view urgency,
-                                                                std::string_view phrases) {
+                                                                std::string_view phrases,
+                                                                std::string_view cues) {
   std::unique_ptr<PhraseIndex> index(new PhraseIndex());
   for (const auto& f : SplitConfigLines(taxonomy)) {
     if (f.size() != 2) return absl::InvalidArgumentError("taxonomy lines need: topic<TAB>phrases");
@@ -116,6 +117,13 @@ absl::StatusOr<std::unique_ptr<PhraseIndex>> PhraseIndex::Build(std::string_view
     }
     if (!known)
       return absl::InvalidArgumentError(absl::StrCat("unknown phrase list ", AsAbsl(name)));
+  }
+  for (const auto& f : SplitConfigLines(cues)) {
+    if (f[0] != "concept") continue;  // frame and unless lines belong to CueFrames
+    if (f.size() != 3)
+      return absl::InvalidArgumentError("concept lines need: concept<TAB>name<TAB>phrases");
+    index->concepts_.emplace_back(f[1]);
+    (void)index->Add(PhraseList::kCue, static_cast<uint16_t>(index->concepts_.size() - 1), f[2]);
   }
   std::vector<std::string> literals;
   literals.reserve(index->entries_.size());

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "services/common/base/strings.h"
+#include "services/common/text/cue_frames.h"
 #include "services/common/text/literal_matcher.h"
 #include "services/common/text/normalizer.h"
 #include "services/common/text/phi_detector.h"
@@ -27,6 +28,7 @@ struct TextAnalyzer::Workspace {
   PhraseHits hits;
   std::vector<LiteralMatcher::Hit> keyword_hits;
   std::vector<PhiFinding> findings;
+  CueScan cues;
 };
 
 namespace {
@@ -69,9 +71,20 @@ absl::StatusOr<std::unique_ptr<TextAnalyzer>> TextAnalyzer::Create(const TextCon
   auto lexicon = SentimentLexicon::Parse(config.lexicon, config.lexicon_domain, config.emoji);
   if (!lexicon.ok()) return lexicon.status();
   a->lexicon_ = std::make_unique<SentimentLexicon>(std::move(lexicon).value());
-  auto phrases = PhraseIndex::Build(config.taxonomy, config.urgency, config.phrases);
+  auto phrases = PhraseIndex::Build(config.taxonomy, config.urgency, config.phrases, config.cues);
   if (!phrases.ok()) return phrases.status();
   a->phrases_ = std::move(phrases).value();
+  auto cues = CueFrames::Create(config.cues, *a->phrases_);
+  if (!cues.ok()) return cues.status();
+  a->cues_ = std::move(cues).value();
+  for (const std::string& category : a->cues_->categories()) {
+    bool known = false;
+    for (const UrgencyCategory& u : a->phrases_->urgency()) known = known || u.name == category;
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cue frame category ", category, " is not an urgency category"));
+    }
+  }
   NameLists names;
   names.first = WordSet(config.first_names);
   names.last = WordSet(config.last_names);
@@ -188,6 +201,44 @@ absl::StatusOr<std::vector<PhiFinding>> TextAnalyzer::FindPhi(std::string_view t
   return findings;
 }
 
+void TextAnalyzer::AddUrgency(Workspace& ws, carecast::v1::TextAnalysis& result) const {
+  cues_->Scan(ws.normalized, ws.tokens, ws.hits, ws.cues);
+  if (ws.hits.of(PhraseList::kUrgency).empty() && ws.cues.matches.empty()) return;
+  const std::vector<UrgencyCategory>& categories = phrases_->urgency();
+  std::vector<std::vector<std::string>> evidence(categories.size());
+  auto add = [&](size_t category, std::string e) {
+    auto& ev = evidence[category];
+    if (ev.size() < 5 && std::find(ev.begin(), ev.end(), e) == ev.end()) ev.push_back(std::move(e));
+  };
+  // Plain phrases count unless the sentence says why they are not urgent
+  // ("know the signs of a stroke").
+  for (const PhraseHit& h : ws.hits.of(PhraseList::kUrgency)) {
+    if (cues_->Blocked(ws.cues, categories[h.group].name, h.begin)) continue;
+    add(h.group, std::string(phrases_->phrase(h.entry)));
+  }
+  for (const CueMatch& m : ws.cues.matches) {
+    const std::string& name = cues_->categories()[m.category];
+    for (size_t i = 0; i < categories.size(); ++i) {
+      if (categories[i].name != name) continue;
+      std::string joined;
+      for (uint32_t entry : m.entries) {
+        absl::StrAppend(&joined, joined.empty() ? "" : " + ", AsAbsl(phrases_->phrase(entry)));
+      }
+      add(i, std::move(joined));
+    }
+  }
+  for (size_t i = 0; i < evidence.size(); ++i) {
+    if (evidence[i].empty()) continue;
+    const UrgencyCategory& cat = categories[i];
+    carecast::v1::UrgencyFinding* u = result.add_urgency_findings();
+    u->set_category(cat.name);
+    u->set_guidance(cat.guidance);
+    for (std::string& e : evidence[i]) u->add_evidence(e);
+    result.add_urgency_reasons(absl::StrCat(cat.name, ": ", evidence[i][0]));
+    result.set_urgent(true);
+  }
+}
+
 absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(
     std::string_view text, const AnalyzeOptions& options) const {
   Workspace& ws = ThreadWorkspace();
@@ -241,25 +292,7 @@ absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(
   }
   result.set_contains_phi(contains_phi);
 
-  const auto& urgent_hits = ws.hits.of(PhraseList::kUrgency);
-  if (!urgent_hits.empty()) {
-    std::vector<std::vector<std::string_view>> evidence(phrases_->urgency().size());
-    for (const PhraseHit& h : urgent_hits) {
-      auto& ev = evidence[h.group];
-      std::string_view p = phrases_->phrase(h.entry);
-      if (ev.size() < 5 && std::find(ev.begin(), ev.end(), p) == ev.end()) ev.push_back(p);
-    }
-    for (size_t i = 0; i < evidence.size(); ++i) {
-      if (evidence[i].empty()) continue;
-      const UrgencyCategory& cat = phrases_->urgency()[i];
-      carecast::v1::UrgencyFinding* u = result.add_urgency_findings();
-      u->set_category(cat.name);
-      u->set_guidance(cat.guidance);
-      for (std::string_view p : evidence[i]) u->add_evidence(std::string(p));
-      result.add_urgency_reasons(absl::StrCat(cat.name, ": ", AsAbsl(evidence[i][0])));
-    }
-    result.set_urgent(true);
-  }
+  AddUrgency(ws, result);
 
   SpamResult spam = ScoreSpam(n, ws.tokens, ws.hits, *phrases_);
   result.set_spam_score(spam.score);

@@ -18,6 +18,7 @@
 
 namespace carecast::common::text {
 
+class CueFrames;
 class PhraseIndex;
 class PhiDetector;
 class LiteralMatcher;
@@ -61,10 +62,13 @@ class TextAnalyzer {
  private:
   TextAnalyzer() = default;
   absl::Status Prepare(std::string_view text, Workspace& ws) const;
+  // Urgency from plain phrases (unless blocked) and from cue frames.
+  void AddUrgency(Workspace& ws, carecast::v1::TextAnalysis& result) const;
 
   TextConfig limits_;
   std::unique_ptr<SentimentLexicon> lexicon_;
   std::unique_ptr<PhraseIndex> phrases_;
+  std::unique_ptr<CueFrames> cues_;
   std::unique_ptr<PhiDetector> phi_;
   std::atomic<std::shared_ptr<const KeywordSet>> keywords_;
 };
