@@ -14,11 +14,11 @@
 namespace carecast::common::text {
 namespace {
 
-constexpr double kDevRecallFloor = 0.0;
-constexpr double kDevPrecisionFloor = 0.0;
-constexpr double kHeldOutRecallFloor = 0.0;
-constexpr double kHeldOutPrecisionFloor = 0.0;
-constexpr double kFalseStopCeiling = 1.0;
+constexpr double kDevRecallFloor = 0.95;
+constexpr double kDevPrecisionFloor = 0.90;
+constexpr double kHeldOutRecallFloor = 0.90;
+constexpr double kHeldOutPrecisionFloor = 0.85;
+constexpr double kFalseStopCeiling = 0.10;
 
 struct Gold {
   std::string kind;

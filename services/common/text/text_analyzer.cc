@@ -8,6 +8,7 @@
 #include "services/common/text/cue_frames.h"
 #include "services/common/text/literal_matcher.h"
 #include "services/common/text/normalizer.h"
+#include "services/common/text/number_reader.h"
 #include "services/common/text/phi_detector.h"
 #include "services/common/text/phrase_index.h"
 #include "services/common/text/sentiment.h"
@@ -29,6 +30,12 @@ struct TextAnalyzer::Workspace {
   std::vector<LiteralMatcher::Hit> keyword_hits;
   std::vector<PhiFinding> findings;
   CueScan cues;
+  // The second PHI pass, on the plain form of obfuscated numbers and e-mail.
+  RewrittenText plain;
+  NormalizedText plain_normalized;
+  std::vector<Token> plain_tokens;
+  PhraseHits plain_hits;
+  std::vector<PhiFinding> plain_findings;
 };
 
 namespace {
@@ -77,6 +84,7 @@ absl::StatusOr<std::unique_ptr<TextAnalyzer>> TextAnalyzer::Create(const TextCon
   auto cues = CueFrames::Create(config.cues, *a->phrases_);
   if (!cues.ok()) return cues.status();
   a->cues_ = std::move(cues).value();
+  a->reader_ = NumberReader::Create();
   for (const std::string& category : a->cues_->categories()) {
     bool known = false;
     for (const UrgencyCategory& u : a->phrases_->urgency()) known = known || u.name == category;
@@ -193,12 +201,39 @@ absl::StatusOr<std::vector<PhiFinding>> TextAnalyzer::FindPhi(std::string_view t
   if (absl::Status s = Prepare(text, ws); !s.ok()) return s;
   std::vector<PhiFinding> findings;
   phi_->Detect(ws.normalized, ws.tokens, ws.hits, *phrases_, options.outgoing, findings);
+  DetectObfuscatedPhi(ws, options.outgoing, findings);
   for (PhiFinding& f : findings) {
     auto [b, e] = ws.normalized.ToInput(f.begin, f.end);
     f.begin = b;
     f.end = e;
   }
   return findings;
+}
+
+void TextAnalyzer::DetectObfuscatedPhi(Workspace& ws, bool outgoing,
+                                       std::vector<PhiFinding>& findings) const {
+  if (!reader_->Read(ws.normalized, ws.tokens, ws.plain)) return;
+  // The plain form is already normalised, so this pass maps back in two steps:
+  // plain_normalized -> plain (ToInput), plain -> normalised text (ToSource).
+  if (!Normalize(ws.plain.text, limits_.max_input_bytes * 4, ws.plain_normalized).ok()) return;
+  ws.plain_tokens.clear();
+  Tokenize(ws.plain_normalized, lexicon_->emoticons, ws.plain_tokens);
+  phrases_->Scan(ws.plain_normalized.text, limits_.max_hits, ws.plain_hits);
+  ws.plain_findings.clear();
+  phi_->Detect(ws.plain_normalized, ws.plain_tokens, ws.plain_hits, *phrases_, outgoing,
+               ws.plain_findings);
+  const size_t first_pass = findings.size();
+  for (const PhiFinding& f : ws.plain_findings) {
+    auto [pb, pe] = ws.plain_normalized.ToInput(f.begin, f.end);
+    if (pe <= pb || !ws.plain.Touches(pb, pe)) continue;  // the first pass saw it as it is
+    auto [b, e] = ws.plain.ToSource(pb, pe);
+    bool known = false;
+    for (size_t i = 0; i < first_pass; ++i) {
+      const PhiFinding& g = findings[i];
+      known = known || (g.kind == f.kind && g.begin < e && b < g.end);
+    }
+    if (!known) findings.push_back({f.kind, b, e, f.confidence, f.reason});
+  }
 }
 
 void TextAnalyzer::AddUrgency(Workspace& ws, carecast::v1::TextAnalysis& result) const {
@@ -282,6 +317,7 @@ absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(
 
   ws.findings.clear();
   phi_->Detect(n, ws.tokens, ws.hits, *phrases_, options.outgoing, ws.findings);
+  DetectObfuscatedPhi(ws, options.outgoing, ws.findings);
   bool contains_phi = false;
   for (PhiFinding& f : ws.findings) {
     auto [b, e] = n.ToInput(f.begin, f.end);

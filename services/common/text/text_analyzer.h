@@ -19,6 +19,7 @@
 namespace carecast::common::text {
 
 class CueFrames;
+class NumberReader;
 class PhraseIndex;
 class PhiDetector;
 class LiteralMatcher;
@@ -62,6 +63,9 @@ class TextAnalyzer {
  private:
   TextAnalyzer() = default;
   absl::Status Prepare(std::string_view text, Workspace& ws) const;
+  // Second PHI pass over the plain form of obfuscated numbers, letters and
+  // e-mail (see number_reader.h); appends findings in normalised coordinates.
+  void DetectObfuscatedPhi(Workspace& ws, bool outgoing, std::vector<PhiFinding>& findings) const;
   // Urgency from plain phrases (unless blocked) and from cue frames.
   void AddUrgency(Workspace& ws, carecast::v1::TextAnalysis& result) const;
 
@@ -69,6 +73,7 @@ class TextAnalyzer {
   std::unique_ptr<SentimentLexicon> lexicon_;
   std::unique_ptr<PhraseIndex> phrases_;
   std::unique_ptr<CueFrames> cues_;
+  std::unique_ptr<NumberReader> reader_;
   std::unique_ptr<PhiDetector> phi_;
   std::atomic<std::shared_ptr<const KeywordSet>> keywords_;
 };
