@@ -14,9 +14,9 @@
 namespace carecast::common::text {
 namespace {
 
-constexpr double kDevRecallFloor = 0.0;
-constexpr double kHeldOutRecallFloor = 0.0;
-constexpr double kFalseAlarmCeiling = 1.0;
+constexpr double kDevRecallFloor = 0.95;
+constexpr double kHeldOutRecallFloor = 0.90;
+constexpr double kFalseAlarmCeiling = 0.10;
 
 struct Figures {
   int unsafe = 0, caught = 0, safe = 0, stopped = 0;

@@ -53,13 +53,11 @@ ConceptMask WindowMask(const CueScan& scan, uint32_t s) {
 }
 
 // The first un-negated hit of concept `c` in the window ending at sentence `s`.
-uint32_t FirstEntry(const CueScan& scan, uint32_t s, uint16_t c) {
-  uint32_t found = 0;
-  bool have = false;
+const CueScan::First* FirstHit(const CueScan& scan, uint32_t s, uint16_t c) {
+  const CueScan::First* found = nullptr;
   for (const CueScan::First& first : scan.first) {
     if (first.concept_id != c || first.sentence > s || first.sentence + 1 < s) continue;
-    if (!have || first.sentence < s) found = first.entry;  // earlier sentence first
-    have = true;
+    if (found == nullptr || first.sentence < s) found = &first;  // earlier sentence first
   }
   return found;
 }
@@ -125,6 +123,8 @@ absl::StatusOr<std::unique_ptr<CueFrames>> CueFrames::Create(std::string_view cu
       if (c < 0) return absl::InvalidArgumentError(absl::StrCat("unknown concept ", AsAbsl(name)));
       fr.concepts.set(static_cast<size_t>(c));
       fr.order.push_back(static_cast<uint16_t>(c));
+      absl::StrAppend(&fr.name, fr.name.empty() ? absl::StrCat(AsAbsl(f[1]), ": ") : " + ",
+                      AsAbsl(name));
       start = end + 1;
     }
     if (frame) {
@@ -147,7 +147,7 @@ void CueFrames::Scan(const NormalizedText& n, const std::vector<Token>& tokens,
     uint32_t s = SentenceOf(scan.sentence_start, h.begin);
     if (scan.sentence_mask[s].test(h.group) || NegatedAt(n, tokens, h.begin)) continue;
     scan.sentence_mask[s].set(h.group);
-    scan.first.push_back({s, h.group, h.entry});
+    scan.first.push_back({s, h.group, h.entry, h.begin, h.end});
   }
   for (uint32_t s = 0; s < scan.sentence_mask.size(); ++s) {
     if (scan.sentence_mask[s].none()) continue;
@@ -156,7 +156,14 @@ void CueFrames::Scan(const NormalizedText& n, const std::vector<Token>& tokens,
       const Frame& fr = frames_[f];
       if ((mask & fr.concepts) != fr.concepts || (mask & unless_[fr.category]).any()) continue;
       CueMatch m{fr.category, f, {}};
-      for (uint16_t c : fr.order) m.entries.push_back(FirstEntry(scan, s, c));
+      m.begin = UINT32_MAX;
+      for (uint16_t c : fr.order) {
+        const CueScan::First* hit = FirstHit(scan, s, c);
+        if (hit == nullptr) continue;  // not reached: the mask says it is there
+        m.entries.push_back(hit->entry);
+        m.begin = std::min(m.begin, hit->begin);
+        m.end = std::max(m.end, hit->end);
+      }
       scan.matches.push_back(std::move(m));
     }
   }

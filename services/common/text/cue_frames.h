@@ -28,8 +28,11 @@ using ConceptMask = std::bitset<kMaxCueConcepts>;
 struct CueMatch {
   uint16_t category;  // index into CueFrames::categories()
   uint32_t frame;
-  // The first hit of each of the frame's concepts (entries of the PhraseIndex).
+  // The first hit of each of the frame's concepts (entries of the PhraseIndex),
+  // and the normalised span from the first of those hits to the last.
   std::vector<uint32_t> entries;
+  uint32_t begin = 0;
+  uint32_t end = 0;
 };
 
 // Per-call state, reused across calls by the caller (one per thread).
@@ -41,6 +44,8 @@ struct CueScan {
     uint32_t sentence;
     uint16_t concept_id;
     uint32_t entry;
+    uint32_t begin;
+    uint32_t end;
   };
   std::vector<First> first;
   std::vector<CueMatch> matches;
@@ -66,6 +71,8 @@ class CueFrames {
   bool Blocked(const CueScan& scan, std::string_view category, size_t pos) const;
 
   const std::vector<std::string>& categories() const { return categories_; }
+  // "category: concept + concept", stable for the life of this object.
+  std::string_view FrameName(uint32_t frame) const { return frames_[frame].name; }
   size_t frame_count() const { return frames_.size(); }
 
  private:
@@ -73,6 +80,7 @@ class CueFrames {
     uint16_t category;
     ConceptMask concepts;
     std::vector<uint16_t> order;  // the concepts, as written
+    std::string name;
   };
   CueFrames() = default;
   uint16_t CategoryIndex(std::string_view name);

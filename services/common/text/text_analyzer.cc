@@ -41,6 +41,9 @@ struct TextAnalyzer::Workspace {
 namespace {
 
 constexpr size_t kMaxKeywordBytes = 200;
+// Cue-frame categories checked on outgoing text only (the reply guard).
+constexpr std::string_view kReplyAdvice = "reply_medical_advice";
+constexpr std::string_view kReplyConfirmation = "reply_confirmation";
 constexpr size_t kMaxKeywords = 200000;
 
 TextAnalyzer::Workspace& ThreadWorkspace();
@@ -86,7 +89,7 @@ absl::StatusOr<std::unique_ptr<TextAnalyzer>> TextAnalyzer::Create(const TextCon
   a->cues_ = std::move(cues).value();
   a->reader_ = NumberReader::Create();
   for (const std::string& category : a->cues_->categories()) {
-    bool known = false;
+    bool known = category == kReplyAdvice || category == kReplyConfirmation;
     for (const UrgencyCategory& u : a->phrases_->urgency()) known = known || u.name == category;
     if (!known) {
       return absl::InvalidArgumentError(
@@ -202,6 +205,10 @@ absl::StatusOr<std::vector<PhiFinding>> TextAnalyzer::FindPhi(std::string_view t
   std::vector<PhiFinding> findings;
   phi_->Detect(ws.normalized, ws.tokens, ws.hits, *phrases_, options.outgoing, findings);
   DetectObfuscatedPhi(ws, options.outgoing, findings);
+  if (options.outgoing) {
+    cues_->Scan(ws.normalized, ws.tokens, ws.hits, ws.cues);
+    AddReplyFindings(ws, findings);
+  }
   for (PhiFinding& f : findings) {
     auto [b, e] = ws.normalized.ToInput(f.begin, f.end);
     f.begin = b;
@@ -236,8 +243,24 @@ void TextAnalyzer::DetectObfuscatedPhi(Workspace& ws, bool outgoing,
   }
 }
 
-void TextAnalyzer::AddUrgency(Workspace& ws, carecast::v1::TextAnalysis& result) const {
-  cues_->Scan(ws.normalized, ws.tokens, ws.hits, ws.cues);
+void TextAnalyzer::AddReplyFindings(const Workspace& ws, std::vector<PhiFinding>& findings) const {
+  for (const CueMatch& m : ws.cues.matches) {
+    const std::string& category = cues_->categories()[m.category];
+    PhiKind kind;
+    if (category == kReplyAdvice) {
+      kind = PhiKind::kMedicalAdvice;
+    } else if (category == kReplyConfirmation) {
+      kind = PhiKind::kPatientConfirmation;
+    } else {
+      continue;
+    }
+    // The span shows the words; the reason names the rule ("reply_medical_advice:
+    // change + medicine"), so a responder can see what to rewrite.
+    findings.push_back({kind, m.begin, m.end, 0.8, cues_->FrameName(m.frame)});
+  }
+}
+
+void TextAnalyzer::AddUrgency(const Workspace& ws, carecast::v1::TextAnalysis& result) const {
   if (ws.hits.of(PhraseList::kUrgency).empty() && ws.cues.matches.empty()) return;
   const std::vector<UrgencyCategory>& categories = phrases_->urgency();
   std::vector<std::vector<std::string>> evidence(categories.size());
@@ -318,6 +341,8 @@ absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(
   ws.findings.clear();
   phi_->Detect(n, ws.tokens, ws.hits, *phrases_, options.outgoing, ws.findings);
   DetectObfuscatedPhi(ws, options.outgoing, ws.findings);
+  cues_->Scan(n, ws.tokens, ws.hits, ws.cues);
+  if (options.outgoing) AddReplyFindings(ws, ws.findings);
   bool contains_phi = false;
   for (PhiFinding& f : ws.findings) {
     auto [b, e] = n.ToInput(f.begin, f.end);

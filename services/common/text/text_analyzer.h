@@ -67,7 +67,10 @@ class TextAnalyzer {
   // e-mail (see number_reader.h); appends findings in normalised coordinates.
   void DetectObfuscatedPhi(Workspace& ws, bool outgoing, std::vector<PhiFinding>& findings) const;
   // Urgency from plain phrases (unless blocked) and from cue frames.
-  void AddUrgency(Workspace& ws, carecast::v1::TextAnalysis& result) const;
+  // Needs the cue scan of the text (ws.cues).
+  void AddUrgency(const Workspace& ws, carecast::v1::TextAnalysis& result) const;
+  // Outgoing text: medical advice and care confirmed, from the reply frames.
+  void AddReplyFindings(const Workspace& ws, std::vector<PhiFinding>& findings) const;
 
   TextConfig limits_;
   std::unique_ptr<SentimentLexicon> lexicon_;
