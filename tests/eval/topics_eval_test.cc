@@ -13,10 +13,10 @@
 namespace carecast::common::text {
 namespace {
 
-constexpr double kDevRecallFloor = 0.0;
-constexpr double kDevPrecisionFloor = 0.0;
-constexpr double kHeldOutRecallFloor = 0.0;
-constexpr double kHeldOutPrecisionFloor = 0.0;
+constexpr double kDevRecallFloor = 0.95;
+constexpr double kDevPrecisionFloor = 0.80;
+constexpr double kHeldOutRecallFloor = 0.90;
+constexpr double kHeldOutPrecisionFloor = 0.70;
 
 struct Figures {
   int gold = 0, found = 0, predicted = 0, correct = 0;

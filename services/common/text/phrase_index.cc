@@ -5,6 +5,7 @@
 #include "services/common/base/strings.h"
 #include "services/common/text/normalizer.h"
 #include "services/common/text/phi_kind.h"
+#include "services/common/text/term_variants.h"
 
 namespace carecast::common::text {
 namespace {
@@ -74,7 +75,15 @@ absl::Status PhraseIndex::Add(PhraseList list, uint16_t group, std::string_view 
     size_t bar = alternatives.find('|', start);
     if (bar == std::string_view::npos) bar = alternatives.size();
     std::string term = NormalizeTerm(alternatives.substr(start, bar - start));
-    if (!term.empty()) entries_.push_back({list, group, std::move(term)});
+    if (!term.empty()) {
+      if (list == PhraseList::kTopic) {  // topics name an idea once, in any spelling
+        thread_local std::vector<std::string> variants;
+        variants.clear();
+        AppendTermVariants(term, variants);
+        for (std::string& v : variants) entries_.push_back({list, group, std::move(v)});
+      }
+      entries_.push_back({list, group, std::move(term)});
+    }
     start = bar + 1;
   }
   return absl::OkStatus();
