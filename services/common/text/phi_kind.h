@@ -46,7 +46,9 @@ struct PhiFinding {
   uint32_t begin;
   uint32_t end;
   double confidence;
-  // Why it was flagged; a static string that never contains the text.
+  // Why it was flagged (for reply frames, the frame: "reply_medical_advice:
+  // change_medicine + medicine"). Never contains the text; valid while the
+  // TextAnalyzer that produced it lives.
   std::string_view reason;
 };
 
