@@ -51,6 +51,8 @@ std::string_view PhiKindName(PhiKind kind) {
       return "patient_disclosure";
     case PhiKind::kPatientConfirmation:
       return "patient_confirmation";
+    case PhiKind::kMedicalAdvice:
+      return "medical_advice";
   }
   return "unknown";
 }
@@ -71,7 +73,8 @@ bool IsBirthPhrase(std::string_view p) {
 }
 
 bool Spans(const PhiFinding& f) {
-  return f.kind != PhiKind::kPatientDisclosure && f.kind != PhiKind::kPatientConfirmation;
+  return f.kind != PhiKind::kPatientDisclosure && f.kind != PhiKind::kPatientConfirmation &&
+         f.kind != PhiKind::kMedicalAdvice;
 }
 
 // Overlapping identifiers: the most confident reading wins; same-kind overlaps merge.

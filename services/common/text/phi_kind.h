@@ -8,7 +8,7 @@ namespace carecast::common::text {
 
 // HIPAA Safe Harbor identifier kinds that occur in text, plus patient
 // disclosure (a person with a condition, treatment or visit) and, for outgoing
-// text, phrases that confirm someone is a patient.
+// text, phrases that confirm someone is a patient and individual medical advice.
 enum class PhiKind : uint8_t {
   kName,
   kDate,
@@ -30,8 +30,9 @@ enum class PhiKind : uint8_t {
   kOtherId,
   kPatientDisclosure,
   kPatientConfirmation,
+  kMedicalAdvice,
 };
-inline constexpr int kPhiKindCount = 20;
+inline constexpr int kPhiKindCount = 21;
 
 // Stable lowercase name used in protos and logs, e.g. "medical_record_number".
 std::string_view PhiKindName(PhiKind kind);
@@ -45,7 +46,9 @@ struct PhiFinding {
   uint32_t begin;
   uint32_t end;
   double confidence;
-  // Why it was flagged; a static string that never contains the text.
+  // Why it was flagged (for reply frames, the frame: "reply_medical_advice:
+  // change_medicine + medicine"). Never contains the text; valid while the
+  // TextAnalyzer that produced it lives.
   std::string_view reason;
 };
 

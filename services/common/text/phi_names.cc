@@ -207,14 +207,32 @@ struct Ref {
 
 }  // namespace
 
+namespace {
+
+// A person word used as part of a service's name ("patient portal").
+bool ServiceCompound(std::string_view t, size_t end) {
+  static constexpr std::string_view kServices[] = {
+      " portal", " relations", " experience", " services",  " advocate", " line",
+      " safety", " education", " access",     " navigator", " financial"};
+  std::string_view rest = t.substr(end);
+  for (std::string_view s : kServices) {
+    if (rest.starts_with(s)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void DetectDisclosure(Context& c) {
   const auto& conditions = c.hits.of(PhraseList::kCondition);
   if (conditions.empty()) return;
   std::vector<Ref> refs;
   for (const PhraseHit& h : c.hits.of(PhraseList::kPersonSelf))
     refs.push_back({h.begin, h.end, false});
-  for (const PhraseHit& h : c.hits.of(PhraseList::kPersonThird))
+  for (const PhraseHit& h : c.hits.of(PhraseList::kPersonThird)) {
+    if (ServiceCompound(c.t, h.end)) continue;  // "patient portal", "patient relations"
     refs.push_back({h.begin, h.end, false});
+  }
   for (const PhraseHit& h : c.hits.of(PhraseList::kPersonRelation))
     refs.push_back({h.begin, h.end, true});
   for (const PhiFinding& f : c.out) {
@@ -253,24 +271,75 @@ void DetectDisclosure(Context& c) {
   }
 }
 
+namespace {
+
+// "talk to your doctor", "bring your records", "book your scan": an invitation
+// to anyone reading, not a reference to someone's care. `your` is the index of
+// a "your" token.
+bool GenericYour(const Context& c, size_t your) {
+  static constexpr std::string_view kInviting[] = {
+      "ask",     "bring",    "book",   "schedule", "get",     "call",       "contact",   "tell",
+      "consult", "check",    "manage", "request",  "access",  "talk",       "speak",     "update",
+      "talking", "speaking", "asking", "checking", "booking", "consulting", "contacting"};
+  static constexpr std::string_view kSubjects[] = {"we",   "we'll", "we've", "we're",  "i",
+                                                   "i'll", "i've",  "they",  "they'll"};
+  const std::vector<Token>& toks = c.tokens;
+  // An inviting verb within four words before "your", in the same clause, and
+  // not said by us ("we'll update your record" does confirm).
+  size_t words = 0;
+  for (size_t k = your; k > 0 && words < 4; --k) {
+    const Token& t = toks[k - 1];
+    if (t.kind == TokenKind::kPunct) return false;
+    if (t.kind != TokenKind::kWord) continue;
+    ++words;
+    std::string_view w = TokenText(c.n, t);
+    bool inviting = false;
+    for (std::string_view v : kInviting) inviting = inviting || v == w;
+    if (!inviting) continue;
+    if (k >= 2 && toks[k - 2].kind == TokenKind::kWord) {
+      std::string_view subject = TokenText(c.n, toks[k - 2]);
+      for (std::string_view s : kSubjects) {
+        if (s == subject) return false;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
+size_t TokenAt(const std::vector<Token>& toks, size_t begin) {
+  auto it = std::lower_bound(toks.begin(), toks.end(), begin,
+                             [](const Token& t, size_t pos) { return t.begin < pos; });
+  return static_cast<size_t>(it - toks.begin());
+}
+
+}  // namespace
+
 void DetectConfirmation(Context& c) {
   if (!c.outgoing) return;
   for (const PhraseHit& h : c.hits.of(PhraseList::kConfirm)) {
+    size_t tok = TokenAt(c.tokens, h.begin);
+    if (c.index.phrase(h.entry).starts_with("your ") && tok < c.tokens.size() &&
+        GenericYour(c, tok)) {
+      continue;
+    }
     c.Add(PhiKind::kPatientConfirmation, h.begin, h.end, 0.9,
           "phrase that confirms a patient relationship");
   }
   // "your recent knee surgery", "your mom's procedure": "your" then a care noun.
   static constexpr std::string_view kCareNouns[] = {
-      "visit",     "stay",      "procedure", "surgery",  "operation",  "appointment",
-      "treatment", "diagnosis", "chart",     "records",  "record",     "results",
-      "scan",      "mri",       "x-ray",     "bill",     "discharge",  "admission",
-      "doctor",    "nurse",     "physician", "surgeon",  "medication", "prescription",
-      "room",      "labs",      "test",      "tests",    "therapy",    "delivery",
-      "biopsy",    "chemo",     "care",      "recovery", "condition",  "illness",
-      "injury"};
+      "visit",     "stay",      "procedure",   "surgery",    "operation",  "appointment",
+      "treatment", "diagnosis", "chart",       "records",    "record",     "results",
+      "scan",      "mri",       "x-ray",       "bill",       "discharge",  "admission",
+      "doctor",    "nurse",     "physician",   "surgeon",    "medication", "prescription",
+      "room",      "labs",      "test",        "tests",      "therapy",    "delivery",
+      "biopsy",    "chemo",     "care",        "recovery",   "condition",  "illness",
+      "injury",    "ward",      "bed",         "consultant", "midwife",    "stitches",
+      "wound",     "referral",  "replacement", "transplant", "oncologist", "cardiologist"};
   const std::vector<Token>& toks = c.tokens;
   for (size_t i = 0; i < toks.size(); ++i) {
     if (toks[i].kind != TokenKind::kWord || TokenText(c.n, toks[i]) != "your") continue;
+    if (GenericYour(c, i)) continue;
     for (size_t j = i + 1; j < toks.size() && j <= i + 4; ++j) {
       if (toks[j].kind == TokenKind::kPunct && c.t[toks[j].begin] != '\'') break;
       if (toks[j].kind != TokenKind::kWord) continue;

@@ -130,6 +130,23 @@ bool AgeContext(const Context& c, const NumberRun& r) {
   return false;
 }
 
+// "call us at", "our patient relations line", "the front desk on": a number the
+// hospital publishes, not a person's (clinic numbers are hard negatives).
+bool OrganisationNumber(const Context& c, size_t begin) {
+  static constexpr std::string_view kCues[] = {
+      "call us",         "text us",    "reach us",   "us at",          "us on",
+      "our main",        "our office", "our clinic", "our line",       "line at",
+      "line on",         "line is",    "hotline",    "helpline",       "switchboard",
+      "front desk",      "reception",  "nurse line", "relations line", "appointment line",
+      "scheduling line", "main number"};
+  size_t from = begin > 40 ? begin - 40 : 0;
+  std::string_view window = c.t.substr(from, begin - from);
+  for (std::string_view cue : kCues) {
+    if (window.find(cue) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 void Classify(Context& c, const NumberRun& r) {
   const size_t nd = r.digits.size();
   const size_t ng = r.groups.size();
@@ -198,7 +215,9 @@ void Classify(Context& c, const NumberRun& r) {
     bool fax = c.IdContextBefore(PhiKind::kFax, r.begin, 24);
     PhiKind kind = fax ? PhiKind::kFax : PhiKind::kPhone;
     std::string probe = r.plus ? "+" + r.digits : r.digits;
-    if (!local_shape && PhoneValid(probe, "US")) {
+    if (OrganisationNumber(c, r.begin)) {
+      c.Add(kind, r.begin, r.end, 0.3, "the organisation's own number (\"call us\", \"our line\")");
+    } else if (!local_shape && PhoneValid(probe, "US")) {
       c.Add(kind, r.begin, r.end, 0.95, "valid phone number (libphonenumber)");
     } else if (ng > 1 || fax || c.IdContextBefore(PhiKind::kPhone, r.begin, 24)) {
       c.Add(kind, r.begin, r.end, local_shape ? 0.7 : 0.8, "phone-shaped number");

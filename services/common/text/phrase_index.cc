@@ -5,6 +5,7 @@
 #include "services/common/base/strings.h"
 #include "services/common/text/normalizer.h"
 #include "services/common/text/phi_kind.h"
+#include "services/common/text/term_variants.h"
 
 namespace carecast::common::text {
 namespace {
@@ -74,7 +75,15 @@ absl::Status PhraseIndex::Add(PhraseList list, uint16_t group, std::string_view 
     size_t bar = alternatives.find('|', start);
     if (bar == std::string_view::npos) bar = alternatives.size();
     std::string term = NormalizeTerm(alternatives.substr(start, bar - start));
-    if (!term.empty()) entries_.push_back({list, group, std::move(term)});
+    if (!term.empty()) {
+      if (list == PhraseList::kTopic) {  // topics name an idea once, in any spelling
+        thread_local std::vector<std::string> variants;
+        variants.clear();
+        AppendTermVariants(term, variants);
+        for (std::string& v : variants) entries_.push_back({list, group, std::move(v)});
+      }
+      entries_.push_back({list, group, std::move(term)});
+    }
     start = bar + 1;
   }
   return absl::OkStatus();
@@ -82,7 +91,8 @@ absl::Status PhraseIndex::Add(PhraseList list, uint16_t group, std::string_view 
 
 absl::StatusOr<std::unique_ptr<PhraseIndex>> PhraseIndex::Build(std::string_view taxonomy,
                                                                 std::string_view urgency,
-                                                                std::string_view phrases) {
+                                                                std::string_view phrases,
+                                                                std::string_view cues) {
   std::unique_ptr<PhraseIndex> index(new PhraseIndex());
   for (const auto& f : SplitConfigLines(taxonomy)) {
     if (f.size() != 2) return absl::InvalidArgumentError("taxonomy lines need: topic<TAB>phrases");
@@ -116,6 +126,13 @@ absl::StatusOr<std::unique_ptr<PhraseIndex>> PhraseIndex::Build(std::string_view
     }
     if (!known)
       return absl::InvalidArgumentError(absl::StrCat("unknown phrase list ", AsAbsl(name)));
+  }
+  for (const auto& f : SplitConfigLines(cues)) {
+    if (f[0] != "concept") continue;  // frame and unless lines belong to CueFrames
+    if (f.size() != 3)
+      return absl::InvalidArgumentError("concept lines need: concept<TAB>name<TAB>phrases");
+    index->concepts_.emplace_back(f[1]);
+    (void)index->Add(PhraseList::kCue, static_cast<uint16_t>(index->concepts_.size() - 1), f[2]);
   }
   std::vector<std::string> literals;
   literals.reserve(index->entries_.size());

@@ -30,11 +30,13 @@ enum class PhraseList : uint8_t {
   kMonth,
   kStreetSuffix,
   kSpam,
+  kCue,
 };
-inline constexpr size_t kPhraseListCount = 14;
+inline constexpr size_t kPhraseListCount = 15;
 
 struct PhraseHit {
-  // Topic index, urgency category index or PhiKind (id context); else 0.
+  // Topic index, urgency category index, PhiKind (id context) or cue concept
+  // index; else 0.
   uint16_t group;
   uint32_t entry;
   uint32_t begin;
@@ -60,15 +62,19 @@ class PhraseIndex {
   // taxonomy: "topic<TAB>a|b|c"; urgency: "category<TAB>guidance<TAB>a|b";
   // phrases: "list<TAB>a|b" with lists person_self, person_relation,
   // person_third, name_title, name_cue, condition, confirm, id_<phi kind>,
-  // date_person, month, street_suffix, spam. "# " starts a comment.
+  // date_person, month, street_suffix, spam; cues: "concept<TAB>name<TAB>a|b"
+  // lines (other cue lines are the frames', see cue_frames.h). "# " starts a comment.
   static absl::StatusOr<std::unique_ptr<PhraseIndex>> Build(std::string_view taxonomy,
                                                             std::string_view urgency,
-                                                            std::string_view phrases);
+                                                            std::string_view phrases,
+                                                            std::string_view cues = {});
 
   void Scan(std::string_view normalized, size_t max_hits, PhraseHits& out) const;
 
   const std::vector<std::string>& topics() const { return topics_; }
   const std::vector<UrgencyCategory>& urgency() const { return urgency_; }
+  // Cue concept names, in file order (the group of a kCue hit indexes this).
+  const std::vector<std::string>& concepts() const { return concepts_; }
   // The normalised phrase of a hit.
   std::string_view phrase(uint32_t entry) const { return entries_[entry].text; }
   size_t entry_count() const { return entries_.size(); }
@@ -85,6 +91,7 @@ class PhraseIndex {
   std::vector<Entry> entries_;
   std::vector<std::string> topics_;
   std::vector<UrgencyCategory> urgency_;
+  std::vector<std::string> concepts_;
   std::unique_ptr<LiteralMatcher> matcher_;
 };
 

@@ -5,8 +5,10 @@
 #include "absl/strings/str_cat.h"
 
 #include "services/common/base/strings.h"
+#include "services/common/text/cue_frames.h"
 #include "services/common/text/literal_matcher.h"
 #include "services/common/text/normalizer.h"
+#include "services/common/text/number_reader.h"
 #include "services/common/text/phi_detector.h"
 #include "services/common/text/phrase_index.h"
 #include "services/common/text/sentiment.h"
@@ -27,11 +29,21 @@ struct TextAnalyzer::Workspace {
   PhraseHits hits;
   std::vector<LiteralMatcher::Hit> keyword_hits;
   std::vector<PhiFinding> findings;
+  CueScan cues;
+  // The second PHI pass, on the plain form of obfuscated numbers and e-mail.
+  RewrittenText plain;
+  NormalizedText plain_normalized;
+  std::vector<Token> plain_tokens;
+  PhraseHits plain_hits;
+  std::vector<PhiFinding> plain_findings;
 };
 
 namespace {
 
 constexpr size_t kMaxKeywordBytes = 200;
+// Cue-frame categories checked on outgoing text only (the reply guard).
+constexpr std::string_view kReplyAdvice = "reply_medical_advice";
+constexpr std::string_view kReplyConfirmation = "reply_confirmation";
 constexpr size_t kMaxKeywords = 200000;
 
 TextAnalyzer::Workspace& ThreadWorkspace();
@@ -69,9 +81,21 @@ absl::StatusOr<std::unique_ptr<TextAnalyzer>> TextAnalyzer::Create(const TextCon
   auto lexicon = SentimentLexicon::Parse(config.lexicon, config.lexicon_domain, config.emoji);
   if (!lexicon.ok()) return lexicon.status();
   a->lexicon_ = std::make_unique<SentimentLexicon>(std::move(lexicon).value());
-  auto phrases = PhraseIndex::Build(config.taxonomy, config.urgency, config.phrases);
+  auto phrases = PhraseIndex::Build(config.taxonomy, config.urgency, config.phrases, config.cues);
   if (!phrases.ok()) return phrases.status();
   a->phrases_ = std::move(phrases).value();
+  auto cues = CueFrames::Create(config.cues, *a->phrases_);
+  if (!cues.ok()) return cues.status();
+  a->cues_ = std::move(cues).value();
+  a->reader_ = NumberReader::Create();
+  for (const std::string& category : a->cues_->categories()) {
+    bool known = category == kReplyAdvice || category == kReplyConfirmation;
+    for (const UrgencyCategory& u : a->phrases_->urgency()) known = known || u.name == category;
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cue frame category ", category, " is not an urgency category"));
+    }
+  }
   NameLists names;
   names.first = WordSet(config.first_names);
   names.last = WordSet(config.last_names);
@@ -180,12 +204,97 @@ absl::StatusOr<std::vector<PhiFinding>> TextAnalyzer::FindPhi(std::string_view t
   if (absl::Status s = Prepare(text, ws); !s.ok()) return s;
   std::vector<PhiFinding> findings;
   phi_->Detect(ws.normalized, ws.tokens, ws.hits, *phrases_, options.outgoing, findings);
+  DetectObfuscatedPhi(ws, options.outgoing, findings);
+  if (options.outgoing) {
+    cues_->Scan(ws.normalized, ws.tokens, ws.hits, ws.cues);
+    AddReplyFindings(ws, findings);
+  }
   for (PhiFinding& f : findings) {
     auto [b, e] = ws.normalized.ToInput(f.begin, f.end);
     f.begin = b;
     f.end = e;
   }
   return findings;
+}
+
+void TextAnalyzer::DetectObfuscatedPhi(Workspace& ws, bool outgoing,
+                                       std::vector<PhiFinding>& findings) const {
+  if (!reader_->Read(ws.normalized, ws.tokens, ws.plain)) return;
+  // The plain form is already normalised, so this pass maps back in two steps:
+  // plain_normalized -> plain (ToInput), plain -> normalised text (ToSource).
+  if (!Normalize(ws.plain.text, limits_.max_input_bytes * 4, ws.plain_normalized).ok()) return;
+  ws.plain_tokens.clear();
+  Tokenize(ws.plain_normalized, lexicon_->emoticons, ws.plain_tokens);
+  phrases_->Scan(ws.plain_normalized.text, limits_.max_hits, ws.plain_hits);
+  ws.plain_findings.clear();
+  phi_->Detect(ws.plain_normalized, ws.plain_tokens, ws.plain_hits, *phrases_, outgoing,
+               ws.plain_findings);
+  const size_t first_pass = findings.size();
+  for (const PhiFinding& f : ws.plain_findings) {
+    auto [pb, pe] = ws.plain_normalized.ToInput(f.begin, f.end);
+    if (pe <= pb || !ws.plain.Touches(pb, pe)) continue;  // the first pass saw it as it is
+    auto [b, e] = ws.plain.ToSource(pb, pe);
+    bool known = false;
+    for (size_t i = 0; i < first_pass; ++i) {
+      const PhiFinding& g = findings[i];
+      known = known || (g.kind == f.kind && g.begin < e && b < g.end);
+    }
+    if (!known) findings.push_back({f.kind, b, e, f.confidence, f.reason});
+  }
+}
+
+void TextAnalyzer::AddReplyFindings(const Workspace& ws, std::vector<PhiFinding>& findings) const {
+  for (const CueMatch& m : ws.cues.matches) {
+    const std::string& category = cues_->categories()[m.category];
+    PhiKind kind;
+    if (category == kReplyAdvice) {
+      kind = PhiKind::kMedicalAdvice;
+    } else if (category == kReplyConfirmation) {
+      kind = PhiKind::kPatientConfirmation;
+    } else {
+      continue;
+    }
+    // The span shows the words; the reason names the rule ("reply_medical_advice:
+    // change + medicine"), so a responder can see what to rewrite.
+    findings.push_back({kind, m.begin, m.end, 0.8, cues_->FrameName(m.frame)});
+  }
+}
+
+void TextAnalyzer::AddUrgency(const Workspace& ws, carecast::v1::TextAnalysis& result) const {
+  if (ws.hits.of(PhraseList::kUrgency).empty() && ws.cues.matches.empty()) return;
+  const std::vector<UrgencyCategory>& categories = phrases_->urgency();
+  std::vector<std::vector<std::string>> evidence(categories.size());
+  auto add = [&](size_t category, std::string e) {
+    auto& ev = evidence[category];
+    if (ev.size() < 5 && std::find(ev.begin(), ev.end(), e) == ev.end()) ev.push_back(std::move(e));
+  };
+  // Plain phrases count unless the sentence says why they are not urgent
+  // ("know the signs of a stroke").
+  for (const PhraseHit& h : ws.hits.of(PhraseList::kUrgency)) {
+    if (cues_->Blocked(ws.cues, categories[h.group].name, h.begin)) continue;
+    add(h.group, std::string(phrases_->phrase(h.entry)));
+  }
+  for (const CueMatch& m : ws.cues.matches) {
+    const std::string& name = cues_->categories()[m.category];
+    for (size_t i = 0; i < categories.size(); ++i) {
+      if (categories[i].name != name) continue;
+      std::string joined;
+      for (uint32_t entry : m.entries) {
+        absl::StrAppend(&joined, joined.empty() ? "" : " + ", AsAbsl(phrases_->phrase(entry)));
+      }
+      add(i, std::move(joined));
+    }
+  }
+  for (size_t i = 0; i < evidence.size(); ++i) {
+    if (evidence[i].empty()) continue;
+    const UrgencyCategory& cat = categories[i];
+    carecast::v1::UrgencyFinding* u = result.add_urgency_findings();
+    u->set_category(cat.name);
+    u->set_guidance(cat.guidance);
+    for (std::string& e : evidence[i]) u->add_evidence(e);
+    result.add_urgency_reasons(absl::StrCat(cat.name, ": ", evidence[i][0]));
+    result.set_urgent(true);
+  }
 }
 
 absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(
@@ -231,6 +340,9 @@ absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(
 
   ws.findings.clear();
   phi_->Detect(n, ws.tokens, ws.hits, *phrases_, options.outgoing, ws.findings);
+  DetectObfuscatedPhi(ws, options.outgoing, ws.findings);
+  cues_->Scan(n, ws.tokens, ws.hits, ws.cues);
+  if (options.outgoing) AddReplyFindings(ws, ws.findings);
   bool contains_phi = false;
   for (PhiFinding& f : ws.findings) {
     auto [b, e] = n.ToInput(f.begin, f.end);
@@ -241,25 +353,7 @@ absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(
   }
   result.set_contains_phi(contains_phi);
 
-  const auto& urgent_hits = ws.hits.of(PhraseList::kUrgency);
-  if (!urgent_hits.empty()) {
-    std::vector<std::vector<std::string_view>> evidence(phrases_->urgency().size());
-    for (const PhraseHit& h : urgent_hits) {
-      auto& ev = evidence[h.group];
-      std::string_view p = phrases_->phrase(h.entry);
-      if (ev.size() < 5 && std::find(ev.begin(), ev.end(), p) == ev.end()) ev.push_back(p);
-    }
-    for (size_t i = 0; i < evidence.size(); ++i) {
-      if (evidence[i].empty()) continue;
-      const UrgencyCategory& cat = phrases_->urgency()[i];
-      carecast::v1::UrgencyFinding* u = result.add_urgency_findings();
-      u->set_category(cat.name);
-      u->set_guidance(cat.guidance);
-      for (std::string_view p : evidence[i]) u->add_evidence(std::string(p));
-      result.add_urgency_reasons(absl::StrCat(cat.name, ": ", AsAbsl(evidence[i][0])));
-    }
-    result.set_urgent(true);
-  }
+  AddUrgency(ws, result);
 
   SpamResult spam = ScoreSpam(n, ws.tokens, ws.hits, *phrases_);
   result.set_spam_score(spam.score);

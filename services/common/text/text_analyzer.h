@@ -18,6 +18,8 @@
 
 namespace carecast::common::text {
 
+class CueFrames;
+class NumberReader;
 class PhraseIndex;
 class PhiDetector;
 class LiteralMatcher;
@@ -61,10 +63,20 @@ class TextAnalyzer {
  private:
   TextAnalyzer() = default;
   absl::Status Prepare(std::string_view text, Workspace& ws) const;
+  // Second PHI pass over the plain form of obfuscated numbers, letters and
+  // e-mail (see number_reader.h); appends findings in normalised coordinates.
+  void DetectObfuscatedPhi(Workspace& ws, bool outgoing, std::vector<PhiFinding>& findings) const;
+  // Urgency from plain phrases (unless blocked) and from cue frames.
+  // Needs the cue scan of the text (ws.cues).
+  void AddUrgency(const Workspace& ws, carecast::v1::TextAnalysis& result) const;
+  // Outgoing text: medical advice and care confirmed, from the reply frames.
+  void AddReplyFindings(const Workspace& ws, std::vector<PhiFinding>& findings) const;
 
   TextConfig limits_;
   std::unique_ptr<SentimentLexicon> lexicon_;
   std::unique_ptr<PhraseIndex> phrases_;
+  std::unique_ptr<CueFrames> cues_;
+  std::unique_ptr<NumberReader> reader_;
   std::unique_ptr<PhiDetector> phi_;
   std::atomic<std::shared_ptr<const KeywordSet>> keywords_;
 };

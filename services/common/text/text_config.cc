@@ -21,6 +21,7 @@ constexpr FileField kFiles[] = {
     {"taxonomy.tsv", &TextConfig::taxonomy},
     {"urgency.tsv", &TextConfig::urgency},
     {"phrases.tsv", &TextConfig::phrases},
+    {"cues.tsv", &TextConfig::cues},
     {"first_names.txt", &TextConfig::first_names},
     {"last_names.txt", &TextConfig::last_names},
     {"common_words.txt", &TextConfig::common_words},

@@ -22,6 +22,8 @@ struct TextConfig {
   std::string urgency;
   // "list<TAB>phrase|phrase" lines (see phrase_index.h).
   std::string phrases;
+  // Cue concepts and the frames that combine them (see cue_frames.h).
+  std::string cues;
   // One name per line; common_words: whitespace-separated words that need a
   // stronger cue to count as names.
   std::string first_names;
@@ -40,7 +42,7 @@ TextConfig DefaultTextConfig();
 
 // Reads the same file names from `dir`; a missing file keeps the built-in one.
 // Files: lexicon_vader.tsv, lexicon_healthcare.tsv, emoji.tsv, taxonomy.tsv,
-// urgency.tsv, phrases.tsv, first_names.txt, last_names.txt, common_words.txt,
+// urgency.tsv, phrases.tsv, cues.tsv, first_names.txt, last_names.txt, common_words.txt,
 // and tracked_keywords.txt (one term per line).
 absl::StatusOr<TextConfig> LoadTextConfigFromDir(std::string_view dir);
 
