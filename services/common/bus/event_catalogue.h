@@ -173,7 +173,7 @@ inline constexpr EventDef<v1::TakedownTaskChanged> kTakedownRaised{{
     .producer = "planner", .audit_action = "takedown.raise"}};
 inline constexpr EventDef<v1::TakedownTaskChanged> kTakedownCompleted{{
     .subject = "carecast.takedown.completed", .payload = "carecast.v1.TakedownTaskChanged",
-    .producer = "planner", .audit_action = "takedown.complete"}};
+    .producer = "planner", .also_producer = "publisher", .audit_action = "takedown.complete"}};
 inline constexpr EventDef<v1::ContentChanged> kContentCreated{{
     .subject = "carecast.content.created", .payload = "carecast.v1.ContentChanged",
     .producer = "planner", .audit_action = "content.create"}};
