@@ -38,8 +38,7 @@ int main() {
   ingest_options.poll_interval = config->pending_interval;
   // Spikes are announced only once the replay has caught up (older ones are history).
   metrics::SpikeWatch spikes({.detector = config->spikes, .tick = config->spike_tick}, host.nats(),
-                             host.clock(), host.logger(),
-                             host.registry());
+                             host.clock(), host.logger(), host.registry());
   ingest_options.on_caught_up = [&host, &spikes] {
     spikes.Start();
     host.SetReady(true);
