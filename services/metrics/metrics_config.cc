@@ -34,7 +34,7 @@ namespace {
 void ReadSpikeOptions(common::ConfigReader& reader, SpikeOptions& spikes) {
   spikes.interval = reader.Duration("CARECAST_SPIKE_INTERVAL", spikes.interval);
   const int64_t seconds = absl::ToInt64Seconds(spikes.interval);
-  if (seconds < 60 || seconds > 24 * 3600 || (int64_t{7} * 24 * 3600) % seconds != 0) {
+  if (seconds < 60 || seconds > int64_t{24} * 3600 || (int64_t{7} * 24 * 3600) % seconds != 0) {
     reader.AddError("CARECAST_SPIKE_INTERVAL: must be 1m to 24h and divide a week (e.g. 15m, 1h)");
   }
   const std::string probability = reader.String("CARECAST_SPIKE_FALSE_ALARM_PROBABILITY", "");

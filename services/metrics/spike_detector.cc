@@ -18,7 +18,7 @@ constexpr absl::string_view kCrisisPrefix = "crisis:";
 
 SpikeOptions Checked(SpikeOptions options) {
   const int64_t seconds = absl::ToInt64Seconds(options.interval);
-  if (seconds < 60 || seconds > 24 * 3600 || kWeekSeconds % seconds != 0) {
+  if (seconds < 60 || seconds > int64_t{24} * 3600 || kWeekSeconds % seconds != 0) {
     options.interval = absl::Minutes(15);
   }
   options.learning_rate = std::clamp(options.learning_rate, 0.01, 1.0);
