@@ -169,7 +169,10 @@ const schema = {
     extraVolumeMounts: k8sList('Volume mounts added to every service container'),
     planner: serviceBlock('planner'),
     publisher: serviceBlock('publisher', {
-      extra: { sandboxDir: str('Where the sandbox channel records posts', { pattern: '^/' }) } }),
+      extra: {
+        sandboxDir: str('Where the sandbox channel records posts', { pattern: '^/' }),
+        autoTakedown: bool('Delete the posts of a revoked patient authorization automatically (CARECAST_PUBLISHER_AUTO_TAKEDOWN)'),
+      } }),
     listener: serviceBlock('listener', {
       extra: {
         trackedKeywords: { type: 'array', description: 'Keywords tracked in mentions',
