@@ -158,6 +158,7 @@ void SpikeWatch::Start() {
   if (thread_.joinable()) return;
   // The interval that closed as the replay caught up is still news.
   live_from_ = clock_.Now() - options_.detector.interval;
+  if (options_.tick <= absl::ZeroDuration()) return;
   thread_ = std::thread([this] { Run(); });
 }
 

@@ -41,6 +41,7 @@ namespace carecast::metrics {
 struct SpikeWatchOptions {
   SpikeOptions detector;
   // How often closed intervals are looked at once the replay has caught up.
+  // Zero: no ticking thread; the owner calls Tick (tests do).
   absl::Duration tick = absl::Seconds(15);
 };
 
@@ -55,7 +56,8 @@ class SpikeWatch {
   void ObserveAlert(const v1::AlertChanged& alert, std::string_view event_id);
 
   // Once the replay has caught up: from now on closed intervals are announced.
-  // Starts the ticking thread. Call once.
+  // Marks the replay caught up and starts the ticking thread (none when
+  // `tick` is zero). Call once.
   void Start();
   void Stop();
 

@@ -27,7 +27,7 @@ class SpikeWatchTest : public ::testing::Test {
     SpikeWatchOptions o;
     o.detector.interval = kInterval;
     o.detector.crisis_terms = {"lockdown"};
-    o.tick = absl::Hours(1);  // tests call Tick themselves
+    o.tick = absl::ZeroDuration();  // no thread: the test calls Tick itself
     return o;
   }
   // Three mentions naming the crisis term inside the interval starting at `t`.
