@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -65,6 +66,13 @@ Dispatcher::Dispatcher(common::EntityStore& posts, common::EntityStore& contents
       publisher_id_(std::move(publisher_id)) {}
 
 DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time now) {
+  std::variant<DispatchResult, PreparedPost> prepared = Prepare(post_id, now, now);
+  if (DispatchResult* ended = std::get_if<DispatchResult>(&prepared)) return *ended;
+  return Send(std::get<PreparedPost>(prepared));
+}
+
+std::variant<DispatchResult, PreparedPost> Dispatcher::Prepare(const std::string& post_id,
+                                                               absl::Time now, absl::Time horizon) {
   StepTimer timer(metrics_);
   absl::StatusOr<PostRecord> read = ReadPost(posts_, post_id);
   if (absl::IsNotFound(read.status()) || absl::IsDataLoss(read.status())) {
@@ -112,7 +120,8 @@ DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time no
 
   // The record, not the index score, says when the post is due (it may have been
   // rescheduled, or be backing off after a retryable failure).
-  if (std::optional<absl::Time> due = NextLookTime(post, policy_); due && *due > now) {
+  const std::optional<absl::Time> due = NextLookTime(post, policy_);
+  if (due && *due > horizon) {
     (void)index_.Put(post_id, *due);
     return DispatchResult::kRetryLater;
   }
@@ -153,7 +162,9 @@ DispatchResult Dispatcher::DispatchOne(const std::string& post_id, absl::Time no
       break;
   }
   timer.Lap("check");
-  return ClaimAndCall(record, **channel, timer);
+  std::variant<DispatchResult, PreparedPost> claimed = Claim(record, **channel, due.value_or(now));
+  timer.Lap("claim");
+  return claimed;
 }
 
 DispatchResult Dispatcher::DeferUnderSpokeHold(const std::string& post_id, absl::Time now) {
@@ -161,10 +172,10 @@ DispatchResult Dispatcher::DeferUnderSpokeHold(const std::string& post_id, absl:
   return DispatchResult::kRetryLater;
 }
 
-DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel, StepTimer& timer) {
+std::variant<DispatchResult, PreparedPost> Dispatcher::Claim(PostRecord& record, Channel& channel,
+                                                             absl::Time due) {
   const carecast::v1::Post original = record.post;
-  std::string id = PostIdFromName(original.name());
-  absl::Time claim_time = clock_.Now();
+  const absl::Time claim_time = clock_.Now();
   absl::StatusOr<carecast::v1::PostState> claiming =
       lifecycle::Next(original.state(), lifecycle::PostEvent::kClaim);
   if (!claiming.ok()) return DispatchResult::kEnded;  // not SCHEDULED: nothing to send
@@ -179,10 +190,29 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel, St
     return DispatchResult::kClaimLost;
   }
   if (!written.ok()) return DispatchResult::kRetryLater;
-  record = *std::move(written);
   common::FaultPoint("publisher:after_claim");
+  return PreparedPost{.record = *std::move(written),
+                      .original = original,
+                      .channel = &channel,
+                      .claim_time = claim_time,
+                      .due = due};
+}
 
-  // A hold may have begun between the first check and the claim.
+void Dispatcher::Release(PreparedPost& prepared) {
+  if (!outcomes_.ReleaseClaim(prepared.record, prepared.original).ok()) {
+    logger_.Warn("cannot release a claimed post on stop; recovery takes it after the lease",
+                 {{"post", PostIdFromName(prepared.original.name())}});
+  }
+}
+
+DispatchResult Dispatcher::Send(PreparedPost& prepared) {
+  StepTimer timer(metrics_);
+  PostRecord& record = prepared.record;
+  const carecast::v1::Post& original = prepared.original;
+  Channel& channel = *prepared.channel;
+  std::string id = PostIdFromName(original.name());
+  // A hold may have begun since the first check (the claim may have been made
+  // ahead of the due time, by the loop's lookahead).
   if (const HoldVerdict hold =
           hold_.CheckAuthoritative(common::SpokeOfResource(original.account()));
       hold != HoldVerdict::kRun) {
@@ -208,7 +238,8 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel, St
   }
   // A process stalled past its own lease may already have been reconciled; it
   // must not send (the record fences its later writes too).
-  const absl::Time deadline = claim_time + policy_.claim_lease - SendMargin(policy_.claim_lease);
+  const absl::Time deadline =
+      prepared.claim_time + policy_.claim_lease - SendMargin(policy_.claim_lease);
   if (clock_.Now() >= deadline) {
     logger_.Warn("claim expired before the channel call; leaving it to recovery", {{"post", id}});
     return DispatchResult::kRetryLater;
@@ -222,7 +253,7 @@ DispatchResult Dispatcher::ClaimAndCall(PostRecord& record, Channel& channel, St
     return DispatchResult::kRetryLater;  // still PUBLISHING without send_time: recovery reschedules
   }
   common::FaultPoint("publisher:after_send_mark");
-  timer.Lap("claim");
+  timer.Lap("send_check");
 
   PublishRequest request = RequestFor(record.post, deadline);
   request.save_progress = [this, &record](std::string_view key, std::string_view value) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <variant>
 
 #include "absl/time/time.h"
 
@@ -39,6 +40,16 @@ inline constexpr absl::Duration kSpokeHoldRecheck = absl::Seconds(5);
 // a shorter lease.
 absl::Duration SendMargin(absl::Duration lease);
 
+// A post read, checked and claimed ahead of its due time (the loop's
+// lookahead): what is left is Dispatcher::Send at `due`.
+struct PreparedPost {
+  PostRecord record;            // the claim (PUBLISHING, no send_time yet)
+  carecast::v1::Post original;  // the record before the claim, to release it
+  Channel* channel = nullptr;
+  absl::Time claim_time;
+  absl::Time due;
+};
+
 class Dispatcher {
  public:
   Dispatcher(common::EntityStore& posts, common::EntityStore& contents, DueIndex& index,
@@ -46,11 +57,30 @@ class Dispatcher {
              const common::Clock& clock, common::Logger& logger, PublisherMetrics& metrics,
              DispatchPolicy policy, std::string publisher_id);
 
-  // Looks at the post `post_id` found due at `now` and moves it on.
+  // Looks at the post `post_id` found due at `now` and moves it on: Prepare
+  // with no lookahead, then Send.
   DispatchResult DispatchOne(const std::string& post_id, absl::Time now);
 
+  // Reads the post found in the index at `now`, checks it (state, due time,
+  // late tolerance, channel, approved content, hold) and claims it when it is
+  // due by `horizon` (now + the lookahead). Either how it ended (not due by the
+  // horizon, ended, held, claim lost: the index is updated as DispatchOne does)
+  // or the claimed post, to Send at its due time (or at once if it is due).
+  std::variant<DispatchResult, PreparedPost> Prepare(const std::string& post_id, absl::Time now,
+                                                     absl::Time horizon);
+  // At the due time: checks the hold and the content's approval again (either
+  // may have changed since the claim; a hold releases the claim), marks the
+  // post as being sent, calls the channel and records the outcome.
+  DispatchResult Send(PreparedPost& prepared);
+  // Gives a prepared post back unsent (the publisher is stopping): the claim
+  // is released so another replica takes it at once. Best effort: a release
+  // that fails leaves the claim to recovery after its lease (nothing was sent).
+  void Release(PreparedPost& prepared);
+
  private:
-  DispatchResult ClaimAndCall(PostRecord& record, Channel& channel, StepTimer& timer);
+  // The claim itself: PUBLISHING, claimed_by, attempt + 1.
+  std::variant<DispatchResult, PreparedPost> Claim(PostRecord& record, Channel& channel,
+                                                   absl::Time due);
   // Leaves the post of a held spoke in the index, looked at again later.
   DispatchResult DeferUnderSpokeHold(const std::string& post_id, absl::Time now);
   DispatchResult HandleChannelError(PostRecord& record, Channel& channel,

@@ -101,6 +101,7 @@ int main() {
   options.policy.retry_backoff = config->retry_backoff;
   options.policy.max_retry_backoff = config->max_retry_backoff;
   options.poll_interval = config->poll_interval;
+  options.lookahead = config->lookahead;
   options.dispatch_concurrency = static_cast<size_t>(config->dispatch_concurrency);
   options.stream_replicas = cc.stream_replicas;
   options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +21,9 @@
 
 namespace carecast::publisher {
 namespace {
+
+// Claimed posts that may wait in the send timer, per worker.
+constexpr size_t kMaxWaitingPerWorker = 64;
 
 // What the workers of one cycle did, filled in as each ends.
 class DispatchTally {
@@ -72,6 +76,11 @@ absl::StatusOr<std::unique_ptr<Publisher>> Publisher::Create(const PublisherOpti
     return absl::InvalidArgumentError(
         "publisher: batch_size and dispatch_concurrency must be at least 1");
   }
+  if (options.lookahead < absl::ZeroDuration() ||
+      options.lookahead > options.policy.claim_lease / 10) {
+    return absl::InvalidArgumentError(
+        "publisher: the lookahead must be between zero and a tenth of the claim lease");
+  }
   return std::unique_ptr<Publisher>(new Publisher(options, deps));
 }
 
@@ -98,7 +107,8 @@ Publisher::Publisher(const PublisherOptions& options, const PublisherDeps& deps)
       reconciler_(deps.channels, outcomes_, deps.clock, deps.logger, deps.metrics, options_.policy),
       dispatcher_(posts_, contents_, index_, deps.channels, hold_, outcomes_, reconciler_,
                   deps.clock, deps.logger, deps.metrics, options_.policy, options_.publisher_id),
-      workers_(options_.dispatch_concurrency) {
+      workers_(options_.dispatch_concurrency),
+      send_timer_(deps.clock) {
   if (organisation_) {
     takedowns_ = std::make_unique<Takedowns>(*organisation_, posts_, deps.channels, deps.clock,
                                              deps.logger, deps.metrics, options_.takedown);
@@ -181,6 +191,7 @@ absl::Status Publisher::Start() {
   if (options_.run_loop) {
     loop_ = std::thread([this] { Loop(); });
     maintenance_ = std::thread([this] { MaintenanceLoop(); });
+    send_timer_.Start();
     relay_.Start();
   }
   deps_.logger.Info("publisher started", {{"publisher_id", options_.publisher_id},
@@ -199,6 +210,9 @@ void Publisher::Stop() {
   cv_.notify_all();
   if (loop_.joinable()) loop_.join();
   if (maintenance_.joinable()) maintenance_.join();
+  // Posts claimed ahead of their due time are released unsent, so another
+  // replica takes them at once (not after the lease).
+  send_timer_.Stop();
   // Posts already handed over finish their call and record it (each is short of
   // its lease); the ones still queued see stopping_ and leave the post as it is.
   workers_.WaitIdle();
@@ -259,13 +273,65 @@ absl::Duration Publisher::SleepAfter(const CycleStats& stats) {
   // Due by the time the cycle looked: it was seen and left for later (no free
   // worker, KV trouble); a worker that ends wakes the loop, and looking again
   // at once would spin.
-  if (*next <= stats.now) return options_.poll_interval;
-  return std::clamp(*next - deps_.clock.Now(), absl::ZeroDuration(), options_.poll_interval);
+  const absl::Time look = *next - options_.lookahead;
+  if (look <= stats.now) return options_.poll_interval;
+  return std::clamp(look - deps_.clock.Now(), absl::ZeroDuration(), options_.poll_interval);
 }
 
 size_t Publisher::InFlight() {
   std::lock_guard lock(in_flight_mu_);
   return in_flight_.size();
+}
+
+std::optional<DispatchResult> Publisher::DispatchPicked(const std::string& id, absl::Time now,
+                                                        bool wait) {
+  std::variant<DispatchResult, PreparedPost> prepared =
+      dispatcher_.Prepare(id, now, now + options_.lookahead);
+  if (const DispatchResult* ended = std::get_if<DispatchResult>(&prepared)) {
+    Finished(id, *ended);
+    return *ended;
+  }
+  auto post = std::make_shared<PreparedPost>(std::get<PreparedPost>(std::move(prepared)));
+  const absl::Duration early = post->due - deps_.clock.Now();
+  if (early > absl::ZeroDuration() && !wait) {
+    // Claimed ahead: the timer hands the send to a worker at the due time,
+    // ahead of whatever is waiting for one.
+    send_timer_.At(
+        post->due,
+        [this, post, id] {
+          workers_.SubmitFirst([this, post, id] {
+            std::optional<DispatchResult> sent;
+            if (stopping_.load()) {
+              dispatcher_.Release(*post);
+            } else {
+              sent = dispatcher_.Send(*post);
+            }
+            Finished(id, sent);
+          });
+        },
+        [this, post, id] {
+          dispatcher_.Release(*post);
+          Finished(id, std::nullopt);
+        });
+    return std::nullopt;
+  }
+  // RunCycle waits on this thread (a test's clock that stands still: at most
+  // the lookahead).
+  if (early > absl::ZeroDuration()) absl::SleepFor(std::min(early, options_.lookahead));
+  DispatchResult result = dispatcher_.Send(*post);
+  Finished(id, result);
+  return result;
+}
+
+void Publisher::Finished(const std::string& id, std::optional<DispatchResult> result) {
+  {
+    std::lock_guard lock(in_flight_mu_);
+    in_flight_.erase(id);
+  }
+  // A worker is free: the loop hands over what it left for want of one. A post
+  // that did not end may be indexed again earlier than the loop's next look.
+  const bool left_index = result == DispatchResult::kPublished || result == DispatchResult::kEnded;
+  if (starved_.load() || !left_index) Wake();
 }
 
 CycleStats Publisher::RunCycle() { return Cycle(/*wait_for_dispatch=*/true); }
@@ -312,7 +378,7 @@ CycleStats Publisher::Cycle(bool wait_for_dispatch) {
 
   // Members a worker already holds are skipped, so ask for that many more.
   absl::StatusOr<std::vector<common::ScoredMember>> due =
-      index_.Due(now, options_.batch_size + InFlight());
+      index_.Due(now + options_.lookahead, options_.batch_size + InFlight());
   if (!due.ok()) {
     index_was_down_ = true;
     stats.index_unavailable = true;
@@ -324,15 +390,24 @@ CycleStats Publisher::Cycle(bool wait_for_dispatch) {
   if (!wait_for_dispatch && workers_.size() > 1) {
     size_t pending = workers_.Pending();
     limit = std::min(limit, pending >= workers_.size() ? 0 : workers_.size() - pending);
+    // Claimed posts waiting for their time cost no worker, but are bounded.
+    if (send_timer_.size() >= kMaxWaitingPerWorker * workers_.size()) limit = 0;
   }
   std::vector<std::string> picked;
+  bool starved = false;
   {
     std::lock_guard lock(in_flight_mu_);
     for (const common::ScoredMember& member : *due) {
-      if (picked.size() >= limit) break;
-      if (in_flight_.insert(member.member).second) picked.push_back(member.member);
+      if (in_flight_.contains(member.member)) continue;
+      if (picked.size() >= limit) {
+        starved = true;
+        break;
+      }
+      in_flight_.insert(member.member);
+      picked.push_back(member.member);
     }
   }
+  starved_ = starved;
   // Each post is claimed, sent and recorded on a worker of its own; the claim
   // keeps two workers (or two publishers) off one post, and each dispatch
   // checks the hold itself.
@@ -340,15 +415,13 @@ CycleStats Publisher::Cycle(bool wait_for_dispatch) {
   std::vector<std::function<void()>> tasks;
   tasks.reserve(picked.size());
   for (std::string& id : picked) {
-    tasks.push_back([this, tally, id = std::move(id), now] {
-      std::optional<DispatchResult> result;
-      if (!stopping_.load() && !hold_.held()) result = dispatcher_.DispatchOne(id, now);
-      {
-        std::lock_guard lock(in_flight_mu_);
-        in_flight_.erase(id);
+    tasks.push_back([this, tally, id = std::move(id), now, wait_for_dispatch] {
+      if (stopping_.load() || hold_.held()) {
+        Finished(id, std::nullopt);
+        return;
       }
-      if (result) tally->Add(*result);
-      Wake();  // a worker is free, and the post may have left the index
+      if (std::optional<DispatchResult> result = DispatchPicked(id, now, wait_for_dispatch))
+        tally->Add(*result);
     });
   }
   stats.examined = static_cast<int>(tasks.size());
@@ -429,7 +502,7 @@ common::Disposition Publisher::OnPostEvent(const common::Event& event) {
   absl::Status s = when ? index_.Put(id, *when) : index_.Remove(id);
   if (!s.ok()) return common::Disposition::kRetry;  // acknowledged only once indexed
   // Due before the sleeping loop would look: wake it to sleep until then instead.
-  if (when && absl::ToUnixNanos(*when) < next_look_unix_ns_.load()) Wake();
+  if (when && absl::ToUnixNanos(*when - options_.lookahead) < next_look_unix_ns_.load()) Wake();
   return common::Disposition::kAck;
 }
 
@@ -465,7 +538,9 @@ absl::StatusOr<carecast::v1::Post> Publisher::ConfirmPostNotPublished(
     const Resolver& by, const carecast::v1::ConfirmPostNotPublishedRequest& request) {
   ASSIGN_OR_RETURN(carecast::v1::Post post, resolutions_.ConfirmNotPublished(by, request));
   // Rescheduled for now (the usual case) or before the loop would look: wake it.
-  if (absl::ToUnixNanos(ToTime(post.publish_time())) < next_look_unix_ns_.load()) Wake();
+  if (absl::ToUnixNanos(ToTime(post.publish_time()) - options_.lookahead) <
+      next_look_unix_ns_.load())
+    Wake();
   return post;
 }
 

@@ -38,6 +38,7 @@
 #include "services/publisher/post_records.h"
 #include "services/publisher/publisher_metrics.h"
 #include "services/publisher/recovery.h"
+#include "services/publisher/send_timer.h"
 #include "services/publisher/takedowns.h"
 
 namespace carecast::publisher {
@@ -49,6 +50,11 @@ struct PublisherOptions {
   // earliest post in the due index and when an event brings an earlier one, so
   // this bounds how late a missed wake-up or a lifted hold is seen, not lateness.
   absl::Duration poll_interval = absl::Milliseconds(100);
+  // How far ahead of its due time a post is read, checked and claimed; it is
+  // then held until the due time, when only the hold and approval checks, the
+  // send mark and the channel call remain (send_timer.h). Zero: a post is
+  // looked at once it is due. At most a tenth of the claim lease.
+  absl::Duration lookahead = absl::ZeroDuration();
   // Due posts handled per index read.
   size_t batch_size = 100;
   // Due posts of one batch dispatched at once (each on its own worker, so a
@@ -118,7 +124,8 @@ struct CycleStats {
 class Publisher {
  public:
   // A publisher that has not started. INVALID_ARGUMENT when options.publisher_id
-  // is empty or batch_size or dispatch_concurrency is 0.
+  // is empty, batch_size or dispatch_concurrency is 0, or the lookahead is
+  // negative or over a tenth of the claim lease.
   static absl::StatusOr<std::unique_ptr<Publisher>> Create(const PublisherOptions& options,
                                                            const PublisherDeps& deps);
   ~Publisher();
@@ -177,6 +184,14 @@ class Publisher {
   CycleStats Cycle(bool wait_for_dispatch);
   // Posts a worker holds now.
   size_t InFlight();
+  // A worker's part for one post picked at `now`: prepare it (claimed when due
+  // by the lookahead), then send it at once, or later from the send timer.
+  // With `wait` (RunCycle) the send happens on this thread, after a real-time
+  // sleep of at most the lookahead. Returns the result when it is known now.
+  std::optional<DispatchResult> DispatchPicked(const std::string& id, absl::Time now, bool wait);
+  // The post leaves in_flight_; the loop is woken when it left posts for want
+  // of a worker, or when this one did not end (nullopt: not dispatched).
+  void Finished(const std::string& id, std::optional<DispatchResult> result);
   // How long the loop may sleep after `stats`: until the earliest member of the
   // due index, at most poll_interval; poll_interval when the cycle could not
   // make progress on what was due (held, index down, members it already saw).
@@ -202,8 +217,10 @@ class Publisher {
   Dispatcher dispatcher_;
   std::unique_ptr<Takedowns> takedowns_;
   common::WorkerPool workers_;
+  SendTimer send_timer_;  // claimed posts waiting for their due time
   std::mutex in_flight_mu_;
-  absl::flat_hash_set<std::string> in_flight_;  // guarded by in_flight_mu_: post ids a worker holds
+  // Post ids a worker holds, or that wait claimed in send_timer_.
+  absl::flat_hash_set<std::string> in_flight_;  // guarded by in_flight_mu_
 
   std::mutex cycle_mu_;  // one cycle at a time (loop thread or a test)
   std::atomic<bool> index_was_down_{false};
@@ -222,6 +239,9 @@ class Publisher {
   // for a post due earlier wakes it.
   std::atomic<int64_t> next_look_unix_ns_{std::numeric_limits<int64_t>::max()};
   std::atomic<bool> stopping_{false};
+  // The last cycle left due posts for want of a free worker: a worker that
+  // ends wakes the loop.
+  std::atomic<bool> starved_{false};
   std::thread loop_;
   std::unique_ptr<common::Subscription> post_sub_;
   std::unique_ptr<common::Subscription> hold_sub_;

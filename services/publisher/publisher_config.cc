@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "absl/strings/str_cat.h"
@@ -79,6 +80,14 @@ absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env
   }
   if (config.claim_lease < absl::Seconds(1))
     reader.AddError("CARECAST_PUBLISHER_CLAIM_LEASE: must be at least 1s");
+  config.lookahead = reader.Duration("CARECAST_PUBLISHER_LOOKAHEAD",
+                                     std::min(config.lookahead, config.claim_lease / 10));
+  if (config.lookahead < absl::ZeroDuration() || config.lookahead > config.claim_lease / 10) {
+    // A claim made that early would spend too much of its lease waiting.
+    reader.AddError(
+        "CARECAST_PUBLISHER_LOOKAHEAD: must be between 0 and a tenth of "
+        "CARECAST_PUBLISHER_CLAIM_LEASE");
+  }
   if (config.retry_backoff <= absl::ZeroDuration())
     reader.AddError("CARECAST_PUBLISHER_RETRY_BACKOFF: must be positive");
   if (config.max_retry_backoff < config.retry_backoff) {

@@ -26,6 +26,11 @@ struct PublisherConfig {
   absl::Duration poll_interval = absl::Milliseconds(100);
   // CARECAST_PUBLISHER_DISPATCH_CONCURRENCY: due posts dispatched at once (8, 1..256).
   int dispatch_concurrency = 8;
+  // CARECAST_PUBLISHER_LOOKAHEAD: how far ahead of its due time a post is read,
+  // checked and claimed, so that at the due time only the last checks and the
+  // channel call remain (500ms, or a tenth of the claim lease when that is
+  // shorter; 0 turns it off; at most a tenth of the lease).
+  absl::Duration lookahead = absl::Milliseconds(500);
   // CARECAST_PUBLISHER_CLAIM_LEASE: after this long in PUBLISHING a claim counts
   // as abandoned and is reconciled (60s). Must exceed every channel's call deadline.
   absl::Duration claim_lease = absl::Seconds(60);

@@ -24,7 +24,11 @@ WorkerPool::~WorkerPool() {
 
 void WorkerPool::Submit(std::function<void()> task) { Enqueue({std::move(task), nullptr}); }
 
-void WorkerPool::Enqueue(Job job) {
+void WorkerPool::SubmitFirst(std::function<void()> task) {
+  Enqueue({std::move(task), nullptr}, /*first=*/true);
+}
+
+void WorkerPool::Enqueue(Job job, bool first) {
   if (threads_.empty()) {
     {
       std::lock_guard lock(mu_);
@@ -35,7 +39,11 @@ void WorkerPool::Enqueue(Job job) {
   }
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(job));
+    if (first) {
+      queue_.push_front(std::move(job));
+    } else {
+      queue_.push_back(std::move(job));
+    }
     ++unfinished_;
   }
   work_cv_.notify_one();

@@ -26,6 +26,9 @@ class WorkerPool {
 
   // Queues `task` (runs it now, on this thread, when size() is 1).
   void Submit(std::function<void()> task);
+  // Queues `task` ahead of everything waiting (work that is due now, behind
+  // work that may wait); the same as Submit when size() is 1.
+  void SubmitFirst(std::function<void()> task);
   // Submits every task and returns when all of them have ended.
   void RunAll(std::vector<std::function<void()>> tasks);
   // Returns when nothing is queued or running.
@@ -40,7 +43,7 @@ class WorkerPool {
     std::function<void()> task;
     std::function<void()> done;
   };
-  void Enqueue(Job job);
+  void Enqueue(Job job, bool first = false);
   void Finish(Job& job);
   void Work();
 

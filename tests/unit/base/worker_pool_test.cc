@@ -57,6 +57,42 @@ TEST(WorkerPoolTest, OneThreadRunsTheBatchOnTheCallersThreadInOrder) {
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
 }
 
+TEST(WorkerPoolTest, SubmitFirstRunsAheadOfWhatIsWaiting) {
+  WorkerPool pool(2);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<int> order;
+  // Both threads busy until released; then three waiting tasks and one urgent.
+  for (int i = 0; i < 2; ++i) {
+    pool.Submit([&] {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return release; });
+    });
+  }
+  for (int i = 1; i <= 3; ++i) {
+    pool.Submit([&, i] {
+      std::lock_guard lock(mu);
+      order.push_back(i);
+    });
+  }
+  pool.SubmitFirst([&] {
+    std::lock_guard lock(mu);
+    order.push_back(0);
+  });
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  pool.WaitIdle();
+  ASSERT_EQ(order.size(), 4u);
+  // Two threads take the front two: the urgent one is among them (queued last
+  // with Submit it would run third at the earliest).
+  const auto urgent = std::find(order.begin(), order.end(), 0) - order.begin();
+  EXPECT_LT(urgent, 2) << "the urgent task waited behind the others";
+}
+
 TEST(WorkerPoolTest, BatchesCanFollowOneAnother) {
   WorkerPool pool(3);
   std::atomic<int> total{0};

@@ -70,6 +70,7 @@ class FakeChannel final : public Channel {
     {
       std::lock_guard lock(mu_);
       peak_in_flight_ = std::max(peak_in_flight_, ++in_flight_);
+      call_times_.push_back(absl::Now());
     }
     // Counted as in flight for the whole call, delay included.
     struct Leave {
@@ -185,6 +186,11 @@ class FakeChannel final : public Channel {
     std::lock_guard lock(mu_);
     return peak_in_flight_;
   }
+  // When each Publish call began (real time), in order.
+  std::vector<absl::Time> CallTimes() const {
+    std::lock_guard lock(mu_);
+    return call_times_;
+  }
   int publish_calls() const {
     std::lock_guard lock(mu_);
     return publish_calls_;
@@ -227,6 +233,7 @@ class FakeChannel final : public Channel {
   std::map<std::string, absl::Duration> key_delays_;  // guarded by mu_
   int in_flight_ = 0;                                 // guarded by mu_
   int peak_in_flight_ = 0;                            // guarded by mu_
+  std::vector<absl::Time> call_times_;
   mutable std::mutex mu_;
   std::deque<Scripted> script_;
   std::optional<ChannelErrorKind> fail_always_;

@@ -93,6 +93,25 @@ TEST(PublisherConfigTest, ReadsOwnVariables) {
   EXPECT_EQ(config->max_retry_backoff, absl::Minutes(1));
   EXPECT_EQ(config->channel_secrets_dir, "/var/run/secrets/carecast/channels");
   EXPECT_EQ(config->channel_token_scan_interval, absl::Minutes(5));
+  EXPECT_EQ(config->lookahead, absl::Milliseconds(500)) << "the default";
+}
+
+TEST(PublisherConfigTest, LookaheadIsAtMostATenthOfTheLease) {
+  auto vars = Required();
+  vars["CARECAST_PUBLISHER_CLAIM_LEASE"] = "2s";
+  absl::StatusOr<PublisherConfig> shorter = ReadPublisherConfig(common::MapEnv(vars));
+  ASSERT_TRUE(shorter.ok()) << shorter.status();
+  EXPECT_EQ(shorter->lookahead, absl::Milliseconds(200)) << "the default follows a short lease";
+
+  vars["CARECAST_PUBLISHER_LOOKAHEAD"] = "0s";
+  absl::StatusOr<PublisherConfig> off = ReadPublisherConfig(common::MapEnv(vars));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->lookahead, absl::ZeroDuration());
+
+  vars["CARECAST_PUBLISHER_LOOKAHEAD"] = "300ms";
+  absl::StatusOr<PublisherConfig> refused = ReadPublisherConfig(common::MapEnv(vars));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("CARECAST_PUBLISHER_LOOKAHEAD"));
 }
 
 TEST(PublisherConfigTest, ReportsEveryProblemAtOnce) {
