@@ -195,7 +195,7 @@ for addr in "127.0.0.1:$P_GRPC" "127.0.0.1:$PUB1_GRPC" "127.0.0.1:$PUB2_GRPC"; d
 done
 export CARECAST_PLANNER_ADDR="127.0.0.1:$P_GRPC"
 
-token() { "$CTL" token --key "$RUN/keys/jwt.key" --sub "$1" --roles "$2" --ttl 12h; }
+token() { "$CTL" token --key "$RUN/keys/jwt.key" --sub "$1" --roles "$2" --spokes '*' --ttl 12h; }
 export CARECAST_BENCH_STRATEGIST_TOKEN=$(token bench-strategist strategist)
 export CARECAST_BENCH_WRITER_TOKEN=$(token bench-writer content_developer)
 export CARECAST_BENCH_REVIEWER_TOKEN=$(token bench-reviewer compliance_reviewer)
@@ -229,7 +229,7 @@ record_steps() {  # phase
     curl -sf "http://127.0.0.1:$port/metrics" || true
   done | awk -v phase="$1" '
     /^carecast_publisher_dispatch_step_seconds_(sum|count)\{/ {
-      match($0, /step="[a-z]+"/); step = substr($0, RSTART + 6, RLENGTH - 7)
+      match($0, /step="[a-z_]+"/); step = substr($0, RSTART + 6, RLENGTH - 7)
       if ($1 ~ /_sum/) sum[step] += $2; else count[step] += $2
     }
     END { for (s in count) print phase, s, sum[s] + 0, count[s] + 0 }' >>"$RUN/steps.txt"

@@ -130,7 +130,7 @@ def step_means(steps, name):
     """Mean wall time per dispatch step during a scenario, as one string."""
     before, after = steps.get(f"{name}-before", {}), steps.get(f"{name}-after", {})
     parts = []
-    for step in ("check", "claim", "channel", "record"):
+    for step in ("check", "claim", "send_check", "channel", "record"):
         s1, c1 = after.get(step, (0.0, 0.0))
         s0, c0 = before.get(step, (0.0, 0.0))
         if c1 > c0:
