@@ -71,8 +71,10 @@ absl::StatusOr<std::string> SwitchSpoke(const SpokeScope& scope, std::string_vie
 }  // namespace
 
 absl::StatusOr<Stored<v1::PublishingState>> Planner::ReadPublishingState() {
+  // From the bucket's leader: a replica that is behind could say "already
+  // held" (or "already running") and turn a person's hold into a no-op.
   absl::StatusOr<Stored<v1::PublishingState>> state =
-      control_.Get<v1::PublishingState>(kPublishingKey);
+      control_.GetLatest<v1::PublishingState>(kPublishingKey);
   if (state.ok() || state.status().code() != absl::StatusCode::kNotFound) return state;
   // Never set: publishing runs, and revision 0 tells SetPublishing to create it.
   return Stored<v1::PublishingState>{};

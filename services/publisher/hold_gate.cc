@@ -67,7 +67,9 @@ HoldVerdict HoldGate::CheckAuthoritative(std::string_view spoke) {
 }
 
 bool HoldGate::ReadOnce() {
-  absl::StatusOr<common::KvEntry> entry = control_.Get(kPublishingKey);
+  // From the bucket's leader: a replica that is behind (a node frozen while
+  // the hold was set) would answer "not held".
+  absl::StatusOr<common::KvEntry> entry = control_.GetLatest(kPublishingKey);
   if (absl::IsNotFound(entry.status())) {
     read_failing_.store(false);
     Set(false, {});  // never held yet

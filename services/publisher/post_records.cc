@@ -39,7 +39,7 @@ absl::Status CheckConsent(common::EntityStore& contents, const carecast::v1::Con
   const std::string key = lifecycle::PatientAuthorizationKeyOf(content.patient_authorization());
   if (key.empty()) return ConsentRefusal("content features a patient and names no authorization");
   absl::StatusOr<common::Stored<carecast::v1::PatientAuthorization>> stored =
-      contents.Get<carecast::v1::PatientAuthorization>(key);
+      contents.GetLatest<carecast::v1::PatientAuthorization>(key);
   if (absl::IsNotFound(stored.status()) || absl::IsDataLoss(stored.status())) {
     return ConsentRefusal("the content's patient authorization cannot be read");
   }
@@ -141,8 +141,10 @@ absl::Status CheckContentApproved(common::EntityStore& contents, const carecast:
                                   absl::Time now) {
   std::string id = ContentIdFromName(post.content());
   if (id.empty()) return absl::FailedPreconditionError("post names no valid content");
+  // From the bucket's leader: a replica that is behind may still show an
+  // approval that an edit or a revocation has voided.
   absl::StatusOr<common::Stored<carecast::v1::Content>> stored =
-      contents.Get<carecast::v1::Content>(id);
+      contents.GetLatest<carecast::v1::Content>(id);
   if (absl::IsNotFound(stored.status()))
     return absl::FailedPreconditionError("content no longer exists");
   if (absl::IsDataLoss(stored.status()))

@@ -61,10 +61,9 @@ void FaultTest::SetUp() {
   }
   LocalServersTest::SetUp();
   if (HasFatalFailure() || IsSkipped()) return;
-  sandbox_dir_ = absl::StrCat(nats_server_->dir(), "/sandbox");
+  sandbox_dir_ = absl::StrCat(work_dir(), "/sandbox");
   std::filesystem::create_directories(sandbox_dir_);
-  auto bus =
-      common::NatsConnection::Connect({.url = nats_server_->url(), .name = "fault-test"}, logger_);
+  auto bus = common::NatsConnection::Connect({.url = nats_url(), .name = "fault-test"}, logger_);
   ASSERT_TRUE(bus.ok()) << bus.status();
   bus_ = *std::move(bus);
 }
@@ -358,9 +357,9 @@ std::optional<double> FaultTest::ScrapeSeries(int http_port, const std::string& 
 
 std::string FaultTest::LogTails() const {
   std::ostringstream out;
-  if (nats_server_ == nullptr) return "";
+  if (nats_server_ == nullptr && nats_cluster_ == nullptr) return "";
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(nats_server_->dir(), ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(work_dir(), ec)) {
     const std::string name = entry.path().filename().string();
     if (!absl::StartsWith(name, "carecast-") || !absl::EndsWith(name, ".log")) continue;
     std::ifstream log(entry.path());

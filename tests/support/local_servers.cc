@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -24,6 +26,8 @@ namespace {
 constexpr absl::Duration kStartTimeout = absl::Seconds(15);
 constexpr absl::Duration kStopTimeout = absl::Seconds(10);
 constexpr int kPortAttempts = 5;
+
+}  // namespace
 
 std::string MakeTempDir(std::string_view kind) {
   const char* base = std::getenv("TMPDIR");
@@ -63,8 +67,6 @@ std::string Exchange(int port, const std::string& request,
   close(fd);
   return reply;
 }
-
-}  // namespace
 
 int FindFreePort() {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -153,6 +155,10 @@ absl::Status LocalServer::Stop() {
 
 void LocalServer::Kill() { process_.reset(); }
 
+void LocalServer::Signal(int signal) {
+  if (process_ != nullptr) ::kill(process_->pid(), signal);
+}
+
 absl::Status LocalServer::Restart() {
   if (absl::Status s = Stop(); !s.ok()) return s;
   return Launch();
@@ -187,21 +193,47 @@ std::vector<std::string> LocalNatsServer::Args() const {
           absl::StrCat(dir(), "/jetstream")};
 }
 
-bool LocalNatsServer::Ready() const {
-  // Plain NATS protocol: ask the JetStream API for account info, with no
-  // responders reported (503) while JetStream is still starting.
-  const std::string request =
+namespace {
+
+// True once `r` holds a whole MSG or HMSG frame (its byte count read from the
+// frame's first line), or an -ERR.
+bool HasWholeMessage(const std::string& r) {
+  if (absl::StrContains(r, "-ERR")) return true;
+  size_t at = r.find("MSG ");
+  if (at == std::string::npos) return false;
+  const size_t line_end = r.find("\r\n", at);
+  if (line_end == std::string::npos) return false;
+  const std::string line = r.substr(at, line_end - at);
+  const size_t last_space = line.rfind(' ');
+  size_t total = 0;
+  if (last_space == std::string::npos || !absl::SimpleAtoi(line.substr(last_space + 1), &total)) {
+    return false;
+  }
+  return r.size() >= line_end + 2 + total;
+}
+
+}  // namespace
+
+std::string JetStreamRequest(int port, std::string_view subject, std::string_view answer_type,
+                             absl::Duration timeout, std::string_view payload) {
+  // Plain NATS protocol, no responders reported (503) while JetStream is not
+  // ready (starting, or a cluster without a leader).
+  const std::string request = absl::StrCat(
       "CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"no_responders\":true}\r\n"
-      "SUB _INBOX.carecast_ready 1\r\n"
-      "PUB $JS.API.INFO _INBOX.carecast_ready 0\r\n\r\n"
-      "PING\r\n";
-  std::string reply = Exchange(
-      port(), request,
-      [](const std::string& r) {
-        return absl::StrContains(r, "account_info_response") || absl::StrContains(r, " 503") ||
-               absl::StrContains(r, "-ERR");
-      },
-      absl::Seconds(1));
+      "SUB _INBOX.carecast_probe 1\r\n"
+      "PUB ",
+      std::string(subject), " _INBOX.carecast_probe ", payload.size(), "\r\n", std::string(payload),
+      "\r\n");
+  std::string reply = Exchange(port, request, HasWholeMessage, timeout);
+  // The caller looks for the answer's type; a reply without it is no answer.
+  if (!absl::StrContains(reply, std::string(answer_type)) && !absl::StrContains(reply, " 503"))
+    return "";
+  return reply;
+}
+
+bool LocalNatsServer::Ready() const {
+  std::string reply =
+      JetStreamRequest(port(), "$JS.API.INFO", "account_info_response", absl::Seconds(1));
   return absl::StrContains(reply, "account_info_response") &&
          !absl::StrContains(reply, "\"error\"");
 }

@@ -27,6 +27,22 @@ int FindFreePort();
 // empty when it is nowhere.
 std::string FindBinary(std::string_view name);
 
+// A new directory /tmp/carecast-<kind>-XXXXXX (under $TMPDIR when set); empty on failure.
+std::string MakeTempDir(std::string_view kind);
+
+// Connects to 127.0.0.1:port, sends `request`, and reads until `complete`
+// says the reply is whole or `timeout` passes. Returns what was read.
+std::string Exchange(int port, const std::string& request,
+                     const std::function<bool(const std::string&)>& complete,
+                     absl::Duration timeout);
+
+// Sends a JetStream API request (`payload`, JSON or empty) on `subject` to the nats-server at
+// `port` in plain NATS protocol; the raw reply, which holds `answer_type`
+// (e.g. "account_info_response") when JetStream answered, " 503" when nothing
+// could (not ready, no leader), or is empty after `timeout`.
+std::string JetStreamRequest(int port, std::string_view subject, std::string_view answer_type,
+                             absl::Duration timeout, std::string_view payload = "");
+
 // Calls `done` every 10 ms until it returns true; false when `timeout` passes first.
 bool PollUntil(const std::function<bool()>& done, absl::Duration timeout);
 
@@ -47,6 +63,8 @@ class LocalServer {
   absl::Status Stop();
   // SIGKILL now (a crash); waits for the process to exit.
   void Kill();
+  // Sends `signal` (SIGSTOP to freeze the server, SIGCONT to resume it).
+  void Signal(int signal);
   // Starts again on the same port and with the same data directory (stopping
   // first when still running); returns once it answers.
   absl::Status Restart();

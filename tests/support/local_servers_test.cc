@@ -22,7 +22,8 @@ absl::StatusOr<LocalServersTest::ServiceProcess> LocalServersTest::StartServiceB
     service.http_port = FindFreePort();
   } while (service.http_port == service.grpc_port);
   std::map<std::string, std::string> env = {
-      {"CARECAST_NATS_URL", nats_server_->url()},
+      {"CARECAST_NATS_URL", nats_url()},
+      {"CARECAST_STREAM_REPLICAS", std::to_string(stream_replicas())},
       {"CARECAST_REDIS_URL", redis_server_->url()},
       {"CARECAST_JWT_PUBLIC_KEY_FILE", TestTokens::Get().public_key_file()},
       {"CARECAST_BIND_ADDRESS", "127.0.0.1"},
@@ -30,7 +31,7 @@ absl::StatusOr<LocalServersTest::ServiceProcess> LocalServersTest::StartServiceB
       {"CARECAST_HTTP_PORT", std::to_string(service.http_port)}};
   for (const auto& [key, value] : extra_env) env[key] = value;
   const std::string log = absl::StrCat(
-      nats_server_->dir(), "/", std::filesystem::path(relative_path).filename().string(), ".log");
+      work_dir(), "/", std::filesystem::path(relative_path).filename().string(), ".log");
   auto process = ChildProcess::Start(absl::StrCat(binary_dir, "/", relative_path), {}, env, log);
   if (!process.ok()) return process.status();
   service.process = std::make_unique<ChildProcess>(*std::move(process));

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/child_process.h"
+#include "tests/support/local_nats_cluster.h"
 #include "tests/support/local_servers.h"
 
 namespace carecast::testing {
@@ -19,7 +20,15 @@ namespace carecast::testing {
 class LocalServersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto nats = LocalNatsServer::Start();
+    if (NatsNodes() > 1) {
+      auto cluster = LocalNatsCluster::Start(NatsNodes());
+      if (cluster.status().code() == absl::StatusCode::kNotFound)
+        GTEST_FAIL() << "nats-server is not installed (scripts/install-deps.sh installs it)";
+      ASSERT_TRUE(cluster.ok()) << cluster.status();
+      nats_cluster_ = *std::move(cluster);
+    }
+    auto nats = NatsNodes() > 1 ? absl::StatusOr<std::unique_ptr<LocalNatsServer>>(nullptr)
+                                : LocalNatsServer::Start();
     auto redis = LocalRedisServer::Start();
     if (nats.status().code() == absl::StatusCode::kNotFound ||
         redis.status().code() == absl::StatusCode::kNotFound) {
@@ -30,6 +39,20 @@ class LocalServersTest : public ::testing::Test {
     ASSERT_TRUE(redis.ok()) << redis.status();
     nats_server_ = *std::move(nats);
     redis_server_ = *std::move(redis);
+  }
+
+  // How many nats-server nodes the test runs on: 1 (one server, R1 streams)
+  // or 3 (a JetStream cluster, R3 streams and buckets; nats_cluster_).
+  virtual int NatsNodes() const { return 1; }
+  // The URL(s) clients connect to: one server's, or every node's, comma-separated.
+  std::string nats_url() const {
+    return nats_cluster_ ? nats_cluster_->url() : nats_server_->url();
+  }
+  // Replicas of the streams and buckets: the number of nodes.
+  int stream_replicas() const { return nats_cluster_ ? nats_cluster_->size() : 1; }
+  // Where the test keeps its files and the services' logs.
+  std::string work_dir() const {
+    return nats_cluster_ ? nats_cluster_->node(0).dir() : nats_server_->dir();
   }
 
   // A service binary running against these servers.
@@ -46,7 +69,8 @@ class LocalServersTest : public ::testing::Test {
       const std::string& relative_path, const std::map<std::string, std::string>& extra_env = {},
       absl::Duration timeout = absl::Seconds(20));
 
-  std::unique_ptr<LocalNatsServer> nats_server_;
+  std::unique_ptr<LocalNatsServer> nats_server_;    // null on a cluster
+  std::unique_ptr<LocalNatsCluster> nats_cluster_;  // null on one server
   std::unique_ptr<LocalRedisServer> redis_server_;
 };
 

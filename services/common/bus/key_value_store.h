@@ -35,6 +35,11 @@ class KeyValueStore {
   virtual ~KeyValueStore() = default;
 
   virtual absl::StatusOr<KvEntry> Get(std::string_view key) = 0;
+  // Get answered by the bucket's leader, never by a replica that is behind:
+  // for reads that must see every committed write (the publishing hold, an
+  // approval checked right before a send). On a cluster Get may be served by
+  // any replica. This default is Get (a store with one copy).
+  virtual absl::StatusOr<KvEntry> GetLatest(std::string_view key) { return Get(key); }
   // Stores `value` only when `key` has no live value; returns the new revision.
   virtual absl::StatusOr<uint64_t> Create(std::string_view key, std::string_view value) = 0;
   // Stores `value` only when the key's current revision is `expected_revision`.

@@ -8,7 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 #include "services/common/bus/nats_core.h"
 #include "services/common/bus/nats_event_headers.h"
@@ -296,7 +298,17 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const Na
 
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
-  if (s == NATS_OK) s = natsOptions_SetURL(opts, options.url.c_str());
+  // One URL, or a cluster's URLs separated by commas (each node is tried).
+  std::vector<std::string> urls = absl::StrSplit(options.url, ',', absl::SkipWhitespace());
+  for (std::string& url : urls) url = std::string(absl::StripAsciiWhitespace(url));
+  std::vector<const char*> servers;
+  servers.reserve(urls.size());
+  for (const std::string& url : urls) servers.push_back(url.c_str());
+  if (s == NATS_OK && servers.size() > 1) {
+    s = natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
+  } else if (s == NATS_OK) {
+    s = natsOptions_SetURL(opts, options.url.c_str());
+  }
   if (s == NATS_OK) s = natsOptions_SetName(opts, events->name.c_str());
   if (s == NATS_OK) {
     s = natsOptions_SetTimeout(opts, absl::ToInt64Milliseconds(options.connect_timeout));
@@ -305,12 +317,14 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const Na
   if (s == NATS_OK) {
     s = natsOptions_SetReconnectWait(opts, absl::ToInt64Milliseconds(options.reconnect_wait));
   }
+  if (s == NATS_OK) {
+    s = natsOptions_SetPingInterval(opts, absl::ToInt64Milliseconds(options.ping_interval));
+  }
+  if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, options.max_pings_out);
   if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, true);
   // In-flight requests fail at once on a disconnect instead of waiting out
   // their timeout; callers see UNAVAILABLE and retry.
   if (s == NATS_OK) s = natsOptions_SetFailRequestsOnDisconnect(opts, true);
-  if (s == NATS_OK) s = natsOptions_SetPingInterval(opts, 10000);
-  if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, 3);
   if (s == NATS_OK && !options.creds_file.empty()) {
     s = natsOptions_SetUserCredentialsFromFiles(opts, options.creds_file.c_str(), nullptr);
   }

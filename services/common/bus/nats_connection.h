@@ -23,6 +23,13 @@ struct NatsOptions {
   absl::Duration request_timeout = absl::Seconds(5);  // JetStream API calls
   // Reconnect forever with this wait; publishes during a disconnect return UNAVAILABLE.
   absl::Duration reconnect_wait = absl::Milliseconds(250);
+  // A server that stops answering (frozen, or cut off without the TCP
+  // connection closing) is given up after this many unanswered pings, one
+  // every ping_interval, and the client moves to another node of the cluster.
+  // nats.c's default (two minutes, two pings) would leave every request timing
+  // out for minutes.
+  absl::Duration ping_interval = absl::Seconds(2);
+  int max_pings_out = 2;
   // Told about the connection, redeliveries and consumer lag; must outlive the
   // connection. Null: nothing is reported and no lag is polled.
   BusObserver* observer = nullptr;

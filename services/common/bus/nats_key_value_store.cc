@@ -40,6 +40,38 @@ class NatsKeyValueStore final : public KeyValueStore {
     return entry;
   }
 
+  absl::StatusOr<KvEntry> GetLatest(std::string_view key) override {
+    if (absl::Status s = Check(key); !s.ok()) return s;
+    const std::string k(key);
+    // The stream's message API is answered by its leader; kvStore_Get may be
+    // a direct get, which any replica answers, one that is behind included.
+    const std::string stream = absl::StrCat("KV_", bucket_);
+    const std::string subject = absl::StrCat("$KV.", bucket_, ".", k);
+    natsMsg* msg = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetLastMsg(&msg, core_->js, stream.c_str(), subject.c_str(), nullptr, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr) {
+      return absl::NotFoundError(absl::StrCat(bucket_, "/", k, " not found"));
+    }
+    if (s != NATS_OK) return LastNatsError(s, jerr, absl::StrCat("getting ", bucket_, "/", k));
+    const char* operation = nullptr;
+    const bool deleted =
+        natsMsgHeader_Get(msg, "KV-Operation", &operation) == NATS_OK && operation != nullptr &&
+        (std::string_view(operation) == "DEL" || std::string_view(operation) == "PURGE");
+    if (deleted) {
+      natsMsg_Destroy(msg);
+      return absl::NotFoundError(absl::StrCat(bucket_, "/", k, " not found"));
+    }
+    KvEntry entry;
+    entry.key = k;
+    if (natsMsg_GetDataLength(msg) > 0) {
+      entry.value.assign(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+    }
+    entry.revision = natsMsg_GetSequence(msg);
+    natsMsg_Destroy(msg);
+    return entry;
+  }
+
   absl::StatusOr<uint64_t> Create(std::string_view key, std::string_view value) override {
     if (absl::Status s = Check(key); !s.ok()) return s;
     const std::string k(key);

@@ -25,6 +25,11 @@ absl::StatusOr<RawRecord> EntityStore::GetRaw(std::string_view key) {
   return DecodeRecord(std::move(entry));
 }
 
+absl::StatusOr<RawRecord> EntityStore::GetRawLatest(std::string_view key) {
+  ASSIGN_OR_RETURN(KvEntry entry, kv_.GetLatest(key));
+  return DecodeRecord(std::move(entry));
+}
+
 RawRecord DecodeRecord(KvEntry entry) {
   RawRecord raw;
   raw.revision = entry.revision;

@@ -66,6 +66,9 @@ class EntityStore {
   KeyValueStore& kv() { return kv_; }
 
   absl::StatusOr<RawRecord> GetRaw(std::string_view key);
+  // GetRaw answered by the bucket's leader (KeyValueStore::GetLatest): for a
+  // check that must see every committed write.
+  absl::StatusOr<RawRecord> GetRawLatest(std::string_view key);
   // Writes `value` with `items` (and `base`'s unsent items before them): a create
   // when `base` is null, else a compare-and-set on base->revision. Returns the
   // new revision and what is still unsent (empty unless the flush was deferred).
@@ -79,7 +82,16 @@ class EntityStore {
 
   template <class T>
   absl::StatusOr<Stored<T>> Get(std::string_view key) {
-    ASSIGN_OR_RETURN(RawRecord raw, GetRaw(key));
+    return Parse<T>(key, GetRaw(key));
+  }
+  // Get answered by the bucket's leader (see GetRawLatest).
+  template <class T>
+  absl::StatusOr<Stored<T>> GetLatest(std::string_view key) {
+    return Parse<T>(key, GetRawLatest(key));
+  }
+  template <class T>
+  absl::StatusOr<Stored<T>> Parse(std::string_view key, absl::StatusOr<RawRecord> read) {
+    ASSIGN_OR_RETURN(RawRecord raw, std::move(read));
     Stored<T> out;
     if (!out.value.ParseFromString(raw.value)) {
       return absl::DataLossError(
@@ -113,13 +125,14 @@ class EntityStore {
   // `describe(const T& after, uint64_t base_revision) -> std::vector<Change>`
   // for the changes to announce, and writes all of it fenced by the revision
   // read; repeats on a lost compare-and-set. `mutate` returning an error stops
-  // without writing. NOT_FOUND when the key is missing.
+  // without writing. NOT_FOUND when the key is missing. A retry reads from the
+  // bucket's leader: a replica that is behind would lose every attempt.
   template <class T, class Mutate, class Describe>
   absl::StatusOr<Stored<T>> ReadModifyWrite(std::string_view key, Mutate&& mutate,
                                             Describe&& describe) {
     absl::Status last;
     for (int attempt = 0; attempt < kReadModifyWriteAttempts; ++attempt) {
-      ASSIGN_OR_RETURN(Stored<T> current, Get<T>(key));
+      ASSIGN_OR_RETURN(Stored<T> current, attempt == 0 ? Get<T>(key) : GetLatest<T>(key));
       RETURN_IF_ERROR(mutate(current.value));
       std::vector<Change> changes = describe(current.value, current.revision);
       absl::StatusOr<Stored<T>> written = Update(key, current.value, current, changes);
