@@ -298,9 +298,11 @@ void HttpServer::Stop() {
   std::vector<std::thread> threads;
   {
     absl::MutexLock connections_lock(&impl.mu);
-    // Wakes every connection blocked in poll; a handler already running finishes.
+    // Ends every read: a connection waiting for a request closes at once; one
+    // whose handler is running still writes its response (marked close), within
+    // write_timeout.
     for (Impl::Connection& connection : impl.connections) {
-      if (connection.fd >= 0) shutdown(connection.fd, SHUT_RDWR);
+      if (connection.fd >= 0) shutdown(connection.fd, SHUT_RD);
       threads.push_back(std::move(connection.thread));
     }
   }

@@ -81,8 +81,9 @@ class HttpServer {
   absl::Status Start();
   int port() const;
   void SetReady(bool ready);
-  // Stops accepting, closes every connection (a handler already running
-  // finishes first) and returns when no connection thread is left. Idempotent.
+  // Stops accepting and ends every connection: one waiting for a request is
+  // closed, one whose handler runs gets its response first (bounded by
+  // write_timeout). Returns when no connection thread is left. Idempotent.
   void Stop();
 
  private:

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -152,6 +154,7 @@ class HttpServerAbuseTest : public ::testing::Test {
       last_body_size_.store(request.body.size());
       return HttpResponse{202, "application/json", "{\"accepted\":true}", {}};
     });
+    if (extra_routes_) extra_routes_(*server_);
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
   }
@@ -168,6 +171,7 @@ class HttpServerAbuseTest : public ::testing::Test {
   int port_ = 0;
   std::atomic<int> handled_{0};
   std::atomic<size_t> last_body_size_{0};
+  std::function<void(HttpServer&)> extra_routes_;
 };
 
 TEST_F(HttpServerAbuseTest, FiftyMegabyteChunkedBodyIs413WithBoundedMemory) {
@@ -270,6 +274,7 @@ TEST_F(HttpServerAbuseTest, GzipBombIs413WithBoundedMemory) {
 // webhook and scrapes /metrics, one request after the other, for 5 s.
 TEST_F(HttpServerAbuseTest, SixteenSlowClientsDoNotStarveTheWebhookOrMetrics) {
   Start();  // default deadlines: 10 s for headers, 30 s for a body
+  const long rss_before = VmRssKb();
   std::vector<std::unique_ptr<RawClient>> slow;
   std::vector<std::string> scripts;
   for (int i = 0; i < 16; ++i) {
@@ -313,6 +318,7 @@ TEST_F(HttpServerAbuseTest, SixteenSlowClientsDoNotStarveTheWebhookOrMetrics) {
   // Every slow client still holds its connection: they were there all along.
   int still_open = 0;
   for (auto& client : slow) still_open += client->StillOpen() ? 1 : 0;
+  const long rss_during = VmRssKb();
   done.store(true);
   trickler.join();
 
@@ -324,8 +330,10 @@ TEST_F(HttpServerAbuseTest, SixteenSlowClientsDoNotStarveTheWebhookOrMetrics) {
   };
   std::printf(
       "[figures] 16 slow clients: %zu normal requests (webhook + /metrics), %d failed, "
-      "p50 %.2f ms, p99 %.2f ms, max %.2f ms; slow connections still open: %d\n",
-      latencies_ms.size(), failures, at(0.5), at(0.99), latencies_ms.back(), still_open);
+      "p50 %.2f ms, p99 %.2f ms, max %.2f ms; slow connections still open: %d, RSS growth "
+      "with them open %ld kB\n",
+      latencies_ms.size(), failures, at(0.5), at(0.99), latencies_ms.back(), still_open,
+      rss_during - rss_before);
   ASSERT_GE(latencies_ms.size(), 20u);
   EXPECT_EQ(failures, 0);
   EXPECT_LT(at(0.99), 1000.0);
@@ -452,6 +460,30 @@ TEST_F(HttpServerAbuseTest, ConnectionsOverTheLimitAre503AndStopDoesNotWaitForId
   server_->Stop();
   EXPECT_LT(SecondsSince(start), 3.0);
   EXPECT_TRUE(a.ClosedWithin(2));
+}
+
+TEST_F(HttpServerAbuseTest, StopLetsARunningHandlerAnswer) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  extra_routes_ = [&](HttpServer& server) {
+    server.AddPostRoute("/webhooks/slow", [&](const HttpRequest&) {
+      entered.set_value();
+      released.wait();
+      return HttpResponse{202, "application/json", "{}", {}};
+    });
+  };
+  Start();
+  std::future<absl::StatusOr<testing::HttpProbeResponse>> call = std::async(
+      std::launch::async, [this] { return HttpCall(port_, "POST", "/webhooks/slow", "{}"); });
+  entered.get_future().wait();
+  std::thread stopper([this] { server_->Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // Stop is under way
+  release.set_value();
+  stopper.join();
+  auto response = call.get();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 202);
 }
 
 }  // namespace
