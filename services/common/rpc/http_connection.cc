@@ -227,11 +227,13 @@ void ServeHttpConnection(int fd, const HttpConnectionOptions& options, const Htt
     if (state == HttpRequestParser::State::kNeedMore) {
       // Closed by the client, or a deadline: 408 only when a request was under way.
       if (timeout_error.status != 0) {
+        if (options.on_refused) options.on_refused(timeout_error.status);
         RefuseAndLinger(fd, timeout_error, ToSteady(options.write_timeout));
       }
       return;
     }
     if (state == HttpRequestParser::State::kError) {
+      if (options.on_refused) options.on_refused(parser.error().status);
       RefuseAndLinger(fd, parser.error(), ToSteady(options.write_timeout));
       return;
     }

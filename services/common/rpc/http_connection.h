@@ -22,6 +22,9 @@ struct HttpConnectionOptions {
   absl::Duration body_timeout = absl::Seconds(30);    // end of headers to end of body
   absl::Duration idle_timeout = absl::Seconds(5);     // between kept-alive requests
   absl::Duration write_timeout = absl::Seconds(10);   // one whole response
+  // Called with the status of each request refused before dispatch (400, 408,
+  // 413, 415, 431, 501, 505); may be empty. Must be thread-safe.
+  std::function<void(int status)> on_refused;
 };
 
 using HttpDispatch = std::function<HttpResponse(const HttpRequest&)>;

@@ -21,6 +21,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/text_serializer.h>
 
 #include "services/common/base/strings.h"
@@ -97,7 +100,22 @@ struct HttpServer::Impl {
     std::thread thread;
   };
 
-  Impl(HttpServerOptions o, prometheus::Registry& r) : options(std::move(o)), registry(r) {
+  Impl(HttpServerOptions o, prometheus::Registry& r)
+      : options(std::move(o)),
+        registry(r),
+        // Every HttpServer on a registry shares these families (the registry
+        // merges families of the same name).
+        refused(prometheus::BuildCounter()
+                    .Name("carecast_http_requests_refused_total")
+                    .Help("HTTP requests refused before any handler, by status: 400 malformed, "
+                          "408 too slow, 413 body too large, 415 or 501 unsupported encoding, "
+                          "431 headers too large, 503 too many connections, 505 bad version.")
+                    .Register(r)),
+        open_gauge(prometheus::BuildGauge()
+                       .Name("carecast_http_connections_open")
+                       .Help("HTTP connections open now (each has a thread).")
+                       .Register(r)
+                       .Add({})) {
     connection_options.limits.max_header_bytes = options.max_header_bytes;
     connection_options.limits.max_headers = options.max_headers;
     connection_options.limits.max_body_bytes = options.max_body_bytes;
@@ -106,7 +124,10 @@ struct HttpServer::Impl {
     connection_options.body_timeout = options.body_timeout;
     connection_options.idle_timeout = options.idle_timeout;
     connection_options.write_timeout = options.write_timeout;
+    connection_options.on_refused = [this](int status) { CountRefused(status); };
   }
+
+  void CountRefused(int status) { refused.Add({{"code", std::to_string(status)}}).Increment(); }
 
   HttpResponse Dispatch(const HttpRequest& request) const;
   HttpResponse Route(const HttpRequest& request) const;
@@ -119,6 +140,8 @@ struct HttpServer::Impl {
   const HttpServerOptions options;
   HttpConnectionOptions connection_options;
   prometheus::Registry& registry;
+  prometheus::Family<prometheus::Counter>& refused;
+  prometheus::Gauge& open_gauge;
   std::map<std::string, HttpHandler> post_routes;
   std::map<std::string, HttpHandler> get_routes;
   std::map<std::string, HttpHandler> get_prefix_routes;
@@ -185,6 +208,7 @@ void HttpServer::Impl::Serve(Connection* connection) {
   connection->fd = -1;
   connection->done = true;
   --open_connections;
+  open_gauge.Decrement();
 }
 
 void HttpServer::Impl::Reap() {
@@ -216,6 +240,7 @@ void HttpServer::Impl::Accept() {
   if (open_connections >= options.max_connections) {
     RefuseHttpConnection(fd);
     close(fd);
+    CountRefused(503);
     return;
   }
   Connection& connection = connections.emplace_back();
@@ -224,10 +249,12 @@ void HttpServer::Impl::Accept() {
     // The thread cannot finish before this assignment: it takes `mu` to end.
     connection.thread = std::thread([this, c = &connection] { Serve(c); });
     ++open_connections;
+    open_gauge.Increment();
   } catch (const std::system_error&) {
     RefuseHttpConnection(fd);
     close(fd);
     connections.pop_back();
+    CountRefused(503);
   }
 }
 

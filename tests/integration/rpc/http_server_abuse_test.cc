@@ -439,6 +439,14 @@ TEST_F(HttpServerAbuseTest, MalformedRequestsGetAReasonAndTheServerKeepsServing)
     ExpectServing();
   }
   EXPECT_EQ(handled_.load(), 0);
+  auto metrics = HttpCall(port_, "GET", "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  for (const char* line : {"carecast_http_requests_refused_total{code=\"400\"} 5",
+                           "carecast_http_requests_refused_total{code=\"431\"} 2",
+                           "carecast_http_requests_refused_total{code=\"505\"} 1",
+                           "carecast_http_connections_open 1"}) {
+    EXPECT_NE(metrics->body.find(line), std::string::npos) << line << "\n" << metrics->body;
+  }
 }
 
 TEST_F(HttpServerAbuseTest, ConnectionsOverTheLimitAre503AndStopDoesNotWaitForIdleClients) {
