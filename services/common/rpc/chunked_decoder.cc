@@ -14,6 +14,8 @@ int HexValue(char c) {
 
 // More hex digits than this could overflow size_t; no acceptable body needs them.
 constexpr size_t kMaxSizeDigits = 15;
+// Framing allowed beyond max_body_bytes (size lines, extensions, line ends).
+constexpr size_t kFramingSlack = 4096;
 
 }  // namespace
 
@@ -56,6 +58,7 @@ ChunkedDecoder::Result ChunkedDecoder::Decode(std::string_view input, size_t* co
   *consumed = 0;
   if (phase_ == Phase::kFailed) return failure_;
   size_t pos = 0;
+  const size_t payload_before = payload->size();
   while (pos < input.size() && phase_ != Phase::kDone) {
     switch (phase_) {
       case Phase::kData: {
@@ -115,6 +118,10 @@ ChunkedDecoder::Result ChunkedDecoder::Decode(std::string_view input, size_t* co
     }
   }
   *consumed = pos;
+  framing_bytes_ += pos - (payload->size() - payload_before);
+  if (framing_bytes_ > max_body_bytes_ + kFramingSlack) {
+    return Fail(Result::kTooLarge, "request body larger than allowed");
+  }
   return phase_ == Phase::kDone ? Result::kDone : Result::kNeedMore;
 }
 

@@ -2,8 +2,10 @@
 // section 7.1). It is fed whatever bytes have arrived and keeps its place
 // between calls. Payload bytes are counted as chunk sizes are read, so a body
 // over the limit is refused at the chunk header that passes it, before its
-// data is read. Chunk extensions are skipped; trailer fields are read and
-// dropped. Not thread-safe.
+// data is read. The framing (size lines, extensions, line ends) may add at most
+// max_body_bytes + 4 KiB more on the wire, so tiny chunks with long extensions
+// cannot stream without end either. Chunk extensions are skipped; trailer
+// fields are read and dropped. Not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -48,8 +50,9 @@ class ChunkedDecoder {
   size_t remaining_ = 0;      // data bytes left in the current chunk
   size_t payload_bytes_ = 0;  // sum of the chunk sizes so far
   size_t trailer_bytes_ = 0;
-  bool saw_cr_ = false;  // the CR of the CRLF after a chunk's data
-  std::string line_;     // a size or trailer line split across calls
+  size_t framing_bytes_ = 0;  // everything consumed that is not payload
+  bool saw_cr_ = false;       // the CR of the CRLF after a chunk's data
+  std::string line_;          // a size or trailer line split across calls
   std::string reason_;
 };
 

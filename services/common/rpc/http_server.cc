@@ -20,7 +20,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -156,7 +155,9 @@ struct HttpServer::Impl {
   int wake_fds[2] = {-1, -1};  // Stop writes to [1] to end the accept loop
   std::thread accept_thread;
 
-  absl::Mutex mu;
+  // std::mutex rather than absl::Mutex: Debian's abseil is not built with TSan,
+  // which then cannot see an absl::Mutex and reports false races.
+  std::mutex mu;
   std::list<Connection> connections ABSL_GUARDED_BY(mu);
   size_t open_connections ABSL_GUARDED_BY(mu) = 0;
 };
@@ -191,7 +192,7 @@ HttpResponse HttpServer::Impl::Dispatch(const HttpRequest& request) const {
   // A handler's exception text never reaches the client.
   try {
     return Route(request);
-  } catch (const std::exception&) {
+  } catch (...) {
     return HttpResponse{500, kJson, HttpErrorJson("internal error"), {}};
   }
 }
@@ -203,7 +204,7 @@ void HttpServer::Impl::Serve(Connection* connection) {
   ServeHttpConnection(
       fd, connection_options, [this](const HttpRequest& request) { return Dispatch(request); },
       stopping);
-  absl::MutexLock lock(&mu);
+  std::lock_guard lock(mu);
   close(fd);
   connection->fd = -1;
   connection->done = true;
@@ -214,7 +215,7 @@ void HttpServer::Impl::Serve(Connection* connection) {
 void HttpServer::Impl::Reap() {
   std::vector<std::thread> ended;
   {
-    absl::MutexLock lock(&mu);
+    std::lock_guard lock(mu);
     for (auto it = connections.begin(); it != connections.end();) {
       if (!it->done) {
         ++it;
@@ -236,7 +237,7 @@ void HttpServer::Impl::Accept() {
     }
     return;
   }
-  absl::MutexLock lock(&mu);
+  std::lock_guard lock(mu);
   if (open_connections >= options.max_connections) {
     RefuseHttpConnection(fd);
     close(fd);
@@ -245,12 +246,15 @@ void HttpServer::Impl::Accept() {
   }
   Connection& connection = connections.emplace_back();
   connection.fd = fd;
+  // Counted before the thread starts, so its first response already sees itself.
+  ++open_connections;
+  open_gauge.Increment();
   try {
     // The thread cannot finish before this assignment: it takes `mu` to end.
     connection.thread = std::thread([this, c = &connection] { Serve(c); });
-    ++open_connections;
-    open_gauge.Increment();
   } catch (const std::system_error&) {
+    --open_connections;
+    open_gauge.Decrement();
     RefuseHttpConnection(fd);
     close(fd);
     connections.pop_back();
@@ -324,7 +328,7 @@ void HttpServer::Stop() {
   close(impl.wake_fds[1]);
   std::vector<std::thread> threads;
   {
-    absl::MutexLock connections_lock(&impl.mu);
+    std::lock_guard connections_lock(impl.mu);
     // Ends every read: a connection waiting for a request closes at once; one
     // whose handler is running still writes its response (marked close), within
     // write_timeout.
@@ -334,7 +338,7 @@ void HttpServer::Stop() {
     }
   }
   for (std::thread& t : threads) t.join();
-  absl::MutexLock connections_lock(&impl.mu);
+  std::lock_guard connections_lock(impl.mu);
   impl.connections.clear();
 }
 

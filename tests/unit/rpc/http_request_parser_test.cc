@@ -51,6 +51,16 @@ TEST(HttpRequestParserTest, ChunkOverTheLimitIs413BeforeItsData) {
   EXPECT_EQ(parser.error().reason, "request body larger than 1024 bytes");
 }
 
+TEST(HttpRequestParserTest, EndlessChunkFramingIs413) {
+  // One payload byte per chunk, 400 bytes of extension each: the payload stays
+  // tiny, the framing passes max_body_bytes + 4 KiB.
+  std::string chunks;
+  for (int i = 0; i < 20; ++i) chunks += "1;" + std::string(400, 'e') + "\r\nx\r\n";
+  HttpRequestParser parser(Limits(1024));
+  EXPECT_EQ(parser.Feed(Post("Transfer-Encoding: chunked\r\n", chunks)), State::kError);
+  EXPECT_EQ(parser.error().status, 413);
+}
+
 TEST(HttpRequestParserTest, MalformedChunksAre400) {
   for (const char* body : {"zz\r\n", "ffffffffffffffffff\r\n", "5\r\nhelloXX", "5 x\r\n", "\r\n"}) {
     HttpRequestParser parser(Limits());
