@@ -21,7 +21,8 @@ pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(LIBICAL REQUIRED IMPORTED_TARGET libical)
 find_package(simdjson CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
-find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)   # cpp-httplib
+find_package(ZLIB REQUIRED)               # zlib1g-dev: gzip request bodies (HttpServer)
+find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)   # cpp-httplib: the fake network servers in tests
 # Debian ships cpp-httplib split: declarations in httplib.h, code in
 # libcpp-httplib.so built with OpenSSL/zlib/brotli support. Its pkg-config file
 # supplies the matching CPPHTTPLIB_*_SUPPORT defines (class layouts depend on them).

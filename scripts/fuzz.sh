@@ -22,10 +22,10 @@ echo "fuzz: building with the fuzz preset in $BUILD_DIR"
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   cmake --preset fuzz -B "$BUILD_DIR" >/dev/null
 fi
-cmake --build "$BUILD_DIR" -j2 --target text_pipeline_fuzzer >/dev/null
+cmake --build "$BUILD_DIR" -j2 --target text_pipeline_fuzzer http_request_parser_fuzzer >/dev/null
 
 status=0
-for target in text_pipeline; do
+for target in text_pipeline http_request_parser; do
   work="$BUILD_DIR/fuzz-work/$target"
   mkdir -p "$work/corpus" "$work/artifacts"
   echo "fuzz: running ${target}_fuzzer for ${FUZZ_SECONDS}s"

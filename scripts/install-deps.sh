@@ -12,7 +12,7 @@ RUNTIME_AND_BUILD=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libnats-dev libhiredis-dev prometheus-cpp-dev libabsl-dev libre2-dev libvectorscan-dev
   libutf8proc-dev libsimdjson-dev libcurl4-openssl-dev libical-dev libssl-dev
-  libphonenumber-dev libcpp-httplib-dev nlohmann-json3-dev
+  libphonenumber-dev libcpp-httplib-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server redis-server
 )
