@@ -74,6 +74,8 @@ absl::StatusOr<v1::Mention> ParseWebhookMention(std::string_view body, std::stri
       target = mention.mutable_author_handle();
     } else if (key == "text") {
       target = mention.mutable_text();
+    } else if (key == "account") {
+      target = mention.mutable_account();
     } else if (key == "create_time") {
       target = &create_time;
     } else {
@@ -83,7 +85,7 @@ absl::StatusOr<v1::Mention> ParseWebhookMention(std::string_view body, std::stri
       return Reject(reason, "unknown_field",
                     absl::StrCat("unknown field \"", shown,
                                  "\" (expected network, external_id, author_handle, text, "
-                                 "create_time)"));
+                                 "create_time, account)"));
     }
     if (!seen.insert(std::string(key)).second) {
       return Reject(reason, "malformed_json",
