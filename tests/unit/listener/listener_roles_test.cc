@@ -42,9 +42,13 @@ TEST(ListenerRolesTest, RolesMatchTheDesign) {
     EXPECT_FALSE(allowed(Role::kService, m));
     EXPECT_FALSE(allowed(Role::kPublisher, m));
   }
-  EXPECT_TRUE(allowed(Role::kResponder, kCloseInboxItemMethod));
-  EXPECT_FALSE(allowed(Role::kAdmin, kCloseInboxItemMethod));
-  EXPECT_FALSE(allowed(Role::kStrategist, kCloseInboxItemMethod));
+  for (std::string_view m : {kCloseInboxItemMethod, kResolveInboxItemMethod, kAssignInboxItemMethod,
+                             kSetInboxItemWaitingMethod, kAddInboxNoteMethod}) {
+    EXPECT_TRUE(allowed(Role::kResponder, m)) << m;
+    EXPECT_FALSE(allowed(Role::kAdmin, m)) << m;
+    EXPECT_FALSE(allowed(Role::kStrategist, m)) << m;
+    EXPECT_FALSE(allowed(Role::kService, m)) << m;
+  }
   for (Role r : {Role::kContributor, Role::kContentDeveloper, Role::kClinicalReviewer,
                  Role::kComplianceReviewer, Role::kPublisher, Role::kResponder, Role::kStrategist,
                  Role::kAdmin, Role::kService}) {
