@@ -17,7 +17,6 @@ namespace {
 
 using common::AsAbsl;
 
-constexpr int kMinutesPerDay = 24 * 60;
 // A search that finds no opening in ten years has no openings at all (the
 // parser refuses such hours; this only bounds the loops).
 constexpr int kMaxDaysSearched = 3660;

@@ -23,7 +23,7 @@ bool IsAccountName(std::string_view name) {
          parts[2] == "accounts" && common::IsValidId(common::AsStd(parts[3]));
 }
 
-absl::Status Reject(std::string* reason, std::string_view label, std::string message) {
+absl::Status Reject(std::string* reason, std::string_view label, const std::string& message) {
   *reason = std::string(label);
   return absl::InvalidArgumentError(message);
 }

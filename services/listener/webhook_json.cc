@@ -18,9 +18,9 @@ namespace {
 // spent on hostile nesting before it is refused.
 constexpr size_t kMaxDepth = 4;
 
-absl::Status Reject(std::string* reason, std::string_view label, std::string message) {
+absl::Status Reject(std::string* reason, std::string_view label, const std::string& message) {
   *reason = std::string(label);
-  return absl::InvalidArgumentError(std::move(message));
+  return absl::InvalidArgumentError(message);
 }
 
 absl::Status Malformed(std::string* reason, simdjson::error_code error) {

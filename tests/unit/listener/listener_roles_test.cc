@@ -16,6 +16,7 @@ TEST(ListenerRolesTest, TableNamesEveryMethodOfTheService) {
       v1::CreateMentionRequest::descriptor()->file()->FindServiceByName("ListenerService");
   ASSERT_NE(service, nullptr);
   std::vector<std::string> methods;
+  methods.reserve(static_cast<size_t>(service->method_count()));
   for (int i = 0; i < service->method_count(); ++i) {
     methods.push_back("/" + service->full_name() + "/" + service->method(i)->name());
   }
