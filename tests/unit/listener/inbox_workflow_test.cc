@@ -234,6 +234,19 @@ TEST_F(InboxWorkflowTest, ItemsAreRoutedByAccountThenTopicRule) {
             "spokes/north/accounts/main");
 }
 
+TEST_F(InboxWorkflowTest, AMentionedAccountMustBeAnAccountName) {
+  for (const std::string bad : {"north", "spokes/north", "spokes/North/accounts/main",
+                                "spokes/north/accounts/", "spokes/north/accounts/main/x"}) {
+    v1::Mention m = MakeMention("acct-" + std::to_string(bad.size()), "rude");
+    m.set_account(bad);
+    auto result = listener_->CreateMention(m, "grpc");
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(result.status().message()), HasSubstr("mention.account")) << bad;
+  }
+  EXPECT_EQ(metrics_.RejectedCount("account"), 5);
+  EXPECT_EQ(KeyCount("carecast_mentions"), 0u);
+}
+
 TEST_F(InboxWorkflowTest, SpokeCallersSeeAndChangeOnlyTheirSpokesItems) {
   const std::string north = Open("s1", "rude", "spokes/north/accounts/main").name();
   const std::string south = Open("s2", "rude", "spokes/south/accounts/main").name();
