@@ -39,7 +39,11 @@ v1::Classification EngineClassifier::Classify(std::string_view text) const {
   c.set_contains_phi(a.contains_phi());
 
   auto reason = [&](std::string r) { c.add_reasons(std::move(r)); };
-  for (const auto& u : a.urgency_findings()) reason(absl::StrCat("urgent: ", u.category()));
+  for (const auto& u : a.urgency_findings()) {
+    reason(absl::StrCat("urgent: ", u.category()));
+    // The responder's instructions travel with the mention to its inbox item.
+    if (!u.guidance().empty()) c.add_urgency_guidance(u.guidance());
+  }
   const bool spam = a.spam_score() >= kSpamThreshold;
   if (spam) reason("likely spam");
   if (c.sentiment() == v1::SENTIMENT_NEGATIVE) reason("negative sentiment");

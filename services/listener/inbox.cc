@@ -16,6 +16,9 @@
 #include "services/common/base/utf8.h"
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
+#include "services/common/lifecycle/inbox_lifecycle.h"
+#include "services/listener/business_hours.h"
+#include "services/listener/inbox_rules.h"
 #include "services/listener/listener_names.h"
 
 namespace carecast::listener {
@@ -27,23 +30,61 @@ namespace {
 constexpr std::string_view kSource = "/carecast/listener";
 constexpr std::string_view kSystemActor = "carecast-listener";
 constexpr std::string_view kNamePrefix = "inboxItems/";
-constexpr int kCloseAttempts = 3;
+
+using lifecycle::InboxEvent;
 
 int64_t Millis(const google::protobuf::Timestamp& ts) {
   return absl::ToUnixMillis(FromTimestamp(ts));
 }
 
-// Open items sort by due time; closed ones by minus the close time so a plain
-// ascending range shows the newest first.
+// Unresolved items sort by due time; resolved ones by minus the close time so
+// a plain ascending range shows the newest first.
 double ScoreFor(const v1::InboxItem& item) {
-  if (item.state() == v1::INBOX_ITEM_STATE_CLOSED) {
+  if (lifecycle::IsTerminal(item.state())) {
     return -static_cast<double>(Millis(item.close_time()));
   }
   return static_cast<double>(Millis(item.due_time()));
 }
 
 std::string_view IndexFor(v1::InboxItemState state) {
-  return state == v1::INBOX_ITEM_STATE_CLOSED ? kClosedIndex : kOpenIndex;
+  return lifecycle::IsTerminal(state) ? kClosedIndex : kOpenIndex;
+}
+
+// An item as the workflow sees it: the legacy OPEN and CLOSED read as NEW and
+// RESOLVED, so the next write stores the new value (docs/inbox.md, "Migration").
+v1::InboxItem Normalised(v1::InboxItem item) {
+  item.set_state(lifecycle::Current(item.state()));
+  return item;
+}
+
+// Does an item in `state` belong in a listing of `wanted`?
+bool StateMatches(v1::InboxItemState wanted, v1::InboxItemState state) {
+  const v1::InboxItemState current = lifecycle::Current(state);
+  switch (wanted) {
+    case v1::INBOX_ITEM_STATE_OPEN:
+      return !lifecycle::IsTerminal(current);
+    case v1::INBOX_ITEM_STATE_CLOSED:
+      return lifecycle::IsTerminal(current);
+    default:
+      return current == wanted;
+  }
+}
+
+bool IsPrintablePrincipal(std::string_view id) {
+  if (id.empty() || id.size() > kMaxPrincipalBytes || !common::IsValidUtf8(id)) return false;
+  return std::none_of(id.begin(), id.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
+
+absl::Status CheckText(std::string_view text, std::string_view field, size_t max_chars) {
+  if (!common::IsValidUtf8(text)) {
+    return absl::InvalidArgumentError(absl::StrCat(common::AsAbsl(field), " must be valid UTF-8"));
+  }
+  if (common::CodePointCount(text) > max_chars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(common::AsAbsl(field), " must be at most ", max_chars, " characters"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ParseName(std::string_view name) {
@@ -109,57 +150,37 @@ v1::Priority Inbox::PriorityFor(const v1::Classification& c) {
   return v1::PRIORITY_NORMAL;
 }
 
-absl::Duration Inbox::SlaFor(v1::Priority priority) const {
-  switch (priority) {
-    case v1::PRIORITY_URGENT:
-      return options_.sla_urgent;
-    case v1::PRIORITY_HIGH:
-      return options_.sla_high;
-    case v1::PRIORITY_NORMAL:
-    case v1::PRIORITY_UNSPECIFIED:
-      return options_.sla_normal;
-    case v1::PRIORITY_LOW:
-      return options_.sla_low;
-    case v1::Priority_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::Priority_INT_MAX_SENTINEL_DO_NOT_USE_:
-      break;
-  }
-  return options_.sla_normal;
-}
-
 absl::StatusOr<Inbox::Entry> Inbox::Load(std::string_view id) {
-  return items_.Get<v1::InboxItem>(id);
+  ASSIGN_OR_RETURN(Entry entry, items_.Get<v1::InboxItem>(id));
+  entry.value = Normalised(std::move(entry.value));
+  return entry;
 }
 
 absl::Status Inbox::Index(std::string_view id, const v1::InboxItem& item) {
-  const v1::InboxItemState other = item.state() == v1::INBOX_ITEM_STATE_CLOSED
-                                       ? v1::INBOX_ITEM_STATE_OPEN
-                                       : v1::INBOX_ITEM_STATE_CLOSED;
-  RETURN_IF_ERROR(index_.Remove(IndexFor(other), id));
+  const std::string_view other = lifecycle::IsTerminal(item.state()) ? kOpenIndex : kClosedIndex;
+  RETURN_IF_ERROR(index_.Remove(other, id));
   return index_.Add(IndexFor(item.state()), {{std::string(id), ScoreFor(item)}});
 }
 
 void Inbox::IndexBestEffort(std::string_view id, const v1::InboxItem& item) {
-  // The index is a cache: a listing of open items moves a stale entry, so a
-  // Redis outage must not fail a close that KV has already recorded.
+  // The index is a cache: a listing moves a stale entry, so a Redis outage
+  // must not fail a change that KV has already recorded.
   if (absl::Status s = Index(id, item); !s.ok()) {
-    logger_.Warn("inbox index not updated after close",
+    logger_.Warn("inbox index not updated after a change",
                  {{"inbox_item_id", std::string(id)}, {"error", std::string(s.message())}});
   }
 }
 
-common::Change Inbox::ChangeFor(std::string_view subject, std::string_view id,
-                                std::string_view fact, const v1::InboxItem& item,
+common::Change Inbox::ChangeFor(std::string_view subject, std::string_view id, std::string_view tag,
+                                absl::Time when, const v1::InboxItem& item,
                                 std::string_view actor) const {
   v1::InboxItemChanged payload;
   *payload.mutable_inbox_item() = item;
   payload.set_actor(std::string(actor));
-  const google::protobuf::Timestamp& when =
-      fact == "closed" ? item.close_time() : item.create_time();
   common::Change change;
   change.event =
-      common::MakeEvent(subject, payload, kSource, FromTimestamp(when),
-                        absl::StrCat("inbox.", common::AsAbsl(id), ".", common::AsAbsl(fact)));
+      common::MakeEvent(subject, payload, kSource, when,
+                        absl::StrCat("inbox.", common::AsAbsl(id), ".", common::AsAbsl(tag)));
   return change;
 }
 
@@ -168,24 +189,36 @@ absl::StatusOr<v1::InboxItem> Inbox::OpenForMention(const v1::Mention& mention,
   v1::InboxItem item;
   item.set_name(absl::StrCat(common::AsAbsl(kNamePrefix), common::AsAbsl(id)));
   item.set_mention(mention.name());
-  item.set_state(v1::INBOX_ITEM_STATE_OPEN);
+  ASSIGN_OR_RETURN(v1::InboxItemState state,
+                   lifecycle::Next(v1::INBOX_ITEM_STATE_UNSPECIFIED, InboxEvent::kOpen));
+  item.set_state(state);
   item.set_priority(PriorityFor(mention.classification()));
+  item.set_account(mention.account());
+  item.set_spoke(RouteSpoke(mention, options_.topic_routes));
   // Derived from the mention's receive time, not "now", so every retry builds
   // the same item.
   *item.mutable_due_time() =
-      ToTimestamp(FromTimestamp(mention.receive_time()) + SlaFor(item.priority()));
+      ToTimestamp(DueTime(FromTimestamp(mention.receive_time()), options_.sla.For(item.priority()),
+                          options_.business_hours.For(item.spoke())));
   *item.mutable_create_time() = mention.receive_time();
+  *item.mutable_update_time() = mention.receive_time();
+  if (item.priority() == v1::PRIORITY_URGENT) {
+    *item.mutable_responder_guidance() = mention.classification().urgency_guidance();
+  }
   item.set_network(mention.network());
   item.set_author_handle(mention.author_handle());
   item.set_text(mention.text());
   *item.mutable_classification() = mention.classification();
 
-  absl::StatusOr<Entry> created = items_.Create(
-      id, item, {ChangeFor(common::subjects::kInboxCreated, id, "created", item, kSystemActor)});
+  absl::StatusOr<Entry> created =
+      items_.Create(id, item,
+                    {ChangeFor(common::subjects::kInboxCreated, id, "created",
+                               FromTimestamp(item.create_time()), item, kSystemActor)});
   if (created.ok()) {
     metrics_.InboxItemCreated(PriorityName(item.priority()));
     logger_.Info("inbox item created", {{"inbox_item_id", std::string(id)},
-                                        {"priority", std::string(PriorityName(item.priority()))}});
+                                        {"priority", std::string(PriorityName(item.priority()))},
+                                        {"spoke", item.spoke()}});
   } else if (created.status().code() == absl::StatusCode::kAlreadyExists) {
     // A previous try created it: finish what its write still owes the bus.
     RETURN_IF_ERROR(items_.Settle(id));
@@ -215,11 +248,17 @@ absl::StatusOr<common::ReconcileReport> Inbox::ReconcileIndex() {
 }
 
 absl::StatusOr<InboxPage> Inbox::List(v1::InboxItemState state, int page_size,
-                                      std::string_view page_token) {
+                                      std::string_view page_token,
+                                      const common::SpokeScope& scope) {
   if (!v1::InboxItemState_IsValid(state)) {
     return absl::InvalidArgumentError("state is not a known inbox item state");
   }
   if (state == v1::INBOX_ITEM_STATE_UNSPECIFIED) state = v1::INBOX_ITEM_STATE_OPEN;
+  // RESOLVED and CLOSED list the same items; one token state serves both.
+  if (state == v1::INBOX_ITEM_STATE_RESOLVED) state = v1::INBOX_ITEM_STATE_CLOSED;
+  const Filter keep = [state, &scope](const v1::InboxItem& item) {
+    return StateMatches(state, item.state()) && scope.MaySee(item.spoke());
+  };
   if (page_size < 0) return absl::InvalidArgumentError("page_size must not be negative");
   const size_t size =
       page_size == 0 ? kDefaultPageSize : static_cast<size_t>(std::min(page_size, kMaxPageSize));
@@ -227,16 +266,17 @@ absl::StatusOr<InboxPage> Inbox::List(v1::InboxItemState state, int page_size,
   if (!page_token.empty()) {
     ASSIGN_OR_RETURN(cursor, DecodePageToken(page_token, state));
   }
-  absl::StatusOr<InboxPage> page = ListFromIndex(state, size, cursor);
+  absl::StatusOr<InboxPage> page = ListFromIndex(state, size, cursor, keep);
   if (page.status().code() != absl::StatusCode::kUnavailable) return page;
   // Redis is an index, not the record: answer from KV while it is away.
   logger_.Warn("inbox index unavailable, listing from KV",
                {{"error", std::string(page.status().message())}});
-  return ListFromKv(state, size, cursor);
+  return ListFromKv(state, size, cursor, keep);
 }
 
 absl::StatusOr<InboxPage> Inbox::ListFromIndex(v1::InboxItemState state, size_t page_size,
-                                               const std::optional<PageCursor>& cursor) {
+                                               const std::optional<PageCursor>& cursor,
+                                               const Filter& keep) {
   RETURN_IF_ERROR(EnsureIndex());
   const std::string_view index = IndexFor(state);
   const double min =
@@ -259,10 +299,11 @@ absl::StatusOr<InboxPage> Inbox::ListFromIndex(v1::InboxItemState state, size_t 
         continue;
       }
       if (!entry.ok()) return entry.status();
-      if (entry->value.state() != state) {
+      if (IndexFor(entry->value.state()) != index) {
         misplaced.emplace_back(m.member, std::move(entry->value));
         continue;
       }
+      if (!keep(entry->value)) continue;
       found.emplace_back(m, std::move(entry->value));
       if (found.size() > page_size) break;
     }
@@ -288,7 +329,8 @@ absl::StatusOr<InboxPage> Inbox::ListFromIndex(v1::InboxItemState state, size_t 
 }
 
 absl::StatusOr<InboxPage> Inbox::ListFromKv(v1::InboxItemState state, size_t page_size,
-                                            const std::optional<PageCursor>& cursor) {
+                                            const std::optional<PageCursor>& cursor,
+                                            const Filter& keep) {
   std::vector<std::pair<ScoredMember, v1::InboxItem>> found;
   RETURN_IF_ERROR(items_.kv().Scan("", [&](std::string_view key, const common::KvEntry& raw) {
     v1::InboxItem item;
@@ -296,7 +338,8 @@ absl::StatusOr<InboxPage> Inbox::ListFromKv(v1::InboxItemState state, size_t pag
       return absl::DataLossError(
           absl::StrCat("inbox item ", common::AsAbsl(key), " does not parse"));
     }
-    if (item.state() != state) return absl::OkStatus();
+    item = Normalised(std::move(item));
+    if (!keep(item)) return absl::OkStatus();
     ScoredMember m{std::string(key), ScoreFor(item)};
     if (After(m, cursor)) found.emplace_back(std::move(m), std::move(item));
     return absl::OkStatus();
@@ -315,48 +358,206 @@ absl::StatusOr<InboxPage> Inbox::ListFromKv(v1::InboxItemState state, size_t pag
   return page;
 }
 
-absl::StatusOr<v1::InboxItem> Inbox::Close(std::string_view name, std::string_view resolution,
-                                           std::string_view actor) {
+absl::StatusOr<v1::InboxItem> Inbox::Change(std::string_view name, const common::SpokeScope& scope,
+                                            std::string_view actor, std::string_view subject,
+                                            std::string_view fact, std::string_view event_tag,
+                                            const Mutation& mutate) {
   ASSIGN_OR_RETURN(std::string id, ParseName(name));
-  if (!common::IsValidUtf8(resolution)) {
-    return absl::InvalidArgumentError("resolution must be valid UTF-8");
-  }
-  if (common::CodePointCount(resolution) > kMaxResolutionChars) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("resolution must be at most ", kMaxResolutionChars, " characters"));
-  }
   if (actor.empty()) return absl::InvalidArgumentError("the caller has no subject");
-
-  for (int attempt = 0; attempt < kCloseAttempts; ++attempt) {
+  const std::string what = absl::StrCat("inbox item ", id);
+  for (int attempt = 0; attempt < common::kReadModifyWriteAttempts; ++attempt) {
     absl::StatusOr<Entry> entry = Load(id);
     if (entry.status().code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(absl::StrCat("inbox item ", id, " not found"));
+      return absl::NotFoundError(absl::StrCat(what, " not found"));
     }
     if (!entry.ok()) return entry.status();
+    // Another spoke's item looks like a missing one; an unrouted one is the hub's.
+    RETURN_IF_ERROR(scope.RequireChangeOf(entry->value.spoke(), what));
     v1::InboxItem item = entry->value;
-    if (item.state() == v1::INBOX_ITEM_STATE_CLOSED) {
-      if (item.closed_by() != actor || item.resolution() != resolution) {
-        return absl::FailedPreconditionError(absl::StrCat("inbox item ", id, " is already closed"));
-      }
-      // The same close again: a retry. Finish what the first one may still owe.
+    const absl::Time now = clock_.Now();
+    const bool was_breached = item.has_sla_breach_time();
+    ASSIGN_OR_RETURN(Outcome outcome, mutate(item, now));
+    if (outcome == Outcome::kUnchanged) {
+      // The change is already made (a retry): finish what that write may owe.
       IndexBestEffort(id, item);
       RETURN_IF_ERROR(items_.Settle(id));
       return item;
     }
-    item.set_state(v1::INBOX_ITEM_STATE_CLOSED);
-    *item.mutable_close_time() = ToTimestamp(clock_.Now());
-    item.set_closed_by(std::string(actor));
-    item.set_resolution(std::string(resolution));
-    absl::StatusOr<Entry> updated = items_.Update(
-        id, item, *entry, {ChangeFor(common::subjects::kInboxClosed, id, "closed", item, actor)});
+    *item.mutable_update_time() = ToTimestamp(now);
+    const std::string tag = event_tag.empty()
+                                ? absl::StrCat("r", entry->revision, ".", common::AsAbsl(fact))
+                                : std::string(event_tag);
+    std::vector<common::Change> changes = {ChangeFor(subject, id, tag, now, item, actor)};
+    const bool breached_now = !was_breached && item.has_sla_breach_time();
+    if (breached_now) {
+      changes.push_back(ChangeFor(common::subjects::kInboxSlaBreached, id, "sla_breached", now,
+                                  item, kSystemActor));
+    }
+    absl::StatusOr<Entry> updated = items_.Update(id, item, *entry, changes);
     if (updated.status().code() == absl::StatusCode::kAborted) continue;  // raced; look again
     if (!updated.ok()) return updated.status();
-    logger_.Info("inbox item closed", {{"inbox_item_id", id}});
+    if (breached_now) metrics_.SlaBreached(PriorityName(item.priority()));
+    logger_.Info(absl::StrCat("inbox item ", common::AsAbsl(fact)),
+                 {{"inbox_item_id", id},
+                  {"state", std::string(lifecycle::StateName(item.state()))},
+                  {"spoke", item.spoke()}});
     IndexBestEffort(id, item);
     return item;
   }
-  return absl::AbortedError(
-      absl::StrCat("inbox item ", id, " kept changing while closing it; retry"));
+  return absl::AbortedError(absl::StrCat(what, " kept changing; retry"));
+}
+
+bool Inbox::RecordFirstResponse(v1::InboxItem& item, absl::Time now) {
+  if (item.has_first_response_time()) return false;
+  *item.mutable_first_response_time() = ToTimestamp(now);
+  if (item.has_sla_breach_time() || now <= FromTimestamp(item.due_time())) return false;
+  *item.mutable_sla_breach_time() = ToTimestamp(now);
+  return true;
+}
+
+absl::StatusOr<v1::InboxItem> Inbox::Assign(std::string_view name, std::string_view assignee,
+                                            std::string_view actor,
+                                            const common::SpokeScope& scope) {
+  if (!IsPrintablePrincipal(assignee)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("assignee must be a principal id: 1 to ", kMaxPrincipalBytes,
+                     " bytes of UTF-8 without spaces or control characters"));
+  }
+  ASSIGN_OR_RETURN(std::string id, ParseName(name));
+  const std::string subject = absl::StrCat("inbox item ", id);
+  return Change(
+      name, scope, actor, common::subjects::kInboxAssigned, "assigned", "",
+      [&](v1::InboxItem& item, absl::Time now) -> absl::StatusOr<Outcome> {
+        if (item.state() == v1::INBOX_ITEM_STATE_ASSIGNED && item.assignee() == assignee) {
+          return Outcome::kUnchanged;
+        }
+        ASSIGN_OR_RETURN(v1::InboxItemState next,
+                         lifecycle::Next(item.state(), InboxEvent::kAssign, subject));
+        item.set_state(next);
+        item.set_assignee(std::string(assignee));
+        *item.mutable_assign_time() = ToTimestamp(now);
+        return Outcome::kWrite;
+      });
+}
+
+absl::StatusOr<v1::InboxItem> Inbox::SetWaiting(std::string_view name, std::string_view actor,
+                                                const common::SpokeScope& scope) {
+  ASSIGN_OR_RETURN(std::string id, ParseName(name));
+  const std::string subject = absl::StrCat("inbox item ", id);
+  return Change(name, scope, actor, common::subjects::kInboxWaiting, "waiting", "",
+                [&](v1::InboxItem& item, absl::Time now) -> absl::StatusOr<Outcome> {
+                  if (item.state() == v1::INBOX_ITEM_STATE_WAITING) return Outcome::kUnchanged;
+                  ASSIGN_OR_RETURN(v1::InboxItemState next,
+                                   lifecycle::Next(item.state(), InboxEvent::kWait, subject));
+                  item.set_state(next);
+                  RecordFirstResponse(item, now);
+                  return Outcome::kWrite;
+                });
+}
+
+absl::StatusOr<v1::InboxItem> Inbox::Resolve(std::string_view name, std::string_view resolution,
+                                             std::string_view actor,
+                                             const common::SpokeScope& scope) {
+  ASSIGN_OR_RETURN(std::string id, ParseName(name));
+  RETURN_IF_ERROR(CheckText(resolution, "resolution", kMaxResolutionChars));
+  const std::string subject = absl::StrCat("inbox item ", id);
+  return Change(name, scope, actor, common::subjects::kInboxClosed, "resolved", "closed",
+                [&](v1::InboxItem& item, absl::Time now) -> absl::StatusOr<Outcome> {
+                  if (item.state() == v1::INBOX_ITEM_STATE_RESOLVED && item.closed_by() == actor &&
+                      item.resolution() == resolution) {
+                    return Outcome::kUnchanged;
+                  }
+                  ASSIGN_OR_RETURN(v1::InboxItemState next,
+                                   lifecycle::Next(item.state(), InboxEvent::kResolve, subject));
+                  item.set_state(next);
+                  *item.mutable_close_time() = ToTimestamp(now);
+                  item.set_closed_by(std::string(actor));
+                  item.set_resolution(std::string(resolution));
+                  RecordFirstResponse(item, now);
+                  return Outcome::kWrite;
+                });
+}
+
+absl::StatusOr<v1::InboxItem> Inbox::AddNote(std::string_view name, std::string_view text,
+                                             std::string_view request_id, std::string_view actor,
+                                             const common::SpokeScope& scope) {
+  if (text.empty()) return absl::InvalidArgumentError("text must not be empty");
+  RETURN_IF_ERROR(CheckText(text, "text", kMaxNoteChars));
+  if (!request_id.empty() && !IsPrintablePrincipal(request_id)) {
+    return absl::InvalidArgumentError(
+        "request_id must be up to 200 bytes without spaces or control characters");
+  }
+  ASSIGN_OR_RETURN(std::string id, ParseName(name));
+  const std::string subject = absl::StrCat("inbox item ", id);
+  const std::string note_id = request_id.empty() ? common::NewId() : std::string(request_id);
+  return Change(name, scope, actor, common::subjects::kInboxNoteAdded, "note_added", "",
+                [&](v1::InboxItem& item, absl::Time now) -> absl::StatusOr<Outcome> {
+                  for (const v1::InboxNote& note : item.notes()) {
+                    if (note.id() == note_id) return Outcome::kUnchanged;
+                  }
+                  if (item.notes_size() >= kMaxNotes) {
+                    return absl::FailedPreconditionError(
+                        absl::StrCat(subject, " already has ", kMaxNotes, " notes"));
+                  }
+                  v1::InboxNote* note = item.add_notes();
+                  note->set_id(note_id);
+                  note->set_author(std::string(actor));
+                  *note->mutable_create_time() = ToTimestamp(now);
+                  note->set_text(std::string(text));
+                  return Outcome::kWrite;
+                });
+}
+
+absl::Status Inbox::MarkBreached(std::string_view id, SlaReport& report) {
+  absl::StatusOr<Entry> entry = Load(id);
+  if (entry.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
+  if (!entry.ok()) return entry.status();
+  v1::InboxItem item = entry->value;
+  const absl::Time now = clock_.Now();
+  if (lifecycle::IsTerminal(item.state()) || item.has_first_response_time() ||
+      now <= FromTimestamp(item.due_time())) {
+    return absl::OkStatus();
+  }
+  ++report.overdue[std::string(PriorityName(item.priority()))];
+  if (item.has_sla_breach_time()) return absl::OkStatus();
+  *item.mutable_sla_breach_time() = ToTimestamp(now);
+  absl::StatusOr<Entry> updated =
+      items_.Update(id, item, *entry,
+                    {ChangeFor(common::subjects::kInboxSlaBreached, id, "sla_breached", now, item,
+                               kSystemActor)});
+  // Lost to another writer (a replica's check, a responder): the next check
+  // looks again.
+  if (updated.status().code() == absl::StatusCode::kAborted) return absl::OkStatus();
+  if (!updated.ok()) return updated.status();
+  metrics_.SlaBreached(PriorityName(item.priority()));
+  ++report.breaches_recorded;
+  logger_.Info("inbox item breached its first-response SLA",
+               {{"inbox_item_id", std::string(id)},
+                {"priority", std::string(PriorityName(item.priority()))},
+                {"spoke", item.spoke()}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SlaReport> Inbox::CheckSla() {
+  RETURN_IF_ERROR(EnsureIndex());
+  const double now_ms = static_cast<double>(absl::ToUnixMillis(clock_.Now()));
+  SlaReport report;
+  constexpr size_t kChunk = 256;
+  size_t offset = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<ScoredMember> batch,
+                     index_.RangeByScore(kOpenIndex, -std::numeric_limits<double>::infinity(),
+                                         now_ms, offset, kChunk));
+    offset += batch.size();
+    for (const ScoredMember& m : batch) RETURN_IF_ERROR(MarkBreached(m.member, report));
+    if (batch.size() < kChunk) break;
+  }
+  for (v1::Priority p :
+       {v1::PRIORITY_URGENT, v1::PRIORITY_HIGH, v1::PRIORITY_NORMAL, v1::PRIORITY_LOW}) {
+    const std::string priority(PriorityName(p));
+    metrics_.SetSlaOverdue(priority, static_cast<double>(report.overdue[priority]));
+  }
+  return report;
 }
 
 }  // namespace carecast::listener

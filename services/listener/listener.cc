@@ -33,9 +33,16 @@ Listener::Listener(const ListenerOptions& options, const ListenerDeps& deps, Buc
       inbox_items_(*inbox_kv_, std::string(common::buckets::kInbox), outbox_),
       inbox_(inbox_items_, deps.index, deps.metrics, deps.clock, deps.logger, options_),
       intake_(mentions_, inbox_, deps.classifier, deps.metrics, deps.clock, deps.logger, options_),
-      reconcile_runner_(options_.index_reconcile_period, [this] {
-        // Errors are logged by the reconciler; the next period tries again.
-        (void)inbox_.ReconcileIndex();
+      reconcile_runner_(options_.index_reconcile_period,
+                        [this] {
+                          // Errors are logged by the reconciler; the next period tries again.
+                          (void)inbox_.ReconcileIndex();
+                        }),
+      sla_runner_(options_.sla_check_period, [this, &logger = deps.logger] {
+        if (absl::StatusOr<SlaReport> report = inbox_.CheckSla(); !report.ok()) {
+          logger.Warn("inbox SLA check failed; the next period tries again",
+                      {{"error", std::string(report.status().message())}});
+        }
       }) {}
 
 Listener::~Listener() { Stop(); }
@@ -63,10 +70,12 @@ absl::Status Listener::Start() {
       outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_}, options_.relay);
   relay_->Start();
   reconcile_runner_.Start();
+  sla_runner_.Start();
   return absl::OkStatus();
 }
 
 void Listener::Stop() {
+  sla_runner_.Stop();
   reconcile_runner_.Stop();
   if (relay_ != nullptr) relay_->Stop();
   inbox_sub_.reset();
@@ -91,15 +100,46 @@ absl::StatusOr<v1::Mention> Listener::GetMention(std::string_view name) {
 }
 
 absl::StatusOr<InboxPage> Listener::ListInboxItems(v1::InboxItemState state, int page_size,
-                                                   std::string_view page_token) {
-  return inbox_.List(state, page_size, page_token);
+                                                   std::string_view page_token,
+                                                   const common::SpokeScope& scope) {
+  return inbox_.List(state, page_size, page_token, scope);
 }
 
 absl::StatusOr<v1::InboxItem> Listener::CloseInboxItem(std::string_view name,
                                                        std::string_view resolution,
-                                                       std::string_view actor) {
-  return inbox_.Close(name, resolution, actor);
+                                                       std::string_view actor,
+                                                       const common::SpokeScope& scope) {
+  return inbox_.Resolve(name, resolution, actor, scope);
 }
+
+absl::StatusOr<v1::InboxItem> Listener::ResolveInboxItem(std::string_view name,
+                                                         std::string_view resolution,
+                                                         std::string_view actor,
+                                                         const common::SpokeScope& scope) {
+  return inbox_.Resolve(name, resolution, actor, scope);
+}
+
+absl::StatusOr<v1::InboxItem> Listener::AssignInboxItem(std::string_view name,
+                                                        std::string_view assignee,
+                                                        std::string_view actor,
+                                                        const common::SpokeScope& scope) {
+  return inbox_.Assign(name, assignee, actor, scope);
+}
+
+absl::StatusOr<v1::InboxItem> Listener::SetInboxItemWaiting(std::string_view name,
+                                                            std::string_view actor,
+                                                            const common::SpokeScope& scope) {
+  return inbox_.SetWaiting(name, actor, scope);
+}
+
+absl::StatusOr<v1::InboxItem> Listener::AddInboxNote(std::string_view name, std::string_view text,
+                                                     std::string_view request_id,
+                                                     std::string_view actor,
+                                                     const common::SpokeScope& scope) {
+  return inbox_.AddNote(name, text, request_id, actor, scope);
+}
+
+absl::StatusOr<SlaReport> Listener::CheckInboxSla() { return inbox_.CheckSla(); }
 
 absl::Status Listener::WarmInboxIndex() {
   // A full reconciliation whether or not the marker is there: the sets behind

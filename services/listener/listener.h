@@ -60,8 +60,9 @@ class Listener {
   // Starts the background work: the outbox relay (writes left owing events by a
   // crash or a bus outage), the durable "listener-inbox" consumer that opens
   // inbox items from carecast.mention.classified, and the reconciliation of the
-  // inbox indexes with KV every options.index_reconcile_period. The relay runs
-  // every options.relay.period. UNAVAILABLE without the bus.
+  // inbox indexes with KV every options.index_reconcile_period, and the inbox
+  // SLA check every options.sla_check_period. The relay runs every
+  // options.relay.period. UNAVAILABLE without the bus.
   absl::Status Start();
   void Stop();
   // One relay sweep (tests); the number of writes settled.
@@ -71,11 +72,29 @@ class Listener {
   absl::StatusOr<CreateMentionResult> CreateMention(const v1::Mention& mention,
                                                     std::string_view source);
   absl::StatusOr<v1::Mention> GetMention(std::string_view name);
-  absl::StatusOr<InboxPage> ListInboxItems(v1::InboxItemState state, int page_size,
-                                           std::string_view page_token);
-  // `actor` is the caller's subject, recorded as closed_by.
-  absl::StatusOr<v1::InboxItem> CloseInboxItem(std::string_view name, std::string_view resolution,
-                                               std::string_view actor);
+  // See Inbox::List; `scope` limits the items to the caller's spokes.
+  absl::StatusOr<InboxPage> ListInboxItems(
+      v1::InboxItemState state, int page_size, std::string_view page_token,
+      const common::SpokeScope& scope = common::SpokeScope::Hub());
+  // The inbox workflow (Inbox::Assign, SetWaiting, Resolve, AddNote). `actor` is
+  // the caller's subject (closed_by, a note's author); `scope` its spokes.
+  // CloseInboxItem is the older name of ResolveInboxItem.
+  absl::StatusOr<v1::InboxItem> CloseInboxItem(
+      std::string_view name, std::string_view resolution, std::string_view actor,
+      const common::SpokeScope& scope = common::SpokeScope::Hub());
+  absl::StatusOr<v1::InboxItem> ResolveInboxItem(std::string_view name, std::string_view resolution,
+                                                 std::string_view actor,
+                                                 const common::SpokeScope& scope);
+  absl::StatusOr<v1::InboxItem> AssignInboxItem(std::string_view name, std::string_view assignee,
+                                                std::string_view actor,
+                                                const common::SpokeScope& scope);
+  absl::StatusOr<v1::InboxItem> SetInboxItemWaiting(std::string_view name, std::string_view actor,
+                                                    const common::SpokeScope& scope);
+  absl::StatusOr<v1::InboxItem> AddInboxNote(std::string_view name, std::string_view text,
+                                             std::string_view request_id, std::string_view actor,
+                                             const common::SpokeScope& scope);
+  // One SLA check (tests; the runner): see Inbox::CheckSla.
+  absl::StatusOr<SlaReport> CheckInboxSla();
   // Checks the inbox indexes against KV: rebuilds them when their marker is gone
   // (also done lazily by listings), reconciles them otherwise. Main calls it at start.
   absl::Status WarmInboxIndex();
@@ -106,6 +125,7 @@ class Listener {
   std::unique_ptr<common::OutboxRelay> relay_;
   std::unique_ptr<common::Subscription> inbox_sub_;
   common::IndexReconcileRunner reconcile_runner_;
+  common::IndexReconcileRunner sla_runner_;
 };
 
 }  // namespace carecast::listener

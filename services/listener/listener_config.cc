@@ -22,6 +22,41 @@ absl::Duration PositiveDuration(common::ConfigReader& reader, std::string_view n
   return d;
 }
 
+// The older per-priority variables: a duration around the clock, when set.
+void LegacySla(common::ConfigReader& reader, std::string_view name, SlaTarget& target) {
+  if (reader.String(name, "").empty()) return;
+  const absl::Duration d = PositiveDuration(reader, name, absl::Hours(1));
+  target = {.clock = SlaClock::kWall, .amount = d};
+}
+
+void ReadInboxRules(common::ConfigReader& reader, ListenerOptions& options) {
+  if (absl::Status s = ParseSlaTargets(reader.String("CARECAST_INBOX_SLA", ""), options.sla);
+      !s.ok()) {
+    reader.AddError(absl::StrCat("CARECAST_INBOX_SLA: ", s.message()));
+  }
+  LegacySla(reader, "CARECAST_LISTENER_SLA_URGENT", options.sla.urgent);
+  LegacySla(reader, "CARECAST_LISTENER_SLA_HIGH", options.sla.high);
+  LegacySla(reader, "CARECAST_LISTENER_SLA_NORMAL", options.sla.normal);
+  LegacySla(reader, "CARECAST_LISTENER_SLA_LOW", options.sla.low);
+
+  absl::StatusOr<BusinessCalendar> calendar =
+      ParseBusinessCalendar(reader.String("CARECAST_INBOX_BUSINESS_HOURS", ""));
+  if (calendar.ok()) {
+    options.business_hours = *std::move(calendar);
+  } else {
+    reader.AddError(absl::StrCat("CARECAST_INBOX_BUSINESS_HOURS: ", calendar.status().message()));
+  }
+  absl::StatusOr<std::vector<TopicRoute>> routes =
+      ParseTopicRoutes(reader.String("CARECAST_INBOX_TOPIC_ROUTES", ""));
+  if (routes.ok()) {
+    options.topic_routes = *std::move(routes);
+  } else {
+    reader.AddError(absl::StrCat("CARECAST_INBOX_TOPIC_ROUTES: ", routes.status().message()));
+  }
+  options.sla_check_period =
+      PositiveDuration(reader, "CARECAST_INBOX_SLA_CHECK_PERIOD", options.sla_check_period);
+}
+
 }  // namespace
 
 absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env) {
@@ -52,14 +87,7 @@ absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env) 
 
   config.options.max_text_bytes =
       static_cast<size_t>(reader.Int("CARECAST_LISTENER_MAX_TEXT_BYTES", 8192, 1, 65536));
-  config.options.sla_urgent =
-      PositiveDuration(reader, "CARECAST_LISTENER_SLA_URGENT", config.options.sla_urgent);
-  config.options.sla_high =
-      PositiveDuration(reader, "CARECAST_LISTENER_SLA_HIGH", config.options.sla_high);
-  config.options.sla_normal =
-      PositiveDuration(reader, "CARECAST_LISTENER_SLA_NORMAL", config.options.sla_normal);
-  config.options.sla_low =
-      PositiveDuration(reader, "CARECAST_LISTENER_SLA_LOW", config.options.sla_low);
+  ReadInboxRules(reader, config.options);
 
   config.meta_app_secret_file = reader.String("CARECAST_LISTENER_META_APP_SECRET_FILE", "");
   config.meta_verify_token_file = reader.String("CARECAST_LISTENER_META_VERIFY_TOKEN_FILE", "");

@@ -10,6 +10,7 @@
 
 #include "services/common/base/env_config.h"
 #include "services/common/store/outbox_relay.h"
+#include "services/listener/inbox_rules.h"
 
 namespace carecast::listener {
 
@@ -21,12 +22,23 @@ struct ListenerOptions {
   // CARECAST_LISTENER_MAX_TEXT_BYTES: the longest mention or analysed text, in
   // bytes of UTF-8 (1..65536). Default 8192.
   size_t max_text_bytes = 8192;
-  // Response SLA per priority: an inbox item is due this long after the mention
-  // arrived. CARECAST_LISTENER_SLA_URGENT / _HIGH / _NORMAL / _LOW.
-  absl::Duration sla_urgent = absl::Minutes(15);
-  absl::Duration sla_high = absl::Hours(1);
-  absl::Duration sla_normal = absl::Hours(4);
-  absl::Duration sla_low = absl::Hours(24);
+  // First-response target per priority, counted from the mention's arrival in
+  // the business hours of the item's spoke: CARECAST_INBOX_SLA, e.g.
+  // "urgent=15m,high=4bh,normal=1bd,low=3bd" (the default; "15m" is around the
+  // clock, "bh" business hours, "bd" business days). The older
+  // CARECAST_LISTENER_SLA_URGENT / _HIGH / _NORMAL / _LOW (durations, around the
+  // clock) still override their priority when set.
+  SlaTargets sla;
+  // CARECAST_INBOX_BUSINESS_HOURS: "default=<zone> <days> <HH:MM>-<HH:MM>;
+  // spokes/<spoke>=..." (inbox_rules.h). Default: UTC Mon-Fri 09:00-17:00 for
+  // the organisation and every spoke.
+  BusinessCalendar business_hours;
+  // CARECAST_INBOX_TOPIC_ROUTES: "topic:<topic>=spokes/<spoke>,..." for items
+  // whose mention names no account. Default: none (such items stay with the hub).
+  std::vector<TopicRoute> topic_routes;
+  // How often open items are checked against their due time (breaches counted,
+  // the overdue gauge set): CARECAST_INBOX_SLA_CHECK_PERIOD, default 60s.
+  absl::Duration sla_check_period = absl::Seconds(60);
   // How often the inbox indexes are reconciled with the inbox bucket after
   // Start(): CARECAST_INDEX_RECONCILE_PERIOD (common, 60s).
   absl::Duration index_reconcile_period = absl::Seconds(60);

@@ -1,6 +1,7 @@
 #include "services/listener/listener_grpc_service.h"
 
 #include "services/common/base/status_macros.h"
+#include "services/common/rpc/spoke_scope.h"
 #include "services/listener/listener_roles.h"
 
 namespace carecast::listener {
@@ -28,6 +29,10 @@ ListenerGrpcService::ListenerGrpcService(Listener& listener, common::RpcEdge& ed
   ParseStrictly(&Base::GetMention);
   ParseStrictly(&Base::ListInboxItems);
   ParseStrictly(&Base::CloseInboxItem);
+  ParseStrictly(&Base::ResolveInboxItem);
+  ParseStrictly(&Base::AssignInboxItem);
+  ParseStrictly(&Base::SetInboxItemWaiting);
+  ParseStrictly(&Base::AddInboxNote);
   ParseStrictly(&Base::AnalyzeText);
 }
 
@@ -71,14 +76,16 @@ grpc::Status ListenerGrpcService::GetMention(grpc::ServerContext* context,
 grpc::Status ListenerGrpcService::ListInboxItems(grpc::ServerContext* context,
                                                  const v1::ListInboxItemsRequest* request,
                                                  v1::ListInboxItemsResponse* response) {
-  return edge_.Unary(context, kListInboxItemsMethod, [&](const common::Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(
-        InboxPage page,
-        listener_.ListInboxItems(request->state(), request->page_size(), request->page_token()));
-    for (v1::InboxItem& item : page.items) *response->add_inbox_items() = std::move(item);
-    response->set_next_page_token(page.next_page_token);
-    return absl::OkStatus();
-  });
+  return edge_.Unary(
+      context, kListInboxItemsMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            InboxPage page,
+            listener_.ListInboxItems(request->state(), request->page_size(), request->page_token(),
+                                     common::SpokeScope::For(caller)));
+        for (v1::InboxItem& item : page.items) *response->add_inbox_items() = std::move(item);
+        response->set_next_page_token(page.next_page_token);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ListenerGrpcService::CloseInboxItem(grpc::ServerContext* context,
@@ -86,9 +93,61 @@ grpc::Status ListenerGrpcService::CloseInboxItem(grpc::ServerContext* context,
                                                  v1::CloseInboxItemResponse* response) {
   return edge_.Unary(
       context, kCloseInboxItemMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            *response->mutable_inbox_item(),
+            listener_.CloseInboxItem(request->name(), request->resolution(),
+                                     caller.principal.subject, common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::ResolveInboxItem(grpc::ServerContext* context,
+                                                   const v1::ResolveInboxItemRequest* request,
+                                                   v1::ResolveInboxItemResponse* response) {
+  return edge_.Unary(
+      context, kResolveInboxItemMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            *response->mutable_inbox_item(),
+            listener_.ResolveInboxItem(request->name(), request->resolution(),
+                                       caller.principal.subject, common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::AssignInboxItem(grpc::ServerContext* context,
+                                                  const v1::AssignInboxItemRequest* request,
+                                                  v1::AssignInboxItemResponse* response) {
+  return edge_.Unary(
+      context, kAssignInboxItemMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            *response->mutable_inbox_item(),
+            listener_.AssignInboxItem(request->name(), request->assignee(),
+                                      caller.principal.subject, common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::SetInboxItemWaiting(grpc::ServerContext* context,
+                                                      const v1::SetInboxItemWaitingRequest* request,
+                                                      v1::SetInboxItemWaitingResponse* response) {
+  return edge_.Unary(
+      context, kSetInboxItemWaitingMethod, [&](const common::Caller& caller) -> absl::Status {
         ASSIGN_OR_RETURN(*response->mutable_inbox_item(),
-                         listener_.CloseInboxItem(request->name(), request->resolution(),
-                                                  caller.principal.subject));
+                         listener_.SetInboxItemWaiting(request->name(), caller.principal.subject,
+                                                       common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::AddInboxNote(grpc::ServerContext* context,
+                                               const v1::AddInboxNoteRequest* request,
+                                               v1::AddInboxNoteResponse* response) {
+  return edge_.Unary(
+      context, kAddInboxNoteMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            *response->mutable_inbox_item(),
+            listener_.AddInboxNote(request->name(), request->text(), request->request_id(),
+                                   caller.principal.subject, common::SpokeScope::For(caller)));
         return absl::OkStatus();
       });
 }

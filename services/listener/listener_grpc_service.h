@@ -36,6 +36,17 @@ class ListenerGrpcService final
   grpc::Status CloseInboxItem(grpc::ServerContext* context,
                               const v1::CloseInboxItemRequest* request,
                               v1::CloseInboxItemResponse* response) override;
+  grpc::Status ResolveInboxItem(grpc::ServerContext* context,
+                                const v1::ResolveInboxItemRequest* request,
+                                v1::ResolveInboxItemResponse* response) override;
+  grpc::Status AssignInboxItem(grpc::ServerContext* context,
+                               const v1::AssignInboxItemRequest* request,
+                               v1::AssignInboxItemResponse* response) override;
+  grpc::Status SetInboxItemWaiting(grpc::ServerContext* context,
+                                   const v1::SetInboxItemWaitingRequest* request,
+                                   v1::SetInboxItemWaitingResponse* response) override;
+  grpc::Status AddInboxNote(grpc::ServerContext* context, const v1::AddInboxNoteRequest* request,
+                            v1::AddInboxNoteResponse* response) override;
   grpc::Status AnalyzeText(grpc::ServerContext* context, const v1::AnalyzeTextRequest* request,
                            v1::AnalyzeTextResponse* response) override;
 

@@ -8,15 +8,18 @@ namespace {
 // The fixed reasons ValidateMention and ParseWebhookMention report
 // (mention_validation.h, webhook_json.h).
 constexpr std::string_view kRejectionReasons[] = {
-    "network",       "external_id",   "author_handle", "text_empty",
-    "text_utf8",     "text_size",     "create_time",   "malformed_json",
-    "missing_field", "unknown_field", "field_type",    "unknown_network"};
+    "network",    "external_id",     "author_handle",  "text_empty",    "text_utf8",
+    "text_size",  "create_time",     "malformed_json", "missing_field", "unknown_field",
+    "field_type", "unknown_network", "account"};
 
 // What a request to the Meta webhook came to (meta_webhook.h); a forged
 // signature reads 0 rather than absent before the first one.
 constexpr std::string_view kMetaWebhookOutcomes[] = {
     "verified", "verify_refused", "accepted",    "missing_signature",
     "forged",   "bad_request",    "unavailable", "error"};
+
+// Every priority an inbox item can have; its SLA series read 0 from the start.
+constexpr std::string_view kPriorities[] = {"urgent", "high", "normal", "low"};
 
 }  // namespace
 
@@ -50,7 +53,21 @@ ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
                         .Help("Requests to the Meta webhook (verification and deliveries), by "
                               "outcome.")
                         .Register(registry)),
+      sla_breaches_(prometheus::BuildCounter()
+                        .Name("carecast_inbox_sla_breaches_total")
+                        .Help("Inbox items whose first-response SLA was breached, by priority "
+                              "(each item once).")
+                        .Register(registry)),
+      sla_overdue_(prometheus::BuildGauge()
+                       .Name("carecast_inbox_sla_overdue")
+                       .Help("Inbox items past their first-response due time without a "
+                             "response, by priority, as of the last check.")
+                       .Register(registry)),
       index_repairs_(registry, {"inbox_open", "inbox_closed"}) {
+  for (std::string_view priority : kPriorities) {
+    sla_breaches_.Add({{"priority", std::string(priority)}});
+    sla_overdue_.Add({{"priority", std::string(priority)}});
+  }
   // Known reasons read 0 rather than absent until the first rejection.
   for (std::string_view reason : kRejectionReasons)
     rejected_.Add({{"reason", std::string(reason)}});
@@ -80,6 +97,22 @@ void ListenerMetrics::WebhookRequest(std::string_view outcome) {
 
 void ListenerMetrics::MetaWebhookRequest(std::string_view outcome) {
   meta_webhook_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
+
+void ListenerMetrics::SlaBreached(std::string_view priority) {
+  sla_breaches_.Add({{"priority", std::string(priority)}}).Increment();
+}
+
+void ListenerMetrics::SetSlaOverdue(std::string_view priority, double count) {
+  sla_overdue_.Add({{"priority", std::string(priority)}}).Set(count);
+}
+
+double ListenerMetrics::SlaBreachCount(std::string_view priority) {
+  return sla_breaches_.Add({{"priority", std::string(priority)}}).Value();
+}
+
+double ListenerMetrics::SlaOverdue(std::string_view priority) {
+  return sla_overdue_.Add({{"priority", std::string(priority)}}).Value();
 }
 
 double ListenerMetrics::MetaWebhookCount(std::string_view outcome) {

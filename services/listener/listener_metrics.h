@@ -6,6 +6,10 @@
 //   carecast_listener_classify_seconds (histogram)
 //   carecast_listener_webhook_requests_total{outcome}
 //   carecast_listener_meta_webhook_requests_total{outcome}
+//   carecast_inbox_sla_breaches_total{priority} (each item counted once, by the
+//     replica whose write recorded the breach)
+//   carecast_inbox_sla_overdue{priority} (gauge: items past due without a first
+//     response, as of the last SLA check)
 #pragma once
 
 #include <string_view>
@@ -13,6 +17,7 @@
 #include "absl/time/time.h"
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -32,6 +37,10 @@ class ListenerMetrics {
   void WebhookRequest(std::string_view outcome);
   // A delivery to the Meta webhook (meta_webhook.h), by outcome.
   void MetaWebhookRequest(std::string_view outcome);
+  // An inbox item's first-response SLA was breached (recorded once per item).
+  void SlaBreached(std::string_view priority);
+  // Items of `priority` now past due without a first response.
+  void SetSlaOverdue(std::string_view priority, double count);
 
   // carecast_index_repairs_total{index="inbox_open"|"inbox_closed",kind}: what
   // reconciling the inbox indexes with the inbox bucket repaired.
@@ -43,6 +52,8 @@ class ListenerMetrics {
   double InboxCreatedCount(std::string_view priority);
   double WebhookCount(std::string_view outcome);
   double MetaWebhookCount(std::string_view outcome);
+  double SlaBreachCount(std::string_view priority);
+  double SlaOverdue(std::string_view priority);
 
  private:
   prometheus::Family<prometheus::Counter>& received_;
@@ -52,6 +63,8 @@ class ListenerMetrics {
   prometheus::Histogram& classify_;
   prometheus::Family<prometheus::Counter>& webhook_;
   prometheus::Family<prometheus::Counter>& meta_webhook_;
+  prometheus::Family<prometheus::Counter>& sla_breaches_;
+  prometheus::Family<prometheus::Gauge>& sla_overdue_;
   common::IndexRepairMetrics index_repairs_;
 };
 

@@ -20,6 +20,10 @@ common::RoleTable ListenerRoleTable() {
       {std::string(kGetMentionMethod), read},
       {std::string(kListInboxItemsMethod), read},
       {std::string(kCloseInboxItemMethod), {Role::kResponder}},
+      {std::string(kResolveInboxItemMethod), {Role::kResponder}},
+      {std::string(kAssignInboxItemMethod), {Role::kResponder}},
+      {std::string(kSetInboxItemWaitingMethod), {Role::kResponder}},
+      {std::string(kAddInboxNoteMethod), {Role::kResponder}},
       {std::string(kAnalyzeTextMethod), everyone},
   });
 }

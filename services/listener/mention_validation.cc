@@ -1,17 +1,29 @@
 #include "services/listener/mention_validation.h"
 
 #include <algorithm>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
+#include "services/common/base/ids.h"
+#include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
 #include "services/listener/listener_names.h"
 
 namespace carecast::listener {
 namespace {
 
-absl::Status Reject(std::string* reason, std::string_view label, std::string message) {
+// "spokes/{spoke}/accounts/{account}" with both ids valid.
+bool IsAccountName(std::string_view name) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(common::AsAbsl(name), '/');
+  return parts.size() == 4 && parts[0] == "spokes" && common::IsValidId(common::AsStd(parts[1])) &&
+         parts[2] == "accounts" && common::IsValidId(common::AsStd(parts[3]));
+}
+
+absl::Status Reject(std::string* reason, std::string_view label, const std::string& message) {
   *reason = std::string(label);
   return absl::InvalidArgumentError(message);
 }
@@ -49,6 +61,10 @@ absl::Status ValidateMention(const v1::Mention& mention, const ListenerOptions& 
   }
   if (!common::IsValidUtf8(mention.author_handle())) {
     return Reject(reason, "author_handle", "mention.author_handle must be valid UTF-8");
+  }
+  if (!mention.account().empty() && !IsAccountName(mention.account())) {
+    return Reject(reason, "account",
+                  "mention.account must look like spokes/{spoke}/accounts/{account}");
   }
   const std::string& text = mention.text();
   if (text.size() > options.max_text_bytes) {

@@ -18,9 +18,9 @@ namespace {
 // spent on hostile nesting before it is refused.
 constexpr size_t kMaxDepth = 4;
 
-absl::Status Reject(std::string* reason, std::string_view label, std::string message) {
+absl::Status Reject(std::string* reason, std::string_view label, const std::string& message) {
   *reason = std::string(label);
-  return absl::InvalidArgumentError(std::move(message));
+  return absl::InvalidArgumentError(message);
 }
 
 absl::Status Malformed(std::string* reason, simdjson::error_code error) {
@@ -74,6 +74,8 @@ absl::StatusOr<v1::Mention> ParseWebhookMention(std::string_view body, std::stri
       target = mention.mutable_author_handle();
     } else if (key == "text") {
       target = mention.mutable_text();
+    } else if (key == "account") {
+      target = mention.mutable_account();
     } else if (key == "create_time") {
       target = &create_time;
     } else {
@@ -83,7 +85,7 @@ absl::StatusOr<v1::Mention> ParseWebhookMention(std::string_view body, std::stri
       return Reject(reason, "unknown_field",
                     absl::StrCat("unknown field \"", shown,
                                  "\" (expected network, external_id, author_handle, text, "
-                                 "create_time)"));
+                                 "create_time, account)"));
     }
     if (!seen.insert(std::string(key)).second) {
       return Reject(reason, "malformed_json",

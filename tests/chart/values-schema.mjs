@@ -193,6 +193,11 @@ const schema = {
           existingSecret: secretName('Secret holding the X-CareCast-Signature key for POST /v1/mentions; empty: bearer token only'),
           key: secretKey('Key of the signing secret in that Secret'),
         }, { description: 'Signed POST /v1/mentions' }),
+        inbox: closed({
+          sla: str('First-response targets by priority (CARECAST_INBOX_SLA), e.g. urgent=15m,high=4bh,normal=1bd,low=3bd', { minLength: 1 }),
+          businessHours: str('Business hours of the organisation and spokes (CARECAST_INBOX_BUSINESS_HOURS); empty: UTC Mon-Fri 09:00-17:00'),
+          topicRoutes: str('Topic rules routing mentions to spokes (CARECAST_INBOX_TOPIC_ROUTES); empty: none'),
+        }, { description: 'The inbox workflow (docs/inbox.md)' }),
       },
     }),
     metrics: serviceBlock('metrics', { autoscaling: false }),

@@ -3,7 +3,9 @@
 // judgement (which has its own tests). Header-only; thread-safe.
 //   negative  "rude", "awful", "terrible", "slow"   -> needs a response
 //   positive  "thank", "wonderful", "lovely"
-//   urgent    "911", "emergency", "suicide", "gun"   -> needs a response
+//   urgent    "911", "emergency", "suicide", "gun"   -> needs a response, with the
+//             guidance "Escalate now: follow the urgent-mention runbook."
+//   topic     "bill" -> patient_experience/billing (measured only)
 //   question  "?"                                    -> needs a response
 //   phi       "@" or 7+ digits in a row              -> needs a response
 //   keywords  the configured terms, matched case-insensitively, reported as configured
@@ -21,6 +23,9 @@ namespace carecast::testing {
 
 class FakeMentionClassifier final : public listener::MentionClassifier {
  public:
+  static constexpr std::string_view kUrgentGuidance =
+      "Escalate now: follow the urgent-mention runbook.";
+
   explicit FakeMentionClassifier(std::vector<std::string> keywords = {})
       : keywords_(std::move(keywords)) {}
 
@@ -52,7 +57,11 @@ class FakeMentionClassifier final : public listener::MentionClassifier {
       digits = std::max(digits, run);
     }
     c.set_contains_phi(has("@") || digits >= 7);
-    if (c.urgent()) c.add_reasons("urgent");
+    if (c.urgent()) {
+      c.add_reasons("urgent");
+      c.add_urgency_guidance(std::string(kUrgentGuidance));
+    }
+    if (has("bill")) c.add_topics("patient_experience/billing");
     if (score < 0) c.add_reasons("negative sentiment");
     if (has("?")) c.add_reasons("question");
     if (c.contains_phi()) c.add_reasons("personal or health information");

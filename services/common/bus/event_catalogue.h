@@ -246,6 +246,18 @@ inline constexpr EventDef<v1::MentionClassified> kMentionClassified{{
 inline constexpr EventDef<v1::InboxItemChanged> kInboxCreated{{
     .subject = "carecast.inbox.created", .payload = "carecast.v1.InboxItemChanged",
     .producer = "listener"}};
+inline constexpr EventDef<v1::InboxItemChanged> kInboxAssigned{{
+    .subject = "carecast.inbox.assigned", .payload = "carecast.v1.InboxItemChanged",
+    .producer = "listener"}};
+inline constexpr EventDef<v1::InboxItemChanged> kInboxWaiting{{
+    .subject = "carecast.inbox.waiting", .payload = "carecast.v1.InboxItemChanged",
+    .producer = "listener"}};
+inline constexpr EventDef<v1::InboxItemChanged> kInboxNoteAdded{{
+    .subject = "carecast.inbox.note_added", .payload = "carecast.v1.InboxItemChanged",
+    .producer = "listener"}};
+inline constexpr EventDef<v1::InboxItemChanged> kInboxSlaBreached{{
+    .subject = "carecast.inbox.sla_breached", .payload = "carecast.v1.InboxItemChanged",
+    .producer = "listener"}};
 inline constexpr EventDef<v1::InboxItemChanged> kInboxClosed{{
     .subject = "carecast.inbox.closed", .payload = "carecast.v1.InboxItemChanged",
     .producer = "listener"}};
@@ -272,7 +284,7 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 44> kAll = {&kSpokeCreated,
+inline constexpr std::array<const EventKind*, 48> kAll = {&kSpokeCreated,
                                                           &kSpokeFeedRevoked,
                                                           &kAccountCreated,
                                                           &kObjectiveCreated,
@@ -311,6 +323,10 @@ inline constexpr std::array<const EventKind*, 44> kAll = {&kSpokeCreated,
                                                           &kEvergreenReviewDue,
                                                           &kMentionClassified,
                                                           &kInboxCreated,
+                                                          &kInboxAssigned,
+                                                          &kInboxWaiting,
+                                                          &kInboxNoteAdded,
+                                                          &kInboxSlaBreached,
                                                           &kInboxClosed,
                                                           &kAuditRecorded,
                                                           &kAlertRaised,

@@ -22,22 +22,34 @@ struct Rule {
 Rule RuleFor(InboxEvent event) {
   switch (event) {
     case InboxEvent::kOpen:
-      return {v1::INBOX_ITEM_STATE_OPEN, "only a new inbox item can be opened"};
-    case InboxEvent::kClose:
-      return {v1::INBOX_ITEM_STATE_CLOSED, "only OPEN inbox items can be closed"};
+      return {v1::INBOX_ITEM_STATE_NEW, "only a new inbox item can be opened"};
+    case InboxEvent::kAssign:
+      return {v1::INBOX_ITEM_STATE_ASSIGNED, "only unresolved inbox items can be assigned"};
+    case InboxEvent::kWait:
+      return {v1::INBOX_ITEM_STATE_WAITING, "only ASSIGNED inbox items can wait on the public"};
+    case InboxEvent::kResolve:
+      return {v1::INBOX_ITEM_STATE_RESOLVED, "only unresolved inbox items can be resolved"};
   }
   return {v1::INBOX_ITEM_STATE_UNSPECIFIED, "that is not an inbox event"};
 }
 
-// The events each state allows. A new state is a compile error here.
+// The events each (current) state allows. A new state is a compile error here.
 bool Allows(v1::InboxItemState from, InboxEvent event) {
   switch (from) {
     case v1::INBOX_ITEM_STATE_UNSPECIFIED:
       return event == InboxEvent::kOpen;
+    case v1::INBOX_ITEM_STATE_NEW:
+      return event == InboxEvent::kAssign || event == InboxEvent::kResolve;
+    case v1::INBOX_ITEM_STATE_ASSIGNED:
+      return event == InboxEvent::kAssign || event == InboxEvent::kWait ||
+             event == InboxEvent::kResolve;
+    case v1::INBOX_ITEM_STATE_WAITING:
+      return event == InboxEvent::kAssign || event == InboxEvent::kResolve;
+    case v1::INBOX_ITEM_STATE_RESOLVED:
+    // Legacy values never reach here (Current maps them); terminal above; the
+    // proto sentinels are no state at all.
     case v1::INBOX_ITEM_STATE_OPEN:
-      return event == InboxEvent::kClose;
     case v1::INBOX_ITEM_STATE_CLOSED:
-    // Terminal above; the proto sentinels are no state at all.
     case v1::InboxItemState_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::InboxItemState_INT_MAX_SENTINEL_DO_NOT_USE_:
       return false;
@@ -51,8 +63,12 @@ std::string_view EventName(InboxEvent event) {
   switch (event) {
     case InboxEvent::kOpen:
       return "open";
-    case InboxEvent::kClose:
-      return "close";
+    case InboxEvent::kAssign:
+      return "assign";
+    case InboxEvent::kWait:
+      return "wait";
+    case InboxEvent::kResolve:
+      return "resolve";
   }
   return "unknown";
 }
@@ -65,24 +81,35 @@ std::string_view StateName(v1::InboxItemState state) {
   return name;
 }
 
+v1::InboxItemState Current(v1::InboxItemState state) {
+  if (state == v1::INBOX_ITEM_STATE_OPEN) return v1::INBOX_ITEM_STATE_NEW;
+  if (state == v1::INBOX_ITEM_STATE_CLOSED) return v1::INBOX_ITEM_STATE_RESOLVED;
+  return state;
+}
+
 absl::StatusOr<v1::InboxItemState> Next(v1::InboxItemState from, InboxEvent event,
                                         std::string_view subject) {
+  const v1::InboxItemState current = Current(from);
   const Rule rule = RuleFor(event);
-  if (Allows(from, event)) return rule.to;
-  if (from == v1::INBOX_ITEM_STATE_CLOSED && event == InboxEvent::kClose) {
-    // The listener's message for a second, different close of the same item.
-    return absl::FailedPreconditionError(absl::StrCat(AsAbsl(subject), " is already closed"));
+  if (Allows(current, event)) return rule.to;
+  if (current == v1::INBOX_ITEM_STATE_RESOLVED && event == InboxEvent::kResolve) {
+    // The listener's message for a second, different resolution of the same item.
+    return absl::FailedPreconditionError(absl::StrCat(AsAbsl(subject), " is already resolved"));
   }
   return absl::FailedPreconditionError(absl::StrCat(
-      AsAbsl(subject), " is ", AsAbsl(StateName(from)), "; ", AsAbsl(rule.requirement)));
+      AsAbsl(subject), " is ", AsAbsl(StateName(current)), "; ", AsAbsl(rule.requirement)));
 }
 
 bool IsTerminal(v1::InboxItemState state) {
   switch (state) {
+    case v1::INBOX_ITEM_STATE_RESOLVED:
     case v1::INBOX_ITEM_STATE_CLOSED:
       return true;
     case v1::INBOX_ITEM_STATE_UNSPECIFIED:
     case v1::INBOX_ITEM_STATE_OPEN:
+    case v1::INBOX_ITEM_STATE_NEW:
+    case v1::INBOX_ITEM_STATE_ASSIGNED:
+    case v1::INBOX_ITEM_STATE_WAITING:
     case v1::InboxItemState_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::InboxItemState_INT_MAX_SENTINEL_DO_NOT_USE_:
       return false;

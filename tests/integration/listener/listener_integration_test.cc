@@ -19,6 +19,7 @@
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_sorted_index.h"
 #include "services/listener/listener.h"
+#include "services/listener/listener_names.h"
 #include "tests/support/child_process.h"
 #include "tests/support/fake_mention_classifier.h"
 #include "tests/support/http_probe.h"
@@ -56,10 +57,28 @@ class ListenerIntegrationTest : public testing::LocalServersTest {
                                             .index = *index_,
                                             .classifier = classifier_,
                                             .metrics = metrics_,
-                                            .clock = clock_,
+                                            .clock = Clock(),
                                             .logger = logger_});
     ASSERT_TRUE(core.ok()) << core.status();
     core_ = *std::move(core);
+  }
+
+  // A second listener replica on the same servers, with its own metrics.
+  std::unique_ptr<Listener> OpenReplica(ListenerMetrics& metrics) {
+    auto core = Listener::Create(options_, {.buckets = *bus_,
+                                            .bus = *bus_,
+                                            .index = *index_,
+                                            .classifier = classifier_,
+                                            .metrics = metrics,
+                                            .clock = Clock(),
+                                            .logger = logger_});
+    EXPECT_TRUE(core.ok()) << core.status();
+    return core.ok() ? *std::move(core) : nullptr;
+  }
+
+  const common::Clock& Clock() const {
+    if (use_fake_clock_) return fake_clock_;
+    return clock_;
   }
 
   size_t EventCount(const std::string& filter) {
@@ -79,6 +98,9 @@ class ListenerIntegrationTest : public testing::LocalServersTest {
 
   common::CapturingLogger logger_;
   common::SystemClock clock_;
+  // Tests of due times set use_fake_clock_ before OpenCore().
+  bool use_fake_clock_ = false;
+  common::FakeClock fake_clock_{absl::Now()};
   prometheus::Registry registry_;
   ListenerMetrics metrics_{registry_};
   ListenerOptions options_;
@@ -111,12 +133,136 @@ TEST_F(ListenerIntegrationTest, CoreKeepsItsPromisesOnJetStreamAndRedis) {
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].name(), first->inbox_item);
 
+  // CloseInboxItem is the older name of ResolveInboxItem.
   auto closed = core_->CloseInboxItem(first->inbox_item, "answered", "alice");
   ASSERT_TRUE(closed.ok()) << closed.status();
   EXPECT_EQ(EventCount("carecast.inbox.closed"), 1u);
   page = core_->ListInboxItems(v1::INBOX_ITEM_STATE_CLOSED, 0, "");
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->items.size(), 1u);
+}
+
+TEST_F(ListenerIntegrationTest, TheInboxWorkflowRunsOnJetStreamAndRedisWithinSpokes) {
+  options_.topic_routes = {{"billing", "spokes/central"}};
+  ASSERT_NO_FATAL_FAILURE(OpenCore());
+  v1::Mention to_north = MakeMention("wf-1", "St Marys staff were rude");
+  to_north.set_account("spokes/north/accounts/main");
+  auto north = core_->CreateMention(to_north, "grpc");
+  ASSERT_TRUE(north.ok()) << north.status();
+  auto billing = core_->CreateMention(MakeMention("wf-2", "rude bill"), "grpc");
+  ASSERT_TRUE(billing.ok()) << billing.status();
+  const std::string name = north->inbox_item;
+  const common::SpokeScope hub = common::SpokeScope::Hub();
+  const common::SpokeScope north_only = common::SpokeScope::Only({"spokes/north"});
+  const common::SpokeScope central_only = common::SpokeScope::Only({"spokes/central"});
+
+  // Each spoke sees its own item only.
+  auto page = core_->ListInboxItems(v1::INBOX_ITEM_STATE_NEW, 0, "", north_only);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].name(), name);
+  EXPECT_EQ(page->items[0].spoke(), "spokes/north");
+  page = core_->ListInboxItems(v1::INBOX_ITEM_STATE_NEW, 0, "", central_only);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].name(), billing->inbox_item);
+
+  // Another spoke's responder is refused and nothing changes.
+  EXPECT_EQ(core_->AssignInboxItem(name, "bob", "carol", central_only).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(core_->AddInboxNote(name, "x", "", "carol", central_only).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(EventCount("carecast.inbox.assigned"), 0u);
+
+  auto assigned = core_->AssignInboxItem(name, "bob", "alice", north_only);
+  ASSERT_TRUE(assigned.ok()) << assigned.status();
+  auto noted =
+      core_->AddInboxNote(name, "Asked them to call patient relations", "n-1", "bob", north_only);
+  ASSERT_TRUE(noted.ok()) << noted.status();
+  ASSERT_TRUE(
+      core_->AddInboxNote(name, "Asked them to call patient relations", "n-1", "bob", north_only)
+          .ok());
+  auto waiting = core_->SetInboxItemWaiting(name, "bob", north_only);
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  EXPECT_TRUE(waiting->has_first_response_time());
+  EXPECT_EQ(core_->SetInboxItemWaiting(billing->inbox_item, "bob", hub).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // Redis loses everything: the listing by state comes back from KV.
+  ASSERT_TRUE(redis_server_->FlushAll().ok());
+  page = core_->ListInboxItems(v1::INBOX_ITEM_STATE_WAITING, 0, "", hub);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].notes_size(), 1);
+
+  auto resolved = core_->ResolveInboxItem(name, "taken offline", "bob", north_only);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->state(), v1::INBOX_ITEM_STATE_RESOLVED);
+  EXPECT_EQ(EventCount("carecast.inbox.assigned"), 1u);
+  EXPECT_EQ(EventCount("carecast.inbox.note_added"), 1u);
+  EXPECT_EQ(EventCount("carecast.inbox.waiting"), 1u);
+  EXPECT_EQ(EventCount("carecast.inbox.closed"), 1u);
+  page = core_->ListInboxItems(v1::INBOX_ITEM_STATE_RESOLVED, 0, "", north_only);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 1u);
+}
+
+TEST_F(ListenerIntegrationTest, SlaDueTimesAndEachBreachCountedOnceAcrossReplicas) {
+  use_fake_clock_ = true;
+  options_.sla = SlaTargets{};  // urgent 15m around the clock, high 4 business hours
+  auto chicago = ParseBusinessHours("America/Chicago Mon-Fri 08:00-17:00");
+  ASSERT_TRUE(chicago.ok()) << chicago.status();
+  options_.business_hours.spokes.emplace("spokes/north", *chicago);
+  // Friday 2026-03-06 16:00 in Chicago.
+  fake_clock_.Set(absl::FromCivil(absl::CivilMinute(2026, 3, 6, 16, 0), chicago->zone));
+  const absl::Time start = fake_clock_.Now();
+  ASSERT_NO_FATAL_FAILURE(OpenCore());
+  prometheus::Registry other_registry;
+  ListenerMetrics other_metrics(other_registry);
+  std::unique_ptr<Listener> replica = OpenReplica(other_metrics);
+  ASSERT_NE(replica, nullptr);
+
+  v1::Mention urgent = MakeMention("sla-1", "someone pulled a gun in the lobby");
+  urgent.set_account("spokes/north/accounts/main");
+  auto u = core_->CreateMention(urgent, "grpc");
+  ASSERT_TRUE(u.ok()) << u.status();
+  v1::Mention high = MakeMention("sla-2", "rude staff");
+  high.set_account("spokes/north/accounts/main");
+  auto h = core_->CreateMention(high, "grpc");
+  ASSERT_TRUE(h.ok()) << h.status();
+
+  auto page = core_->ListInboxItems(v1::INBOX_ITEM_STATE_OPEN, 0, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].name(), u->inbox_item);
+  EXPECT_EQ(FromTimestamp(page->items[0].due_time()), start + absl::Minutes(15));
+  EXPECT_FALSE(page->items[0].responder_guidance().empty());
+  // One business hour on Friday, three on Monday.
+  EXPECT_EQ(FromTimestamp(page->items[1].due_time()),
+            absl::FromCivil(absl::CivilMinute(2026, 3, 9, 11, 0), chicago->zone));
+
+  fake_clock_.Advance(absl::Minutes(20));
+  auto first = core_->CheckInboxSla();
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = replica->CheckInboxSla();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(first->breaches_recorded + second->breaches_recorded, 1);
+  EXPECT_EQ(metrics_.SlaBreachCount("urgent") + other_metrics.SlaBreachCount("urgent"), 1);
+  EXPECT_EQ(metrics_.SlaOverdue("urgent"), 1);
+  EXPECT_EQ(other_metrics.SlaOverdue("urgent"), 1);
+  EXPECT_EQ(metrics_.SlaOverdue("high"), 0);
+  EXPECT_EQ(EventCount("carecast.inbox.sla_breached"), 1u);
+
+  // Answered: no longer overdue; the breach stays counted once.
+  ASSERT_TRUE(
+      core_->AssignInboxItem(u->inbox_item, "bob", "alice", common::SpokeScope::Hub()).ok());
+  ASSERT_TRUE(core_
+                  ->ResolveInboxItem(u->inbox_item, "escalated to security", "bob",
+                                     common::SpokeScope::Hub())
+                  .ok());
+  ASSERT_TRUE(replica->CheckInboxSla().ok());
+  EXPECT_EQ(other_metrics.SlaOverdue("urgent"), 0);
+  EXPECT_EQ(EventCount("carecast.inbox.sla_breached"), 1u);
 }
 
 TEST_F(ListenerIntegrationTest, RedisOutageIsRetriedToCompletionAndListingsFallBackToKv) {

@@ -137,6 +137,10 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kPublishingResumed, TypedPayloadName(kPublishingResumed)},
            {&kMentionClassified, TypedPayloadName(kMentionClassified)},
            {&kInboxCreated, TypedPayloadName(kInboxCreated)},
+           {&kInboxAssigned, TypedPayloadName(kInboxAssigned)},
+           {&kInboxWaiting, TypedPayloadName(kInboxWaiting)},
+           {&kInboxNoteAdded, TypedPayloadName(kInboxNoteAdded)},
+           {&kInboxSlaBreached, TypedPayloadName(kInboxSlaBreached)},
            {&kInboxClosed, TypedPayloadName(kInboxClosed)},
            {&kAlertRaised, TypedPayloadName(kAlertRaised)},
            {&kAlertResolved, TypedPayloadName(kAlertResolved)},
@@ -166,7 +170,7 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 43, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 47, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {

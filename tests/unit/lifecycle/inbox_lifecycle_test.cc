@@ -21,11 +21,21 @@ struct Expected {
   Row to;
 };
 
-// The whole table. Columns: open, close.
+constexpr State kNew = v1::INBOX_ITEM_STATE_NEW;
+constexpr State kAssigned = v1::INBOX_ITEM_STATE_ASSIGNED;
+constexpr State kWaiting = v1::INBOX_ITEM_STATE_WAITING;
+constexpr State kResolved = v1::INBOX_ITEM_STATE_RESOLVED;
+
+// The whole table. Columns: open, assign, wait, resolve. The legacy OPEN and
+// CLOSED rows behave exactly as NEW and RESOLVED.
 const Expected kTable[] = {
-    {v1::INBOX_ITEM_STATE_UNSPECIFIED, false, {v1::INBOX_ITEM_STATE_OPEN, kNo}},
-    {v1::INBOX_ITEM_STATE_OPEN, false, {kNo, v1::INBOX_ITEM_STATE_CLOSED}},
-    {v1::INBOX_ITEM_STATE_CLOSED, true, {kNo, kNo}},
+    {v1::INBOX_ITEM_STATE_UNSPECIFIED, false, {kNew, kNo, kNo, kNo}},
+    {v1::INBOX_ITEM_STATE_OPEN, false, {kNo, kAssigned, kNo, kResolved}},
+    {v1::INBOX_ITEM_STATE_CLOSED, true, {kNo, kNo, kNo, kNo}},
+    {kNew, false, {kNo, kAssigned, kNo, kResolved}},
+    {kAssigned, false, {kNo, kAssigned, kWaiting, kResolved}},
+    {kWaiting, false, {kNo, kAssigned, kNo, kResolved}},
+    {kResolved, true, {kNo, kNo, kNo, kNo}},
 };
 
 TEST(InboxLifecycleTest, TableCoversEveryStateOnce) {
@@ -64,18 +74,35 @@ TEST(InboxLifecycleTest, TerminalStatesRefuseEveryEvent) {
   }
 }
 
-TEST(InboxLifecycleTest, ASecondCloseReadsAsTheListenerWroteIt) {
-  EXPECT_EQ(Next(v1::INBOX_ITEM_STATE_CLOSED, InboxEvent::kClose, "inbox item i1").status(),
-            absl::FailedPreconditionError("inbox item i1 is already closed"));
+TEST(InboxLifecycleTest, ASecondResolutionReadsAsTheListenerWroteIt) {
+  for (State resolved : {kResolved, v1::INBOX_ITEM_STATE_CLOSED}) {
+    EXPECT_EQ(Next(resolved, InboxEvent::kResolve, "inbox item i1").status(),
+              absl::FailedPreconditionError("inbox item i1 is already resolved"));
+  }
 }
 
-TEST(InboxLifecycleTest, OtherRefusalsNameTheState) {
-  EXPECT_EQ(Next(v1::INBOX_ITEM_STATE_UNSPECIFIED, InboxEvent::kClose, "inbox item i1").status(),
+TEST(InboxLifecycleTest, OtherRefusalsNameTheCurrentState) {
+  EXPECT_EQ(Next(v1::INBOX_ITEM_STATE_UNSPECIFIED, InboxEvent::kResolve, "inbox item i1").status(),
             absl::FailedPreconditionError(
-                "inbox item i1 is UNSPECIFIED; only OPEN inbox items can be closed"));
+                "inbox item i1 is UNSPECIFIED; only unresolved inbox items can be resolved"));
+  // A legacy OPEN item is named by what it now is.
   EXPECT_EQ(
       Next(v1::INBOX_ITEM_STATE_OPEN, InboxEvent::kOpen).status(),
-      absl::FailedPreconditionError("inbox item is OPEN; only a new inbox item can be opened"));
+      absl::FailedPreconditionError("inbox item is NEW; only a new inbox item can be opened"));
+  EXPECT_EQ(Next(kNew, InboxEvent::kWait, "inbox item i1").status(),
+            absl::FailedPreconditionError(
+                "inbox item i1 is NEW; only ASSIGNED inbox items can wait on the public"));
+  EXPECT_EQ(Next(kResolved, InboxEvent::kAssign, "inbox item i1").status(),
+            absl::FailedPreconditionError(
+                "inbox item i1 is RESOLVED; only unresolved inbox items can be assigned"));
+}
+
+TEST(InboxLifecycleTest, LegacyStatesReadAsTheirWorkflowStates) {
+  EXPECT_EQ(Current(v1::INBOX_ITEM_STATE_OPEN), kNew);
+  EXPECT_EQ(Current(v1::INBOX_ITEM_STATE_CLOSED), kResolved);
+  for (State s : {v1::INBOX_ITEM_STATE_UNSPECIFIED, kNew, kAssigned, kWaiting, kResolved}) {
+    EXPECT_EQ(Current(s), s);
+  }
 }
 
 TEST(InboxLifecycleTest, ValuesOutsideTheEnumRefuseEverythingAndAreNotTerminal) {

@@ -54,6 +54,9 @@ TEST_F(EngineClassifierTest, SelfHarmIsUrgentWithItsCategory) {
   EXPECT_TRUE(c.urgent());
   EXPECT_TRUE(c.needs_response());
   EXPECT_THAT(c.reasons(), Contains("urgent: self_harm"));
+  // The engine's guidance for the category travels with the classification.
+  ASSERT_EQ(c.urgency_guidance_size(), 1);
+  EXPECT_NE(c.urgency_guidance(0).find("988"), std::string::npos) << c.urgency_guidance(0);
 }
 
 TEST_F(EngineClassifierTest, DisclosedPhoneNumbersAreTakenOffline) {

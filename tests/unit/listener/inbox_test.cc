@@ -1,5 +1,6 @@
-// ListInboxItems / CloseInboxItem on fakes: ordering, paging, closing by
-// compare-and-set, every bad input, and the Redis index as a rebuildable cache.
+// ListInboxItems / CloseInboxItem (the older name of ResolveInboxItem) on fakes:
+// ordering, paging, closing by compare-and-set, every bad input, and the Redis
+// index as a rebuildable cache. The rest of the workflow: inbox_workflow_test.cc.
 #include <set>
 
 #include <gmock/gmock.h>
@@ -109,11 +110,11 @@ TEST_F(InboxTest, CloseMovesTheItemAndAnnouncesIt) {
   clock_.Advance(absl::Minutes(30));
   auto closed = listener_->CloseInboxItem(name, "Replied publicly and took it offline", "alice");
   ASSERT_TRUE(closed.ok()) << closed.status();
-  EXPECT_EQ(closed->state(), v1::INBOX_ITEM_STATE_CLOSED);
+  EXPECT_EQ(closed->state(), v1::INBOX_ITEM_STATE_RESOLVED);
   EXPECT_EQ(closed->closed_by(), "alice");
   EXPECT_EQ(closed->resolution(), "Replied publicly and took it offline");
   EXPECT_EQ(FromTimestamp(closed->close_time()), clock_.Now());
-  EXPECT_EQ(Stored(name).state(), v1::INBOX_ITEM_STATE_CLOSED);
+  EXPECT_EQ(Stored(name).state(), v1::INBOX_ITEM_STATE_RESOLVED);
 
   std::vector<common::Event> events = Events("carecast.inbox.closed");
   ASSERT_EQ(events.size(), 1u);
@@ -121,7 +122,7 @@ TEST_F(InboxTest, CloseMovesTheItemAndAnnouncesIt) {
   v1::InboxItemChanged payload;
   ASSERT_TRUE(common::DecodeEvent(events[0], &payload).ok());
   EXPECT_EQ(payload.actor(), "alice");
-  EXPECT_EQ(payload.inbox_item().state(), v1::INBOX_ITEM_STATE_CLOSED);
+  EXPECT_EQ(payload.inbox_item().state(), v1::INBOX_ITEM_STATE_RESOLVED);
 
   EXPECT_TRUE(Names(v1::INBOX_ITEM_STATE_OPEN).empty());
   EXPECT_THAT(Names(v1::INBOX_ITEM_STATE_CLOSED), ::testing::ElementsAre(name));
@@ -172,7 +173,7 @@ TEST_F(InboxTest, ClosingAClosedItemIsAFailedPrecondition) {
   const uint64_t revision = kv_.Bucket("carecast_inbox").Get(name.substr(11)).value().revision;
   auto again = listener_->CloseInboxItem(name, "done too", "bob");
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(again.status().message()), HasSubstr("already closed"));
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("already resolved"));
   EXPECT_EQ(listener_->CloseInboxItem(name, "other", "alice").status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(kv_.Bucket("carecast_inbox").Get(name.substr(11)).value().revision, revision);
@@ -186,7 +187,7 @@ TEST_F(InboxTest, CloseDuringABusOutageIsRecordedAndItsEventDeliveredOnce) {
   // The close and its event are one durable write; the event waits for the bus.
   auto closed = listener_->CloseInboxItem(name, "done", "alice");
   ASSERT_TRUE(closed.ok()) << closed.status();
-  EXPECT_EQ(Stored(name).state(), v1::INBOX_ITEM_STATE_CLOSED);
+  EXPECT_EQ(Stored(name).state(), v1::INBOX_ITEM_STATE_RESOLVED);
   EXPECT_TRUE(Events("carecast.inbox.closed").empty());
   bus_.FailNextPublishes(0, absl::OkStatus());
 

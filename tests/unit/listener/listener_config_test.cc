@@ -24,10 +24,58 @@ TEST(ListenerConfigTest, DefaultsApply) {
   EXPECT_EQ(config->common.http_port, 9103);
   EXPECT_TRUE(config->options.tracked_keywords.empty());
   EXPECT_EQ(config->options.max_text_bytes, 8192u);
-  EXPECT_EQ(config->options.sla_urgent, absl::Minutes(15));
-  EXPECT_EQ(config->options.sla_high, absl::Hours(1));
-  EXPECT_EQ(config->options.sla_normal, absl::Hours(4));
-  EXPECT_EQ(config->options.sla_low, absl::Hours(24));
+  const SlaTargets& sla = config->options.sla;
+  EXPECT_EQ(sla.urgent.clock, SlaClock::kWall);
+  EXPECT_EQ(sla.urgent.amount, absl::Minutes(15));
+  EXPECT_EQ(sla.high.clock, SlaClock::kBusinessHours);
+  EXPECT_EQ(sla.high.amount, absl::Hours(4));
+  EXPECT_EQ(sla.normal.clock, SlaClock::kBusinessDays);
+  EXPECT_EQ(sla.normal.days, 1);
+  EXPECT_EQ(sla.low.days, 3);
+  EXPECT_EQ(config->options.business_hours.organisation.zone_name, "UTC");
+  EXPECT_TRUE(config->options.business_hours.spokes.empty());
+  EXPECT_TRUE(config->options.topic_routes.empty());
+  EXPECT_EQ(config->options.sla_check_period, absl::Seconds(60));
+}
+
+TEST(ListenerConfigTest, ReadsTheInboxRules) {
+  auto vars = Required();
+  vars["CARECAST_INBOX_SLA"] = "urgent=1h, high=2bh,normal=2bd";
+  vars["CARECAST_INBOX_BUSINESS_HOURS"] =
+      "default=Europe/London Mon-Fri 09:00-17:30; spokes/north=America/Chicago Mon-Fri "
+      "08:00-17:00, Sat 09:00-12:00";
+  vars["CARECAST_INBOX_TOPIC_ROUTES"] = "topic:billing=spokes/north, topic:safety=spokes/hub-ops";
+  vars["CARECAST_INBOX_SLA_CHECK_PERIOD"] = "15s";
+  common::MapEnv env(vars);
+  absl::StatusOr<ListenerConfig> config = ReadListenerConfig(env);
+  ASSERT_TRUE(config.ok()) << config.status();
+  const ListenerOptions& o = config->options;
+  EXPECT_EQ(o.sla.urgent.amount, absl::Hours(1));
+  EXPECT_EQ(o.sla.high.amount, absl::Hours(2));
+  EXPECT_EQ(o.sla.normal.days, 2);
+  EXPECT_EQ(o.sla.low.days, 3);  // untouched
+  EXPECT_EQ(o.business_hours.organisation.zone_name, "Europe/London");
+  EXPECT_EQ(o.business_hours.For("spokes/north").zone_name, "America/Chicago");
+  EXPECT_TRUE(o.business_hours.For("spokes/north").week[5].has_value());
+  EXPECT_EQ(o.business_hours.For("spokes/south").zone_name, "Europe/London");
+  ASSERT_EQ(o.topic_routes.size(), 2u);
+  EXPECT_EQ(o.topic_routes[1].topic, "safety");
+  EXPECT_EQ(o.topic_routes[1].spoke, "spokes/hub-ops");
+  EXPECT_EQ(o.sla_check_period, absl::Seconds(15));
+}
+
+TEST(ListenerConfigTest, BadInboxRulesAreNamed) {
+  auto vars = Required();
+  vars["CARECAST_INBOX_SLA"] = "critical=1h";
+  vars["CARECAST_INBOX_BUSINESS_HOURS"] = "spokes/north=Mars/Olympus Mon-Fri 08:00-17:00";
+  vars["CARECAST_INBOX_TOPIC_ROUTES"] = "billing=north";
+  common::MapEnv env(vars);
+  absl::StatusOr<ListenerConfig> config = ReadListenerConfig(env);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("CARECAST_INBOX_SLA: \"critical=1h\": the priority must be"));
+  EXPECT_THAT(message, HasSubstr("CARECAST_INBOX_BUSINESS_HOURS: spokes/north: \"Mars/Olympus\""));
+  EXPECT_THAT(message, HasSubstr("CARECAST_INBOX_TOPIC_ROUTES: \"billing=north\" must look like"));
 }
 
 TEST(ListenerConfigTest, ReadsOwnVariables) {
@@ -41,8 +89,11 @@ TEST(ListenerConfigTest, ReadsOwnVariables) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_THAT(config->options.tracked_keywords, ElementsAre("St Marys", "#FluShot", "Mercy"));
   EXPECT_EQ(config->options.max_text_bytes, 4096u);
-  EXPECT_EQ(config->options.sla_urgent, absl::Minutes(5));
-  EXPECT_EQ(config->options.sla_low, absl::Hours(48));
+  // The older variables still override their priority, around the clock.
+  EXPECT_EQ(config->options.sla.urgent.clock, SlaClock::kWall);
+  EXPECT_EQ(config->options.sla.urgent.amount, absl::Minutes(5));
+  EXPECT_EQ(config->options.sla.low.clock, SlaClock::kWall);
+  EXPECT_EQ(config->options.sla.low.amount, absl::Hours(48));
 }
 
 TEST(ListenerConfigTest, ReportsEveryProblemAtOnce) {

@@ -29,6 +29,12 @@ class ListenerFixture : public ::testing::Test {
   ListenerFixture() : metrics_(registry_), classifier_({"St Marys", "#FluShot"}) {
     options_.tracked_keywords = {"St Marys", "#FluShot"};
     options_.max_text_bytes = 1000;
+    // Around-the-clock targets, so tests read due times without a calendar;
+    // the business-hours defaults have their own tests (inbox_workflow_test.cc).
+    options_.sla = {.urgent = {.clock = SlaClock::kWall, .amount = absl::Minutes(15)},
+                    .high = {.clock = SlaClock::kWall, .amount = absl::Hours(1)},
+                    .normal = {.clock = SlaClock::kWall, .amount = absl::Hours(4)},
+                    .low = {.clock = SlaClock::kWall, .amount = absl::Hours(24)}};
     EXPECT_TRUE(common::EnsureStreams(bus_, {}).ok());
     auto listener = Listener::Create(options_, {.buckets = kv_,
                                                 .bus = bus_,

@@ -31,6 +31,7 @@ class ListenerGrpcServiceTest : public ListenerFixture {
     auth_.AddSubject("svc", {common::Role::kService});
     auth_.AddSubject("alice", {common::Role::kResponder});
     auth_.AddSubject("strat", {common::Role::kStrategist});
+    auth_.AddSubject("nora", {common::Role::kResponder}, {"north"});
     common::GrpcServerOptions options;
     options.address = "127.0.0.1";
     options.port = 0;
@@ -113,6 +114,59 @@ TEST_F(ListenerGrpcServiceTest, StreamRefusesCallersWithoutTokenOrRole) {
                                                  : grpc::StatusCode::PERMISSION_DENIED);
   }
   EXPECT_EQ(KeyCount("carecast_mentions"), 0u);
+}
+
+TEST_F(ListenerGrpcServiceTest, TheInboxWorkflowTranslatesAndScopesBySpoke) {
+  v1::CreateMentionRequest create;
+  *create.mutable_mention() = MakeMention("wf1", "terrible, why?");
+  create.mutable_mention()->set_account("spokes/south/accounts/main");
+  v1::CreateMentionResponse created;
+  ASSERT_TRUE(stub_->CreateMention(Context("svc").get(), create, &created).ok());
+  const std::string name = created.inbox_item();
+
+  v1::AssignInboxItemRequest assign;
+  assign.set_name(name);
+  assign.set_assignee("bob");
+  v1::AssignInboxItemResponse assigned;
+  EXPECT_EQ(stub_->AssignInboxItem(Context("strat").get(), assign, &assigned).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A responder of another spoke: the item looks missing.
+  EXPECT_EQ(stub_->AssignInboxItem(Context("nora").get(), assign, &assigned).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::ListInboxItemsRequest list;
+  v1::ListInboxItemsResponse listed;
+  ASSERT_TRUE(stub_->ListInboxItems(Context("nora").get(), list, &listed).ok());
+  EXPECT_EQ(listed.inbox_items_size(), 0);
+  ASSERT_TRUE(stub_->AssignInboxItem(Context("alice").get(), assign, &assigned).ok());
+  EXPECT_EQ(assigned.inbox_item().state(), v1::INBOX_ITEM_STATE_ASSIGNED);
+  EXPECT_EQ(assigned.inbox_item().assignee(), "bob");
+
+  v1::AddInboxNoteRequest note;
+  note.set_name(name);
+  note.set_text("Asked them to call patient relations");
+  note.set_request_id("n-1");
+  v1::AddInboxNoteResponse noted;
+  ASSERT_TRUE(stub_->AddInboxNote(Context("alice").get(), note, &noted).ok());
+  ASSERT_EQ(noted.inbox_item().notes_size(), 1);
+  EXPECT_EQ(noted.inbox_item().notes(0).author(), "alice");
+  note.set_text("");
+  EXPECT_EQ(stub_->AddInboxNote(Context("alice").get(), note, &noted).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::SetInboxItemWaitingRequest wait;
+  wait.set_name(name);
+  v1::SetInboxItemWaitingResponse waiting;
+  ASSERT_TRUE(stub_->SetInboxItemWaiting(Context("alice").get(), wait, &waiting).ok());
+  EXPECT_EQ(waiting.inbox_item().state(), v1::INBOX_ITEM_STATE_WAITING);
+
+  v1::ResolveInboxItemRequest resolve;
+  resolve.set_name(name);
+  resolve.set_resolution("Taken offline");
+  v1::ResolveInboxItemResponse resolved;
+  ASSERT_TRUE(stub_->ResolveInboxItem(Context("alice").get(), resolve, &resolved).ok());
+  EXPECT_EQ(resolved.inbox_item().state(), v1::INBOX_ITEM_STATE_RESOLVED);
+  EXPECT_EQ(stub_->SetInboxItemWaiting(Context("alice").get(), wait, &waiting).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(ListenerGrpcServiceTest, UnaryMethodsTranslateAndCheckRoles) {

@@ -17,7 +17,7 @@ TEST(ListenerMetricsTest, RejectionSeriesExistForEveryKnownReason) {
   ListenerMetrics metrics(registry);
   for (const char* reason : {"network", "external_id", "author_handle", "text_empty", "text_utf8",
                              "text_size", "create_time", "malformed_json", "missing_field",
-                             "unknown_field", "field_type", "unknown_network"}) {
+                             "unknown_field", "field_type", "unknown_network", "account"}) {
     EXPECT_EQ(
         SeriesValue(registry, "carecast_listener_mentions_rejected_total", {{"reason", reason}}), 0)
         << reason;
@@ -26,6 +26,23 @@ TEST(ListenerMetricsTest, RejectionSeriesExistForEveryKnownReason) {
   EXPECT_EQ(SeriesValue(registry, "carecast_listener_mentions_rejected_total",
                         {{"reason", "text_empty"}}),
             1);
+}
+
+TEST(ListenerMetricsTest, InboxSlaSeriesExistForEveryPriority) {
+  prometheus::Registry registry;
+  ListenerMetrics metrics(registry);
+  for (const char* priority : {"urgent", "high", "normal", "low"}) {
+    EXPECT_EQ(SeriesValue(registry, "carecast_inbox_sla_breaches_total", {{"priority", priority}}),
+              0)
+        << priority;
+    EXPECT_EQ(SeriesValue(registry, "carecast_inbox_sla_overdue", {{"priority", priority}}), 0)
+        << priority;
+  }
+  metrics.SlaBreached("urgent");
+  metrics.SetSlaOverdue("high", 3);
+  EXPECT_EQ(SeriesValue(registry, "carecast_inbox_sla_breaches_total", {{"priority", "urgent"}}),
+            1);
+  EXPECT_EQ(SeriesValue(registry, "carecast_inbox_sla_overdue", {{"priority", "high"}}), 3);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ TEST(ListenerRolesTest, TableNamesEveryMethodOfTheService) {
       v1::CreateMentionRequest::descriptor()->file()->FindServiceByName("ListenerService");
   ASSERT_NE(service, nullptr);
   std::vector<std::string> methods;
+  methods.reserve(static_cast<size_t>(service->method_count()));
   for (int i = 0; i < service->method_count(); ++i) {
     methods.push_back("/" + service->full_name() + "/" + service->method(i)->name());
   }
@@ -42,9 +43,13 @@ TEST(ListenerRolesTest, RolesMatchTheDesign) {
     EXPECT_FALSE(allowed(Role::kService, m));
     EXPECT_FALSE(allowed(Role::kPublisher, m));
   }
-  EXPECT_TRUE(allowed(Role::kResponder, kCloseInboxItemMethod));
-  EXPECT_FALSE(allowed(Role::kAdmin, kCloseInboxItemMethod));
-  EXPECT_FALSE(allowed(Role::kStrategist, kCloseInboxItemMethod));
+  for (std::string_view m : {kCloseInboxItemMethod, kResolveInboxItemMethod, kAssignInboxItemMethod,
+                             kSetInboxItemWaitingMethod, kAddInboxNoteMethod}) {
+    EXPECT_TRUE(allowed(Role::kResponder, m)) << m;
+    EXPECT_FALSE(allowed(Role::kAdmin, m)) << m;
+    EXPECT_FALSE(allowed(Role::kStrategist, m)) << m;
+    EXPECT_FALSE(allowed(Role::kService, m)) << m;
+  }
   for (Role r : {Role::kContributor, Role::kContentDeveloper, Role::kClinicalReviewer,
                  Role::kComplianceReviewer, Role::kPublisher, Role::kResponder, Role::kStrategist,
                  Role::kAdmin, Role::kService}) {

@@ -55,7 +55,7 @@ TEST_F(MentionIntakeTest, AcceptsClassifiesStoresAndOpensAnInboxItem) {
   const v1::InboxItem& item = changed.inbox_item();
   EXPECT_EQ(item.name(), "inboxItems/" + id);
   EXPECT_EQ(item.mention(), "mentions/" + id);
-  EXPECT_EQ(item.state(), v1::INBOX_ITEM_STATE_OPEN);
+  EXPECT_EQ(item.state(), v1::INBOX_ITEM_STATE_NEW);
   EXPECT_EQ(item.priority(), v1::PRIORITY_HIGH);
   EXPECT_EQ(FromTimestamp(item.due_time()), clock_.Now() + absl::Hours(1));
   EXPECT_EQ(item.text(), "The staff at St Marys were rude. Why so slow?");
