@@ -10,18 +10,21 @@
 #
 #   scripts/run.sh            install what is missing, build, run the story, stop
 #   scripts/run.sh --keep     leave everything running afterwards (Ctrl-C stops it)
+#   scripts/run.sh --cluster  the same story on a three-node JetStream cluster
+#                             (three nats-server processes, R3 streams and buckets)
 #   --no-install / --no-build skip those steps (used by the test suite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-KEEP=0; INSTALL=1; BUILD=1
+KEEP=0; INSTALL=1; BUILD=1; CLUSTER=0
 for arg in "$@"; do
   case "$arg" in
     --keep) KEEP=1 ;;
+    --cluster) CLUSTER=1 ;;
     --no-install) INSTALL=0 ;;
     --no-build) BUILD=0 ;;
-    *) echo "usage: scripts/run.sh [--keep] [--no-install] [--no-build]" >&2; exit 2 ;;
+    *) echo "usage: scripts/run.sh [--keep] [--cluster] [--no-install] [--no-build]" >&2; exit 2 ;;
   esac
 done
 
@@ -68,9 +71,48 @@ NATS_PORT=$(port_from 14222)
 # Debian installs nats-server in /usr/sbin, which is not on every user's PATH.
 NATS_SERVER=$(command -v nats-server || echo /usr/sbin/nats-server)
 REDIS_PORT=$(port_from 16379)
-say "Starting nats-server (JetStream) on 127.0.0.1:$NATS_PORT and redis-server on 127.0.0.1:$REDIS_PORT"
-"$NATS_SERVER" -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$RUN/nats" >"$RUN/logs/nats-server.log" 2>&1 &
-PIDS+=($!)
+if [[ $CLUSTER -eq 0 ]]; then
+  say "Starting nats-server (JetStream) on 127.0.0.1:$NATS_PORT and redis-server on 127.0.0.1:$REDIS_PORT"
+  "$NATS_SERVER" -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$RUN/nats" >"$RUN/logs/nats-server.log" 2>&1 &
+  PIDS+=($!)
+  NATS_URLS="nats://127.0.0.1:$NATS_PORT"
+  export CARECAST_STREAM_REPLICAS=1
+else
+  # Three nodes: client, cluster and monitoring ports of their own, routes to the others.
+  NODE_PORTS=(); ROUTE_PORTS=(); MONITOR_PORTS=()
+  p=$NATS_PORT
+  for i in 0 1 2; do
+    NODE_PORTS+=("$(port_from "$p")"); p=$((${NODE_PORTS[$i]} + 1))
+  done
+  p=$((NATS_PORT + 1000))
+  for i in 0 1 2; do ROUTE_PORTS+=("$(port_from "$p")"); p=$((${ROUTE_PORTS[$i]} + 1)); done
+  p=$((NATS_PORT + 2000))
+  for i in 0 1 2; do MONITOR_PORTS+=("$(port_from "$p")"); p=$((${MONITOR_PORTS[$i]} + 1)); done
+  ROUTES=$(printf 'nats-route://127.0.0.1:%s,' "${ROUTE_PORTS[@]}"); ROUTES=${ROUTES%,}
+  say "Starting a three-node JetStream cluster (client ports ${NODE_PORTS[*]}) and redis-server on 127.0.0.1:$REDIS_PORT"
+  for i in 0 1 2; do
+    "$NATS_SERVER" -js -a 127.0.0.1 -p "${NODE_PORTS[$i]}" -m "${MONITOR_PORTS[$i]}" \
+      -n "n$i" -sd "$RUN/nats-n$i" --cluster_name carecast-local \
+      --cluster "nats://127.0.0.1:${ROUTE_PORTS[$i]}" --routes "$ROUTES" \
+      >"$RUN/logs/nats-server-n$i.log" 2>&1 &
+    PIDS+=($!)
+  done
+  NATS_URLS=$(printf 'nats://127.0.0.1:%s,' "${NODE_PORTS[@]}"); NATS_URLS=${NATS_URLS%,}
+  export CARECAST_STREAM_REPLICAS=3
+  # Services refuse to start before the cluster can place a stream on three
+  # nodes: wait until every node reports the meta leader and three peers.
+  for _ in $(seq 300); do
+    ready=0
+    for m in "${MONITOR_PORTS[@]}"; do
+      jsz=$(curl -sf "http://127.0.0.1:$m/jsz" 2>/dev/null || true)
+      if [[ $jsz == *'"leader":'* && $jsz == *'"cluster_size": 3'* ]]; then ready=$((ready + 1)); fi
+    done
+    [[ $ready -eq 3 ]] && break
+    sleep 0.1
+  done
+  [[ $ready -eq 3 ]] || { echo "run.sh: the JetStream cluster did not form (logs: $RUN/logs/)" >&2; exit 1; }
+  note "cluster formed: meta leader elected, three peers"
+fi
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
   >"$RUN/logs/redis-server.log" 2>&1 &
 PIDS+=($!)
@@ -80,7 +122,7 @@ openssl ecparam -name prime256v1 -genkey -noout -out "$RUN/keys/jwt.key" 2>/dev/
 openssl ec -in "$RUN/keys/jwt.key" -pubout -out "$RUN/keys/jwt.pub" 2>/dev/null
 chmod 600 "$RUN/keys/jwt.key"
 
-export CARECAST_NATS_URL="nats://127.0.0.1:$NATS_PORT"
+export CARECAST_NATS_URL="$NATS_URLS"
 export CARECAST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export CARECAST_JWT_PUBLIC_KEY_FILE="$RUN/keys/jwt.pub"
 export CARECAST_BIND_ADDRESS=127.0.0.1

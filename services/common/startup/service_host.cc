@@ -1,10 +1,12 @@
 #include "services/common/startup/service_host.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 #include "services/common/base/shutdown_signal.h"
 #include "services/common/bus/topology.h"
@@ -15,6 +17,8 @@ namespace carecast::common {
 namespace {
 
 constexpr std::string_view kIndexPrefix = "carecast:";
+// How long start-up waits for NATS to be able to place streams and buckets.
+constexpr absl::Duration kStartupRetryFor = absl::Seconds(60);
 
 void LogFailure(Logger& logger, std::string_view what, const absl::Status& status, ExitCode code,
                 LogFields fields = {}) {
@@ -83,6 +87,24 @@ std::optional<int> ServiceHost::Connect() {
   return std::nullopt;
 }
 
+absl::Status ServiceHost::RetryWhileUnavailable(std::string_view what,
+                                                const std::function<absl::Status()>& step) {
+  // A cluster still electing leaders, or placing many R3 streams and buckets
+  // at once as every service starts, answers UNAVAILABLE or times out for a
+  // while; that is not a reason to exit.
+  const absl::Time deadline = absl::Now() + kStartupRetryFor;
+  absl::Duration wait = absl::Milliseconds(250);
+  for (int attempt = 1;; ++attempt) {
+    absl::Status s = step();
+    if (s.ok() || !absl::IsUnavailable(s) || absl::Now() + wait >= deadline) return s;
+    logger_.Warn("NATS not ready at start; retrying", {{"step", std::string(what)},
+                                                       {"attempt", static_cast<int64_t>(attempt)},
+                                                       {"error", std::string(s.message())}});
+    absl::SleepFor(wait);
+    wait = std::min(wait * 2, absl::Seconds(4));
+  }
+}
+
 std::optional<int> ServiceHost::ConnectNats() {
   const std::string name = options_.connection_name.empty()
                                ? absl::StrCat("carecast-", config_.service_name)
@@ -92,12 +114,19 @@ std::optional<int> ServiceHost::ConnectNats() {
   nats_ = *std::move(nats);
   const TopologyOptions topology{.replicas = config_.stream_replicas};
   if (options_.ensure_streams) {
-    if (absl::Status s = EnsureStreams(*nats_, topology); !s.ok()) {
+    if (absl::Status s = RetryWhileUnavailable("ensuring streams",
+                                               [&] { return EnsureStreams(*nats_, topology); });
+        !s.ok()) {
       return Fail("cannot ensure streams", s, ExitCode::kDependency);
     }
   }
   for (const std::string& bucket_name : options_.buckets) {
-    auto bucket = nats_->OpenBucket(BucketSpecFor(bucket_name, topology));
+    absl::StatusOr<std::unique_ptr<KeyValueStore>> bucket =
+        absl::UnavailableError("not opened yet");
+    (void)RetryWhileUnavailable(absl::StrCat("opening bucket ", bucket_name), [&] {
+      bucket = nats_->OpenBucket(BucketSpecFor(bucket_name, topology));
+      return bucket.status();
+    });
     if (!bucket.ok()) {
       LogFailure(logger_, "cannot open a KV bucket", bucket.status(), ExitCode::kDependency,
                  {{"bucket", bucket_name}});

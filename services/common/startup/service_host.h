@@ -141,6 +141,10 @@ class ServiceHost {
   void ApplyReadiness() ABSL_EXCLUSIVE_LOCKS_REQUIRED(ready_mu_);
   // The NATS part of Connect(): connection, streams, buckets.
   std::optional<int> ConnectNats();
+  // Runs `step` until it is not UNAVAILABLE or kStartupRetryFor has passed,
+  // backing off and logging each retry; its last status.
+  absl::Status RetryWhileUnavailable(std::string_view what,
+                                     const std::function<absl::Status()>& step);
 
   const CommonConfig config_;
   const ServiceHostOptions options_;
