@@ -19,8 +19,8 @@ namespace {
 
 class NatsKeyValueStore final : public KeyValueStore {
  public:
-  NatsKeyValueStore(std::shared_ptr<NatsCore> core, kvStore* kv, std::string bucket)
-      : core_(std::move(core)), kv_(kv), bucket_(std::move(bucket)) {}
+  NatsKeyValueStore(std::shared_ptr<NatsCore> core, kvStore* kv, std::string bucket, int replicas)
+      : core_(std::move(core)), kv_(kv), bucket_(std::move(bucket)), replicas_(replicas) {}
   ~NatsKeyValueStore() override { kvStore_Destroy(kv_); }
 
   absl::StatusOr<KvEntry> Get(std::string_view key) override {
@@ -41,6 +41,8 @@ class NatsKeyValueStore final : public KeyValueStore {
   }
 
   absl::StatusOr<KvEntry> GetLatest(std::string_view key) override {
+    // With one copy every read is the latest; the direct get is cheaper.
+    if (replicas_ <= 1) return Get(key);
     if (absl::Status s = Check(key); !s.ok()) return s;
     const std::string k(key);
     // The stream's message API is answered by its leader; kvStore_Get may be
@@ -187,7 +189,19 @@ class NatsKeyValueStore final : public KeyValueStore {
   const std::shared_ptr<NatsCore> core_;
   kvStore* const kv_;
   const std::string bucket_;
+  const int replicas_;  // of the bucket's stream as the server reported it at open
 };
+
+// The bucket's replicas as the server has them (not as configured here: a
+// bucket another deployment made R3 must be read from its leader). 3 when the
+// status cannot be read: the careful answer.
+int ReplicasOf(kvStore* kv) {
+  kvStatus* status = nullptr;
+  if (kvStore_Status(&status, kv) != NATS_OK) return 3;
+  const int replicas = static_cast<int>(kvStatus_Replicas(status));
+  kvStatus_Destroy(status);
+  return replicas;
+}
 
 }  // namespace
 
@@ -225,7 +239,7 @@ absl::StatusOr<std::unique_ptr<KeyValueStore>> OpenNatsBucket(std::shared_ptr<Na
   }
   if (s != NATS_OK) return LastNatsError(s, 0, absl::StrCat("opening bucket ", spec.name));
   return std::unique_ptr<KeyValueStore>(
-      std::make_unique<NatsKeyValueStore>(std::move(core), kv, spec.name));
+      std::make_unique<NatsKeyValueStore>(std::move(core), kv, spec.name, ReplicasOf(kv)));
 }
 
 }  // namespace carecast::common
