@@ -374,6 +374,8 @@ curl -sS "http://127.0.0.1:$M_HTTP/metrics" | grep -E '^carecast_(posts_publishe
 
 say "The audit trail of the post's content (hash-chained, append-only)"
 as "$SAM" planner ListAuditEntries "{\"resource\":\"$CONTENT_NAME\"}" | show '[.entries[] | {action, actor, role, version}]'
+note "every resource's chain, checked link by link (carecastctl audit verify):"
+"$CTL" audit verify 2>/dev/null | sed 's/^/    /'
 
 say "Every event on the bus (carecastctl events tail)"
 "$CTL" events tail --all --count 100 --timeout 2s 2>/dev/null | jq -c '{subject, id}' | sed 's/^/    /'

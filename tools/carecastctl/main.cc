@@ -15,6 +15,7 @@
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/rpc/health_client.h"
+#include "tools/carecastctl/audit_verify.h"
 #include "tools/carecastctl/events_tail.h"
 #include "tools/carecastctl/mention_stream.h"
 #include "tools/carecastctl/posts_command.h"
@@ -43,6 +44,8 @@ usage: carecastctl [--addr HOST:PORT] [--token JWT] [--timeout DURATION] COMMAND
   events tail [--subject S] [--all] [--count N] [--timeout D]
                                 print bus events as JSON lines (needs --nats URL or
                                 CARECAST_NATS_URL); --all replays retained events
+  audit verify                  check every resource's hash chain in the audit
+                                stream (needs --nats); exit 1 on a broken chain
   token --key PEM --sub NAME --roles R1,R2 [--ttl D] [--spokes S1,S2|'*']
         [--issuer I] [--audience A]   mint a signed JWT for a local user
   health [ADDR] [--service NAME] [--timeout D]
@@ -187,6 +190,18 @@ int main(int argc, char** argv) {
   }
 
   if (command == "posts") return RunPosts(rest, addr, call);
+  if (command == "audit") {
+    if (rest.empty() || rest[0] != "verify") return Usage("audit takes the subcommand 'verify'");
+    if (nats_url.empty()) return Usage("audit verify needs --nats URL or CARECAST_NATS_URL");
+    carecast::common::SystemClock clock;
+    carecast::common::JsonLogger logger("carecastctl", carecast::common::LogLevel::kWarn, clock,
+                                        stderr);
+    auto bus =
+        carecast::common::NatsConnection::Connect({.url = nats_url, .name = "carecastctl"}, logger);
+    if (!bus.ok()) return PrintError(bus.status());
+    absl::Status status = carecast::ctl::VerifyAuditStream(**bus, std::cout, std::cerr);
+    return status.ok() ? 0 : PrintError(status);
+  }
 
   const ServiceEntry* service = FindService(command);
   if (command == "mentions") {
