@@ -7,10 +7,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include <prometheus/gauge.h>
 
 #include "services/common/base/env_config.h"
+#include "services/common/bus/event_catalogue.h"
+#include "services/common/bus/topology.h"
 #include "services/common/startup/exit_code.h"
 #include "services/common/startup/service_host.h"
+#include "services/common/store/audit_stream_identity.h"
 #include "services/common/store/outbox_metrics.h"
 #include "services/common/text/text_analyzer.h"
 #include "services/planner/calendar_feed_http.h"
@@ -20,6 +24,44 @@
 #include "services/planner/planner_grpc_service.h"
 #include "services/planner/planner_metrics.h"
 #include "services/planner/planner_roles.h"
+
+namespace {
+
+namespace common = carecast::common;
+
+// Reports a re-created audit stream (entries lost; new chains would look
+// intact): an error log and carecast_audit_stream_recreated 1, which the
+// CareCastAuditStreamRecreated alert watches. Never fatal: the record of what
+// people do goes on, and an operator acknowledges the loss.
+void CheckAuditStream(common::ServiceHost& host, const common::CommonConfig& cc) {
+  prometheus::Gauge& recreated =
+      prometheus::BuildGauge()
+          .Name("carecast_audit_stream_recreated")
+          .Help(
+              "1 when the audit stream is newer than the one on record: it was deleted and "
+              "made again, and the entries before are gone (until acknowledged).")
+          .Register(host.registry())
+          .Add({});
+  auto control = host.nats().OpenBucket(
+      common::BucketSpecFor(common::buckets::kControl, {.replicas = cc.stream_replicas}));
+  absl::StatusOr<common::AuditStreamIdentity> identity =
+      control.ok() ? common::CheckAuditStreamIdentity(host.nats(), **control)
+                   : absl::StatusOr<common::AuditStreamIdentity>(control.status());
+  if (!identity.ok()) {
+    host.logger().Warn("cannot check the audit stream's identity",
+                       {{"error", std::string(identity.status().message())}});
+    return;
+  }
+  if (identity->verdict != common::AuditStreamIdentity::Verdict::kRecreated) return;
+  recreated.Set(1);
+  host.logger().Error(
+      "the audit stream was deleted and made again: the entries before it are gone, and chains "
+      "restart from here; acknowledge with carecastctl audit acknowledge-recreation",
+      {{"recorded_created", absl::FormatTime(identity->recorded)},
+       {"created", absl::FormatTime(identity->created)}});
+}
+
+}  // namespace
 
 int main() {
   namespace common = carecast::common;
@@ -71,6 +113,7 @@ int main() {
   if (!core.ok()) {
     return host.Fail("cannot open the planner buckets", core.status(), ExitCode::kDependency);
   }
+  CheckAuditStream(host, cc);
   // Build the calendar now (from KV when Redis lost it) rather than on the first
   // listing; not fatal, because every listing checks again.
   if (absl::Status s = (*core)->WarmCalendar(); !s.ok()) {

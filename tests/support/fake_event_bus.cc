@@ -72,6 +72,21 @@ absl::Status FakeEventBus::EnsureStream(const common::StreamSpec& spec) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<absl::Time> FakeEventBus::StreamCreated(const std::string& stream) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(stream);
+  if (it == streams_.end()) return absl::NotFoundError(absl::StrCat("no stream ", stream));
+  return it->second.created;
+}
+
+void FakeEventBus::RecreateStream(const std::string& stream, absl::Time created) {
+  std::lock_guard lock(mu_);
+  Stream& s = streams_[stream];
+  s.events.clear();
+  s.ids.clear();
+  s.created = created;
+}
+
 FakeEventBus::Stream* FakeEventBus::FindStreamFor(const std::string& subject) {
   for (auto& [name, stream] : streams_)
     for (const auto& filter : stream.spec.subjects)

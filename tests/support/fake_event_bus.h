@@ -25,6 +25,10 @@ class FakeEventBus final : public common::EventBus {
   absl::Status EnsureStream(const common::StreamSpec& spec) override;
   absl::StatusOr<common::PublishAck> Publish(const common::Event& event,
                                              const common::PublishOptions& options = {}) override;
+  absl::StatusOr<absl::Time> StreamCreated(const std::string& stream) override;
+  // Deletes `stream` with its events and makes it again at `created` (its
+  // spec kept): what an operator deleting and re-creating a stream does.
+  void RecreateStream(const std::string& stream, absl::Time created);
   absl::StatusOr<common::Event> GetLastForSubject(const std::string& stream,
                                                   const std::string& subject) override;
   absl::StatusOr<std::vector<common::Event>> Read(const std::string& stream,
@@ -45,6 +49,7 @@ class FakeEventBus final : public common::EventBus {
     common::StreamSpec spec;
     std::vector<common::Event> events;  // events[i].stream_sequence == i + 1
     std::set<std::string> ids;
+    absl::Time created = absl::FromUnixSeconds(1'700'000'000);
   };
   struct Consumer {
     common::ConsumerSpec spec;

@@ -7,6 +7,7 @@
 #include "services/common/bus/event_catalogue.h"
 #include "services/common/bus/event_codec.h"
 #include "services/common/store/audit_chain.h"
+#include "services/common/store/audit_stream_identity.h"
 
 namespace carecast::ctl {
 namespace {
@@ -48,8 +49,23 @@ void AuditVerifier::Add(const common::Event& event) {
   it->second = entry.entry_hash();
 }
 
-absl::Status VerifyAuditStream(common::EventBus& bus, std::ostream& out, std::ostream& err) {
+absl::Status VerifyAuditStream(common::EventBus& bus, std::ostream& out, std::ostream& err,
+                               common::KeyValueStore* control) {
   AuditVerifier verifier;
+  int identity_problems = 0;
+  if (control != nullptr) {
+    absl::StatusOr<common::AuditStreamIdentity> identity =
+        common::CheckAuditStreamIdentity(bus, *control);
+    if (identity.ok() && identity->verdict == common::AuditStreamIdentity::Verdict::kRecreated) {
+      ++identity_problems;
+      out << "PROBLEM (the stream): it was made again at " << absl::FormatTime(identity->created)
+          << "; the one on record was made at " << absl::FormatTime(identity->recorded)
+          << ": every entry before is gone and the chains restart (acknowledge with carecastctl "
+             "audit acknowledge-recreation once dealt with)\n";
+    } else if (!identity.ok() && !absl::IsNotFound(identity.status())) {
+      return identity.status();
+    }
+  }
   uint64_t next = 1;
   int64_t reported = 0;
   while (true) {
@@ -70,12 +86,10 @@ absl::Status VerifyAuditStream(common::EventBus& bus, std::ostream& out, std::os
     out << "PROBLEM " << (p.subject.empty() ? "(the stream)" : p.subject) << " at sequence "
         << p.sequence << ": " << p.problem << "\n";
   }
+  const size_t problems = verifier.problems().size() + static_cast<size_t>(identity_problems);
   out << "audit verify: " << verifier.entries() << " entries in " << verifier.chains()
-      << " chains, " << verifier.problems().size() << " problems\n";
-  if (!verifier.problems().empty()) {
-    return absl::DataLossError(
-        absl::StrCat(verifier.problems().size(), " problems in the audit chains"));
-  }
+      << " chains, " << problems << " problems\n";
+  if (problems > 0) return absl::DataLossError(absl::StrCat(problems, " problems in the audit"));
   return absl::OkStatus();
 }
 

@@ -17,6 +17,7 @@
 
 #include "services/common/bus/event.h"
 #include "services/common/bus/event_bus.h"
+#include "services/common/bus/key_value_store.h"
 
 namespace carecast::ctl {
 
@@ -46,6 +47,10 @@ class AuditVerifier {
 // every 10,000 entries and the findings to `out`. OK when every chain holds;
 // DATA_LOSS naming the number of problems otherwise; the bus's error when it
 // cannot be read.
-absl::Status VerifyAuditStream(common::EventBus& bus, std::ostream& out, std::ostream& err);
+// `control` (carecast_control), when given, is also asked whether the stream
+// is the one on record (audit_stream_identity.h): a re-created stream is a
+// problem even when every chain in it holds.
+absl::Status VerifyAuditStream(common::EventBus& bus, std::ostream& out, std::ostream& err,
+                               common::KeyValueStore* control = nullptr);
 
 }  // namespace carecast::ctl

@@ -14,7 +14,9 @@
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
+#include "services/common/bus/topology.h"
 #include "services/common/rpc/health_client.h"
+#include "services/common/store/audit_stream_identity.h"
 #include "tools/carecastctl/audit_verify.h"
 #include "tools/carecastctl/events_tail.h"
 #include "tools/carecastctl/mention_stream.h"
@@ -45,7 +47,10 @@ usage: carecastctl [--addr HOST:PORT] [--token JWT] [--timeout DURATION] COMMAND
                                 print bus events as JSON lines (needs --nats URL or
                                 CARECAST_NATS_URL); --all replays retained events
   audit verify                  check every resource's hash chain in the audit
-                                stream (needs --nats); exit 1 on a broken chain
+                                stream, and that the stream is the one on record
+                                (needs --nats); exit 1 on a problem
+  audit acknowledge-recreation  record a re-created audit stream as the one on
+                                record, once its loss has been dealt with
   token --key PEM --sub NAME --roles R1,R2 [--ttl D] [--spokes S1,S2|'*']
         [--issuer I] [--audience A]   mint a signed JWT for a local user
   health [ADDR] [--service NAME] [--timeout D]
@@ -117,6 +122,34 @@ int RunPosts(const std::vector<std::string>& args, const std::string& addr,
 }
 
 }  // namespace
+
+// `audit verify` and `audit acknowledge-recreation` (audit_verify.h).
+int RunAudit(const std::vector<std::string>& rest, const std::string& nats_url) {
+  const bool verify = !rest.empty() && rest[0] == "verify";
+  const bool acknowledge = !rest.empty() && rest[0] == "acknowledge-recreation";
+  if (!verify && !acknowledge)
+    return Usage("audit takes the subcommand 'verify' or 'acknowledge-recreation'");
+  if (nats_url.empty()) return Usage("audit needs --nats URL or CARECAST_NATS_URL");
+  carecast::common::SystemClock clock;
+  carecast::common::JsonLogger logger("carecastctl", carecast::common::LogLevel::kWarn, clock,
+                                      stderr);
+  auto bus =
+      carecast::common::NatsConnection::Connect({.url = nats_url, .name = "carecastctl"}, logger);
+  if (!bus.ok()) return PrintError(bus.status());
+  auto control =
+      (*bus)->OpenBucket(carecast::common::BucketSpecFor(carecast::common::buckets::kControl, {}));
+  if (!control.ok()) return PrintError(control.status());
+  if (acknowledge) {
+    absl::StatusOr<absl::Time> created = carecast::common::AcknowledgeAuditStream(**bus, **control);
+    if (!created.ok()) return PrintError(created.status());
+    std::cout << "audit stream made at " << absl::FormatTime(*created)
+              << " is now the one on record\n";
+    return 0;
+  }
+  absl::Status status =
+      carecast::ctl::VerifyAuditStream(**bus, std::cout, std::cerr, control->get());
+  return status.ok() ? 0 : PrintError(status);
+}
 
 int main(int argc, char** argv) {
   using namespace carecast::ctl;
@@ -190,18 +223,7 @@ int main(int argc, char** argv) {
   }
 
   if (command == "posts") return RunPosts(rest, addr, call);
-  if (command == "audit") {
-    if (rest.empty() || rest[0] != "verify") return Usage("audit takes the subcommand 'verify'");
-    if (nats_url.empty()) return Usage("audit verify needs --nats URL or CARECAST_NATS_URL");
-    carecast::common::SystemClock clock;
-    carecast::common::JsonLogger logger("carecastctl", carecast::common::LogLevel::kWarn, clock,
-                                        stderr);
-    auto bus =
-        carecast::common::NatsConnection::Connect({.url = nats_url, .name = "carecastctl"}, logger);
-    if (!bus.ok()) return PrintError(bus.status());
-    absl::Status status = carecast::ctl::VerifyAuditStream(**bus, std::cout, std::cerr);
-    return status.ok() ? 0 : PrintError(status);
-  }
+  if (command == "audit") return RunAudit(rest, nats_url);
 
   const ServiceEntry* service = FindService(command);
   if (command == "mentions") {

@@ -89,6 +89,10 @@ class EventBus {
   virtual absl::StatusOr<PublishAck> Publish(const Event& event,
                                              const PublishOptions& options = {}) = 0;
 
+  // When `stream` was created (a stream deleted and made again has a new time);
+  // NOT_FOUND when it does not exist.
+  virtual absl::StatusOr<absl::Time> StreamCreated(const std::string& stream) = 0;
+
   // The last event stored on `subject` in `stream`; NOT_FOUND when there is none.
   virtual absl::StatusOr<Event> GetLastForSubject(const std::string& stream,
                                                   const std::string& subject) = 0;

@@ -102,6 +102,22 @@ class NatsConnectionImpl final : public NatsConnection {
     });
   }
 
+  absl::StatusOr<absl::Time> StreamCreated(const std::string& stream) override {
+    if (!core_->Connected()) return absl::UnavailableError("not connected to NATS");
+    jsOptions jo = core_->CallOptions();
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetStreamInfo(&si, core_->js, stream.c_str(), &jo, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+      jsStreamInfo_Destroy(si);
+      return absl::NotFoundError(absl::StrCat("no stream ", stream));
+    }
+    if (s != NATS_OK) return LastNatsError(s, jerr, absl::StrCat("reading stream ", stream));
+    const absl::Time created = absl::FromUnixNanos(si->Created);
+    jsStreamInfo_Destroy(si);
+    return created;
+  }
+
   absl::Status EnsureStream(const StreamSpec& spec) override {
     if (spec.name.empty() || spec.subjects.empty()) {
       return absl::InvalidArgumentError("stream needs a name and subjects");

@@ -3,6 +3,8 @@
 // reported with the chain and the sequence.
 #include "tools/carecastctl/audit_verify.h"
 
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include <gtest/gtest.h>
@@ -10,7 +12,11 @@
 #include "carecast/v1/events.pb.h"
 
 #include "services/common/bus/event_codec.h"
+#include "services/common/bus/topology.h"
 #include "services/common/store/audit_chain.h"
+#include "services/common/store/audit_stream_identity.h"
+#include "tests/support/fake_event_bus.h"
+#include "tests/support/in_memory_key_value_store.h"
 
 namespace carecast::ctl {
 namespace {
@@ -101,6 +107,58 @@ TEST(AuditVerifierTest, AStreamThatStartsLateIsReported) {
   ASSERT_EQ(v.problems().size(), 1u);
   EXPECT_TRUE(v.problems()[0].subject.empty());
   EXPECT_EQ(v.problems()[0].sequence, 40u);
+}
+
+}  // namespace
+}  // namespace carecast::ctl
+
+namespace carecast::ctl {
+namespace {
+
+// The stream read whole from a bus, and the identity on record in the control
+// bucket: a re-created stream whose chains all hold is still reported, until
+// acknowledged.
+class AuditStreamVerifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(common::EnsureStreams(bus_, {}).ok());
+    control_ = *kv_.OpenBucket({.name = std::string(common::buckets::kControl)});
+  }
+  void Append(const std::vector<v1::AuditEntry>& chain) {
+    for (const v1::AuditEntry& entry : chain) ASSERT_TRUE(bus_.Publish(EventOf(entry, 0)).ok());
+  }
+  absl::Status Verify(std::string* printed) {
+    std::ostringstream out;
+    std::ostringstream err;
+    absl::Status s = VerifyAuditStream(bus_, out, err, control_.get());
+    *printed = out.str();
+    return s;
+  }
+
+  testing::FakeEventBus bus_;
+  testing::InMemoryKeyValueStoreFactory kv_;
+  std::unique_ptr<common::KeyValueStore> control_;
+};
+
+TEST_F(AuditStreamVerifyTest, ARecreatedStreamIsReportedUntilAcknowledged) {
+  Append(Chain("contents.a", 3));
+  std::string printed;
+  ASSERT_TRUE(Verify(&printed).ok()) << printed;  // the first look records the stream
+  EXPECT_NE(printed.find("3 entries in 1 chains, 0 problems"), std::string::npos) << printed;
+
+  // Deleted and made again; the services go on writing fresh chains.
+  bus_.RecreateStream(std::string(common::streams::kAudit), absl::FromUnixSeconds(1'800'000'000));
+  Append(Chain("contents.a", 2));
+  absl::Status s = Verify(&printed);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << printed;
+  EXPECT_NE(printed.find("PROBLEM (the stream): it was made again"), std::string::npos) << printed;
+
+  absl::StatusOr<common::AuditStreamIdentity> identity =
+      common::CheckAuditStreamIdentity(bus_, *control_);
+  ASSERT_TRUE(identity.ok());
+  EXPECT_EQ(identity->verdict, common::AuditStreamIdentity::Verdict::kRecreated);
+  ASSERT_TRUE(common::AcknowledgeAuditStream(bus_, *control_).ok());
+  EXPECT_TRUE(Verify(&printed).ok()) << printed;
 }
 
 }  // namespace
