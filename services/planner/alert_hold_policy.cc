@@ -8,6 +8,7 @@
 #include "carecast/v1/planner_service.pb.h"
 
 #include "services/common/base/ids.h"
+#include "services/common/base/strings.h"
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
 #include "services/planner/planner.h"
@@ -76,8 +77,8 @@ std::string AlertHoldRequestId(std::string_view event_id) {
   // request_id limit while still naming that event alone.
   constexpr std::string_view kPrefix = "alert-hold:";
   constexpr size_t kMaxPlainId = 100;
-  if (event_id.size() <= kMaxPlainId) return absl::StrCat(kPrefix, event_id);
-  return absl::StrCat(kPrefix, common::IdFromRequest("alert-hold", event_id));
+  if (event_id.size() <= kMaxPlainId) return absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id));
+  return absl::StrCat(common::AsAbsl(kPrefix), common::IdFromRequest("alert-hold", event_id));
 }
 
 common::Caller AlertHoldCaller() {

@@ -142,6 +142,26 @@ TEST_F(AlertHoldPolicyTest, RedeliveryAndASecondAlertHoldOnce) {
   EXPECT_EQ(bus_.Published("carecast.publishing.held").size(), 1u);
 }
 
+TEST_F(AlertHoldPolicyTest, ARedeliveryAfterAPersonResumedDoesNotHoldAgain) {
+  auto policy = Policy(global_);
+  const common::Event event = AlertEvent(common::subjects::kAlertRaised,
+                                         MakeAlert(v1::ALERT_SEVERITY_SEVERE), "alert-ev-1");
+  ASSERT_EQ(policy->OnEvent(event), common::Disposition::kAck);
+  ASSERT_TRUE(planner_->ResumePublishing(admin_, {}).ok());
+  // The same alert event delivered late (ack lost, the other replica): the
+  // request_id replays the first hold instead of overriding the person's resume.
+  common::Event late = event;
+  late.delivery_count = 3;
+  EXPECT_EQ(policy->OnEvent(late), common::Disposition::kAck);
+  EXPECT_FALSE(State().held());
+  EXPECT_EQ(bus_.Published("carecast.publishing.held").size(), 1u);
+  // A new alert does hold again.
+  EXPECT_EQ(policy->OnEvent(AlertEvent(common::subjects::kAlertRaised,
+                                       MakeAlert(v1::ALERT_SEVERITY_SEVERE), "alert-ev-2")),
+            common::Disposition::kAck);
+  EXPECT_TRUE(State().held());
+}
+
 TEST_F(AlertHoldPolicyTest, WarningBelowTheThresholdAndResolvedAlertsChangeNothing) {
   auto policy = Policy(global_);
   const Snapshot before = Take();
