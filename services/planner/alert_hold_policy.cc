@@ -77,7 +77,8 @@ std::string AlertHoldRequestId(std::string_view event_id) {
   // request_id limit while still naming that event alone.
   constexpr std::string_view kPrefix = "alert-hold:";
   constexpr size_t kMaxPlainId = 100;
-  if (event_id.size() <= kMaxPlainId) return absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id));
+  if (event_id.size() <= kMaxPlainId)
+    return absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id));
   return absl::StrCat(common::AsAbsl(kPrefix), common::IdFromRequest("alert-hold", event_id));
 }
 
