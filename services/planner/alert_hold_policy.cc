@@ -1,5 +1,6 @@
 #include "services/planner/alert_hold_policy.h"
 
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,7 @@
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
 #include "services/planner/planner.h"
+#include "services/planner/validation.h"
 
 namespace carecast::planner {
 namespace {
@@ -72,14 +74,24 @@ std::string AlertHoldReason(const v1::Alert& alert) {
                       alert.count(), " mentions)");
 }
 
-std::string AlertHoldRequestId(std::string_view event_id) {
-  // Event ids are short; a hash keeps an unusually long one under the
-  // request_id limit while still naming that event alone.
+std::vector<std::string> AlertHoldTargets(const AlertHoldOptions& options, const v1::Alert& alert) {
+  if (options.mode != AlertHoldMode::kSpoke || alert.spokes().empty()) return {""};
+  std::set<std::string> spokes(alert.spokes().begin(), alert.spokes().end());
+  spokes.erase("");
+  if (spokes.empty()) return {""};
+  return {spokes.begin(), spokes.end()};
+}
+
+std::string AlertHoldRequestId(std::string_view event_id, std::string_view spoke) {
+  // Event ids and spoke names are short; a hash keeps unusually long ones
+  // under the request_id limit while still naming that event and spoke alone.
   constexpr std::string_view kPrefix = "alert-hold:";
-  constexpr size_t kMaxPlainId = 100;
-  if (event_id.size() <= kMaxPlainId)
-    return absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id));
-  return absl::StrCat(common::AsAbsl(kPrefix), common::IdFromRequest("alert-hold", event_id));
+  const std::string plain = spoke.empty()
+                                ? absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id))
+                                : absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id),
+                                               ":", common::AsAbsl(spoke));
+  if (plain.size() <= kMaxRequestIdBytes) return plain;
+  return absl::StrCat(common::AsAbsl(kPrefix), common::IdFromRequest("alert-hold", plain));
 }
 
 common::Caller AlertHoldCaller() {
@@ -112,9 +124,10 @@ absl::Status AlertHoldPolicy::Start() {
       deps_.bus.Subscribe(spec, [this](const common::Event& e) { return OnEvent(e); });
   if (!subscription.ok()) return subscription.status();
   subscription_ = *std::move(subscription);
-  deps_.logger.Info("automatic publishing hold on alerts is on",
-                    {{"mode", std::string("global")},
-                     {"min_severity", std::string(SeverityName(options_.min_severity))}});
+  deps_.logger.Info(
+      "automatic publishing hold on alerts is on",
+      {{"mode", std::string(options_.mode == AlertHoldMode::kSpoke ? "spoke" : "global")},
+       {"min_severity", std::string(SeverityName(options_.min_severity))}});
   return absl::OkStatus();
 }
 
@@ -127,30 +140,56 @@ common::Disposition AlertHoldPolicy::OnEvent(const common::Event& event) {
   const v1::Alert& alert = payload.alert();
   if (!ShouldHold(options_, alert)) return common::Disposition::kAck;
 
+  bool everywhere = false;
+  for (const std::string& spoke : AlertHoldTargets(options_, alert)) {
+    absl::Status held = Hold(event, alert, spoke);
+    // A spoke the planner does not know (or cannot read as a spoke name):
+    // where the crisis is cannot be told.
+    if (!spoke.empty() && !held.ok() && !Retryable(held)) {
+      everywhere = true;
+      continue;
+    }
+    if (!held.ok())
+      return Retryable(held) ? common::Disposition::kRetry : common::Disposition::kReject;
+  }
+  if (everywhere) {
+    absl::Status held = Hold(event, alert, "");
+    if (!held.ok())
+      return Retryable(held) ? common::Disposition::kRetry : common::Disposition::kReject;
+  }
+  return common::Disposition::kAck;
+}
+
+absl::Status AlertHoldPolicy::Hold(const common::Event& event, const v1::Alert& alert,
+                                   const std::string& spoke) {
   v1::HoldPublishingRequest request;
+  request.set_spoke(spoke);
   request.set_reason(AlertHoldReason(alert));
-  request.set_request_id(AlertHoldRequestId(event.id));
+  request.set_request_id(AlertHoldRequestId(event.id, spoke));
   absl::StatusOr<v1::HoldPublishingResponse> held =
       deps_.planner.HoldPublishing(AlertHoldCaller(), request);
-  const common::LogFields fields = {{"alert", alert.name()},
-                                    {"series", alert.series()},
-                                    {"severity", std::string(SeverityName(alert.severity()))},
-                                    {"event_id", event.id},
-                                    {"scope", std::string("global")}};
+  common::LogFields fields = {{"alert", alert.name()},
+                              {"series", alert.series()},
+                              {"severity", std::string(SeverityName(alert.severity()))},
+                              {"event_id", event.id},
+                              {"spoke", spoke.empty() ? std::string("*") : spoke}};
   if (!held.ok()) {
-    common::LogFields with_error = fields;
-    with_error.emplace_back("error", std::string(held.status().message()));
+    fields.emplace_back("error", std::string(held.status().message()));
     if (Retryable(held.status())) {
-      deps_.logger.Warn("automatic publishing hold failed; retried on redelivery", with_error);
-      return common::Disposition::kRetry;
+      deps_.logger.Warn("automatic publishing hold failed; retried on redelivery", fields);
+    } else if (!spoke.empty()) {
+      deps_.logger.Warn("alert names a spoke that cannot be held; holding publishing everywhere",
+                        fields);
+    } else {
+      deps_.logger.Error("automatic publishing hold refused", fields);
     }
-    deps_.logger.Error("automatic publishing hold refused", with_error);
-    return common::Disposition::kReject;
+    return held.status();
   }
   deps_.logger.Warn(
-      "alert qualifies for the automatic hold: publishing is held until a person resumes it",
+      "alert qualifies for the automatic hold: publishing is held until a person "
+      "resumes it",
       fields);
-  return common::Disposition::kAck;
+  return absl::OkStatus();
 }
 
 }  // namespace carecast::planner

@@ -1,14 +1,16 @@
 // The automatic publishing hold on alerts (docs/listening.md, "Automatic hold").
 // Off by default. When on, every carecast.alert.raised at or above the
-// configured severity holds publishing everywhere, made by the service
-// principal kAlertHoldSubject through Planner::HoldPublishing, so it is audited,
-// counted and announced exactly as a person's hold. It never resumes
-// publishing: a person does, with ResumePublishing.
+// configured severity holds publishing (everywhere, or for the alert's spokes),
+// made by the service principal kAlertHoldSubject through
+// Planner::HoldPublishing, so it is audited, counted and announced exactly as a
+// person's hold. It never resumes publishing: a person does, with
+// ResumePublishing.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -22,17 +24,19 @@ namespace carecast::planner {
 
 class Planner;  // planner.h
 
-// What the policy holds. Only the global hold exists: alerts do not say which
-// spoke they concern (a spike is counted over every account's mentions), so a
-// per-spoke hold could only guess; holding everywhere errs on the side of not
-// posting during a crisis.
+// What the policy holds.
 enum class AlertHoldMode {
   kOff,     // alerts never hold publishing (the default)
   kGlobal,  // a qualifying alert sets the global hold
+  // A qualifying alert holds the spokes it names (Alert.spokes: the spokes of
+  // the accounts its mentions address). An alert that names no spoke, or names
+  // one the planner does not know, holds everywhere: where a crisis is cannot
+  // be told, so nothing is published until a person looks.
+  kSpoke,
 };
 
 struct AlertHoldOptions {
-  // CARECAST_PLANNER_ALERT_HOLD: "off" (default) or "global".
+  // CARECAST_PLANNER_ALERT_HOLD: "off" (default), "global" or "spoke".
   AlertHoldMode mode = AlertHoldMode::kOff;
   // CARECAST_PLANNER_ALERT_HOLD_SEVERITY: the least severity that holds,
   // "severe" (default: crisis-term alerts) or "warning" (every alert).
@@ -54,9 +58,14 @@ bool ShouldHold(const AlertHoldOptions& options, const v1::Alert& alert);
 // <count> mentions)". Alert names and series are keywords, never mention text.
 std::string AlertHoldReason(const v1::Alert& alert);
 
-// The request_id of the hold made for the event `event_id`: redelivery, or a
-// second replica, replays the first hold instead of making another.
-std::string AlertHoldRequestId(std::string_view event_id);
+// What a qualifying `alert` holds: {""} (the global hold), or under kSpoke the
+// alert's distinct spokes, sorted ({""} when it names none).
+std::vector<std::string> AlertHoldTargets(const AlertHoldOptions& options, const v1::Alert& alert);
+
+// The request_id of the hold of `spoke` ("" global) made for the event
+// `event_id`: redelivery, or a second replica, replays the first hold instead
+// of making another. At most 128 bytes.
+std::string AlertHoldRequestId(std::string_view event_id, std::string_view spoke = "");
 
 // The caller the policy holds as.
 common::Caller AlertHoldCaller();
@@ -82,11 +91,14 @@ class AlertHoldPolicy {
 
   // One delivered event (the handler; tests call it directly). kAck when it
   // held, when the hold was already set, or when the event does not qualify;
-  // kRetry when the hold could not be written (NATS down, lost race);
+  // kRetry when a hold could not be written (NATS down, lost race);
   // kReject when the event does not parse.
   common::Disposition OnEvent(const common::Event& event);
 
  private:
+  // Holds `spoke` ("" global) for the alert of `event`.
+  absl::Status Hold(const common::Event& event, const v1::Alert& alert, const std::string& spoke);
+
   AlertHoldOptions options_;
   AlertHoldDeps deps_;
   std::unique_ptr<common::Subscription> subscription_;

@@ -21,12 +21,11 @@ AlertHoldOptions ReadAlertHold(common::ConfigReader& reader) {
   } else if (mode == "global") {
     options.mode = AlertHoldMode::kGlobal;
   } else if (mode == "spoke") {
-    reader.AddError(
-        "CARECAST_PLANNER_ALERT_HOLD: \"spoke\" is not supported: alerts do not name the "
-        "spokes they concern; use \"global\" or \"off\"");
+    options.mode = AlertHoldMode::kSpoke;
   } else {
     reader.AddError(absl::StrCat(
-        "CARECAST_PLANNER_ALERT_HOLD: must be \"off\" or \"global\", not \"", mode, "\""));
+        "CARECAST_PLANNER_ALERT_HOLD: must be \"off\", \"global\" or \"spoke\", not \"", mode,
+        "\""));
   }
   const std::string severity = reader.String("CARECAST_PLANNER_ALERT_HOLD_SEVERITY", "severe");
   if (severity == "severe") {

@@ -57,10 +57,9 @@ struct PlannerConfig {
   std::string feed_base_url;
   // CARECAST_FEED_UID_DOMAIN: right-hand side of the feeds' event UIDs.
   std::string feed_uid_domain = "carecast.local";
-  // CARECAST_PLANNER_ALERT_HOLD ("off" by default, or "global") and
+  // CARECAST_PLANNER_ALERT_HOLD ("off" by default, "global" or "spoke") and
   // CARECAST_PLANNER_ALERT_HOLD_SEVERITY ("severe" by default, or "warning"):
-  // the automatic publishing hold on alerts (alert_hold_policy.h). "spoke" is
-  // refused: alerts do not name spokes yet.
+  // the automatic publishing hold on alerts (alert_hold_policy.h).
   AlertHoldOptions alert_hold;
 };
 

@@ -170,8 +170,8 @@ const schema = {
     planner: serviceBlock('planner', {
       extra: {
         alertHold: closed({
-          policy: { type: 'string', enum: ['off', 'global'],
-            description: 'Hold publishing everywhere on a raised alert (CARECAST_PLANNER_ALERT_HOLD); off by default' },
+          policy: { type: 'string', enum: ['off', 'global', 'spoke'],
+            description: 'Hold publishing everywhere (global) or for the alert\'s spokes (spoke) on a raised alert (CARECAST_PLANNER_ALERT_HOLD); off by default' },
           severity: { type: 'string', enum: ['severe', 'warning'],
             description: 'The least alert severity that holds (CARECAST_PLANNER_ALERT_HOLD_SEVERITY)' },
         }, { description: 'The automatic publishing hold on alerts (docs/listening.md)' }),

@@ -12,13 +12,15 @@
 namespace carecast::planner {
 namespace {
 
-v1::Alert MakeAlert(v1::AlertSeverity severity, v1::AlertState state = v1::ALERT_STATE_ACTIVE) {
+v1::Alert MakeAlert(v1::AlertSeverity severity, v1::AlertState state = v1::ALERT_STATE_ACTIVE,
+                    const std::vector<std::string>& spokes = {}) {
   v1::Alert alert;
   alert.set_name("alerts/crisis-outbreak-20261207t0600");
   alert.set_series("crisis:outbreak");
   alert.set_severity(severity);
   alert.set_state(state);
   alert.set_count(7);
+  for (const std::string& spoke : spokes) alert.add_spokes(spoke);
   return alert;
 }
 
@@ -64,7 +66,30 @@ TEST(AlertHoldDecisionTest, ReasonNamesTheAlertSeriesAndCount) {
             "mentions)");
 }
 
+TEST(AlertHoldDecisionTest, GlobalHoldsEverywhereEvenWhenTheAlertNamesSpokes) {
+  const AlertHoldOptions global{.mode = AlertHoldMode::kGlobal};
+  EXPECT_EQ(AlertHoldTargets(global, MakeAlert(v1::ALERT_SEVERITY_SEVERE, v1::ALERT_STATE_ACTIVE,
+                                               {"spokes/west"})),
+            std::vector<std::string>{""});
+}
+
+TEST(AlertHoldDecisionTest, SpokeHoldsTheAlertsSpokesOrEverywhereWhenItNamesNone) {
+  const AlertHoldOptions spoke{.mode = AlertHoldMode::kSpoke};
+  EXPECT_EQ(AlertHoldTargets(spoke, MakeAlert(v1::ALERT_SEVERITY_SEVERE, v1::ALERT_STATE_ACTIVE,
+                                              {"spokes/west", "spokes/east", "spokes/west"})),
+            (std::vector<std::string>{"spokes/east", "spokes/west"}));
+  EXPECT_EQ(AlertHoldTargets(spoke, MakeAlert(v1::ALERT_SEVERITY_SEVERE)),
+            std::vector<std::string>{""});
+  EXPECT_EQ(
+      AlertHoldTargets(spoke, MakeAlert(v1::ALERT_SEVERITY_SEVERE, v1::ALERT_STATE_ACTIVE, {""})),
+      std::vector<std::string>{""});
+}
+
 TEST(AlertHoldDecisionTest, RequestIdIsDerivedFromTheEventAndBounded) {
+  EXPECT_NE(AlertHoldRequestId("ev-1"), AlertHoldRequestId("ev-1", "spokes/west"));
+  EXPECT_NE(AlertHoldRequestId("ev-1", "spokes/east"), AlertHoldRequestId("ev-1", "spokes/west"));
+  EXPECT_LE(AlertHoldRequestId(std::string(100, 'e'), "spokes/" + std::string(63, 's')).size(),
+            128u);
   EXPECT_EQ(AlertHoldRequestId("ev-1"), AlertHoldRequestId("ev-1"));
   EXPECT_NE(AlertHoldRequestId("ev-1"), AlertHoldRequestId("ev-2"));
   const std::string long_id(400, 'x');
@@ -160,6 +185,59 @@ TEST_F(AlertHoldPolicyTest, ARedeliveryAfterAPersonResumedDoesNotHoldAgain) {
                                        MakeAlert(v1::ALERT_SEVERITY_SEVERE), "alert-ev-2")),
             common::Disposition::kAck);
   EXPECT_TRUE(State().held());
+}
+
+TEST_F(AlertHoldPolicyTest, SpokePolicyHoldsOnlyTheAlertsSpokesOnceEach) {
+  MakeSpoke("west");
+  MakeSpoke("east");
+  MakeSpoke("north");
+  auto policy = Policy({.mode = AlertHoldMode::kSpoke});
+  const common::Event event = AlertEvent(
+      common::subjects::kAlertRaised,
+      MakeAlert(v1::ALERT_SEVERITY_SEVERE, v1::ALERT_STATE_ACTIVE, {"spokes/west", "spokes/east"}),
+      "alert-ev-1");
+  EXPECT_EQ(policy->OnEvent(event), common::Disposition::kAck);
+  const v1::PublishingState state = State();
+  EXPECT_FALSE(state.held()) << "a spoke alert must not hold everywhere";
+  ASSERT_EQ(state.spoke_holds_size(), 2);
+  EXPECT_EQ(state.spoke_holds(0).spoke(), "spokes/east");
+  EXPECT_EQ(state.spoke_holds(1).spoke(), "spokes/west");
+  for (const v1::SpokeHold& hold : state.spoke_holds()) {
+    EXPECT_EQ(hold.changed_by(), "carecast-alert-policy");
+    EXPECT_EQ(hold.reason(), AlertHoldReason(MakeAlert(v1::ALERT_SEVERITY_SEVERE)));
+  }
+  const std::vector<v1::AuditEntry> trail = Trail();
+  ASSERT_EQ(trail.size(), 2u);
+  for (const v1::AuditEntry& entry : trail) {
+    EXPECT_EQ(entry.actor(), "carecast-alert-policy");
+    EXPECT_EQ(entry.role(), "service");
+  }
+  const Snapshot after = Take();
+  EXPECT_EQ(policy->OnEvent(event), common::Disposition::kAck);
+  ExpectUnchanged(after, "the same spoke alert delivered again");
+}
+
+TEST_F(AlertHoldPolicyTest, SpokePolicyHoldsEverywhereWhenTheAlertNamesNoSpoke) {
+  auto policy = Policy({.mode = AlertHoldMode::kSpoke});
+  EXPECT_EQ(policy->OnEvent(AlertEvent(common::subjects::kAlertRaised,
+                                       MakeAlert(v1::ALERT_SEVERITY_SEVERE), "alert-ev-1")),
+            common::Disposition::kAck);
+  EXPECT_TRUE(State().held());
+  EXPECT_EQ(State().spoke_holds_size(), 0);
+}
+
+TEST_F(AlertHoldPolicyTest, SpokePolicyHoldsEverywhereWhenASpokeIsUnknown) {
+  MakeSpoke("west");
+  auto policy = Policy({.mode = AlertHoldMode::kSpoke});
+  EXPECT_EQ(policy->OnEvent(AlertEvent(common::subjects::kAlertRaised,
+                                       MakeAlert(v1::ALERT_SEVERITY_SEVERE, v1::ALERT_STATE_ACTIVE,
+                                                 {"spokes/west", "spokes/gone"}),
+                                       "alert-ev-1")),
+            common::Disposition::kAck);
+  const v1::PublishingState state = State();
+  EXPECT_TRUE(state.held());
+  ASSERT_EQ(state.spoke_holds_size(), 1);
+  EXPECT_EQ(state.spoke_holds(0).spoke(), "spokes/west");
 }
 
 TEST_F(AlertHoldPolicyTest, WarningBelowTheThresholdAndResolvedAlertsChangeNothing) {

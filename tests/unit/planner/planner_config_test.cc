@@ -96,21 +96,21 @@ TEST(PlannerConfigTest, RefusesAnUnknownAlertHoldPolicyNamingTheVariable) {
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string message(config.status().message());
-  EXPECT_NE(message.find("CARECAST_PLANNER_ALERT_HOLD: must be \"off\" or \"global\""),
+  EXPECT_NE(message.find("CARECAST_PLANNER_ALERT_HOLD: must be \"off\", \"global\" or "
+                         "\"spoke\", not \"everywhere\""),
             std::string::npos)
       << message;
   EXPECT_NE(message.find("CARECAST_PLANNER_ALERT_HOLD_SEVERITY: must be"), std::string::npos)
       << message;
 }
 
-TEST(PlannerConfigTest, RefusesThePerSpokeAlertHoldWithTheReason) {
+TEST(PlannerConfigTest, ReadsThePerSpokeAlertHold) {
   auto vars = Required();
   vars["CARECAST_PLANNER_ALERT_HOLD"] = "spoke";
   absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(common::MapEnv(vars));
-  ASSERT_FALSE(config.ok());
-  EXPECT_NE(std::string(config.status().message()).find("alerts do not name the spokes"),
-            std::string::npos)
-      << config.status();
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->alert_hold.mode, AlertHoldMode::kSpoke);
+  EXPECT_EQ(config->alert_hold.min_severity, v1::ALERT_SEVERITY_SEVERE);
 }
 
 }  // namespace
