@@ -86,10 +86,10 @@ std::string AlertHoldRequestId(std::string_view event_id, std::string_view spoke
   // Event ids and spoke names are short; a hash keeps unusually long ones
   // under the request_id limit while still naming that event and spoke alone.
   constexpr std::string_view kPrefix = "alert-hold:";
-  const std::string plain = spoke.empty()
-                                ? absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id))
-                                : absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id),
-                                               ":", common::AsAbsl(spoke));
+  std::string plain = spoke.empty()
+                          ? absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id))
+                          : absl::StrCat(common::AsAbsl(kPrefix), common::AsAbsl(event_id), ":",
+                                         common::AsAbsl(spoke));
   if (plain.size() <= kMaxRequestIdBytes) return plain;
   return absl::StrCat(common::AsAbsl(kPrefix), common::IdFromRequest("alert-hold", plain));
 }
