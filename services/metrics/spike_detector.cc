@@ -8,6 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
+#include "services/common/rpc/spoke_scope.h"
+
 namespace carecast::metrics {
 namespace {
 
@@ -102,7 +104,8 @@ size_t SpikeDetector::SlotOf(absl::Time start) const {
   return static_cast<size_t>(into_week / absl::ToInt64Seconds(options_.interval));
 }
 
-void SpikeDetector::Count(const std::string& key, const std::string& mention) {
+void SpikeDetector::Count(const std::string& key, const std::string& mention,
+                          std::string_view spoke) {
   auto it = series_.find(key);
   if (it == series_.end()) {
     if (series_.size() >= options_.max_series) return;
@@ -114,6 +117,9 @@ void SpikeDetector::Count(const std::string& key, const std::string& mention) {
   if (series.samples.size() < options_.samples && !mention.empty()) {
     series.samples.push_back(mention);
   }
+  if (!spoke.empty() && series.spokes.size() < kMaxAlertSpokes) {
+    series.spokes.emplace(spoke);
+  }
 }
 
 void SpikeDetector::Observe(const v1::Mention& mention, absl::Time at) {
@@ -122,15 +128,16 @@ void SpikeDetector::Observe(const v1::Mention& mention, absl::Time at) {
   pending_.insert(pending_.end(), std::make_move_iterator(closed.begin()),
                   std::make_move_iterator(closed.end()));
   const std::string& name = mention.name();
-  Count("all", name);
+  const std::string_view spoke = common::SpokeOfResource(mention.account());
+  Count("all", name, spoke);
   const v1::Classification& c = mention.classification();
-  if (c.sentiment() == v1::SENTIMENT_NEGATIVE) Count("sentiment:negative", name);
-  for (const std::string& topic : c.topics()) Count(absl::StrCat("topic:", topic), name);
+  if (c.sentiment() == v1::SENTIMENT_NEGATIVE) Count("sentiment:negative", name, spoke);
+  for (const std::string& topic : c.topics()) Count(absl::StrCat("topic:", topic), name, spoke);
   for (const std::string& keyword : c.keywords()) {
     const std::string lower = absl::AsciiStrToLower(keyword);
-    Count(absl::StrCat("keyword:", lower), name);
+    Count(absl::StrCat("keyword:", lower), name, spoke);
     if (options_.crisis_terms.contains(lower)) {
-      Count(absl::StrCat(kCrisisPrefix, lower), name);
+      Count(absl::StrCat(kCrisisPrefix, lower), name, spoke);
     }
   }
 }
@@ -154,6 +161,7 @@ void SpikeDetector::CloseInterval(absl::Time start, std::vector<SpikeAlert>& out
     Evaluate(key, series, start, out);
     series.count = 0;
     series.samples.clear();
+    series.spokes.clear();
   }
 }
 
@@ -216,6 +224,7 @@ void SpikeDetector::Evaluate(const std::string& key, Series& series, absl::Time 
     a.baseline_mean = base.mean;
     a.threshold = threshold;
     a.sample_mentions = series.samples;
+    a.spokes.assign(series.spokes.begin(), series.spokes.end());
     out.push_back(std::move(a));
   };
   if (!series.active) {

@@ -71,7 +71,13 @@ struct SpikeAlert {
   double baseline_mean = 0;
   double threshold = 0;  // the smallest count that would raise, for the evidence
   std::vector<std::string> sample_mentions;  // mention names, never text
+  // Spokes ("spokes/{spoke}") of the accounts the interval's mentions of the
+  // series address, sorted, at most kMaxAlertSpokes; empty when none did.
+  std::vector<std::string> spokes;
 };
+
+// The most spokes one alert names.
+inline constexpr size_t kMaxAlertSpokes = 64;
 
 class SpikeDetector {
  public:
@@ -105,13 +111,14 @@ class SpikeDetector {
     Stats all_week;
     int64_t count = 0;  // in the open interval
     std::vector<std::string> samples;
+    std::set<std::string> spokes;  // of the open interval's mentions
     bool active = false;
     AlertSeverity severity = AlertSeverity::kWarning;
     int quiet_intervals = 0;
     absl::Time quiet_until = absl::InfinitePast();
   };
 
-  void Count(const std::string& series, const std::string& mention);
+  void Count(const std::string& series, const std::string& mention, std::string_view spoke);
   Stats Baseline(const Series& series, size_t slot) const;
   void CloseInterval(absl::Time start, std::vector<SpikeAlert>& out);
   void Evaluate(const std::string& key, Series& series, absl::Time start,

@@ -93,6 +93,7 @@ v1::Alert SpikeWatch::ToProto(const SpikeAlert& alert) const {
   out.set_baseline_mean(alert.baseline_mean);
   out.set_threshold(alert.threshold);
   for (const std::string& m : alert.sample_mentions) out.add_sample_mentions(m);
+  for (const std::string& spoke : alert.spokes) out.add_spokes(spoke);
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include "services/common/store/audit_stream_identity.h"
 #include "services/common/store/outbox_metrics.h"
 #include "services/common/text/text_analyzer.h"
+#include "services/planner/alert_hold_policy.h"
 #include "services/planner/calendar_feed_http.h"
 #include "services/planner/engine_guard.h"
 #include "services/planner/planner.h"
@@ -126,6 +127,13 @@ int main() {
   (*core)->StartIndexReconciliation();
   // Fill empty cadence slots from the evergreen library, now and on a period.
   (*core)->StartEvergreenRecycling();
+  // The automatic publishing hold on alerts (off unless CARECAST_PLANNER_ALERT_HOLD
+  // says otherwise); declared after the core, so it stops first.
+  planner::AlertHoldPolicy alert_hold(
+      config->alert_hold, {.planner = **core, .bus = host.nats(), .logger = host.logger()});
+  if (absl::Status s = alert_hold.Start(); !s.ok()) {
+    return host.Fail("cannot subscribe to alerts for the automatic hold", s, ExitCode::kDependency);
+  }
 
   if (options.feed_tokens != nullptr) {
     planner::Planner* feeds = core->get();

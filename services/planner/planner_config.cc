@@ -11,6 +11,36 @@
 #include "services/common/base/status_macros.h"
 
 namespace carecast::planner {
+namespace {
+
+AlertHoldOptions ReadAlertHold(common::ConfigReader& reader) {
+  AlertHoldOptions options;
+  const std::string mode = reader.String("CARECAST_PLANNER_ALERT_HOLD", "off");
+  if (mode == "off") {
+    options.mode = AlertHoldMode::kOff;
+  } else if (mode == "global") {
+    options.mode = AlertHoldMode::kGlobal;
+  } else if (mode == "spoke") {
+    options.mode = AlertHoldMode::kSpoke;
+  } else {
+    reader.AddError(absl::StrCat(
+        "CARECAST_PLANNER_ALERT_HOLD: must be \"off\", \"global\" or \"spoke\", not \"", mode,
+        "\""));
+  }
+  const std::string severity = reader.String("CARECAST_PLANNER_ALERT_HOLD_SEVERITY", "severe");
+  if (severity == "severe") {
+    options.min_severity = v1::ALERT_SEVERITY_SEVERE;
+  } else if (severity == "warning") {
+    options.min_severity = v1::ALERT_SEVERITY_WARNING;
+  } else {
+    reader.AddError(absl::StrCat(
+        "CARECAST_PLANNER_ALERT_HOLD_SEVERITY: must be \"severe\" or \"warning\", not \"", severity,
+        "\""));
+  }
+  return options;
+}
+
+}  // namespace
 
 absl::StatusOr<PlannerConfig> LoadPlannerConfig(const common::EnvSource& env) {
   common::ConfigReader reader(env);
@@ -66,6 +96,7 @@ absl::StatusOr<PlannerConfig> LoadPlannerConfig(const common::EnvSource& env) {
     reader.AddError("CARECAST_FEED_BASE_URL: must start with https:// (or http:// locally)");
   }
   while (config.feed_base_url.ends_with('/')) config.feed_base_url.pop_back();
+  config.alert_hold = ReadAlertHold(reader);
   if (absl::Status status = reader.Finish(); !status.ok()) return status;
   return config;
 }

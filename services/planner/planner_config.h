@@ -10,6 +10,7 @@
 #include "services/common/base/env_config.h"
 #include "services/common/cadence/feed_token.h"
 #include "services/common/networks/channel_settings.h"
+#include "services/planner/alert_hold_policy.h"
 
 namespace carecast::planner {
 
@@ -56,6 +57,10 @@ struct PlannerConfig {
   std::string feed_base_url;
   // CARECAST_FEED_UID_DOMAIN: right-hand side of the feeds' event UIDs.
   std::string feed_uid_domain = "carecast.local";
+  // CARECAST_PLANNER_ALERT_HOLD ("off" by default, "global" or "spoke") and
+  // CARECAST_PLANNER_ALERT_HOLD_SEVERITY ("severe" by default, or "warning"):
+  // the automatic publishing hold on alerts (alert_hold_policy.h).
+  AlertHoldOptions alert_hold;
 };
 
 // Reads and validates every variable; INVALID_ARGUMENT lists all problems.

@@ -167,7 +167,15 @@ const schema = {
     containerSecurityContext: k8sObject('Container security context'),
     extraVolumes: k8sList('Volumes added to every service pod'),
     extraVolumeMounts: k8sList('Volume mounts added to every service container'),
-    planner: serviceBlock('planner'),
+    planner: serviceBlock('planner', {
+      extra: {
+        alertHold: closed({
+          policy: { type: 'string', enum: ['off', 'global', 'spoke'],
+            description: 'Hold publishing everywhere (global) or for the alert\'s spokes (spoke) on a raised alert (CARECAST_PLANNER_ALERT_HOLD); off by default' },
+          severity: { type: 'string', enum: ['severe', 'warning'],
+            description: 'The least alert severity that holds (CARECAST_PLANNER_ALERT_HOLD_SEVERITY)' },
+        }, { description: 'The automatic publishing hold on alerts (docs/listening.md)' }),
+      } }),
     publisher: serviceBlock('publisher', {
       extra: {
         sandboxDir: str('Where the sandbox channel records posts', { pattern: '^/' }),

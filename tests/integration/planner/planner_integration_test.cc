@@ -6,21 +6,25 @@
 #include <cstdlib>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include "carecast/v1/events.pb.h"
 #include "carecast/v1/planner_service.grpc.pb.h"
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/bus/event_codec.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
 #include "services/common/redis/redis_client.h"
 #include "services/common/redis/redis_sorted_index.h"
+#include "services/planner/alert_hold_policy.h"
 #include "services/planner/audit_trail.h"
 #include "services/planner/engine_guard.h"
 #include "services/planner/planner.h"
@@ -230,6 +234,78 @@ TEST_F(PlannerIntegrationTest, ConcurrentHoldsFromTwoReplicasKeepTheChainLinear)
   ASSERT_TRUE(held_events.ok() && resumed_events.ok());
   EXPECT_EQ(holds, held_events->size());
   EXPECT_EQ(entries.size() - holds, resumed_events->size());
+}
+
+// The automatic hold on a real JetStream: a severe alert published on the bus
+// holds publishing once, whichever replica's policy takes it from the shared
+// durable consumer, audited with the policy's principal; the same event handled
+// again (a redelivery, or the other replica) and a second alert change nothing.
+TEST_F(PlannerIntegrationTest, ASevereAlertOnTheBusHoldsPublishingOnceAuditedAsThePolicy) {
+  const AlertHoldOptions options{.mode = AlertHoldMode::kGlobal};
+  AlertHoldPolicy policy_a(options, {.planner = *a_.core, .bus = *a_.nats, .logger = a_.logger});
+  AlertHoldPolicy policy_b(options, {.planner = *b_.core, .bus = *b_.nats, .logger = b_.logger});
+  ASSERT_TRUE(policy_a.Start().ok());
+  ASSERT_TRUE(policy_b.Start().ok());
+  auto handled = [&] {
+    size_t n = 0;
+    for (Replica* r : {&a_, &b_}) {
+      for (const auto& line : r->logger.lines()) {
+        n += absl::StrContains(line.message, "alert qualifies for the automatic hold");
+      }
+    }
+    return n;
+  };
+  auto alert_event = [](const std::string& id) {
+    v1::AlertChanged payload;
+    payload.mutable_alert()->set_name("alerts/crisis-outbreak-1");
+    payload.mutable_alert()->set_series("crisis:outbreak");
+    payload.mutable_alert()->set_severity(v1::ALERT_SEVERITY_SEVERE);
+    payload.mutable_alert()->set_state(v1::ALERT_STATE_ACTIVE);
+    payload.mutable_alert()->set_count(9);
+    return common::MakeEvent(common::subjects::kAlertRaised, payload, "/carecast/metrics",
+                             absl::Now(), id);
+  };
+  // A warning first: below the severe threshold, it must not hold.
+  common::Event warning = alert_event("alert-warning-1");
+  {
+    v1::AlertChanged payload;
+    ASSERT_TRUE(common::DecodeEvent(warning, &payload).ok());
+    payload.mutable_alert()->set_severity(v1::ALERT_SEVERITY_WARNING);
+    warning = common::MakeEvent(common::subjects::kAlertRaised, payload, "/carecast/metrics",
+                                absl::Now(), "alert-warning-1");
+  }
+  ASSERT_TRUE(a_.nats->Publish(warning).ok());
+  const common::Event first = alert_event("alert-severe-1");
+  ASSERT_TRUE(a_.nats->Publish(first).ok());
+  ASSERT_TRUE(testing::PollUntil([&] { return handled() >= 1; }, kDeadline))
+      << "no planner replica held publishing on the alert";
+
+  auto state = b_.core->GetPublishingState(strategist_, {});
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_TRUE(state->state().held());
+  EXPECT_EQ(state->state().changed_by(), "carecast-alert-policy");
+  EXPECT_EQ(state->state().reason(),
+            "automatic hold: alert alerts/crisis-outbreak-1 (crisis:outbreak, 9 mentions)");
+  std::vector<v1::AuditEntry> entries = Audit(*a_.core, "publishing");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].action(), "publishing.hold");
+  EXPECT_EQ(entries[0].actor(), "carecast-alert-policy");
+  EXPECT_EQ(entries[0].role(), "service");
+  EXPECT_EQ(entries[0].request_id(), AlertHoldRequestId("alert-severe-1"));
+
+  // The same event again on each replica (a redelivery), then a second alert
+  // through the bus: all acknowledged, nothing more on record.
+  common::Event redelivered = first;
+  redelivered.delivery_count = 2;
+  EXPECT_EQ(policy_a.OnEvent(redelivered), common::Disposition::kAck);
+  EXPECT_EQ(policy_b.OnEvent(redelivered), common::Disposition::kAck);
+  ASSERT_TRUE(a_.nats->Publish(alert_event("alert-severe-2")).ok());
+  ASSERT_TRUE(testing::PollUntil([&] { return handled() >= 4; }, kDeadline));
+  EXPECT_EQ(Audit(*a_.core, "publishing").size(), 1u);
+  auto held_events = a_.nats->Read(std::string(common::streams::kEvents),
+                                   std::string(common::subjects::kPublishingHeld), 1, 100);
+  ASSERT_TRUE(held_events.ok()) << held_events.status();
+  EXPECT_EQ(held_events->size(), 1u);
 }
 
 TEST_F(PlannerIntegrationTest, TheCalendarIsRebuiltAfterFlushAll) {

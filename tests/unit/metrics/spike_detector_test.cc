@@ -175,6 +175,28 @@ TEST_F(SpikeDetectorTest, CrisisTermsRaiseASevereAlertWithoutAnyHistory) {
   EXPECT_EQ(fresh.Active(), std::vector<std::string>{"crisis:lockdown"});
 }
 
+TEST_F(SpikeDetectorTest, AnAlertNamesTheSpokesOfItsIntervalsMentionedAccounts) {
+  SpikeDetector fresh(Options());
+  const absl::Time t = kStart + absl::Hours(3);
+  fresh.Advance(t);
+  // An earlier interval's spoke is not the alert's.
+  v1::Mention earlier = MakeMention("safety", 1, true, "lockdown");
+  earlier.set_account("spokes/north/accounts/main");
+  fresh.Observe(earlier, t + absl::Minutes(1));
+  EXPECT_TRUE(fresh.Advance(t + kInterval).empty());
+  const std::vector<std::string> accounts = {"spokes/west/accounts/main", "",
+                                             "spokes/east/accounts/er", "spokes/west/accounts/b"};
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    v1::Mention m = MakeMention("safety", static_cast<int64_t>(i) + 2, true, "lockdown");
+    m.set_account(accounts[i]);
+    fresh.Observe(m, t + kInterval + absl::Minutes(static_cast<double>(i) + 1));
+  }
+  std::vector<SpikeAlert> alerts = fresh.Advance(t + 2 * kInterval);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].series, "crisis:lockdown");
+  EXPECT_EQ(alerts[0].spokes, (std::vector<std::string>{"spokes/east", "spokes/west"}));
+}
+
 TEST_F(SpikeDetectorTest, AQuietSeriesWithoutHistoryRaisesNothingOnAHandfulOfMentions) {
   SpikeDetector fresh(Options());
   const absl::Time t = kStart;

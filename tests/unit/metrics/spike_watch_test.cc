@@ -36,6 +36,7 @@ class SpikeWatchTest : public ::testing::Test {
       v1::Mention m;
       m.set_name(absl::StrCat("mentions/c", first_id + i));
       m.mutable_classification()->add_keywords("lockdown");
+      if (i == 0) m.set_account("spokes/west/accounts/main");
       m.mutable_receive_time()->set_seconds(absl::ToUnixSeconds(t + absl::Minutes(1 + i)));
       watch_.ObserveMention(m, t);
     }
@@ -75,6 +76,8 @@ TEST_F(SpikeWatchTest, ReplayedSpikesAreHistoryAndLiveOnesArePublishedOnceWithTh
   EXPECT_EQ(payload.alert().state(), v1::ALERT_STATE_ACTIVE);
   EXPECT_EQ(payload.alert().count(), 3);
   EXPECT_EQ(payload.alert().sample_mentions_size(), 3);
+  ASSERT_EQ(payload.alert().spokes_size(), 1);
+  EXPECT_EQ(payload.alert().spokes(0), "spokes/west");
   EXPECT_EQ(payload.alert().window_start().seconds(), absl::ToUnixSeconds(live));
 
   // Two quiet intervals later it resolves, announced once.

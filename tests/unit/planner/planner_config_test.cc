@@ -71,5 +71,47 @@ TEST(PlannerConfigTest, ReportsEveryProblemAtOnce) {
       << message;
 }
 
+TEST(PlannerConfigTest, AlertHoldIsOffByDefault) {
+  absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(common::MapEnv(Required()));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->alert_hold.mode, AlertHoldMode::kOff);
+  EXPECT_EQ(config->alert_hold.min_severity, v1::ALERT_SEVERITY_SEVERE);
+}
+
+TEST(PlannerConfigTest, ReadsTheAlertHoldPolicy) {
+  auto vars = Required();
+  vars["CARECAST_PLANNER_ALERT_HOLD"] = "global";
+  vars["CARECAST_PLANNER_ALERT_HOLD_SEVERITY"] = "warning";
+  absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(common::MapEnv(vars));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->alert_hold.mode, AlertHoldMode::kGlobal);
+  EXPECT_EQ(config->alert_hold.min_severity, v1::ALERT_SEVERITY_WARNING);
+}
+
+TEST(PlannerConfigTest, RefusesAnUnknownAlertHoldPolicyNamingTheVariable) {
+  auto vars = Required();
+  vars["CARECAST_PLANNER_ALERT_HOLD"] = "everywhere";
+  vars["CARECAST_PLANNER_ALERT_HOLD_SEVERITY"] = "critical";
+  absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(common::MapEnv(vars));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(config.status().message());
+  EXPECT_NE(message.find("CARECAST_PLANNER_ALERT_HOLD: must be \"off\", \"global\" or "
+                         "\"spoke\", not \"everywhere\""),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("CARECAST_PLANNER_ALERT_HOLD_SEVERITY: must be"), std::string::npos)
+      << message;
+}
+
+TEST(PlannerConfigTest, ReadsThePerSpokeAlertHold) {
+  auto vars = Required();
+  vars["CARECAST_PLANNER_ALERT_HOLD"] = "spoke";
+  absl::StatusOr<PlannerConfig> config = LoadPlannerConfig(common::MapEnv(vars));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->alert_hold.mode, AlertHoldMode::kSpoke);
+  EXPECT_EQ(config->alert_hold.min_severity, v1::ALERT_SEVERITY_SEVERE);
+}
+
 }  // namespace
 }  // namespace carecast::planner
