@@ -66,7 +66,7 @@ class ClusterFaultTest : public FaultTest {
     }
     std::cout << "found: " << published << " of " << posts.size()
               << " posts published, each with one call at the sandbox\n";
-    EXPECT_EQ(WaitForNoOutboxMarkers(absl::Seconds(20)), 0) << "writes left owing their events";
+    EXPECT_EQ(WaitForNoOutboxMarkers(absl::Seconds(30)), 0) << "writes left owing their events";
   }
 
   // SIGKILLs the leader of `stream` once the first post of the burst is out,

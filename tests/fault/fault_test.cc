@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -9,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include <google/protobuf/util/time_util.h>
+
+#include "carecast/v1/store.pb.h"
 
 #include "services/common/base/strings.h"
 #include "services/common/bus/event_catalogue.h"
@@ -329,7 +332,25 @@ int FaultTest::WaitForNoOutboxMarkers(absl::Duration timeout) {
         return last == 0;
       },
       timeout);
+  if (last > 0) PrintOutboxMarkers();
   return last;
+}
+
+void FaultTest::PrintOutboxMarkers() {
+  if (outbox_ == nullptr) return;
+  auto keys = outbox_->Keys("");
+  if (!keys.ok()) return;
+  for (const std::string& key : *keys) {
+    auto entry = outbox_->GetLatest(key);
+    carecast::v1::OutboxMarker marker;
+    if (entry.ok() && marker.ParseFromString(entry->value)) {
+      std::cout << "found: marker " << key << " left for " << marker.bucket() << "/" << marker.key()
+                << " by " << marker.writer() << " at "
+                << google::protobuf::util::TimeUtil::ToString(marker.time()) << "\n";
+    } else {
+      std::cout << "found: marker " << key << " left, unreadable\n";
+    }
+  }
 }
 
 std::vector<publisher::SandboxCall> FaultTest::SandboxCallsFor(const std::string& post) {

@@ -115,8 +115,10 @@ class FaultTest : public LocalServersTest {
   // Markers left in carecast_outbox (writes whose events are still owed), or -1
   // when the bucket cannot be read.
   int OutboxMarkers();
-  // Polls until no marker is left; returns the last count.
+  // Polls until no marker is left; returns the last count, and prints the
+  // markers still left when there are some.
   int WaitForNoOutboxMarkers(absl::Duration timeout = absl::Seconds(10));
+  void PrintOutboxMarkers();
 
   // The sandbox's Publish calls for `post` (calls.jsonl), in order.
   std::vector<publisher::SandboxCall> SandboxCallsFor(const std::string& post);

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -68,21 +70,60 @@ std::string Exchange(int port, const std::string& request,
   return reply;
 }
 
-int FindFreePort() {
+namespace {
+
+// True when `port` can be bound on 127.0.0.1 right now (0: any port, whose
+// number is then written to `port`).
+bool BindsOnLoopback(int& port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  if (bound) port = ntohs(addr.sin_port);
   close(fd);
-  return port;
+  return bound;
+}
+
+// The first port of the kernel's ephemeral range (the ports it gives to
+// outgoing connections and to bind(0)); 32768 when unreadable.
+int FirstEphemeralPort() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  int high = 0;
+  if (range >> low >> high && low > 0) return low;
+  return 32768;
+}
+
+}  // namespace
+
+int FindFreePort() {
+  // A port below the ephemeral range: one from bind(0) is an ephemeral port,
+  // which any outgoing connection of any test may take as its own before the
+  // server it was picked for binds it (seen in CI as "Address already in
+  // use"). Picked at random so parallel tests rarely try the same one.
+  constexpr int kLowest = 10000;
+  const int first_ephemeral = FirstEphemeralPort();
+  if (first_ephemeral - kLowest >= 1000) {
+    static std::mutex mu;
+    static std::mt19937 rng(static_cast<uint32_t>(getpid()) ^
+                            static_cast<uint32_t>(absl::ToUnixNanos(absl::Now())));
+    std::uniform_int_distribution<int> pick(kLowest, first_ephemeral - 1);
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      int port = 0;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        port = pick(rng);
+      }
+      if (BindsOnLoopback(port)) return port;
+    }
+  }
+  int port = 0;
+  return BindsOnLoopback(port) ? port : 0;
 }
 
 std::string FindBinary(std::string_view name) {

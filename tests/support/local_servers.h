@@ -20,7 +20,8 @@
 
 namespace carecast::testing {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, released).
+// A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's
+// ephemeral range so no outgoing connection takes it before its server binds.
 int FindFreePort();
 
 // Absolute path of `name` on PATH (then /usr/sbin, /usr/local/sbin, /sbin), or

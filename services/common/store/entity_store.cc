@@ -82,7 +82,10 @@ absl::StatusOr<RawRecord> EntityStore::Write(std::string_view key, std::string v
 }
 
 absl::Status EntityStore::Settle(std::string_view key) {
-  absl::StatusOr<RawRecord> raw = GetRaw(key);
+  // The latest revision, never a replica's copy: a lagging replica may still
+  // hold an older revision that owes nothing, and settling on it would drop
+  // the marker of a write whose events were never sent.
+  absl::StatusOr<RawRecord> raw = GetRawLatest(key);
   if (absl::IsNotFound(raw.status())) return absl::OkStatus();
   if (!raw.ok()) return raw.status();
   if (raw->unsent.empty()) return absl::OkStatus();

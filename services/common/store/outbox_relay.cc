@@ -11,7 +11,7 @@ absl::Time FromProto(const google::protobuf::Timestamp& ts) {
 
 }  // namespace
 
-OutboxRelay::OutboxRelay(Outbox& outbox, std::vector<EntityStore*> stores,
+OutboxRelay::OutboxRelay(Outbox& outbox, const std::vector<EntityStore*>& stores,
                          OutboxRelayOptions options)
     : outbox_(outbox), options_(options) {
   for (EntityStore* store : stores) stores_[store->bucket()] = store;
@@ -29,7 +29,8 @@ absl::StatusOr<int> OutboxRelay::SweepOnce() {
     if (!markers.ok()) return markers.status();
     int64_t backlog = 0;
     for (const std::string& marker_key : *markers) {
-      absl::StatusOr<KvEntry> entry = outbox_.markers().Get(marker_key);
+      // From the stream's leader: a lagging replica may not have the marker yet.
+      absl::StatusOr<KvEntry> entry = outbox_.markers().GetLatest(marker_key);
       if (absl::IsNotFound(entry.status())) continue;  // settled meanwhile
       if (!entry.ok()) {
         if (first_error.ok()) first_error = entry.status();

@@ -30,7 +30,7 @@ struct OutboxRelayOptions {
 class OutboxRelay {
  public:
   // `stores` are the buckets this service writes; references must outlive it.
-  OutboxRelay(Outbox& outbox, std::vector<EntityStore*> stores, OutboxRelayOptions options);
+  OutboxRelay(Outbox& outbox, const std::vector<EntityStore*>& stores, OutboxRelayOptions options);
   ~OutboxRelay();
 
   // One sweep over every store's markers; returns how many markers were settled.
