@@ -43,6 +43,8 @@ class MentionClassified;
 class AlertChanged;
 class InboxItemChanged;
 class AuditRecorded;
+class EngagementObserved;
+class FollowersObserved;
 }  // namespace carecast::v1
 
 namespace carecast::common {
@@ -267,9 +269,12 @@ inline constexpr EventDef<v1::AlertChanged> kAlertRaised{{
 inline constexpr EventDef<v1::AlertChanged> kAlertResolved{{
     .subject = "carecast.alert.resolved", .payload = "carecast.v1.AlertChanged",
     .producer = "metrics"}};
-// Reserved: nothing emits these yet, so they have no payload and no typed helper.
-inline constexpr EventKind kEngagementObserved{
-    .subject = "carecast.engagement.observed", .producer = "metrics"};
+inline constexpr EventDef<v1::EngagementObserved> kEngagementObserved{{
+    .subject = "carecast.engagement.observed", .payload = "carecast.v1.EngagementObserved",
+    .producer = "publisher"}};
+inline constexpr EventDef<v1::FollowersObserved> kFollowersObserved{{
+    .subject = "carecast.engagement.followers_observed",
+    .payload = "carecast.v1.FollowersObserved", .producer = "publisher"}};
 // The audit trail: one subject per resource, "carecast.audit.<collection>.<id>"
 // (accounts "carecast.audit.spokes.<s>.accounts.<a>", the hold
 // "carecast.audit.control.publishing"). Each entry records the audit_action of
@@ -284,7 +289,7 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 48> kAll = {&kSpokeCreated,
+inline constexpr std::array<const EventKind*, 49> kAll = {&kSpokeCreated,
                                                           &kSpokeFeedRevoked,
                                                           &kAccountCreated,
                                                           &kObjectiveCreated,
@@ -331,7 +336,8 @@ inline constexpr std::array<const EventKind*, 48> kAll = {&kSpokeCreated,
                                                           &kAuditRecorded,
                                                           &kAlertRaised,
                                                           &kAlertResolved,
-                                                          &kEngagementObserved};
+                                                          &kEngagementObserved,
+                                                          &kFollowersObserved};
 }  // namespace events
 
 // Every kind in the catalogue, in the order of docs/events.md.

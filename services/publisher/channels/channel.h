@@ -167,9 +167,16 @@ class Channel {
   virtual absl::StatusOr<std::vector<RemotePost>> ListRecent(std::string_view account,
                                                              absl::Time since, int limit) = 0;
 
-  // The current engagement of one of the account's posts.
+  // The current engagement of one of the account's posts. NOT_FOUND (permanent)
+  // when the network no longer has the post.
   virtual absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                                     std::string_view external_id) = 0;
+
+  // The account's follower count now (page followers, subscribers).
+  // UNIMPLEMENTED when the adapter cannot tell it; other errors as for every call.
+  virtual absl::StatusOr<int64_t> ReadFollowers(std::string_view /*account*/) {
+    return absl::UnimplementedError("this channel does not report followers");
+  }
 };
 
 }  // namespace carecast::publisher

@@ -164,13 +164,15 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kPatientAuthorizationExpiring, TypedPayloadName(kPatientAuthorizationExpiring)},
            {&kTakedownRaised, TypedPayloadName(kTakedownRaised)},
            {&kTakedownCompleted, TypedPayloadName(kTakedownCompleted)},
+           {&kEngagementObserved, TypedPayloadName(kEngagementObserved)},
+           {&kFollowersObserved, TypedPayloadName(kFollowersObserved)},
        }) {
     EXPECT_EQ(kind->payload, typed) << kind->subject;
   }
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 47, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 49, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {
