@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include <gtest/gtest.h>
 
 #include "carecast/v1/planner_service.grpc.pb.h"
@@ -44,15 +43,7 @@ class ClusterFaultTest : public FaultTest {
 
   // `n` posts of one approved content, due from `first` every `spacing`.
   std::vector<std::string> ScheduleBurst(int n, absl::Time first, absl::Duration spacing) {
-    auto content = CreateApprovedContent(*stub_, "Walk-in flu shots at St Mary, weekdays 8-6.");
-    EXPECT_TRUE(content.ok()) << content.status();
-    std::vector<std::string> posts;
-    for (int i = 0; content.ok() && i < n; ++i) {
-      auto post = Schedule(*stub_, *content, first + i * spacing, absl::StrCat("burst-", i));
-      EXPECT_TRUE(post.ok()) << post.status();
-      if (post.ok()) posts.push_back(post->name());
-    }
-    return posts;
+    return FaultTest::ScheduleBurst(*stub_, n, first, spacing);
   }
 
   // Every post PUBLISHED with exactly one sandbox call; prints what it found.

@@ -1,5 +1,6 @@
 #include "tests/fault/fault_test.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -39,6 +40,10 @@ absl::Status FromGrpc(const grpc::Status& s, std::string_view what) {
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(t));
 }
 
 }  // namespace
@@ -134,16 +139,22 @@ std::unique_ptr<grpc::ClientContext> FaultTest::Context(const std::string& token
 }
 
 absl::Status FaultTest::CreateSandboxAccount(v1::PlannerService::Stub& planner) {
+  return CreateSpokeWithSandboxAccount(planner, "st-marys", "St Mary Hospital");
+}
+
+absl::Status FaultTest::CreateSpokeWithSandboxAccount(v1::PlannerService::Stub& planner,
+                                                      const std::string& spoke_id,
+                                                      const std::string& display_name) {
   v1::CreateSpokeRequest spoke;
-  spoke.set_spoke_id("st-marys");
-  spoke.mutable_spoke()->set_display_name("St Mary Hospital");
+  spoke.set_spoke_id(spoke_id);
+  spoke.mutable_spoke()->set_display_name(display_name);
   v1::CreateSpokeResponse spoke_resp;
   if (absl::Status s =
           FromGrpc(planner.CreateSpoke(Context(sam_).get(), spoke, &spoke_resp), "CreateSpoke");
       !s.ok())
     return s;
   v1::CreateAccountRequest account;
-  account.set_parent("spokes/st-marys");
+  account.set_parent(absl::StrCat("spokes/", spoke_id));
   account.set_account_id("sandbox-main");
   account.mutable_account()->set_network(v1::NETWORK_SANDBOX);
   account.mutable_account()->set_handle("@stmarys");
@@ -155,12 +166,12 @@ absl::Status FaultTest::CreateSandboxAccount(v1::PlannerService::Stub& planner) 
 
 absl::StatusOr<std::string> FaultTest::CreateSubmittedContent(
     v1::PlannerService::Stub& planner, const std::string& text,
-    const std::vector<std::string>& x_thread) {
+    const std::vector<std::string>& x_thread, const std::string& spoke) {
   v1::CreateContentRequest req;
   v1::Content* c = req.mutable_content();
   c->set_title("Flu shots");
   c->set_text(text);
-  c->set_spoke("spokes/st-marys");
+  c->set_spoke(spoke);
   // The same text for the sandbox and X (the network of the channel fault tests).
   for (v1::Network network : {v1::NETWORK_SANDBOX, v1::NETWORK_X}) {
     v1::ContentVariant* v = c->add_variants();
@@ -200,8 +211,8 @@ absl::StatusOr<v1::Content> FaultTest::Approve(v1::PlannerService::Stub& planner
 
 absl::StatusOr<std::string> FaultTest::CreateApprovedContent(
     v1::PlannerService::Stub& planner, const std::string& text,
-    const std::vector<std::string>& x_thread) {
-  absl::StatusOr<std::string> content = CreateSubmittedContent(planner, text, x_thread);
+    const std::vector<std::string>& x_thread, const std::string& spoke) {
+  absl::StatusOr<std::string> content = CreateSubmittedContent(planner, text, x_thread, spoke);
   if (!content.ok()) return content.status();
   absl::StatusOr<v1::Content> approved = Approve(planner, *content);
   if (!approved.ok()) return approved.status();
@@ -251,6 +262,95 @@ v1::Post FaultTest::WaitForPostState(v1::PlannerService::Stub& planner, const st
       },
       timeout);
   return last;
+}
+
+std::vector<std::string> FaultTest::ScheduleBurst(v1::PlannerService::Stub& planner, int n,
+                                                  absl::Time first, absl::Duration spacing,
+                                                  const std::string& prefix,
+                                                  const std::string& account) {
+  // The account's spoke: "spokes/<id>" of "spokes/<id>/accounts/<id>".
+  const std::string spoke = account.substr(0, account.find("/accounts/"));
+  auto content =
+      CreateApprovedContent(planner, "Walk-in flu shots at St Mary, weekdays 8-6.", {}, spoke);
+  EXPECT_TRUE(content.ok()) << content.status();
+  std::vector<std::string> posts;
+  for (int i = 0; content.ok() && i < n; ++i) {
+    auto post =
+        Schedule(planner, *content, first + i * spacing, absl::StrCat(prefix, "-", i), account);
+    EXPECT_TRUE(post.ok()) << post.status();
+    if (post.ok()) posts.push_back(post->name());
+  }
+  return posts;
+}
+
+FaultTest::BurstOutcome FaultTest::ExpectEachPublishedOnceOrVisible(
+    v1::PlannerService::Stub& planner, const std::vector<std::string>& posts,
+    absl::Duration timeout) {
+  const auto ended = [](const v1::Post& post) {
+    return post.state() == v1::POST_STATE_PUBLISHED || post.state() == v1::POST_STATE_NEEDS_HUMAN ||
+           post.state() == v1::POST_STATE_FAILED;
+  };
+  const absl::Time deadline = absl::Now() + timeout;
+  BurstOutcome outcome;
+  absl::Duration latest = absl::ZeroDuration();  // the latest a post went out after its time
+  for (const std::string& name : posts) {
+    v1::Post post;
+    PollUntil(
+        [&] {
+          v1::GetPostRequest req;
+          req.set_name(name);
+          v1::GetPostResponse resp;
+          if (planner.GetPost(Context(paul_).get(), req, &resp).ok()) post = resp.post();
+          return ended(post);
+        },
+        std::max(deadline - absl::Now(), absl::ZeroDuration()));
+    const size_t calls = SandboxCallsFor(name).size();
+    if (post.state() == v1::POST_STATE_PUBLISHED) {
+      ++outcome.published;
+      latest = std::max(latest, FromProto(post.published_time()) - FromProto(post.publish_time()));
+      EXPECT_EQ(calls, 1u) << name << ": a second call is a double send";
+    } else if (ended(post)) {
+      ++outcome.needs_human;
+      EXPECT_LE(calls, 1u) << name << ": a second call is a double send";
+    } else {
+      ++outcome.lost;
+      ADD_FAILURE() << name << " did not end within " << absl::FormatDuration(timeout) << ": "
+                    << post.ShortDebugString();
+    }
+  }
+  std::cout << "found: of " << posts.size() << " posts, " << outcome.published
+            << " published with one call each at the sandbox, " << outcome.needs_human
+            << " visibly NEEDS_HUMAN or FAILED, " << outcome.lost
+            << " neither; the latest went out "
+            << absl::FormatDuration(absl::Trunc(latest, absl::Milliseconds(100)))
+            << " after its time\n";
+  const int markers = WaitForNoOutboxMarkers(absl::Seconds(20));
+  EXPECT_EQ(markers, 0) << "writes left owing their events";
+  std::cout << "found: " << markers << " outbox markers left\n";
+  return outcome;
+}
+
+void FaultTest::ExpectAPostScheduledNowGoesOut(v1::PlannerService::Stub& planner) {
+  absl::StatusOr<std::string> content = absl::UnknownError("not tried");
+  PollUntil(
+      [&] {
+        content = CreateApprovedContent(planner, "Flu shots resume Monday at St Mary.");
+        return content.ok();
+      },
+      absl::Seconds(20));
+  ASSERT_TRUE(content.ok()) << "the planner does not serve: " << content.status();
+  absl::StatusOr<v1::Post> post = absl::UnknownError("not tried");
+  PollUntil(
+      [&] {
+        post = Schedule(planner, *content, absl::Now() + absl::Seconds(2), "scheduled-after");
+        return post.ok();
+      },
+      absl::Seconds(20));
+  ASSERT_TRUE(post.ok()) << post.status();
+  std::cout << "did: scheduled one more post\n";
+  const BurstOutcome later =
+      ExpectEachPublishedOnceOrVisible(planner, {post->name()}, absl::Seconds(30));
+  EXPECT_EQ(later.published, 1) << "the publisher does not publish";
 }
 
 std::vector<v1::AuditEntry> FaultTest::AuditOf(v1::PlannerService::Stub& planner,

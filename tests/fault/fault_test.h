@@ -71,15 +71,21 @@ class FaultTest : public LocalServersTest {
   // the sandbox account "sandbox-main"; content written by wendy, submitted and
   // approved by rita; a post scheduled by paul.
   absl::Status CreateSandboxAccount(v1::PlannerService::Stub& planner);
+  // Another spoke, "spokes/<spoke_id>", with its own sandbox account "sandbox-main".
+  absl::Status CreateSpokeWithSandboxAccount(v1::PlannerService::Stub& planner,
+                                             const std::string& spoke_id,
+                                             const std::string& display_name);
   // `x_thread`: thread parts of the X variant (the text is its first post).
   absl::StatusOr<std::string> CreateSubmittedContent(v1::PlannerService::Stub& planner,
                                                      const std::string& text,
-                                                     const std::vector<std::string>& x_thread = {});
+                                                     const std::vector<std::string>& x_thread = {},
+                                                     const std::string& spoke = "spokes/st-marys");
   absl::StatusOr<v1::Content> Approve(v1::PlannerService::Stub& planner,
                                       const std::string& content);
   absl::StatusOr<std::string> CreateApprovedContent(v1::PlannerService::Stub& planner,
                                                     const std::string& text,
-                                                    const std::vector<std::string>& x_thread = {});
+                                                    const std::vector<std::string>& x_thread = {},
+                                                    const std::string& spoke = "spokes/st-marys");
   absl::StatusOr<v1::Post> Schedule(
       v1::PlannerService::Stub& planner, const std::string& content, absl::Time publish_time,
       const std::string& request_id = "",
@@ -91,6 +97,29 @@ class FaultTest : public LocalServersTest {
   // when `timeout` passes first).
   v1::Post WaitForPostState(v1::PlannerService::Stub& planner, const std::string& post,
                             v1::PostState state, absl::Duration timeout);
+  // A burst: `n` posts of one new approved content (of the account's spoke) on `account`, due from
+  // `first`, one every `spacing` (request ids "<prefix>-<i>"); their names.
+  // Fails the test when one cannot be scheduled.
+  std::vector<std::string> ScheduleBurst(
+      v1::PlannerService::Stub& planner, int n, absl::Time first, absl::Duration spacing,
+      const std::string& prefix = "burst",
+      const std::string& account = "spokes/st-marys/accounts/sandbox-main");
+  // How a burst ended, as a user sees it.
+  struct BurstOutcome {
+    int published = 0;    // PUBLISHED, each with exactly one call at the sandbox
+    int needs_human = 0;  // NEEDS_HUMAN or FAILED: visible, at most one call each
+    int lost = 0;         // neither within the timeout
+  };
+  // Waits up to `timeout` for every post of `posts` to end, and checks each:
+  // PUBLISHED with exactly one sandbox call, or visibly NEEDS_HUMAN or FAILED
+  // with at most one; then that no outbox marker is left. Prints "found:" lines.
+  BurstOutcome ExpectEachPublishedOnceOrVisible(v1::PlannerService::Stub& planner,
+                                                const std::vector<std::string>& posts,
+                                                absl::Duration timeout);
+  // Still serving: a person writes, approves and schedules a post due in 2 s
+  // (retrying each call for up to 20 s, as a person would), and it is
+  // published with one call at the sandbox within 30 s.
+  void ExpectAPostScheduledNowGoesOut(v1::PlannerService::Stub& planner);
   // Every audit entry of `resource`, in order; fails the test when it cannot be read.
   std::vector<v1::AuditEntry> AuditOf(v1::PlannerService::Stub& planner,
                                       const std::string& resource);

@@ -279,10 +279,12 @@ bool LocalNatsServer::Ready() const {
          !absl::StrContains(reply, "\"error\"");
 }
 
-absl::StatusOr<std::unique_ptr<LocalRedisServer>> LocalRedisServer::Start() {
+absl::StatusOr<std::unique_ptr<LocalRedisServer>> LocalRedisServer::Start(
+    std::vector<std::string> extra_args) {
   std::string binary = FindBinary("redis-server");
   if (binary.empty()) return absl::NotFoundError("redis-server is not installed (not on PATH)");
   std::unique_ptr<LocalRedisServer> server(new LocalRedisServer(binary, MakeTempDir("redis")));
+  server->extra_args_ = std::move(extra_args);
   if (absl::Status s = server->StartOnFreePort(); !s.ok()) return s;
   return server;
 }
@@ -290,12 +292,14 @@ absl::StatusOr<std::unique_ptr<LocalRedisServer>> LocalRedisServer::Start() {
 std::string LocalRedisServer::url() const { return absl::StrCat("redis://127.0.0.1:", port()); }
 
 std::vector<std::string> LocalRedisServer::Args() const {
-  return {"--port",       absl::StrCat(port()),
-          "--bind",       "127.0.0.1",
-          "--save",       "",
-          "--appendonly", "no",
-          "--dir",        dir(),
-          "--daemonize",  "no"};
+  std::vector<std::string> args = {"--port",       absl::StrCat(port()),
+                                   "--bind",       "127.0.0.1",
+                                   "--save",       "",
+                                   "--appendonly", "no",
+                                   "--dir",        dir(),
+                                   "--daemonize",  "no"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  return args;
 }
 
 bool LocalRedisServer::Ready() const {
@@ -313,6 +317,34 @@ absl::Status LocalRedisServer::FlushAll() {
     return absl::UnavailableError(absl::StrCat("FLUSHALL failed: ", reply));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// True once `r` starts with one whole simple, error, integer or bulk reply.
+bool HasWholeRedisReply(const std::string& r) {
+  const size_t line_end = r.find("\r\n");
+  if (line_end == std::string::npos) return false;
+  if (r[0] != '$') return true;
+  int64_t length = 0;
+  if (!absl::SimpleAtoi(r.substr(1, line_end - 1), &length)) return true;  // malformed: stop
+  if (length < 0) return true;                                             // $-1: nil
+  return r.size() >= line_end + 2 + static_cast<size_t>(length) + 2;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> LocalRedisServer::Command(const std::vector<std::string>& words,
+                                                      absl::Duration timeout) const {
+  std::string request = absl::StrCat("*", words.size(), "\r\n");
+  for (const std::string& word : words)
+    absl::StrAppend(&request, "$", word.size(), "\r\n", word, "\r\n");
+  std::string reply = Exchange(port(), request, HasWholeRedisReply, timeout);
+  if (!HasWholeRedisReply(reply)) {
+    return absl::UnavailableError(absl::StrCat("no whole reply to ", words.empty() ? "" : words[0],
+                                               " within ", absl::FormatDuration(timeout)));
+  }
+  return reply;
 }
 
 }  // namespace carecast::testing

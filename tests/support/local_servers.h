@@ -105,15 +105,26 @@ class LocalNatsServer final : public LocalServer {
 // redis-server without persistence on 127.0.0.1.
 class LocalRedisServer final : public LocalServer {
  public:
-  static absl::StatusOr<std::unique_ptr<LocalRedisServer>> Start();
+  // `extra_args` follow the usual ones and are kept for restarts (e.g.
+  // {"--maxmemory", "4mb", "--maxmemory-policy", "allkeys-random"}).
+  static absl::StatusOr<std::unique_ptr<LocalRedisServer>> Start(
+      std::vector<std::string> extra_args = {});
   std::string url() const;  // redis://127.0.0.1:<port>
   // FLUSHALL through a separate connection.
   absl::Status FlushAll();
+  // Sends one command (its words) through a separate connection and returns
+  // its reply as Redis wrote it ("+OK\r\n", ":1\r\n", "$2\r\nhi\r\n"): a
+  // simple, error, integer or bulk reply, not an array. UNAVAILABLE when no
+  // whole reply came within `timeout`; an error reply ("-...") is returned as is.
+  absl::StatusOr<std::string> Command(const std::vector<std::string>& words,
+                                      absl::Duration timeout = absl::Seconds(5)) const;
 
  private:
   using LocalServer::LocalServer;
   std::vector<std::string> Args() const override;
   bool Ready() const override;  // PING answers PONG
+
+  std::vector<std::string> extra_args_;
 };
 
 }  // namespace carecast::testing

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -29,7 +30,7 @@ class LocalServersTest : public ::testing::Test {
     }
     auto nats = NatsNodes() > 1 ? absl::StatusOr<std::unique_ptr<LocalNatsServer>>(nullptr)
                                 : LocalNatsServer::Start();
-    auto redis = LocalRedisServer::Start();
+    auto redis = LocalRedisServer::Start(RedisArgs());
     if (nats.status().code() == absl::StatusCode::kNotFound ||
         redis.status().code() == absl::StatusCode::kNotFound) {
       GTEST_FAIL() << "nats-server or redis-server is not installed (scripts/install-deps.sh "
@@ -44,6 +45,8 @@ class LocalServersTest : public ::testing::Test {
   // How many nats-server nodes the test runs on: 1 (one server, R1 streams)
   // or 3 (a JetStream cluster, R3 streams and buckets; nats_cluster_).
   virtual int NatsNodes() const { return 1; }
+  // Arguments redis-server gets after the usual ones (none by default).
+  virtual std::vector<std::string> RedisArgs() const { return {}; }
   // The URL(s) clients connect to: one server's, or every node's, comma-separated.
   std::string nats_url() const {
     return nats_cluster_ ? nats_cluster_->url() : nats_server_->url();
