@@ -22,11 +22,69 @@
 #include "services/publisher/channels/redis_rate_limiter.h"
 #include "services/publisher/channels/sandbox_channel.h"
 #include "services/publisher/channels/token_expiry_watcher.h"
+#include "services/publisher/engagement_collector.h"
 #include "services/publisher/publisher.h"
 #include "services/publisher/publisher_config.h"
 #include "services/publisher/publisher_grpc_service.h"
 #include "services/publisher/publisher_metrics.h"
 #include "services/publisher/publisher_roles.h"
+
+namespace {
+
+// The dispatch core's options from the configuration.
+carecast::publisher::PublisherOptions DispatchOptions(
+    const carecast::publisher::PublisherConfig& config) {
+  carecast::publisher::PublisherOptions options;
+  options.publisher_id = config.publisher_id;
+  options.policy.claim_lease = config.claim_lease;
+  options.policy.max_attempts = config.max_attempts;
+  options.policy.retry_backoff = config.retry_backoff;
+  options.policy.max_retry_backoff = config.max_retry_backoff;
+  options.poll_interval = config.poll_interval;
+  options.lookahead = config.lookahead;
+  options.dispatch_concurrency = static_cast<size_t>(config.dispatch_concurrency);
+  options.stream_replicas = config.common.stream_replicas;
+  options.relay = {.period = config.common.outbox_relay_period,
+                   .grace = config.common.outbox_relay_grace};
+  options.index_reconcile_period = config.common.index_reconcile_period;
+  options.due_sweep_period = config.due_sweep_period;
+  options.due_sweep_horizon = config.due_sweep_horizon;
+  options.takedown.automatic = config.auto_takedown;
+  options.takedown.retry_backoff = config.takedown_retry_backoff;
+  options.takedown.max_retry_backoff = config.takedown_max_retry_backoff;
+  return options;
+}
+
+// The engagement collector, started; null when CARECAST_ENGAGEMENT_TICK is 0.
+absl::StatusOr<std::unique_ptr<carecast::publisher::EngagementCollector>> StartEngagementCollector(
+    const carecast::publisher::PublisherConfig& config, carecast::common::ServiceHost& host,
+    carecast::publisher::ChannelRegistry& channels, carecast::publisher::EngagementMetrics& metrics,
+    carecast::common::IndexRepairObserver& repairs) {
+  namespace publisher = carecast::publisher;
+  namespace buckets = carecast::common::buckets;
+  if (config.engagement_tick <= absl::ZeroDuration()) return nullptr;
+  auto collector = std::make_unique<publisher::EngagementCollector>(
+      publisher::EngagementCollectorOptions{
+          .schedule = config.engagement_schedule,
+          .tick = config.engagement_tick,
+          .account_reads_per_hour = config.engagement_account_reads_per_hour,
+          .followers_interval = config.followers_interval,
+          // The whole posts bucket again: ten times rarer than the due index.
+          .reconcile_period = config.common.index_reconcile_period * 10},
+      publisher::EngagementCollectorDeps{.bus = host.nats(),
+                                         .posts = host.bucket(buckets::kPosts),
+                                         .organisation = host.bucket(buckets::kOrganisation),
+                                         .index = host.index(),
+                                         .channels = channels,
+                                         .clock = host.clock(),
+                                         .logger = host.logger(),
+                                         .metrics = metrics,
+                                         .repairs = repairs});
+  if (absl::Status s = collector->Start(); !s.ok()) return s;
+  return collector;
+}
+
+}  // namespace
 
 int main() {
   namespace common = carecast::common;
@@ -94,23 +152,7 @@ int main() {
         host.registry(), host.clock(), host.logger());
     token_watcher->Start();
   }
-  publisher::PublisherOptions options;
-  options.publisher_id = config->publisher_id;
-  options.policy.claim_lease = config->claim_lease;
-  options.policy.max_attempts = config->max_attempts;
-  options.policy.retry_backoff = config->retry_backoff;
-  options.policy.max_retry_backoff = config->max_retry_backoff;
-  options.poll_interval = config->poll_interval;
-  options.lookahead = config->lookahead;
-  options.dispatch_concurrency = static_cast<size_t>(config->dispatch_concurrency);
-  options.stream_replicas = cc.stream_replicas;
-  options.relay = {.period = cc.outbox_relay_period, .grace = cc.outbox_relay_grace};
-  options.index_reconcile_period = cc.index_reconcile_period;
-  options.due_sweep_period = config->due_sweep_period;
-  options.due_sweep_horizon = config->due_sweep_horizon;
-  options.takedown.automatic = config->auto_takedown;
-  options.takedown.retry_backoff = config->takedown_retry_backoff;
-  options.takedown.max_retry_backoff = config->takedown_max_retry_backoff;
+  const publisher::PublisherOptions options = DispatchOptions(*config);
   common::OutboxMetrics outbox_metrics(
       host.registry(), {std::string(buckets::kPosts), std::string(buckets::kOrganisation)});
   auto core =
@@ -132,6 +174,16 @@ int main() {
     return host.Fail("cannot start dispatch", s, ExitCode::kDependency);
   }
 
+  // Engagement and follower readings (engagement_collector.h); off with a zero tick.
+  publisher::EngagementMetrics engagement_metrics(host.registry());
+  absl::StatusOr<std::unique_ptr<publisher::EngagementCollector>> engagement =
+      StartEngagementCollector(*config, host, channels, engagement_metrics,
+                               metrics.index_repairs());
+  if (!engagement.ok()) {
+    return host.Fail("cannot start the engagement collector", engagement.status(),
+                     ExitCode::kDependency);
+  }
+
   publisher::PublisherGrpcService grpc_service(**core, host.Edge(publisher::PublisherRoleTable()));
   return host.Serve(
       {.grpc_services = {&grpc_service},
@@ -143,6 +195,7 @@ int main() {
        // recorded, then the consumers are drained; only then stop answering.
        .stop = [&] {
          (*core)->Stop();
+         if (*engagement != nullptr) (*engagement)->Stop();
          if (token_watcher != nullptr) token_watcher->Stop();
        }});
 }

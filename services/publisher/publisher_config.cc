@@ -20,6 +20,28 @@ bool IsValidPublisherId(const std::string& id) {
   return true;
 }
 
+void ReadEngagementConfig(common::ConfigReader& reader, PublisherConfig& config) {
+  config.engagement_tick = reader.Duration("CARECAST_ENGAGEMENT_TICK", config.engagement_tick);
+  if (config.engagement_tick < absl::ZeroDuration() || config.engagement_tick > absl::Hours(1))
+    reader.AddError("CARECAST_ENGAGEMENT_TICK: must be between 0 (off) and 1h");
+  const std::string schedule = reader.String("CARECAST_ENGAGEMENT_SCHEDULE", "");
+  if (!schedule.empty()) {
+    absl::StatusOr<EngagementSchedule> parsed = EngagementSchedule::Parse(schedule);
+    if (parsed.ok()) {
+      config.engagement_schedule = *std::move(parsed);
+    } else {
+      reader.AddError(absl::StrCat("CARECAST_ENGAGEMENT_SCHEDULE: ", parsed.status().message()));
+    }
+  }
+  config.engagement_account_reads_per_hour =
+      static_cast<int>(reader.Int("CARECAST_ENGAGEMENT_ACCOUNT_READS_PER_HOUR",
+                                  config.engagement_account_reads_per_hour, 1, 100000));
+  config.followers_interval =
+      reader.Duration("CARECAST_FOLLOWERS_INTERVAL", config.followers_interval);
+  if (config.followers_interval < absl::Minutes(1) || config.followers_interval > absl::Hours(168))
+    reader.AddError("CARECAST_FOLLOWERS_INTERVAL: must be between 1m and 7d");
+}
+
 }  // namespace
 
 std::string DefaultPublisherId() {
@@ -122,6 +144,7 @@ absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env
         "CARECAST_PUBLISHER_TAKEDOWN_MAX_RETRY_BACKOFF: must not be shorter than "
         "CARECAST_PUBLISHER_TAKEDOWN_RETRY_BACKOFF");
   }
+  ReadEngagementConfig(reader, config);
   if (absl::Status s = reader.Finish(); !s.ok()) return s;
   return config;
 }

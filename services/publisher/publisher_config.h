@@ -9,6 +9,7 @@
 
 #include "services/common/base/env_config.h"
 #include "services/common/networks/channel_settings.h"
+#include "services/publisher/engagement_schedule.h"
 
 namespace carecast::publisher {
 
@@ -74,6 +75,16 @@ struct PublisherConfig {
   // network's own Retry-After wins when longer.
   absl::Duration takedown_retry_backoff = absl::Seconds(2);
   absl::Duration takedown_max_retry_backoff = absl::Minutes(5);
+  // The engagement collector (engagement_collector.h, docs/measurement.md):
+  // CARECAST_ENGAGEMENT_TICK (30s; 0 turns it off; at most 1h) between ticks;
+  // CARECAST_ENGAGEMENT_SCHEDULE ("1h:10m,24h:1h,7d:6h,28d:24h": a post younger
+  // than each age is read every interval, and not after the last age);
+  // CARECAST_ENGAGEMENT_ACCOUNT_READS_PER_HOUR (120, 1..100000) per account and
+  // replica; CARECAST_FOLLOWERS_INTERVAL (6h; 1m..7d) between follower readings.
+  absl::Duration engagement_tick = absl::Seconds(30);
+  EngagementSchedule engagement_schedule;
+  int engagement_account_reads_per_hour = 120;
+  absl::Duration followers_interval = absl::Hours(6);
 };
 
 // Reads and validates; INVALID_ARGUMENT listing every problem.

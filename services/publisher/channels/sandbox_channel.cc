@@ -18,6 +18,7 @@
 #include "services/common/base/ids.h"
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
+#include "services/publisher/channels/sandbox_audience.h"
 
 namespace carecast::publisher {
 namespace {
@@ -388,9 +389,23 @@ absl::StatusOr<std::vector<RemotePost>> SandboxChannel::ListRecent(std::string_v
 }
 
 absl::StatusOr<Engagement> SandboxChannel::ReadEngagement(std::string_view /*account*/,
-                                                          std::string_view /*external_id*/) {
-  // Nobody reads the sandbox: every figure is a true zero.
-  return Engagement{0, 0, 0, 0, 0};
+                                                          std::string_view external_id) {
+  ASSIGN_OR_RETURN(SandboxAudience audience, ReadSandboxAudience(dir()));
+  if (audience.deleted.contains(external_id))
+    return absl::NotFoundError("the sandbox post was deleted");
+  auto it = audience.posts.find(external_id);
+  if (it != audience.posts.end()) return it->second;
+  return Engagement{0, 0, 0, 0, 0};  // nobody has seen it: true zeros
+}
+
+absl::StatusOr<int64_t> SandboxChannel::ReadFollowers(std::string_view account) {
+  ASSIGN_OR_RETURN(SandboxAudience audience, ReadSandboxAudience(dir()));
+  auto it = audience.followers.find(account);
+  return it != audience.followers.end() ? it->second : 0;
+}
+
+std::string SandboxChannel::dir() const {
+  return std::filesystem::path(path_).parent_path().string();
 }
 
 absl::StatusOr<std::vector<DeliveryRecord>> SandboxChannel::ListDeliveries(size_t offset,

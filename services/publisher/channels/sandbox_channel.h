@@ -11,6 +11,9 @@
 // "delivered", "repeat", "refused", "unknown" or "lost_receipt"). A correct
 // publisher makes exactly one call per key; ReadSandboxCalls parses the file.
 //
+// Engagement and follower counts come from <dir>/audience.jsonl
+// (sandbox_audience.h), which a demo or a test writes.
+//
 // Test triggers: text containing one of these markers drives an outcome through
 // a real publisher binary (nothing else in the text changes):
 //   "[sandbox:refuse]"       permanent refusal (kPermanent), nothing delivered:
@@ -74,12 +77,17 @@ class SandboxChannel final : public Channel, public DeliveryLog {
   absl::Status Delete(std::string_view account, std::string_view external_id) override;
   absl::StatusOr<std::vector<RemotePost>> ListRecent(std::string_view account, absl::Time since,
                                                      int limit) override;
-  // All zero: nobody reads the sandbox.
+  // From <dir>/audience.jsonl (sandbox_audience.h): true zeros for a post
+  // without a line, NOT_FOUND for one marked deleted.
   absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                             std::string_view external_id) override;
+  // From <dir>/audience.jsonl; 0 for an account without a line.
+  absl::StatusOr<int64_t> ReadFollowers(std::string_view account) override;
   absl::StatusOr<std::vector<DeliveryRecord>> ListDeliveries(size_t offset, size_t limit) override;
 
   const std::string& path() const { return path_; }
+  // The directory of the record (and of calls.jsonl and audience.jsonl).
+  std::string dir() const;
 
  private:
   SandboxChannel(std::string path, int fd, int calls_fd, std::string publisher_id,
