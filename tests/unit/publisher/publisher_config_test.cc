@@ -114,6 +114,34 @@ TEST(PublisherConfigTest, LookaheadIsAtMostATenthOfTheLease) {
   EXPECT_THAT(refused.status().message(), HasSubstr("CARECAST_PUBLISHER_LOOKAHEAD"));
 }
 
+TEST(PublisherConfigTest, EngagementCollectorSettings) {
+  auto vars = Required();
+  absl::StatusOr<PublisherConfig> defaults = ReadPublisherConfig(common::MapEnv(vars));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->engagement_tick, absl::Seconds(30));
+  EXPECT_EQ(defaults->engagement_schedule.max_age(), absl::Hours(24 * 28));
+  EXPECT_EQ(defaults->engagement_account_reads_per_hour, 120);
+  EXPECT_EQ(defaults->followers_interval, absl::Hours(6));
+
+  vars["CARECAST_ENGAGEMENT_TICK"] = "0s";
+  vars["CARECAST_ENGAGEMENT_SCHEDULE"] = "1h:5m,3d:6h";
+  vars["CARECAST_ENGAGEMENT_ACCOUNT_READS_PER_HOUR"] = "30";
+  vars["CARECAST_FOLLOWERS_INTERVAL"] = "24h";
+  absl::StatusOr<PublisherConfig> set = ReadPublisherConfig(common::MapEnv(vars));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->engagement_tick, absl::ZeroDuration());
+  EXPECT_EQ(set->engagement_schedule.max_age(), absl::Hours(72));
+  EXPECT_EQ(set->engagement_account_reads_per_hour, 30);
+  EXPECT_EQ(set->followers_interval, absl::Hours(24));
+
+  vars["CARECAST_ENGAGEMENT_SCHEDULE"] = "3d:6h,1h:5m";
+  vars["CARECAST_FOLLOWERS_INTERVAL"] = "10s";
+  absl::StatusOr<PublisherConfig> refused = ReadPublisherConfig(common::MapEnv(vars));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("CARECAST_ENGAGEMENT_SCHEDULE"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("CARECAST_FOLLOWERS_INTERVAL"));
+}
+
 TEST(PublisherConfigTest, ReportsEveryProblemAtOnce) {
   std::map<std::string, std::string, std::less<>> vars = {
       {"CARECAST_PUBLISHER_ID", "bad id!"},
