@@ -68,6 +68,10 @@ ObjectiveFigure ProgramFigures::FigureOf(const ObjectiveState& o) const {
     case v1::KPI_UNSPECIFIED:
     case v1::KPI_ENGAGEMENT_RATE:
     case v1::KPI_REACH:
+    case v1::KPI_FOLLOWER_GROWTH:
+    case v1::KPI_LINK_CLICKS:
+    case v1::KPI_NEGATIVE_MENTION_RATIO:
+    case v1::KPI_INBOX_FIRST_RESPONSE_SECONDS:
     case v1::Kpi_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::Kpi_INT_MAX_SENTINEL_DO_NOT_USE_:
       f.measured = false;
@@ -317,6 +321,10 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyObjectiveCreated(
     case v1::KPI_UNSPECIFIED:
     case v1::KPI_ENGAGEMENT_RATE:
     case v1::KPI_REACH:
+    case v1::KPI_FOLLOWER_GROWTH:
+    case v1::KPI_LINK_CLICKS:
+    case v1::KPI_NEGATIVE_MENTION_RATIO:
+    case v1::KPI_INBOX_FIRST_RESPONSE_SECONDS:
     case v1::Kpi_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::Kpi_INT_MAX_SENTINEL_DO_NOT_USE_:
       break;
