@@ -635,6 +635,22 @@ absl::StatusOr<std::vector<RemotePost>> BlueskyChannel::ListRecent(std::string_v
   return posts;
 }
 
+absl::StatusOr<int64_t> BlueskyChannel::ReadFollowers(std::string_view account) {
+  ASSIGN_OR_RETURN(Session session, SessionFor(account, absl::InfiniteFuture()));
+  ApiCall call;
+  call.nsid = "app.bsky.actor.getProfile";
+  call.query = absl::StrCat("actor=", UrlEncode(session.did));
+  ASSIGN_OR_RETURN(common::HttpReply reply, Call(account, call));
+  if (reply.status >= 300) return Failure(reply, CallKind::kRead);
+  std::optional<json> profile = ParseJson(reply.body);
+  int64_t followers = profile ? CountField(*profile, "followersCount") : -1;
+  if (followers < 0) {
+    return MakeChannelError(ChannelErrorKind::kRetryable,
+                            "bluesky: the profile has no followersCount");
+  }
+  return followers;
+}
+
 absl::StatusOr<Engagement> BlueskyChannel::ReadEngagement(std::string_view account,
                                                           std::string_view external_id) {
   ApiCall call;

@@ -79,6 +79,8 @@ class BlueskyChannel final : public Channel {
   // impressions and clicks are not reported (-1).
   absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                             std::string_view external_id) override;
+  // followersCount of app.bsky.actor.getProfile for the session's own did.
+  absl::StatusOr<int64_t> ReadFollowers(std::string_view account) override;
 
  private:
   struct Session {

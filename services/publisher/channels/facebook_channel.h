@@ -84,6 +84,8 @@ class FacebookChannel final : public Channel {
   // are -1 (they need the Page Insights permission: not read).
   absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                             std::string_view external_id) override;
+  // followers_count of GET /{page-id}?fields=followers_count (the Page's followers).
+  absl::StatusOr<int64_t> ReadFollowers(std::string_view account) override;
 
  private:
   struct Page;

@@ -101,6 +101,8 @@ class InstagramChannel final : public Channel {
   // (impressions need the insights edge: not read).
   absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                             std::string_view external_id) override;
+  // followers_count of GET /{ig-user-id}?fields=followers_count.
+  absl::StatusOr<int64_t> ReadFollowers(std::string_view account) override;
 
  private:
   struct Container;

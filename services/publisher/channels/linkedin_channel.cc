@@ -590,6 +590,34 @@ absl::Status LinkedInChannel::Delete(std::string_view account, std::string_view 
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> LinkedInChannel::ReadFollowers(std::string_view account) {
+  ASSIGN_OR_RETURN(Credential credential, CredentialsOf(account));
+  std::string author = credential.Field("author_urn");
+  if (!absl::StartsWith(author, "urn:li:organization:")) {
+    return absl::UnimplementedError(
+        "linkedin reports followers of organization pages only, not of a member");
+  }
+  Call call{std::string(account),
+            "GET",
+            absl::StrCat("/rest/networkSizes/", UrlEncode(author),
+                         "?edgeType=COMPANY_FOLLOWED_BY_MEMBER"),
+            "",
+            CallKind::kRead,
+            absl::InfiniteFuture()};
+  ASSIGN_OR_RETURN(common::HttpReply reply, Send(call, credential));
+  if (reply.status != 200) {
+    return AnswerFailure(reply, CallKind::kRead, account, options_.linkedin_version,
+                         options_.rate_block, clock_.Now());
+  }
+  json body = ParseBody(reply);
+  int64_t followers = body.is_object() ? IntMember(body, "firstDegreeSize") : -1;
+  if (followers < 0) {
+    return MakeChannelError(ChannelErrorKind::kRetryable,
+                            "linkedin: networkSizes answered without firstDegreeSize");
+  }
+  return followers;
+}
+
 absl::StatusOr<Engagement> LinkedInChannel::ReadEngagement(std::string_view account,
                                                            std::string_view external_id) {
   ASSIGN_OR_RETURN(Credential credential, CredentialsOf(account));

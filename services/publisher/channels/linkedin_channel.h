@@ -87,6 +87,10 @@ class LinkedInChannel final : public Channel {
   // the organization share statistics API).
   absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                             std::string_view external_id) override;
+  // An organization author's followers: firstDegreeSize of GET
+  // /rest/networkSizes/{organization urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER.
+  // A person author: UNIMPLEMENTED (a member's network size needs a partner program).
+  absl::StatusOr<int64_t> ReadFollowers(std::string_view account) override;
 
   // "https://www.linkedin.com/feed/update/<urn>/".
   static std::string PostUrl(std::string_view urn);

@@ -401,6 +401,20 @@ absl::StatusOr<Engagement> MastodonChannel::ReadEngagement(std::string_view acco
   return engagement;
 }
 
+absl::StatusOr<int64_t> MastodonChannel::ReadFollowers(std::string_view account) {
+  ApiCall call;
+  call.path = "/api/v1/accounts/verify_credentials";
+  ASSIGN_OR_RETURN(common::HttpReply reply, Call(account, call));
+  if (reply.status >= 300) return Failure(reply, CallKind::kRead);
+  std::optional<json> body = ParseJson(reply.body);
+  int64_t followers = body ? CountField(*body, "followers_count") : -1;
+  if (followers < 0) {
+    return MakeChannelError(ChannelErrorKind::kRetryable,
+                            "mastodon: verify_credentials answered without followers_count");
+  }
+  return followers;
+}
+
 absl::StatusOr<std::string> MastodonChannel::UploadMedia(std::string_view account,
                                                          const MediaRef& media, size_t index,
                                                          absl::Time deadline) {

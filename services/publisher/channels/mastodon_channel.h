@@ -74,6 +74,8 @@ class MastodonChannel final : public Channel {
   // favourites, reblogs, replies; impressions and clicks are not reported (-1).
   absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                             std::string_view external_id) override;
+  // followers_count of GET /api/v1/accounts/verify_credentials (the token's own account).
+  absl::StatusOr<int64_t> ReadFollowers(std::string_view account) override;
 
  private:
   // One HTTP exchange with the instance.

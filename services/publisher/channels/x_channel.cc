@@ -390,6 +390,26 @@ absl::Status XChannel::Delete(std::string_view account, std::string_view externa
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> XChannel::ReadFollowers(std::string_view account) {
+  ASSIGN_OR_RETURN(Credential credential, CredentialsOf(account));
+  Call call{std::string(account),
+            "GET",
+            "/2/users/me?user.fields=public_metrics",
+            "",
+            CallKind::kRead,
+            Bucket("user-me", account),
+            absl::InfiniteFuture()};
+  ASSIGN_OR_RETURN(common::HttpReply reply, Send(call, credential));
+  if (reply.status != 200) return AnswerFailure(reply, CallKind::kRead, account, clock_.Now());
+  json body = ParseBody(reply);
+  const json* data = body.is_discarded() ? nullptr : Member(body, "data");
+  const json* metrics = data != nullptr ? Member(*data, "public_metrics") : nullptr;
+  int64_t followers = metrics != nullptr ? IntMember(*metrics, "followers_count") : -1;
+  if (followers < 0)
+    return MakeChannelError(ChannelErrorKind::kRetryable, "x: users/me gave no followers_count");
+  return followers;
+}
+
 absl::StatusOr<Engagement> XChannel::ReadEngagement(std::string_view account,
                                                     std::string_view external_id) {
   ASSIGN_OR_RETURN(Credential credential, CredentialsOf(account));

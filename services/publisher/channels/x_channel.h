@@ -78,6 +78,9 @@ class XChannel final : public Channel {
   // likes, shares (retweets + quotes), replies and impressions; clicks -1.
   absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                             std::string_view external_id) override;
+  // public_metrics.followers_count of GET /2/users/me?user.fields=public_metrics
+  // (the token's own user), under the "user-me" budget.
+  absl::StatusOr<int64_t> ReadFollowers(std::string_view account) override;
 
   // "https://x.com/i/web/status/<id>".
   static std::string PostUrl(std::string_view id);

@@ -96,6 +96,7 @@ BlueskyFake::BlueskyFake(BlueskyFakeSettings settings)
   http().Post("/xrpc/com.atproto.repo.uploadBlob",
               [this](Req req, Res res) { UploadBlob(req, res); });
   http().Get("/xrpc/app.bsky.feed.getPosts", [this](Req req, Res res) { GetPosts(req, res); });
+  http().Get("/xrpc/app.bsky.actor.getProfile", [this](Req req, Res res) { GetProfile(req, res); });
 }
 
 // Handlers read this object's members: the server must stop before they go.
@@ -405,7 +406,7 @@ void BlueskyFake::UploadBlob(const httplib::Request& req, httplib::Response& res
 }
 
 void BlueskyFake::GetPosts(const httplib::Request& req, httplib::Response& res) {
-  if (!AdmitWithAccess(req, res)) return;
+  if (!AdmitWithAccess(req, res) || !BeginRead(res)) return;
   json views = json::array();
   for (size_t i = 0; i < req.get_param_value_count("uris"); ++i) {
     std::optional<FakePost> post = LiveRecord(req.get_param_value("uris", i));
@@ -414,14 +415,30 @@ void BlueskyFake::GetPosts(const httplib::Request& req, httplib::Response& res) 
                      {"cid", post->attributes["cid"]},
                      {"author", {{"did", settings_.did}, {"handle", settings_.handle}}},
                      {"record", json::parse(post->attributes["record"], nullptr, false)},
-                     {"replyCount", post->engagement.replies},
-                     {"repostCount", post->engagement.shares},
-                     {"likeCount", post->engagement.likes},
                      {"quoteCount", 0},
                      {"indexedAt", absl::FormatTime(absl::RFC3339_full, post->create_time,
                                                     absl::UTCTimeZone())}});
+    // The counts are optional in the lexicon: a negative one is left out.
+    for (const auto& [name, count] : {std::pair{"replyCount", post->engagement.replies},
+                                      std::pair{"repostCount", post->engagement.shares},
+                                      std::pair{"likeCount", post->engagement.likes}}) {
+      if (count >= 0) views.back()[name] = count;
+    }
   }
   AnswerJson(res, 200, json{{"posts", views}});
+}
+
+void BlueskyFake::GetProfile(const httplib::Request& req, httplib::Response& res) {
+  if (!AdmitWithAccess(req, res) || !BeginRead(res)) return;
+  std::string actor = req.get_param_value("actor");
+  if (actor != settings_.did && actor != settings_.handle)
+    return AnswerXrpcError(res, 400, "InvalidRequest", "Profile not found");
+  AnswerJson(res, 200,
+             json{{"did", settings_.did},
+                  {"handle", settings_.handle},
+                  {"followersCount", ServeFollowers(settings_.did)},
+                  {"followsCount", 0},
+                  {"postsCount", static_cast<int64_t>(live_posts())}});
 }
 
 void BlueskyFake::AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const {

@@ -9,6 +9,7 @@
 //   GET  /xrpc/com.atproto.repo.listRecords       rkey order (newest TID first)
 //   POST /xrpc/com.atproto.repo.uploadBlob        raw bytes
 //   GET  /xrpc/app.bsky.feed.getPosts             likeCount, repostCount, ...
+//   GET  /xrpc/app.bsky.actor.getProfile          followersCount (SetFollowers(did))
 //   GET  /files/<name>                            a media host (no token, not counted)
 // One repository (settings' did and handle). A create whose rkey exists is
 // refused with 400 InvalidRequest "Record already exists" and not counted. An
@@ -87,6 +88,7 @@ class BlueskyFake final : public FakeNetworkServer {
   void ListRecords(const httplib::Request& req, httplib::Response& res);
   void UploadBlob(const httplib::Request& req, httplib::Response& res);
   void GetPosts(const httplib::Request& req, httplib::Response& res);
+  void GetProfile(const httplib::Request& req, httplib::Response& res);
 
   // Admit, then the token must be an access token (else 400 InvalidToken).
   bool AdmitWithAccess(const httplib::Request& req, httplib::Response& res);

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -241,7 +242,14 @@ void FacebookFake::ListComments(const httplib::Request& req, httplib::Response& 
 }
 
 void FacebookFake::ReadObject(const httplib::Request& req, httplib::Response& res) {
-  if (!Admit(req, res)) return;
+  if (!Admit(req, res) || !BeginRead(res)) return;
+  if (req.matches[1].str() == settings_.page_id) {
+    json page = {{"id", settings_.page_id}};
+    if (absl::StrContains(Param(req, "fields"), "followers_count"))
+      page["followers_count"] = ServeFollowers(settings_.page_id);
+    AnswerJson(res, page);
+    return;
+  }
   std::optional<FakePost> post = FindPost(req.matches[1].str());
   if (!post || post->deleted) {
     AnswerNoSuchObject(res, "get", req.matches[1].str());
@@ -252,10 +260,15 @@ void FacebookFake::ReadObject(const httplib::Request& req, httplib::Response& re
     if (!other.deleted && other.in_reply_to == post->id) ++comments;
   }
   json body = ItemOf(*post);
-  body["reactions"] = {{"data", json::array()},
-                       {"summary", {{"total_count", post->engagement.likes}}}};
-  body["comments"] = {{"data", json::array()},
-                      {"summary", {{"total_count", comments}, {"can_comment", true}}}};
+  // A negative count leaves the edge out, as when the token may not read it.
+  if (post->engagement.likes >= 0) {
+    body["reactions"] = {{"data", json::array()},
+                         {"summary", {{"total_count", post->engagement.likes}}}};
+  }
+  if (post->engagement.replies >= 0) {
+    body["comments"] = {{"data", json::array()},
+                        {"summary", {{"total_count", comments}, {"can_comment", true}}}};
+  }
   if (post->engagement.shares > 0) body["shares"] = {{"count", post->engagement.shares}};
   AnswerJson(res, body);
 }

@@ -3,7 +3,8 @@
 // /{page-id}/feed (fields, since, limit, after cursor); POST /{post-id}/comments
 // → {"id"}; GET /{object-id}/comments; GET /{object-id} (message, created_time,
 // permalink_url, shares, comments and reactions summaries); DELETE /{object-id}
-// → {"success":true}. Refusals as Meta sends them: the same message as one of
+// → {"success":true}; GET /{page-id}?fields=followers_count (SetFollowers(page id)).
+// Refusals as Meta sends them: the same message as one of
 // the Page's posts of the last 24 h → 400 (#506); an expired token → 400 code
 // 190/463; a spent budget → 400 code 32 "Page request limit reached", with the
 // usage headers on every answer while SetRateLimit is on. Counts a create for

@@ -164,6 +164,51 @@ void FakeNetworkServer::SetEngagement(const std::string& id, FakeEngagement enga
   }
 }
 
+void FakeNetworkServer::SetFollowers(const std::string& account, int64_t followers) {
+  std::lock_guard lock(mu_);
+  followers_[account] = followers;
+}
+
+void FakeNetworkServer::QueueReadFault(FakeFault fault) {
+  std::lock_guard lock(mu_);
+  read_faults_.push_back(fault);
+}
+
+bool FakeNetworkServer::BeginRead(httplib::Response& res) {
+  std::lock_guard lock(mu_);
+  if (read_faults_.empty()) return true;
+  FakeFault fault = read_faults_.front();
+  read_faults_.pop_front();
+  switch (fault) {
+    case FakeFault::kRateLimited:
+      AnswerRateLimited(res, std::max<int64_t>(rate_limit_, 1), absl::Now() + absl::Seconds(2));
+      return false;
+    case FakeFault::kTokenExpired:
+      AnswerTokenExpired(res);
+      return false;
+    case FakeFault::kServerErrorBefore:
+      AnswerServerError(res, 503);
+      return false;
+    case FakeFault::kServerErrorAfter:
+    case FakeFault::kTimeoutAfterCommit:
+    case FakeFault::kDuplicateRefusal:
+      return true;  // not a read's failure: served as usual
+  }
+  return true;
+}
+
+int64_t FakeNetworkServer::ServeFollowers(const std::string& account) {
+  std::lock_guard lock(mu_);
+  ++follower_reads_;
+  auto it = followers_.find(account);
+  return it == followers_.end() ? 0 : it->second;
+}
+
+int64_t FakeNetworkServer::follower_reads() const {
+  std::lock_guard lock(mu_);
+  return follower_reads_;
+}
+
 std::string FakeNetworkServer::AddExistingPost(FakePost post) {
   std::lock_guard lock(mu_);
   if (post.id.empty()) post.id = absl::StrCat(next_id_++);

@@ -41,6 +41,8 @@ enum class FakeFault {
   kDuplicateRefusal,    // the network's duplicate refusal; nothing committed
 };
 
+// A post's counts as the fake serves them. A negative count is one the network
+// does not report: the fake leaves its field out of the answer.
 struct FakeEngagement {
   int64_t likes = 0;
   int64_t shares = 0;
@@ -111,6 +113,13 @@ class FakeNetworkServer {
   // limit 0: no limit (the default).
   void SetRateLimit(int64_t limit, absl::Duration window);
   void SetEngagement(const std::string& id, FakeEngagement engagement);
+  // The follower count served for `account` (the fake's own account key: the
+  // token's user, page or organization id, as each fake documents). Unset: 0.
+  void SetFollowers(const std::string& account, int64_t followers);
+  // What the next read of engagement or followers answers instead of being
+  // served: kRateLimited (the network's 429 with its reset headers, reset in 2s),
+  // kTokenExpired, or kServerErrorBefore (503). Other faults are ignored.
+  void QueueReadFault(FakeFault fault);
   // Serves `bytes` at GET /files/<name> with `mime_type`: the image host the
   // tests' media references point at (no token, not counted as a request).
   void AddFile(const std::string& name, std::string bytes, std::string mime_type);
@@ -126,6 +135,8 @@ class FakeNetworkServer {
   int64_t deletes_accepted() const;
   // Posts held and not deleted.
   int64_t live_posts() const;
+  // Follower counts served (each successful follower read).
+  int64_t follower_reads() const;
   std::vector<FakePost> posts() const;  // in commit order, deleted ones included
   std::optional<FakePost> FindPost(const std::string& id) const;
   // Posts whose text equals `text` (not deleted).
@@ -152,6 +163,12 @@ class FakeNetworkServer {
   // A create handler calls this after it filled its success answer: plays an
   // after-commit fault (500, or a stall before answering).
   void FinishCreate(httplib::Response& res);
+
+  // An engagement or follower handler calls this after Admit: plays the next
+  // QueueReadFault (filling `res`, returning false). True: serve the read.
+  bool BeginRead(httplib::Response& res);
+  // The count SetFollowers gave `account` (0 when unset); counts the read.
+  int64_t ServeFollowers(const std::string& account);
 
   // Whether AddFile put `name` here.
   bool HostsFile(const std::string& name) const;
@@ -189,6 +206,9 @@ class FakeNetworkServer {
   std::condition_variable cv_;
   std::deque<FakeFault> faults_;
   std::deque<FakeFault> delete_faults_;
+  std::deque<FakeFault> read_faults_;
+  std::map<std::string, int64_t> followers_;
+  int64_t follower_reads_ = 0;
   int64_t deletes_ = 0;
   absl::Duration stall_ = absl::Seconds(30);
   bool hold_next_ = false;

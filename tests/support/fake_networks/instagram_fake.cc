@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -238,6 +239,14 @@ void InstagramFake::ReadObject(const httplib::Request& req, httplib::Response& r
   if (!Admit(req, res)) return;
   std::string id = req.matches[1].str();
   if (ReadContainerStatus(id, res)) return;
+  if (!BeginRead(res)) return;
+  if (id == settings_.ig_user_id) {
+    json user = {{"id", id}};
+    if (absl::StrContains(Param(req, "fields"), "followers_count"))
+      user["followers_count"] = ServeFollowers(id);
+    AnswerJson(res, user);
+    return;
+  }
   std::optional<FakePost> post = FindPost(id);
   if (!post || post->deleted) {
     AnswerNoSuchObject(res, "get", id);
@@ -252,13 +261,15 @@ void InstagramFake::ReadObject(const httplib::Request& req, httplib::Response& r
   for (const FakePost& other : posts()) {
     if (!other.deleted && other.in_reply_to == id) ++comments;
   }
-  AnswerJson(res, json{{"id", id},
-                       {"caption", post->text},
-                       {"media_type", "IMAGE"},
-                       {"permalink", PermalinkOf(id)},
-                       {"timestamp", GraphTime(post->create_time)},
-                       {"like_count", post->engagement.likes},
-                       {"comments_count", comments}});
+  json media = {{"id", id},
+                {"caption", post->text},
+                {"media_type", "IMAGE"},
+                {"permalink", PermalinkOf(id)},
+                {"timestamp", GraphTime(post->create_time)},
+                {"comments_count", comments}};
+  // Instagram omits like_count when the owner hid like counts (a negative count here).
+  if (post->engagement.likes >= 0) media["like_count"] = post->engagement.likes;
+  AnswerJson(res, media);
 }
 
 void InstagramFake::CreateComment(const httplib::Request& req, httplib::Response& res) {

@@ -11,7 +11,9 @@
 //       quota spent → 400 code 9 subcode 2207042;
 //   GET /{ig-user-id}/content_publishing_limit?fields=quota_usage,config;
 //   GET /{ig-user-id}/media (id, caption, permalink, timestamp; cursors);
-//   GET /{media-id} (permalink, like_count, comments_count, caption, timestamp);
+//   GET /{media-id} (permalink, like_count, comments_count, caption, timestamp;
+//       like_count left out when the likes are negative: hidden by the owner);
+//   GET /{ig-user-id}?fields=followers_count (SetFollowers(ig user id));
 //   POST /{media-id}/comments {"message"} → {"id"} (counted as a create);
 //   GET /{media-id}/comments (id, text, timestamp).
 // Refusals as Meta sends them: an expired token → 400 code 190/463; a spent

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -122,6 +123,7 @@ LinkedInFake::LinkedInFake(LinkedInFakeOptions options)
   http().Delete(R"(/rest/socialActions/([^/]+)/comments/([^/]+))",
                 bind(&LinkedInFake::HandleDeleteComment));
   http().Get(R"(/rest/socialActions/([^/]+))", bind(&LinkedInFake::HandleSocialActions));
+  http().Get(R"(/rest/networkSizes/([^/]+))", bind(&LinkedInFake::HandleNetworkSize));
   http().Post("/rest/images", bind(&LinkedInFake::HandleInitializeUpload));
   http().Put(R"(/dms-uploads/([0-9]+))", bind(&LinkedInFake::HandleUploadBytes));
 }
@@ -442,7 +444,7 @@ void LinkedInFake::HandleDeleteComment(const httplib::Request& req, httplib::Res
 }
 
 void LinkedInFake::HandleSocialActions(const httplib::Request& req, httplib::Response& res) {
-  if (!AdmitVersioned(req, res)) return;
+  if (!AdmitVersioned(req, res) || !BeginRead(res)) return;
   const std::string urn = req.matches[1];
   std::optional<FakePost> post = LivePost(urn);
   if (!post) {
@@ -453,16 +455,31 @@ void LinkedInFake::HandleSocialActions(const httplib::Request& req, httplib::Res
   for (const FakePost& other : posts()) {
     if (!other.deleted && IsComment(other) && other.attributes.at("object") == urn) ++comments;
   }
-  json answer = {{"target", urn},
-                 {"likesSummary",
-                  {{"totalLikes", post->engagement.likes},
-                   {"aggregatedTotalLikes", post->engagement.likes},
-                   {"likedByCurrentUser", false}}},
-                 {"commentsSummary",
-                  {{"totalFirstLevelComments", comments},
-                   {"aggregatedTotalComments", comments + post->engagement.replies}}}};
+  json answer = {{"target", urn}};
+  // A negative count leaves its summary out (not reported).
+  if (post->engagement.likes >= 0) {
+    answer["likesSummary"] = {{"totalLikes", post->engagement.likes},
+                              {"aggregatedTotalLikes", post->engagement.likes},
+                              {"likedByCurrentUser", false}};
+  }
+  if (post->engagement.replies >= 0) {
+    answer["commentsSummary"] = {{"totalFirstLevelComments", comments},
+                                 {"aggregatedTotalComments", comments + post->engagement.replies}};
+  }
   res.status = 200;
   res.set_content(answer.dump(), kJson);
+}
+
+void LinkedInFake::HandleNetworkSize(const httplib::Request& req, httplib::Response& res) {
+  if (!AdmitVersioned(req, res) || !BeginRead(res)) return;
+  const std::string urn = req.matches[1];
+  if (!absl::StartsWith(urn, "urn:li:organization:") ||
+      req.get_param_value("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER") {
+    Error(res, 400, "Invalid edgeType or entity for networkSizes");
+    return;
+  }
+  res.status = 200;
+  res.set_content(json{{"firstDegreeSize", ServeFollowers(urn)}}.dump(), kJson);
 }
 
 void LinkedInFake::AnswerRateLimited(httplib::Response& res, int64_t /*limit*/,

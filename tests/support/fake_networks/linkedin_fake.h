@@ -8,6 +8,8 @@
 //   GET    /rest/socialActions/{urn}/comments   → {"elements": [...]}, newest first
 //   DELETE /rest/socialActions/{urn}/comments/{id}?actor= → 204
 //   GET    /rest/socialActions/{urn}            → likesSummary, commentsSummary
+//   GET    /rest/networkSizes/{organization urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER
+//                                               → {"firstDegreeSize"} (SetFollowers(urn))
 //   POST   /rest/images?action=initializeUpload {"initializeUploadRequest":{"owner"}}
 //                                               → {"value": {"uploadUrl", "image": urn:li:image:N,
 //                                                  "uploadUrlExpiresAt"}}
@@ -84,6 +86,7 @@ class LinkedInFake final : public FakeNetworkServer {
   void HandleListComments(const httplib::Request& req, httplib::Response& res);
   void HandleDeleteComment(const httplib::Request& req, httplib::Response& res);
   void HandleSocialActions(const httplib::Request& req, httplib::Response& res);
+  void HandleNetworkSize(const httplib::Request& req, httplib::Response& res);
   void HandleInitializeUpload(const httplib::Request& req, httplib::Response& res);
   void HandleUploadBytes(const httplib::Request& req, httplib::Response& res);
   // Reads a post's or comment's images into `ids` and `alt_texts`; false (and

@@ -292,7 +292,7 @@ void MastodonFake::CreateStatus(const httplib::Request& req, httplib::Response& 
 }
 
 void MastodonFake::GetStatus(const httplib::Request& req, httplib::Response& res) {
-  if (!Admit(req, res)) return;
+  if (!Admit(req, res) || !BeginRead(res)) return;
   std::optional<FakePost> post = FindPost(req.matches[1]);
   if (!post || post->deleted) return AnswerError(res, 404, "Record not found");
   res.status = 200;
@@ -311,13 +311,15 @@ void MastodonFake::DeleteStatus(const httplib::Request& req, httplib::Response& 
 }
 
 void MastodonFake::VerifyCredentials(const httplib::Request& req, httplib::Response& res) {
-  if (!Admit(req, res)) return;
+  if (!Admit(req, res) || !BeginRead(res)) return;
   {
     std::lock_guard lock(fake_mu_);
     ++verify_calls_;
   }
+  json account = json::parse(AccountJson());
+  account["followers_count"] = ServeFollowers(settings_.account_id);
   res.status = 200;
-  res.set_content(AccountJson(), "application/json");
+  res.set_content(account.dump(), "application/json");
 }
 
 void MastodonFake::ListStatuses(const httplib::Request& req, httplib::Response& res) {
@@ -414,13 +416,16 @@ std::string MastodonFake::StatusJson(const FakePost& post, bool with_source) con
       {"language", "en"},
       {"uri", absl::StrCat(base_url(), "/users/", settings_.username, "/statuses/", post.id)},
       {"url", StatusUrl(post.id)},
-      {"replies_count", post.engagement.replies},
-      {"reblogs_count", post.engagement.shares},
-      {"favourites_count", post.engagement.likes},
       {"content", RenderMastodonContent(post.text, base_url())},
       {"reblog", nullptr},
       {"account", json::parse(AccountJson())},
       {"media_attachments", media}};
+  // A negative count is left out (a field the instance did not report).
+  for (const auto& [name, count] : {std::pair{"replies_count", post.engagement.replies},
+                                    std::pair{"reblogs_count", post.engagement.shares},
+                                    std::pair{"favourites_count", post.engagement.likes}}) {
+    if (count >= 0) status[name] = count;
+  }
   if (with_source) status["text"] = post.text;
   return status.dump(-1, ' ', false, json::error_handler_t::replace);
 }

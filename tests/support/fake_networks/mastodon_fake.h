@@ -5,7 +5,7 @@
 //   POST   /api/v1/statuses              JSON or form; Idempotency-Key replay
 //   GET    /api/v1/statuses/:id
 //   DELETE /api/v1/statuses/:id
-//   GET    /api/v1/accounts/verify_credentials
+//   GET    /api/v1/accounts/verify_credentials  with followers_count (SetFollowers(account_id))
 //   GET    /api/v1/accounts/:id/statuses  limit (<= 40), max_id, since_id, exclude_replies
 //   POST   /api/v2/media                 multipart: file, description
 //   GET    /api/v1/media/:id             206 while processing, then 200

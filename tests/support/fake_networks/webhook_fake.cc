@@ -211,7 +211,7 @@ void WebhookFake::ListItems(const httplib::Request& req, httplib::Response& res)
 }
 
 void WebhookFake::GetEngagement(const httplib::Request& req, httplib::Response& res) {
-  if (!Admit(req, res)) return;
+  if (!Admit(req, res) || !BeginRead(res)) return;
   bool reports = false;
   {
     std::lock_guard lock(fake_mu_);
@@ -219,12 +219,16 @@ void WebhookFake::GetEngagement(const httplib::Request& req, httplib::Response& 
   }
   std::optional<FakePost> post = FindPost(req.matches[1]);
   if (!reports || !post || post->deleted) return AnswerError(res, 404, "no engagement");
-  AnswerJson(res, 200,
-             json{{"likes", post->engagement.likes},
-                  {"shares", post->engagement.shares},
-                  {"replies", post->engagement.replies},
-                  {"impressions", post->engagement.impressions},
-                  {"clicks", post->engagement.clicks}});
+  // A negative count is left out: the receiver does not report it.
+  json counts = json::object();
+  for (const auto& [name, count] :
+       {std::pair{"likes", post->engagement.likes}, std::pair{"shares", post->engagement.shares},
+        std::pair{"replies", post->engagement.replies},
+        std::pair{"impressions", post->engagement.impressions},
+        std::pair{"clicks", post->engagement.clicks}}) {
+    if (count >= 0) counts[name] = count;
+  }
+  AnswerJson(res, 200, counts);
 }
 
 void WebhookFake::AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const {

@@ -90,12 +90,15 @@ json TweetJson(const FakePost& post, const std::set<std::string>& fields, int64_
   if (fields.count("referenced_tweets") > 0 && !post.in_reply_to.empty())
     tweet["referenced_tweets"] = json::array({{{"type", "replied_to"}, {"id", post.in_reply_to}}});
   if (fields.count("public_metrics") > 0) {
-    tweet["public_metrics"] = {{"retweet_count", post.engagement.shares},
-                               {"reply_count", post.engagement.replies},
-                               {"like_count", post.engagement.likes},
-                               {"quote_count", quotes},
-                               {"bookmark_count", 0},
-                               {"impression_count", post.engagement.impressions}};
+    json metrics = {{"quote_count", quotes}, {"bookmark_count", 0}};
+    // A negative count is left out (a metric X did not report).
+    for (const auto& [name, count] : {std::pair{"retweet_count", post.engagement.shares},
+                                      std::pair{"reply_count", post.engagement.replies},
+                                      std::pair{"like_count", post.engagement.likes},
+                                      std::pair{"impression_count", post.engagement.impressions}}) {
+      if (count >= 0) metrics[name] = count;
+    }
+    tweet["public_metrics"] = metrics;
   }
   return tweet;
 }
@@ -124,6 +127,8 @@ XFake::XFake(XFakeOptions options) : FakeNetworkServer("x"), options_(std::move(
   http().Get(
       R"(/2/users/([0-9]+)/tweets)",
       [this](const httplib::Request& req, httplib::Response& res) { HandleTimeline(req, res); });
+  http().Get("/2/users/me",
+             [this](const httplib::Request& req, httplib::Response& res) { HandleMe(req, res); });
   http().Get(R"(/2/tweets/([0-9]+))", [this](const httplib::Request& req, httplib::Response& res) {
     HandleLookup(req, res);
   });
@@ -363,8 +368,26 @@ void XFake::HandleTimeline(const httplib::Request& req, httplib::Response& res) 
   res.set_content(answer.dump(), kJson);
 }
 
+void XFake::HandleMe(const httplib::Request& req, httplib::Response& res) {
+  if (!Admit(req, res) || !BeginRead(res)) return;
+  const std::string user = UserOf(req);
+  json data = {{"id", user}, {"name", "CareCast"}, {"username", absl::StrCat("user", user)}};
+  bool metrics = false;
+  for (absl::string_view field :
+       absl::StrSplit(req.get_param_value("user.fields"), ',', absl::SkipEmpty()))
+    metrics = metrics || field == "public_metrics";
+  if (metrics) {
+    data["public_metrics"] = {{"followers_count", ServeFollowers(user)},
+                              {"following_count", 0},
+                              {"tweet_count", 0},
+                              {"listed_count", 0}};
+  }
+  res.status = 200;
+  res.set_content(json({{"data", data}}).dump(), kJson);
+}
+
 void XFake::HandleLookup(const httplib::Request& req, httplib::Response& res) {
-  if (!Admit(req, res)) return;
+  if (!Admit(req, res) || !BeginRead(res)) return;
   const std::string id = req.matches[1];
   std::optional<FakePost> post = FindPost(id);
   if (!post || post->deleted) {

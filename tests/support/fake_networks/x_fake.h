@@ -7,6 +7,8 @@
 //                                 referenced_tweets, public_metrics on request
 //   GET    /2/tweets/:id          one post (public_metrics on request); a missing
 //                                 post is 200 with a resource-not-found problem
+//   GET    /2/users/me            the token's user; public_metrics.followers_count
+//                                 (SetFollowers(user id)) when user.fields asks
 //   DELETE /2/tweets/:id          → {"data": {"deleted": true}}
 //   POST   /2/media/upload        multipart: media (the file), media_category
 //                                 → {"data": {"id", "media_key", "size", "expires_after_secs"}}
@@ -72,6 +74,7 @@ class XFake final : public FakeNetworkServer {
   void HandleCreate(const httplib::Request& req, httplib::Response& res);
   void HandleTimeline(const httplib::Request& req, httplib::Response& res);
   void HandleLookup(const httplib::Request& req, httplib::Response& res);
+  void HandleMe(const httplib::Request& req, httplib::Response& res);
   void HandleDelete(const httplib::Request& req, httplib::Response& res);
   void HandleUpload(const httplib::Request& req, httplib::Response& res);
   void HandleMetadata(const httplib::Request& req, httplib::Response& res);

@@ -256,6 +256,76 @@ TEST_F(BlueskyChannelTest, ReadsEngagement) {
   EXPECT_EQ(fake_.creates_accepted(), 1);
 }
 
+TEST_F(BlueskyChannelTest, UnreportedCountsAreMinusOneAndADeletedPostIsNotFoundPermanent) {
+  auto channel = MakeChannel();
+  absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "Partly counted"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.SetEngagement(receipt->external_id, FakeEngagement{-1, 3, -1, 0, 0});
+
+  absl::StatusOr<Engagement> engagement = channel->ReadEngagement(kAccount, receipt->external_id);
+  ASSERT_TRUE(channel->Delete(kAccount, receipt->external_id).ok());
+  absl::Status deleted = channel->ReadEngagement(kAccount, receipt->external_id).status();
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, -1);
+  EXPECT_EQ(engagement->shares, 3);
+  EXPECT_EQ(engagement->replies, -1);
+  EXPECT_TRUE(absl::IsNotFound(deleted)) << deleted;
+  EXPECT_EQ(KindOf(deleted), ChannelErrorKind::kPermanent);
+}
+
+TEST_F(BlueskyChannelTest, AnEngagementRead429IsRateLimitedUntilTheReset) {
+  auto channel = MakeChannel();
+  absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "Busy read"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.QueueReadFault(FakeFault::kRateLimited);  // reset in 2s
+
+  ChannelFailure failure =
+      ClassifyChannelError(channel->ReadEngagement(kAccount, receipt->external_id).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_GE(failure.retry_after, absl::Seconds(1));
+  EXPECT_LE(failure.retry_after, absl::Seconds(4));
+}
+
+TEST_F(BlueskyChannelTest, ReadsFollowersFromTheProfile) {
+  auto channel = MakeChannel();
+  fake_.SetFollowers(fake_.settings().did, 517);
+
+  absl::StatusOr<int64_t> followers = channel->ReadFollowers(kAccount);
+
+  ASSERT_TRUE(followers.ok()) << followers.status();
+  EXPECT_EQ(*followers, 517);
+  EXPECT_EQ(fake_.follower_reads(), 1);
+}
+
+TEST_F(BlueskyChannelTest, AFollowerRead429IsRateLimitedAndTheNextIsHeldWithoutARequest) {
+  auto channel = MakeChannel();
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+
+  ChannelFailure failure = ClassifyChannelError(channel->ReadFollowers(kAccount).status());
+  int64_t requests = fake_.requests();
+  absl::Status held = channel->ReadFollowers(kAccount).status();
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_GT(failure.retry_after, absl::ZeroDuration());
+  EXPECT_EQ(KindOf(held), ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(fake_.requests(), requests);
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
+TEST_F(BlueskyChannelTest, AFollowerReadWithARefusedAppPasswordIsAuthExpired) {
+  std::string old_password = fake_.settings().app_password;
+  fake_.set_app_password("a-new-app-password");  // nothing queued: UNAUTHENTICATED
+  auto channel = MakeChannel();
+
+  absl::Status status = channel->ReadFollowers(kAccount).status();
+
+  EXPECT_EQ(KindOf(status), ChannelErrorKind::kAuthExpired) << status;
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr(old_password)));
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
 TEST_F(BlueskyChannelTest, A429WaitsForTheResetAndThenNothingIsSent) {
   auto channel = MakeChannel();
   fake_.QueueFault(FakeFault::kRateLimited);  // reset in 2s

@@ -165,6 +165,70 @@ TEST_F(FacebookChannelTest, ReadsEngagement) {
   EXPECT_EQ(fake_.creates_accepted(), 2);
 }
 
+TEST_F(FacebookChannelTest, AnEdgeLeftOutIsMinusOneAndADeletedPostIsNotFoundPermanent) {
+  absl::StatusOr<Receipt> receipt = channel_->Publish(Request("Flu clinic hours."));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.SetEngagement(receipt->external_id, {.likes = -1, .shares = 0, .replies = 4});
+
+  absl::StatusOr<Engagement> engagement = channel_->ReadEngagement(kAccount, receipt->external_id);
+  ASSERT_TRUE(channel_->Delete(kAccount, receipt->external_id).ok());
+  absl::Status deleted = channel_->ReadEngagement(kAccount, receipt->external_id).status();
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, -1);  // no reactions edge
+  EXPECT_EQ(engagement->shares, 0);  // Facebook leaves "shares" out while there are none
+  EXPECT_EQ(engagement->replies, 4);
+  EXPECT_TRUE(absl::IsNotFound(deleted)) << deleted;
+  EXPECT_EQ(FailureOf(deleted).kind, ChannelErrorKind::kPermanent);
+}
+
+TEST_F(FacebookChannelTest, AThrottledEngagementReadIsRateLimitedWithMetasWait) {
+  absl::StatusOr<Receipt> receipt = channel_->Publish(Request("Parking is free today."));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+
+  ChannelFailure failure =
+      FailureOf(channel_->ReadEngagement(kAccount, receipt->external_id).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(failure.retry_after, absl::Minutes(1));  // Meta states whole minutes
+}
+
+TEST_F(FacebookChannelTest, ReadsThePagesFollowers) {
+  fake_.SetFollowers(fake_.page_id(), 20417);
+
+  absl::StatusOr<int64_t> followers = channel_->ReadFollowers(kAccount);
+
+  ASSERT_TRUE(followers.ok()) << followers.status();
+  EXPECT_EQ(*followers, 20417);
+  EXPECT_EQ(fake_.follower_reads(), 1);
+}
+
+TEST_F(FacebookChannelTest, AThrottledFollowerReadIsRateLimitedAndTheNextIsHeld) {
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+
+  ChannelFailure failure = FailureOf(channel_->ReadFollowers(kAccount).status());
+  int64_t requests = fake_.requests();
+  ChannelFailure held = FailureOf(channel_->ReadFollowers(kAccount).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(failure.retry_after, absl::Minutes(1));
+  EXPECT_EQ(held.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(fake_.requests(), requests);
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
+TEST_F(FacebookChannelTest, AFollowerReadWithAnExpiredPageTokenAsksForAReconnect) {
+  fake_.RevokeToken(kToken);  // nothing queued: Refresh answers UNAUTHENTICATED
+
+  ChannelFailure failure = FailureOf(channel_->ReadFollowers(kAccount).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
+  EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
+  EXPECT_FALSE(absl::StrContains(failure.message, kToken)) << failure.message;
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
 TEST_F(FacebookChannelTest, ThrottleRefusalWaitsAndTheLimiterThenHoldsCalls) {
   fake_.QueueFault(FakeFault::kRateLimited);
   ChannelFailure failure = FailureOf(channel_->Publish(Request("Visiting hours update.")).status());

@@ -402,6 +402,69 @@ TEST_F(InstagramChannelTest, ReadsEngagement) {
   EXPECT_EQ(fake_.creates_accepted(), 1);
 }
 
+TEST_F(InstagramChannelTest, HiddenLikesAreMinusOneAndAMissingMediaIsNotFoundPermanent) {
+  absl::StatusOr<Receipt> receipt = channel_->Publish(Request("Likes hidden."));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.SetEngagement(receipt->external_id, {.likes = -1, .replies = 2});
+
+  absl::StatusOr<Engagement> engagement = channel_->ReadEngagement(kAccount, receipt->external_id);
+  // Media removed in the app: the Graph API answers code 100 subcode 33.
+  absl::Status gone = channel_->ReadEngagement(kAccount, "17900000000000099").status();
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, -1);
+  EXPECT_EQ(engagement->replies, 2);
+  EXPECT_TRUE(absl::IsNotFound(gone)) << gone;
+  EXPECT_EQ(FailureOf(gone).kind, ChannelErrorKind::kPermanent);
+}
+
+TEST_F(InstagramChannelTest, AThrottledEngagementReadIsRateLimitedWithMetasWait) {
+  absl::StatusOr<Receipt> receipt = channel_->Publish(Request("Busy."));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+
+  ChannelFailure failure =
+      FailureOf(channel_->ReadEngagement(kAccount, receipt->external_id).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(failure.retry_after, absl::Minutes(1));
+}
+
+TEST_F(InstagramChannelTest, ReadsTheAccountsFollowers) {
+  fake_.SetFollowers(fake_.ig_user_id(), 3902);
+
+  absl::StatusOr<int64_t> followers = channel_->ReadFollowers(kAccount);
+
+  ASSERT_TRUE(followers.ok()) << followers.status();
+  EXPECT_EQ(*followers, 3902);
+  EXPECT_EQ(fake_.follower_reads(), 1);
+}
+
+TEST_F(InstagramChannelTest, AThrottledFollowerReadIsRateLimitedAndTheNextIsHeld) {
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+
+  ChannelFailure failure = FailureOf(channel_->ReadFollowers(kAccount).status());
+  int64_t requests = fake_.requests();
+  ChannelFailure held = FailureOf(channel_->ReadFollowers(kAccount).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(failure.retry_after, absl::Minutes(1));
+  EXPECT_EQ(held.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(fake_.requests(), requests);
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
+TEST_F(InstagramChannelTest, AFollowerReadWithAnExpiredTokenAsksForAReconnect) {
+  fake_.RevokeToken(kToken);  // nothing queued: Refresh answers UNAUTHENTICATED
+
+  ChannelFailure failure = FailureOf(channel_->ReadFollowers(kAccount).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
+  EXPECT_TRUE(absl::StrContains(failure.message, kAccount)) << failure.message;
+  EXPECT_FALSE(absl::StrContains(failure.message, kToken)) << failure.message;
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
 TEST_F(InstagramChannelTest, NeverGoesOverTheRateLimitMeasuredAtTheFake) {
   fake_.SetRateLimit(10, absl::Minutes(10));
   int published = 0;

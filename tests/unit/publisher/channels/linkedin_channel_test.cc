@@ -204,6 +204,79 @@ TEST_F(LinkedInChannelTest, ReadsLikesAndComments) {
   EXPECT_EQ(fake_.creates_accepted(), 2);
 }
 
+TEST_F(LinkedInChannelTest, AMissingSummaryIsMinusOneAndADeletedPostIsNotFoundPermanent) {
+  absl::StatusOr<Receipt> post = channel().Publish(Request("Half counted"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  fake_.SetEngagement(post->external_id, FakeEngagement{.likes = -1, .replies = 5});
+
+  absl::StatusOr<Engagement> engagement = channel().ReadEngagement(kAccount, post->external_id);
+  ASSERT_TRUE(channel().Delete(kAccount, post->external_id).ok());
+  absl::Status deleted = channel().ReadEngagement(kAccount, post->external_id).status();
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, -1);
+  EXPECT_EQ(engagement->replies, 5);
+  EXPECT_TRUE(absl::IsNotFound(deleted)) << deleted;
+  EXPECT_EQ(FailureOf(deleted).kind, ChannelErrorKind::kPermanent);
+}
+
+TEST_F(LinkedInChannelTest, AnEngagementRead429IsRateLimitedForTheBlock) {
+  absl::StatusOr<Receipt> post = channel().Publish(Request("Busy read"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+
+  ChannelFailure failure =
+      FailureOf(channel().ReadEngagement(kAccount, post->external_id).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(failure.retry_after, absl::Minutes(5));  // no Retry-After: options.rate_block
+}
+
+TEST_F(LinkedInChannelTest, ReadsTheOrganizationsFollowersFromNetworkSizes) {
+  fake_.SetFollowers(kAuthor, 48213);
+
+  absl::StatusOr<int64_t> followers = channel().ReadFollowers(kAccount);
+
+  ASSERT_TRUE(followers.ok()) << followers.status();
+  EXPECT_EQ(*followers, 48213);
+  EXPECT_EQ(fake_.follower_reads(), 1);
+}
+
+TEST_F(LinkedInChannelTest, AFollowerRead429IsRateLimitedAndTheNextIsRefusedWithoutARequest) {
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+
+  ChannelFailure failure = FailureOf(channel().ReadFollowers(kAccount).status());
+  int64_t requests = fake_.requests();
+  ChannelFailure held = FailureOf(channel().ReadFollowers(kAccount).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(failure.retry_after, absl::Minutes(5));
+  EXPECT_EQ(held.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(fake_.requests(), requests);
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
+TEST_F(LinkedInChannelTest, AFollowerReadWithARevokedTokenIsAuthExpiredNotNamingIt) {
+  fake_.RevokeToken(kToken);
+
+  ChannelFailure failure = FailureOf(channel().ReadFollowers(kAccount).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
+  EXPECT_FALSE(absl::StrContains(failure.message, kToken)) << failure.message;
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
+TEST_F(LinkedInChannelTest, AMemberAuthorsFollowersAreUnimplementedWithoutARequest) {
+  Credential member = LinkedInCredential(kToken);
+  member.fields["author_urn"] = "urn:li:person:8675309";
+  credentials_.Set(kAccount, member);
+
+  absl::Status status = channel().ReadFollowers(kAccount).status();
+
+  EXPECT_TRUE(absl::IsUnimplemented(status)) << status;
+  EXPECT_EQ(fake_.requests(), 0);
+}
+
 TEST_F(LinkedInChannelTest, A429BlocksForFiveMinutesAndTheLimiterThenRefusesWithoutARequest) {
   fake_.QueueFault(FakeFault::kRateLimited);
   ChannelFailure failure = FailureOf(channel().Publish(Request("Throttled")).status());

@@ -194,6 +194,70 @@ TEST_F(MastodonChannelTest, ReadsEngagement) {
   EXPECT_EQ(fake_.creates_accepted(), 1);
 }
 
+TEST_F(MastodonChannelTest, EngagementLeavesUnreportedCountsAtMinusOneAndADeletedStatusNotFound) {
+  auto channel = MakeChannel();
+  absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "Read me"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.SetEngagement(receipt->external_id, FakeEngagement{5, -1, 4, 0, 0});
+
+  absl::StatusOr<Engagement> engagement = channel->ReadEngagement(kAccount, receipt->external_id);
+  ASSERT_TRUE(channel->Delete(kAccount, receipt->external_id).ok());
+  absl::Status deleted = channel->ReadEngagement(kAccount, receipt->external_id).status();
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, 5);
+  EXPECT_EQ(engagement->shares, -1);
+  EXPECT_EQ(engagement->replies, 4);
+  EXPECT_TRUE(absl::IsNotFound(deleted)) << deleted;
+  EXPECT_EQ(KindOf(deleted), ChannelErrorKind::kPermanent);
+}
+
+TEST_F(MastodonChannelTest, AnEngagementRead429IsRateLimitedWithTheInstancesWait) {
+  auto channel = MakeChannel();
+  absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "Read me"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.QueueReadFault(FakeFault::kRateLimited);  // reset in 2s
+
+  ChannelFailure failure =
+      ClassifyChannelError(channel->ReadEngagement(kAccount, receipt->external_id).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_GE(failure.retry_after, absl::Milliseconds(500));
+  EXPECT_LE(failure.retry_after, absl::Seconds(3));
+}
+
+TEST_F(MastodonChannelTest, ReadsFollowersFromVerifyCredentials) {
+  auto channel = MakeChannel();
+  fake_.SetFollowers(fake_.settings().account_id, 1234);
+
+  absl::StatusOr<int64_t> followers = channel->ReadFollowers(kAccount);
+
+  ASSERT_TRUE(followers.ok()) << followers.status();
+  EXPECT_EQ(*followers, 1234);
+  EXPECT_EQ(fake_.follower_reads(), 1);
+}
+
+TEST_F(MastodonChannelTest, AFollowerRead429IsRateLimitedWithTheInstancesWait) {
+  auto channel = MakeChannel();
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+
+  ChannelFailure limited = ClassifyChannelError(channel->ReadFollowers(kAccount).status());
+  EXPECT_EQ(limited.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_GT(limited.retry_after, absl::ZeroDuration());
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
+TEST_F(MastodonChannelTest, AFollowerReadWithARevokedTokenIsAuthExpired) {
+  auto channel = MakeChannel();
+  fake_.RevokeToken("token-1");
+
+  absl::Status status = channel->ReadFollowers(kAccount).status();
+
+  EXPECT_EQ(KindOf(status), ChannelErrorKind::kAuthExpired) << status;
+  EXPECT_THAT(std::string(status.message()), ::testing::Not(::testing::HasSubstr("token-1")));
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
 TEST_F(MastodonChannelTest, A429WaitsForTheResetAndThenNothingIsSent) {
   auto channel = MakeChannel();
   fake_.QueueFault(FakeFault::kRateLimited);  // reset in 2s

@@ -224,6 +224,38 @@ TEST_F(WebhookChannelTest, ListsRecentItemsNewestFirst) {
   EXPECT_EQ(fake_.creates_accepted(), 3);
 }
 
+TEST_F(WebhookChannelTest, CountsTheReceiverLeavesOutAreMinusOneAndA429IsRateLimited) {
+  auto channel = MakeChannel();
+  absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "Count some"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.SetEngagement(receipt->external_id, FakeEngagement{6, -1, 2, -1, 1});
+
+  absl::StatusOr<Engagement> partial = channel->ReadEngagement(kAccount, receipt->external_id);
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+  ChannelFailure limited =
+      ClassifyChannelError(channel->ReadEngagement(kAccount, receipt->external_id).status());
+
+  ASSERT_TRUE(partial.ok()) << partial.status();
+  EXPECT_EQ(partial->likes, 6);
+  EXPECT_EQ(partial->shares, -1);
+  EXPECT_EQ(partial->replies, 2);
+  EXPECT_EQ(partial->impressions, -1);
+  EXPECT_EQ(partial->clicks, 1);
+  EXPECT_EQ(limited.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_GT(limited.retry_after, absl::ZeroDuration());
+  EXPECT_LE(limited.retry_after, absl::Seconds(4));
+}
+
+TEST_F(WebhookChannelTest, FollowersAreUnimplementedWithoutARequest) {
+  auto channel = MakeChannel();
+
+  absl::Status status = channel->ReadFollowers(kAccount).status();
+
+  EXPECT_TRUE(absl::IsUnimplemented(status)) << status;
+  EXPECT_EQ(ClassifyChannelError(status).kind, ChannelErrorKind::kPermanent);
+  EXPECT_EQ(fake_.requests(), 0);
+}
+
 TEST_F(WebhookChannelTest, ReadsEngagementOrNoneWhenTheReceiverReportsNone) {
   auto channel = MakeChannel();
   absl::StatusOr<Receipt> receipt = channel->Publish(Request("p1", "Count me"));

@@ -87,6 +87,16 @@ class WordPressChannelTest : public ::testing::Test {
   std::unique_ptr<WordPressChannel> channel_;
 };
 
+TEST_F(WordPressChannelTest, FollowersAreUnimplementedWithoutARequest) {
+  auto channel = MakeChannel();
+
+  absl::Status status = channel->ReadFollowers(kAccount).status();
+
+  EXPECT_TRUE(absl::IsUnimplemented(status)) << status;
+  EXPECT_EQ(ClassifyChannelError(status).kind, ChannelErrorKind::kPermanent);
+  EXPECT_EQ(fake_.requests(), 0);
+}
+
 TEST_F(WordPressChannelTest, PublishesTitleParagraphsAndTheVersionsSlug) {
   absl::Time since = clock_.Now();
   PublishRequest request =

@@ -197,6 +197,72 @@ TEST_F(XChannelTest, ReadsEngagementFromPublicMetrics) {
   EXPECT_EQ(fake_.creates_accepted(), 1);
 }
 
+TEST_F(XChannelTest, UnreportedMetricsAreMinusOneAndADeletedPostIsNotFoundPermanent) {
+  absl::StatusOr<Receipt> receipt = channel().Publish(Request("Half measured"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.SetEngagement(receipt->external_id,
+                      FakeEngagement{.likes = 4, .shares = -1, .replies = 1, .impressions = -1});
+
+  absl::StatusOr<Engagement> engagement = channel().ReadEngagement(kAccount, receipt->external_id);
+  ASSERT_TRUE(channel().Delete(kAccount, receipt->external_id).ok());
+  absl::Status deleted = channel().ReadEngagement(kAccount, receipt->external_id).status();
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, 4);
+  EXPECT_EQ(engagement->shares, -1);
+  EXPECT_EQ(engagement->replies, 1);
+  EXPECT_EQ(engagement->impressions, -1);
+  EXPECT_TRUE(absl::IsNotFound(deleted)) << deleted;
+  EXPECT_EQ(FailureOf(deleted).kind, ChannelErrorKind::kPermanent);
+}
+
+TEST_F(XChannelTest, AnEngagementRead429IsRateLimitedUntilTheReset) {
+  absl::StatusOr<Receipt> receipt = channel().Publish(Request("Busy read"));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  fake_.QueueReadFault(FakeFault::kRateLimited);  // reset 2 s ahead
+
+  ChannelFailure failure =
+      FailureOf(channel().ReadEngagement(kAccount, receipt->external_id).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_GT(failure.retry_after, absl::ZeroDuration());
+  EXPECT_LE(failure.retry_after, absl::Seconds(4));
+}
+
+TEST_F(XChannelTest, ReadsFollowersFromUsersMe) {
+  fake_.SetFollowers(kUserId, 8812);
+
+  absl::StatusOr<int64_t> followers = channel().ReadFollowers(kAccount);
+
+  ASSERT_TRUE(followers.ok()) << followers.status();
+  EXPECT_EQ(*followers, 8812);
+  EXPECT_EQ(fake_.follower_reads(), 1);
+}
+
+TEST_F(XChannelTest, AFollowerRead429IsRateLimitedAndTheLimiterThenHoldsTheNext) {
+  fake_.QueueReadFault(FakeFault::kRateLimited);
+
+  ChannelFailure failure = FailureOf(channel().ReadFollowers(kAccount).status());
+  int64_t requests = fake_.requests();
+  ChannelFailure held = FailureOf(channel().ReadFollowers(kAccount).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_GT(failure.retry_after, absl::ZeroDuration());
+  EXPECT_EQ(held.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(fake_.requests(), requests);
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
+TEST_F(XChannelTest, AFollowerReadWithARevokedTokenIsAuthExpiredWithoutTheToken) {
+  fake_.RevokeToken(kToken);
+
+  ChannelFailure failure = FailureOf(channel().ReadFollowers(kAccount).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kAuthExpired);
+  EXPECT_FALSE(absl::StrContains(failure.message, kToken)) << failure.message;
+  EXPECT_EQ(fake_.follower_reads(), 0);
+}
+
 TEST_F(XChannelTest, A429WaitsForTheResetAndTheLimiterThenRefusesWithoutARequest) {
   fake_.QueueFault(FakeFault::kRateLimited);
   absl::StatusOr<Receipt> first = channel().Publish(Request("Rate limited"));
