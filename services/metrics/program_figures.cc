@@ -19,6 +19,20 @@ absl::Status MissingName(std::string_view what, std::string_view event_id) {
       absl::StrCat(common::AsAbsl(what), " in event ", common::AsAbsl(event_id), " has no name"));
 }
 
+// The middle of the sorted values (the mean of the two middle ones when even).
+absl::Duration Median(const std::multiset<absl::Duration>& values) {
+  if (values.empty()) return absl::ZeroDuration();
+  auto mid = std::next(values.begin(), static_cast<std::ptrdiff_t>(values.size() / 2));
+  if (values.size() % 2 == 1) return *mid;
+  return (*std::prev(mid) + *mid) / 2;
+}
+
+// Lower-is-better: >= 1 is on track (see ObjectiveFigure).
+double InverseRatio(double target, double current) {
+  if (current <= 0) return 1.0;
+  return target > 0 ? target / current : 0.0;
+}
+
 std::string NormaliseSpoke(const std::string& spoke) {
   if (spoke.empty() || absl::StartsWith(spoke, "spokes/")) return spoke;
   return absl::StrCat("spokes/", spoke);
@@ -53,25 +67,50 @@ ObjectiveFigure ProgramFigures::FigureOf(const ObjectiveState& o) const {
   f.id = f.name.substr(kObjectivePrefix.size());
   f.kpi = o.objective.kpi();
   f.target = o.objective.target();
+  // A KPI added to the enum after this build reaches none of the cases below.
+  f.measured = v1::Kpi_IsValid(f.kpi) && f.kpi != v1::KPI_UNSPECIFIED;
+  bool lower_is_better = false;
+  const auto share = [](int64_t part, int64_t whole) {
+    return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
+  };
   switch (o.objective.kpi()) {
     case v1::KPI_POSTS_PUBLISHED:
     case v1::KPI_INBOX_ITEMS_CLOSED:
-      f.measured = true;
       f.current = static_cast<double>(o.count);
       break;
     case v1::KPI_POSITIVE_MENTION_RATIO:
-      f.measured = true;
-      f.current = o.classified == 0
-                      ? 0.0
-                      : static_cast<double>(o.positive) / static_cast<double>(o.classified);
+      f.current = share(o.positive, o.classified);
+      break;
+    case v1::KPI_NEGATIVE_MENTION_RATIO:
+      f.current = share(o.negative, o.classified);
+      lower_is_better = true;
+      break;
+    case v1::KPI_ENGAGEMENT_RATE:
+      f.current = share(o.engagement.rated_interactions, o.engagement.impressions);
+      break;
+    case v1::KPI_REACH:
+      f.current = static_cast<double>(o.engagement.impressions);
+      break;
+    case v1::KPI_LINK_CLICKS:
+      f.current = static_cast<double>(o.engagement.clicks);
+      break;
+    case v1::KPI_FOLLOWER_GROWTH:
+      f.current = static_cast<double>(engagement_.FollowerGrowth(
+          {.network = o.objective.network(), .spoke = o.spoke, .start = o.start, .end = o.end}));
+      break;
+    case v1::KPI_INBOX_FIRST_RESPONSE_SECONDS:
+      f.current = absl::ToDoubleSeconds(Median(o.first_responses));
+      lower_is_better = true;
       break;
     case v1::KPI_UNSPECIFIED:
-    case v1::KPI_ENGAGEMENT_RATE:
-    case v1::KPI_REACH:
     case v1::Kpi_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::Kpi_INT_MAX_SENTINEL_DO_NOT_USE_:
       f.measured = false;
       break;
+  }
+  if (lower_is_better) {
+    f.ratio = InverseRatio(f.target, f.current);
+    return f;
   }
   f.ratio = f.target > 0 ? f.current / f.target : 0.0;
   return f;
@@ -79,6 +118,38 @@ ObjectiveFigure ProgramFigures::FigureOf(const ObjectiveState& o) const {
 
 void ProgramFigures::NotifyObjective(const ObjectiveState& o) {
   if (observer_ != nullptr) observer_->ObjectiveChanged(FigureOf(o));
+}
+
+bool ProgramFigures::CountsPost(const ObjectiveState& o, const PostIdentity& post) const {
+  if (!post.published_time || !InWindow(o, *post.published_time)) return false;
+  if (!InScope(o, post.network) || (!o.spoke.empty() && o.spoke != post.spoke)) return false;
+  return o.objective.campaign().empty() || o.objective.campaign() == post.campaign;
+}
+
+bool ProgramFigures::CountsResponse(const ObjectiveState& o, const InboxFact& fact) const {
+  if (o.objective.kpi() != v1::KPI_INBOX_FIRST_RESPONSE_SECONDS) return false;
+  if (!fact.create_time || !fact.first_response) return false;
+  if (!InWindow(o, *fact.create_time) || !InScope(o, fact.network)) return false;
+  return o.spoke.empty() || o.spoke == fact.spoke;
+}
+
+void ProgramFigures::NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item) {
+  if (!fact.create_time && IsSet(item.create_time())) fact.create_time = ToTime(item.create_time());
+  if (fact.spoke.empty()) fact.spoke = NormaliseSpoke(item.spoke());
+  if (IsSet(item.first_response_time())) {
+    const absl::Time at = ToTime(item.first_response_time());
+    // Set once by the listener; a later event cannot move it, so keep the first.
+    if (!fact.first_response) fact.first_response = at;
+  }
+  if (fact.response_counted || !fact.create_time || !fact.first_response) return;
+  fact.response_counted = true;
+  const absl::Duration response =
+      std::max(absl::ZeroDuration(), *fact.first_response - *fact.create_time);
+  for (auto& [name, o] : objectives_) {
+    if (!CountsResponse(o, fact)) continue;
+    o.first_responses.insert(response);
+    NotifyObjective(o);
+  }
 }
 
 void ProgramFigures::CountPost(const PostFact& fact) {
@@ -96,10 +167,13 @@ void ProgramFigures::CountMention(const MentionFact& fact) {
   if (fact.sentiment == v1::SENTIMENT_UNSPECIFIED) return;  // not classified
   for (auto& [name, o] : objectives_) {
     // Mentions are not attributed to a spoke yet, so a spoke scope does not narrow them.
-    if (o.objective.kpi() != v1::KPI_POSITIVE_MENTION_RATIO) continue;
+    if (o.objective.kpi() != v1::KPI_POSITIVE_MENTION_RATIO &&
+        o.objective.kpi() != v1::KPI_NEGATIVE_MENTION_RATIO)
+      continue;
     if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
     ++o.classified;
     if (fact.sentiment == v1::SENTIMENT_POSITIVE) ++o.positive;
+    if (fact.sentiment == v1::SENTIMENT_NEGATIVE) ++o.negative;
     NotifyObjective(o);
   }
 }
@@ -236,6 +310,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxCreated(std::string_view e
   fact.network = item.network();
   if (!fact.create_time)
     fact.create_time = IsSet(item.create_time()) ? ToTime(item.create_time()) : event_time;
+  NoteInboxTimes(fact, item);
   // A close seen first (out of order) means the item never counts as open.
   if (!fact.closed) {
     ++open_items_;
@@ -270,7 +345,110 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxClosed(std::string_view ev
     if (observer_ != nullptr) observer_->InboxOpenChanged(open_items_);
   }
   CountClosed(fact);
+  v1::InboxItem answered = item;
+  if (!IsSet(answered.first_response_time()))
+    *answered.mutable_first_response_time() = ToProto(fact.close_time);
+  NoteInboxTimes(fact, answered);
   return ApplyResult::kApplied;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxChanged(std::string_view event_id,
+                                                              absl::Time /*event_time*/,
+                                                              const v1::InboxItemChanged& event) {
+  const v1::InboxItem& item = event.inbox_item();
+  if (item.name().empty()) return MissingName("inbox item", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  InboxFact& fact = inbox_[item.name()];
+  if (!fact.created && !fact.closed) fact.network = item.network();
+  const bool was_counted = fact.response_counted;
+  NoteInboxTimes(fact, item);
+  return fact.response_counted && !was_counted ? ApplyResult::kApplied : ApplyResult::kDuplicate;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyEngagementObserved(
+    std::string_view event_id, absl::Time /*event_time*/, const v1::EngagementObserved& event) {
+  if (event.post().empty()) return MissingName("engagement reading", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  std::optional<EngagementChange> change = engagement_.Apply(event);
+  if (!change) return ApplyResult::kDuplicate;
+  const PostIdentity& post = change->post;
+  if (observer_ != nullptr)
+    observer_->EngagementChanged(post.network, post.spoke,
+                                 engagement_.Totals(post.network, post.spoke));
+  for (auto& [name, o] : objectives_) {
+    const v1::Kpi kpi = o.objective.kpi();
+    if (kpi != v1::KPI_REACH && kpi != v1::KPI_ENGAGEMENT_RATE && kpi != v1::KPI_LINK_CLICKS)
+      continue;
+    if (!CountsPost(o, post)) continue;
+    o.engagement -= change->before;
+    o.engagement += change->after;
+    NotifyObjective(o);
+  }
+  return ApplyResult::kApplied;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyFollowersObserved(
+    std::string_view event_id, absl::Time /*event_time*/, const v1::FollowersObserved& event) {
+  if (event.account().empty()) return MissingName("follower count", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  if (!engagement_.Apply(event)) return ApplyResult::kDuplicate;
+  const std::string spoke = SpokeOfAccount(event.account());
+  if (observer_ != nullptr)
+    observer_->FollowersChanged(event.network(), spoke,
+                                engagement_.LatestFollowers(event.network(), spoke));
+  for (auto& [name, o] : objectives_)
+    if (o.objective.kpi() == v1::KPI_FOLLOWER_GROWTH) NotifyObjective(o);
+  return ApplyResult::kApplied;
+}
+
+void ProgramFigures::Backfill(ObjectiveState& o) {
+  switch (o.objective.kpi()) {
+    case v1::KPI_POSTS_PUBLISHED:
+      for (const auto& [name, fact] : published_)
+        if (InWindow(o, fact.time) && InScope(o, fact.network) &&
+            (o.spoke.empty() || o.spoke == fact.spoke) &&
+            (o.objective.campaign().empty() || o.objective.campaign() == fact.campaign))
+          ++o.count;
+      break;
+    case v1::KPI_POSITIVE_MENTION_RATIO:
+    case v1::KPI_NEGATIVE_MENTION_RATIO:
+      for (const auto& [name, fact] : mentions_) {
+        if (fact.sentiment == v1::SENTIMENT_UNSPECIFIED) continue;
+        if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
+        ++o.classified;
+        if (fact.sentiment == v1::SENTIMENT_POSITIVE) ++o.positive;
+        if (fact.sentiment == v1::SENTIMENT_NEGATIVE) ++o.negative;
+      }
+      break;
+    case v1::KPI_INBOX_ITEMS_CLOSED:
+      for (const auto& [name, fact] : inbox_)
+        if (fact.closed && InWindow(o, fact.close_time) && InScope(o, fact.network)) ++o.count;
+      break;
+    case v1::KPI_ENGAGEMENT_RATE:
+    case v1::KPI_REACH:
+    case v1::KPI_LINK_CLICKS:
+      engagement_.ForEachPost([&](const PostIdentity& post, const EngagementContribution& c) {
+        if (CountsPost(o, post)) o.engagement += c;
+      });
+      break;
+    case v1::KPI_INBOX_FIRST_RESPONSE_SECONDS:
+      for (const auto& [name, fact] : inbox_)
+        if (fact.response_counted && CountsResponse(o, fact))
+          o.first_responses.insert(
+              std::max(absl::ZeroDuration(), *fact.first_response - *fact.create_time));
+      break;
+    case v1::KPI_FOLLOWER_GROWTH:  // computed from the readings when asked
+    case v1::KPI_UNSPECIFIED:
+    case v1::Kpi_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case v1::Kpi_INT_MAX_SENTINEL_DO_NOT_USE_:
+      break;
+  }
 }
 
 absl::StatusOr<ApplyResult> ProgramFigures::ApplyObjectiveCreated(
@@ -294,33 +472,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyObjectiveCreated(
   o.end = IsSet(objective.end_time()) ? ToTime(objective.end_time()) : absl::InfiniteFuture();
   // Facts may precede the objective in the stream (or arrive out of order), so the
   // objective starts from everything already counted.
-  switch (objective.kpi()) {
-    case v1::KPI_POSTS_PUBLISHED:
-      for (const auto& [name, fact] : published_)
-        if (InWindow(o, fact.time) && InScope(o, fact.network) &&
-            (o.spoke.empty() || o.spoke == fact.spoke) &&
-            (o.objective.campaign().empty() || o.objective.campaign() == fact.campaign))
-          ++o.count;
-      break;
-    case v1::KPI_POSITIVE_MENTION_RATIO:
-      for (const auto& [name, fact] : mentions_) {
-        if (fact.sentiment == v1::SENTIMENT_UNSPECIFIED) continue;
-        if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
-        ++o.classified;
-        if (fact.sentiment == v1::SENTIMENT_POSITIVE) ++o.positive;
-      }
-      break;
-    case v1::KPI_INBOX_ITEMS_CLOSED:
-      for (const auto& [name, fact] : inbox_)
-        if (fact.closed && InWindow(o, fact.close_time) && InScope(o, fact.network)) ++o.count;
-      break;
-    case v1::KPI_UNSPECIFIED:
-    case v1::KPI_ENGAGEMENT_RATE:
-    case v1::KPI_REACH:
-    case v1::Kpi_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::Kpi_INT_MAX_SENTINEL_DO_NOT_USE_:
-      break;
-  }
+  Backfill(o);
   NotifyObjective(o);
   return ApplyResult::kApplied;
 }

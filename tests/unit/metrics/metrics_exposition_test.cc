@@ -120,8 +120,9 @@ TEST_F(ExpositionTest, SeriesCarryTheFigures) {
   EXPECT_TRUE(HasLine(text, R"(carecast_metrics_events_consumed_total{domain="other"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, "carecast_metrics_events_rejected_total 1")) << text;
   EXPECT_TRUE(HasLine(text, "carecast_metrics_consumer_pending 7")) << text;
-  // An unmeasured KPI gets no series rather than a misleading zero.
-  EXPECT_FALSE(absl::StrContains(text, "objective=\"reach\"")) << text;
+  // Reach is measured: 0 until the networks report impressions.
+  EXPECT_TRUE(HasLine(text, R"(carecast_objective_current{kpi="reach",objective="reach"} 0)"))
+      << text;
 }
 
 TEST_F(ExpositionTest, NeedsHumanGaugeFallsWhenThePostIsPublished) {

@@ -445,13 +445,18 @@ TEST(ProgramFiguresTest, InboxItemsClosedObjective) {
   EXPECT_DOUBLE_EQ(f.Objective("objectives/answer")->ratio, 0.2);
 }
 
-TEST(ProgramFiguresTest, UnmeasuredKpiIsFlagged) {
+TEST(ProgramFiguresTest, OnlyAKpiOutsideTheEnumIsUnmeasured) {
   ProgramFigures f;
   ASSERT_TRUE(f.ApplyObjectiveCreated(
                    "o1", T0(),
                    Objective("objectives/reach", v1::KPI_REACH, 1000, T0(), T0() + absl::Hours(1)))
                   .ok());
-  EXPECT_FALSE(f.Objective("objectives/reach")->measured);
+  EXPECT_TRUE(f.Objective("objectives/reach")->measured);
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o3", T0(),
+                                      Objective("objectives/later", static_cast<v1::Kpi>(999), 1,
+                                                T0(), T0() + absl::Hours(1)))
+                  .ok());
+  EXPECT_FALSE(f.Objective("objectives/later")->measured);
   EXPECT_FALSE(f.Objective("objectives/unknown").has_value());
   // A second definition of the same name does not replace the first.
   EXPECT_EQ(*f.ApplyObjectiveCreated("o2", T0(),
