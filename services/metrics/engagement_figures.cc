@@ -48,7 +48,8 @@ EngagementContribution& EngagementContribution::operator-=(const EngagementContr
 EngagementContribution ContributionOf(const EngagementReading& r) {
   EngagementContribution c;
   c.impressions = Reported(r.impressions);
-  c.interactions = Reported(r.likes) + Reported(r.shares) + Reported(r.replies) + Reported(r.clicks);
+  c.interactions =
+      Reported(r.likes) + Reported(r.shares) + Reported(r.replies) + Reported(r.clicks);
   c.rated_interactions = r.impressions >= 0 ? c.interactions : 0;
   c.clicks = Reported(r.clicks);
   return c;
@@ -67,7 +68,8 @@ std::optional<EngagementChange> EngagementFigures::Apply(const v1::EngagementObs
     post.identity.network = event.network();
     post.identity.spoke = SpokeOfAccount(event.account());
     post.identity.campaign = event.campaign();
-    if (IsSet(event.published_time())) post.identity.published_time = ToTime(event.published_time());
+    if (IsSet(event.published_time()))
+      post.identity.published_time = ToTime(event.published_time());
   }
   const EngagementContribution before = ContributionOf(post.Effective());
   const EngagementReading reading = ReadingOf(event);
@@ -90,8 +92,8 @@ bool EngagementFigures::Apply(const v1::FollowersObserved& event) {
     account.network = event.network();
     account.spoke = SpokeOfAccount(event.account());
   }
-  const absl::Time at = IsSet(event.observe_time()) ? ToTime(event.observe_time())
-                                                    : absl::InfinitePast();
+  const absl::Time at =
+      IsSet(event.observe_time()) ? ToTime(event.observe_time()) : absl::InfinitePast();
   return account.counts.try_emplace(at, event.followers()).second;
 }
 

@@ -46,8 +46,8 @@ EngagementContribution ContributionOf(const EngagementReading& r);
 // Who a post or account is: what objectives and series are scoped by.
 struct PostIdentity {
   v1::Network network = v1::NETWORK_UNSPECIFIED;
-  std::string spoke;     // "spokes/{spoke}" from the account name; may be empty
-  std::string campaign;  // may be empty
+  std::string spoke;                         // "spokes/{spoke}" from the account name; may be empty
+  std::string campaign;                      // may be empty
   std::optional<absl::Time> published_time;  // unset: the post counts for no window
 };
 

@@ -52,8 +52,7 @@ class MetricsExposition final : public FiguresObserver {
   void ObjectiveChanged(const ObjectiveFigure& figure) override;
   void EngagementChanged(v1::Network network, const std::string& spoke,
                          const EngagementContribution& totals) override;
-  void FollowersChanged(v1::Network network, const std::string& spoke,
-                        int64_t followers) override;
+  void FollowersChanged(v1::Network network, const std::string& spoke, int64_t followers) override;
 
   // Bookkeeping of the event consumer itself.
   void EventConsumed(std::string_view subject);

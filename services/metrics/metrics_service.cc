@@ -41,8 +41,9 @@ absl::StatusOr<v1::ObjectiveProgress> MetricsService::GetObjectiveProgress(
   // Every KPI CreateObjective accepts is measured; only one this build does not
   // know (added to the enum later) is not.
   if (!figure->measured) {
-    return absl::UnimplementedError(absl::StrCat(
-        common::AsAbsl(name), ": KPI ", static_cast<int>(figure->kpi), " is unknown to this build"));
+    return absl::UnimplementedError(absl::StrCat(common::AsAbsl(name), ": KPI ",
+                                                 static_cast<int>(figure->kpi),
+                                                 " is unknown to this build"));
   }
   return ToProto(*figure, clock_.Now());
 }

@@ -177,7 +177,7 @@ class ProgramFigures {
     int64_t positive = 0;
     int64_t negative = 0;
     int64_t classified = 0;
-    EngagementContribution engagement;  // posts published in window and scope
+    EngagementContribution engagement;              // posts published in window and scope
     std::multiset<absl::Duration> first_responses;  // of items created in window
   };
 

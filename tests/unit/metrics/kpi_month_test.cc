@@ -10,9 +10,8 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "absl/strings/str_cat.h"
+#include <gtest/gtest.h>
 
 #include "services/metrics/program_figures.h"
 #include "tests/unit/metrics/metrics_test_events.h"
@@ -105,9 +104,8 @@ class KpiMonthTest : public ::testing::Test {
     m.set_replies(r.replies);
     m.set_clicks(r.clicks);
     m.set_deleted(r.deleted);
-    steps_.push_back([id = NextId(), m](ProgramFigures& f) {
-      return f.ApplyEngagementObserved(id, T0(), m);
-    });
+    steps_.push_back(
+        [id = NextId(), m](ProgramFigures& f) { return f.ApplyEngagementObserved(id, T0(), m); });
   }
 
   void MakePosts() {
@@ -115,12 +113,11 @@ class KpiMonthTest : public ::testing::Test {
       SimPost p{absl::StrCat("posts/p", i), kNetworks[Pick(3)], kSpokes[Pick(3)],
                 kCampaigns[Pick(3)], Day(Uniform(0, kDays))};
       posts_.push_back(p);
-      v1::PostPublished m = test_events::Published(p.name, Account(p.network, p.spoke), p.network,
-                                                   p.published);
+      v1::PostPublished m =
+          test_events::Published(p.name, Account(p.network, p.spoke), p.network, p.published);
       m.mutable_post()->set_campaign(p.campaign);
-      steps_.push_back([id = NextId(), m](ProgramFigures& f) {
-        return f.ApplyPostPublished(id, T0(), m);
-      });
+      steps_.push_back(
+          [id = NextId(), m](ProgramFigures& f) { return f.ApplyPostPublished(id, T0(), m); });
       // Mastodon reports no impressions; some posts' tokens see no clicks.
       const bool impressions = p.network != v1::NETWORK_MASTODON;
       const bool clicks = Pick(5) != 0;
@@ -132,8 +129,10 @@ class KpiMonthTest : public ::testing::Test {
         shares += Pick(5);
         replies += Pick(4);
         cl += Pick(10);
-        SimReading r{i, p.published + absl::Hours(6 * (k + 1)), false, impressions ? imp : -1,
-                     likes, shares, replies, clicks ? cl : -1};
+        SimReading r{i,       p.published + absl::Hours(6 * (k + 1)),
+                     false,   impressions ? imp : -1,
+                     likes,   shares,
+                     replies, clicks ? cl : -1};
         if (k == n - 1 && Pick(10) == 0) r.shares = -1;  // the last read lacked one figure
         AddReading(r);
         if (Pick(4) == 0) AddReading(r);  // the collector read the same figures again
@@ -214,8 +213,8 @@ class KpiMonthTest : public ::testing::Test {
 
   void AddObjective(const std::string& id, v1::Kpi kpi, const Scope& scope = {}) {
     v1::ObjectiveCreated m =
-        test_events::Objective(absl::StrCat("objectives/", id), kpi, 10, WindowStart(),
-                               WindowEnd(), scope.spoke, scope.network);
+        test_events::Objective(absl::StrCat("objectives/", id), kpi, 10, WindowStart(), WindowEnd(),
+                               scope.spoke, scope.network);
     m.mutable_objective()->set_campaign(scope.campaign);
     objectives_[id] = {kpi, scope};
     steps_.push_back(
@@ -230,17 +229,16 @@ class KpiMonthTest : public ::testing::Test {
                                        {v1::NETWORK_UNSPECIFIED, "", "campaigns/flu"},
                                        {v1::NETWORK_FACEBOOK, "north", "campaigns/walk"}};
     const std::vector<v1::Kpi> kpis = {
-        v1::KPI_POSTS_PUBLISHED,         v1::KPI_REACH,
-        v1::KPI_ENGAGEMENT_RATE,         v1::KPI_LINK_CLICKS,
-        v1::KPI_FOLLOWER_GROWTH,         v1::KPI_POSITIVE_MENTION_RATIO,
-        v1::KPI_NEGATIVE_MENTION_RATIO,  v1::KPI_INBOX_FIRST_RESPONSE_SECONDS};
+        v1::KPI_POSTS_PUBLISHED,        v1::KPI_REACH,
+        v1::KPI_ENGAGEMENT_RATE,        v1::KPI_LINK_CLICKS,
+        v1::KPI_FOLLOWER_GROWTH,        v1::KPI_POSITIVE_MENTION_RATIO,
+        v1::KPI_NEGATIVE_MENTION_RATIO, v1::KPI_INBOX_FIRST_RESPONSE_SECONDS};
     for (v1::Kpi kpi : kpis)
       for (size_t s = 0; s < scopes.size(); ++s) {
         // Mentions and inbox items carry no campaign: those objectives have none.
-        const bool campaignless = kpi == v1::KPI_FOLLOWER_GROWTH ||
-                                  kpi == v1::KPI_POSITIVE_MENTION_RATIO ||
-                                  kpi == v1::KPI_NEGATIVE_MENTION_RATIO ||
-                                  kpi == v1::KPI_INBOX_FIRST_RESPONSE_SECONDS;
+        const bool campaignless =
+            kpi == v1::KPI_FOLLOWER_GROWTH || kpi == v1::KPI_POSITIVE_MENTION_RATIO ||
+            kpi == v1::KPI_NEGATIVE_MENTION_RATIO || kpi == v1::KPI_INBOX_FIRST_RESPONSE_SECONDS;
         if (campaignless && !scopes[s].campaign.empty()) continue;
         AddObjective(absl::StrCat("k", static_cast<int>(kpi), "-s", s), kpi, scopes[s]);
       }
@@ -251,7 +249,8 @@ class KpiMonthTest : public ::testing::Test {
   bool PostInScope(const SimPost& p, const Scope& s) const {
     return InWindow(p.published) &&
            (s.network == v1::NETWORK_UNSPECIFIED || s.network == p.network) &&
-           (s.spoke.empty() || s.spoke == p.spoke) && (s.campaign.empty() || s.campaign == p.campaign);
+           (s.spoke.empty() || s.spoke == p.spoke) &&
+           (s.campaign.empty() || s.campaign == p.campaign);
   }
 
   // Each post's reading with the latest observe_time, preferring a live one.
@@ -264,8 +263,10 @@ class KpiMonthTest : public ::testing::Test {
         continue;
       }
       const SimReading& have = it->second;
-      if (have.deleted && !r.deleted) it->second = r;
-      else if (have.deleted == r.deleted && r.at > have.at) it->second = r;
+      if (have.deleted && !r.deleted)
+        it->second = r;
+      else if (have.deleted == r.deleted && r.at > have.at)
+        it->second = r;
     }
     return latest;
   }
@@ -279,7 +280,8 @@ class KpiMonthTest : public ::testing::Test {
       if (!PostInScope(posts_[i], s)) continue;
       impressions += pos(r.impressions);
       clicks += pos(r.clicks);
-      if (r.impressions >= 0) rated += pos(r.likes) + pos(r.shares) + pos(r.replies) + pos(r.clicks);
+      if (r.impressions >= 0)
+        rated += pos(r.likes) + pos(r.shares) + pos(r.replies) + pos(r.clicks);
     }
     switch (kpi) {
       case v1::KPI_POSTS_PUBLISHED:

@@ -1,8 +1,7 @@
 #include "services/metrics/metrics_service.h"
 
-#include <gtest/gtest.h>
-
 #include "absl/strings/str_cat.h"
+#include <gtest/gtest.h>
 
 #include "services/common/base/clock.h"
 #include "tests/unit/metrics/metrics_test_events.h"
@@ -82,9 +81,9 @@ TEST_F(MetricsServiceTest, EveryValidKpiIsMeasured) {
   for (int k = v1::Kpi_MIN + 1; k <= v1::Kpi_MAX; ++k) {
     const std::string name = absl::StrCat("objectives/kpi-", k);
     ASSERT_TRUE(figures_
-                    .ApplyObjectiveCreated(absl::StrCat("ok", k), T0(),
-                                           Objective(name, static_cast<v1::Kpi>(k), 1, T0(),
-                                                     T0() + absl::Hours(1)))
+                    .ApplyObjectiveCreated(
+                        absl::StrCat("ok", k), T0(),
+                        Objective(name, static_cast<v1::Kpi>(k), 1, T0(), T0() + absl::Hours(1)))
                     .ok());
     EXPECT_TRUE(service_.GetObjectiveProgress(name).ok()) << v1::Kpi_Name(k);
   }

@@ -466,6 +466,24 @@ TEST(ProgramFiguresTest, OnlyAKpiOutsideTheEnumIsUnmeasured) {
   EXPECT_EQ(f.Objective("objectives/reach")->kpi, v1::KPI_REACH);
 }
 
+TEST(ProgramFiguresTest, LowerIsBetterRatiosAreOnTrackAtOneOrMore) {
+  ProgramFigures f;
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(),
+                                      Objective("objectives/calm", v1::KPI_NEGATIVE_MENTION_RATIO,
+                                                0.25, T0(), T0() + absl::Hours(1)))
+                  .ok());
+  // Nothing measured yet: current 0 is on track.
+  EXPECT_DOUBLE_EQ(f.Objective("objectives/calm")->ratio, 1.0);
+  ASSERT_TRUE(f.ApplyMentionClassified(
+                   "m1", T0(), Mention("mentions/1", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE, T0()))
+                  .ok());
+  ASSERT_TRUE(f.ApplyMentionClassified(
+                   "m2", T0(), Mention("mentions/2", v1::NETWORK_X, v1::SENTIMENT_POSITIVE, T0()))
+                  .ok());
+  EXPECT_DOUBLE_EQ(f.Objective("objectives/calm")->current, 0.5);
+  EXPECT_DOUBLE_EQ(f.Objective("objectives/calm")->ratio, 0.5);  // 0.25 / 0.5: off track
+}
+
 TEST(ProgramFiguresTest, SpokeOfAccount) {
   EXPECT_EQ(SpokeOfAccount("spokes/stmarys/accounts/x-main"), "spokes/stmarys");
   EXPECT_EQ(SpokeOfAccount("spokes/stmarys"), "");
