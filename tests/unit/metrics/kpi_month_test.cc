@@ -263,10 +263,8 @@ class KpiMonthTest : public ::testing::Test {
         continue;
       }
       const SimReading& have = it->second;
-      if (have.deleted && !r.deleted)
-        it->second = r;
-      else if (have.deleted == r.deleted && r.at > have.at)
-        it->second = r;
+      const bool live_over_deleted = have.deleted && !r.deleted;
+      if (live_over_deleted || (have.deleted == r.deleted && r.at > have.at)) it->second = r;
     }
     return latest;
   }
