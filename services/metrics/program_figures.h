@@ -181,6 +181,8 @@ class ProgramFigures {
     std::multiset<absl::Duration> first_responses;  // of items created in window
   };
 
+  static constexpr std::string_view kObjectivePrefix = "objectives/";
+
   // True when `event_id` was seen before (and records it otherwise). Called with mu_.
   bool SeenBefore(std::string_view event_id);
   bool InWindow(const ObjectiveState& o, absl::Time t) const;
@@ -194,6 +196,7 @@ class ProgramFigures {
   void NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item);
   bool CountsPost(const ObjectiveState& o, const PostIdentity& post) const;
   bool CountsResponse(const ObjectiveState& o, const InboxFact& fact) const;
+  // Counts the facts already applied towards a new objective (objective_figures.cc).
   void Backfill(ObjectiveState& o);
   ObjectiveFigure FigureOf(const ObjectiveState& o) const;
   void NotifyObjective(const ObjectiveState& o);
