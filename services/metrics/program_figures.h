@@ -129,7 +129,8 @@ class ProgramFigures {
                                                 const v1::InboxItemChanged& event);
   // carecast.engagement.observed: a post's running totals; its latest reading
   // (by observe_time) replaces the earlier ones, so a repeated or older reading
-  // changes nothing. INVALID_ARGUMENT without a post name.
+  // changes nothing (kDuplicate: no figure moved). INVALID_ARGUMENT without a
+  // post name.
   absl::StatusOr<ApplyResult> ApplyEngagementObserved(std::string_view event_id,
                                                       absl::Time event_time,
                                                       const v1::EngagementObserved& event);
