@@ -12,6 +12,15 @@
 namespace carecast::metrics {
 namespace {
 namespace events = common::events;
+
+// The inbox events other than created and closed, or nullptr.
+const common::EventDef<v1::InboxItemChanged>* InboxChangeKind(const common::Event& event) {
+  for (const auto* kind : {&events::kInboxAssigned, &events::kInboxWaiting,
+                           &events::kInboxNoteAdded, &events::kInboxSlaBreached})
+    if (common::IsEventOf(event, *kind)) return kind;
+  return nullptr;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EventIngest>> EventIngest::Create(const EventIngestOptions& options,
@@ -104,6 +113,16 @@ absl::StatusOr<bool> EventIngest::Apply(const common::Event& event) {
   } else if (common::IsEventOf(event, events::kInboxClosed)) {
     ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kInboxClosed, event));
     result = figures_.ApplyInboxClosed(event.id, event.time, m);
+  } else if (const auto* kind = InboxChangeKind(event); kind != nullptr) {
+    // Only the item's create and first-response times are read.
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(*kind, event));
+    result = figures_.ApplyInboxChanged(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kEngagementObserved)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kEngagementObserved, event));
+    result = figures_.ApplyEngagementObserved(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kFollowersObserved)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kFollowersObserved, event));
+    result = figures_.ApplyFollowersObserved(event.id, event.time, m);
   } else if (common::IsEventOf(event, events::kObjectiveCreated)) {
     ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kObjectiveCreated, event));
     result = figures_.ApplyObjectiveCreated(event.id, event.time, m);

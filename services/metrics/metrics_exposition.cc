@@ -13,6 +13,12 @@ prometheus::Histogram::BucketBoundaries ResponseBuckets() {
   return {60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800};
 }
 
+prometheus::Labels PlaceLabels(v1::Network network, const std::string& spoke) {
+  std::string id = spoke.starts_with("spokes/") ? spoke.substr(7) : spoke;
+  if (id.empty()) id = "none";
+  return {{"network", NetworkLabel(network)}, {"spoke", id}};
+}
+
 }  // namespace
 
 MetricsExposition::MetricsExposition(prometheus::Registry& registry)
@@ -54,6 +60,27 @@ MetricsExposition::MetricsExposition(prometheus::Registry& registry)
                                   .Name("carecast_objective_progress_ratio")
                                   .Help("An objective's current value divided by its target.")
                                   .Register(registry)),
+      impressions_family_(prometheus::BuildGauge()
+                              .Name("carecast_post_impressions")
+                              .Help("Impressions of the posts, from each post's latest "
+                                    "engagement reading, per network and spoke.")
+                              .Register(registry)),
+      interactions_family_(prometheus::BuildGauge()
+                               .Name("carecast_post_interactions")
+                               .Help("Likes, shares, replies and link clicks of the posts "
+                                     "(each where the network reports it), from each post's "
+                                     "latest engagement reading, per network and spoke.")
+                               .Register(registry)),
+      clicks_family_(prometheus::BuildGauge()
+                         .Name("carecast_link_clicks")
+                         .Help("Link clicks on the posts, from each post's latest engagement "
+                               "reading, per network and spoke.")
+                         .Register(registry)),
+      followers_family_(prometheus::BuildGauge()
+                            .Name("carecast_account_followers")
+                            .Help("Followers of the accounts (each account's latest count), "
+                                  "per network and spoke.")
+                            .Register(registry)),
       consumed_family_(prometheus::BuildCounter()
                            .Name("carecast_metrics_events_consumed_total")
                            .Help("Events consumed from the events stream, per domain.")
@@ -156,6 +183,37 @@ void MetricsExposition::ObjectiveChanged(const ObjectiveFigure& figure) {
   }
   gauges.first->Set(figure.current);
   gauges.second->Set(figure.ratio);
+}
+
+void MetricsExposition::EngagementChanged(v1::Network network, const std::string& spoke,
+                                          const EngagementContribution& totals) {
+  EngagementGauges gauges;
+  {
+    std::lock_guard lock(mu_);
+    EngagementGauges& slot = engagement_[{network, spoke}];
+    if (slot.impressions == nullptr) {
+      const prometheus::Labels labels = PlaceLabels(network, spoke);
+      slot.impressions = &impressions_family_.Add(labels);
+      slot.interactions = &interactions_family_.Add(labels);
+      slot.clicks = &clicks_family_.Add(labels);
+    }
+    gauges = slot;
+  }
+  gauges.impressions->Set(static_cast<double>(totals.impressions));
+  gauges.interactions->Set(static_cast<double>(totals.interactions));
+  gauges.clicks->Set(static_cast<double>(totals.clicks));
+}
+
+void MetricsExposition::FollowersChanged(v1::Network network, const std::string& spoke,
+                                         int64_t followers) {
+  prometheus::Gauge* gauge;
+  {
+    std::lock_guard lock(mu_);
+    prometheus::Gauge*& slot = followers_[{network, spoke}];
+    if (slot == nullptr) slot = &followers_family_.Add(PlaceLabels(network, spoke));
+    gauge = slot;
+  }
+  gauge->Set(static_cast<double>(followers));
 }
 
 void MetricsExposition::EventConsumed(std::string_view subject) {

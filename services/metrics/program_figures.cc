@@ -12,8 +12,6 @@
 namespace carecast::metrics {
 namespace {
 
-constexpr std::string_view kObjectivePrefix = "objectives/";
-
 absl::Status MissingName(std::string_view what, std::string_view event_id) {
   return absl::InvalidArgumentError(
       absl::StrCat(common::AsAbsl(what), " in event ", common::AsAbsl(event_id), " has no name"));
@@ -39,50 +37,27 @@ bool ProgramFigures::SeenBefore(std::string_view event_id) {
   return !seen_event_ids_.emplace(event_id).second;
 }
 
-bool ProgramFigures::InWindow(const ObjectiveState& o, absl::Time t) const {
-  return t >= o.start && t < o.end;
-}
-
-bool ProgramFigures::InScope(const ObjectiveState& o, v1::Network network) const {
-  return o.objective.network() == v1::NETWORK_UNSPECIFIED || o.objective.network() == network;
-}
-
-ObjectiveFigure ProgramFigures::FigureOf(const ObjectiveState& o) const {
-  ObjectiveFigure f;
-  f.name = o.objective.name();
-  f.id = f.name.substr(kObjectivePrefix.size());
-  f.kpi = o.objective.kpi();
-  f.target = o.objective.target();
-  switch (o.objective.kpi()) {
-    case v1::KPI_POSTS_PUBLISHED:
-    case v1::KPI_INBOX_ITEMS_CLOSED:
-      f.measured = true;
-      f.current = static_cast<double>(o.count);
-      break;
-    case v1::KPI_POSITIVE_MENTION_RATIO:
-      f.measured = true;
-      f.current = o.classified == 0
-                      ? 0.0
-                      : static_cast<double>(o.positive) / static_cast<double>(o.classified);
-      break;
-    case v1::KPI_UNSPECIFIED:
-    case v1::KPI_ENGAGEMENT_RATE:
-    case v1::KPI_REACH:
-    case v1::KPI_FOLLOWER_GROWTH:
-    case v1::KPI_LINK_CLICKS:
-    case v1::KPI_NEGATIVE_MENTION_RATIO:
-    case v1::KPI_INBOX_FIRST_RESPONSE_SECONDS:
-    case v1::Kpi_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::Kpi_INT_MAX_SENTINEL_DO_NOT_USE_:
-      f.measured = false;
-      break;
-  }
-  f.ratio = f.target > 0 ? f.current / f.target : 0.0;
-  return f;
-}
-
 void ProgramFigures::NotifyObjective(const ObjectiveState& o) {
   if (observer_ != nullptr) observer_->ObjectiveChanged(FigureOf(o));
+}
+
+void ProgramFigures::NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item) {
+  if (!fact.create_time && IsSet(item.create_time())) fact.create_time = ToTime(item.create_time());
+  if (fact.spoke.empty()) fact.spoke = NormaliseSpoke(item.spoke());
+  if (IsSet(item.first_response_time())) {
+    const absl::Time at = ToTime(item.first_response_time());
+    // Set once by the listener; a later event cannot move it, so keep the first.
+    if (!fact.first_response) fact.first_response = at;
+  }
+  if (fact.response_counted || !fact.create_time || !fact.first_response) return;
+  fact.response_counted = true;
+  const absl::Duration response =
+      std::max(absl::ZeroDuration(), *fact.first_response - *fact.create_time);
+  for (auto& [name, o] : objectives_) {
+    if (!CountsResponse(o, fact)) continue;
+    o.first_responses.insert(response);
+    NotifyObjective(o);
+  }
 }
 
 void ProgramFigures::CountPost(const PostFact& fact) {
@@ -100,10 +75,13 @@ void ProgramFigures::CountMention(const MentionFact& fact) {
   if (fact.sentiment == v1::SENTIMENT_UNSPECIFIED) return;  // not classified
   for (auto& [name, o] : objectives_) {
     // Mentions are not attributed to a spoke yet, so a spoke scope does not narrow them.
-    if (o.objective.kpi() != v1::KPI_POSITIVE_MENTION_RATIO) continue;
+    if (o.objective.kpi() != v1::KPI_POSITIVE_MENTION_RATIO &&
+        o.objective.kpi() != v1::KPI_NEGATIVE_MENTION_RATIO)
+      continue;
     if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
     ++o.classified;
     if (fact.sentiment == v1::SENTIMENT_POSITIVE) ++o.positive;
+    if (fact.sentiment == v1::SENTIMENT_NEGATIVE) ++o.negative;
     NotifyObjective(o);
   }
 }
@@ -240,6 +218,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxCreated(std::string_view e
   fact.network = item.network();
   if (!fact.create_time)
     fact.create_time = IsSet(item.create_time()) ? ToTime(item.create_time()) : event_time;
+  NoteInboxTimes(fact, item);
   // A close seen first (out of order) means the item never counts as open.
   if (!fact.closed) {
     ++open_items_;
@@ -274,6 +253,65 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxClosed(std::string_view ev
     if (observer_ != nullptr) observer_->InboxOpenChanged(open_items_);
   }
   CountClosed(fact);
+  v1::InboxItem answered = item;
+  if (!IsSet(answered.first_response_time()))
+    *answered.mutable_first_response_time() = ToProto(fact.close_time);
+  NoteInboxTimes(fact, answered);
+  return ApplyResult::kApplied;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxChanged(std::string_view event_id,
+                                                              absl::Time /*event_time*/,
+                                                              const v1::InboxItemChanged& event) {
+  const v1::InboxItem& item = event.inbox_item();
+  if (item.name().empty()) return MissingName("inbox item", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  InboxFact& fact = inbox_[item.name()];
+  if (!fact.created && !fact.closed) fact.network = item.network();
+  const bool was_counted = fact.response_counted;
+  NoteInboxTimes(fact, item);
+  return fact.response_counted && !was_counted ? ApplyResult::kApplied : ApplyResult::kDuplicate;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyEngagementObserved(
+    std::string_view event_id, absl::Time /*event_time*/, const v1::EngagementObserved& event) {
+  if (event.post().empty()) return MissingName("engagement reading", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  std::optional<EngagementChange> change = engagement_.Apply(event);
+  if (!change) return ApplyResult::kDuplicate;
+  const PostIdentity& post = change->post;
+  if (observer_ != nullptr)
+    observer_->EngagementChanged(post.network, post.spoke,
+                                 engagement_.Totals(post.network, post.spoke));
+  for (auto& [name, o] : objectives_) {
+    const v1::Kpi kpi = o.objective.kpi();
+    if (kpi != v1::KPI_REACH && kpi != v1::KPI_ENGAGEMENT_RATE && kpi != v1::KPI_LINK_CLICKS)
+      continue;
+    if (!CountsPost(o, post)) continue;
+    o.engagement -= change->before;
+    o.engagement += change->after;
+    NotifyObjective(o);
+  }
+  return ApplyResult::kApplied;
+}
+
+absl::StatusOr<ApplyResult> ProgramFigures::ApplyFollowersObserved(
+    std::string_view event_id, absl::Time /*event_time*/, const v1::FollowersObserved& event) {
+  if (event.account().empty()) return MissingName("follower count", event_id);
+  std::lock_guard lock(mu_);
+  if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
+  ++events_applied_;
+  if (!engagement_.Apply(event)) return ApplyResult::kDuplicate;
+  const std::string spoke = SpokeOfAccount(event.account());
+  if (observer_ != nullptr)
+    observer_->FollowersChanged(event.network(), spoke,
+                                engagement_.LatestFollowers(event.network(), spoke));
+  for (auto& [name, o] : objectives_)
+    if (o.objective.kpi() == v1::KPI_FOLLOWER_GROWTH) NotifyObjective(o);
   return ApplyResult::kApplied;
 }
 
@@ -298,37 +336,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyObjectiveCreated(
   o.end = IsSet(objective.end_time()) ? ToTime(objective.end_time()) : absl::InfiniteFuture();
   // Facts may precede the objective in the stream (or arrive out of order), so the
   // objective starts from everything already counted.
-  switch (objective.kpi()) {
-    case v1::KPI_POSTS_PUBLISHED:
-      for (const auto& [name, fact] : published_)
-        if (InWindow(o, fact.time) && InScope(o, fact.network) &&
-            (o.spoke.empty() || o.spoke == fact.spoke) &&
-            (o.objective.campaign().empty() || o.objective.campaign() == fact.campaign))
-          ++o.count;
-      break;
-    case v1::KPI_POSITIVE_MENTION_RATIO:
-      for (const auto& [name, fact] : mentions_) {
-        if (fact.sentiment == v1::SENTIMENT_UNSPECIFIED) continue;
-        if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
-        ++o.classified;
-        if (fact.sentiment == v1::SENTIMENT_POSITIVE) ++o.positive;
-      }
-      break;
-    case v1::KPI_INBOX_ITEMS_CLOSED:
-      for (const auto& [name, fact] : inbox_)
-        if (fact.closed && InWindow(o, fact.close_time) && InScope(o, fact.network)) ++o.count;
-      break;
-    case v1::KPI_UNSPECIFIED:
-    case v1::KPI_ENGAGEMENT_RATE:
-    case v1::KPI_REACH:
-    case v1::KPI_FOLLOWER_GROWTH:
-    case v1::KPI_LINK_CLICKS:
-    case v1::KPI_NEGATIVE_MENTION_RATIO:
-    case v1::KPI_INBOX_FIRST_RESPONSE_SECONDS:
-    case v1::Kpi_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::Kpi_INT_MAX_SENTINEL_DO_NOT_USE_:
-      break;
-  }
+  Backfill(o);
   NotifyObjective(o);
   return ApplyResult::kApplied;
 }

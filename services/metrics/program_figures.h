@@ -1,5 +1,6 @@
 // The program's figures as a pure function of the events: posts published and
-// failed, mentions per sentiment, the inbox, and objective progress. Fed one
+// failed, mentions per sentiment, the inbox, engagement and followers read back
+// from the networks (engagement_figures.h), and objective progress. Fed one
 // decoded event at a time; idempotent by event id and by the entity the event is
 // about, so a redelivered, re-published or replayed event counts once and the
 // order of an inbox item's created/closed events does not matter.
@@ -21,11 +22,18 @@
 #include "carecast/v1/events.pb.h"
 #include "carecast/v1/resources.pb.h"
 
+#include "services/metrics/engagement_figures.h"
+
 namespace carecast::metrics {
 
 // Progress of one objective. `current` is the KPI's value over the objective's
-// window [start_time, end_time) and scope; `ratio` = current / target (0 when the
-// target is not positive), not capped at 1.
+// window [start_time, end_time) and scope. `ratio` is how far along it is, so
+// that >= 1 means on track, not capped at 1:
+//  - higher-is-better KPIs: current / target (0 when the target is not positive);
+//  - lower-is-better KPIs (KPI_NEGATIVE_MENTION_RATIO,
+//    KPI_INBOX_FIRST_RESPONSE_SECONDS): target / current, 1 when current is 0
+//    (nothing bad measured is on track) and 0 when the target is not positive
+//    but current is.
 struct ObjectiveFigure {
   std::string name;  // "objectives/{id}"
   std::string id;    // "{id}"
@@ -33,7 +41,7 @@ struct ObjectiveFigure {
   double target = 0;
   double current = 0;
   double ratio = 0;
-  // False for KPIs not measured yet (engagement rate, reach): current stays 0.
+  // False only for KPIs outside the enum (KPI_UNSPECIFIED): current stays 0.
   bool measured = false;
 };
 
@@ -65,6 +73,12 @@ class FiguresObserver {
   // `response_time` is close - create when both are known.
   virtual void InboxClosed(std::optional<absl::Duration> response_time) = 0;
   virtual void ObjectiveChanged(const ObjectiveFigure& figure) = 0;
+  // The totals over the latest readings of the posts of (network, spoke) changed.
+  virtual void EngagementChanged(v1::Network /*network*/, const std::string& /*spoke*/,
+                                 const EngagementContribution& /*totals*/) {}
+  // The sum of the latest follower counts of the accounts of (network, spoke).
+  virtual void FollowersChanged(v1::Network /*network*/, const std::string& /*spoke*/,
+                                int64_t /*followers*/) {}
 };
 
 enum class ApplyResult {
@@ -107,6 +121,23 @@ class ProgramFigures {
                                                 const v1::InboxItemChanged& event);
   absl::StatusOr<ApplyResult> ApplyInboxClosed(std::string_view event_id, absl::Time event_time,
                                                const v1::InboxItemChanged& event);
+  // carecast.inbox.assigned / waiting / note_added / sla_breached: only the
+  // item's create_time and first_response_time are read (the earliest first
+  // response seen wins). A closed item that carries none was first answered at
+  // its close_time.
+  absl::StatusOr<ApplyResult> ApplyInboxChanged(std::string_view event_id, absl::Time event_time,
+                                                const v1::InboxItemChanged& event);
+  // carecast.engagement.observed: a post's running totals; its latest reading
+  // (by observe_time) replaces the earlier ones, so a repeated or older reading
+  // changes nothing (kDuplicate: no figure moved). INVALID_ARGUMENT without a
+  // post name.
+  absl::StatusOr<ApplyResult> ApplyEngagementObserved(std::string_view event_id,
+                                                      absl::Time event_time,
+                                                      const v1::EngagementObserved& event);
+  // carecast.engagement.followers_observed: one count per account and instant.
+  absl::StatusOr<ApplyResult> ApplyFollowersObserved(std::string_view event_id,
+                                                     absl::Time event_time,
+                                                     const v1::FollowersObserved& event);
   // carecast.objective.created: the first definition of a name wins.
   absl::StatusOr<ApplyResult> ApplyObjectiveCreated(std::string_view event_id,
                                                     absl::Time event_time,
@@ -134,6 +165,9 @@ class ProgramFigures {
     v1::Network network = v1::NETWORK_UNSPECIFIED;
     std::optional<absl::Time> create_time;
     absl::Time close_time;
+    std::string spoke;  // "spokes/{spoke}" the item is routed to; may be empty
+    std::optional<absl::Time> first_response;
+    bool response_counted = false;  // added to the first-response objectives
   };
   struct ObjectiveState {
     v1::Objective objective;
@@ -142,8 +176,13 @@ class ProgramFigures {
     absl::Time end;
     int64_t count = 0;  // posts published or items closed in scope
     int64_t positive = 0;
+    int64_t negative = 0;
     int64_t classified = 0;
+    EngagementContribution engagement;              // posts published in window and scope
+    std::multiset<absl::Duration> first_responses;  // of items created in window
   };
+
+  static constexpr std::string_view kObjectivePrefix = "objectives/";
 
   // True when `event_id` was seen before (and records it otherwise). Called with mu_.
   bool SeenBefore(std::string_view event_id);
@@ -153,6 +192,13 @@ class ProgramFigures {
   void CountPost(const PostFact& fact);
   void CountMention(const MentionFact& fact);
   void CountClosed(const InboxFact& fact);
+  // Takes the item's create and first-response times from `item`; once both are
+  // known, adds the response time to the objectives it counts for.
+  void NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item);
+  bool CountsPost(const ObjectiveState& o, const PostIdentity& post) const;
+  bool CountsResponse(const ObjectiveState& o, const InboxFact& fact) const;
+  // Counts the facts already applied towards a new objective (objective_figures.cc).
+  void Backfill(ObjectiveState& o);
   ObjectiveFigure FigureOf(const ObjectiveState& o) const;
   void NotifyObjective(const ObjectiveState& o);
 
@@ -178,6 +224,7 @@ class ProgramFigures {
   // The latest update_time of each post's scheduled/cancelled events.
   std::map<std::string, absl::Time, std::less<>> post_changed_at_;
   std::map<v1::Sentiment, int64_t> mentions_by_sentiment_;
+  EngagementFigures engagement_;
   int64_t open_items_ = 0;
   int64_t closed_items_ = 0;
   int64_t events_applied_ = 0;

@@ -328,9 +328,23 @@ function programBoard() {
   b.add(timeseries('Alert events raised', 'Crisis and spike alert events on the bus, per hour.', 'short',
     [[`max(increase(carecast_metrics_events_consumed_total{${M},domain="alert"}[1h]))`, 'alert events']]), 8, 8);
 
+  // Last, so the earlier panels keep their ids.
+  b.row('Engagement');
+  // Gauges over each post's latest reading from its network (docs/measurement.md).
+  b.add(bargauge('Impressions per network and spoke', 'Impressions of all posts read back from the networks (latest reading per post; networks that report none are absent).', 'short',
+    [[`max by (network, spoke) (carecast_post_impressions{${M}})`, '{{network}} {{spoke}}']]), 8, 8);
+  b.add(bargauge('Interactions per network and spoke', 'Likes, shares, replies and link clicks of all posts, each where the network reports it.', 'short',
+    [[`max by (network, spoke) (carecast_post_interactions{${M}})`, '{{network}} {{spoke}}']]), 8, 8);
+  b.add(bargauge('Link clicks per network and spoke', 'Link clicks on all posts, where the network reports them.', 'short',
+    [[`max by (network, spoke) (carecast_link_clicks{${M}})`, '{{network}} {{spoke}}']]), 8, 8);
+  b.add(timeseries('Followers', 'Latest follower count of the accounts, per network and spoke.', 'short',
+    [[`max by (network, spoke) (carecast_account_followers{${M}})`, '{{network}} {{spoke}}']]), 12, 8);
+  b.add(timeseries('Impressions gained per day', 'Change in impressions over the last 24 h, per network.', 'short',
+    [[`sum by (network) (max by (network, spoke) (delta(carecast_post_impressions{${M}}[1d])))`, '{{network}}']], { stack: true }), 12, 8);
+
   return dashboard({
     uid: 'carecast-program', title: 'CareCast / Program',
-    description: 'Objective progress, posts per channel, sentiment, inbox backlog and response time, alerts.',
+    description: 'Objective progress, engagement and followers, posts per channel, sentiment, inbox backlog and response time, alerts.',
     tags: ['carecast', 'program'], board: b,
     vars: [queryVar('namespace', 'Namespace', 'label_values(up{job=~"carecast-.*"}, namespace)', '.*', false)],
   });

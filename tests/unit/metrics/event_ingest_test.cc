@@ -1,6 +1,7 @@
 #include "services/metrics/event_ingest.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
@@ -110,6 +111,50 @@ TEST_F(EventIngestTest, ReplaysTheStreamThenFollowsLiveEvents) {
     return absl::StrContains(text, "carecast_metrics_consumer_pending 0") &&
            absl::StrContains(text, "carecast_metrics_events_consumed_total{domain=\"content\"} 1");
   }));
+}
+
+TEST_F(EventIngestTest, ConsumesEngagementFollowersAndFirstResponses) {
+  Publish(Envelope(common::subjects::kObjectiveCreated,
+                   Objective("objectives/reach", v1::KPI_REACH, 100, T0(), T0() + absl::Hours(24)),
+                   "ev-obj-reach"));
+  Publish(Envelope(
+      common::subjects::kObjectiveCreated,
+      Objective("objectives/growth", v1::KPI_FOLLOWER_GROWTH, 10, T0(), T0() + absl::Hours(24)),
+      "ev-obj-growth"));
+  Publish(Envelope(common::subjects::kObjectiveCreated,
+                   Objective("objectives/answer", v1::KPI_INBOX_FIRST_RESPONSE_SECONDS, 600, T0(),
+                             T0() + absl::Hours(24)),
+                   "ev-obj-answer"));
+  v1::EngagementObserved reading;
+  reading.set_post("posts/1");
+  reading.set_account(kAccount);
+  reading.set_network(v1::NETWORK_X);
+  *reading.mutable_published_time() = ToProto(T0() + absl::Hours(1));
+  *reading.mutable_observe_time() = ToProto(T0() + absl::Hours(2));
+  reading.set_impressions(40);
+  reading.set_likes(-1);
+  reading.set_shares(-1);
+  reading.set_replies(-1);
+  reading.set_clicks(-1);
+  Publish(Envelope(common::subjects::kEngagementObserved, reading, "ev-eng-1"));
+  for (int i = 0; i < 2; ++i) {
+    v1::FollowersObserved count;
+    count.set_account(kAccount);
+    count.set_network(v1::NETWORK_X);
+    *count.mutable_observe_time() = ToProto(T0() + absl::Hours(1 + i));
+    count.set_followers(100 + 7 * i);
+    Publish(Envelope(common::subjects::kFollowersObserved, count, absl::StrCat("ev-fol-", i)));
+  }
+  v1::InboxItemChanged waiting = Inbox("inboxItems/9", v1::INBOX_ITEM_STATE_WAITING, T0());
+  *waiting.mutable_inbox_item()->mutable_first_response_time() = ToProto(T0() + absl::Minutes(4));
+  Publish(Envelope(common::subjects::kInboxWaiting, waiting, "ev-inbox-9-waiting"));
+  Instance m(bus_);
+  ASSERT_TRUE(m.ingest->Start().ok());
+  ASSERT_TRUE(m.ingest->WaitCaughtUp(kDeadline));
+  EXPECT_DOUBLE_EQ(m.figures.Objective("objectives/reach")->current, 40);
+  EXPECT_DOUBLE_EQ(m.figures.Objective("objectives/growth")->current, 7);
+  EXPECT_DOUBLE_EQ(m.figures.Objective("objectives/answer")->current, 240);
+  EXPECT_DOUBLE_EQ(m.figures.Objective("objectives/answer")->ratio, 2.5);  // 600 / 240
 }
 
 TEST_F(EventIngestTest, AFreshInstanceRebuildsTheSameFigures) {

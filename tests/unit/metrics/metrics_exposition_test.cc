@@ -120,8 +120,54 @@ TEST_F(ExpositionTest, SeriesCarryTheFigures) {
   EXPECT_TRUE(HasLine(text, R"(carecast_metrics_events_consumed_total{domain="other"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, "carecast_metrics_events_rejected_total 1")) << text;
   EXPECT_TRUE(HasLine(text, "carecast_metrics_consumer_pending 7")) << text;
-  // An unmeasured KPI gets no series rather than a misleading zero.
-  EXPECT_FALSE(absl::StrContains(text, "objective=\"reach\"")) << text;
+  // Reach is measured: 0 until the networks report impressions.
+  EXPECT_TRUE(HasLine(text, R"(carecast_objective_current{kpi="reach",objective="reach"} 0)"))
+      << text;
+}
+
+TEST_F(ExpositionTest, EngagementAndFollowerGaugesPerNetworkAndSpoke) {
+  auto reading = [](const std::string& post, absl::Time at, int64_t impressions, int64_t clicks) {
+    v1::EngagementObserved m;
+    m.set_post(post);
+    m.set_account("spokes/stmarys/accounts/x-main");
+    m.set_network(v1::NETWORK_X);
+    *m.mutable_published_time() = ToProto(T0());
+    *m.mutable_observe_time() = ToProto(at);
+    m.set_impressions(impressions);
+    m.set_likes(2);
+    m.set_shares(-1);
+    m.set_replies(1);
+    m.set_clicks(clicks);
+    return m;
+  };
+  ASSERT_TRUE(
+      figures_.ApplyEngagementObserved("g1", T0(), reading("posts/7", T0() + absl::Hours(2), 90, 3))
+          .ok());
+  // An older reading arriving late changes nothing.
+  ASSERT_TRUE(
+      figures_.ApplyEngagementObserved("g2", T0(), reading("posts/7", T0() + absl::Hours(1), 50, 1))
+          .ok());
+  ASSERT_TRUE(
+      figures_
+          .ApplyEngagementObserved("g3", T0(), reading("posts/8", T0() + absl::Hours(1), 10, -1))
+          .ok());
+  v1::FollowersObserved count;
+  count.set_account("spokes/stmarys/accounts/x-main");
+  count.set_network(v1::NETWORK_X);
+  *count.mutable_observe_time() = ToProto(T0());
+  count.set_followers(1234);
+  ASSERT_TRUE(figures_.ApplyFollowersObserved("g4", T0(), count).ok());
+  std::string text = Scrape(registry_);
+  EXPECT_TRUE(HasLine(text, R"(carecast_post_impressions{network="x",spoke="stmarys"} 100)"))
+      << text;
+  // likes + replies + clicks where reported: (2 + 1 + 3) + (2 + 1).
+  EXPECT_TRUE(HasLine(text, R"(carecast_post_interactions{network="x",spoke="stmarys"} 9)"))
+      << text;
+  EXPECT_TRUE(HasLine(text, R"(carecast_link_clicks{network="x",spoke="stmarys"} 3)")) << text;
+  EXPECT_TRUE(HasLine(text, R"(carecast_account_followers{network="x",spoke="stmarys"} 1234)"))
+      << text;
+  EXPECT_FALSE(absl::StrContains(text, "posts/7")) << text;
+  EXPECT_FALSE(absl::StrContains(text, "x-main")) << text;
 }
 
 TEST_F(ExpositionTest, NeedsHumanGaugeFallsWhenThePostIsPublished) {

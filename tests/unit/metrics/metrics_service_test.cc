@@ -1,5 +1,6 @@
 #include "services/metrics/metrics_service.h"
 
+#include "absl/strings/str_cat.h"
 #include <gtest/gtest.h>
 
 #include "services/common/base/clock.h"
@@ -72,8 +73,29 @@ TEST_F(MetricsServiceTest, UnknownObjectiveIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
-TEST_F(MetricsServiceTest, UnmeasuredKpiIsUnimplemented) {
-  EXPECT_EQ(service_.GetObjectiveProgress("objectives/reach").status().code(),
+TEST_F(MetricsServiceTest, EveryValidKpiIsMeasured) {
+  // Reach with no engagement read yet is 0, not UNIMPLEMENTED.
+  absl::StatusOr<v1::ObjectiveProgress> reach = service_.GetObjectiveProgress("objectives/reach");
+  ASSERT_TRUE(reach.ok()) << reach.status();
+  EXPECT_DOUBLE_EQ(reach->current(), 0);
+  for (int k = v1::Kpi_MIN + 1; k <= v1::Kpi_MAX; ++k) {
+    const std::string name = absl::StrCat("objectives/kpi-", k);
+    ASSERT_TRUE(figures_
+                    .ApplyObjectiveCreated(
+                        absl::StrCat("ok", k), T0(),
+                        Objective(name, static_cast<v1::Kpi>(k), 1, T0(), T0() + absl::Hours(1)))
+                    .ok());
+    EXPECT_TRUE(service_.GetObjectiveProgress(name).ok()) << v1::Kpi_Name(k);
+  }
+}
+
+TEST_F(MetricsServiceTest, KpiUnknownToThisBuildIsUnimplemented) {
+  ASSERT_TRUE(figures_
+                  .ApplyObjectiveCreated("o9", T0(),
+                                         Objective("objectives/later", static_cast<v1::Kpi>(999), 1,
+                                                   T0(), T0() + absl::Hours(1)))
+                  .ok());
+  EXPECT_EQ(service_.GetObjectiveProgress("objectives/later").status().code(),
             absl::StatusCode::kUnimplemented);
 }
 
@@ -87,8 +109,9 @@ TEST_F(MetricsServiceTest, ProgramSummary) {
   ASSERT_EQ(s.mentions_size(), 1);
   EXPECT_EQ(s.mentions(0).label(), "neutral");
   EXPECT_EQ(s.open_inbox_items(), 0);
-  ASSERT_EQ(s.objectives_size(), 1);  // the reach objective is not measured
+  ASSERT_EQ(s.objectives_size(), 2);  // sorted by name
   EXPECT_EQ(s.objectives(0).objective(), "objectives/posts");
+  EXPECT_EQ(s.objectives(1).objective(), "objectives/reach");
 }
 
 }  // namespace

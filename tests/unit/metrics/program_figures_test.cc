@@ -445,13 +445,18 @@ TEST(ProgramFiguresTest, InboxItemsClosedObjective) {
   EXPECT_DOUBLE_EQ(f.Objective("objectives/answer")->ratio, 0.2);
 }
 
-TEST(ProgramFiguresTest, UnmeasuredKpiIsFlagged) {
+TEST(ProgramFiguresTest, OnlyAKpiOutsideTheEnumIsUnmeasured) {
   ProgramFigures f;
   ASSERT_TRUE(f.ApplyObjectiveCreated(
                    "o1", T0(),
                    Objective("objectives/reach", v1::KPI_REACH, 1000, T0(), T0() + absl::Hours(1)))
                   .ok());
-  EXPECT_FALSE(f.Objective("objectives/reach")->measured);
+  EXPECT_TRUE(f.Objective("objectives/reach")->measured);
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o3", T0(),
+                                      Objective("objectives/later", static_cast<v1::Kpi>(999), 1,
+                                                T0(), T0() + absl::Hours(1)))
+                  .ok());
+  EXPECT_FALSE(f.Objective("objectives/later")->measured);
   EXPECT_FALSE(f.Objective("objectives/unknown").has_value());
   // A second definition of the same name does not replace the first.
   EXPECT_EQ(*f.ApplyObjectiveCreated("o2", T0(),
@@ -459,6 +464,24 @@ TEST(ProgramFiguresTest, UnmeasuredKpiIsFlagged) {
                                                T0() + absl::Hours(1))),
             ApplyResult::kDuplicate);
   EXPECT_EQ(f.Objective("objectives/reach")->kpi, v1::KPI_REACH);
+}
+
+TEST(ProgramFiguresTest, LowerIsBetterRatiosAreOnTrackAtOneOrMore) {
+  ProgramFigures f;
+  ASSERT_TRUE(f.ApplyObjectiveCreated("o1", T0(),
+                                      Objective("objectives/calm", v1::KPI_NEGATIVE_MENTION_RATIO,
+                                                0.25, T0(), T0() + absl::Hours(1)))
+                  .ok());
+  // Nothing measured yet: current 0 is on track.
+  EXPECT_DOUBLE_EQ(f.Objective("objectives/calm")->ratio, 1.0);
+  ASSERT_TRUE(f.ApplyMentionClassified(
+                   "m1", T0(), Mention("mentions/1", v1::NETWORK_X, v1::SENTIMENT_NEGATIVE, T0()))
+                  .ok());
+  ASSERT_TRUE(f.ApplyMentionClassified(
+                   "m2", T0(), Mention("mentions/2", v1::NETWORK_X, v1::SENTIMENT_POSITIVE, T0()))
+                  .ok());
+  EXPECT_DOUBLE_EQ(f.Objective("objectives/calm")->current, 0.5);
+  EXPECT_DOUBLE_EQ(f.Objective("objectives/calm")->ratio, 0.5);  // 0.25 / 0.5: off track
 }
 
 TEST(ProgramFiguresTest, SpokeOfAccount) {
