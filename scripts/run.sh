@@ -186,10 +186,14 @@ done
 say "Starting planner, two publishers, listener and metrics (logs: $RUN/logs/)"
 export CARECAST_FEED_BASE_URL="http://127.0.0.1:$P_HTTP"
 start planner "$BIN/services/planner/carecast-planner" "$P_GRPC" "$P_HTTP"
+# Engagement is read at a demo's pace: every 5 s in a post's first 10 minutes
+# (production: every 10 minutes in its first hour; docs/measurement.md).
+ENGAGEMENT=(CARECAST_ENGAGEMENT_TICK=1s "CARECAST_ENGAGEMENT_SCHEDULE=10m:5s,1h:1m,28d:24h"
+            CARECAST_FOLLOWERS_INTERVAL=1m)
 start publisher-1 "$BIN/services/publisher/carecast-publisher" "$PUB1_GRPC" "$PUB1_HTTP" CARECAST_PUBLISHER_ID=publisher-1 \
-  CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels"
+  CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels" "${ENGAGEMENT[@]}"
 start publisher-2 "$BIN/services/publisher/carecast-publisher" "$PUB2_GRPC" "$PUB2_HTTP" CARECAST_PUBLISHER_ID=publisher-2 \
-  CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels"
+  CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels" "${ENGAGEMENT[@]}"
 start listener "$BIN/services/listener/carecast-listener" "$L_GRPC" "$L_HTTP" \
   CARECAST_LISTENER_META_APP_SECRET_FILE="$RUN/keys/meta-app-secret" \
   CARECAST_LISTENER_META_VERIFY_TOKEN_FILE="$RUN/keys/meta-verify-token"
@@ -235,6 +239,8 @@ as "$SAM" planner CreateAccount '{"parent":"spokes/st-marys","account":{"network
 as "$SAM" planner CreateAccount '{"parent":"spokes/st-marys","account":{"network":"NETWORK_MASTODON","handle":"@stmarys@social.example","time_zone":"America/Chicago"},"account_id":"mastodon-main","request_id":"story-account-mastodon"}' | show '.account | {name, network, handle}'
 as "$SAM" planner CreateObjective "{\"objective\":{\"display_name\":\"Flu-shot awareness: 4 posts this week\",\"kpi\":\"KPI_POSTS_PUBLISHED\",\"target\":4,\"start_time\":\"$(iso '-1 hour')\",\"end_time\":\"$(iso '+7 days')\",\"network\":\"NETWORK_SANDBOX\"},\"objective_id\":\"flu-awareness\",\"request_id\":\"story-objective\"}" | show '.objective | {name, kpi, target}'
 
+as "$SAM" planner CreateObjective "{\"objective\":{\"display_name\":\"Flu-shot reach: 1,000 impressions this week\",\"kpi\":\"KPI_REACH\",\"target\":1000,\"start_time\":\"$(iso '-1 hour')\",\"end_time\":\"$(iso '+7 days')\",\"network\":\"NETWORK_SANDBOX\"},\"objective_id\":\"flu-reach\",\"request_id\":\"story-objective-reach\"}" | show '.objective | {name, kpi, target}'
+
 say "Wendy (writer) drafts a post with a variant per channel (on Mastodon, a thread of two)"
 CONTENT=$(as "$WENDY" planner CreateContent '{"content":{"title":"Flu shots","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8-6. #fluseason","spoke":"spokes/st-marys","objectives":["objectives/flu-awareness"],"variants":[{"network":"NETWORK_X","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_FACEBOOK","text":"Flu season is here. Protect yourself and your family: walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed."},{"network":"NETWORK_LINKEDIN","text":"Our teams at St Mary are ready for flu season: walk-in flu shots weekdays 8am-6pm."},{"network":"NETWORK_SANDBOX","text":"Flu season is here: walk-in flu shots at St Mary, weekdays 8-6. #fluseason"},{"network":"NETWORK_MASTODON","text":"Flu season is here. Walk-in flu shots at St Mary, weekdays 8am-6pm, no appointment needed. #fluseason 1/2","thread_parts":["Who should get one? Everyone over six months old, and above all anyone over 65, pregnant, or living with a long-term condition. #publichealth 2/2"]}]},"request_id":"story-content"}')
 echo "$CONTENT" | show '.content | {name, state, version, content_hash}'
@@ -275,6 +281,12 @@ as "$PAUL" planner GetPost "{\"name\":\"$POST_NAME\"}" | show '.post | {state, c
 DELIVERED=$(grep -c "\"$POST_NAME\"" "$RUN/sandbox/deliveries.jsonl" || true)
 note "the sandbox recorded $DELIVERED delivery of $POST_NAME ($RUN/sandbox/deliveries.jsonl)"
 [[ "$DELIVERED" == "1" ]] || { echo "run.sh: expected exactly one delivery, found $DELIVERED" >&2; exit 1; }
+
+say "People see the post: the sandbox network now reports its reach and the account's followers"
+EXTERNAL_ID=$(as "$PAUL" planner GetPost "{\"name\":\"$POST_NAME\"}" | jq -r .post.external_id)
+jq -nc --arg id "$EXTERNAL_ID" '{external_id: $id, impressions: 640, likes: 31, shares: 7, replies: 4, clicks: 18}' >>"$RUN/sandbox/audience.jsonl"
+jq -nc '{account: "spokes/st-marys/accounts/sandbox-main", followers: 1520}' >>"$RUN/sandbox/audience.jsonl"
+note "the publishers read it on their schedule and announce carecast.engagement.observed ($RUN/sandbox/audience.jsonl)"
 
 say "The Mastodon post went out through the real HTTP adapter"
 mstate=""
@@ -370,7 +382,15 @@ for _ in $(seq 100); do
   [[ "$cur" != "0" ]] && break; sleep 0.1
 done
 as "$SAM" metrics GetObjectiveProgress '{"name":"objectives/flu-awareness"}' | show '.progress | {objective, current, target, progress_ratio}'
-curl -sS "http://127.0.0.1:$M_HTTP/metrics" | grep -E '^carecast_(posts_published_total|mentions_total|inbox_open_items|objective_progress_ratio)' | sed 's/^/    /'
+for _ in $(seq 300); do
+  reach=$(as "$SAM" metrics GetObjectiveProgress '{"name":"objectives/flu-reach"}' | jq -r '.progress.current // 0')
+  [[ "$reach" == "640" ]] && break; sleep 0.1
+done
+as "$SAM" metrics GetObjectiveProgress '{"name":"objectives/flu-reach"}' | show '.progress | {objective, current, target, progress_ratio}'
+[[ "$reach" == "640" ]] || { echo "run.sh: the reach objective shows $reach impressions, not the 640 the network reported" >&2; exit 1; }
+"$CTL" events tail --subject carecast.engagement.observed --all --count 1 --timeout 5s 2>/dev/null \
+  | jq -c '{subject, id}' | sed 's/^/    /'
+curl -sS "http://127.0.0.1:$M_HTTP/metrics" | grep -E '^carecast_(posts_published_total|mentions_total|inbox_open_items|objective_progress_ratio|post_impressions|post_interactions|link_clicks|account_followers)' | sed 's/^/    /'
 
 say "The audit trail of the post's content (hash-chained, append-only)"
 as "$SAM" planner ListAuditEntries "{\"resource\":\"$CONTENT_NAME\"}" | show '[.entries[] | {action, actor, role, version}]'

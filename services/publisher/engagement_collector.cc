@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 #include "carecast/v1/events.pb.h"
 #include "carecast/v1/resources.pb.h"
@@ -64,6 +65,15 @@ absl::StatusOr<std::optional<common::IndexPlacement>> PostPlacement(
   if (!published) return std::optional<common::IndexPlacement>();
   return std::optional<common::IndexPlacement>(
       Anywhere(kEngagementIndexName, schedule.FirstReading(*published)));
+}
+
+// The organisation bucket's key of the account "spokes/{s}/accounts/{a}":
+// "accounts.{s}.{a}" (the planner's AccountKey, services/planner/resource_names.h).
+std::optional<std::string> AccountKeyOf(std::string_view name) {
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(name.data(), name.size()), '/');
+  if (parts.size() != 4 || parts[0] != "spokes" || parts[2] != "accounts") return std::nullopt;
+  return absl::StrCat(std::string(kAccountKeyPrefix), parts[1], ".", parts[3]);
 }
 
 absl::StatusOr<v1::Account> AccountFromEntry(common::KvEntry entry) {
@@ -153,6 +163,12 @@ absl::Status EngagementCollector::Start() {
   ASSIGN_OR_RETURN(published_sub_, deps_.bus.Subscribe(spec, [this](const common::Event& e) {
     return OnPublished(e);
   }));
+  // A new account's followers are read at once, not at the next reconciliation.
+  spec.durable = "publisher-followers";
+  spec.filter_subject = std::string(common::events::kAccountCreated.subject);
+  ASSIGN_OR_RETURN(accounts_sub_, deps_.bus.Subscribe(spec, [this](const common::Event& e) {
+    return OnAccountCreated(e);
+  }));
   if (options_.tick > absl::ZeroDuration()) thread_ = std::thread([this] { Loop(); });
   return absl::OkStatus();
 }
@@ -165,6 +181,7 @@ void EngagementCollector::Stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   published_sub_.reset();
+  accounts_sub_.reset();
 }
 
 void EngagementCollector::Loop() {
@@ -209,6 +226,17 @@ absl::Status EngagementCollector::LoadDeletedLocked(absl::Time now) {
     for (common::ScoredMember& member : page) deleted_.insert(std::move(member.member));
     if (page.size() < 1000) return absl::OkStatus();
   }
+}
+
+common::Disposition EngagementCollector::OnAccountCreated(const common::Event& event) {
+  v1::AccountCreated created;
+  if (!common::DecodeEvent(event, &created).ok()) return common::Disposition::kReject;
+  std::optional<std::string> key = AccountKeyOf(created.account().name());
+  if (!key || !deps_.channels.Find(created.account().network()).ok())
+    return common::Disposition::kAck;
+  absl::Status added =
+      deps_.index.Add(kFollowersIndexName, {{.member = *key, .score = ScoreOf(deps_.clock.Now())}});
+  return added.ok() ? common::Disposition::kAck : common::Disposition::kRetry;
 }
 
 absl::StatusOr<common::ReconcileReport> EngagementCollector::Reconcile() {

@@ -8,7 +8,8 @@
 // Replicas share them: a tick pops what is due atomically (no two replicas read
 // the same post at once), reads it, announces it and puts it back at its next
 // time. The sets are a cache: a published post enters at once through the
-// durable consumer "publisher-engagement" on carecast.post.published, and a
+// durable consumer "publisher-engagement" on carecast.post.published (a new
+// account through "publisher-followers" on carecast.account.created), and a
 // reconciliation against the posts and organisation buckets (at start, on a
 // period, and at once when Redis was wiped) adds what a crash between pop and
 // put-back or a lost Redis dropped.
@@ -101,7 +102,8 @@ class EngagementCollector {
   EngagementCollector(const EngagementCollector&) = delete;
   EngagementCollector& operator=(const EngagementCollector&) = delete;
 
-  // Subscribes to carecast.post.published and, with a tick, starts the thread
+  // Subscribes to carecast.post.published and carecast.account.created and,
+  // with a tick, starts the thread
   // (which reconciles first). UNAVAILABLE when the bus cannot be reached.
   absl::Status Start();
   void Stop();
@@ -114,6 +116,8 @@ class EngagementCollector {
   absl::StatusOr<common::ReconcileReport> Reconcile();
   // carecast.post.published: schedules the post's first reading.
   common::Disposition OnPublished(const common::Event& event);
+  // carecast.account.created: schedules the account's first follower reading now.
+  common::Disposition OnAccountCreated(const common::Event& event);
 
  private:
   enum class ReadResult { kAnnounced, kPutOff, kFinished };
@@ -141,6 +145,7 @@ class EngagementCollector {
   common::IndexReconciler posts_reconciler_;
   common::IndexReconciler accounts_reconciler_;
   std::unique_ptr<common::Subscription> published_sub_;
+  std::unique_ptr<common::Subscription> accounts_sub_;
 
   std::mutex budget_mu_;
   // Per account: the hour window's start and readings made in it.

@@ -273,6 +273,22 @@ TEST_F(EngagementCollectorTest, FollowerCountsAreReadEveryInterval) {
   EXPECT_LE(network_.follower_calls[kAccountB], 5) << "an unsupported count was asked too often";
 }
 
+TEST_F(EngagementCollectorTest, ANewAccountIsReadAtOnceNotAtTheNextReconciliation) {
+  auto collector = Collector();
+  ASSERT_TRUE(collector->RunOnce().ok());  // reconciled: no accounts yet
+  Account("accounts.north.a", kAccountA);
+  network_.followers[kAccountA] = 88;
+  v1::AccountCreated created;
+  created.mutable_account()->set_name(kAccountA);
+  created.mutable_account()->set_network(v1::NETWORK_MASTODON);
+  EXPECT_EQ(collector->OnAccountCreated(common::MakeCatalogueEvent(
+                common::events::kAccountCreated, created, "/test", clock_.Now(), "a1")),
+            common::Disposition::kAck);
+  RunFor(*collector, absl::Minutes(1), absl::Minutes(1));
+  ASSERT_EQ(FollowerReadings().size(), 1u);
+  EXPECT_EQ(FollowerReadings()[0].followers(), 88);
+}
+
 TEST_F(EngagementCollectorTest, AWipedOrHalfWrittenScheduleHealsFromKv) {
   EngagementCollectorOptions options;
   options.reconcile_period = absl::Hours(1);
