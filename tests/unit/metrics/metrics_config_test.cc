@@ -63,7 +63,7 @@ TEST(MetricsConfigTest, WeeklyReportVariables) {
   EXPECT_EQ(c->report_publish_delay, absl::ZeroDuration());
   EXPECT_EQ(c->report_tick, absl::Seconds(2));
   EXPECT_EQ(c->link_token_keys_file, "/run/keys/links");
-  vars["CARECAST_REPORT_PUBLISH_DELAY"] = "8d";
+  vars["CARECAST_REPORT_PUBLISH_DELAY"] = "200h";
   vars["CARECAST_REPORT_TICK"] = "0s";
   absl::StatusOr<MetricsConfig> bad = ReadMetricsConfig(common::MapEnv(vars));
   ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
