@@ -47,11 +47,14 @@ std::string SvgText(double x, double y, const std::string& text, const std::stri
                       "</text>");
 }
 
+// A rectangle; with a `title` (escaped here) it carries it as a tooltip child.
 std::string Rect(double x, double y, double w, double h, const std::string& fill,
-                 const std::string& attributes) {
-  return absl::StrCat("<rect x=\"", N(x), "\" y=\"", N(y), "\" width=\"", N(std::max(0.0, w)),
-                      "\" height=\"", N(std::max(0.0, h)), "\" fill=\"", fill, "\"", attributes,
-                      ">");
+                 const std::string& attributes, const std::string& title = "") {
+  std::string out =
+      absl::StrCat("<rect x=\"", N(x), "\" y=\"", N(y), "\" width=\"", N(std::max(0.0, w)),
+                   "\" height=\"", N(std::max(0.0, h)), "\" fill=\"", fill, "\"", attributes);
+  if (title.empty()) return out + "/>";
+  return absl::StrCat(out, "><title>", HtmlEscape(title), "</title></rect>");
 }
 
 // Horizontal grid lines with the left axis's labels (and the right axis's when
@@ -94,13 +97,12 @@ std::string DailyBarsAndLine(const v1::WeeklyReport& report, double top, double 
     const std::string label = DayLabel(day.date());
     const double cx = kLeft + slot * (i + 0.5);
     const double h = plot * static_cast<double>(day.impressions()) / left_max;
-    absl::StrAppend(&bars, Rect(cx - slot * 0.3, bottom - h, slot * 0.6, h, kImpressionsColour,
-                                absl::StrCat(" class=\"bar bar-impressions\" data-day=\"",
-                                             HtmlEscape(day.date()), "\" data-value=\"",
-                                             day.impressions(), "\"")));
-    bars.pop_back();
-    absl::StrAppend(&bars, "<title>", HtmlEscape(label), ": ", FormatCount(day.impressions()),
-                    " impressions</title></rect>");
+    absl::StrAppend(
+        &bars,
+        Rect(cx - slot * 0.3, bottom - h, slot * 0.6, h, kImpressionsColour,
+             absl::StrCat(" class=\"bar bar-impressions\" data-day=\"", HtmlEscape(day.date()),
+                          "\" data-value=\"", day.impressions(), "\""),
+             absl::StrCat(label, ": ", FormatCount(day.impressions()), " impressions")));
     const double y = bottom - plot * static_cast<double>(day.interactions()) / right_max;
     absl::StrAppend(&points, i == 0 ? "" : " ", N(cx), ",", N(y));
     absl::StrAppend(&dots, "<circle class=\"dot dot-interactions\" cx=\"", N(cx), "\" cy=\"", N(y),
@@ -193,10 +195,8 @@ std::string SentimentChartSvg(const v1::WeeklyReport& report) {
       absl::StrAppend(
           &out, Rect(cx - slot * 0.3, y, slot * 0.6, h, part.colour,
                      absl::StrCat(" class=\"bar bar-", part.name, "\" data-day=\"",
-                                  HtmlEscape(day.date()), "\" data-value=\"", part.count, "\"")));
-      out.pop_back();
-      absl::StrAppend(&out, "<title>", HtmlEscape(label), ": ", FormatCount(part.count), " ",
-                      part.name, "</title></rect>");
+                                  HtmlEscape(day.date()), "\" data-value=\"", part.count, "\""),
+                     absl::StrCat(label, ": ", FormatCount(part.count), " ", part.name)));
     }
     const int64_t sum = day.mentions_positive() + day.mentions_neutral() + day.mentions_negative();
     absl::StrAppend(&out, SvgText(cx, y - 6, FormatCount(sum), "middle", 12),

@@ -176,6 +176,13 @@ std::string ReportPeriod(const v1::WeeklyReport& report) {
   return absl::StrCat(FormatDay(start, true), " to ", FormatDay(last, true), " (UTC)");
 }
 
+std::string FormatPostTime(const google::protobuf::Timestamp& time) {
+  if (!IsSet(time)) return "";
+  const absl::Time t = ToTime(time);
+  return absl::StrCat(FormatDay(t, false), " ", absl::FormatTime("%H:%M", t, absl::UTCTimeZone()),
+                      " UTC");
+}
+
 std::string DayLabel(const std::string& iso_date) {
   absl::CivilDay day;
   if (!absl::ParseCivilTime(absl::string_view(iso_date), &day)) return iso_date;

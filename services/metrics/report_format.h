@@ -41,6 +41,8 @@ std::string ReportTitle(const v1::WeeklyReport& report);
 std::string ReportPeriod(const v1::WeeklyReport& report);
 // "2027-01-04" -> "Mon 4 Jan"; the input unchanged when it is not a date.
 std::string DayLabel(const std::string& iso_date);
+// "Tue 5 Jan 09:00 UTC"; empty when `time` is unset.
+std::string FormatPostTime(const google::protobuf::Timestamp& time);
 // The last path segment of a resource name: "posts/abc" -> "abc".
 std::string ResourceId(const std::string& name);
 

@@ -201,10 +201,7 @@ std::string PostRow(const v1::ReportPost& p) {
     absl::StrAppend(&excerpt, " <a href=\"", HtmlEscape(p.url()),
                     "\" rel=\"noopener noreferrer\">Open the post</a>");
   }
-  const std::string published =
-      IsSet(p.publish_time())
-          ? absl::FormatTime("%a %e %b %H:%M UTC", ToTime(p.publish_time()), absl::UTCTimeZone())
-          : "";
+  const std::string published = FormatPostTime(p.publish_time());
   return absl::StrCat(
       "<tr data-post=\"", HtmlEscape(p.post()), "\"><td class=\"excerpt\">", excerpt, "</td>",
       Td(NetworkDisplayName(p.network())), Td(published), Td(FormatCount(p.impressions()), true),
