@@ -85,7 +85,9 @@ std::string Section(const std::string& id, const std::string& heading, const std
 }
 
 std::string Table(const std::string& caption, const std::string& head, const std::string& rows) {
-  return absl::StrCat("<div class=\"table-wrap\"><table><caption class=\"muted\">",
+  // A region with a name and a tab stop, so a keyboard can scroll a wide table.
+  return absl::StrCat("<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"",
+                      HtmlEscape(caption), "\"><table><caption class=\"muted\">",
                       HtmlEscape(caption), "</caption><thead><tr>", head, "</tr></thead><tbody>",
                       rows, "</tbody></table></div>");
 }

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 
 #include "services/metrics/figure_labels.h"
+#include "services/metrics/html_text.h"
 #include "services/metrics/pdf_layout.h"
 #include "services/metrics/pdf_writer.h"
 #include "services/metrics/report_charts.h"
@@ -41,12 +42,14 @@ void Summary(const v1::WeeklyReport& report, PdfLayout& layout) {
   layout.Heading("This week at a glance");
   int on_track = 0;
   for (const v1::ObjectiveProgress& o : report.objectives()) on_track += o.on_track() ? 1 : 0;
-  layout.Paragraph(report.objectives_size() > 0
-                       ? absl::StrCat(on_track, " of ", report.objectives_size(),
-                                      " objectives are on track. ", report.suggestions_size(),
-                                      " changes are suggested at the end of this report.")
-                       : "No objectives are set for this scope.",
-                   11);
+  layout.Paragraph(
+      report.objectives_size() > 0
+          ? absl::StrCat(on_track, " of ", report.objectives_size(), " objectives are on track. ",
+                         report.suggestions_size(),
+                         report.suggestions_size() == 1 ? " change is" : " changes are",
+                         " suggested at the end of this report.")
+          : "No objectives are set for this scope.",
+      11);
   const auto columns = Columns({170, 120, 209.28}, {false, true, false});
   layout.Row(columns, {"Posts published", FormatCount(report.posts_published()),
                        absl::StrCat(FormatCount(report.posts_failed()), " failed")});
@@ -156,12 +159,12 @@ void PostTable(const google::protobuf::RepeatedPtrField<v1::ReportPost>& posts, 
     return;
   }
   const auto columns =
-      Columns({215, 64, 62, 62, 42, 54.28}, {false, false, true, true, true, true});
+      Columns({198, 60, 62, 66, 42, 71.28}, {false, false, true, true, true, true});
   layout.Row(columns, {"Post", "Network", "Impressions", "Interactions", "Clicks", "Engagement"},
              true);
   for (const v1::ReportPost& p : posts) {
     std::string text = p.text_excerpt();
-    if (!p.url().empty()) absl::StrAppend(&text, " ", p.url());
+    if (IsSafeHttpUrl(p.url())) absl::StrAppend(&text, " ", p.url());
     layout.Row(columns, {text, NetworkDisplayName(p.network()), FormatCount(p.impressions()),
                          FormatCount(p.interactions()), FormatCount(p.link_clicks()),
                          FormatPercent(p.engagement_rate())});
