@@ -13,6 +13,8 @@ namespace carecast::testing {
 
 // 2027-01-04T00:00:00Z, a Monday.
 inline constexpr int64_t kSampleWeekStart = 1799020800;
+inline constexpr int64_t kSampleDay = 86400;
+inline constexpr int64_t kSampleHour = 3600;
 // An excerpt that tries to run script; the page must show it as text.
 inline constexpr char kHostileExcerpt[] =
     "Flu clinic open <script>alert('x')</script> & \"free\" for all";
@@ -25,7 +27,7 @@ inline v1::ReportPost SamplePost(const std::string& id, v1::Network network,
   post.set_account("spokes/north/accounts/main");
   post.set_network(network);
   post.set_campaign("campaigns/flu");
-  post.mutable_publish_time()->set_seconds(kSampleWeekStart + 86400 + 9 * 3600);
+  post.mutable_publish_time()->set_seconds(kSampleWeekStart + kSampleDay + 9 * kSampleHour);
   post.set_text_excerpt(text);
   post.set_impressions(impressions);
   post.set_interactions(interactions);
@@ -137,8 +139,8 @@ inline v1::WeeklyReport SampleWeeklyReport() {
   report.set_spoke("spokes/north");
   report.set_week("2027-W01");
   report.mutable_start_time()->set_seconds(kSampleWeekStart);
-  report.mutable_end_time()->set_seconds(kSampleWeekStart + 7 * 86400);
-  report.mutable_compute_time()->set_seconds(kSampleWeekStart + 7 * 86400 + 3600);
+  report.mutable_end_time()->set_seconds(kSampleWeekStart + 7 * kSampleDay);
+  report.mutable_compute_time()->set_seconds(kSampleWeekStart + 7 * kSampleDay + kSampleHour);
   AddSampleObjectives(report);
   *report.add_best_posts() =
       SamplePost("p1", v1::NETWORK_FACEBOOK, "Free flu shots this Saturday at the north clinic",

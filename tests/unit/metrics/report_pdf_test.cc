@@ -56,7 +56,7 @@ int PageCount(const std::string& pdf) {
 }
 
 std::string WriteTemp(const std::string& name, const std::string& bytes) {
-  const std::string path = ::testing::TempDir() + name;
+  std::string path = ::testing::TempDir() + name;
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }
