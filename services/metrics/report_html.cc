@@ -35,6 +35,7 @@ constexpr absl::string_view kStyle =
     ".card .note{display:block;font-size:.85rem;font-weight:400;color:#4a5568}"
     ".table-wrap{overflow-x:auto}"
     "table{border-collapse:collapse;width:100%;font-size:.95rem}"
+    "caption{text-align:left;padding:0 0 4px}"
     "th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0;vertical-align:top}"
     "thead th{background:#edf2f7}"
     "td.num,th.num{text-align:right;white-space:nowrap}"
@@ -44,7 +45,8 @@ constexpr absl::string_view kStyle =
     ".badge-off{background:#b42318}"
     ".worse{color:#b42318;font-weight:700}"
     ".better{color:#276744;font-weight:700}"
-    "svg.chart{display:block;width:100%;height:auto;max-width:720px}"
+    ".chart-wrap{overflow-x:auto}"
+    "svg.chart{display:block;width:100%;height:auto;min-width:520px;max-width:720px}"
     "svg.progress{display:block;max-width:100%}"
     "a{color:#1e4e8c}"
     "ol.changes li{margin:0 0 8px}"
@@ -90,6 +92,11 @@ std::string Table(const std::string& caption, const std::string& head, const std
                       HtmlEscape(caption), "\"><table><caption class=\"muted\">",
                       HtmlEscape(caption), "</caption><thead><tr>", head, "</tr></thead><tbody>",
                       rows, "</tbody></table></div>");
+}
+
+// On a narrow screen a chart keeps a readable size and scrolls inside this box.
+std::string ChartWrap(const std::string& svg) {
+  return absl::StrCat("<div class=\"chart-wrap\" tabindex=\"0\">", svg, "</div>");
 }
 
 std::string Th(const std::string& text, bool numeric = false) {
@@ -191,10 +198,10 @@ std::string DailyTable(const v1::WeeklyReport& report) {
 
 std::string DailySection(const v1::WeeklyReport& report) {
   if (report.days_size() == 0) return Section("daily", "Day by day", Empty("No daily figures."));
-  return Section(
-      "daily", "Day by day",
-      absl::StrCat("<h3>Reach and response</h3>", DailyActivityChartSvg(report),
-                   "<h3>What people said</h3>", SentimentChartSvg(report), DailyTable(report)));
+  return Section("daily", "Day by day",
+                 absl::StrCat("<h3>Reach and response</h3>",
+                              ChartWrap(DailyActivityChartSvg(report)), "<h3>What people said</h3>",
+                              ChartWrap(SentimentChartSvg(report)), DailyTable(report)));
 }
 
 std::string PostRow(const v1::ReportPost& p) {

@@ -3,12 +3,14 @@
 // style's, and the structure assistive technology relies on.
 #include "services/metrics/report_html.h"
 
+#include <random>
 #include <regex>
 #include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "services/common/base/utf8.h"
 #include "services/metrics/html_text.h"
 #include "services/metrics/report_charts.h"
 #include "services/metrics/report_format.h"
@@ -172,6 +174,26 @@ TEST(ReportHtmlEmptyTest, AnEmptyReportSaysSo) {
   EXPECT_THAT(html, HasSubstr("Nothing to change: keep going."));
   EXPECT_THAT(html, HasSubstr("All spokes (hub)"));
   EXPECT_THAT(html, Not(HasSubstr("<svg id=\"chart-daily\"")));
+}
+
+// Whatever bytes the report's text holds, the page is well-formed UTF-8 and the
+// only elements in it are the renderer's own.
+TEST(ReportHtmlEmptyTest, RandomTextNeverBecomesMarkup) {
+  const std::string plain = RenderWeeklyReportHtml(testing::SampleWeeklyReport());
+  std::mt19937 random(7);
+  const std::string alphabet = "<>&\"'/=ab \xC3\xA9\xFF\x80\x01\n";
+  for (int round = 0; round < 200; ++round) {
+    std::string text;
+    for (int i = 0; i < 60; ++i) text.push_back(alphabet[random() % alphabet.size()]);
+    v1::WeeklyReport report = testing::SampleWeeklyReport();
+    report.mutable_best_posts(0)->set_text_excerpt(text);
+    report.mutable_topics(0)->set_topic(text);
+    report.mutable_suggestions(0)->set_text(text);
+    report.set_week(text);
+    const std::string html = RenderWeeklyReportHtml(report);
+    ASSERT_TRUE(common::IsValidUtf8(html)) << round;
+    EXPECT_EQ(Count(html, "<"), Count(plain, "<")) << round;
+  }
 }
 
 TEST(HtmlEscapeTest, EscapesMarkupAndRepairsText) {
