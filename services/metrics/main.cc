@@ -16,6 +16,8 @@
 #include "services/metrics/metrics_roles.h"
 #include "services/metrics/metrics_service.h"
 #include "services/metrics/program_figures.h"
+#include "services/metrics/report_http.h"
+#include "services/metrics/report_links.h"
 #include "services/metrics/report_publisher.h"
 
 int main() {
@@ -39,6 +41,11 @@ int main() {
   metrics::ProgramFigures figures(&exposition);
   metrics::MetricsService service(figures, host.clock(), link_tokens);
   metrics::MetricsGrpcService grpc_service(service, host.Edge(metrics::MetricsRoleTable()));
+  // The weekly reports' pages and PDFs, opened by their signed links.
+  host.AddGetPrefixRoute(std::string(metrics::kReportPathPrefix),
+                         [&service](const common::HttpRequest& request) {
+                           return metrics::ServeWeeklyReport(service, request);
+                         });
 
   // Figures are partial until the stream has been replayed: not ready until then.
   metrics::EventIngestOptions ingest_options;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "services/metrics/figure_labels.h"
 #include "services/metrics/report_html.h"
 #include "services/metrics/report_links.h"
 #include "services/metrics/report_pdf.h"
