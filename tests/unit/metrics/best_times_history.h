@@ -48,7 +48,7 @@ inline std::vector<PostEngagementSample> WeeklyHistory(absl::CivilDay first_mond
   std::vector<PostEngagementSample> posts;
   for (int w = 0; w < weeks; ++w) {
     for (const auto& [day, hour] : hours) {
-      const absl::CivilDay date = first_monday + 7 * w + (day - 1);
+      const absl::CivilDay date = first_monday + (int64_t{7} * w) + (day - 1);
       const absl::CivilSecond local(date.year(), date.month(), date.day(), hour, 0, 0);
       posts.push_back(MakePost(local, zone, rate_of(day, hour), rng));
     }

@@ -293,10 +293,12 @@ TEST(BestTimesTest, SuggestionMovesWeakSlotsKeepsCountAndValidates) {
   for (absl::CivilDay monday : {absl::CivilDay(2027, 3, 8), absl::CivilDay(2027, 11, 1)}) {
     const std::vector<absl::CivilMinute> week = WeekOf(request.cadence(), monday);
     ASSERT_EQ(week.size(), 5u) << monday;
-    const std::vector<absl::CivilMinute> want = {
-        absl::CivilMinute(monday.year(), monday.month(), monday.day(), 9, 0),
-        absl::CivilMinute(monday + 1) + 12 * 60, absl::CivilMinute(monday + 1) + 16 * 60 + 30,
-        absl::CivilMinute(monday + 3) + 12 * 60, absl::CivilMinute(monday + 3) + 16 * 60 + 30};
+    const auto at = [&](int days, int hour, int minute) {
+      const absl::CivilDay day = monday + days;
+      return absl::CivilMinute(day.year(), day.month(), day.day(), hour, minute);
+    };
+    const std::vector<absl::CivilMinute> want = {at(0, 9, 0), at(1, 12, 0), at(1, 16, 30),
+                                                 at(3, 12, 0), at(3, 16, 30)};
     EXPECT_EQ(week, want) << monday;
   }
   // The old cadence gave five too.
