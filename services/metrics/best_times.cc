@@ -212,6 +212,21 @@ std::vector<int> WeekInstances(const cadence::Cadence& built, absl::CivilDay mon
   return minutes;
 }
 
+// The local week the suggestion is made for: from the first Monday after
+// `now`, or the Monday after that when the zone changes its UTC offset in that
+// week (a 02:30 slot read on the night clocks jump is 03:30 that day only, and
+// must not become 03:30 for good).
+absl::CivilDay SuggestionMonday(absl::Time now, const absl::TimeZone& zone) {
+  absl::CivilDay monday = absl::NextWeekday(absl::ToCivilDay(now, zone), absl::Weekday::monday);
+  for (int tries = 0; tries < 2; ++tries) {
+    const absl::Time from = cadence::LocalToInstant(absl::CivilSecond(monday), zone);
+    const absl::Time to = cadence::LocalToInstant(absl::CivilSecond(monday + 7), zone);
+    if (zone.At(from).offset == zone.At(to).offset) break;
+    monday += 7;
+  }
+  return monday;
+}
+
 int CircularDistance(int a, int b) {
   const int d = std::abs(a - b) % kMinutesPerWeek;
   return std::min(d, kMinutesPerWeek - d);
@@ -389,8 +404,7 @@ void Suggest(const BestTimesInput& input, const absl::TimeZone& zone, const Hist
         absl::StrCat("the current cadence cannot be read: ", current.status().message()));
     return;
   }
-  const absl::CivilDay monday =
-      absl::NextWeekday(absl::ToCivilDay(input.now, zone), absl::Weekday::monday);
+  const absl::CivilDay monday = SuggestionMonday(input.now, zone);
   const std::vector<int> instances = WeekInstances(*current, monday);
   if (instances.empty()) {
     response.set_suggestion_reason(absl::StrCat("the current cadence has no slot in the week of ",

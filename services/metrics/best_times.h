@@ -33,8 +33,10 @@ struct BestTimesInput {
   // The account's cadence as stored (name, slots, min_spacing, daily_cap,
   // version); none: no suggestion.
   std::optional<v1::Cadence> current_cadence;
-  absl::Time now;  // the suggestion starts on the first local Monday after it
-  int top = 0;     // 0: kDefaultTop; else 1..kMaxTop
+  // The suggestion starts on the first local Monday after it (a week later
+  // when the zone changes its UTC offset in that week).
+  absl::Time now;
+  int top = 0;  // 0: kDefaultTop; else 1..kMaxTop
 };
 
 inline constexpr int kDefaultTop = 5;

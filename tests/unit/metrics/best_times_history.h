@@ -89,7 +89,7 @@ inline v1::Cadence FiveSlotCadence(int64_t version = 4) {
 
 // Eight weeks of SevenWeeklyHours from Monday 4 January 2027, the five-slot
 // cadence, and now = Monday 1 March 2027 10:00 in Chicago (the suggestion
-// starts on 8 March).
+// starts on 15 March: clocks change on 14 March, so not on 8 March).
 inline BestTimesInput SuggestionInput() {
   BestTimesInput input;
   input.account = kAccount;

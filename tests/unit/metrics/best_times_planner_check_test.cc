@@ -2,6 +2,7 @@
 // rules (BuildCadence, the very check SetCadence runs) and request_id; and it
 // keeps the number of slots a week. Over the fixed history of best_times_test
 // and over 200 random histories and cadences (seeded, so the same every run).
+#include <algorithm>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -21,13 +22,11 @@ using testing::kAccount;
 using testing::kBaseRate;
 using testing::kZone;
 
-// Instances in the local week from the Monday after input.now.
-size_t WeekCount(const v1::Cadence& cadence, const BestTimesInput& input) {
+// Instances in the local week from `monday`.
+size_t WeekCount(const v1::Cadence& cadence, absl::CivilDay monday) {
   absl::StatusOr<common::cadence::Cadence> built = planner::BuildCadence(cadence, kZone, {});
   EXPECT_TRUE(built.ok()) << built.status();
   if (!built.ok()) return 0;
-  const absl::CivilDay monday =
-      absl::NextWeekday(absl::ToCivilDay(input.now, built->zone()), absl::Weekday::monday);
   return built
       ->Slots(common::cadence::LocalToInstant(absl::CivilSecond(monday), built->zone()),
               common::cadence::LocalToInstant(absl::CivilSecond(monday + 7), built->zone()), 5000)
@@ -41,7 +40,20 @@ void ExpectAccepted(const v1::SetCadenceRequest& request, const BestTimesInput& 
   EXPECT_TRUE(planner::CheckRequestId(request.request_id()).ok());
   EXPECT_FALSE(request.request_id().empty());
   EXPECT_EQ(request.expected_version(), input.current_cadence->version());
-  EXPECT_EQ(WeekCount(request.cadence(), input), WeekCount(*input.current_cadence, input));
+  // The week the suggestion starts: the Monday of its earliest series start,
+  // after now.
+  ASSERT_GT(request.cadence().slots_size(), 0);
+  absl::CivilDay first = absl::CivilDay::max();
+  for (const v1::CadenceSlot& slot : request.cadence().slots()) {
+    absl::CivilDay day;
+    ASSERT_TRUE(absl::ParseCivilTime(slot.start_local_time().substr(0, 10), &day));
+    first = std::min(first, day);
+  }
+  const absl::CivilDay monday = absl::PrevWeekday(first + 1, absl::Weekday::monday);
+  absl::TimeZone zone;
+  absl::LoadTimeZone(kZone, &zone);
+  EXPECT_GT(monday, absl::ToCivilDay(input.now, zone));
+  EXPECT_EQ(WeekCount(request.cadence(), monday), WeekCount(*input.current_cadence, monday));
 }
 
 TEST(BestTimesPlannerCheckTest, SuggestionPassesSetCadenceChecks) {

@@ -6,12 +6,13 @@
 // request_id.
 #include "services/metrics/best_times.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
-#include <string_view>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include <gtest/gtest.h>
 
@@ -283,14 +284,14 @@ TEST(BestTimesTest, SuggestionMovesWeakSlotsKeepsCountAndValidates) {
   EXPECT_EQ(request.cadence().daily_cap(), 0);
   ASSERT_EQ(request.cadence().slots_size(), 3);
   EXPECT_EQ(request.cadence().slots(0).rrule(), "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0");
-  EXPECT_EQ(request.cadence().slots(0).start_local_time(), "2027-03-08T09:00:00");
+  EXPECT_EQ(request.cadence().slots(0).start_local_time(), "2027-03-15T09:00:00");
   EXPECT_EQ(request.cadence().slots(1).rrule(), "FREQ=WEEKLY;BYDAY=TU,TH;BYHOUR=12;BYMINUTE=0");
-  EXPECT_EQ(request.cadence().slots(1).start_local_time(), "2027-03-09T12:00:00");
+  EXPECT_EQ(request.cadence().slots(1).start_local_time(), "2027-03-16T12:00:00");
   EXPECT_EQ(request.cadence().slots(2).rrule(), "FREQ=WEEKLY;BYDAY=TU,TH;BYHOUR=16;BYMINUTE=30");
-  EXPECT_EQ(request.cadence().slots(2).start_local_time(), "2027-03-09T16:30:00");
+  EXPECT_EQ(request.cadence().slots(2).start_local_time(), "2027-03-16T16:30:00");
 
-  // Five a week, as before, in the week of the change to summer time and weeks later.
-  for (absl::CivilDay monday : {absl::CivilDay(2027, 3, 8), absl::CivilDay(2027, 11, 1)}) {
+  // Five a week, as before, from its first week to the week clocks go back.
+  for (absl::CivilDay monday : {absl::CivilDay(2027, 3, 15), absl::CivilDay(2027, 11, 1)}) {
     const std::vector<absl::CivilMinute> week = WeekOf(request.cadence(), monday);
     ASSERT_EQ(week.size(), 5u) << monday;
     const auto at = [&](int days, int hour, int minute) {
@@ -302,7 +303,7 @@ TEST(BestTimesTest, SuggestionMovesWeakSlotsKeepsCountAndValidates) {
     EXPECT_EQ(week, want) << monday;
   }
   // The old cadence gave five too.
-  EXPECT_EQ(WeekOf(*input.current_cadence, absl::CivilDay(2027, 3, 8)).size(), 5u);
+  EXPECT_EQ(WeekOf(*input.current_cadence, absl::CivilDay(2027, 3, 15)).size(), 5u);
 }
 
 TEST(BestTimesTest, SuggestionKeepsTheDailyCap) {
@@ -315,12 +316,12 @@ TEST(BestTimesTest, SuggestionKeepsTheDailyCap) {
   // Wednesday's slot cannot go to Thursday noon while Thursday 16:30 stays:
   // the Tuesday and Thursday afternoon slots move instead.
   const std::vector<absl::CivilMinute> week =
-      WeekOf(response->suggested_cadence().cadence(), absl::CivilDay(2027, 3, 8));
+      WeekOf(response->suggested_cadence().cadence(), absl::CivilDay(2027, 3, 15));
   ASSERT_EQ(week.size(), 5u);
   std::set<absl::CivilDay> days;
   for (absl::CivilMinute m : week) EXPECT_TRUE(days.insert(absl::CivilDay(m)).second) << m;
   ExpectMoveReason(response->suggestion_reason());
-  EXPECT_EQ(week[2], absl::CivilMinute(2027, 3, 10, 9, 0));  // Wednesday 9:00 kept
+  EXPECT_EQ(week[2], absl::CivilMinute(2027, 3, 17, 9, 0));  // Wednesday 9:00 kept
 }
 
 TEST(BestTimesTest, NoSuggestionWhenTheSlotsAlreadySitInTheBestHours) {
@@ -336,6 +337,34 @@ TEST(BestTimesTest, NoSuggestionWhenTheSlotsAlreadySitInTheBestHours) {
   EXPECT_FALSE(response->has_suggested_cadence());
   EXPECT_TRUE(absl::StartsWith(response->suggestion_reason(), "the 2 weekly slots already sit"))
       << response->suggestion_reason();
+}
+
+TEST(BestTimesTest, SuggestionSkipsTheWeekClocksChange) {
+  // A 02:30 slot every day: on 14 March 2027 Chicago jumps from 02:00 to 03:00
+  // and that slot is 03:30. Counted in that week it would become a Sunday
+  // 03:30 slot for good; the suggestion is made for the week after.
+  BestTimesInput input = testing::SuggestionInput();
+  v1::Cadence cadence = testing::FiveSlotCadence();
+  cadence.clear_slots();
+  v1::CadenceSlot* slot = cadence.add_slots();
+  slot->set_rrule("FREQ=DAILY;BYHOUR=2;BYMINUTE=30");
+  slot->set_start_local_time("2027-01-04T02:30:00");
+  input.current_cadence = cadence;
+  absl::StatusOr<v1::GetBestTimesResponse> response = ComputeBestTimes(input);
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_TRUE(response->has_suggested_cadence()) << response->suggestion_reason();
+  EXPECT_TRUE(absl::StartsWith(response->suggestion_reason(), "moves 3 of 7 weekly slots to "))
+      << response->suggestion_reason();
+  const v1::Cadence& suggested = response->suggested_cadence().cadence();
+  for (const v1::CadenceSlot& s : suggested.slots()) {
+    EXPECT_FALSE(absl::StrContains(s.rrule(), "BYHOUR=3")) << s.rrule();
+    EXPECT_GE(s.start_local_time(), "2027-03-15") << s.start_local_time();
+  }
+  const std::vector<absl::CivilMinute> week = WeekOf(suggested, absl::CivilDay(2027, 3, 15));
+  ASSERT_EQ(week.size(), 7u);
+  EXPECT_EQ(std::count_if(week.begin(), week.end(),
+                          [](absl::CivilMinute m) { return m.hour() == 2 && m.minute() == 30; }),
+            4);
 }
 
 TEST(BestTimesTest, RequestIdIsDeterministic) {
