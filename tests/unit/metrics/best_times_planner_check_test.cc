@@ -1,8 +1,9 @@
 // Every suggested cadence is one the planner's SetCadence accepts: its name,
 // rules (BuildCadence, the very check SetCadence runs) and request_id; and it
 // keeps the number of slots a week. Over the fixed history of best_times_test
-// and over 200 random histories and cadences (seeded, so the same every run).
+// and over 100 random histories and cadences (seeded, so the same every run).
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -101,7 +102,7 @@ v1::Cadence RandomCadence(std::mt19937& rng) {
 TEST(BestTimesPlannerCheckTest, RandomHistoriesAndCadences) {
   std::mt19937 rng(2027);
   int suggested = 0;
-  for (int round = 0; round < 200; ++round) {
+  for (int round = 0; round < 100; ++round) {
     // 20 posting hours, each with its own true multiplier; 3 to 10 weeks.
     testing::WeeklyHours hours;
     std::map<std::pair<int, int>, double> multiplier;
@@ -128,7 +129,8 @@ TEST(BestTimesPlannerCheckTest, RandomHistoriesAndCadences) {
     ExpectAccepted(response->suggested_cadence(), input);
   }
   // Most random histories have a surely better hour to move a slot to.
-  EXPECT_GT(suggested, 50);
+  EXPECT_GT(suggested, 25) << suggested;
+  std::printf("%d of 100 random histories gave a suggestion\n", suggested);
 }
 
 }  // namespace
