@@ -41,6 +41,7 @@ EventIngest::EventIngest(const EventIngestOptions& options, const EventIngestDep
       exposition_(deps.exposition),
       logger_(deps.logger),
       spikes_(deps.spikes),
+      reports_(deps.reports),
       options_(options) {}
 
 EventIngest::~EventIngest() { Stop(); }
@@ -123,6 +124,18 @@ absl::StatusOr<bool> EventIngest::Apply(const common::Event& event) {
   } else if (common::IsEventOf(event, events::kFollowersObserved)) {
     ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kFollowersObserved, event));
     result = figures_.ApplyFollowersObserved(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kReportPublished)) {
+    if (reports_ != nullptr) reports_->ObserveReport(event.id);
+    return true;
+  } else if (common::IsEventOf(event, events::kSpokeCreated)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kSpokeCreated, event));
+    result = figures_.ApplySpokeCreated(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kAccountCreated)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kAccountCreated, event));
+    result = figures_.ApplyAccountCreated(event.id, event.time, m);
+  } else if (common::IsEventOf(event, events::kCadenceChanged)) {
+    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kCadenceChanged, event));
+    result = figures_.ApplyCadenceChanged(event.id, event.time, m);
   } else if (common::IsEventOf(event, events::kObjectiveCreated)) {
     ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kObjectiveCreated, event));
     result = figures_.ApplyObjectiveCreated(event.id, event.time, m);

@@ -328,4 +328,24 @@ absl::StatusOr<json> GraphClient::Call(const GraphRequest& request, Credential& 
   return body;
 }
 
+absl::StatusOr<int64_t> GraphClient::ReadFollowersCount(std::string_view account,
+                                                        std::string_view id_field) const {
+  ASSIGN_OR_RETURN(Credential credential, CredentialsOf(account, id_field));
+  GraphRequest read{
+      std::string(account),
+      "GET",
+      absl::StrCat("/", UrlEncode(credential.Field(id_field)), "?fields=followers_count"),
+      "",
+      CallKind::kRead,
+      absl::InfiniteFuture()};
+  ASSIGN_OR_RETURN(nlohmann::json body, Call(read, credential));
+  const int64_t followers = GraphInt(body, "followers_count");
+  if (followers < 0) {
+    return MakeChannelError(
+        ChannelErrorKind::kRetryable,
+        absl::StrCat(network_, ": ", common::AsAbsl(account), " answered without followers_count"));
+  }
+  return followers;
+}
+
 }  // namespace carecast::publisher

@@ -157,6 +157,12 @@ class GraphClient {
   // kRetryable for a read, kOutcomeUnknown (answered) for a create.
   absl::StatusOr<nlohmann::json> Call(const GraphRequest& request, Credential& credential) const;
 
+  // The followers_count of the object whose id is the account's fields[id_field]
+  // (a Page's "page_id", an Instagram account's "ig_user_id"): one read. An
+  // answer without the figure is kRetryable.
+  absl::StatusOr<int64_t> ReadFollowersCount(std::string_view account,
+                                             std::string_view id_field) const;
+
   // The failure of an error answer to `request` (GraphAnswerFailure).
   absl::Status Failure(const GraphRequest& request, const common::HttpReply& reply) const;
 
