@@ -267,6 +267,12 @@ absl::StatusOr<Engagement> FacebookChannel::ReadEngagement(std::string_view acco
   // Facebook leaves "shares" out of the answer while a post has none.
   const json* shares = GraphMember(body, "shares");
   engagement.shares = shares != nullptr ? GraphInt(*shares, "count", 0) : 0;
+  // Impressions and link clicks come from the post's insights (read_insights).
+  ASSIGN_OR_RETURN(auto insights, graph_.ReadInsights(account, credential, external_id,
+                                                      "post_impressions,post_clicks"));
+  if (auto it = insights.find("post_impressions"); it != insights.end())
+    engagement.impressions = it->second;
+  if (auto it = insights.find("post_clicks"); it != insights.end()) engagement.clicks = it->second;
   return engagement;
 }
 

@@ -462,6 +462,9 @@ absl::StatusOr<Engagement> InstagramChannel::ReadEngagement(std::string_view acc
   Engagement engagement;
   engagement.likes = GraphInt(body, "like_count");
   engagement.replies = GraphInt(body, "comments_count");
+  // Reach (accounts that saw the media) from its insights (instagram_manage_insights).
+  ASSIGN_OR_RETURN(auto insights, graph_.ReadInsights(account, credential, external_id, "reach"));
+  if (auto it = insights.find("reach"); it != insights.end()) engagement.impressions = it->second;
   return engagement;
 }
 

@@ -348,4 +348,33 @@ absl::StatusOr<int64_t> GraphClient::ReadFollowersCount(std::string_view account
   return followers;
 }
 
+absl::StatusOr<std::map<std::string, int64_t>> GraphClient::ReadInsights(
+    std::string_view account, Credential& credential, std::string_view object_id,
+    std::string_view metrics) const {
+  GraphRequest read{std::string(account),
+                    "GET",
+                    absl::StrCat("/", UrlEncode(object_id), "/insights?metric=", UrlEncode(metrics),
+                                 "&period=lifetime"),
+                    "",
+                    CallKind::kRead,
+                    absl::InfiniteFuture()};
+  absl::StatusOr<nlohmann::json> body = Call(read, credential);
+  std::map<std::string, int64_t> values;
+  if (!body.ok()) {
+    if (ClassifyChannelError(body.status()).kind == ChannelErrorKind::kPermanent) return values;
+    return body.status();
+  }
+  // {"data":[{"name":"post_impressions","period":"lifetime","values":[{"value":123}]}]}
+  const nlohmann::json* data = GraphMember(*body, "data");
+  if (data == nullptr || !data->is_array()) return values;
+  for (const nlohmann::json& metric : *data) {
+    const std::string name = GraphString(metric, "name");
+    const nlohmann::json* series = GraphMember(metric, "values");
+    if (name.empty() || series == nullptr || !series->is_array() || series->empty()) continue;
+    const int64_t value = GraphInt(series->back(), "value");
+    if (value >= 0) values[name] = value;
+  }
+  return values;
+}
+
 }  // namespace carecast::publisher
