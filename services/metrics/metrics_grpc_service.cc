@@ -48,4 +48,16 @@ grpc::Status MetricsGrpcService::GetWeeklyReport(grpc::ServerContext* context,
   });
 }
 
+grpc::Status MetricsGrpcService::GetBestTimes(grpc::ServerContext* context,
+                                              const v1::GetBestTimesRequest* request,
+                                              v1::GetBestTimesResponse* response) {
+  return edge_.Unary(context, kGetBestTimesMethod, [&](const common::Caller& caller) {
+    absl::StatusOr<v1::GetBestTimesResponse> best =
+        service_.GetBestTimes(*request, common::SpokeScope::For(caller));
+    if (!best.ok()) return best.status();
+    *response = *std::move(best);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace carecast::metrics

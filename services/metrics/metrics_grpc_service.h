@@ -20,6 +20,7 @@ class MetricsGrpcService final : public common::StrictlyParsedService<v1::Metric
     ParseStrictly(&Base::GetProgramSummary);
     ParseStrictly(&Base::GetRollup);
     ParseStrictly(&Base::GetWeeklyReport);
+    ParseStrictly(&Base::GetBestTimes);
   }
 
   grpc::Status GetObjectiveProgress(grpc::ServerContext* context,
@@ -30,6 +31,8 @@ class MetricsGrpcService final : public common::StrictlyParsedService<v1::Metric
                                  v1::GetProgramSummaryResponse* response) override;
   grpc::Status GetRollup(grpc::ServerContext* context, const v1::GetRollupRequest* request,
                          v1::GetRollupResponse* response) override;
+  grpc::Status GetBestTimes(grpc::ServerContext* context, const v1::GetBestTimesRequest* request,
+                            v1::GetBestTimesResponse* response) override;
   grpc::Status GetWeeklyReport(grpc::ServerContext* context,
                                const v1::GetWeeklyReportRequest* request,
                                v1::GetWeeklyReportResponse* response) override;

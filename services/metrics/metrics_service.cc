@@ -8,6 +8,7 @@
 #include "services/common/base/ids.h"
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
+#include "services/metrics/best_times.h"
 #include "services/metrics/figure_labels.h"
 #include "services/metrics/objective_progress.h"
 #include "services/metrics/report_links.h"
@@ -131,6 +132,38 @@ absl::StatusOr<v1::WeeklyReport> MetricsService::GetWeeklyReport(
   return BuildReport(request.spoke(), week);
 }
 
+absl::StatusOr<v1::GetBestTimesResponse> MetricsService::GetBestTimes(
+    const v1::GetBestTimesRequest& request, const common::SpokeScope& scope) const {
+  const std::string spoke = SpokeOfAccount(request.account());
+  const std::string_view account_id =
+      std::string_view(request.account()).substr(request.account().rfind('/') + 1);
+  if (spoke.empty() || !common::IsValidId(spoke.substr(7)) || !common::IsValidId(account_id)) {
+    return absl::InvalidArgumentError(
+        "account: must be spokes/{spoke}/accounts/{account} with ids of 1-63 characters [a-z0-9-]");
+  }
+  RETURN_IF_ERROR(scope.RequireRead(spoke));
+  std::optional<AccountRecord> account = figures_.Account(request.account());
+  if (!account) return absl::NotFoundError(absl::StrCat(request.account(), " not found"));
+  return BestTimesOf(*account, request.top());
+}
+
+absl::StatusOr<v1::GetBestTimesResponse> MetricsService::BestTimesOf(const AccountRecord& account,
+                                                                     int top) const {
+  BestTimesInput input;
+  input.account = account.name;
+  input.time_zone = account.time_zone.empty() ? "UTC" : account.time_zone;
+  input.current_cadence = account.cadence;
+  input.now = clock_.Now();
+  input.top = top;
+  for (const PostRecord& post : figures_.Facts({.account = account.name}).published) {
+    if (!post.engagement || !post.reports_impressions) continue;
+    input.posts.push_back({.publish_time = post.time,
+                           .impressions = post.engagement->impressions,
+                           .interactions = post.engagement->rated_interactions});
+  }
+  return ComputeBestTimes(input);
+}
+
 v1::WeeklyReport MetricsService::BuildReport(const std::string& spoke, const IsoWeek& week) const {
   WeeklyReportInputs in;
   in.spoke = spoke;
@@ -143,6 +176,12 @@ v1::WeeklyReport MetricsService::BuildReport(const std::string& spoke, const Iso
       figures_.Facts({.start = week.end() - kEvergreenLookback, .end = week.end(), .spoke = spoke});
   for (ObjectiveFigure& figure : figures_.Summary().objectives)
     if (spoke.empty() || figure.spoke == spoke) in.objectives.push_back(std::move(figure));
+  // Accounts whose audience engages more at other hours than their cadence posts.
+  for (const AccountRecord& account : figures_.Accounts(spoke)) {
+    absl::StatusOr<v1::GetBestTimesResponse> best = BestTimesOf(account, 0);
+    if (best.ok() && best->has_suggested_cadence())
+      in.cadence_hints.push_back({.account = account.name, .reason = best->suggestion_reason()});
+  }
   v1::WeeklyReport report = BuildWeeklyReport(in);
   if (link_tokens_ != nullptr) {
     absl::StatusOr<std::string> token =

@@ -40,6 +40,13 @@ class MetricsService {
   // spoke or campaign name. Program-level counts: every caller may read them.
   absl::StatusOr<v1::GetRollupResponse> GetRollup(const v1::GetRollupRequest& request) const;
 
+  // Best times to post for an account (best_times.h) from the engagement of its
+  // posts the figures hold. INVALID_ARGUMENT for a malformed account name or
+  // top; PERMISSION_DENIED for another spoke's caller; NOT_FOUND for an account
+  // no carecast.account.created or carecast.cadence.changed named.
+  absl::StatusOr<v1::GetBestTimesResponse> GetBestTimes(const v1::GetBestTimesRequest& request,
+                                                        const common::SpokeScope& scope) const;
+
   // INVALID_ARGUMENT for a malformed spoke name or a week that has not started;
   // NOT_FOUND for a spoke no carecast.spoke.created named; PERMISSION_DENIED for
   // a spoke the caller may not read.
@@ -52,6 +59,9 @@ class MetricsService {
   absl::Status VerifyReportLink(std::string_view name, std::string_view token) const;
 
  private:
+  // ComputeBestTimes for a known account.
+  absl::StatusOr<v1::GetBestTimesResponse> BestTimesOf(const AccountRecord& account, int top) const;
+
   const ProgramFigures& figures_;
   const common::Clock& clock_;
   const std::shared_ptr<const common::cadence::FeedTokens> link_tokens_;
