@@ -93,6 +93,36 @@ absl::StatusOr<LocalServersTest::ServiceProcess> FaultTest::Start(const std::str
   return StartServiceBinary(binary, env);
 }
 
+FaultTest::Env FaultTest::SkewedClock(absl::Duration skew) {
+  const std::string library = kLibFakeTime;
+  EXPECT_TRUE(std::filesystem::exists(library))
+      << library << " is missing (scripts/install-deps.sh installs the faketime package)";
+  const int64_t seconds = absl::ToInt64Seconds(skew);
+  return {{"LD_PRELOAD", library},
+          {"FAKETIME", absl::StrCat(seconds >= 0 ? "+" : "", seconds, "s")},
+          // A wall clock set wrong leaves the monotonic clock alone; faked, it
+          // would stretch every timed wait (deadlines on the kernel's clock) by `skew`.
+          {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+}
+
+std::map<std::string, absl::Time> FaultTest::WatchFirstCalls(const std::vector<std::string>& posts,
+                                                             absl::Duration timeout) {
+  std::map<std::string, absl::Time> seen;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (seen.size() < posts.size() && absl::Now() < deadline) {
+    auto calls = publisher::ReadSandboxCalls(sandbox_dir_);
+    const absl::Time now = absl::Now();
+    if (calls.ok()) {
+      for (const publisher::SandboxCall& call : *calls) {
+        if (std::find(posts.begin(), posts.end(), call.post) != posts.end())
+          seen.emplace(call.post, now);
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return seen;
+}
+
 absl::StatusOr<LocalServersTest::ServiceProcess> FaultTest::StartWithFault(
     const std::string& binary, const std::string& step, const Env& extra) {
   Env env = extra;
