@@ -202,8 +202,8 @@ absl::StatusOr<std::string> FaultTest::CreateSubmittedContent(
   c->set_title("Flu shots");
   c->set_text(text);
   c->set_spoke(spoke);
-  // The same text for the sandbox and X (the network of the channel fault tests).
-  for (v1::Network network : {v1::NETWORK_SANDBOX, v1::NETWORK_X}) {
+  // The same text for the sandbox, X (the channel fault tests) and Mastodon (the herd).
+  for (v1::Network network : {v1::NETWORK_SANDBOX, v1::NETWORK_X, v1::NETWORK_MASTODON}) {
     v1::ContentVariant* v = c->add_variants();
     v->set_network(network);
     v->set_text(text);
@@ -311,6 +311,31 @@ std::vector<std::string> FaultTest::ScheduleBurst(v1::PlannerService::Stub& plan
     if (post.ok()) posts.push_back(post->name());
   }
   return posts;
+}
+
+void FaultTest::SetSpokeHeld(v1::PlannerService::Stub& planner, const std::string& spoke,
+                             bool held) {
+  grpc::Status status;
+  PollUntil(
+      [&] {
+        if (held) {
+          v1::HoldPublishingRequest request;
+          request.set_reason("drill: the clinic's review");
+          request.set_request_id(absl::StrCat("drill-hold-", spoke));
+          request.set_spoke(spoke);
+          v1::HoldPublishingResponse response;
+          status = planner.HoldPublishing(Context(sam_).get(), request, &response);
+        } else {
+          v1::ResumePublishingRequest request;
+          request.set_request_id(absl::StrCat("drill-resume-", spoke));
+          request.set_spoke(spoke);
+          v1::ResumePublishingResponse response;
+          status = planner.ResumePublishing(Context(sam_).get(), request, &response);
+        }
+        return status.ok();
+      },
+      absl::Seconds(20));
+  ASSERT_TRUE(status.ok()) << status.error_message();
 }
 
 FaultTest::BurstOutcome FaultTest::ExpectEachPublishedOnceOrVisible(

@@ -117,6 +117,9 @@ class FaultTest : public LocalServersTest {
       v1::PlannerService::Stub& planner, int n, absl::Time first, absl::Duration spacing,
       const std::string& prefix = "burst",
       const std::string& account = "spokes/st-marys/accounts/sandbox-main");
+  // A person (sam) holds or resumes publishing for `spoke`, retrying while a
+  // call fails (up to 20 s); fails the test when it cannot.
+  void SetSpokeHeld(v1::PlannerService::Stub& planner, const std::string& spoke, bool held);
   // How a burst ended, as a user sees it.
   struct BurstOutcome {
     int published = 0;    // PUBLISHED, each with exactly one call at the sandbox
