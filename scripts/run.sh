@@ -392,6 +392,21 @@ as "$SAM" metrics GetObjectiveProgress '{"name":"objectives/flu-reach"}' | show 
   | jq -c '{subject, id}' | sed 's/^/    /'
 curl -sS "http://127.0.0.1:$M_HTTP/metrics" | grep -E '^carecast_(posts_published_total|mentions_total|inbox_open_items|objective_progress_ratio|post_impressions|post_interactions|link_clicks|account_followers)' | sed 's/^/    /'
 
+say "Sam reads the week: the figures per network, this week's report and its page"
+as "$SAM" metrics GetRollup "{\"dimension\":\"ROLLUP_DIMENSION_NETWORK\",\"start_time\":\"$(iso '-7 days')\",\"end_time\":\"$(iso '+1 hour')\"}" \
+  | show '[.rows[] | {key, posts_published, impressions, engagement_rate}]'
+REPORT=$(as "$SAM" metrics GetWeeklyReport "{\"week_time\":\"$(iso now)\"}")
+echo "$REPORT" | show '.report | {name, posts_published, impressions, engagement_rate, objectives: [.objectives[] | {objective, on_track}], suggestions: [.suggestions[].text]}'
+PAGE=$(echo "$REPORT" | jq -r '.report.html_path')
+PDF=$(echo "$REPORT" | jq -r '.report.pdf_path')
+[[ "$PAGE" == /reports/* ]] || { echo "run.sh: the weekly report carries no page link" >&2; exit 1; }
+note "the page (no script, a strict Content-Security-Policy) and its PDF, opened by their signed links:"
+curl -sS -o "$RUN/weekly-report.html" -w '    %{http_code} %{content_type} %{size_download} bytes\n' "http://127.0.0.1:$M_HTTP$PAGE"
+curl -sS -o "$RUN/weekly-report.pdf" -w '    %{http_code} %{content_type} %{size_download} bytes\n' "http://127.0.0.1:$M_HTTP$PDF"
+[[ "$(head -c 5 "$RUN/weekly-report.pdf")" == "%PDF-" ]] || { echo "run.sh: the report PDF is not a PDF" >&2; exit 1; }
+note "without its token: $(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$M_HTTP${PAGE%%\?*}")"
+note "open it: http://127.0.0.1:$M_HTTP$PAGE"
+
 say "The audit trail of the post's content (hash-chained, append-only)"
 as "$SAM" planner ListAuditEntries "{\"resource\":\"$CONTENT_NAME\"}" | show '[.entries[] | {action, actor, role, version}]'
 note "every resource's chain, checked link by link (carecastctl audit verify):"
