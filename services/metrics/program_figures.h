@@ -23,6 +23,7 @@
 #include "carecast/v1/resources.pb.h"
 
 #include "services/metrics/engagement_figures.h"
+#include "services/metrics/running_median.h"
 
 namespace carecast::metrics {
 
@@ -179,7 +180,7 @@ class ProgramFigures {
     int64_t negative = 0;
     int64_t classified = 0;
     EngagementContribution engagement;              // posts published in window and scope
-    std::multiset<absl::Duration> first_responses;  // of items created in window
+    RunningMedian first_responses;  // of items created in window
   };
 
   static constexpr std::string_view kObjectivePrefix = "objectives/";
