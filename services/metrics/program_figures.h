@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -205,7 +206,7 @@ class ProgramFigures {
 
   FiguresObserver* const observer_;
   mutable std::mutex mu_;
-  std::set<std::string, std::less<>> seen_event_ids_;
+  absl::flat_hash_set<std::string> seen_event_ids_;
   std::map<std::string, PostFact, std::less<>> published_;
   std::set<std::pair<std::string, v1::PostState>> failed_;
   std::map<std::string, MentionFact, std::less<>> mentions_;
