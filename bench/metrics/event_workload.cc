@@ -1,6 +1,7 @@
 #include "bench/metrics/event_workload.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -28,6 +29,24 @@ const absl::Duration kSpan = absl::Hours(24 * 30);
 
 int64_t Reported(int64_t figure) { return figure < 0 ? 0 : figure; }
 
+uint64_t Mix(uint64_t x) {  // splitmix64
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// A 32-hex-digit id like the services' NewId(), fixed by (salt, i).
+std::string HexId(uint64_t salt, int64_t i) {
+  char buf[33];
+  std::snprintf(buf, sizeof(buf), "%016llx%016llx",
+                static_cast<unsigned long long>(Mix(salt * 1'000'003 + static_cast<uint64_t>(i))),
+                static_cast<unsigned long long>(Mix(~salt ^ static_cast<uint64_t>(i))));
+  return buf;
+}
+
+std::string Millis(absl::Time t) { return absl::StrCat(absl::ToUnixMillis(t)); }
+
 // Builds the stream; one method per kind of fact.
 class Generator {
  public:
@@ -36,10 +55,11 @@ class Generator {
   Workload Run();
 
  private:
+  // `id` as the producing service mints it (e.g. "post.{id}.v1.published").
   template <class Payload>
-  void Emit(const common::EventDef<Payload>& kind, const Payload& payload, absl::Time at) {
-    out_.events.push_back(common::MakeCatalogueEvent(kind, payload, "/carecast/bench", at,
-                                                     absl::StrCat("bench-", next_id_++)));
+  void Emit(const common::EventDef<Payload>& kind, const Payload& payload, absl::Time at,
+            const std::string& id) {
+    out_.events.push_back(common::MakeCatalogueEvent(kind, payload, "/carecast/bench", at, id));
     ++out_.expected.by_kind[std::string(kind.subject)];
   }
   int Uniform(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
@@ -56,7 +76,6 @@ class Generator {
   const WorkloadOptions options_;
   std::mt19937 rng_;
   Workload out_;
-  int64_t next_id_ = 0;
   std::map<std::string, int64_t> latest_followers_;  // by account
 };
 
@@ -76,7 +95,7 @@ void Generator::Objectives() {
       *o.mutable_end_time() = ToProto(kStart + kSpan);
     }
     m.set_actor("strategist@example.org");
-    Emit(events::kObjectiveCreated, m, defined);
+    Emit(events::kObjectiveCreated, m, defined, absl::StrCat("objective.", id, ".created"));
   };
   add("all-posts", v1::KPI_POSTS_PUBLISHED, 1000, "", "");
   for (int c = 0; c < 6; ++c)
@@ -98,8 +117,9 @@ void Generator::Post(int64_t i, absl::Time at) {
   const int spoke = Uniform(options_.spokes);
   const int campaign = Uniform(options_.campaigns + 2);  // the last two: no campaign
   v1::Post post;
-  post.set_name(absl::StrCat("posts/p", i));
-  post.set_content(absl::StrCat("contents/k", i / 3));
+  const std::string id = HexId(1, i);
+  post.set_name(absl::StrCat("posts/", id));
+  post.set_content(absl::StrCat("contents/", HexId(2, i / 3)));
   post.set_account(Account(spoke, network));
   post.set_network(network);
   if (campaign < options_.campaigns) post.set_campaign(absl::StrCat("campaigns/c", campaign));
@@ -115,7 +135,8 @@ void Generator::Post(int64_t i, absl::Time at) {
     *m.mutable_post()->mutable_update_time() = ToProto(when);
     m.set_publisher_id("publisher-0");
     m.set_reason("channel refused the request");
-    Emit(events::kPostFailed, m, when);
+    Emit(events::kPostFailed, m, when,
+         absl::StrCat("post.", id, ".v1.", metrics::PostStateLabel(state), ".", Millis(when)));
     ++x.failed[{network, state}];
   };
   const int outcome = Uniform(100);
@@ -133,10 +154,10 @@ void Generator::Post(int64_t i, absl::Time at) {
   v1::PostPublished m;
   *m.mutable_post() = post;
   m.mutable_post()->set_state(v1::POST_STATE_PUBLISHED);
-  m.mutable_post()->set_external_id(absl::StrCat("ext-", i));
+  m.mutable_post()->set_external_id(absl::StrCat("1790", i));
   *m.mutable_post()->mutable_published_time() = ToProto(published);
   m.set_publisher_id("publisher-0");
-  Emit(events::kPostPublished, m, published);
+  Emit(events::kPostPublished, m, published, absl::StrCat("post.", id, ".v1.published"));
   ++x.published[network];
   ++x.all_posts_objective;
   Readings(m.post(), spoke, published);
@@ -154,6 +175,7 @@ void Generator::Readings(const v1::Post& post, int spoke, absl::Time published) 
   m.set_external_id(post.external_id());
   *m.mutable_published_time() = ToProto(published);
   const int64_t base = 50 + Uniform(500);
+  const std::string id = post.name().substr(6);
   absl::Time at = published;
   for (int r = 0; r < options_.readings_per_post; ++r) {
     at += absl::Hours(r == 0 ? 1 : 24 * r);
@@ -164,10 +186,11 @@ void Generator::Readings(const v1::Post& post, int spoke, absl::Time published) 
     m.set_shares(base * k / 40);
     m.set_replies(base * k / 60);
     m.set_clicks(reports_clicks ? base * k / 20 : -1);
-    Emit(events::kEngagementObserved, m, at);
+    Emit(events::kEngagementObserved, m, at, absl::StrCat("engagement.", id, ".", Millis(at)));
   }
   // The collector read the same figures again (nothing moved since).
-  Emit(events::kEngagementObserved, m, at + absl::Hours(24));
+  const absl::Time again = at + absl::Hours(24);
+  Emit(events::kEngagementObserved, m, again, absl::StrCat("engagement.", id, ".", Millis(again)));
   const std::pair<v1::Network, std::string> place{post.network(), SpokeId(spoke)};
   ExpectedFigures& x = out_.expected;
   x.impressions[place] += Reported(m.impressions());
@@ -184,7 +207,8 @@ void Generator::Mention(int64_t i, absl::Time at) {
   const v1::Sentiment sentiment = kMix[Uniform(4)];
   v1::MentionClassified m;
   v1::Mention& mention = *m.mutable_mention();
-  mention.set_name(absl::StrCat("mentions/m", i));
+  const std::string id = HexId(3, i);
+  mention.set_name(absl::StrCat("mentions/", id));
   mention.set_network(network);
   mention.set_external_id(absl::StrCat("ext-m", i));
   mention.set_author_handle(absl::StrCat("@person", i % 5000));
@@ -194,12 +218,12 @@ void Generator::Mention(int64_t i, absl::Time at) {
   mention.mutable_classification()->set_sentiment_score(sentiment == v1::SENTIMENT_NEGATIVE ? -0.6 : 0.7);
   *mention.mutable_create_time() = ToProto(at - absl::Minutes(2));
   *mention.mutable_receive_time() = ToProto(at);
-  Emit(events::kMentionClassified, m, at);
+  Emit(events::kMentionClassified, m, at, absl::StrCat("mention.", id, ".classified"));
   ++out_.expected.mentions[sentiment];
   if (i % 2 != 0) return;  // every other mention needs an answer
   v1::InboxItemChanged item;
   v1::InboxItem& inbox = *item.mutable_inbox_item();
-  inbox.set_name(absl::StrCat("inbox/i", i));
+  inbox.set_name(absl::StrCat("inboxItems/", id));
   inbox.set_mention(mention.name());
   inbox.set_state(v1::INBOX_ITEM_STATE_NEW);
   inbox.set_network(network);
@@ -209,7 +233,7 @@ void Generator::Mention(int64_t i, absl::Time at) {
   const absl::Time created = at + absl::Minutes(1);
   *inbox.mutable_create_time() = ToProto(created);
   item.set_actor("listener");
-  Emit(events::kInboxCreated, item, created);
+  Emit(events::kInboxCreated, item, created, absl::StrCat("inbox.", id, ".created"));
   if (Uniform(10) >= 7) {
     ++out_.expected.open_items;
     return;
@@ -220,7 +244,7 @@ void Generator::Mention(int64_t i, absl::Time at) {
   inbox.set_closed_by("agent@example.org");
   inbox.set_resolution("answered");
   item.set_actor("agent@example.org");
-  Emit(events::kInboxClosed, item, closed);
+  Emit(events::kInboxClosed, item, closed, absl::StrCat("inbox.", id, ".closed"));
   ++out_.expected.closed_items;
 }
 
@@ -234,7 +258,9 @@ void Generator::Followers(int64_t i, absl::Time at) {
   m.set_network(network);
   *m.mutable_observe_time() = ToProto(at);
   m.set_followers(1000 + a * 7 + i / accounts * 3);
-  Emit(events::kFollowersObserved, m, at);
+  Emit(events::kFollowersObserved, m, at,
+       absl::StrCat("followers.", SpokeId(spoke), ".", metrics::NetworkLabel(network), ".",
+                    Millis(at)));
   latest_followers_[m.account()] = m.followers();
 }
 

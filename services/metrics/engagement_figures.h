@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 
 #include "carecast/v1/events.pb.h"
@@ -113,7 +114,7 @@ class EngagementFigures {
     FollowerScope scope;
     int64_t growth = 0;
   };
-  std::map<std::string, PostState, std::less<>> posts_;
+  absl::node_hash_map<std::string, PostState> posts_;  // by post name; order unused
   std::map<std::string, AccountState, std::less<>> accounts_;
   std::map<std::pair<v1::Network, std::string>, EngagementContribution> totals_;
   // FollowerGrowth of every scope asked so far (objectives: tens at most).

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -207,10 +208,10 @@ class ProgramFigures {
   FiguresObserver* const observer_;
   mutable std::mutex mu_;
   absl::flat_hash_set<std::string> seen_event_ids_;
-  std::map<std::string, PostFact, std::less<>> published_;
+  absl::node_hash_map<std::string, PostFact> published_;  // order unused
   std::set<std::pair<std::string, v1::PostState>> failed_;
-  std::map<std::string, MentionFact, std::less<>> mentions_;
-  std::map<std::string, InboxFact, std::less<>> inbox_;
+  absl::node_hash_map<std::string, MentionFact> mentions_;  // order unused
+  absl::node_hash_map<std::string, InboxFact> inbox_;  // order unused
   std::map<std::string, ObjectiveState, std::less<>> objectives_;
   std::map<v1::Network, int64_t> published_by_network_;
   std::map<std::pair<v1::Network, v1::PostState>, int64_t> failed_by_network_state_;
