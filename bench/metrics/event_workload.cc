@@ -20,9 +20,9 @@ namespace events = common::events;
 using metrics::ToProto;
 
 constexpr v1::Network kNetworks[] = {
-    v1::NETWORK_SANDBOX,   v1::NETWORK_X,        v1::NETWORK_FACEBOOK,
-    v1::NETWORK_LINKEDIN,  v1::NETWORK_INSTAGRAM, v1::NETWORK_MASTODON,
-    v1::NETWORK_BLUESKY,   v1::NETWORK_WORDPRESS, v1::NETWORK_WEBHOOK};
+    v1::NETWORK_SANDBOX,  v1::NETWORK_X,         v1::NETWORK_FACEBOOK,
+    v1::NETWORK_LINKEDIN, v1::NETWORK_INSTAGRAM, v1::NETWORK_MASTODON,
+    v1::NETWORK_BLUESKY,  v1::NETWORK_WORDPRESS, v1::NETWORK_WEBHOOK};
 constexpr int kNetworkCount = sizeof(kNetworks) / sizeof(kNetworks[0]);
 const absl::Time kStart = absl::FromUnixSeconds(1'790'000'000);
 const absl::Duration kSpan = absl::Hours(24 * 30);
@@ -99,7 +99,8 @@ void Generator::Objectives() {
   };
   add("all-posts", v1::KPI_POSTS_PUBLISHED, 1000, "", "");
   for (int c = 0; c < 6; ++c)
-    add(absl::StrCat("campaign-", c, "-reach"), v1::KPI_REACH, 1e6, "", absl::StrCat("campaigns/c", c));
+    add(absl::StrCat("campaign-", c, "-reach"), v1::KPI_REACH, 1e6, "",
+        absl::StrCat("campaigns/c", c));
   for (int s = 0; s < 4; ++s) {
     add(absl::StrCat("spoke-", s, "-posts"), v1::KPI_POSTS_PUBLISHED, 500, SpokeId(s), "");
     add(absl::StrCat("spoke-", s, "-clicks"), v1::KPI_LINK_CLICKS, 5000, SpokeId(s), "");
@@ -165,7 +166,8 @@ void Generator::Post(int64_t i, absl::Time at) {
 
 void Generator::Readings(const v1::Post& post, int spoke, absl::Time published) {
   const bool reports_impressions = post.network() != v1::NETWORK_MASTODON;
-  const bool reports_clicks = post.network() == v1::NETWORK_X || post.network() == v1::NETWORK_LINKEDIN;
+  const bool reports_clicks =
+      post.network() == v1::NETWORK_X || post.network() == v1::NETWORK_LINKEDIN;
   v1::EngagementObserved m;
   m.set_post(post.name());
   m.set_account(post.account());
@@ -215,7 +217,8 @@ void Generator::Mention(int64_t i, absl::Time at) {
   mention.set_text("Thanks to the team at the clinic, the wait was short and everyone was kind.");
   mention.set_account(Account(spoke, network));
   mention.mutable_classification()->set_sentiment(sentiment);
-  mention.mutable_classification()->set_sentiment_score(sentiment == v1::SENTIMENT_NEGATIVE ? -0.6 : 0.7);
+  mention.mutable_classification()->set_sentiment_score(sentiment == v1::SENTIMENT_NEGATIVE ? -0.6
+                                                                                            : 0.7);
   *mention.mutable_create_time() = ToProto(at - absl::Minutes(2));
   *mention.mutable_receive_time() = ToProto(at);
   Emit(events::kMentionClassified, m, at, absl::StrCat("mention.", id, ".classified"));

@@ -15,7 +15,8 @@ std::map<std::string, double> Samples(prometheus::Registry& registry) {
   for (const prometheus::MetricFamily& family : registry.Collect()) {
     for (const prometheus::ClientMetric& metric : family.metric) {
       std::string key = family.name + "{";
-      for (const auto& label : metric.label) absl::StrAppend(&key, label.name, "=", label.value, ",");
+      for (const auto& label : metric.label)
+        absl::StrAppend(&key, label.name, "=", label.value, ",");
       key += "}";
       if (family.type == prometheus::MetricType::Counter) out[key] = metric.counter.value;
       if (family.type == prometheus::MetricType::Gauge) out[key] = metric.gauge.value;
@@ -90,10 +91,13 @@ std::vector<std::string> CheckFigures(const ExpectedFigures& expected,
     return absl::StrCat(family, "{network=", metrics::NetworkLabel(p.first), ",spoke=", p.second,
                         ",}");
   };
-  for (const auto& [p, n] : expected.impressions) c.Series(samples, place("carecast_post_impressions", p), n);
-  for (const auto& [p, n] : expected.interactions) c.Series(samples, place("carecast_post_interactions", p), n);
+  for (const auto& [p, n] : expected.impressions)
+    c.Series(samples, place("carecast_post_impressions", p), n);
+  for (const auto& [p, n] : expected.interactions)
+    c.Series(samples, place("carecast_post_interactions", p), n);
   for (const auto& [p, n] : expected.clicks) c.Series(samples, place("carecast_link_clicks", p), n);
-  for (const auto& [p, n] : expected.followers) c.Series(samples, place("carecast_account_followers", p), n);
+  for (const auto& [p, n] : expected.followers)
+    c.Series(samples, place("carecast_account_followers", p), n);
   double consumed = 0;
   for (const auto& [key, value] : samples)
     if (key.starts_with("carecast_metrics_events_consumed_total{")) consumed += value;

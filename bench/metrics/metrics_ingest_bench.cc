@@ -32,7 +32,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
@@ -57,7 +56,7 @@ namespace cm = carecast::metrics;
 using Clock = std::chrono::steady_clock;
 
 constexpr double kIngestGoal = 300'000;  // events/s
-constexpr double kScrapeGoalMs = 50;      // p99
+constexpr double kScrapeGoalMs = 50;     // p99
 
 // CPU time this thread has used: the rate per CPU second does not depend on what
 // else the machine runs.
@@ -87,7 +86,14 @@ double Percentile(std::vector<double> v, double q) {
 struct Latency {
   double p50 = 0, p99 = 0, max = 0;
   size_t bytes = 0;
+  double cpu_ms = 0;  // CPU time of the whole process per scrape (idle runs only)
 };
+
+double ProcessCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
 
 Latency Summarise(const std::vector<double>& ms, size_t bytes) {
   return {Percentile(ms, 0.5), Percentile(ms, 0.99), *std::max_element(ms.begin(), ms.end()),
@@ -185,6 +191,8 @@ int64_t FillSeries(prometheus::Registry& registry, int64_t series) {
 
 struct ScrapeFigures {
   Latency anchor_idle, ours_idle, anchor_busy, ours_busy;
+  Latency collect_idle;     // Registry::Collect alone, the part both share
+  bool same_bytes = false;  // idle: our /metrics body == stock Serialize
   double busy_ingest_rate = 0;
   int64_t synthetic = 0;
 };
@@ -192,16 +200,19 @@ struct ScrapeFigures {
 Latency TimeScrapes(int n, const std::function<size_t()>& scrape) {
   std::vector<double> ms;
   size_t bytes = 0;
+  const double cpu0 = ProcessCpuMs();
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
     bytes = scrape();
     ms.push_back(Seconds(t0) * 1000);
   }
-  return Summarise(ms, bytes);
+  Latency l = Summarise(ms, bytes);
+  l.cpu_ms = (ProcessCpuMs() - cpu0) / n;
+  return l;
 }
 
-ScrapeFigures MeasureScrape(const carecast::bench::Workload& w, cc::Logger& logger,
-                            int64_t series, int scrapes) {
+ScrapeFigures MeasureScrape(const carecast::bench::Workload& w, cc::Logger& logger, int64_t series,
+                            int scrapes) {
   std::fprintf(stderr, "==> scrape: %lld series\n", static_cast<long long>(series));
   Pin(1);  // this thread and the server's threads (created below) on cpu 1
   prometheus::Registry registry;
@@ -222,14 +233,33 @@ ScrapeFigures MeasureScrape(const carecast::bench::Workload& w, cc::Logger& logg
     return serializer.Serialize(registry.Collect()).size();
   };
   auto ours = [&] {
-    auto r = carecast::testing::HttpCall(server.port(), "GET", "/metrics", "", {},
-                                         absl::Seconds(30));
+    auto r =
+        carecast::testing::HttpCall(server.port(), "GET", "/metrics", "", {}, absl::Seconds(30));
     if (!r.ok() || r->status != 200) {
       std::fprintf(stderr, "scrape failed\n");
       std::exit(1);
     }
     return r->body.size();
   };
+  {
+    auto body =
+        carecast::testing::HttpCall(server.port(), "GET", "/metrics", "", {}, absl::Seconds(30));
+    const std::string stock = prometheus::TextSerializer().Serialize(registry.Collect());
+    // The server counts the connection it answers on; the stock text was taken after.
+    std::string ours_text = body.ok() ? body->body : "";
+    const std::string open = "\ncarecast_http_connections_open 1\n";
+    if (size_t at = ours_text.find(open); at != std::string::npos)
+      ours_text.replace(at, open.size(), "\ncarecast_http_connections_open 0\n");
+    f.same_bytes = body.ok() && ours_text == stock;
+    if (!f.same_bytes && body.ok()) {
+      size_t at = 0;
+      while (at < stock.size() && at < ours_text.size() && stock[at] == ours_text[at]) ++at;
+      std::fprintf(stderr, "    /metrics differs from stock at byte %zu (%zu vs %zu bytes): %s\n",
+                   at, ours_text.size(), stock.size(),
+                   ours_text.substr(at > 80 ? at - 80 : 0, 160).c_str());
+    }
+  }
+  f.collect_idle = TimeScrapes(scrapes / 2, [&] { return registry.Collect().size(); });
   f.anchor_idle = TimeScrapes(scrapes / 2, anchor);
   f.ours_idle = TimeScrapes(scrapes / 2, ours);
   std::fprintf(stderr, "    idle: anchor p50 %.1f ms, ours p50 %.1f ms; now under ingest\n",
@@ -332,34 +362,50 @@ const char* Verdict(bool met) { return met ? "met" : "MISSED"; }
 void PrintTable(const IngestFigures& ingest, const ScrapeFigures& scrape,
                 const ReplayFigures* replay, int64_t series) {
   std::printf("\n| measure | ours | anchor (same run) | goal | |\n|---|---|---|---|---|\n");
-  std::printf("| ingest, decode + apply on 1 core (%lld events): per CPU second "
-              "(per wall second) | %.0f (%.0f) events/s | - | >= %.0f/s | %s |\n",
-              static_cast<long long>(ingest.events), ingest.cpu_rate, ingest.rate, kIngestGoal,
-              Verdict(ingest.cpu_rate >= kIngestGoal));
+  std::printf(
+      "| ingest, decode + apply on 1 core (%lld events): per CPU second "
+      "(per wall second) | %.0f (%.0f) events/s | - | >= %.0f/s | %s |\n",
+      static_cast<long long>(ingest.events), ingest.cpu_rate, ingest.rate, kIngestGoal,
+      Verdict(ingest.cpu_rate >= kIngestGoal));
   std::printf("| nothing lost (figures = generator's counts) | %s | - | all equal | %s |\n",
-              ingest.mismatches.empty() ? "all equal" : "DIFFER", Verdict(ingest.mismatches.empty()));
+              ingest.mismatches.empty() ? "all equal" : "DIFFER",
+              Verdict(ingest.mismatches.empty()));
   if (replay != nullptr && replay->error.empty()) {
-    std::printf("| replay from nats-server -js (%lld events, end to end) | %.0f events/s | "
-                "fill %.0f/s (8 writers) | - | %s |\n",
-                static_cast<long long>(replay->events), replay->rate, replay->fill_rate,
-                replay->mismatches.empty() ? "figures equal" : "figures DIFFER");
+    std::printf(
+        "| replay from nats-server -js (%lld events, end to end) | %.0f events/s | "
+        "fill %.0f/s (8 writers) | - | %s |\n",
+        static_cast<long long>(replay->events), replay->rate, replay->fill_rate,
+        replay->mismatches.empty() ? "figures equal" : "figures DIFFER");
   }
   auto row = [&](const char* what, const Latency& ours, const Latency& anchor, bool goal) {
-    std::printf("| /metrics %s, %lld series (%.1f MB): p50 / p99 / max | %.1f / %.1f / %.1f ms | "
-                "%.1f / %.1f / %.1f ms | %s | %s |\n",
-                what, static_cast<long long>(series), static_cast<double>(ours.bytes) / 1e6,
-                ours.p50, ours.p99, ours.max, anchor.p50, anchor.p99, anchor.max,
-                goal ? "p99 <= 50 ms" : "-", goal ? Verdict(ours.p99 <= kScrapeGoalMs) : "");
+    std::printf(
+        "| /metrics %s, %lld series (%.1f MB): p50 / p99 / max | %.1f / %.1f / %.1f ms | "
+        "%.1f / %.1f / %.1f ms | %s | %s |\n",
+        what, static_cast<long long>(series), static_cast<double>(ours.bytes) / 1e6, ours.p50,
+        ours.p99, ours.max, anchor.p50, anchor.p99, anchor.max, goal ? "p99 <= 50 ms" : "-",
+        goal ? Verdict(ours.p99 <= kScrapeGoalMs) : "");
   };
   if (series > 0) {
+    std::printf("| /metrics body idle = stock Serialize, byte for byte | %s | - | - | |\n",
+                scrape.same_bytes ? "yes" : "NO");
+    std::printf(
+        "| Registry::Collect alone, idle: p50 / p99 / max (CPU per scrape) | %.1f / %.1f / "
+        "%.1f ms (%.1f ms) | - | - | |\n",
+        scrape.collect_idle.p50, scrape.collect_idle.p99, scrape.collect_idle.max,
+        scrape.collect_idle.cpu_ms);
+    std::printf(
+        "| /metrics idle, CPU per scrape (client and server, whole process) | %.1f ms | "
+        "%.1f ms | - | |\n",
+        scrape.ours_idle.cpu_ms, scrape.anchor_idle.cpu_ms);
     row("idle", scrape.ours_idle, scrape.anchor_idle, false);
     row("while ingesting", scrape.ours_busy, scrape.anchor_busy, true);
     std::printf("| ingest rate while scraped | %.0f events/s | - | - | |\n",
                 scrape.busy_ingest_rate);
-    std::printf("\nseries: %lld from the exposition after one pass, %lld bench-only "
-                "(carecast_bench_synthetic)\n",
-                static_cast<long long>(series - scrape.synthetic),
-                static_cast<long long>(scrape.synthetic));
+    std::printf(
+        "\nseries: %lld from the exposition after one pass, %lld bench-only "
+        "(carecast_bench_synthetic)\n",
+        static_cast<long long>(series - scrape.synthetic),
+        static_cast<long long>(scrape.synthetic));
   }
   for (const std::string& m : ingest.mismatches) std::printf("ingest mismatch: %s\n", m.c_str());
   if (replay != nullptr) {
@@ -384,11 +430,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
     bool ok = true;
-    if (a == "--events") ok = absl::SimpleAtoi(v, &events) && events >= 1000;
-    else if (a == "--series") ok = absl::SimpleAtoi(v, &series) && series >= 0;
-    else if (a == "--scrapes") ok = absl::SimpleAtoi(v, &scrapes) && scrapes >= 2;
-    else if (a == "--nats-events") ok = absl::SimpleAtoi(v, &nats_events) && nats_events >= 0;
-    else return Usage("unknown option");
+    if (a == "--events")
+      ok = absl::SimpleAtoi(v, &events) && events >= 1000;
+    else if (a == "--series")
+      ok = absl::SimpleAtoi(v, &series) && series >= 0;
+    else if (a == "--scrapes")
+      ok = absl::SimpleAtoi(v, &scrapes) && scrapes >= 2;
+    else if (a == "--nats-events")
+      ok = absl::SimpleAtoi(v, &nats_events) && nats_events >= 0;
+    else
+      return Usage("unknown option");
     if (!ok) return Usage(("bad value for " + a).c_str());
   }
   if (argc % 2 == 0) return Usage("every option takes a value");

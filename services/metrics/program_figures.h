@@ -181,8 +181,8 @@ class ProgramFigures {
     int64_t positive = 0;
     int64_t negative = 0;
     int64_t classified = 0;
-    EngagementContribution engagement;              // posts published in window and scope
-    RunningMedian first_responses;  // of items created in window
+    EngagementContribution engagement;  // posts published in window and scope
+    RunningMedian first_responses;      // of items created in window
   };
 
   static constexpr std::string_view kObjectivePrefix = "objectives/";
@@ -211,7 +211,7 @@ class ProgramFigures {
   absl::node_hash_map<std::string, PostFact> published_;  // order unused
   std::set<std::pair<std::string, v1::PostState>> failed_;
   absl::node_hash_map<std::string, MentionFact> mentions_;  // order unused
-  absl::node_hash_map<std::string, InboxFact> inbox_;  // order unused
+  absl::node_hash_map<std::string, InboxFact> inbox_;       // order unused
   std::map<std::string, ObjectiveState, std::less<>> objectives_;
   std::map<v1::Network, int64_t> published_by_network_;
   std::map<std::pair<v1::Network, v1::PostState>, int64_t> failed_by_network_state_;

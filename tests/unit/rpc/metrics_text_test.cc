@@ -27,15 +27,29 @@ TEST(MetricsTextTest, SameBytesAsTheStockSerializerForEveryMetricType) {
   counters.Add({}).Increment(3);
   counters.Add({{"a", "x"}, {"b", "quote \" back \\ newline \n end"}}).Increment(0.1);
   auto& gauges = prometheus::BuildGauge().Name("g").Help("").Register(registry);
-  const double values[] = {0,      -0.0,   1,       -1,      0.1,     1.0 / 3,  1e-7,   123456789.125,
-                           1e21,   1e16,   2.5e-300, 1e300,  -42.5,   9007199254740993.0,
+  const double values[] = {0,
+                           -0.0,
+                           1,
+                           -1,
+                           0.1,
+                           1.0 / 3,
+                           1e-7,
+                           123456789.125,
+                           1e21,
+                           1e16,
+                           2.5e-300,
+                           1e300,
+                           -42.5,
+                           9007199254740993.0,
                            std::numeric_limits<double>::quiet_NaN(),
                            std::numeric_limits<double>::infinity(),
                            -std::numeric_limits<double>::infinity()};
   int i = 0;
   for (double v : values) gauges.Add({{"i", std::to_string(i++)}}).Set(v);
-  auto& histograms = prometheus::BuildHistogram().Name("h_seconds").Help("Times.").Register(registry);
-  auto& h = histograms.Add({{"path", "/x"}}, prometheus::Histogram::BucketBoundaries{0.005, 0.1, 1, 60});
+  auto& histograms =
+      prometheus::BuildHistogram().Name("h_seconds").Help("Times.").Register(registry);
+  auto& h =
+      histograms.Add({{"path", "/x"}}, prometheus::Histogram::BucketBoundaries{0.005, 0.1, 1, 60});
   for (double v : {0.001, 0.05, 0.5, 2.0, 100.0}) h.Observe(v);
   histograms.Add({}, prometheus::Histogram::BucketBoundaries{1, 2});
   auto& summaries = prometheus::BuildSummary().Name("s").Help("Quantiles.").Register(registry);
