@@ -37,6 +37,7 @@
 
 #include "bench/metrics/event_workload.h"
 #include "bench/metrics/figure_check.h"
+#include "bench/metrics/scrape_client.h"
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
@@ -191,8 +192,9 @@ int64_t FillSeries(prometheus::Registry& registry, int64_t series) {
 
 struct ScrapeFigures {
   Latency anchor_idle, ours_idle, anchor_busy, ours_busy;
-  Latency collect_idle;     // Registry::Collect alone, the part both share
-  bool same_bytes = false;  // idle: our /metrics body == stock Serialize
+  Latency collect_idle;              // Registry::Collect alone, the part both share
+  Latency ours_new_connection_idle;  // HttpCall: Connection: close, a server thread each
+  bool same_bytes = false;           // idle: our /metrics body == stock Serialize
   double busy_ingest_rate = 0;
   int64_t synthetic = 0;
 };
@@ -232,13 +234,20 @@ ScrapeFigures MeasureScrape(const carecast::bench::Workload& w, cc::Logger& logg
     prometheus::TextSerializer serializer;
     return serializer.Serialize(registry.Collect()).size();
   };
+  carecast::bench::ScrapeClient client(server.port());
   auto ours = [&] {
-    auto r =
-        carecast::testing::HttpCall(server.port(), "GET", "/metrics", "", {}, absl::Seconds(30));
-    if (!r.ok() || r->status != 200) {
-      std::fprintf(stderr, "scrape failed\n");
+    absl::StatusOr<std::string> body = client.Scrape();
+    if (!body.ok()) {
+      std::fprintf(stderr, "scrape failed: %s\n", body.status().ToString().c_str());
       std::exit(1);
     }
+    return body->size();
+  };
+  // What a scraper that opens a new connection each time costs (a thread each).
+  auto ours_new_connection = [&] {
+    auto r =
+        carecast::testing::HttpCall(server.port(), "GET", "/metrics", "", {}, absl::Seconds(30));
+    if (!r.ok() || r->status != 200) std::exit(1);
     return r->body.size();
   };
   {
@@ -262,6 +271,7 @@ ScrapeFigures MeasureScrape(const carecast::bench::Workload& w, cc::Logger& logg
   f.collect_idle = TimeScrapes(scrapes / 2, [&] { return registry.Collect().size(); });
   f.anchor_idle = TimeScrapes(scrapes / 2, anchor);
   f.ours_idle = TimeScrapes(scrapes / 2, ours);
+  f.ours_new_connection_idle = TimeScrapes(scrapes / 4, ours_new_connection);
   std::fprintf(stderr, "    idle: anchor p50 %.1f ms, ours p50 %.1f ms; now under ingest\n",
                f.anchor_idle.p50, f.ours_idle.p50);
   std::atomic<bool> stop{false};
@@ -398,6 +408,8 @@ void PrintTable(const IngestFigures& ingest, const ScrapeFigures& scrape,
         "%.1f ms | - | |\n",
         scrape.ours_idle.cpu_ms, scrape.anchor_idle.cpu_ms);
     row("idle", scrape.ours_idle, scrape.anchor_idle, false);
+    row("idle, a new connection per scrape", scrape.ours_new_connection_idle, scrape.anchor_idle,
+        false);
     row("while ingesting", scrape.ours_busy, scrape.anchor_busy, true);
     std::printf("| ingest rate while scraped | %.0f events/s | - | - | |\n",
                 scrape.busy_ingest_rate);
