@@ -335,6 +335,7 @@ ReplayFigures MeasureReplay(const carecast::bench::Workload& w, cc::Logger& logg
   std::atomic<int64_t> failed{0};
   const auto fill0 = Clock::now();
   std::vector<std::thread> writers;
+  writers.reserve(8);
   for (int t = 0; t < 8; ++t) {
     writers.emplace_back([&] {
       for (size_t i = next++; i < w.events.size(); i = next++) {
