@@ -19,6 +19,7 @@ RUNTIME_AND_BUILD=(
 TEST_EXTRA=(
   prometheus yamllint unzip podman runc debootstrap uidmap fuse-overlayfs slirp4netns
   clang libclang-rt-14-dev clang-format clang-tidy
+  chromium qpdf poppler-utils
 )
 
 packages=("${RUNTIME_AND_BUILD[@]}")
@@ -46,10 +47,14 @@ else
   echo "install-deps: all ${#packages[@]} Debian packages present"
 fi
 
-# npm tools go into .tools/ (gitignored): buf for proto lint.
-if [[ ! -x .tools/node_modules/.bin/buf ]]; then
-  echo "install-deps: installing @bufbuild/buf into .tools/"
-  npm install --no-save --no-audit --no-fund --prefix .tools @bufbuild/buf >/tmp/carecast-npm.log 2>&1 \
+# npm tools go into .tools/ (gitignored): buf for proto lint; puppeteer-core drives
+# Debian's chromium (it downloads no browser) for the weekly report page test
+# (tests/e2e/report_page_check.mjs). Installed together: a --no-save install of
+# one would prune the other.
+NPM_TOOLS=(@bufbuild/buf puppeteer-core@24)
+if [[ ! -x .tools/node_modules/.bin/buf || ! -f .tools/node_modules/puppeteer-core/package.json ]]; then
+  echo "install-deps: installing ${NPM_TOOLS[*]} into .tools/"
+  npm install --no-save --no-audit --no-fund --prefix .tools "${NPM_TOOLS[@]}" >/tmp/carecast-npm.log 2>&1 \
     || { tail -20 /tmp/carecast-npm.log; exit 1; }
 fi
 echo "install-deps: done"

@@ -2,6 +2,7 @@
 
 #include <iterator>
 
+#include "services/common/base/strings.h"
 #include "services/metrics/figure_labels.h"
 #include "services/metrics/program_figures.h"
 
@@ -138,6 +139,23 @@ EngagementContribution EngagementFigures::Totals(v1::Network network,
                                                  const std::string& spoke) const {
   auto it = totals_.find({network, spoke});
   return it == totals_.end() ? EngagementContribution{} : it->second;
+}
+
+int64_t EngagementFigures::FollowersAt(const FollowerScope& scope) const {
+  int64_t followers = 0;
+  for (const auto& [name, account] : accounts_) {
+    if (scope.network != v1::NETWORK_UNSPECIFIED && scope.network != account.network) continue;
+    if (!scope.spoke.empty() && scope.spoke != account.spoke) continue;
+    auto past_end = account.counts.lower_bound(scope.end);
+    if (past_end != account.counts.begin()) followers += std::prev(past_end)->second;
+  }
+  return followers;
+}
+
+std::optional<EngagementReading> EngagementFigures::PostReading(std::string_view post) const {
+  auto it = posts_.find(common::AsAbsl(post));
+  if (it == posts_.end()) return std::nullopt;
+  return it->second.Effective();
 }
 
 }  // namespace carecast::metrics

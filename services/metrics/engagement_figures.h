@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,6 +89,11 @@ class EngagementFigures {
   int64_t LatestFollowers(v1::Network network, const std::string& spoke) const;
   // Current totals per (network, spoke) over the posts' effective readings.
   EngagementContribution Totals(v1::Network network, const std::string& spoke) const;
+  // The sum over the accounts in scope (network, spoke) of each one's last count
+  // read before scope.end; the window's start is not read.
+  int64_t FollowersAt(const FollowerScope& scope) const;
+  // The post's effective reading; nullopt before its first reading.
+  std::optional<EngagementReading> PostReading(std::string_view post) const;
 
   // Every post's identity and current contribution (for objectives created late).
   template <typename F>

@@ -31,6 +31,10 @@ enum class Fact {
   kInboxChanged,  // assigned, waiting, note added, SLA breached
   kEngagementObserved,
   kFollowersObserved,
+  kReportPublished,
+  kSpokeCreated,
+  kAccountCreated,
+  kCadenceChanged,
   kObjectiveCreated,
 };
 
@@ -56,6 +60,10 @@ std::optional<Fact> FactOf(std::string_view subject) {
       add(*kind, Fact::kInboxChanged);
     add(events::kEngagementObserved, Fact::kEngagementObserved);
     add(events::kFollowersObserved, Fact::kFollowersObserved);
+    add(events::kReportPublished, Fact::kReportPublished);
+    add(events::kSpokeCreated, Fact::kSpokeCreated);
+    add(events::kAccountCreated, Fact::kAccountCreated);
+    add(events::kCadenceChanged, Fact::kCadenceChanged);
     add(events::kObjectiveCreated, Fact::kObjectiveCreated);
     return m;
   }();
@@ -94,6 +102,7 @@ EventIngest::EventIngest(const EventIngestOptions& options, const EventIngestDep
       exposition_(deps.exposition),
       logger_(deps.logger),
       spikes_(deps.spikes),
+      reports_(deps.reports),
       options_(options) {}
 
 EventIngest::~EventIngest() { Stop(); }
@@ -188,6 +197,24 @@ absl::StatusOr<bool> EventIngest::Apply(const common::Event& event) {
     case Fact::kFollowersObserved: {
       ASSIGN_OR_RETURN(const auto* m, Decode<v1::FollowersObserved>(event));
       result = figures_.ApplyFollowersObserved(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kReportPublished:
+      if (reports_ != nullptr) reports_->ObserveReport(event.id);
+      return true;
+    case Fact::kSpokeCreated: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::SpokeCreated>(event));
+      result = figures_.ApplySpokeCreated(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kAccountCreated: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::AccountCreated>(event));
+      result = figures_.ApplyAccountCreated(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kCadenceChanged: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::CadenceChanged>(event));
+      result = figures_.ApplyCadenceChanged(event.id, event.time, *m);
       break;
     }
     case Fact::kObjectiveCreated: {

@@ -27,6 +27,7 @@
 #include "services/common/bus/event_catalogue.h"
 #include "services/metrics/metrics_exposition.h"
 #include "services/metrics/program_figures.h"
+#include "services/metrics/report_publisher.h"
 #include "services/metrics/spike_watch.h"
 
 namespace carecast::metrics {
@@ -54,6 +55,8 @@ struct EventIngestDeps {
   common::Logger& logger;
   // Classified mentions and alert events go to it too, when set.
   SpikeWatch* spikes = nullptr;
+  // Told of the weekly reports already published, when set.
+  ReportPublisher* reports = nullptr;
 };
 
 class EventIngest {
@@ -94,6 +97,7 @@ class EventIngest {
   MetricsExposition& exposition_;
   common::Logger& logger_;
   SpikeWatch* const spikes_;
+  ReportPublisher* const reports_;
   const EventIngestOptions options_;
 
   std::atomic<int64_t> handled_{0};

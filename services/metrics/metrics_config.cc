@@ -75,6 +75,16 @@ absl::StatusOr<MetricsConfig> ReadMetricsConfig(const common::EnvSource& env) {
     reader.AddError("CARECAST_METRICS_PENDING_INTERVAL: must be positive");
   ReadSpikeOptions(reader, config.spikes);
   config.spike_tick = reader.Duration("CARECAST_SPIKE_TICK", config.spike_tick);
+  config.link_token_keys_file = reader.String("CARECAST_FEED_TOKEN_KEYS_FILE", "");
+  config.link_token_current_key = reader.String("CARECAST_FEED_TOKEN_CURRENT_KEY", "");
+  config.report_publish_delay =
+      reader.Duration("CARECAST_REPORT_PUBLISH_DELAY", config.report_publish_delay);
+  if (config.report_publish_delay < absl::ZeroDuration() ||
+      config.report_publish_delay > absl::Hours(24 * 7))
+    reader.AddError("CARECAST_REPORT_PUBLISH_DELAY: must be 0 to 7d");
+  config.report_tick = reader.Duration("CARECAST_REPORT_TICK", config.report_tick);
+  if (config.report_tick < absl::Seconds(1) || config.report_tick > absl::Hours(1))
+    reader.AddError("CARECAST_REPORT_TICK: must be 1s to 1h");
   if (config.spike_tick < absl::Milliseconds(100) || config.spike_tick > absl::Minutes(5)) {
     reader.AddError("CARECAST_SPIKE_TICK: must be 100ms to 5m");
   }

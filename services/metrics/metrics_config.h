@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -34,6 +35,17 @@ struct MetricsConfig {
   // CARECAST_SPIKE_TICK (default 15s, 100ms..5m): how often closed intervals are
   // looked at, so an alert is announced at most this long after its interval.
   absl::Duration spike_tick = absl::Seconds(15);
+  // CARECAST_FEED_TOKEN_KEYS_FILE / CARECAST_FEED_TOKEN_CURRENT_KEY: the link
+  // token key ring the planner's calendar feeds use (feed_token_file.h), signing
+  // the weekly reports' page and PDF links. Empty: reports carry no links and
+  // /reports/ answers 404.
+  std::string link_token_keys_file;
+  std::string link_token_current_key;
+  // CARECAST_REPORT_PUBLISH_DELAY (default 1h, 0..7d): how long after a week
+  // ends its reports are published as carecast.report.published, so late
+  // readings count. CARECAST_REPORT_TICK (default 5m, 1s..1h): how often it looks.
+  absl::Duration report_publish_delay = absl::Hours(1);
+  absl::Duration report_tick = absl::Minutes(5);
 };
 
 // INVALID_ARGUMENT naming every bad or missing variable.

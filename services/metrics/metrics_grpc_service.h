@@ -18,6 +18,9 @@ class MetricsGrpcService final : public common::StrictlyParsedService<v1::Metric
     using Base = v1::MetricsService::Service;
     ParseStrictly(&Base::GetObjectiveProgress);
     ParseStrictly(&Base::GetProgramSummary);
+    ParseStrictly(&Base::GetRollup);
+    ParseStrictly(&Base::GetWeeklyReport);
+    ParseStrictly(&Base::GetBestTimes);
   }
 
   grpc::Status GetObjectiveProgress(grpc::ServerContext* context,
@@ -26,6 +29,13 @@ class MetricsGrpcService final : public common::StrictlyParsedService<v1::Metric
   grpc::Status GetProgramSummary(grpc::ServerContext* context,
                                  const v1::GetProgramSummaryRequest* request,
                                  v1::GetProgramSummaryResponse* response) override;
+  grpc::Status GetRollup(grpc::ServerContext* context, const v1::GetRollupRequest* request,
+                         v1::GetRollupResponse* response) override;
+  grpc::Status GetBestTimes(grpc::ServerContext* context, const v1::GetBestTimesRequest* request,
+                            v1::GetBestTimesResponse* response) override;
+  grpc::Status GetWeeklyReport(grpc::ServerContext* context,
+                               const v1::GetWeeklyReportRequest* request,
+                               v1::GetWeeklyReportResponse* response) override;
 
  private:
   const MetricsService& service_;

@@ -17,6 +17,11 @@ common::RoleTable MetricsRoleTable() {
   return common::RoleTable({
       {std::string(kGetObjectiveProgressMethod), everyone},
       {std::string(kGetProgramSummaryMethod), everyone},
+      {std::string(kGetRollupMethod), everyone},
+      {std::string(kGetWeeklyReportMethod), everyone},
+      // A suggested cadence is the strategist's to accept (PlannerService.SetCadence).
+      {std::string(kGetBestTimesMethod),
+       {Role::kStrategist, Role::kAdmin, Role::kPublisher, Role::kService}},
   });
 }
 

@@ -12,6 +12,11 @@ inline constexpr std::string_view kGetObjectiveProgressMethod =
 inline constexpr std::string_view kGetProgramSummaryMethod =
     "/carecast.v1.MetricsService/GetProgramSummary";
 
+inline constexpr std::string_view kGetRollupMethod = "/carecast.v1.MetricsService/GetRollup";
+inline constexpr std::string_view kGetBestTimesMethod = "/carecast.v1.MetricsService/GetBestTimes";
+inline constexpr std::string_view kGetWeeklyReportMethod =
+    "/carecast.v1.MetricsService/GetWeeklyReport";
+
 common::RoleTable MetricsRoleTable();
 
 }  // namespace carecast::metrics

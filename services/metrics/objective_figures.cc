@@ -31,6 +31,10 @@ ObjectiveFigure ProgramFigures::FigureOf(const ObjectiveState& o) const {
   f.id = f.name.substr(kObjectivePrefix.size());
   f.kpi = o.objective.kpi();
   f.target = o.objective.target();
+  f.display_name = o.objective.display_name();
+  f.spoke = o.spoke;
+  f.start = o.start;
+  f.end = o.end;
   // A KPI added to the enum after this build reaches none of the cases below.
   f.measured = v1::Kpi_IsValid(f.kpi) && f.kpi != v1::KPI_UNSPECIFIED;
   bool lower_is_better = false;

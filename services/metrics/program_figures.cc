@@ -44,6 +44,8 @@ void ProgramFigures::NotifyObjective(const ObjectiveState& o) {
 void ProgramFigures::NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item) {
   if (!fact.create_time && IsSet(item.create_time())) fact.create_time = ToTime(item.create_time());
   if (fact.spoke.empty()) fact.spoke = NormaliseSpoke(item.spoke());
+  if (!fact.sla_breach_time && IsSet(item.sla_breach_time()))
+    fact.sla_breach_time = ToTime(item.sla_breach_time());
   if (IsSet(item.first_response_time())) {
     const absl::Time at = ToTime(item.first_response_time());
     // Set once by the listener; a later event cannot move it, so keep the first.
@@ -104,11 +106,8 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostPublished(std::string_view 
   std::lock_guard lock(mu_);
   if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
   ++events_applied_;
-  PostFact fact;
-  fact.network = post.network();
-  fact.spoke = SpokeOfAccount(post.account());
-  fact.campaign = post.campaign();
-  fact.time = IsSet(post.published_time()) ? ToTime(post.published_time()) : event_time;
+  const PostFact fact =
+      PostFactOf(post, IsSet(post.published_time()) ? ToTime(post.published_time()) : event_time);
   if (!published_.emplace(post.name(), fact).second) return ApplyResult::kDuplicate;
   ++published_by_network_[fact.network];
   if (observer_ != nullptr) observer_->PostPublished(fact.network);
@@ -133,6 +132,11 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostFailed(std::string_view eve
   if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
   ++events_applied_;
   const bool first_of_state = failed_.emplace(post.name(), post.state()).second;
+  if (first_of_state && post.state() == v1::POST_STATE_FAILED) {
+    failed_for_good_.try_emplace(
+        post.name(),
+        PostFactOf(post, IsSet(post.update_time()) ? ToTime(post.update_time()) : event_time));
+  }
   if (first_of_state) {
     ++failed_by_network_state_[{post.network(), post.state()}];
     if (observer_ != nullptr) observer_->PostFailed(post.network(), post.state());
@@ -197,6 +201,9 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyMentionClassified(
   fact.network = mention.network();
   fact.sentiment = mention.classification().sentiment();
   fact.time = IsSet(mention.receive_time()) ? ToTime(mention.receive_time()) : event_time;
+  fact.spoke = SpokeOfAccount(mention.account());
+  for (const v1::TopicMatch& topic : event.analysis().topics())
+    fact.topics.push_back(topic.topic());
   if (!mentions_.emplace(mention.name(), fact).second) return ApplyResult::kDuplicate;
   ++mentions_by_sentiment_[fact.sentiment];
   if (observer_ != nullptr) observer_->MentionClassified(fact.sentiment);

@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -25,6 +24,7 @@
 #include "carecast/v1/resources.pb.h"
 
 #include "services/metrics/engagement_figures.h"
+#include "services/metrics/figure_facts.h"
 #include "services/metrics/running_median.h"
 
 namespace carecast::metrics {
@@ -46,6 +46,10 @@ struct ObjectiveFigure {
   double ratio = 0;
   // False only for KPIs outside the enum (KPI_UNSPECIFIED): current stays 0.
   bool measured = false;
+  std::string display_name;
+  std::string spoke;                        // "spokes/{spoke}", empty for the whole system
+  absl::Time start = absl::InfinitePast();  // the window [start, end)
+  absl::Time end = absl::InfiniteFuture();
 };
 
 // A copy of every figure, taken under the lock.
@@ -141,6 +145,15 @@ class ProgramFigures {
   absl::StatusOr<ApplyResult> ApplyFollowersObserved(std::string_view event_id,
                                                      absl::Time event_time,
                                                      const v1::FollowersObserved& event);
+  // carecast.spoke.created: the spokes reports are made for.
+  absl::StatusOr<ApplyResult> ApplySpokeCreated(std::string_view event_id, absl::Time event_time,
+                                                const v1::SpokeCreated& event);
+  // carecast.account.created: the account's time zone, for best times to post.
+  absl::StatusOr<ApplyResult> ApplyAccountCreated(std::string_view event_id, absl::Time event_time,
+                                                  const v1::AccountCreated& event);
+  // carecast.cadence.changed: the account's cadence, the highest version wins.
+  absl::StatusOr<ApplyResult> ApplyCadenceChanged(std::string_view event_id, absl::Time event_time,
+                                                  const v1::CadenceChanged& event);
   // carecast.objective.created: the first definition of a name wins.
   absl::StatusOr<ApplyResult> ApplyObjectiveCreated(std::string_view event_id,
                                                     absl::Time event_time,
@@ -149,6 +162,16 @@ class ProgramFigures {
   // nullopt when no objective of that name ("objectives/{id}") was created.
   std::optional<ObjectiveFigure> Objective(std::string_view name) const;
   int64_t events_applied() const;
+  // The posts, mentions and inbox items in `query`'s scope and window, copied
+  // out (program_facts.cc). Mentions and inbox items ignore query.campaign and
+  // query.account; inbox items ignore query.network too.
+  FactsSnapshot Facts(const FactsQuery& query) const;
+  // What is known of an account ("spokes/{spoke}/accounts/{account}").
+  std::optional<AccountRecord> Account(std::string_view name) const;
+  // Every account known in `spoke` ("spokes/{spoke}"; empty: all), by name.
+  std::vector<AccountRecord> Accounts(std::string_view spoke) const;
+  // The spokes created, "spokes/{spoke}", sorted.
+  std::vector<std::string> Spokes() const;
 
  private:
   struct PostFact {
@@ -156,11 +179,18 @@ class ProgramFigures {
     std::string spoke;  // "spokes/{spoke}" from the account name; may be empty
     absl::Time time;
     std::string campaign;  // "campaigns/{campaign}" the post was made for; may be empty
+    std::string account;
+    std::string pillar;
+    std::string evergreen_item;
+    std::string url;
+    std::string text_excerpt;
   };
   struct MentionFact {
     v1::Network network = v1::NETWORK_UNSPECIFIED;
     v1::Sentiment sentiment = v1::SENTIMENT_UNSPECIFIED;
     absl::Time time;
+    std::string spoke;  // of the account the mention addresses; may be empty
+    std::vector<std::string> topics;
   };
   struct InboxFact {
     bool created = false;
@@ -171,6 +201,7 @@ class ProgramFigures {
     std::string spoke;  // "spokes/{spoke}" the item is routed to; may be empty
     std::optional<absl::Time> first_response;
     bool response_counted = false;  // added to the first-response objectives
+    std::optional<absl::Time> sla_breach_time;
   };
   struct ObjectiveState {
     v1::Objective objective;
@@ -200,6 +231,9 @@ class ProgramFigures {
   void NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item);
   bool CountsPost(const ObjectiveState& o, const PostIdentity& post) const;
   bool CountsResponse(const ObjectiveState& o, const InboxFact& fact) const;
+  // program_facts.cc: one post's record with its latest engagement.
+  PostRecord RecordOf(const std::string& name, const PostFact& fact) const;
+  static PostFact PostFactOf(const v1::Post& post, absl::Time time);
   // Counts the facts already applied towards a new objective (objective_figures.cc).
   void Backfill(ObjectiveState& o);
   ObjectiveFigure FigureOf(const ObjectiveState& o) const;
@@ -208,10 +242,13 @@ class ProgramFigures {
   FiguresObserver* const observer_;
   mutable std::mutex mu_;
   absl::flat_hash_set<std::string> seen_event_ids_;
-  absl::node_hash_map<std::string, PostFact> published_;  // order unused
+  std::map<std::string, PostFact, std::less<>> published_;
   std::set<std::pair<std::string, v1::PostState>> failed_;
-  absl::node_hash_map<std::string, MentionFact> mentions_;  // order unused
-  absl::node_hash_map<std::string, InboxFact> inbox_;       // order unused
+  std::map<std::string, PostFact, std::less<>> failed_for_good_;  // FAILED posts, by name
+  std::map<std::string, AccountRecord, std::less<>> accounts_;
+  std::set<std::string, std::less<>> spokes_;
+  std::map<std::string, MentionFact, std::less<>> mentions_;
+  std::map<std::string, InboxFact, std::less<>> inbox_;
   std::map<std::string, ObjectiveState, std::less<>> objectives_;
   std::map<v1::Network, int64_t> published_by_network_;
   std::map<std::pair<v1::Network, v1::PostState>, int64_t> failed_by_network_state_;

@@ -12,6 +12,7 @@
 #include "services/common/base/env_config.h"
 #include "services/common/bus/event_catalogue.h"
 #include "services/common/bus/topology.h"
+#include "services/common/cadence/feed_token_file.h"
 #include "services/common/startup/exit_code.h"
 #include "services/common/startup/service_host.h"
 #include "services/common/store/audit_stream_identity.h"
@@ -95,8 +96,8 @@ int main() {
   options.evergreen_late_tolerance = config->evergreen_late_tolerance;
   options.consent_expiry_warning = config->consent_expiry_warning;
   if (!config->feed_token_keys_file.empty()) {
-    auto feed_tokens =
-        planner::LoadFeedTokens(config->feed_token_keys_file, config->feed_token_current_key);
+    auto feed_tokens = common::cadence::LoadFeedTokens(config->feed_token_keys_file,
+                                                       config->feed_token_current_key);
     if (!feed_tokens.ok())
       return common::ServiceHost::RefuseConfiguration("planner", feed_tokens.status());
     options.feed_tokens = *std::move(feed_tokens);

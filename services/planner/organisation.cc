@@ -240,6 +240,7 @@ absl::StatusOr<v1::CreateObjectiveResponse> Planner::CreateObjective(
           if (!spoke.ok()) return internal::NotFoundAs(spoke.status(), in.spoke());
         }
         RETURN_IF_ERROR(CheckObjectiveCampaign(in));
+        RETURN_IF_ERROR(CheckKpiFitsScope(in));
         bool derived = false;
         ASSIGN_OR_RETURN(std::string id, ChooseId("objective_id", request.objective_id(), kMethod,
                                                   caller, request.request_id(), &derived));

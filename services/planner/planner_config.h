@@ -66,9 +66,6 @@ struct PlannerConfig {
 // Reads and validates every variable; INVALID_ARGUMENT lists all problems.
 absl::StatusOr<PlannerConfig> LoadPlannerConfig(const common::EnvSource& env);
 
-// The key ring in `path` (format above), `current` signing (empty: the last
-// key). INVALID_ARGUMENT naming the line, never a secret.
-absl::StatusOr<std::shared_ptr<const common::cadence::FeedTokens>> LoadFeedTokens(
-    const std::string& path, const std::string& current);
+// LoadFeedTokens (the key ring file): services/common/cadence/feed_token_file.h.
 
 }  // namespace carecast::planner

@@ -234,6 +234,7 @@ absl::StatusOr<v1::Post> Planner::DraftPost(
   }
   *post.mutable_media() = c.media();
   post.set_campaign(c.campaign());
+  post.set_pillar(c.pillar());
   ASSIGN_OR_RETURN(
       v1::PostState initial,
       lifecycle::Next(v1::POST_STATE_UNSPECIFIED, awaiting ? lifecycle::PostEvent::kScheduleAwaiting

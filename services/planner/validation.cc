@@ -88,4 +88,36 @@ absl::Status CheckNetworks(std::string_view field,
   return absl::OkStatus();
 }
 
+absl::Status CheckKpiFitsScope(const v1::Objective& objective) {
+  const v1::Kpi kpi = objective.kpi();
+  const std::string kpi_name = v1::Kpi_Name(kpi);
+  if (!objective.campaign().empty()) {
+    switch (kpi) {
+      case v1::KPI_POSITIVE_MENTION_RATIO:
+      case v1::KPI_NEGATIVE_MENTION_RATIO:
+        return absl::InvalidArgumentError(absl::StrCat(
+            "objective.kpi: ", kpi_name,
+            " cannot be scoped to a campaign: mentions are about accounts, not campaigns"));
+      case v1::KPI_INBOX_ITEMS_CLOSED:
+      case v1::KPI_INBOX_FIRST_RESPONSE_SECONDS:
+        return absl::InvalidArgumentError(absl::StrCat(
+            "objective.kpi: ", kpi_name,
+            " cannot be scoped to a campaign: inbox items belong to spokes, not campaigns"));
+      case v1::KPI_FOLLOWER_GROWTH:
+        return absl::InvalidArgumentError(absl::StrCat(
+            "objective.kpi: ", kpi_name,
+            " cannot be scoped to a campaign: followers belong to accounts, not campaigns"));
+      default:
+        break;
+    }
+  }
+  const bool share = kpi == v1::KPI_POSITIVE_MENTION_RATIO ||
+                     kpi == v1::KPI_NEGATIVE_MENTION_RATIO || kpi == v1::KPI_ENGAGEMENT_RATE;
+  if (share && objective.target() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("objective.target: ", kpi_name, " is a share from 0 to 1 (e.g. 0.05 for 5%)"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace carecast::planner

@@ -10,6 +10,8 @@
 #include <google/protobuf/repeated_field.h>
 #include <google/protobuf/timestamp.pb.h>
 
+#include "carecast/v1/resources.pb.h"
+
 namespace carecast::planner {
 
 inline constexpr size_t kMaxRequestIdBytes = 128;
@@ -32,5 +34,12 @@ absl::Status CheckNetworks(std::string_view field,
 
 absl::Time FromProto(const google::protobuf::Timestamp& ts);
 google::protobuf::Timestamp ToProto(absl::Time t);
+
+// An objective's KPI must be measurable in its scope and its target in range:
+// mention shares, inbox figures and follower growth are not attributable to a
+// campaign (INVALID_ARGUMENT with a campaign scope), and the shares and rates
+// (KPI_POSITIVE_MENTION_RATIO, KPI_NEGATIVE_MENTION_RATIO, KPI_ENGAGEMENT_RATE)
+// are at most 1. docs/measurement.md, "KPIs".
+absl::Status CheckKpiFitsScope(const v1::Objective& objective);
 
 }  // namespace carecast::planner

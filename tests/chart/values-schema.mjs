@@ -148,6 +148,12 @@ const schema = {
           { pattern: '^(-----BEGIN PUBLIC KEY-----[\\s\\S]*-----END PUBLIC KEY-----\\s*)?$' }),
       }),
     }),
+    links: closed({
+      existingSecret: secretName('Secret holding the link key ring (calendar feeds, weekly report links)'),
+      key: secretKey('Key of the key ring in that Secret'),
+      currentKey: str("Key id that signs new links; empty means the file's last key",
+        { pattern: '^[A-Za-z0-9_-]{0,32}$' }),
+    }),
     channels: closed({
       existingSecret: secretName('Secret whose keys are channel access tokens'),
       mountPath: str('Where the token files appear', { pattern: '^/' }),

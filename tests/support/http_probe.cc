@@ -87,6 +87,7 @@ absl::StatusOr<HttpProbeResponse> HttpCall(
     std::string name = absl::AsciiStrToLower(lines[i].substr(0, colon));
     std::string value(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
     if (name == "content-type") response.content_type = value;
+    response.headers.emplace(name, value);
     if (name == "content-length") {
       size_t n = 0;
       if (absl::SimpleAtoi(value, &n)) content_length = n;

@@ -2,6 +2,7 @@
 // endpoints (/metrics, /readyz, webhooks) without another HTTP library.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,8 @@ struct HttpProbeResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  // Every header, the name in lower case (the first value when repeated).
+  std::map<std::string, std::string> headers;
 };
 
 // Sends one request to 127.0.0.1:`port` with "Connection: close" and reads the

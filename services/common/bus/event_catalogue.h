@@ -45,6 +45,7 @@ class InboxItemChanged;
 class AuditRecorded;
 class EngagementObserved;
 class FollowersObserved;
+class ReportPublished;
 }  // namespace carecast::v1
 
 namespace carecast::common {
@@ -275,6 +276,9 @@ inline constexpr EventDef<v1::EngagementObserved> kEngagementObserved{{
 inline constexpr EventDef<v1::FollowersObserved> kFollowersObserved{{
     .subject = "carecast.engagement.followers_observed",
     .payload = "carecast.v1.FollowersObserved", .producer = "publisher"}};
+inline constexpr EventDef<v1::ReportPublished> kReportPublished{{
+    .subject = "carecast.report.published", .payload = "carecast.v1.ReportPublished",
+    .producer = "metrics"}};
 // The audit trail: one subject per resource, "carecast.audit.<collection>.<id>"
 // (accounts "carecast.audit.spokes.<s>.accounts.<a>", the hold
 // "carecast.audit.control.publishing"). Each entry records the audit_action of
@@ -289,7 +293,7 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 49> kAll = {&kSpokeCreated,
+inline constexpr std::array<const EventKind*, 50> kAll = {&kSpokeCreated,
                                                           &kSpokeFeedRevoked,
                                                           &kAccountCreated,
                                                           &kObjectiveCreated,
@@ -337,7 +341,8 @@ inline constexpr std::array<const EventKind*, 49> kAll = {&kSpokeCreated,
                                                           &kAlertRaised,
                                                           &kAlertResolved,
                                                           &kEngagementObserved,
-                                                          &kFollowersObserved};
+                                                          &kFollowersObserved,
+                                                          &kReportPublished};
 }  // namespace events
 
 // Every kind in the catalogue, in the order of docs/events.md.

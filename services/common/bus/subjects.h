@@ -68,6 +68,7 @@ inline constexpr std::string_view kAlertRaised = events::kAlertRaised.subject;
 inline constexpr std::string_view kAlertResolved = events::kAlertResolved.subject;
 inline constexpr std::string_view kEngagementObserved = events::kEngagementObserved.subject;
 inline constexpr std::string_view kFollowersObserved = events::kFollowersObserved.subject;
+inline constexpr std::string_view kReportPublished = events::kReportPublished.subject;
 // Audit entries go to "carecast.audit.<collection>.<id>", one subject per resource.
 inline constexpr std::string_view kAuditPrefix = events::kAuditPrefix;
 }  // namespace subjects

@@ -43,6 +43,8 @@ std::string_view FeedKindName(FeedKind kind) {
       return "spoke";
     case FeedKind::kCampaign:
       return "campaign";
+    case FeedKind::kReport:
+      return "report";
   }
   return "";
 }

@@ -28,10 +28,11 @@
 namespace carecast::common::cadence {
 
 // What the feed shows; part of the signed text, so a spoke's token never opens
-// a campaign's feed of the same name.
-enum class FeedKind { kSpoke, kCampaign };
+// a campaign's feed of the same name. kReport: a weekly report's page and PDF on
+// the metrics service (the resource is the report's name).
+enum class FeedKind { kSpoke, kCampaign, kReport };
 
-// "spoke" / "campaign".
+// "spoke" / "campaign" / "report".
 std::string_view FeedKindName(FeedKind kind);
 
 struct FeedTokenKey {

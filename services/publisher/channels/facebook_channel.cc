@@ -247,21 +247,7 @@ absl::Status FacebookChannel::Delete(std::string_view account, std::string_view 
 }
 
 absl::StatusOr<int64_t> FacebookChannel::ReadFollowers(std::string_view account) {
-  ASSIGN_OR_RETURN(Credential credential, graph_.CredentialsOf(account, "page_id"));
-  GraphRequest read{
-      std::string(account),
-      "GET",
-      absl::StrCat("/", UrlEncode(credential.Field("page_id")), "?fields=followers_count"),
-      "",
-      CallKind::kRead,
-      absl::InfiniteFuture()};
-  ASSIGN_OR_RETURN(json body, graph_.Call(read, credential));
-  int64_t followers = GraphInt(body, "followers_count");
-  if (followers < 0) {
-    return MakeChannelError(ChannelErrorKind::kRetryable,
-                            "facebook: the Page answered without followers_count");
-  }
-  return followers;
+  return graph_.ReadFollowersCount(account, "page_id");
 }
 
 absl::StatusOr<Engagement> FacebookChannel::ReadEngagement(std::string_view account,
@@ -281,6 +267,12 @@ absl::StatusOr<Engagement> FacebookChannel::ReadEngagement(std::string_view acco
   // Facebook leaves "shares" out of the answer while a post has none.
   const json* shares = GraphMember(body, "shares");
   engagement.shares = shares != nullptr ? GraphInt(*shares, "count", 0) : 0;
+  // Impressions and link clicks come from the post's insights (read_insights).
+  ASSIGN_OR_RETURN(auto insights, graph_.ReadInsights(account, credential, external_id,
+                                                      "post_impressions,post_clicks"));
+  if (auto it = insights.find("post_impressions"); it != insights.end())
+    engagement.impressions = it->second;
+  if (auto it = insights.find("post_clicks"); it != insights.end()) engagement.clicks = it->second;
   return engagement;
 }
 

@@ -446,21 +446,7 @@ absl::StatusOr<std::vector<RemotePost>> InstagramChannel::ListRecent(std::string
 }
 
 absl::StatusOr<int64_t> InstagramChannel::ReadFollowers(std::string_view account) {
-  ASSIGN_OR_RETURN(Credential credential, graph_.CredentialsOf(account, "ig_user_id"));
-  GraphRequest read{
-      std::string(account),
-      "GET",
-      absl::StrCat("/", UrlEncode(credential.Field("ig_user_id")), "?fields=followers_count"),
-      "",
-      CallKind::kRead,
-      absl::InfiniteFuture()};
-  ASSIGN_OR_RETURN(json body, graph_.Call(read, credential));
-  int64_t followers = GraphInt(body, "followers_count");
-  if (followers < 0) {
-    return MakeChannelError(ChannelErrorKind::kRetryable,
-                            "instagram: the account answered without followers_count");
-  }
-  return followers;
+  return graph_.ReadFollowersCount(account, "ig_user_id");
 }
 
 absl::StatusOr<Engagement> InstagramChannel::ReadEngagement(std::string_view account,
@@ -476,6 +462,9 @@ absl::StatusOr<Engagement> InstagramChannel::ReadEngagement(std::string_view acc
   Engagement engagement;
   engagement.likes = GraphInt(body, "like_count");
   engagement.replies = GraphInt(body, "comments_count");
+  // Reach (accounts that saw the media) from its insights (instagram_manage_insights).
+  ASSIGN_OR_RETURN(auto insights, graph_.ReadInsights(account, credential, external_id, "reach"));
+  if (auto it = insights.find("reach"); it != insights.end()) engagement.impressions = it->second;
   return engagement;
 }
 

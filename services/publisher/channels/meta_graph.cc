@@ -328,4 +328,53 @@ absl::StatusOr<json> GraphClient::Call(const GraphRequest& request, Credential& 
   return body;
 }
 
+absl::StatusOr<int64_t> GraphClient::ReadFollowersCount(std::string_view account,
+                                                        std::string_view id_field) const {
+  ASSIGN_OR_RETURN(Credential credential, CredentialsOf(account, id_field));
+  GraphRequest read{
+      std::string(account),
+      "GET",
+      absl::StrCat("/", UrlEncode(credential.Field(id_field)), "?fields=followers_count"),
+      "",
+      CallKind::kRead,
+      absl::InfiniteFuture()};
+  ASSIGN_OR_RETURN(nlohmann::json body, Call(read, credential));
+  const int64_t followers = GraphInt(body, "followers_count");
+  if (followers < 0) {
+    return MakeChannelError(
+        ChannelErrorKind::kRetryable,
+        absl::StrCat(network_, ": ", common::AsAbsl(account), " answered without followers_count"));
+  }
+  return followers;
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> GraphClient::ReadInsights(
+    std::string_view account, Credential& credential, std::string_view object_id,
+    std::string_view metrics) const {
+  GraphRequest read{std::string(account),
+                    "GET",
+                    absl::StrCat("/", UrlEncode(object_id), "/insights?metric=", UrlEncode(metrics),
+                                 "&period=lifetime"),
+                    "",
+                    CallKind::kRead,
+                    absl::InfiniteFuture()};
+  absl::StatusOr<nlohmann::json> body = Call(read, credential);
+  std::map<std::string, int64_t> values;
+  if (!body.ok()) {
+    if (ClassifyChannelError(body.status()).kind == ChannelErrorKind::kPermanent) return values;
+    return body.status();
+  }
+  // {"data":[{"name":"post_impressions","period":"lifetime","values":[{"value":123}]}]}
+  const nlohmann::json* data = GraphMember(*body, "data");
+  if (data == nullptr || !data->is_array()) return values;
+  for (const nlohmann::json& metric : *data) {
+    const std::string name = GraphString(metric, "name");
+    const nlohmann::json* series = GraphMember(metric, "values");
+    if (name.empty() || series == nullptr || !series->is_array() || series->empty()) continue;
+    const int64_t value = GraphInt(series->back(), "value");
+    if (value >= 0) values[name] = value;
+  }
+  return values;
+}
+
 }  // namespace carecast::publisher

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -156,6 +157,23 @@ class GraphClient {
   // answer → GraphAnswerFailure; a 2xx answer that is not a JSON object →
   // kRetryable for a read, kOutcomeUnknown (answered) for a create.
   absl::StatusOr<nlohmann::json> Call(const GraphRequest& request, Credential& credential) const;
+
+  // The followers_count of the object whose id is the account's fields[id_field]
+  // (a Page's "page_id", an Instagram account's "ig_user_id"): one read. An
+  // answer without the figure is kRetryable.
+  absl::StatusOr<int64_t> ReadFollowersCount(std::string_view account,
+                                             std::string_view id_field) const;
+
+  // The lifetime values of `metrics` ("post_impressions,post_clicks") from
+  // GET /{object_id}/insights, by metric name. A refusal the token cannot get
+  // past (no read_insights / instagram_manage_insights permission, a metric the
+  // object does not have: kPermanent) answers an empty map, so the caller
+  // reports those figures as unknown and keeps the rest of the reading; rate
+  // limits, expired tokens and transient failures are errors as for any read.
+  absl::StatusOr<std::map<std::string, int64_t>> ReadInsights(std::string_view account,
+                                                              Credential& credential,
+                                                              std::string_view object_id,
+                                                              std::string_view metrics) const;
 
   // The failure of an error answer to `request` (GraphAnswerFailure).
   absl::Status Failure(const GraphRequest& request, const common::HttpReply& reply) const;

@@ -55,6 +55,11 @@ FacebookFake::FacebookFake(FacebookFakeSettings settings)
               [this](const auto& req, auto& res) { CreateComment(req, res); });
   http().Get(v + R"(/([^/]+)/comments)",
              [this](const auto& req, auto& res) { ListComments(req, res); });
+  http().Get(v + R"(/([^/]+)/insights)", [this](const auto& req, auto& res) {
+    ServeInsights(req, res,
+                  {{"post_impressions", &FakeEngagement::impressions},
+                   {"post_clicks", &FakeEngagement::clicks}});
+  });
   http().Get(v + R"(/([^/]+))", [this](const auto& req, auto& res) { ReadObject(req, res); });
   http().Delete(v + R"(/([^/]+))", [this](const auto& req, auto& res) { DeleteObject(req, res); });
 }

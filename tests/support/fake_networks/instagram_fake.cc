@@ -44,6 +44,9 @@ InstagramFake::InstagramFake(InstagramFakeSettings settings)
   http().Get(v + R"(/([^/]+)/media)", [this](const auto& req, auto& res) { ListMedia(req, res); });
   http().Get(v + R"(/([^/]+)/comments)",
              [this](const auto& req, auto& res) { ListComments(req, res); });
+  http().Get(v + R"(/([^/]+)/insights)", [this](const auto& req, auto& res) {
+    ServeInsights(req, res, {{"reach", &FakeEngagement::impressions}});
+  });
   http().Get(v + R"(/([^/]+))", [this](const auto& req, auto& res) { ReadObject(req, res); });
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
 namespace carecast::testing {
@@ -53,6 +54,37 @@ void MetaGraphFake::AnswerNoSuchObject(httplib::Response& res, std::string_view 
       absl::StrCat("Unsupported ", std::string(verb), " request. Object with ID '", std::string(id),
                    "' does not exist, cannot be loaded due to missing permissions, "
                    "or does not support this operation."));
+}
+
+void MetaGraphFake::ServeInsights(const httplib::Request& req, httplib::Response& res,
+                                  const std::map<std::string, int64_t FakeEngagement::*>& metrics) {
+  if (!Admit(req, res) || !BeginRead(res)) return;
+  const std::string id = req.matches[1].str();
+  std::optional<FakePost> post = FindPost(id);
+  if (!post || post->deleted) {
+    AnswerNoSuchObject(res, "get", id);
+    return;
+  }
+  json data = json::array();
+  for (absl::string_view name : absl::StrSplit(Param(req, "metric"), ',', absl::SkipEmpty())) {
+    auto metric = metrics.find(std::string(name));
+    if (metric == metrics.end()) {
+      AnswerGraphError(res, 400, 100, 0,
+                       absl::StrCat("(#100) The value must be a valid insights metric: ", name));
+      return;
+    }
+    const int64_t value = post->engagement.*(metric->second);
+    if (value < 0) {
+      AnswerGraphError(res, 403, 10, 0,
+                       "(#10) Application does not have permission for this action");
+      return;
+    }
+    data.push_back({{"name", metric->first},
+                    {"period", "lifetime"},
+                    {"values", json::array({json{{"value", value}}})},
+                    {"id", absl::StrCat(id, "/insights/", metric->first, "/lifetime")}});
+  }
+  AnswerJson(res, json{{"data", data}});
 }
 
 void MetaGraphFake::AnswerJson(httplib::Response& res, const json& body) {

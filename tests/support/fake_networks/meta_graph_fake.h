@@ -55,6 +55,12 @@ class MetaGraphFake : public FakeNetworkServer {
   static void AnswerNoSuchObject(httplib::Response& res, std::string_view verb,
                                  std::string_view id);
   static void AnswerJson(httplib::Response& res, const nlohmann::json& body);
+  // GET /{post id}/insights?metric=a,b: each requested metric's lifetime value,
+  // read from the post's FakeEngagement member `metrics` names. An unknown
+  // metric answers (#100) as Graph does; a metric whose count is negative (not
+  // granted to the token) answers (#10) permission denied for the whole call.
+  void ServeInsights(const httplib::Request& req, httplib::Response& res,
+                     const std::map<std::string, int64_t FakeEngagement::*>& metrics);
   // A request parameter: the query or form field, else the JSON body's member.
   static std::string Param(const httplib::Request& req, const std::string& name);
   // An integer query parameter; `missing` when absent or not a number.

@@ -166,13 +166,14 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kTakedownCompleted, TypedPayloadName(kTakedownCompleted)},
            {&kEngagementObserved, TypedPayloadName(kEngagementObserved)},
            {&kFollowersObserved, TypedPayloadName(kFollowersObserved)},
+           {&kReportPublished, TypedPayloadName(kReportPublished)},
        }) {
     EXPECT_EQ(kind->payload, typed) << kind->subject;
   }
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 49, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 50, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {

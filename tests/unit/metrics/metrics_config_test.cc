@@ -48,5 +48,28 @@ TEST(MetricsConfigTest, ReportsEveryProblem) {
   EXPECT_FALSE(absl::StrContains(message, "CARECAST_REDIS_URL")) << message;
 }
 
+TEST(MetricsConfigTest, WeeklyReportVariables) {
+  auto vars = Required();
+  absl::StatusOr<MetricsConfig> defaults = ReadMetricsConfig(common::MapEnv(vars));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->report_publish_delay, absl::Hours(1));
+  EXPECT_EQ(defaults->report_tick, absl::Minutes(5));
+  EXPECT_EQ(defaults->link_token_keys_file, "");
+  vars["CARECAST_REPORT_PUBLISH_DELAY"] = "0s";
+  vars["CARECAST_REPORT_TICK"] = "2s";
+  vars["CARECAST_FEED_TOKEN_KEYS_FILE"] = "/run/keys/links";
+  absl::StatusOr<MetricsConfig> c = ReadMetricsConfig(common::MapEnv(vars));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->report_publish_delay, absl::ZeroDuration());
+  EXPECT_EQ(c->report_tick, absl::Seconds(2));
+  EXPECT_EQ(c->link_token_keys_file, "/run/keys/links");
+  vars["CARECAST_REPORT_PUBLISH_DELAY"] = "200h";
+  vars["CARECAST_REPORT_TICK"] = "0s";
+  absl::StatusOr<MetricsConfig> bad = ReadMetricsConfig(common::MapEnv(vars));
+  ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "CARECAST_REPORT_PUBLISH_DELAY"));
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "CARECAST_REPORT_TICK"));
+}
+
 }  // namespace
 }  // namespace carecast::metrics

@@ -563,6 +563,39 @@ TEST_F(PlannerCampaignsTest, AnObjectiveMayBeScopedToAnExistingCampaign) {
   }
 }
 
+TEST_F(PlannerCampaignsTest, AKpiNotValidForTheScopeIsRefusedAndChangesNothing) {
+  MakeCampaign();
+  const auto with = [&](const std::string& id, v1::Kpi kpi, double target,
+                        const std::string& campaign) {
+    v1::CreateObjectiveRequest req = ObjectiveRequest(id, campaign);
+    req.mutable_objective()->set_kpi(kpi);
+    req.mutable_objective()->set_target(target);
+    return req;
+  };
+  for (const auto& [what, req] : std::vector<std::pair<std::string, v1::CreateObjectiveRequest>>{
+           {"follower growth of a campaign", with("a", v1::KPI_FOLLOWER_GROWTH, 100, kCampaign)},
+           {"inbox first response of a campaign",
+            with("b", v1::KPI_INBOX_FIRST_RESPONSE_SECONDS, 3600, kCampaign)},
+           {"inbox items closed of a campaign",
+            with("c", v1::KPI_INBOX_ITEMS_CLOSED, 10, kCampaign)},
+           {"positive mention share of a campaign",
+            with("d", v1::KPI_POSITIVE_MENTION_RATIO, 0.5, kCampaign)},
+           {"an engagement rate over 1", with("e", v1::KPI_ENGAGEMENT_RATE, 5, "")},
+           {"a negative share over 1", with("f", v1::KPI_NEGATIVE_MENTION_RATIO, 20, "")}}) {
+    Snapshot before = Take();
+    EXPECT_EQ(planner_->CreateObjective(strategist_, req).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << what;
+    ExpectUnchanged(before, what);
+  }
+  // The same KPIs where they can be measured are accepted.
+  EXPECT_TRUE(
+      planner_->CreateObjective(strategist_, with("g", v1::KPI_FOLLOWER_GROWTH, 100, "")).ok());
+  EXPECT_TRUE(
+      planner_->CreateObjective(strategist_, with("h", v1::KPI_ENGAGEMENT_RATE, 0.04, kCampaign))
+          .ok());
+}
+
 TEST_F(PlannerCampaignsTest, PostsCarryTheCampaignAndTheCalendarFiltersByIt) {
   MakeCampaign();
   MakeAccount(v1::NETWORK_X, "x-main");

@@ -392,12 +392,18 @@ TEST_F(InstagramChannelTest, ListsRecentMediaNewestFirst) {
 TEST_F(InstagramChannelTest, ReadsEngagement) {
   absl::StatusOr<Receipt> receipt = channel_->Publish(Request("Engage!"));
   ASSERT_TRUE(receipt.ok()) << receipt.status();
-  fake_.SetEngagement(receipt->external_id, {.likes = 11, .replies = 4});
+  fake_.SetEngagement(receipt->external_id, {.likes = 11, .replies = 4, .impressions = 480});
   absl::StatusOr<Engagement> engagement = channel_->ReadEngagement(kAccount, receipt->external_id);
   ASSERT_TRUE(engagement.ok()) << engagement.status();
   EXPECT_EQ(engagement->likes, 11);
   EXPECT_EQ(engagement->replies, 4);
   EXPECT_EQ(engagement->shares, -1);
+  EXPECT_EQ(engagement->impressions, 480);  // the media's reach, from its insights
+  // Without instagram_manage_insights the reach is unknown; the rest is read.
+  fake_.SetEngagement(receipt->external_id, {.likes = 12, .replies = 4, .impressions = -1});
+  engagement = channel_->ReadEngagement(kAccount, receipt->external_id);
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, 12);
   EXPECT_EQ(engagement->impressions, -1);
   EXPECT_EQ(fake_.creates_accepted(), 1);
 }
