@@ -22,6 +22,7 @@
 #include "services/publisher/channels/redis_rate_limiter.h"
 #include "services/publisher/channels/sandbox_channel.h"
 #include "services/publisher/channels/token_expiry_watcher.h"
+#include "services/publisher/clock_check.h"
 #include "services/publisher/engagement_collector.h"
 #include "services/publisher/publisher.h"
 #include "services/publisher/publisher_config.h"
@@ -153,6 +154,9 @@ int main() {
     token_watcher->Start();
   }
   const publisher::PublisherOptions options = DispatchOptions(*config);
+  publisher::ClockCheck clock_check({.tolerance = config->max_clock_skew},
+                                    publisher::ClockCheck::RedisTime(host.redis()), host.clock(),
+                                    host.logger(), host.registry());
   common::OutboxMetrics outbox_metrics(
       host.registry(), {std::string(buckets::kPosts), std::string(buckets::kOrganisation)});
   auto core =
@@ -167,7 +171,8 @@ int main() {
                                              .metrics = metrics,
                                              .outbox = host.bucket(common::kOutboxBucket),
                                              .outbox_observer = outbox_metrics,
-                                             .organisation = &host.bucket(buckets::kOrganisation)});
+                                             .organisation = &host.bucket(buckets::kOrganisation),
+                                             .clock_check = &clock_check});
   if (!core.ok())
     return host.Fail("cannot build the dispatch core", core.status(), ExitCode::kConfig);
   if (absl::Status s = (*core)->Start(); !s.ok()) {

@@ -18,6 +18,7 @@
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
+#include "services/publisher/clock_check.h"
 
 namespace carecast::publisher {
 namespace {
@@ -373,6 +374,13 @@ CycleStats Publisher::Cycle(bool wait_for_dispatch) {
   if (hold_.held() && hold_.CheckAuthoritative()) {
     stats.held = true;
     if (wait_for_dispatch) MaintainIndex(now, stats);
+    return stats;
+  }
+
+  // A clock off the server's would send posts early and take live claims for
+  // abandoned ones: claim nothing until it agrees again.
+  if (deps_.clock_check != nullptr && !deps_.clock_check->Allows()) {
+    stats.held = true;
     return stats;
   }
 

@@ -43,6 +43,8 @@
 
 namespace carecast::publisher {
 
+class ClockCheck;
+
 struct PublisherOptions {
   std::string publisher_id;
   DispatchPolicy policy;
@@ -96,6 +98,9 @@ struct PublisherDeps {
   // carecast_organisation, where the takedown tasks live. Null: no automatic
   // takedown (whatever options.takedown says).
   common::KeyValueStore* organisation = nullptr;
+  // This clock against a server's (clock_check.h): while it says no, a cycle
+  // claims nothing, as under the global hold. Null: no check (tests).
+  ClockCheck* clock_check = nullptr;
 };
 
 struct PublisherStatus {

@@ -104,6 +104,15 @@ absl::StatusOr<PublisherConfig> ReadPublisherConfig(const common::EnvSource& env
     reader.AddError("CARECAST_PUBLISHER_CLAIM_LEASE: must be at least 1s");
   config.lookahead = reader.Duration("CARECAST_PUBLISHER_LOOKAHEAD",
                                      std::min(config.lookahead, config.claim_lease / 10));
+  config.max_clock_skew = reader.Duration("CARECAST_PUBLISHER_MAX_CLOCK_SKEW",
+                                          std::min(config.max_clock_skew, config.claim_lease / 2));
+  if (config.max_clock_skew < absl::ZeroDuration() ||
+      config.max_clock_skew > config.claim_lease / 2) {
+    // Past half the lease, a skewed clock could take live claims for abandoned.
+    reader.AddError(
+        "CARECAST_PUBLISHER_MAX_CLOCK_SKEW: must be between 0 (off) and half of "
+        "CARECAST_PUBLISHER_CLAIM_LEASE");
+  }
   if (config.lookahead < absl::ZeroDuration() || config.lookahead > config.claim_lease / 10) {
     // A claim made that early would spend too much of its lease waiting.
     reader.AddError(

@@ -35,6 +35,11 @@ struct PublisherConfig {
   // CARECAST_PUBLISHER_CLAIM_LEASE: after this long in PUBLISHING a claim counts
   // as abandoned and is reconciled (60s). Must exceed every channel's call deadline.
   absl::Duration claim_lease = absl::Seconds(60);
+  // CARECAST_PUBLISHER_MAX_CLOCK_SKEW: how far this clock may be off the Redis
+  // server's before the publisher stops claiming posts (2s, or half the claim
+  // lease when that is shorter; 0 turns the check off; at most half the lease).
+  // See clock_check.h.
+  absl::Duration max_clock_skew = absl::Seconds(2);
   // CARECAST_PUBLISHER_MAX_ATTEMPTS: claims per post before a retryable error
   // becomes FAILED (5).
   int max_attempts = 5;

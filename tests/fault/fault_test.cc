@@ -93,6 +93,36 @@ absl::StatusOr<LocalServersTest::ServiceProcess> FaultTest::Start(const std::str
   return StartServiceBinary(binary, env);
 }
 
+FaultTest::Env FaultTest::SkewedClock(absl::Duration skew) {
+  const std::string library = kLibFakeTime;
+  EXPECT_TRUE(std::filesystem::exists(library))
+      << library << " is missing (scripts/install-deps.sh installs the faketime package)";
+  const int64_t seconds = absl::ToInt64Seconds(skew);
+  return {{"LD_PRELOAD", library},
+          {"FAKETIME", absl::StrCat(seconds >= 0 ? "+" : "", seconds, "s")},
+          // A wall clock set wrong leaves the monotonic clock alone; faked, it
+          // would stretch every timed wait (deadlines on the kernel's clock) by `skew`.
+          {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}};
+}
+
+std::map<std::string, absl::Time> FaultTest::WatchFirstCalls(const std::vector<std::string>& posts,
+                                                             absl::Duration timeout) {
+  std::map<std::string, absl::Time> seen;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (seen.size() < posts.size() && absl::Now() < deadline) {
+    auto calls = publisher::ReadSandboxCalls(sandbox_dir_);
+    const absl::Time now = absl::Now();
+    if (calls.ok()) {
+      for (const publisher::SandboxCall& call : *calls) {
+        if (std::find(posts.begin(), posts.end(), call.post) != posts.end())
+          seen.emplace(call.post, now);
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return seen;
+}
+
 absl::StatusOr<LocalServersTest::ServiceProcess> FaultTest::StartWithFault(
     const std::string& binary, const std::string& step, const Env& extra) {
   Env env = extra;
@@ -172,8 +202,8 @@ absl::StatusOr<std::string> FaultTest::CreateSubmittedContent(
   c->set_title("Flu shots");
   c->set_text(text);
   c->set_spoke(spoke);
-  // The same text for the sandbox and X (the network of the channel fault tests).
-  for (v1::Network network : {v1::NETWORK_SANDBOX, v1::NETWORK_X}) {
+  // The same text for the sandbox, X (the channel fault tests) and Mastodon (the herd).
+  for (v1::Network network : {v1::NETWORK_SANDBOX, v1::NETWORK_X, v1::NETWORK_MASTODON}) {
     v1::ContentVariant* v = c->add_variants();
     v->set_network(network);
     v->set_text(text);
@@ -281,6 +311,31 @@ std::vector<std::string> FaultTest::ScheduleBurst(v1::PlannerService::Stub& plan
     if (post.ok()) posts.push_back(post->name());
   }
   return posts;
+}
+
+void FaultTest::SetSpokeHeld(v1::PlannerService::Stub& planner, const std::string& spoke,
+                             bool held) {
+  grpc::Status status;
+  PollUntil(
+      [&] {
+        if (held) {
+          v1::HoldPublishingRequest request;
+          request.set_reason("drill: the clinic's review");
+          request.set_request_id(absl::StrCat("drill-hold-", spoke));
+          request.set_spoke(spoke);
+          v1::HoldPublishingResponse response;
+          status = planner.HoldPublishing(Context(sam_).get(), request, &response);
+        } else {
+          v1::ResumePublishingRequest request;
+          request.set_request_id(absl::StrCat("drill-resume-", spoke));
+          request.set_spoke(spoke);
+          v1::ResumePublishingResponse response;
+          status = planner.ResumePublishing(Context(sam_).get(), request, &response);
+        }
+        return status.ok();
+      },
+      absl::Seconds(20));
+  ASSERT_TRUE(status.ok()) << status.error_message();
 }
 
 FaultTest::BurstOutcome FaultTest::ExpectEachPublishedOnceOrVisible(

@@ -41,6 +41,9 @@ inline constexpr char kPublisherBinary[] = "services/publisher/carecast-publishe
 inline constexpr char kListenerBinary[] = "services/listener/carecast-listener";
 inline constexpr char kMetricsBinary[] = "services/metrics/carecast-metrics";
 
+// libfaketime (Debian's libfaketime package), preloaded to skew a service's clock.
+inline constexpr char kLibFakeTime[] = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
 // The outbox relay period and grace every service in these tests runs with.
 inline constexpr absl::Duration kRelayPeriod = absl::Milliseconds(500);
 
@@ -58,6 +61,16 @@ class FaultTest : public LocalServersTest {
   // The same with CARECAST_FAULT_AT=`step` ("<step>" or "<step>#<n>").
   absl::StatusOr<ServiceProcess> StartWithFault(const std::string& binary, const std::string& step,
                                                 const Env& extra = {});
+  // The environment that runs a service on a clock `skew` ahead of (or behind)
+  // the machine's: libfaketime preloaded (scripts/install-deps.sh installs
+  // `faketime`). Fails the test when the library is missing; it never skips.
+  static Env SkewedClock(absl::Duration skew);
+  // Calls at the sandbox, first seen on a poll every 50 ms: for each post of
+  // `posts` that had a call within `timeout`, the real time its first call was
+  // seen (its publisher's own clock stamps the call).
+  std::map<std::string, absl::Time> WatchFirstCalls(const std::vector<std::string>& posts,
+                                                    absl::Duration timeout);
+
   // Waits until `service` exits; OK only when it died of SIGKILL (exit by
   // signal 9) after the fault point's log line for `step` (without "#n").
   absl::Status ExpectKilledAt(ServiceProcess& service, std::string_view step,
@@ -104,6 +117,9 @@ class FaultTest : public LocalServersTest {
       v1::PlannerService::Stub& planner, int n, absl::Time first, absl::Duration spacing,
       const std::string& prefix = "burst",
       const std::string& account = "spokes/st-marys/accounts/sandbox-main");
+  // A person (sam) holds or resumes publishing for `spoke`, retrying while a
+  // call fails (up to 20 s); fails the test when it cannot.
+  void SetSpokeHeld(v1::PlannerService::Stub& planner, const std::string& spoke, bool held);
   // How a burst ended, as a user sees it.
   struct BurstOutcome {
     int published = 0;    // PUBLISHED, each with exactly one call at the sandbox
