@@ -2,6 +2,7 @@
 
 #include <iterator>
 
+#include "services/common/base/strings.h"
 #include "services/metrics/figure_labels.h"
 #include "services/metrics/program_figures.h"
 
@@ -94,22 +95,35 @@ bool EngagementFigures::Apply(const v1::FollowersObserved& event) {
   }
   const absl::Time at =
       IsSet(event.observe_time()) ? ToTime(event.observe_time()) : absl::InfinitePast();
-  return account.counts.try_emplace(at, event.followers()).second;
+  if (account.counts.contains(at)) return false;
+  for (CachedGrowth& cached : growth_) cached.growth -= GrowthOf(account, cached.scope);
+  account.counts.emplace(at, event.followers());
+  for (CachedGrowth& cached : growth_) cached.growth += GrowthOf(account, cached.scope);
+  return true;
+}
+
+int64_t EngagementFigures::GrowthOf(const AccountState& account, const FollowerScope& scope) {
+  if (scope.network != v1::NETWORK_UNSPECIFIED && scope.network != account.network) return 0;
+  if (!scope.spoke.empty() && scope.spoke != account.spoke) return 0;
+  auto first_in = account.counts.lower_bound(scope.start);
+  auto past_end = account.counts.lower_bound(scope.end);
+  if (first_in == past_end) return 0;  // no reading in the window
+  const int64_t last_in = std::prev(past_end)->second;
+  const int64_t base =
+      first_in == account.counts.begin() ? first_in->second : std::prev(first_in)->second;
+  return last_in - base;
 }
 
 int64_t EngagementFigures::FollowerGrowth(const FollowerScope& scope) const {
-  int64_t growth = 0;
-  for (const auto& [name, account] : accounts_) {
-    if (scope.network != v1::NETWORK_UNSPECIFIED && scope.network != account.network) continue;
-    if (!scope.spoke.empty() && scope.spoke != account.spoke) continue;
-    auto first_in = account.counts.lower_bound(scope.start);
-    auto past_end = account.counts.lower_bound(scope.end);
-    if (first_in == past_end) continue;  // no reading in the window
-    const int64_t last_in = std::prev(past_end)->second;
-    const int64_t base =
-        first_in == account.counts.begin() ? first_in->second : std::prev(first_in)->second;
-    growth += last_in - base;
+  for (const CachedGrowth& cached : growth_) {
+    const FollowerScope& s = cached.scope;
+    if (s.network == scope.network && s.spoke == scope.spoke && s.start == scope.start &&
+        s.end == scope.end)
+      return cached.growth;
   }
+  int64_t growth = 0;
+  for (const auto& [name, account] : accounts_) growth += GrowthOf(account, scope);
+  growth_.push_back({scope, growth});
   return growth;
 }
 
@@ -139,7 +153,7 @@ int64_t EngagementFigures::FollowersAt(const FollowerScope& scope) const {
 }
 
 std::optional<EngagementReading> EngagementFigures::PostReading(std::string_view post) const {
-  auto it = posts_.find(post);
+  auto it = posts_.find(common::AsAbsl(post));
   if (it == posts_.end()) return std::nullopt;
   return it->second.Effective();
 }

@@ -12,7 +12,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 
 #include "carecast/v1/events.pb.h"
@@ -79,7 +81,9 @@ class EngagementFigures {
 
   // Followers gained in [start, end): per account in scope, the last count read
   // in the window minus the last read before it (the first in the window when
-  // none was); accounts with no reading in the window add nothing.
+  // none was); accounts with no reading in the window add nothing. The first
+  // call for a scope walks every account; later ones read a sum that each new
+  // count keeps current, so asking on every count stays cheap.
   int64_t FollowerGrowth(const FollowerScope& scope) const;
   // The latest count of every account, summed per (network, spoke).
   int64_t LatestFollowers(v1::Network network, const std::string& spoke) const;
@@ -110,9 +114,17 @@ class EngagementFigures {
     std::string spoke;
     std::map<absl::Time, int64_t> counts;  // by observe_time
   };
-  std::map<std::string, PostState, std::less<>> posts_;
+  // One account's share of FollowerGrowth(scope), 0 when out of scope.
+  static int64_t GrowthOf(const AccountState& account, const FollowerScope& scope);
+  struct CachedGrowth {
+    FollowerScope scope;
+    int64_t growth = 0;
+  };
+  absl::node_hash_map<std::string, PostState> posts_;  // by post name; order unused
   std::map<std::string, AccountState, std::less<>> accounts_;
   std::map<std::pair<v1::Network, std::string>, EngagementContribution> totals_;
+  // FollowerGrowth of every scope asked so far (objectives: tens at most).
+  mutable std::vector<CachedGrowth> growth_;
 };
 
 }  // namespace carecast::metrics

@@ -1,11 +1,17 @@
 #include "services/metrics/event_ingest.h"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 #include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 
 #include "carecast/v1/events.pb.h"
 
 #include "services/common/base/status_macros.h"
+#include "services/common/base/strings.h"
 #include "services/common/bus/event_catalogue.h"
 #include "services/common/bus/event_codec.h"
 
@@ -13,12 +19,67 @@ namespace carecast::metrics {
 namespace {
 namespace events = common::events;
 
-// The inbox events other than created and closed, or nullptr.
-const common::EventDef<v1::InboxItemChanged>* InboxChangeKind(const common::Event& event) {
-  for (const auto* kind : {&events::kInboxAssigned, &events::kInboxWaiting,
-                           &events::kInboxNoteAdded, &events::kInboxSlaBreached})
-    if (common::IsEventOf(event, *kind)) return kind;
-  return nullptr;
+// The facts the figures read; each fixes its payload type.
+enum class Fact {
+  kPostPublished,
+  kPostFailed,
+  kPostChanged,  // scheduled or cancelled
+  kMentionClassified,
+  kAlertChanged,  // raised or resolved
+  kInboxCreated,
+  kInboxClosed,
+  kInboxChanged,  // assigned, waiting, note added, SLA breached
+  kEngagementObserved,
+  kFollowersObserved,
+  kReportPublished,
+  kSpokeCreated,
+  kAccountCreated,
+  kCadenceChanged,
+  kObjectiveCreated,
+};
+
+// The fact an event of `subject` states; nullopt for subjects the figures do not
+// use. One hash lookup per event rather than a comparison per kind.
+std::optional<Fact> FactOf(std::string_view subject) {
+  static const auto* const kBySubject = [] {
+    auto* m = new absl::flat_hash_map<absl::string_view, Fact>;
+    const auto add = [m](const common::EventKind& kind, Fact fact) {
+      m->emplace(common::AsAbsl(kind.subject), fact);
+    };
+    add(events::kPostPublished, Fact::kPostPublished);
+    add(events::kPostFailed, Fact::kPostFailed);
+    add(events::kPostScheduled, Fact::kPostChanged);
+    add(events::kPostCancelled, Fact::kPostChanged);
+    add(events::kMentionClassified, Fact::kMentionClassified);
+    add(events::kAlertRaised, Fact::kAlertChanged);
+    add(events::kAlertResolved, Fact::kAlertChanged);
+    add(events::kInboxCreated, Fact::kInboxCreated);
+    add(events::kInboxClosed, Fact::kInboxClosed);
+    for (const auto* kind : {&events::kInboxAssigned, &events::kInboxWaiting,
+                             &events::kInboxNoteAdded, &events::kInboxSlaBreached})
+      add(*kind, Fact::kInboxChanged);
+    add(events::kEngagementObserved, Fact::kEngagementObserved);
+    add(events::kFollowersObserved, Fact::kFollowersObserved);
+    add(events::kReportPublished, Fact::kReportPublished);
+    add(events::kSpokeCreated, Fact::kSpokeCreated);
+    add(events::kAccountCreated, Fact::kAccountCreated);
+    add(events::kCadenceChanged, Fact::kCadenceChanged);
+    add(events::kObjectiveCreated, Fact::kObjectiveCreated);
+    return m;
+  }();
+  auto it = kBySubject->find(common::AsAbsl(subject));
+  if (it == kBySubject->end()) return std::nullopt;
+  return it->second;
+}
+
+// The event's payload, parsed into a message this thread reuses, so its strings
+// and sub-messages stay allocated from one event to the next. Valid until the
+// thread decodes the next event of the same payload type.
+template <class Payload>
+absl::StatusOr<const Payload*> Decode(const common::Event& event) {
+  thread_local Payload payload;
+  RETURN_IF_ERROR(common::DecodeEvent(event, &payload));
+  return &payload;
 }
 
 }  // namespace
@@ -82,65 +143,85 @@ void EventIngest::Stop() {
 }
 
 absl::StatusOr<bool> EventIngest::Apply(const common::Event& event) {
-  // Each kind fixes its payload type, so a branch cannot decode the wrong message.
+  const std::optional<Fact> fact = FactOf(event.subject);
+  if (!fact) return false;
   absl::StatusOr<ApplyResult> result;
-  if (common::IsEventOf(event, events::kPostPublished)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kPostPublished, event));
-    result = figures_.ApplyPostPublished(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kPostFailed)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kPostFailed, event));
-    result = figures_.ApplyPostFailed(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kPostScheduled)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kPostScheduled, event));
-    result = figures_.ApplyPostChanged(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kPostCancelled)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kPostCancelled, event));
-    result = figures_.ApplyPostChanged(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kMentionClassified)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kMentionClassified, event));
-    result = figures_.ApplyMentionClassified(event.id, event.time, m);
-    if (spikes_ != nullptr && result.ok()) spikes_->ObserveMention(m.mention(), event.time);
-  } else if (common::IsEventOf(event, events::kAlertRaised)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kAlertRaised, event));
-    if (spikes_ != nullptr) spikes_->ObserveAlert(m, event.id);
-    return true;
-  } else if (common::IsEventOf(event, events::kAlertResolved)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kAlertResolved, event));
-    if (spikes_ != nullptr) spikes_->ObserveAlert(m, event.id);
-    return true;
-  } else if (common::IsEventOf(event, events::kInboxCreated)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kInboxCreated, event));
-    result = figures_.ApplyInboxCreated(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kInboxClosed)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kInboxClosed, event));
-    result = figures_.ApplyInboxClosed(event.id, event.time, m);
-  } else if (const auto* kind = InboxChangeKind(event); kind != nullptr) {
-    // Only the item's create and first-response times are read.
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(*kind, event));
-    result = figures_.ApplyInboxChanged(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kEngagementObserved)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kEngagementObserved, event));
-    result = figures_.ApplyEngagementObserved(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kFollowersObserved)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kFollowersObserved, event));
-    result = figures_.ApplyFollowersObserved(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kReportPublished)) {
-    if (reports_ != nullptr) reports_->ObserveReport(event.id);
-    return true;
-  } else if (common::IsEventOf(event, events::kSpokeCreated)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kSpokeCreated, event));
-    result = figures_.ApplySpokeCreated(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kAccountCreated)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kAccountCreated, event));
-    result = figures_.ApplyAccountCreated(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kCadenceChanged)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kCadenceChanged, event));
-    result = figures_.ApplyCadenceChanged(event.id, event.time, m);
-  } else if (common::IsEventOf(event, events::kObjectiveCreated)) {
-    ASSIGN_OR_RETURN(auto m, common::DecodeCatalogueEvent(events::kObjectiveCreated, event));
-    result = figures_.ApplyObjectiveCreated(event.id, event.time, m);
-  } else {
-    return false;
+  switch (*fact) {
+    case Fact::kPostPublished: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::PostPublished>(event));
+      result = figures_.ApplyPostPublished(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kPostFailed: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::PostFailed>(event));
+      result = figures_.ApplyPostFailed(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kPostChanged: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::PostChanged>(event));
+      result = figures_.ApplyPostChanged(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kMentionClassified: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::MentionClassified>(event));
+      result = figures_.ApplyMentionClassified(event.id, event.time, *m);
+      if (spikes_ != nullptr && result.ok()) spikes_->ObserveMention(m->mention(), event.time);
+      break;
+    }
+    case Fact::kAlertChanged: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::AlertChanged>(event));
+      if (spikes_ != nullptr) spikes_->ObserveAlert(*m, event.id);
+      return true;
+    }
+    case Fact::kInboxCreated: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::InboxItemChanged>(event));
+      result = figures_.ApplyInboxCreated(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kInboxClosed: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::InboxItemChanged>(event));
+      result = figures_.ApplyInboxClosed(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kInboxChanged: {
+      // Only the item's create and first-response times are read.
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::InboxItemChanged>(event));
+      result = figures_.ApplyInboxChanged(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kEngagementObserved: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::EngagementObserved>(event));
+      result = figures_.ApplyEngagementObserved(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kFollowersObserved: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::FollowersObserved>(event));
+      result = figures_.ApplyFollowersObserved(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kReportPublished:
+      if (reports_ != nullptr) reports_->ObserveReport(event.id);
+      return true;
+    case Fact::kSpokeCreated: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::SpokeCreated>(event));
+      result = figures_.ApplySpokeCreated(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kAccountCreated: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::AccountCreated>(event));
+      result = figures_.ApplyAccountCreated(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kCadenceChanged: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::CadenceChanged>(event));
+      result = figures_.ApplyCadenceChanged(event.id, event.time, *m);
+      break;
+    }
+    case Fact::kObjectiveCreated: {
+      ASSIGN_OR_RETURN(const auto* m, Decode<v1::ObjectiveCreated>(event));
+      result = figures_.ApplyObjectiveCreated(event.id, event.time, *m);
+      break;
+    }
   }
   if (!result.ok()) return result.status();
   return true;

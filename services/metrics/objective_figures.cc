@@ -3,22 +3,11 @@
 // progress ratio of each KPI, and the first count of an objective created after
 // its facts. Members of ProgramFigures, called with its lock held.
 #include <algorithm>
-#include <cstddef>
-#include <iterator>
-#include <set>
 
 #include "services/metrics/program_figures.h"
 
 namespace carecast::metrics {
 namespace {
-
-// The middle of the sorted values (the mean of the two middle ones when even).
-absl::Duration Median(const std::multiset<absl::Duration>& values) {
-  if (values.empty()) return absl::ZeroDuration();
-  auto mid = std::next(values.begin(), static_cast<std::ptrdiff_t>(values.size() / 2));
-  if (values.size() % 2 == 1) return *mid;
-  return (*std::prev(mid) + *mid) / 2;
-}
 
 // Lower-is-better: >= 1 is on track (see ObjectiveFigure).
 double InverseRatio(double target, double current) {
@@ -78,7 +67,7 @@ ObjectiveFigure ProgramFigures::FigureOf(const ObjectiveState& o) const {
           {.network = o.objective.network(), .spoke = o.spoke, .start = o.start, .end = o.end}));
       break;
     case v1::KPI_INBOX_FIRST_RESPONSE_SECONDS:
-      f.current = absl::ToDoubleSeconds(Median(o.first_responses));
+      f.current = absl::ToDoubleSeconds(o.first_responses.Median());
       lower_is_better = true;
       break;
     case v1::KPI_UNSPECIFIED:

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -24,6 +25,7 @@
 
 #include "services/metrics/engagement_figures.h"
 #include "services/metrics/figure_facts.h"
+#include "services/metrics/running_median.h"
 
 namespace carecast::metrics {
 
@@ -210,8 +212,8 @@ class ProgramFigures {
     int64_t positive = 0;
     int64_t negative = 0;
     int64_t classified = 0;
-    EngagementContribution engagement;              // posts published in window and scope
-    std::multiset<absl::Duration> first_responses;  // of items created in window
+    EngagementContribution engagement;  // posts published in window and scope
+    RunningMedian first_responses;      // of items created in window
   };
 
   static constexpr std::string_view kObjectivePrefix = "objectives/";
@@ -239,7 +241,7 @@ class ProgramFigures {
 
   FiguresObserver* const observer_;
   mutable std::mutex mu_;
-  std::set<std::string, std::less<>> seen_event_ids_;
+  absl::flat_hash_set<std::string> seen_event_ids_;
   std::map<std::string, PostFact, std::less<>> published_;
   std::set<std::pair<std::string, v1::PostState>> failed_;
   std::map<std::string, PostFact, std::less<>> failed_for_good_;  // FAILED posts, by name

@@ -61,10 +61,14 @@ absl::StatusOr<Event> MakeCheckedEvent(const EventKind& kind, std::string_view s
 }
 
 absl::Status DecodeEvent(const Event& event, google::protobuf::Message* out) {
-  std::string want = absl::StrCat(AsAbsl(kDataSchemaPrefix), out->GetDescriptor()->full_name());
-  if (event.dataschema != want) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event ", event.id, " carries ", event.dataschema, ", not ", want));
+  // Compared in place: building the expected string costs an allocation per event.
+  const std::string& name = out->GetDescriptor()->full_name();
+  const std::string_view schema = event.dataschema;
+  if (schema.size() != kDataSchemaPrefix.size() + name.size() ||
+      !schema.starts_with(kDataSchemaPrefix) || !schema.ends_with(name)) {
+    return absl::InvalidArgumentError(absl::StrCat("event ", event.id, " carries ",
+                                                   event.dataschema, ", not ",
+                                                   AsAbsl(kDataSchemaPrefix), name));
   }
   if (!out->ParseFromString(event.data)) {
     return absl::InvalidArgumentError(absl::StrCat("event ", event.id, " has a malformed body"));

@@ -23,10 +23,10 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
-#include <prometheus/text_serializer.h>
 
 #include "services/common/base/strings.h"
 #include "services/common/rpc/http_connection.h"
+#include "services/common/rpc/metrics_text.h"
 
 namespace carecast::common {
 namespace {
@@ -165,8 +165,7 @@ struct HttpServer::Impl {
 HttpResponse HttpServer::Impl::Route(const HttpRequest& request) const {
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (get && request.path == "/metrics") {
-    prometheus::TextSerializer serializer;
-    return HttpResponse{200, kPrometheusText, serializer.Serialize(registry.Collect()), {}};
+    return HttpResponse{200, kPrometheusText, MetricsText(registry.Collect()), {}};
   }
   if (get && request.path == "/healthz") return HttpResponse{200, kJson, "{\"status\":\"ok\"}", {}};
   if (get && request.path == "/readyz") {

@@ -405,5 +405,24 @@ TEST(EventCatalogueDocsTest, ProtoCommentsNameTheSubjectsOfEachMessage) {
   }
 }
 
+TEST(DecodeEventTest, TakesOnlyTheExactDataschemaOfThePayload) {
+  v1::PostChanged changed;
+  changed.mutable_post()->set_name("posts/p1");
+  Event event = MakeCatalogueEvent(events::kPostScheduled, changed, "/test", absl::UnixEpoch());
+  v1::PostChanged out;
+  ASSERT_TRUE(DecodeEvent(event, &out).ok());
+  EXPECT_EQ(out.post().name(), "posts/p1");
+  for (const std::string schema :
+       {"urn:carecast:proto:carecast.v1.PostChangedX", "urn:carecast:proto:carecast.v1.PostChange",
+        "urn:carecast:proto:carecast.v1.PostChangeD", "urn:carecast:protX:carecast.v1.PostChanged",
+        "carecast.v1.PostChanged", "", "urn:carecast:proto:"}) {
+    event.dataschema = schema;
+    absl::Status s = DecodeEvent(event, &out);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << schema;
+    EXPECT_THAT(std::string(s.message()),
+                ::testing::HasSubstr("not urn:carecast:proto:carecast.v1.PostChanged"));
+  }
+}
+
 }  // namespace
 }  // namespace carecast::common
