@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,7 @@
 #include "carecast/v1/metrics_service.grpc.pb.h"
 
 #include "services/common/base/logger.h"
+#include "services/common/bus/event_catalogue.h"
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/subjects.h"
@@ -148,9 +150,10 @@ TEST_F(ReportServedE2eTest, TheSignedLinkOpensTheReportInChromium) {
   const fs::path keys = out / "link-keys";
   std::ofstream(keys) << "k1 " << std::string(64, 'a') << "\n";
 
-  auto metrics = StartServiceBinary(
-      "services/metrics/carecast-metrics",
-      {{"CARECAST_FEED_TOKEN_KEYS_FILE", keys.string()}, {"CARECAST_REPORT_TICK", "1h"}});
+  auto metrics = StartServiceBinary("services/metrics/carecast-metrics",
+                                    {{"CARECAST_FEED_TOKEN_KEYS_FILE", keys.string()},
+                                     {"CARECAST_REPORT_PUBLISH_DELAY", "0s"},
+                                     {"CARECAST_REPORT_TICK", "1s"}});
   ASSERT_TRUE(metrics.ok()) << metrics.status();
 
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", metrics->grpc_port),
@@ -221,6 +224,41 @@ TEST_F(ReportServedE2eTest, TheSignedLinkOpensTheReportInChromium) {
   EXPECT_THAT(output, ::testing::HasSubstr("report page: all checks passed"));
   EXPECT_TRUE(fs::exists(screenshot));
   std::printf("screenshot saved: %s\n", screenshot.c_str());
+
+  // Last week's reports (the hub's and north's) are published on the events
+  // stream once; the service SIGKILLed and restarted finds them there on replay
+  // and publishes nothing more.
+  const auto read = [&] {
+    return bus_->Read(std::string(common::streams::kEvents),
+                      std::string(common::subjects::kReportPublished), 1, 100);
+  };
+  const auto published = [&] {
+    auto events = read();
+    return events.ok() ? events->size() : size_t{0};
+  };
+  ASSERT_TRUE(testing::PollUntil([&] { return published() == 2; }, absl::Seconds(20)))
+      << published() << " reports published";
+  metrics->process->Kill();
+  auto again = StartServiceBinary("services/metrics/carecast-metrics",
+                                  {{"CARECAST_FEED_TOKEN_KEYS_FILE", keys.string()},
+                                   {"CARECAST_REPORT_PUBLISH_DELAY", "0s"},
+                                   {"CARECAST_REPORT_TICK", "1s"}});
+  ASSERT_TRUE(again.ok()) << again.status();
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(published(), 2u);
+  auto events = read();
+  ASSERT_TRUE(events.ok() && events->size() == 2);
+  std::set<std::string> names;
+  for (const common::Event& event : *events) {
+    absl::StatusOr<v1::ReportPublished> payload =
+        common::DecodeCatalogueEvent(common::events::kReportPublished, event);
+    ASSERT_TRUE(payload.ok()) << payload.status();
+    EXPECT_EQ(payload->report().week(), IsoWeekOf(week.start - absl::Hours(24)).Label());
+    names.insert(payload->report().name());
+  }
+  const std::string last_week = IsoWeekOf(week.start - absl::Hours(24)).Label();
+  EXPECT_EQ(names, (std::set<std::string>{absl::StrCat("reports/hub/weeks/", last_week),
+                                          absl::StrCat("reports/spokes/north/weeks/", last_week)}));
 }
 
 }  // namespace
