@@ -148,7 +148,9 @@ class NatsKeyValueStore final : public KeyValueStore {
     if (!core_->Connected()) return absl::UnavailableError("not connected to NATS");
     kvWatchOptions wo;
     kvWatchOptions_Init(&wo);
-    wo.IgnoreDeletes = true;
+    // Deletions are delivered and skipped below: asked to ignore them, nats.c never
+    // reports the end of a bucket that holds only deletions (the outbox, idle).
+    wo.IgnoreDeletes = false;
     wo.MetaOnly = meta_only;
     wo.Timeout = core_->TimeoutMillis();
     kvWatcher* watcher = nullptr;

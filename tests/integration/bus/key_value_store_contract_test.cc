@@ -97,6 +97,33 @@ TEST_P(KeyValueStoreContractTest, KeysWithPrefixAreSortedAndLive) {
   EXPECT_EQ(all->size(), 3u);
 }
 
+// The outbox's life: every marker is put and then deleted, so the bucket often
+// holds only deletions. Listing it must answer "nothing", not an error (nats.c's
+// watcher, asked to ignore deletes, never reported the end of such a bucket and
+// timed out, so the outbox relay's idle sweeps failed).
+TEST_P(KeyValueStoreContractTest, ABucketOfOnlyDeletionsListsAndScansAsEmpty) {
+  for (int i = 0; i < 200; ++i) {
+    const std::string key = "markers.m" + std::to_string(i);
+    ASSERT_TRUE(kv_->Put(key, "x").ok()) << key;
+    ASSERT_TRUE(kv_->Delete(key).ok()) << key;
+  }
+  auto keys = kv_->Keys("markers.");
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_TRUE(keys->empty());
+  int visits = 0;
+  absl::Status scanned = kv_->Scan("", [&](std::string_view, const common::KvEntry&) {
+    ++visits;
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(scanned.ok()) << scanned;
+  EXPECT_EQ(visits, 0);
+  // A live key written after the deletions is listed.
+  ASSERT_TRUE(kv_->Put("markers.live", "x").ok());
+  keys = kv_->Keys("markers.");
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ(*keys, std::vector<std::string>{"markers.live"});
+}
+
 TEST_P(KeyValueStoreContractTest, RejectsInvalidKeys) {
   for (const char* key : {"", "has space", ".lead", "trail.", "a..b", "star*", "gt>", "ü"}) {
     EXPECT_EQ(kv_->Put(key, "x").status().code(), StatusCode::kInvalidArgument) << key;
