@@ -26,6 +26,7 @@ constexpr int kMaxListPages = 20;
 constexpr size_t kMaxDetail = 300;
 constexpr std::string_view kReserved = "|{}@[]()<>#\\*_~";
 constexpr std::string_view kCommentPrefix = "urn:li:comment:(";
+constexpr absl::string_view kOrganizationPrefix = "urn:li:organization:";
 
 const json* Member(const json& value, const char* key) {
   if (!value.is_object()) return nullptr;
@@ -593,7 +594,7 @@ absl::Status LinkedInChannel::Delete(std::string_view account, std::string_view 
 absl::StatusOr<int64_t> LinkedInChannel::ReadFollowers(std::string_view account) {
   ASSIGN_OR_RETURN(Credential credential, CredentialsOf(account));
   std::string author = credential.Field("author_urn");
-  if (!absl::StartsWith(author, "urn:li:organization:")) {
+  if (!absl::StartsWith(author, kOrganizationPrefix)) {
     return absl::UnimplementedError(
         "linkedin reports followers of organization pages only, not of a member");
   }
@@ -645,7 +646,73 @@ absl::StatusOr<Engagement> LinkedInChannel::ReadEngagement(std::string_view acco
     engagement.likes = IntMember(*likes, "totalLikes");
   if (const json* comments = Member(body, "commentsSummary"))
     engagement.replies = IntMember(*comments, "aggregatedTotalComments");
+  // Share statistics exist for an organization's posts only; a member's post
+  // keeps what socialActions says.
+  std::string author = credential.Field("author_urn");
+  if (absl::StartsWith(author, kOrganizationPrefix))
+    RETURN_IF_ERROR(ReadShareStatistics(account, credential, author, external_id, engagement));
   return engagement;
+}
+
+absl::Status LinkedInChannel::ReadShareStatistics(std::string_view account, Credential& credential,
+                                                  std::string_view organization,
+                                                  std::string_view post, Engagement& engagement) {
+  // The finder takes shares and ugcPosts in separate parameters, and its
+  // elements name the post under the matching key.
+  const char* parameter = nullptr;
+  const char* key = nullptr;
+  if (absl::StartsWith(common::AsAbsl(post), "urn:li:share:")) {
+    parameter = "shares";
+    key = "share";
+  } else if (absl::StartsWith(common::AsAbsl(post), "urn:li:ugcPost:")) {
+    parameter = "ugcPosts";
+    key = "ugcPost";
+  } else {
+    return absl::OkStatus();  // a comment or another entity: no share statistics
+  }
+  // Rest.li 2.0: List(...) stays as it is, the URNs inside it are encoded.
+  Call call{std::string(account),
+            "GET",
+            absl::StrCat("/rest/organizationalEntityShareStatistics?q=organizationalEntity"
+                         "&organizationalEntity=",
+                         UrlEncode(organization), "&", parameter, "=List(", UrlEncode(post), ")"),
+            "",
+            CallKind::kRead,
+            absl::InfiniteFuture()};
+  ASSIGN_OR_RETURN(common::HttpReply reply, Send(call, credential));
+  if (reply.status != 200) {
+    absl::Status failure = AnswerFailure(reply, CallKind::kRead, account, options_.linkedin_version,
+                                         options_.rate_block, clock_.Now());
+    // A refusal the token cannot get past (403: no rw_organization_admin, or
+    // the member is not the page's ADMINISTRATOR; 404 and the other 4xx)
+    // leaves these figures unknown and keeps the social actions read above,
+    // as Meta's insights do. It is never NOT_FOUND: whether the post still
+    // exists is socialActions' answer. Rate limits, an expired token and
+    // transient failures fail the reading like any read.
+    if (ClassifyChannelError(failure).kind == ChannelErrorKind::kPermanent) return absl::OkStatus();
+    return failure;
+  }
+  json body = ParseBody(reply);
+  const json* elements = body.is_discarded() ? nullptr : Member(body, "elements");
+  if (elements == nullptr || !elements->is_array()) {
+    return MakeChannelError(
+        ChannelErrorKind::kRetryable,
+        absl::StrCat("linkedin: unreadable share statistics of ", common::AsAbsl(post)));
+  }
+  for (const json& element : *elements) {
+    if (StringMember(element, key) != post) continue;
+    const json* totals = Member(element, "totalShareStatistics");
+    if (totals == nullptr) break;
+    engagement.impressions = IntMember(*totals, "impressionCount");
+    engagement.clicks = IntMember(*totals, "clickCount");
+    engagement.shares = IntMember(*totals, "shareCount");
+    if (engagement.likes < 0) engagement.likes = IntMember(*totals, "likeCount");
+    if (engagement.replies < 0) engagement.replies = IntMember(*totals, "commentCount");
+    break;
+  }
+  // No element for the post (deleted meanwhile, older than LinkedIn's
+  // 12-month window, not yet counted): the figures stay -1.
+  return absl::OkStatus();
 }
 
 }  // namespace carecast::publisher

@@ -45,7 +45,8 @@ struct LinkedInChannelOptions {
 
 // Credential: access_token is the member's OAuth 2.0 token (3-legged);
 // fields["author_urn"] is the author, "urn:li:organization:<id>" (a page, needs
-// w_organization_social / r_organization_social) or "urn:li:person:<id>".
+// w_organization_social / r_organization_social, and rw_organization_admin for
+// its share statistics) or "urn:li:person:<id>".
 //
 // External ids: a post is its URN (urn:li:share:… or urn:li:ugcPost:…); a
 // reply is a comment, whose id is its comment URN
@@ -83,8 +84,14 @@ class LinkedInChannel final : public Channel {
   // The author's posts (not comments) created since `since`.
   absl::StatusOr<std::vector<RemotePost>> ListRecent(std::string_view account, absl::Time since,
                                                      int limit) override;
-  // likes and replies (comments); shares, impressions and clicks -1 (those need
-  // the organization share statistics API).
+  // likes and replies (comments) from GET /rest/socialActions/{urn}; 404 there
+  // is NOT_FOUND. For an organization author, a post's impressions, clicks and
+  // shares then come from its share statistics (GET
+  // /rest/organizationalEntityShareStatistics), which also give likes and
+  // replies when socialActions left them out. A statistics refusal the token
+  // cannot get past (403: no rw_organization_admin) or a missing element or
+  // field leaves those figures -1; a 429, 401 or 5xx there fails the reading.
+  // A member author's post has no share statistics: no call, those stay -1.
   absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                             std::string_view external_id) override;
   // An organization author's followers: firstDegreeSize of GET
@@ -121,6 +128,11 @@ class LinkedInChannel final : public Channel {
   absl::StatusOr<std::string> UploadImage(const PublishRequest& request, size_t index,
                                           Credential& credential, const std::string& author);
   bool IsUploadUrlAllowed(std::string_view url) const;
+  // Fills `engagement` from the share statistics of `post` (a share or
+  // ugcPost URN of `organization`; any other URN: no call) as ReadEngagement says.
+  absl::Status ReadShareStatistics(std::string_view account, Credential& credential,
+                                   std::string_view organization, std::string_view post,
+                                   Engagement& engagement);
   absl::StatusOr<std::optional<Receipt>> FindIn(const PublishRequest& request, absl::Time since,
                                                 Credential& credential, const std::string& author);
 

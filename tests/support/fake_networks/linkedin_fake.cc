@@ -9,6 +9,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include <nlohmann/json.hpp>
 
@@ -124,6 +126,8 @@ LinkedInFake::LinkedInFake(LinkedInFakeOptions options)
                 bind(&LinkedInFake::HandleDeleteComment));
   http().Get(R"(/rest/socialActions/([^/]+))", bind(&LinkedInFake::HandleSocialActions));
   http().Get(R"(/rest/networkSizes/([^/]+))", bind(&LinkedInFake::HandleNetworkSize));
+  http().Get("/rest/organizationalEntityShareStatistics",
+             bind(&LinkedInFake::HandleShareStatistics));
   http().Post("/rest/images", bind(&LinkedInFake::HandleInitializeUpload));
   http().Put(R"(/dms-uploads/([0-9]+))", bind(&LinkedInFake::HandleUploadBytes));
 }
@@ -480,6 +484,154 @@ void LinkedInFake::HandleNetworkSize(const httplib::Request& req, httplib::Respo
   }
   res.status = 200;
   res.set_content(json{{"firstDegreeSize", ServeFollowers(urn)}}.dump(), kJson);
+}
+
+void LinkedInFake::SetShareStatistics(const std::string& urn,
+                                      std::optional<FakeEngagement> statistics) {
+  std::lock_guard lock(authors_mu_);
+  statistics_[urn] = statistics;
+}
+
+void LinkedInFake::DenyShareStatistics(const std::string& token) {
+  std::lock_guard lock(authors_mu_);
+  statistics_denied_.insert(token);
+}
+
+void LinkedInFake::QueueStatisticsFault(FakeFault fault) {
+  std::lock_guard lock(authors_mu_);
+  statistics_faults_.push_back(fault);
+}
+
+int64_t LinkedInFake::statistics_requests() const {
+  std::lock_guard lock(authors_mu_);
+  return statistics_requests_;
+}
+
+std::optional<json> LinkedInFake::StatisticsOf(const std::string& organization,
+                                               const std::string& urn, const char* key) const {
+  std::optional<FakePost> post = LivePost(urn);
+  if (!post || IsComment(*post) || post->author != organization ||
+      post->create_time < absl::Now() - absl::Hours(24 * 365))
+    return std::nullopt;
+  FakeEngagement figures = post->engagement;
+  {
+    std::lock_guard lock(authors_mu_);
+    auto it = statistics_.find(urn);
+    if (it != statistics_.end()) {
+      if (!it->second) return std::nullopt;
+      figures = *it->second;
+    }
+  }
+  int64_t comments = figures.replies;
+  if (comments >= 0) {  // counted as socialActions counts them
+    for (const FakePost& other : posts()) {
+      if (!other.deleted && IsComment(other) && other.attributes.at("object") == urn) ++comments;
+    }
+  }
+  json totals = json::object();
+  auto put = [&totals](const char* name, int64_t value) {
+    if (value >= 0) totals[name] = value;
+  };
+  put("impressionCount", figures.impressions);
+  // The fake keeps no reach of its own: three quarters of the impressions.
+  put("uniqueImpressionsCount", figures.impressions < 0 ? -1 : figures.impressions * 3 / 4);
+  put("clickCount", figures.clicks);
+  put("likeCount", figures.likes);
+  put("commentCount", comments);
+  put("shareCount", figures.shares);
+  if (figures.impressions > 0) {
+    int64_t acts = 0;
+    for (int64_t value : {figures.clicks, figures.likes, comments, figures.shares})
+      acts += std::max<int64_t>(value, 0);
+    totals["engagement"] = static_cast<double>(acts) / static_cast<double>(figures.impressions);
+  }
+  return json{{"organizationalEntity", organization}, {key, urn}, {"totalShareStatistics", totals}};
+}
+
+void LinkedInFake::HandleShareStatistics(const httplib::Request& req, httplib::Response& res) {
+  {
+    std::lock_guard lock(authors_mu_);
+    ++statistics_requests_;
+  }
+  if (!AdmitVersioned(req, res) || !BeginRead(res)) return;
+  {
+    std::lock_guard lock(authors_mu_);
+    if (!statistics_faults_.empty()) {
+      FakeFault fault = statistics_faults_.front();
+      statistics_faults_.pop_front();
+      switch (fault) {
+        case FakeFault::kRateLimited:
+          AnswerRateLimited(res, 1, absl::Now() + absl::Seconds(2));
+          return;
+        case FakeFault::kTokenExpired:
+          AnswerTokenExpired(res);
+          return;
+        case FakeFault::kServerErrorBefore:
+          AnswerServerError(res, 503);
+          return;
+        case FakeFault::kServerErrorAfter:
+        case FakeFault::kTimeoutAfterCommit:
+        case FakeFault::kDuplicateRefusal:
+          break;  // not a read's failure: served as usual
+      }
+    }
+  }
+  const std::string organization = req.get_param_value("organizationalEntity");
+  const bool shares = req.has_param("shares");
+  const bool ugc_posts = req.has_param("ugcPosts");
+  if (req.get_param_value("q") != "organizationalEntity" ||
+      !absl::StartsWith(organization, "urn:li:organization:")) {
+    Error(res, 400, "q=organizationalEntity and an organization URN are required");
+    return;
+  }
+  if (shares == ugc_posts || req.has_param("timeIntervals")) {
+    Error(res, 400,
+          "the fake serves the lifetime statistics of shares=List(...) or ugcPosts=List(...)");
+    return;
+  }
+  // httplib has decoded the query; LinkedIn reads List(a,b) itself and needs
+  // the colons inside it encoded.
+  if (absl::StrContains(req.target, "List(urn:")) {
+    Error(res, 400, "Invalid param: the URNs in List() must be URL-encoded");
+    return;
+  }
+  const char* key = shares ? "share" : "ugcPost";
+  std::string list = req.get_param_value(shares ? "shares" : "ugcPosts");
+  absl::string_view inner = list;
+  if (!absl::ConsumePrefix(&inner, "List(") || !absl::ConsumeSuffix(&inner, ")") || inner.empty()) {
+    Error(res, 400, "Invalid param: expected List(<urn>,...)");
+    return;
+  }
+  std::vector<std::string> urns = absl::StrSplit(inner, ',');
+  const std::string prefix = absl::StrCat("urn:li:", key, ":");
+  for (const std::string& urn : urns) {
+    if (!absl::StartsWith(urn, prefix)) {
+      Error(res, 400, absl::StrCat("Invalid ", key, " URN ", urn));
+      return;
+    }
+  }
+  bool denied = false;
+  {
+    std::lock_guard lock(authors_mu_);
+    denied = statistics_denied_.count(TokenOf(req)) > 0;
+  }
+  if (denied || organization != AuthorOf(req)) {
+    Error(res, 403,
+          "Not enough permissions to access: "
+          "organizationalEntityShareStatistics.FINDER-organizationalEntity",
+          "ACCESS_DENIED");
+    return;
+  }
+  json elements = json::array();
+  for (const std::string& urn : urns) {
+    if (std::optional<json> element = StatisticsOf(organization, urn, key))
+      elements.push_back(*std::move(element));
+  }
+  res.status = 200;
+  res.set_content(json{{"elements", elements},
+                       {"paging", {{"start", 0}, {"count", 10}, {"links", json::array()}}}}
+                      .dump(),
+                  kJson);
 }
 
 void LinkedInFake::AnswerRateLimited(httplib::Response& res, int64_t /*limit*/,

@@ -10,6 +10,22 @@
 //   GET    /rest/socialActions/{urn}            → likesSummary, commentsSummary
 //   GET    /rest/networkSizes/{organization urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER
 //                                               → {"firstDegreeSize"} (SetFollowers(urn))
+//   GET    /rest/organizationalEntityShareStatistics?q=organizationalEntity
+//          &organizationalEntity={org urn}&shares=List({urn},...) (or ugcPosts=List(...))
+//                                               → {"elements": [{"organizationalEntity",
+//                                                  "share" or "ugcPost", "totalShareStatistics":
+//                                                  {"impressionCount", "uniqueImpressionsCount",
+//                                                  "clickCount", "likeCount", "commentCount",
+//                                                  "shareCount", "engagement"}}]}
+//          Lifetime statistics of the listed posts only (no timeIntervals, no
+//          organization-wide aggregate: 400). The URNs inside List() must be
+//          URL-encoded (400 otherwise), each of the parameter's type. A post gets
+//          an element when it is live, authored by the organization and at most
+//          12 months old (LinkedIn's window): a deleted one has none. Its figures
+//          are the post's engagement (SetEngagement; comments as socialActions
+//          counts them) unless SetShareStatistics says otherwise; a negative one
+//          is left out. 403 ACCESS_DENIED when the organization is not the token's
+//          author or the token lacks rw_organization_admin (DenyShareStatistics).
 //   POST   /rest/images?action=initializeUpload {"initializeUploadRequest":{"owner"}}
 //                                               → {"value": {"uploadUrl", "image": urn:li:image:N,
 //                                                  "uploadUrlExpiresAt"}}
@@ -33,8 +49,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,6 +89,21 @@ class LinkedInFake final : public FakeNetworkServer {
   // Image bytes received on an upload URL (each a stored image).
   int64_t uploads_accepted() const;
 
+  // --- share statistics ------------------------------------------------------
+  // What the statistics of `urn` say instead of the post's engagement; nullopt:
+  // LinkedIn has no element for it (not counted yet). A negative figure is left out.
+  void SetShareStatistics(const std::string& urn, std::optional<FakeEngagement> statistics);
+  // Requests bearing `token` get 403 ACCESS_DENIED from the statistics endpoint
+  // (a token without rw_organization_admin); every other endpoint serves them.
+  void DenyShareStatistics(const std::string& token);
+  // What the next statistics request answers instead of being served:
+  // kRateLimited (LinkedIn's bare 429, as for every call), kTokenExpired, or
+  // kServerErrorBefore (503). Other faults are ignored. Queued in order. (A
+  // QueueReadFault goes to the next engagement read, statistics included.)
+  void QueueStatisticsFault(FakeFault fault);
+  // Requests that reached the statistics endpoint, answered or refused.
+  int64_t statistics_requests() const;
+
  protected:
   void AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const override;
   void AnswerTokenExpired(httplib::Response& res) const override;
@@ -87,6 +121,10 @@ class LinkedInFake final : public FakeNetworkServer {
   void HandleDeleteComment(const httplib::Request& req, httplib::Response& res);
   void HandleSocialActions(const httplib::Request& req, httplib::Response& res);
   void HandleNetworkSize(const httplib::Request& req, httplib::Response& res);
+  void HandleShareStatistics(const httplib::Request& req, httplib::Response& res);
+  // The statistics element of `urn` for `organization`, nullopt when none.
+  std::optional<nlohmann::json> StatisticsOf(const std::string& organization,
+                                             const std::string& urn, const char* key) const;
   void HandleInitializeUpload(const httplib::Request& req, httplib::Response& res);
   void HandleUploadBytes(const httplib::Request& req, httplib::Response& res);
   // Reads a post's or comment's images into `ids` and `alt_texts`; false (and
@@ -104,6 +142,10 @@ class LinkedInFake final : public FakeNetworkServer {
   std::map<std::string, bool> images_;          // image URN → its bytes were uploaded
   int fail_next_upload_ = 0;
   int64_t uploads_ = 0;
+  std::map<std::string, std::optional<FakeEngagement>> statistics_;  // post URN → override
+  std::set<std::string> statistics_denied_;                          // tokens
+  std::deque<FakeFault> statistics_faults_;
+  int64_t statistics_requests_ = 0;
   std::atomic<int64_t> next_id_{7'140'000'000'000'000'001};
 };
 

@@ -1,6 +1,7 @@
 #include "services/publisher/channels/linkedin_channel.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -188,20 +189,161 @@ TEST_F(LinkedInChannelTest, ListsRecentPostsNewestFirst) {
   EXPECT_EQ(fake_.creates_accepted(), 0);
 }
 
-TEST_F(LinkedInChannelTest, ReadsLikesAndComments) {
+TEST_F(LinkedInChannelTest, ReadsSocialActionsAndTheShareStatisticsOfAnOrganizationPost) {
   absl::StatusOr<Receipt> post = channel().Publish(Request("Engaging"));
   ASSERT_TRUE(post.ok()) << post.status();
   ASSERT_TRUE(channel().Publish(Request("A comment", post->external_id)).ok());
-  fake_.SetEngagement(post->external_id, FakeEngagement{.likes = 7, .replies = 2});
+  fake_.SetEngagement(
+      post->external_id,
+      FakeEngagement{.likes = 7, .shares = 4, .replies = 2, .impressions = 1500, .clicks = 38});
+
   absl::StatusOr<Engagement> engagement = channel().ReadEngagement(kAccount, post->external_id);
+
   ASSERT_TRUE(engagement.ok()) << engagement.status();
   EXPECT_EQ(engagement->likes, 7);
   EXPECT_EQ(engagement->replies, 3);
-  EXPECT_EQ(engagement->shares, -1);
-  EXPECT_EQ(engagement->impressions, -1);
+  EXPECT_EQ(engagement->impressions, 1500);  // impressionCount, not uniqueImpressionsCount
+  EXPECT_EQ(engagement->clicks, 38);
+  EXPECT_EQ(engagement->shares, 4);
+  EXPECT_EQ(fake_.statistics_requests(), 1);
   absl::StatusOr<Engagement> missing = channel().ReadEngagement(kAccount, "urn:li:share:1");
   EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
   EXPECT_EQ(fake_.creates_accepted(), 2);
+}
+
+TEST_F(LinkedInChannelTest, AUgcPostsStatisticsAreAskedForUnderUgcPosts) {
+  FakePost video = ExistingPost("Our video tour", absl::Now() - absl::Hours(2));
+  video.id = "urn:li:ugcPost:7150000000000000001";
+  fake_.AddExistingPost(video);
+  fake_.SetEngagement(video.id, FakeEngagement{.likes = 3, .impressions = 640, .clicks = 11});
+
+  absl::StatusOr<Engagement> engagement = channel().ReadEngagement(kAccount, video.id);
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->impressions, 640);
+  EXPECT_EQ(engagement->clicks, 11);
+  EXPECT_EQ(engagement->shares, 0);
+}
+
+TEST_F(LinkedInChannelTest, AMemberPostMakesNoStatisticsCall) {
+  constexpr char kMember[] = "urn:li:person:8675309";
+  Credential member = LinkedInCredential(kToken);
+  member.fields["author_urn"] = kMember;
+  credentials_.Set(kAccount, member);
+  fake_.SetAuthor(kToken, kMember);
+  absl::StatusOr<Receipt> post = channel().Publish(Request("A member's own post"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  fake_.SetEngagement(
+      post->external_id,
+      FakeEngagement{.likes = 9, .shares = 2, .replies = 1, .impressions = 400, .clicks = 5});
+
+  absl::StatusOr<Engagement> engagement = channel().ReadEngagement(kAccount, post->external_id);
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, 9);
+  EXPECT_EQ(engagement->replies, 1);
+  EXPECT_EQ(engagement->impressions, -1);
+  EXPECT_EQ(engagement->clicks, -1);
+  EXPECT_EQ(engagement->shares, -1);
+  EXPECT_EQ(fake_.statistics_requests(), 0);
+}
+
+TEST_F(LinkedInChannelTest, AStatistics403KeepsTheSocialActionsFiguresAndLeavesTheRestUnknown) {
+  absl::StatusOr<Receipt> post = channel().Publish(Request("No admin scope"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  fake_.SetEngagement(
+      post->external_id,
+      FakeEngagement{.likes = 7, .shares = 4, .replies = 2, .impressions = 1500, .clicks = 38});
+  fake_.DenyShareStatistics(kToken);
+
+  absl::StatusOr<Engagement> engagement = channel().ReadEngagement(kAccount, post->external_id);
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, 7);
+  EXPECT_EQ(engagement->replies, 2);
+  EXPECT_EQ(engagement->impressions, -1);
+  EXPECT_EQ(engagement->clicks, -1);
+  EXPECT_EQ(engagement->shares, -1);
+  EXPECT_EQ(fake_.statistics_requests(), 1);
+  EXPECT_EQ(credentials_.refresh_calls(), 0);
+}
+
+TEST_F(LinkedInChannelTest, MissingStatisticsFieldsAreMinusOneAndFillOnlyWhatSocialActionsLacks) {
+  absl::StatusOr<Receipt> post = channel().Publish(Request("Partly counted"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  // socialActions reports comments but no likes; the statistics lack clicks and shares.
+  fake_.SetEngagement(post->external_id, FakeEngagement{.likes = -1, .replies = 5});
+  fake_.SetShareStatistics(
+      post->external_id,
+      FakeEngagement{.likes = 12, .shares = -1, .replies = 99, .impressions = 900, .clicks = -1});
+
+  absl::StatusOr<Engagement> engagement = channel().ReadEngagement(kAccount, post->external_id);
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, 12);   // from likeCount
+  EXPECT_EQ(engagement->replies, 5);  // socialActions' own, not commentCount
+  EXPECT_EQ(engagement->impressions, 900);
+  EXPECT_EQ(engagement->clicks, -1);
+  EXPECT_EQ(engagement->shares, -1);
+}
+
+TEST_F(LinkedInChannelTest, NoStatisticsElementLeavesThoseFiguresUnknown) {
+  absl::StatusOr<Receipt> post = channel().Publish(Request("Not counted yet"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  fake_.SetEngagement(post->external_id, FakeEngagement{.likes = 4, .replies = 1});
+  fake_.SetShareStatistics(post->external_id, std::nullopt);
+
+  absl::StatusOr<Engagement> engagement = channel().ReadEngagement(kAccount, post->external_id);
+
+  ASSERT_TRUE(engagement.ok()) << engagement.status();
+  EXPECT_EQ(engagement->likes, 4);
+  EXPECT_EQ(engagement->replies, 1);
+  EXPECT_EQ(engagement->impressions, -1);
+  EXPECT_EQ(engagement->clicks, -1);
+  EXPECT_EQ(engagement->shares, -1);
+  EXPECT_EQ(fake_.statistics_requests(), 1);
+}
+
+TEST_F(LinkedInChannelTest, ADeletedOrganizationPostIsNotFoundWithoutAStatisticsCall) {
+  absl::StatusOr<Receipt> post = channel().Publish(Request("Gone soon"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  fake_.SetEngagement(post->external_id, FakeEngagement{.impressions = 50});
+  ASSERT_TRUE(channel().Delete(kAccount, post->external_id).ok());
+
+  absl::Status deleted = channel().ReadEngagement(kAccount, post->external_id).status();
+
+  EXPECT_TRUE(absl::IsNotFound(deleted)) << deleted;
+  EXPECT_EQ(FailureOf(deleted).kind, ChannelErrorKind::kPermanent);
+  EXPECT_EQ(fake_.statistics_requests(), 0);
+}
+
+TEST_F(LinkedInChannelTest, AStatistics429IsRateLimitedAndTheNextReadingSendsNothing) {
+  absl::StatusOr<Receipt> post = channel().Publish(Request("Busy statistics"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  fake_.QueueStatisticsFault(FakeFault::kRateLimited);
+
+  ChannelFailure failure =
+      FailureOf(channel().ReadEngagement(kAccount, post->external_id).status());
+  int64_t requests = fake_.requests();
+  ChannelFailure held = FailureOf(channel().ReadEngagement(kAccount, post->external_id).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(failure.retry_after, absl::Minutes(5));  // no Retry-After: options.rate_block
+  EXPECT_EQ(held.kind, ChannelErrorKind::kRateLimited);
+  EXPECT_EQ(fake_.requests(), requests);
+  EXPECT_EQ(fake_.statistics_requests(), 1);
+}
+
+TEST_F(LinkedInChannelTest, AStatistics503FailsTheReadingAsRetryable) {
+  absl::StatusOr<Receipt> post = channel().Publish(Request("Flaky statistics"));
+  ASSERT_TRUE(post.ok()) << post.status();
+  fake_.QueueStatisticsFault(FakeFault::kServerErrorBefore);
+
+  ChannelFailure failure =
+      FailureOf(channel().ReadEngagement(kAccount, post->external_id).status());
+
+  EXPECT_EQ(failure.kind, ChannelErrorKind::kRetryable);
+  EXPECT_TRUE(channel().ReadEngagement(kAccount, post->external_id).ok());
 }
 
 TEST_F(LinkedInChannelTest, AMissingSummaryIsMinusOneAndADeletedPostIsNotFoundPermanent) {
