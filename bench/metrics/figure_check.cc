@@ -4,24 +4,16 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "bench/metrics/exposition_samples.h"
 #include "services/metrics/figure_labels.h"
 
 namespace carecast::bench {
 namespace {
 
 // "family{name=value,...}" -> value, for every gauge and counter sample.
-std::map<std::string, double> Samples(prometheus::Registry& registry) {
+std::map<std::string, double> Samples(std::string_view metrics_text) {
   std::map<std::string, double> out;
-  for (const prometheus::MetricFamily& family : registry.Collect()) {
-    for (const prometheus::ClientMetric& metric : family.metric) {
-      std::string key = family.name + "{";
-      for (const auto& label : metric.label)
-        absl::StrAppend(&key, label.name, "=", label.value, ",");
-      key += "}";
-      if (family.type == prometheus::MetricType::Counter) out[key] = metric.counter.value;
-      if (family.type == prometheus::MetricType::Gauge) out[key] = metric.gauge.value;
-    }
-  }
+  for (auto& [key, value] : SampleKeys(ParseExposition(metrics_text))) out[key] = value;
   return out;
 }
 
@@ -47,7 +39,7 @@ class Checker {
 std::vector<std::string> CheckFigures(const ExpectedFigures& expected,
                                       const metrics::ProgramFigures& figures,
                                       const metrics::EventIngest& ingest,
-                                      prometheus::Registry& registry,
+                                      std::string_view metrics_text,
                                       std::vector<std::string> mismatches) {
   Checker c(std::move(mismatches));
   const metrics::SummaryFigures s = figures.Summary();
@@ -78,7 +70,7 @@ std::vector<std::string> CheckFigures(const ExpectedFigures& expected,
   std::optional<metrics::ObjectiveFigure> all = figures.Objective("objectives/all-posts");
   c.Equal("objective all-posts", all ? all->current : -1, expected.all_posts_objective);
   // The same figures as /metrics shows them.
-  const std::map<std::string, double> samples = Samples(registry);
+  const std::map<std::string, double> samples = Samples(metrics_text);
   for (const auto& [network, n] : expected.published) {
     c.Series(samples,
              absl::StrCat("carecast_posts_published_total{network=", metrics::NetworkLabel(network),

@@ -3,9 +3,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <prometheus/registry.h>
 
 #include "bench/metrics/event_workload.h"
 #include "services/metrics/event_ingest.h"
@@ -14,11 +13,12 @@
 namespace carecast::bench {
 
 // Appends one line per figure that differs (ProgramFigures' summary, the ingest's
-// counters, and the series in `registry`) to `mismatches` and returns it.
+// counters, and the series in `metrics_text`, what /metrics serves) to
+// `mismatches` and returns it.
 std::vector<std::string> CheckFigures(const ExpectedFigures& expected,
                                       const metrics::ProgramFigures& figures,
                                       const metrics::EventIngest& ingest,
-                                      prometheus::Registry& registry,
+                                      std::string_view metrics_text,
                                       std::vector<std::string> mismatches);
 
 }  // namespace carecast::bench

@@ -37,7 +37,7 @@ int main() {
   common::ServiceHost host(config->common, {.redis = false});
   if (std::optional<int> failed = host.Connect()) return *failed;
 
-  metrics::MetricsExposition exposition(host.registry());
+  metrics::MetricsExposition exposition(host.registry(), host.series());
   metrics::ProgramFigures figures(&exposition);
   metrics::MetricsService service(figures, host.clock(), link_tokens);
   metrics::MetricsGrpcService grpc_service(service, host.Edge(metrics::MetricsRoleTable()));

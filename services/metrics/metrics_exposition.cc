@@ -13,7 +13,7 @@ prometheus::Histogram::BucketBoundaries ResponseBuckets() {
   return {60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800};
 }
 
-prometheus::Labels PlaceLabels(v1::Network network, const std::string& spoke) {
+common::SeriesLabels PlaceLabels(v1::Network network, const std::string& spoke) {
   std::string id = spoke.starts_with("spokes/") ? spoke.substr(7) : spoke;
   if (id.empty()) id = "none";
   return {{"network", NetworkLabel(network)}, {"spoke", id}};
@@ -21,78 +21,50 @@ prometheus::Labels PlaceLabels(v1::Network network, const std::string& spoke) {
 
 }  // namespace
 
-MetricsExposition::MetricsExposition(prometheus::Registry& registry)
-    : published_family_(prometheus::BuildCounter()
-                            .Name("carecast_posts_published_total")
-                            .Help("Posts published, per network.")
-                            .Register(registry)),
-      failed_family_(prometheus::BuildCounter()
-                         .Name("carecast_posts_failed_total")
-                         .Help("Posts that failed or need a human, per network and state.")
-                         .Register(registry)),
-      needing_human_family_(prometheus::BuildGauge()
-                                .Name("carecast_posts_needing_human")
-                                .Help("Posts whose outcome is unknown (NEEDS_HUMAN) and that "
-                                      "no one has resolved since (published, scheduled "
-                                      "again or cancelled), per network.")
-                                .Register(registry)),
-      mentions_family_(prometheus::BuildCounter()
-                           .Name("carecast_mentions_total")
-                           .Help("Classified mentions, per sentiment.")
-                           .Register(registry)),
-      open_family_(prometheus::BuildGauge()
-                       .Name("carecast_inbox_open_items")
-                       .Help("Inbox items created and not yet closed.")
-                       .Register(registry)),
-      closed_family_(prometheus::BuildCounter()
-                         .Name("carecast_inbox_closed_total")
-                         .Help("Inbox items closed.")
-                         .Register(registry)),
+MetricsExposition::MetricsExposition(prometheus::Registry& registry, common::SeriesTable& series)
+    : published_family_(
+          series.AddCounter("carecast_posts_published_total", "Posts published, per network.")),
+      failed_family_(
+          series.AddCounter("carecast_posts_failed_total",
+                            "Posts that failed or need a human, per network and state.")),
+      needing_human_family_(series.AddGauge("carecast_posts_needing_human",
+                                            "Posts whose outcome is unknown (NEEDS_HUMAN) and that "
+                                            "no one has resolved since (published, scheduled "
+                                            "again or cancelled), per network.")),
+      mentions_family_(
+          series.AddCounter("carecast_mentions_total", "Classified mentions, per sentiment.")),
+      open_family_(
+          series.AddGauge("carecast_inbox_open_items", "Inbox items created and not yet closed.")),
+      closed_family_(series.AddCounter("carecast_inbox_closed_total", "Inbox items closed.")),
       response_family_(prometheus::BuildHistogram()
                            .Name("carecast_inbox_response_seconds")
                            .Help("Time from an inbox item's creation to its close.")
                            .Register(registry)),
-      objective_current_family_(prometheus::BuildGauge()
-                                    .Name("carecast_objective_current")
-                                    .Help("An objective's KPI value over its window and scope.")
-                                    .Register(registry)),
-      objective_ratio_family_(prometheus::BuildGauge()
-                                  .Name("carecast_objective_progress_ratio")
-                                  .Help("An objective's current value divided by its target.")
-                                  .Register(registry)),
-      impressions_family_(prometheus::BuildGauge()
-                              .Name("carecast_post_impressions")
-                              .Help("Impressions of the posts, from each post's latest "
-                                    "engagement reading, per network and spoke.")
-                              .Register(registry)),
-      interactions_family_(prometheus::BuildGauge()
-                               .Name("carecast_post_interactions")
-                               .Help("Likes, shares, replies and link clicks of the posts "
-                                     "(each where the network reports it), from each post's "
-                                     "latest engagement reading, per network and spoke.")
-                               .Register(registry)),
-      clicks_family_(prometheus::BuildGauge()
-                         .Name("carecast_link_clicks")
-                         .Help("Link clicks on the posts, from each post's latest engagement "
-                               "reading, per network and spoke.")
-                         .Register(registry)),
-      followers_family_(prometheus::BuildGauge()
-                            .Name("carecast_account_followers")
-                            .Help("Followers of the accounts (each account's latest count), "
-                                  "per network and spoke.")
-                            .Register(registry)),
-      consumed_family_(prometheus::BuildCounter()
-                           .Name("carecast_metrics_events_consumed_total")
-                           .Help("Events consumed from the events stream, per domain.")
-                           .Register(registry)),
-      rejected_family_(prometheus::BuildCounter()
-                           .Name("carecast_metrics_events_rejected_total")
-                           .Help("Events rejected because their payload could not be decoded.")
-                           .Register(registry)),
-      pending_family_(prometheus::BuildGauge()
-                          .Name("carecast_metrics_consumer_pending")
-                          .Help("Events the metrics consumer has yet to process.")
-                          .Register(registry)),
+      objective_current_family_(series.AddGauge(
+          "carecast_objective_current", "An objective's KPI value over its window and scope.")),
+      objective_ratio_family_(
+          series.AddGauge("carecast_objective_progress_ratio",
+                          "An objective's current value divided by its target.")),
+      impressions_family_(series.AddGauge("carecast_post_impressions",
+                                          "Impressions of the posts, from each post's latest "
+                                          "engagement reading, per network and spoke.")),
+      interactions_family_(series.AddGauge("carecast_post_interactions",
+                                           "Likes, shares, replies and link clicks of the posts "
+                                           "(each where the network reports it), from each post's "
+                                           "latest engagement reading, per network and spoke.")),
+      clicks_family_(series.AddGauge("carecast_link_clicks",
+                                     "Link clicks on the posts, from each post's latest engagement "
+                                     "reading, per network and spoke.")),
+      followers_family_(series.AddGauge("carecast_account_followers",
+                                        "Followers of the accounts (each account's latest count), "
+                                        "per network and spoke.")),
+      consumed_family_(series.AddCounter("carecast_metrics_events_consumed_total",
+                                         "Events consumed from the events stream, per domain.")),
+      rejected_family_(
+          series.AddCounter("carecast_metrics_events_rejected_total",
+                            "Events rejected because their payload could not be decoded.")),
+      pending_family_(series.AddGauge("carecast_metrics_consumer_pending",
+                                      "Events the metrics consumer has yet to process.")),
       open_items_(open_family_.Add({})),
       closed_total_(closed_family_.Add({})),
       response_seconds_(response_family_.Add({}, ResponseBuckets())),
@@ -115,14 +87,14 @@ MetricsExposition::MetricsExposition(prometheus::Registry& registry)
     consumed_[domain] = &consumed_family_.Add({{"domain", domain}});
 }
 
-prometheus::Counter& MetricsExposition::Published(v1::Network network) {
+common::Series& MetricsExposition::Published(v1::Network network) {
   std::lock_guard lock(mu_);
   auto& slot = published_[network];
   if (slot == nullptr) slot = &published_family_.Add({{"network", NetworkLabel(network)}});
   return *slot;
 }
 
-prometheus::Counter& MetricsExposition::Failed(v1::Network network, v1::PostState state) {
+common::Series& MetricsExposition::Failed(v1::Network network, v1::PostState state) {
   std::lock_guard lock(mu_);
   auto& slot = failed_[{network, state}];
   if (slot == nullptr)
@@ -131,14 +103,14 @@ prometheus::Counter& MetricsExposition::Failed(v1::Network network, v1::PostStat
   return *slot;
 }
 
-prometheus::Counter& MetricsExposition::Mentions(v1::Sentiment sentiment) {
+common::Series& MetricsExposition::Mentions(v1::Sentiment sentiment) {
   std::lock_guard lock(mu_);
   auto& slot = mentions_[sentiment];
   if (slot == nullptr) slot = &mentions_family_.Add({{"sentiment", SentimentLabel(sentiment)}});
   return *slot;
 }
 
-prometheus::Gauge& MetricsExposition::NeedingHuman(v1::Network network) {
+common::Series& MetricsExposition::NeedingHuman(v1::Network network) {
   std::lock_guard lock(mu_);
   auto& slot = needing_human_[network];
   if (slot == nullptr) slot = &needing_human_family_.Add({{"network", NetworkLabel(network)}});
@@ -170,12 +142,12 @@ void MetricsExposition::InboxClosed(std::optional<absl::Duration> response_time)
 
 void MetricsExposition::ObjectiveChanged(const ObjectiveFigure& figure) {
   if (!figure.measured) return;  // no series for a KPI we cannot compute
-  std::pair<prometheus::Gauge*, prometheus::Gauge*> gauges;
+  std::pair<common::Series*, common::Series*> gauges;
   {
     std::lock_guard lock(mu_);
     auto& slot = objectives_[figure.name];
     if (slot.first == nullptr) {
-      prometheus::Labels labels = {{"objective", figure.id}, {"kpi", KpiLabel(figure.kpi)}};
+      common::SeriesLabels labels = {{"objective", figure.id}, {"kpi", KpiLabel(figure.kpi)}};
       slot.first = &objective_current_family_.Add(labels);
       slot.second = &objective_ratio_family_.Add(labels);
     }
@@ -192,7 +164,7 @@ void MetricsExposition::EngagementChanged(v1::Network network, const std::string
     std::lock_guard lock(mu_);
     EngagementGauges& slot = engagement_[{network, spoke}];
     if (slot.impressions == nullptr) {
-      const prometheus::Labels labels = PlaceLabels(network, spoke);
+      const common::SeriesLabels labels = PlaceLabels(network, spoke);
       slot.impressions = &impressions_family_.Add(labels);
       slot.interactions = &interactions_family_.Add(labels);
       slot.clicks = &clicks_family_.Add(labels);
@@ -206,10 +178,10 @@ void MetricsExposition::EngagementChanged(v1::Network network, const std::string
 
 void MetricsExposition::FollowersChanged(v1::Network network, const std::string& spoke,
                                          int64_t followers) {
-  prometheus::Gauge* gauge;
+  common::Series* gauge;
   {
     std::lock_guard lock(mu_);
-    prometheus::Gauge*& slot = followers_[{network, spoke}];
+    common::Series*& slot = followers_[{network, spoke}];
     if (slot == nullptr) slot = &followers_family_.Add(PlaceLabels(network, spoke));
     gauge = slot;
   }
@@ -217,7 +189,7 @@ void MetricsExposition::FollowersChanged(v1::Network network, const std::string&
 }
 
 void MetricsExposition::EventConsumed(std::string_view subject) {
-  prometheus::Counter* counter;
+  common::Series* counter;
   {
     std::lock_guard lock(mu_);
     counter = consumed_.at(DomainLabel(subject));  // DomainLabel returns only DomainLabels()

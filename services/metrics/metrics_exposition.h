@@ -18,7 +18,10 @@
 // the spoke id ("none" for an account name of another shape): spokes are a
 // configured set of care sites, tens at most. No post or account id is a label
 // value, and no label carries PHI.
-// Thread-safe; the registry must outlive this object.
+// Every family but the histogram lives in a common::SeriesTable, whose text is
+// written from pre-rendered label prefixes (a 100,000-series scrape in about 14
+// ms instead of stock Collect's 70 ms; bench/metrics/README.md).
+// Thread-safe; the registry and the table must outlive this object.
 #pragma once
 
 #include <map>
@@ -28,19 +31,20 @@
 #include <string_view>
 #include <utility>
 
-#include <prometheus/counter.h>
 #include <prometheus/family.h>
-#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "services/common/rpc/series_table.h"
 #include "services/metrics/program_figures.h"
 
 namespace carecast::metrics {
 
 class MetricsExposition final : public FiguresObserver {
  public:
-  explicit MetricsExposition(prometheus::Registry& registry);
+  // The histogram goes to `registry`, every other family to `series`; both must
+  // outlive this object.
+  MetricsExposition(prometheus::Registry& registry, common::SeriesTable& series);
 
   // FiguresObserver.
   void PostPublished(v1::Network network) override;
@@ -62,49 +66,49 @@ class MetricsExposition final : public FiguresObserver {
  private:
   // Handles for a label value; created on first use when the value was not
   // pre-resolved (an enum value added after this build).
-  prometheus::Counter& Published(v1::Network network);
-  prometheus::Counter& Failed(v1::Network network, v1::PostState state);
-  prometheus::Counter& Mentions(v1::Sentiment sentiment);
-  prometheus::Gauge& NeedingHuman(v1::Network network);
+  common::Series& Published(v1::Network network);
+  common::Series& Failed(v1::Network network, v1::PostState state);
+  common::Series& Mentions(v1::Sentiment sentiment);
+  common::Series& NeedingHuman(v1::Network network);
 
-  prometheus::Family<prometheus::Counter>& published_family_;
-  prometheus::Family<prometheus::Counter>& failed_family_;
-  prometheus::Family<prometheus::Gauge>& needing_human_family_;
-  prometheus::Family<prometheus::Counter>& mentions_family_;
-  prometheus::Family<prometheus::Gauge>& open_family_;
-  prometheus::Family<prometheus::Counter>& closed_family_;
+  common::SeriesFamily& published_family_;
+  common::SeriesFamily& failed_family_;
+  common::SeriesFamily& needing_human_family_;
+  common::SeriesFamily& mentions_family_;
+  common::SeriesFamily& open_family_;
+  common::SeriesFamily& closed_family_;
   prometheus::Family<prometheus::Histogram>& response_family_;
-  prometheus::Family<prometheus::Gauge>& objective_current_family_;
-  prometheus::Family<prometheus::Gauge>& objective_ratio_family_;
-  prometheus::Family<prometheus::Gauge>& impressions_family_;
-  prometheus::Family<prometheus::Gauge>& interactions_family_;
-  prometheus::Family<prometheus::Gauge>& clicks_family_;
-  prometheus::Family<prometheus::Gauge>& followers_family_;
-  prometheus::Family<prometheus::Counter>& consumed_family_;
-  prometheus::Family<prometheus::Counter>& rejected_family_;
-  prometheus::Family<prometheus::Gauge>& pending_family_;
+  common::SeriesFamily& objective_current_family_;
+  common::SeriesFamily& objective_ratio_family_;
+  common::SeriesFamily& impressions_family_;
+  common::SeriesFamily& interactions_family_;
+  common::SeriesFamily& clicks_family_;
+  common::SeriesFamily& followers_family_;
+  common::SeriesFamily& consumed_family_;
+  common::SeriesFamily& rejected_family_;
+  common::SeriesFamily& pending_family_;
 
-  prometheus::Gauge& open_items_;
-  prometheus::Counter& closed_total_;
+  common::Series& open_items_;
+  common::Series& closed_total_;
   prometheus::Histogram& response_seconds_;
-  prometheus::Counter& rejected_total_;
-  prometheus::Gauge& pending_;
+  common::Series& rejected_total_;
+  common::Series& pending_;
 
   std::mutex mu_;  // guards the handle maps below (the handles are thread-safe)
-  std::map<v1::Network, prometheus::Counter*> published_;
-  std::map<std::pair<v1::Network, v1::PostState>, prometheus::Counter*> failed_;
-  std::map<v1::Network, prometheus::Gauge*> needing_human_;
-  std::map<v1::Sentiment, prometheus::Counter*> mentions_;
-  std::map<std::string, prometheus::Counter*, std::less<>> consumed_;
+  std::map<v1::Network, common::Series*> published_;
+  std::map<std::pair<v1::Network, v1::PostState>, common::Series*> failed_;
+  std::map<v1::Network, common::Series*> needing_human_;
+  std::map<v1::Sentiment, common::Series*> mentions_;
+  std::map<std::string, common::Series*, std::less<>> consumed_;
   // By (network, spoke): impressions, interactions, clicks; and followers.
   struct EngagementGauges {
-    prometheus::Gauge* impressions = nullptr;
-    prometheus::Gauge* interactions = nullptr;
-    prometheus::Gauge* clicks = nullptr;
+    common::Series* impressions = nullptr;
+    common::Series* interactions = nullptr;
+    common::Series* clicks = nullptr;
   };
   std::map<std::pair<v1::Network, std::string>, EngagementGauges> engagement_;
-  std::map<std::pair<v1::Network, std::string>, prometheus::Gauge*> followers_;
-  std::map<std::string, std::pair<prometheus::Gauge*, prometheus::Gauge*>, std::less<>> objectives_;
+  std::map<std::pair<v1::Network, std::string>, common::Series*> followers_;
+  std::map<std::string, std::pair<common::Series*, common::Series*>, std::less<>> objectives_;
 };
 
 }  // namespace carecast::metrics

@@ -99,9 +99,10 @@ struct HttpServer::Impl {
     std::thread thread;
   };
 
-  Impl(HttpServerOptions o, prometheus::Registry& r)
+  Impl(HttpServerOptions o, prometheus::Registry& r, const SeriesTable* s)
       : options(std::move(o)),
         registry(r),
+        series(s),
         // Every HttpServer on a registry shares these families (the registry
         // merges families of the same name).
         refused(prometheus::BuildCounter()
@@ -139,6 +140,7 @@ struct HttpServer::Impl {
   const HttpServerOptions options;
   HttpConnectionOptions connection_options;
   prometheus::Registry& registry;
+  const SeriesTable* const series;
   prometheus::Family<prometheus::Counter>& refused;
   prometheus::Gauge& open_gauge;
   std::map<std::string, HttpHandler> post_routes;
@@ -165,7 +167,7 @@ struct HttpServer::Impl {
 HttpResponse HttpServer::Impl::Route(const HttpRequest& request) const {
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (get && request.path == "/metrics") {
-    return HttpResponse{200, kPrometheusText, MetricsText(registry.Collect()), {}};
+    return HttpResponse{200, kPrometheusText, ScrapeText(registry, series), {}};
   }
   if (get && request.path == "/healthz") return HttpResponse{200, kJson, "{\"status\":\"ok\"}", {}};
   if (get && request.path == "/readyz") {
@@ -272,8 +274,9 @@ void HttpServer::Impl::AcceptLoop() {
   }
 }
 
-HttpServer::HttpServer(HttpServerOptions options, prometheus::Registry& registry)
-    : impl_(std::make_unique<Impl>(std::move(options), registry)) {}
+HttpServer::HttpServer(HttpServerOptions options, prometheus::Registry& registry,
+                       const SeriesTable* series)
+    : impl_(std::make_unique<Impl>(std::move(options), registry, series)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 

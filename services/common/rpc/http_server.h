@@ -1,6 +1,7 @@
 // A small HTTP/1.1 server on its own threads: /metrics (Prometheus text format
-// from a registry), /healthz (process alive), /readyz (ready to serve), plus
-// routes a service adds (the listener's webhooks, the planner's calendar feed).
+// from a registry, followed by a SeriesTable's families when given one), /healthz (process alive),
+// /readyz (ready to serve), plus routes a service adds (the listener's webhooks, the planner's
+// calendar feed).
 //
 // Built to hold against bad clients (docs/http.md):
 //   - each connection has its own thread, and at most max_connections exist; a
@@ -31,6 +32,7 @@
 #include <prometheus/registry.h>
 
 #include "services/common/rpc/http_message.h"
+#include "services/common/rpc/series_table.h"
 
 namespace carecast::common {
 
@@ -66,7 +68,10 @@ struct HttpServerOptions {
 // Thread-safe. Routes must be added before Start().
 class HttpServer {
  public:
-  HttpServer(HttpServerOptions options, prometheus::Registry& registry);
+  // `series`, when set, must outlive the server; its families must not share a
+  // name with the registry's.
+  HttpServer(HttpServerOptions options, prometheus::Registry& registry,
+             const SeriesTable* series = nullptr);
   ~HttpServer();
 
   // Exact-path route for POST requests.

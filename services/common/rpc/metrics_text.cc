@@ -6,15 +6,16 @@
 #include <limits>
 #include <string_view>
 
+#include "services/common/rpc/series_table.h"
+
 namespace carecast::common {
-namespace {
 
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 
 // As an ostream in the classic locale at precision max_digits10 - 1 writes it
 // (printf "%.16g"), with NaN and the infinities spelled as the text format wants.
-void AppendDouble(std::string& out, double value) {
+void AppendMetricValue(std::string& out, double value) {
   if (std::isnan(value)) {
     out += "Nan";
   } else if (std::isinf(value)) {
@@ -27,14 +28,7 @@ void AppendDouble(std::string& out, double value) {
   }
 }
 
-template <class Int>
-void AppendInt(std::string& out, Int value) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-  out.append(buf, end);
-}
-
-void AppendLabelValue(std::string& out, std::string_view value) {
+void AppendMetricLabelValue(std::string& out, std::string_view value) {
   for (char c : value) {
     if (c == '\n') {
       out += "\\n";
@@ -45,6 +39,15 @@ void AppendLabelValue(std::string& out, std::string_view value) {
       out += c;
     }
   }
+}
+
+namespace {
+
+template <class Int>
+void AppendInt(std::string& out, Int value) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  out.append(buf, end);
 }
 
 // Writes a sample line's name and labels, up to the space before the value;
@@ -61,12 +64,12 @@ class Head {
   }
   void Write(std::string_view suffix, std::string_view extra_name, double extra_value) {
     OpenExtra(suffix, extra_name);
-    AppendDouble(out_, extra_value);
+    AppendMetricValue(out_, extra_value);
     out_ += "\"} ";
   }
   void Write(std::string_view suffix, std::string_view extra_name, std::string_view extra_value) {
     OpenExtra(suffix, extra_name);
-    AppendLabelValue(out_, extra_value);
+    AppendMetricLabelValue(out_, extra_value);
     out_ += "\"} ";
   }
 
@@ -82,7 +85,7 @@ class Head {
       separator = ',';
       out_ += label.name;
       out_ += "=\"";
-      AppendLabelValue(out_, label.value);
+      AppendMetricLabelValue(out_, label.value);
       out_ += '"';
     }
   }
@@ -112,11 +115,11 @@ void Summary(std::string& out, const MetricFamily& family, const ClientMetric& m
   AppendInt(out, metric.summary.sample_count);
   Tail(out, metric);
   head.Write("_sum");
-  AppendDouble(out, metric.summary.sample_sum);
+  AppendMetricValue(out, metric.summary.sample_sum);
   Tail(out, metric);
   for (const auto& q : metric.summary.quantile) {
     head.Write("", "quantile", q.quantile);
-    AppendDouble(out, q.value);
+    AppendMetricValue(out, q.value);
     Tail(out, metric);
   }
 }
@@ -127,7 +130,7 @@ void Histogram(std::string& out, const MetricFamily& family, const ClientMetric&
   AppendInt(out, metric.histogram.sample_count);
   Tail(out, metric);
   head.Write("_sum");
-  AppendDouble(out, metric.histogram.sample_sum);
+  AppendMetricValue(out, metric.histogram.sample_sum);
   Tail(out, metric);
   double last = -std::numeric_limits<double>::infinity();
   for (const auto& bucket : metric.histogram.bucket) {
@@ -148,15 +151,15 @@ void Sample(std::string& out, const MetricFamily& family, const ClientMetric& me
   switch (family.type) {
     case prometheus::MetricType::Counter:
       head.Write("");
-      AppendDouble(out, metric.counter.value);
+      AppendMetricValue(out, metric.counter.value);
       break;
     case prometheus::MetricType::Gauge:
       head.Write("");
-      AppendDouble(out, metric.gauge.value);
+      AppendMetricValue(out, metric.gauge.value);
       break;
     case prometheus::MetricType::Untyped:
       head.Write("");
-      AppendDouble(out, metric.untyped.value);
+      AppendMetricValue(out, metric.untyped.value);
       break;
     case prometheus::MetricType::Summary:
       return Summary(out, family, metric);
@@ -184,11 +187,13 @@ std::string_view TypeName(prometheus::MetricType type) {
 
 }  // namespace
 
-std::string MetricsText(const std::vector<prometheus::MetricFamily>& families) {
+size_t MetricsTextSizeHint(const std::vector<prometheus::MetricFamily>& families) {
   size_t samples = 0;
   for (const MetricFamily& family : families) samples += family.metric.size();
-  std::string out;
-  out.reserve(samples * 80 + families.size() * 160);
+  return samples * 80 + families.size() * 160;
+}
+
+void AppendMetricsText(std::string& out, const std::vector<prometheus::MetricFamily>& families) {
   for (const MetricFamily& family : families) {
     if (!family.help.empty()) {
       out += "# HELP ";
@@ -204,7 +209,23 @@ std::string MetricsText(const std::vector<prometheus::MetricFamily>& families) {
     out += '\n';
     for (const ClientMetric& metric : family.metric) Sample(out, family, metric);
   }
+}
+
+std::string MetricsText(const std::vector<prometheus::MetricFamily>& families) {
+  std::string out;
+  out.reserve(MetricsTextSizeHint(families));
+  AppendMetricsText(out, families);
   return out;
+}
+
+std::string ScrapeText(const prometheus::Registry& registry, const SeriesTable* series) {
+  const std::vector<MetricFamily> families = registry.Collect();
+  std::string text;
+  text.reserve(MetricsTextSizeHint(families) +
+               (series != nullptr ? series->series_count() * 80 : 0));
+  AppendMetricsText(text, families);
+  if (series != nullptr) series->AppendText(text);
+  return text;
 }
 
 }  // namespace carecast::common

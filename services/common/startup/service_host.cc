@@ -46,7 +46,7 @@ ServiceHost::ServiceHost(const CommonConfig& config, ServiceHostOptions options)
                          ? std::make_unique<RedisMetrics>(registry_, RedisSortedIndex::Commands())
                          : nullptr),
       rpc_metrics_(registry_),
-      http_(HttpServerOptionsFor(config), registry_) {
+      http_(HttpServerOptionsFor(config), registry_, &series_) {
   // No member started a thread; every thread started from here on inherits the mask.
   BlockShutdownSignals();
   RouteProtobufLogsTo(logger_);

@@ -48,6 +48,7 @@
 #include "services/common/rpc/role_table.h"
 #include "services/common/rpc/rpc_edge.h"
 #include "services/common/rpc/rpc_metrics.h"
+#include "services/common/rpc/series_table.h"
 #include "services/common/startup/exit_code.h"
 
 namespace carecast::common {
@@ -108,6 +109,8 @@ class ServiceHost {
   const Clock& clock() const { return clock_; }
   Logger& logger() { return logger_; }
   prometheus::Registry& registry() { return registry_; }
+  // Families with many series (served on /metrics after the registry's).
+  SeriesTable& series() { return series_; }
   NatsConnection& nats() { return *nats_; }
   // A bucket named in ServiceHostOptions::buckets.
   KeyValueStore& bucket(std::string_view name);
@@ -152,6 +155,7 @@ class ServiceHost {
   JsonLogger logger_;
   // The registry and the observers outlive the connections that report to them.
   prometheus::Registry registry_;
+  SeriesTable series_;
   BusMetrics bus_metrics_;
   std::unique_ptr<RedisMetrics> redis_metrics_;
   RpcMetrics rpc_metrics_;

@@ -3,11 +3,11 @@
 #include "absl/strings/match.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/topology.h"
+#include "services/common/rpc/metrics_text.h"
 #include "services/metrics/event_ingest.h"
 #include "tests/support/local_servers.h"
 #include "tests/unit/metrics/metrics_test_events.h"
@@ -32,9 +32,10 @@ struct Instance {
                                                       .poll_interval = absl::Milliseconds(50)},
                                    {bus, figures, exposition, logger})
                    .value()) {}
-  std::string Scrape() { return prometheus::TextSerializer().Serialize(registry.Collect()); }
+  std::string Scrape() { return common::ScrapeText(registry, &series); }
   prometheus::Registry registry;
-  MetricsExposition exposition{registry};
+  common::SeriesTable series;
+  MetricsExposition exposition{registry, series};
   common::CapturingLogger logger;
   ProgramFigures figures;
   std::unique_ptr<EventIngest> ingest;

@@ -15,6 +15,7 @@
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
 #include "services/common/bus/topology.h"
+#include "services/common/rpc/metrics_text.h"
 #include "services/metrics/event_ingest.h"
 #include "services/metrics/iso_week.h"
 #include "services/metrics/metrics_service.h"
@@ -39,7 +40,8 @@ struct Instance {
                                    {bus, figures, exposition, logger})
                    .value()) {}
   prometheus::Registry registry;
-  MetricsExposition exposition{registry};
+  common::SeriesTable series;
+  MetricsExposition exposition{registry, series};
   common::CapturingLogger logger;
   ProgramFigures figures;
   std::unique_ptr<EventIngest> ingest;

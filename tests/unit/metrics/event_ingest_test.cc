@@ -4,10 +4,10 @@
 #include "absl/strings/str_cat.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
 #include "services/common/base/logger.h"
 #include "services/common/bus/topology.h"
+#include "services/common/rpc/metrics_text.h"
 #include "tests/support/fake_event_bus.h"
 #include "tests/unit/metrics/metrics_test_events.h"
 
@@ -49,7 +49,8 @@ struct Instance {
     return false;
   }
   prometheus::Registry registry;
-  MetricsExposition exposition{registry};
+  common::SeriesTable series;
+  MetricsExposition exposition{registry, series};
   common::CapturingLogger logger;
   ProgramFigures figures;
   std::unique_ptr<EventIngest> ingest;
@@ -107,7 +108,7 @@ TEST_F(EventIngestTest, ReplaysTheStreamThenFollowsLiveEvents) {
   EXPECT_DOUBLE_EQ(m.figures.Objective("objectives/launch")->ratio, 1.0);
   EXPECT_TRUE(bus_.WaitUntilDrained(kDeadline));
   EXPECT_TRUE(Eventually([&] {
-    std::string text = prometheus::TextSerializer().Serialize(m.registry.Collect());
+    std::string text = common::ScrapeText(m.registry, &m.series);
     return absl::StrContains(text, "carecast_metrics_consumer_pending 0") &&
            absl::StrContains(text, "carecast_metrics_events_consumed_total{domain=\"content\"} 1");
   }));
@@ -178,7 +179,7 @@ TEST_F(EventIngestTest, AFreshInstanceRebuildsTheSameFigures) {
   ASSERT_EQ(a.objectives.size(), 1u);
   ASSERT_EQ(b.objectives.size(), 1u);
   EXPECT_DOUBLE_EQ(a.objectives[0].current, b.objectives[0].current);
-  EXPECT_EQ(prometheus::TextSerializer().Serialize(first.registry.Collect()).size() > 0, true);
+  EXPECT_EQ(common::ScrapeText(first.registry, &first.series).size() > 0, true);
 }
 
 TEST_F(EventIngestTest, APersonsCancellationOfANeedsHumanPostLowersTheFigure) {
@@ -201,7 +202,7 @@ TEST_F(EventIngestTest, APersonsCancellationOfANeedsHumanPostLowersTheFigure) {
   Publish(Envelope(common::subjects::kPostCancelled, cancelled, "ev-cancel-9"));
   EXPECT_TRUE(Eventually([&] { return m.figures.Summary().posts_needing_human.empty(); }));
   EXPECT_TRUE(Eventually([&] {
-    std::string text = prometheus::TextSerializer().Serialize(m.registry.Collect());
+    std::string text = common::ScrapeText(m.registry, &m.series);
     return absl::StrContains(text, "carecast_posts_needing_human{network=\"x\"} 0");
   }));
 }
@@ -220,7 +221,7 @@ TEST_F(EventIngestTest, UndecodablePayloadsAreRejectedAndCounted) {
   ASSERT_TRUE(m.ingest->WaitCaughtUp(kDeadline));
   EXPECT_EQ(m.ingest->events_rejected(), 2);
   EXPECT_EQ(m.figures.Summary().posts_published[v1::NETWORK_X], 1);
-  std::string text = prometheus::TextSerializer().Serialize(m.registry.Collect());
+  std::string text = common::ScrapeText(m.registry, &m.series);
   EXPECT_TRUE(absl::StrContains(text, "carecast_metrics_events_rejected_total 2")) << text;
   bool logged = false;
   for (const auto& line : m.logger.lines()) {

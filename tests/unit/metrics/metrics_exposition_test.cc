@@ -9,10 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
 #include "services/common/base/ids.h"
 #include "services/common/bus/event_catalogue.h"
+#include "services/common/rpc/metrics_text.h"
 #include "tests/unit/metrics/metrics_test_events.h"
 
 namespace carecast::metrics {
@@ -25,8 +25,8 @@ using test_events::Objective;
 using test_events::Published;
 using test_events::T0;
 
-std::string Scrape(prometheus::Registry& registry) {
-  return prometheus::TextSerializer().Serialize(registry.Collect());
+std::string Scrape(const prometheus::Registry& registry, const common::SeriesTable& series) {
+  return common::ScrapeText(registry, &series);
 }
 
 // True when `text` has a line that is exactly `series value`.
@@ -88,12 +88,13 @@ class ExpositionTest : public ::testing::Test {
   }
 
   prometheus::Registry registry_;
-  MetricsExposition exposition_{registry_};
+  common::SeriesTable series_;
+  MetricsExposition exposition_{registry_, series_};
   ProgramFigures figures_{&exposition_};
 };
 
 TEST_F(ExpositionTest, SeriesCarryTheFigures) {
-  std::string text = Scrape(registry_);
+  std::string text = Scrape(registry_, series_);
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_published_total{network="sandbox"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_published_total{network="x"} 1)")) << text;
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_published_total{network="facebook"} 0)")) << text;
@@ -157,7 +158,7 @@ TEST_F(ExpositionTest, EngagementAndFollowerGaugesPerNetworkAndSpoke) {
   *count.mutable_observe_time() = ToProto(T0());
   count.set_followers(1234);
   ASSERT_TRUE(figures_.ApplyFollowersObserved("g4", T0(), count).ok());
-  std::string text = Scrape(registry_);
+  std::string text = Scrape(registry_, series_);
   EXPECT_TRUE(HasLine(text, R"(carecast_post_impressions{network="x",spoke="stmarys"} 100)"))
       << text;
   // likes + replies + clicks where reported: (2 + 1 + 3) + (2 + 1).
@@ -176,7 +177,7 @@ TEST_F(ExpositionTest, NeedsHumanGaugeFallsWhenThePostIsPublished) {
                       "e9", T0(),
                       Published("posts/3", "spokes/stmarys/accounts/x-main", v1::NETWORK_X, T0()))
                   .ok());
-  std::string text = Scrape(registry_);
+  std::string text = Scrape(registry_, series_);
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_needing_human{network="x"} 0)")) << text;
   // The history of failures stays.
   EXPECT_TRUE(HasLine(text, R"(carecast_posts_failed_total{network="x",state="needs_human"} 1)"))
@@ -184,7 +185,7 @@ TEST_F(ExpositionTest, NeedsHumanGaugeFallsWhenThePostIsPublished) {
 }
 
 TEST_F(ExpositionTest, NoPhiInTheExposition) {
-  std::string text = Scrape(registry_);
+  std::string text = Scrape(registry_, series_);
   EXPECT_FALSE(absl::StrContains(text, "Patient text"));
   EXPECT_FALSE(absl::StrContains(text, "@someone"));
   EXPECT_FALSE(absl::StrContains(text, "mentions/"));
@@ -199,7 +200,7 @@ TEST_F(ExpositionTest, PromtoolAcceptsTheExposition) {
   std::string path = absl::StrCat(dir, "/metrics-", common::NewId(), ".txt");
   {
     std::ofstream out(path);
-    out << Scrape(registry_);
+    out << Scrape(registry_, series_);
   }
   std::string command = absl::StrCat("promtool check metrics < ", path, " 2>&1");
   FILE* pipe = popen(command.c_str(), "r");
