@@ -130,6 +130,8 @@ IngestResult Ingest(cm::EventIngest& ingest, const std::vector<cc::Event>& event
   IngestResult r;
   const auto t0 = Clock::now();
   const double cpu0 = ThreadCpuSeconds();
+  // As EventIngest::Start does with the consumer's pending count.
+  ingest.ExpectEvents(static_cast<int64_t>(events.size()));
   const size_t step = std::max<size_t>(events.size() / 4, 1);
   for (size_t i = 0; i < events.size(); ++i) {
     if (ingest.Handle(events[i]) != cc::Disposition::kAck) ++r.not_acked;

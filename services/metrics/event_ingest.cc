@@ -119,10 +119,12 @@ absl::Status EventIngest::Start() {
   absl::StatusOr<std::unique_ptr<common::Subscription>> sub =
       bus_.Subscribe(spec, [this](const common::Event& e) { return Handle(e); });
   if (!sub.ok()) return sub.status();
+  const int64_t pending = (*sub)->Pending();  // -1 when the bus cannot say
   {
     std::lock_guard lock(mu_);
     subscription_ = *std::move(sub);
   }
+  ExpectEvents(pending);
   poller_ = std::thread([this] { PollLoop(); });
   return absl::OkStatus();
 }

@@ -73,6 +73,9 @@ class EventIngest {
   // Stops polling, then deliveries; the handler is not called after it returns.
   void Stop();
 
+  // Tells the figures how many events the replay holds (Start() does, with the
+  // consumer's pending count), so they make room once.
+  void ExpectEvents(int64_t events) { figures_.ReserveEvents(events); }
   // Handles one delivered event (the subscription's handler; public for tests).
   common::Disposition Handle(const common::Event& event);
   // Refreshes carecast_metrics_consumer_pending; the first time the consumer has

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
@@ -99,16 +100,16 @@ class MetricsExposition final : public FiguresObserver {
   std::map<std::pair<v1::Network, v1::PostState>, common::Series*> failed_;
   std::map<v1::Network, common::Series*> needing_human_;
   std::map<v1::Sentiment, common::Series*> mentions_;
-  std::map<std::string, common::Series*, std::less<>> consumed_;
+  absl::flat_hash_map<std::string, common::Series*> consumed_;
   // By (network, spoke): impressions, interactions, clicks; and followers.
   struct EngagementGauges {
     common::Series* impressions = nullptr;
     common::Series* interactions = nullptr;
     common::Series* clicks = nullptr;
   };
-  std::map<std::pair<v1::Network, std::string>, EngagementGauges> engagement_;
-  std::map<std::pair<v1::Network, std::string>, common::Series*> followers_;
-  std::map<std::string, std::pair<common::Series*, common::Series*>, std::less<>> objectives_;
+  absl::flat_hash_map<std::pair<v1::Network, std::string>, EngagementGauges> engagement_;
+  absl::flat_hash_map<std::pair<v1::Network, std::string>, common::Series*> followers_;
+  absl::flat_hash_map<std::string, std::pair<common::Series*, common::Series*>> objectives_;
 };
 
 }  // namespace carecast::metrics

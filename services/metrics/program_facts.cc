@@ -3,6 +3,10 @@
 // the weekly report read. Members of ProgramFigures.
 #include <algorithm>
 #include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -165,19 +169,30 @@ FactsSnapshot ProgramFigures::Facts(const FactsQuery& q) const {
   for (const auto& [name, fact] : failed_for_good_)
     if (post_in_scope(fact) && !published_.contains(name))
       out.failed.push_back(RecordOf(name, fact));
-  const auto by_time = [](const PostRecord& a, const PostRecord& b) { return a.time < b.time; };
+  // The maps are unordered: list by time (then name), mentions and items by
+  // name, so the same facts always come out in the same order.
+  const auto by_time = [](const PostRecord& a, const PostRecord& b) {
+    return std::tie(a.time, a.name) < std::tie(b.time, b.name);
+  };
   std::sort(out.published.begin(), out.published.end(), by_time);
   std::sort(out.failed.begin(), out.failed.end(), by_time);
+  std::vector<std::pair<std::string_view, const MentionFact*>> mentions;
   for (const auto& [name, fact] : mentions_) {
     if (!InQueryWindow(q, fact.time) || Narrows(q.spoke, fact.spoke) ||
         NarrowsNetwork(q.network, fact.network))
       continue;
-    out.mentions.push_back({.time = fact.time,
-                            .spoke = fact.spoke,
-                            .network = fact.network,
-                            .sentiment = fact.sentiment,
-                            .topics = fact.topics});
+    mentions.emplace_back(name, &fact);
   }
+  std::sort(mentions.begin(), mentions.end());
+  out.mentions.reserve(mentions.size());
+  for (const auto& [name, fact] : mentions) {
+    out.mentions.push_back({.time = fact->time,
+                            .spoke = fact->spoke,
+                            .network = fact->network,
+                            .sentiment = fact->sentiment,
+                            .topics = fact->topics});
+  }
+  std::vector<std::pair<std::string_view, const InboxFact*>> items;
   for (const auto& [name, fact] : inbox_) {
     if (Narrows(q.spoke, fact.spoke)) continue;
     std::optional<absl::Time> closed;
@@ -185,11 +200,18 @@ FactsSnapshot ProgramFigures::Facts(const FactsQuery& q) const {
     const bool created_before_end = fact.create_time && *fact.create_time < q.end;
     const bool open_at_end = created_before_end && (!closed || *closed >= q.end);
     if (!InQueryWindow(q, fact.create_time) && !InQueryWindow(q, closed) && !open_at_end) continue;
-    out.inbox.push_back({.spoke = fact.spoke,
-                         .create_time = fact.create_time,
+    items.emplace_back(name, &fact);
+  }
+  std::sort(items.begin(), items.end());
+  out.inbox.reserve(items.size());
+  for (const auto& [name, fact] : items) {
+    std::optional<absl::Time> closed;
+    if (fact->closed) closed = fact->close_time;
+    out.inbox.push_back({.spoke = fact->spoke,
+                         .create_time = fact->create_time,
                          .close_time = closed,
-                         .first_response = fact.first_response,
-                         .sla_breach_time = fact.sla_breach_time});
+                         .first_response = fact->first_response,
+                         .sla_breach_time = fact->sla_breach_time});
   }
   const FollowerScope followers{
       .network = q.network, .spoke = q.spoke, .start = q.start, .end = q.end};

@@ -34,23 +34,22 @@ std::string SpokeOfAccount(std::string_view account) {
 bool ProgramFigures::SeenBefore(std::string_view event_id) {
   // An empty id cannot be deduplicated; the entity keys still keep it idempotent.
   if (event_id.empty()) return false;
-  return !seen_event_ids_.emplace(event_id).second;
+  return !seen_event_ids_.Insert(event_id);
 }
 
 void ProgramFigures::NotifyObjective(const ObjectiveState& o) {
   if (observer_ != nullptr) observer_->ObjectiveChanged(FigureOf(o));
 }
 
-void ProgramFigures::NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item) {
+void ProgramFigures::NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item,
+                                    std::optional<absl::Time> answered_at) {
   if (!fact.create_time && IsSet(item.create_time())) fact.create_time = ToTime(item.create_time());
   if (fact.spoke.empty()) fact.spoke = NormaliseSpoke(item.spoke());
   if (!fact.sla_breach_time && IsSet(item.sla_breach_time()))
     fact.sla_breach_time = ToTime(item.sla_breach_time());
-  if (IsSet(item.first_response_time())) {
-    const absl::Time at = ToTime(item.first_response_time());
-    // Set once by the listener; a later event cannot move it, so keep the first.
-    if (!fact.first_response) fact.first_response = at;
-  }
+  if (IsSet(item.first_response_time())) answered_at = ToTime(item.first_response_time());
+  // Set once by the listener; a later event cannot move it, so keep the first.
+  if (answered_at && !fact.first_response) fact.first_response = answered_at;
   if (fact.response_counted || !fact.create_time || !fact.first_response) return;
   fact.response_counted = true;
   const absl::Duration response =
@@ -260,10 +259,8 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxClosed(std::string_view ev
     if (observer_ != nullptr) observer_->InboxOpenChanged(open_items_);
   }
   CountClosed(fact);
-  v1::InboxItem answered = item;
-  if (!IsSet(answered.first_response_time()))
-    *answered.mutable_first_response_time() = ToProto(fact.close_time);
-  NoteInboxTimes(fact, answered);
+  // Closing answers the item, when no earlier response time was recorded.
+  NoteInboxTimes(fact, item, fact.close_time);
   return ApplyResult::kApplied;
 }
 
@@ -346,6 +343,12 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyObjectiveCreated(
   Backfill(o);
   NotifyObjective(o);
   return ApplyResult::kApplied;
+}
+
+void ProgramFigures::ReserveEvents(int64_t events) {
+  if (events <= 0) return;
+  std::lock_guard lock(mu_);
+  seen_event_ids_.Reserve(seen_event_ids_.size() + static_cast<size_t>(events));
 }
 
 SummaryFigures ProgramFigures::Summary() const {

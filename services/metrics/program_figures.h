@@ -16,7 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -26,6 +28,7 @@
 #include "services/metrics/engagement_figures.h"
 #include "services/metrics/figure_facts.h"
 #include "services/metrics/running_median.h"
+#include "services/metrics/seen_ids.h"
 
 namespace carecast::metrics {
 
@@ -158,6 +161,9 @@ class ProgramFigures {
   absl::StatusOr<ApplyResult> ApplyObjectiveCreated(std::string_view event_id,
                                                     absl::Time event_time,
                                                     const v1::ObjectiveCreated& event);
+  // Makes room for about `events` more events (a replay that knows its length),
+  // so the seen-id set does not grow step by step.
+  void ReserveEvents(int64_t events);
   SummaryFigures Summary() const;
   // nullopt when no objective of that name ("objectives/{id}") was created.
   std::optional<ObjectiveFigure> Objective(std::string_view name) const;
@@ -228,7 +234,9 @@ class ProgramFigures {
   void CountClosed(const InboxFact& fact);
   // Takes the item's create and first-response times from `item`; once both are
   // known, adds the response time to the objectives it counts for.
-  void NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item);
+  // `answered_at` stands for the item's first_response_time when it has none.
+  void NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item,
+                      std::optional<absl::Time> answered_at = std::nullopt);
   bool CountsPost(const ObjectiveState& o, const PostIdentity& post) const;
   bool CountsResponse(const ObjectiveState& o, const InboxFact& fact) const;
   // program_facts.cc: one post's record with its latest engagement.
@@ -241,14 +249,16 @@ class ProgramFigures {
 
   FiguresObserver* const observer_;
   mutable std::mutex mu_;
-  absl::flat_hash_set<std::string> seen_event_ids_;
-  std::map<std::string, PostFact, std::less<>> published_;
-  std::set<std::pair<std::string, v1::PostState>> failed_;
-  std::map<std::string, PostFact, std::less<>> failed_for_good_;  // FAILED posts, by name
+  SeenIds seen_event_ids_;
+  // Hash maps keyed by resource name: the replay looks one up per event, and
+  // Facts() sorts what it lists, so nothing depends on their order.
+  absl::node_hash_map<std::string, PostFact> published_;
+  absl::flat_hash_set<std::pair<std::string, v1::PostState>> failed_;
+  absl::node_hash_map<std::string, PostFact> failed_for_good_;  // FAILED posts, by name
   std::map<std::string, AccountRecord, std::less<>> accounts_;
   std::set<std::string, std::less<>> spokes_;
-  std::map<std::string, MentionFact, std::less<>> mentions_;
-  std::map<std::string, InboxFact, std::less<>> inbox_;
+  absl::node_hash_map<std::string, MentionFact> mentions_;
+  absl::node_hash_map<std::string, InboxFact> inbox_;
   std::map<std::string, ObjectiveState, std::less<>> objectives_;
   std::map<v1::Network, int64_t> published_by_network_;
   std::map<std::pair<v1::Network, v1::PostState>, int64_t> failed_by_network_state_;
@@ -259,10 +269,10 @@ class ProgramFigures {
   // Counts `post` as needing a human from `since`, unless it was published or
   // changed by a person later. Called with mu_; true when the figure rose.
   bool RaiseNeedsHuman(const v1::Post& post, absl::Time since);
-  std::map<std::string, NeedsHumanFact, std::less<>> needs_human_;  // by post name
+  absl::flat_hash_map<std::string, NeedsHumanFact> needs_human_;  // by post name
   std::map<v1::Network, int64_t> needs_human_by_network_;
   // The latest update_time of each post's scheduled/cancelled events.
-  std::map<std::string, absl::Time, std::less<>> post_changed_at_;
+  absl::flat_hash_map<std::string, absl::Time> post_changed_at_;
   std::map<v1::Sentiment, int64_t> mentions_by_sentiment_;
   EngagementFigures engagement_;
   int64_t open_items_ = 0;
