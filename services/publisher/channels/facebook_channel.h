@@ -81,7 +81,8 @@ class FacebookChannel final : public Channel {
   absl::StatusOr<std::vector<RemotePost>> ListRecent(std::string_view account, absl::Time since,
                                                      int limit) override;
   // likes = all reactions, shares, replies = comments; impressions and clicks
-  // are -1 (they need the Page Insights permission: not read).
+  // from the post's insights (post_impressions, post_clicks), -1 when the token
+  // lacks the insights permission (Graph's "(#10)").
   absl::StatusOr<Engagement> ReadEngagement(std::string_view account,
                                             std::string_view external_id) override;
   // followers_count of GET /{page-id}?fields=followers_count (the Page's followers).
