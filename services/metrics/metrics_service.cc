@@ -174,7 +174,8 @@ v1::WeeklyReport MetricsService::BuildReport(const std::string& spoke, const Iso
       {.start = week.start - absl::Hours(24 * 7), .end = week.start, .spoke = spoke});
   in.recent_facts =
       figures_.Facts({.start = week.end() - kEvergreenLookback, .end = week.end(), .spoke = spoke});
-  for (ObjectiveFigure& figure : figures_.Summary().objectives)
+  // A past week's report shows its objectives as they stood when it ended.
+  for (ObjectiveFigure& figure : figures_.ObjectivesAsOf(std::min(in.now, week.end())))
     if (spoke.empty() || figure.spoke == spoke) in.objectives.push_back(std::move(figure));
   // Accounts whose audience engages more at other hours than their cadence posts.
   for (const AccountRecord& account : figures_.Accounts(spoke)) {

@@ -97,7 +97,17 @@ bool ProgramFigures::CountsResponse(const ObjectiveState& o, const InboxFact& fa
   return o.spoke.empty() || o.spoke == fact.spoke;
 }
 
-void ProgramFigures::Backfill(ObjectiveState& o) {
+bool ProgramFigures::CountsMention(const ObjectiveState& o, const MentionFact& fact) const {
+  if (!InWindow(o, fact.time) || !InScope(o, fact.network)) return false;
+  return o.spoke.empty() || o.spoke == fact.spoke;
+}
+
+bool ProgramFigures::CountsClosed(const ObjectiveState& o, const InboxFact& fact) const {
+  if (!fact.closed || !InWindow(o, fact.close_time) || !InScope(o, fact.network)) return false;
+  return o.spoke.empty() || o.spoke == fact.spoke;
+}
+
+void ProgramFigures::Backfill(ObjectiveState& o) const {
   switch (o.objective.kpi()) {
     case v1::KPI_POSTS_PUBLISHED:
       for (const auto& [name, fact] : published_)
@@ -110,7 +120,7 @@ void ProgramFigures::Backfill(ObjectiveState& o) {
     case v1::KPI_NEGATIVE_MENTION_RATIO:
       for (const auto& [name, fact] : mentions_) {
         if (fact.sentiment == v1::SENTIMENT_UNSPECIFIED) continue;
-        if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
+        if (!CountsMention(o, fact)) continue;
         ++o.classified;
         if (fact.sentiment == v1::SENTIMENT_POSITIVE) ++o.positive;
         if (fact.sentiment == v1::SENTIMENT_NEGATIVE) ++o.negative;
@@ -118,7 +128,7 @@ void ProgramFigures::Backfill(ObjectiveState& o) {
       break;
     case v1::KPI_INBOX_ITEMS_CLOSED:
       for (const auto& [name, fact] : inbox_)
-        if (fact.closed && InWindow(o, fact.close_time) && InScope(o, fact.network)) ++o.count;
+        if (CountsClosed(o, fact)) ++o.count;
       break;
     case v1::KPI_ENGAGEMENT_RATE:
     case v1::KPI_REACH:

@@ -75,11 +75,10 @@ void ProgramFigures::CountPost(const PostFact& fact) {
 void ProgramFigures::CountMention(const MentionFact& fact) {
   if (fact.sentiment == v1::SENTIMENT_UNSPECIFIED) return;  // not classified
   for (auto& [name, o] : objectives_) {
-    // Mentions are not attributed to a spoke yet, so a spoke scope does not narrow them.
     if (o.objective.kpi() != v1::KPI_POSITIVE_MENTION_RATIO &&
         o.objective.kpi() != v1::KPI_NEGATIVE_MENTION_RATIO)
       continue;
-    if (!InWindow(o, fact.time) || !InScope(o, fact.network)) continue;
+    if (!CountsMention(o, fact)) continue;
     ++o.classified;
     if (fact.sentiment == v1::SENTIMENT_POSITIVE) ++o.positive;
     if (fact.sentiment == v1::SENTIMENT_NEGATIVE) ++o.negative;
@@ -89,9 +88,8 @@ void ProgramFigures::CountMention(const MentionFact& fact) {
 
 void ProgramFigures::CountClosed(const InboxFact& fact) {
   for (auto& [name, o] : objectives_) {
-    // Inbox items are not attributed to a spoke yet either.
     if (o.objective.kpi() != v1::KPI_INBOX_ITEMS_CLOSED) continue;
-    if (!InWindow(o, fact.close_time) || !InScope(o, fact.network)) continue;
+    if (!CountsClosed(o, fact)) continue;
     ++o.count;
     NotifyObjective(o);
   }
@@ -249,6 +247,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyInboxClosed(std::string_view ev
   // on having seen the created event.
   if (IsSet(item.create_time())) fact.create_time = ToTime(item.create_time());
   fact.close_time = IsSet(item.close_time()) ? ToTime(item.close_time()) : event_time;
+  if (fact.spoke.empty()) fact.spoke = NormaliseSpoke(item.spoke());  // before counting
   ++closed_items_;
   std::optional<absl::Duration> response;
   if (fact.create_time && fact.close_time >= *fact.create_time)
@@ -349,6 +348,24 @@ void ProgramFigures::ReserveEvents(int64_t events) {
   if (events <= 0) return;
   std::lock_guard lock(mu_);
   seen_event_ids_.Reserve(seen_event_ids_.size() + static_cast<size_t>(events));
+}
+
+std::vector<ObjectiveFigure> ProgramFigures::ObjectivesAsOf(absl::Time as_of) const {
+  std::lock_guard lock(mu_);
+  std::vector<ObjectiveFigure> out;
+  out.reserve(objectives_.size());
+  for (const auto& [name, o] : objectives_) {
+    ObjectiveState then;
+    then.objective = o.objective;
+    then.spoke = o.spoke;
+    then.start = o.start;
+    then.end = std::min(o.end, as_of);
+    if (then.end > then.start) Backfill(then);
+    ObjectiveFigure figure = FigureOf(then);
+    figure.end = o.end;  // the objective's own window, counted up to as_of
+    out.push_back(std::move(figure));
+  }
+  return out;
 }
 
 SummaryFigures ProgramFigures::Summary() const {

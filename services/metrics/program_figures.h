@@ -165,6 +165,10 @@ class ProgramFigures {
   // so the seen-id set does not grow step by step.
   void ReserveEvents(int64_t events);
   SummaryFigures Summary() const;
+  // Every objective as it stood at `as_of`: counted over its window cut at
+  // as_of (the figure keeps its own start and end). Engagement figures use each
+  // post's latest reading, which may be later than as_of.
+  std::vector<ObjectiveFigure> ObjectivesAsOf(absl::Time as_of) const;
   // nullopt when no objective of that name ("objectives/{id}") was created.
   std::optional<ObjectiveFigure> Objective(std::string_view name) const;
   int64_t events_applied() const;
@@ -238,12 +242,16 @@ class ProgramFigures {
   void NoteInboxTimes(InboxFact& fact, const v1::InboxItem& item,
                       std::optional<absl::Time> answered_at = std::nullopt);
   bool CountsPost(const ObjectiveState& o, const PostIdentity& post) const;
+  // A mention or a closed item counts for `o` when in its window, network and
+  // spoke (the spoke the mention addresses, the spoke the item is routed to).
+  bool CountsMention(const ObjectiveState& o, const MentionFact& fact) const;
+  bool CountsClosed(const ObjectiveState& o, const InboxFact& fact) const;
   bool CountsResponse(const ObjectiveState& o, const InboxFact& fact) const;
   // program_facts.cc: one post's record with its latest engagement.
   PostRecord RecordOf(const std::string& name, const PostFact& fact) const;
   static PostFact PostFactOf(const v1::Post& post, absl::Time time);
   // Counts the facts already applied towards a new objective (objective_figures.cc).
-  void Backfill(ObjectiveState& o);
+  void Backfill(ObjectiveState& o) const;
   ObjectiveFigure FigureOf(const ObjectiveState& o) const;
   void NotifyObjective(const ObjectiveState& o);
 

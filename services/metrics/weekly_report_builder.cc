@@ -321,8 +321,10 @@ v1::WeeklyReport BuildWeeklyReport(const WeeklyReportInputs& in) {
   *r.mutable_start_time() = ToProto(in.week.start);
   *r.mutable_end_time() = ToProto(in.week.end());
   *r.mutable_compute_time() = ToProto(in.now);
+  // Pace is judged at the week's end, or now for the week under way.
+  const absl::Time judged_at = std::min(in.now, in.week.end());
   for (const ObjectiveFigure& figure : in.objectives)
-    if (figure.measured) *r.add_objectives() = ProgressOf(figure, in.now);
+    if (figure.measured) *r.add_objectives() = ProgressOf(figure, judged_at);
   AddTotals(in, r);
   AddDays(in, r);
   AddBestAndWorst(in, r);

@@ -26,12 +26,13 @@ struct CadenceHint {
 struct WeeklyReportInputs {
   std::string spoke;  // "spokes/{spoke}"; empty for the hub
   IsoWeek week;
-  FactsSnapshot week_facts;                 // [week.start, week.end)
-  FactsSnapshot previous_facts;             // the week before (its mentions are read)
-  FactsSnapshot recent_facts;               // the 28 days to week.end (evergreen recurrences)
-  std::vector<ObjectiveFigure> objectives;  // of the scope
+  FactsSnapshot week_facts;      // [week.start, week.end)
+  FactsSnapshot previous_facts;  // the week before (its mentions are read)
+  FactsSnapshot recent_facts;    // the 28 days to week.end (evergreen recurrences)
+  // Of the scope, as they stood at the week's end (now, for the week under way).
+  std::vector<ObjectiveFigure> objectives;
   std::vector<CadenceHint> cadence_hints;
-  absl::Time now;  // compute time: objectives are shown as they stand now
+  absl::Time now;  // compute time
 };
 
 // Thresholds (docs/measurement.md).

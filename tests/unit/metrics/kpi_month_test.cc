@@ -56,6 +56,7 @@ struct SimMention {
   v1::Network network;
   v1::Sentiment sentiment;
   absl::Time at;
+  std::string spoke;  // of the account it addresses; empty: an account of no spoke
 };
 struct SimInbox {
   v1::Network network;
@@ -175,8 +176,13 @@ class KpiMonthTest : public ::testing::Test {
                                                    v1::SENTIMENT_UNSPECIFIED};
     for (int i = 0; i < 300; ++i) {
       SimMention m{kNetworks[Pick(3)], sentiments[Pick(4)], Day(Uniform(0, kDays))};
+      // One mention in four addresses an account named outside any spoke.
+      if (Pick(4) != 0) m.spoke = kSpokes[Pick(3)];
       mentions_.push_back(m);
       auto ev = test_events::Mention(absl::StrCat("mentions/m", i), m.network, m.sentiment, m.at);
+      ev.mutable_mention()->set_account(m.spoke.empty()
+                                            ? std::string("legacy-account")
+                                            : absl::StrCat("spokes/", m.spoke, "/accounts/main"));
       steps_.push_back([id = NextId(), ev](ProgramFigures& f) {
         return f.ApplyMentionClassified(id, T0(), ev);
       });
@@ -232,13 +238,15 @@ class KpiMonthTest : public ::testing::Test {
         v1::KPI_POSTS_PUBLISHED,        v1::KPI_REACH,
         v1::KPI_ENGAGEMENT_RATE,        v1::KPI_LINK_CLICKS,
         v1::KPI_FOLLOWER_GROWTH,        v1::KPI_POSITIVE_MENTION_RATIO,
-        v1::KPI_NEGATIVE_MENTION_RATIO, v1::KPI_INBOX_FIRST_RESPONSE_SECONDS};
+        v1::KPI_NEGATIVE_MENTION_RATIO, v1::KPI_INBOX_FIRST_RESPONSE_SECONDS,
+        v1::KPI_INBOX_ITEMS_CLOSED};
     for (v1::Kpi kpi : kpis)
       for (size_t s = 0; s < scopes.size(); ++s) {
         // Mentions and inbox items carry no campaign: those objectives have none.
         const bool campaignless =
             kpi == v1::KPI_FOLLOWER_GROWTH || kpi == v1::KPI_POSITIVE_MENTION_RATIO ||
-            kpi == v1::KPI_NEGATIVE_MENTION_RATIO || kpi == v1::KPI_INBOX_FIRST_RESPONSE_SECONDS;
+            kpi == v1::KPI_NEGATIVE_MENTION_RATIO || kpi == v1::KPI_INBOX_FIRST_RESPONSE_SECONDS ||
+            kpi == v1::KPI_INBOX_ITEMS_CLOSED;
         if (campaignless && !scopes[s].campaign.empty()) continue;
         AddObjective(absl::StrCat("k", static_cast<int>(kpi), "-s", s), kpi, scopes[s]);
       }
@@ -298,6 +306,8 @@ class KpiMonthTest : public ::testing::Test {
         return MentionShare(s, v1::SENTIMENT_NEGATIVE);
       case v1::KPI_INBOX_FIRST_RESPONSE_SECONDS:
         return MedianResponse(s);
+      case v1::KPI_INBOX_ITEMS_CLOSED:
+        return ItemsClosed(s);
       default:
         ADD_FAILURE() << "no expectation for " << v1::Kpi_Name(kpi);
         return -1;
@@ -328,10 +338,23 @@ class KpiMonthTest : public ::testing::Test {
     for (const SimMention& m : mentions_) {
       if (!InWindow(m.at) || m.sentiment == v1::SENTIMENT_UNSPECIFIED) continue;
       if (s.network != v1::NETWORK_UNSPECIFIED && s.network != m.network) continue;
+      if (!s.spoke.empty() && s.spoke != m.spoke) continue;
       ++classified;
       if (m.sentiment == which) ++hits;
     }
     return classified == 0 ? 0 : static_cast<double>(hits) / static_cast<double>(classified);
+  }
+
+  // Items closed in the window (by close time), in the scope's network and spoke.
+  double ItemsClosed(const Scope& s) const {
+    int64_t closed = 0;
+    for (const SimInbox& item : inbox_) {
+      if (!item.closed || !InWindow(*item.closed)) continue;
+      if (s.network != v1::NETWORK_UNSPECIFIED && s.network != item.network) continue;
+      if (!s.spoke.empty() && s.spoke != item.spoke) continue;
+      ++closed;
+    }
+    return static_cast<double>(closed);
   }
 
   double MedianResponse(const Scope& s) const {

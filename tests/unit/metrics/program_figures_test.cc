@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include <gtest/gtest.h>
 
 #include "tests/unit/metrics/metrics_test_events.h"
@@ -443,6 +444,93 @@ TEST(ProgramFiguresTest, InboxItemsClosedObjective) {
                   .ok());
   EXPECT_DOUBLE_EQ(f.Objective("objectives/answer")->current, 2);
   EXPECT_DOUBLE_EQ(f.Objective("objectives/answer")->ratio, 0.2);
+}
+
+// A spoke's mention and inbox objectives count only what addresses that spoke:
+// the mention's account, the spoke the item is routed to. Counted live and when
+// the objective is created after its facts.
+TEST(ProgramFiguresTest, SpokeScopedMentionAndInboxObjectivesCountOnlyTheirSpoke) {
+  for (bool objectives_first : {true, false}) {
+    SCOPED_TRACE(objectives_first ? "objectives first" : "facts first");
+    ProgramFigures f;
+    const absl::Time start = T0();
+    const absl::Time end = T0() + absl::Hours(24);
+    auto create_objectives = [&] {
+      ASSERT_TRUE(f.ApplyObjectiveCreated(
+                       "o1", T0(),
+                       Objective("objectives/stmarys-positive", v1::KPI_POSITIVE_MENTION_RATIO, 0.8,
+                                 start, end, "spokes/stmarys"))
+                      .ok());
+      ASSERT_TRUE(
+          f.ApplyObjectiveCreated("o2", T0(),
+                                  Objective("objectives/stmarys-closed", v1::KPI_INBOX_ITEMS_CLOSED,
+                                            10, start, end, "stmarys"))
+              .ok());
+    };
+    if (objectives_first) create_objectives();
+    auto mention = [&](const char* id, const char* account, v1::Sentiment sentiment) {
+      v1::MentionClassified m = Mention(absl::StrCat("mentions/", id), v1::NETWORK_X, sentiment,
+                                        start + absl::Minutes(1));
+      m.mutable_mention()->set_account(account);
+      ASSERT_TRUE(f.ApplyMentionClassified(id, T0(), m).ok());
+    };
+    mention("m1", kStMarysX, v1::SENTIMENT_POSITIVE);
+    mention("m2", kStMarysFb, v1::SENTIMENT_NEGATIVE);
+    mention("m3", kClinicX, v1::SENTIMENT_NEGATIVE);  // another spoke's
+    mention("m4", kClinicX, v1::SENTIMENT_NEGATIVE);
+    auto closed = [&](const char* id, const char* spoke) {
+      v1::InboxItemChanged item = Inbox(absl::StrCat("inboxItems/", id),
+                                        v1::INBOX_ITEM_STATE_CLOSED, start, start + absl::Hours(1));
+      item.mutable_inbox_item()->set_spoke(spoke);
+      ASSERT_TRUE(f.ApplyInboxClosed(id, T0(), item).ok());
+    };
+    closed("i1", "stmarys");
+    closed("i2", "spokes/stmarys");
+    closed("i3", "clinic");
+    if (!objectives_first) create_objectives();
+    EXPECT_DOUBLE_EQ(f.Objective("objectives/stmarys-positive")->current, 0.5);
+    EXPECT_DOUBLE_EQ(f.Objective("objectives/stmarys-closed")->current, 2);
+  }
+}
+
+// A past week's report shows its objectives as they stood when the week ended:
+// counted up to then, judged at then, with their own window kept.
+TEST(ProgramFiguresTest, ObjectivesAsOfCountUpToThatTime) {
+  ProgramFigures f;
+  const absl::Time start = T0();
+  const absl::Time end = T0() + absl::Hours(24 * 28);
+  const absl::Time week_end = T0() + absl::Hours(24 * 7);
+  ASSERT_TRUE(
+      f.ApplyObjectiveCreated(
+           "o1", T0(), Objective("objectives/posts", v1::KPI_POSTS_PUBLISHED, 40, start, end))
+          .ok());
+  ASSERT_TRUE(
+      f.ApplyObjectiveCreated(
+           "o2", T0(), Objective("objectives/answered", v1::KPI_INBOX_ITEMS_CLOSED, 10, start, end))
+          .ok());
+  int n = 0;
+  for (absl::Time at : {start, week_end - absl::Seconds(1), week_end, week_end + absl::Hours(30)}) {
+    ++n;
+    ASSERT_TRUE(
+        f.ApplyPostPublished(absl::StrCat("p", n), T0(),
+                             Published(absl::StrCat("posts/", n), kStMarysX, v1::NETWORK_X, at))
+            .ok());
+    ASSERT_TRUE(f.ApplyInboxClosed(
+                     absl::StrCat("i", n), T0(),
+                     Inbox(absl::StrCat("inboxItems/", n), v1::INBOX_ITEM_STATE_CLOSED, start, at))
+                    .ok());
+  }
+  std::map<std::string, ObjectiveFigure> then;
+  for (ObjectiveFigure& figure : f.ObjectivesAsOf(week_end)) then[figure.name] = figure;
+  ASSERT_EQ(then.size(), 2u);
+  EXPECT_DOUBLE_EQ(then["objectives/posts"].current, 2);
+  EXPECT_DOUBLE_EQ(then["objectives/posts"].ratio, 2.0 / 40);
+  EXPECT_EQ(then["objectives/posts"].end, end);
+  EXPECT_DOUBLE_EQ(then["objectives/answered"].current, 2);
+  // Now, all four count; before the window, none.
+  EXPECT_DOUBLE_EQ(f.Objective("objectives/posts")->current, 4);
+  for (const ObjectiveFigure& figure : f.ObjectivesAsOf(start - absl::Hours(1)))
+    EXPECT_DOUBLE_EQ(figure.current, 0) << figure.name;
 }
 
 TEST(ProgramFiguresTest, OnlyAKpiOutsideTheEnumIsUnmeasured) {
