@@ -11,6 +11,7 @@
 #include "absl/time/civil_time.h"
 
 #include "services/common/base/strings.h"
+#include "services/common/base/weekday.h"
 
 namespace carecast::listener {
 namespace {
@@ -23,26 +24,6 @@ constexpr int kMaxDaysSearched = 3660;
 constexpr int kMaxBusinessDays = 60;
 constexpr std::array<std::string_view, 7> kDayNames = {"mon", "tue", "wed", "thu",
                                                        "fri", "sat", "sun"};
-
-int WeekIndex(absl::CivilDay day) {
-  switch (absl::GetWeekday(day)) {
-    case absl::Weekday::monday:
-      return 0;
-    case absl::Weekday::tuesday:
-      return 1;
-    case absl::Weekday::wednesday:
-      return 2;
-    case absl::Weekday::thursday:
-      return 3;
-    case absl::Weekday::friday:
-      return 4;
-    case absl::Weekday::saturday:
-      return 5;
-    case absl::Weekday::sunday:
-      return 6;
-  }
-  return 0;
-}
 
 // The instant of `minute` after local midnight of `day`, DST-safe: a skipped
 // local time maps to the transition, a repeated one to its first occurrence.
@@ -58,7 +39,7 @@ struct Window {
 };
 
 std::optional<Window> WindowOf(absl::CivilDay day, const BusinessHours& hours) {
-  const std::optional<OpenInterval>& interval = hours.week[WeekIndex(day)];
+  const std::optional<OpenInterval>& interval = hours.week[common::DaysSinceMonday(day)];
   if (!interval) return std::nullopt;
   return Window{LocalInstant(day, interval->open_minute, hours.zone),
                 LocalInstant(day, interval->close_minute, hours.zone)};

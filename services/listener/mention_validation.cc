@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
+#include "services/common/base/account_name.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 #include "services/common/base/utf8.h"
@@ -17,11 +18,7 @@ namespace carecast::listener {
 namespace {
 
 // "spokes/{spoke}/accounts/{account}" with both ids valid.
-bool IsAccountName(std::string_view name) {
-  const std::vector<absl::string_view> parts = absl::StrSplit(common::AsAbsl(name), '/');
-  return parts.size() == 4 && parts[0] == "spokes" && common::IsValidId(common::AsStd(parts[1])) &&
-         parts[2] == "accounts" && common::IsValidId(common::AsStd(parts[3]));
-}
+bool IsAccountName(std::string_view name) { return common::ParseAccountIds(name).has_value(); }
 
 absl::Status Reject(std::string* reason, std::string_view label, const std::string& message) {
   *reason = std::string(label);

@@ -13,7 +13,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 
+#include "services/common/base/account_name.h"
 #include "services/common/base/ids.h"
+#include "services/common/base/weekday.h"
 #include "services/common/cadence/cadence.h"
 #include "services/common/cadence/recurrence.h"
 
@@ -30,13 +32,9 @@ constexpr size_t kMaxWeekInstances = kMinutesPerWeek / 5 + 1;
 constexpr std::array<const char*, 7> kDayNames = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 constexpr std::array<const char*, 7> kDayCodes = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
 
-// 0 = Monday .. 6 = Sunday (absl::Weekday's order).
-int DayIndex(absl::CivilDay day) { return static_cast<int>(absl::GetWeekday(day)); }
 
 absl::Status CheckAccountName(const std::string& name) {
-  const std::vector<std::string> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "spokes" || parts[2] != "accounts" ||
-      !common::IsValidId(parts[1]) || !common::IsValidId(parts[3])) {
+  if (!common::ParseAccountIds(name)) {
     return absl::InvalidArgumentError("account must be spokes/{spoke}/accounts/{account}");
   }
   return absl::OkStatus();
@@ -124,10 +122,10 @@ History BuildHistory(const std::vector<PostEngagementSample>& posts, const absl:
     }
     const absl::CivilHour local = absl::ToCivilHour(post.publish_time, zone);
     const absl::CivilDay day(local);
-    const int index = DayIndex(day) * 24 + local.hour();
+    const int index = common::DaysSinceMonday(day) * 24 + local.hour();
     history.pools[index].Add(post);
     history.account.Add(post);
-    weeks.insert(day - DayIndex(day));
+    weeks.insert(day - common::DaysSinceMonday(day));
   }
   history.weeks = static_cast<int>(weeks.size());
   const double account_rate = history.account.Rate();

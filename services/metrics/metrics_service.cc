@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
+#include "services/common/base/account_name.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
@@ -134,14 +135,12 @@ absl::StatusOr<v1::WeeklyReport> MetricsService::GetWeeklyReport(
 
 absl::StatusOr<v1::GetBestTimesResponse> MetricsService::GetBestTimes(
     const v1::GetBestTimesRequest& request, const common::SpokeScope& scope) const {
-  const std::string spoke = SpokeOfAccount(request.account());
-  const std::string_view account_id =
-      std::string_view(request.account()).substr(request.account().rfind('/') + 1);
-  if (spoke.empty() || !common::IsValidId(spoke.substr(7)) || !common::IsValidId(account_id)) {
+  const std::optional<common::AccountIds> ids = common::ParseAccountIds(request.account());
+  if (!ids) {
     return absl::InvalidArgumentError(
         "account: must be spokes/{spoke}/accounts/{account} with ids of 1-63 characters [a-z0-9-]");
   }
-  RETURN_IF_ERROR(scope.RequireRead(spoke));
+  RETURN_IF_ERROR(scope.RequireRead(absl::StrCat("spokes/", ids->spoke)));
   std::optional<AccountRecord> account = figures_.Account(request.account());
   if (!account) return absl::NotFoundError(absl::StrCat(request.account(), " not found"));
   return BestTimesOf(*account, request.top());

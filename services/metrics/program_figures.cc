@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
+#include "services/common/base/account_name.h"
 #include "services/common/base/strings.h"
 #include "services/metrics/figure_labels.h"
 
@@ -25,10 +26,8 @@ std::string NormaliseSpoke(const std::string& spoke) {
 }  // namespace
 
 std::string SpokeOfAccount(std::string_view account) {
-  std::vector<absl::string_view> parts = absl::StrSplit(common::AsAbsl(account), '/');
-  if (parts.size() != 4 || parts[0] != "spokes" || parts[1].empty() || parts[2] != "accounts")
-    return "";
-  return absl::StrCat("spokes/", parts[1]);
+  std::optional<common::AccountIds> ids = common::ParseAccountIds(account);
+  return ids ? absl::StrCat("spokes/", ids->spoke) : std::string();
 }
 
 bool ProgramFigures::SeenBefore(std::string_view event_id) {

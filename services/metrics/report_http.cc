@@ -13,11 +13,7 @@ namespace carecast::metrics {
 namespace {
 
 common::HttpResponse Error(int status, std::string_view reason) {
-  common::HttpResponse response;
-  response.status = status;
-  response.body = std::string("{\"error\":\"").append(reason).append("\"}");
-  if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"report\"");
-  return response;
+  return common::HttpErrorResponse(status, reason, "report");
 }
 
 }  // namespace

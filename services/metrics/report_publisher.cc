@@ -24,7 +24,8 @@ ReportPublisher::ReportPublisher(ReportPublisherOptions options, const MetricsSe
       figures_(figures),
       bus_(bus),
       clock_(clock),
-      logger_(logger) {}
+      logger_(logger),
+      ticker_(options_.tick, [this] { Tick(clock_.Now()); }) {}
 
 ReportPublisher::~ReportPublisher() { Stop(); }
 
@@ -71,29 +72,8 @@ int ReportPublisher::Tick(absl::Time now) {
   return published;
 }
 
-void ReportPublisher::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable() || options_.tick <= absl::ZeroDuration()) return;
-  thread_ = std::thread([this] { Run(); });
-}
+void ReportPublisher::Start() { ticker_.Start(); }
 
-void ReportPublisher::Run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    Tick(clock_.Now());
-    lock.lock();
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.tick), [this] { return stopping_; });
-  }
-}
-
-void ReportPublisher::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void ReportPublisher::Stop() { ticker_.Stop(); }
 
 }  // namespace carecast::metrics

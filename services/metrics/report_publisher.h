@@ -23,6 +23,7 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/base/periodic_runner.h"
 #include "services/common/bus/event_bus.h"
 #include "services/metrics/metrics_service.h"
 #include "services/metrics/weekly_report_builder.h"
@@ -57,8 +58,6 @@ class ReportPublisher {
   static std::string EventIdOf(std::string_view report_name);
 
  private:
-  void Run();
-
   const ReportPublisherOptions options_;
   const MetricsService& service_;
   const ProgramFigures& figures_;
@@ -66,11 +65,9 @@ class ReportPublisher {
   const common::Clock& clock_;
   common::Logger& logger_;
 
-  std::mutex mu_;  // guards published_, stopping_
-  std::condition_variable cv_;
+  std::mutex mu_;                                 // guards published_
   std::set<std::string, std::less<>> published_;  // event ids in the stream
-  bool stopping_ = false;
-  std::thread thread_;
+  common::PeriodicRunner ticker_;                 // last: stopped before the rest is destroyed
 };
 
 }  // namespace carecast::metrics

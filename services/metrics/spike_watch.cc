@@ -52,7 +52,8 @@ SpikeWatch::SpikeWatch(SpikeWatchOptions options, common::EventBus& bus, const c
                   .Name("carecast_alerts_active")
                   .Help("Spike and crisis alerts raised and not yet resolved, by severity.")
                   .Register(registry)),
-      detector_(options_.detector) {
+      detector_(options_.detector),
+      ticker_(options_.tick, [this] { Tick(clock_.Now()); }) {
   for (AlertSeverity s : {AlertSeverity::kWarning, AlertSeverity::kSevere}) {
     raised_.Add({{"severity", std::string(AlertSeverityName(s))}});
     active_.Add({{"severity", std::string(AlertSeverityName(s))}});
@@ -155,31 +156,16 @@ int SpikeWatch::Tick(absl::Time now) {
 }
 
 void SpikeWatch::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  // The interval that closed as the replay caught up is still news.
-  live_from_ = clock_.Now() - options_.detector.interval;
-  if (options_.tick <= absl::ZeroDuration()) return;
-  thread_ = std::thread([this] { Run(); });
-}
-
-void SpikeWatch::Run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    Tick(clock_.Now());
-    lock.lock();
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.tick), [this] { return stopping_; });
-  }
-}
-
-void SpikeWatch::Stop() {
   {
     std::lock_guard lock(mu_);
-    stopping_ = true;
+    if (started_) return;
+    started_ = true;
+    // The interval that closed as the replay caught up is still news.
+    live_from_ = clock_.Now() - options_.detector.interval;
   }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  ticker_.Start();
 }
+
+void SpikeWatch::Stop() { ticker_.Stop(); }
 
 }  // namespace carecast::metrics

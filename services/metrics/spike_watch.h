@@ -14,11 +14,9 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -33,6 +31,7 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/base/periodic_runner.h"
 #include "services/common/bus/event_bus.h"
 #include "services/metrics/spike_detector.h"
 
@@ -70,7 +69,6 @@ class SpikeWatch {
 
  private:
   v1::Alert ToProto(const SpikeAlert& alert) const;
-  void Run();
 
   const SpikeWatchOptions options_;
   common::EventBus& bus_;
@@ -79,14 +77,13 @@ class SpikeWatch {
   prometheus::Family<prometheus::Counter>& raised_;
   prometheus::Family<prometheus::Gauge>& active_;
 
-  std::mutex mu_;  // guards detector_, published_, live_from_, stopping_
+  std::mutex mu_;  // guards detector_, published_, live_from_
   SpikeDetector detector_;
   std::set<std::string> published_;    // event ids already in the stream
   std::vector<common::Event> unsent_;  // refused by the bus; retried first at the next tick
   absl::Time live_from_ = absl::InfiniteFuture();
-  bool stopping_ = false;
-  std::condition_variable cv_;
-  std::thread thread_;
+  bool started_ = false;  // guarded by mu_
+  common::PeriodicRunner ticker_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace carecast::metrics

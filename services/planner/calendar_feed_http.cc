@@ -10,11 +10,7 @@ namespace {
 constexpr std::string_view kSuffix = ".ics";
 
 common::HttpResponse Error(int status, std::string_view reason) {
-  common::HttpResponse response;
-  response.status = status;
-  response.body = std::string("{\"error\":\"").append(reason).append("\"}");
-  if (status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"feed\"");
-  return response;
+  return common::HttpErrorResponse(status, reason, "feed");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "carecast/v1/events.pb.h"
 #include "carecast/v1/resources.pb.h"
 
+#include "services/common/base/account_name.h"
 #include "services/common/base/status_macros.h"
 #include "services/common/bus/event_catalogue.h"
 #include "services/common/bus/event_codec.h"
@@ -70,10 +71,9 @@ absl::StatusOr<std::optional<common::IndexPlacement>> PostPlacement(
 // The organisation bucket's key of the account "spokes/{s}/accounts/{a}":
 // "accounts.{s}.{a}" (the planner's AccountKey, services/planner/resource_names.h).
 std::optional<std::string> AccountKeyOf(std::string_view name) {
-  std::vector<absl::string_view> parts =
-      absl::StrSplit(absl::string_view(name.data(), name.size()), '/');
-  if (parts.size() != 4 || parts[0] != "spokes" || parts[2] != "accounts") return std::nullopt;
-  return absl::StrCat(std::string(kAccountKeyPrefix), parts[1], ".", parts[3]);
+  std::optional<common::AccountIds> ids = common::ParseAccountIds(name);
+  if (!ids) return std::nullopt;
+  return absl::StrCat(std::string(kAccountKeyPrefix), ids->spoke, ".", ids->account);
 }
 
 absl::StatusOr<v1::Account> AccountFromEntry(common::KvEntry entry) {

@@ -4,7 +4,8 @@
 //   node tests/monitoring/check-metric-names.mjs --allow-registered URL...
 // The live form is the real check (the Prometheus scrape test runs it against the
 // running suite); --sources is a quick offline pre-check. A labelled family shows no
-// line on /metrics until a label set is used (prometheus-cpp prints no empty family):
+// line on /metrics until a label set is used (prometheus-cpp and common::SeriesTable
+// print no empty family):
 // --allow-registered accepts such names when the sources register them, and lists
 // them, so that a run that never hit e.g. a failure still passes but says so.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -30,6 +31,8 @@ function sourceNames() {
           if (m[1] === 'Histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m[2] + s);
           if (m[1] === 'Summary') for (const s of ['_sum', '_count']) names.add(m[2] + s);
         }
+        // common::SeriesTable families: table.AddCounter("name", ...) / AddGauge.
+        for (const m of text.matchAll(/\.Add(Counter|Gauge)\(\s*"([a-z_:][a-z0-9_:]*)"/g)) names.add(m[2]);
       }
     }
   };

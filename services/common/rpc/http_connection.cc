@@ -180,13 +180,6 @@ HttpRequestParser::State ReadRequest(int fd, const HttpConnectionOptions& option
 
 }  // namespace
 
-std::string HttpErrorJson(std::string_view reason) {
-  std::string out = "{\"error\":\"";
-  out.append(reason);  // fixed ASCII reasons only
-  out += "\"}";
-  return out;
-}
-
 std::string SerializeHttpResponse(const HttpResponse& response, bool keep_alive, bool head_only) {
   std::string out = "HTTP/1.1 " + std::to_string(response.status) + " ";
   out.append(StatusText(response.status));

@@ -41,8 +41,6 @@ void ServeHttpConnection(int fd, const HttpConnectionOptions& options, const Htt
 // them are dropped), then the body unless `head_only`.
 std::string SerializeHttpResponse(const HttpResponse& response, bool keep_alive, bool head_only);
 
-// {"error":"<reason>"}; reasons are fixed ASCII sentences.
-std::string HttpErrorJson(std::string_view reason);
 
 // Best effort, never blocks: answers 503 "too many connections" on a socket
 // the server will not serve.

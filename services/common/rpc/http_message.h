@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,5 +39,25 @@ struct HttpResponse {
   // Extra response headers (ETag, Cache-Control, ...).
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+// {"error": reason}, the body of every error answer (fixed ASCII reasons only).
+inline std::string HttpErrorJson(std::string_view reason) {
+  std::string out = "{\"error\":\"";
+  out.append(reason);
+  out += "\"}";
+  return out;
+}
+
+// An error answer with that body. A 401 names `bearer_realm` in
+// WWW-Authenticate when one is given.
+inline HttpResponse HttpErrorResponse(int status, std::string_view reason,
+                                      std::string_view bearer_realm = {}) {
+  HttpResponse response{status, "application/json", HttpErrorJson(reason), {}};
+  if (status == 401 && !bearer_realm.empty()) {
+    response.headers.emplace_back("WWW-Authenticate",
+                                  std::string("Bearer realm=\"").append(bearer_realm) + "\"");
+  }
+  return response;
+}
 
 }  // namespace carecast::common

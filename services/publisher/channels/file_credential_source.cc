@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "services/common/base/account_name.h"
 #include "services/common/base/ids.h"
 #include "services/common/base/strings.h"
 #include "services/publisher/channels/channel.h"
@@ -69,10 +70,8 @@ std::string Fingerprint(std::string_view access_token, std::string_view refresh_
 
 // The spoke id of "spokes/{spoke}/accounts/{account}", or empty when malformed.
 std::string SpokeOf(const std::string& account) {
-  std::vector<std::string> parts = absl::StrSplit(account, '/');
-  if (parts.size() != 4 || parts[0] != "spokes" || parts[2] != "accounts") return "";
-  if (!common::IsValidId(parts[1]) || !common::IsValidId(parts[3])) return "";
-  return parts[1];
+  std::optional<common::AccountIds> ids = common::ParseAccountIds(account);
+  return ids ? ids->spoke : std::string();
 }
 
 std::optional<std::string> FormatOptionalTime(absl::Time t) {

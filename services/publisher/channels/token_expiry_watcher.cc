@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include <nlohmann/json.hpp>
 
+#include "services/common/base/account_name.h"
 #include "services/common/base/ids.h"
 #include "services/publisher/channels/channel.h"
 
@@ -31,10 +32,8 @@ struct TokenInfo {
 
 // The spoke id of "spokes/{spoke}/accounts/{account}", or empty when malformed.
 std::string SpokeOf(const std::string& account) {
-  std::vector<std::string> parts = absl::StrSplit(account, '/');
-  if (parts.size() != 4 || parts[0] != "spokes" || parts[2] != "accounts") return "";
-  if (!common::IsValidId(parts[1]) || !common::IsValidId(parts[3])) return "";
-  return parts[1];
+  std::optional<common::AccountIds> ids = common::ParseAccountIds(account);
+  return ids ? ids->spoke : std::string();
 }
 
 // Parses one token file. On failure returns nullopt and sets `reason` to a

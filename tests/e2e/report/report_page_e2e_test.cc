@@ -16,6 +16,7 @@
 
 #include "services/metrics/report_html.h"
 #include "services/metrics/report_pdf.h"
+#include "tests/support/shell_command.h"
 #include "tests/support/weekly_report_sample.h"
 
 namespace carecast::metrics {
@@ -23,25 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Env(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
 
-// Runs `command` with stderr joined to stdout; returns the output and sets *status.
-std::string RunCommand(const std::string& command, int* status) {
-  std::string out;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) {
-    *status = -1;
-    return out;
-  }
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  *status = pclose(pipe);
-  return out;
-}
 
 // What the page must show for testing::SampleWeeklyReport(), spelled out.
 constexpr char kExpected[] = R"json({
@@ -63,9 +46,9 @@ constexpr char kExpected[] = R"json({
 })json";
 
 TEST(ReportPageE2eTest, ChromiumShowsTheFiguresAndDrawsTheCharts) {
-  const std::string source = Env("CARECAST_SOURCE_DIR", ".");
+  const std::string source = testing::EnvOr("CARECAST_SOURCE_DIR", ".");
   const fs::path out =
-      fs::path(Env("CARECAST_BINARY_DIR", fs::temp_directory_path())) / "report-page-e2e";
+      fs::path(testing::EnvOr("CARECAST_BINARY_DIR", fs::temp_directory_path())) / "report-page-e2e";
   fs::create_directories(out);
   const v1::WeeklyReport report = testing::SampleWeeklyReport();
   const fs::path html = out / "weekly-report.html";
@@ -80,8 +63,8 @@ TEST(ReportPageE2eTest, ChromiumShowsTheFiguresAndDrawsTheCharts) {
       << "Chromium is missing: scripts/install-deps.sh --all installs Debian's chromium";
   int status = 0;
   const std::string output =
-      RunCommand("node '" + source + "/tests/e2e/report_page_check.mjs' 'file://" + html.string() +
-                     "' '" + screenshot.string() + "' '" + expected.string() + "'",
+      testing::RunCommand("node '" + source + "/tests/e2e/report_page_check.mjs' 'file://" + html.string() +
+                     "' '" + screenshot.string() + "' '" + expected.string() + "' 2>&1",
                  &status);
   std::printf("%s", output.c_str());
   EXPECT_EQ(status, 0) << output;

@@ -30,6 +30,7 @@
 #include "services/common/bus/topology.h"
 #include "services/metrics/figure_labels.h"
 #include "services/metrics/iso_week.h"
+#include "tests/support/shell_command.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/local_servers_test.h"
 #include "tests/support/test_tokens.h"
@@ -39,24 +40,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Env(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
 
-std::string RunCommand(const std::string& command, int* status) {
-  std::string out;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) {
-    *status = -1;
-    return out;
-  }
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  *status = pclose(pipe);
-  return out;
-}
 
 class ReportServedE2eTest : public testing::LocalServersTest {
  protected:
@@ -145,7 +129,7 @@ TEST_F(ReportServedE2eTest, TheSignedLinkOpensTheReportInChromium) {
   const absl::Time at = week.start + (now - week.start) / 2;
   PublishWeek(at);
   const fs::path out =
-      fs::path(Env("CARECAST_BINARY_DIR", fs::temp_directory_path())) / "report-served-e2e";
+      fs::path(testing::EnvOr("CARECAST_BINARY_DIR", fs::temp_directory_path())) / "report-served-e2e";
   fs::create_directories(out);
   const fs::path keys = out / "link-keys";
   std::ofstream(keys) << "k1 " << std::string(64, 'a') << "\n";
@@ -213,11 +197,11 @@ TEST_F(ReportServedE2eTest, TheSignedLinkOpensTheReportInChromium) {
   ASSERT_TRUE(fs::exists("/usr/bin/chromium"))
       << "Chromium is missing: scripts/install-deps.sh --all installs Debian's chromium";
   int exit_status = 0;
-  const std::string source = Env("CARECAST_SOURCE_DIR", ".");
-  const std::string output = RunCommand(
+  const std::string source = testing::EnvOr("CARECAST_SOURCE_DIR", ".");
+  const std::string output = testing::RunCommand(
       absl::StrCat("node '", source,
                    "/tests/e2e/report_page_check.mjs' 'http://127.0.0.1:", metrics->http_port,
-                   html_path, "' '", screenshot.string(), "' '", expected.string(), "'"),
+                   html_path, "' '", screenshot.string(), "' '", expected.string(), "' 2>&1"),
       &exit_status);
   std::printf("%s", output.c_str());
   EXPECT_EQ(exit_status, 0) << output;

@@ -16,6 +16,7 @@
 
 #include "services/metrics/pdf_writer.h"
 #include "tests/support/weekly_report_sample.h"
+#include "tests/support/shell_command.h"
 
 namespace carecast::metrics {
 namespace {
@@ -61,20 +62,7 @@ std::string WriteTemp(const std::string& name, const std::string& bytes) {
   return path;
 }
 
-// Runs `command`, returns its stdout and sets *status to its exit status.
-std::string RunCommand(const std::string& command, int* status) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    *status = -1;
-    return out;
-  }
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  *status = pclose(pipe);
-  return out;
-}
+using testing::RunCommand;
 
 TEST(PdfWriterTest, EscapesStringsAndMapsToWinAnsi) {
   EXPECT_EQ(PdfLiteralString("a(b)c\\"), "(a\\(b\\)c\\\\)");
