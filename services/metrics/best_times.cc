@@ -32,7 +32,6 @@ constexpr size_t kMaxWeekInstances = kMinutesPerWeek / 5 + 1;
 constexpr std::array<const char*, 7> kDayNames = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 constexpr std::array<const char*, 7> kDayCodes = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
 
-
 absl::Status CheckAccountName(const std::string& name) {
   if (!common::ParseAccountIds(name)) {
     return absl::InvalidArgumentError("account must be spokes/{spoke}/accounts/{account}");

@@ -82,7 +82,7 @@ class SpikeWatch {
   std::set<std::string> published_;    // event ids already in the stream
   std::vector<common::Event> unsent_;  // refused by the bus; retried first at the next tick
   absl::Time live_from_ = absl::InfiniteFuture();
-  bool started_ = false;  // guarded by mu_
+  bool started_ = false;           // guarded by mu_
   common::PeriodicRunner ticker_;  // last: stopped before the rest is destroyed
 };
 

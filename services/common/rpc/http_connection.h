@@ -41,7 +41,6 @@ void ServeHttpConnection(int fd, const HttpConnectionOptions& options, const Htt
 // them are dropped), then the body unless `head_only`.
 std::string SerializeHttpResponse(const HttpResponse& response, bool keep_alive, bool head_only);
 
-
 // Best effort, never blocks: answers 503 "too many connections" on a socket
 // the server will not serve.
 void RefuseHttpConnection(int fd);

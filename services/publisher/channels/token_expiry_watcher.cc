@@ -21,7 +21,7 @@
 namespace carecast::publisher {
 namespace {
 
-constexpr std::uintmax_t kMaxTokenFileBytes = 64 * 1024;
+constexpr std::uintmax_t kMaxTokenFileBytes = std::uintmax_t{64} * 1024;
 
 struct TokenInfo {
   std::string network;

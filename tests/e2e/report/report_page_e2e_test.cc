@@ -24,8 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
-
 // What the page must show for testing::SampleWeeklyReport(), spelled out.
 constexpr char kExpected[] = R"json({
   "figures": {
@@ -47,8 +45,8 @@ constexpr char kExpected[] = R"json({
 
 TEST(ReportPageE2eTest, ChromiumShowsTheFiguresAndDrawsTheCharts) {
   const std::string source = testing::EnvOr("CARECAST_SOURCE_DIR", ".");
-  const fs::path out =
-      fs::path(testing::EnvOr("CARECAST_BINARY_DIR", fs::temp_directory_path())) / "report-page-e2e";
+  const fs::path out = fs::path(testing::EnvOr("CARECAST_BINARY_DIR", fs::temp_directory_path())) /
+                       "report-page-e2e";
   fs::create_directories(out);
   const v1::WeeklyReport report = testing::SampleWeeklyReport();
   const fs::path html = out / "weekly-report.html";
@@ -62,10 +60,10 @@ TEST(ReportPageE2eTest, ChromiumShowsTheFiguresAndDrawsTheCharts) {
   ASSERT_TRUE(fs::exists("/usr/bin/chromium"))
       << "Chromium is missing: scripts/install-deps.sh --all installs Debian's chromium";
   int status = 0;
-  const std::string output =
-      testing::RunCommand("node '" + source + "/tests/e2e/report_page_check.mjs' 'file://" + html.string() +
-                     "' '" + screenshot.string() + "' '" + expected.string() + "' 2>&1",
-                 &status);
+  const std::string output = testing::RunCommand(
+      "node '" + source + "/tests/e2e/report_page_check.mjs' 'file://" + html.string() + "' '" +
+          screenshot.string() + "' '" + expected.string() + "' 2>&1",
+      &status);
   std::printf("%s", output.c_str());
   EXPECT_EQ(status, 0) << output;
   EXPECT_THAT(output, ::testing::HasSubstr("report page: all checks passed"));

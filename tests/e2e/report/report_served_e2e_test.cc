@@ -30,17 +30,15 @@
 #include "services/common/bus/topology.h"
 #include "services/metrics/figure_labels.h"
 #include "services/metrics/iso_week.h"
-#include "tests/support/shell_command.h"
 #include "tests/support/http_probe.h"
 #include "tests/support/local_servers_test.h"
+#include "tests/support/shell_command.h"
 #include "tests/support/test_tokens.h"
 
 namespace carecast::metrics {
 namespace {
 
 namespace fs = std::filesystem;
-
-
 
 class ReportServedE2eTest : public testing::LocalServersTest {
  protected:
@@ -128,8 +126,8 @@ TEST_F(ReportServedE2eTest, TheSignedLinkOpensTheReportInChromium) {
   const IsoWeek week = IsoWeekOf(now);
   const absl::Time at = week.start + (now - week.start) / 2;
   PublishWeek(at);
-  const fs::path out =
-      fs::path(testing::EnvOr("CARECAST_BINARY_DIR", fs::temp_directory_path())) / "report-served-e2e";
+  const fs::path out = fs::path(testing::EnvOr("CARECAST_BINARY_DIR", fs::temp_directory_path())) /
+                       "report-served-e2e";
   fs::create_directories(out);
   const fs::path keys = out / "link-keys";
   std::ofstream(keys) << "k1 " << std::string(64, 'a') << "\n";

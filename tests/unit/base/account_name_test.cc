@@ -13,11 +13,11 @@ TEST(ParseAccountIdsTest, ReadsBothIds) {
 }
 
 TEST(ParseAccountIdsTest, RefusesEveryOtherShape) {
-  for (const char* name : {"", "spokes/north", "spokes/north/accounts", "spokes/north/accounts/",
-                           "spokes//accounts/x", "spokes/north/accounts/x/extra",
-                           "spoke/north/accounts/x", "spokes/north/account/x",
-                           "spokes/North/accounts/x", "spokes/north/accounts/x y",
-                           "/spokes/north/accounts/x", "accounts/x", "spokes/north/campaigns/x"}) {
+  for (const char* name :
+       {"", "spokes/north", "spokes/north/accounts", "spokes/north/accounts/", "spokes//accounts/x",
+        "spokes/north/accounts/x/extra", "spoke/north/accounts/x", "spokes/north/account/x",
+        "spokes/North/accounts/x", "spokes/north/accounts/x y", "/spokes/north/accounts/x",
+        "accounts/x", "spokes/north/campaigns/x"}) {
     EXPECT_FALSE(ParseAccountIds(name).has_value()) << name;
   }
 }

@@ -15,8 +15,8 @@
 #include <gtest/gtest.h>
 
 #include "services/metrics/pdf_writer.h"
-#include "tests/support/weekly_report_sample.h"
 #include "tests/support/shell_command.h"
+#include "tests/support/weekly_report_sample.h"
 
 namespace carecast::metrics {
 namespace {
