@@ -365,9 +365,12 @@ absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
   if (rebuilt) metrics_.CalendarRebuilt();
   // One extra id tells whether another page follows.
   ASSIGN_OR_RETURN(std::vector<std::string> ids, calendar_.Range(start, end, offset, page + 1));
+  const bool more = ids.size() > page;
+  if (more) ids.resize(page);
+  // The page's posts are read side by side, not one round trip after another.
+  std::vector<absl::StatusOr<Stored<v1::Post>>> posts = posts_.GetMany<v1::Post>(ids);
   v1::ListCalendarResponse response;
-  for (size_t i = 0; i < ids.size() && i < page; ++i) {
-    absl::StatusOr<Stored<v1::Post>> post = posts_.Get<v1::Post>(ids[i]);
+  for (absl::StatusOr<Stored<v1::Post>>& post : posts) {
     if (!post.ok()) {
       // Indexed but never stored (a schedule that failed after indexing).
       if (post.status().code() == absl::StatusCode::kNotFound) continue;
@@ -377,7 +380,7 @@ absl::StatusOr<v1::ListCalendarResponse> Planner::ListCalendar(
     if (!spokes.MaySee(common::SpokeOfResource(post->value.account()))) continue;
     *response.add_posts() = std::move(post->value);
   }
-  if (ids.size() > page) response.set_next_page_token(EncodePageToken(scope, offset + page));
+  if (more) response.set_next_page_token(EncodePageToken(scope, offset + page));
   return response;
 }
 

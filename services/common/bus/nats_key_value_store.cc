@@ -1,8 +1,10 @@
 #include "services/common/bus/nats_key_value_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +14,7 @@
 
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
+#include "services/common/base/worker_pool.h"
 #include "services/common/bus/nats_status.h"
 
 namespace carecast::common {
@@ -38,6 +41,23 @@ class NatsKeyValueStore final : public KeyValueStore {
     entry.revision = kvEntry_Revision(e);
     kvEntry_Destroy(e);
     return entry;
+  }
+
+  std::vector<absl::StatusOr<KvEntry>> GetMany(const std::vector<std::string>& keys) override {
+    std::vector<absl::StatusOr<KvEntry>> entries(keys.size(), absl::UnknownError("not read"));
+    if (keys.size() <= 1) {
+      for (size_t i = 0; i < keys.size(); ++i) entries[i] = Get(keys[i]);
+      return entries;
+    }
+    // One task per reader thread, each taking the next unread key: the reads
+    // share the connection, so their round trips overlap.
+    std::atomic<size_t> next{0};
+    const auto read = [&] {
+      for (size_t i = next++; i < keys.size(); i = next++) entries[i] = Get(keys[i]);
+    };
+    std::vector<std::function<void()>> tasks(std::min(keys.size(), kParallelReads), read);
+    Readers().RunAll(std::move(tasks));
+    return entries;
   }
 
   absl::StatusOr<KvEntry> GetLatest(std::string_view key) override {
@@ -188,10 +208,23 @@ class NatsKeyValueStore final : public KeyValueStore {
     return LastNatsError(s, 0, absl::StrCat(AsAbsl(verb), " ", bucket_, "/", AsAbsl(key)), op);
   }
 
+  // Reads in flight at once for GetMany: enough to cover a page's round trips
+  // on loopback without a thread per key.
+  static constexpr size_t kParallelReads = 8;
+
+  // The GetMany threads, made on first use (most buckets never read pages).
+  WorkerPool& Readers() {
+    std::call_once(readers_once_,
+                   [this] { readers_ = std::make_unique<WorkerPool>(kParallelReads); });
+    return *readers_;
+  }
+
   const std::shared_ptr<NatsCore> core_;
   kvStore* const kv_;
   const std::string bucket_;
   const int replicas_;  // of the bucket's stream as the server reported it at open
+  std::once_flag readers_once_;
+  std::unique_ptr<WorkerPool> readers_;
 };
 
 // The bucket's replicas as the server has them (not as configured here: a

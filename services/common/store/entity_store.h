@@ -84,6 +84,21 @@ class EntityStore {
   absl::StatusOr<Stored<T>> Get(std::string_view key) {
     return Parse<T>(key, GetRaw(key));
   }
+  // Get of each key, answers in the keys' order, the reads side by side
+  // (KeyValueStore::GetMany): for a page of entities.
+  template <class T>
+  std::vector<absl::StatusOr<Stored<T>>> GetMany(const std::vector<std::string>& keys) {
+    std::vector<absl::StatusOr<KvEntry>> entries = kv_.GetMany(keys);
+    std::vector<absl::StatusOr<Stored<T>>> out;
+    out.reserve(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      absl::StatusOr<RawRecord> raw =
+          entries[i].ok() ? absl::StatusOr<RawRecord>(DecodeRecord(*std::move(entries[i])))
+                          : absl::StatusOr<RawRecord>(entries[i].status());
+      out.push_back(Parse<T>(keys[i], std::move(raw)));
+    }
+    return out;
+  }
   // Get answered by the bucket's leader (see GetRawLatest).
   template <class T>
   absl::StatusOr<Stored<T>> GetLatest(std::string_view key) {

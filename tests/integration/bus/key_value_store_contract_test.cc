@@ -81,6 +81,34 @@ TEST_P(KeyValueStoreContractTest, PutDeleteAndRecreate) {
   EXPECT_EQ(kv_->Get("b")->value, std::string("bin\0ary", 7));
 }
 
+// A page read at once: every answer in the keys' order, a missing or deleted
+// key NOT_FOUND in its place, a bad key INVALID_ARGUMENT in its place.
+TEST_P(KeyValueStoreContractTest, GetManyAnswersEachKeyInOrder) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) {
+    keys.push_back("posts.p" + std::to_string(i));
+    if (i % 5 != 4) {
+      ASSERT_TRUE(kv_->Put(keys.back(), "v" + std::to_string(i)).ok());
+    }
+  }
+  ASSERT_TRUE(kv_->Delete("posts.p3").ok());
+  keys.push_back("bad key");
+  const std::vector<absl::StatusOr<carecast::common::KvEntry>> got = kv_->GetMany(keys);
+  ASSERT_EQ(got.size(), keys.size());
+  for (int i = 0; i < 40; ++i) {
+    if (i % 5 == 4 || i == 3) {
+      EXPECT_EQ(got[i].status().code(), StatusCode::kNotFound) << keys[i];
+      continue;
+    }
+    ASSERT_TRUE(got[i].ok()) << keys[i] << ": " << got[i].status();
+    EXPECT_EQ(got[i]->key, keys[i]);
+    EXPECT_EQ(got[i]->value, "v" + std::to_string(i));
+    EXPECT_EQ(got[i]->revision, kv_->Get(keys[i])->revision);
+  }
+  EXPECT_EQ(got.back().status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(kv_->GetMany({}).empty());
+}
+
 TEST_P(KeyValueStoreContractTest, KeysWithPrefixAreSortedAndLive) {
   auto empty = kv_->Keys("");
   ASSERT_TRUE(empty.ok()) << empty.status();
