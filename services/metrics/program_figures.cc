@@ -18,12 +18,25 @@ absl::Status MissingName(std::string_view what, std::string_view event_id) {
       absl::StrCat(common::AsAbsl(what), " in event ", common::AsAbsl(event_id), " has no name"));
 }
 
+// The publisher names the post a responder's reply is sent as
+// "posts/reply-{reply}" (services/publisher/reply_posts.h); planner post ids
+// are hex, so never collide with it.
+constexpr std::string_view kReplyPostNamePrefix = "posts/reply-";
+
 std::string NormaliseSpoke(const std::string& spoke) {
   if (spoke.empty() || absl::StartsWith(spoke, "spokes/")) return spoke;
   return absl::StrCat("spokes/", spoke);
 }
 
 }  // namespace
+
+bool IsReplyPost(const v1::Post& post) {
+  return !post.reply().empty() || IsReplyPostName(post.name());
+}
+
+bool IsReplyPostName(std::string_view name) {
+  return absl::StartsWith(common::AsAbsl(name), common::AsAbsl(kReplyPostNamePrefix));
+}
 
 std::string SpokeOfAccount(std::string_view account) {
   std::optional<common::AccountIds> ids = common::ParseAccountIds(account);
@@ -102,6 +115,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostPublished(std::string_view 
   std::lock_guard lock(mu_);
   if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
   ++events_applied_;
+  if (IsReplyPost(post)) return ApplyResult::kApplied;  // not one of the program's posts
   const PostFact fact =
       PostFactOf(post, IsSet(post.published_time()) ? ToTime(post.published_time()) : event_time);
   if (!published_.emplace(post.name(), fact).second) return ApplyResult::kDuplicate;
@@ -127,6 +141,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostFailed(std::string_view eve
   std::lock_guard lock(mu_);
   if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
   ++events_applied_;
+  if (IsReplyPost(post)) return ApplyResult::kApplied;  // not one of the program's posts
   const bool first_of_state = failed_.emplace(post.name(), post.state()).second;
   if (first_of_state && post.state() == v1::POST_STATE_FAILED) {
     failed_for_good_.try_emplace(
@@ -172,6 +187,7 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyPostChanged(std::string_view ev
   std::lock_guard lock(mu_);
   if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
   ++events_applied_;
+  if (IsReplyPost(post)) return ApplyResult::kApplied;  // never counted as needing a human
   const absl::Time at = IsSet(post.update_time()) ? ToTime(post.update_time()) : event_time;
   auto [changed, inserted] = post_changed_at_.try_emplace(post.name(), at);
   if (!inserted) changed->second = std::max(changed->second, at);
@@ -283,6 +299,9 @@ absl::StatusOr<ApplyResult> ProgramFigures::ApplyEngagementObserved(
   std::lock_guard lock(mu_);
   if (SeenBefore(event_id)) return ApplyResult::kDuplicate;
   ++events_applied_;
+  // A reply's reach is not the program's (a publisher that predates the
+  // collector's skip may still read one).
+  if (IsReplyPostName(event.post())) return ApplyResult::kApplied;
   std::optional<EngagementChange> change = engagement_.Apply(event);
   if (!change) return ApplyResult::kDuplicate;
   const PostIdentity& post = change->post;

@@ -1,5 +1,6 @@
 // The program's figures as a pure function of the events: posts published and
-// failed, mentions per sentiment, the inbox, engagement and followers read back
+// failed (the program's posts only: a responder's reply is not one, see
+// IsReplyPost), mentions per sentiment, the inbox, engagement and followers read back
 // from the networks (engagement_figures.h), and objective progress. Fed one
 // decoded event at a time; idempotent by event id and by the entity the event is
 // about, so a redelivered, re-published or replayed event counts once and the
@@ -287,6 +288,12 @@ class ProgramFigures {
   int64_t closed_items_ = 0;
   int64_t events_applied_ = 0;
 };
+
+// True for the post a responder's reply is sent as (`reply` set, or named
+// "posts/reply-{reply}" as the publisher names it): not one of the program's
+// posts, so never in the figures, objectives, roll-ups, best times or reports.
+bool IsReplyPost(const v1::Post& post);
+bool IsReplyPostName(std::string_view name);
 
 // "spokes/{spoke}" of an account name "spokes/{spoke}/accounts/{account}"; empty
 // when the name has another shape.

@@ -39,10 +39,12 @@ common::IndexPlacement Anywhere(std::string_view index, absl::Time when) {
           .slack_above = kInf};
 }
 
-// A post whose engagement is still read: published, with the network's id,
-// on a configured network, no older than `max_age`.
+// A post whose engagement is still read: one of the program's (not a
+// responder's reply), published, with the network's id, on a configured
+// network, no older than `max_age`.
 std::optional<absl::Time> ReadablePublishTime(const v1::Post& post, absl::Duration max_age,
                                               const ChannelRegistry& channels, absl::Time now) {
+  if (!post.reply().empty()) return std::nullopt;
   if (post.state() != v1::POST_STATE_PUBLISHED || post.external_id().empty()) return std::nullopt;
   if (!post.has_published_time() || !channels.Find(post.network()).ok()) return std::nullopt;
   const absl::Time published = ToTime(post.published_time());

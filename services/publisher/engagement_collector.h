@@ -1,5 +1,6 @@
 // Reads what the networks say about CareCast's published posts and accounts,
-// and announces it: carecast.engagement.observed per post reading and
+// and announces it (a responder's reply, a post with `reply` set, is not one
+// of the program's posts and is never read): carecast.engagement.observed per post reading and
 // carecast.engagement.followers_observed per account reading (docs/measurement.md).
 //
 // Two Redis sorted sets hold the schedule: published posts scored by their

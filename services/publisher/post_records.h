@@ -73,6 +73,9 @@ absl::StatusOr<PostRecord> WritePost(common::EntityStore& posts, const carecast:
 // authorization is in force at `now` and covers the post's network.
 // FAILED_PRECONDITION with the reason when not (the post must never go out;
 // RefusalLabel names which check refused); other errors mean "cannot tell now".
+// A responder's reply (post.reply set) has no content: its reply's approval
+// (the listener's guard and approval) stands for it, so it is OK without a
+// lookup; one that names content as well is malformed: FAILED_PRECONDITION.
 absl::Status CheckContentApproved(common::EntityStore& contents, const carecast::v1::Post& post,
                                   absl::Time now);
 // The metric label of a refusal from CheckContentApproved: "consent" or

@@ -108,6 +108,8 @@ Publisher::Publisher(const PublisherOptions& options, const PublisherDeps& deps)
       reconciler_(deps.channels, outcomes_, deps.clock, deps.logger, deps.metrics, options_.policy),
       dispatcher_(posts_, contents_, index_, deps.channels, hold_, outcomes_, reconciler_,
                   deps.clock, deps.logger, deps.metrics, options_.policy, options_.publisher_id),
+      replies_(posts_, index_, deps.clock, deps.logger, options_.policy,
+               [this](absl::Time due) { WakeFor(due); }),
       workers_(options_.dispatch_concurrency),
       send_timer_(deps.clock) {
   if (organisation_) {
@@ -163,6 +165,15 @@ absl::Status Publisher::Start() {
   }
   hold_sub_ = *std::move(hold_sub);
 
+  absl::StatusOr<std::unique_ptr<common::Subscription>> reply_sub = deps_.bus.Subscribe(
+      ReplyPosts::Consumer(), [this](const common::Event& e) { return replies_.OnEvent(e); });
+  if (!reply_sub.ok()) {
+    post_sub_.reset();
+    hold_sub_.reset();
+    return reply_sub.status();
+  }
+  reply_sub_ = *std::move(reply_sub);
+
   if (takedowns_) {
     common::ConsumerSpec takedowns;
     takedowns.stream = std::string(common::streams::kEvents);
@@ -183,6 +194,7 @@ absl::Status Publisher::Start() {
     if (!takedown_sub.ok()) {
       post_sub_.reset();
       hold_sub_.reset();
+      reply_sub_.reset();
       return takedown_sub.status();
     }
     takedown_sub_ = *std::move(takedown_sub);
@@ -219,6 +231,7 @@ void Publisher::Stop() {
   workers_.WaitIdle();
   relay_.Stop();
   takedown_sub_.reset();
+  reply_sub_.reset();
   post_sub_.reset();
   hold_sub_.reset();
   if (started_) deps_.logger.Info("publisher stopped", {{"publisher_id", options_.publisher_id}});
@@ -509,9 +522,13 @@ common::Disposition Publisher::OnPostEvent(const common::Event& event) {
   if (event.subject == subjects::kPostScheduled) when = NextLookTime(post, options_.policy);
   absl::Status s = when ? index_.Put(id, *when) : index_.Remove(id);
   if (!s.ok()) return common::Disposition::kRetry;  // acknowledged only once indexed
-  // Due before the sleeping loop would look: wake it to sleep until then instead.
-  if (when && absl::ToUnixNanos(*when - options_.lookahead) < next_look_unix_ns_.load()) Wake();
+  if (when) WakeFor(*when);
   return common::Disposition::kAck;
+}
+
+void Publisher::WakeFor(absl::Time due) {
+  // Due before the sleeping loop would look: wake it to sleep until then instead.
+  if (absl::ToUnixNanos(due - options_.lookahead) < next_look_unix_ns_.load()) Wake();
 }
 
 common::Disposition Publisher::OnPublishingEvent(const common::Event& event) {

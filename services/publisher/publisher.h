@@ -38,6 +38,7 @@
 #include "services/publisher/post_records.h"
 #include "services/publisher/publisher_metrics.h"
 #include "services/publisher/recovery.h"
+#include "services/publisher/reply_posts.h"
 #include "services/publisher/send_timer.h"
 #include "services/publisher/takedowns.h"
 
@@ -139,9 +140,10 @@ class Publisher {
 
   // Ensures the streams, reads the hold, builds the due index when needed (a
   // Redis outage only delays that), subscribes the durable "publisher" consumer
-  // on carecast.post.> and an ephemeral one on carecast.publishing.>, with
-  // automatic takedown the durable "publisher-takedown" on
-  // carecast.takedown.raised, and starts the loop. UNAVAILABLE when the bus
+  // on carecast.post.>, the durable "publisher-replies" on
+  // carecast.reply.approved (reply_posts.h) and an ephemeral one on
+  // carecast.publishing.>, with automatic takedown the durable
+  // "publisher-takedown" on carecast.takedown.raised, and starts the loop. UNAVAILABLE when the bus
   // cannot be reached.
   absl::Status Start();
   // Stops taking work: ends the loop after the post in flight, then unsubscribes.
@@ -181,6 +183,8 @@ class Publisher {
  private:
   Publisher(const PublisherOptions& options, const PublisherDeps& deps);
   common::Disposition OnPostEvent(const common::Event& event);
+  // A post is indexed due at `due`: wakes the loop when it would look later.
+  void WakeFor(absl::Time due);
   common::Disposition OnPublishingEvent(const common::Event& event);
   void Loop();
   // One pass: reads the due posts no worker holds and hands each to a worker;
@@ -221,6 +225,7 @@ class Publisher {
   Reconciler reconciler_;
   Dispatcher dispatcher_;
   std::unique_ptr<Takedowns> takedowns_;
+  ReplyPosts replies_;
   common::WorkerPool workers_;
   SendTimer send_timer_;  // claimed posts waiting for their due time
   std::mutex in_flight_mu_;
@@ -250,6 +255,7 @@ class Publisher {
   std::thread loop_;
   std::unique_ptr<common::Subscription> post_sub_;
   std::unique_ptr<common::Subscription> hold_sub_;
+  std::unique_ptr<common::Subscription> reply_sub_;
   std::unique_ptr<common::Subscription> takedown_sub_;
   bool started_ = false;
 };

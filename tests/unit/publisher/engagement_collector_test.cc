@@ -326,5 +326,32 @@ TEST(EngagementScheduleTest, ParsesTiersAndRefusesBadOnes) {
   }
 }
 
+// A responder's reply is sent as a post but is not one of the program's: no
+// reading is scheduled for it, by its published event or by a reconciliation,
+// while a program post published beside it is read.
+TEST_F(EngagementCollectorTest, AReplyPostIsNeverRead) {
+  auto collector = Collector();
+  ASSERT_TRUE(collector->RunOnce().ok());
+  v1::Post reply = Published("reply-r1", kAccountA);
+  reply.set_reply("inboxItems/i1/replies/r1");
+  reply.set_in_reply_to("ext-mention-1");
+  reply.clear_campaign();
+  ASSERT_TRUE(posts_.Put("reply-r1", reply.SerializeAsString()).ok());
+  const v1::Post program = Published("p9", kAccountA);
+  for (const v1::Post& post : {reply, program}) {
+    v1::PostPublished payload;
+    *payload.mutable_post() = post;
+    EXPECT_EQ(collector->OnPublished(common::MakeCatalogueEvent(
+                  common::events::kPostPublished, payload, "/test", clock_.Now(), post.name())),
+              common::Disposition::kAck);
+  }
+  ASSERT_TRUE(collector->Reconcile().ok());
+  RunFor(*collector, absl::Hours(2), absl::Minutes(5));
+  EXPECT_TRUE(Readings(reply.name()).empty());
+  EXPECT_FALSE(Readings(program.name()).empty());
+  EXPECT_EQ(network_.engagement_calls[kAccountA],
+            static_cast<int>(Readings(program.name()).size()));
+}
+
 }  // namespace
 }  // namespace carecast::publisher
