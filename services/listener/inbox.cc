@@ -478,6 +478,34 @@ absl::StatusOr<v1::InboxItem> Inbox::Resolve(std::string_view name, std::string_
                 });
 }
 
+absl::StatusOr<v1::InboxItem> Inbox::RecordReply(std::string_view name, std::string_view reply_id,
+                                                 std::string_view author, absl::Time sent) {
+  ASSIGN_OR_RETURN(std::string id, ParseName(name));
+  const std::string subject = absl::StrCat("inbox item ", id);
+  const std::string tag = absl::StrCat("reply.", common::AsAbsl(reply_id));
+  return Change(name, common::SpokeScope::Hub(), author, common::subjects::kInboxWaiting,
+                "answered", tag,
+                [&](v1::InboxItem& item, absl::Time now) -> absl::StatusOr<Outcome> {
+                  const bool moves = item.state() == v1::INBOX_ITEM_STATE_NEW ||
+                                     item.state() == v1::INBOX_ITEM_STATE_ASSIGNED;
+                  if (!moves && item.has_first_response_time()) return Outcome::kUnchanged;
+                  if (item.state() == v1::INBOX_ITEM_STATE_NEW) {
+                    ASSIGN_OR_RETURN(v1::InboxItemState assigned,
+                                     lifecycle::Next(item.state(), InboxEvent::kAssign, subject));
+                    item.set_state(assigned);
+                    item.set_assignee(std::string(author));
+                    *item.mutable_assign_time() = ToTimestamp(std::min(sent, now));
+                  }
+                  if (item.state() == v1::INBOX_ITEM_STATE_ASSIGNED) {
+                    ASSIGN_OR_RETURN(v1::InboxItemState waiting,
+                                     lifecycle::Next(item.state(), InboxEvent::kWait, subject));
+                    item.set_state(waiting);
+                  }
+                  RecordFirstResponse(item, std::min(sent, now));
+                  return Outcome::kWrite;
+                });
+}
+
 absl::StatusOr<v1::InboxItem> Inbox::AddNote(std::string_view name, std::string_view text,
                                              std::string_view request_id, std::string_view actor,
                                              const common::SpokeScope& scope) {

@@ -112,6 +112,14 @@ class Inbox {
   absl::StatusOr<v1::InboxItem> Resolve(
       std::string_view name, std::string_view resolution, std::string_view actor,
       const common::SpokeScope& scope = common::SpokeScope::Hub());
+  // Records that reply `reply_id` by `author` reached the network at `sent`:
+  // the first response (if none yet; a late one also records the breach), and a
+  // NEW or ASSIGNED item moves to WAITING (a NEW one is assigned to the author on
+  // the way). A WAITING or RESOLVED item keeps its state. One event,
+  // carecast.inbox.waiting with id "inbox.<id>.reply.<reply_id>", so a repeated
+  // outcome changes nothing. For the listener's own consumer: no scope check.
+  absl::StatusOr<v1::InboxItem> RecordReply(std::string_view name, std::string_view reply_id,
+                                            std::string_view author, absl::Time sent);
   // Appends a note by `actor` (1..2000 characters, any state, at most 200 per
   // item): carecast.inbox.note_added. A non-empty `request_id` names the note;
   // a retry with it adds nothing. The text is never logged.

@@ -17,6 +17,7 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(const ListenerOptions
   Buckets buckets;
   ASSIGN_OR_RETURN(buckets.mentions, open(common::buckets::kMentions));
   ASSIGN_OR_RETURN(buckets.inbox_items, open(common::buckets::kInbox));
+  ASSIGN_OR_RETURN(buckets.replies, open(common::buckets::kReplies));
   ASSIGN_OR_RETURN(buckets.outbox, open(common::kOutboxBucket));
   return std::unique_ptr<Listener>(new Listener(options, deps, std::move(buckets)));
 }
@@ -27,12 +28,17 @@ Listener::Listener(const ListenerOptions& options, const ListenerDeps& deps, Buc
       bus_(deps.bus),
       mentions_kv_(std::move(buckets.mentions)),
       inbox_kv_(std::move(buckets.inbox_items)),
+      replies_kv_(std::move(buckets.replies)),
       outbox_kv_(std::move(buckets.outbox)),
       outbox_(deps.bus, *outbox_kv_, deps.clock, deps.logger, deps.outbox_observer, "listener"),
       mentions_(*mentions_kv_, std::string(common::buckets::kMentions), outbox_),
       inbox_items_(*inbox_kv_, std::string(common::buckets::kInbox), outbox_),
+      reply_records_(*replies_kv_, std::string(common::buckets::kReplies), outbox_),
       inbox_(inbox_items_, deps.index, deps.metrics, deps.clock, deps.logger, options_),
       intake_(mentions_, inbox_, deps.classifier, deps.metrics, deps.clock, deps.logger, options_),
+      reply_policies_(reply_records_, deps.classifier, deps.clock, deps.logger),
+      replies_(reply_records_, mentions_, inbox_items_, inbox_, reply_policies_, deps.classifier,
+               deps.clock, deps.logger),
       reconcile_runner_(options_.index_reconcile_period,
                         [this] {
                           // Errors are logged by the reconciler; the next period tries again.
@@ -48,7 +54,8 @@ Listener::Listener(const ListenerOptions& options, const ListenerDeps& deps, Buc
 Listener::~Listener() { Stop(); }
 
 std::vector<std::string> Listener::EntityBuckets() {
-  return {std::string(common::buckets::kMentions), std::string(common::buckets::kInbox)};
+  return {std::string(common::buckets::kMentions), std::string(common::buckets::kInbox),
+          std::string(common::buckets::kReplies)};
 }
 
 absl::Status Listener::Start() {
@@ -66,8 +73,16 @@ absl::Status Listener::Start() {
   ASSIGN_OR_RETURN(inbox_sub_, bus_.Subscribe(spec, [this](const common::Event& e) {
     return intake_.OpenInboxFromEvent(e);
   }));
+  common::ConsumerSpec replies = spec;
+  replies.durable = "listener-replies";  // shared by replicas
+  // Published, failed and NEEDS_HUMAN posts; only reply posts matter here.
+  replies.filter_subject = "carecast.post.>";
+  ASSIGN_OR_RETURN(replies_sub_, bus_.Subscribe(replies, [this](const common::Event& e) {
+    return replies_.OnPostEvent(e);
+  }));
   relay_ = std::make_unique<common::OutboxRelay>(
-      outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_}, options_.relay);
+      outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_, &reply_records_},
+      options_.relay);
   relay_->Start();
   reconcile_runner_.Start();
   sla_runner_.Start();
@@ -78,13 +93,14 @@ void Listener::Stop() {
   sla_runner_.Stop();
   reconcile_runner_.Stop();
   if (relay_ != nullptr) relay_->Stop();
+  replies_sub_.reset();
   inbox_sub_.reset();
 }
 
 absl::StatusOr<int> Listener::SweepOutbox() {
   if (relay_ == nullptr) {
     relay_ = std::make_unique<common::OutboxRelay>(
-        outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_},
+        outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_, &reply_records_},
         common::OutboxRelayOptions{});
   }
   return relay_->SweepOnce();
@@ -137,6 +153,43 @@ absl::StatusOr<v1::InboxItem> Listener::AddInboxNote(std::string_view name, std:
                                                      std::string_view actor,
                                                      const common::SpokeScope& scope) {
   return inbox_.AddNote(name, text, request_id, actor, scope);
+}
+
+absl::StatusOr<DraftOutcome> Listener::DraftReply(std::string_view item, std::string_view text,
+                                                  std::string_view account,
+                                                  std::string_view request_id,
+                                                  const common::Caller& caller,
+                                                  const common::SpokeScope& scope) {
+  return replies_.Draft(item, text, account, request_id, caller, scope);
+}
+
+absl::StatusOr<v1::Reply> Listener::ApproveReply(std::string_view name, std::string_view request_id,
+                                                 const common::Caller& caller,
+                                                 const common::SpokeScope& scope) {
+  return replies_.Approve(name, request_id, caller, scope);
+}
+
+absl::StatusOr<v1::Reply> Listener::GetReply(std::string_view name,
+                                             const common::SpokeScope& scope) {
+  return replies_.Get(name, scope);
+}
+
+absl::StatusOr<std::vector<v1::Reply>> Listener::ListReplies(std::string_view item,
+                                                             const common::SpokeScope& scope) {
+  return replies_.List(item, scope);
+}
+
+absl::StatusOr<v1::ReplyPolicy> Listener::SetReplyPolicy(const v1::ReplyPolicy& policy,
+                                                         std::string_view request_id,
+                                                         const common::Caller& caller,
+                                                         const common::SpokeScope& scope) {
+  return reply_policies_.Set(policy, request_id, caller, scope);
+}
+
+absl::StatusOr<v1::ReplyPolicy> Listener::GetReplyPolicy(std::string_view spoke,
+                                                         const common::SpokeScope& scope) {
+  if (!spoke.empty()) RETURN_IF_ERROR(scope.RequireRead(spoke));
+  return reply_policies_.Effective(spoke);
 }
 
 absl::StatusOr<SlaReport> Listener::CheckInboxSla() { return inbox_.CheckSla(); }

@@ -29,6 +29,8 @@
 #include "services/listener/listener_metrics.h"
 #include "services/listener/mention_classifier.h"
 #include "services/listener/mention_intake.h"
+#include "services/listener/replies.h"
+#include "services/listener/reply_policies.h"
 
 namespace carecast::listener {
 
@@ -47,7 +49,7 @@ struct ListenerDeps {
 // Thread-safe. Owns its KV bucket handles.
 class Listener {
  public:
-  // Opens the carecast_mentions, carecast_inbox and carecast_outbox buckets
+  // Opens the carecast_mentions, carecast_inbox, carecast_replies and carecast_outbox buckets
   // (creating them when missing, with options.stream_replicas). UNAVAILABLE when
   // the store cannot be reached. Start() begins the background work.
   static absl::StatusOr<std::unique_ptr<Listener>> Create(const ListenerOptions& options,
@@ -59,7 +61,8 @@ class Listener {
 
   // Starts the background work: the outbox relay (writes left owing events by a
   // crash or a bus outage), the durable "listener-inbox" consumer that opens
-  // inbox items from carecast.mention.classified, and the reconciliation of the
+  // inbox items from carecast.mention.classified, the durable "listener-replies"
+  // consumer that records what the publisher did with each reply, the reconciliation of the
   // inbox indexes with KV every options.index_reconcile_period, and the inbox
   // SLA check every options.sla_check_period. The relay runs every
   // options.relay.period. UNAVAILABLE without the bus.
@@ -93,6 +96,27 @@ class Listener {
   absl::StatusOr<v1::InboxItem> AddInboxNote(std::string_view name, std::string_view text,
                                              std::string_view request_id, std::string_view actor,
                                              const common::SpokeScope& scope);
+  // Replies (replies.h) and reply policies (reply_policies.h).
+  absl::StatusOr<DraftOutcome> DraftReply(std::string_view item, std::string_view text,
+                                          std::string_view account, std::string_view request_id,
+                                          const common::Caller& caller,
+                                          const common::SpokeScope& scope);
+  absl::StatusOr<v1::Reply> ApproveReply(std::string_view name, std::string_view request_id,
+                                         const common::Caller& caller,
+                                         const common::SpokeScope& scope);
+  absl::StatusOr<v1::Reply> GetReply(std::string_view name, const common::SpokeScope& scope);
+  absl::StatusOr<std::vector<v1::Reply>> ListReplies(std::string_view item,
+                                                     const common::SpokeScope& scope);
+  absl::StatusOr<v1::ReplyPolicy> SetReplyPolicy(const v1::ReplyPolicy& policy,
+                                                 std::string_view request_id,
+                                                 const common::Caller& caller,
+                                                 const common::SpokeScope& scope);
+  absl::StatusOr<v1::ReplyPolicy> GetReplyPolicy(std::string_view spoke,
+                                                 const common::SpokeScope& scope);
+  // The "listener-replies" consumer's handler (tests call it directly).
+  common::Disposition OnPostEvent(const common::Event& event) {
+    return replies_.OnPostEvent(event);
+  }
   // One SLA check (tests; the runner): see Inbox::CheckSla.
   absl::StatusOr<SlaReport> CheckInboxSla();
   // Checks the inbox indexes against KV: rebuilds them when their marker is gone
@@ -107,6 +131,7 @@ class Listener {
   struct Buckets {
     std::unique_ptr<common::KeyValueStore> mentions;
     std::unique_ptr<common::KeyValueStore> inbox_items;
+    std::unique_ptr<common::KeyValueStore> replies;
     std::unique_ptr<common::KeyValueStore> outbox;
   };
   Listener(const ListenerOptions& options, const ListenerDeps& deps, Buckets buckets);
@@ -116,14 +141,19 @@ class Listener {
   common::EventBus& bus_;
   std::unique_ptr<common::KeyValueStore> mentions_kv_;
   std::unique_ptr<common::KeyValueStore> inbox_kv_;
+  std::unique_ptr<common::KeyValueStore> replies_kv_;
   std::unique_ptr<common::KeyValueStore> outbox_kv_;
   common::Outbox outbox_;
   common::EntityStore mentions_;
   common::EntityStore inbox_items_;
+  common::EntityStore reply_records_;
   Inbox inbox_;
   MentionIntake intake_;
+  ReplyPolicies reply_policies_;
+  Replies replies_;
   std::unique_ptr<common::OutboxRelay> relay_;
   std::unique_ptr<common::Subscription> inbox_sub_;
+  std::unique_ptr<common::Subscription> replies_sub_;
   common::IndexReconcileRunner reconcile_runner_;
   common::IndexReconcileRunner sla_runner_;
 };

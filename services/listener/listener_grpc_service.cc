@@ -34,6 +34,12 @@ ListenerGrpcService::ListenerGrpcService(Listener& listener, common::RpcEdge& ed
   ParseStrictly(&Base::SetInboxItemWaiting);
   ParseStrictly(&Base::AddInboxNote);
   ParseStrictly(&Base::AnalyzeText);
+  ParseStrictly(&Base::DraftReply);
+  ParseStrictly(&Base::ApproveReply);
+  ParseStrictly(&Base::GetReply);
+  ParseStrictly(&Base::ListReplies);
+  ParseStrictly(&Base::SetReplyPolicy);
+  ParseStrictly(&Base::GetReplyPolicy);
 }
 
 grpc::Status ListenerGrpcService::CreateMention(grpc::ServerContext* context,
@@ -160,6 +166,80 @@ grpc::Status ListenerGrpcService::AnalyzeText(grpc::ServerContext* context,
                      listener_.AnalyzeText(request->text(), request->outgoing()));
     return absl::OkStatus();
   });
+}
+
+grpc::Status ListenerGrpcService::DraftReply(grpc::ServerContext* context,
+                                             const v1::DraftReplyRequest* request,
+                                             v1::DraftReplyResponse* response) {
+  return edge_.Unary(context, kDraftReplyMethod, [&](const common::Caller& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        DraftOutcome outcome,
+        listener_.DraftReply(request->inbox_item(), request->text(), request->account(),
+                             request->request_id(), caller, common::SpokeScope::For(caller)));
+    if (outcome.reply.has_value()) *response->mutable_reply() = std::move(*outcome.reply);
+    for (v1::GuardFinding& f : outcome.findings) *response->add_findings() = std::move(f);
+    for (v1::ReplyTemplate& t : outcome.templates) *response->add_templates() = std::move(t);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ListenerGrpcService::ApproveReply(grpc::ServerContext* context,
+                                               const v1::ApproveReplyRequest* request,
+                                               v1::ApproveReplyResponse* response) {
+  return edge_.Unary(
+      context, kApproveReplyMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(*response->mutable_reply(),
+                         listener_.ApproveReply(request->name(), request->request_id(), caller,
+                                                common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::GetReply(grpc::ServerContext* context,
+                                           const v1::GetReplyRequest* request,
+                                           v1::GetReplyResponse* response) {
+  return edge_.Unary(context, kGetReplyMethod, [&](const common::Caller& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(*response->mutable_reply(),
+                     listener_.GetReply(request->name(), common::SpokeScope::For(caller)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ListenerGrpcService::ListReplies(grpc::ServerContext* context,
+                                              const v1::ListRepliesRequest* request,
+                                              v1::ListRepliesResponse* response) {
+  return edge_.Unary(
+      context, kListRepliesMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            std::vector<v1::Reply> replies,
+            listener_.ListReplies(request->inbox_item(), common::SpokeScope::For(caller)));
+        for (v1::Reply& r : replies) *response->add_replies() = std::move(r);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::SetReplyPolicy(grpc::ServerContext* context,
+                                                 const v1::SetReplyPolicyRequest* request,
+                                                 v1::SetReplyPolicyResponse* response) {
+  return edge_.Unary(
+      context, kSetReplyPolicyMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(*response->mutable_policy(),
+                         listener_.SetReplyPolicy(request->policy(), request->request_id(), caller,
+                                                  common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::GetReplyPolicy(grpc::ServerContext* context,
+                                                 const v1::GetReplyPolicyRequest* request,
+                                                 v1::GetReplyPolicyResponse* response) {
+  return edge_.Unary(
+      context, kGetReplyPolicyMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            *response->mutable_policy(),
+            listener_.GetReplyPolicy(request->spoke(), common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace carecast::listener

@@ -49,6 +49,20 @@ class ListenerGrpcService final
                             v1::AddInboxNoteResponse* response) override;
   grpc::Status AnalyzeText(grpc::ServerContext* context, const v1::AnalyzeTextRequest* request,
                            v1::AnalyzeTextResponse* response) override;
+  grpc::Status DraftReply(grpc::ServerContext* context, const v1::DraftReplyRequest* request,
+                          v1::DraftReplyResponse* response) override;
+  grpc::Status ApproveReply(grpc::ServerContext* context, const v1::ApproveReplyRequest* request,
+                            v1::ApproveReplyResponse* response) override;
+  grpc::Status GetReply(grpc::ServerContext* context, const v1::GetReplyRequest* request,
+                        v1::GetReplyResponse* response) override;
+  grpc::Status ListReplies(grpc::ServerContext* context, const v1::ListRepliesRequest* request,
+                           v1::ListRepliesResponse* response) override;
+  grpc::Status SetReplyPolicy(grpc::ServerContext* context,
+                              const v1::SetReplyPolicyRequest* request,
+                              v1::SetReplyPolicyResponse* response) override;
+  grpc::Status GetReplyPolicy(grpc::ServerContext* context,
+                              const v1::GetReplyPolicyRequest* request,
+                              v1::GetReplyPolicyResponse* response) override;
 
  private:
   Listener& listener_;

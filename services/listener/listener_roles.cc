@@ -25,6 +25,12 @@ common::RoleTable ListenerRoleTable() {
       {std::string(kSetInboxItemWaitingMethod), {Role::kResponder}},
       {std::string(kAddInboxNoteMethod), {Role::kResponder}},
       {std::string(kAnalyzeTextMethod), everyone},
+      {std::string(kDraftReplyMethod), {Role::kResponder}},
+      {std::string(kApproveReplyMethod), {Role::kResponder}},
+      {std::string(kGetReplyMethod), read},
+      {std::string(kListRepliesMethod), read},
+      {std::string(kSetReplyPolicyMethod), {Role::kStrategist, Role::kAdmin}},
+      {std::string(kGetReplyPolicyMethod), read},
   });
 }
 

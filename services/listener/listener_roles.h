@@ -25,12 +25,22 @@ inline constexpr std::string_view kSetInboxItemWaitingMethod =
     "/carecast.v1.ListenerService/SetInboxItemWaiting";
 inline constexpr std::string_view kAddInboxNoteMethod = "/carecast.v1.ListenerService/AddInboxNote";
 inline constexpr std::string_view kAnalyzeTextMethod = "/carecast.v1.ListenerService/AnalyzeText";
+inline constexpr std::string_view kDraftReplyMethod = "/carecast.v1.ListenerService/DraftReply";
+inline constexpr std::string_view kApproveReplyMethod = "/carecast.v1.ListenerService/ApproveReply";
+inline constexpr std::string_view kGetReplyMethod = "/carecast.v1.ListenerService/GetReply";
+inline constexpr std::string_view kListRepliesMethod = "/carecast.v1.ListenerService/ListReplies";
+inline constexpr std::string_view kSetReplyPolicyMethod =
+    "/carecast.v1.ListenerService/SetReplyPolicy";
+inline constexpr std::string_view kGetReplyPolicyMethod =
+    "/carecast.v1.ListenerService/GetReplyPolicy";
 
 // CreateMention, StreamMentions: service, responder, admin. GetMention,
 // ListInboxItems: responder, strategist, admin. The inbox workflow
 // (CloseInboxItem, ResolveInboxItem, AssignInboxItem, SetInboxItemWaiting,
-// AddInboxNote): responder. AnalyzeText: every role. Spoke claims then limit
-// which items a caller sees and changes (inbox.h).
+// AddInboxNote) and replies (DraftReply, ApproveReply): responder. GetReply,
+// ListReplies, GetReplyPolicy: responder, strategist, admin. SetReplyPolicy:
+// strategist, admin (the hub's: hub callers only). AnalyzeText: every role.
+// Spoke claims then limit which items and replies a caller sees and changes.
 common::RoleTable ListenerRoleTable();
 
 }  // namespace carecast::listener

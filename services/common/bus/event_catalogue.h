@@ -42,6 +42,8 @@ class EvergreenChanged;
 class MentionClassified;
 class AlertChanged;
 class InboxItemChanged;
+class ReplyChanged;
+class ReplyPolicyChanged;
 class AuditRecorded;
 class EngagementObserved;
 class FollowersObserved;
@@ -66,9 +68,11 @@ inline constexpr std::string_view kControl = "carecast_control";  // key "publis
 inline constexpr std::string_view kMentions = "carecast_mentions";
 inline constexpr std::string_view kInbox = "carecast_inbox";
 inline constexpr std::string_view kRequests = "carecast_requests";  // request_id replay records
+inline constexpr std::string_view kReplies = "carecast_replies";    // replies, reply policies
 
-inline constexpr std::array<std::string_view, 8> kAll = {
-    kOrganisation, kObjectives, kContents, kPosts, kControl, kMentions, kInbox, kRequests};
+inline constexpr std::array<std::string_view, 9> kAll = {kOrganisation, kObjectives, kContents,
+                                                         kPosts,        kControl,    kMentions,
+                                                         kInbox,        kRequests,   kReplies};
 }  // namespace buckets
 
 // The first token of every CareCast subject, and the filter that matches them all.
@@ -264,6 +268,21 @@ inline constexpr EventDef<v1::InboxItemChanged> kInboxSlaBreached{{
 inline constexpr EventDef<v1::InboxItemChanged> kInboxClosed{{
     .subject = "carecast.inbox.closed", .payload = "carecast.v1.InboxItemChanged",
     .producer = "listener"}};
+inline constexpr EventDef<v1::ReplyChanged> kReplyDrafted{{
+    .subject = "carecast.reply.drafted", .payload = "carecast.v1.ReplyChanged",
+    .producer = "listener", .audit_action = "reply.draft"}};
+inline constexpr EventDef<v1::ReplyChanged> kReplyApproved{{
+    .subject = "carecast.reply.approved", .payload = "carecast.v1.ReplyChanged",
+    .producer = "listener", .audit_action = "reply.approve"}};
+inline constexpr EventDef<v1::ReplyChanged> kReplySent{{
+    .subject = "carecast.reply.sent", .payload = "carecast.v1.ReplyChanged",
+    .producer = "listener", .audit_action = "reply.send"}};
+inline constexpr EventDef<v1::ReplyChanged> kReplyFailed{{
+    .subject = "carecast.reply.failed", .payload = "carecast.v1.ReplyChanged",
+    .producer = "listener", .audit_action = "reply.fail"}};
+inline constexpr EventDef<v1::ReplyPolicyChanged> kReplyPolicySet{{
+    .subject = "carecast.reply.policy_set", .payload = "carecast.v1.ReplyPolicyChanged",
+    .producer = "listener", .audit_action = "reply_policy.set"}};
 inline constexpr EventDef<v1::AlertChanged> kAlertRaised{{
     .subject = "carecast.alert.raised", .payload = "carecast.v1.AlertChanged",
     .producer = "metrics"}};
@@ -293,7 +312,7 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 50> kAll = {&kSpokeCreated,
+inline constexpr std::array<const EventKind*, 55> kAll = {&kSpokeCreated,
                                                           &kSpokeFeedRevoked,
                                                           &kAccountCreated,
                                                           &kObjectiveCreated,
@@ -337,6 +356,11 @@ inline constexpr std::array<const EventKind*, 50> kAll = {&kSpokeCreated,
                                                           &kInboxNoteAdded,
                                                           &kInboxSlaBreached,
                                                           &kInboxClosed,
+                                                          &kReplyDrafted,
+                                                          &kReplyApproved,
+                                                          &kReplySent,
+                                                          &kReplyFailed,
+                                                          &kReplyPolicySet,
                                                           &kAuditRecorded,
                                                           &kAlertRaised,
                                                           &kAlertResolved,

@@ -167,6 +167,11 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kEngagementObserved, TypedPayloadName(kEngagementObserved)},
            {&kFollowersObserved, TypedPayloadName(kFollowersObserved)},
            {&kReportPublished, TypedPayloadName(kReportPublished)},
+           {&kReplyDrafted, TypedPayloadName(kReplyDrafted)},
+           {&kReplyApproved, TypedPayloadName(kReplyApproved)},
+           {&kReplySent, TypedPayloadName(kReplySent)},
+           {&kReplyFailed, TypedPayloadName(kReplyFailed)},
+           {&kReplyPolicySet, TypedPayloadName(kReplyPolicySet)},
        }) {
     EXPECT_EQ(kind->payload, typed) << kind->subject;
   }
