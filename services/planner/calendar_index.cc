@@ -1,6 +1,7 @@
 #include "services/planner/calendar_index.h"
 
 #include <cmath>
+#include <optional>
 
 #include "carecast/v1/resources.pb.h"
 
@@ -10,8 +11,11 @@
 namespace carecast::planner {
 namespace {
 
-// Every post belongs in the calendar at its publish time, whatever its state.
-common::IndexPlacement PlacementOf(const carecast::v1::Post& post) {
+// Every program post belongs in the calendar at its publish time, whatever its
+// state. A responder's reply (`reply` set; the publisher makes it in the same
+// bucket) is not one of the program's posts: never in the calendar.
+std::optional<common::IndexPlacement> PlacementOf(const carecast::v1::Post& post) {
+  if (!post.reply().empty()) return std::nullopt;
   return common::IndexPlacement{.index = std::string(kCalendarIndex),
                                 .score = CalendarIndex::Score(FromProto(post.publish_time()))};
 }
@@ -24,7 +28,7 @@ common::IndexSource PostsSource(common::EntityStore& posts) {
           [&posts](std::string_view key) -> absl::StatusOr<std::optional<common::IndexPlacement>> {
         ASSIGN_OR_RETURN(common::Stored<carecast::v1::Post> stored,
                          posts.Get<carecast::v1::Post>(key));
-        return std::optional<common::IndexPlacement>(PlacementOf(stored.value));
+        return PlacementOf(stored.value);
       },
       .scan = [&posts](const common::IndexSource::Visit& visit) -> absl::Status {
         return posts.kv().Scan("", [&](std::string_view key, const common::KvEntry& entry) {
@@ -32,7 +36,7 @@ common::IndexSource PostsSource(common::EntityStore& posts) {
           if (!post.ParseFromString(common::DecodeRecord(entry).value)) {
             return visit(key, absl::DataLossError("post does not parse"));
           }
-          return visit(key, std::optional<common::IndexPlacement>(PlacementOf(post)));
+          return visit(key, PlacementOf(post));
         });
       }};
 }

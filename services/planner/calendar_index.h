@@ -2,7 +2,8 @@
 // cache over the posts bucket; when its marker is gone (Redis wiped or new) it is
 // rebuilt from the bucket before it is read, and Reconcile() (at start and on a
 // period, see Planner::StartIndexReconciliation) heals a set lost behind a
-// surviving marker.
+// surviving marker. A responder's reply post (Post.reply set, made by the
+// publisher in the same bucket) is never in it.
 #pragma once
 
 #include <string>
