@@ -4,7 +4,9 @@
 #   scheduled a few seconds ahead and published to the sandbox (two publishers race
 #   for it; it goes out once), a mention arrives and lands in the inbox, and the
 #   metrics show it all. The same post also goes to a local server that speaks
-#   Mastodon's API (carecast-fake-network), through the real Mastodon adapter.
+#   Mastodon's API (carecast-fake-network), through the real Mastodon adapter; a
+#   question asked there is answered in its thread, after the outgoing guard
+#   refused an unsafe draft and a second responder approved the safe one.
 # Starts nats-server (JetStream) and redis-server on loopback, then the four
 # services. Needs no credentials: a signing key for the local users is made here.
 #
@@ -220,6 +222,7 @@ WENDY=$(token wendy content_developer st-marys)
 RITA=$(token rita compliance_reviewer st-marys)
 PAUL=$(token paul publisher st-marys)
 RAY=$(token ray responder st-marys)
+RUTH=$(token ruth responder st-marys)
 HOOK=$(token social-webhook service '*')
 as() { local t=$1; shift; CARECAST_TOKEN=$t "$CTL" "$@"; }
 show() { jq -C "${1:-.}"; }
@@ -363,6 +366,45 @@ note "the same delivery with a forged signature: HTTP $FORGED, nothing read"
 
 say "Ray (responder) opens the inbox"
 as "$RAY" listener ListInboxItems '{}' | show '[.inbox_items[] | {name, priority, due_time, sentiment: .classification.sentiment, reasons: .classification.reasons}]'
+
+say "Someone asks the hospital's Mastodon account about a bill; Ray answers in the thread"
+TOOT=$(curl -sS -X POST "$MASTODON_URL/api/v1/statuses" -H "Authorization: Bearer a-member-of-the-public" \
+  -H 'Content-Type: application/json' \
+  -d '{"status":"@stmarys my mother was billed twice for her MRI last month, who do I talk to?"}' | jq -r .id)
+ITEM=$(curl -sS -X POST "http://127.0.0.1:$L_HTTP/v1/mentions" \
+  -H "Authorization: Bearer $HOOK" -H 'Content-Type: application/json' \
+  -d "{\"network\":\"mastodon\",\"external_id\":\"$TOOT\",\"author_handle\":\"@pat@social.example\",\"text\":\"@stmarys my mother was billed twice for her MRI last month, who do I talk to?\",\"create_time\":\"$(iso 'now')\",\"account\":\"spokes/st-marys/accounts/mastodon-main\"}" \
+  | jq -r .inbox_item)
+note "status $TOOT on the Mastodon server; inbox item $ITEM"
+note "Sam makes St Marys' replies need a second responder, with an approved 'take it offline' answer"
+as "$SAM" listener SetReplyPolicy '{"policy":{"spoke":"spokes/st-marys","require_approval":true,"templates":[{"id":"billing","text":"We are sorry for the trouble. Please send us a direct message with the best way to reach you, and our billing team will follow up privately."}]},"request_id":"story-reply-policy"}' \
+  | show '.policy | {spoke, require_approval, templates: [.templates[].id]}'
+note "Ray's first draft would tell the world her mother is a patient: the guard refuses it, nothing is stored"
+REFUSED=$(as "$RAY" listener DraftReply "{\"inbox_item\":\"$ITEM\",\"text\":\"So sorry about the double charge for your mother's MRI last month, we can see both on her account.\",\"request_id\":\"story-reply-1\"}")
+echo "$REFUSED" | show '{stored: (.reply != null), findings: [.findings[]? | {kind, reason}], templates: [.templates[]?.id]}'
+[[ "$(echo "$REFUSED" | jq '.reply == null and (.findings | length) > 0')" == "true" ]] || { echo "run.sh: the guard let an unsafe reply through" >&2; exit 1; }
+note "Ray sends the spoke's template instead; Ruth approves it"
+TEMPLATE=$(echo "$REFUSED" | jq -r '.templates[0].text')
+REPLY=$(as "$RAY" listener DraftReply "$(jq -nc --arg item "$ITEM" --arg text "$TEMPLATE" '{inbox_item: $item, text: $text, request_id: "story-reply-2"}')" | jq -r .reply.name)
+as "$RUTH" listener ApproveReply "{\"name\":\"$REPLY\",\"request_id\":\"story-reply-approve\"}" | show '.reply | {state, author, approver, post}'
+rstate=""
+for _ in $(seq 300); do
+  rstate=$(as "$RAY" listener GetReply "{\"name\":\"$REPLY\"}" | jq -r .reply.state)
+  [[ "$rstate" == "REPLY_STATE_SENT" || "$rstate" == "REPLY_STATE_FAILED" || "$rstate" == "REPLY_STATE_NEEDS_HUMAN" ]] && break
+  sleep 0.1
+done
+as "$RAY" listener GetReply "{\"name\":\"$REPLY\"}" | show '.reply | {state, external_id, url, sent_time}'
+[[ "$rstate" == "REPLY_STATE_SENT" ]] || { echo "run.sh: the reply ended in $rstate" >&2; exit 1; }
+ANSWERS=$(curl -sS -H "Authorization: Bearer $MASTODON_TOKEN" "$MASTODON_URL/api/v1/accounts/$ACCOUNT_ID/statuses" \
+  | jq --arg toot "$TOOT" '[.[] | select(.in_reply_to_id == $toot)] | length')
+note "the Mastodon server holds $ANSWERS status of ours in reply to $TOOT (sent once, by one of the two publishers)"
+[[ "$ANSWERS" == "1" ]] || { echo "run.sh: expected one reply to $TOOT on the Mastodon server, found $ANSWERS" >&2; exit 1; }
+for _ in $(seq 100); do
+  answered=$(as "$RAY" listener ListInboxItems '{"state":"INBOX_ITEM_STATE_WAITING"}' | jq --arg item "$ITEM" '[.inbox_items[]? | select(.name == $item)] | length')
+  [[ "$answered" == "1" ]] && break; sleep 0.1
+done
+as "$RAY" listener ListInboxItems '{"state":"INBOX_ITEM_STATE_WAITING"}' | show '[.inbox_items[] | {name, state, assignee, first_response_time}]'
+[[ "$answered" == "1" ]] || { echo "run.sh: the inbox item was not marked answered" >&2; exit 1; }
 
 say "The spike detector raised a severe crisis alert (waiting for its one-minute interval to close)"
 RAISED=0

@@ -182,7 +182,10 @@ absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
       SplitName(resource, {"posts"}, &ids) || SplitName(resource, {"audiences"}, &ids) ||
       SplitName(resource, {"campaigns"}, &ids) ||
       SplitName(resource, {"patientAuthorizations"}, &ids) ||
-      SplitName(resource, {"takedownTasks"}, &ids);
+      SplitName(resource, {"takedownTasks"}, &ids) ||
+      // The listener's replies and reply policies (docs/replies.md).
+      SplitName(resource, {"inboxItems", "replies"}, &ids) ||
+      SplitName(resource, {"replyPolicies"}, &ids);
   if (!ok) {
     return absl::InvalidArgumentError(
         "resource must be a resource name such as contents/{content}, posts/{post}, "
@@ -190,7 +193,8 @@ absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
         "spokes/{spoke}/accounts/{account}/cadence, spokes/{spoke}/reviewPolicy, "
         "blackouts/{blackout}, evergreenItems/{content}, audiences/{audience}, "
         "campaigns/{campaign}, patientAuthorizations/{authorization}, takedownTasks/{task}, "
-        "objectives/{objective} or publishing");
+        "inboxItems/{item}/replies/{reply}, replyPolicies/{spoke}, objectives/{objective} or "
+        "publishing");
   }
   return AuditSubjectFor(resource);
 }

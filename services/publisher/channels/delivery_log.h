@@ -24,6 +24,8 @@ struct DeliveryRecord {
   absl::Time deliver_time = absl::UnixEpoch();
   std::string publisher_id;
   std::string idempotency_key;
+  // The external id it answers (a thread part, or a reply to a mention); empty otherwise.
+  std::string in_reply_to;
 };
 
 // Thread-safe. Records come back in the order they were accepted.

@@ -149,6 +149,7 @@ std::string DeliveryToJsonLine(const DeliveryRecord& r) {
       {"publisher_id", r.publisher_id},
       {"idempotency_key", r.idempotency_key},
   };
+  if (!r.in_reply_to.empty()) j["in_reply_to"] = r.in_reply_to;
   // Replace invalid UTF-8 rather than throw: the record must still be written.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -171,6 +172,7 @@ absl::StatusOr<DeliveryRecord> DeliveryFromJsonLine(std::string_view line) {
       return absl::DataLossError("delivery line has a bad deliver_time");
     r.publisher_id = j.value("publisher_id", "");
     r.idempotency_key = j.value("idempotency_key", "");
+    r.in_reply_to = j.value("in_reply_to", "");
     if (r.idempotency_key.empty() || r.external_id.empty())
       return absl::DataLossError("delivery line lacks its key or external id");
     return r;
@@ -327,6 +329,7 @@ absl::StatusOr<Receipt> SandboxChannel::PublishLocked(const PublishRequest& requ
   record.deliver_time = call.time;
   record.publisher_id = publisher_id_;
   record.idempotency_key = request.idempotency_key;
+  record.in_reply_to = request.in_reply_to;
 
   struct stat st;
   if (fstat(fd_, &st) != 0)

@@ -352,5 +352,159 @@ TEST_F(StoryTest, DraftToPublishedToMeasured) {
   }
 }
 
+// A member of the public asks a question; a responder's unsafe draft is refused
+// with the spoke's template offered, the template is drafted, a second
+// responder approves it, and the two racing publishers send it once, in the
+// mention's thread; the item records its first response and the trail shows
+// who drafted, approved and sent it.
+TEST_F(StoryTest, AReplyIsGuardedApprovedAndSentOnceInTheThread) {
+  const std::string ruth = Token("ruth", {Role::kResponder});
+  {
+    v1::CreateSpokeRequest req;
+    req.set_spoke_id("st-marys");
+    req.mutable_spoke()->set_display_name("St Mary Hospital");
+    v1::CreateSpokeResponse resp;
+    ASSERT_TRUE(planner_->CreateSpoke(AuthedContext(sam_).get(), req, &resp).ok());
+    v1::CreateAccountRequest acc;
+    acc.set_parent("spokes/st-marys");
+    acc.set_account_id("sandbox-main");
+    acc.mutable_account()->set_network(v1::NETWORK_SANDBOX);
+    acc.mutable_account()->set_handle("@stmarys");
+    acc.mutable_account()->set_time_zone("America/Chicago");
+    v1::CreateAccountResponse acc_resp;
+    auto st = planner_->CreateAccount(AuthedContext(sam_).get(), acc, &acc_resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+  std::string item;
+  {
+    v1::CreateMentionRequest req;
+    v1::Mention* m = req.mutable_mention();
+    m->set_network(v1::NETWORK_SANDBOX);
+    m->set_external_id("sbx-question-1");
+    m->set_author_handle("@pat");
+    m->set_text("Is the flu clinic open on Saturday? Nobody answers the phone at St Marys.");
+    m->set_account("spokes/st-marys/accounts/sandbox-main");
+    v1::CreateMentionResponse resp;
+    auto st = listener_->CreateMention(AuthedContext(hook_).get(), req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    item = resp.inbox_item();
+    ASSERT_FALSE(item.empty()) << "a question needs an answer";
+  }
+  {
+    v1::SetReplyPolicyRequest req;
+    req.mutable_policy()->set_spoke("spokes/st-marys");
+    req.mutable_policy()->set_require_approval(true);
+    v1::ReplyTemplate* t = req.mutable_policy()->add_templates();
+    t->set_id("clinic-hours");
+    t->set_text(
+        "Thanks for asking. Our flu clinic hours are on our website, and our team is "
+        "happy to help if you send us a direct message.");
+    v1::SetReplyPolicyResponse resp;
+    auto st = listener_->SetReplyPolicy(AuthedContext(sam_).get(), req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+  std::string template_text;
+  {
+    v1::DraftReplyRequest req;
+    req.set_inbox_item(item);
+    req.set_text("Sorry nobody picked up after your visit last week, we have your records here.");
+    v1::DraftReplyResponse resp;
+    auto st = listener_->DraftReply(AuthedContext(ray_).get(), req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_FALSE(resp.has_reply()) << "the guard let a patient confirmation through";
+    ASSERT_GT(resp.findings_size(), 0);
+    ASSERT_EQ(resp.templates_size(), 1);
+    template_text = resp.templates(0).text();
+  }
+  v1::Reply reply;
+  {
+    v1::DraftReplyRequest req;
+    req.set_inbox_item(item);
+    req.set_text(template_text);
+    req.set_request_id("e2e-reply");
+    v1::DraftReplyResponse resp;
+    auto st = listener_->DraftReply(AuthedContext(ray_).get(), req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    ASSERT_TRUE(resp.has_reply());
+    EXPECT_EQ(resp.reply().state(), v1::REPLY_STATE_AWAITING_APPROVAL);
+    reply = resp.reply();
+  }
+  // Nothing goes out before the approval.
+  absl::SleepFor(absl::Seconds(2));
+  EXPECT_EQ(DeliveriesOf(suite_->sandbox_dir(), reply.post()), 0);
+  {
+    v1::ApproveReplyRequest req;
+    req.set_name(reply.name());
+    v1::ApproveReplyResponse resp;
+    EXPECT_EQ(listener_->ApproveReply(AuthedContext(ray_).get(), req, &resp).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << "its author approved it";
+    auto st = listener_->ApproveReply(AuthedContext(ruth).get(), req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(resp.reply().approver(), "ruth");
+  }
+  v1::Reply sent;
+  PollUntil(
+      [&] {
+        v1::GetReplyRequest req;
+        req.set_name(reply.name());
+        v1::GetReplyResponse resp;
+        if (listener_->GetReply(AuthedContext(ray_).get(), req, &resp).ok()) sent = resp.reply();
+        return sent.state() == v1::REPLY_STATE_SENT;
+      },
+      absl::Seconds(30));
+  ASSERT_EQ(sent.state(), v1::REPLY_STATE_SENT) << suite_->LogTails();
+  EXPECT_FALSE(sent.external_id().empty());
+  // Once, by one of the two publishers, as an answer to the mention.
+  EXPECT_EQ(DeliveriesOf(suite_->sandbox_dir(), reply.post()), 1);
+  {
+    std::ifstream in(suite_->sandbox_dir() + "/deliveries.jsonl");
+    bool threaded = false;
+    for (std::string line; std::getline(in, line);) {
+      if (absl::StrContains(line, reply.post())) {
+        threaded = absl::StrContains(line, R"("in_reply_to":"sbx-question-1")");
+      }
+    }
+    EXPECT_TRUE(threaded) << "the reply was not sent in the mention's thread";
+  }
+  // The item is answered, at the time the reply went out.
+  v1::InboxItem answered;
+  PollUntil(
+      [&] {
+        v1::ListInboxItemsRequest req;
+        req.set_state(v1::INBOX_ITEM_STATE_WAITING);
+        v1::ListInboxItemsResponse resp;
+        if (!listener_->ListInboxItems(AuthedContext(ray_).get(), req, &resp).ok()) return false;
+        for (const v1::InboxItem& i : resp.inbox_items()) {
+          if (i.name() == item) answered = i;
+        }
+        return answered.name() == item;
+      },
+      absl::Seconds(10));
+  ASSERT_EQ(answered.name(), item);
+  EXPECT_EQ(answered.assignee(), "ray");
+  EXPECT_EQ(TimeUtil::TimestampToSeconds(answered.first_response_time()),
+            TimeUtil::TimestampToSeconds(sent.sent_time()));
+  // The trail: drafted by ray, approved by ruth, sent by the listener's record.
+  std::vector<std::string> trail;
+  PollUntil(
+      [&] {
+        v1::ListAuditEntriesRequest req;
+        req.set_resource(reply.name());
+        v1::ListAuditEntriesResponse resp;
+        trail.clear();
+        if (!planner_->ListAuditEntries(AuthedContext(sam_).get(), req, &resp).ok()) return false;
+        for (const v1::AuditEntry& e : resp.entries()) {
+          trail.push_back(absl::StrCat(e.action(), " by ", e.actor()));
+        }
+        return trail.size() >= 3;
+      },
+      absl::Seconds(10));
+  ASSERT_EQ(trail.size(), 3u);
+  EXPECT_EQ(trail[0], "reply.draft by ray");
+  EXPECT_EQ(trail[1], "reply.approve by ruth");
+  EXPECT_EQ(trail[2], "reply.send by carecast-listener");
+}
+
 }  // namespace
 }  // namespace carecast::testing
