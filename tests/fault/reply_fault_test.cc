@@ -49,7 +49,11 @@ class ReplyFaultTest : public FaultTest {
         << R"(", "access_token": "x-token-1", "user_id": "1000"})";
     sealing_key_ = std::filesystem::path(sandbox_dir()) / "token-sealing.key";
     std::ofstream(sealing_key_) << std::string(64, 'a') << "\n";
-    auto planner = Start(kPlannerBinary, ChannelEnv());
+    // The calendar is reconciled with the posts bucket every second, so a reply
+    // post would be found there if the planner took it for a program post.
+    Env planner_env = ChannelEnv();
+    planner_env["CARECAST_INDEX_RECONCILE_PERIOD"] = "1s";
+    auto planner = Start(kPlannerBinary, planner_env);
     ASSERT_TRUE(planner.ok()) << planner.status();
     planner_ = *std::move(planner);
     stub_ = v1::PlannerService::NewStub(ChannelTo(planner_));
@@ -126,8 +130,21 @@ class ReplyFaultTest : public FaultTest {
         "carecast.post.published",
         [&](const v1::PostPublished& e) { return e.post().name() == post; });
   }
+  // Whether the planner's calendar lists `post` (within an hour of now).
+  bool CalendarLists(const std::string& post) {
+    v1::ListCalendarRequest req;
+    publisher::SetTime(absl::Now() - absl::Hours(1), req.mutable_start_time());
+    publisher::SetTime(absl::Now() + absl::Hours(1), req.mutable_end_time());
+    req.set_page_size(100);
+    v1::ListCalendarResponse resp;
+    grpc::Status s = stub_->ListCalendar(Context(sam_).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    for (const v1::Post& p : resp.posts())
+      if (p.name() == post) return true;
+    return false;
+  }
   // One reply at the network, in the mention's thread, and the post PUBLISHED
-  // with its id.
+  // with its id; not in the program's calendar.
   void ExpectSentOnce(const std::string& post_name, const std::string& reply_name) {
     v1::Post done = WaitForPostState(*stub_, post_name, v1::POST_STATE_PUBLISHED,
                                      kClaimLease + absl::Seconds(30));
@@ -145,6 +162,8 @@ class ReplyFaultTest : public FaultTest {
     EXPECT_EQ(EventsAbout("carecast.post.scheduled", post_name), 1);
     EXPECT_EQ(PublishedEventsAbout(post_name), 1);
     EXPECT_EQ(WaitForNoOutboxMarkers(), 0);
+    absl::SleepFor(absl::Seconds(2));  // at least one more calendar reconciliation
+    EXPECT_FALSE(CalendarLists(post_name)) << "a reply post is not one of the program's posts";
   }
 
   static constexpr absl::Duration kClaimLease = absl::Seconds(3);
