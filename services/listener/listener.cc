@@ -38,7 +38,7 @@ Listener::Listener(const ListenerOptions& options, const ListenerDeps& deps, Buc
       intake_(mentions_, inbox_, deps.classifier, deps.metrics, deps.clock, deps.logger, options_),
       reply_policies_(reply_records_, deps.classifier, deps.clock, deps.logger),
       replies_(reply_records_, mentions_, inbox_items_, inbox_, reply_policies_, deps.classifier,
-               deps.clock, deps.logger),
+               deps.metrics, deps.clock, deps.logger),
       reconcile_runner_(options_.index_reconcile_period,
                         [this] {
                           // Errors are logged by the reconciler; the next period tries again.

@@ -18,6 +18,10 @@ constexpr std::string_view kMetaWebhookOutcomes[] = {
     "verified", "verify_refused", "accepted",    "missing_signature",
     "forged",   "bad_request",    "unavailable", "error"};
 
+// What a reply came to (replies.h); each series reads 0 from the start.
+constexpr std::string_view kReplyOutcomes[] = {"refused", "awaiting_approval", "approved", "sent",
+                                               "failed",  "needs_human"};
+
 // Every priority an inbox item can have; its SLA series read 0 from the start.
 constexpr std::string_view kPriorities[] = {"urgent", "high", "normal", "low"};
 
@@ -32,6 +36,12 @@ ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
                     .Name("carecast_listener_mentions_rejected_total")
                     .Help("Mentions refused as invalid input, by reason.")
                     .Register(registry)),
+      replies_(prometheus::BuildCounter()
+                   .Name("carecast_listener_replies_total")
+                   .Help("Responders' replies by outcome: refused by the outgoing guard, "
+                         "awaiting approval, approved (handed to the publisher), sent, failed, "
+                         "needs a human.")
+                   .Register(registry)),
       inbox_created_(prometheus::BuildCounter()
                          .Name("carecast_listener_inbox_items_created_total")
                          .Help("Inbox items created, by priority.")
@@ -73,6 +83,7 @@ ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
     rejected_.Add({{"reason", std::string(reason)}});
   for (std::string_view outcome : kMetaWebhookOutcomes)
     meta_webhook_.Add({{"outcome", std::string(outcome)}});
+  for (std::string_view outcome : kReplyOutcomes) replies_.Add({{"outcome", std::string(outcome)}});
 }
 
 void ListenerMetrics::MentionReceived(std::string_view network, std::string_view source) {
@@ -134,6 +145,14 @@ double ListenerMetrics::InboxCreatedCount(std::string_view priority) {
 
 double ListenerMetrics::WebhookCount(std::string_view outcome) {
   return webhook_.Add({{"outcome", std::string(outcome)}}).Value();
+}
+
+void ListenerMetrics::Reply(std::string_view outcome) {
+  replies_.Add({{"outcome", std::string(outcome)}}).Increment();
+}
+
+double ListenerMetrics::ReplyCount(std::string_view outcome) {
+  return replies_.Add({{"outcome", std::string(outcome)}}).Value();
 }
 
 }  // namespace carecast::listener

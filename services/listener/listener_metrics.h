@@ -10,6 +10,9 @@
 //     replica whose write recorded the breach)
 //   carecast_inbox_sla_overdue{priority} (gauge: items past due without a first
 //     response, as of the last SLA check)
+//   carecast_listener_replies_total{outcome="refused|awaiting_approval|approved|
+//     sent|failed|needs_human"} (docs/replies.md; each reply counted once per
+//     outcome, by the replica whose write recorded it)
 #pragma once
 
 #include <string_view>
@@ -41,6 +44,8 @@ class ListenerMetrics {
   void SlaBreached(std::string_view priority);
   // Items of `priority` now past due without a first response.
   void SetSlaOverdue(std::string_view priority, double count);
+  // A reply reached `outcome` (a draft the guard refused counts as "refused").
+  void Reply(std::string_view outcome);
 
   // carecast_index_repairs_total{index="inbox_open"|"inbox_closed",kind}: what
   // reconciling the inbox indexes with the inbox bucket repaired.
@@ -54,10 +59,12 @@ class ListenerMetrics {
   double MetaWebhookCount(std::string_view outcome);
   double SlaBreachCount(std::string_view priority);
   double SlaOverdue(std::string_view priority);
+  double ReplyCount(std::string_view outcome);
 
  private:
   prometheus::Family<prometheus::Counter>& received_;
   prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& replies_;
   prometheus::Family<prometheus::Counter>& inbox_created_;
   prometheus::Family<prometheus::Histogram>& classify_seconds_;
   prometheus::Histogram& classify_;

@@ -138,14 +138,15 @@ absl::StatusOr<std::string> AccountToAnswerFrom(const v1::InboxItem& item, std::
 
 Replies::Replies(common::EntityStore& replies, common::EntityStore& mentions,
                  common::EntityStore& items, Inbox& inbox, ReplyPolicies& policies,
-                 const MentionClassifier& classifier, const common::Clock& clock,
-                 common::Logger& logger)
+                 const MentionClassifier& classifier, ListenerMetrics& metrics,
+                 const common::Clock& clock, common::Logger& logger)
     : replies_(replies),
       mentions_(mentions),
       items_(items),
       inbox_(inbox),
       policies_(policies),
       classifier_(classifier),
+      metrics_(metrics),
       clock_(clock),
       logger_(logger) {}
 
@@ -222,6 +223,7 @@ absl::StatusOr<DraftOutcome> Replies::Draft(std::string_view item_name, std::str
   outcome.findings = GuardOutgoing(classifier_, text);
   if (!outcome.findings.empty()) {
     outcome.templates.assign(policy.templates().begin(), policy.templates().end());
+    metrics_.Reply("refused");
     logger_.Info("reply draft refused by the outgoing guard",
                  {{"inbox_item_id", item_id},
                   {"finding", outcome.findings.front().kind()},
@@ -268,6 +270,7 @@ absl::StatusOr<DraftOutcome> Replies::Draft(std::string_view item_name, std::str
     return replay(stored.value);
   }
   if (!created.ok()) return created.status();
+  metrics_.Reply(policy.require_approval() ? "awaiting_approval" : "approved");
   logger_.Info("reply drafted", {{"reply", name},
                                  {"state", std::string(ReplyStateName(reply.state()))},
                                  {"network", std::string(NetworkName(reply.network()))}});
@@ -318,6 +321,7 @@ absl::StatusOr<v1::Reply> Replies::Approve(std::string_view name, std::string_vi
     absl::StatusOr<Entry> written = replies_.Update(key.Key(), reply, entry, changes);
     if (absl::IsAborted(written.status())) continue;
     if (!written.ok()) return written.status();
+    metrics_.Reply("approved");
     logger_.Info("reply approved", {{"reply", std::string(name)}});
     return std::move(written->value);
   }
@@ -426,6 +430,7 @@ absl::Status Replies::RecordOutcome(const v1::Post& post, std::string_view reaso
     absl::StatusOr<Entry> written = replies_.Update(key.Key(), reply, entry, changes);
     if (absl::IsAborted(written.status())) continue;
     if (!written.ok()) return written.status();
+    metrics_.Reply(ReplyStateName(next));
     logger_.Info("reply outcome recorded",
                  {{"reply", name}, {"state", std::string(ReplyStateName(next))}});
     break;

@@ -26,6 +26,7 @@
 #include "services/common/rpc/spoke_scope.h"
 #include "services/common/store/entity_store.h"
 #include "services/listener/inbox.h"
+#include "services/listener/listener_metrics.h"
 #include "services/listener/mention_classifier.h"
 #include "services/listener/reply_policies.h"
 
@@ -44,7 +45,7 @@ class Replies {
  public:
   Replies(common::EntityStore& replies, common::EntityStore& mentions, common::EntityStore& items,
           Inbox& inbox, ReplyPolicies& policies, const MentionClassifier& classifier,
-          const common::Clock& clock, common::Logger& logger);
+          ListenerMetrics& metrics, const common::Clock& clock, common::Logger& logger);
 
   // Drafts `text` as a reply to unresolved item `item_name` from `account` (empty:
   // the item's mentioned account). INVALID_ARGUMENT: malformed names, text empty,
@@ -84,6 +85,7 @@ class Replies {
   Inbox& inbox_;
   ReplyPolicies& policies_;
   const MentionClassifier& classifier_;
+  ListenerMetrics& metrics_;
   const common::Clock& clock_;
   common::Logger& logger_;
 };

@@ -5,11 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "carecast/v1/events.pb.h"
+
 #include "services/common/base/ids.h"
 #include "services/common/base/status_macros.h"
 #include "services/common/base/utf8.h"
-#include "carecast/v1/events.pb.h"
-
 #include "services/common/text/phi_kind.h"
 #include "services/listener/audited_change.h"
 #include "services/listener/listener_names.h"

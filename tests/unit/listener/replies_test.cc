@@ -118,8 +118,8 @@ class RepliesTest : public ListenerFixture {
 TEST_F(RepliesTest, ASafeReplyWithoutApprovalGoesToThePublisherAtOnce) {
   const v1::InboxItem item = Open("1790001");
   ASSERT_EQ(item.spoke(), kSpoke);
-  auto drafted = listener_->DraftReply(item.name(), kSafe, "", "req-1", Responder("alice"),
-                                       kStMarys);
+  auto drafted =
+      listener_->DraftReply(item.name(), kSafe, "", "req-1", Responder("alice"), kStMarys);
   ASSERT_TRUE(drafted.ok()) << drafted.status();
   ASSERT_TRUE(drafted->reply.has_value());
   EXPECT_THAT(drafted->findings, IsEmpty());
@@ -173,8 +173,7 @@ TEST_F(RepliesTest, TheGuardRefusesUnsafeRepliesStoresNothingAndOffersTemplates)
       {"Please call Dr. Jane Smith's office at 617-555-0134 about your results.", ""},
   };
   for (const auto& [text, kind] : unsafe) {
-    auto drafted =
-        listener_->DraftReply(item.name(), text, "", "", Responder("alice"), kStMarys);
+    auto drafted = listener_->DraftReply(item.name(), text, "", "", Responder("alice"), kStMarys);
     ASSERT_TRUE(drafted.ok()) << drafted.status();
     EXPECT_FALSE(drafted->reply.has_value()) << text;
     ASSERT_THAT(drafted->findings, Not(IsEmpty())) << text;
@@ -193,6 +192,8 @@ TEST_F(RepliesTest, TheGuardRefusesUnsafeRepliesStoresNothingAndOffersTemplates)
   }
   EXPECT_EQ(ReplyKeys(), 0u);
   EXPECT_THAT(Events("carecast.reply.>"), IsEmpty());
+  EXPECT_EQ(metrics_.ReplyCount("refused"), 3);
+  EXPECT_EQ(metrics_.ReplyCount("approved"), 0);
   // The log names the finding, never the text.
   for (const common::CapturingLogger::Line& line : logger_.lines()) {
     std::string all = line.message;
@@ -249,9 +250,7 @@ TEST_F(RepliesTest, ASpokeThatRequiresApprovalWaitsForASecondResponder) {
   EXPECT_EQ(ReplyEvents("carecast.reply.approved")[0].actor(), "bob");
   // A retry of the approval changes nothing; a second approver is refused.
   EXPECT_TRUE(listener_->ApproveReply(reply.name(), "a1", Responder("bob"), kStMarys).ok());
-  EXPECT_EQ(listener_->ApproveReply(reply.name(), "", Responder("carol"), kStMarys)
-                .status()
-                .code(),
+  EXPECT_EQ(listener_->ApproveReply(reply.name(), "", Responder("carol"), kStMarys).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ReplyEvents("carecast.reply.approved").size(), 1u);
 
@@ -277,8 +276,7 @@ TEST_F(RepliesTest, BadInputAndOtherSpokesItemsChangeNothing) {
       {item.name(), "", "", kStMarys, absl::StatusCode::kInvalidArgument},
       {item.name(), std::string(2001, 'a'), "", kStMarys, absl::StatusCode::kInvalidArgument},
       {item.name(), "\xff\xfe", "", kStMarys, absl::StatusCode::kInvalidArgument},
-      {item.name(), std::string(kSafe), "accounts/x", kStMarys,
-       absl::StatusCode::kInvalidArgument},
+      {item.name(), std::string(kSafe), "accounts/x", kStMarys, absl::StatusCode::kInvalidArgument},
       {item.name(), std::string(kSafe), "spokes/oak-park/accounts/x-main", kStMarys,
        absl::StatusCode::kInvalidArgument},
       {"inboxItems/nosuchitem", std::string(kSafe), "", kStMarys, absl::StatusCode::kNotFound},
@@ -286,8 +284,8 @@ TEST_F(RepliesTest, BadInputAndOtherSpokesItemsChangeNothing) {
   };
   for (const Case& c : cases) {
     auto drafted = listener_->DraftReply(c.item, c.text, c.account, "", alice, c.scope);
-    EXPECT_EQ(drafted.status().code(), c.code) << c.item << " " << c.account << " "
-                                               << drafted.status();
+    EXPECT_EQ(drafted.status().code(), c.code)
+        << c.item << " " << c.account << " " << drafted.status();
   }
   // A resolved item takes no reply.
   ASSERT_TRUE(listener_->ResolveInboxItem(item.name(), "handled by phone", "alice", kHub).ok());
@@ -300,7 +298,8 @@ TEST_F(RepliesTest, BadInputAndOtherSpokesItemsChangeNothing) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ReplyKeys(), 0u);
   EXPECT_THAT(Events("carecast.reply.>"), IsEmpty());
-  auto given = listener_->DraftReply(hub_item.name(), kSafe, std::string(kAccount), "", alice, kHub);
+  auto given =
+      listener_->DraftReply(hub_item.name(), kSafe, std::string(kAccount), "", alice, kHub);
   ASSERT_TRUE(given.ok()) << given.status();
   EXPECT_EQ(given->reply->account(), kAccount);
 }
@@ -354,6 +353,9 @@ TEST_F(RepliesTest, ThePublishersOutcomeMovesTheReplyAndAnswersTheItem) {
   EXPECT_EQ(ReplyEvents("carecast.reply.sent").size(), 1u);
   EXPECT_EQ(ReplyEvents("carecast.reply.failed").size(), 1u);
   EXPECT_EQ(Events("carecast.inbox.waiting").size(), waiting_events);
+  EXPECT_EQ(metrics_.ReplyCount("sent"), 1);
+  EXPECT_EQ(metrics_.ReplyCount("needs_human"), 1);
+  EXPECT_EQ(metrics_.ReplyCount("failed"), 0);
 
   // A program post's outcome is not a reply's.
   v1::PostPublished program;
