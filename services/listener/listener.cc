@@ -18,6 +18,7 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(const ListenerOptions
   ASSIGN_OR_RETURN(buckets.mentions, open(common::buckets::kMentions));
   ASSIGN_OR_RETURN(buckets.inbox_items, open(common::buckets::kInbox));
   ASSIGN_OR_RETURN(buckets.replies, open(common::buckets::kReplies));
+  ASSIGN_OR_RETURN(buckets.listening, open(common::buckets::kListening));
   ASSIGN_OR_RETURN(buckets.outbox, open(common::kOutboxBucket));
   return std::unique_ptr<Listener>(new Listener(options, deps, std::move(buckets)));
 }
@@ -29,16 +30,19 @@ Listener::Listener(const ListenerOptions& options, const ListenerDeps& deps, Buc
       mentions_kv_(std::move(buckets.mentions)),
       inbox_kv_(std::move(buckets.inbox_items)),
       replies_kv_(std::move(buckets.replies)),
+      listening_kv_(std::move(buckets.listening)),
       outbox_kv_(std::move(buckets.outbox)),
       outbox_(deps.bus, *outbox_kv_, deps.clock, deps.logger, deps.outbox_observer, "listener"),
       mentions_(*mentions_kv_, std::string(common::buckets::kMentions), outbox_),
       inbox_items_(*inbox_kv_, std::string(common::buckets::kInbox), outbox_),
       reply_records_(*replies_kv_, std::string(common::buckets::kReplies), outbox_),
+      settings_(*listening_kv_, std::string(common::buckets::kListening), outbox_),
       inbox_(inbox_items_, deps.index, deps.metrics, deps.clock, deps.logger, options_),
       intake_(mentions_, inbox_, deps.classifier, deps.metrics, deps.clock, deps.logger, options_),
       reply_policies_(reply_records_, deps.classifier, deps.clock, deps.logger),
       replies_(reply_records_, mentions_, inbox_items_, inbox_, reply_policies_, deps.classifier,
                deps.metrics, deps.clock, deps.logger),
+      keywords_(settings_, deps.keyword_sink, options_.tracked_keywords, deps.clock, deps.logger),
       reconcile_runner_(options_.index_reconcile_period,
                         [this] {
                           // Errors are logged by the reconciler; the next period tries again.
@@ -55,7 +59,7 @@ Listener::~Listener() { Stop(); }
 
 std::vector<std::string> Listener::EntityBuckets() {
   return {std::string(common::buckets::kMentions), std::string(common::buckets::kInbox),
-          std::string(common::buckets::kReplies)};
+          std::string(common::buckets::kReplies), std::string(common::buckets::kListening)};
 }
 
 absl::Status Listener::Start() {
@@ -80,8 +84,21 @@ absl::Status Listener::Start() {
   ASSIGN_OR_RETURN(replies_sub_, bus_.Subscribe(replies, [this](const common::Event& e) {
     return replies_.OnPostEvent(e);
   }));
+  common::ConsumerSpec keywords;
+  keywords.stream = std::string(common::streams::kEvents);
+  keywords.durable = "";  // every replica must put every list in force
+  keywords.purpose = "keywords";
+  keywords.filter_subject = std::string(common::subjects::kTrackedKeywordsSet);
+  keywords.deliver_all = false;
+  keywords.max_deliver = 100;
+  ASSIGN_OR_RETURN(keywords_sub_, bus_.Subscribe(keywords, [this](const common::Event& e) {
+    return keywords_.OnEvent(e);
+  }));
+  // After subscribing, so a list set in between is not missed.
+  RETURN_IF_ERROR(keywords_.Load());
   relay_ = std::make_unique<common::OutboxRelay>(
-      outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_, &reply_records_},
+      outbox_,
+      std::vector<common::EntityStore*>{&mentions_, &inbox_items_, &reply_records_, &settings_},
       options_.relay);
   relay_->Start();
   reconcile_runner_.Start();
@@ -93,6 +110,7 @@ void Listener::Stop() {
   sla_runner_.Stop();
   reconcile_runner_.Stop();
   if (relay_ != nullptr) relay_->Stop();
+  keywords_sub_.reset();
   replies_sub_.reset();
   inbox_sub_.reset();
 }
@@ -100,7 +118,8 @@ void Listener::Stop() {
 absl::StatusOr<int> Listener::SweepOutbox() {
   if (relay_ == nullptr) {
     relay_ = std::make_unique<common::OutboxRelay>(
-        outbox_, std::vector<common::EntityStore*>{&mentions_, &inbox_items_, &reply_records_},
+        outbox_,
+        std::vector<common::EntityStore*>{&mentions_, &inbox_items_, &reply_records_, &settings_},
         common::OutboxRelayOptions{});
   }
   return relay_->SweepOnce();

@@ -31,6 +31,7 @@
 #include "services/listener/mention_intake.h"
 #include "services/listener/replies.h"
 #include "services/listener/reply_policies.h"
+#include "services/listener/tracked_keywords.h"
 
 namespace carecast::listener {
 
@@ -44,12 +45,16 @@ struct ListenerDeps {
   const common::Clock& clock;
   common::Logger& logger;
   common::OutboxObserver& outbox_observer = common::NullOutboxObserver();
+  // Puts a new tracked-keyword list in force (the text engine's
+  // ReplaceTrackedKeywords); null: SetTrackedKeywords stores lists that change nothing here.
+  KeywordSink keyword_sink = nullptr;
 };
 
 // Thread-safe. Owns its KV bucket handles.
 class Listener {
  public:
-  // Opens the carecast_mentions, carecast_inbox, carecast_replies and carecast_outbox buckets
+  // Opens the carecast_mentions, carecast_inbox, carecast_replies,
+  // carecast_listening and carecast_outbox buckets
   // (creating them when missing, with options.stream_replicas). UNAVAILABLE when
   // the store cannot be reached. Start() begins the background work.
   static absl::StatusOr<std::unique_ptr<Listener>> Create(const ListenerOptions& options,
@@ -62,7 +67,9 @@ class Listener {
   // Starts the background work: the outbox relay (writes left owing events by a
   // crash or a bus outage), the durable "listener-inbox" consumer that opens
   // inbox items from carecast.mention.classified, the durable "listener-replies"
-  // consumer that records what the publisher did with each reply, the reconciliation of the
+  // consumer that records what the publisher did with each reply, an ephemeral
+  // consumer that puts newly set tracked keywords in force (after applying the
+  // stored list), the reconciliation of the
   // inbox indexes with KV every options.index_reconcile_period, and the inbox
   // SLA check every options.sla_check_period. The relay runs every
   // options.relay.period. UNAVAILABLE without the bus.
@@ -113,6 +120,17 @@ class Listener {
                                                  const common::SpokeScope& scope);
   absl::StatusOr<v1::ReplyPolicy> GetReplyPolicy(std::string_view spoke,
                                                  const common::SpokeScope& scope);
+  // The tracked keywords (tracked_keywords.h).
+  absl::StatusOr<v1::TrackedKeywordsSet> SetTrackedKeywords(
+      const std::vector<std::string>& keywords, std::string_view request_id,
+      const common::Caller& caller, const common::SpokeScope& scope) {
+    return keywords_.Set(keywords, request_id, caller, scope);
+  }
+  absl::StatusOr<v1::TrackedKeywordsSet> GetTrackedKeywords() { return keywords_.Get(); }
+  // The keywords consumer's handler (tests call it directly).
+  common::Disposition OnKeywordsEvent(const common::Event& event) {
+    return keywords_.OnEvent(event);
+  }
   // The "listener-replies" consumer's handler (tests call it directly).
   common::Disposition OnPostEvent(const common::Event& event) {
     return replies_.OnPostEvent(event);
@@ -132,6 +150,7 @@ class Listener {
     std::unique_ptr<common::KeyValueStore> mentions;
     std::unique_ptr<common::KeyValueStore> inbox_items;
     std::unique_ptr<common::KeyValueStore> replies;
+    std::unique_ptr<common::KeyValueStore> listening;
     std::unique_ptr<common::KeyValueStore> outbox;
   };
   Listener(const ListenerOptions& options, const ListenerDeps& deps, Buckets buckets);
@@ -142,18 +161,22 @@ class Listener {
   std::unique_ptr<common::KeyValueStore> mentions_kv_;
   std::unique_ptr<common::KeyValueStore> inbox_kv_;
   std::unique_ptr<common::KeyValueStore> replies_kv_;
+  std::unique_ptr<common::KeyValueStore> listening_kv_;
   std::unique_ptr<common::KeyValueStore> outbox_kv_;
   common::Outbox outbox_;
   common::EntityStore mentions_;
   common::EntityStore inbox_items_;
   common::EntityStore reply_records_;
+  common::EntityStore settings_;
   Inbox inbox_;
   MentionIntake intake_;
   ReplyPolicies reply_policies_;
   Replies replies_;
+  TrackedKeywords keywords_;
   std::unique_ptr<common::OutboxRelay> relay_;
   std::unique_ptr<common::Subscription> inbox_sub_;
   std::unique_ptr<common::Subscription> replies_sub_;
+  std::unique_ptr<common::Subscription> keywords_sub_;
   common::IndexReconcileRunner reconcile_runner_;
   common::IndexReconcileRunner sla_runner_;
 };

@@ -40,6 +40,8 @@ ListenerGrpcService::ListenerGrpcService(Listener& listener, common::RpcEdge& ed
   ParseStrictly(&Base::ListReplies);
   ParseStrictly(&Base::SetReplyPolicy);
   ParseStrictly(&Base::GetReplyPolicy);
+  ParseStrictly(&Base::SetTrackedKeywords);
+  ParseStrictly(&Base::GetTrackedKeywords);
 }
 
 grpc::Status ListenerGrpcService::CreateMention(grpc::ServerContext* context,
@@ -238,6 +240,29 @@ grpc::Status ListenerGrpcService::GetReplyPolicy(grpc::ServerContext* context,
         ASSIGN_OR_RETURN(
             *response->mutable_policy(),
             listener_.GetReplyPolicy(request->spoke(), common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::SetTrackedKeywords(grpc::ServerContext* context,
+                                                     const v1::SetTrackedKeywordsRequest* request,
+                                                     v1::SetTrackedKeywordsResponse* response) {
+  return edge_.Unary(
+      context, kSetTrackedKeywordsMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(*response->mutable_keywords(),
+                         listener_.SetTrackedKeywords(
+                             {request->keywords().begin(), request->keywords().end()},
+                             request->request_id(), caller, common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::GetTrackedKeywords(grpc::ServerContext* context,
+                                                     const v1::GetTrackedKeywordsRequest* request,
+                                                     v1::GetTrackedKeywordsResponse* response) {
+  return edge_.Unary(
+      context, kGetTrackedKeywordsMethod, [&](const common::Caller&) -> absl::Status {
+        ASSIGN_OR_RETURN(*response->mutable_keywords(), listener_.GetTrackedKeywords());
         return absl::OkStatus();
       });
 }

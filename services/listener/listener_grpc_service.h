@@ -63,6 +63,12 @@ class ListenerGrpcService final
   grpc::Status GetReplyPolicy(grpc::ServerContext* context,
                               const v1::GetReplyPolicyRequest* request,
                               v1::GetReplyPolicyResponse* response) override;
+  grpc::Status SetTrackedKeywords(grpc::ServerContext* context,
+                                  const v1::SetTrackedKeywordsRequest* request,
+                                  v1::SetTrackedKeywordsResponse* response) override;
+  grpc::Status GetTrackedKeywords(grpc::ServerContext* context,
+                                  const v1::GetTrackedKeywordsRequest* request,
+                                  v1::GetTrackedKeywordsResponse* response) override;
 
  private:
   Listener& listener_;

@@ -31,6 +31,8 @@ common::RoleTable ListenerRoleTable() {
       {std::string(kListRepliesMethod), read},
       {std::string(kSetReplyPolicyMethod), {Role::kStrategist, Role::kAdmin}},
       {std::string(kGetReplyPolicyMethod), read},
+      {std::string(kSetTrackedKeywordsMethod), {Role::kStrategist, Role::kAdmin}},
+      {std::string(kGetTrackedKeywordsMethod), read},
   });
 }
 

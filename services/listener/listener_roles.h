@@ -33,13 +33,18 @@ inline constexpr std::string_view kSetReplyPolicyMethod =
     "/carecast.v1.ListenerService/SetReplyPolicy";
 inline constexpr std::string_view kGetReplyPolicyMethod =
     "/carecast.v1.ListenerService/GetReplyPolicy";
+inline constexpr std::string_view kSetTrackedKeywordsMethod =
+    "/carecast.v1.ListenerService/SetTrackedKeywords";
+inline constexpr std::string_view kGetTrackedKeywordsMethod =
+    "/carecast.v1.ListenerService/GetTrackedKeywords";
 
 // CreateMention, StreamMentions: service, responder, admin. GetMention,
 // ListInboxItems: responder, strategist, admin. The inbox workflow
 // (CloseInboxItem, ResolveInboxItem, AssignInboxItem, SetInboxItemWaiting,
 // AddInboxNote) and replies (DraftReply, ApproveReply): responder. GetReply,
-// ListReplies, GetReplyPolicy: responder, strategist, admin. SetReplyPolicy:
-// strategist, admin (the hub's: hub callers only). AnalyzeText: every role.
+// ListReplies, GetReplyPolicy, GetTrackedKeywords: responder, strategist,
+// admin. SetReplyPolicy: strategist, admin (the hub's: hub callers only).
+// SetTrackedKeywords: strategist, admin, hub callers only. AnalyzeText: every role.
 // Spoke claims then limit which items and replies a caller sees and changes.
 common::RoleTable ListenerRoleTable();
 

@@ -41,14 +41,18 @@ int main() {
   listener::EngineClassifier classifier(**engine);
   listener::ListenerMetrics metrics(host.registry());
   common::OutboxMetrics outbox_metrics(host.registry(), listener::Listener::EntityBuckets());
-  auto core = listener::Listener::Create(config->options, {.buckets = host.nats(),
-                                                           .bus = host.nats(),
-                                                           .index = host.index(),
-                                                           .classifier = classifier,
-                                                           .metrics = metrics,
-                                                           .clock = host.clock(),
-                                                           .logger = host.logger(),
-                                                           .outbox_observer = outbox_metrics});
+  auto core = listener::Listener::Create(config->options,
+                                         {.buckets = host.nats(),
+                                          .bus = host.nats(),
+                                          .index = host.index(),
+                                          .classifier = classifier,
+                                          .metrics = metrics,
+                                          .clock = host.clock(),
+                                          .logger = host.logger(),
+                                          .outbox_observer = outbox_metrics,
+                                          .keyword_sink = [&engine](std::vector<std::string> k) {
+                                            return (*engine)->ReplaceTrackedKeywords(std::move(k));
+                                          }});
   if (!core.ok()) {
     return host.Fail("cannot open the listener buckets", core.status(), ExitCode::kDependency);
   }

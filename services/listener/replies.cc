@@ -370,6 +370,12 @@ common::Disposition Replies::OnPostEvent(const common::Event& event) {
     if (!common::DecodeEvent(event, &payload).ok()) return common::Disposition::kReject;
     post = payload.post();
     reason = payload.reason();
+  } else if (event.subject == common::subjects::kPostCancelled) {
+    // A person cancelled the reply's post in the planner: it will not go out.
+    v1::PostChanged payload;
+    if (!common::DecodeEvent(event, &payload).ok()) return common::Disposition::kReject;
+    post = payload.post();
+    reason = absl::StrCat("its post was cancelled by ", payload.actor());
   } else {
     return common::Disposition::kAck;  // scheduling facts: nothing to record
   }

@@ -66,9 +66,10 @@ class Replies {
   absl::StatusOr<std::vector<v1::Reply>> List(std::string_view item_name,
                                               const common::SpokeScope& scope);
 
-  // The durable consumer's handler for carecast.post.>: a published, failed or
-  // NEEDS_HUMAN reply post updates its reply (carecast.reply.sent / failed) and
-  // a sent one the item (Inbox::RecordReply). Other posts are acknowledged.
+  // The durable consumer's handler for carecast.post.>: a published, failed,
+  // NEEDS_HUMAN or cancelled reply post updates its reply (carecast.reply.sent /
+  // failed; cancelled counts as FAILED) and a sent one the item
+  // (Inbox::RecordReply). Other posts are acknowledged.
   common::Disposition OnPostEvent(const common::Event& event);
 
  private:

@@ -185,7 +185,8 @@ absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
       SplitName(resource, {"takedownTasks"}, &ids) ||
       // The listener's replies and reply policies (docs/replies.md).
       SplitName(resource, {"inboxItems", "replies"}, &ids) ||
-      SplitName(resource, {"replyPolicies"}, &ids);
+      SplitName(resource, {"replyPolicies"}, &ids) ||
+      SplitName(resource, {"listeningSettings"}, &ids);
   if (!ok) {
     return absl::InvalidArgumentError(
         "resource must be a resource name such as contents/{content}, posts/{post}, "
@@ -193,8 +194,8 @@ absl::StatusOr<std::string> AuditSubjectForResource(std::string_view resource) {
         "spokes/{spoke}/accounts/{account}/cadence, spokes/{spoke}/reviewPolicy, "
         "blackouts/{blackout}, evergreenItems/{content}, audiences/{audience}, "
         "campaigns/{campaign}, patientAuthorizations/{authorization}, takedownTasks/{task}, "
-        "inboxItems/{item}/replies/{reply}, replyPolicies/{spoke}, objectives/{objective} or "
-        "publishing");
+        "inboxItems/{item}/replies/{reply}, replyPolicies/{spoke}, listeningSettings/keywords, "
+        "objectives/{objective} or publishing");
   }
   return AuditSubjectFor(resource);
 }

@@ -44,6 +44,7 @@ class AlertChanged;
 class InboxItemChanged;
 class ReplyChanged;
 class ReplyPolicyChanged;
+class TrackedKeywordsSet;
 class AuditRecorded;
 class EngagementObserved;
 class FollowersObserved;
@@ -67,12 +68,13 @@ inline constexpr std::string_view kPosts = "carecast_posts";      // shared: pla
 inline constexpr std::string_view kControl = "carecast_control";  // key "publishing": the hold
 inline constexpr std::string_view kMentions = "carecast_mentions";
 inline constexpr std::string_view kInbox = "carecast_inbox";
-inline constexpr std::string_view kRequests = "carecast_requests";  // request_id replay records
-inline constexpr std::string_view kReplies = "carecast_replies";    // replies, reply policies
+inline constexpr std::string_view kRequests = "carecast_requests";    // request_id replay records
+inline constexpr std::string_view kReplies = "carecast_replies";      // replies, reply policies
+inline constexpr std::string_view kListening = "carecast_listening";  // tracked keywords
 
-inline constexpr std::array<std::string_view, 9> kAll = {kOrganisation, kObjectives, kContents,
-                                                         kPosts,        kControl,    kMentions,
-                                                         kInbox,        kRequests,   kReplies};
+inline constexpr std::array<std::string_view, 10> kAll = {
+    kOrganisation, kObjectives, kContents, kPosts,   kControl,
+    kMentions,     kInbox,      kRequests, kReplies, kListening};
 }  // namespace buckets
 
 // The first token of every CareCast subject, and the filter that matches them all.
@@ -283,6 +285,9 @@ inline constexpr EventDef<v1::ReplyChanged> kReplyFailed{{
 inline constexpr EventDef<v1::ReplyPolicyChanged> kReplyPolicySet{{
     .subject = "carecast.reply.policy_set", .payload = "carecast.v1.ReplyPolicyChanged",
     .producer = "listener", .audit_action = "reply_policy.set"}};
+inline constexpr EventDef<v1::TrackedKeywordsSet> kTrackedKeywordsSet{{
+    .subject = "carecast.listening.keywords_set", .payload = "carecast.v1.TrackedKeywordsSet",
+    .producer = "listener", .audit_action = "keywords.set"}};
 inline constexpr EventDef<v1::AlertChanged> kAlertRaised{{
     .subject = "carecast.alert.raised", .payload = "carecast.v1.AlertChanged",
     .producer = "metrics"}};
@@ -312,7 +317,7 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 55> kAll = {&kSpokeCreated,
+inline constexpr std::array<const EventKind*, 56> kAll = {&kSpokeCreated,
                                                           &kSpokeFeedRevoked,
                                                           &kAccountCreated,
                                                           &kObjectiveCreated,
@@ -361,6 +366,7 @@ inline constexpr std::array<const EventKind*, 55> kAll = {&kSpokeCreated,
                                                           &kReplySent,
                                                           &kReplyFailed,
                                                           &kReplyPolicySet,
+                                                          &kTrackedKeywordsSet,
                                                           &kAuditRecorded,
                                                           &kAlertRaised,
                                                           &kAlertResolved,

@@ -172,6 +172,7 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kReplySent, TypedPayloadName(kReplySent)},
            {&kReplyFailed, TypedPayloadName(kReplyFailed)},
            {&kReplyPolicySet, TypedPayloadName(kReplyPolicySet)},
+           {&kTrackedKeywordsSet, TypedPayloadName(kTrackedKeywordsSet)},
        }) {
     EXPECT_EQ(kind->payload, typed) << kind->subject;
   }

@@ -386,6 +386,19 @@ TEST_F(RepliesTest, AFailedReplyIsFinalAndListsWithTheOthersOldestFirst) {
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
+  // A reply post cancelled in the planner will not go out either.
+  v1::PostChanged cancelled;
+  cancelled.mutable_post()->set_name(second->reply->post());
+  cancelled.mutable_post()->set_reply(second->reply->name());
+  cancelled.mutable_post()->set_state(v1::POST_STATE_CANCELLED);
+  cancelled.set_actor("paul");
+  EXPECT_EQ(listener_->OnPostEvent(common::MakeEvent(common::subjects::kPostCancelled, cancelled,
+                                                     "/test", clock_.Now())),
+            common::Disposition::kAck);
+  auto withdrawn = listener_->GetReply(second->reply->name(), kStMarys);
+  ASSERT_TRUE(withdrawn.ok());
+  EXPECT_EQ(withdrawn->state(), v1::REPLY_STATE_FAILED);
+  EXPECT_THAT(withdrawn->failure_reason(), HasSubstr("cancelled by paul"));
   // No reply was sent: the item is still waiting for its first response.
   auto page = listener_->ListInboxItems(v1::INBOX_ITEM_STATE_NEW, 500, "", kHub);
   ASSERT_TRUE(page.ok());
