@@ -7,8 +7,9 @@
 #   3. checks: every target is up; every recording and alerting rule is loaded and
 #      evaluates without error; queries return the figures the story produced
 #      (one post published exactly once per channel, objective progress, the mention in the
-#      inbox); every dashboard query is valid PromQL; every metric name the
-#      dashboards and rules use exists on the live /metrics.
+#      inbox); a crisis raised while Prometheus watches fires CareCastCrisisAlertRaised;
+#      every dashboard query is valid PromQL; every metric name the dashboards and
+#      rules use exists on the live /metrics.
 # usage: scripts/prometheus-scrape-test.sh   ($CARECAST_BIN_DIR: the build, default build/ci)
 # Prints PASS/FAIL per check and ends with "N passed, N failed".
 set -uo pipefail
@@ -143,8 +144,10 @@ wait_value() {  # description expr jq-condition
 wait_value "every service reports up" 'sum(up{job=~"carecast-.*"})' ". == [$n_targets]"
 wait_value "the publishers published the story's sandbox post exactly once" \
   'sum(carecast_publisher_posts_published_total{job="carecast-publisher",network="sandbox"})' '. == [1]'
-wait_value "the publishers published the story's Mastodon post exactly once" \
-  'sum(carecast_publisher_posts_published_total{job="carecast-publisher",network="mastodon"})' '. == [1]'
+wait_value "the publishers published the story's Mastodon post and its reply to a question, each once" \
+  'sum(carecast_publisher_posts_published_total{job="carecast-publisher",network="mastodon"})' '. == [2]'
+wait_value "the listener counts the story's reply as sent and its unsafe draft as refused" \
+  'sum by (outcome) (carecast_listener_replies_total{job="carecast-listener",outcome=~"sent|refused"})' '. == [1, 1]'
 wait_value "the metrics service counts one sandbox post published" \
   'max(carecast_posts_published_total{job="carecast-metrics",network="sandbox"})' '. == [1]'
 wait_value "the objective shows progress (1 of 4 posts)" \
@@ -173,6 +176,30 @@ done
   || fail "a publisher's /metrics shows the channel token's value"
 wait_value "no service-down alert is firing" \
   'count(ALERTS{alertname=~"CareCast(Service|Instance)Down",alertstate="firing"}) or vector(0)' '. == [0]'
+# --- 4b. a crisis while Prometheus watches: the crisis alert rule fires -------------------------
+# The story's lockdown alert was raised before Prometheus started, so its counter
+# never rose under Prometheus's eyes. Three mentions of another crisis term (the
+# story added "evacuation" to the tracked keywords at run time) raise a new one
+# when the spike detector's one-minute interval closes.
+LISTENER_HTTP=${TARGETS[carecast-listener]# }
+LISTENER_HTTP=${LISTENER_HTTP%% *}
+HOOK=$("$CARECAST_BIN_DIR/tools/carecastctl/carecastctl" token --key "$CARECAST_RUN_DIR/keys/jwt.key" \
+  --sub social-webhook --roles service --spokes '*' --ttl 10m)
+for i in 1 2 3; do
+  curl -sf -o /dev/null -X POST "http://$LISTENER_HTTP/v1/mentions" \
+    -H "Authorization: Bearer $HOOK" -H 'Content-Type: application/json' \
+    -d "{\"network\":\"x\",\"external_id\":\"17900000000000009$i\",\"author_handle\":\"@witness$i\",\"text\":\"Smoke at St Marys, is that an evacuation?? ($i)\",\"create_time\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}" \
+    || fail "the listener refused a crisis mention"
+done
+crisis=0
+for _ in $(seq 1200); do  # up to 2 minutes: the interval closes, then Prometheus scrapes and evaluates
+  crisis=$(q 'count(ALERTS{alertname="CareCastCrisisAlertRaised",alertstate="firing"}) or vector(0)' \
+    '.data.result | map(.value[1] | tonumber) | .[0]') && [[ ${crisis:-0} -ge 1 ]] && break
+  sleep 0.1
+done
+[[ ${crisis:-0} -ge 1 ]] && pass "CareCastCrisisAlertRaised fires on a live crisis (three 'evacuation' mentions in one interval)" \
+  || fail "CareCastCrisisAlertRaised did not fire: raised=$(q 'sum(carecast_alerts_raised_total{job="carecast-metrics"})' '.data.result | map(.value[1])')"
+
 firing=$(curl -sf --max-time 5 --data-urlencode 'query=ALERTS{alertstate="firing"}' "$PROM/api/v1/query" \
   | jq -r '[.data.result[].metric.alertname] | unique | join(",")')
 echo "     (alerts firing after the story: ${firing:-none})"

@@ -202,7 +202,7 @@ start listener "$BIN/services/listener/carecast-listener" "$L_GRPC" "$L_HTTP" \
 # "lockdown" is a crisis term: three mentions in one interval raise a severe alert.
 # One-minute intervals so the story sees it (production: 15 minutes).
 start metrics "$BIN/services/metrics/carecast-metrics" "$M_GRPC" "$M_HTTP" \
-  CARECAST_CRISIS_TERMS=lockdown CARECAST_SPIKE_INTERVAL=1m CARECAST_SPIKE_TICK=1s
+  CARECAST_CRISIS_TERMS=lockdown,evacuation CARECAST_SPIKE_INTERVAL=1m CARECAST_SPIKE_TICK=1s
 
 export CARECAST_PLANNER_ADDR="127.0.0.1:$P_GRPC" CARECAST_PUBLISHER_ADDR="127.0.0.1:$PUB1_GRPC"
 export CARECAST_LISTENER_ADDR="127.0.0.1:$L_GRPC" CARECAST_METRICS_ADDR="127.0.0.1:$M_GRPC"
@@ -405,6 +405,17 @@ for _ in $(seq 100); do
 done
 as "$RAY" listener ListInboxItems '{"state":"INBOX_ITEM_STATE_WAITING"}' | show '[.inbox_items[] | {name, state, assignee, first_response_time}]'
 [[ "$answered" == "1" ]] || { echo "run.sh: the inbox item was not marked answered" >&2; exit 1; }
+
+say "Sam adds 'evacuation' to what the listener tracks, without a restart"
+as "$SAM" listener SetTrackedKeywords '{"keywords":["st marys","flu shot","#fluseason","emergency room","lockdown","evacuation"],"request_id":"story-keywords"}' \
+  | show '.keywords | {keywords, actor}'
+MENTION=$(curl -sS -X POST "http://127.0.0.1:$L_HTTP/v1/mentions" \
+  -H "Authorization: Bearer $HOOK" -H 'Content-Type: application/json' \
+  -d "{\"network\":\"x\",\"external_id\":\"1790000000000000077\",\"author_handle\":\"@neighbour\",\"text\":\"Drill or real? They practised an evacuation at St Marys this morning\",\"create_time\":\"$(iso 'now')\"}" \
+  | jq -r .name)
+TRACKED=$(as "$RAY" listener GetMention "{\"name\":\"$MENTION\"}" | jq -c '.mention.classification.keywords')
+note "a mention that says it now carries the keyword: $TRACKED"
+[[ "$TRACKED" == *evacuation* ]] || { echo "run.sh: the new keyword is not tracked: $TRACKED" >&2; exit 1; }
 
 say "The spike detector raised a severe crisis alert (waiting for its one-minute interval to close)"
 RAISED=0
