@@ -44,16 +44,18 @@ Listener::Listener(const ListenerOptions& options, const ListenerDeps& deps, Buc
                deps.metrics, deps.clock, deps.logger),
       keywords_(settings_, deps.keyword_sink, options_.tracked_keywords, deps.clock, deps.logger),
       reconcile_runner_(options_.index_reconcile_period,
+                        common::PeriodicRunner::FirstRun::kAfterOnePeriod,
                         [this] {
                           // Errors are logged by the reconciler; the next period tries again.
                           (void)inbox_.ReconcileIndex();
                         }),
-      sla_runner_(options_.sla_check_period, [this, &logger = deps.logger] {
-        if (absl::StatusOr<SlaReport> report = inbox_.CheckSla(); !report.ok()) {
-          logger.Warn("inbox SLA check failed; the next period tries again",
-                      {{"error", std::string(report.status().message())}});
-        }
-      }) {}
+      sla_runner_(options_.sla_check_period, common::PeriodicRunner::FirstRun::kAfterOnePeriod,
+                  [this, &logger = deps.logger] {
+                    if (absl::StatusOr<SlaReport> report = inbox_.CheckSla(); !report.ok()) {
+                      logger.Warn("inbox SLA check failed; the next period tries again",
+                                  {{"error", std::string(report.status().message())}});
+                    }
+                  }) {}
 
 Listener::~Listener() { Stop(); }
 

@@ -15,10 +15,10 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/base/periodic_runner.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/bus/topology.h"
-#include "services/common/redis/index_reconcile_runner.h"
 #include "services/common/redis/index_reconciler.h"
 #include "services/common/redis/sorted_index.h"
 #include "services/common/store/entity_store.h"
@@ -177,8 +177,8 @@ class Listener {
   std::unique_ptr<common::Subscription> inbox_sub_;
   std::unique_ptr<common::Subscription> replies_sub_;
   std::unique_ptr<common::Subscription> keywords_sub_;
-  common::IndexReconcileRunner reconcile_runner_;
-  common::IndexReconcileRunner sla_runner_;
+  common::PeriodicRunner reconcile_runner_;
+  common::PeriodicRunner sla_runner_;
 };
 
 }  // namespace carecast::listener

@@ -25,7 +25,8 @@ ReportPublisher::ReportPublisher(ReportPublisherOptions options, const MetricsSe
       bus_(bus),
       clock_(clock),
       logger_(logger),
-      ticker_(options_.tick, [this] { Tick(clock_.Now()); }) {}
+      ticker_(options_.tick, common::PeriodicRunner::FirstRun::kAtOnce,
+              [this] { Tick(clock_.Now()); }) {}
 
 ReportPublisher::~ReportPublisher() { Stop(); }
 

@@ -53,7 +53,8 @@ SpikeWatch::SpikeWatch(SpikeWatchOptions options, common::EventBus& bus, const c
                   .Help("Spike and crisis alerts raised and not yet resolved, by severity.")
                   .Register(registry)),
       detector_(options_.detector),
-      ticker_(options_.tick, [this] { Tick(clock_.Now()); }) {
+      ticker_(options_.tick, common::PeriodicRunner::FirstRun::kAtOnce,
+              [this] { Tick(clock_.Now()); }) {
   for (AlertSeverity s : {AlertSeverity::kWarning, AlertSeverity::kSevere}) {
     raised_.Add({{"severity", std::string(AlertSeverityName(s))}});
     active_.Add({{"severity", std::string(AlertSeverityName(s))}});

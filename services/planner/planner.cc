@@ -49,6 +49,7 @@ Planner::Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets
       replay_(*buckets_->requests),
       calendar_(deps.index, posts_, deps.metrics.index_repairs(), deps.logger),
       reconcile_runner_(options.index_reconcile_period,
+                        common::PeriodicRunner::FirstRun::kAfterOnePeriod,
                         [this] {
                           // Errors are logged by the reconciler; the next period tries again.
                           (void)ReconcileCalendar();
@@ -56,10 +57,11 @@ Planner::Planner(const PlannerOptions& options, std::unique_ptr<Buckets> buckets
                           (void)WarnExpiringAuthorizations();
                         }),
       batch_workers_(static_cast<size_t>(std::max(1, options.batch_concurrency))),
-      evergreen_runner_(options.evergreen_period, [this] {
-        absl::StatusOr<std::vector<v1::Post>> made = RecyclePass(ServiceCaller(), {});
-        (void)made;
-      }) {}
+      evergreen_runner_(
+          options.evergreen_period, common::PeriodicRunner::FirstRun::kAfterOnePeriod, [this] {
+            absl::StatusOr<std::vector<v1::Post>> made = RecyclePass(ServiceCaller(), {});
+            (void)made;
+          }) {}
 
 Planner::~Planner() {
   evergreen_runner_.Stop();

@@ -23,13 +23,13 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/base/periodic_runner.h"
 #include "services/common/base/worker_pool.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/cadence/cadence.h"
 #include "services/common/cadence/feed_token.h"
 #include "services/common/networks/channel_settings.h"
-#include "services/common/redis/index_reconcile_runner.h"
 #include "services/common/redis/index_reconciler.h"
 #include "services/common/redis/sorted_index.h"
 #include "services/common/rpc/rpc_edge.h"
@@ -641,9 +641,9 @@ class Planner {
   common::OutboxRelay relay_;
   RequestReplay replay_;
   CalendarIndex calendar_;
-  common::IndexReconcileRunner reconcile_runner_;
+  common::PeriodicRunner reconcile_runner_;
   common::WorkerPool batch_workers_;
-  common::IndexReconcileRunner evergreen_runner_;
+  common::PeriodicRunner evergreen_runner_;
   // Queue writes of one account in this process take turns (striped by
   // account), so replicas' compare-and-set is the only race left to retry.
   // std::mutex rather than absl::Mutex: Debian's abseil is not built with TSan,

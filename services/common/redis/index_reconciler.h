@@ -3,7 +3,7 @@
 // what score, or "not indexed"), reads every member of the indexes and then, in
 // batches: adds members KV has and the index lacks, re-scores members whose score
 // KV contradicts, and removes members KV does not place there. It never trusts
-// a marker: owners run it at start and on a period (IndexReconcileRunner), so a
+// a marker: owners run it at start and on a period (common::PeriodicRunner), so a
 // sorted set lost behind a surviving marker heals within one period.
 //
 // A fix or a removal is re-checked with a fresh read of that key just before it

@@ -116,7 +116,11 @@ TokenExpiryWatcher::TokenExpiryWatcher(TokenExpiryWatcherOptions options,
                              "could not be read or "
                              "parsed, counted once per scan.")
                        .Register(registry)
-                       .Add({})) {}
+                       .Add({})),
+      // Start() scans once itself (and logs what it found), so the thread's
+      // first scan is one interval later.
+      scanner_(options_.interval, common::PeriodicRunner::FirstRun::kAfterOnePeriod,
+               [this] { ScanOnce(); }) {}
 
 TokenExpiryWatcher::~TokenExpiryWatcher() { Stop(); }
 
@@ -233,29 +237,9 @@ void TokenExpiryWatcher::Start() {
                 {"read_errors", static_cast<int64_t>(first.read_errors)},
                 {"expired", static_cast<int64_t>(first.expired)},
                 {"interval_seconds", absl::ToInt64Seconds(options_.interval)}});
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { Run(); });
+  scanner_.Start();
 }
 
-void TokenExpiryWatcher::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void TokenExpiryWatcher::Run() {
-  const auto interval = absl::ToChronoMilliseconds(options_.interval);
-  std::unique_lock lock(mu_);
-  while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
-    lock.unlock();
-    ScanOnce();
-    lock.lock();
-  }
-}
+void TokenExpiryWatcher::Stop() { scanner_.Stop(); }
 
 }  // namespace carecast::publisher

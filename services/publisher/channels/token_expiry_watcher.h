@@ -22,12 +22,10 @@
 // source, or when it has no answer for an account, the file's expires_at.
 #pragma once
 
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "absl/time/time.h"
@@ -38,6 +36,7 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/base/periodic_runner.h"
 #include "services/publisher/channels/credentials.h"
 
 namespace carecast::publisher {
@@ -80,7 +79,6 @@ class TokenExpiryWatcher {
   void Stop();
 
  private:
-  void Run();
   // The expiry of the credentials options_.credentials gives for `account`
   // (nullopt: never expires); `file_expires_at` when it gives none.
   std::optional<absl::Time> CurrentExpiry(const std::string& file, const std::string& account,
@@ -95,10 +93,7 @@ class TokenExpiryWatcher {
   std::mutex scan_mu_;  // one scan at a time; guards exported_
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> exported_;
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  common::PeriodicRunner scanner_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace carecast::publisher

@@ -1,17 +1,14 @@
 #include "services/common/redis/index_reconciler.h"
 
-#include <atomic>
 #include <map>
 #include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
 #include "services/common/base/logger.h"
-#include "services/common/redis/index_reconcile_runner.h"
 #include "services/common/redis/index_repair_metrics.h"
 #include "tests/support/in_memory_sorted_index.h"
 #include "tests/support/metric_values.h"
@@ -163,6 +160,7 @@ TEST_F(IndexReconcilerTest, HealsALostSetRegardlessOfItsMarker) {
 TEST_F(IndexReconcilerTest, ReadsAndRepairsInBatchesLargerThanOne) {
   for (int i = 0; i < 250; ++i) kv_.records[absl::StrCat("k", i)] = {"open", i};
   std::vector<ScoredMember> stale;
+  stale.reserve(350);
   for (int i = 0; i < 250; ++i) stale.push_back({absl::StrCat("stale", i), 1.0 * i});
   for (int i = 0; i < 100; ++i) stale.push_back({absl::StrCat("k", i), 1000.0 + i});  // wrong
   ASSERT_TRUE(index_.Add(kOpen, stale).ok());
@@ -271,29 +269,6 @@ TEST_F(IndexReconcilerTest, RepairsAreCountedInThePreinitialisedMetric) {
   EXPECT_EQ(carecast::testing::SeriesValue(registry, "carecast_index_repairs_total",
                                            {{"index", "test_open"}, {"kind", "removed"}}),
             1.0);
-}
-
-TEST(IndexReconcileRunnerTest, RunsEveryPeriodUntilStopped) {
-  std::atomic<int> passes{0};
-  absl::Notification third;
-  IndexReconcileRunner runner(absl::Milliseconds(5), [&] {
-    if (++passes == 3) third.Notify();
-  });
-  runner.Start();
-  runner.Start();  // idempotent
-  EXPECT_TRUE(third.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  runner.Stop();
-  const int after_stop = passes.load();
-  runner.Stop();
-  EXPECT_EQ(passes.load(), after_stop);
-}
-
-TEST(IndexReconcileRunnerTest, StopDoesNotWaitForThePeriod) {
-  IndexReconcileRunner runner(absl::Hours(1), [] {});
-  runner.Start();
-  const absl::Time start = absl::Now();
-  runner.Stop();
-  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
 }  // namespace
