@@ -20,7 +20,7 @@ std::string BinaryDir() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RunningSuite>> RunningSuite::Start() {
+absl::StatusOr<std::unique_ptr<RunningSuite>> RunningSuite::Start(const ServiceEnv& overrides) {
   auto suite = std::unique_ptr<RunningSuite>(new RunningSuite());
   auto nats = LocalNatsServer::Start();
   if (!nats.ok()) return nats.status();
@@ -67,6 +67,9 @@ absl::StatusOr<std::unique_ptr<RunningSuite>> RunningSuite::Start() {
         {"CARECAST_LOG_LEVEL", "debug"},
     };
     env.insert(spec.extra.begin(), spec.extra.end());
+    if (auto it = overrides.find(spec.name); it != overrides.end()) {
+      for (const auto& [key, value] : it->second) env[key] = value;
+    }
     auto process = ChildProcess::Start(spec.binary, {}, env,
                                        absl::StrCat(suite->work_dir_, "/", spec.name, ".log"));
     if (!process.ok()) return process.status();

@@ -26,8 +26,11 @@ struct SuiteService {
 
 class RunningSuite {
  public:
+  // Extra environment per service name ("planner", "publisher-1", "listener", ...),
+  // over the suite's defaults.
+  using ServiceEnv = std::map<std::string, std::map<std::string, std::string>>;
   // NOT_FOUND when nats-server/redis-server or a service binary is missing.
-  static absl::StatusOr<std::unique_ptr<RunningSuite>> Start();
+  static absl::StatusOr<std::unique_ptr<RunningSuite>> Start(const ServiceEnv& overrides = {});
 
   SuiteService& service(const std::string& name);
   std::vector<SuiteService*> services();
