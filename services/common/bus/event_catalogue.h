@@ -284,10 +284,10 @@ inline constexpr EventDef<v1::ReplyChanged> kReplyFailed{{
     .producer = "listener", .audit_action = "reply.fail"}};
 inline constexpr EventDef<v1::ReplyPolicyChanged> kReplyPolicySet{{
     .subject = "carecast.reply.policy_set", .payload = "carecast.v1.ReplyPolicyChanged",
-    .producer = "listener", .audit_action = "reply_policy.set"}};
+    .producer = "listener", .audit_action = "reply.policy_set"}};
 inline constexpr EventDef<v1::TrackedKeywordsSet> kTrackedKeywordsSet{{
     .subject = "carecast.listening.keywords_set", .payload = "carecast.v1.TrackedKeywordsSet",
-    .producer = "listener", .audit_action = "keywords.set"}};
+    .producer = "listener", .audit_action = "listening.keywords_set"}};
 inline constexpr EventDef<v1::AlertChanged> kAlertRaised{{
     .subject = "carecast.alert.raised", .payload = "carecast.v1.AlertChanged",
     .producer = "metrics"}};

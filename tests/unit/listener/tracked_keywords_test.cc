@@ -99,7 +99,7 @@ TEST_F(TrackedKeywordsTest, ASetListIsInForceOnEveryReplicaWithoutARestart) {
     ASSERT_TRUE(common::DecodeEvent(e, &recorded).ok());
     if (recorded.entry().resource() != "listeningSettings/keywords") continue;
     ++audits;
-    EXPECT_EQ(recorded.entry().action(), "keywords.set");
+    EXPECT_EQ(recorded.entry().action(), "listening.keywords_set");
     EXPECT_EQ(recorded.entry().actor(), "sam");
     EXPECT_EQ(recorded.entry().request_id(), "k1");
   }
