@@ -12,21 +12,21 @@
 // first size is the anchor the others are read against. Then reads the whole
 // bucket twice: with KeyValueStore::Scan (one streaming consumer) and as index
 // passes did before it (Keys, then one Get per key). Prints one table.
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 
 #include "carecast/v1/events.pb.h"
 
+#include "bench/common/bench_flags.h"
+#include "bench/common/bench_stats.h"
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/event_codec.h"
@@ -38,19 +38,11 @@ namespace {
 using carecast::common::KeyValueStore;
 
 struct Figures {
-  double get_p50_us = 0, get_p99_us = 0;
-  double update_p50_us = 0, update_p99_us = 0;
-  double last_p50_us = 0, last_p99_us = 0;
+  carecast::bench::LatencySummary get_us, update_us, last_us;
   double fill_per_s = 0;
   double scan_s = 0;       // KeyValueStore::Scan over the whole bucket
   double keys_gets_s = 0;  // Keys() then one Get per key, as passes did before Scan
 };
-
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
-}
 
 template <class Fn>
 std::vector<double> Time(int n, Fn&& fn) {
@@ -144,21 +136,10 @@ Figures Measure(carecast::common::NatsConnection& nats, int64_t size, int reads,
                  static_cast<long long>(scanned), static_cast<long long>(size));
     std::exit(1);
   }
-  f.get_p50_us = Percentile(get, 0.5);
-  f.get_p99_us = Percentile(get, 0.99);
-  f.update_p50_us = Percentile(update, 0.5);
-  f.update_p99_us = Percentile(update, 0.99);
-  f.last_p50_us = Percentile(last, 0.5);
-  f.last_p99_us = Percentile(last, 0.99);
+  f.get_us = carecast::bench::Summarize(std::move(get));
+  f.update_us = carecast::bench::Summarize(std::move(update));
+  f.last_us = carecast::bench::Summarize(std::move(last));
   return f;
-}
-
-int Usage(const char* problem) {
-  std::fprintf(stderr,
-               "kv_lookup_bench: %s\nusage: kv_lookup_bench [--sizes 1000,100000] "
-               "[--reads 2000] [--threads 8]\n",
-               problem);
-  return 2;
 }
 
 }  // namespace
@@ -166,25 +147,11 @@ int Usage(const char* problem) {
 int main(int argc, char** argv) {
   std::vector<int64_t> sizes = {1000, 100000};
   int reads = 2000, threads = 8;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    std::string v = i + 1 < argc ? argv[i + 1] : "";
-    ++i;
-    if (a == "--sizes") {
-      sizes.clear();
-      for (absl::string_view part : absl::StrSplit(v, ',')) {
-        int64_t n = 0;
-        if (!absl::SimpleAtoi(part, &n) || n < 1) return Usage("--sizes: positive numbers");
-        sizes.push_back(n);
-      }
-    } else if (a == "--reads") {
-      if (!absl::SimpleAtoi(v, &reads) || reads < 10) return Usage("--reads: at least 10");
-    } else if (a == "--threads") {
-      if (!absl::SimpleAtoi(v, &threads) || threads < 1) return Usage("--threads: at least 1");
-    } else {
-      return Usage("unknown option");
-    }
-  }
+  carecast::bench::BenchFlags flags("kv_lookup_bench",
+                                    "kv_lookup_bench [--sizes 1000,100000] [--reads 2000] "
+                                    "[--threads 8]");
+  flags.Int64List("--sizes", &sizes, 1).Int("--reads", &reads, 10).Int("--threads", &threads, 1);
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return flags.UsageError(s);
   auto server = carecast::testing::LocalNatsServer::Start();
   if (!server.ok()) {
     std::fprintf(stderr, "kv_lookup_bench: nats-server: %s\n", server.status().ToString().c_str());
@@ -212,8 +179,8 @@ int main(int argc, char** argv) {
     std::printf(
         "| %lld%s | %.0f/s | %.0f / %.0f us | %.0f / %.0f us | %.0f / %.0f us | %.2f s | %.2f s "
         "|\n",
-        static_cast<long long>(sizes[i]), i == 0 ? " (anchor)" : "", f.fill_per_s, f.get_p50_us,
-        f.get_p99_us, f.update_p50_us, f.update_p99_us, f.last_p50_us, f.last_p99_us, f.scan_s,
+        static_cast<long long>(sizes[i]), i == 0 ? " (anchor)" : "", f.fill_per_s, f.get_us.p50,
+        f.get_us.p99, f.update_us.p50, f.update_us.p99, f.last_us.p50, f.last_us.p99, f.scan_s,
         f.keys_gets_s);
   }
   return 0;

@@ -19,7 +19,6 @@
 // 3. Replay (--nats-events > 0): a nats-server -js pre-filled with that many
 //    events, replayed end to end by EventIngest::Start.
 #include <sched.h>
-#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,13 +28,16 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "bench/common/bench_flags.h"
+#include "bench/common/bench_stats.h"
+#include "bench/common/cpu_usage.h"
 #include "bench/metrics/event_workload.h"
 #include "bench/metrics/exposition_samples.h"
 #include "bench/metrics/figure_check.h"
@@ -56,20 +58,13 @@
 
 namespace {
 
+namespace cb = carecast::bench;
 namespace cc = carecast::common;
 namespace cm = carecast::metrics;
 using Clock = std::chrono::steady_clock;
 
 constexpr double kIngestGoal = 300'000;  // events/s
 constexpr double kScrapeGoalMs = 50;     // p99
-
-// CPU time this thread has used: the rate per CPU second does not depend on what
-// else the machine runs.
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -82,27 +77,14 @@ bool Pin(int cpu) {
   return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
 
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
-}
-
 struct Latency {
-  double p50 = 0, p99 = 0, max = 0;
-  size_t bytes = 0;
-  double cpu_ms = 0;  // CPU time of the whole process per scrape (idle runs only)
+  cb::LatencySummary ms;  // per scrape
+  size_t bytes = 0;       // of the last scrape
+  double cpu_ms = 0;      // CPU time of the whole process per scrape (idle runs only)
 };
 
-double ProcessCpuMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
-}
-
-Latency Summarise(const std::vector<double>& ms, size_t bytes) {
-  return {Percentile(ms, 0.5), Percentile(ms, 0.99), *std::max_element(ms.begin(), ms.end()),
-          bytes};
+Latency Summarise(std::vector<double> ms, size_t bytes) {
+  return {.ms = cb::Summarize(std::move(ms)), .bytes = bytes};
 }
 
 // The service's pieces, wired as main.cc wires them (the bus is never started:
@@ -129,7 +111,7 @@ IngestResult Ingest(cm::EventIngest& ingest, const std::vector<cc::Event>& event
                     const std::atomic<bool>* stop = nullptr) {
   IngestResult r;
   const auto t0 = Clock::now();
-  const double cpu0 = ThreadCpuSeconds();
+  const double cpu0 = cb::ThreadCpuSeconds();
   // As EventIngest::Start does with the consumer's pending count.
   ingest.ExpectEvents(static_cast<int64_t>(events.size()));
   const size_t step = std::max<size_t>(events.size() / 4, 1);
@@ -142,7 +124,7 @@ IngestResult Ingest(cm::EventIngest& ingest, const std::vector<cc::Event>& event
     if (stop != nullptr && (i & 1023) == 0 && stop->load()) break;
   }
   r.seconds = Seconds(t0);
-  r.cpu_seconds = ThreadCpuSeconds() - cpu0;
+  r.cpu_seconds = cb::ThreadCpuSeconds() - cpu0;
   return r;
 }
 
@@ -218,14 +200,14 @@ struct ScrapeFigures {
 Latency TimeScrapes(int n, const std::function<size_t()>& scrape) {
   std::vector<double> ms;
   size_t bytes = 0;
-  const double cpu0 = ProcessCpuMs();
+  const double cpu0 = cb::ProcessCpuMs();
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
     bytes = scrape();
     ms.push_back(Seconds(t0) * 1000);
   }
-  Latency l = Summarise(ms, bytes);
-  l.cpu_ms = (ProcessCpuMs() - cpu0) / n;
+  Latency l = Summarise(std::move(ms), bytes);
+  l.cpu_ms = (cb::ProcessCpuMs() - cpu0) / n;
   return l;
 }
 
@@ -309,7 +291,7 @@ ScrapeFigures MeasureScrape(const carecast::bench::Workload& w, cc::Logger& logg
   f.ours_idle = TimeScrapes(scrapes / 2, ours);
   f.ours_new_connection_idle = TimeScrapes(scrapes / 4, ours_new_connection);
   std::fprintf(stderr, "    idle: anchor p50 %.1f ms, ours p50 %.1f ms; now under ingest\n",
-               f.anchor_idle.p50, f.ours_idle.p50);
+               f.anchor_idle.ms.p50, f.ours_idle.ms.p50);
   std::atomic<bool> stop{false};
   std::atomic<int64_t> ingested{0};
   std::thread ingester([&] {
@@ -337,8 +319,8 @@ ScrapeFigures MeasureScrape(const carecast::bench::Workload& w, cc::Logger& logg
   }
   stop = true;
   ingester.join();
-  f.anchor_busy = Summarise(anchor_ms, anchor_bytes);
-  f.ours_busy = Summarise(ours_ms, ours_bytes);
+  f.anchor_busy = Summarise(std::move(anchor_ms), anchor_bytes);
+  f.ours_busy = Summarise(std::move(ours_ms), ours_bytes);
   server.Stop();
   return f;
 }
@@ -430,9 +412,9 @@ void PrintTable(const IngestFigures& ingest, const ScrapeFigures& scrape,
     std::printf(
         "| /metrics %s, %lld series (%.1f MB): p50 / p99 / max | %.1f / %.1f / %.1f ms | "
         "%.1f / %.1f / %.1f ms | %s | %s |\n",
-        what, static_cast<long long>(series), static_cast<double>(ours.bytes) / 1e6, ours.p50,
-        ours.p99, ours.max, anchor.p50, anchor.p99, anchor.max, goal ? "p99 <= 50 ms" : "-",
-        goal ? Verdict(ours.p99 <= kScrapeGoalMs) : "");
+        what, static_cast<long long>(series), static_cast<double>(ours.bytes) / 1e6, ours.ms.p50,
+        ours.ms.p99, ours.ms.max, anchor.ms.p50, anchor.ms.p99, anchor.ms.max,
+        goal ? "p99 <= 50 ms" : "-", goal ? Verdict(ours.ms.p99 <= kScrapeGoalMs) : "");
   };
   if (series > 0) {
     std::printf(
@@ -441,7 +423,7 @@ void PrintTable(const IngestFigures& ingest, const ScrapeFigures& scrape,
     std::printf(
         "| stock Registry::Collect alone, idle: p50 / p99 / max (CPU per scrape) | %.1f / %.1f / "
         "%.1f ms (%.1f ms) | - | - | |\n",
-        scrape.collect_idle.p50, scrape.collect_idle.p99, scrape.collect_idle.max,
+        scrape.collect_idle.ms.p50, scrape.collect_idle.ms.p99, scrape.collect_idle.ms.max,
         scrape.collect_idle.cpu_ms);
     std::printf(
         "| /metrics idle, CPU per scrape (client and server, whole process) | %.1f ms | "
@@ -466,35 +448,19 @@ void PrintTable(const IngestFigures& ingest, const ScrapeFigures& scrape,
   }
 }
 
-int Usage(const char* why) {
-  std::fprintf(stderr,
-               "metrics_ingest_bench: %s\nusage: metrics_ingest_bench [--events N] [--series N] "
-               "[--scrapes N] [--nats-events N]\n",
-               why);
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   int64_t events = 1'000'000, series = 100'000, nats_events = 200'000;
   int scrapes = 100;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i], v = argv[i + 1];
-    bool ok = true;
-    if (a == "--events")
-      ok = absl::SimpleAtoi(v, &events) && events >= 1000;
-    else if (a == "--series")
-      ok = absl::SimpleAtoi(v, &series) && series >= 0;
-    else if (a == "--scrapes")
-      ok = absl::SimpleAtoi(v, &scrapes) && scrapes >= 2;
-    else if (a == "--nats-events")
-      ok = absl::SimpleAtoi(v, &nats_events) && nats_events >= 0;
-    else
-      return Usage("unknown option");
-    if (!ok) return Usage(("bad value for " + a).c_str());
-  }
-  if (argc % 2 == 0) return Usage("every option takes a value");
+  cb::BenchFlags flags(
+      "metrics_ingest_bench",
+      "metrics_ingest_bench [--events N] [--series N] [--scrapes N] [--nats-events N]");
+  flags.Int64("--events", &events, 1000)
+      .Int64("--series", &series, 0)
+      .Int("--scrapes", &scrapes, 2)
+      .Int64("--nats-events", &nats_events, 0);
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return flags.UsageError(s);
   cc::SystemClock clock;
   // The service logs JSON lines to stdout; here they go nowhere, but are still formatted.
   FILE* sink = std::fopen("/dev/null", "w");

@@ -12,19 +12,16 @@
 // The anchor is a unary method on the same GrpcServer class (same options,
 // same sync thread model) that returns its request's bytes; its request is the
 // serialized ListCalendarRequest the calendar reads send.
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include <grpcpp/grpcpp.h>
@@ -36,6 +33,9 @@
 
 #include "carecast/v1/planner_service.grpc.pb.h"
 
+#include "bench/common/bench_flags.h"
+#include "bench/common/bench_stats.h"
+#include "bench/common/cpu_usage.h"
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
 #include "services/common/bus/nats_connection.h"
@@ -57,6 +57,7 @@
 
 namespace {
 
+namespace cb = carecast::bench;
 namespace cc = carecast::common;
 namespace cp = carecast::planner;
 namespace v1 = carecast::v1;
@@ -108,46 +109,13 @@ google::protobuf::Timestamp Ts(absl::Time t) {
   return ts;
 }
 
-// Aggregate CPU jiffies from /proc/stat's "cpu" line: steal and the sum of all.
-struct CpuTimes {
-  uint64_t steal = 0, total = 0;
-};
-
-CpuTimes ReadCpuTimes() {
-  std::ifstream in("/proc/stat");
-  std::string line;
-  std::getline(in, line);
-  std::istringstream fields(line);
-  std::string label;
-  fields >> label;
-  CpuTimes t;
-  uint64_t v = 0;
-  // user nice system idle iowait irq softirq steal guest guest_nice; guest
-  // time is already counted in user and nice.
-  for (int i = 0; i < 8 && fields >> v; ++i) {
-    t.total += v;
-    if (i == 7) t.steal = v;
-  }
-  return t;
-}
-
-double StealPercent(const CpuTimes& a, const CpuTimes& b) {
-  if (b.total <= a.total) return 0;
-  return 100.0 * static_cast<double>(b.steal - a.steal) / static_cast<double>(b.total - a.total);
-}
-
 struct Result {
-  double qps = 0, p50 = 0, p99 = 0, max = 0;  // latencies in ms
+  double qps = 0;
+  cb::LatencySummary ms;  // latency per call
   int64_t calls = 0, errors = 0;
   std::string first_error;
   double steal = 0;
 };
-
-double Percentile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1,
-                         static_cast<size_t>(q * static_cast<double>(sorted.size())))];
-}
 
 // Runs `call(thread, i)` (true on success; `error` set otherwise) from `threads`
 // threads for `seconds`; each thread makes its own state with `make`.
@@ -166,7 +134,7 @@ Result Run(const char* name, int threads, double seconds,
   std::vector<int64_t> errors(threads, 0);
   std::vector<std::string> first_error(threads);
   std::atomic<bool> stop{false};
-  const CpuTimes cpu0 = ReadCpuTimes();
+  const cb::CpuTimes cpu0 = cb::ReadCpuTimes();
   const auto t0 = Clock::now();
   std::vector<std::thread> workers;
   workers.reserve(threads);
@@ -191,30 +159,19 @@ Result Run(const char* name, int threads, double seconds,
   for (std::thread& w : workers) w.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
   Result r;
-  r.steal = StealPercent(cpu0, ReadCpuTimes());
+  r.steal = cb::StealPercent(cpu0, cb::ReadCpuTimes());
   std::vector<double> all;
   for (int t = 0; t < threads; ++t) {
     all.insert(all.end(), ms[t].begin(), ms[t].end());
     r.errors += errors[t];
     if (r.first_error.empty()) r.first_error = first_error[t];
   }
-  std::sort(all.begin(), all.end());
-  r.calls = static_cast<int64_t>(all.size());
+  r.ms = cb::Summarize(std::move(all));
+  r.calls = static_cast<int64_t>(r.ms.count);
   r.qps = static_cast<double>(r.calls - r.errors) / elapsed;
-  r.p50 = Percentile(all, 0.50);
-  r.p99 = Percentile(all, 0.99);
-  r.max = all.empty() ? 0 : all.back();
-  std::fprintf(stderr, "    %.0f calls/s, p50 %.2f ms, p99 %.2f ms, %lld errors\n", r.qps, r.p50,
-               r.p99, static_cast<long long>(r.errors));
+  std::fprintf(stderr, "    %.0f calls/s, p50 %.2f ms, p99 %.2f ms, %lld errors\n", r.qps, r.ms.p50,
+               r.ms.p99, static_cast<long long>(r.errors));
   return r;
-}
-
-int Usage(const char* why) {
-  std::fprintf(stderr,
-               "planner_api_bench: %s\nusage: planner_api_bench [--seconds N] [--threads N] "
-               "[--posts N] [--page-size N]\n",
-               why);
-  return 2;
 }
 
 // What the seeding made, and the calendar read every client sends.
@@ -411,14 +368,14 @@ void PrintTable(const Seeded& seeded, int threads, int seconds, int posts, const
   std::printf(
       "| ListCalendar: p50 / p99 / max | %.2f / %.2f / %.2f ms | %.2f / %.2f / %.2f ms | "
       "p99 <= 5 ms | %s |\n",
-      reads.p50, reads.p99, reads.max, echo.p50, echo.p99, echo.max,
-      reads.p99 <= kP99GoalMs ? met : missed);
+      reads.ms.p50, reads.ms.p99, reads.ms.max, echo.ms.p50, echo.ms.p99, echo.ms.max,
+      reads.ms.p99 <= kP99GoalMs ? met : missed);
   std::printf("| SchedulePost: QPS | %.0f | %.0f | - | |\n", writes.qps, echo.qps);
   std::printf(
       "| SchedulePost: p50 / p99 / max | %.2f / %.2f / %.2f ms | %.2f / %.2f / %.2f ms | "
       "p99 <= 5 ms | %s |\n",
-      writes.p50, writes.p99, writes.max, echo.p50, echo.p99, echo.max,
-      writes.p99 <= kP99GoalMs ? met : missed);
+      writes.ms.p50, writes.ms.p99, writes.ms.max, echo.ms.p50, echo.ms.p99, echo.ms.max,
+      writes.ms.p99 <= kP99GoalMs ? met : missed);
   std::printf("| errors (reads / writes / echo) | %lld / %lld | %lld | 0 | %s |\n",
               static_cast<long long>(reads.errors), static_cast<long long>(writes.errors),
               static_cast<long long>(echo.errors),
@@ -440,22 +397,13 @@ void PrintTable(const Seeded& seeded, int threads, int seconds, int posts, const
 
 int main(int argc, char** argv) {
   int seconds = 10, threads = 8, posts = 300, page_size = 50;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i], v = argv[i + 1];
-    bool ok = true;
-    if (a == "--seconds")
-      ok = absl::SimpleAtoi(v, &seconds) && seconds >= 1;
-    else if (a == "--threads")
-      ok = absl::SimpleAtoi(v, &threads) && threads >= 1;
-    else if (a == "--posts")
-      ok = absl::SimpleAtoi(v, &posts) && posts >= 1;
-    else if (a == "--page-size")
-      ok = absl::SimpleAtoi(v, &page_size) && page_size >= 1;
-    else
-      return Usage("unknown option");
-    if (!ok) return Usage(("bad value for " + a).c_str());
-  }
-  if (argc % 2 == 0) return Usage("every option takes a value");
+  cb::BenchFlags flags("planner_api_bench",
+                       "planner_api_bench [--seconds N] [--threads N] [--posts N] [--page-size N]");
+  flags.Int("--seconds", &seconds, 1)
+      .Int("--threads", &threads, 1)
+      .Int("--posts", &posts, 1)
+      .Int("--page-size", &page_size, 1);
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) return flags.UsageError(s);
 
   // The servers and the planner, as main.cc composes them.
   std::fprintf(stderr, "==> starting nats-server -js and redis-server\n");
@@ -513,13 +461,13 @@ int main(int argc, char** argv) {
   const int echo_port = (*echo_server)->port();
 
   const Seeded seeded = Seed(planner_port, posts, page_size);
-  const CpuTimes run0 = ReadCpuTimes();
+  const cb::CpuTimes run0 = cb::ReadCpuTimes();
   const Result echo = MeasureEcho(echo_port, seeded, threads, seconds);
   const Result reads = MeasureReads(planner_port, seeded, threads, seconds, page_size);
   std::atomic<int64_t> scheduled{0};
   const Result writes = MeasureWrites(planner_port, seeded, threads, seconds, scheduled);
   PrintTable(seeded, threads, seconds, posts, reads, writes, echo,
-             StealPercent(run0, ReadCpuTimes()), scheduled.load());
+             cb::StealPercent(run0, cb::ReadCpuTimes()), scheduled.load());
   (*planner_server)->Shutdown(absl::Seconds(1));
   (*echo_server)->Shutdown(absl::Seconds(1));
   return reads.errors + writes.errors + echo.errors == 0 ? 0 : 1;
