@@ -150,7 +150,8 @@ EngagementCollector::EngagementCollector(EngagementCollectorOptions options,
                 if (!entry.ok()) return entry.status();
                 return AccountPlacement(AccountFromEntry(*std::move(entry)), deps_.channels);
               }},
-          deps.index, deps.repairs, deps.logger) {}
+          deps.index, deps.repairs, deps.logger),
+      runner_(options_.tick, common::PeriodicRunner::FirstRun::kAtOnce, [this] { Tick(); }) {}
 
 EngagementCollector::~EngagementCollector() { Stop(); }
 
@@ -171,31 +172,21 @@ absl::Status EngagementCollector::Start() {
   ASSIGN_OR_RETURN(accounts_sub_, deps_.bus.Subscribe(spec, [this](const common::Event& e) {
     return OnAccountCreated(e);
   }));
-  if (options_.tick > absl::ZeroDuration()) thread_ = std::thread([this] { Loop(); });
+  runner_.Start();  // no thread without a tick
   return absl::OkStatus();
 }
 
 void EngagementCollector::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  runner_.Stop();
   published_sub_.reset();
   accounts_sub_.reset();
 }
 
-void EngagementCollector::Loop() {
-  while (true) {
-    absl::StatusOr<EngagementTick> tick = RunOnce();
-    if (!tick.ok()) {
-      deps_.logger.Warn("engagement tick incomplete; the next one retries",
-                        {{"error", std::string(tick.status().message())}});
-    }
-    std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.tick), [this] { return stop_; }))
-      return;
+void EngagementCollector::Tick() {
+  absl::StatusOr<EngagementTick> tick = RunOnce();
+  if (!tick.ok()) {
+    deps_.logger.Warn("engagement tick incomplete; the next one retries",
+                      {{"error", std::string(tick.status().message())}});
   }
 }
 

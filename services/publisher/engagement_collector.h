@@ -24,7 +24,6 @@
 // the figures, never adds to them. Thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,7 +31,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -40,6 +38,7 @@
 
 #include "services/common/base/clock.h"
 #include "services/common/base/logger.h"
+#include "services/common/base/periodic_runner.h"
 #include "services/common/bus/event_bus.h"
 #include "services/common/bus/key_value_store.h"
 #include "services/common/redis/index_reconciler.h"
@@ -59,8 +58,8 @@ inline constexpr std::string_view kEngagementDeletedName = "carecast:publisher:e
 
 struct EngagementCollectorOptions {
   EngagementSchedule schedule;
-  // Time between ticks of the collector's thread; zero: no thread, the caller
-  // drives RunOnce() (tests).
+  // Time between ticks of the collector's thread, the first at Start; zero: no
+  // thread, the caller drives RunOnce() (tests).
   absl::Duration tick = absl::Seconds(30);
   // Readings per tick at most (posts and accounts each).
   size_t batch = 100;
@@ -104,9 +103,11 @@ class EngagementCollector {
   EngagementCollector& operator=(const EngagementCollector&) = delete;
 
   // Subscribes to carecast.post.published and carecast.account.created and,
-  // with a tick, starts the thread
-  // (which reconciles first). UNAVAILABLE when the bus cannot be reached.
+  // with a tick, starts the thread, which ticks at once (reconciling first) and
+  // then every tick. UNAVAILABLE when the bus cannot be reached.
   absl::Status Start();
+  // Returns after the tick in flight (if any) has ended; no tick runs after it.
+  // Unsubscribes.
   void Stop();
 
   // One tick: a reconciliation when one is due (or the schedule's marker is
@@ -137,7 +138,8 @@ class EngagementCollector {
   // Puts off `member` of `index` to `when`; logs a Redis failure (the next
   // reconciliation restores it).
   void PutBack(std::string_view index, const std::string& member, absl::Time when);
-  void Loop();
+  // The thread's tick: RunOnce, logging a failure (the next tick retries).
+  void Tick();
   // Trims kEngagementDeletedName and reads it into deleted_. Called with reconcile_mu_.
   absl::Status LoadDeletedLocked(absl::Time now);
 
@@ -159,10 +161,8 @@ class EngagementCollector {
   // Post ids in kEngagementDeletedName as of the reconciliation running.
   std::set<std::string, std::less<>> deleted_;  // guarded by reconcile_mu_
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
+  // Last, so that it is built after and destroyed before what its task reads.
+  common::PeriodicRunner runner_;
 };
 
 }  // namespace carecast::publisher

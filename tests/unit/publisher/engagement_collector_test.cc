@@ -5,8 +5,11 @@
 // half-written schedule heals from KV.
 #include "services/publisher/engagement_collector.h"
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -65,6 +68,58 @@ class ScriptedNetwork final : public Channel {
   std::map<std::string, absl::StatusOr<int64_t>> followers;   // by account
   std::map<std::string, int> engagement_calls;                // by account
   std::map<std::string, int> follower_calls;                  // by account
+};
+
+// A SortedIndex that forwards to another and counts the collector's ticks
+// (each begins with one HasMarker), so that a test can await them.
+class TickCountingIndex final : public common::SortedIndex {
+ public:
+  explicit TickCountingIndex(common::SortedIndex& inner) : inner_(inner) {}
+
+  absl::Status Add(std::string_view index,
+                   const std::vector<common::ScoredMember>& members) override {
+    return inner_.Add(index, members);
+  }
+  absl::Status Remove(std::string_view index, std::string_view member) override {
+    return inner_.Remove(index, member);
+  }
+  absl::StatusOr<std::vector<common::ScoredMember>> RangeByScore(std::string_view index, double min,
+                                                                 double max, size_t offset,
+                                                                 size_t limit) override {
+    return inner_.RangeByScore(index, min, max, offset, limit);
+  }
+  absl::StatusOr<int64_t> Count(std::string_view index, double min, double max) override {
+    return inner_.Count(index, min, max);
+  }
+  absl::StatusOr<std::vector<common::ScoredMember>> PopUpTo(std::string_view index, double max,
+                                                            size_t limit) override {
+    return inner_.PopUpTo(index, max, limit);
+  }
+  absl::StatusOr<bool> HasMarker(std::string_view marker) override {
+    {
+      std::lock_guard lock(mu_);
+      ++ticks_;
+    }
+    ticked_.notify_all();
+    return inner_.HasMarker(marker);
+  }
+  absl::Status SetMarker(std::string_view marker) override { return inner_.SetMarker(marker); }
+
+  // Whether `n` ticks have begun within `timeout`.
+  bool AwaitTicks(int n, absl::Duration timeout) {
+    std::unique_lock lock(mu_);
+    return ticked_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [&] { return ticks_ >= n; });
+  }
+  int ticks() {
+    std::lock_guard lock(mu_);
+    return ticks_;
+  }
+
+ private:
+  common::SortedIndex& inner_;
+  std::mutex mu_;
+  std::condition_variable ticked_;
+  int ticks_ = 0;  // guarded by mu_
 };
 
 class EngagementCollectorTest : public ::testing::Test {
@@ -308,6 +363,35 @@ TEST_F(EngagementCollectorTest, AWipedOrHalfWrittenScheduleHealsFromKv) {
   const size_t before = Readings(post.name()).size();
   RunFor(*collector, absl::Minutes(40), absl::Minutes(10));
   EXPECT_GT(Readings(post.name()).size(), before) << "the periodic reconciliation did not heal it";
+}
+
+// With a tick, Start runs the first tick at once on the collector's thread,
+// and Stop ends the wait for the next one at once, after the tick in flight.
+TEST_F(EngagementCollectorTest, WithATickTheThreadTicksAtStartAndStopEndsItsWaitAtOnce) {
+  const v1::Post post = Published("t1", kAccountA);
+  clock_.Advance(absl::Minutes(30));  // the first reading (at 10 min) is due
+  TickCountingIndex index(index_);
+  EngagementCollectorOptions options;
+  options.tick = absl::Hours(1);
+  EngagementCollector collector(
+      options, EngagementCollectorDeps{.bus = bus_,
+                                       .posts = posts_,
+                                       .organisation = organisation_,
+                                       .index = index,
+                                       .channels = channels_,
+                                       .clock = clock_,
+                                       .logger = logger_,
+                                       .metrics = metrics_,
+                                       .repairs = common::NullIndexRepairObserver()});
+  ASSERT_TRUE(collector.Start().ok());
+  ASSERT_TRUE(index.AwaitTicks(1, absl::Seconds(30))) << "no tick at Start";
+  const auto stop_began = std::chrono::steady_clock::now();
+  collector.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_began, std::chrono::seconds(30))
+      << "Stop waited for the next tick";
+  EXPECT_EQ(index.ticks(), 1);
+  // The tick had ended when Stop returned: it reconciled and read the due post.
+  EXPECT_EQ(Readings(post.name()).size(), 1u);
 }
 
 TEST(EngagementScheduleTest, ParsesTiersAndRefusesBadOnes) {
