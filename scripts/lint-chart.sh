@@ -88,7 +88,8 @@ no_defaults_credentials() {
   if grep -nE 'kind: Secret$' "$OUT/prod.yaml"; then echo "the chart rendered a Secret"; return 1; fi
   grep -q 'secretName: carecast-nats' "$OUT/prod.yaml" && grep -q 'secretName: redis' "$OUT/prod.yaml" \
     && grep -q 'secretName: carecast-jwt-keys' "$OUT/prod.yaml" && grep -q 'secretName: carecast-channel-tokens' "$OUT/prod.yaml" \
-    && grep -q 'secretName: carecast-meta-webhook' "$OUT/prod.yaml" && grep -q 'secretName: carecast-mentions-signing' "$OUT/prod.yaml"
+    && grep -q 'secretName: carecast-meta-webhook' "$OUT/prod.yaml" && grep -q 'secretName: carecast-mentions-signing' "$OUT/prod.yaml" \
+    && grep -q 'secretName: carecast-mention-sources' "$OUT/prod.yaml"
 }
 check "credentials only through existingSecret references" no_defaults_credentials
 render_notes() {  # values-file: prints NOTES.txt as `helm install` would (no cluster needed)
@@ -194,6 +195,54 @@ must_fail "listener.meta with one key for the app secret and the verify token is
   "$HELM" template carecast "$CHART" --set listener.meta.existingSecret=meta \
   --set listener.meta.verifyTokenKey=app-secret
 
+# --- the listener's mention sources (listener.sources) and the spike time zone (metrics.spikes) ---
+listener_sources_mounted() {  # env var -> file in the read-only mount of the whole Secret, listener only
+  "$HELM" template carecast "$CHART" -f tests/chart/values-production.yaml >"$OUT/sources.yaml" || return 1
+  local listener; listener=$(deployment_doc "$OUT/sources.yaml" carecast-listener)
+  [[ -n $listener ]] || { echo "no listener Deployment"; return 1; }
+  local want
+  for want in '- name: CARECAST_LISTENER_SOURCES_FILE' 'value: "/etc/carecast/sources/sources.json"' \
+    '- name: mention-sources' 'mountPath: /etc/carecast/sources' 'secretName: carecast-mention-sources'; do
+    grep -qF -- "$want" <<<"$listener" || { echo "listener Deployment lacks: $want"; return 1; }
+  done
+  grep -A1 -F 'mountPath: /etc/carecast/sources' <<<"$listener" | grep -q 'readOnly: true' \
+    || { echo "/etc/carecast/sources is not mounted read-only"; return 1; }
+  # The whole Secret (the file and the token files it names), not chosen items.
+  grep -A3 -F 'secretName: carecast-mention-sources' <<<"$listener" | grep -q 'items:' \
+    && { echo "the sources volume lists items: the token files would be missing"; return 1; }
+  for want in CARECAST_LISTENER_SOURCES_FILE 'secretName: carecast-mention-sources' 'mountPath: /etc/carecast/sources'; do
+    [[ $(grep -c -- "$want" "$OUT/sources.yaml") == 1 ]] || { echo "$want reaches more than the listener"; return 1; }
+  done
+  # fileKey names the file.
+  "$HELM" template carecast "$CHART" --set listener.sources.existingSecret=src \
+    --set listener.sources.fileKey=mentions.json --show-only templates/deployment.yaml >"$OUT/sources-key.yaml" || return 1
+  grep -qF 'value: "/etc/carecast/sources/mentions.json"' "$OUT/sources-key.yaml" \
+    || { echo "listener.sources.fileKey does not name the file"; return 1; }
+  # Unset (the defaults): no variable, no mount, no volume.
+  local plain; plain=$("$HELM" template carecast "$CHART" --show-only templates/deployment.yaml) || return 1
+  if grep -qE 'CARECAST_LISTENER_SOURCES_FILE|name: mention-sources$|/etc/carecast/sources' <<<"$plain"; then
+    echo "defaults render the sources file, mount or volume"; return 1; fi
+}
+check "the listener mounts listener.sources.existingSecret only when set" listener_sources_mounted
+spike_time_zone_env() {  # metrics only; UTC by default, the value when set
+  local out metrics
+  out=$("$HELM" template carecast "$CHART" --show-only templates/deployment.yaml) || return 1
+  printf '%s\n' "$out" >"$OUT/tz-default.yaml"
+  metrics=$(deployment_doc "$OUT/tz-default.yaml" carecast-metrics)
+  grep -A1 -F -- '- name: CARECAST_SPIKE_TIME_ZONE' <<<"$metrics" | grep -qF 'value: "UTC"' \
+    || { echo "default metrics Deployment lacks CARECAST_SPIKE_TIME_ZONE=UTC"; return 1; }
+  [[ $(grep -c CARECAST_SPIKE_TIME_ZONE <<<"$out") == 1 ]] || { echo "CARECAST_SPIKE_TIME_ZONE reaches more than metrics"; return 1; }
+  "$HELM" template carecast "$CHART" -f tests/chart/values-production.yaml --show-only templates/deployment.yaml \
+    >"$OUT/tz-prod.yaml" || return 1
+  metrics=$(deployment_doc "$OUT/tz-prod.yaml" carecast-metrics)
+  grep -A1 -F -- '- name: CARECAST_SPIKE_TIME_ZONE' <<<"$metrics" | grep -qF 'value: "America/Chicago"' \
+    || { echo "metrics.spikes.timeZone does not reach CARECAST_SPIKE_TIME_ZONE"; return 1; }
+  # Metrics off: nobody gets it.
+  out=$("$HELM" template carecast "$CHART" -f tests/chart/values-single.yaml --show-only templates/deployment.yaml) || return 1
+  if grep -q CARECAST_SPIKE_TIME_ZONE <<<"$out"; then echo "CARECAST_SPIKE_TIME_ZONE without a metrics Deployment"; return 1; fi
+}
+check "metrics.spikes.timeZone becomes CARECAST_SPIKE_TIME_ZONE on metrics only" spike_time_zone_env
+
 # --- the validator itself must be able to fail --------------------------------------
 must_fail "validate-manifests reports broken objects" \
   "replicas must be integer.*|privileged" node tests/chart/validate-manifests.mjs tests/chart/fixtures/broken-manifests.yaml
@@ -201,7 +250,8 @@ validator_reports_all() {
   local out; out=$(node tests/chart/validate-manifests.mjs tests/chart/fixtures/broken-manifests.yaml 2>&1) && return 1
   local want
   for want in 'must be integer' 'selector does not match' 'readOnlyRootFilesystem' 'literal credential' \
-              'not a native gRPC probe' 'not a public key' 'missing label helm.sh/chart'; do
+              'not a native gRPC probe' 'not a public key' 'missing label helm.sh/chart' \
+              'which is in no volume mount'; do
     grep -q "$want" <<<"$out" || { echo "validator missed: $want"; return 1; }
   done
 }

@@ -2,8 +2,9 @@
 //  1. every object against its Kubernetes / prometheus-operator schema (npm
 //     kubernetes-models and @kubernetes-models/prometheus-operator);
 //  2. the chart's own rules: recommended labels, restricted security context,
-//     native gRPC probes on the gRPC port, no literal credentials, selectors that
-//     match, alert rules with severity/summary/description, dashboard labels.
+//     native gRPC probes on the gRPC port, no literal credentials, CARECAST_*_FILE
+//     variables naming files in read-only mounts, selectors that match, alert rules
+//     with severity/summary/description, dashboard labels.
 // usage: node validate-manifests.mjs [--expect Kind=N ...] FILE...
 // The packages come from .tools/ops (scripts/install-ops-tools.sh), or from
 // $CARECAST_OPS_TOOLS.
@@ -73,6 +74,13 @@ function checkPodSpec(obj, spec, { service }) {
     }
     for (const m of c.volumeMounts ?? []) {
       if (!volumes.has(m.name)) fail(obj, `${where}: mount ${m.name} has no volume`);
+    }
+    // A CARECAST_*_FILE variable names a file in a read-only mount (a Secret's key).
+    for (const e of c.env ?? []) {
+      if (!/^CARECAST_.*_FILE$/.test(e.name) || typeof e.value !== 'string') continue;
+      const mount = (c.volumeMounts ?? []).find((m) => e.value.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+      if (!mount) fail(obj, `${where}: env ${e.name} names ${e.value}, which is in no volume mount`);
+      else if (mount.readOnly !== true) fail(obj, `${where}: env ${e.name} names a file in mount ${mount.name}, which is not read-only`);
     }
     if (service) {
       const grpc = (c.ports ?? []).find((p) => p.name === 'grpc');

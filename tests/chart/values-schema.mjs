@@ -207,6 +207,10 @@ const schema = {
           existingSecret: secretName('Secret holding the X-CareCast-Signature key for POST /v1/mentions; empty: bearer token only'),
           key: secretKey('Key of the signing secret in that Secret'),
         }, { description: 'Signed POST /v1/mentions' }),
+        sources: closed({
+          existingSecret: secretName('Secret holding the mention sources file and the token files it names, mounted read-only at /etc/carecast/sources (token_file paths must be /etc/carecast/sources/<key>); empty: no sources'),
+          fileKey: secretKey('Key of the sources file in that Secret (CARECAST_LISTENER_SOURCES_FILE=/etc/carecast/sources/<fileKey>)'),
+        }, { description: 'The mention sources the listener reads (services/listener/sources_config.h)', required: ['existingSecret', 'fileKey'] }),
         inbox: closed({
           sla: str('First-response targets by priority (CARECAST_INBOX_SLA), e.g. urgent=15m,high=4bh,normal=1bd,low=3bd', { minLength: 1 }),
           businessHours: str('Business hours of the organisation and spokes (CARECAST_INBOX_BUSINESS_HOURS); empty: UTC Mon-Fri 09:00-17:00'),
@@ -214,7 +218,16 @@ const schema = {
         }, { description: 'The inbox workflow (docs/inbox.md)' }),
       },
     }),
-    metrics: serviceBlock('metrics', { autoscaling: false }),
+    metrics: serviceBlock('metrics', {
+      autoscaling: false,
+      extra: {
+        spikes: closed({
+          // An IANA name (UTC, America/Chicago, America/Argentina/Buenos_Aires, Etc/GMT+5);
+          // the service checks it names a zone it knows and caps it at 64 characters.
+          timeZone: str('IANA time zone whose weekdays and hours the spike baseline follows (CARECAST_SPIKE_TIME_ZONE)',
+            { pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$', maxLength: 64 }),
+        }, { description: 'The spike detector (docs/listening.md, "Spikes and crises")', required: ['timeZone'] }),
+      } }),
     networkPolicy: closed({
       enabled: bool('Create NetworkPolicies'),
       allowExternal: bool('Accept gRPC connections from any pod'),
