@@ -15,7 +15,7 @@ RUNTIME_AND_BUILD=(
   libphonenumber-dev libcpp-httplib-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server redis-server
-  faketime
+  faketime tzdata
 )
 TEST_EXTRA=(
   prometheus yamllint unzip podman runc debootstrap uidmap fuse-overlayfs slirp4netns

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace carecast::metrics {
@@ -47,6 +48,11 @@ void ReadSpikeOptions(common::ConfigReader& reader, SpikeOptions& spikes) {
     }
   }
   spikes.min_count = reader.Int("CARECAST_SPIKE_MIN_COUNT", spikes.min_count, 1, 1'000'000);
+  const std::string zone = reader.String("CARECAST_SPIKE_TIME_ZONE", "UTC");
+  if (zone.size() > 64 || !absl::LoadTimeZone(zone, &spikes.time_zone)) {
+    reader.AddError(absl::StrCat("CARECAST_SPIKE_TIME_ZONE: \"", zone,
+                                 "\" is not an IANA time zone (e.g. America/Chicago)"));
+  }
   spikes.cooldown = reader.Duration("CARECAST_SPIKE_COOLDOWN", spikes.cooldown);
   if (spikes.cooldown < absl::ZeroDuration()) {
     reader.AddError("CARECAST_SPIKE_COOLDOWN: must not be negative");

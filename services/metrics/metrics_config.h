@@ -29,6 +29,8 @@ struct MetricsConfig {
   // The spike detector (spike_detector.h): CARECAST_SPIKE_INTERVAL (15m; divides
   // a week, 1m..24h), CARECAST_SPIKE_FALSE_ALARM_PROBABILITY (1e-5, the
   // sensitivity), CARECAST_SPIKE_MIN_COUNT (5), CARECAST_SPIKE_COOLDOWN (2h),
+  // CARECAST_SPIKE_TIME_ZONE (UTC; the IANA zone whose weeks the seasonal
+  // baseline follows, e.g. America/Chicago),
   // CARECAST_CRISIS_TERMS (comma-separated tracked keywords that raise a severe
   // alert from CARECAST_CRISIS_MIN_COUNT mentions in one interval, default 3).
   SpikeOptions spikes;

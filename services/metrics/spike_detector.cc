@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 
 #include "services/common/rpc/spoke_scope.h"
 
@@ -14,8 +15,6 @@ namespace carecast::metrics {
 namespace {
 
 constexpr int64_t kWeekSeconds = int64_t{7} * 24 * 3600;
-// 1970-01-05 00:00 UTC was a Monday: slots count from Monday 00:00 UTC.
-constexpr int64_t kFirstMonday = int64_t{4} * 24 * 3600;
 constexpr absl::string_view kCrisisPrefix = "crisis:";
 
 SpikeOptions Checked(SpikeOptions options) {
@@ -99,9 +98,12 @@ absl::Time SpikeDetector::IntervalStart(absl::Time t) const {
 }
 
 size_t SpikeDetector::SlotOf(absl::Time start) const {
+  // Seconds into the local week (Monday 00:00 local is 0).
+  const absl::CivilSecond local = absl::ToCivilSecond(start, options_.time_zone);
+  const int64_t day = static_cast<int64_t>(absl::GetWeekday(local));  // Monday is 0
   const int64_t into_week =
-      ((absl::ToUnixSeconds(start) - kFirstMonday) % kWeekSeconds + kWeekSeconds) % kWeekSeconds;
-  return static_cast<size_t>(into_week / absl::ToInt64Seconds(options_.interval));
+      day * 86400 + local.hour() * 3600 + local.minute() * 60 + local.second();
+  return static_cast<size_t>(into_week / absl::ToInt64Seconds(options_.interval)) % slots_per_week_;
 }
 
 void SpikeDetector::Count(const std::string& key, const std::string& mention,

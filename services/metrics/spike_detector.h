@@ -2,8 +2,9 @@
 // baseline. Mentions are counted per series (each topic, each tracked keyword,
 // negative sentiment, everything) in fixed intervals (15 minutes by default).
 // Each closed interval's count is compared with the baseline of the same
-// interval of the week (hour-of-week seasonality: Monday 09:00 is compared with
-// earlier Mondays at 09:00), learnt as an exponentially weighted mean and
+// interval of the week in the organisation's time zone (hour-of-week
+// seasonality: Monday 09:00 local is compared with earlier Mondays at 09:00
+// local, across daylight-saving changes), learnt as an exponentially weighted mean and
 // variance, pooled with the two neighbouring intervals. Counts are sparse, so
 // the test asks how likely the count is under the baseline: Poisson with the
 // baseline's mean, or the negative binomial with its mean and variance when
@@ -36,6 +37,12 @@ namespace carecast::metrics {
 
 struct SpikeOptions {
   absl::Duration interval = absl::Minutes(15);
+  // The zone whose weekdays and clock hours the seasonal slots follow (people
+  // write on local Monday mornings, whatever UTC says). Intervals stay
+  // aligned on UTC multiples of `interval`. On a daylight-saving change the
+  // repeated local hour shares its slots, and the skipped one is not seen
+  // that day.
+  absl::TimeZone time_zone = absl::UTCTimeZone();
   // The sensitivity: how unlikely under the baseline a count must be to raise,
   // per series and interval (higher: more sensitive, more false alarms).
   double false_alarm_probability = 1e-5;

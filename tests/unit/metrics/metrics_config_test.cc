@@ -48,6 +48,21 @@ TEST(MetricsConfigTest, ReportsEveryProblem) {
   EXPECT_FALSE(absl::StrContains(message, "CARECAST_REDIS_URL")) << message;
 }
 
+TEST(MetricsConfigTest, TheSpikeTimeZoneIsAnIanaZone) {
+  auto vars = Required();
+  absl::StatusOr<MetricsConfig> defaults = ReadMetricsConfig(common::MapEnv(vars));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->spikes.time_zone, absl::UTCTimeZone());
+  vars["CARECAST_SPIKE_TIME_ZONE"] = "America/Chicago";
+  absl::StatusOr<MetricsConfig> chicago = ReadMetricsConfig(common::MapEnv(vars));
+  ASSERT_TRUE(chicago.ok()) << chicago.status();
+  EXPECT_EQ(chicago->spikes.time_zone.name(), "America/Chicago");
+  vars["CARECAST_SPIKE_TIME_ZONE"] = "Mars/Olympus_Mons";
+  absl::StatusOr<MetricsConfig> bad = ReadMetricsConfig(common::MapEnv(vars));
+  ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "CARECAST_SPIKE_TIME_ZONE"));
+}
+
 TEST(MetricsConfigTest, WeeklyReportVariables) {
   auto vars = Required();
   absl::StatusOr<MetricsConfig> defaults = ReadMetricsConfig(common::MapEnv(vars));

@@ -217,3 +217,74 @@ TEST_F(SpikeDetectorTest, AnAlertRestoredFromTheStreamIsNotRaisedTwice) {
 
 }  // namespace
 }  // namespace carecast::metrics
+
+namespace carecast::metrics {
+namespace {
+
+// Visiting hours in New York: a burst every evening 18:00-19:00 local, four
+// weeks of EDT to learn from, then the week after clocks go back (Sunday
+// 1 November 2026), with a real tenfold spike on its Monday at 17:00-18:00
+// local. Slots in local time compare that hour with earlier quiet 17:00s;
+// slots in UTC compare it with the hour the burst used to fill.
+struct ClockChangeWeek {
+  int false_alarms = 0;       // raised outside the spike's hour
+  bool spike_caught = false;  // raised for the spike's first interval
+};
+
+ClockChangeWeek PlayAcrossTheClockChange(absl::TimeZone slots_zone) {
+  absl::TimeZone new_york;
+  EXPECT_TRUE(absl::LoadTimeZone("America/New_York", &new_york));
+  SpikeOptions options;
+  options.interval = kInterval;
+  options.time_zone = slots_zone;
+  SpikeDetector detector(options);
+  std::mt19937 rng(7);
+  const absl::Time learn_from = absl::FromUnixSeconds(1791172800);    // Mon 5 Oct 2026 00:00 EDT
+  const absl::Time after_change = absl::FromUnixSeconds(1793595600);  // Mon 2 Nov 2026 00:00 EST
+  const absl::Time spike_from = after_change + absl::Hours(17);
+  const absl::Time spike_to = spike_from + absl::Hours(1);
+  int64_t id = 0;
+  ClockChangeWeek week;
+  for (absl::Time t = learn_from; t < after_change + absl::Hours(24 * 7); t += kInterval) {
+    const int hour = absl::ToCivilSecond(t, new_york).hour();
+    const bool spike = t >= spike_from && t < spike_to;
+    std::poisson_distribution<int> mentions(hour == 18 || spike ? 20.0 : 2.0);
+    const int n = mentions(rng);
+    for (int i = 0; i < n; ++i) {
+      v1::Mention m;
+      m.set_name(absl::StrCat("mentions/v", id++));
+      m.mutable_classification()->add_topics("visiting");
+      detector.Observe(m, t + kInterval * (i + 0.5) / (n + 1));
+    }
+    for (const SpikeAlert& a : detector.Advance(t + kInterval)) {
+      if (a.change != SpikeAlert::Change::kRaised || a.series != "topic:visiting" ||
+          t < after_change) {
+        continue;
+      }
+      if (a.interval_start == spike_from) {
+        week.spike_caught = true;
+      } else if (a.interval_start < spike_from || a.interval_start >= spike_to) {
+        ++week.false_alarms;
+      }
+    }
+  }
+  return week;
+}
+
+TEST(SpikeDetectorTimeZoneTest, TheSeasonalBaselineFollowsLocalHoursAcrossADaylightSavingChange) {
+  absl::TimeZone new_york;
+  ASSERT_TRUE(absl::LoadTimeZone("America/New_York", &new_york)) << "tzdata is not installed";
+  const ClockChangeWeek local = PlayAcrossTheClockChange(new_york);
+  const ClockChangeWeek utc = PlayAcrossTheClockChange(absl::UTCTimeZone());
+  std::printf(
+      "the week after the clocks went back: local slots caught the spike: %s, %d false alarms; "
+      "UTC slots caught it: %s, %d false alarms\n",
+      local.spike_caught ? "yes" : "no", local.false_alarms, utc.spike_caught ? "yes" : "no",
+      utc.false_alarms);
+  EXPECT_TRUE(local.spike_caught);
+  EXPECT_LE(local.false_alarms, 1);
+  EXPECT_FALSE(utc.spike_caught) << "the test's traffic no longer tells the two apart";
+}
+
+}  // namespace
+}  // namespace carecast::metrics
