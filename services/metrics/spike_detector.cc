@@ -101,8 +101,8 @@ size_t SpikeDetector::SlotOf(absl::Time start) const {
   // Seconds into the local week (Monday 00:00 local is 0).
   const absl::CivilSecond local = absl::ToCivilSecond(start, options_.time_zone);
   const int64_t day = static_cast<int64_t>(absl::GetWeekday(local));  // Monday is 0
-  const int64_t into_week =
-      day * 86400 + local.hour() * 3600 + local.minute() * 60 + local.second();
+  const int64_t into_week = day * 86400 + int64_t{local.hour()} * 3600 +
+                            int64_t{local.minute()} * 60 + int64_t{local.second()};
   return static_cast<size_t>(into_week / absl::ToInt64Seconds(options_.interval)) % slots_per_week_;
 }
 
