@@ -1,6 +1,8 @@
 #include "tests/support/fake_networks/mastodon_fake.h"
 
 #include <algorithm>
+#include <functional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,16 @@ void AnswerJson(httplib::Response& res, int status, const json& body) {
 
 void AnswerError(httplib::Response& res, int status, const std::string& error) {
   AnswerJson(res, status, json{{"error", error}});
+}
+
+// Another account (one that mentions this one) by its acct.
+json OtherAccountJson(const std::string& base_url, const std::string& acct) {
+  std::string username = acct.substr(0, acct.find('@'));
+  return json{{"id", absl::StrCat(std::hash<std::string>{}(acct) % 1000000000000000)},
+              {"username", username},
+              {"acct", acct},
+              {"display_name", username},
+              {"url", absl::StrCat(base_url, "/@", acct)}};
 }
 
 int64_t NumericId(const std::string& id) {
@@ -164,7 +176,9 @@ struct MastodonFake::StatusForm {
 };
 
 MastodonFake::MastodonFake(MastodonFakeSettings settings)
-    : FakeNetworkServer("mastodon"), settings_(std::move(settings)) {
+    : FakeNetworkServer("mastodon"),
+      settings_(std::move(settings)),
+      next_notification_id_(settings_.first_notification_id) {
   SetRateLimit(settings_.rate_limit, settings_.rate_window);
   using Req = const httplib::Request&;
   using Res = httplib::Response&;
@@ -178,6 +192,7 @@ MastodonFake::MastodonFake(MastodonFakeSettings settings)
              [this](Req req, Res res) { ListStatuses(req, res); });
   http().Post("/api/v2/media", [this](Req req, Res res) { UploadMedia(req, res); });
   http().Get(R"(/api/v1/media/([^/]+))", [this](Req req, Res res) { GetMedia(req, res); });
+  http().Get("/api/v1/notifications", [this](Req req, Res res) { ListNotifications(req, res); });
 }
 
 // Handlers read this object's members: the server must stop before they go.
@@ -390,6 +405,100 @@ void MastodonFake::GetMedia(const httplib::Request& req, httplib::Response& res)
   AnswerJson(res, processing ? 206 : 200, body);
 }
 
+std::string MastodonFake::AddMention(const std::string& acct, const std::string& text,
+                                     const std::string& visibility) {
+  FakePost post;
+  post.author = acct;
+  post.text = text;
+  post.attributes["acct"] = acct;
+  post.attributes["visibility"] = visibility;
+  std::string status_id = AddExistingPost(std::move(post));
+  std::lock_guard lock(fake_mu_);
+  notifications_.push_back(
+      Notification{next_notification_id_++, "mention", acct, status_id, absl::Now()});
+  return status_id;
+}
+
+std::string MastodonFake::AddNotification(const std::string& type, const std::string& acct) {
+  std::lock_guard lock(fake_mu_);
+  notifications_.push_back(Notification{next_notification_id_++, type, acct, "", absl::Now()});
+  return absl::StrCat(notifications_.back().id);
+}
+
+int64_t MastodonFake::notification_reads() const {
+  std::lock_guard lock(fake_mu_);
+  return notification_reads_;
+}
+
+void MastodonFake::ListNotifications(const httplib::Request& req, httplib::Response& res) {
+  {
+    std::lock_guard lock(fake_mu_);
+    ++notification_reads_;
+  }
+  if (!Admit(req, res) || !BeginRead(res)) return;
+  int64_t limit = 40;
+  if (req.has_param("limit") && !absl::SimpleAtoi(req.get_param_value("limit"), &limit)) limit = 40;
+  limit = std::clamp<int64_t>(limit, 1, 80);
+  auto id_param = [&](const char* name) {
+    return req.has_param(name) ? NumericId(req.get_param_value(name)) : 0;
+  };
+  const int64_t max_id = id_param("max_id");
+  const int64_t since_id = id_param("since_id");
+  const int64_t min_id = id_param("min_id");
+  auto listed_values = [&](const char* name) {
+    std::set<std::string> values;
+    for (size_t i = 0; i < req.get_param_value_count(name); ++i)
+      values.insert(req.get_param_value(name, i));
+    return values;
+  };
+  const std::set<std::string> types = listed_values("types[]");
+  const std::set<std::string> excluded = listed_values("exclude_types[]");
+
+  std::vector<Notification> matching;  // id order, oldest first
+  {
+    std::lock_guard lock(fake_mu_);
+    for (const Notification& n : notifications_) {
+      if (!types.empty() && types.count(n.type) == 0) continue;
+      if (excluded.count(n.type) > 0) continue;
+      if (max_id > 0 && n.id >= max_id) continue;
+      if (req.has_param("min_id") ? n.id <= min_id : n.id <= since_id) continue;
+      matching.push_back(n);
+    }
+  }
+  const auto page = static_cast<size_t>(limit);
+  std::vector<Notification> listed;
+  if (req.has_param("min_id")) {
+    // The page immediately after min_id: the oldest `limit`, sent newest first.
+    listed.assign(matching.begin(), matching.begin() + std::min(page, matching.size()));
+  } else {
+    listed.assign(matching.end() - std::min(page, matching.size()), matching.end());
+  }
+  std::reverse(listed.begin(), listed.end());
+
+  json body = json::array();
+  for (const Notification& n : listed) {
+    json notification = {{"id", absl::StrCat(n.id)},
+                         {"type", n.type},
+                         {"created_at", IsoTime(n.create_time, "%Y-%m-%dT%H:%M:%E3SZ")},
+                         {"account", OtherAccountJson(base_url(), n.acct)}};
+    if (!n.status_id.empty()) {
+      std::optional<FakePost> status = FindPost(n.status_id);
+      notification["status"] =
+          status && !status->deleted ? json::parse(StatusJson(*status, false)) : json(nullptr);
+    }
+    body.push_back(std::move(notification));
+  }
+  if (!listed.empty()) {
+    std::string query = absl::StrCat("limit=", limit);
+    for (const std::string& type : types) absl::StrAppend(&query, "&types%5B%5D=", type);
+    std::string url = absl::StrCat(base_url(), "/api/v1/notifications?", query);
+    res.set_header("Link",
+                   absl::StrCat("<", url, "&max_id=", listed.back().id, ">; rel=\"next\", <", url,
+                                "&min_id=", listed.front().id, ">; rel=\"prev\""));
+  }
+  AnswerJson(res, 200, body);
+}
+
 std::string MastodonFake::AccountJson() const {
   return json{{"id", settings_.account_id},
               {"username", settings_.username},
@@ -412,13 +521,16 @@ std::string MastodonFake::StatusJson(const FakePost& post, bool with_source) con
       {"in_reply_to_id", post.in_reply_to.empty() ? json(nullptr) : json(post.in_reply_to)},
       {"sensitive", false},
       {"spoiler_text", ""},
-      {"visibility", "public"},
+      {"visibility", post.attributes.count("visibility") > 0 ? post.attributes.at("visibility")
+                                                             : std::string("public")},
       {"language", "en"},
       {"uri", absl::StrCat(base_url(), "/users/", settings_.username, "/statuses/", post.id)},
       {"url", StatusUrl(post.id)},
       {"content", RenderMastodonContent(post.text, base_url())},
       {"reblog", nullptr},
-      {"account", json::parse(AccountJson())},
+      {"account", post.attributes.count("acct") > 0
+                      ? OtherAccountJson(base_url(), post.attributes.at("acct"))
+                      : json::parse(AccountJson())},
       {"media_attachments", media}};
   // A negative count is left out (a field the instance did not report).
   for (const auto& [name, count] : {std::pair{"replies_count", post.engagement.replies},

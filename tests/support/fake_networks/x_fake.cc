@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <set>
 #include <utility>
 #include <vector>
@@ -141,6 +142,143 @@ XFake::XFake(XFakeOptions options) : FakeNetworkServer("x"), options_(std::move(
   http().Post("/2/media/metadata", [this](const httplib::Request& req, httplib::Response& res) {
     HandleMetadata(req, res);
   });
+  http().Get("/2/tweets/search/recent", [this](const httplib::Request& req,
+                                               httplib::Response& res) { HandleSearch(req, res); });
+}
+
+std::string XFake::AddSearchable(const std::string& username, const std::string& text) {
+  std::string user_id;
+  {
+    std::lock_guard lock(users_mu_);
+    for (const auto& [id, name] : usernames_) {
+      if (name == username) user_id = id;
+    }
+    if (user_id.empty()) {
+      user_id = absl::StrCat(next_user_id_++);
+      usernames_[user_id] = username;
+    }
+  }
+  FakePost post;
+  post.author = user_id;
+  post.text = RewriteLinks(text);
+  return AddExistingPost(std::move(post));
+}
+
+int64_t XFake::search_reads() const {
+  std::lock_guard lock(users_mu_);
+  return search_reads_;
+}
+
+std::string XFake::UsernameOf(const std::string& user_id) const {
+  std::lock_guard lock(users_mu_);
+  auto it = usernames_.find(user_id);
+  return it == usernames_.end() ? absl::StrCat("user", user_id) : it->second;
+}
+
+void XFake::HandleSearch(const httplib::Request& req, httplib::Response& res) {
+  {
+    std::lock_guard lock(users_mu_);
+    ++search_reads_;
+  }
+  if (!Admit(req, res) || !BeginRead(res)) return;
+  const std::string query = req.get_param_value("query");
+  if (absl::StripAsciiWhitespace(query).empty()) {
+    InvalidRequest(res, "The `query` query parameter can not be empty");
+    return;
+  }
+  int max_results = 10;
+  if (req.has_param("max_results") &&
+      (!absl::SimpleAtoi(req.get_param_value("max_results"), &max_results) || max_results < 10 ||
+       max_results > 100)) {
+    InvalidRequest(res, "The `max_results` query parameter value is not between 10 and 100");
+    return;
+  }
+  auto id_param = [&](const char* name, int64_t& out) {
+    return !req.has_param(name) || absl::SimpleAtoi(req.get_param_value(name), &out);
+  };
+  int64_t since_id = 0;
+  int64_t until_id = std::numeric_limits<int64_t>::max();
+  if (!id_param("since_id", since_id) || !id_param("until_id", until_id)) {
+    InvalidRequest(res, "The `since_id` or `until_id` query parameter value is not a post id");
+    return;
+  }
+  // The fake's next_token: "n" and the page's oldest id (X's tokens are opaque).
+  if (req.has_param("pagination_token")) {
+    const std::string token = req.get_param_value("pagination_token");
+    int64_t before = 0;
+    if (token.size() < 2 || token[0] != 'n' || !absl::SimpleAtoi(token.substr(1), &before)) {
+      InvalidRequest(res, "The `pagination_token` query parameter value is not valid");
+      return;
+    }
+    until_id = std::min(until_id, before);
+  }
+  std::vector<std::vector<std::string>> alternatives;
+  for (absl::string_view alternative : absl::StrSplit(query, " OR ")) {
+    std::vector<std::string> words;
+    for (absl::string_view word : absl::StrSplit(alternative, ' ', absl::SkipEmpty()))
+      words.push_back(absl::AsciiStrToLower(word));
+    if (!words.empty()) alternatives.push_back(std::move(words));
+  }
+  auto matches = [&](const std::string& text) {
+    const std::string lower = absl::AsciiStrToLower(text);
+    return std::any_of(alternatives.begin(), alternatives.end(), [&](const auto& words) {
+      return std::all_of(words.begin(), words.end(),
+                         [&](const std::string& word) { return absl::StrContains(lower, word); });
+    });
+  };
+  std::vector<std::pair<int64_t, FakePost>> found;
+  for (FakePost& post : posts()) {
+    int64_t id = 0;
+    if (post.deleted || !absl::SimpleAtoi(post.id, &id)) continue;
+    if (id <= since_id || id >= until_id || !matches(post.text)) continue;
+    found.emplace_back(id, std::move(post));
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });  // newest first
+  const size_t page = static_cast<size_t>(std::min(max_results, options_.max_page_size));
+  std::set<std::string> fields = TweetFields(req);
+  const bool expand_authors = req.get_param_value("expansions") == "author_id";
+  json data = json::array();
+  json users = json::array();
+  std::set<std::string> authors;
+  for (size_t i = 0; i < found.size() && i < page; ++i) {
+    const FakePost& post = found[i].second;
+    json tweet = TweetJson(post, fields, QuotesOf(post.id));
+    if (fields.count("author_id") > 0) tweet["author_id"] = post.author;
+    if (fields.count("conversation_id") > 0)
+      tweet["conversation_id"] = post.in_reply_to.empty() ? post.id : post.in_reply_to;
+    // X escapes these three in a post's text.
+    std::string escaped;
+    for (char c : tweet["text"].get<std::string>()) {
+      if (c == '&')
+        escaped += "&amp;";
+      else if (c == '<')
+        escaped += "&lt;";
+      else if (c == '>')
+        escaped += "&gt;";
+      else
+        escaped.push_back(c);
+    }
+    tweet["text"] = escaped;
+    data.push_back(std::move(tweet));
+    if (expand_authors && authors.insert(post.author).second) {
+      users.push_back({{"id", post.author},
+                       {"name", UsernameOf(post.author)},
+                       {"username", UsernameOf(post.author)}});
+    }
+  }
+  json meta = {{"result_count", data.size()}};
+  json answer = json::object();
+  if (!data.empty()) {
+    meta["newest_id"] = data.front()["id"];
+    meta["oldest_id"] = data.back()["id"];
+    answer["data"] = data;
+    if (expand_authors) answer["includes"] = {{"users", users}};
+  }
+  if (found.size() > page) meta["next_token"] = absl::StrCat("n", found[page - 1].first);
+  answer["meta"] = meta;
+  res.status = 200;
+  res.set_content(answer.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
 }
 
 void XFake::FailNextUpload(int status) {

@@ -14,7 +14,20 @@
 //                                 → {"data": {"id", "media_key", "size", "expires_after_secs"}}
 //   POST   /2/media/metadata      {"id", "metadata": {"alt_text": {"text"}}} → 200;
 //                                 an unknown id or a missing/longer than 1000 text → 400
+//   GET    /2/tweets/search/recent  query (required; see below), max_results
+//                                 10..100 (default 10; else 400), since_id,
+//                                 until_id, pagination_token; newest first,
+//                                 meta.newest_id/oldest_id/result_count/next_token
+//                                 (next_token pages backwards, stable while new
+//                                 posts arrive); tweet.fields created_at,
+//                                 author_id, conversation_id; expansions=author_id
+//                                 adds includes.users (id, name, username);
+//                                 text has &, < and > escaped, as X sends it
 //   GET    /files/<name>          a media host (AddFile; no token, not counted)
+// Search matching is simpler than X's: the query is split at " OR " into
+// alternatives, each a list of words; a post matches when, for one
+// alternative, its text contains every word (case-insensitive substrings).
+// Every post the fake holds is searchable (AddSearchable adds others' posts).
 // A create naming media ("media": {"media_ids"}) is refused (400) for more than
 // 4 ids or an id never uploaded; the post keeps the ids (attribute "media_ids").
 // Like X, it rewrites every link in a post's text to a t.co link, refuses a
@@ -61,6 +74,11 @@ class XFake final : public FakeNetworkServer {
   // Uploads stored, and each uploaded media id's alt text ("" until set).
   int64_t uploads_accepted() const;
   std::map<std::string, std::string> media_alt_texts() const;
+  // A post by another user `username` (given a user id of its own), as if
+  // posted elsewhere; found by search. Returns its id.
+  std::string AddSearchable(const std::string& username, const std::string& text);
+  // GET /2/tweets/search/recent requests received (any answer).
+  int64_t search_reads() const;
 
  protected:
   void AnswerRateLimited(httplib::Response& res, int64_t limit, absl::Time reset) const override;
@@ -78,6 +96,8 @@ class XFake final : public FakeNetworkServer {
   void HandleDelete(const httplib::Request& req, httplib::Response& res);
   void HandleUpload(const httplib::Request& req, httplib::Response& res);
   void HandleMetadata(const httplib::Request& req, httplib::Response& res);
+  void HandleSearch(const httplib::Request& req, httplib::Response& res);
+  std::string UsernameOf(const std::string& user_id) const;
   std::string UserOf(const httplib::Request& req) const;
   int64_t QuotesOf(const std::string& id) const;
   bool IsDuplicate(const std::string& author, const std::string& text) const;
@@ -90,6 +110,9 @@ class XFake final : public FakeNetworkServer {
   int fail_next_upload_ = 0;
   int64_t uploads_ = 0;
   int64_t next_media_id_ = 1880028106020515840;
+  std::map<std::string, std::string> usernames_;  // user id → username (AddSearchable)
+  int64_t next_user_id_ = 5000;
+  int64_t search_reads_ = 0;
 };
 
 }  // namespace carecast::testing
