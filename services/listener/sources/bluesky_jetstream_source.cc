@@ -130,6 +130,7 @@ absl::Status BlueskyJetstreamSource::Connect(std::optional<int64_t> checkpoint_u
         absl::StrCat("bluesky jetstream: ", connected.status().message()));
   }
   connection_ = *std::move(connected);
+  last_message_ = absl::Now();
   return absl::OkStatus();
 }
 
@@ -182,7 +183,8 @@ absl::StatusOr<SourcePage> BlueskyJetstreamSource::Fetch(std::string_view checkp
     }
     checkpoint_us = value;
   }
-  if (!connection_ || !connection_->open() || position_ != checkpoint) {
+  const bool stalled = !checkpoint.empty() && absl::Now() - last_message_ > options_.stall_timeout;
+  if (!connection_ || !connection_->open() || position_ != checkpoint || stalled) {
     if (absl::Status connected = Connect(checkpoint_us); !connected.ok()) return connected;
     position_ = std::string(checkpoint);
   }
@@ -204,6 +206,7 @@ absl::StatusOr<SourcePage> BlueskyJetstreamSource::Fetch(std::string_view checkp
     }
     if (!message->has_value()) break;
     ++read;
+    last_message_ = absl::Now();
     std::optional<int64_t> time_us = Read(**message, page);
     if (!time_us) {
       ++unreadable_messages_;

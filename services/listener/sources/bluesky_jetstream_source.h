@@ -5,8 +5,8 @@
 // selects authors, and mentions come from anyone).
 //
 // The checkpoint is the time_us (decimal) of the last event read, kept or not
-// (never earlier than the checkpoint given),
-// so a quiet stretch of unrelated posts still moves it. One connection stays
+// (never earlier than the checkpoint given), so a quiet stretch of unrelated
+// posts still moves it. One connection stays
 // open across Fetch calls while the checkpoint given is where it stopped;
 // otherwise (first call, a page not stored, a broken connection) the source
 // reconnects with cursor = checkpoint minus `rewind`, because replay from a
@@ -52,6 +52,11 @@ struct BlueskyJetstreamSourceOptions {
   // Subtracted from the checkpoint when reconnecting with a cursor.
   absl::Duration rewind = absl::Seconds(2);
   absl::Duration connect_timeout = absl::Seconds(10);
+  // A connection that delivered nothing for this long is taken for dead (a
+  // half-open TCP connection looks merely quiet; the real stream never is)
+  // and reopened from the checkpoint. Not with an empty checkpoint: a live
+  // tail has nowhere to resume from.
+  absl::Duration stall_timeout = absl::Seconds(30);
   // One Jetstream event over this breaks the connection (posts are < 10 KiB).
   size_t max_message_bytes = size_t{1} << 20;
 };
@@ -88,6 +93,8 @@ class BlueskyJetstreamSource final : public MentionSource {
   std::unique_ptr<common::WebSocketClient> connection_;
   // The checkpoint the open connection has read up to ("" = live tail, none).
   std::string position_;
+  // When the open connection last delivered a message (or opened).
+  absl::Time last_message_ = absl::InfinitePast();
   int64_t unreadable_messages_ = 0;
 };
 

@@ -265,6 +265,34 @@ TEST_F(JetstreamSourceTest, BatchCapSetsMoreAndKeepsOneConnection) {
   EXPECT_EQ(again->next_checkpoint, absl::StrCat(times[5]));
 }
 
+TEST_F(JetstreamSourceTest, QuietConnectionIsReopenedFromTheCheckpoint) {
+  BlueskyJetstreamSourceOptions options = Options();
+  options.stall_timeout = absl::Milliseconds(200);
+  auto source = BlueskyJetstreamSource::Create(options);
+  ASSERT_TRUE(source.ok()) << source.status();
+  Subscribe(**source);
+  // Quiet past the stall timeout, but with no checkpoint yet: kept (a live
+  // tail has nowhere to resume from).
+  Subscribe(**source);
+  EXPECT_EQ(fake_.connections(), 1);
+  const int64_t posted = fake_.PublishMention(kAlice, "q1", "hello", kOurs);
+  Drained drained = DrainUntil(**source, "", posted);
+  EXPECT_THAT(Ids(drained.mentions), ElementsAre(PostUri(kAlice, "q1")));
+
+  // Quiet past the stall timeout (one read window is 300 ms): a call reopens
+  // the connection, rewound, so q1 comes again.
+  absl::StatusOr<SourcePage> page;
+  for (int i = 0; i < 10 && fake_.connections() < 2; ++i) {
+    page = (*source)->Fetch(drained.checkpoint);
+    ASSERT_TRUE(page.ok()) << page.status();
+  }
+  ASSERT_EQ(fake_.connections(), 2);
+  EXPECT_EQ(fake_.queries().back(),
+            absl::StrCat("wantedCollections=app.bsky.feed.post&cursor=", posted - 2'000'000));
+  EXPECT_THAT(Ids(page->mentions), ElementsAre(PostUri(kAlice, "q1")));
+  EXPECT_EQ(page->next_checkpoint, drained.checkpoint);
+}
+
 TEST_F(JetstreamSourceTest, FailuresAreClassified) {
   auto source = Source();
   ASSERT_NE(source, nullptr);
