@@ -1,11 +1,11 @@
 #include "services/listener/sources/polled_source_support.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 #include "services/common/base/strings.h"
