@@ -43,6 +43,10 @@ Listener::Listener(const ListenerOptions& options, const ListenerDeps& deps, Buc
       replies_(reply_records_, mentions_, inbox_items_, inbox_, reply_policies_, deps.classifier,
                deps.metrics, deps.clock, deps.logger),
       keywords_(settings_, deps.keyword_sink, options_.tracked_keywords, deps.clock, deps.logger),
+      checkpoints_(settings_),
+      metrics_(deps.metrics),
+      clock_(deps.clock),
+      logger_(deps.logger),
       reconcile_runner_(options_.index_reconcile_period,
                         common::PeriodicRunner::FirstRun::kAfterOnePeriod,
                         [this] {
@@ -105,10 +109,21 @@ absl::Status Listener::Start() {
   relay_->Start();
   reconcile_runner_.Start();
   sla_runner_.Start();
+  for (const std::unique_ptr<SourcePoller>& poller : pollers_) poller->Start();
   return absl::OkStatus();
 }
 
+void Listener::AddSource(std::unique_ptr<MentionSource> source, SourcePollOptions options) {
+  metrics_.AddSource(source->name());
+  const std::string kind = options.kind;
+  pollers_.push_back(std::make_unique<SourcePoller>(
+      std::move(source), std::move(options), checkpoints_,
+      [this, kind](const v1::Mention& mention) { return intake_.Create(mention, kind).status(); },
+      metrics_, clock_, logger_));
+}
+
 void Listener::Stop() {
+  for (const std::unique_ptr<SourcePoller>& poller : pollers_) poller->Stop();
   sla_runner_.Stop();
   reconcile_runner_.Stop();
   if (relay_ != nullptr) relay_->Stop();

@@ -31,6 +31,9 @@
 #include "services/listener/mention_intake.h"
 #include "services/listener/replies.h"
 #include "services/listener/reply_policies.h"
+#include "services/listener/source_checkpoints.h"
+#include "services/listener/source_poller.h"
+#include "services/listener/sources/mention_source.h"
 #include "services/listener/tracked_keywords.h"
 
 namespace carecast::listener {
@@ -75,6 +78,16 @@ class Listener {
   // options.relay.period. UNAVAILABLE without the bus.
   absl::Status Start();
   void Stop();
+
+  // Reads `source` into the intake (source_poller.h) once Start() ran; call
+  // before Start(). The mentions are counted with source label options.kind.
+  void AddSource(std::unique_ptr<MentionSource> source, SourcePollOptions options);
+  // The pollers added (tests run their rounds directly).
+  const std::vector<std::unique_ptr<SourcePoller>>& source_pollers() const { return pollers_; }
+  // The stored state of every mention source, by name.
+  absl::StatusOr<std::vector<v1::MentionSourceState>> ListMentionSources() {
+    return checkpoints_.List();
+  }
   // One relay sweep (tests); the number of writes settled.
   absl::StatusOr<int> SweepOutbox();
 
@@ -173,6 +186,11 @@ class Listener {
   ReplyPolicies reply_policies_;
   Replies replies_;
   TrackedKeywords keywords_;
+  SourceCheckpoints checkpoints_;
+  ListenerMetrics& metrics_;
+  const common::Clock& clock_;
+  common::Logger& logger_;
+  std::vector<std::unique_ptr<SourcePoller>> pollers_;
   std::unique_ptr<common::OutboxRelay> relay_;
   std::unique_ptr<common::Subscription> inbox_sub_;
   std::unique_ptr<common::Subscription> replies_sub_;

@@ -97,6 +97,7 @@ absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env) 
         "go together: set both to serve the Meta webhook, or neither");
   }
   config.webhook_secret_file = reader.String("CARECAST_LISTENER_WEBHOOK_SECRET_FILE", "");
+  config.sources_file = reader.String("CARECAST_LISTENER_SOURCES_FILE", "");
 
   if (absl::Status s = reader.Finish(); !s.ok()) return s;
   return config;

@@ -62,6 +62,10 @@ struct ListenerConfig {
   // requires X-CareCast-Signature ("sha256=" + hex HMAC-SHA256 of the raw body
   // with this secret) besides the bearer token.
   std::string webhook_secret_file;
+  // CARECAST_LISTENER_SOURCES_FILE: the JSON file of the mention sources to
+  // read (sources_config.h: Mastodon notifications, X recent search, Bluesky
+  // Jetstream). Empty: none.
+  std::string sources_file;
 };
 
 // Reads and validates everything; INVALID_ARGUMENT lists every problem.

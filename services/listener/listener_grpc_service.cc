@@ -42,6 +42,7 @@ ListenerGrpcService::ListenerGrpcService(Listener& listener, common::RpcEdge& ed
   ParseStrictly(&Base::GetReplyPolicy);
   ParseStrictly(&Base::SetTrackedKeywords);
   ParseStrictly(&Base::GetTrackedKeywords);
+  ParseStrictly(&Base::ListMentionSources);
 }
 
 grpc::Status ListenerGrpcService::CreateMention(grpc::ServerContext* context,
@@ -265,6 +266,19 @@ grpc::Status ListenerGrpcService::GetTrackedKeywords(grpc::ServerContext* contex
         ASSIGN_OR_RETURN(*response->mutable_keywords(), listener_.GetTrackedKeywords());
         return absl::OkStatus();
       });
+}
+
+grpc::Status ListenerGrpcService::ListMentionSources(grpc::ServerContext* context,
+                                                     const v1::ListMentionSourcesRequest* request,
+                                                     v1::ListMentionSourcesResponse* response) {
+  return edge_.Unary(context, kListMentionSourcesMethod,
+                     [&](const common::Caller&) -> absl::Status {
+                       ASSIGN_OR_RETURN(std::vector<v1::MentionSourceState> sources,
+                                        listener_.ListMentionSources());
+                       for (v1::MentionSourceState& source : sources)
+                         *response->add_sources() = std::move(source);
+                       return absl::OkStatus();
+                     });
 }
 
 }  // namespace carecast::listener

@@ -69,6 +69,9 @@ class ListenerGrpcService final
   grpc::Status GetTrackedKeywords(grpc::ServerContext* context,
                                   const v1::GetTrackedKeywordsRequest* request,
                                   v1::GetTrackedKeywordsResponse* response) override;
+  grpc::Status ListMentionSources(grpc::ServerContext* context,
+                                  const v1::ListMentionSourcesRequest* request,
+                                  v1::ListMentionSourcesResponse* response) override;
 
  private:
   Listener& listener_;

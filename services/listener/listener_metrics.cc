@@ -22,6 +22,11 @@ constexpr std::string_view kMetaWebhookOutcomes[] = {
 constexpr std::string_view kReplyOutcomes[] = {"refused", "awaiting_approval", "approved", "sent",
                                                "failed",  "needs_human"};
 
+// What a mention source's read came to (source_poller.h).
+constexpr std::string_view kSourceFetchOutcomes[] = {
+    "ok",        "rate_limited",       "unavailable",       "unauthenticated", "refused",
+    "malformed", "intake_unavailable", "store_unavailable", "lease_lost"};
+
 // Every priority an inbox item can have; its SLA series read 0 from the start.
 constexpr std::string_view kPriorities[] = {"urgent", "high", "normal", "low"};
 
@@ -73,6 +78,16 @@ ListenerMetrics::ListenerMetrics(prometheus::Registry& registry)
                        .Help("Inbox items past their first-response due time without a "
                              "response, by priority, as of the last check.")
                        .Register(registry)),
+      source_fetches_(prometheus::BuildCounter()
+                          .Name("carecast_listener_source_fetches_total")
+                          .Help("Reads of a configured mention source (Mastodon notifications, "
+                                "X recent search, Bluesky Jetstream), by outcome.")
+                          .Register(registry)),
+      source_last_success_(prometheus::BuildGauge()
+                               .Name("carecast_listener_source_last_success_timestamp_seconds")
+                               .Help("When this replica last read a page of the source and "
+                                     "stored its cursor (Unix seconds; 0: never).")
+                               .Register(registry)),
       index_repairs_(registry, {"inbox_open", "inbox_closed"}) {
   for (std::string_view priority : kPriorities) {
     sla_breaches_.Add({{"priority", std::string(priority)}});
@@ -153,6 +168,32 @@ void ListenerMetrics::Reply(std::string_view outcome) {
 
 double ListenerMetrics::ReplyCount(std::string_view outcome) {
   return replies_.Add({{"outcome", std::string(outcome)}}).Value();
+}
+
+void ListenerMetrics::AddSource(std::string_view source) {
+  for (std::string_view outcome : kSourceFetchOutcomes) {
+    source_fetches_.Add({{"source", std::string(source)}, {"outcome", std::string(outcome)}});
+  }
+  source_last_success_.Add({{"source", std::string(source)}});
+}
+
+void ListenerMetrics::SourceFetch(std::string_view source, std::string_view outcome) {
+  source_fetches_.Add({{"source", std::string(source)}, {"outcome", std::string(outcome)}})
+      .Increment();
+}
+
+void ListenerMetrics::SourceSucceeded(std::string_view source, absl::Time when) {
+  source_last_success_.Add({{"source", std::string(source)}})
+      .Set(absl::ToDoubleSeconds(when - absl::UnixEpoch()));
+}
+
+double ListenerMetrics::SourceFetchCount(std::string_view source, std::string_view outcome) {
+  return source_fetches_.Add({{"source", std::string(source)}, {"outcome", std::string(outcome)}})
+      .Value();
+}
+
+double ListenerMetrics::SourceLastSuccess(std::string_view source) {
+  return source_last_success_.Add({{"source", std::string(source)}}).Value();
 }
 
 }  // namespace carecast::listener

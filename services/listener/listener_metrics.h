@@ -13,6 +13,11 @@
 //   carecast_listener_replies_total{outcome="refused|awaiting_approval|approved|
 //     sent|failed|needs_human"} (docs/replies.md; each reply counted once per
 //     outcome, by the replica whose write recorded it)
+//   carecast_listener_source_fetches_total{source,outcome="ok|rate_limited|
+//     unavailable|unauthenticated|refused|malformed|intake_unavailable|
+//     store_unavailable|lease_lost"} (source_poller.h; source is the configured name)
+//   carecast_listener_source_last_success_timestamp_seconds{source} (gauge:
+//     the last page this replica read and stored the cursor of)
 #pragma once
 
 #include <string_view>
@@ -46,6 +51,12 @@ class ListenerMetrics {
   void SetSlaOverdue(std::string_view priority, double count);
   // A reply reached `outcome` (a draft the guard refused counts as "refused").
   void Reply(std::string_view outcome);
+  // A mention source's read (source_poller.h) came to `outcome`.
+  void SourceFetch(std::string_view source, std::string_view outcome);
+  // A page of `source` was read and its cursor stored at `when`.
+  void SourceSucceeded(std::string_view source, absl::Time when);
+  // Every series of `source` from the start (0 and never-succeeded).
+  void AddSource(std::string_view source);
 
   // carecast_index_repairs_total{index="inbox_open"|"inbox_closed",kind}: what
   // reconciling the inbox indexes with the inbox bucket repaired.
@@ -60,6 +71,8 @@ class ListenerMetrics {
   double SlaBreachCount(std::string_view priority);
   double SlaOverdue(std::string_view priority);
   double ReplyCount(std::string_view outcome);
+  double SourceFetchCount(std::string_view source, std::string_view outcome);
+  double SourceLastSuccess(std::string_view source);
 
  private:
   prometheus::Family<prometheus::Counter>& received_;
@@ -72,6 +85,8 @@ class ListenerMetrics {
   prometheus::Family<prometheus::Counter>& meta_webhook_;
   prometheus::Family<prometheus::Counter>& sla_breaches_;
   prometheus::Family<prometheus::Gauge>& sla_overdue_;
+  prometheus::Family<prometheus::Counter>& source_fetches_;
+  prometheus::Family<prometheus::Gauge>& source_last_success_;
   common::IndexRepairMetrics index_repairs_;
 };
 

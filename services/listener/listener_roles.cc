@@ -33,6 +33,7 @@ common::RoleTable ListenerRoleTable() {
       {std::string(kGetReplyPolicyMethod), read},
       {std::string(kSetTrackedKeywordsMethod), {Role::kStrategist, Role::kAdmin}},
       {std::string(kGetTrackedKeywordsMethod), read},
+      {std::string(kListMentionSourcesMethod), read},
   });
 }
 

@@ -37,6 +37,8 @@ inline constexpr std::string_view kSetTrackedKeywordsMethod =
     "/carecast.v1.ListenerService/SetTrackedKeywords";
 inline constexpr std::string_view kGetTrackedKeywordsMethod =
     "/carecast.v1.ListenerService/GetTrackedKeywords";
+inline constexpr std::string_view kListMentionSourcesMethod =
+    "/carecast.v1.ListenerService/ListMentionSources";
 
 // CreateMention, StreamMentions: service, responder, admin. GetMention,
 // ListInboxItems: responder, strategist, admin. The inbox workflow

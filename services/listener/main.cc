@@ -1,10 +1,16 @@
 // carecast-listener: composition only. Reads the configuration, connects to NATS
 // and Redis through the service host, and serves ListenerService over gRPC plus
 // the mention webhook (POST /v1/mentions) and /metrics over HTTP until SIGTERM.
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "services/common/base/env_config.h"
+#include "services/common/base/ids.h"
+#include "services/common/http/curl_http_client.h"
 #include "services/common/startup/exit_code.h"
 #include "services/common/startup/service_host.h"
 #include "services/common/startup/service_startup.h"
@@ -18,6 +24,47 @@
 #include "services/listener/listener_roles.h"
 #include "services/listener/mention_webhook.h"
 #include "services/listener/meta_webhook.h"
+#include "services/listener/source_factory.h"
+#include "services/listener/sources_config.h"
+
+namespace {
+
+namespace common = carecast::common;
+namespace listener = carecast::listener;
+
+// Adds to `core` every mention source of the file at `path` (none when empty);
+// how many. INVALID_ARGUMENT or FAILED_PRECONDITION names the file, source
+// and field at fault, never a token.
+absl::StatusOr<size_t> AddMentionSources(const std::string& path, listener::Listener& core,
+                                         common::HttpClient& http, const common::Clock& clock) {
+  if (path.empty()) return 0;
+  absl::StatusOr<std::string> text = common::ReadSecretFile(path);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<std::vector<listener::SourceSpec>> specs = listener::ParseSourcesConfig(*text);
+  if (!specs.ok()) return specs.status();
+  // Distinct per process: the lease names the replica reading a source.
+  const char* pod = std::getenv("HOSTNAME");
+  const std::string holder = absl::StrCat(pod != nullptr ? pod : "listener", "-", common::NewId());
+  for (const listener::SourceSpec& spec : *specs) {
+    std::string token;
+    if (!spec.token_file.empty()) {
+      absl::StatusOr<std::string> read = common::ReadSecretFile(spec.token_file);
+      if (!read.ok() || read->empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "mention source ", spec.name, ": its token_file cannot be read or is empty"));
+      }
+      token = *std::move(read);
+    }
+    absl::StatusOr<std::unique_ptr<listener::MentionSource>> source =
+        listener::MakeMentionSource(spec, std::move(token), http, clock);
+    if (!source.ok()) return source.status();
+    core.AddSource(*std::move(source),
+                   {.kind = spec.kind, .period = spec.period, .holder = holder});
+  }
+  return specs->size();
+}
+
+}  // namespace
 
 int main() {
   namespace common = carecast::common;
@@ -55,6 +102,14 @@ int main() {
                                           }});
   if (!core.ok()) {
     return host.Fail("cannot open the listener buckets", core.status(), ExitCode::kDependency);
+  }
+  // The networks' own mention feeds (read by one replica at a time, from
+  // stored cursors: source_poller.h).
+  common::CurlHttpClient source_http;
+  absl::StatusOr<size_t> source_count =
+      AddMentionSources(config->sources_file, **core, source_http, host.clock());
+  if (!source_count.ok()) {
+    return host.Fail("cannot set up the mention sources", source_count.status(), ExitCode::kConfig);
   }
   // The outbox relay and the consumer that opens inbox items from classified
   // mentions (what a crash between the two steps left undone).
@@ -110,6 +165,7 @@ int main() {
       {.grpc_services = {&grpc_service},
        .started_message = "listener started",
        .started_fields = {{"tracked_keywords",
-                           static_cast<int64_t>(config->options.tracked_keywords.size())}},
+                           static_cast<int64_t>(config->options.tracked_keywords.size())},
+                          {"mention_sources", static_cast<int64_t>(*source_count)}},
        .stop = [&core] { (*core)->Stop(); }});
 }
