@@ -5,7 +5,8 @@
 #   for it; it goes out once), a mention arrives and lands in the inbox, and the
 #   metrics show it all. The same post also goes to a local server that speaks
 #   Mastodon's API (carecast-fake-network), through the real Mastodon adapter; a
-#   question asked there is answered in its thread, after the outgoing guard
+#   question asked there (which the listener reads from the account's
+#   notifications) is answered in its thread, after the outgoing guard
 #   refused an unsafe draft and a second responder approved the safe one.
 # Starts nats-server (JetStream) and redis-server on loopback, then the four
 # services. Needs no credentials: a signing key for the local users is made here.
@@ -196,9 +197,18 @@ start publisher-1 "$BIN/services/publisher/carecast-publisher" "$PUB1_GRPC" "$PU
   CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels" "${ENGAGEMENT[@]}"
 start publisher-2 "$BIN/services/publisher/carecast-publisher" "$PUB2_GRPC" "$PUB2_HTTP" CARECAST_PUBLISHER_ID=publisher-2 \
   CARECAST_CHANNEL_SECRETS_DIR="$RUN/channels" "${ENGAGEMENT[@]}"
+# The listener reads St Marys' Mastodon notifications itself, every second
+# (production: 30 s), from a cursor it stores (docs/listening.md, "Mention sources").
+printf '%s\n' "$MASTODON_TOKEN" >"$RUN/keys/mastodon-read-token"
+cat >"$RUN/listener-sources.json" <<EOF
+{"sources": [{"name": "mastodon-st-marys", "kind": "mastodon_notifications", "url": "$MASTODON_URL",
+  "token_file": "$RUN/keys/mastodon-read-token", "account": "spokes/st-marys/accounts/mastodon-main",
+  "period": "1s"}]}
+EOF
 start listener "$BIN/services/listener/carecast-listener" "$L_GRPC" "$L_HTTP" \
   CARECAST_LISTENER_META_APP_SECRET_FILE="$RUN/keys/meta-app-secret" \
-  CARECAST_LISTENER_META_VERIFY_TOKEN_FILE="$RUN/keys/meta-verify-token"
+  CARECAST_LISTENER_META_VERIFY_TOKEN_FILE="$RUN/keys/meta-verify-token" \
+  CARECAST_LISTENER_SOURCES_FILE="$RUN/listener-sources.json"
 # "lockdown" is a crisis term: three mentions in one interval raise a severe alert.
 # One-minute intervals so the story sees it (production: 15 minutes).
 start metrics "$BIN/services/metrics/carecast-metrics" "$M_GRPC" "$M_HTTP" \
@@ -368,14 +378,19 @@ say "Ray (responder) opens the inbox"
 as "$RAY" listener ListInboxItems '{}' | show '[.inbox_items[] | {name, priority, due_time, sentiment: .classification.sentiment, reasons: .classification.reasons}]'
 
 say "Someone asks the hospital's Mastodon account about a bill; Ray answers in the thread"
-TOOT=$(curl -sS -X POST "$MASTODON_URL/api/v1/statuses" -H "Authorization: Bearer a-member-of-the-public" \
-  -H 'Content-Type: application/json' \
-  -d '{"status":"@stmarys my mother was billed twice for her MRI last month, who do I talk to?"}' | jq -r .id)
-ITEM=$(curl -sS -X POST "http://127.0.0.1:$L_HTTP/v1/mentions" \
-  -H "Authorization: Bearer $HOOK" -H 'Content-Type: application/json' \
-  -d "{\"network\":\"mastodon\",\"external_id\":\"$TOOT\",\"author_handle\":\"@pat@social.example\",\"text\":\"@stmarys my mother was billed twice for her MRI last month, who do I talk to?\",\"create_time\":\"$(iso 'now')\",\"account\":\"spokes/st-marys/accounts/mastodon-main\"}" \
-  | jq -r .inbox_item)
-note "status $TOOT on the Mastodon server; inbox item $ITEM"
+TOOT=$(curl -sS -X POST "$MASTODON_URL/_fake/mentions" -H 'Content-Type: application/json' \
+  -d '{"acct":"pat@social.example","text":"@stmarys my mother was billed twice for her MRI last month, who do I talk to?"}' | jq -r .id)
+note "pat@social.example posts status $TOOT; the listener finds it in St Marys' notifications"
+ITEM=""
+for _ in $(seq 100); do
+  ITEM=$(as "$RAY" listener ListInboxItems '{}' | jq -r \
+    '[.inbox_items[]? | select(.network == "NETWORK_MASTODON" and .author_handle == "pat@social.example")][0].name // empty')
+  [[ -n "$ITEM" ]] && break
+  sleep 0.1
+done
+[[ -n "$ITEM" ]] || { echo "run.sh: the Mastodon mention never reached the inbox" >&2; exit 1; }
+as "$RAY" listener ListMentionSources '{}' | show '[.sources[] | {name, kind, cursor, accepted_count, last_success_time}]'
+note "inbox item $ITEM, for $(as "$RAY" listener ListInboxItems '{}' | jq -r --arg item "$ITEM" '.inbox_items[] | select(.name == $item) | .spoke')"
 note "Sam makes St Marys' replies need a second responder, with an approved 'take it offline' answer"
 as "$SAM" listener SetReplyPolicy '{"policy":{"spoke":"spokes/st-marys","require_approval":true,"templates":[{"id":"billing","text":"We are sorry for the trouble. Please send us a direct message with the best way to reach you, and our billing team will follow up privately."}]},"request_id":"story-reply-policy"}' \
   | show '.policy | {spoke, require_approval, templates: [.templates[].id]}'

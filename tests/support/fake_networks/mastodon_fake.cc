@@ -193,6 +193,21 @@ MastodonFake::MastodonFake(MastodonFakeSettings settings)
   http().Post("/api/v2/media", [this](Req req, Res res) { UploadMedia(req, res); });
   http().Get(R"(/api/v1/media/([^/]+))", [this](Req req, Res res) { GetMedia(req, res); });
   http().Get("/api/v1/notifications", [this](Req req, Res res) { ListNotifications(req, res); });
+  http().Post("/_fake/mentions", [this](Req req, Res res) {
+    const json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("acct") || !body["acct"].is_string() ||
+        !body.contains("text") || !body["text"].is_string()) {
+      res.status = 400;
+      res.set_content(R"({"error":"acct and text (strings) are required"})", "application/json");
+      return;
+    }
+    const std::string visibility = body.contains("visibility") && body["visibility"].is_string()
+                                       ? body["visibility"].get<std::string>()
+                                       : "public";
+    const std::string id =
+        AddMention(body["acct"].get<std::string>(), body["text"].get<std::string>(), visibility);
+    res.set_content(json{{"id", id}}.dump(), "application/json");
+  });
 }
 
 // Handlers read this object's members: the server must stop before they go.

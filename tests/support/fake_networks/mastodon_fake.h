@@ -17,6 +17,11 @@
 //                                        then ignored, as Mastodon does); without
 //                                        it, the newest page after since_id
 //   GET    /files/<name>                 a media host (not the API: no token, not counted)
+//   POST   /_fake/mentions               not Mastodon's: a member of the public's
+//                                        status mentioning this account, for
+//                                        scripts that run the fake as a process
+//                                        (JSON {"acct", "text", "visibility"};
+//                                        answers {"id"}; no token, not counted)
 // Idempotency-Key: a repeat of a key (per account) within the window answers the
 // first status (200, same id) without committing or counting a create. Every
 // admitted answer carries X-RateLimit-Limit/Remaining/Reset (ISO 8601), and so
