@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace carecast::common {
@@ -15,5 +16,9 @@ bool IsValidUtf8(std::string_view s);
 
 // Number of code points in valid UTF-8 `s`.
 size_t CodePointCount(std::string_view s);
+
+// Appends `cp` to `out` as UTF-8; a surrogate or a value past U+10FFFF is
+// appended as U+FFFD (the replacement character).
+void AppendUtf8(std::string& out, char32_t cp);
 
 }  // namespace carecast::common

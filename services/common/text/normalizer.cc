@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "services/common/base/utf8.h"
+
 namespace carecast::common::text {
 namespace {
 
@@ -129,24 +131,6 @@ int DigitValue(char32_t cp) {
     --start;
   }
   return static_cast<int>((cp - start) % 10);
-}
-
-void AppendUtf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -355,7 +339,7 @@ absl::Status Normalize(std::string_view input, size_t max_output_bytes, Normaliz
   size_t i = 0;
   auto emit = [&](char32_t cp, uint32_t b, uint32_t e, bool up) {
     size_t before = out.text.size();
-    AppendUtf8(out.text, cp);
+    common::AppendUtf8(out.text, cp);
     for (size_t k = before; k < out.text.size(); ++k) {
       out.begin_of.push_back(b);
       out.end_of.push_back(e);

@@ -22,35 +22,28 @@ constexpr std::string_view kNetwork = "mastodon";
 // Without a usable X-RateLimit-Reset, a 429 waits this long.
 constexpr absl::Duration kDefaultRateWait = absl::Seconds(60);
 
-std::string StringField(const json& object, const char* name) {
-  if (!object.is_object()) return "";
-  auto it = object.find(name);
-  if (it == object.end() || !it->is_string()) return "";
-  return it->get<std::string>();
-}
-
 // Mastodon's own error text ({"error": "..."}); it never holds a token.
 std::string ErrorDetail(const common::HttpReply& reply) {
   json body = json::parse(reply.body, nullptr, false);
-  return body.is_discarded() ? "" : StringField(body, "error");
+  return body.is_discarded() ? "" : JsonString(body, "error");
 }
 
 // A notification of type "mention" as a Mention; nullopt for anything else
 // (another type, or a mention whose status is gone or malformed).
 std::optional<v1::Mention> ToMention(const json& notification, const std::string& account) {
-  if (StringField(notification, "type") != "mention") return std::nullopt;
+  if (JsonString(notification, "type") != "mention") return std::nullopt;
   auto status = notification.find("status");
   if (status == notification.end() || !status->is_object()) return std::nullopt;
-  std::string id = StringField(*status, "id");
-  std::optional<absl::Time> created = ParseRfc3339(StringField(*status, "created_at"));
+  std::string id = JsonString(*status, "id");
+  std::optional<absl::Time> created = ParseRfc3339(JsonString(*status, "created_at"));
   auto author = status->find("account");
   if (id.empty() || !created || author == status->end()) return std::nullopt;
   v1::Mention mention;
   mention.set_network(v1::NETWORK_MASTODON);
   // The status, not the notification: a reply goes in_reply_to the status.
   mention.set_external_id(std::move(id));
-  mention.set_author_handle(StringField(*author, "acct"));
-  mention.set_text(HtmlToPlainText(StringField(*status, "content")));
+  mention.set_author_handle(JsonString(*author, "acct"));
+  mention.set_text(HtmlToPlainText(JsonString(*status, "content")));
   *mention.mutable_create_time() = ProtoTimestamp(*created);
   mention.set_account(account);
   return mention;
@@ -100,7 +93,7 @@ absl::StatusOr<SourcePage> MastodonNotificationsSource::Fetch(std::string_view c
   // including any the source skips, so a page of them is never read again.
   std::vector<std::pair<std::string, v1::Mention>> read;
   for (const json& notification : body) {
-    std::string id = StringField(notification, "id");
+    std::string id = JsonString(notification, "id");
     if (id.empty()) return absl::InternalError("mastodon: a notification has no id");
     if (page.next_checkpoint.empty() || IdLess(page.next_checkpoint, id)) {
       page.next_checkpoint = id;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "services/common/base/strings.h"
+#include "services/common/base/utf8.h"
 
 namespace carecast::listener {
 namespace {
@@ -16,25 +17,6 @@ namespace {
 using common::AsAbsl;
 
 constexpr size_t kMaxDetail = 200;
-
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // The code point of a numeric reference's inside ("#233", "#xE9"); nullopt
 // when it is not one.
@@ -139,7 +121,7 @@ std::string DecodeHtmlEntities(std::string_view text) {
     }
     if (!decoded) {
       if (std::optional<uint32_t> cp = NumericReference(body); cp && *cp != 0) {
-        AppendUtf8(*cp, out);
+        common::AppendUtf8(out, static_cast<char32_t>(*cp));
         decoded = true;
       }
     }
@@ -155,6 +137,13 @@ std::string DecodeHtmlEntities(std::string_view text) {
 std::string WithoutTrailingSlash(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
+}
+
+std::string JsonString(const nlohmann::json& object, const char* name) {
+  if (!object.is_object()) return "";
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_string()) return "";
+  return it->get<std::string>();
 }
 
 }  // namespace carecast::listener

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
+#include <nlohmann/json.hpp>
 
 namespace carecast::listener {
 
@@ -39,6 +40,10 @@ bool IdLess(std::string_view a, std::string_view b);
 // Decodes &amp; &lt; &gt; &quot; &#39; &apos; and numeric references
 // (&#233; &#xE9;) in one pass; anything else is kept as it is.
 std::string DecodeHtmlEntities(std::string_view text);
+
+// The string member `name` of a JSON object; empty when `object` is not an
+// object or the member is missing or not a string.
+std::string JsonString(const nlohmann::json& object, const char* name);
 
 // `url` without trailing slashes, so "{base}/api/..." never has "//".
 std::string WithoutTrailingSlash(std::string url);

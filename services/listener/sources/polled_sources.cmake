@@ -8,5 +8,5 @@ add_library(listener_polled_sources
 target_include_directories(listener_polled_sources PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(listener_polled_sources
   PUBLIC carecast::http carecast::proto absl::status absl::statusor absl::time absl::strings
-  PRIVATE nlohmann_json::nlohmann_json)
+  PRIVATE carecast::base nlohmann_json::nlohmann_json)
 target_link_libraries(listener_sources INTERFACE listener_polled_sources)

@@ -71,13 +71,6 @@ std::string WalkCheckpoint(std::string_view since, std::string_view newest, std:
   return absl::StrCat("since=", AsAbsl(since), ";newest=", AsAbsl(newest), ";next=", AsAbsl(next));
 }
 
-std::string StringField(const json& object, const char* name) {
-  if (!object.is_object()) return "";
-  auto it = object.find(name);
-  if (it == object.end() || !it->is_string()) return "";
-  return it->get<std::string>();
-}
-
 // X's own error text: a problem's detail or title, or the first error's
 // message. It may quote the query, never a token or a post.
 std::string ErrorDetail(const common::HttpReply& reply) {
@@ -85,12 +78,12 @@ std::string ErrorDetail(const common::HttpReply& reply) {
   if (body.is_discarded()) return "";
   if (auto errors = body.find("errors");
       errors != body.end() && errors->is_array() && !errors->empty()) {
-    if (std::string message = StringField(errors->front(), "message"); !message.empty()) {
+    if (std::string message = JsonString(errors->front(), "message"); !message.empty()) {
       return message;
     }
   }
-  std::string detail = StringField(body, "detail");
-  return detail.empty() ? StringField(body, "title") : detail;
+  std::string detail = JsonString(body, "detail");
+  return detail.empty() ? JsonString(body, "title") : detail;
 }
 
 // includes.users: author id → username.
@@ -101,8 +94,8 @@ std::map<std::string, std::string> Usernames(const json& body) {
   auto users = includes->find("users");
   if (users == includes->end() || !users->is_array()) return usernames;
   for (const json& user : *users) {
-    std::string id = StringField(user, "id");
-    std::string username = StringField(user, "username");
+    std::string id = JsonString(user, "id");
+    std::string username = JsonString(user, "username");
     if (!id.empty() && !username.empty()) usernames[id] = std::move(username);
   }
   return usernames;
@@ -161,27 +154,27 @@ absl::StatusOr<SourcePage> XRecentSearchSource::Fetch(std::string_view checkpoin
   if (meta == body.end() || !meta->is_object()) {
     return absl::InternalError("x: search answer has no meta");
   }
-  const std::string next_token = StringField(*meta, "next_token");
-  std::string newest = StringField(*meta, "newest_id");
+  const std::string next_token = JsonString(*meta, "next_token");
+  std::string newest = JsonString(*meta, "newest_id");
 
   std::vector<std::pair<std::string, v1::Mention>> read;
   if (auto data = body.find("data"); data != body.end()) {
     if (!data->is_array()) return absl::InternalError("x: search answer's data is not a list");
     const std::map<std::string, std::string> usernames = Usernames(body);
     for (const json& tweet : *data) {
-      std::string id = StringField(tweet, "id");
-      std::optional<absl::Time> created = ParseRfc3339(StringField(tweet, "created_at"));
+      std::string id = JsonString(tweet, "id");
+      std::optional<absl::Time> created = ParseRfc3339(JsonString(tweet, "created_at"));
       if (!IsId(id) || !created) {
         return absl::InternalError("x: a post has no id or created_at");
       }
-      const std::string author_id = StringField(tweet, "author_id");
+      const std::string author_id = JsonString(tweet, "author_id");
       auto username = usernames.find(author_id);
       v1::Mention mention;
       mention.set_network(v1::NETWORK_X);
       mention.set_external_id(id);
       mention.set_author_handle(username == usernames.end() ? author_id : username->second);
       // X escapes &, < and > in a post's text.
-      mention.set_text(DecodeHtmlEntities(StringField(tweet, "text")));
+      mention.set_text(DecodeHtmlEntities(JsonString(tweet, "text")));
       *mention.mutable_create_time() = ProtoTimestamp(*created);
       mention.set_account(settings_.account);
       if (newest.empty() || IdLess(newest, id)) newest = id;
