@@ -20,7 +20,7 @@ bool TopicNeedsResponse(const std::string& topic) {
 }  // namespace
 
 v1::TextAnalysis EngineClassifier::Analyze(std::string_view text, bool outgoing) const {
-  auto analysis = engine_.Analyze(text, {.outgoing = outgoing});
+  auto analysis = engines_.Current()->Analyze(text, {.outgoing = outgoing});
   // Callers validate UTF-8 and size first, so this only fails on text the engine
   // caps more tightly; such text is reported as neutral with no findings.
   return analysis.ok() ? *std::move(analysis) : v1::TextAnalysis();

@@ -43,6 +43,7 @@ Listener::Listener(const ListenerOptions& options, const ListenerDeps& deps, Buc
       replies_(reply_records_, mentions_, inbox_items_, inbox_, reply_policies_, deps.classifier,
                deps.metrics, deps.clock, deps.logger),
       keywords_(settings_, deps.keyword_sink, options_.tracked_keywords, deps.clock, deps.logger),
+      taxonomy_(settings_, deps.taxonomy_sink, deps.clock, deps.logger),
       checkpoints_(settings_),
       metrics_(deps.metrics),
       clock_(deps.clock),
@@ -100,8 +101,15 @@ absl::Status Listener::Start() {
   ASSIGN_OR_RETURN(keywords_sub_, bus_.Subscribe(keywords, [this](const common::Event& e) {
     return keywords_.OnEvent(e);
   }));
-  // After subscribing, so a list set in between is not missed.
+  common::ConsumerSpec taxonomy = keywords;
+  taxonomy.purpose = "taxonomy";
+  taxonomy.filter_subject = std::string(common::subjects::kTopicTaxonomySet);
+  ASSIGN_OR_RETURN(taxonomy_sub_, bus_.Subscribe(taxonomy, [this](const common::Event& e) {
+    return taxonomy_.OnEvent(e);
+  }));
+  // After subscribing, so a list or taxonomy set in between is not missed.
   RETURN_IF_ERROR(keywords_.Load());
+  RETURN_IF_ERROR(taxonomy_.Load());
   relay_ = std::make_unique<common::OutboxRelay>(
       outbox_,
       std::vector<common::EntityStore*>{&mentions_, &inbox_items_, &reply_records_, &settings_},
@@ -127,6 +135,7 @@ void Listener::Stop() {
   sla_runner_.Stop();
   reconcile_runner_.Stop();
   if (relay_ != nullptr) relay_->Stop();
+  taxonomy_sub_.reset();
   keywords_sub_.reset();
   replies_sub_.reset();
   inbox_sub_.reset();

@@ -34,6 +34,7 @@
 #include "services/listener/source_checkpoints.h"
 #include "services/listener/source_poller.h"
 #include "services/listener/sources/mention_source.h"
+#include "services/listener/topic_taxonomy.h"
 #include "services/listener/tracked_keywords.h"
 
 namespace carecast::listener {
@@ -51,6 +52,10 @@ struct ListenerDeps {
   // Puts a new tracked-keyword list in force (the text engine's
   // ReplaceTrackedKeywords); null: SetTrackedKeywords stores lists that change nothing here.
   KeywordSink keyword_sink = nullptr;
+  // Rebuilds the text engine with a new topic taxonomy
+  // (TextEngineHolder::ReplaceTaxonomy); null: SetTopicTaxonomy stores
+  // taxonomies that change nothing here.
+  TaxonomySink taxonomy_sink = nullptr;
 };
 
 // Thread-safe. Owns its KV bucket handles.
@@ -72,7 +77,8 @@ class Listener {
   // inbox items from carecast.mention.classified, the durable "listener-replies"
   // consumer that records what the publisher did with each reply, an ephemeral
   // consumer that puts newly set tracked keywords in force (after applying the
-  // stored list), the reconciliation of the
+  // stored list), another that does the same for the topic taxonomy, the
+  // reconciliation of the
   // inbox indexes with KV every options.index_reconcile_period, and the inbox
   // SLA check every options.sla_check_period. The relay runs every
   // options.relay.period. UNAVAILABLE without the bus.
@@ -144,6 +150,18 @@ class Listener {
   common::Disposition OnKeywordsEvent(const common::Event& event) {
     return keywords_.OnEvent(event);
   }
+  // The topic taxonomy (topic_taxonomy.h).
+  absl::StatusOr<v1::TopicTaxonomySet> SetTopicTaxonomy(const TopicDefinitions& topics,
+                                                        std::string_view request_id,
+                                                        const common::Caller& caller,
+                                                        const common::SpokeScope& scope) {
+    return taxonomy_.Set(topics, request_id, caller, scope);
+  }
+  absl::StatusOr<v1::TopicTaxonomySet> GetTopicTaxonomy() { return taxonomy_.Get(); }
+  // The taxonomy consumer's handler (tests call it directly).
+  common::Disposition OnTaxonomyEvent(const common::Event& event) {
+    return taxonomy_.OnEvent(event);
+  }
   // The "listener-replies" consumer's handler (tests call it directly).
   common::Disposition OnPostEvent(const common::Event& event) {
     return replies_.OnPostEvent(event);
@@ -186,6 +204,7 @@ class Listener {
   ReplyPolicies reply_policies_;
   Replies replies_;
   TrackedKeywords keywords_;
+  TopicTaxonomy taxonomy_;
   SourceCheckpoints checkpoints_;
   ListenerMetrics& metrics_;
   const common::Clock& clock_;
@@ -195,6 +214,7 @@ class Listener {
   std::unique_ptr<common::Subscription> inbox_sub_;
   std::unique_ptr<common::Subscription> replies_sub_;
   std::unique_ptr<common::Subscription> keywords_sub_;
+  std::unique_ptr<common::Subscription> taxonomy_sub_;
   common::PeriodicRunner reconcile_runner_;
   common::PeriodicRunner sla_runner_;
 };

@@ -42,6 +42,8 @@ ListenerGrpcService::ListenerGrpcService(Listener& listener, common::RpcEdge& ed
   ParseStrictly(&Base::GetReplyPolicy);
   ParseStrictly(&Base::SetTrackedKeywords);
   ParseStrictly(&Base::GetTrackedKeywords);
+  ParseStrictly(&Base::SetTopicTaxonomy);
+  ParseStrictly(&Base::GetTopicTaxonomy);
   ParseStrictly(&Base::ListMentionSources);
 }
 
@@ -266,6 +268,27 @@ grpc::Status ListenerGrpcService::GetTrackedKeywords(grpc::ServerContext* contex
         ASSIGN_OR_RETURN(*response->mutable_keywords(), listener_.GetTrackedKeywords());
         return absl::OkStatus();
       });
+}
+
+grpc::Status ListenerGrpcService::SetTopicTaxonomy(grpc::ServerContext* context,
+                                                   const v1::SetTopicTaxonomyRequest* request,
+                                                   v1::SetTopicTaxonomyResponse* response) {
+  return edge_.Unary(
+      context, kSetTopicTaxonomyMethod, [&](const common::Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(*response->mutable_taxonomy(),
+                         listener_.SetTopicTaxonomy(request->topics(), request->request_id(),
+                                                    caller, common::SpokeScope::For(caller)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status ListenerGrpcService::GetTopicTaxonomy(grpc::ServerContext* context,
+                                                   const v1::GetTopicTaxonomyRequest* request,
+                                                   v1::GetTopicTaxonomyResponse* response) {
+  return edge_.Unary(context, kGetTopicTaxonomyMethod, [&](const common::Caller&) -> absl::Status {
+    ASSIGN_OR_RETURN(*response->mutable_taxonomy(), listener_.GetTopicTaxonomy());
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status ListenerGrpcService::ListMentionSources(grpc::ServerContext* context,

@@ -69,6 +69,12 @@ class ListenerGrpcService final
   grpc::Status GetTrackedKeywords(grpc::ServerContext* context,
                                   const v1::GetTrackedKeywordsRequest* request,
                                   v1::GetTrackedKeywordsResponse* response) override;
+  grpc::Status SetTopicTaxonomy(grpc::ServerContext* context,
+                                const v1::SetTopicTaxonomyRequest* request,
+                                v1::SetTopicTaxonomyResponse* response) override;
+  grpc::Status GetTopicTaxonomy(grpc::ServerContext* context,
+                                const v1::GetTopicTaxonomyRequest* request,
+                                v1::GetTopicTaxonomyResponse* response) override;
   grpc::Status ListMentionSources(grpc::ServerContext* context,
                                   const v1::ListMentionSourcesRequest* request,
                                   v1::ListMentionSourcesResponse* response) override;

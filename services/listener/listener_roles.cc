@@ -33,6 +33,8 @@ common::RoleTable ListenerRoleTable() {
       {std::string(kGetReplyPolicyMethod), read},
       {std::string(kSetTrackedKeywordsMethod), {Role::kStrategist, Role::kAdmin}},
       {std::string(kGetTrackedKeywordsMethod), read},
+      {std::string(kSetTopicTaxonomyMethod), {Role::kStrategist, Role::kAdmin}},
+      {std::string(kGetTopicTaxonomyMethod), read},
       {std::string(kListMentionSourcesMethod), read},
   });
 }

@@ -37,6 +37,10 @@ inline constexpr std::string_view kSetTrackedKeywordsMethod =
     "/carecast.v1.ListenerService/SetTrackedKeywords";
 inline constexpr std::string_view kGetTrackedKeywordsMethod =
     "/carecast.v1.ListenerService/GetTrackedKeywords";
+inline constexpr std::string_view kSetTopicTaxonomyMethod =
+    "/carecast.v1.ListenerService/SetTopicTaxonomy";
+inline constexpr std::string_view kGetTopicTaxonomyMethod =
+    "/carecast.v1.ListenerService/GetTopicTaxonomy";
 inline constexpr std::string_view kListMentionSourcesMethod =
     "/carecast.v1.ListenerService/ListMentionSources";
 
@@ -44,9 +48,10 @@ inline constexpr std::string_view kListMentionSourcesMethod =
 // ListInboxItems: responder, strategist, admin. The inbox workflow
 // (CloseInboxItem, ResolveInboxItem, AssignInboxItem, SetInboxItemWaiting,
 // AddInboxNote) and replies (DraftReply, ApproveReply): responder. GetReply,
-// ListReplies, GetReplyPolicy, GetTrackedKeywords: responder, strategist,
-// admin. SetReplyPolicy: strategist, admin (the hub's: hub callers only).
-// SetTrackedKeywords: strategist, admin, hub callers only. AnalyzeText: every role.
+// ListReplies, GetReplyPolicy, GetTrackedKeywords, GetTopicTaxonomy: responder,
+// strategist, admin. SetReplyPolicy: strategist, admin (the hub's: hub callers
+// only). SetTrackedKeywords, SetTopicTaxonomy: strategist, admin, hub callers
+// only. AnalyzeText: every role.
 // Spoke claims then limit which items and replies a caller sees and changes.
 common::RoleTable ListenerRoleTable();
 

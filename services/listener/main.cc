@@ -26,6 +26,7 @@
 #include "services/listener/meta_webhook.h"
 #include "services/listener/source_factory.h"
 #include "services/listener/sources_config.h"
+#include "services/listener/text_engine_holder.h"
 
 namespace {
 
@@ -77,29 +78,34 @@ int main() {
   common::ServiceHost host(config->common);
   if (std::optional<int> failed = host.Connect()) return *failed;
 
-  auto engine = common::text::TextAnalyzer::Create(common::text::DefaultTextConfig());
-  if (!engine.ok()) {
-    return host.Fail("cannot build the text engine", engine.status(), ExitCode::kConfig);
+  // The built-in taxonomy and the configured keywords until others are set
+  // (SetTopicTaxonomy, SetTrackedKeywords); the holder swaps engines in place.
+  auto engines = listener::TextEngineHolder::Create(common::text::DefaultTextConfig(),
+                                                    config->options.tracked_keywords);
+  if (!engines.ok()) {
+    return host.Fail("cannot build the text engine with the tracked keywords", engines.status(),
+                     ExitCode::kConfig);
   }
-  if (absl::Status s = (*engine)->ReplaceTrackedKeywords(config->options.tracked_keywords);
-      !s.ok()) {
-    return host.Fail("the tracked keywords do not compile", s, ExitCode::kConfig);
-  }
-  listener::EngineClassifier classifier(**engine);
+  listener::EngineClassifier classifier(**engines);
   listener::ListenerMetrics metrics(host.registry());
   common::OutboxMetrics outbox_metrics(host.registry(), listener::Listener::EntityBuckets());
-  auto core = listener::Listener::Create(config->options,
-                                         {.buckets = host.nats(),
-                                          .bus = host.nats(),
-                                          .index = host.index(),
-                                          .classifier = classifier,
-                                          .metrics = metrics,
-                                          .clock = host.clock(),
-                                          .logger = host.logger(),
-                                          .outbox_observer = outbox_metrics,
-                                          .keyword_sink = [&engine](std::vector<std::string> k) {
-                                            return (*engine)->ReplaceTrackedKeywords(std::move(k));
-                                          }});
+  auto core = listener::Listener::Create(
+      config->options, {.buckets = host.nats(),
+                        .bus = host.nats(),
+                        .index = host.index(),
+                        .classifier = classifier,
+                        .metrics = metrics,
+                        .clock = host.clock(),
+                        .logger = host.logger(),
+                        .outbox_observer = outbox_metrics,
+                        .keyword_sink =
+                            [&engines](std::vector<std::string> k) {
+                              return (*engines)->ReplaceTrackedKeywords(std::move(k));
+                            },
+                        .taxonomy_sink =
+                            [&engines](std::string taxonomy) {
+                              return (*engines)->ReplaceTaxonomy(std::move(taxonomy));
+                            }});
   if (!core.ok()) {
     return host.Fail("cannot open the listener buckets", core.status(), ExitCode::kDependency);
   }

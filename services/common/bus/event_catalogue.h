@@ -45,6 +45,7 @@ class InboxItemChanged;
 class ReplyChanged;
 class ReplyPolicyChanged;
 class TrackedKeywordsSet;
+class TopicTaxonomySet;
 class AuditRecorded;
 class EngagementObserved;
 class FollowersObserved;
@@ -288,6 +289,9 @@ inline constexpr EventDef<v1::ReplyPolicyChanged> kReplyPolicySet{{
 inline constexpr EventDef<v1::TrackedKeywordsSet> kTrackedKeywordsSet{{
     .subject = "carecast.listening.keywords_set", .payload = "carecast.v1.TrackedKeywordsSet",
     .producer = "listener", .audit_action = "listening.keywords_set"}};
+inline constexpr EventDef<v1::TopicTaxonomySet> kTopicTaxonomySet{{
+    .subject = "carecast.listening.taxonomy_set", .payload = "carecast.v1.TopicTaxonomySet",
+    .producer = "listener", .audit_action = "listening.taxonomy_set"}};
 inline constexpr EventDef<v1::AlertChanged> kAlertRaised{{
     .subject = "carecast.alert.raised", .payload = "carecast.v1.AlertChanged",
     .producer = "metrics"}};
@@ -317,7 +321,7 @@ inline constexpr std::string_view kAuditPrefix =
     kAuditRecorded.subject.substr(0, kAuditRecorded.subject.size() - 1);
 
 // Every kind, in the order of docs/events.md.
-inline constexpr std::array<const EventKind*, 56> kAll = {&kSpokeCreated,
+inline constexpr std::array<const EventKind*, 57> kAll = {&kSpokeCreated,
                                                           &kSpokeFeedRevoked,
                                                           &kAccountCreated,
                                                           &kObjectiveCreated,
@@ -367,6 +371,7 @@ inline constexpr std::array<const EventKind*, 56> kAll = {&kSpokeCreated,
                                                           &kReplyFailed,
                                                           &kReplyPolicySet,
                                                           &kTrackedKeywordsSet,
+                                                          &kTopicTaxonomySet,
                                                           &kAuditRecorded,
                                                           &kAlertRaised,
                                                           &kAlertResolved,

@@ -70,6 +70,7 @@ inline constexpr std::string_view kReplySent = events::kReplySent.subject;
 inline constexpr std::string_view kReplyFailed = events::kReplyFailed.subject;
 inline constexpr std::string_view kReplyPolicySet = events::kReplyPolicySet.subject;
 inline constexpr std::string_view kTrackedKeywordsSet = events::kTrackedKeywordsSet.subject;
+inline constexpr std::string_view kTopicTaxonomySet = events::kTopicTaxonomySet.subject;
 inline constexpr std::string_view kAlertRaised = events::kAlertRaised.subject;
 inline constexpr std::string_view kAlertResolved = events::kAlertResolved.subject;
 inline constexpr std::string_view kEngagementObserved = events::kEngagementObserved.subject;

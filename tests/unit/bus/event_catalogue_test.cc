@@ -173,13 +173,14 @@ TEST(EventCatalogueTest, TypedConstantsCarryTheirCataloguePayload) {
            {&kReplyFailed, TypedPayloadName(kReplyFailed)},
            {&kReplyPolicySet, TypedPayloadName(kReplyPolicySet)},
            {&kTrackedKeywordsSet, TypedPayloadName(kTrackedKeywordsSet)},
+           {&kTopicTaxonomySet, TypedPayloadName(kTopicTaxonomySet)},
        }) {
     EXPECT_EQ(kind->payload, typed) << kind->subject;
   }
   // Only the reserved kinds lack a typed constant above.
   int reserved = 0;
   for (const EventKind* kind : AllEventKinds()) reserved += kind->reserved();
-  EXPECT_EQ(reserved + 56, static_cast<int>(AllEventKinds().size()));
+  EXPECT_EQ(reserved + 57, static_cast<int>(AllEventKinds().size()));
 }
 
 TEST(EventCatalogueTest, SubjectsAreUniqueAndFollowTheNamingRule) {

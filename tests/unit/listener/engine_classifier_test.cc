@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/shared_text_engine.h"
+#include "tests/unit/listener/shared_engine_holder.h"
 
 namespace carecast::listener {
 namespace {
@@ -16,7 +17,7 @@ class EngineClassifierTest : public ::testing::Test {
   static void SetUpTestSuite() {
     ASSERT_TRUE(testing::SharedTextEngine().ReplaceTrackedKeywords({"St Marys", "#FluShot"}).ok());
   }
-  EngineClassifier classifier_{testing::SharedTextEngine()};
+  EngineClassifier classifier_{SharedEngineHolder()};
 };
 
 TEST_F(EngineClassifierTest, PraiseIsPositiveAndNeedsNoAnswer) {

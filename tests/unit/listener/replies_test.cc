@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "services/listener/engine_classifier.h"
-#include "tests/support/shared_text_engine.h"
 #include "tests/unit/listener/listener_fixture.h"
+#include "tests/unit/listener/shared_engine_holder.h"
 
 namespace carecast::listener {
 namespace {
@@ -38,7 +38,7 @@ common::Caller Responder(std::string subject, std::vector<std::string> spokes = 
 
 class RepliesTest : public ListenerFixture {
  protected:
-  RepliesTest() : engine_(testing::SharedTextEngine()) {
+  RepliesTest() : engine_(SharedEngineHolder()) {
     // The same stores, with the text engine as the guard.
     listener_.reset();
     auto listener = Listener::Create(options_, {.buckets = kv_,

@@ -8,9 +8,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "services/common/text/text_analyzer.h"
 #include "services/common/text/text_config.h"
 #include "services/listener/engine_classifier.h"
+#include "services/listener/text_engine_holder.h"
 #include "tests/unit/listener/listener_fixture.h"
 
 namespace carecast::listener {
@@ -37,8 +37,7 @@ std::vector<std::string> Keywords(const v1::TrackedKeywordsSet& set) {
 class TrackedKeywordsTest : public ListenerFixture {
  protected:
   // A listener replica over the shared stores whose engine is `engine`.
-  std::unique_ptr<Listener> Replica(common::text::TextAnalyzer& engine,
-                                    const EngineClassifier& classifier) {
+  std::unique_ptr<Listener> Replica(TextEngineHolder& engine, const EngineClassifier& classifier) {
     auto replica =
         Listener::Create(options_, {.buckets = kv_,
                                     .bus = bus_,
@@ -54,8 +53,10 @@ class TrackedKeywordsTest : public ListenerFixture {
     return *std::move(replica);
   }
 
-  static std::unique_ptr<common::text::TextAnalyzer> Engine() {
-    auto engine = common::text::TextAnalyzer::Create(common::text::DefaultTextConfig());
+  // An engine with the configured keywords.
+  std::unique_ptr<TextEngineHolder> Engine() {
+    auto engine =
+        TextEngineHolder::Create(common::text::DefaultTextConfig(), options_.tracked_keywords);
     EXPECT_TRUE(engine.ok()) << engine.status();
     return *std::move(engine);
   }
@@ -64,10 +65,8 @@ class TrackedKeywordsTest : public ListenerFixture {
 };
 
 TEST_F(TrackedKeywordsTest, ASetListIsInForceOnEveryReplicaWithoutARestart) {
-  std::unique_ptr<common::text::TextAnalyzer> engine_a = Engine();
-  std::unique_ptr<common::text::TextAnalyzer> engine_b = Engine();
-  ASSERT_TRUE(engine_a->ReplaceTrackedKeywords(options_.tracked_keywords).ok());
-  ASSERT_TRUE(engine_b->ReplaceTrackedKeywords(options_.tracked_keywords).ok());
+  std::unique_ptr<TextEngineHolder> engine_a = Engine();
+  std::unique_ptr<TextEngineHolder> engine_b = Engine();
   EngineClassifier classify_a(*engine_a);
   EngineClassifier classify_b(*engine_b);
   std::unique_ptr<Listener> a = Replica(*engine_a, classify_a);
@@ -120,7 +119,7 @@ TEST_F(TrackedKeywordsTest, ASetListIsInForceOnEveryReplicaWithoutARestart) {
               Contains("Harbor Hospital"));
 
   // A replica that starts later puts the stored list in force.
-  std::unique_ptr<common::text::TextAnalyzer> engine_c = Engine();
+  std::unique_ptr<TextEngineHolder> engine_c = Engine();
   EngineClassifier classify_c(*engine_c);
   std::unique_ptr<Listener> c = Replica(*engine_c, classify_c);
   ASSERT_TRUE(c->Start().ok());
