@@ -164,6 +164,9 @@ listener_webhook_secrets_mounted() {  # env vars -> mounted files -> Secret volu
     '- name: webhook-signature' 'mountPath: /var/run/secrets/carecast/webhook-signature' \
     'secretName: carecast-meta-webhook' '- key: meta-app-secret' 'path: meta-app-secret' \
     '- key: verify-token' 'path: verify-token' \
+    '- name: CARECAST_LISTENER_INSTAGRAM_TOKEN_FILE' \
+    'value: "/var/run/secrets/carecast/meta/instagram-token"' \
+    '- key: instagram-token' 'path: instagram-token' \
     'secretName: carecast-mentions-signing' '- key: mentions.key' 'path: mentions.key'; do
     grep -qF -- "$want" <<<"$listener" || { echo "listener Deployment lacks: $want"; return 1; }
   done
@@ -186,7 +189,7 @@ listener_webhook_secrets_mounted() {  # env vars -> mounted files -> Secret volu
   # Without the Secrets: no variables, no volumes, and no /webhooks/meta route.
   local plain; plain=$("$HELM" template carecast "$CHART" --set listener.ingress.enabled=true \
     --set 'listener.ingress.hosts[0]=hooks.example') || return 1
-  if grep -qE 'CARECAST_LISTENER_(META|WEBHOOK)_|name: (meta-webhook|webhook-signature)$|/webhooks/meta' <<<"$plain"; then
+  if grep -qE 'CARECAST_LISTENER_(META|WEBHOOK|INSTAGRAM)_|name: (meta-webhook|webhook-signature)$|/webhooks/meta' <<<"$plain"; then
     echo "defaults render a webhook secret or route"; return 1; fi
 }
 check "the listener mounts the Meta and X-CareCast-Signature secrets only when set" listener_webhook_secrets_mounted

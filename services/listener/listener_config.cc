@@ -1,6 +1,7 @@
 #include "services/listener/listener_config.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -98,6 +99,18 @@ absl::StatusOr<ListenerConfig> ReadListenerConfig(const common::EnvSource& env) 
   }
   config.webhook_secret_file = reader.String("CARECAST_LISTENER_WEBHOOK_SECRET_FILE", "");
   config.sources_file = reader.String("CARECAST_LISTENER_SOURCES_FILE", "");
+  config.instagram_token_file = reader.String("CARECAST_LISTENER_INSTAGRAM_TOKEN_FILE", "");
+  config.graph_url =
+      reader.String("CARECAST_LISTENER_GRAPH_URL", "https://graph.facebook.com/v21.0");
+  if (!absl::StartsWith(config.graph_url, "https://") &&
+      !absl::StartsWith(config.graph_url, "http://")) {
+    reader.AddError("CARECAST_LISTENER_GRAPH_URL: must be an http:// or https:// URL");
+  }
+  if (!config.instagram_token_file.empty() && config.meta_app_secret_file.empty()) {
+    reader.AddError(
+        "CARECAST_LISTENER_INSTAGRAM_TOKEN_FILE: only read by the Meta webhook; set "
+        "CARECAST_LISTENER_META_APP_SECRET_FILE and _VERIFY_TOKEN_FILE too");
+  }
 
   if (absl::Status s = reader.Finish(); !s.ok()) return s;
   return config;

@@ -58,6 +58,13 @@ struct ListenerConfig {
   // webhook subscription. Both or neither; with them /webhooks/meta is served.
   std::string meta_app_secret_file;
   std::string meta_verify_token_file;
+  // CARECAST_LISTENER_INSTAGRAM_TOKEN_FILE: a token of the Instagram account
+  // (instagram_manage_comments) with which the Meta webhook reads the text of
+  // an Instagram mention (the delivery carries ids only). Unset: Instagram
+  // mentions are ignored. CARECAST_LISTENER_GRAPH_URL: the Graph API's base
+  // URL with its version (default https://graph.facebook.com/v21.0).
+  std::string instagram_token_file;
+  std::string graph_url;
   // CARECAST_LISTENER_WEBHOOK_SECRET_FILE: when set, POST /v1/mentions also
   // requires X-CareCast-Signature ("sha256=" + hex HMAC-SHA256 of the raw body
   // with this secret) besides the bearer token.

@@ -25,6 +25,7 @@
 #include "services/listener/mention_webhook.h"
 #include "services/listener/meta_webhook.h"
 #include "services/listener/source_factory.h"
+#include "services/listener/sources/instagram_mention_reader.h"
 #include "services/listener/sources_config.h"
 #include "services/listener/text_engine_holder.h"
 
@@ -63,6 +64,47 @@ absl::StatusOr<size_t> AddMentionSources(const std::string& path, listener::List
                    {.kind = spec.kind, .period = spec.period, .holder = holder});
   }
   return specs->size();
+}
+
+// The Meta webhook (null when its secrets are not configured) and the reader
+// it uses for Instagram mentions (null without the Instagram token).
+struct MetaParts {
+  std::unique_ptr<listener::InstagramMentionReader> instagram;
+  std::unique_ptr<listener::MetaWebhook> webhook;
+};
+
+// Reads the Meta secrets and the Instagram token; FAILED_PRECONDITION or
+// INVALID_ARGUMENT names the file that cannot be read or is empty.
+absl::Status MakeMetaWebhook(const listener::ListenerConfig& config, listener::Listener& core,
+                             listener::ListenerMetrics& metrics, common::Logger& logger,
+                             common::HttpClient& http, MetaParts& out) {
+  if (config.meta_app_secret_file.empty()) return absl::OkStatus();
+  auto read = [](const std::string& path, const char* name) -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> secret = common::ReadSecretFile(path);
+    if (!secret.ok()) return secret.status();
+    if (secret->empty())
+      return absl::InvalidArgumentError(absl::StrCat(name, ": the file is empty"));
+    return secret;
+  };
+  absl::StatusOr<std::string> app_secret =
+      read(config.meta_app_secret_file, "CARECAST_LISTENER_META_APP_SECRET_FILE");
+  if (!app_secret.ok()) return app_secret.status();
+  absl::StatusOr<std::string> verify_token =
+      read(config.meta_verify_token_file, "CARECAST_LISTENER_META_VERIFY_TOKEN_FILE");
+  if (!verify_token.ok()) return verify_token.status();
+  if (!config.instagram_token_file.empty()) {
+    absl::StatusOr<std::string> token =
+        read(config.instagram_token_file, "CARECAST_LISTENER_INSTAGRAM_TOKEN_FILE");
+    if (!token.ok()) return token.status();
+    out.instagram = std::make_unique<listener::InstagramMentionReader>(
+        listener::InstagramMentionReaderSettings{.graph_url = config.graph_url,
+                                                 .token = *std::move(token)},
+        http);
+  }
+  out.webhook = std::make_unique<listener::MetaWebhook>(
+      core, listener::MetaWebhookSecrets{*std::move(app_secret), *std::move(verify_token)}, metrics,
+      logger, out.instagram.get());
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -145,27 +187,20 @@ int main() {
   host.AddPostRoute(
       std::string(listener::kWebhookPath),
       [&webhook](const common::HttpRequest& request) { return webhook.Handle(request); });
-  std::unique_ptr<listener::MetaWebhook> meta;
-  if (!config->meta_app_secret_file.empty()) {
-    absl::StatusOr<std::string> app_secret = common::ReadSecretFile(config->meta_app_secret_file);
-    absl::StatusOr<std::string> verify_token =
-        common::ReadSecretFile(config->meta_verify_token_file);
-    for (const absl::StatusOr<std::string>* secret : {&app_secret, &verify_token}) {
-      if (!secret->ok() || (*secret)->empty()) {
-        return host.Fail(
-            "cannot read the Meta webhook's secrets",
-            secret->ok() ? absl::InvalidArgumentError("a secret file is empty") : secret->status(),
-            ExitCode::kConfig);
-      }
-    }
-    meta = std::make_unique<listener::MetaWebhook>(
-        **core, listener::MetaWebhookSecrets{*std::move(app_secret), *std::move(verify_token)},
-        metrics, host.logger());
+  // Meta's webhook, and the Graph API reader of Instagram mentions (ids only).
+  MetaParts meta_parts;
+  if (absl::Status s =
+          MakeMetaWebhook(*config, **core, metrics, host.logger(), source_http, meta_parts);
+      !s.ok()) {
+    return host.Fail("cannot set up the Meta webhook", s, ExitCode::kConfig);
+  }
+  if (meta_parts.webhook != nullptr) {
+    listener::MetaWebhook& meta = *meta_parts.webhook;
     host.AddGetRoute(std::string(listener::kMetaWebhookPath),
-                     [&meta](const common::HttpRequest& request) { return meta->Verify(request); });
+                     [&meta](const common::HttpRequest& request) { return meta.Verify(request); });
     host.AddPostRoute(
         std::string(listener::kMetaWebhookPath),
-        [&meta](const common::HttpRequest& request) { return meta->Receive(request); });
+        [&meta](const common::HttpRequest& request) { return meta.Receive(request); });
   }
   return host.Serve(
       {.grpc_services = {&grpc_service},

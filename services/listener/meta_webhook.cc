@@ -36,8 +36,42 @@ bool IsPlainChallenge(std::string_view challenge) {
 }  // namespace
 
 MetaWebhook::MetaWebhook(Listener& listener, MetaWebhookSecrets secrets, ListenerMetrics& metrics,
-                         common::Logger& logger)
-    : listener_(listener), secrets_(std::move(secrets)), metrics_(metrics), logger_(logger) {}
+                         common::Logger& logger, InstagramMentionReader* instagram)
+    : listener_(listener),
+      secrets_(std::move(secrets)),
+      metrics_(metrics),
+      logger_(logger),
+      instagram_(instagram) {}
+
+absl::Status MetaWebhook::ReadInstagramMentions(MetaDelivery& delivery) {
+  for (const InstagramMentionRef& ref : delivery.instagram_mentions) {
+    if (instagram_ == nullptr) {
+      ++delivery.ignored;
+      continue;
+    }
+    absl::StatusOr<v1::Mention> mention = instagram_->Read(ref);
+    if (mention.ok()) {
+      delivery.mentions.push_back(*std::move(mention));
+      continue;
+    }
+    const absl::Status& error = mention.status();
+    if (absl::IsUnavailable(error) || absl::IsUnauthenticated(error)) {
+      logger_.Warn("instagram mention not read; Meta will deliver it again",
+                   {{"code", absl::StatusCodeToString(error.code())},
+                    {"error", std::string(error.message())}});
+      return absl::UnavailableError("an Instagram mention cannot be read now");
+    }
+    // Deleted since, or refused for good: delivering again would not help.
+    if (!absl::IsNotFound(error)) {
+      logger_.Error("instagram mention unreadable",
+                    {{"code", absl::StatusCodeToString(error.code())},
+                     {"error", std::string(error.message())}});
+    }
+    ++delivery.ignored;
+  }
+  delivery.instagram_mentions.clear();
+  return absl::OkStatus();
+}
 
 common::HttpResponse MetaWebhook::Answer(int status, std::string_view outcome, std::string body,
                                          std::string_view content_type) {
@@ -74,6 +108,10 @@ common::HttpResponse MetaWebhook::Receive(const common::HttpRequest& request) {
   if (!delivery.ok())
     return Answer(400, "bad_request", Error(common::AsStd(delivery.status().message())));
 
+  if (!ReadInstagramMentions(*delivery).ok()) {
+    return Answer(503, "unavailable",
+                  Error("an Instagram mention cannot be read now; deliver again"));
+  }
   int created = 0;
   int repeated = 0;
   int refused = 0;

@@ -10,6 +10,11 @@
 //        when a mention cannot be stored yet (Meta delivers again, and what was
 //        stored counts as a repeat: mentions are keyed by network and id); else
 //        200 {"received", "created", "repeated", "ignored", "refused"}.
+// Instagram mentions (ids only) are read through the Graph API first when a
+// reader is configured: a mention deleted since counts as ignored, and 503
+// when the Graph API cannot answer now or refuses the token (Meta delivers
+// again for hours, so nothing is lost while it is fixed). Without a reader
+// they count as ignored.
 // Meta's own requests carry no bearer token: the signature is the credential.
 #pragma once
 
@@ -20,6 +25,8 @@
 #include "services/common/rpc/http_server.h"
 #include "services/listener/listener.h"
 #include "services/listener/listener_metrics.h"
+#include "services/listener/meta_webhook_json.h"
+#include "services/listener/sources/instagram_mention_reader.h"
 
 namespace carecast::listener {
 
@@ -34,8 +41,9 @@ struct MetaWebhookSecrets {
 // Thread-safe. References must outlive it.
 class MetaWebhook {
  public:
+  // `instagram` may be null (Instagram mentions are then ignored).
   MetaWebhook(Listener& listener, MetaWebhookSecrets secrets, ListenerMetrics& metrics,
-              common::Logger& logger);
+              common::Logger& logger, InstagramMentionReader* instagram = nullptr);
 
   common::HttpResponse Verify(const common::HttpRequest& request);
   common::HttpResponse Receive(const common::HttpRequest& request);
@@ -43,11 +51,16 @@ class MetaWebhook {
  private:
   common::HttpResponse Answer(int status, std::string_view outcome, std::string body,
                               std::string_view content_type = "application/json");
+  // Reads the delivery's Instagram mentions into `delivery.mentions` (the
+  // ones gone since into `delivery.ignored`); UNAVAILABLE when a read must be
+  // tried again (Meta redelivers on a 503).
+  absl::Status ReadInstagramMentions(MetaDelivery& delivery);
 
   Listener& listener_;
   const MetaWebhookSecrets secrets_;
   ListenerMetrics& metrics_;
   common::Logger& logger_;
+  InstagramMentionReader* const instagram_;
 };
 
 }  // namespace carecast::listener

@@ -131,6 +131,12 @@ void ReadEntry(const json& entry, bool page, MetaDelivery& out) {
         keep(FromFeed(value, own_id, entry_time));
       } else if (!page && (field == "comments" || field == "live_comments")) {
         keep(FromInstagramComment(value, own_id, entry_time));
+      } else if (!page && field == "mentions" && !own_id.empty() &&
+                 !Str(value, "media_id").empty()) {
+        out.instagram_mentions.push_back(
+            InstagramMentionRef{.account_id = own_id,
+                                .media_id = Str(value, "media_id"),
+                                .comment_id = Str(value, "comment_id")});
       } else {
         ++out.ignored;
       }

@@ -10,10 +10,12 @@
 //                  "from": {"id", "username"}, "media": {"id"}}}],
 //     "messaging": [{"sender": {"id"}, "recipient": {"id"}, "timestamp": <unix ms>,
 //                    "message": {"mid", "text", "is_echo"}}]}]}
-// Edits, removals, reactions, echoes of the hospital's own messages, the
-// account's own comments and Instagram "mentions" (which carry ids only, the
-// text needs an API read) are counted as ignored. The caller has verified the
-// signature first (meta_webhook.h).
+// Instagram "mentions" changes ({"field": "mentions", "value": {"media_id",
+// "comment_id"}}) carry ids only: they are returned as references for the
+// Graph API read (instagram_mention_reader.h). Edits, removals, reactions,
+// echoes of the hospital's own messages and the account's own comments are
+// counted as ignored. The caller has verified the signature first
+// (meta_webhook.h).
 #pragma once
 
 #include <string_view>
@@ -23,11 +25,15 @@
 
 #include "carecast/v1/resources.pb.h"
 
+#include "services/listener/sources/instagram_mention_reader.h"
+
 namespace carecast::listener {
 
 struct MetaDelivery {
   std::vector<v1::Mention> mentions;  // network, external_id, author_handle, text, create_time
   int ignored = 0;                    // changes and messages that are not new text to the hospital
+  // Instagram mentions of the account, to be read through the Graph API.
+  std::vector<InstagramMentionRef> instagram_mentions;
 };
 
 // INVALID_ARGUMENT when the body is not JSON, not an object with "object" and

@@ -202,6 +202,7 @@ const schema = {
           existingSecret: secretName('Secret with the Meta app secret and the webhook verify token; empty: /webhooks/meta is not served'),
           appSecretKey: secretKey('Key of the Meta app secret in that Secret'),
           verifyTokenKey: secretKey('Key of the webhook verify token in that Secret'),
+          instagramTokenKey: str('Key of an Instagram token (instagram_manage_comments) in that Secret, with which Instagram mentions are read from the Graph API; empty: they are ignored', { pattern: '^([-._a-zA-Z0-9]+)?$' }),
         }, { description: 'The Meta (Graph API) webhook, /webhooks/meta' }),
         webhookSignature: closed({
           existingSecret: secretName('Secret holding the X-CareCast-Signature key for POST /v1/mentions; empty: bearer token only'),

@@ -243,6 +243,7 @@ void InstagramFake::ReadObject(const httplib::Request& req, httplib::Response& r
   std::string id = req.matches[1].str();
   if (ReadContainerStatus(id, res)) return;
   if (!BeginRead(res)) return;
+  if (id == settings_.ig_user_id && ServeMention(Param(req, "fields"), res)) return;
   if (id == settings_.ig_user_id) {
     json user = {{"id", id}};
     if (absl::StrContains(Param(req, "fields"), "followers_count"))
@@ -315,6 +316,53 @@ void InstagramFake::ListComments(const httplib::Request& req, httplib::Response&
         json{{"id", it->id}, {"text", it->text}, {"timestamp", GraphTime(it->create_time)}});
   }
   AnswerJson(res, Paged(items, req));
+}
+
+InstagramFake::MentionIds InstagramFake::AddMentionedMedia(const std::string& username,
+                                                           const std::string& caption) {
+  FakePost media;
+  media.author = username;
+  media.text = caption;
+  media.create_time = absl::Now();
+  media.attributes[kKind] = "others_media";
+  return {.media_id = AddExistingPost(std::move(media)), .comment_id = ""};
+}
+
+InstagramFake::MentionIds InstagramFake::AddMentionComment(const std::string& username,
+                                                           const std::string& text) {
+  MentionIds ids = AddMentionedMedia("someone_else", "A photo");
+  FakePost comment;
+  comment.author = username;
+  comment.text = text;
+  comment.in_reply_to = ids.media_id;
+  comment.create_time = absl::Now();
+  comment.attributes[kKind] = "others_comment";
+  ids.comment_id = AddExistingPost(std::move(comment));
+  return ids;
+}
+
+bool InstagramFake::ServeMention(const std::string& fields, httplib::Response& res) {
+  // "mentioned_comment.comment_id(<id>){...}" or "mentioned_media.media_id(<id>){...}".
+  for (const auto& [field, key] : {std::pair{std::string("mentioned_comment"), "comment_id("},
+                                   std::pair{std::string("mentioned_media"), "media_id("}}) {
+    if (!absl::StartsWith(fields, field + ".")) continue;
+    const size_t open = fields.find(key);
+    const size_t close = fields.find(')', open);
+    if (open == std::string::npos || close == std::string::npos) return false;
+    const size_t from = open + std::string_view(key).size();
+    const std::string id = fields.substr(from, close - from);
+    std::optional<FakePost> post = FindPost(id);
+    if (!post || post->deleted) {
+      AnswerNoSuchObject(res, "get", id);
+      return true;
+    }
+    json found = {
+        {"id", id}, {"username", post->author}, {"timestamp", GraphTime(post->create_time)}};
+    found[field == "mentioned_comment" ? "text" : "caption"] = post->text;
+    AnswerJson(res, json{{field, found}, {"id", settings_.ig_user_id}});
+    return true;
+  }
+  return false;
 }
 
 }  // namespace carecast::testing

@@ -15,7 +15,11 @@
 //       like_count left out when the likes are negative: hidden by the owner);
 //   GET /{ig-user-id}?fields=followers_count (SetFollowers(ig user id));
 //   POST /{media-id}/comments {"message"} → {"id"} (counted as a create);
-//   GET /{media-id}/comments (id, text, timestamp).
+//   GET /{media-id}/comments (id, text, timestamp);
+//   GET /{ig-user-id}?fields=mentioned_comment.comment_id(<id>){...} and
+//       mentioned_media.media_id(<id>){...}: where someone else @mentioned the
+//       account (AddMentionComment, AddMentionedMedia); 400 code 100 when the
+//       comment or media is gone.
 // Refusals as Meta sends them: an expired token → 400 code 190/463; a spent
 // budget → 400 code 80002 (Business Use Case throttling) with the usage headers
 // on every answer while SetRateLimit is on. Thread-safe.
@@ -54,6 +58,17 @@ class InstagramFake final : public MetaGraphFake {
   // The next container creation fails: Meta could not fetch the image
   // (400 code 9004 subcode 2207052).
   void FailNextMediaFetch();
+  // Someone else's media whose caption, or a comment on it whose text,
+  // @mentions the account (not counted as creates). The ids a "mentions"
+  // webhook change would carry.
+  struct MentionIds {
+    std::string media_id;
+    std::string comment_id;  // empty for a caption mention
+  };
+  MentionIds AddMentionedMedia(const std::string& username, const std::string& caption);
+  MentionIds AddMentionComment(const std::string& username, const std::string& text);
+  // Its author deletes a comment or media (reads then answer code 100).
+  void DeleteByItsAuthor(const std::string& id) { MarkDeleted(id); }
   // The container's status becomes EXPIRED (or ERROR with `status`).
   void ExpireContainer(const std::string& id);
   void FailContainer(const std::string& id, const std::string& status);
@@ -66,6 +81,9 @@ class InstagramFake final : public MetaGraphFake {
   static std::string PermalinkOf(const std::string& media_id);
 
  private:
+  // Answers a mentioned_comment / mentioned_media read and returns true;
+  // false when `fields` asks for neither.
+  bool ServeMention(const std::string& fields, httplib::Response& res);
   struct Container {
     std::string caption;
     std::string image_url;

@@ -78,6 +78,27 @@ TEST(ListenerConfigTest, BadInboxRulesAreNamed) {
   EXPECT_THAT(message, HasSubstr("CARECAST_INBOX_TOPIC_ROUTES: \"billing=north\" must look like"));
 }
 
+TEST(ListenerConfigTest, TheInstagramReaderNeedsTheMetaWebhookAndAnHttpGraphUrl) {
+  auto vars = Required();
+  absl::StatusOr<ListenerConfig> defaults = ReadListenerConfig(common::MapEnv(vars));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->graph_url, "https://graph.facebook.com/v21.0");
+  EXPECT_EQ(defaults->instagram_token_file, "");
+  vars["CARECAST_LISTENER_INSTAGRAM_TOKEN_FILE"] = "/run/secrets/ig";
+  vars["CARECAST_LISTENER_GRAPH_URL"] = "ftp://graph";
+  absl::StatusOr<ListenerConfig> bad = ReadListenerConfig(common::MapEnv(vars));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("CARECAST_LISTENER_GRAPH_URL"));
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("CARECAST_LISTENER_INSTAGRAM_TOKEN_FILE"));
+  vars["CARECAST_LISTENER_GRAPH_URL"] = "http://127.0.0.1:9999/v21.0";
+  vars["CARECAST_LISTENER_META_APP_SECRET_FILE"] = "/run/secrets/app";
+  vars["CARECAST_LISTENER_META_VERIFY_TOKEN_FILE"] = "/run/secrets/verify";
+  absl::StatusOr<ListenerConfig> good = ReadListenerConfig(common::MapEnv(vars));
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->instagram_token_file, "/run/secrets/ig");
+}
+
 TEST(ListenerConfigTest, ReadsOwnVariables) {
   auto vars = Required();
   vars["CARECAST_TRACKED_KEYWORDS"] = " St Marys, #FluShot ,,Mercy ";

@@ -139,7 +139,8 @@ TEST_F(MetaWebhookTest, ASignedPageDeliveryStoresWhatPeopleWroteAndARedeliveryRe
   EXPECT_EQ(metrics_.MetaWebhookCount("accepted"), 2);
 }
 
-TEST_F(MetaWebhookTest, InstagramCommentsBecomeMentionsAndIdOnlyMentionsAreIgnored) {
+TEST_F(MetaWebhookTest,
+       InstagramCommentsBecomeMentionsAndIdOnlyMentionsAreIgnoredWithoutAGraphReader) {
   common::HttpResponse response = Signed(kInstagramDelivery);
   ASSERT_EQ(response.status, 200) << response.body;
   nlohmann::json body = nlohmann::json::parse(response.body);
