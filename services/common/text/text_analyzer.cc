@@ -1,6 +1,7 @@
 #include "services/common/text/text_analyzer.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -121,7 +122,10 @@ absl::StatusOr<std::unique_ptr<TextAnalyzer>> TextAnalyzer::Create(const TextCon
   a->phi_ = std::move(phi).value();
   auto keywords = BuildKeywords(config.tracked_keywords);
   if (!keywords.ok()) return keywords.status();
-  a->keywords_.store(std::move(keywords).value());
+  {
+    std::lock_guard lock(a->keywords_mu_);
+    a->keywords_ = std::move(keywords).value();
+  }
   return a;
 }
 
@@ -170,11 +174,20 @@ absl::StatusOr<std::shared_ptr<const TextAnalyzer::KeywordSet>> BuildKeywords(
 absl::Status TextAnalyzer::ReplaceTrackedKeywords(std::vector<std::string> keywords) {
   auto set = BuildKeywords(std::move(keywords));
   if (!set.ok()) return set.status();
-  keywords_.store(std::move(set).value());
+  std::shared_ptr<const KeywordSet> replaced;  // freed outside the lock
+  {
+    std::lock_guard lock(keywords_mu_);
+    replaced = std::exchange(keywords_, std::move(set).value());
+  }
   return absl::OkStatus();
 }
 
-size_t TextAnalyzer::tracked_keyword_count() const { return keywords_.load()->display.size(); }
+std::shared_ptr<const TextAnalyzer::KeywordSet> TextAnalyzer::Keywords() const {
+  std::lock_guard lock(keywords_mu_);
+  return keywords_;
+}
+
+size_t TextAnalyzer::tracked_keyword_count() const { return Keywords()->display.size(); }
 
 absl::Status TextAnalyzer::Prepare(std::string_view text, Workspace& ws) const {
   if (text.size() > limits_.max_input_bytes) {
@@ -327,7 +340,7 @@ absl::StatusOr<carecast::v1::TextAnalysis> TextAnalyzer::Analyze(
   }
 
   // Tracked keywords, as configured, in order of first appearance.
-  std::shared_ptr<const KeywordSet> keywords = keywords_.load();
+  std::shared_ptr<const KeywordSet> keywords = Keywords();
   ws.keyword_hits.clear();
   keywords->matcher->Scan(n.text, ws.keyword_hits, limits_.max_hits);
   std::vector<uint32_t> seen;

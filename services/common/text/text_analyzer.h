@@ -3,12 +3,13 @@
 // disclosure, urgency, spam). Framework-free; used by the listener and the planner.
 #pragma once
 
-#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 
 #include "carecast/v1/analysis.pb.h"
@@ -78,7 +79,13 @@ class TextAnalyzer {
   std::unique_ptr<CueFrames> cues_;
   std::unique_ptr<NumberReader> reader_;
   std::unique_ptr<PhiDetector> phi_;
-  std::atomic<std::shared_ptr<const KeywordSet>> keywords_;
+  // The keyword database in force, swapped whole by ReplaceTrackedKeywords.
+  // A mutex around the pointer copy rather than std::atomic<shared_ptr>:
+  // libstdc++ 12's atomic shared_ptr is a formal data race under TSan (its
+  // load releases the internal lock with a relaxed store).
+  std::shared_ptr<const KeywordSet> Keywords() const;
+  mutable std::mutex keywords_mu_;
+  std::shared_ptr<const KeywordSet> keywords_ ABSL_GUARDED_BY(keywords_mu_);
 };
 
 // Maps engine findings to the proto (shared by Analyze and callers of FindPhi).
