@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -82,7 +83,8 @@ class MentionSourceFaultTest : public FaultTest {
 TEST_F(MentionSourceFaultTest, AKillBetweenAStoredPageAndItsCursorLosesAndDoublesNothing) {
   // The newest page is where an empty cursor starts: one mention before the
   // listener first reads, the backlog once its cursor is stored (the first
-  // arrival at the step; the kill is at the second, the backlog's first page).
+  // arrival at the step, which counts pages with mentions; the kill is at the
+  // second, the backlog's first page).
   mastodon_.AddMention("first@example.org", "Hello St Marys");
   auto killed =
       StartWithFault(kListenerBinary, "listener:after_source_page_stored#2", ListenerEnv());
@@ -100,6 +102,9 @@ TEST_F(MentionSourceFaultTest, AKillBetweenAStoredPageAndItsCursorLosesAndDouble
   absl::Status died =
       ExpectKilledAt(*killed, "listener:after_source_page_stored", absl::Seconds(30));
   ASSERT_TRUE(died.ok()) << died;
+  // What the dead replica stored: the first mention and the backlog's first
+  // page, whose cursor it never wrote.
+  EXPECT_EQ(WaitForCount([&] { return ClassifiedEvents().second; }, 41, absl::Seconds(10)), 41);
 
   // Two replicas now: the restarted one and another.
   auto a = Start(kListenerBinary, ListenerEnv());
@@ -117,7 +122,13 @@ TEST_F(MentionSourceFaultTest, AKillBetweenAStoredPageAndItsCursorLosesAndDouble
   EXPECT_EQ(distinct, want);
   EXPECT_EQ(events, want) << "a mention was announced twice";
 
-  v1::MentionSourceState state = SourceState(*a);
+  v1::MentionSourceState state;
+  WaitForCount(
+      [&] {
+        state = SourceState(*a);
+        return static_cast<int>(state.accepted_count());
+      },
+      want, absl::Seconds(10));
   EXPECT_EQ(state.name(), "mentionSources/mastodon-main");
   EXPECT_FALSE(state.cursor().empty());
   // The page read twice counts twice in accepted (repeats included); never fewer.
@@ -139,12 +150,19 @@ TEST_F(MentionSourceFaultTest, ARateLimitedSourceWaitsForTheResetAndThenCatchesU
     mastodon_.AddMention(absl::StrCat("late", i, "@example.org"), "Is St Marys open today?");
   }
   EXPECT_EQ(WaitForCount([&] { return ClassifiedEvents().second; }, 6, absl::Seconds(120)), 6);
-  v1::MentionSourceState state = SourceState(*listener);
-  EXPECT_EQ(state.accepted_count(), 6);
-  EXPECT_EQ(ScrapeSeries(listener->http_port,
-                         R"(carecast_listener_source_fetches_total{outcome="rate_limited",)"
-                         R"(source="mastodon-main"})"),
-            1);
+  // The cursor and counts are written once the page's mentions are stored.
+  v1::MentionSourceState state;
+  WaitForCount(
+      [&] {
+        state = SourceState(*listener);
+        return static_cast<int>(state.accepted_count());
+      },
+      6, absl::Seconds(10));
+  EXPECT_EQ(state.accepted_count(), 6) << state.ShortDebugString();
+  const std::optional<double> limited = ScrapeSeries(
+      listener->http_port, R"(carecast_listener_source_fetches_total{outcome="rate_limited",)"
+                           R"(source="mastodon-main"})");
+  EXPECT_EQ(limited.value_or(-1), 1) << state.ShortDebugString();
 }
 
 }  // namespace
