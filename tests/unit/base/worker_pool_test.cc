@@ -47,6 +47,7 @@ TEST(WorkerPoolTest, OneThreadRunsTheBatchOnTheCallersThreadInOrder) {
   const std::thread::id caller = std::this_thread::get_id();
   bool same_thread = true;
   std::vector<std::function<void()>> tasks;
+  tasks.reserve(5);
   for (int i = 0; i < 5; ++i) {
     tasks.push_back([&, i] {
       same_thread = same_thread && std::this_thread::get_id() == caller;

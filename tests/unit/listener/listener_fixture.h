@@ -15,8 +15,11 @@
 #include "services/common/bus/event_codec.h"
 #include "services/common/bus/subjects.h"
 #include "services/common/bus/topology.h"
+#include "services/common/rpc/rpc_edge.h"
+#include "services/common/text/text_config.h"
 #include "services/listener/listener.h"
 #include "services/listener/listener_names.h"
+#include "services/listener/text_engine_holder.h"
 #include "tests/support/fake_event_bus.h"
 #include "tests/support/fake_mention_classifier.h"
 #include "tests/support/in_memory_key_value_store.h"
@@ -55,6 +58,46 @@ class ListenerFixture : public ::testing::Test {
     m.set_author_handle("@someone");
     m.set_text(std::move(text));
     return m;
+  }
+
+  // Another replica over the same stores whose text engines are `engines`
+  // (the tracked keywords and the taxonomy applied to them at run time).
+  std::unique_ptr<Listener> Replica(TextEngineHolder& engines,
+                                    const MentionClassifier& classifier) {
+    auto replica =
+        Listener::Create(options_, {.buckets = kv_,
+                                    .bus = bus_,
+                                    .index = index_,
+                                    .classifier = classifier,
+                                    .metrics = metrics_,
+                                    .clock = clock_,
+                                    .logger = logger_,
+                                    .keyword_sink =
+                                        [&engines](std::vector<std::string> k) {
+                                          return engines.ReplaceTrackedKeywords(std::move(k));
+                                        },
+                                    .taxonomy_sink =
+                                        [&engines](std::string taxonomy) {
+                                          return engines.ReplaceTaxonomy(std::move(taxonomy));
+                                        }});
+    EXPECT_TRUE(replica.ok()) << replica.status();
+    return *std::move(replica);
+  }
+  // Real engines with the built-in data and the configured keywords.
+  std::unique_ptr<TextEngineHolder> Engines() {
+    auto engines =
+        TextEngineHolder::Create(common::text::DefaultTextConfig(), options_.tracked_keywords);
+    EXPECT_TRUE(engines.ok()) << engines.status();
+    return *std::move(engines);
+  }
+  // sam, a strategist of `spokes` ("*": the hub).
+  static common::Caller Strategist(std::vector<std::string> spokes = {"*"}) {
+    common::Caller caller;
+    caller.principal.subject = "sam";
+    caller.principal.roles = {common::Role::kStrategist};
+    caller.principal.spokes = std::move(spokes);
+    caller.role = common::Role::kStrategist;
+    return caller;
   }
 
   std::vector<common::Event> Events(const std::string& filter = "carecast.>") {

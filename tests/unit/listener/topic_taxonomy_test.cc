@@ -24,15 +24,6 @@ using ::testing::Contains;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-common::Caller Strategist(std::vector<std::string> spokes = {"*"}) {
-  common::Caller caller;
-  caller.principal.subject = "sam";
-  caller.principal.roles = {common::Role::kStrategist};
-  caller.principal.spokes = std::move(spokes);
-  caller.role = common::Role::kStrategist;
-  return caller;
-}
-
 TopicDefinitions BuiltIn() {
   return ParseTaxonomyTsv(common::text::EmbeddedDataFile("taxonomy.tsv"));
 }
@@ -50,36 +41,6 @@ std::vector<std::string> Topics(const v1::Classification& c) {
 
 class TopicTaxonomyTest : public ListenerFixture {
  protected:
-  // A listener replica over the shared stores whose engines are `engines`.
-  std::unique_ptr<Listener> Replica(TextEngineHolder& engines, const EngineClassifier& classifier) {
-    auto replica =
-        Listener::Create(options_, {.buckets = kv_,
-                                    .bus = bus_,
-                                    .index = index_,
-                                    .classifier = classifier,
-                                    .metrics = metrics_,
-                                    .clock = clock_,
-                                    .logger = logger_,
-                                    .keyword_sink =
-                                        [&engines](std::vector<std::string> k) {
-                                          return engines.ReplaceTrackedKeywords(std::move(k));
-                                        },
-                                    .taxonomy_sink =
-                                        [&engines](std::string taxonomy) {
-                                          return engines.ReplaceTaxonomy(std::move(taxonomy));
-                                        }});
-    EXPECT_TRUE(replica.ok()) << replica.status();
-    return *std::move(replica);
-  }
-
-  // An engine with the built-in taxonomy and the configured keywords.
-  std::unique_ptr<TextEngineHolder> Engines() {
-    auto engines =
-        TextEngineHolder::Create(common::text::DefaultTextConfig(), options_.tracked_keywords);
-    EXPECT_TRUE(engines.ok()) << engines.status();
-    return *std::move(engines);
-  }
-
   const common::SpokeScope kHub = common::SpokeScope::Hub();
   const std::string kText = "Is the St Marys flu clinic open on Saturday?";
 };

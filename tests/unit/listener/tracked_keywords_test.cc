@@ -21,52 +21,18 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-common::Caller Strategist(std::vector<std::string> spokes = {"*"}) {
-  common::Caller caller;
-  caller.principal.subject = "sam";
-  caller.principal.roles = {common::Role::kStrategist};
-  caller.principal.spokes = std::move(spokes);
-  caller.role = common::Role::kStrategist;
-  return caller;
-}
-
 std::vector<std::string> Keywords(const v1::TrackedKeywordsSet& set) {
   return {set.keywords().begin(), set.keywords().end()};
 }
 
 class TrackedKeywordsTest : public ListenerFixture {
  protected:
-  // A listener replica over the shared stores whose engine is `engine`.
-  std::unique_ptr<Listener> Replica(TextEngineHolder& engine, const EngineClassifier& classifier) {
-    auto replica =
-        Listener::Create(options_, {.buckets = kv_,
-                                    .bus = bus_,
-                                    .index = index_,
-                                    .classifier = classifier,
-                                    .metrics = metrics_,
-                                    .clock = clock_,
-                                    .logger = logger_,
-                                    .keyword_sink = [&engine](std::vector<std::string> k) {
-                                      return engine.ReplaceTrackedKeywords(std::move(k));
-                                    }});
-    EXPECT_TRUE(replica.ok()) << replica.status();
-    return *std::move(replica);
-  }
-
-  // An engine with the configured keywords.
-  std::unique_ptr<TextEngineHolder> Engine() {
-    auto engine =
-        TextEngineHolder::Create(common::text::DefaultTextConfig(), options_.tracked_keywords);
-    EXPECT_TRUE(engine.ok()) << engine.status();
-    return *std::move(engine);
-  }
-
   const common::SpokeScope kHub = common::SpokeScope::Hub();
 };
 
 TEST_F(TrackedKeywordsTest, ASetListIsInForceOnEveryReplicaWithoutARestart) {
-  std::unique_ptr<TextEngineHolder> engine_a = Engine();
-  std::unique_ptr<TextEngineHolder> engine_b = Engine();
+  std::unique_ptr<TextEngineHolder> engine_a = Engines();
+  std::unique_ptr<TextEngineHolder> engine_b = Engines();
   EngineClassifier classify_a(*engine_a);
   EngineClassifier classify_b(*engine_b);
   std::unique_ptr<Listener> a = Replica(*engine_a, classify_a);
@@ -119,7 +85,7 @@ TEST_F(TrackedKeywordsTest, ASetListIsInForceOnEveryReplicaWithoutARestart) {
               Contains("Harbor Hospital"));
 
   // A replica that starts later puts the stored list in force.
-  std::unique_ptr<TextEngineHolder> engine_c = Engine();
+  std::unique_ptr<TextEngineHolder> engine_c = Engines();
   EngineClassifier classify_c(*engine_c);
   std::unique_ptr<Listener> c = Replica(*engine_c, classify_c);
   ASSERT_TRUE(c->Start().ok());
