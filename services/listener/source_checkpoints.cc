@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 
 #include "services/common/base/status_macros.h"
 #include "services/common/base/strings.h"
@@ -56,20 +55,17 @@ absl::StatusOr<std::optional<common::Stored<v1::MentionSourceState>>> SourceChec
 }
 
 absl::StatusOr<common::Stored<v1::MentionSourceState>> SourceCheckpoints::Write(
-    const common::Stored<v1::MentionSourceState>& base, v1::MentionSourceState next,
-    absl::Time now) {
+    std::string_view name, const common::Stored<v1::MentionSourceState>& base,
+    v1::MentionSourceState next, absl::Time now) {
   *next.mutable_update_time() = ToTimestamp(now);
-  const std::string key =
-      SourceStateKey(common::AsStd(absl::StripPrefix(base.value.name(), "mentionSources/")));
-  return store_.Update(key, std::move(next), base);
+  return store_.Update(SourceStateKey(name), std::move(next), base);
 }
 
 absl::StatusOr<std::vector<v1::MentionSourceState>> SourceCheckpoints::List() {
   ASSIGN_OR_RETURN(std::vector<std::string> keys, store_.Keys(kKeyPrefix));
   std::vector<v1::MentionSourceState> out;
-  for (const std::string& key : keys) {
-    absl::StatusOr<common::Stored<v1::MentionSourceState>> state =
-        store_.Get<v1::MentionSourceState>(key);
+  for (absl::StatusOr<common::Stored<v1::MentionSourceState>>& state :
+       store_.GetMany<v1::MentionSourceState>(keys)) {
     if (absl::IsNotFound(state.status())) continue;  // deleted since the listing
     RETURN_IF_ERROR(state.status());
     out.push_back(std::move(state->value));

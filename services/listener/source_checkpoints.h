@@ -36,11 +36,12 @@ class SourceCheckpoints {
       std::string_view name, std::string_view kind, std::string_view holder, absl::Time now,
       absl::Duration lease);
 
-  // Writes `next` over `base` (compare-and-set); ABORTED when the state moved
-  // since (the lease was lost), and nothing is written. `next.update_time` is set.
+  // Writes `next` over `base`, the state of source `name` (compare-and-set);
+  // ABORTED when the state moved since (the lease was lost), and nothing is
+  // written. `next.update_time` is set.
   absl::StatusOr<common::Stored<v1::MentionSourceState>> Write(
-      const common::Stored<v1::MentionSourceState>& base, v1::MentionSourceState next,
-      absl::Time now);
+      std::string_view name, const common::Stored<v1::MentionSourceState>& base,
+      v1::MentionSourceState next, absl::Time now);
 
   // Every stored state, by name (the sources no longer configured included).
   absl::StatusOr<std::vector<v1::MentionSourceState>> List();

@@ -121,7 +121,7 @@ SourceRoundReport SourcePoller::RunRound() {
       next.clear_last_error_time();
     }
     absl::StatusOr<common::Stored<v1::MentionSourceState>> written =
-        checkpoints_.Write(state, std::move(next), now);
+        checkpoints_.Write(source_->name(), state, std::move(next), now);
     if (!written.ok()) {
       // ABORTED: the lease went to another replica while this one read (it
       // stalled past the lease). It reads from the stored cursor; the
@@ -166,7 +166,7 @@ void SourcePoller::RecordFailure(const common::Stored<v1::MentionSourceState>& s
   next.set_last_error(Describe(error));
   *next.mutable_last_error_time() = ToTimestamp(now);
   // Best effort: the error is also in the log and the metric.
-  (void)checkpoints_.Write(state, std::move(next), now);
+  (void)checkpoints_.Write(source_->name(), state, std::move(next), now);
 }
 
 }  // namespace carecast::listener

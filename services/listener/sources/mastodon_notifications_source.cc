@@ -19,8 +19,6 @@ using json = nlohmann::json;
 using common::AsAbsl;
 
 constexpr std::string_view kNetwork = "mastodon";
-// Without a usable X-RateLimit-Reset, a 429 waits this long.
-constexpr absl::Duration kDefaultRateWait = absl::Seconds(60);
 
 // Mastodon's own error text ({"error": "..."}); it never holds a token.
 std::string ErrorDetail(const common::HttpReply& reply) {
@@ -74,13 +72,12 @@ absl::StatusOr<SourcePage> MastodonNotificationsSource::Fetch(std::string_view c
   absl::StatusOr<common::HttpReply> reply = http_.Send(call);
   if (!reply.ok()) return SourceTransportFailure(kNetwork, reply.status());
 
+  if (reply->status == 429) {
+    return RateLimitedPage(checkpoint, ParseRfc3339(reply->Header("x-ratelimit-reset")),
+                           clock_.Now());
+  }
   SourcePage page;
   page.next_checkpoint = std::string(checkpoint);
-  if (reply->status == 429) {
-    std::optional<absl::Time> reset = ParseRfc3339(reply->Header("x-ratelimit-reset"));
-    page.not_before = reset ? *reset : clock_.Now() + kDefaultRateWait;
-    return page;
-  }
   if (reply->status < 200 || reply->status > 299) {
     return SourceHttpFailure(kNetwork, reply->status, ErrorDetail(*reply));
   }

@@ -146,4 +146,12 @@ std::string JsonString(const nlohmann::json& object, const char* name) {
   return it->get<std::string>();
 }
 
+SourcePage RateLimitedPage(std::string_view checkpoint, std::optional<absl::Time> reset,
+                           absl::Time now) {
+  SourcePage page;
+  page.next_checkpoint = std::string(checkpoint);
+  page.not_before = reset.value_or(now + absl::Seconds(60));
+  return page;
+}
+
 }  // namespace carecast::listener

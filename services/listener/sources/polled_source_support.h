@@ -12,6 +12,8 @@
 #include "google/protobuf/timestamp.pb.h"
 #include <nlohmann/json.hpp>
 
+#include "services/listener/sources/mention_source.h"
+
 namespace carecast::listener {
 
 // HttpClient::Send's error as UNAVAILABLE (a read: every transport failure is
@@ -23,6 +25,12 @@ absl::Status SourceTransportFailure(std::string_view network, const absl::Status
 // 5xx → UNAVAILABLE; any other status → FAILED_PRECONDITION. `detail` is the
 // network's own error text (never a token or mention text), cut to 200 bytes.
 absl::Status SourceHttpFailure(std::string_view network, int status, std::string_view detail);
+
+// What a 429 answers (mention_source.h): an empty page that keeps
+// `checkpoint`, not to be read again before the network's `reset`, or a
+// minute from `now` when the network gave no usable reset.
+SourcePage RateLimitedPage(std::string_view checkpoint, std::optional<absl::Time> reset,
+                           absl::Time now);
 
 // An RFC 3339 time ("2026-12-05T10:00:00.000Z", "...+01:00"); nullopt otherwise.
 std::optional<absl::Time> ParseRfc3339(std::string_view value);

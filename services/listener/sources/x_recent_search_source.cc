@@ -22,8 +22,6 @@ using json = nlohmann::json;
 using common::AsAbsl;
 
 constexpr std::string_view kNetwork = "x";
-// Without a usable x-rate-limit-reset, a 429 waits this long.
-constexpr absl::Duration kDefaultRateWait = absl::Seconds(60);
 
 // The checkpoint's fields (x_recent_search_source.h).
 struct Walk {
@@ -133,15 +131,16 @@ absl::StatusOr<SourcePage> XRecentSearchSource::Fetch(std::string_view checkpoin
   absl::StatusOr<common::HttpReply> reply = http_.Send(call);
   if (!reply.ok()) return SourceTransportFailure(kNetwork, reply.status());
 
-  SourcePage page;
-  page.next_checkpoint = std::string(checkpoint);
   if (reply->status == 429) {
     int64_t reset = 0;
-    page.not_before = absl::SimpleAtoi(AsAbsl(reply->Header("x-rate-limit-reset")), &reset)
-                          ? absl::FromUnixSeconds(reset)
-                          : clock_.Now() + kDefaultRateWait;
-    return page;
+    return RateLimitedPage(checkpoint,
+                           absl::SimpleAtoi(AsAbsl(reply->Header("x-rate-limit-reset")), &reset)
+                               ? std::optional(absl::FromUnixSeconds(reset))
+                               : std::nullopt,
+                           clock_.Now());
   }
+  SourcePage page;
+  page.next_checkpoint = std::string(checkpoint);
   if (reply->status < 200 || reply->status > 299) {
     return SourceHttpFailure(kNetwork, reply->status, ErrorDetail(*reply));
   }
